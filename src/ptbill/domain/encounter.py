@@ -1,0 +1,310 @@
+"""The encounter: one patient visit as documented and as the clinic wants to bill it.
+
+Shape and meaning follow ``spec/encounter-format.md`` (format 1). Money is ``Decimal``; clock times
+are validated ``HH:MM`` values and a service's documented time is computed in whole minutes.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, time
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_TIME_RE = re.compile(r"^(\d{1,2}):(\d{2})$")
+
+
+def _parse_iso_date(value: Any) -> Any:
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not _DATE_RE.match(value):
+        raise ValueError("not a date (expected YYYY-MM-DD)")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError("not a date") from None
+
+
+def _parse_clock_time(value: Any) -> Any:
+    if isinstance(value, time):
+        return value
+    match = _TIME_RE.match(value) if isinstance(value, str) else None
+    if match is None:
+        raise ValueError("not a clock time (expected HH:MM, 24-hour)")
+    hour, minute = int(match.group(1)), int(match.group(2))
+    if hour > 23 or minute > 59:
+        raise ValueError("not a clock time (expected HH:MM, 24-hour)")
+    return time(hour, minute)
+
+
+def _reject_bool(value: Any) -> Any:
+    # JSON true/false must not pass as 1/0 in counts, minutes or money.
+    if isinstance(value, bool):
+        raise ValueError("not a number")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_parse_iso_date)]
+ClockTime = Annotated[time, BeforeValidator(_parse_clock_time)]
+Count = Annotated[int, BeforeValidator(_reject_bool), Field(ge=0, strict=False)]
+Money = Annotated[Decimal, BeforeValidator(_reject_bool), Field(ge=0, max_digits=12, decimal_places=2)]
+Amount = Annotated[Decimal, BeforeValidator(_reject_bool)]
+
+
+def minutes_of_day(clock: time) -> int:
+    return clock.hour * 60 + clock.minute
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore", str_strip_whitespace=True)
+
+
+class Credential(StrEnum):
+    PT = "PT"
+    PTA = "PTA"
+    OT = "OT"
+    OTA = "OTA"
+    DC = "DC"
+    MD = "MD"
+    DO = "DO"
+    NP = "NP"
+    PA = "PA"
+
+
+class Sex(StrEnum):
+    FEMALE = "F"
+    MALE = "M"
+    UNKNOWN = "U"
+
+
+class Relationship(StrEnum):
+    SELF = "self"
+    SPOUSE = "spouse"
+    CHILD = "child"
+    OTHER = "other"
+
+
+class BodyRegion(StrEnum):
+    CERVICAL = "cervical"
+    THORACIC = "thoracic"
+    LUMBAR = "lumbar"
+    PELVIC = "pelvic"
+    UPPER_EXTREMITY = "upper_extremity"
+    LOWER_EXTREMITY = "lower_extremity"
+
+
+class DeviceType(StrEnum):
+    MOTORIZED_TABLE = "motorized_table"
+    CERVICAL_DEVICE = "cervical_device"
+    PNEUMATIC_HOME_UNIT = "pneumatic_home_unit"
+    DECOMPRESSION_TABLE = "decompression_table"
+    MANUAL = "manual"
+    ROLLER_TABLE = "roller_table"
+    OVER_DOOR_WEIGHTS = "over_door_weights"
+    INVERSION_TABLE = "inversion_table"
+    OTHER = "other"
+
+
+class TractionMode(StrEnum):
+    STATIC = "static"
+    INTERMITTENT = "intermittent"
+
+
+class Address(_Model):
+    line1: str
+    line2: str | None = None
+    city: str
+    state: str = Field(pattern=r"^[A-Z]{2}$")
+    zip: str = Field(pattern=r"^\d{5}(-?\d{4})?$")
+
+
+class BillingProvider(_Model):
+    name: str
+    npi: str
+    tax_id: str = Field(pattern=r"^\d{2}-?\d{7}$")
+    address: Address
+
+
+class RenderingProvider(_Model):
+    name: str
+    npi: str
+    credential: Credential
+
+
+class SupervisingProvider(_Model):
+    name: str
+    npi: str
+    credential: Credential | None = None
+
+
+class ReferringProvider(_Model):
+    name: str
+    npi: str
+
+
+class Patient(_Model):
+    id: str
+    first_name: str
+    last_name: str
+    birth_date: IsoDate
+    sex: Sex
+    address: Address | None = None
+
+
+class Authorization(_Model):
+    number: str
+    visits_approved: Count | None = None
+    visits_used: Count | None = None
+    valid_from: IsoDate | None = None
+    valid_to: IsoDate | None = None
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> Authorization:
+        if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
+            raise ValueError(f"valid_to {self.valid_to} is before valid_from {self.valid_from}")
+        return self
+
+
+class Coverage(_Model):
+    payer: str = Field(min_length=1)
+    member_id: str = Field(min_length=1)
+    group_number: str | None = None
+    relationship: Relationship = Relationship.SELF
+    authorization: Authorization | None = None
+    therapy_charges_ytd: Money | None = None
+
+
+class PlanOfCare(_Model):
+    start_date: IsoDate
+    certified_date: IsoDate | None = None
+    end_date: IsoDate | None = None
+    frequency_per_week: Count | None = None
+    visit_number: Count | None = None
+    visits_since_progress_report: Count | None = None
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> PlanOfCare:
+        if self.end_date and self.end_date < self.start_date:
+            raise ValueError(f"end_date {self.end_date} is before start_date {self.start_date}")
+        return self
+
+
+class ForceChange(_Model):
+    at_minute: Count
+    force_lbs: Annotated[Decimal, BeforeValidator(_reject_bool), Field(gt=0)]
+    reason: str | None = None
+
+
+class Traction(_Model):
+    body_region: BodyRegion | None = None
+    device_type: DeviceType | None = None
+    device_name: str | None = None
+    mode: TractionMode | None = None
+    force_lbs: Annotated[Decimal, BeforeValidator(_reject_bool), Field(gt=0)] | None = None
+    force_changes: tuple[ForceChange, ...] = ()
+    angle_deg: Amount | None = None
+    hold_seconds: Count | None = None
+    rest_seconds: Count | None = None
+    patient_position: str | None = None
+    monitoring_checks: tuple[ClockTime, ...] = ()
+
+    @field_validator("force_changes", "monitoring_checks", mode="before")
+    @classmethod
+    def _null_is_empty(cls, value: Any) -> Any:
+        return () if value is None else value
+
+
+class Service(_Model):
+    code: str = Field(min_length=1, pattern=r"^[A-Za-z0-9]{5}$")
+    modifiers: tuple[Annotated[str, Field(pattern=r"^[A-Za-z0-9]{2}$")], ...] = ()
+    diagnosis_pointers: tuple[Annotated[int, BeforeValidator(_reject_bool)], ...] = ()
+    start_time: ClockTime | None = None
+    end_time: ClockTime | None = None
+    minutes: Count | None = None
+    units: Count | None = None
+    traction: Traction | None = None
+    patient_response: str | None = None
+    clinical_justification: str | None = None
+
+    @field_validator("code", mode="after")
+    @classmethod
+    def _upper_code(cls, value: str) -> str:
+        return value.upper()
+
+    @field_validator("modifiers", mode="before")
+    @classmethod
+    def _modifiers(cls, value: Any) -> Any:
+        if value is None:
+            return ()
+        if isinstance(value, list | tuple):
+            return tuple(m.upper() if isinstance(m, str) else m for m in value)
+        return value
+
+    @field_validator("diagnosis_pointers", mode="before")
+    @classmethod
+    def _pointers(cls, value: Any) -> Any:
+        return () if value is None else value
+
+    @model_validator(mode="after")
+    def _end_after_start(self) -> Service:
+        if self.start_time and self.end_time and self.end_time < self.start_time:
+            raise ValueError(
+                f"end_time {self.end_time:%H:%M} is before start_time {self.start_time:%H:%M}"
+            )
+        return self
+
+    @property
+    def has_clock_times(self) -> bool:
+        return self.start_time is not None and self.end_time is not None
+
+    @property
+    def documented_minutes(self) -> int | None:
+        """Minutes of the service: from its clock times when both are given, else its ``minutes``."""
+        if self.start_time is not None and self.end_time is not None:
+            return minutes_of_day(self.end_time) - minutes_of_day(self.start_time)
+        return self.minutes
+
+
+def normalize_diagnosis(code: str) -> str:
+    """ICD-10-CM codes are compared without the dot and in upper case (``m54.16`` → ``M5416``)."""
+    return code.replace(".", "").strip().upper()
+
+
+def dotted_diagnosis(code: str) -> str:
+    """The dotted form used on paper and in reports (``M5416`` → ``M54.16``)."""
+    bare = normalize_diagnosis(code)
+    return bare if len(bare) <= 3 else f"{bare[:3]}.{bare[3:]}"
+
+
+class Encounter(_Model):
+    id: str = Field(min_length=1)
+    date_of_service: IsoDate
+    place_of_service: str = Field(default="11", pattern=r"^\d{2}$")
+    billing_provider: BillingProvider
+    rendering_provider: RenderingProvider
+    supervising_provider: SupervisingProvider | None = None
+    referring_provider: ReferringProvider | None = None
+    patient: Patient
+    coverage: Coverage
+    plan_of_care: PlanOfCare | None = None
+    diagnoses: tuple[Annotated[str, Field(min_length=3, max_length=8)], ...] = ()
+    services: tuple[Service, ...] = ()
+    total_treatment_minutes: Count | None = None
+
+    @field_validator("place_of_service", mode="before")
+    @classmethod
+    def _default_place(cls, value: Any) -> Any:
+        return "11" if value is None else value
+
+    @field_validator("diagnoses", "services", mode="before")
+    @classmethod
+    def _null_is_empty(cls, value: Any) -> Any:
+        return () if value is None else value
+
+    @property
+    def normalized_diagnoses(self) -> tuple[str, ...]:
+        return tuple(normalize_diagnosis(code) for code in self.diagnoses)

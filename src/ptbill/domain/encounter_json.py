@@ -1,0 +1,90 @@
+"""Reading encounter format 1 from JSON, with one readable line per problem (never a traceback)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import ValidationError
+
+from ptbill.domain.encounter import Encounter
+from ptbill.domain.errors import EncounterFormatError
+
+_MESSAGES = {
+    "missing": "required field is missing",
+    "string_type": "not a text value",
+    "int_type": "not a whole number",
+    "int_parsing": "not a whole number",
+    "int_from_float": "not a whole number",
+    "float_parsing": "not a number",
+    "decimal_parsing": "not a number",
+    "decimal_type": "not a number",
+    "list_type": "not a list",
+    "tuple_type": "not a list",
+    "model_type": "not an object",
+    "dict_type": "not an object",
+    "model_attributes_type": "not an object",
+    "date_type": "not a date",
+    "bool_type": "not true or false",
+}
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif part.startswith(("function-", "function_")):
+            continue
+        else:
+            text += f".{part}" if text else part
+    return text or "(document)"
+
+
+def _describe(error: Any) -> str:
+    kind = error["type"]
+    if kind == "value_error":
+        message = str(error["ctx"]["error"]) if "ctx" in error else error["msg"]
+    elif kind == "enum":
+        message = f"must be one of {error['ctx']['expected']}"
+    elif kind == "string_pattern_mismatch":
+        message = "not in the expected form"
+    elif kind in ("greater_than_equal", "greater_than"):
+        message = error["msg"].lower()
+    elif kind == "decimal_max_places":
+        message = "has more than 2 decimal places"
+    else:
+        message = _MESSAGES.get(kind, error["msg"][0].lower() + error["msg"][1:])
+    if kind != "missing" and "input" in error and not isinstance(error["input"], dict | list):
+        shown = json.dumps(error["input"], default=str)
+        message += f": {shown if len(shown) <= 60 else shown[:57] + '...'}"
+    return message
+
+
+def problems_of(exc: ValidationError) -> list[str]:
+    lines = []
+    for error in exc.errors(include_url=False):
+        loc = error["loc"]
+        # Pydantic reports a model-level check at the model's location: name the first field it mentions.
+        lines.append(f"{_location(loc)}: {_describe(error)}")
+    return lines
+
+
+def parse_encounter(text: str | bytes, source: str = "<input>") -> Encounter:
+    """Parse and validate one encounter document; raise EncounterFormatError naming each bad field."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise EncounterFormatError(source, [f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"])
+    except UnicodeDecodeError:
+        raise EncounterFormatError(source, ["not valid JSON: the file is not UTF-8 text"]) from None
+    if not isinstance(data, dict):
+        raise EncounterFormatError(source, ["(document): an encounter must be a JSON object"])
+    return encounter_from_dict(data, source)
+
+
+def encounter_from_dict(data: dict[str, Any], source: str = "<input>") -> Encounter:
+    try:
+        return Encounter.model_validate(data)
+    except ValidationError as exc:
+        raise EncounterFormatError(source, problems_of(exc)) from None

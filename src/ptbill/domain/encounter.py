@@ -252,9 +252,7 @@ class Service(_Model):
     @model_validator(mode="after")
     def _end_after_start(self) -> Service:
         if self.start_time and self.end_time and self.end_time < self.start_time:
-            raise ValueError(
-                f"end_time {self.end_time:%H:%M} is before start_time {self.start_time:%H:%M}"
-            )
+            raise ValueError(f"end_time {self.end_time:%H:%M} is before start_time {self.start_time:%H:%M}")
         return self
 
     @property

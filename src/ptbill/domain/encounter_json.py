@@ -75,7 +75,9 @@ def parse_encounter(text: str | bytes, source: str = "<input>") -> Encounter:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise EncounterFormatError(source, [f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"])
+        raise EncounterFormatError(
+            source, [f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"]
+        ) from None
     except UnicodeDecodeError:
         raise EncounterFormatError(source, ["not valid JSON: the file is not UTF-8 text"]) from None
     if not isinstance(data, dict):

@@ -1,8 +1,8 @@
 """Exceptions for broken input. A failed check is a Finding, never one of these.
 
-    PtbillError
-    ├── EncounterFormatError     a document that does not follow encounter format 1
-    └── ReferenceDataError       a reference file or parameter that is missing or malformed
+PtbillError
+├── EncounterFormatError     a document that does not follow encounter format 1
+└── ReferenceDataError       a reference file or parameter that is missing or malformed
 """
 
 from __future__ import annotations

@@ -1,0 +1,122 @@
+"""The ``ptbill`` command. ``check`` and ``units`` follow spec/cli.md exactly; the rest is ours.
+
+Exit status: 0 fine, 1 something blocked or refused, 2 unreadable input (one line per problem, no
+traceback).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from ptbill import __version__
+
+EXIT_OK, EXIT_BLOCKED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def _fail(lines: Sequence[str]) -> NoReturn:
+    for line in lines:
+        click.echo(line, err=True)
+    sys.exit(EXIT_BAD_INPUT)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="ptbill")
+def cli() -> None:
+    """ptbill: check physical-therapy notes and claims before the payer does."""
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per file (an array for several files).")
+@click.argument("files", nargs=-1, required=True)
+def check(as_json: bool, files: tuple[str, ...]) -> None:
+    """Check encounter files (format 1; '-' reads standard input) and report each finding with its fix."""
+    from ptbill.cli import render
+    from ptbill.domain.encounter_json import parse_encounter
+    from ptbill.domain.errors import EncounterFormatError, PtbillError
+    from ptbill.rules.engine import CheckReport, check_encounter
+
+    reports: list[CheckReport] = []
+    problems: list[str] = []
+    with render.progress(len(files)) as advance:
+        for name in files:
+            try:
+                text = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+            except OSError as exc:
+                problems.append(f"{name}: cannot read the file: {exc.strerror or exc}")
+                advance()
+                continue
+            try:
+                reports.append(check_encounter(parse_encounter(text, name)))
+            except EncounterFormatError as exc:
+                problems.extend(f"{name}: {p}" for p in exc.problems)
+            except PtbillError as exc:
+                problems.append(f"{name}: {exc}")
+            advance()
+
+    if as_json:
+        payload: Any = [r.to_json() for r in reports]
+        if len(files) == 1 and reports:
+            payload = payload[0]
+        if reports or len(files) > 1:
+            click.echo(json.dumps(payload, indent=2))
+    else:
+        render.reports(reports)
+    if problems:
+        _fail(problems)
+    sys.exit(EXIT_BLOCKED if any(r.verdict.value == "blocked" for r in reports) else EXIT_OK)
+
+
+@cli.command()
+@click.option(
+    "--method",
+    type=click.Choice(["cms", "per_code"]),
+    default="cms",
+    show_default=True,
+    help="cms: Medicare's pooled 8-minute rule; per_code: each timed code on its own minutes.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.argument("services", nargs=-1, required=True, metavar="CODE=MINUTES...")
+def units(method: str, as_json: bool, services: tuple[str, ...]) -> None:
+    """Compute billable units for the services of one visit."""
+    from ptbill.reference.catalog import default_catalog
+    from ptbill.units import TimedMinutes, UnitMethod, compute_units
+
+    codes = default_catalog().procedure_codes
+    parsed: list[TimedMinutes] = []
+    problems: list[str] = []
+    for item in services:
+        code, sep, minutes = item.partition("=")
+        code = code.strip().upper()
+        if not sep or not minutes.strip().isdigit():
+            problems.append(f"units: {item!r}: expected CODE=MINUTES, for example 97110=23")
+            continue
+        info = codes.get(code)
+        if info is None:
+            problems.append(f"units: {code}: not a code ptbill knows (see the code catalog)")
+            continue
+        parsed.append(TimedMinutes(code, int(minutes), info.timed))
+    if problems:
+        _fail(problems)
+    result = compute_units(parsed, UnitMethod(method))
+    if as_json:
+        click.echo(json.dumps(result.to_json()))
+        return
+    from ptbill.cli import render
+
+    render.unit_result(result, {code: codes[code].label for code in result.units})
+
+
+def main() -> None:
+    try:
+        from ptbill.cli.commands import register
+
+        register(cli)
+        cli(prog_name="ptbill")
+    except KeyboardInterrupt:  # pragma: no cover - interactive only
+        sys.exit(130)

@@ -1,0 +1,98 @@
+"""Readable terminal output: a summary line per encounter, then each finding with its fix and source.
+
+Colour and the progress bar appear only on a terminal; piped output is plain text.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Callable, Iterator, Mapping
+from decimal import Decimal
+
+from rich.console import Console
+from rich.text import Text
+
+from ptbill.rules.engine import CheckReport
+from ptbill.units import UnitResult
+
+_VERDICT_STYLE = {
+    "ready": ("READY", "bold green"),
+    "needs_attention": ("NEEDS ATTENTION", "bold yellow"),
+    "blocked": ("BLOCKED", "bold red"),
+}
+_SEVERITY_STYLE = {"error": ("error", "red"), "warning": ("warning", "yellow"), "info": ("info", "cyan")}
+
+
+def _console(stderr: bool = False) -> Console:
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+@contextlib.contextmanager
+def progress(total: int) -> Iterator[Callable[[], None]]:
+    """A progress bar on stderr when it is a terminal and there are several files; else nothing."""
+    if total < 2 or not sys.stderr.isatty():
+        yield lambda: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(
+        TextColumn("Checking"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=_console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task("check", total=total)
+        yield lambda: bar.advance(task)
+
+
+def reports(items: list[CheckReport]) -> None:
+    console = _console()
+    for number, report in enumerate(items):
+        if number:
+            console.print()
+        label, style = _VERDICT_STYLE[report.verdict.value]
+        counts = {s: sum(1 for f in report.findings if f.severity.value == s) for s in ("error", "warning", "info")}
+        expected = sum((line.expected_payment or Decimal(0)) for line in report.claim_lines)
+        summary = Text()
+        summary.append(f"{report.encounter_id}  ")
+        summary.append(label, style=style)
+        summary.append(
+            f"  payer {report.payer_id}; {counts['error']} error(s), {counts['warning']} warning(s); "
+            f"{len(report.claim_lines)} claim line(s)" + (f", expected ${expected:.2f}" if expected else "")
+        )
+        console.print(summary)
+        for finding in report.findings:
+            word, colour = _SEVERITY_STYLE[finding.severity.value]
+            where = f"service {finding.service}" if finding.service is not None else "encounter"
+            line = Text("  ")
+            line.append(f"{word:<7}", style=colour)
+            line.append(f" {finding.rule}", style="bold")
+            line.append(f" ({where}) {finding.message}")
+            console.print(line)
+            console.print(Text(f"          fix: {finding.fix}"))
+            console.print(Text(f"          source: {finding.reference}", style="dim"))
+        if report.claim_lines:
+            billed = ", ".join(
+                f"{line.code}" + (f"-{'-'.join(line.modifiers)}" if line.modifiers else "") + f" x{line.units}"
+                for line in report.claim_lines
+            )
+            console.print(Text(f"  claim: {billed}", style="dim"))
+
+
+def unit_result(result: UnitResult, labels: Mapping[str, str]) -> None:
+    console = _console()
+    method = "Medicare 8-minute rule (pooled)" if result.method.value == "cms" else "per code"
+    console.print(f"Method: {method}; total timed minutes: {result.total_timed_minutes}")
+    for code, count in result.units.items():
+        console.print(f"  {code}  {count} unit(s)  {labels.get(code, '')}")
+    for tie in result.ties:
+        console.print(
+            Text(
+                f"  tie: {', '.join(tie.codes)} each had {tie.leftover_minutes} minutes left over; "
+                f"{tie.chosen} got the unit, but either may be billed.",
+                style="yellow",
+            )
+        )

@@ -1,0 +1,29 @@
+"""A planned claim line: what the engine says should be billed for one code on the date of service."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimLine:
+    code: str
+    modifiers: tuple[str, ...]
+    units: int
+    diagnosis_pointers: tuple[int, ...]
+    service_indexes: tuple[int, ...]  # the encounter's services this line bills
+    expected_payment: Decimal | None = None
+    payment_basis: str | None = None  # how expected_payment was computed, in words
+
+    def to_json(self) -> dict[str, object]:
+        data: dict[str, object] = {
+            "code": self.code,
+            "modifiers": list(self.modifiers),
+            "units": self.units,
+            "diagnosis_pointers": list(self.diagnosis_pointers),
+        }
+        if self.expected_payment is not None:
+            data["expected_payment"] = float(self.expected_payment)
+            data["payment_basis"] = self.payment_basis
+        return data

@@ -1,0 +1,357 @@
+"""What was true on date D for payer P: payers, procedure codes and parameters, layered and cited.
+
+Lookup order for a parameter is explicit: the payer's own files, then the baseline of its payer type
+(``baseline/medicare``, ``baseline/commercial``...), then ``baseline/all``. The first layer whose
+parameter has started by the date answers, even with "no value" (a Medicare payer has no minimum
+traction time although the commercial baseline sets one).
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from ptbill.domain.dates import DateRange
+from ptbill.domain.errors import ReferenceDataError
+from ptbill.domain.finding import Severity
+from ptbill.reference.parameters import DatedValue, Parameter, ParameterLayer, load_parameter_file
+
+if TYPE_CHECKING:
+    from ptbill.reference.icd10 import CodeSetVersion, Icd10Catalog
+    from ptbill.reference.mue import MueTable
+    from ptbill.reference.ncci import PtpTable
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "reference_data"
+
+
+class PayerType(StrEnum):
+    MEDICARE = "medicare"
+    MEDICAID = "medicaid"
+    COMMERCIAL = "commercial"
+    WORKERS_COMP = "workers_comp"
+    VA_CCN = "va_ccn"
+
+
+@dataclass(frozen=True, slots=True)
+class PayerInfo:
+    id: str
+    name: str
+    type: PayerType
+    notes: str = ""
+
+
+class Attendance(StrEnum):
+    """How the provider is with the patient during the service (CMS/CPT groupings)."""
+
+    SUPERVISED = "supervised"  # untimed modality, provider need not stay (97010-97028)
+    CONSTANT_ATTENDANCE = "constant_attendance"  # timed modality, provider present throughout (97032-97039)
+    ONE_ON_ONE = "one_on_one"  # therapeutic procedures, timed per 15 minutes
+    EVALUATION = "evaluation"
+    GROUP = "group"
+    OTHER = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class ProcedureCode:
+    """One CPT/HCPCS code as the engine needs it. Labels are our own words, not the AMA descriptors."""
+
+    code: str
+    label: str
+    timed: bool  # "each 15 minutes": counts toward the 8-minute rule
+    attendance: Attendance
+    therapy: bool  # an outpatient therapy code that takes GP/GO/GN under Medicare
+    traction: bool  # needs the traction documentation
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedValue:
+    """A parameter's value on one date for one payer, and where it came from."""
+
+    name: str
+    value: Any
+    effective: DateRange
+    reference: str
+    confidence: str
+    layer: str
+    origin: str
+    description: str
+    note: str | None = None
+
+
+_MISSING: Any = object()
+
+
+class Snapshot:
+    """The parameters in force on one date of service for one payer. Rules read only this."""
+
+    def __init__(self, day: date, payer: PayerInfo, layers: tuple[ParameterLayer, ...]) -> None:
+        self.day = day
+        self.payer = payer
+        self._layers = layers
+        self._cache: dict[str, ResolvedValue | None] = {}
+
+    def resolved(self, name: str) -> ResolvedValue | None:
+        if name in self._cache:
+            return self._cache[name]
+        result: ResolvedValue | None = None
+        for layer in self._layers:
+            parameter = layer.parameters.get(name)
+            if parameter is None or not parameter.starts_by(self.day):
+                continue
+            dated = parameter.at(self.day)
+            if dated is not None and dated.value is not None:
+                result = _resolve(parameter, dated)
+            break
+        self._cache[name] = result
+        return result
+
+    def value(self, name: str, default: Any = _MISSING) -> Any:
+        found = self.resolved(name)
+        if found is not None:
+            return found.value
+        if default is _MISSING:
+            raise ReferenceDataError(f"parameter {name} for payer {self.payer.id} has no value on {self.day}")
+        return default
+
+    def severity(self, rule_id: str, default: Severity) -> Severity | None:
+        """A payer may raise, lower or turn off (``off``) a rule's severity with ``severity.<RULE>``."""
+        override = self.value(f"severity.{rule_id}", None)
+        if override is None:
+            return default
+        if override == "off":
+            return None
+        try:
+            return Severity(override)
+        except ValueError:
+            raise ReferenceDataError(
+                f"parameter severity.{rule_id} for payer {self.payer.id}: {override!r} is not "
+                "error, warning, info or off"
+            ) from None
+
+    def with_overrides(self, overrides: Mapping[str, Any], label: str = "override") -> Snapshot:
+        """A copy with some values replaced for this date only (rule cases, what-if questions)."""
+        layer = ParameterLayer(label)
+        for name, value in overrides.items():
+            layer.parameters[name] = Parameter(
+                name=name,
+                description="value set for this check only",
+                unit=None,
+                layer=label,
+                origin=label,
+                values=(DatedValue(DateRange(self.day), value, label, "clinic"),),
+            )
+        return Snapshot(self.day, self.payer, (layer, *self._layers))
+
+    def names(self) -> list[str]:
+        seen: set[str] = set()
+        for layer in self._layers:
+            seen.update(layer.parameters)
+        return sorted(seen)
+
+    def source_of(self, name: str) -> str:
+        found = self.resolved(name)
+        return found.reference if found else ""
+
+
+def _resolve(parameter: Parameter, dated: DatedValue) -> ResolvedValue:
+    return ResolvedValue(
+        name=parameter.name,
+        value=dated.value,
+        effective=dated.effective,
+        reference=dated.reference,
+        confidence=dated.confidence,
+        layer=parameter.layer,
+        origin=parameter.origin,
+        description=parameter.description,
+        note=dated.note,
+    )
+
+
+def _parse_bool(raw: str, where: str) -> bool:
+    if raw in ("yes", "no"):
+        return raw == "yes"
+    raise ReferenceDataError(f"{where}: expected yes or no, got {raw!r}")
+
+
+def load_procedure_codes(path: Path) -> dict[str, ProcedureCode]:
+    codes: dict[str, ProcedureCode] = {}
+    with path.open(encoding="utf-8", newline="") as handle:
+        for line_number, row in enumerate(csv.DictReader(handle), start=2):
+            where = f"{path.name} line {line_number}"
+            try:
+                code = ProcedureCode(
+                    code=row["code"].strip().upper(),
+                    label=row["label"].strip(),
+                    timed=_parse_bool(row["timed"], where),
+                    attendance=Attendance(row["attendance"]),
+                    therapy=_parse_bool(row["therapy"], where),
+                    traction=_parse_bool(row["traction"], where),
+                    source=row["source"].strip(),
+                )
+            except (KeyError, ValueError) as exc:
+                raise ReferenceDataError(f"{where}: {exc}") from None
+            codes[code.code] = code
+    return codes
+
+
+class ReferenceCatalog:
+    """Payers, procedure codes and layered parameters read from a reference-data directory.
+
+    ``overlay_dirs`` hold a clinic's own payer files; they are read after the shipped ones and a
+    parameter defined there replaces the shipped one of the same layer.
+    """
+
+    def __init__(
+        self,
+        data_dir: Path = DATA_DIR,
+        overlay_dirs: tuple[Path, ...] = (),
+        installed_dir: Path | None = None,
+    ) -> None:
+        self.data_dir = data_dir
+        self.overlay_dirs = overlay_dirs
+        self.installed_dir = installed_dir  # where `ptbill reference load-*` put the CMS tables
+        self._icd10: Icd10Catalog | None = None
+        self._ptp: PtpTable | None = None
+        self._mue: MueTable | None = None
+        self._mue_loaded = False
+        self._layers: dict[str, ParameterLayer] = {}
+        self._payers: dict[str, PayerInfo] | None = None
+        self._codes: dict[str, ProcedureCode] | None = None
+        self._snapshots: dict[tuple[str, date], Snapshot] = {}
+
+    # payers -------------------------------------------------------------------------------------
+
+    def _payer_dirs(self) -> Iterator[Path]:
+        for root in (self.data_dir, *self.overlay_dirs):
+            payers = root / "payers"
+            if payers.is_dir():
+                yield from sorted(p for p in payers.iterdir() if (p / "payer.yaml").is_file())
+
+    def payers(self) -> dict[str, PayerInfo]:
+        if self._payers is None:
+            found: dict[str, PayerInfo] = {}
+            for directory in self._payer_dirs():
+                found[directory.name] = _read_payer(directory)
+            self._payers = found
+        return self._payers
+
+    def payer(self, payer_id: str) -> PayerInfo | None:
+        return self.payers().get(payer_id)
+
+    # codes --------------------------------------------------------------------------------------
+
+    @property
+    def procedure_codes(self) -> Mapping[str, ProcedureCode]:
+        if self._codes is None:
+            self._codes = load_procedure_codes(self.data_dir / "code_sets" / "procedure_codes.csv")
+        return self._codes
+
+    def icd10_for(self, day: date) -> tuple[CodeSetVersion, bool]:
+        """The ICD-10-CM code set in force on ``day``, and False when only a nearby one is loaded."""
+        if self._icd10 is None:
+            from ptbill.reference.icd10 import default_catalog as icd10_catalog
+
+            self._icd10 = icd10_catalog()
+        return self._icd10.version_for(day)
+
+    def ptp_table(self) -> PtpTable:
+        """NCCI procedure-to-procedure edits: the installed CMS table, else the shipped baseline."""
+        if self._ptp is None:
+            from ptbill.reference.ncci import PtpTable, installed_ptp_table
+
+            installed = installed_ptp_table(self.installed_dir) if self.installed_dir else None
+            self._ptp = installed or PtpTable.baseline()
+        return self._ptp
+
+    def use_tables(self, ptp: PtpTable | None = None, mue: MueTable | None = None) -> None:
+        """Check against these tables instead of the installed ones (a what-if, or a test's own edits)."""
+        if ptp is not None:
+            self._ptp = ptp
+        if mue is not None:
+            self._mue, self._mue_loaded = mue, True
+
+    def mue_table(self) -> MueTable | None:
+        """The installed CMS MUE table; None means the dated ``mue.<code>`` parameters apply."""
+        if not self._mue_loaded:
+            from ptbill.reference.mue import installed_mue_table
+
+            self._mue = installed_mue_table(self.installed_dir) if self.installed_dir else None
+            self._mue_loaded = True
+        return self._mue
+
+    # parameters ---------------------------------------------------------------------------------
+
+    def _layer(self, key: str, directories: list[Path]) -> ParameterLayer:
+        layer = self._layers.get(key)
+        if layer is None:
+            layer = ParameterLayer(key)
+            for index, directory in enumerate(directories):
+                if not directory.is_dir():
+                    continue
+                for path in sorted(directory.glob("*.yaml")):
+                    if path.name == "payer.yaml":
+                        continue
+                    label = str(path.relative_to(directory.parent.parent)) if index == 0 else str(path)
+                    parameters = load_parameter_file(path, key, label)
+                    if index == 0:
+                        layer.add(parameters)
+                    else:
+                        layer.override(parameters)
+            self._layers[key] = layer
+        return layer
+
+    def layers_for(self, payer: PayerInfo) -> tuple[ParameterLayer, ...]:
+        roots = (self.data_dir, *self.overlay_dirs)
+        return (
+            self._layer(f"payer:{payer.id}", [r / "payers" / payer.id for r in roots]),
+            self._layer(f"baseline:{payer.type.value}", [r / "baseline" / payer.type.value for r in roots]),
+            self._layer("baseline", [r / "baseline" / "all" for r in roots]),
+        )
+
+    def snapshot(self, payer_id: str, day: date) -> Snapshot:
+        key = (payer_id, day)
+        snapshot = self._snapshots.get(key)
+        if snapshot is None:
+            payer = self.payer(payer_id)
+            if payer is None:
+                raise ReferenceDataError(f"payer {payer_id!r} is not in the payer catalog")
+            snapshot = Snapshot(day, payer, self.layers_for(payer))
+            if len(self._snapshots) > 4096:  # a long batch over many dates must not grow without bound
+                self._snapshots.clear()
+            self._snapshots[key] = snapshot
+        return snapshot
+
+    def parameter_history(self, payer_id: str, name: str) -> list[Parameter]:
+        """Every layer's definition of ``name`` for a payer, payer first: what ``explain`` shows."""
+        payer = self.payer(payer_id)
+        if payer is None:
+            raise ReferenceDataError(f"payer {payer_id!r} is not in the payer catalog")
+        return [layer.parameters[name] for layer in self.layers_for(payer) if name in layer.parameters]
+
+
+def _read_payer(directory: Path) -> PayerInfo:
+    path = directory / "payer.yaml"
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return PayerInfo(
+            id=directory.name,
+            name=str(data["name"]),
+            type=PayerType(data["type"]),
+            notes=str(data.get("notes", "") or ""),
+        )
+    except (yaml.YAMLError, KeyError, TypeError, ValueError) as exc:
+        raise ReferenceDataError(f"{path}: a payer file needs a name and a type ({exc})") from None
+
+
+@functools.cache
+def default_catalog() -> ReferenceCatalog:
+    return ReferenceCatalog()

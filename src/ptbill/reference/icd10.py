@@ -1,0 +1,229 @@
+"""ICD-10-CM code sets by date of service: is a diagnosis code billable, a non-billable header, or unknown.
+
+Reads the index that ``ptbill.reference.icd10_build`` compiles from the CMS/CDC tabular list (public domain).
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import json
+import threading
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+
+from ptbill.domain.dates import DateRange
+
+DEFAULT_DIRECTORY = Path(__file__).resolve().parent.parent / "reference_data" / "code_sets" / "icd10cm"
+MANIFEST_NAME = "manifest.json"
+MANIFEST_FORMAT = 1
+
+_CODES_FILE_TITLE = "# ICD-10-CM codes without the dot, compiled by ptbill.reference.icd10_build: do not edit"
+_BILLABLE = "billable"
+_HEADER = "header"
+
+
+class CodeStatus(StrEnum):
+    BILLABLE = "billable"  # a leaf of the tabular list: may go on a claim
+    HEADER = "header"  # a valid category or subcategory with children: never billable itself
+    UNKNOWN = "unknown"  # not in this code set at all
+
+
+def normalize_code(code: str) -> str:
+    """The form the index stores: upper case, no surrounding spaces, no dot (``m54.16 `` → ``M5416``).
+
+    Only a dot after the third character is a dot; anywhere else it stays and the code is unknown.
+    """
+    key = code.strip().upper()
+    if len(key) > 4 and key[3] == ".":
+        return key[:3] + key[4:]
+    return key
+
+
+@dataclass(frozen=True)
+class CodeSetVersion:
+    """One compiled ICD-10-CM release and the dates of service it applies to."""
+
+    id: str
+    name: str
+    effective: DateRange
+    source: str
+    billable_codes: frozenset[str] = field(repr=False, compare=False)
+    header_codes: frozenset[str] = field(repr=False, compare=False)
+    note: str = ""
+    descriptions_path: Path | None = field(default=None, repr=False, compare=False)
+    # Descriptions take longer to read than the codes (about 80 ms) and most runs never show one.
+    _descriptions: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _descriptions_lock: threading.Lock = field(
+        default_factory=threading.Lock, init=False, repr=False, compare=False
+    )
+
+    def status(self, code: str) -> CodeStatus:
+        """``code`` may have the dot or not, any case, and spaces around it."""
+        key = normalize_code(code)
+        if key in self.billable_codes:
+            return CodeStatus.BILLABLE
+        if key in self.header_codes:
+            return CodeStatus.HEADER
+        return CodeStatus.UNKNOWN
+
+    def description(self, code: str) -> str | None:
+        """The tabular-list title of ``code``, or None when the code is unknown or no descriptions shipped."""
+        if self.descriptions_path is None:
+            return None
+        with self._descriptions_lock:
+            if not self._descriptions:
+                self._descriptions.update(_read_descriptions(self.descriptions_path))
+        return self._descriptions.get(normalize_code(code))
+
+    def __len__(self) -> int:
+        return len(self.billable_codes) + len(self.header_codes)
+
+
+@dataclass(frozen=True)
+class Icd10Catalog:
+    """Every loaded ICD-10-CM version, ordered by date, with no two covering the same day."""
+
+    versions: tuple[CodeSetVersion, ...]
+
+    def __post_init__(self) -> None:
+        if not self.versions:
+            raise ValueError("an ICD-10-CM catalog needs at least one code-set version")
+        for earlier, later in zip(self.versions, self.versions[1:], strict=False):
+            if later.effective.start < earlier.effective.start or earlier.effective.overlaps(later.effective):
+                raise ValueError(
+                    f"ICD-10-CM versions {earlier.id} ({earlier.effective}) and {later.id} "
+                    f"({later.effective}) are out of order or cover the same days"
+                )
+
+    @classmethod
+    def load(cls, directory: Path | None = None) -> Icd10Catalog:
+        """Read ``manifest.json`` and every code file it lists; descriptions wait until asked for."""
+        directory = DEFAULT_DIRECTORY if directory is None else directory
+        manifest_path = directory / MANIFEST_NAME
+        try:
+            manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ValueError(f"{manifest_path}: ICD-10-CM manifest not found") from None
+        except json.JSONDecodeError as error:
+            raise ValueError(f"{manifest_path}: not valid JSON ({error})") from None
+        entries = _entries(manifest, manifest_path)
+        versions = [_load_version(directory, entry, manifest_path) for entry in entries]
+        return cls(tuple(sorted(versions, key=lambda version: version.effective.start)))
+
+    def version_for(self, day: date) -> tuple[CodeSetVersion, bool]:
+        """The version in force on ``day`` and True; else the nearest loaded one and False.
+
+        "Nearest" is the latest version that ended before ``day``, or the earliest version when
+        ``day`` precedes them all, so a caller can say which code set it checked against instead.
+        """
+        for version in self.versions:
+            if version.effective.contains(day):
+                return version, True
+        ended = [v for v in self.versions if v.effective.end is not None and v.effective.end <= day]
+        return (ended[-1] if ended else self.versions[0]), False
+
+
+@functools.cache
+def default_catalog() -> Icd10Catalog:
+    """The catalog shipped in the package, loaded once per process."""
+    return Icd10Catalog.load()
+
+
+def render_code_index(billable: frozenset[str], headers: frozenset[str]) -> str:
+    """The codes file: a title line, then each section's sorted codes under ``[name count]``."""
+    parts = [_CODES_FILE_TITLE]
+    for section, codes in ((_BILLABLE, billable), (_HEADER, headers)):
+        parts.append(f"[{section} {len(codes)}]")
+        parts.extend(sorted(codes))
+    return "\n".join(parts) + "\n"
+
+
+def parse_code_index(text: str, source: str = "codes file") -> tuple[frozenset[str], frozenset[str]]:
+    """Billable and header codes from ``render_code_index`` output; counts are checked to catch truncation."""
+    # str.partition and str.split run in C: this is most of why loading takes milliseconds.
+    _, found, rest = ("\n" + text).partition(f"\n[{_BILLABLE} ")
+    billable_count, _, rest = rest.partition("]")
+    billable_block, found_header, rest = rest.partition(f"\n[{_HEADER} ")
+    header_count, _, header_block = rest.partition("]")
+    if not (found and found_header and billable_count.isdigit() and header_count.isdigit()):
+        raise ValueError(f"{source}: not an ICD-10-CM codes file (missing [billable N] or [header N] line)")
+    billable, headers = frozenset(billable_block.split()), frozenset(header_block.split())
+    if len(billable) != int(billable_count) or len(headers) != int(header_count):
+        raise ValueError(
+            f"{source}: expected {billable_count} billable and {header_count} header codes, "
+            f"found {len(billable)} and {len(headers)}; the file is damaged, rebuild it"
+        )
+    return billable, headers
+
+
+def _read_descriptions(path: Path) -> dict[str, str]:
+    try:
+        text = gzip.decompress(path.read_bytes()).decode("utf-8")
+    except FileNotFoundError:
+        raise ValueError(f"{path}: ICD-10-CM descriptions file not found") from None
+    descriptions: dict[str, str] = {}
+    for line in text.split("\n"):  # not splitlines(): it would also break titles at \x0c or \u2028
+        code, _, title = line.partition("\t")
+        if code:
+            descriptions[code] = title
+    return descriptions
+
+
+def _entries(manifest: object, where: Path) -> list[dict[str, object]]:
+    if not isinstance(manifest, dict) or manifest.get("format") != MANIFEST_FORMAT:
+        raise ValueError(f'{where}: expected a JSON object with "format": {MANIFEST_FORMAT}')
+    entries = manifest.get("versions")
+    if not isinstance(entries, list) or not entries or not all(isinstance(e, dict) for e in entries):
+        raise ValueError(f'{where}: "versions" must be a non-empty list of objects')
+    return entries
+
+
+def _text(entry: dict[str, object], key: str, where: str) -> str:
+    value = entry.get(key)
+    if not isinstance(value, str) or not value:
+        raise ValueError(f'{where}: "{key}" must be a non-empty string')
+    return value
+
+
+def _optional_text(entry: dict[str, object], key: str, where: str) -> str | None:
+    return None if entry.get(key) is None else _text(entry, key, where)
+
+
+def _day(entry: dict[str, object], key: str, where: str) -> date:
+    text = _text(entry, key, where)
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f'{where}: "{key}" must be a YYYY-MM-DD date, not {text!r}') from None
+
+
+def _load_version(directory: Path, entry: dict[str, object], manifest_path: Path) -> CodeSetVersion:
+    where = f"{manifest_path} version {entry.get('id')!r}"
+    codes_path = directory / _text(entry, "codes_file", where)
+    try:
+        billable, headers = parse_code_index(codes_path.read_text(encoding="ascii"), str(codes_path))
+    except FileNotFoundError:
+        raise ValueError(f"{where}: codes file {codes_path} not found") from None
+    for key, codes in (("billable_count", billable), ("header_count", headers)):
+        if key in entry and entry[key] != len(codes):
+            raise ValueError(f"{where}: {key} is {entry[key]} but {codes_path} holds {len(codes)}")
+    start = _day(entry, "effective_from", where)
+    end = None if entry.get("effective_to") is None else _day(entry, "effective_to", where)
+    descriptions_file = _optional_text(entry, "descriptions_file", where)
+    try:
+        effective = DateRange(start, end)
+    except ValueError as error:
+        raise ValueError(f"{where}: {error}") from None
+    return CodeSetVersion(
+        id=_text(entry, "id", where),
+        name=_text(entry, "name", where),
+        effective=effective,
+        source=_text(entry, "source", where),
+        billable_codes=billable,
+        header_codes=headers,
+        note=_optional_text(entry, "note", where) or "",
+        descriptions_path=directory / descriptions_file if descriptions_file else None,
+    )

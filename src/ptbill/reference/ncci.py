@@ -1,0 +1,762 @@
+"""NCCI procedure-to-procedure (PTP) edits for practitioners: which code pairs Medicare bundles on a date.
+
+Source: CMS's quarterly Medicare NCCI practitioner PTP files (``ccipra-vNNNrN-f1`` … ``-f4``, one
+tab-delimited TXT per ZIP), compiled once into a small file that reopens in about a second.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import gzip
+import io
+import itertools
+import json
+import os
+import re
+import sys
+import tempfile
+import zipfile
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import IO, TextIO
+
+from ptbill.domain.dates import DateRange
+from ptbill.domain.errors import ReferenceDataError
+
+PTP_FILE_NAME = "ncci_ptp.tsv.gz"
+MANIFEST_NAME = "manifest.json"
+MANIFEST_KIND = "ncci_ptp"
+BASELINE_PATH = Path(__file__).resolve().parent.parent / "reference_data/baseline/all/ncci_ptp.csv"
+COMPILED_FORMAT_VERSION = 1
+
+_FORMAT_TAG = "ptbill-ncci-ptp"
+_MODIFIER_INDICATORS = {"0": 0, "1": 1, "9": 9}
+_CODE = re.compile(r"[0-9A-Z]{5}")
+_NO_DELETION = frozenset({"*", "", "99991231"})  # CMS prints "*"; blank and 9999-12-31 are other tools' habit
+_HEADER_SCAN_LIMIT = 50  # CMS's preamble is 6 lines; no header by line 50 means this is not a PTP file
+# CMS names the quarter in its ZIP names ("medicare-ncci-2026q3-…", "…-2026-q3-…").
+_QUARTER_IN_NAME = re.compile(r"(?<![0-9])(\d{4})-?q([1-4])(?![0-9])", re.IGNORECASE)
+# ccipra-v322r0-f1: practitioner table, version 32.2, release 0, part 1 (ccioph: outpatient hospital).
+_PTP_FILE_NAME = re.compile(r"cci(pra|oph)-v(\d{2})(\d)r(\d+)-f(\d+)", re.IGNORECASE)
+_CMS_PARTS = frozenset({1, 2, 3, 4})
+
+# One edit is packed into one int. A frozen dataclass per row would cost ~250 bytes, and the full
+# practitioner table has ~2.6 million rows (CMS's link text for v322r0: 675,037 + 675,235 + 674,890 +
+# 608,227); an int costs 36. Lookups unpack the few versions of one pair. From the low bits up:
+_INDICATOR_BITS = {0: 0, 1: 1, 9: 2}  # 2 bits: modifier indicator
+_INDICATOR_OF_BITS = (0, 1, 9)
+_REVERSED_BIT = 1 << 2  # 1 bit: column 1 is the higher code of the (low, high) key
+_SOURCE_SHIFT, _SOURCE_LIMIT = 3, 1 << 8  # 8 bits: index into the table's source names
+_RATIONALE_SHIFT, _RATIONALE_LIMIT = 11, 1 << 12  # 12 bits: index into the table's rationale texts
+_START_SHIFT = 23  # 20 bits: date ordinal of the first day in force
+_END_SHIFT = 43  # 20 bits: ordinal of the first day no longer in force; 0 when never deleted
+_ORDINAL_LIMIT = 1 << 20  # ordinals up to the year 2870
+_ORDINAL_MASK = _ORDINAL_LIMIT - 1
+_WITHOUT_SOURCE = ~((_SOURCE_LIMIT - 1) << _SOURCE_SHIFT)
+_SAME_EDIT_MASK = _ORDINAL_MASK << _START_SHIFT | _REVERSED_BIT  # same column order, same start
+
+
+@dataclass(frozen=True, slots=True)
+class PtpEdit:
+    """One CMS PTP edit: reported with ``column1`` for the same patient and day, ``column2`` is denied.
+
+    ``modifier_indicator`` is CMS's: 0 = no modifier bypasses the edit; 1 = an NCCI-associated modifier
+    (59, XE, XS, XP, XU …) may bypass it when the services were truly distinct; 9 = not applicable, the
+    pair is not bundled (CMS deleted the edit, often back to its first day).
+
+    ``effective`` ends (exclusive) on the day after CMS's "Deletion Date", because that date is the last
+    day the edit is in force, not the first day it is gone: in CMS's 2026 Q3 file (ccipra-v322r0, in
+    force from 2026-07-01) the edits that quarter removed carry 20260630, and the other deletion dates
+    are last days of quarters (20231231, 20040331 …). Edits voided from the start carry a deletion date
+    equal to their effective date and indicator 9.
+    """
+
+    column1: str
+    column2: str
+    effective: DateRange
+    modifier_indicator: int
+    rationale: str
+    source: str
+
+    @property
+    def bundles(self) -> bool:
+        """False for indicator 9: CMS lists the pair but does not bundle it."""
+        return self.modifier_indicator != 9
+
+    @property
+    def modifier_allowed(self) -> bool:
+        """True when a modifier such as 59 or XU may bypass the edit (indicator 1)."""
+        return self.modifier_indicator == 1
+
+
+class PtpTable:
+    """The practitioner PTP edits of one CMS quarter, looked up by code pair and date of service.
+
+    Build one with :meth:`load_cms_files`, :meth:`from_rows`, :meth:`open` or :meth:`baseline`; the
+    constructor takes the packed index those produce.
+    """
+
+    def __init__(
+        self,
+        index: dict[tuple[str, str], int | tuple[int, ...]],
+        *,
+        rationales: Sequence[str],
+        sources: Sequence[str],
+        rows: int,
+        quarter: date | None,
+        source: str,
+        source_files: Sequence[str] = (),
+        warnings: Sequence[str] = (),
+    ) -> None:
+        self._index = index
+        self._rationales = tuple(rationales)
+        self._sources = tuple(sources)
+        self._rows = rows
+        self.quarter = quarter
+        self.source = source
+        self.source_files = tuple(source_files)
+        self.warnings = tuple(warnings)
+
+    def __len__(self) -> int:
+        return self._rows
+
+    def __repr__(self) -> str:
+        return f"<PtpTable {self._rows} edits, {quarter_label(self.quarter)}, {self.source}>"
+
+    def lookup(self, code_a: str, code_b: str, on: date) -> PtpEdit | None:
+        """The edit between the two codes in force on ``on``, whichever is column 1; else None.
+
+        One dict probe and a scan of that pair's few dated versions. Codes are matched as given (CMS
+        prints them upper case, five characters). If CMS lists the pair in both column orders on the
+        same day, an edit that bundles wins over an indicator-9 one, then the one that started later.
+        """
+        key = (code_a, code_b) if code_a <= code_b else (code_b, code_a)
+        found = self._index.get(key)
+        if found is None:
+            return None
+        day = on.toordinal()
+        best = 0
+        for packed in (found,) if isinstance(found, int) else found:
+            end = packed >> _END_SHIFT
+            if (
+                (packed >> _START_SHIFT) & _ORDINAL_MASK <= day
+                and (end == 0 or day < end)
+                and (best == 0 or _outranks(packed, best))
+            ):
+                best = packed
+        return None if best == 0 else self._edit(key, best)
+
+    def edits(self) -> Iterator[PtpEdit]:
+        """Every edit, every dated version, in code order."""
+        for key in sorted(self._index):
+            found = self._index[key]
+            for packed in (found,) if isinstance(found, int) else found:
+                yield self._edit(key, packed)
+
+    # -- building -----------------------------------------------------------------------------------
+
+    @classmethod
+    def from_rows(
+        cls, rows: Iterable[PtpEdit], *, quarter: date | None = None, source: str = "rows"
+    ) -> PtpTable:
+        """A table of the given edits (tests, the shipped baseline, a payer's own pairs)."""
+        builder = _Builder()
+        for number, edit in enumerate(rows, start=1):
+            try:
+                builder.add(
+                    builder.code(edit.column1, "column 1"),
+                    builder.code(edit.column2, "column 2"),
+                    edit.effective.start.toordinal(),
+                    edit.effective.end.toordinal() if edit.effective.end else 0,
+                    edit.modifier_indicator,
+                    builder.rationale_index(edit.rationale),
+                    builder.source_index(edit.source),
+                )
+            except _RowError as error:
+                raise ReferenceDataError(f"{source} row {number}: {error}") from None
+        return builder.table(quarter=quarter, source=source, source_files=())
+
+    @classmethod
+    def load_cms_file(cls, path: str | os.PathLike[str], *, quarter: date | None = None) -> PtpTable:
+        """Parse one CMS PTP file: a TXT/CSV part or a ZIP of them. See :meth:`load_cms_files`."""
+        return cls.load_cms_files([path], quarter=quarter)
+
+    @classmethod
+    def load_cms_files(
+        cls, paths: Iterable[str | os.PathLike[str]], *, quarter: date | None = None
+    ) -> PtpTable:
+        """Parse CMS practitioner PTP files: tab-delimited TXT, CSV saved from CMS's XLSX, or ZIPs of them.
+
+        CMS ships the practitioner table in parts f1–f4, each in its own ZIP: pass them all (a missing
+        part becomes a warning). The quarter is ``quarter`` if given, else read from the names
+        (``…2026q3…`` or ``ccipra-v322r0``), else None. Raises ReferenceDataError naming the file and
+        line of the first bad row.
+        """
+        files = [Path(p) for p in paths]
+        builder = _Builder()
+        seen: list[str] = []
+        quarters: dict[date, str] = {}
+        for path in files:
+            with contextlib.closing(open_inputs(path, (".txt", ".csv"))) as inputs:
+                for label, member, stream in inputs:
+                    with stream:
+                        if member in seen:
+                            raise ReferenceDataError(f"{label}: {member} was given twice")
+                        seen.append(member)
+                        if _is_hospital_file(member):
+                            raise ReferenceDataError(
+                                f"{label}: this is CMS's outpatient hospital PTP table (ccioph); "
+                                "ptbill checks practitioner claims, load the ccipra files"
+                            )
+                        named = quarter_from_name(member) or quarter_from_name(path.name)
+                        source = builder.source_index(f"{member}, {quarter_label(quarter or named)}")
+                        if not _parse_ptp(stream, label, source, builder):
+                            builder.warnings.append(f"{label}: no 'Column 1, Column 2' header; skipped")
+                            continue
+                        builder.files.append(member)
+                        if named is not None:
+                            quarters.setdefault(named, label)
+        if not builder.files:
+            raise ReferenceDataError(
+                f"{', '.join(p.name for p in files) or 'no files given'}: no CMS PTP file found (expected "
+                "a tab-delimited TXT with CMS's notice lines and a 'Column 1, Column 2 …' header)"
+            )
+        if quarter is None and len(quarters) > 1:
+            found = ", ".join(f"{quarter_label(q)} ({where})" for q, where in sorted(quarters.items()))
+            raise ReferenceDataError(f"the files are from different quarters: {found}")
+        builder.warnings.extend(_missing_parts(builder.files))
+        return builder.table(
+            quarter=quarter or next(iter(quarters), None),
+            source=_files_label(builder.files),
+            source_files=builder.files,
+        )
+
+    @classmethod
+    def baseline(cls) -> PtpTable:
+        """The shipped baseline: only the pairs ``reference/facts.md`` confirms (see the CSV's notes)."""
+        return _read_baseline(BASELINE_PATH)
+
+    # -- the compiled form --------------------------------------------------------------------------
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the compiled form atomically (a temporary file in the same folder, then a rename).
+
+        Gzip'd text: a tag line, a JSON header (quarter, sources, rationale texts, counts), then one
+        line per code pair, ``low<TAB>high<TAB>packed[,packed…]``.
+        """
+        header = {
+            "quarter": self.quarter.isoformat() if self.quarter else None,
+            "source": self.source,
+            "source_files": list(self.source_files),
+            "warnings": list(self.warnings),
+            "rows": self._rows,
+            "keys": len(self._index),
+            "rationales": list(self._rationales),
+            "sources": list(self._sources),
+        }
+        lines = [f"{_FORMAT_TAG}\t{COMPILED_FORMAT_VERSION}", json.dumps(header, ensure_ascii=True)]
+        lines.extend(
+            f"{low}\t{high}\t{found if isinstance(found, int) else ','.join(map(str, found))}"
+            for (low, high), found in self._index.items()
+        )
+        lines.append("")
+        # Level 1: a third of the plain size; a million rows compress in a fraction of a second.
+        data = gzip.compress("\n".join(lines).encode("utf-8"), compresslevel=1, mtime=0)
+        write_atomically(Path(path), lambda out: out.write(data))
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str]) -> PtpTable:
+        """Reopen a table written by :meth:`save`.
+
+        Plain text read strictly, never pickle: a damaged or tampered file can fail to load or give
+        wrong edits, but cannot run code.
+        """
+        path = Path(path)
+        lines = read_compiled(path).split("\n")
+        meta = compiled_header(lines, path, _FORMAT_TAG)
+        index: dict[tuple[str, str], int | tuple[int, ...]] = {}
+        intern = sys.intern
+        rows = 0
+        try:
+            for line in itertools.islice(lines, 2, len(lines) - 1):
+                low, high, packed = line.split("\t")
+                if "," in packed:
+                    versions = tuple(map(int, packed.split(",")))
+                    index[intern(low), intern(high)] = versions
+                    rows += len(versions)
+                else:
+                    index[intern(low), intern(high)] = int(packed)
+                    rows += 1
+            if lines[-1] or rows != meta["rows"] or len(index) != meta["keys"]:
+                raise ValueError(
+                    f"{rows} rows in {len(index)} pairs, the header says {meta['rows']} in {meta['keys']}"
+                )
+            quarter = meta["quarter"]
+            return cls(
+                index,
+                rationales=_string_list(meta, "rationales"),
+                sources=_string_list(meta, "sources"),
+                rows=rows,
+                quarter=date.fromisoformat(quarter) if isinstance(quarter, str) else None,
+                source=str(meta["source"]),
+                source_files=_string_list(meta, "source_files"),
+                warnings=_string_list(meta, "warnings"),
+            )
+        except (ValueError, KeyError) as error:
+            raise ReferenceDataError(
+                f"{path}: damaged compiled PTP table ({error}); load the CMS files again"
+            ) from None
+
+    def install(self, data_dir: str | os.PathLike[str], *, loaded_at: datetime | None = None) -> Path:
+        """Save as ``data_dir``'s installed table and record it in the manifest; returns the file written."""
+        data_dir = Path(data_dir)
+        target = data_dir / PTP_FILE_NAME
+        self.save(target)
+        record_in_manifest(
+            data_dir,
+            MANIFEST_KIND,
+            {
+                "file": PTP_FILE_NAME,
+                "source": self.source,
+                "source_files": list(self.source_files),
+                "rows": self._rows,
+                "quarter": self.quarter.isoformat() if self.quarter else None,
+                "loaded_at": (loaded_at or datetime.now(UTC)).isoformat(timespec="seconds"),
+                "warnings": list(self.warnings),
+            },
+        )
+        return target
+
+    def _edit(self, key: tuple[str, str], packed: int) -> PtpEdit:
+        low, high = key
+        column1, column2 = (high, low) if packed & _REVERSED_BIT else (low, high)
+        end = packed >> _END_SHIFT
+        try:
+            return PtpEdit(
+                column1=column1,
+                column2=column2,
+                effective=DateRange(
+                    date.fromordinal((packed >> _START_SHIFT) & _ORDINAL_MASK),
+                    date.fromordinal(end) if end else None,
+                ),
+                modifier_indicator=_INDICATOR_OF_BITS[packed & 3],
+                rationale=self._rationales[(packed >> _RATIONALE_SHIFT) & (_RATIONALE_LIMIT - 1)],
+                source=self._sources[(packed >> _SOURCE_SHIFT) & (_SOURCE_LIMIT - 1)],
+            )
+        except (IndexError, ValueError) as error:
+            raise ReferenceDataError(
+                f"damaged PTP table ({self.source}): edit {column1}/{column2} cannot be read ({error})"
+            ) from None
+
+
+def installed_ptp_table(data_dir: str | os.PathLike[str]) -> PtpTable | None:
+    """The table ``ptbill reference load-ncci`` installed in ``data_dir``, or None when there is none.
+
+    Reopened only when the file changes, so a long-running process may call this for every check.
+    """
+    path = Path(data_dir) / PTP_FILE_NAME
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    stamp = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+    cached = _installed.get(path)
+    if cached is None or cached[0] != stamp:
+        cached = _installed[path] = (stamp, PtpTable.open(path))
+    return cached[1]
+
+
+_installed: dict[Path, tuple[tuple[int, int, int], PtpTable]] = {}
+
+
+def quarter_from_name(name: str) -> date | None:
+    """The first day of the quarter a CMS file name names, or None.
+
+    Reads ``2026q3`` / ``2026-q3`` (CMS's ZIP names) and ``ccipra-v322r0`` (the PTP file names). The
+    version rule (v32.2 → 1994 + 32 = 2026, quarter 2 + 1 = Q3) is our inference from CMS's link names,
+    which pair v320r0, v321r0 and v322r0 with 2026 Q1, Q2 and Q3; give the quarter if CMS changes it.
+    """
+    match = _QUARTER_IN_NAME.search(name)
+    if match:
+        return date(int(match[1]), 3 * int(match[2]) - 2, 1)
+    match = _PTP_FILE_NAME.search(name)
+    if match and int(match[3]) <= 3:
+        return date(1994 + int(match[2]), 3 * int(match[3]) + 1, 1)
+    return None
+
+
+def quarter_label(quarter: date | None) -> str:
+    """``2026-Q3`` for a quarter's first day, the ISO date otherwise, "quarter unknown" for None."""
+    if quarter is None:
+        return "quarter unknown"
+    if quarter.day == 1 and quarter.month in (1, 4, 7, 10):
+        return f"{quarter.year}-Q{(quarter.month + 2) // 3}"
+    return quarter.isoformat()
+
+
+# -- files and the installed-table manifest; ptbill.reference.mue uses these too --------------------
+
+
+def write_atomically(path: Path, write: Callable[[IO[bytes]], object]) -> None:
+    """Write ``path`` through a temporary file in its folder and a rename, so readers never see half a file.
+
+    On any failure the temporary file is removed and whatever was at ``path`` stays as it was.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            write(out)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+
+
+def read_manifest(data_dir: str | os.PathLike[str]) -> dict[str, dict[str, object]]:
+    """What is installed in ``data_dir``, by kind (``ncci_ptp``, ``mue_practitioner``); {} when nothing."""
+    path = Path(data_dir) / MANIFEST_NAME
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ReferenceDataError(f"{path}: not valid JSON ({error})") from None
+    if not isinstance(manifest, dict) or not all(isinstance(v, dict) for v in manifest.values()):
+        raise ReferenceDataError(f"{path}: expected a JSON object holding one object per kind of table")
+    return manifest
+
+
+def record_in_manifest(data_dir: Path, kind: str, entry: dict[str, object]) -> None:
+    """Replace the manifest's entry for ``kind``, keeping the others; written atomically."""
+    manifest = read_manifest(data_dir)
+    manifest[kind] = entry
+    text = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
+    write_atomically(data_dir / MANIFEST_NAME, lambda out: out.write(text.encode("utf-8")))
+
+
+def open_inputs(path: Path, suffixes: tuple[str, ...]) -> Generator[tuple[str, str, TextIO]]:
+    """Each data file of ``path`` as (label for messages, file name, text stream the caller closes).
+
+    A ZIP yields its members ending in one of ``suffixes`` (any case); any other file is yielded as
+    itself. CMS files are Latin-1 (the AMA notice's ® is byte 0xAE). Latin-1 never fails to decode, so
+    a stray byte shows up as a bad code or date on a named line instead of a crash.
+    """
+    if not path.exists():
+        raise ReferenceDataError(f"{path}: file not found")
+    if path.is_dir():
+        raise ReferenceDataError(f"{path}: is a folder; give the CMS ZIP or the files in it")
+    if not zipfile.is_zipfile(path):
+        yield path.name, path.name, open(path, encoding="latin-1", newline="")  # noqa: SIM115 - caller closes
+        return
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as error:
+        raise ReferenceDataError(f"{path}: not a readable ZIP file ({error})") from None
+    with archive:
+        members = sorted(
+            (
+                info
+                for info in archive.infolist()
+                if not info.is_dir()
+                and info.filename.lower().endswith(suffixes)
+                and not info.filename.startswith("__MACOSX/")
+            ),
+            key=lambda info: info.filename,
+        )
+        if not members:
+            held = ", ".join(info.filename for info in archive.infolist()) or "nothing"
+            wanted = " or ".join(suffix.lstrip(".").upper() for suffix in suffixes)
+            raise ReferenceDataError(f"{path.name}: no {wanted} file in the ZIP (it holds {held})")
+        for info in members:
+            name = Path(info.filename).name
+            try:
+                raw = archive.open(info)
+            except (zipfile.BadZipFile, NotImplementedError, RuntimeError) as error:
+                raise ReferenceDataError(
+                    f"{path.name}/{name}: cannot be read from the ZIP ({error})"
+                ) from None
+            yield f"{path.name}/{name}", name, io.TextIOWrapper(raw, encoding="latin-1", newline="")
+
+
+def read_compiled(path: Path) -> str:
+    """The text of a compiled table, or a ReferenceDataError saying what is wrong with the file."""
+    try:
+        return gzip.decompress(path.read_bytes()).decode("utf-8")
+    except FileNotFoundError:
+        raise ReferenceDataError(f"{path}: not found") from None
+    except (OSError, EOFError, UnicodeDecodeError) as error:
+        raise ReferenceDataError(
+            f"{path}: damaged compiled table ({error}); load the CMS file again"
+        ) from None
+
+
+def compiled_header(lines: list[str], path: Path, tag: str) -> dict[str, object]:
+    """Check the tag line of a compiled table and return the JSON header on its second line."""
+    if len(lines) < 2 or lines[0] != f"{tag}\t{COMPILED_FORMAT_VERSION}":
+        first = lines[0][:40] if lines else ""
+        raise ReferenceDataError(
+            f"{path}: not a {tag} table of format {COMPILED_FORMAT_VERSION} (it starts {first!r}); "
+            "load the CMS file again"
+        )
+    try:
+        meta = json.loads(lines[1])
+    except json.JSONDecodeError as error:
+        raise ReferenceDataError(f"{path}: damaged header ({error}); load the CMS file again") from None
+    if not isinstance(meta, dict):
+        raise ReferenceDataError(f"{path}: damaged header (not a JSON object); load the CMS file again")
+    return meta
+
+
+# -- parsing -----------------------------------------------------------------------------------------
+
+
+class _RowError(Exception):
+    """A problem with one row; the loop that knows the file and line turns it into a ReferenceDataError."""
+
+
+class _Builder:
+    """Collects packed edits, interned codes and the small tables of rationale texts and sources."""
+
+    def __init__(self) -> None:
+        self.index: dict[tuple[str, str], int | tuple[int, ...]] = {}
+        self.rows = 0
+        self.void_rows = 0
+        self.rationales: list[str] = []
+        self.sources: list[str] = []
+        self.files: list[str] = []
+        self.warnings: list[str] = []
+        # Caches: a CMS file repeats a few thousand codes and dates and about ten rationales.
+        self._rationale_ids: dict[str, int] = {}
+        self._codes: dict[str, str] = {}
+        self._ordinals: dict[str, int] = {}
+
+    def rationale_index(self, text: str) -> int:
+        found = self._rationale_ids.get(text)
+        if found is None:
+            if len(self.rationales) >= _RATIONALE_LIMIT:
+                raise _RowError(f"more than {_RATIONALE_LIMIT} different PTP edit rationales")
+            found = self._rationale_ids[text] = len(self.rationales)
+            self.rationales.append(text)
+        return found
+
+    def source_index(self, source: str) -> int:
+        if source not in self.sources:
+            if len(self.sources) >= _SOURCE_LIMIT:
+                raise ReferenceDataError(f"more than {_SOURCE_LIMIT} source files for one PTP table")
+            self.sources.append(source)
+        return self.sources.index(source)
+
+    def code(self, text: str, column: str) -> str:
+        found = self._codes.get(text)
+        if found is None:
+            clean = text.strip()
+            if not _CODE.fullmatch(clean):
+                raise _RowError(f"{column} code {text!r} is not a 5-character HCPCS/CPT code")
+            found = self._codes[text] = sys.intern(clean)
+        return found
+
+    def ordinal(self, text: str, field: str) -> int:
+        found = self._ordinals.get(text)
+        if found is None:
+            digits = text.strip()
+            try:
+                if len(digits) != 8 or not digits.isdigit():
+                    raise ValueError(digits)
+                found = date(int(digits[:4]), int(digits[4:6]), int(digits[6:])).toordinal()
+            except ValueError:
+                raise _RowError(f"{field} {text!r} is not a YYYYMMDD date") from None
+            self._ordinals[text] = found
+        return found
+
+    def add(  # noqa: PLR0917 - called once per CMS row (2.6 million); positional calls are the cheapest
+        self, column1: str, column2: str, start: int, end: int, indicator: int, rationale: int, source: int
+    ) -> None:
+        if end and end <= start:
+            self.void_rows += 1  # deleted before it began: never in force, nothing to check
+            return
+        if indicator not in _INDICATOR_BITS:
+            raise _RowError(f"modifier indicator {indicator!r} is not 0, 1 or 9")
+        if max(start, end) >= _ORDINAL_LIMIT:
+            raise _RowError(f"date {date.fromordinal(max(start, end))} is too far in the future")
+        if column1 <= column2:
+            key, reversed_bit = (column1, column2), 0
+        else:
+            key, reversed_bit = (column2, column1), _REVERSED_BIT
+        packed = (
+            _INDICATOR_BITS[indicator]
+            | reversed_bit
+            | source << _SOURCE_SHIFT
+            | rationale << _RATIONALE_SHIFT
+            | start << _START_SHIFT
+            | end << _END_SHIFT
+        )
+        found = self.index.get(key)
+        if found is None:
+            self.index[key] = packed
+            self.rows += 1
+            return
+        versions = (found,) if isinstance(found, int) else found
+        for other in versions:
+            if (other ^ packed) & _SAME_EDIT_MASK == 0:
+                if (other ^ packed) & _WITHOUT_SOURCE == 0:
+                    return  # the same row again (overlapping exports): nothing new
+                raise _RowError(
+                    f"edit {column1}/{column2} effective {date.fromordinal(start)} "
+                    "is listed twice with different values"
+                )
+        self.index[key] = (*versions, packed)
+        self.rows += 1
+
+    def table(self, *, quarter: date | None, source: str, source_files: Sequence[str]) -> PtpTable:
+        warnings = list(self.warnings)
+        if self.void_rows:
+            warnings.append(
+                f"{self.void_rows} row(s) have a deletion date before their effective date "
+                "(never in force) and were left out"
+            )
+        return PtpTable(
+            self.index,
+            rationales=self.rationales,
+            sources=self.sources,
+            rows=self.rows,
+            quarter=quarter,
+            source=source,
+            source_files=source_files,
+            warnings=warnings,
+        )
+
+
+def _parse_ptp(stream: TextIO, label: str, source: int, builder: _Builder) -> bool:
+    """Add every edit of one CMS PTP file to ``builder``; False when the file has no PTP header.
+
+    CMS's TXT: an AMA notice line, a title line ("Column1/Column2 Edits"), a header wrapped over four
+    lines whose first reads ``Column 1, Column 2, *=in existence, Effective, Deletion, Modifier, PTP Edit
+    Rationale``, then one edit per line: two codes, ``*`` or blank, YYYYMMDD, YYYYMMDD or ``*``, 0/1/9,
+    rationale. All tab-separated. CMS's XLSX holds the same rows; saved as CSV it reads the same way.
+    """
+    first = stream.readline()
+    lines = itertools.chain((first,), stream)
+    reader = csv.reader(lines, delimiter="\t", quoting=csv.QUOTE_NONE) if "\t" in first else csv.reader(lines)
+    for fields in reader:
+        if (
+            len(fields) >= 2
+            and fields[0].strip().lower() == "column 1"
+            and fields[1].strip().lower() == "column 2"
+        ):
+            break
+        if reader.line_num >= _HEADER_SCAN_LIMIT:
+            return False
+    else:
+        return False
+    in_header = True  # the header's wrapped lines follow it, their code columns blank
+    code, ordinal, rationale_index, add = builder.code, builder.ordinal, builder.rationale_index, builder.add
+    indicators = _MODIFIER_INDICATORS
+    try:
+        for fields in reader:
+            if (not fields or not fields[0].strip()) and (in_header or not any(f.strip() for f in fields)):
+                continue  # one of the header's wrapped lines, or a blank line
+            in_header = False
+            if len(fields) < 6:
+                raise _RowError(
+                    f"expected 7 fields (two codes, 1996 flag, effective date, deletion date, "
+                    f"modifier indicator, rationale), found {len(fields)}"
+                )
+            column1 = code(fields[0], "column 1")
+            column2 = code(fields[1], "column 2")
+            if fields[2] and fields[2].strip() not in ("", "*"):
+                raise _RowError(f"'in existence prior to 1996' is {fields[2]!r}, expected '*' or blank")
+            start = ordinal(fields[3], "effective date")
+            deletion = fields[4]
+            # CMS's deletion date is the last day in force (see PtpEdit); our ranges end the day after.
+            end = 0 if deletion.strip() in _NO_DELETION else ordinal(deletion, "deletion date") + 1
+            indicator = indicators.get(fields[5].strip())
+            if indicator is None:
+                raise _RowError(f"modifier indicator {fields[5]!r} is not 0, 1 or 9")
+            rationale = rationale_index(fields[6].strip() if len(fields) > 6 else "")
+            add(column1, column2, start, end, indicator, rationale, source)
+    except _RowError as error:
+        raise ReferenceDataError(f"{label} line {reader.line_num}: {error}") from None
+    return True
+
+
+def _string_list(meta: dict[str, object], key: str) -> list[str]:
+    value = meta[key]
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValueError(f"{key!r} is not a list of strings")
+    return value
+
+
+def _outranks(packed: int, other: int) -> bool:
+    """An edit that bundles beats an indicator-9 one; then the later start wins."""
+    packed_bundles, other_bundles = (packed & 3) != _INDICATOR_BITS[9], (other & 3) != _INDICATOR_BITS[9]
+    if packed_bundles != other_bundles:
+        return packed_bundles
+    return (packed >> _START_SHIFT) & _ORDINAL_MASK > (other >> _START_SHIFT) & _ORDINAL_MASK
+
+
+def _is_hospital_file(name: str) -> bool:
+    match = _PTP_FILE_NAME.search(name)
+    return match is not None and match[1].lower() == "oph"
+
+
+def _missing_parts(files: Sequence[str]) -> list[str]:
+    """CMS splits the practitioner table into parts f1–f4; warn when some were not given."""
+    parts: dict[str, set[int]] = {}
+    for name in files:
+        match = _PTP_FILE_NAME.search(name)
+        if match:
+            parts.setdefault(f"ccipra-v{match[2]}{match[3]}r{match[4]}", set()).add(int(match[5]))
+    if len(parts) > 1:
+        raise ReferenceDataError(f"the files are from different PTP versions: {', '.join(sorted(parts))}")
+    return [
+        f"only part(s) {', '.join(f'f{p}' for p in sorted(found))} of {version} were given; CMS publishes "
+        "the practitioner table as f1–f4, so edits in the missing parts will not be checked"
+        for version, found in parts.items()
+        if _CMS_PARTS - found
+    ]
+
+
+def _files_label(files: Sequence[str]) -> str:
+    return ", ".join(files) if len(files) <= 2 else f"{files[0]} … {files[-1]} ({len(files)} files)"
+
+
+def _read_baseline(path: Path) -> PtpTable:
+    """Read the shipped baseline CSV (columns: see the file); ISO dates, deletion_date exclusive."""
+    required = ["column1", "column2", "effective_date", "deletion_date", "modifier_indicator"]
+    required += ["rationale", "source"]
+    edits: list[PtpEdit] = []
+    try:
+        with path.open(encoding="utf-8", newline="") as handle:
+            reader = csv.DictReader(handle)
+            missing = [column for column in required if column not in (reader.fieldnames or ())]
+            if missing:
+                raise ReferenceDataError(f"{path}: missing column(s) {', '.join(missing)}")
+            for row in reader:
+                try:
+                    # Unlike CMS's files, deletion_date here follows DateRange: the first day not in force.
+                    end = row["deletion_date"].strip()
+                    edits.append(
+                        PtpEdit(
+                            column1=row["column1"].strip(),
+                            column2=row["column2"].strip(),
+                            effective=DateRange(
+                                date.fromisoformat(row["effective_date"].strip()),
+                                date.fromisoformat(end) if end else None,
+                            ),
+                            modifier_indicator=int(row["modifier_indicator"]),
+                            rationale=row["rationale"].strip(),
+                            source=row["source"].strip(),
+                        )
+                    )
+                except (ValueError, AttributeError) as error:
+                    raise ReferenceDataError(f"{path.name} line {reader.line_num}: {error}") from None
+    except FileNotFoundError:
+        raise ReferenceDataError(f"{path}: baseline PTP file not found") from None
+    return PtpTable.from_rows(edits, source=f"ptbill baseline {path.name}")

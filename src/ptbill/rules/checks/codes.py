@@ -1,0 +1,205 @@
+"""Code and unit checks: known codes, payable codes, units against the calculator and the MUE, and time.
+
+Sources: Medicare Claims Processing Manual ch.5 §20.2 (units), CMS MUE program (facts.md §2.2),
+Medicare Benefit Policy Manual ch.15 §220.3 (total timed and total treatment minutes in each note).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ptbill.domain.finding import Severity
+from ptbill.rules.context import CheckContext
+from ptbill.rules.registry import Hit, rule
+
+SECTION = "Codes and units"
+EIGHT_MINUTE_RULE = "Medicare Claims Processing Manual (Pub. 100-04) ch.5 §20.2 (counting minutes for timed codes)"
+TREATMENT_NOTE = (
+    "Medicare Benefit Policy Manual (Pub. 100-02) ch.15 §220.3: "
+    "'Total timed code treatment minutes and total treatment time in minutes'"
+)
+
+
+@rule(
+    "CODE_UNKNOWN",
+    section=SECTION,
+    severity=Severity.ERROR,
+    source="ptbill procedure-code catalog (PT codes of the CMS physician fee schedule, facts.md §5.3)",
+    fix="Check the code for a typo; if it is a real code the clinic bills, add it to the code catalog.",
+)
+def code_unknown(ctx: CheckContext) -> Iterator[Hit]:
+    """A service's code is not in the code catalog."""
+    for index, service in enumerate(ctx.services):
+        if ctx.code_info(service.code) is None:
+            yield Hit(f"{service.code} is not a code ptbill knows.", index, f"services[{index}].code")
+
+
+@rule(
+    "CODE_NOT_PAYABLE",
+    section=SECTION,
+    severity=Severity.ERROR,
+    source="the payer's list of codes it does not pay separately (parameter codes.not_payable)",
+    fix="Bill the code the payer accepts instead, or leave the service off the claim.",
+)
+def code_not_payable(ctx: CheckContext) -> Iterator[Hit]:
+    """The code is not valid or not separately paid for this payer."""
+    not_payable = ctx.snapshot.resolved("codes.not_payable")
+    if not_payable is None:
+        return
+    for index, service in enumerate(ctx.services):
+        reason = not_payable.value.get(service.code)
+        if reason:
+            yield Hit(
+                f"{ctx.snapshot.payer.name} does not pay {service.code} separately: {reason}.",
+                index,
+                f"services[{index}].code",
+                reference=not_payable.reference,
+            )
+
+
+def _mue_limit(ctx: CheckContext, code: str) -> tuple[int, str] | None:
+    if ctx.mue is not None:
+        found = ctx.mue.lookup(code)
+        if found is not None:
+            return found.units, found.source
+    parameter = ctx.snapshot.resolved(f"mue.{code}")
+    if parameter is None:
+        return None
+    return int(parameter.value), f"{parameter.reference} (confidence: {parameter.confidence})"
+
+
+@rule(
+    "UNITS_EXCEED_MUE",
+    section=SECTION,
+    severity=Severity.ERROR,
+    source="CMS Medically Unlikely Edits, practitioner services (facts.md §2.2)",
+    fix="Bill no more units than the MUE allows; if more were truly given, document why and expect review.",
+)
+def units_exceed_mue(ctx: CheckContext) -> Iterator[Hit]:
+    """More units of a code are billed for the day than its medically unlikely edit allows."""
+    for group in ctx.groups:
+        limit = _mue_limit(ctx, group.code)
+        if limit is None:
+            continue
+        billed = ctx.billed_units(group.code)
+        if billed > limit[0]:
+            first = group.service_indexes[0]
+            yield Hit(
+                f"{billed} units of {group.code} are billed; the medically unlikely edit allows {limit[0]} a day.",
+                first,
+                f"services[{first}].units",
+                reference=limit[1],
+            )
+
+
+@rule(
+    "UNITS_MISMATCH",
+    section=SECTION,
+    severity=Severity.ERROR,
+    source=EIGHT_MINUTE_RULE + " for the cms method; CPT time rule (per code) for the per_code method",
+    fix="Bill the units the documented minutes support, or correct the minutes.",
+)
+def units_mismatch(ctx: CheckContext) -> Iterator[Hit]:
+    """The units the clinic means to bill differ from what the payer's unit method gives."""
+    for group in ctx.groups:
+        stated = [ctx.services[i].units for i in group.service_indexes]
+        if all(u is None for u in stated):
+            continue
+        billed = sum(u or 0 for u in stated)
+        computed = ctx.computed_units(group.code)
+        if billed != computed:
+            first = group.service_indexes[0]
+            if not ctx.is_timed(group.code):
+                basis = "an untimed code is billed once a day"
+            elif ctx.unit_method.value == "cms":
+                basis = f"the visit's {ctx.units.total_timed_minutes} timed minutes are pooled under the 8-minute rule"
+            else:
+                basis = "the per-code method counts its own documented minutes"
+            yield Hit(
+                f"{group.code} is billed with {billed} unit(s) but the minutes support {computed}: {basis}.",
+                first,
+                f"services[{first}].units",
+            )
+
+
+@rule(
+    "TIMED_MINUTES_MISSING",
+    section=SECTION,
+    severity=Severity.ERROR,
+    source=EIGHT_MINUTE_RULE,
+    fix="Record the minutes (or start and end times) of every timed service; units are computed from them.",
+)
+def timed_minutes_missing(ctx: CheckContext) -> Iterator[Hit]:
+    """A timed (per 15 minutes) code has no documented time."""
+    for index, service in enumerate(ctx.services):
+        if ctx.is_timed(service.code) and service.documented_minutes is None:
+            yield Hit(
+                f"{service.code} is billed per 15 minutes but has no minutes.", index, f"services[{index}].minutes"
+            )
+
+
+@rule(
+    "TIMED_SERVICE_UNBILLABLE",
+    section=SECTION,
+    severity=Severity.WARNING,
+    source=EIGHT_MINUTE_RULE,
+    fix="Nothing to bill for this service: keep it in the note (its minutes count toward total time), and "
+    "leave it off the claim.",
+)
+def timed_service_unbillable(ctx: CheckContext) -> Iterator[Hit]:
+    """A timed service earns no unit under the payer's method; it stays in the note, not on the claim."""
+    for group in ctx.groups:
+        if not ctx.is_timed(group.code) or ctx.computed_units(group.code) > 0:
+            continue
+        services = [ctx.services[i] for i in group.service_indexes]
+        if any(s.documented_minutes is None for s in services):
+            continue  # TIMED_MINUTES_MISSING says what is wrong
+        minutes = sum(s.documented_minutes or 0 for s in services)
+        first = group.service_indexes[0]
+        tie = next((t for t in ctx.units.ties if group.code in t.codes), None)
+        why = (
+            f"it tied with {', '.join(c for c in tie.codes if c != group.code)} for the last unit, which went to "
+            f"{tie.chosen} (either may be billed)"
+            if tie
+            else "the units go to codes with more time"
+        )
+        yield Hit(
+            f"{group.code} ({minutes} min) earns no unit: the visit's {ctx.units.total_timed_minutes} timed minutes "
+            f"give {sum(ctx.units.units[c] for c in ctx.units.units if ctx.is_timed(c))} unit(s) and {why}.",
+            first,
+            f"services[{first}].minutes",
+        )
+
+
+@rule(
+    "TOTAL_TIME_MISSING",
+    section=SECTION,
+    severity=Severity.WARNING,
+    source=TREATMENT_NOTE,
+    fix="Record the total treatment time of the visit, timed and untimed services together.",
+)
+def total_time_missing(ctx: CheckContext) -> Iterator[Hit]:
+    """The note does not record the visit's total treatment minutes."""
+    if ctx.encounter.total_treatment_minutes is None and ctx.services:
+        yield Hit("The note does not record the total treatment time.", None, "total_treatment_minutes")
+
+
+@rule(
+    "TOTAL_TIME_INCONSISTENT",
+    section=SECTION,
+    severity=Severity.WARNING,
+    source=TREATMENT_NOTE + "; 'billing and total timed code treatment minutes must be consistent'",
+    fix="Correct either the services' minutes or the total treatment time so they agree.",
+)
+def total_time_inconsistent(ctx: CheckContext) -> Iterator[Hit]:
+    """The services' minutes add up to more than the total treatment time."""
+    total = ctx.encounter.total_treatment_minutes
+    if total is None:
+        return
+    documented = sum(s.documented_minutes or 0 for s in ctx.services)
+    if documented > total:
+        yield Hit(
+            f"The services add up to {documented} minutes, more than the {total}-minute total treatment time.",
+            None,
+            "total_treatment_minutes",
+        )

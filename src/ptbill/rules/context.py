@@ -1,0 +1,110 @@
+"""Everything a check may read: the encounter, the payer's parameters on the date of service,
+the code catalogs and the units the calculator gives. Built once per encounter by the engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from ptbill.domain.encounter import Encounter, Service
+from ptbill.reference.catalog import ProcedureCode, Snapshot
+from ptbill.units import TimedMinutes, UnitMethod, UnitResult, compute_units
+
+if TYPE_CHECKING:
+    from ptbill.reference.icd10 import CodeSetVersion
+    from ptbill.reference.mue import MueTable
+    from ptbill.reference.ncci import PtpTable
+
+
+@dataclass(slots=True)
+class CodeGroup:
+    """All services of one code in the encounter: they make one claim line (one line per code per day)."""
+
+    code: str
+    service_indexes: list[int] = field(default_factory=list)
+
+
+@dataclass
+class CheckContext:
+    encounter: Encounter
+    snapshot: Snapshot
+    codes: Mapping[str, ProcedureCode]
+    icd10: CodeSetVersion | None = None
+    icd10_exact: bool = True
+    ptp: PtpTable | None = None
+    mue: MueTable | None = None
+    payer_known: bool = True
+
+    @property
+    def services(self) -> tuple[Service, ...]:
+        return self.encounter.services
+
+    def code_info(self, code: str) -> ProcedureCode | None:
+        return self.codes.get(code)
+
+    def is_timed(self, code: str) -> bool:
+        info = self.codes.get(code)
+        return info.timed if info else False
+
+    def is_traction(self, code: str) -> bool:
+        info = self.codes.get(code)
+        return info.traction if info else False
+
+    @cached_property
+    def unit_method(self) -> UnitMethod:
+        return UnitMethod(self.snapshot.value("units.method", UnitMethod.CMS.value))
+
+    @cached_property
+    def groups(self) -> list[CodeGroup]:
+        by_code: dict[str, CodeGroup] = {}
+        for index, service in enumerate(self.services):
+            by_code.setdefault(service.code, CodeGroup(service.code)).service_indexes.append(index)
+        return list(by_code.values())
+
+    @cached_property
+    def units(self) -> UnitResult:
+        """Units per code under the payer's method, from the minutes each service documents."""
+        return compute_units(
+            (TimedMinutes(s.code, s.documented_minutes or 0, self.is_timed(s.code)) for s in self.services),
+            self.unit_method,
+        )
+
+    def computed_units(self, code: str) -> int:
+        return self.units.units.get(code, 0)
+
+    def billed_units(self, code: str) -> int:
+        """What the clinic intends to bill for a code: its stated units, else what the calculator gives."""
+        group = next((g for g in self.groups if g.code == code), None)
+        if group is None:
+            return 0
+        stated = [self.services[i].units for i in group.service_indexes]
+        if all(u is not None for u in stated):
+            return sum(u for u in stated if u is not None)
+        return self.computed_units(code)
+
+    def expected_payment(self, code: str, units: int) -> tuple[Decimal | None, str | None]:
+        """What the payer should pay for ``units`` of ``code``, and how that was worked out."""
+        seed = self.snapshot.resolved(f"fees.seed_average.{code}")
+        if seed is None:
+            return None, None
+        amount = (Decimal(str(seed.value)) * units).quantize(Decimal("0.01"))
+        return amount, f"seed guide's average payment for {code} x {units} ({seed.reference})"
+
+    @cached_property
+    def expected_visit_amount(self) -> Decimal:
+        """Expected allowed amount of the whole visit (lines with no known amount count as 0)."""
+        total = Decimal("0.00")
+        for group in self.groups:
+            amount, _ = self.expected_payment(group.code, self.computed_units(group.code))
+            total += amount or Decimal(0)
+        return total
+
+    def patient_cost_estimate(self, code: str) -> Decimal | None:
+        """What the patient would owe for a service the payer does not cover: its expected amount."""
+        units = self.computed_units(code) or 1
+        amount, _ = self.expected_payment(code, units)
+        return amount

@@ -1,0 +1,136 @@
+"""Runs every check in force on the date of service and plans the claim lines.
+
+The same engine serves the command line, the API and the web pages; nothing checks a note elsewhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ptbill import __version__
+from ptbill.domain.claim_line import ClaimLine
+from ptbill.domain.encounter import Encounter
+from ptbill.domain.finding import Finding, Verdict, verdict_of
+from ptbill.reference.catalog import ReferenceCatalog, Snapshot, default_catalog
+from ptbill.rules import checks  # noqa: F401  (importing registers every check)
+from ptbill.rules.context import CheckContext
+from ptbill.rules.registry import rules_in_force
+from ptbill.units import UnitResult
+
+RULESET_VERSION = __version__
+MAX_POINTERS = 4
+FALLBACK_PAYER = "commercial-default"
+
+
+@dataclass(frozen=True, slots=True)
+class CheckReport:
+    encounter_id: str
+    verdict: Verdict
+    findings: tuple[Finding, ...]
+    claim_lines: tuple[ClaimLine, ...]
+    units: UnitResult
+    payer_id: str
+    ruleset_version: str = RULESET_VERSION
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "encounter": self.encounter_id,
+            "verdict": self.verdict.value,
+            "findings": [f.to_json() for f in self.findings],
+            "claim_lines": [line.to_json() for line in self.claim_lines],
+            "ruleset_version": self.ruleset_version,
+        }
+
+
+def build_context(
+    encounter: Encounter,
+    catalog: ReferenceCatalog,
+    parameter_overrides: Mapping[str, Any] | None = None,
+) -> CheckContext:
+    payer_known = catalog.payer(encounter.coverage.payer) is not None
+    # With an unknown payer the checks still run against the generic commercial rules, so the
+    # note's own problems are reported together with PAYER_UNKNOWN.
+    payer_id = encounter.coverage.payer if payer_known else FALLBACK_PAYER
+    snapshot: Snapshot = catalog.snapshot(payer_id, encounter.date_of_service)
+    if parameter_overrides:
+        snapshot = snapshot.with_overrides(parameter_overrides)
+    icd_version, icd_exact = catalog.icd10_for(encounter.date_of_service)
+    return CheckContext(
+        encounter=encounter,
+        snapshot=snapshot,
+        codes=catalog.procedure_codes,
+        icd10=icd_version,
+        icd10_exact=icd_exact,
+        ptp=catalog.ptp_table(),
+        mue=catalog.mue_table(),
+        payer_known=payer_known,
+    )
+
+
+def check_encounter(
+    encounter: Encounter,
+    catalog: ReferenceCatalog | None = None,
+    parameter_overrides: Mapping[str, Any] | None = None,
+) -> CheckReport:
+    catalog = catalog or default_catalog()
+    context = build_context(encounter, catalog, parameter_overrides)
+    findings: list[Finding] = []
+    for registered in rules_in_force(encounter.date_of_service):
+        severity = context.snapshot.severity(registered.id, registered.severity)
+        if severity is None:
+            continue
+        for hit in registered.check(context):
+            findings.append(
+                Finding(
+                    rule=registered.id,
+                    severity=hit.severity or severity,
+                    message=hit.message,
+                    fix=hit.fix or registered.fix,
+                    reference=hit.reference or registered.source,
+                    service=hit.service,
+                    field=hit.field,
+                )
+            )
+    findings.sort(key=lambda f: (f.service is not None, f.service or 0, _SEVERITY_ORDER[f.severity.value]))
+    return CheckReport(
+        encounter_id=encounter.id,
+        verdict=verdict_of(findings),
+        findings=tuple(findings),
+        claim_lines=tuple(plan_claim_lines(context)),
+        units=context.units,
+        payer_id=context.snapshot.payer.id,
+    )
+
+
+_SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+
+
+def plan_claim_lines(context: CheckContext) -> list[ClaimLine]:
+    """One line per code, with the calculator's units; codes that earn no unit stay off the claim."""
+    lines = []
+    diagnoses = len(context.encounter.diagnoses)
+    for group in context.groups:
+        units = context.computed_units(group.code)
+        if units == 0:
+            continue
+        modifiers: list[str] = []
+        pointers: list[int] = []
+        for index in group.service_indexes:
+            service = context.services[index]
+            modifiers += [m for m in service.modifiers if m not in modifiers]
+            pointers += [p for p in service.diagnosis_pointers if 1 <= p <= diagnoses and p not in pointers]
+        amount, basis = context.expected_payment(group.code, units)
+        lines.append(
+            ClaimLine(
+                code=group.code,
+                modifiers=tuple(modifiers),
+                units=units,
+                diagnosis_pointers=tuple(pointers[:MAX_POINTERS]),
+                service_indexes=tuple(group.service_indexes),
+                expected_payment=amount,
+                payment_basis=basis,
+            )
+        )
+    return lines

@@ -1,0 +1,93 @@
+"""The registry of checks: each a small pure function with a stable id, dates, a source and a fix.
+
+Ids come from ``spec/rule-ids.md`` and never change meaning. The registry rejects a second rule
+with the same id whose dates overlap an existing one, at import time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
+
+from ptbill.domain.dates import DateRange
+from ptbill.domain.finding import Severity
+
+if TYPE_CHECKING:
+    from ptbill.rules.context import CheckContext
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """What a check reports; the engine adds the rule's id, severity, fix and source."""
+
+    message: str
+    service: int | None = None
+    field: str | None = None
+    reference: str | None = None  # when a payer parameter, not the rule's own source, is the basis
+    fix: str | None = None  # when the fix depends on the case (e.g. which code to bill instead)
+    severity: Severity | None = None  # a rule whose severity rises with the facts (past a deadline)
+
+
+CheckFunction = Callable[["CheckContext"], Iterable[Hit]]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    section: str
+    title: str
+    severity: Severity
+    source: str
+    fix: str
+    effective: DateRange
+    check: CheckFunction
+
+    @property
+    def function_name(self) -> str:
+        return self.check.__name__
+
+
+_RULES: dict[str, list[Rule]] = {}
+
+FROM_THE_START = DateRange(date(2000, 1, 1))
+
+
+def rule(
+    rule_id: str,
+    *,
+    section: str,
+    severity: Severity,
+    source: str,
+    fix: str,
+    effective: DateRange = FROM_THE_START,
+) -> Callable[[CheckFunction], CheckFunction]:
+    """Register a check. Its docstring's first line is the rule in plain words."""
+
+    def register(check: CheckFunction) -> CheckFunction:
+        title = (check.__doc__ or "").strip().splitlines()[0] if check.__doc__ else ""
+        if not title:
+            raise ValueError(f"rule {rule_id}: the check needs a docstring stating the rule in plain words")
+        new = Rule(rule_id, section, title, severity, source, fix, effective, check)
+        for existing in _RULES.get(rule_id, []):
+            if existing.effective.overlaps(effective):
+                raise ValueError(
+                    f"rule {rule_id} is registered twice for overlapping dates ({existing.effective} and {effective})"
+                )
+        _RULES.setdefault(rule_id, []).append(new)
+        return check
+
+    return register
+
+
+def all_rules() -> list[Rule]:
+    return [r for versions in _RULES.values() for r in versions]
+
+
+def rules_in_force(day: date) -> list[Rule]:
+    return [r for r in all_rules() if r.effective.contains(day)]
+
+
+def rule_by_id(rule_id: str) -> list[Rule]:
+    return list(_RULES.get(rule_id, []))

@@ -1,0 +1,112 @@
+"""Minutes → billable units for one visit: CMS's pooled 8-minute rule and the per-code (AMA) method.
+
+CMS: Medicare Claims Processing Manual (Pub. 100-04) ch.5 §20.2; the assignment of units to codes is
+our reading of its text and worked examples (facts.md §1.3), checked against Examples 1-5.
+Untimed codes get 1 unit and add nothing to the timed minutes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class UnitMethod(StrEnum):
+    CMS = "cms"
+    PER_CODE = "per_code"
+
+
+MINUTES_PER_UNIT = 15
+# A unit is earned once more than half of 15 minutes is reached: 8 minutes (ch.5 §20.2 C table).
+MINIMUM_MINUTES = 8
+
+
+@dataclass(frozen=True, slots=True)
+class TimedMinutes:
+    """Minutes of one code in the visit; codes given twice are added together first."""
+
+    code: str
+    minutes: int
+    timed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Tie:
+    """Codes that had equal claim to the same unit; ``chosen`` got it (the clinician may pick another)."""
+
+    codes: tuple[str, ...]
+    chosen: str
+    leftover_minutes: int
+
+
+@dataclass(frozen=True, slots=True)
+class UnitResult:
+    method: UnitMethod
+    total_timed_minutes: int
+    units: dict[str, int]
+    ties: tuple[Tie, ...] = field(default=())
+
+    def to_json(self) -> dict[str, object]:
+        return {"method": self.method.value, "total_timed_minutes": self.total_timed_minutes, "units": self.units}
+
+
+def units_for_minutes(minutes: int) -> int:
+    """Units for a block of timed minutes: 8-22 → 1, 23-37 → 2, 38-52 → 3 ...
+
+    >>> [units_for_minutes(m) for m in (7, 8, 22, 23, 37, 38, 52, 53)]
+    [0, 1, 1, 2, 2, 3, 3, 4]
+    """
+    if minutes < MINIMUM_MINUTES:
+        return 0
+    return (minutes + MINUTES_PER_UNIT - MINIMUM_MINUTES) // MINUTES_PER_UNIT
+
+
+def _pool(services: Iterable[TimedMinutes]) -> tuple[dict[str, int], dict[str, bool]]:
+    minutes: dict[str, int] = {}
+    timed: dict[str, bool] = {}
+    for service in services:
+        if service.minutes < 0:
+            raise ValueError(f"{service.code}: minutes cannot be negative ({service.minutes})")
+        minutes[service.code] = minutes.get(service.code, 0) + service.minutes
+        timed[service.code] = timed.get(service.code, False) or service.timed
+    return minutes, timed
+
+
+def compute_units(services: Iterable[TimedMinutes], method: UnitMethod) -> UnitResult:
+    """Units per code for one date of service, in the order the codes first appear."""
+    minutes, timed = _pool(services)
+    timed_minutes = {code: m for code, m in minutes.items() if timed[code]}
+    total = sum(timed_minutes.values())
+    if method is UnitMethod.PER_CODE:
+        timed_units = {code: units_for_minutes(m) for code, m in timed_minutes.items()}
+        ties: tuple[Tie, ...] = ()
+    else:
+        timed_units, ties = _cms_assign(timed_minutes, units_for_minutes(total))
+    units = {code: (timed_units[code] if timed[code] else 1) for code in minutes}
+    return UnitResult(method, total, units, ties)
+
+
+def _cms_assign(minutes: Mapping[str, int], total_units: int) -> tuple[dict[str, int], tuple[Tie, ...]]:
+    # Each code first gets its full 15-minute units; remaining units go one at a time to the codes
+    # with the most leftover minutes (ch.5 §20.2 Example 3). The sum of full units never exceeds
+    # the pooled total, so the pool bounds the result (Example 4).
+    units = {code: m // MINUTES_PER_UNIT for code, m in minutes.items()}
+    remaining = total_units - sum(units.values())
+    order = list(minutes)
+    # Deterministic order: most leftover minutes, then most total minutes, then first documented.
+    candidates = sorted(
+        order,
+        key=lambda c: (-(minutes[c] % MINUTES_PER_UNIT), -minutes[c], order.index(c)),
+    )
+    ties: list[Tie] = []
+    for position in range(min(remaining, len(candidates))):
+        chosen = candidates[position]
+        units[chosen] += 1
+        leftover = minutes[chosen] % MINUTES_PER_UNIT
+        rivals = tuple(c for c in candidates if minutes[c] % MINUTES_PER_UNIT == leftover)
+        # A tie matters only when a rival with the same leftover goes without a unit.
+        losers = [c for c in rivals if c not in candidates[:remaining]]
+        if losers and not any(t.leftover_minutes == leftover for t in ties):
+            ties.append(Tie(rivals, chosen, leftover))
+    return units, tuple(ties)

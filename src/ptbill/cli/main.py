@@ -112,6 +112,110 @@ def units(method: str, as_json: bool, services: tuple[str, ...]) -> None:
     render.unit_result(result, {code: codes[code].label for code in result.units})
 
 
+@cli.command()
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["837p", "cms1500", "fhir"]),
+    default="837p",
+    show_default=True,
+    help="X12 837P batch, CMS-1500 PDF, or FHIR R4 Claim JSON.",
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write here (stdout if absent).")
+@click.option("--allow-blocked", is_flag=True, help="Build claims even for encounters with blocking findings.")
+@click.option("--charges", type=click.Path(exists=True, dir_okay=False), help="Charge master CSV (code,charge).")
+@click.option(
+    "--trading",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Submitter/receiver settings YAML; without it a test-mode (ISA15=T) envelope is written.",
+)
+@click.option(
+    "--frequency", type=click.Choice(["original", "replacement", "void"]), default="original", show_default=True
+)
+@click.option("--original-claim", help="The payer's claim number, for a replacement or a void.")
+@click.argument("files", nargs=-1, required=True)
+def claim(
+    output_format: str,
+    output: str | None,
+    allow_blocked: bool,
+    charges: str | None,
+    trading: str | None,
+    frequency: str,
+    original_claim: str | None,
+    files: tuple[str, ...],
+) -> None:
+    """Build claims from encounter files. Blocked encounters are refused and their errors listed."""
+    from ptbill.claims.build import ChargeMaster
+    from ptbill.claims.trading import TEST_TRADING, TradingConfig
+    from ptbill.cli import render
+    from ptbill.domain.claim import ClaimFrequency
+    from ptbill.domain.errors import PtbillError
+    from ptbill.reference.catalog import default_catalog
+    from ptbill.services.claims import claims_from_files, default_control_numbers, write_837p
+    from ptbill.settings import Settings
+
+    if output_format == "cms1500" and not output:
+        _fail(["claim: a CMS-1500 PDF needs -o FILE.pdf"])
+    settings = Settings.from_environment()
+    try:
+        charge_master = ChargeMaster.from_csv(Path(charges)) if charges else None
+        partners = TradingConfig.load(Path(trading)) if trading else TradingConfig(TEST_TRADING, {})
+    except PtbillError as exc:
+        _fail([f"claim: {exc}"])
+    if trading is None and output_format == "837p":
+        click.echo("claim: no --trading settings given: writing a TEST interchange (ISA15=T)", err=True)
+    kind = {
+        "original": ClaimFrequency.ORIGINAL,
+        "replacement": ClaimFrequency.REPLACEMENT,
+        "void": ClaimFrequency.VOID,
+    }[frequency]
+    if kind is not ClaimFrequency.ORIGINAL and not original_claim:
+        _fail(["claim: --original-claim is required for a replacement or a void"])
+
+    def read(name: str) -> bytes:
+        return sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+
+    with render.progress(len(files), "Building claims") as advance:
+        run = claims_from_files(
+            files,
+            read,
+            default_catalog(),
+            charge_master=charge_master,
+            allow_blocked=allow_blocked,
+            frequency=kind,
+            original_claim_number=original_claim,
+            advance=advance,
+        )
+    for name, reasons in run.refused:
+        click.echo(f"{name}: refused:", err=True)
+        for reason in reasons:
+            click.echo(f"  {reason}", err=True)
+    if run.claims:
+        try:
+            if output_format == "837p":
+                batches = write_837p(run.claims, partners, default_control_numbers(settings.data_dir))
+                payload: bytes = "".join(b.text for b in batches).encode("ascii")
+            elif output_format == "fhir":
+                from ptbill.claims.fhir import claims_to_fhir_json
+
+                payload = claims_to_fhir_json(run.claims).encode("utf-8")
+            else:
+                from ptbill.claims.cms1500 import render_cms1500
+
+                payload = render_cms1500(run.claims)
+        except PtbillError as exc:
+            _fail([f"claim: {exc}"])
+        if output:
+            Path(output).write_bytes(payload)
+            click.echo(f"claim: wrote {len(run.claims)} claim(s) to {output}", err=True)
+        else:
+            sys.stdout.buffer.write(payload)
+            sys.stdout.flush()
+    if run.problems:
+        _fail(run.problems)
+    sys.exit(EXIT_BLOCKED if run.refused else EXIT_OK)
+
+
 def main() -> None:
     try:
         from ptbill.cli.commands import register

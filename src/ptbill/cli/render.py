@@ -29,7 +29,7 @@ def _console(stderr: bool = False) -> Console:
 
 
 @contextlib.contextmanager
-def progress(total: int) -> Iterator[Callable[[], None]]:
+def progress(total: int, label: str = "Checking") -> Iterator[Callable[[], None]]:
     """A progress bar on stderr when it is a terminal and there are several files; else nothing."""
     if total < 2 or not sys.stderr.isatty():
         yield lambda: None
@@ -37,7 +37,7 @@ def progress(total: int) -> Iterator[Callable[[], None]]:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     with Progress(
-        TextColumn("Checking"),
+        TextColumn(label),
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),

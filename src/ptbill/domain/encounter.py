@@ -169,6 +169,16 @@ class Authorization(_Model):
         return self
 
 
+class Subscriber(_Model):
+    """The insured person when it is not the patient (a ptbill extension of format 1)."""
+
+    first_name: str
+    last_name: str
+    birth_date: IsoDate
+    sex: Sex
+    address: Address | None = None
+
+
 class Coverage(_Model):
     payer: str = Field(min_length=1)
     member_id: str = Field(min_length=1)
@@ -176,6 +186,7 @@ class Coverage(_Model):
     relationship: Relationship = Relationship.SELF
     authorization: Authorization | None = None
     therapy_charges_ytd: Money | None = None
+    subscriber: Subscriber | None = None
 
 
 class PlanOfCare(_Model):

@@ -56,9 +56,7 @@ class CodeSetVersion:
     descriptions_path: Path | None = field(default=None, repr=False, compare=False)
     # Descriptions take longer to read than the codes (about 80 ms) and most runs never show one.
     _descriptions: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
-    _descriptions_lock: threading.Lock = field(
-        default_factory=threading.Lock, init=False, repr=False, compare=False
-    )
+    _descriptions_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
 
     def status(self, code: str) -> CodeStatus:
         """``code`` may have the dot or not, any case, and spaces around it."""

@@ -43,7 +43,7 @@ _MANIFEST_ABOUT = (
     "effective_to is exclusive: the first date of service the version no longer covers. "
     "A codes file lists codes without the dot: billable (leaf) codes, then header (non-leaf) codes."
 )
-# The second character is not always a digit: FY2026 added category QA0 (genetic disorders).
+# The second character is not always a digit: see category QA0 (genetic disorders) in this release.
 _CODE_IN_XML = re.compile(r"[A-Z][0-9A-Z]{2}(?:\.[0-9A-Z]{1,4})?")
 _CODE_LIKE = re.compile(r"[A-Z][0-9A-Z]{2,6}")
 _VERSION_ID = re.compile(r"[a-z0-9][a-z0-9-]*")
@@ -72,9 +72,10 @@ class _Diag:
 
 
 def read_code_list(path: Path) -> frozenset[str]:
-    """Codes from a list whose lines start with a code, dot optional, like simple-icd-10-cm's
-    ``code-list-*.txt`` or CMS's ``icd10cm-codes-YYYY.txt``; CMS's order file works too, because its
-    leading order number is skipped (a code is the first token that starts with a letter).
+    """Codes from a list with a code near the start of each line, dot optional.
+
+    Reads simple-icd-10-cm's ``code-list-*.txt``, CMS's ``icd10cm-codes-YYYY.txt`` and CMS's order
+    file alike: a line's code is its first token that starts with a letter, which skips the order number.
     """
     codes: set[str] = set()
     for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
@@ -224,7 +225,7 @@ def write_version(
     others = [v for v in _read_manifest(manifest_path) if v.get("id") != version_id]
     for other in others:
         other_range = DateRange(
-            date.fromisoformat(str(other["effective_from"])),
+            date.fromisoformat(str(other.get("effective_from"))),
             date.fromisoformat(str(other["effective_to"])) if other.get("effective_to") else None,
         )
         if other_range.overlaps(effective):

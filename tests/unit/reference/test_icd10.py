@@ -93,9 +93,7 @@ def test_descriptions_are_the_tabular_titles(fy2026: CodeSetVersion) -> None:
     assert description is not None
     assert "Radiculopathy" in description
     assert fy2026.description("m5450") == "Low back pain, unspecified"
-    assert fy2026.description("S83.511A") == (
-        "Sprain of anterior cruciate ligament of right knee, initial encounter"
-    )
+    assert fy2026.description("S83.511A") == ("Sprain of anterior cruciate ligament of right knee, initial encounter")
     assert fy2026.description("ZZZ.99") is None
 
 

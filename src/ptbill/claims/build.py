@@ -1,0 +1,207 @@
+"""From a checked encounter to a claim: one line per code per day with the engine's units.
+
+Charges come from the clinic's charge master (a CSV of code → charge); a code missing from it is
+charged at a configurable multiple of its expected payment (parameter ``charges.default_multiple``).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from pathlib import Path
+
+from ptbill.domain.claim import Claim, ClaimFrequency, ClaimParty, ClaimPayer, Person, PostalAddress, ServiceLine
+from ptbill.domain.claim_line import ClaimLine
+from ptbill.domain.encounter import Address, Credential, Encounter, normalize_diagnosis
+from ptbill.domain.errors import PtbillError
+from ptbill.reference.catalog import PayerType, ReferenceCatalog
+
+CENTS = Decimal("0.01")
+PHYSICAL_THERAPIST_TAXONOMY = "225100000X"  # NUCC: Physical Therapist
+
+
+class ClaimBuildError(PtbillError):
+    """The encounter cannot become a claim; ``reasons`` says why, one line each."""
+
+    def __init__(self, encounter_id: str, reasons: list[str]) -> None:
+        self.encounter_id = encounter_id
+        self.reasons = reasons
+        super().__init__(f"{encounter_id}: " + "; ".join(reasons))
+
+
+@dataclass(frozen=True, slots=True)
+class ChargeMaster:
+    """The clinic's own charge per code (and optionally per code + modifier)."""
+
+    charges: Mapping[str, Decimal]
+    source: str = "charge master"
+
+    @classmethod
+    def from_csv(cls, path: Path) -> ChargeMaster:
+        charges: dict[str, Decimal] = {}
+        with path.open(encoding="utf-8", newline="") as handle:
+            reader = csv.DictReader(handle)
+            if reader.fieldnames is None or not {"code", "charge"} <= set(reader.fieldnames):
+                raise ClaimBuildError(str(path), ["a charge master needs the columns code and charge"])
+            for number, row in enumerate(reader, start=2):
+                try:
+                    amount = Decimal(row["charge"].strip().lstrip("$").replace(",", ""))
+                except (InvalidOperation, AttributeError):
+                    raise ClaimBuildError(
+                        str(path), [f"line {number}: charge {row['charge']!r} is not an amount"]
+                    ) from None
+                if amount <= 0:
+                    raise ClaimBuildError(str(path), [f"line {number}: charge must be more than 0"])
+                charges[row["code"].strip().upper()] = amount.quantize(CENTS)
+        return cls(charges, str(path))
+
+    def charge_for(self, code: str) -> Decimal | None:
+        return self.charges.get(code)
+
+
+def _split_name(full: str) -> tuple[str, str | None]:
+    """'Dana Reyes' → ('Reyes', 'Dana'); a single word is kept whole as the last name."""
+    parts = full.split()
+    if len(parts) < 2:
+        return full.strip(), None
+    return parts[-1], " ".join(parts[:-1])
+
+
+def _address(address: Address | None) -> PostalAddress | None:
+    if address is None:
+        return None
+    return PostalAddress(address.line1, address.city, address.state, address.zip, address.line2)
+
+
+def _person_party(name: str, npi: str) -> ClaimParty:
+    last, first = _split_name(name)
+    return ClaimParty(last, npi, first_name=first, taxonomy=PHYSICAL_THERAPIST_TAXONOMY)
+
+
+def build_claim(
+    encounter: Encounter,
+    claim_lines: Sequence[ClaimLine],
+    catalog: ReferenceCatalog,
+    charge_master: ChargeMaster | None = None,
+    *,
+    frequency: ClaimFrequency = ClaimFrequency.ORIGINAL,
+    original_claim_number: str | None = None,
+    claim_id: str | None = None,
+    created: date | None = None,
+) -> Claim:
+    """The claim for a checked encounter's planned lines. Refusing blocked encounters is the caller's job."""
+    reasons: list[str] = []
+    payer_info = catalog.payer(encounter.coverage.payer)
+    if payer_info is None:
+        raise ClaimBuildError(encounter.id, [f"payer {encounter.coverage.payer!r} is not in the catalog"])
+    if frequency is not ClaimFrequency.ORIGINAL and not original_claim_number:
+        reasons.append("a replacement or void claim needs the payer's original claim number")
+    snapshot = catalog.snapshot(payer_info.id, encounter.date_of_service)
+    multiple = Decimal(str(snapshot.value("charges.default_multiple", 2)))
+    fallback = Decimal(str(snapshot.value("charges.fallback_amount", 100)))
+
+    lines: list[ServiceLine] = []
+    codes = catalog.procedure_codes
+    for number, planned in enumerate(claim_lines, start=1):
+        charge = charge_master.charge_for(planned.code) if charge_master else None
+        if charge is None:
+            basis = planned.expected_payment if planned.expected_payment else fallback * planned.units
+            charge = (basis * multiple).quantize(CENTS, rounding=ROUND_HALF_UP)
+        info = codes.get(planned.code)
+        lines.append(
+            ServiceLine(
+                line_number=number,
+                code=planned.code,
+                modifiers=planned.modifiers[:4],
+                units=planned.units,
+                charge=charge,
+                diagnosis_pointers=planned.diagnosis_pointers,
+                service_date=encounter.date_of_service,
+                place_of_service=encounter.place_of_service,
+                expected_payment=planned.expected_payment,
+                description=info.label if info else None,
+            )
+        )
+    if not lines:
+        reasons.append("nothing to bill: no service earns a unit")
+    if reasons:
+        raise ClaimBuildError(encounter.id, reasons)
+
+    billing = encounter.billing_provider
+    rendering = encounter.rendering_provider
+    supervising = encounter.supervising_provider
+    # Medicare does not enroll PTAs: the supervising PT is the rendering provider and CQ marks the PTA.
+    if rendering.credential is Credential.PTA and supervising is not None:
+        rendering_party = _person_party(supervising.name, supervising.npi)
+        supervising_party = None
+    else:
+        rendering_party = _person_party(rendering.name, rendering.npi)
+        supervising_party = _person_party(supervising.name, supervising.npi) if supervising else None
+
+    patient = encounter.patient
+    patient_person = Person(
+        patient.first_name, patient.last_name, patient.birth_date, patient.sex.value, _address(patient.address)
+    )
+    subscriber = encounter.coverage.subscriber
+    subscriber_person = (
+        Person(
+            subscriber.first_name,
+            subscriber.last_name,
+            subscriber.birth_date,
+            subscriber.sex.value,
+            _address(subscriber.address),
+        )
+        if subscriber is not None
+        else patient_person
+    )
+    if encounter.coverage.relationship.value != "self" and subscriber is None:
+        raise ClaimBuildError(
+            encounter.id,
+            [
+                f"the patient is the subscriber's {encounter.coverage.relationship.value}: record coverage.subscriber "
+                "(name, birth date, sex) so the claim can name the insured"
+            ],
+        )
+    payer = ClaimPayer(
+        id=payer_info.id,
+        name=payer_info.name,
+        payer_identifier=str(snapshot.value("claims.payer_identifier", payer_info.id.upper()[:80])),
+        is_medicare=payer_info.type is PayerType.MEDICARE,
+    )
+    auth = encounter.coverage.authorization
+    return Claim(
+        claim_id=claim_id or encounter.id,
+        encounter_id=encounter.id,
+        payer=payer,
+        billing_provider=ClaimParty(
+            billing.name,
+            billing.npi,
+            tax_id=billing.tax_id.replace("-", ""),
+            address=_address(billing.address),
+            taxonomy=PHYSICAL_THERAPIST_TAXONOMY,
+        ),
+        rendering_provider=rendering_party,
+        patient=patient_person,
+        subscriber=subscriber_person,
+        relationship=encounter.coverage.relationship.value,
+        member_id=encounter.coverage.member_id,
+        group_number=encounter.coverage.group_number,
+        diagnoses=tuple(normalize_diagnosis(d) for d in encounter.diagnoses),
+        lines=tuple(lines),
+        place_of_service=encounter.place_of_service,
+        service_date=encounter.date_of_service,
+        referring_provider=(
+            _person_party(encounter.referring_provider.name, encounter.referring_provider.npi)
+            if encounter.referring_provider
+            else None
+        ),
+        supervising_provider=supervising_party,
+        prior_authorization=auth.number if auth else None,
+        frequency=frequency,
+        original_claim_number=original_claim_number,
+        patient_account=patient.id,
+        created=created,
+    )

@@ -1,0 +1,85 @@
+"""Trading-partner settings for outgoing X12: submitter and receiver ids, per payer or clearinghouse.
+
+A YAML file: a ``default`` block and optional ``payers: {<payer id>: {...}}`` blocks that override it
+(a payer billed directly rather than through the clearinghouse).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ptbill.claims.x12_837p.writer import Trading
+from ptbill.domain.errors import PtbillError
+from ptbill.x12.syntax import Delimiters
+
+TEST_TRADING = Trading(
+    submitter_id="PTBILLTEST",
+    submitter_name="PTBILL TEST SUBMITTER",
+    contact_name="BILLING OFFICE",
+    contact_phone="8005550100",
+    receiver_id="RECEIVERTEST",
+    receiver_name="TEST CLEARINGHOUSE",
+    usage="T",
+)
+_FIELDS = {
+    "submitter_id",
+    "submitter_name",
+    "contact_name",
+    "contact_phone",
+    "receiver_id",
+    "receiver_name",
+    "sender_qualifier",
+    "receiver_qualifier",
+    "usage",
+}
+
+
+class TradingConfigError(PtbillError):
+    pass
+
+
+def _apply(base: Trading, block: dict[str, Any], where: str) -> Trading:
+    unknown = set(block) - _FIELDS - {"delimiters"}
+    if unknown:
+        raise TradingConfigError(f"{where}: unknown setting(s) {', '.join(sorted(unknown))}")
+    values = {k: str(v) for k, v in block.items() if k in _FIELDS}
+    if "usage" in values and values["usage"] not in ("P", "T"):
+        raise TradingConfigError(f"{where}: usage must be P (production) or T (test)")
+    if "contact_phone" in values and not values["contact_phone"].isdigit():
+        raise TradingConfigError(f"{where}: contact_phone must be digits only")
+    trading = replace(base, **values)
+    if "delimiters" in block:
+        try:
+            trading = replace(trading, delimiters=Delimiters(**block["delimiters"]))
+        except (TypeError, ValueError) as exc:
+            raise TradingConfigError(f"{where}: delimiters: {exc}") from None
+    for name in ("submitter_id", "receiver_id"):
+        if not 1 <= len(getattr(trading, name)) <= 15:
+            raise TradingConfigError(f"{where}: {name} must be 1 to 15 characters (ISA06/ISA08)")
+    return trading
+
+
+class TradingConfig:
+    def __init__(self, default: Trading, payers: dict[str, Trading]) -> None:
+        self.default = default
+        self.payers = payers
+
+    @classmethod
+    def load(cls, path: Path) -> TradingConfig:
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            raise TradingConfigError(f"{path}: cannot read the trading settings: {exc}") from None
+        default = _apply(TEST_TRADING, data.get("default") or {}, f"{path}: default")
+        payers = {
+            str(payer): _apply(default, block or {}, f"{path}: payers.{payer}")
+            for payer, block in (data.get("payers") or {}).items()
+        }
+        return cls(default, payers)
+
+    def for_payer(self, payer_id: str) -> Trading:
+        return self.payers.get(payer_id, self.default)

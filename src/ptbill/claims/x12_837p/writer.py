@@ -1,0 +1,373 @@
+"""Writes claims as X12 837P 005010X222A1 batches: ISA/GS envelopes, up to 5,000 claims per ST.
+
+Loop ids (1000A, 2000A, 2010AA, 2300, 2400 ...) and element ids are the TR3's; each segment is built
+by a function named for its meaning. The writer refuses a claim the TR3 or a payer would reject
+(no diagnosis, a bad NPI, too many lines) and says why, before any byte is written.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from ptbill.claims.x12_837p import GUIDE
+from ptbill.domain.claim import Claim, ClaimFrequency, ClaimParty, Person, PostalAddress
+from ptbill.domain.errors import PtbillError
+from ptbill.domain.identifiers import npi_is_valid
+from ptbill.x12.control_numbers import ControlNumbers
+from ptbill.x12.syntax import Delimiters, Segment, clean_text, encode_segment
+
+MAX_CLAIMS_PER_TRANSACTION = 5000  # TR3 1.4.1: no more than 5,000 CLM segments per ST/SE
+MAX_LINES_PER_CLAIM = 50  # TR3 loop 2400 repeats up to 50 times
+MAX_DIAGNOSES = 12  # HI01-HI12
+MAX_MODIFIERS = 4
+RELATIONSHIP_CODES = {"spouse": "01", "child": "19", "other": "G8"}  # 2000C PAT01 / SBR02
+DIAGNOSIS_RE = re.compile(r"^[A-Z][0-9][0-9A-Z]{1,5}$")
+
+
+class ClaimRejectedError(PtbillError):
+    """A claim X12 or the payer would reject; ``reasons`` names each problem."""
+
+    def __init__(self, claim_id: str, reasons: list[str]) -> None:
+        self.claim_id = claim_id
+        self.reasons = reasons
+        super().__init__(f"claim {claim_id}: " + "; ".join(reasons))
+
+
+@dataclass(frozen=True, slots=True)
+class Trading:
+    """Who sends and who receives: the submitter (1000A, ISA06/GS02) and the receiver (1000B, ISA08/GS03)."""
+
+    submitter_id: str
+    submitter_name: str
+    contact_name: str
+    contact_phone: str  # 10 digits
+    receiver_id: str
+    receiver_name: str
+    sender_qualifier: str = "ZZ"
+    receiver_qualifier: str = "ZZ"
+    usage: str = "P"  # P production, T test (ISA15)
+    delimiters: Delimiters = field(default_factory=Delimiters)
+
+
+@dataclass(frozen=True, slots=True)
+class ControlNumbersUsed:
+    interchange: int
+    groups: tuple[int, ...]
+    transactions: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    text: str
+    control_numbers: ControlNumbersUsed
+    claim_count: int
+
+
+def validate_claim(claim: Claim) -> list[str]:
+    """Every reason the claim cannot be sent; empty when it can."""
+    reasons: list[str] = []
+    if not claim.diagnoses:
+        reasons.append("it has no diagnosis (loop 2300 HI is required)")
+    if len(claim.diagnoses) > MAX_DIAGNOSES:
+        reasons.append(f"it has {len(claim.diagnoses)} diagnoses; a claim holds at most {MAX_DIAGNOSES}")
+    for code in claim.diagnoses:
+        if not DIAGNOSIS_RE.match(code):
+            reasons.append(f"diagnosis {code!r} is not an ICD-10-CM code written without the dot")
+    if not claim.lines:
+        reasons.append("it has no service line")
+    if len(claim.lines) > MAX_LINES_PER_CLAIM:
+        reasons.append(f"it has {len(claim.lines)} lines; split it: a claim holds at most {MAX_LINES_PER_CLAIM}")
+    parties: list[tuple[str, ClaimParty | None]] = [
+        ("billing provider", claim.billing_provider),
+        ("rendering provider", claim.rendering_provider),
+        ("referring provider", claim.referring_provider),
+        ("supervising provider", claim.supervising_provider),
+    ]
+    for role, party in parties:
+        if party is not None and not npi_is_valid(party.npi):
+            reasons.append(f"the {role}'s NPI {party.npi} fails its check digit")
+    billing = claim.billing_provider
+    if billing.address is None:
+        reasons.append("the billing provider has no address (loop 2010AA N3/N4)")
+    if not billing.tax_id or not re.fullmatch(r"\d{9}", billing.tax_id):
+        reasons.append("the billing provider's tax id must be 9 digits (REF*EI)")
+    for line in claim.lines:
+        where = f"line {line.line_number} ({line.code})"
+        if line.units < 1:
+            reasons.append(f"{where} has {line.units} units")
+        if line.charge <= 0:
+            reasons.append(f"{where} has no charge")
+        if len(line.modifiers) > MAX_MODIFIERS:
+            reasons.append(f"{where} has {len(line.modifiers)} modifiers; at most {MAX_MODIFIERS}")
+        if not line.diagnosis_pointers:
+            reasons.append(f"{where} points to no diagnosis (SV107)")
+        if any(not 1 <= p <= len(claim.diagnoses) for p in line.diagnosis_pointers):
+            reasons.append(f"{where} points outside the claim's {len(claim.diagnoses)} diagnoses")
+        if len(line.diagnosis_pointers) > 4:
+            reasons.append(f"{where} has more than 4 diagnosis pointers")
+    if claim.frequency is not ClaimFrequency.ORIGINAL and not claim.original_claim_number:
+        reasons.append("a replacement or void needs the payer's original claim number (REF*F8)")
+    if not claim.member_id.strip():
+        reasons.append("the member id is empty")
+    return reasons
+
+
+def _money(amount: Decimal) -> str:
+    text = f"{amount.quantize(Decimal('0.01')):f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _zip(code: str) -> str:
+    return code.replace("-", "")
+
+
+class _Builder:
+    """Collects one transaction's segments, cleaning free text for the chosen delimiters."""
+
+    def __init__(self, delimiters: Delimiters) -> None:
+        self.delimiters = delimiters
+        self.segments: list[Segment] = []
+
+    def text(self, value: str | None, limit: int) -> str:
+        return clean_text(value or "", self.delimiters)[:limit]
+
+    def add(self, segment_id: str, *elements: str | tuple[str, ...]) -> None:
+        self.segments.append(Segment(segment_id, tuple(elements)))
+
+    def address(self, address: PostalAddress) -> None:
+        street = (self.text(address.line1, 55),) + ((self.text(address.line2, 55),) if address.line2 else ())
+        self.add("N3", *street)
+        self.add("N4", self.text(address.city, 30), address.state, _zip(address.zip))
+
+    def person_name(self, entity: str, person: Person, qualifier: str = "", identifier: str = "") -> None:
+        self.add(
+            "NM1",
+            entity,
+            "1",
+            self.text(person.last_name, 60),
+            self.text(person.first_name, 35),
+            "",
+            "",
+            "",
+            qualifier,
+            identifier,
+        )
+
+    def party_name(self, entity: str, party: ClaimParty) -> None:
+        kind = "1" if party.first_name else "2"
+        self.add(
+            "NM1",
+            entity,
+            kind,
+            self.text(party.last_name_or_organization, 60),
+            self.text(party.first_name, 35),
+            "",
+            "",
+            "",
+            "XX",
+            party.npi,
+        )
+
+    def demographics(self, person: Person) -> None:
+        self.add("DMG", "D8", person.birth_date.strftime("%Y%m%d"), person.sex)
+
+
+def _claim_filing_indicator(claim: Claim) -> str:
+    # SBR09: MB Medicare Part B; CI commercial is the safe default for the rest of the catalog.
+    return "MB" if claim.payer.is_medicare else "CI"
+
+
+def _write_claim(b: _Builder, claim: Claim, hl: int, parent_hl: int) -> int:
+    """Loops 2000B/2010BA/2010BB (+2000C) and 2300/2400 for one claim; returns the last HL number used."""
+    self_insured = claim.relationship == "self"
+    b.add("HL", str(hl), str(parent_hl), "22", "1" if not self_insured else "0")
+    b.add(
+        "SBR",
+        "P",
+        "18" if self_insured else "",
+        b.text(claim.group_number, 50),
+        "",
+        "",
+        "",
+        "",
+        "",
+        _claim_filing_indicator(claim),
+    )
+    b.person_name("IL", claim.subscriber, "MI", b.text(claim.member_id, 80))
+    if self_insured:
+        if claim.subscriber.address:
+            b.address(claim.subscriber.address)
+        b.demographics(claim.subscriber)
+    b.add(
+        "NM1", "PR", "2", b.text(claim.payer.name, 60), "", "", "", "", "PI", b.text(claim.payer.payer_identifier, 80)
+    )
+    last_hl = hl
+    if not self_insured:
+        last_hl = hl + 1
+        b.add("HL", str(last_hl), str(hl), "23", "0")
+        b.add("PAT", RELATIONSHIP_CODES.get(claim.relationship, "G8"))
+        b.person_name("QC", claim.patient)
+        if claim.patient.address:
+            b.address(claim.patient.address)
+        b.demographics(claim.patient)
+
+    # Loop 2300 claim information
+    b.add(
+        "CLM",
+        b.text(claim.claim_id, 38),
+        _money(claim.total_charge),
+        "",
+        "",
+        (claim.place_of_service, "B", claim.frequency.value),
+        "Y",
+        "A",
+        "Y",
+        "Y",
+    )
+    if claim.frequency is not ClaimFrequency.ORIGINAL and claim.original_claim_number:
+        b.add("REF", "F8", b.text(claim.original_claim_number, 50))
+    if claim.prior_authorization:
+        b.add("REF", "G1", b.text(claim.prior_authorization, 50))
+    b.add("HI", *[("ABK" if i == 0 else "ABF", code) for i, code in enumerate(claim.diagnoses)])
+    if claim.referring_provider:
+        b.party_name("DN", claim.referring_provider)
+    b.party_name("82", claim.rendering_provider)
+    if claim.rendering_provider.taxonomy:
+        b.add("PRV", "PE", "PXC", claim.rendering_provider.taxonomy)
+    if claim.supervising_provider:
+        b.party_name("DQ", claim.supervising_provider)
+
+    # Loop 2400 service lines
+    for line in claim.lines:
+        b.add("LX", str(line.line_number))
+        b.add(
+            "SV1",
+            ("HC", line.code, *line.modifiers[:MAX_MODIFIERS]),
+            _money(line.charge),
+            "UN",
+            str(line.units),
+            line.place_of_service if line.place_of_service != claim.place_of_service else "",
+            "",
+            tuple(str(p) for p in line.diagnosis_pointers[:4]),
+        )
+        b.add("DTP", "472", "D8", line.service_date.strftime("%Y%m%d"))
+    return last_hl
+
+
+def _write_transaction(
+    claims: Sequence[Claim], trading: Trading, control: int, batch_reference: str, created: datetime
+) -> list[Segment]:
+    b = _Builder(trading.delimiters)
+    b.add("ST", "837", f"{control:04d}", GUIDE)
+    b.add("BHT", "0019", "00", b.text(batch_reference, 50), created.strftime("%Y%m%d"), created.strftime("%H%M"), "CH")
+    b.add("NM1", "41", "2", b.text(trading.submitter_name, 60), "", "", "", "", "46", trading.submitter_id)
+    b.add("PER", "IC", b.text(trading.contact_name, 60), "TE", trading.contact_phone)
+    b.add("NM1", "40", "2", b.text(trading.receiver_name, 60), "", "", "", "", "46", trading.receiver_id)
+    hl = 0
+    by_billing: dict[tuple[str, str], list[Claim]] = {}
+    for claim in claims:
+        key = (claim.billing_provider.npi, claim.billing_provider.tax_id or "")
+        by_billing.setdefault(key, []).append(claim)
+    for group in by_billing.values():
+        billing = group[0].billing_provider
+        hl += 1
+        provider_hl = hl
+        b.add("HL", str(provider_hl), "", "20", "1")
+        if billing.taxonomy:
+            b.add("PRV", "BI", "PXC", billing.taxonomy)
+        b.party_name("85", billing)
+        if billing.address:
+            b.address(billing.address)
+        b.add("REF", "EI", billing.tax_id or "")
+        for claim in group:
+            hl = _write_claim(b, claim, hl + 1, provider_hl)
+    b.add("SE", str(len(b.segments) + 1), f"{control:04d}")
+    return b.segments
+
+
+def _isa(trading: Trading, control: int, created: datetime) -> Segment:
+    d = trading.delimiters
+    return Segment(
+        "ISA",
+        (
+            "00",
+            " " * 10,
+            "00",
+            " " * 10,
+            trading.sender_qualifier,
+            trading.submitter_id.ljust(15)[:15],
+            trading.receiver_qualifier,
+            trading.receiver_id.ljust(15)[:15],
+            created.strftime("%y%m%d"),
+            created.strftime("%H%M"),
+            d.repetition,
+            "00501",
+            f"{control:09d}",
+            "0",
+            trading.usage,
+            d.component,
+        ),
+    )
+
+
+def chunks(claims: Sequence[Claim], size: int = MAX_CLAIMS_PER_TRANSACTION) -> Iterator[Sequence[Claim]]:
+    for start in range(0, len(claims), size):
+        yield claims[start : start + size]
+
+
+def write_batch(
+    claims: Sequence[Claim],
+    trading: Trading,
+    numbers: ControlNumbers,
+    *,
+    created: datetime | None = None,
+    batch_reference: str | None = None,
+    claims_per_transaction: int = MAX_CLAIMS_PER_TRANSACTION,
+) -> Batch:
+    """One interchange holding every claim: one GS, as many ST/SE as 5,000-claim chunks need."""
+    if not claims:
+        raise ClaimRejectedError("(batch)", ["a batch needs at least one claim"])
+    if not 1 <= claims_per_transaction <= MAX_CLAIMS_PER_TRANSACTION:
+        raise ValueError(f"claims_per_transaction must be 1..{MAX_CLAIMS_PER_TRANSACTION}")
+    for claim in claims:
+        reasons = validate_claim(claim)
+        if reasons:
+            raise ClaimRejectedError(claim.claim_id, reasons)
+    created = created or datetime.now()
+    d = trading.delimiters
+    parts = list(chunks(claims, claims_per_transaction))
+    interchange = numbers.next("interchange")
+    group = numbers.next("group")
+    first_transaction = numbers.next("transaction", len(parts))
+    out: list[str] = [encode_segment(_isa(trading, interchange, created), d)]
+    out.append(
+        encode_segment(
+            Segment(
+                "GS",
+                (
+                    "HC",
+                    trading.submitter_id,
+                    trading.receiver_id,
+                    created.strftime("%Y%m%d"),
+                    created.strftime("%H%M"),
+                    str(group),
+                    "X",
+                    GUIDE,
+                ),
+            ),
+            d,
+        )
+    )
+    transactions = []
+    for offset, part in enumerate(parts):
+        control = first_transaction + offset
+        transactions.append(control)
+        reference = batch_reference or f"{interchange}-{offset + 1}"
+        out.extend(encode_segment(s, d) for s in _write_transaction(part, trading, control, reference, created))
+    out.append(encode_segment(Segment("GE", (str(len(parts)), str(group))), d))
+    out.append(encode_segment(Segment("IEA", ("1", f"{interchange:09d}")), d))
+    return Batch("".join(out), ControlNumbersUsed(interchange, (group,), tuple(transactions)), len(claims))

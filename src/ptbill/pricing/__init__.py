@@ -1,0 +1,56 @@
+"""Expected payment per claim line: the Medicare PFS, payer fee schedules and Medicare localities.
+
+Pure: standard library and ptbill.domain only. Every amount comes with the steps that produced it.
+"""
+
+from ptbill.pricing.fee_schedules import FeeSchedule, FeeScheduleRow, ScheduledAmount
+from ptbill.pricing.localities import (
+    LocalityChoice,
+    StateDefault,
+    ZipLocalityRecord,
+    ZipLocalityTable,
+    load_state_defaults,
+    locality_for,
+)
+from ptbill.pricing.medicare_pfs import (
+    ASSISTANT_MODIFIERS,
+    DEFAULT_ORDER,
+    NATIONAL_LOCALITY_KEY,
+    AdjustmentOrder,
+    LinePrice,
+    Locality,
+    MedicareFeeSchedule,
+    NotPricedError,
+    PfsYear,
+    PriceBreakdown,
+    PricingLine,
+    RvuRow,
+    price_visit,
+    round_cents,
+)
+
+__all__ = [
+    "ASSISTANT_MODIFIERS",
+    "DEFAULT_ORDER",
+    "NATIONAL_LOCALITY_KEY",
+    "AdjustmentOrder",
+    "FeeSchedule",
+    "FeeScheduleRow",
+    "LinePrice",
+    "Locality",
+    "LocalityChoice",
+    "MedicareFeeSchedule",
+    "NotPricedError",
+    "PfsYear",
+    "PriceBreakdown",
+    "PricingLine",
+    "RvuRow",
+    "ScheduledAmount",
+    "StateDefault",
+    "ZipLocalityRecord",
+    "ZipLocalityTable",
+    "load_state_defaults",
+    "locality_for",
+    "price_visit",
+    "round_cents",
+]

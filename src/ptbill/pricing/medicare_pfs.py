@@ -1,0 +1,765 @@
+"""Medicare Physician Fee Schedule amounts for therapy claim lines, each with its computation in words.
+
+Sources: CMS PFS Relative Value File and GPCIs (Addendum E) with the RVU-file formula (facts.md §5),
+the therapy multiple procedure payment reduction (§4.6) and the 85 % PTA/OTA payment (§4.2).
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import itertools
+import json
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from ptbill.domain.dates import DateRange
+from ptbill.domain.errors import PtbillError, ReferenceDataError
+
+DEFAULT_DIRECTORY = Path(__file__).resolve().parent.parent / "reference_data" / "baseline" / "medicare" / "pfs"
+SCHEDULE_FILE = "schedule.json"
+
+CENT = Decimal("0.01")
+NATIONAL_LOCALITY_KEY = "national"
+
+# MULT PROC indicator 5: "subject to 50% of the practice expense component for certain therapy
+# services" (RVU25 file documentation). The 50 % rate applies to dates of service from 2013-04-01.
+MPPR_INDICATOR = "5"
+MPPR_PE_SHARE = Decimal("0.5")
+MPPR_50_PERCENT_FROM = date(2013, 4, 1)
+
+# Bipartisan Budget Act of 2018 §53107: a service furnished in whole or in part by a PTA (CQ) or an
+# OTA (CO) is paid at 85 % of the otherwise applicable amount, for dates of service from 2022-01-01
+# (CMS "Billing examples using CQ/CO modifiers"). The modifiers were required from 2020 without a cut.
+ASSISTANT_MODIFIERS = frozenset({"CQ", "CO"})
+ASSISTANT_RATE = Decimal("0.85")
+ASSISTANT_REDUCTION_FROM = date(2022, 1, 1)
+
+# PFS status codes whose RVUs are used for payment (RVU file documentation). Other statuses carry
+# RVUs for reference only.
+PRICED_STATUSES = {"A": "active", "R": "restricted coverage", "T": "paid only with no other PFS service that day"}
+UNPAID_STATUSES = {
+    "B": "bundled: Medicare makes no separate payment",
+    "E": "excluded from the fee schedule by regulation",
+    "I": "not valid for Medicare purposes (Medicare uses another code)",
+    "M": "measurement code: no payment",
+    "N": "non-covered service",
+    "P": "bundled or excluded: no separate payment",
+    "X": "statutory exclusion: not a Medicare benefit",
+}
+
+
+class NotPricedError(PtbillError, LookupError):
+    """The schedule cannot price the line: unknown code or locality, contractor-priced, or not valid in the setting."""
+
+
+class AdjustmentOrder(StrEnum):
+    """Which reduction comes first on a line that has both the therapy MPPR and the CQ/CO 85 % rate.
+
+    No CMS source states the order (facts.md §4.6: NOT CONFIRMED). Both multiply, so a unit's amount
+    is the same either way; the order decides which unit keeps its full PE, because MPPR ranks units
+    by PE payment and the 85 % lowers the PE payment of CQ/CO lines when it is applied first.
+    """
+
+    MPPR_THEN_CQ = "mppr-then-cq"
+    CQ_THEN_MPPR = "cq-then-mppr"
+
+
+# Our choice, NOT CONFIRMED: CMS words the CQ/CO rate as 85 % of the "otherwise applicable" amount,
+# which we read as the amount after MPPR; so MPPR ranks units by their unreduced PE payment.
+DEFAULT_ORDER = AdjustmentOrder.MPPR_THEN_CQ
+
+_ORDER_STEP = {
+    AdjustmentOrder.MPPR_THEN_CQ: (
+        "Order: MPPR first (units ranked by PE payment before any CQ/CO cut), then the CQ/CO 85 %. "
+        "This order is our choice; CMS's order is NOT CONFIRMED."
+    ),
+    AdjustmentOrder.CQ_THEN_MPPR: (
+        "Order: CQ/CO 85 % first (units ranked by PE payment after the cut), then MPPR. "
+        "This order was chosen by the caller; CMS's order is NOT CONFIRMED."
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RvuRow:
+    """One HCPCS (+ modifier) row of the PFS relative value file."""
+
+    hcpcs: str
+    modifier: str
+    status: str
+    work: Decimal
+    pe_nonfacility: Decimal
+    pe_nonfacility_na: bool
+    pe_facility: Decimal
+    pe_facility_na: bool
+    mp: Decimal
+    pctc: str
+    mult_proc: str
+    source: str  # a key of PfsYear.sources
+    line: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.hcpcs}-{self.modifier}" if self.modifier else self.hcpcs
+
+
+@dataclass(frozen=True, slots=True)
+class Locality:
+    """A Medicare payment locality and its GPCIs; ``key`` is MAC and locality number, e.g. ``01112-75``."""
+
+    key: str
+    mac: str
+    state: str
+    number: str
+    name: str
+    work_gpci: Decimal
+    pe_gpci: Decimal
+    mp_gpci: Decimal
+    note: str = ""
+    source: str = ""
+
+    @property
+    def label(self) -> str:
+        return f"locality {self.key} {self.name}" if self.key != NATIONAL_LOCALITY_KEY else self.name
+
+
+_ONE = Decimal("1.000")
+NATIONAL = Locality(
+    key=NATIONAL_LOCALITY_KEY,
+    mac="",
+    state="",
+    number="",
+    name="national amount (all GPCIs 1.000; not a payable locality)",
+    work_gpci=_ONE,
+    pe_gpci=_ONE,
+    mp_gpci=_ONE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PriceBreakdown:
+    """The fee-schedule amount of one unit of a code in one locality, before MPPR and CQ/CO."""
+
+    code: str
+    modifier: str
+    status: str
+    locality: Locality
+    facility: bool
+    pe_setting: str  # "non-facility" or "facility": which PE RVU was used
+    work_rvu: Decimal
+    pe_rvu: Decimal
+    mp_rvu: Decimal
+    conversion_factor: Decimal
+    adjusted_rvu: Decimal  # work×GPCI + PE×GPCI + MP×GPCI, unrounded
+    unrounded: Decimal
+    amount: Decimal  # rounded half-up to the cent
+    steps: list[str]
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class PricingLine:
+    """A claim line to price: code, units, date of service and modifiers (GP, CQ, 59 ...)."""
+
+    code: str
+    units: int
+    service_date: date
+    modifiers: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.units < 1:
+            raise ValueError(f"{self.code}: units must be 1 or more, not {self.units}")
+
+
+@dataclass(frozen=True, slots=True)
+class LinePrice:
+    """The expected Medicare amount of one claim line and how it was computed."""
+
+    code: str
+    units: int
+    amount: Decimal
+    steps: list[str]
+    source: str
+    service_date: date
+    modifiers: tuple[str, ...] = ()
+    full_pe_units: int = 0  # units paid with their full PE (at most one per day across MPPR lines)
+    reduced_pe_units: int = 0  # units paid with 50 % of their PE under MPPR
+    assistant_rate_applied: bool = False
+
+
+@dataclass(frozen=True)
+class PfsYear:
+    """One schedule period (normally a calendar year): RVUs, GPCIs and the conversion factor in force."""
+
+    name: str
+    effective: DateRange
+    conversion_factor: Decimal
+    conversion_factor_reference: str
+    rvus: Mapping[tuple[str, str], RvuRow]
+    localities: Mapping[str, Locality]
+    sources: Mapping[str, str] = field(default_factory=dict)
+    origin: str = ""
+
+    @classmethod
+    def load(cls, directory: Path) -> PfsYear:
+        """Read ``schedule.json`` and the RVU and GPCI files it names from one schedule folder."""
+        schedule_path = directory / SCHEDULE_FILE
+        meta = _read_json_object(schedule_path)
+        sources = _string_mapping(meta.get("sources"), schedule_path, "sources")
+        start = _json_date(meta, "effective_from", schedule_path)
+        end = _json_date(meta, "effective_to_exclusive", schedule_path)
+        if end <= start:
+            raise ReferenceDataError(f"{schedule_path}: effective_to_exclusive {end} is not after {start}")
+        cf_meta = meta.get("conversion_factor")
+        if not isinstance(cf_meta, dict):
+            raise ReferenceDataError(f"{schedule_path}: conversion_factor must be an object with value and reference")
+        cf = _parse_decimal(str(cf_meta.get("value", "")), f"{schedule_path}: conversion_factor.value")
+        cf_reference = str(cf_meta.get("reference") or "")
+        if cf <= 0 or not cf_reference:
+            raise ReferenceDataError(f"{schedule_path}: conversion_factor needs a positive value and a reference")
+        rvu_name = meta.get("rvu_file")
+        gpci_name = meta.get("gpci_file")
+        if not isinstance(rvu_name, str) or not isinstance(gpci_name, str):
+            raise ReferenceDataError(f"{schedule_path}: rvu_file and gpci_file must name files in {directory}")
+        return cls(
+            name=directory.name,
+            effective=DateRange(start, end),
+            conversion_factor=cf,
+            conversion_factor_reference=cf_reference,
+            rvus=_load_rvus(directory / rvu_name, sources),
+            localities=_load_localities(directory / gpci_name, sources),
+            sources=sources,
+            origin=str(directory),
+        )
+
+    def rvu(self, code: str, modifier: str = "") -> RvuRow | None:
+        return self.rvus.get((code.strip().upper(), modifier.strip().upper()))
+
+    def locality(self, key: str) -> Locality:
+        """The locality with this key; ``"national"`` gives GPCIs of 1.000 (the national amount)."""
+        if key == NATIONAL_LOCALITY_KEY:
+            return NATIONAL
+        found = self.localities.get(key)
+        if found is None:
+            raise NotPricedError(
+                f"Medicare PFS {self.name}: no locality {key!r} (expected MAC-locality such as '01112-75', "
+                f"or {NATIONAL_LOCALITY_KEY!r})"
+            )
+        return found
+
+    def amount(self, code: str, locality_key: str, facility: bool = False, *, modifier: str = "") -> PriceBreakdown:
+        """One unit of ``code`` in the locality: [(work×GPCIw) + (PE×GPCIpe) + (MP×GPCImp)] × CF.
+
+        Raises NotPricedError when the code is not in the file, is not paid under the PFS (status B,
+        I, N ...), is contractor-priced, or has no price in the setting.
+        """
+        locality = self.locality(locality_key)
+        row = self._priced_row(code, modifier)
+        pe, pe_setting, pe_step = _pe_for_setting(row, facility)
+        parts = _UnitParts.of(row, pe, locality, self.conversion_factor, reduced=False)
+        steps = [
+            f"{row.label}: Medicare PFS {self.name} RVUs work {_num(row.work)}, {pe_setting} PE {_num(pe)}, "
+            f"MP {_num(row.mp)} (status {row.status}, {row.source}).",
+        ]
+        steps.extend(step for step in (_status_step(row), pe_step) if step)
+        steps.append(f"{locality.label}: GPCI work {locality.work_gpci}, PE {locality.pe_gpci}, MP {locality.mp_gpci}.")
+        steps.append(parts.describe(row, pe, locality, self.conversion_factor))
+        amount = round_cents(parts.total)
+        steps.append(_rounding_step(parts.total, amount))
+        return PriceBreakdown(
+            code=row.hcpcs,
+            modifier=row.modifier,
+            status=row.status,
+            locality=locality,
+            facility=facility,
+            pe_setting=pe_setting,
+            work_rvu=row.work,
+            pe_rvu=pe,
+            mp_rvu=row.mp,
+            conversion_factor=self.conversion_factor,
+            adjusted_rvu=parts.adjusted_rvu,
+            unrounded=parts.total,
+            amount=amount,
+            steps=steps,
+            source=self._source(row, locality),
+        )
+
+    def _row_for(self, code: str, modifiers: Sequence[str]) -> RvuRow | None:
+        # A modifier-specific row (26, TC, 53 ...) wins over the bare code, as in the CMS file.
+        for modifier in modifiers:
+            row = self.rvu(code, modifier)
+            if row is not None:
+                return row
+        return self.rvu(code)
+
+    def _priced_row(self, code: str, modifier: str = "") -> RvuRow:
+        return self._check_priced(code, self._row_for(code, [modifier] if modifier else []))
+
+    def _check_priced(self, code: str, row: RvuRow | None) -> RvuRow:
+        if row is None:
+            raise NotPricedError(f"{code}: not in the Medicare PFS {self.name} RVU file shipped with ptbill")
+        if row.status in UNPAID_STATUSES:
+            raise NotPricedError(f"{row.label}: PFS status {row.status}, {UNPAID_STATUSES[row.status]}")
+        if row.status not in PRICED_STATUSES or row.work + row.pe_nonfacility + row.mp == 0:
+            raise NotPricedError(
+                f"{row.label}: PFS status {row.status} with no national RVUs: priced by the Medicare contractor"
+            )
+        return row
+
+    def _source(self, row: RvuRow, locality: Locality) -> str:
+        gpci = f"{locality.source} locality {locality.key}" if locality.source else locality.name
+        return (
+            f"Medicare PFS {self.name}: RVUs {row.source} row {row.label}; GPCIs {gpci}; "
+            f"conversion factor ${self.conversion_factor} ({self.conversion_factor_reference})"
+        )
+
+
+class MedicareFeeSchedule:
+    """Every loaded schedule period; ``schedule_for(day)`` picks the one in force."""
+
+    def __init__(self, years: Sequence[PfsYear]) -> None:
+        ordered = sorted(years, key=lambda y: y.effective.start)
+        for earlier, later in itertools.pairwise(ordered):
+            if earlier.effective.overlaps(later.effective):
+                raise ReferenceDataError(
+                    f"Medicare PFS schedules {earlier.origin} ({earlier.effective}) and {later.origin} "
+                    f"({later.effective}) overlap"
+                )
+        self.years: tuple[PfsYear, ...] = tuple(ordered)
+
+    @classmethod
+    def load(cls, directory: Path) -> MedicareFeeSchedule:
+        """Load each sub-folder of ``directory`` that holds a ``schedule.json`` (one folder per period)."""
+        if not directory.is_dir():
+            raise ReferenceDataError(f"{directory}: no such fee schedule directory")
+        folders = sorted(p for p in directory.iterdir() if (p / SCHEDULE_FILE).is_file())
+        if not folders:
+            raise ReferenceDataError(f"{directory}: no schedule folder (a folder with {SCHEDULE_FILE})")
+        return cls([PfsYear.load(folder) for folder in folders])
+
+    @classmethod
+    def default(cls) -> MedicareFeeSchedule:
+        """The schedules shipped in ``reference_data/baseline/medicare/pfs`` (loaded once)."""
+        return _default_schedule()
+
+    def schedule_for(self, day: date) -> PfsYear | None:
+        """The schedule in force on ``day``; None when none is loaded (fall back to the seed average)."""
+        for year in self.years:
+            if year.effective.contains(day):
+                return year
+        return None
+
+    @property
+    def latest(self) -> PfsYear:
+        return self.years[-1]
+
+
+@functools.cache
+def _default_schedule() -> MedicareFeeSchedule:
+    return MedicareFeeSchedule.load(DEFAULT_DIRECTORY)
+
+
+def round_cents(value: Decimal) -> Decimal:
+    """Half-up to the cent, the one rounding applied to a line amount."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True, slots=True)
+class _UnitParts:
+    """The dollar parts of one unit, unrounded."""
+
+    work: Decimal
+    pe: Decimal
+    mp: Decimal
+    adjusted_rvu: Decimal
+    reduced: bool
+
+    @classmethod
+    def of(cls, row: RvuRow, pe_rvu: Decimal, loc: Locality, cf: Decimal, *, reduced: bool) -> _UnitParts:
+        pe_share = MPPR_PE_SHARE if reduced else Decimal(1)
+        work = row.work * loc.work_gpci
+        pe = pe_share * pe_rvu * loc.pe_gpci
+        mp = row.mp * loc.mp_gpci
+        return cls(work * cf, pe * cf, mp * cf, work + pe + mp, reduced)
+
+    @property
+    def total(self) -> Decimal:
+        return self.work + self.pe + self.mp
+
+    def describe(self, row: RvuRow, pe_rvu: Decimal, loc: Locality, cf: Decimal) -> str:
+        pe_text = f"50 % × PE {_num(pe_rvu)}" if self.reduced else f"PE {_num(pe_rvu)}"
+        return (
+            f"work {_num(row.work)} × {loc.work_gpci} + {pe_text} × {loc.pe_gpci} + MP {_num(row.mp)} × "
+            f"{loc.mp_gpci} = {_num(self.adjusted_rvu)} RVU × ${cf} {_money(self.total)}"
+        )
+
+
+def _status_step(row: RvuRow) -> str:
+    """A caveat for priced statuses other than A (active)."""
+    if row.status == "A":
+        return ""
+    return f"PFS status {row.status}: {PRICED_STATUSES[row.status]}; the amount assumes Medicare covers the service."
+
+
+def _pe_for_setting(row: RvuRow, facility: bool) -> tuple[Decimal, str, str]:
+    """The PE RVU to use, the setting's name and, when it is not the obvious one, why."""
+    if facility and row.pe_facility_na:
+        return (
+            row.pe_nonfacility,
+            "non-facility",
+            f"Facility PE is NA for {row.label} (therapy codes have no facility rate), "
+            f"so the non-facility PE {_num(row.pe_nonfacility)} is used.",
+        )
+    if facility:
+        return row.pe_facility, "facility", ""
+    if row.pe_nonfacility_na:
+        raise NotPricedError(f"{row.label}: no non-facility price (NA indicator set in the RVU file)")
+    return row.pe_nonfacility, "non-facility", ""
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    line: PricingLine
+    row: RvuRow | None  # None: a status Medicare does not pay
+    status_reason: str
+    pe_rvu: Decimal
+    pe_setting: str
+    pe_step: str
+    mppr: bool
+    assistant: bool  # a CQ/CO modifier is on the line
+    assistant_cut: bool  # ... and the 85 % applies on its date
+
+
+def price_visit(
+    lines: Sequence[PricingLine],
+    year: PfsYear,
+    locality_key: str,
+    *,
+    facility: bool = False,
+    order: AdjustmentOrder = DEFAULT_ORDER,
+    assistant_modifiers: Collection[str] = ASSISTANT_MODIFIERS,
+) -> list[LinePrice]:
+    """Expected Medicare amounts of a visit's lines, with MPPR per date of service and the CQ/CO rate.
+
+    MPPR (MULT PROC 5): across every unit of every such line on the same day, the one unit with the
+    highest PE payment (PE RVU × PE GPCI × CF) is paid in full; every other unit is paid
+    (work×GPCIw + 50 % × PE×GPCIpe + MP×GPCImp) × CF. Ties go to the line listed first.
+    CQ/CO: 85 % of the line from 2022-01-01. ``order`` says which comes first (see AdjustmentOrder).
+    Each line amount is rounded half-up to the cent once, at the end.
+    """
+    locality = year.locality(locality_key)
+    for line in lines:
+        if not year.effective.contains(line.service_date):
+            raise ValueError(
+                f"{line.code} on {line.service_date}: outside Medicare PFS {year.name} ({year.effective}); "
+                "pick the schedule with MedicareFeeSchedule.schedule_for(day)"
+            )
+    assistant_set = frozenset(m.upper() for m in assistant_modifiers)
+    prepared = [_prepare(year, line, facility, assistant_set) for line in lines]
+    full_unit_owner = _mppr_full_units(prepared, locality, year.conversion_factor, order)
+    return [
+        _price_line(
+            index, item, prepared=prepared, full_unit_owner=full_unit_owner, year=year, loc=locality, order=order
+        )
+        for index, item in enumerate(prepared)
+    ]
+
+
+def _prepare(year: PfsYear, line: PricingLine, facility: bool, assistant_set: frozenset[str]) -> _Prepared:
+    modifiers = tuple(m.strip().upper() for m in line.modifiers if m.strip())
+    assistant = bool(assistant_set.intersection(modifiers))
+    assistant_cut = assistant and line.service_date >= ASSISTANT_REDUCTION_FROM
+    row = year._row_for(line.code, modifiers)
+    if row is not None and row.status in UNPAID_STATUSES:
+        reason = f"PFS status {row.status}, {UNPAID_STATUSES[row.status]}"
+        return _Prepared(line, None, reason, Decimal(0), "", "", False, assistant, assistant_cut)
+    priced = year._check_priced(line.code, row)
+    pe, setting, pe_step = _pe_for_setting(priced, facility)
+    mppr = priced.mult_proc == MPPR_INDICATOR
+    if mppr and line.service_date < MPPR_50_PERCENT_FROM:
+        raise NotPricedError(
+            f"{line.code} on {line.service_date}: the therapy MPPR rate before {MPPR_50_PERCENT_FROM} "
+            "(20-25 %) is not modelled"
+        )
+    return _Prepared(line, priced, "", pe, setting, pe_step, mppr, assistant, assistant_cut)
+
+
+def _pe_payment(item: _Prepared, loc: Locality, cf: Decimal, order: AdjustmentOrder) -> Decimal:
+    payment = item.pe_rvu * loc.pe_gpci * cf
+    if order is AdjustmentOrder.CQ_THEN_MPPR and item.assistant_cut:
+        payment *= ASSISTANT_RATE
+    return payment
+
+
+def _mppr_full_units(
+    prepared: Sequence[_Prepared], loc: Locality, cf: Decimal, order: AdjustmentOrder
+) -> dict[date, int]:
+    """For each day, the index of the line whose first unit keeps its full PE.
+
+    All units of a line have the same PE payment, so the highest-paying unit of the day is the first
+    unit of the line with the highest PE payment per unit; ``max`` keeps the first line on a tie.
+    """
+    owners: dict[date, int] = {}
+    best: dict[date, Decimal] = {}
+    for index, item in enumerate(prepared):
+        if not item.mppr:
+            continue
+        day = item.line.service_date
+        payment = _pe_payment(item, loc, cf, order)
+        if day not in owners or payment > best[day]:
+            owners[day], best[day] = index, payment
+    return owners
+
+
+def _price_line(
+    index: int,
+    item: _Prepared,
+    *,
+    prepared: Sequence[_Prepared],
+    full_unit_owner: Mapping[date, int],
+    year: PfsYear,
+    loc: Locality,
+    order: AdjustmentOrder,
+) -> LinePrice:
+    line = item.line
+    modifiers = tuple(line.modifiers)
+    if item.row is None:
+        steps = [
+            f"{line.code} × {line.units}: {item.status_reason}; the expected Medicare amount is $0.00.",
+        ]
+        return LinePrice(
+            line.code, line.units, Decimal("0.00"), steps, f"Medicare PFS {year.name}", line.service_date, modifiers
+        )
+    row = item.row
+    cf = year.conversion_factor
+    steps = [
+        f"{row.label} × {line.units} on {line.service_date}: Medicare PFS {year.name} RVUs work {_num(row.work)}, "
+        f"{item.pe_setting} PE {_num(item.pe_rvu)}, MP {_num(row.mp)}; {loc.label} GPCIs work "
+        f"{loc.work_gpci}, PE {loc.pe_gpci}, MP {loc.mp_gpci}.",
+    ]
+    steps.extend(step for step in (_status_step(row), item.pe_step) if step)
+
+    full_units, reduced_units = line.units, 0
+    if item.mppr:
+        day = line.service_date
+        same_day = [p for p in prepared if p.mppr and p.line.service_date == day]
+        day_units = sum(p.line.units for p in same_day)
+        owner = prepared[full_unit_owner[day]]
+        full_units = 1 if full_unit_owner[day] == index else 0
+        reduced_units = line.units - full_units
+        if day_units == 1:
+            steps.append(f"MPPR: this is the only 'always therapy' unit (MULT PROC 5) on {day}; full PE.")
+        else:
+            owner_payment = _pe_payment(owner, loc, cf, order)
+            cut = " after the CQ/CO 85 %" if order is AdjustmentOrder.CQ_THEN_MPPR and owner.assistant_cut else ""
+            steps.append(
+                f"MPPR: {day_units} units of 'always therapy' codes (MULT PROC 5) on {day}. The highest PE "
+                f"payment per unit is {owner.line.code}'s: PE {_num(owner.pe_rvu)} × {loc.pe_gpci} × ${cf}{cut} "
+                f"{_money(owner_payment)}. One unit of it keeps its full PE; every other unit is paid 50 % of its PE."
+            )
+    else:
+        steps.append(f"MPPR does not apply: MULT PROC indicator {row.mult_proc}, not {MPPR_INDICATOR}.")
+
+    total = Decimal(0)
+    for count, reduced in ((full_units, False), (reduced_units, True)):
+        if count == 0:
+            continue
+        parts = _UnitParts.of(row, item.pe_rvu, loc, cf, reduced=reduced)
+        kind = "50 % PE" if reduced else "full PE"
+        subtotal = parts.total * count
+        each = " each" if count > 1 else ""
+        times = f"; × {count} {_money(subtotal)}" if count > 1 else ""
+        steps.append(
+            f"{count} unit{'s' if count > 1 else ''} with {kind}: "
+            f"{parts.describe(row, item.pe_rvu, loc, cf)}{each}{times}."
+        )
+        total += subtotal
+
+    if item.assistant_cut:
+        before = total
+        total *= ASSISTANT_RATE
+        steps.append(
+            f"CQ/CO: furnished in whole or in part by a therapy assistant, paid at 85 % from "
+            f"{ASSISTANT_REDUCTION_FROM} (BBA 2018 §53107): 85 % × {_dollars(before)} {_money(total)}."
+        )
+    elif item.assistant:
+        steps.append(
+            f"CQ/CO on the line, but the 85 % rate applies to dates of service from {ASSISTANT_REDUCTION_FROM} "
+            "only: full amount."
+        )
+    if item.mppr or item.assistant:
+        steps.append(_ORDER_STEP[order])
+    amount = round_cents(total)
+    steps.append(_rounding_step(total, amount))
+    return LinePrice(
+        code=line.code,
+        units=line.units,
+        amount=amount,
+        steps=steps,
+        source=year._source(row, loc),
+        service_date=line.service_date,
+        modifiers=modifiers,
+        full_pe_units=full_units,
+        reduced_pe_units=reduced_units,
+        assistant_rate_applied=item.assistant_cut,
+    )
+
+
+def _rounding_step(unrounded: Decimal, amount: Decimal) -> str:
+    return f"Line total {_money(unrounded)} before rounding; rounded half-up to the cent, once, at the end: ${amount}."
+
+
+def _num(value: Decimal) -> str:
+    """A number without trailing zeros beyond two decimals: 0.44000 → 0.44, 0.41217 → 0.41217."""
+    whole, _, fraction = format(value.normalize(), "f").partition(".")
+    return f"{whole}.{fraction.ljust(2, '0')}"
+
+
+def _dollars(value: Decimal) -> str:
+    """Dollars to 4 decimals, for display only: sums and the final rounding use the exact value."""
+    return f"${value.quantize(Decimal('0.0001'), rounding=ROUND_HALF_UP)}"
+
+
+def _money(value: Decimal) -> str:
+    """'= $14.2325' when the value is exact to 4 decimals, else '≈ $14.2325'."""
+    exact = value == value.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+    return f"{'=' if exact else '≈'} {_dollars(value)}"
+
+
+# --- loading -----------------------------------------------------------------------------------------
+
+
+def read_csv_table(path: Path, required: Sequence[str]) -> Iterator[tuple[int, dict[str, str]]]:
+    """Rows of a CSV file (stripped strings) with the line each ends on; errors name the file and line."""
+    try:
+        handle = path.open(newline="", encoding="utf-8-sig")
+    except OSError as exc:
+        raise ReferenceDataError(f"{path}: cannot read the file ({exc.strerror})") from None
+    with handle:
+        reader = csv.DictReader(handle)
+        header = [name.strip() for name in reader.fieldnames or []]
+        reader.fieldnames = header
+        missing = [name for name in required if name not in header]
+        if missing:
+            raise ReferenceDataError(f"{path}: line 1: missing column(s) {', '.join(missing)}")
+        for row in reader:
+            if None in row:
+                raise ReferenceDataError(f"{path}: line {reader.line_num}: more cells than columns")
+            yield reader.line_num, {key: (value or "").strip() for key, value in row.items()}
+
+
+def _parse_decimal(text: str, where: str) -> Decimal:
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise ReferenceDataError(f"{where}: {text!r} is not a number") from None
+    if not value.is_finite() or value < 0:
+        raise ReferenceDataError(f"{where}: {text!r} is not a non-negative number")
+    return value
+
+
+def _read_json_object(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ReferenceDataError(f"{path}: cannot read the file ({exc.strerror})") from None
+    except json.JSONDecodeError as exc:
+        raise ReferenceDataError(f"{path}: line {exc.lineno}: not valid JSON ({exc.msg})") from None
+    if not isinstance(data, dict):
+        raise ReferenceDataError(f"{path}: expected a JSON object")
+    return data
+
+
+def _string_mapping(raw: object, path: Path, name: str) -> dict[str, str]:
+    if not isinstance(raw, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in raw.items()):
+        raise ReferenceDataError(f"{path}: {name} must map source ids to citations")
+    return dict(raw)
+
+
+def _json_date(meta: Mapping[str, object], key: str, path: Path) -> date:
+    raw = meta.get(key)
+    try:
+        return date.fromisoformat(str(raw))
+    except ValueError:
+        raise ReferenceDataError(f"{path}: {key} {raw!r} is not a date (YYYY-MM-DD)") from None
+
+
+_RVU_COLUMNS = (
+    "hcpcs", "mod", "status", "work_rvu", "nf_pe_rvu", "nf_na_ind", "fac_pe_rvu", "fac_na_ind", "mp_rvu",
+    "pctc_ind", "mult_proc_ind", "source",
+)  # fmt: skip
+
+
+def _load_rvus(path: Path, sources: Mapping[str, str]) -> dict[tuple[str, str], RvuRow]:
+    rows: dict[tuple[str, str], RvuRow] = {}
+    for line, raw in read_csv_table(path, _RVU_COLUMNS):
+        where = f"{path}: line {line}"
+        code, modifier = raw["hcpcs"].upper(), raw["mod"].upper()
+        if len(code) != 5 or not code.isalnum():
+            raise ReferenceDataError(f"{where}: field 'hcpcs': {raw['hcpcs']!r} is not a 5-character code")
+        if not raw["status"]:
+            raise ReferenceDataError(f"{where}: field 'status' is empty")
+        if raw["source"] not in sources:
+            raise ReferenceDataError(f"{where}: field 'source': {raw['source']!r} is not a source in schedule.json")
+        if (code, modifier) in rows:
+            raise ReferenceDataError(f"{where}: {code} {modifier} already on line {rows[code, modifier].line}")
+        rows[code, modifier] = RvuRow(
+            hcpcs=code,
+            modifier=modifier,
+            status=raw["status"].upper(),
+            work=_parse_decimal(raw["work_rvu"], f"{where}: field 'work_rvu'"),
+            pe_nonfacility=_parse_decimal(raw["nf_pe_rvu"], f"{where}: field 'nf_pe_rvu'"),
+            pe_nonfacility_na=raw["nf_na_ind"].upper() == "NA",
+            pe_facility=_parse_decimal(raw["fac_pe_rvu"], f"{where}: field 'fac_pe_rvu'"),
+            pe_facility_na=raw["fac_na_ind"].upper() == "NA",
+            mp=_parse_decimal(raw["mp_rvu"], f"{where}: field 'mp_rvu'"),
+            pctc=raw["pctc_ind"],
+            mult_proc=raw["mult_proc_ind"],
+            source=raw["source"],
+            line=line,
+        )
+    return rows
+
+
+_GPCI_COLUMNS = (
+    "mac", "state", "locality", "locality_name", "work_gpci_with_floor", "pe_gpci", "mp_gpci", "note", "source",
+)  # fmt: skip
+
+
+def _load_localities(path: Path, sources: Mapping[str, str]) -> dict[str, Locality]:
+    localities: dict[str, Locality] = {}
+    for line, raw in read_csv_table(path, _GPCI_COLUMNS):
+        where = f"{path}: line {line}"
+        mac, number = raw["mac"], raw["locality"]
+        # Spreadsheet copies of CMS files drop leading zeros (2102 for 02102): refuse them here.
+        if len(mac) != 5 or not mac.isdigit() or len(number) != 2 or not number.isdigit():
+            raise ReferenceDataError(f"{where}: MAC {mac!r} and locality {number!r} must be 5 and 2 digits")
+        if raw["source"] not in sources:
+            raise ReferenceDataError(f"{where}: field 'source': {raw['source']!r} is not a source in schedule.json")
+        key = f"{mac}-{number}"
+        if key in localities:
+            raise ReferenceDataError(f"{where}: locality {key} appears twice")
+        gpcis = [_parse_decimal(raw[name], f"{where}: field {name!r}") for name in _GPCI_COLUMNS[4:7]]
+        if any(g == 0 for g in gpcis):
+            raise ReferenceDataError(f"{where}: a GPCI of 0 is not plausible")
+        localities[key] = Locality(
+            key=key,
+            mac=mac,
+            state=raw["state"].upper(),
+            number=number,
+            name=raw["locality_name"],
+            work_gpci=gpcis[0],
+            pe_gpci=gpcis[1],
+            mp_gpci=gpcis[2],
+            note=raw["note"],
+            source=raw["source"],
+        )
+    if not localities:
+        raise ReferenceDataError(f"{path}: no localities")
+    return localities

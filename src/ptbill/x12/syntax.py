@@ -1,0 +1,89 @@
+"""X12 syntax shared by every transaction: delimiters, segments and their encoding.
+
+Source: ASC X12 5010 envelope conventions as used by the HIPAA implementation guides (the ISA
+segment is fixed-width and carries the element, repetition, component and segment separators).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+Element = str | tuple[str, ...]  # a simple element, or a composite's components
+
+
+@dataclass(frozen=True, slots=True)
+class Delimiters:
+    element: str = "*"
+    component: str = ":"
+    repetition: str = "^"
+    segment: str = "~"
+    newline_after_segment: bool = False  # many files put a line break after each terminator
+
+    def __post_init__(self) -> None:
+        chosen = [self.element, self.component, self.repetition, self.segment]
+        if any(len(c) != 1 for c in chosen) or len(set(chosen)) != 4:
+            raise ValueError(f"X12 delimiters must be four different single characters, got {chosen}")
+        if any(c.isalnum() or c == " " for c in chosen):
+            raise ValueError(f"X12 delimiters cannot be letters, digits or spaces, got {chosen}")
+
+    @property
+    def terminator(self) -> str:
+        return self.segment + ("\n" if self.newline_after_segment else "")
+
+    def forbidden(self) -> frozenset[str]:
+        return frozenset({self.element, self.component, self.repetition, self.segment})
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """One segment: its id (``CLM``) and its elements in order, trailing empty ones trimmed on output."""
+
+    id: str
+    elements: tuple[Element, ...]
+
+    def element(self, position: int) -> str:
+        """The 1-based element's text (a composite's components joined by ':'), or '' when absent."""
+        if position < 1 or position > len(self.elements):
+            return ""
+        value = self.elements[position - 1]
+        return value if isinstance(value, str) else ":".join(value)
+
+    def component(self, position: int, component: int) -> str:
+        if position < 1 or position > len(self.elements):
+            return ""
+        value = self.elements[position - 1]
+        parts = (value,) if isinstance(value, str) else value
+        return parts[component - 1] if 1 <= component <= len(parts) else ""
+
+
+class X12ValueError(ValueError):
+    """A value cannot be written into X12: it holds a delimiter or is too long."""
+
+
+def clean_text(value: str, delimiters: Delimiters) -> str:
+    """Upper-case free text with delimiters and characters outside the X12 basic set replaced by spaces."""
+    forbidden = delimiters.forbidden()
+    cleaned = "".join(" " if c in forbidden or not (32 <= ord(c) < 127) else c for c in value)
+    return " ".join(cleaned.split()).upper()
+
+
+def encode_segment(segment: Segment, delimiters: Delimiters) -> str:
+    if segment.id == "ISA":
+        # The ISA is fixed width and carries the separators themselves (ISA11, ISA16) as values.
+        texts = [e if isinstance(e, str) else delimiters.component.join(e) for e in segment.elements]
+        return delimiters.element.join(["ISA", *texts]) + delimiters.terminator
+    elements = list(segment.elements)
+    while elements and (elements[-1] == "" or elements[-1] == ()):
+        elements.pop()
+    parts = [segment.id]
+    forbidden = delimiters.forbidden()
+    for value in elements:
+        components = (value,) if isinstance(value, str) else value
+        trimmed = list(components)
+        while trimmed and trimmed[-1] == "":
+            trimmed.pop()
+        for text in trimmed:
+            if any(c in forbidden for c in text):
+                raise X12ValueError(f"{segment.id}: value {text!r} contains an X12 delimiter")
+        parts.append(delimiters.component.join(trimmed))
+    return delimiters.element.join(parts) + delimiters.terminator

@@ -82,7 +82,9 @@ def main() -> None:
         walls = []
         for _ in range(5):
             started = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "ptbill", "check", "--json", str(one)], capture_output=True, check=False)
+            subprocess.run(
+                [sys.executable, "-m", "ptbill", "check", "--json", str(one)], capture_output=True, check=False
+            )
             walls.append(time.perf_counter() - started)
 
     print(f"synthetic encounters: {n:,} over {len(PAYERS)} payers; verdicts {verdicts}")
@@ -90,8 +92,10 @@ def main() -> None:
     print(f"    checks only, on already-parsed encounters:            {rate(n, checks_only)}")
     print(f"(b) json.loads + model validation alone:                  {rate(n, validate_seconds)}")
     print(f"    ratio (a) time / (b) time: {engine_seconds / validate_seconds:.1f}x")
-    print(f"(c) `ptbill check --json` on one file, wall time: median {statistics.median(walls) * 1000:.0f} ms "
-          f"(min {min(walls) * 1000:.0f} ms, 5 runs)")
+    print(
+        f"(c) `ptbill check --json` on one file, wall time: median {statistics.median(walls) * 1000:.0f} ms "
+        f"(min {min(walls) * 1000:.0f} ms, 5 runs)"
+    )
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """From a checked encounter to a claim: one line per code per day with the engine's units.
 
-Charges come from the clinic's charge master (a CSV of code → charge); a code missing from it is
-charged at a configurable multiple of its expected payment (parameter ``charges.default_multiple``).
+Charges come from the clinic's charge master (a CSV of code → charge per unit); a code missing from
+it is charged at a configurable multiple (parameter ``charges.default_multiple``) of its latest
+Medicare national amount, else of its expected payment, else of ``charges.fallback_amount``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from ptbill.domain.claim import Claim, ClaimFrequency, ClaimParty, ClaimPayer, P
 from ptbill.domain.claim_line import ClaimLine
 from ptbill.domain.encounter import Address, Credential, Encounter, normalize_diagnosis
 from ptbill.domain.errors import PtbillError
+from ptbill.pricing import NATIONAL_LOCALITY_KEY, MedicareFeeSchedule, NotPricedError
 from ptbill.reference.catalog import PayerType, ReferenceCatalog
 
 CENTS = Decimal("0.01")
@@ -34,7 +36,7 @@ class ClaimBuildError(PtbillError):
 
 @dataclass(frozen=True, slots=True)
 class ChargeMaster:
-    """The clinic's own charge per code (and optionally per code + modifier)."""
+    """The clinic's own charge for one unit of each code."""
 
     charges: Mapping[str, Decimal]
     source: str = "charge master"
@@ -60,6 +62,15 @@ class ChargeMaster:
 
     def charge_for(self, code: str) -> Decimal | None:
         return self.charges.get(code)
+
+
+def _medicare_national(code: str) -> Decimal | None:
+    """One unit of the code at the latest Medicare PFS national amount: the base of default charges."""
+    schedule = MedicareFeeSchedule.default()
+    try:
+        return schedule.latest.amount(code, NATIONAL_LOCALITY_KEY).amount or None
+    except (NotPricedError, LookupError):
+        return None
 
 
 def _split_name(full: str) -> tuple[str, str | None]:
@@ -108,8 +119,16 @@ def build_claim(
     for number, planned in enumerate(claim_lines, start=1):
         charge = charge_master.charge_for(planned.code) if charge_master else None
         if charge is None:
-            basis = planned.expected_payment if planned.expected_payment else fallback * planned.units
+            per_unit = _medicare_national(planned.code)
+            if per_unit is not None:
+                basis = per_unit * planned.units
+            elif planned.expected_payment:
+                basis = planned.expected_payment
+            else:
+                basis = fallback * planned.units
             charge = (basis * multiple).quantize(CENTS, rounding=ROUND_HALF_UP)
+        else:
+            charge = charge * planned.units
         info = codes.get(planned.code)
         lines.append(
             ServiceLine(

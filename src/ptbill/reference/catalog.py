@@ -272,6 +272,13 @@ class ReferenceCatalog:
             self._ptp = installed or PtpTable.baseline()
         return self._ptp
 
+    def fee_schedule(self, payer_id: str) -> Path | None:
+        """The clinic's contracted fee schedule CSV for a payer, when one is installed."""
+        if self.installed_dir is None:
+            return None
+        path = self.installed_dir / "fee_schedules" / f"{payer_id}.csv"
+        return path if path.is_file() else None
+
     def use_tables(self, ptp: PtpTable | None = None, mue: MueTable | None = None) -> None:
         """Check against these tables instead of the installed ones (a what-if, or a test's own edits)."""
         if ptp is not None:

@@ -1,39 +1,40 @@
 """Medically Unlikely Edits for practitioner services: the most units of a code CMS pays per patient per day.
 
 Source: CMS's quarterly Practitioner Services MUE table (``MCR_MUE_PractitionerServices_Eff_MM-DD-YYYY.csv``
-in a ZIP), compiled once into a small file the engine reopens without re-reading CMS's CSV.
+in a ZIP), compiled once into a read-only sqlite3 file the engine opens without re-reading CMS's CSV.
 """
 
 from __future__ import annotations
 
 import contextlib
 import csv
-import gzip
-import json
 import os
 import re
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TextIO
+from typing import Any, Protocol, TextIO
 
 from ptbill.domain.errors import ReferenceDataError
 from ptbill.reference.ncci import (
-    COMPILED_FORMAT_VERSION,
-    compiled_header,
+    StoredLookup,
+    open_compiled,
     open_inputs,
     quarter_from_name,
-    read_compiled,
     record_in_manifest,
-    write_atomically,
+    write_compiled,
 )
 
-MUE_FILE_NAME = "mue_practitioner.tsv.gz"
+MUE_FILE_NAME = "mue_practitioner.sqlite3"
 MANIFEST_KIND = "mue_practitioner"
 
 _FORMAT_TAG = "ptbill-mue-practitioner"
+_SCHEMA = (
+    "CREATE TABLE mue (code TEXT PRIMARY KEY, units INTEGER, indicator INTEGER, "
+    "indicator_text INTEGER, rationale INTEGER, source INTEGER) WITHOUT ROWID"
+)
 _CODE = re.compile(r"[0-9A-Z]{5}")
 # "3 Date of Service Edit: Clinical": the MAI digit, then CMS's words for it.
 _INDICATOR = re.compile(r"\s*([123])(?:\s+(.*?))?\s*")
@@ -60,12 +61,22 @@ class MueValue:
     source: str
 
 
+class MueIndex(Protocol):
+    """MUE values by code: a dict, or a StoredLookup reading a compiled file."""
+
+    def get(self, code: str, /) -> MueValue | None: ...
+
+    def items(self) -> Iterable[tuple[str, MueValue]]: ...
+
+    def __len__(self) -> int: ...
+
+
 class MueTable:
     """One quarter's practitioner MUE table, by code; ``quarter`` is the day it takes effect."""
 
     def __init__(
         self,
-        values: dict[str, MueValue],
+        values: MueIndex,
         *,
         quarter: date,
         source: str,
@@ -86,8 +97,10 @@ class MueTable:
         """The code's MUE, or None when CMS lists none (no MUE is not the same as an MUE of 0)."""
         return self._values.get(code)
 
-    def values(self) -> Iterable[MueValue]:
-        return self._values.values()
+    def values(self) -> Iterator[MueValue]:
+        """Every value, in code order."""
+        for _, value in sorted(self._values.items()):
+            yield value
 
     # -- building -----------------------------------------------------------------------------------
 
@@ -142,29 +155,25 @@ class MueTable:
                 f"{label}: cannot tell which quarter this table is for: the file name has no "
                 "'_Eff_MM-DD-YYYY' (CMS's naming); give the quarter's first day"
             )
-        return cls(
-            values, quarter=effective, source=f"{member}, effective {effective}", source_files=(member,)
-        )
+        return cls(values, quarter=effective, source=f"{member}, effective {effective}", source_files=(member,))
 
     # -- the compiled form --------------------------------------------------------------------------
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write the compiled form atomically: gzip'd text, a tag line, a JSON header, one code per line."""
+        """Write the compiled form atomically: a sqlite3 file, one row per code, texts in its header."""
         texts: dict[str, int] = {}
         rationales: dict[str, int] = {}
         sources: dict[str, int] = {}
         rows = [
-            "\t".join(
-                (
-                    v.code,
-                    str(v.units),
-                    str(v.adjudication_indicator),
-                    str(texts.setdefault(v.indicator_text, len(texts))),
-                    str(rationales.setdefault(v.rationale, len(rationales))),
-                    str(sources.setdefault(v.source, len(sources))),
-                )
+            (
+                v.code,
+                v.units,
+                v.adjudication_indicator,
+                texts.setdefault(v.indicator_text, len(texts)),
+                rationales.setdefault(v.rationale, len(rationales)),
+                sources.setdefault(v.source, len(sources)),
             )
-            for v in self._values.values()
+            for v in self.values()
         ]
         header = {
             "quarter": self.quarter.isoformat(),
@@ -175,43 +184,56 @@ class MueTable:
             "rationales": list(rationales),
             "sources": list(sources),
         }
-        text = "\n".join([f"{_FORMAT_TAG}\t{COMPILED_FORMAT_VERSION}", json.dumps(header), *rows, ""])
-        data = gzip.compress(text.encode("utf-8"), compresslevel=1, mtime=0)
-        write_atomically(Path(path), lambda out: out.write(data))
+        write_compiled(Path(path), _FORMAT_TAG, header, _SCHEMA, "INSERT INTO mue VALUES (?, ?, ?, ?, ?, ?)", rows)
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str]) -> MueTable:
-        """Reopen a table written by :meth:`save` (plain text read strictly, never pickle)."""
+    def open(cls, path: str | os.PathLike[str], *, preload: bool = False) -> MueTable:
+        """Reopen a table written by :meth:`save`; a code's row is read when first looked up.
+
+        ``preload=True`` reads every row now. Read-only, never unpickled: a damaged or foreign file
+        fails to load.
+        """
         path = Path(path)
-        lines = read_compiled(path).split("\n")
-        meta = compiled_header(lines, path, _FORMAT_TAG)
-        values: dict[str, MueValue] = {}
+        connection, meta = open_compiled(path, _FORMAT_TAG)
         try:
-            texts, rationales, sources = (
-                _strings(meta, key) for key in ("indicator_texts", "rationales", "sources")
+            texts, rationales, sources = (_strings(meta, key) for key in ("indicator_texts", "rationales", "sources"))
+            rows = meta["rows"]
+            if not isinstance(rows, int):
+                raise ValueError("'rows' is not a count")
+
+            def decode(code: str, found: list[tuple[Any, ...]]) -> MueValue:
+                units, indicator, text, rationale, source = found[0]
+                try:
+                    return MueValue(code, units, indicator, texts[text], rationales[rationale], sources[source])
+                except (IndexError, TypeError) as error:
+                    raise ReferenceDataError(
+                        f"{path}: damaged row for {code} ({error}); load the CMS file again"
+                    ) from None
+
+            stored = StoredLookup[str, MueValue](
+                connection,
+                size=rows,
+                label=str(path),
+                select_one="SELECT units, indicator, indicator_text, rationale, source FROM mue WHERE code = ?",
+                select_all="SELECT * FROM mue ORDER BY code",
+                key_columns=1,
+                decode=decode,
             )
-            for line in lines[2:-1]:
-                code, units, indicator, text, rationale, source = line.split("\t")
-                values[code] = MueValue(
-                    code=code,
-                    units=int(units),
-                    adjudication_indicator=int(indicator),
-                    indicator_text=texts[int(text)],
-                    rationale=rationales[int(rationale)],
-                    source=sources[int(source)],
-                )
-            if lines[-1] or len(values) != meta["rows"]:
-                raise ValueError(f"{len(values)} codes, the header says {meta['rows']}")
+            values: MueIndex = stored
+            if preload:
+                values = dict(stored.items())
+                stored.close()
+                if len(values) != rows:
+                    raise ValueError(f"{len(values)} codes, the header says {rows}")
             return cls(
                 values,
                 quarter=date.fromisoformat(str(meta["quarter"])),
                 source=str(meta["source"]),
                 source_files=_strings(meta, "source_files"),
             )
-        except (ValueError, KeyError, IndexError) as error:
-            raise ReferenceDataError(
-                f"{path}: damaged compiled MUE table ({error}); load the CMS file again"
-            ) from None
+        except (ValueError, KeyError) as error:
+            connection.close()
+            raise ReferenceDataError(f"{path}: damaged compiled MUE table ({error}); load the CMS file again") from None
 
     def install(self, data_dir: str | os.PathLike[str], *, loaded_at: datetime | None = None) -> Path:
         """Save as ``data_dir``'s installed table and record it in the manifest; returns the file written."""
@@ -309,9 +331,7 @@ def _parse_mue(stream: TextIO, label: str, source: str) -> dict[str, MueValue] |
             continue
         where = f"{label} line {reader.line_num}"
         if len(record) < needed:
-            raise ReferenceDataError(
-                f"{where}: expected at least {needed} comma-separated fields, found {len(record)}"
-            )
+            raise ReferenceDataError(f"{where}: expected at least {needed} comma-separated fields, found {len(record)}")
         code = record[code_at].strip()
         if not _CODE.fullmatch(code):
             raise ReferenceDataError(f"{where}: code {record[code_at]!r} is not a 5-character HCPCS/CPT code")

@@ -1,38 +1,41 @@
 """NCCI procedure-to-procedure (PTP) edits for practitioners: which code pairs Medicare bundles on a date.
 
 Source: CMS's quarterly Medicare NCCI practitioner PTP files (``ccipra-vNNNrN-f1`` … ``-f4``, one
-tab-delimited TXT per ZIP), compiled once into a small file that reopens in about a second.
+tab-delimited TXT per ZIP), compiled once into a read-only sqlite3 file that opens in a millisecond.
 """
 
 from __future__ import annotations
 
 import contextlib
 import csv
-import gzip
 import io
 import itertools
 import json
 import os
 import re
+import sqlite3
 import sys
 import tempfile
+import threading
+import weakref
 import zipfile
-from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import IO, TextIO
+from typing import Any, Generic, Protocol, TextIO, TypeVar
 
 from ptbill.domain.dates import DateRange
 from ptbill.domain.errors import ReferenceDataError
 
-PTP_FILE_NAME = "ncci_ptp.tsv.gz"
+PTP_FILE_NAME = "ncci_ptp.sqlite3"
 MANIFEST_NAME = "manifest.json"
 MANIFEST_KIND = "ncci_ptp"
 BASELINE_PATH = Path(__file__).resolve().parent.parent / "reference_data/baseline/all/ncci_ptp.csv"
 COMPILED_FORMAT_VERSION = 1
 
 _FORMAT_TAG = "ptbill-ncci-ptp"
+_SCHEMA = "CREATE TABLE ptp (low TEXT, high TEXT, packed INTEGER, PRIMARY KEY (low, high, packed)) WITHOUT ROWID"
 _MODIFIER_INDICATORS = {"0": 0, "1": 1, "9": 9}
 _CODE = re.compile(r"[0-9A-Z]{5}")
 _NO_DELETION = frozenset({"*", "", "99991231"})  # CMS prints "*"; blank and 9999-12-31 are other tools' habit
@@ -56,6 +59,7 @@ _END_SHIFT = 43  # 20 bits: ordinal of the first day no longer in force; 0 when 
 _ORDINAL_LIMIT = 1 << 20  # ordinals up to the year 2870
 _ORDINAL_MASK = _ORDINAL_LIMIT - 1
 _WITHOUT_SOURCE = ~((_SOURCE_LIMIT - 1) << _SOURCE_SHIFT)
+_MEMO_LIMIT = 100_000  # pairs remembered by a table opened from disk before the memo starts over
 _SAME_EDIT_MASK = _ORDINAL_MASK << _START_SHIFT | _REVERSED_BIT  # same column order, same start
 
 
@@ -96,12 +100,13 @@ class PtpTable:
     """The practitioner PTP edits of one CMS quarter, looked up by code pair and date of service.
 
     Build one with :meth:`load_cms_files`, :meth:`from_rows`, :meth:`open` or :meth:`baseline`; the
-    constructor takes the packed index those produce.
+    constructor takes the packed index those produce: a dict keyed by the (lower, higher) code pair,
+    holding that pair's packed dated versions, or the same read lazily from a compiled file.
     """
 
     def __init__(
         self,
-        index: dict[tuple[str, str], int | tuple[int, ...]],
+        index: PairIndex,
         *,
         rationales: Sequence[str],
         sources: Sequence[str],
@@ -151,17 +156,14 @@ class PtpTable:
 
     def edits(self) -> Iterator[PtpEdit]:
         """Every edit, every dated version, in code order."""
-        for key in sorted(self._index):
-            found = self._index[key]
-            for packed in (found,) if isinstance(found, int) else found:
+        for key, found in sorted(self._index.items()):
+            for packed in (found,) if isinstance(found, int) else sorted(found, key=_start_ordinal):
                 yield self._edit(key, packed)
 
     # -- building -----------------------------------------------------------------------------------
 
     @classmethod
-    def from_rows(
-        cls, rows: Iterable[PtpEdit], *, quarter: date | None = None, source: str = "rows"
-    ) -> PtpTable:
+    def from_rows(cls, rows: Iterable[PtpEdit], *, quarter: date | None = None, source: str = "rows") -> PtpTable:
         """A table of the given edits (tests, the shipped baseline, a payer's own pairs)."""
         builder = _Builder()
         for number, edit in enumerate(rows, start=1):
@@ -185,9 +187,7 @@ class PtpTable:
         return cls.load_cms_files([path], quarter=quarter)
 
     @classmethod
-    def load_cms_files(
-        cls, paths: Iterable[str | os.PathLike[str]], *, quarter: date | None = None
-    ) -> PtpTable:
+    def load_cms_files(cls, paths: Iterable[str | os.PathLike[str]], *, quarter: date | None = None) -> PtpTable:
         """Parse CMS practitioner PTP files: tab-delimited TXT, CSV saved from CMS's XLSX, or ZIPs of them.
 
         CMS ships the practitioner table in parts f1–f4, each in its own ZIP: pass them all (a missing
@@ -244,8 +244,8 @@ class PtpTable:
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the compiled form atomically (a temporary file in the same folder, then a rename).
 
-        Gzip'd text: a tag line, a JSON header (quarter, sources, rationale texts, counts), then one
-        line per code pair, ``low<TAB>high<TAB>packed[,packed…]``.
+        A sqlite3 file: table ``ptp`` has one row per dated edit, (lower code, higher code, packed
+        int), keyed by the pair; table ``meta`` holds the quarter, sources and rationale texts.
         """
         header = {
             "quarter": self.quarter.isoformat() if self.quarter else None,
@@ -257,58 +257,54 @@ class PtpTable:
             "rationales": list(self._rationales),
             "sources": list(self._sources),
         }
-        lines = [f"{_FORMAT_TAG}\t{COMPILED_FORMAT_VERSION}", json.dumps(header, ensure_ascii=True)]
-        lines.extend(
-            f"{low}\t{high}\t{found if isinstance(found, int) else ','.join(map(str, found))}"
-            for (low, high), found in self._index.items()
+        rows = (
+            (low, high, packed)
+            for (low, high), found in sorted(self._index.items())
+            for packed in ((found,) if isinstance(found, int) else found)
         )
-        lines.append("")
-        # Level 1: a third of the plain size; a million rows compress in a fraction of a second.
-        data = gzip.compress("\n".join(lines).encode("utf-8"), compresslevel=1, mtime=0)
-        write_atomically(Path(path), lambda out: out.write(data))
+        write_compiled(Path(path), _FORMAT_TAG, header, _SCHEMA, "INSERT INTO ptp VALUES (?, ?, ?)", rows)
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str]) -> PtpTable:
-        """Reopen a table written by :meth:`save`.
+    def open(cls, path: str | os.PathLike[str], *, preload: bool = False) -> PtpTable:
+        """Reopen a table written by :meth:`save`; rows are read when first looked up.
 
-        Plain text read strictly, never pickle: a damaged or tampered file can fail to load or give
-        wrong edits, but cannot run code.
+        Opening takes about a millisecond whatever the size; each pair's first lookup costs one
+        indexed query (a few microseconds), later ones a dict probe. ``preload=True`` reads every
+        row now (about a second per million) for processes that check many claims.
+        The file is opened read-only and never unpickled: a damaged or foreign file fails to load.
         """
         path = Path(path)
-        lines = read_compiled(path).split("\n")
-        meta = compiled_header(lines, path, _FORMAT_TAG)
-        index: dict[tuple[str, str], int | tuple[int, ...]] = {}
-        intern = sys.intern
-        rows = 0
+        connection, meta = open_compiled(path, _FORMAT_TAG)
         try:
-            for line in itertools.islice(lines, 2, len(lines) - 1):
-                low, high, packed = line.split("\t")
-                if "," in packed:
-                    versions = tuple(map(int, packed.split(",")))
-                    index[intern(low), intern(high)] = versions
-                    rows += len(versions)
-                else:
-                    index[intern(low), intern(high)] = int(packed)
-                    rows += 1
-            if lines[-1] or rows != meta["rows"] or len(index) != meta["keys"]:
-                raise ValueError(
-                    f"{rows} rows in {len(index)} pairs, the header says {meta['rows']} in {meta['keys']}"
-                )
+            stored = StoredLookup[tuple[str, str], int | tuple[int, ...]](
+                connection,
+                size=_count(meta, "keys"),
+                label=str(path),
+                select_one="SELECT packed FROM ptp WHERE low = ? AND high = ?",
+                select_all="SELECT low, high, packed FROM ptp ORDER BY low, high",
+                key_columns=2,
+                decode=_decode_versions,
+            )
+            index: PairIndex = stored
+            if preload:
+                index = dict(stored.items())
+                stored.close()
+                if sum(1 if isinstance(v, int) else len(v) for v in index.values()) != meta["rows"]:
+                    raise ValueError(f"{len(index)} pairs do not hold the {meta['rows']} rows the header says")
             quarter = meta["quarter"]
             return cls(
                 index,
                 rationales=_string_list(meta, "rationales"),
                 sources=_string_list(meta, "sources"),
-                rows=rows,
+                rows=_count(meta, "rows"),
                 quarter=date.fromisoformat(quarter) if isinstance(quarter, str) else None,
                 source=str(meta["source"]),
                 source_files=_string_list(meta, "source_files"),
                 warnings=_string_list(meta, "warnings"),
             )
         except (ValueError, KeyError) as error:
-            raise ReferenceDataError(
-                f"{path}: damaged compiled PTP table ({error}); load the CMS files again"
-            ) from None
+            connection.close()
+            raise ReferenceDataError(f"{path}: damaged compiled PTP table ({error}); load the CMS file again") from None
 
     def install(self, data_dir: str | os.PathLike[str], *, loaded_at: datetime | None = None) -> Path:
         """Save as ``data_dir``'s installed table and record it in the manifest; returns the file written."""
@@ -400,22 +396,26 @@ def quarter_label(quarter: date | None) -> str:
 # -- files and the installed-table manifest; ptbill.reference.mue uses these too --------------------
 
 
-def write_atomically(path: Path, write: Callable[[IO[bytes]], object]) -> None:
-    """Write ``path`` through a temporary file in its folder and a rename, so readers never see half a file.
+def write_atomically(path: Path, write: Callable[[Path], object]) -> None:
+    """Have ``write`` fill a temporary file beside ``path``, then rename it over ``path``.
 
-    On any failure the temporary file is removed and whatever was at ``path`` stays as it was.
+    Readers never see half a file, and on any failure the temporary file is removed and whatever
+    was at ``path`` stays as it was.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(handle)
+    temporary = Path(name)
     try:
-        with os.fdopen(handle, "wb") as out:
-            write(out)
-            out.flush()
-            os.fsync(out.fileno())
+        write(temporary)
+        handle = os.open(temporary, os.O_RDONLY)
+        try:
+            os.fsync(handle)  # on disk before the rename makes it the installed file
+        finally:
+            os.close(handle)
         os.replace(temporary, path)
     except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
+        temporary.unlink(missing_ok=True)
         raise
 
 
@@ -438,7 +438,7 @@ def record_in_manifest(data_dir: Path, kind: str, entry: dict[str, object]) -> N
     manifest = read_manifest(data_dir)
     manifest[kind] = entry
     text = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
-    write_atomically(data_dir / MANIFEST_NAME, lambda out: out.write(text.encode("utf-8")))
+    write_atomically(data_dir / MANIFEST_NAME, lambda temporary: temporary.write_text(text, encoding="utf-8"))
 
 
 def open_inputs(path: Path, suffixes: tuple[str, ...]) -> Generator[tuple[str, str, TextIO]]:
@@ -479,39 +479,145 @@ def open_inputs(path: Path, suffixes: tuple[str, ...]) -> Generator[tuple[str, s
             try:
                 raw = archive.open(info)
             except (zipfile.BadZipFile, NotImplementedError, RuntimeError) as error:
-                raise ReferenceDataError(
-                    f"{path.name}/{name}: cannot be read from the ZIP ({error})"
-                ) from None
+                raise ReferenceDataError(f"{path.name}/{name}: cannot be read from the ZIP ({error})") from None
             yield f"{path.name}/{name}", name, io.TextIOWrapper(raw, encoding="latin-1", newline="")
 
 
-def read_compiled(path: Path) -> str:
-    """The text of a compiled table, or a ReferenceDataError saying what is wrong with the file."""
-    try:
-        return gzip.decompress(path.read_bytes()).decode("utf-8")
-    except FileNotFoundError:
-        raise ReferenceDataError(f"{path}: not found") from None
-    except (OSError, EOFError, UnicodeDecodeError) as error:
-        raise ReferenceDataError(
-            f"{path}: damaged compiled table ({error}); load the CMS file again"
-        ) from None
+def write_compiled(
+    path: Path, tag: str, header: Mapping[str, object], schema: str, insert: str, rows: Iterable[tuple[Any, ...]]
+) -> None:
+    """Write a compiled table: a sqlite3 file with ``schema``'s table, filled by ``insert`` from ``rows``,
+    and a ``meta`` table holding ``tag`` (with the format version) and the JSON ``header``. Atomic.
+    """
+
+    def build(temporary: Path) -> None:
+        connection = sqlite3.connect(temporary)
+        try:
+            # A fresh file written once then renamed: no journal and no syncing per statement needed.
+            connection.execute("PRAGMA journal_mode = OFF")
+            connection.execute("PRAGMA synchronous = OFF")
+            connection.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID")
+            connection.executemany(
+                "INSERT INTO meta VALUES (?, ?)",
+                [("format", f"{tag} {COMPILED_FORMAT_VERSION}"), ("header", json.dumps(header))],
+            )
+            connection.execute(schema)
+            connection.executemany(insert, rows)
+            connection.commit()
+        finally:
+            connection.close()
+
+    write_atomically(path, build)
 
 
-def compiled_header(lines: list[str], path: Path, tag: str) -> dict[str, object]:
-    """Check the tag line of a compiled table and return the JSON header on its second line."""
-    if len(lines) < 2 or lines[0] != f"{tag}\t{COMPILED_FORMAT_VERSION}":
-        first = lines[0][:40] if lines else ""
-        raise ReferenceDataError(
-            f"{path}: not a {tag} table of format {COMPILED_FORMAT_VERSION} (it starts {first!r}); "
-            "load the CMS file again"
-        )
+def open_compiled(path: Path, tag: str) -> tuple[sqlite3.Connection, dict[str, object]]:
+    """Open a compiled table read-only and return the connection and its JSON header.
+
+    Raises ReferenceDataError when the file is missing, not sqlite3, truncated, of another kind
+    (``tag``) or of another format version.
+    """
+    if not path.is_file():
+        raise ReferenceDataError(f"{path}: not found")
+    # immutable=1: installs replace the file by rename and never change it in place, so sqlite can
+    # skip locking; an open table keeps reading the file it opened.
+    uri = f"{path.resolve().as_uri()}?mode=ro&immutable=1"
+    connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
     try:
-        meta = json.loads(lines[1])
-    except json.JSONDecodeError as error:
-        raise ReferenceDataError(f"{path}: damaged header ({error}); load the CMS file again") from None
-    if not isinstance(meta, dict):
-        raise ReferenceDataError(f"{path}: damaged header (not a JSON object); load the CMS file again")
-    return meta
+        meta = dict(connection.execute("SELECT key, value FROM meta").fetchall())
+        (page_count,) = connection.execute("PRAGMA page_count").fetchone()
+        (page_size,) = connection.execute("PRAGMA page_size").fetchone()
+        if page_count * page_size != path.stat().st_size:
+            raise ValueError(f"{path.stat().st_size} bytes where sqlite expects {page_count * page_size}")
+        if meta.get("format") != f"{tag} {COMPILED_FORMAT_VERSION}":
+            raise ValueError(f"it is {meta.get('format')!r}, not {tag} format {COMPILED_FORMAT_VERSION}")
+        header = json.loads(meta["header"])
+        if not isinstance(header, dict):
+            raise ValueError("its header is not a JSON object")
+    except (sqlite3.Error, ValueError, KeyError, TypeError) as error:
+        connection.close()
+        raise ReferenceDataError(f"{path}: not a usable compiled table ({error}); load the CMS file again") from None
+    except BaseException:
+        connection.close()
+        raise
+    return connection, header
+
+
+_Key = TypeVar("_Key", str, tuple[str, str])
+_Value = TypeVar("_Value")
+_UNSEEN: Any = object()
+
+
+class StoredLookup(Generic[_Key, _Value]):
+    """Rows of a compiled table fetched by key on first use and remembered (up to _MEMO_LIMIT keys).
+
+    Safe to share between threads. The connection closes when the lookup is closed or collected.
+    """
+
+    def __init__(
+        self,
+        connection: sqlite3.Connection,
+        *,
+        size: int,
+        label: str,
+        select_one: str,
+        select_all: str,
+        key_columns: int,
+        decode: Callable[[_Key, list[tuple[Any, ...]]], _Value],
+    ) -> None:
+        self._connection = connection
+        self._size = size
+        self._label = label
+        self._select_one = select_one
+        self._select_all = select_all
+        self._key_columns = key_columns
+        self._decode: Callable[[_Key, list[tuple[Any, ...]]], _Value] = decode
+        self._memo: dict[_Key, _Value | None] = {}
+        self._lock = threading.Lock()
+        self._finalizer: weakref.finalize[[], Any] = weakref.finalize(self, connection.close)
+
+    def __len__(self) -> int:
+        return self._size
+
+    def get(self, key: _Key, /) -> _Value | None:
+        found = self._memo.get(key, _UNSEEN)
+        if found is not _UNSEEN:
+            return found
+        with self._lock:
+            rows = self._query(self._select_one, key if isinstance(key, tuple) else (key,))
+        value = self._decode(key, rows) if rows else None
+        if len(self._memo) >= _MEMO_LIMIT:
+            self._memo.clear()  # simpler than an LRU, and a clinic's claims reuse a few hundred codes
+        self._memo[key] = value
+        return value
+
+    def items(self) -> Iterator[tuple[_Key, _Value]]:
+        """Every key and value, in key order."""
+        with self._lock:
+            rows = self._query(self._select_all, ())
+        width = self._key_columns
+        for key, group in itertools.groupby(rows, key=lambda row: row[:width] if width > 1 else row[0]):
+            yield key, self._decode(key, [row[width:] for row in group])
+
+    def close(self) -> None:
+        self._finalizer()
+
+    def _query(self, sql: str, parameters: tuple[object, ...]) -> list[tuple[Any, ...]]:
+        try:
+            return self._connection.execute(sql, parameters).fetchall()
+        except sqlite3.DatabaseError as error:
+            raise ReferenceDataError(
+                f"{self._label}: damaged compiled table ({error}); load the CMS file again"
+            ) from None
+
+
+class PairIndex(Protocol):
+    """The packed PTP versions by (lower code, higher code): a dict, or a StoredLookup."""
+
+    def get(self, key: tuple[str, str], /) -> int | tuple[int, ...] | None: ...
+
+    def items(self) -> Iterable[tuple[tuple[str, str], int | tuple[int, ...]]]: ...
+
+    def __len__(self) -> int: ...
 
 
 # -- parsing -----------------------------------------------------------------------------------------
@@ -575,7 +681,7 @@ class _Builder:
             self._ordinals[text] = found
         return found
 
-    def add(  # noqa: PLR0917 - called once per CMS row (2.6 million); positional calls are the cheapest
+    def add(
         self, column1: str, column2: str, start: int, end: int, indicator: int, rationale: int, source: int
     ) -> None:
         if end and end <= start:
@@ -645,11 +751,7 @@ def _parse_ptp(stream: TextIO, label: str, source: int, builder: _Builder) -> bo
     lines = itertools.chain((first,), stream)
     reader = csv.reader(lines, delimiter="\t", quoting=csv.QUOTE_NONE) if "\t" in first else csv.reader(lines)
     for fields in reader:
-        if (
-            len(fields) >= 2
-            and fields[0].strip().lower() == "column 1"
-            and fields[1].strip().lower() == "column 2"
-        ):
+        if len(fields) >= 2 and fields[0].strip().lower() == "column 1" and fields[1].strip().lower() == "column 2":
             break
         if reader.line_num >= _HEADER_SCAN_LIMIT:
             return False
@@ -686,11 +788,29 @@ def _parse_ptp(stream: TextIO, label: str, source: int, builder: _Builder) -> bo
     return True
 
 
+def _decode_versions(key: tuple[str, str], rows: list[tuple[Any, ...]]) -> int | tuple[int, ...]:
+    """One pair's rows (packed ints) as the index holds them: the int alone, or a tuple of versions."""
+    if len(rows) == 1:
+        return int(rows[0][0])
+    return tuple(int(row[0]) for row in rows)
+
+
+def _count(meta: dict[str, object], key: str) -> int:
+    value = meta[key]
+    if not isinstance(value, int) or value < 0:
+        raise ValueError(f"{key!r} is not a count")
+    return value
+
+
 def _string_list(meta: dict[str, object], key: str) -> list[str]:
     value = meta[key]
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise ValueError(f"{key!r} is not a list of strings")
     return value
+
+
+def _start_ordinal(packed: int) -> int:
+    return (packed >> _START_SHIFT) & _ORDINAL_MASK
 
 
 def _outranks(packed: int, other: int) -> bool:

@@ -11,6 +11,17 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from ptbill.domain.encounter import Encounter, Service
+from ptbill.pricing import (
+    NATIONAL_LOCALITY_KEY,
+    FeeSchedule,
+    LinePrice,
+    MedicareFeeSchedule,
+    NotPricedError,
+    PfsYear,
+    PricingLine,
+    locality_for,
+    price_visit,
+)
 from ptbill.reference.catalog import ProcedureCode, Snapshot
 from ptbill.units import TimedMinutes, UnitMethod, UnitResult, compute_units
 
@@ -38,6 +49,9 @@ class CheckContext:
     ptp: PtpTable | None = None
     mue: MueTable | None = None
     payer_known: bool = True
+    is_medicare: bool = False
+    medicare_schedule: MedicareFeeSchedule = field(default_factory=MedicareFeeSchedule.default)
+    fee_schedule: FeeSchedule | None = None
 
     @property
     def services(self) -> tuple[Service, ...]:
@@ -86,13 +100,70 @@ class CheckContext:
             return sum(u for u in stated if u is not None)
         return self.computed_units(code)
 
+    @cached_property
+    def line_prices(self) -> dict[str, tuple[Decimal | None, str | None]]:
+        """Expected payment of every billable line, priced together (MPPR looks at the whole visit)."""
+        lines = [
+            PricingLine(
+                g.code,
+                self.computed_units(g.code),
+                self.encounter.date_of_service,
+                tuple(m for i in g.service_indexes for m in self.services[i].modifiers),
+            )
+            for g in self.groups
+            if self.computed_units(g.code) > 0
+        ]
+        prices: dict[str, tuple[Decimal | None, str | None]] = {}
+        if self.fee_schedule is not None:
+            for line in lines:
+                found = self.fee_schedule.amount_for(line.code, line.modifiers, line.service_date)
+                if found is not None:
+                    prices[line.code] = (
+                        (found.amount * line.units).quantize(Decimal("0.01")),
+                        f"contracted fee schedule: {found.explanation}",
+                    )
+        medicare_year = (
+            self.medicare_schedule.schedule_for(self.encounter.date_of_service) if self.is_medicare else None
+        )
+        if medicare_year is not None:
+            address = self.encounter.billing_provider.address
+            choice = locality_for(address.state, address.zip[:5])
+            key = choice.key if choice else NATIONAL_LOCALITY_KEY
+            where = f"locality {choice.name} ({choice.how})" if choice else "national amounts (no locality found)"
+            pending = [line for line in lines if line.code not in prices]
+            try:
+                priced = price_visit(pending, medicare_year, key)
+            except NotPricedError:
+                priced = [p for line in pending for p in self._price_alone(line, medicare_year, key)]
+            for price in priced:
+                prices[price.code] = (
+                    price.amount,
+                    f"Medicare PFS {medicare_year.name}, {where}: " + "; ".join(price.steps),
+                )
+        for line in lines:
+            if line.code in prices:
+                continue
+            seed = self.snapshot.resolved(f"fees.seed_average.{line.code}")
+            if seed is not None:
+                amount = (Decimal(str(seed.value)) * line.units).quantize(Decimal("0.01"))
+                prices[line.code] = (
+                    amount,
+                    f"seed guide's average payment for {line.code} x {line.units} "
+                    f"(no fee schedule in force on the date of service; {seed.reference})",
+                )
+        return prices
+
+    @staticmethod
+    def _price_alone(line: PricingLine, year: PfsYear, key: str) -> list[LinePrice]:
+        try:
+            return price_visit([line], year, key)
+        except NotPricedError:
+            return []
+
     def expected_payment(self, code: str, units: int) -> tuple[Decimal | None, str | None]:
-        """What the payer should pay for ``units`` of ``code``, and how that was worked out."""
-        seed = self.snapshot.resolved(f"fees.seed_average.{code}")
-        if seed is None:
-            return None, None
-        amount = (Decimal(str(seed.value)) * units).quantize(Decimal("0.01"))
-        return amount, f"seed guide's average payment for {code} x {units} ({seed.reference})"
+        """What the payer should pay for the line of ``code``, and how that was worked out."""
+        amount, basis = self.line_prices.get(code, (None, None))
+        return amount, basis
 
     @cached_property
     def expected_visit_amount(self) -> Decimal:

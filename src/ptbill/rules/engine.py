@@ -5,15 +5,18 @@ The same engine serves the command line, the API and the web pages; nothing chec
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from ptbill import __version__
 from ptbill.domain.claim_line import ClaimLine
 from ptbill.domain.encounter import Encounter
 from ptbill.domain.finding import Finding, Verdict, verdict_of
-from ptbill.reference.catalog import ReferenceCatalog, Snapshot, default_catalog
+from ptbill.pricing import FeeSchedule
+from ptbill.reference.catalog import PayerType, ReferenceCatalog, Snapshot, default_catalog
 from ptbill.rules import checks  # noqa: F401  (importing registers every check)
 from ptbill.rules.context import CheckContext
 from ptbill.rules.registry import rules_in_force
@@ -57,6 +60,7 @@ def build_context(
     if parameter_overrides:
         snapshot = snapshot.with_overrides(parameter_overrides)
     icd_version, icd_exact = catalog.icd10_for(encounter.date_of_service)
+    schedule_path = catalog.fee_schedule(payer_id)
     return CheckContext(
         encounter=encounter,
         snapshot=snapshot,
@@ -66,7 +70,14 @@ def build_context(
         ptp=catalog.ptp_table(),
         mue=catalog.mue_table(),
         payer_known=payer_known,
+        is_medicare=snapshot.payer.type is PayerType.MEDICARE,
+        fee_schedule=_fee_schedule(schedule_path) if schedule_path else None,
     )
+
+
+@functools.cache
+def _fee_schedule(path: Path) -> FeeSchedule:
+    return FeeSchedule.from_csv(path)
 
 
 def check_encounter(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-import gzip
+import contextlib
+import shutil
+import sqlite3
 import zipfile
 from datetime import date
 from pathlib import Path
@@ -19,7 +21,7 @@ from ptbill.reference.mue import (
     installed_mue_table,
     parse_adjudication_indicator,
 )
-from ptbill.reference.ncci import read_manifest
+from ptbill.reference.ncci import PtpTable, read_manifest
 
 CSV_NAME = "MCR_MUE_PractitionerServices_Eff_07-01-2026.csv"
 ZIP_NAME = "medicare-ncci-2026-q3-practitioner-services-mue-table.zip"
@@ -175,8 +177,8 @@ def test_from_rows_checks_values() -> None:
 
 
 def test_save_and_open_give_back_the_same_table(tmp_path: Path, table: MueTable) -> None:
-    table.save(tmp_path / "m.tsv.gz")
-    reopened = MueTable.open(tmp_path / "m.tsv.gz")
+    table.save(tmp_path / "m.sqlite3")
+    reopened = MueTable.open(tmp_path / "m.sqlite3")
     assert list(reopened.values()) == list(table.values())
     assert (reopened.quarter, reopened.source, reopened.source_files) == (
         table.quarter,
@@ -186,18 +188,35 @@ def test_save_and_open_give_back_the_same_table(tmp_path: Path, table: MueTable)
 
 
 def test_open_refuses_damaged_and_foreign_files(tmp_path: Path, table: MueTable) -> None:
-    good = tmp_path / "good.tsv.gz"
+    good = tmp_path / "good.sqlite3"
     table.save(good)
-    lines = gzip.decompress(good.read_bytes()).decode().split("\n")
+    other_kind = tmp_path / "ptp.sqlite3"
+    PtpTable.from_rows([]).save(other_kind)
+    damaged_row = tmp_path / "damaged_row.sqlite3"
+    shutil.copy(good, damaged_row)
+    with contextlib.closing(sqlite3.connect(damaged_row)) as connection, connection:
+        connection.execute("UPDATE mue SET rationale = 99 WHERE code = '97012'")
     cases = {
-        "truncated.gz": good.read_bytes()[:-20],
-        "dropped_row.gz": gzip.compress("\n".join(lines[:3] + lines[4:]).encode()),
-        "bad_index.gz": gzip.compress("\n".join([*lines[:2], "97012\t1\t3\t99\t0\t0", ""]).encode()),
-        "foreign.gz": gzip.compress(b"ptbill-ncci-ptp\t1\n{}\n"),
+        "truncated.sqlite3": good.read_bytes()[:-20],
+        "text.sqlite3": b"97012,1,3\n",
+        "ptp.sqlite3": other_kind.read_bytes(),
     }
     for name, content in cases.items():
         with pytest.raises(ReferenceDataError, match="load the CMS file again"):
             MueTable.open(write(tmp_path / name, content))
+    opened = MueTable.open(damaged_row)
+    assert opened.lookup("97110") == table.lookup("97110")
+    with pytest.raises(ReferenceDataError, match="damaged row for 97012"):
+        opened.lookup("97012")
+
+
+def test_lazy_and_preloaded_tables_agree(tmp_path: Path, table: MueTable) -> None:
+    table.save(tmp_path / "m.sqlite3")
+    for subject in (MueTable.open(tmp_path / "m.sqlite3"), MueTable.open(tmp_path / "m.sqlite3", preload=True)):
+        assert [subject.lookup(code) for code in ("97012", "G0283", "97140")] == [
+            table.lookup(code) for code in ("97012", "G0283", "97140")
+        ]
+        assert list(subject.values()) == list(table.values())
 
 
 def test_installed_table_and_manifest(tmp_path: Path, table: MueTable) -> None:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import csv
-import gzip
 import io
 import pickle
+import sqlite3
 import zipfile
 from datetime import date
 from pathlib import Path
-from typing import IO
 
 import pytest
 from click.testing import CliRunner
@@ -18,6 +17,7 @@ from ptbill.cli.reference_cmds import reference
 from ptbill.domain.dates import DateRange
 from ptbill.domain.errors import ReferenceDataError
 from ptbill.reference import ncci
+from ptbill.reference.mue import MueTable
 from ptbill.reference.ncci import (
     PTP_FILE_NAME,
     PtpEdit,
@@ -253,8 +253,8 @@ def test_the_quarter_given_by_the_caller_wins(tmp_path: Path) -> None:
 
 
 def test_save_and_open_give_back_the_same_table(tmp_path: Path, table: PtpTable) -> None:
-    table.save(tmp_path / "t.tsv.gz")
-    reopened = PtpTable.open(tmp_path / "t.tsv.gz")
+    table.save(tmp_path / "t.sqlite3")
+    reopened = PtpTable.open(tmp_path / "t.sqlite3")
     assert list(reopened.edits()) == list(table.edits())
     assert (len(reopened), reopened.quarter, reopened.source) == (len(table), table.quarter, table.source)
     assert reopened.warnings == table.warnings
@@ -269,20 +269,34 @@ def test_from_rows_builds_the_same_lookups() -> None:
 
 
 def test_open_refuses_damaged_and_foreign_files(tmp_path: Path, table: PtpTable) -> None:
-    good = tmp_path / "good.tsv.gz"
+    good = tmp_path / "good.sqlite3"
     table.save(good)
     data = good.read_bytes()
-    lines = gzip.decompress(data).decode().split("\n")
+    other_kind = tmp_path / "mue.sqlite3"
+    MueTable.from_rows([], quarter=date(2026, 7, 1)).save(other_kind)
     cases = {
-        "truncated.gz": data[: len(data) // 2],
-        "pickle.gz": gzip.compress(pickle.dumps({"not": "ours"})),
-        "plain.txt": b"97140\t97530\t1\n",
-        "short.gz": gzip.compress("\n".join([*lines[:3], ""]).encode()),
-        "foreign.gz": gzip.compress(b"ptbill-mue-practitioner\t1\n{}\n"),
+        "truncated.sqlite3": data[: len(data) // 2],
+        "pickle.sqlite3": pickle.dumps({"not": "ours"}),
+        "text.sqlite3": b"97140\t97530\t1\n",
+        "empty.sqlite3": b"",
+        "mue.sqlite3": other_kind.read_bytes(),
     }
     for name, content in cases.items():
-        with pytest.raises(ReferenceDataError, match="load the CMS file"):
+        with pytest.raises(ReferenceDataError, match="load the CMS file again"):
             PtpTable.open(write(tmp_path / name, content))
+    with pytest.raises(ReferenceDataError, match="not found"):
+        PtpTable.open(tmp_path / "missing.sqlite3")
+
+
+def test_a_table_opened_from_disk_reads_rows_on_demand_or_preloaded(tmp_path: Path, table: PtpTable) -> None:
+    table.save(tmp_path / "t.sqlite3")
+    lazy, preloaded = PtpTable.open(tmp_path / "t.sqlite3"), PtpTable.open(tmp_path / "t.sqlite3", preload=True)
+    for subject in (lazy, preloaded):
+        assert len(subject) == len(table)
+        for day in (date(2019, 12, 31), date(2020, 1, 1), date(2026, 8, 3)):
+            for a, b in (("97150", "97164"), ("97530", "97140"), ("97012", "97110"), ("97140", "97110")):
+                assert subject.lookup(a, b, day) == table.lookup(a, b, day)
+        assert list(subject.edits()) == list(table.edits())
 
 
 def test_installed_table_and_manifest(tmp_path: Path, table: PtpTable) -> None:
@@ -306,18 +320,16 @@ def test_a_failed_write_leaves_the_installed_table_and_no_temporary_file(
     data_dir = tmp_path / "data"
     table.install(data_dir)
     before = (data_dir / PTP_FILE_NAME).read_bytes()
-
-    def compress_fails(data: bytes, compresslevel: int = 9, *, mtime: float | None = None) -> bytes:
-        raise OSError("disk full")
+    installed = installed_ptp_table(data_dir)
 
     smaller = PtpTable.from_rows([next(table.edits())])
     with monkeypatch.context() as patch:
-        patch.setattr(ncci.gzip, "compress", compress_fails)
-        with pytest.raises(OSError, match="disk full"):
+        patch.setattr(ncci, "_SCHEMA", "CREATE TABLE broken (")  # sqlite fails halfway through the write
+        with pytest.raises(sqlite3.OperationalError):
             smaller.install(data_dir)
 
-    def write_fails_midway(out: IO[bytes]) -> None:
-        out.write(b"half a table")
+    def write_fails_midway(temporary: Path) -> None:
+        temporary.write_bytes(b"half a table")
         raise OSError("disk full")
 
     with pytest.raises(OSError, match="disk full"):
@@ -325,6 +337,7 @@ def test_a_failed_write_leaves_the_installed_table_and_no_temporary_file(
     assert (data_dir / PTP_FILE_NAME).read_bytes() == before
     assert sorted(p.name for p in data_dir.iterdir()) == ["manifest.json", PTP_FILE_NAME]
     assert read_manifest(data_dir)["ncci_ptp"]["rows"] == len(ROWS)
+    assert installed_ptp_table(data_dir) is installed
 
 
 def test_the_shipped_baseline_has_exactly_the_confirmed_pair() -> None:

@@ -54,11 +54,15 @@ def diagnosis_invalid(ctx: CheckContext) -> Iterator[Hit]:
         if status is CodeStatus.BILLABLE:
             continue
         shown = dotted_diagnosis(code)
+        fix = None
         if status is CodeStatus.HEADER:
             message = f"{shown} is a category header in {ctx.icd10.name}, not a billable code."
+            children = sorted(c for c in ctx.icd10.billable_codes if c.startswith(normalize_diagnosis(code)))
+            listed = ", ".join(dotted_diagnosis(c) for c in children[:8]) + (", ..." if len(children) > 8 else "")
+            fix = f"Use the complete code that fits the documentation: {listed}."
         else:
             message = f"{shown} is not an ICD-10-CM code in {ctx.icd10.name}."
-        yield Hit(message, None, f"diagnoses[{position}]", reference=f"{ctx.icd10.name} ({ctx.icd10.source})")
+        yield Hit(message, None, f"diagnoses[{position}]", reference=f"{ctx.icd10.name} ({ctx.icd10.source})", fix=fix)
 
 
 @rule(

@@ -137,6 +137,10 @@ class Snapshot:
                 "error, warning, info or off"
             ) from None
 
+    def with_layer(self, layer: ParameterLayer) -> Snapshot:
+        """A copy that reads ``layer`` first (a clinic's own dated changes to this payer's rules)."""
+        return Snapshot(self.day, self.payer, (layer, *self._layers))
+
     def with_overrides(self, overrides: Mapping[str, Any], label: str = "override") -> Snapshot:
         """A copy with some values replaced for this date only (rule cases, what-if questions)."""
         layer = ParameterLayer(label)

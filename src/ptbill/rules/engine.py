@@ -17,6 +17,7 @@ from ptbill.domain.encounter import Encounter
 from ptbill.domain.finding import Finding, Verdict, verdict_of
 from ptbill.pricing import FeeSchedule
 from ptbill.reference.catalog import PayerType, ReferenceCatalog, Snapshot, default_catalog
+from ptbill.reference.parameters import ParameterLayer
 from ptbill.rules import checks  # noqa: F401  (importing registers every check)
 from ptbill.rules.context import CheckContext
 from ptbill.rules.registry import rules_in_force
@@ -51,12 +52,15 @@ def build_context(
     encounter: Encounter,
     catalog: ReferenceCatalog,
     parameter_overrides: Mapping[str, Any] | None = None,
+    clinic_layer: ParameterLayer | None = None,
 ) -> CheckContext:
     payer_known = catalog.payer(encounter.coverage.payer) is not None
     # With an unknown payer the checks still run against the generic commercial rules, so the
     # note's own problems are reported together with PAYER_UNKNOWN.
     payer_id = encounter.coverage.payer if payer_known else FALLBACK_PAYER
     snapshot: Snapshot = catalog.snapshot(payer_id, encounter.date_of_service)
+    if clinic_layer is not None:
+        snapshot = snapshot.with_layer(clinic_layer)
     if parameter_overrides:
         snapshot = snapshot.with_overrides(parameter_overrides)
     icd_version, icd_exact = catalog.icd10_for(encounter.date_of_service)
@@ -84,9 +88,14 @@ def check_encounter(
     encounter: Encounter,
     catalog: ReferenceCatalog | None = None,
     parameter_overrides: Mapping[str, Any] | None = None,
+    clinic_layer: ParameterLayer | None = None,
 ) -> CheckReport:
+    """Every check in force on the date of service, the verdict, and the planned claim lines.
+
+    ``clinic_layer`` holds the clinic's own dated changes to the payer's parameters; it is read first.
+    """
     catalog = catalog or default_catalog()
-    context = build_context(encounter, catalog, parameter_overrides)
+    context = build_context(encounter, catalog, parameter_overrides, clinic_layer)
     findings: list[Finding] = []
     for registered in rules_in_force(encounter.date_of_service):
         severity = context.snapshot.severity(registered.id, registered.severity)

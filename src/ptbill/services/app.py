@@ -1,0 +1,562 @@
+"""The clinic app's use cases: users, patients, encounters (checked on every save), claims, batches,
+payer settings and the audit log. Each function takes the acting user and a session; the caller owns
+the transaction. Every read or change of patient data is written to the audit log.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ptbill.claims.build import ClaimBuildError, build_claim
+from ptbill.claims.trading import TradingConfig
+from ptbill.claims.x12_837p.writer import ClaimRejectedError
+from ptbill.domain.claim import Claim
+from ptbill.domain.dates import DateRange
+from ptbill.domain.encounter import Encounter
+from ptbill.domain.encounter_json import encounter_from_dict
+from ptbill.domain.errors import EncounterFormatError, PtbillError
+from ptbill.reference.catalog import ReferenceCatalog, default_catalog
+from ptbill.reference.parameters import Confidence, DatedValue, Parameter, ParameterLayer
+from ptbill.rules.engine import RULESET_VERSION, CheckReport, check_encounter
+from ptbill.services.claims import write_837p
+from ptbill.storage.tables import (
+    AuditRow,
+    ClaimBatchRow,
+    ClaimLineRow,
+    ClaimRow,
+    ClinicRow,
+    CoverageRow,
+    EncounterCheckRow,
+    EncounterRow,
+    PatientRow,
+    PayerParameterRow,
+    UserRow,
+)
+from ptbill.x12.control_numbers import ControlNumbers
+
+ROLES = ("therapist", "pta", "biller", "admin")
+CLINICIANS = frozenset({"therapist", "pta"})
+SIGNERS = frozenset({"therapist", "pta"})
+BILLERS = frozenset({"biller", "admin"})
+_hasher = PasswordHasher()
+
+
+class NotFoundError(PtbillError):
+    """The thing does not exist, or belongs to another clinic: both look the same from outside."""
+
+
+class ForbiddenError(PtbillError):
+    """The user's role may not do this."""
+
+
+class ConflictError(PtbillError):
+    """The request conflicts with the current state (signing a blocked note, editing a signed one)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    user_id: int
+    clinic_id: int
+    role: str
+    name: str
+
+
+# users and audit ---------------------------------------------------------------------------------
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def authenticate(session: Session, email: str, password: str) -> Actor | None:
+    user = session.scalar(select(UserRow).where(UserRow.email == email.strip().lower(), UserRow.active))
+    if user is None:
+        _hasher.hash(password)  # spend the same time whether or not the account exists
+        return None
+    try:
+        _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        audit(session, None, "login_failed", "user", str(user.id), clinic_id=user.clinic_id)
+        return None
+    actor = Actor(user.id, user.clinic_id, user.role, user.name)
+    audit(session, actor, "login", "user", str(user.id))
+    return actor
+
+
+def actor_for(session: Session, user_id: int) -> Actor | None:
+    user = session.get(UserRow, user_id)
+    if user is None or not user.active:
+        return None
+    return Actor(user.id, user.clinic_id, user.role, user.name)
+
+
+def audit(
+    session: Session,
+    actor: Actor | None,
+    action: str,
+    entity: str,
+    entity_id: str | None,
+    detail: str | None = None,
+    *,
+    clinic_id: int | None = None,
+) -> None:
+    """Append one audit record. ``detail`` holds ids and field names only, never PHI."""
+    session.add(
+        AuditRow(
+            clinic_id=actor.clinic_id if actor else clinic_id,
+            user_id=actor.user_id if actor else None,
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            detail=detail,
+        )
+    )
+
+
+def audit_log(session: Session, actor: Actor, limit: int = 200) -> list[AuditRow]:
+    _require(actor, BILLERS | {"admin"})
+    rows = session.scalars(
+        select(AuditRow).where(AuditRow.clinic_id == actor.clinic_id).order_by(AuditRow.id.desc()).limit(limit)
+    )
+    return list(rows)
+
+
+def _require(actor: Actor, roles: frozenset[str] | set[str]) -> None:
+    if actor.role not in roles:
+        raise ForbiddenError(f"a {actor.role} may not do this")
+
+
+# patients ----------------------------------------------------------------------------------------
+
+
+def list_patients(session: Session, actor: Actor) -> list[PatientRow]:
+    rows = list(
+        session.scalars(
+            select(PatientRow).where(PatientRow.clinic_id == actor.clinic_id).order_by(PatientRow.last_name)
+        )
+    )
+    audit(session, actor, "read", "patient_list", None, f"{len(rows)} patients")
+    return rows
+
+
+def get_patient(session: Session, actor: Actor, patient_id: int) -> PatientRow:
+    row = session.get(PatientRow, patient_id)
+    if row is None or row.clinic_id != actor.clinic_id:
+        raise NotFoundError(f"patient {patient_id} not found")
+    audit(session, actor, "read", "patient", str(patient_id))
+    return row
+
+
+def create_patient(session: Session, actor: Actor, data: dict[str, Any]) -> PatientRow:
+    row = PatientRow(clinic_id=actor.clinic_id, **data)
+    session.add(row)
+    session.flush()
+    audit(session, actor, "create", "patient", str(row.id))
+    return row
+
+
+def coverages_of(session: Session, actor: Actor, patient_id: int) -> list[CoverageRow]:
+    get_patient(session, actor, patient_id)
+    return list(
+        session.scalars(
+            select(CoverageRow).where(CoverageRow.patient_id == patient_id, CoverageRow.clinic_id == actor.clinic_id)
+        )
+    )
+
+
+def add_coverage(session: Session, actor: Actor, patient_id: int, data: dict[str, Any]) -> CoverageRow:
+    get_patient(session, actor, patient_id)
+    if default_catalog().payer(str(data.get("payer_id"))) is None:
+        raise ConflictError(f"payer {data.get('payer_id')!r} is not in the payer catalog")
+    row = CoverageRow(clinic_id=actor.clinic_id, patient_id=patient_id, **data)
+    session.add(row)
+    session.flush()
+    audit(session, actor, "create", "coverage", str(row.id))
+    return row
+
+
+# payer settings ----------------------------------------------------------------------------------
+
+
+def clinic_layer(session: Session, clinic_id: int, payer_id: str) -> ParameterLayer | None:
+    """The clinic's dated changes to one payer's parameters, as the top layer of the snapshot."""
+    rows = list(
+        session.scalars(
+            select(PayerParameterRow)
+            .where(PayerParameterRow.clinic_id == clinic_id, PayerParameterRow.payer_id == payer_id)
+            .order_by(PayerParameterRow.name, PayerParameterRow.effective_from, PayerParameterRow.id)
+        )
+    )
+    if not rows:
+        return None
+    layer = ParameterLayer(f"clinic:{clinic_id}")
+    by_name: dict[str, dict[date, PayerParameterRow]] = {}
+    for row in rows:
+        by_name.setdefault(row.name, {})[row.effective_from] = row  # a later edit of the same date wins
+    for name, dated in by_name.items():
+        starts = sorted(dated)
+        values = tuple(
+            DatedValue(
+                DateRange(start, starts[i + 1] if i + 1 < len(starts) else None),
+                dated[start].value,
+                dated[start].reference,
+                dated[start].confidence,
+                f"changed by the clinic on {dated[start].changed_at:%Y-%m-%d}",
+            )
+            for i, start in enumerate(starts)
+        )
+        layer.parameters[name] = Parameter(name, "set by the clinic", None, layer.name, "clinic settings", values)
+    return layer
+
+
+def set_payer_parameter(
+    session: Session, actor: Actor, payer_id: str, name: str, value: Any, effective_from: date, reference: str
+) -> PayerParameterRow:
+    _require(actor, BILLERS)
+    catalog = default_catalog()
+    if catalog.payer(payer_id) is None:
+        raise NotFoundError(f"payer {payer_id} not found")
+    if not reference.strip():
+        raise ConflictError("say where the new value comes from (contract, bulletin, phone call with date)")
+    row = PayerParameterRow(
+        clinic_id=actor.clinic_id,
+        payer_id=payer_id,
+        name=name,
+        value=value,
+        effective_from=effective_from,
+        reference=reference.strip(),
+        confidence=Confidence.CLINIC,
+        changed_by_user_id=actor.user_id,
+    )
+    session.add(row)
+    session.flush()
+    audit(session, actor, "update", "payer_parameter", f"{payer_id}:{name}", f"from {effective_from}")
+    return row
+
+
+def payer_parameters(session: Session, actor: Actor, payer_id: str, day: date) -> list[dict[str, Any]]:
+    catalog = default_catalog()
+    if catalog.payer(payer_id) is None:
+        raise NotFoundError(f"payer {payer_id} not found")
+    snapshot = catalog.snapshot(payer_id, day)
+    layer = clinic_layer(session, actor.clinic_id, payer_id)
+    if layer is not None:
+        snapshot = snapshot.with_layer(layer)
+    out = []
+    for name in sorted(set(snapshot.names()) | set(layer.parameters if layer else ())):
+        resolved = snapshot.resolved(name)
+        if resolved is None:
+            continue
+        out.append(
+            {
+                "name": name,
+                "value": resolved.value,
+                "effective_from": resolved.effective.start,
+                "effective_to": resolved.effective.end,
+                "source": resolved.reference,
+                "confidence": resolved.confidence,
+                "layer": resolved.layer,
+                "description": resolved.description,
+            }
+        )
+    return out
+
+
+# encounters --------------------------------------------------------------------------------------
+
+
+def _clinic(session: Session, actor: Actor) -> ClinicRow:
+    clinic = session.get(ClinicRow, actor.clinic_id)
+    if clinic is None:  # pragma: no cover - a user always belongs to a clinic
+        raise NotFoundError("clinic not found")
+    return clinic
+
+
+def _check(session: Session, clinic_id: int, encounter: Encounter, catalog: ReferenceCatalog) -> CheckReport:
+    return check_encounter(encounter, catalog, clinic_layer=clinic_layer(session, clinic_id, encounter.coverage.payer))
+
+
+def check_document(session: Session, actor: Actor, document: dict[str, Any]) -> CheckReport:
+    """Check a note without saving it (the form's live check)."""
+    encounter = encounter_from_dict(document, "note")
+    return _check(session, actor.clinic_id, encounter, default_catalog())
+
+
+def save_encounter(
+    session: Session, actor: Actor, document: dict[str, Any], patient_id: int, encounter_id: int | None = None
+) -> tuple[EncounterRow, CheckReport]:
+    """Create or update a note; it is checked on every save and the findings kept with the rule-set version."""
+    patient = get_patient(session, actor, patient_id)
+    encounter = encounter_from_dict(document, "note")  # raises EncounterFormatError naming each field
+    report = _check(session, actor.clinic_id, encounter, default_catalog())
+    if encounter_id is None:
+        _require(actor, CLINICIANS | {"admin"})
+        row = EncounterRow(
+            clinic_id=actor.clinic_id,
+            patient_id=patient.id,
+            external_id=encounter.id,
+            date_of_service=encounter.date_of_service,
+            payer_id=encounter.coverage.payer,
+            document=document,
+            therapist_user_id=actor.user_id,
+        )
+        session.add(row)
+        action = "create"
+    else:
+        row = _encounter(session, actor, encounter_id)
+        if row.status != "draft":
+            raise ConflictError(f"encounter {encounter_id} is {row.status}; a signed note cannot be edited")
+        row.document = copy.deepcopy(document)
+        row.date_of_service = encounter.date_of_service
+        row.payer_id = encounter.coverage.payer
+        row.version += 1
+        action = "update"
+    row.verdict = report.verdict.value
+    session.flush()
+    row.checks.append(
+        EncounterCheckRow(
+            encounter_version=row.version,
+            ruleset_version=RULESET_VERSION,
+            verdict=report.verdict.value,
+            findings=[f.to_json() for f in report.findings],
+            claim_lines=[line.to_json() for line in report.claim_lines],
+        )
+    )
+    session.flush()
+    audit(session, actor, action, "encounter", str(row.id), f"version {row.version}, verdict {row.verdict}")
+    return row, report
+
+
+def _encounter(session: Session, actor: Actor, encounter_id: int) -> EncounterRow:
+    row = session.get(EncounterRow, encounter_id)
+    if row is None or row.clinic_id != actor.clinic_id:
+        raise NotFoundError(f"encounter {encounter_id} not found")
+    return row
+
+
+def get_encounter(session: Session, actor: Actor, encounter_id: int) -> EncounterRow:
+    row = _encounter(session, actor, encounter_id)
+    audit(session, actor, "read", "encounter", str(encounter_id))
+    return row
+
+
+def list_encounters(session: Session, actor: Actor, status: str | None = None) -> list[EncounterRow]:
+    query = select(EncounterRow).where(EncounterRow.clinic_id == actor.clinic_id)
+    if status:
+        query = query.where(EncounterRow.status == status)
+    rows = list(session.scalars(query.order_by(EncounterRow.date_of_service.desc(), EncounterRow.id.desc())))
+    audit(session, actor, "read", "encounter_list", None, f"{len(rows)} encounters")
+    return rows
+
+
+def sign_encounter(session: Session, actor: Actor, encounter_id: int) -> EncounterRow:
+    _require(actor, SIGNERS)
+    row = _encounter(session, actor, encounter_id)
+    if row.status != "draft":
+        raise ConflictError(f"encounter {encounter_id} is already {row.status}")
+    if row.verdict == "blocked":
+        raise ConflictError("the note has blocking findings; fix them before signing")
+    row.status = "signed"
+    row.signed_by_user_id = actor.user_id
+    row.signed_at = datetime.now(UTC)
+    audit(session, actor, "sign", "encounter", str(encounter_id), f"version {row.version}")
+    return row
+
+
+def previous_traction(
+    session: Session, actor: Actor, patient_id: int, before: date | None = None
+) -> dict[str, Any] | None:
+    """The traction settings of the patient's last note, so the next session starts from them."""
+    query = select(EncounterRow).where(EncounterRow.clinic_id == actor.clinic_id, EncounterRow.patient_id == patient_id)
+    if before is not None:
+        query = query.where(EncounterRow.date_of_service < before)
+    for row in session.scalars(query.order_by(EncounterRow.date_of_service.desc(), EncounterRow.id.desc())):
+        for service in row.document.get("services", []):
+            if service.get("code") == "97012" and service.get("traction"):
+                audit(session, actor, "read", "encounter", str(row.id), "traction carried forward")
+                return {
+                    "encounter_id": row.id,
+                    "date_of_service": row.date_of_service.isoformat(),
+                    "traction": service["traction"],
+                }
+    return None
+
+
+def encounter_history(session: Session, actor: Actor, encounter_id: int) -> dict[str, Any]:
+    row = get_encounter(session, actor, encounter_id)
+    events = list(
+        session.scalars(
+            select(AuditRow)
+            .where(
+                AuditRow.clinic_id == actor.clinic_id,
+                AuditRow.entity == "encounter",
+                AuditRow.entity_id == str(encounter_id),
+            )
+            .order_by(AuditRow.id)
+        )
+    )
+    return {"encounter": row, "checks": list(row.checks), "events": events}
+
+
+# biller's queue and claims -----------------------------------------------------------------------
+
+
+def work_queue(session: Session, actor: Actor) -> dict[str, list[tuple[EncounterRow, list[dict[str, Any]]]]]:
+    """Signed notes not yet billed, by verdict, each with the findings that explain it."""
+    queue: dict[str, list[tuple[EncounterRow, list[dict[str, Any]]]]] = {
+        "ready": [],
+        "needs_attention": [],
+        "blocked": [],
+    }
+    for row in list_encounters(session, actor):
+        if row.status == "billed":
+            continue
+        latest = row.checks[-1] if row.checks else None
+        findings = [f for f in (latest.findings if latest else []) if f["severity"] in ("error", "warning")]
+        bucket = "blocked" if row.status == "draft" and row.verdict == "blocked" else (row.verdict or "blocked")
+        if row.status == "draft" and bucket != "blocked":
+            continue  # not signed yet: the therapist still owns it
+        queue[bucket].append((row, findings))
+    return queue
+
+
+def build_claims(session: Session, actor: Actor, encounter_ids: Sequence[int]) -> list[ClaimRow]:
+    _require(actor, BILLERS)
+    catalog = default_catalog()
+    built = []
+    for encounter_id in encounter_ids:
+        row = _encounter(session, actor, encounter_id)
+        if row.status != "signed":
+            raise ConflictError(f"encounter {encounter_id} is {row.status}: only signed notes are billed")
+        encounter = encounter_from_dict(row.document, f"encounter {encounter_id}")
+        report = _check(session, actor.clinic_id, encounter, catalog)
+        if report.verdict.value == "blocked":
+            raise ConflictError(f"encounter {encounter_id} has blocking findings")
+        try:
+            claim = build_claim(encounter, report.claim_lines, catalog, claim_id=f"{row.external_id}")
+        except ClaimBuildError as exc:
+            raise ConflictError(str(exc)) from None
+        claim_row = ClaimRow(
+            clinic_id=actor.clinic_id,
+            encounter_id=row.id,
+            patient_control_number=claim.claim_id,
+            payer_id=claim.payer.id,
+            total_charge=claim.total_charge,
+            service_date=claim.service_date,
+            expected_payment=sum((line.expected_payment or Decimal(0) for line in claim.lines), Decimal("0.00")),
+            lines=[
+                ClaimLineRow(
+                    line_number=line.line_number,
+                    code=line.code,
+                    modifiers=list(line.modifiers),
+                    units=line.units,
+                    charge=line.charge,
+                    expected_payment=line.expected_payment,
+                    diagnosis_pointers=list(line.diagnosis_pointers),
+                )
+                for line in claim.lines
+            ],
+        )
+        session.add(claim_row)
+        row.status = "billed"
+        session.flush()
+        audit(session, actor, "create", "claim", str(claim_row.id), f"from encounter {row.id}")
+        built.append(claim_row)
+    return built
+
+
+def claim_domain(session: Session, actor: Actor, claim_row: ClaimRow) -> Claim:
+    encounter_row = _encounter(session, actor, claim_row.encounter_id)
+    encounter = encounter_from_dict(encounter_row.document, f"encounter {encounter_row.id}")
+    report = _check(session, actor.clinic_id, encounter, default_catalog())
+    return build_claim(encounter, report.claim_lines, default_catalog(), claim_id=claim_row.patient_control_number)
+
+
+def list_claims(session: Session, actor: Actor) -> list[ClaimRow]:
+    rows = list(
+        session.scalars(select(ClaimRow).where(ClaimRow.clinic_id == actor.clinic_id).order_by(ClaimRow.id.desc()))
+    )
+    audit(session, actor, "read", "claim_list", None, f"{len(rows)} claims")
+    return rows
+
+
+def get_claim(session: Session, actor: Actor, claim_id: int) -> ClaimRow:
+    row = session.get(ClaimRow, claim_id)
+    if row is None or row.clinic_id != actor.clinic_id:
+        raise NotFoundError(f"claim {claim_id} not found")
+    audit(session, actor, "read", "claim", str(claim_id))
+    return row
+
+
+def create_batch(
+    session: Session, actor: Actor, claim_ids: Sequence[int], trading: TradingConfig, numbers: ControlNumbers
+) -> ClaimBatchRow:
+    _require(actor, BILLERS)
+    rows = [get_claim(session, actor, claim_id) for claim_id in claim_ids]
+    if not rows:
+        raise ConflictError("choose at least one claim for the batch")
+    for row in rows:
+        if row.batch_id is not None:
+            raise ConflictError(f"claim {row.id} is already in batch {row.batch_id}")
+    claims = [claim_domain(session, actor, row) for row in rows]
+    try:
+        batches = write_837p(claims, trading, numbers)
+    except ClaimRejectedError as exc:
+        raise ConflictError(str(exc)) from None
+    batch = ClaimBatchRow(
+        clinic_id=actor.clinic_id,
+        format="837p",
+        interchange_control_number=batches[0].control_numbers.interchange,
+        claim_count=len(rows),
+        content="".join(b.text for b in batches),
+        created_by_user_id=actor.user_id,
+    )
+    session.add(batch)
+    session.flush()
+    for row in rows:
+        row.batch_id = batch.id
+    audit(session, actor, "create", "claim_batch", str(batch.id), f"{len(rows)} claims")
+    return batch
+
+
+def get_batch(session: Session, actor: Actor, batch_id: int) -> ClaimBatchRow:
+    row = session.get(ClaimBatchRow, batch_id)
+    if row is None or row.clinic_id != actor.clinic_id:
+        raise NotFoundError(f"batch {batch_id} not found")
+    audit(session, actor, "export", "claim_batch", str(batch_id))
+    return row
+
+
+def list_batches(session: Session, actor: Actor) -> list[ClaimBatchRow]:
+    return list(
+        session.scalars(
+            select(ClaimBatchRow).where(ClaimBatchRow.clinic_id == actor.clinic_id).order_by(ClaimBatchRow.id.desc())
+        )
+    )
+
+
+def mark_batch_submitted(session: Session, actor: Actor, batch_id: int) -> ClaimBatchRow:
+    _require(actor, BILLERS)
+    batch = get_batch(session, actor, batch_id)
+    if batch.submitted_at is not None:
+        raise ConflictError(f"batch {batch_id} was already submitted on {batch.submitted_at:%Y-%m-%d}")
+    now = datetime.now(UTC)
+    batch.submitted_at = now
+    for row in session.scalars(select(ClaimRow).where(ClaimRow.batch_id == batch_id)):
+        row.status = "submitted"
+        row.submitted_at = now
+    audit(session, actor, "update", "claim_batch", str(batch_id), "submitted")
+    return batch
+
+
+__all__ = ["ROLES", "Actor", "ConflictError", "EncounterFormatError", "ForbiddenError", "NotFoundError"]

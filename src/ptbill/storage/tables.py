@@ -1,0 +1,297 @@
+"""SQLAlchemy 2 tables: clinics, users, patients, coverages, encounters and their checks, claims,
+batches, payer parameter edits, fee schedules, remittances and the append-only audit log.
+
+Every row that holds patient or billing data carries ``clinic_id``: repositories filter by it, so a
+clinic sees only its own data. Money is Numeric(12, 2); the encounter document is kept whole as JSON
+(format 1) so nothing the therapist entered is lost.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# Shared column types (Warehouse-style): one definition, used everywhere.
+pk = Annotated[int, mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)]
+money = Annotated[Decimal, mapped_column(Numeric(12, 2))]
+created_at = Annotated[datetime, mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)]
+clinic_fk = Annotated[int, mapped_column(ForeignKey("clinics.id", ondelete="RESTRICT"), index=True, nullable=False)]
+json_doc = Annotated[dict[str, Any], mapped_column(JSON, nullable=False)]
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class ClinicRow(Base):
+    __tablename__ = "clinics"
+
+    id: Mapped[pk]
+    name: Mapped[str] = mapped_column(String(120))
+    npi: Mapped[str] = mapped_column(String(10))
+    tax_id: Mapped[str] = mapped_column(String(10))
+    address_line1: Mapped[str] = mapped_column(String(120))
+    city: Mapped[str] = mapped_column(String(60))
+    state: Mapped[str] = mapped_column(String(2))
+    zip: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[created_at]
+
+
+class UserRow(Base):
+    __tablename__ = "users"
+
+    id: Mapped[pk]
+    clinic_id: Mapped[clinic_fk]
+    email: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(20))  # therapist, pta, biller, admin
+    credential: Mapped[str | None] = mapped_column(String(5))  # PT, PTA ... for clinicians
+    npi: Mapped[str | None] = mapped_column(String(10))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[created_at]
+
+
+class PatientRow(Base):
+    __tablename__ = "patients"
+
+    id: Mapped[pk]
+    clinic_id: Mapped[clinic_fk]
+    chart_number: Mapped[str] = mapped_column(String(40))
+    first_name: Mapped[str] = mapped_column(String(60))
+    last_name: Mapped[str] = mapped_column(String(60))
+    birth_date: Mapped[date] = mapped_column(Date)
+    sex: Mapped[str] = mapped_column(String(1))
+    address_line1: Mapped[str | None] = mapped_column(String(120))
+    city: Mapped[str | None] = mapped_column(String(60))
+    state: Mapped[str | None] = mapped_column(String(2))
+    zip: Mapped[str | None] = mapped_column(String(10))
+    created_at: Mapped[created_at]
+
+    __table_args__ = (UniqueConstraint("clinic_id", "chart_number"),)
+
+
+class CoverageRow(Base):
+    __tablename__ = "coverages"
+
+    id: Mapped[pk]
+    clinic_id: Mapped[clinic_fk]
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    payer_id: Mapped[str] = mapped_column(String(60))
+    member_id: Mapped[str] = mapped_column(String(80))
+    group_number: Mapped[str | None] = mapped_column(String(50))
+    relationship_to_insured: Mapped[str] = mapped_column(String(10), default="self")
+    authorization: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[created_at]
+
+
+class EncounterRow(Base):
+    __tablename__ = "encounters"
+
+    id: Mapped[pk]
+    clinic_id: Mapped[clinic_fk]
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    external_id: Mapped[str] = mapped_column(String(60))
+    date_of_service: Mapped[date] = mapped_column(Date, index=True)
+    payer_id: Mapped[str] = mapped_column(String(60))
+    status: Mapped[str] = mapped_column(String(20), default="draft")  # draft, signed, billed
+    document: Mapped[json_doc]  # the note as encounter format 1
+    version: Mapped[int] = mapped_column(default=1)
+    verdict: Mapped[str | None] = mapped_column(String(20))
+    therapist_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    signed_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    signed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[created_at]
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+    checks: Mapped[list[EncounterCheckRow]] = relationship(
+        back_populates="encounter", order_by="EncounterCheckRow.id", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        UniqueConstraint("clinic_id", "external_id"),
+        Index("ix_encounters_clinic_status", "clinic_id", "status"),
+    )
+
+
+class EncounterCheckRow(Base):
+    """The engine's answer on one save of one version of a note, with the rule-set version that gave it."""
+
+    __tablename__ = "encounter_checks"
+
+    id: Mapped[pk]
+    encounter_id: Mapped[int] = mapped_column(ForeignKey("encounters.id", ondelete="CASCADE"), index=True)
+    encounter_version: Mapped[int]
+    ruleset_version: Mapped[str] = mapped_column(String(20))
+    verdict: Mapped[str] = mapped_column(String(20))
+    findings: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    claim_lines: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    checked_at: Mapped[created_at]
+
+    encounter: Mapped[EncounterRow] = relationship(back_populates="checks")
+
+
+class ClaimBatchRow(Base):
+    __tablename__ = "claim_batches"
+
+    id: Mapped[pk]
+    clinic_id: Mapped[clinic_fk]
+    format: Mapped[str] = mapped_column(String(10))  # 837p
+    interchange_control_number: Mapped[int | None]
+    claim_count: Mapped[int]
+    content: Mapped[str] = mapped_column(Text)
+    created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[created_at]
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ClaimRow(Base):
+    __tablename__ = "claims"
+
+    id: Mapped[pk]
+    clinic_id: Mapped[clinic_fk]
+    encounter_id: Mapped[int] = mapped_column(ForeignKey("encounters.id"), index=True)
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("claim_batches.id"), index=True)
+    patient_control_number: Mapped[str] = mapped_column(String(38))
+    payer_id: Mapped[str] = mapped_column(String(60))
+    status: Mapped[str] = mapped_column(String(20), default="built")  # built, submitted, paid, partial, denied
+    frequency: Mapped[str] = mapped_column(String(1), default="1")
+    original_claim_number: Mapped[str | None] = mapped_column(String(50))
+    payer_claim_number: Mapped[str | None] = mapped_column(String(50))
+    total_charge: Mapped[money]
+    expected_payment: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    paid_amount: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal("0.00"))
+    patient_responsibility: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal("0.00"))
+    service_date: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[created_at]
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    lines: Mapped[list[ClaimLineRow]] = relationship(
+        back_populates="claim", order_by="ClaimLineRow.line_number", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (UniqueConstraint("clinic_id", "patient_control_number"),)
+
+
+class ClaimLineRow(Base):
+    __tablename__ = "claim_lines"
+
+    id: Mapped[pk]
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"), index=True)
+    line_number: Mapped[int]
+    code: Mapped[str] = mapped_column(String(5))
+    modifiers: Mapped[list[str]] = mapped_column(JSON)
+    units: Mapped[int]
+    charge: Mapped[money]
+    expected_payment: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    paid_amount: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal("0.00"))
+    diagnosis_pointers: Mapped[list[int]] = mapped_column(JSON)
+
+    claim: Mapped[ClaimRow] = relationship(back_populates="lines")
+
+
+class PayerParameterRow(Base):
+    """A clinic's dated change to a payer parameter, layered over the shipped reference data."""
+
+    __tablename__ = "payer_parameters"
+
+    id: Mapped[pk]
+    clinic_id: Mapped[clinic_fk]
+    payer_id: Mapped[str] = mapped_column(String(60))
+    name: Mapped[str] = mapped_column(String(120))
+    effective_from: Mapped[date] = mapped_column(Date)
+    value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    reference: Mapped[str] = mapped_column(Text)
+    confidence: Mapped[str] = mapped_column(String(20), default="clinic")
+    changed_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    changed_at: Mapped[created_at]
+
+    __table_args__ = (Index("ix_payer_parameters_lookup", "clinic_id", "payer_id", "name"),)
+
+
+class FeeScheduleRow(Base):
+    __tablename__ = "fee_schedule_rows"
+
+    id: Mapped[pk]
+    clinic_id: Mapped[clinic_fk]
+    payer_id: Mapped[str] = mapped_column(String(60))
+    code: Mapped[str] = mapped_column(String(5))
+    modifiers: Mapped[str] = mapped_column(String(20), default="")
+    amount: Mapped[money]
+    effective_from: Mapped[date] = mapped_column(Date)
+    effective_to: Mapped[date | None] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[created_at]
+
+
+class RemittanceRow(Base):
+    """One posted 835 payment (BPR/TRN); the trace number makes posting idempotent."""
+
+    __tablename__ = "remittances"
+
+    id: Mapped[pk]
+    clinic_id: Mapped[clinic_fk]
+    payer_name: Mapped[str] = mapped_column(String(120))
+    payer_identifier: Mapped[str] = mapped_column(String(80))
+    trace_number: Mapped[str] = mapped_column(String(80))
+    payment_amount: Mapped[money]
+    payment_date: Mapped[date | None] = mapped_column(Date)
+    posted_at: Mapped[created_at]
+    source_name: Mapped[str] = mapped_column(String(200))
+
+    __table_args__ = (UniqueConstraint("clinic_id", "payer_identifier", "trace_number"),)
+
+
+class ClaimPaymentRow(Base):
+    __tablename__ = "claim_payments"
+
+    id: Mapped[pk]
+    clinic_id: Mapped[clinic_fk]
+    remittance_id: Mapped[int] = mapped_column(ForeignKey("remittances.id", ondelete="CASCADE"), index=True)
+    claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"), index=True)
+    patient_control_number: Mapped[str] = mapped_column(String(38))
+    payer_claim_number: Mapped[str | None] = mapped_column(String(50))
+    status_code: Mapped[str] = mapped_column(String(3))
+    charge: Mapped[money]
+    paid: Mapped[money]
+    patient_responsibility: Mapped[money]
+    adjustments: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    lines: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    remarks: Mapped[list[str]] = mapped_column(JSON)
+
+    __table_args__ = (UniqueConstraint("remittance_id", "patient_control_number", "payer_claim_number", "status_code"),)
+
+
+class AuditRow(Base):
+    """Append-only: who read or changed what, when. Triggers refuse UPDATE and DELETE (migration 0001)."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[pk]
+    clinic_id: Mapped[int | None] = mapped_column(ForeignKey("clinics.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(20))  # read, create, update, sign, export, login ...
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[str | None] = mapped_column(String(60))
+    detail: Mapped[str | None] = mapped_column(Text)  # never PHI: ids and field names only
+    at: Mapped[created_at]

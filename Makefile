@@ -2,23 +2,37 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml package-lock.json 2>/dev/null | cksum | cut -d' ' -f1)
+APT_PACKAGES := chromium poppler-utils
 
-.PHONY: install demo test lint typecheck bench clean
+.PHONY: install system-deps demo serve test lint typecheck bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	if [ -f package-lock.json ]; then npm ci --silent --no-audit --no-fund; fi
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
 install: $(STAMP)
 
-# Checks every example encounter and prints its report (exit 1 from `check` only means some
-# examples are blocked, which several are on purpose).
+# Debian packages the browser and PDF tests need (Chromium for Playwright, pdftoppm).
+system-deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+# Prints the reports of the example encounters, then seeds the synthetic demo clinic into the
+# embedded SQLite database and serves the app on http://127.0.0.1:8000 (Ctrl-C stops it).
 demo: install
 	@$(VENV)/bin/ptbill check examples/*.json; status=$$?; test $$status -le 1
+	$(VENV)/bin/ptbill demo
+
+serve: install
+	$(VENV)/bin/ptbill serve
 
 lint: install
 	$(VENV)/bin/ruff check src tests bench
@@ -27,11 +41,11 @@ lint: install
 typecheck: install
 	$(VENV)/bin/mypy
 
-test: lint typecheck
+test: system-deps lint typecheck
 	$(PY) -m pytest -q
 
 bench: install
 	$(PY) bench/check_throughput.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info src/*.egg-info
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache build *.egg-info src/*.egg-info

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
 import sys
 from datetime import date
 
@@ -140,7 +142,98 @@ def rules_command(markdown: bool) -> None:
     click.echo(rules_markdown() if markdown else rules_text(), nl=False)
 
 
+@click.group()
+def db() -> None:
+    """The app's database (DATABASE_URL; a SQLite file under PTBILL_DATA_DIR by default)."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the database to the current schema."""
+    from ptbill.settings import Settings
+    from ptbill.storage.migrate import upgrade
+
+    settings = Settings.from_environment()
+    upgrade(settings.database_url)
+    click.echo(f"database ready: {_redacted(settings.database_url)}")
+
+
+def _redacted(url: str) -> str:
+    """The URL without its password, for messages."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        credentials, host = rest.rsplit("@", 1)
+        return f"{scheme}://{credentials.split(':', 1)[0]}:***@{host}" if ":" in credentials else url
+    return url
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    """Serve the clinic app (web pages and the JSON API) without seeding anything."""
+    import uvicorn
+
+    from ptbill.server import create_app
+    from ptbill.settings import Settings
+    from ptbill.storage.migrate import upgrade
+
+    settings = Settings.from_environment()
+    if host in ("127.0.0.1", "localhost") and "PTBILL_SECURE_COOKIES" not in os.environ:
+        # Plain http on loopback: a Secure cookie would never be sent back by the browser.
+        settings = dataclasses.replace(settings, secure_cookies=False)
+    upgrade(settings.database_url)
+    click.echo(f"ptbill {_version()} on http://{host}:{port}  (database {_redacted(settings.database_url)})")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+
+
+def _version() -> str:
+    from ptbill import __version__
+
+    return __version__
+
+
+@click.command()
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--reset", is_flag=True, help="Start from an empty demo database.")
+@click.pass_context
+def demo(ctx: click.Context, port: int, reset: bool) -> None:
+    """Seed a synthetic demo clinic (if the database is empty), print the logins, and serve the app."""
+    from sqlalchemy import func, select
+
+    from ptbill.services.demo_data import DEMO_PASSWORD, seed_demo
+    from ptbill.settings import Settings
+    from ptbill.storage.migrate import upgrade
+    from ptbill.storage.session import make_engine, session_factory, transaction
+    from ptbill.storage.tables import ClinicRow
+
+    settings = Settings.from_environment()
+    database = settings.data_dir / "ptbill.sqlite3"
+    if reset and settings.database_url == f"sqlite:///{database}" and database.exists():
+        database.unlink()
+    upgrade(settings.database_url)
+    factory = session_factory(make_engine(settings.database_url))
+    with transaction(factory) as session:
+        empty = session.scalar(select(func.count()).select_from(ClinicRow)) == 0
+        logins = seed_demo(session) if empty else None
+    if logins:
+        click.echo(
+            f"Demo clinic seeded: 40 synthetic patients, 200 traction visits. Logins (password {DEMO_PASSWORD!r}):"
+        )
+        for login in logins:
+            click.echo(f"  {login.email:<28} {login.role:<22} {login.name}")
+    else:
+        click.echo(
+            f"Demo data already present; logins are therapist1@harbor.example, biller@harbor.example, "
+            f"admin@harbor.example ... password {DEMO_PASSWORD!r} (use --reset to start over)"
+        )
+    ctx.invoke(serve, host="127.0.0.1", port=port)
+
+
 def register(cli: click.Group) -> None:
+    cli.add_command(db)
+    cli.add_command(serve)
+    cli.add_command(demo)
     cli.add_command(payers)
     cli.add_command(rules_command)
     cli.add_command(explain)

@@ -1,0 +1,70 @@
+"""The clinic app: the JSON API under /api and the web pages under /, served by one FastAPI app.
+
+Both delivery layers call the same services; this module only wires them to the database, the
+session signer and the error pages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session, sessionmaker
+
+from ptbill import __version__
+from ptbill.domain.errors import EncounterFormatError, PtbillError
+from ptbill.services.app import ConflictError, ForbiddenError, NotFoundError
+from ptbill.services.web_sessions import SessionSigner
+from ptbill.settings import Settings
+from ptbill.storage.session import make_engine, session_factory
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    sessions: sessionmaker[Session]
+    signer: SessionSigner
+
+    @property
+    def control_numbers_path(self) -> Path:
+        return self.settings.data_dir / "control-numbers.sqlite3"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings.from_environment()
+    app = FastAPI(
+        title="ptbill",
+        version=__version__,
+        summary="Traction-note checks, claims and remittances for physical-therapy clinics.",
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.ptbill = AppState(
+        settings, session_factory(make_engine(settings.database_url)), SessionSigner(settings.secret_key)
+    )
+
+    @app.exception_handler(EncounterFormatError)
+    async def _format_error(_request: Request, exc: EncounterFormatError) -> JSONResponse:
+        return JSONResponse(
+            {"detail": "the note does not follow encounter format 1", "problems": exc.problems}, status_code=422
+        )
+
+    for error, status in ((NotFoundError, 404), (ForbiddenError, 403), (ConflictError, 409), (PtbillError, 400)):
+        app.add_exception_handler(error, _handler(status))
+
+    from ptbill.api.main import router as api_router
+    from ptbill.web.main import mount as mount_web
+
+    app.include_router(api_router, prefix="/api")
+    mount_web(app)
+    return app
+
+
+def _handler(status: int):  # type: ignore[no-untyped-def]
+    async def handle(_request: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=status)
+
+    return handle

@@ -124,14 +124,14 @@ def audit(
 
 
 def audit_log(session: Session, actor: Actor, limit: int = 200) -> list[AuditRow]:
-    _require(actor, BILLERS | {"admin"})
+    require_role(actor, BILLERS | {"admin"})
     rows = session.scalars(
         select(AuditRow).where(AuditRow.clinic_id == actor.clinic_id).order_by(AuditRow.id.desc()).limit(limit)
     )
     return list(rows)
 
 
-def _require(actor: Actor, roles: frozenset[str] | set[str]) -> None:
+def require_role(actor: Actor, roles: frozenset[str] | set[str]) -> None:
     if actor.role not in roles:
         raise ForbiddenError(f"a {actor.role} may not do this")
 
@@ -222,7 +222,7 @@ def clinic_layer(session: Session, clinic_id: int, payer_id: str) -> ParameterLa
 def set_payer_parameter(
     session: Session, actor: Actor, payer_id: str, name: str, value: Any, effective_from: date, reference: str
 ) -> PayerParameterRow:
-    _require(actor, BILLERS)
+    require_role(actor, BILLERS)
     catalog = default_catalog()
     if catalog.payer(payer_id) is None:
         raise NotFoundError(f"payer {payer_id} not found")
@@ -300,7 +300,7 @@ def save_encounter(
     encounter = encounter_from_dict(document, "note")  # raises EncounterFormatError naming each field
     report = _check(session, actor.clinic_id, encounter, default_catalog())
     if encounter_id is None:
-        _require(actor, CLINICIANS | {"admin"})
+        require_role(actor, CLINICIANS | {"admin"})
         row = EncounterRow(
             clinic_id=actor.clinic_id,
             patient_id=patient.id,
@@ -360,7 +360,7 @@ def list_encounters(session: Session, actor: Actor, status: str | None = None) -
 
 
 def sign_encounter(session: Session, actor: Actor, encounter_id: int) -> EncounterRow:
-    _require(actor, SIGNERS)
+    require_role(actor, SIGNERS)
     row = _encounter(session, actor, encounter_id)
     if row.status != "draft":
         raise ConflictError(f"encounter {encounter_id} is already {row.status}")
@@ -431,7 +431,7 @@ def work_queue(session: Session, actor: Actor) -> dict[str, list[tuple[Encounter
 
 
 def build_claims(session: Session, actor: Actor, encounter_ids: Sequence[int]) -> list[ClaimRow]:
-    _require(actor, BILLERS)
+    require_role(actor, BILLERS)
     catalog = default_catalog()
     built = []
     for encounter_id in encounter_ids:
@@ -501,7 +501,7 @@ def get_claim(session: Session, actor: Actor, claim_id: int) -> ClaimRow:
 def create_batch(
     session: Session, actor: Actor, claim_ids: Sequence[int], trading: TradingConfig, numbers: ControlNumbers
 ) -> ClaimBatchRow:
-    _require(actor, BILLERS)
+    require_role(actor, BILLERS)
     rows = [get_claim(session, actor, claim_id) for claim_id in claim_ids]
     if not rows:
         raise ConflictError("choose at least one claim for the batch")
@@ -546,7 +546,7 @@ def list_batches(session: Session, actor: Actor) -> list[ClaimBatchRow]:
 
 
 def mark_batch_submitted(session: Session, actor: Actor, batch_id: int) -> ClaimBatchRow:
-    _require(actor, BILLERS)
+    require_role(actor, BILLERS)
     batch = get_batch(session, actor, batch_id)
     if batch.submitted_at is not None:
         raise ConflictError(f"batch {batch_id} was already submitted on {batch.submitted_at:%Y-%m-%d}")

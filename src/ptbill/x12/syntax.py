@@ -67,6 +67,12 @@ def clean_text(value: str, delimiters: Delimiters) -> str:
     return " ".join(cleaned.split()).upper()
 
 
+def clean_identifier(value: str, delimiters: Delimiters) -> str:
+    """An identifier kept as given (case included), with delimiters and non-ASCII replaced by '-'."""
+    forbidden = delimiters.forbidden()
+    return "".join("-" if c in forbidden or not (33 <= ord(c) < 127) else c for c in value.strip())
+
+
 def encode_segment(segment: Segment, delimiters: Delimiters) -> str:
     if segment.id == "ISA":
         # The ISA is fixed width and carries the separators themselves (ISA11, ISA16) as values.

@@ -18,7 +18,7 @@ from ptbill.domain.claim import Claim, ClaimFrequency, ClaimParty, Person, Posta
 from ptbill.domain.errors import PtbillError
 from ptbill.domain.identifiers import npi_is_valid
 from ptbill.x12.control_numbers import ControlNumbers
-from ptbill.x12.syntax import Delimiters, Segment, clean_text, encode_segment
+from ptbill.x12.syntax import Delimiters, Segment, clean_identifier, clean_text, encode_segment
 
 MAX_CLAIMS_PER_TRANSACTION = 5000  # TR3 1.4.1: no more than 5,000 CLM segments per ST/SE
 MAX_LINES_PER_CLAIM = 50  # TR3 loop 2400 repeats up to 50 times
@@ -135,6 +135,9 @@ class _Builder:
     def text(self, value: str | None, limit: int) -> str:
         return clean_text(value or "", self.delimiters)[:limit]
 
+    def identifier(self, value: str | None, limit: int) -> str:
+        return clean_identifier(value or "", self.delimiters)[:limit]
+
     def add(self, segment_id: str, *elements: str | tuple[str, ...]) -> None:
         self.segments.append(Segment(segment_id, tuple(elements)))
 
@@ -197,7 +200,7 @@ def _write_claim(b: _Builder, claim: Claim, hl: int, parent_hl: int) -> int:
         "",
         _claim_filing_indicator(claim),
     )
-    b.person_name("IL", claim.subscriber, "MI", b.text(claim.member_id, 80))
+    b.person_name("IL", claim.subscriber, "MI", b.identifier(claim.member_id, 80))
     if self_insured:
         if claim.subscriber.address:
             b.address(claim.subscriber.address)
@@ -229,9 +232,9 @@ def _write_claim(b: _Builder, claim: Claim, hl: int, parent_hl: int) -> int:
         "Y",
     )
     if claim.frequency is not ClaimFrequency.ORIGINAL and claim.original_claim_number:
-        b.add("REF", "F8", b.text(claim.original_claim_number, 50))
+        b.add("REF", "F8", b.identifier(claim.original_claim_number, 50))
     if claim.prior_authorization:
-        b.add("REF", "G1", b.text(claim.prior_authorization, 50))
+        b.add("REF", "G1", b.identifier(claim.prior_authorization, 50))
     b.add("HI", *[("ABK" if i == 0 else "ABF", code) for i, code in enumerate(claim.diagnoses)])
     if claim.referring_provider:
         b.party_name("DN", claim.referring_provider)

@@ -1,0 +1,205 @@
+"""Writes a Remittance as an X12 835 (005010X221A1): what a payer would send back.
+
+A clinic never sends 835s; this exists to simulate payers for the demo clinic, the posting tests and
+the posting benchmark, and round-trips through our reader. Loops: 1000A payer, 1000B payee,
+2000 header number, 2100 claim payment, 2110 service payment; PLB after the last claim.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+
+from ptbill.domain.remittance import Adjustment, ClaimPayment, ProviderAdjustment, Remittance, ServicePayment
+from ptbill.remittance.x12_835 import GUIDE
+from ptbill.x12.syntax import Delimiters, Segment, clean_identifier, clean_text, encode_segment
+
+
+def _money(amount: Decimal) -> str:
+    text = f"{amount.quantize(Decimal('0.01')):f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _d8(day: date) -> str:
+    return day.strftime("%Y%m%d")
+
+
+def _cas(adjustments: Sequence[Adjustment]) -> Iterator[Segment]:
+    """CAS segments: up to 6 reason/amount triples per group code."""
+    by_group: dict[str, list[Adjustment]] = {}
+    for adjustment in adjustments:
+        by_group.setdefault(adjustment.group.value, []).append(adjustment)
+    for group, items in by_group.items():
+        for start in range(0, len(items), 6):
+            elements: list[str] = [group]
+            for item in items[start : start + 6]:
+                elements += [item.reason, _money(item.amount), "" if item.quantity is None else f"{item.quantity:f}"]
+            yield Segment("CAS", tuple(elements))
+
+
+def _service(line: ServicePayment, d: Delimiters) -> Iterator[Segment]:
+    yield Segment(
+        "SVC",
+        (
+            (line.code_qualifier, line.procedure_code, *line.modifiers),
+            _money(line.charge),
+            _money(line.paid),
+            "",
+            f"{line.units_paid:f}",
+        ),
+    )
+    if line.service_start:
+        yield Segment("DTM", ("472", _d8(line.service_start)))
+    yield from _cas(line.adjustments)
+    if line.line_control_number:
+        yield Segment("REF", ("6R", clean_text(line.line_control_number, d)[:50]))
+    if line.allowed_amount is not None:
+        yield Segment("AMT", ("B6", _money(line.allowed_amount)))
+    for remark in line.remark_codes:
+        yield Segment("LQ", ("HE", remark))
+
+
+def _claim(claim: ClaimPayment, d: Delimiters) -> Iterator[Segment]:
+    yield Segment(
+        "CLP",
+        (
+            clean_identifier(claim.patient_control_number, d)[:38],
+            claim.status.value,
+            _money(claim.charge),
+            _money(claim.paid),
+            _money(claim.patient_responsibility) if claim.patient_responsibility is not None else "",
+            claim.filing_indicator or "MB",
+            claim.payer_claim_control_number or "",
+            claim.facility_code or "11",
+            claim.frequency or "1",
+        ),
+    )
+    yield from _cas(claim.adjustments)
+    if claim.patient is not None:
+        yield Segment(
+            "NM1",
+            (
+                "QC",
+                "1",
+                clean_text(claim.patient.last_name, d)[:60],
+                clean_text(claim.patient.first_name or "", d)[:35],
+                "",
+                "",
+                "",
+                "MI" if claim.patient.member_id else "",
+                claim.patient.member_id or "",
+            ),
+        )
+    if claim.remark_codes:
+        yield Segment("MOA", ("", "", *claim.remark_codes[:5]))
+    if claim.service_start:
+        yield Segment("DTM", ("232", _d8(claim.service_start)))
+    for line in claim.service_lines:
+        yield from _service(line, d)
+
+
+def _plb(adjustments: Sequence[ProviderAdjustment], provider_id: str, fiscal_end: date) -> Iterator[Segment]:
+    for start in range(0, len(adjustments), 6):
+        elements: list[str | tuple[str, ...]] = [provider_id, _d8(fiscal_end)]
+        for item in adjustments[start : start + 6]:
+            elements += [
+                (item.reason_code, item.reference_id) if item.reference_id else item.reason_code,
+                _money(item.amount),
+            ]
+        yield Segment("PLB", tuple(elements))
+
+
+def write_835(
+    remittance: Remittance,
+    *,
+    sender_id: str = "PAYERSIM",
+    receiver_id: str = "PTBILLCLINIC",
+    interchange_control: int = 1,
+    created: datetime | None = None,
+    delimiters: Delimiters | None = None,
+) -> str:
+    """One interchange with one 835 transaction holding the remittance."""
+    d = delimiters or Delimiters()
+    created = created or datetime(2026, 1, 1, 12, 0)
+    payment_date = remittance.payment_date or created.date()
+    body: list[Segment] = [
+        Segment("ST", ("835", "0001")),
+        Segment(
+            "BPR",
+            (
+                "I",
+                _money(remittance.payment_amount),
+                "C",
+                "ACH",
+                "CCP",
+                "01",
+                "011000015",
+                "DA",
+                "123456789",
+                "1512345678",
+                "",
+                "01",
+                "021000021",
+                "DA",
+                "987654321",
+                _d8(payment_date),
+            ),
+        ),
+        Segment("TRN", ("1", remittance.trace_number or "0", "1512345678")),
+        Segment("DTM", ("405", _d8(remittance.production_date or payment_date))),
+        Segment("N1", ("PR", clean_text(remittance.payer_name or "PAYER", d)[:60])),
+        Segment("N3", ("1 PAYER WAY",)),
+        Segment("N4", ("BALTIMORE", "MD", "21244")),
+        Segment("PER", ("BL", "PROVIDER SERVICES", "TE", "8005550199")),
+        Segment(
+            "N1",
+            ("PE", clean_text(remittance.payee_name or "PAYEE", d)[:60], "XX", remittance.payee_npi or "1245319599"),
+        ),
+    ]
+    for number, claim in enumerate(remittance.claims, start=1):
+        if number == 1:
+            body.append(Segment("LX", ("1",)))
+        body.extend(_claim(claim, d))
+    body.extend(
+        _plb(remittance.provider_adjustments, remittance.payee_npi or "1245319599", date(payment_date.year, 12, 31))
+    )
+    body.append(Segment("SE", (str(len(body) + 1), "0001")))
+    envelope_start = [
+        Segment(
+            "ISA",
+            (
+                "00",
+                " " * 10,
+                "00",
+                " " * 10,
+                "ZZ",
+                sender_id.ljust(15)[:15],
+                "ZZ",
+                receiver_id.ljust(15)[:15],
+                created.strftime("%y%m%d"),
+                created.strftime("%H%M"),
+                d.repetition,
+                "00501",
+                f"{interchange_control:09d}",
+                "0",
+                "P",
+                d.component,
+            ),
+        ),
+        Segment(
+            "GS",
+            (
+                "HP",
+                sender_id,
+                receiver_id,
+                created.strftime("%Y%m%d"),
+                created.strftime("%H%M"),
+                str(interchange_control),
+                "X",
+                GUIDE,
+            ),
+        ),
+    ]
+    envelope_end = [Segment("GE", ("1", str(interchange_control))), Segment("IEA", ("1", f"{interchange_control:09d}"))]
+    return "".join(encode_segment(s, d) for s in (*envelope_start, *body, *envelope_end))

@@ -201,7 +201,7 @@ def demo(ctx: click.Context, port: int, reset: bool) -> None:
     """Seed a synthetic demo clinic (if the database is empty), print the logins, and serve the app."""
     from sqlalchemy import func, select
 
-    from ptbill.services.demo_data import DEMO_PASSWORD, seed_demo
+    from ptbill.services.demo_data import DEMO_PASSWORD, seed_demo, simulate_payments
     from ptbill.settings import Settings
     from ptbill.storage.migrate import upgrade
     from ptbill.storage.session import make_engine, session_factory, transaction
@@ -216,6 +216,7 @@ def demo(ctx: click.Context, port: int, reset: bool) -> None:
     with transaction(factory) as session:
         empty = session.scalar(select(func.count()).select_from(ClinicRow)) == 0
         logins = seed_demo(session) if empty else None
+        paid = simulate_payments(session) if empty else 0
     if logins:
         click.echo(
             f"Demo clinic seeded: 40 synthetic patients, 200 traction visits. Logins (password {DEMO_PASSWORD!r}):"

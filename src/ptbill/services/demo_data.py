@@ -312,3 +312,137 @@ def seed_demo(session: Session, *, seed: int = 2026, encounters: int = 200, pati
             sign_encounter(session, actor, row.id)
     session.flush()
     return logins
+
+
+# Denials the demo payers send, with the CARC/RARC a real remittance would carry.
+DEMO_DENIALS = [
+    ("4", ("N519",), "modifier"),  # procedure code inconsistent with the modifier
+    ("197", (), "authorization"),
+    ("50", ("N661",), "necessity"),
+    ("16", ("N443",), "time"),
+    ("236", (), "pair"),
+    ("151", ("N640",), "frequency"),
+]
+
+
+def simulate_payments(session: Session, seed: int = 2026) -> int:
+    """Bill every signed demo note and post the 835s its payer would send: payments near each payer's
+    real 97012 rate, patient shares, some underpayments and denials with their codes."""
+    from decimal import Decimal
+
+    from sqlalchemy import select
+
+    from ptbill.claims.trading import TEST_TRADING, TradingConfig
+    from ptbill.domain.remittance import (
+        Adjustment,
+        AdjustmentGroup,
+        ClaimPayment,
+        ClaimStatus,
+        PatientName,
+        Remittance,
+        ServicePayment,
+    )
+    from ptbill.remittance.x12_835.reader import read_835
+    from ptbill.remittance.x12_835.writer import write_835
+    from ptbill.services.app import build_claims, create_batch
+    from ptbill.services.posting import post_remittances
+    from ptbill.storage.tables import ClaimRow, EncounterRow
+    from ptbill.x12.control_numbers import ControlNumbers
+
+    rng = random.Random(seed)
+    biller_row = session.scalar(select(UserRow).where(UserRow.role == "biller").order_by(UserRow.id))
+    if biller_row is None:  # pragma: no cover - seed_demo always creates one
+        return 0
+    biller = Actor(biller_row.id, biller_row.clinic_id, "biller", biller_row.name)
+    signed = [
+        r.id
+        for r in session.scalars(
+            select(EncounterRow)
+            .where(EncounterRow.clinic_id == biller.clinic_id, EncounterRow.status == "signed")
+            .order_by(EncounterRow.id)
+        )
+    ]
+    claims = build_claims(session, biller, signed[: int(len(signed) * 0.85)])
+    if not claims:
+        return 0
+    create_batch(session, biller, [c.id for c in claims], TradingConfig(TEST_TRADING, {}), ControlNumbers(":memory:"))
+    catalog = default_catalog()
+    by_payer: dict[str, list[ClaimRow]] = {}
+    for claim in claims:
+        by_payer.setdefault(claim.payer_id, []).append(claim)
+    posted = 0
+    for number, (payer_id, payer_claims) in enumerate(sorted(by_payer.items())):
+        payments = []
+        seed_rate = catalog.snapshot(payer_id, date(2026, 3, 1)).value("fees.seed_average.97012", 14.0)
+        for claim in payer_claims:
+            denial = DEMO_DENIALS[rng.randrange(len(DEMO_DENIALS))] if rng.random() < 0.12 else None
+            lines = []
+            for line in claim.lines:
+                if line.code == "97012":
+                    rate = Decimal(str(seed_rate)) * Decimal(str(rng.uniform(0.85, 1.12)))
+                else:
+                    rate = (line.expected_payment or line.charge / 3) * Decimal(str(rng.uniform(0.8, 1.02)))
+                paid = Decimal(0) if denial else (rate * line.units).quantize(Decimal("0.01"))
+                patient = (
+                    Decimal(0)
+                    if denial or claim.payer_id.endswith("medicaid")
+                    else (paid * Decimal("0.2")).quantize(Decimal("0.01"))
+                )
+                paid -= patient
+                adjustments = [
+                    Adjustment(AdjustmentGroup.CONTRACTUAL, denial[0] if denial else "45", line.charge - paid - patient)
+                ]
+                if patient:
+                    adjustments.append(Adjustment(AdjustmentGroup.PATIENT, "2", patient))
+                lines.append(
+                    ServicePayment(
+                        "HC",
+                        line.code,
+                        tuple(line.modifiers),
+                        line.charge,
+                        paid,
+                        units_paid=Decimal(line.units),
+                        service_start=claim.service_date,
+                        adjustments=tuple(adjustments),
+                        remark_codes=denial[1] if denial else (),
+                    )
+                )
+            paid_total = sum((s.paid for s in lines), Decimal(0))
+            responsibility = sum(
+                (a.amount for s in lines for a in s.adjustments if a.group is AdjustmentGroup.PATIENT), Decimal(0)
+            )
+            payments.append(
+                ClaimPayment(
+                    claim.patient_control_number,
+                    ClaimStatus.DENIED if denial else ClaimStatus.PRIMARY,
+                    claim.total_charge,
+                    paid_total,
+                    patient_responsibility=responsibility,
+                    payer_claim_control_number=f"{number:02d}{claim.id:08d}",
+                    patient=PatientName("PATIENT", "DEMO"),
+                    service_lines=tuple(lines),
+                )
+            )
+        total = sum((p.paid for p in payments), Decimal(0))
+        payment_day = max(c.service_date for c in payer_claims) + timedelta(days=rng.randint(14, 30))
+        remittance = Remittance(
+            payer_name=catalog.payers()[payer_id].name.upper(),
+            payer_id=payer_id.upper()[:80],
+            payee_name="HARBOR PHYSICAL THERAPY",
+            payee_npi=CLINIC_NPI,
+            payee_tax_id=None,
+            handling=None,
+            payment_amount=total,
+            credit_debit=None,
+            payment_method=None,
+            payment_date=payment_day,
+            trace_number=f"EFT{seed}{number:04d}",
+            originating_company_id=None,
+            production_date=None,
+            claims=tuple(payments),
+        )
+        summary = post_remittances(
+            session, biller, read_835(write_835(remittance, interchange_control=number + 1)), f"demo-{payer_id}.835"
+        )
+        posted += summary.claims_posted
+    return posted

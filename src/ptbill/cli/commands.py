@@ -219,7 +219,8 @@ def demo(ctx: click.Context, port: int, reset: bool) -> None:
         paid = simulate_payments(session) if empty else 0
     if logins:
         click.echo(
-            f"Demo clinic seeded: 40 synthetic patients, 200 traction visits. Logins (password {DEMO_PASSWORD!r}):"
+            f"Demo clinic seeded: 40 synthetic patients, 200 traction visits, {paid} claims paid or denied by "
+            f"simulated payer 835s. Logins (password {DEMO_PASSWORD!r}):"
         )
         for login in logins:
             click.echo(f"  {login.email:<28} {login.role:<22} {login.name}")

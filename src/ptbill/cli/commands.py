@@ -239,8 +239,6 @@ def register(cli: click.Group) -> None:
     cli.add_command(payers)
     cli.add_command(rules_command)
     cli.add_command(explain)
-    try:
-        from ptbill.cli.reference_cmds import reference
-    except ImportError:  # pragma: no cover - only while the reference commands are being added
-        return
+    from ptbill.cli.reference_cmds import reference
+
     cli.add_command(reference)

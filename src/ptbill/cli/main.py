@@ -216,10 +216,21 @@ def claim(
     sys.exit(EXIT_BLOCKED if run.refused else EXIT_OK)
 
 
+def _configure() -> None:
+    """Check against the CMS tables `ptbill reference load-*` installed, where there are any."""
+    from ptbill.reference.catalog import ReferenceCatalog, configure_default_catalog
+    from ptbill.settings import Settings
+
+    reference_dir = Settings.from_environment().data_dir / "reference"
+    if reference_dir.is_dir():
+        configure_default_catalog(ReferenceCatalog(installed_dir=reference_dir))
+
+
 def main() -> None:
     try:
         from ptbill.cli.commands import register
 
+        _configure()
         register(cli)
         cli(prog_name="ptbill")
     except KeyboardInterrupt:  # pragma: no cover - interactive only

@@ -14,7 +14,13 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
-DEFAULT_DATA_DIR = "./var/reference"
+
+def default_reference_dir() -> Path:
+    """Where installed CMS tables live: <PTBILL_DATA_DIR>/reference (./var/reference by default)."""
+    from ptbill.settings import Settings
+
+    return Settings.from_environment().data_dir / "reference"
+
 
 _Command = TypeVar("_Command", bound=Callable[..., Any])
 
@@ -23,9 +29,8 @@ def _data_dir_option(function: _Command) -> _Command:
     return click.option(
         "--data-dir",
         type=click.Path(file_okay=False, path_type=Path),
-        envvar="PTBILL_DATA_DIR",
-        default=DEFAULT_DATA_DIR,
-        show_default="$PTBILL_DATA_DIR or ./var/reference",
+        default=default_reference_dir,
+        show_default="$PTBILL_DATA_DIR/reference, else ./var/reference",
         help="Folder holding the installed tables.",
     )(function)
 

@@ -363,6 +363,21 @@ def _read_payer(directory: Path) -> PayerInfo:
         raise ReferenceDataError(f"{path}: a payer file needs a name and a type ({exc})") from None
 
 
+_configured: ReferenceCatalog | None = None
+
+
+def configure_default_catalog(catalog: ReferenceCatalog) -> None:
+    """Set the catalog every caller of default_catalog() shares (the CLI and the server do, at start)."""
+    global _configured  # noqa: PLW0603 - one process-wide catalog, chosen by the delivery layer
+    _configured = catalog
+    _shipped.cache_clear()
+
+
 @functools.cache
-def default_catalog() -> ReferenceCatalog:
+def _shipped() -> ReferenceCatalog:
     return ReferenceCatalog()
+
+
+def default_catalog() -> ReferenceCatalog:
+    """The process's catalog: the configured one, else the shipped data with no installed CMS tables."""
+    return _configured if _configured is not None else _shipped()

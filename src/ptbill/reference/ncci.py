@@ -23,7 +23,7 @@ from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Se
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, Generic, Protocol, TextIO, TypeVar
+from typing import Any, Generic, Protocol, TextIO, TypeVar, cast
 
 from ptbill.domain.dates import DateRange
 from ptbill.domain.errors import ReferenceDataError
@@ -46,9 +46,10 @@ _QUARTER_IN_NAME = re.compile(r"(?<![0-9])(\d{4})-?q([1-4])(?![0-9])", re.IGNORE
 _PTP_FILE_NAME = re.compile(r"cci(pra|oph)-v(\d{2})(\d)r(\d+)-f(\d+)", re.IGNORECASE)
 _CMS_PARTS = frozenset({1, 2, 3, 4})
 
-# One edit is packed into one int. A frozen dataclass per row would cost ~250 bytes, and the full
-# practitioner table has ~2.6 million rows (CMS's link text for v322r0: 675,037 + 675,235 + 674,890 +
-# 608,227); an int costs 36. Lookups unpack the few versions of one pair. From the low bits up:
+# One edit is packed into one int, in memory and in the compiled file. A frozen dataclass per row would
+# cost ~250 bytes in memory, and the full practitioner table has ~2.6 million rows (CMS's link text for
+# v322r0: 675,037 + 675,235 + 674,890 + 608,227); an int costs 36. A lookup builds the PtpEdit of the
+# one version it returns. From the low bits up:
 _INDICATOR_BITS = {0: 0, 1: 1, 9: 2}  # 2 bits: modifier indicator
 _INDICATOR_OF_BITS = (0, 1, 9)
 _REVERSED_BIT = 1 << 2  # 1 bit: column 1 is the higher code of the (low, high) key
@@ -134,9 +135,10 @@ class PtpTable:
     def lookup(self, code_a: str, code_b: str, on: date) -> PtpEdit | None:
         """The edit between the two codes in force on ``on``, whichever is column 1; else None.
 
-        One dict probe and a scan of that pair's few dated versions. Codes are matched as given (CMS
-        prints them upper case, five characters). If CMS lists the pair in both column orders on the
-        same day, an edit that bundles wins over an indicator-9 one, then the one that started later.
+        One dict probe and a scan of that pair's few dated versions (a table opened from disk also
+        runs one indexed query the first time it is asked about a pair). Codes are matched as given
+        (CMS prints them upper case, five characters). If CMS lists the pair in both column orders on
+        the same day, an edit that bundles wins over an indicator-9 one, then the one that started later.
         """
         key = (code_a, code_b) if code_a <= code_b else (code_b, code_a)
         found = self._index.get(key)
@@ -452,6 +454,11 @@ def open_inputs(path: Path, suffixes: tuple[str, ...]) -> Generator[tuple[str, s
         raise ReferenceDataError(f"{path}: file not found")
     if path.is_dir():
         raise ReferenceDataError(f"{path}: is a folder; give the CMS ZIP or the files in it")
+    if path.suffix.lower() in (".xlsx", ".xls"):
+        wanted = " or ".join(suffix.lstrip(".").upper() for suffix in suffixes)
+        raise ReferenceDataError(
+            f"{path.name}: spreadsheets are not read; give the {wanted} file from the same CMS ZIP"
+        )
     if not zipfile.is_zipfile(path):
         yield path.name, path.name, open(path, encoding="latin-1", newline="")  # noqa: SIM115 - caller closes
         return
@@ -471,7 +478,8 @@ def open_inputs(path: Path, suffixes: tuple[str, ...]) -> Generator[tuple[str, s
             key=lambda info: info.filename,
         )
         if not members:
-            held = ", ".join(info.filename for info in archive.infolist()) or "nothing"
+            names = [info.filename for info in archive.infolist()]
+            held = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "") or "nothing"
             wanted = " or ".join(suffix.lstrip(".").upper() for suffix in suffixes)
             raise ReferenceDataError(f"{path.name}: no {wanted} file in the ZIP (it holds {held})")
         for info in members:
@@ -544,6 +552,7 @@ def open_compiled(path: Path, tag: str) -> tuple[sqlite3.Connection, dict[str, o
 
 _Key = TypeVar("_Key", str, tuple[str, str])
 _Value = TypeVar("_Value")
+_Result = TypeVar("_Result")
 _UNSEEN: Any = object()
 
 
@@ -591,19 +600,36 @@ class StoredLookup(Generic[_Key, _Value]):
         return value
 
     def items(self) -> Iterator[tuple[_Key, _Value]]:
-        """Every key and value, in key order."""
-        with self._lock:
-            rows = self._query(self._select_all, ())
+        """Every key and value, in key order, read in batches (the lock is held per batch only)."""
         width = self._key_columns
-        for key, group in itertools.groupby(rows, key=lambda row: row[:width] if width > 1 else row[0]):
+        with self._lock:
+            cursor = self._run(lambda: self._connection.execute(self._select_all))
+
+        def batches() -> Iterator[tuple[Any, ...]]:
+            while True:
+                with self._lock:
+                    batch = self._run(lambda: cursor.fetchmany(10_000))
+                if not batch:
+                    return
+                yield from batch
+
+        intern = sys.intern  # sqlite returns a new string per row; codes repeat thousands of times
+
+        def key_of(row: tuple[Any, ...]) -> _Key:
+            return cast(_Key, tuple(map(intern, row[:width])) if width > 1 else intern(row[0]))
+
+        for key, group in itertools.groupby(batches(), key=key_of):
             yield key, self._decode(key, [row[width:] for row in group])
 
     def close(self) -> None:
         self._finalizer()
 
     def _query(self, sql: str, parameters: tuple[object, ...]) -> list[tuple[Any, ...]]:
+        return self._run(lambda: self._connection.execute(sql, parameters).fetchall())
+
+    def _run(self, work: Callable[[], _Result]) -> _Result:
         try:
-            return self._connection.execute(sql, parameters).fetchall()
+            return work()
         except sqlite3.DatabaseError as error:
             raise ReferenceDataError(
                 f"{self._label}: damaged compiled table ({error}); load the CMS file again"

@@ -363,7 +363,7 @@ def test_cli_load_ncci_installs_the_table_and_status_reports_it(tmp_path: Path) 
     ]
     data_dir = tmp_path / "data"
     runner = CliRunner()
-    result = runner.invoke(reference, ["load-ncci", *map(str, parts), "--data-dir", str(data_dir)])
+    result = runner.invoke(reference, ["load-ncci", *map(str, parts), "--data-dir", str(data_dir / "reference")])
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("Installed 4 NCCI PTP edits, 2026-Q3, from ccipra-v322r0-f1.TXT")
     assert result.stdout.count("\n") == 1

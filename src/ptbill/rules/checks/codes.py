@@ -58,7 +58,8 @@ def code_not_payable(ctx: CheckContext) -> Iterator[Hit]:
 
 
 def _mue_limit(ctx: CheckContext, code: str) -> tuple[int, str] | None:
-    if ctx.mue is not None:
+    # An installed CMS table answers for its quarter onward; earlier visits keep the dated parameters.
+    if ctx.mue is not None and ctx.mue.quarter <= ctx.encounter.date_of_service:
         found = ctx.mue.lookup(code)
         if found is not None:
             return found.units, found.source

@@ -46,12 +46,13 @@ def _apply(base: Trading, block: dict[str, Any], where: str) -> Trading:
     unknown = set(block) - _FIELDS - {"delimiters"}
     if unknown:
         raise TradingConfigError(f"{where}: unknown setting(s) {', '.join(sorted(unknown))}")
-    values = {k: str(v) for k, v in block.items() if k in _FIELDS}
+    values: dict[str, str] = {k: str(v) for k, v in block.items() if k in _FIELDS}
     if "usage" in values and values["usage"] not in ("P", "T"):
         raise TradingConfigError(f"{where}: usage must be P (production) or T (test)")
     if "contact_phone" in values and not values["contact_phone"].isdigit():
         raise TradingConfigError(f"{where}: contact_phone must be digits only")
-    trading = replace(base, **values)
+    fields: dict[str, Any] = dict(values)
+    trading = replace(base, **fields)
     if "delimiters" in block:
         try:
             trading = replace(trading, delimiters=Delimiters(**block["delimiters"]))

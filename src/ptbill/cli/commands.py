@@ -7,6 +7,7 @@ import json
 import os
 import sys
 from datetime import date
+from pathlib import Path
 
 import click
 
@@ -242,3 +243,179 @@ def register(cli: click.Group) -> None:
     from ptbill.cli.reference_cmds import reference
 
     cli.add_command(reference)
+    register_back_office(cli)
+
+
+def _app_session():  # type: ignore[no-untyped-def]
+    from ptbill.settings import Settings
+    from ptbill.storage.migrate import upgrade
+    from ptbill.storage.session import make_engine, session_factory, transaction
+
+    settings = Settings.from_environment()
+    upgrade(settings.database_url)
+    return transaction(session_factory(make_engine(settings.database_url)))
+
+
+def _cli_actor(session, email: str | None):  # type: ignore[no-untyped-def]
+    """The user the command acts as (audited): --user, else the first biller or admin of the database."""
+    from sqlalchemy import select
+
+    from ptbill.services.app import Actor
+    from ptbill.storage.tables import UserRow
+
+    query = select(UserRow).where(UserRow.active)
+    query = query.where(UserRow.email == email.lower()) if email else query.where(UserRow.role.in_(("biller", "admin")))
+    user = session.scalar(query.order_by(UserRow.id))
+    if user is None:
+        click.echo(
+            f"no {'user ' + email if email else 'biller or admin'} in the database (run `ptbill demo` or create one)",
+            err=True,
+        )
+        sys.exit(2)
+    return Actor(user.id, user.clinic_id, user.role, user.name)
+
+
+_USER = click.option("--user", "email", envvar="PTBILL_USER", help="Act as this user (email); audited.")
+
+
+@click.command()
+@_USER
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+def remit(email: str | None, files: tuple[str, ...]) -> None:
+    """Post X12 835 remittance files; each file posts whole or not at all, and never twice."""
+    from ptbill.domain.errors import PtbillError
+    from ptbill.remittance.x12_835.reader import read_835
+    from ptbill.services.posting import PostingSummary, post_remittances
+
+    total = PostingSummary()
+    failed = False
+    for name in files:
+        try:
+            with _app_session() as session:
+                actor = _cli_actor(session, email)
+                summary = post_remittances(session, actor, list(read_835(Path(name))), Path(name).name)
+        except PtbillError as exc:
+            click.echo(f"{name}: not posted: {exc}", err=True)
+            failed = True
+            continue
+        total.add(summary)
+        click.echo(
+            f"{name}: {summary.claims_posted} claim(s) posted, {summary.claims_already_posted} already posted"
+            + (f", {len(summary.claims_unmatched)} unmatched" if summary.claims_unmatched else "")
+        )
+    click.echo(
+        f"paid ${total.paid:,.2f}; adjusted ${total.adjusted:,.2f}; denied {total.denied} claim(s); "
+        f"patient responsibility ${total.patient_responsibility:,.2f}; reversals {total.reversals}; "
+        f"provider adjustments ${total.provider_adjustments:,.2f}"
+    )
+    for unmatched in total.claims_unmatched:
+        click.echo(f"  unmatched claim {unmatched}: no claim with that control number", err=True)
+    for warning in total.warnings:
+        click.echo(f"  warning: {warning}", err=True)
+    sys.exit(2 if failed else 0)
+
+
+@click.command()
+@_USER
+def denials(email: str | None) -> None:
+    """The denial worklist: by reason, with the next action, the rule that should have caught it, deadlines."""
+    from ptbill.services.denials import denial_worklist
+
+    with _app_session() as session:
+        groups = denial_worklist(session, _cli_actor(session, email))
+    if not groups:
+        click.echo("No open denials.")
+    for group in groups:
+        click.echo(f"{group.key}  {len(group.items)} claim(s), ${group.total:,.2f}: {group.reason}")
+        click.echo(f"  next: {group.next_action}")
+        if group.rules:
+            click.echo(f"  ptbill checks that catch it before submission: {', '.join(group.rules)}")
+        for item in group.items:
+            deadline = f"appeal by {item.appeal_by}" if item.appeal_by else "no appeal deadline on file"
+            still = f"; the note still fails {', '.join(item.rules_firing_now)}" if item.rules_firing_now else ""
+            click.echo(
+                f"    claim {item.claim_id} ({item.patient_control_number}) {item.payer_id} "
+                f"{item.service_date} ${item.denied_amount:,.2f}; {deadline}{still}"
+            )
+
+
+@click.command()
+@_USER
+@click.argument("claim_id", type=int)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True))
+def appeal(email: str | None, claim_id: int, output: str) -> None:
+    """Write the appeal packet (cover letter + traction note + claim lines) of a denied claim as a PDF."""
+    from ptbill.domain.errors import PtbillError
+    from ptbill.services.appeals import build_appeal_pdf
+
+    try:
+        with _app_session() as session:
+            pdf = build_appeal_pdf(session, _cli_actor(session, email), claim_id)
+    except PtbillError as exc:
+        click.echo(f"appeal: {exc}", err=True)
+        sys.exit(1)
+    Path(output).write_bytes(pdf)
+    click.echo(f"appeal packet for claim {claim_id} written to {output}")
+
+
+@click.command()
+@_USER
+@click.argument(
+    "name",
+    type=click.Choice(["reimbursement-97012", "expected-vs-paid", "denial-rate", "best-payer", "documentation-audit"]),
+)
+@click.option("--code", default="97012", show_default=True, help="best-payer: the code to rank payers for.")
+@click.option(
+    "--period", "periods", multiple=True, help="documentation-audit: 2026-03 or 2026-Q1 (repeat for a trend)."
+)
+@click.option("--sample", default=5, show_default=True, help="documentation-audit: notes per therapist per period.")
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False, writable=True), help="Also write the rows as CSV.")
+@click.option("--png", "png_path", type=click.Path(dir_okay=False, writable=True), help="Also write the chart as PNG.")
+def report(
+    email: str | None,
+    name: str,
+    code: str,
+    periods: tuple[str, ...],
+    sample: int,
+    csv_path: str | None,
+    png_path: str | None,
+) -> None:
+    """Print a report (what payers pay, underpayments, denials, documentation audit)."""
+    from datetime import date as day
+
+    from ptbill.services import reports
+
+    with _app_session() as session:
+        actor = _cli_actor(session, email)
+        if name == "reimbursement-97012":
+            result = reports.reimbursement_97012(session, actor)
+        elif name == "expected-vs-paid":
+            result = reports.expected_vs_paid(session, actor)
+        elif name == "denial-rate":
+            result = reports.denial_rate(session, actor)
+        elif name == "best-payer":
+            result = reports.best_payer(session, actor, code)
+        else:
+            today = day.today()
+            result = reports.documentation_audit(
+                session, actor, periods or (f"{today.year}-{today.month:02d}",), sample
+            )
+    click.echo(result.title)
+    widths = [
+        max(len(str(c)), *(len(str(r[i])) for r in result.rows)) if result.rows else len(str(c))
+        for i, c in enumerate(result.columns)
+    ]
+    click.echo("  ".join(str(c).ljust(w) for c, w in zip(result.columns, widths, strict=True)))
+    for row in result.rows:
+        click.echo("  ".join(("" if v is None else str(v)).ljust(w) for v, w in zip(row, widths, strict=True)))
+    for note in result.notes:
+        click.echo(f"note: {note}")
+    if csv_path:
+        Path(csv_path).write_text(result.to_csv())
+    if png_path:
+        Path(png_path).write_bytes(reports.chart_png(result))
+
+
+def register_back_office(cli: click.Group) -> None:
+    for command in (remit, denials, appeal, report):
+        cli.add_command(command)

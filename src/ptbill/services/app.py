@@ -6,15 +6,24 @@ the transaction. Every read or change of patient data is written to the audit lo
 from __future__ import annotations
 
 import copy
+import csv
+import dataclasses
+import functools
+import hashlib
+import io
+import os
+import re
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ptbill.claims.build import ClaimBuildError, build_claim
@@ -24,8 +33,9 @@ from ptbill.domain.claim import Claim
 from ptbill.domain.dates import DateRange
 from ptbill.domain.encounter import Encounter
 from ptbill.domain.encounter_json import encounter_from_dict
-from ptbill.domain.errors import EncounterFormatError, PtbillError
-from ptbill.reference.catalog import ReferenceCatalog, default_catalog
+from ptbill.domain.errors import EncounterFormatError, PtbillError, ReferenceDataError
+from ptbill.pricing import FeeSchedule
+from ptbill.reference.catalog import PayerInfo, ReferenceCatalog, default_catalog
 from ptbill.reference.parameters import Confidence, DatedValue, Parameter, ParameterLayer
 from ptbill.rules.engine import RULESET_VERSION, CheckReport, check_encounter
 from ptbill.services.claims import write_837p
@@ -38,6 +48,7 @@ from ptbill.storage.tables import (
     CoverageRow,
     EncounterCheckRow,
     EncounterRow,
+    FeeScheduleRow,
     PatientRow,
     PayerParameterRow,
     UserRow,
@@ -158,6 +169,12 @@ def get_patient(session: Session, actor: Actor, patient_id: int) -> PatientRow:
 
 
 def create_patient(session: Session, actor: Actor, data: dict[str, Any]) -> PatientRow:
+    chart = data.get("chart_number")
+    taken = session.scalar(
+        select(PatientRow.id).where(PatientRow.clinic_id == actor.clinic_id, PatientRow.chart_number == chart)
+    )
+    if taken is not None:
+        raise ConflictError(f"chart number {chart!r} is already patient {taken}")
     row = PatientRow(clinic_id=actor.clinic_id, **data)
     session.add(row)
     session.flush()
@@ -228,6 +245,7 @@ def set_payer_parameter(
         raise NotFoundError(f"payer {payer_id} not found")
     if not reference.strip():
         raise ConflictError("say where the new value comes from (contract, bulletin, phone call with date)")
+    _check_parameter_value(catalog, payer_id, name, value, effective_from)
     row = PayerParameterRow(
         clinic_id=actor.clinic_id,
         payer_id=payer_id,
@@ -242,6 +260,48 @@ def set_payer_parameter(
     session.flush()
     audit(session, actor, "update", "payer_parameter", f"{payer_id}:{name}", f"from {effective_from}")
     return row
+
+
+_SEVERITIES = ("error", "warning", "info", "off")
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int | float | Decimal):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return "null"
+
+
+_NUMERIC_UNITS = frozenset({"minutes", "units", "currency-USD", "days", "visits", "lbs", "percent"})
+
+
+def _check_parameter_value(catalog: ReferenceCatalog, payer_id: str, name: str, value: Any, day: date) -> None:
+    """Refuse a value the rules could not read: a severity outside its four words, or a value of another
+    JSON type than the shipped ones (text where the rules compare minutes would break every later check)."""
+    if name.startswith("severity."):
+        if value is not None and value not in _SEVERITIES:
+            raise ConflictError(f"{name} must be one of {', '.join(_SEVERITIES)}")
+        return
+    shipped = catalog.parameter_history(payer_id, name)
+    if not shipped:
+        return  # a parameter the catalog does not define has no shipped type to keep
+    values = [dated.value for parameter in shipped for dated in parameter.values]
+    kinds = {_json_kind(v) for v in values if v is not None}
+    if not kinds and any(p.unit in _NUMERIC_UNITS for p in shipped):
+        kinds = {"a number"}
+    if value is None:
+        if None not in values:  # the rules read it without a fallback
+            raise ConflictError(f"{name} needs a value")
+        return
+    if kinds and _json_kind(value) not in kinds:
+        raise ConflictError(f"{name} must be {' or '.join(sorted(kinds))}, like the shipped values")
 
 
 def payer_parameters(session: Session, actor: Actor, payer_id: str, day: date) -> list[dict[str, Any]]:
@@ -283,7 +343,10 @@ def _clinic(session: Session, actor: Actor) -> ClinicRow:
 
 
 def _check(session: Session, clinic_id: int, encounter: Encounter, catalog: ReferenceCatalog) -> CheckReport:
-    return check_encounter(encounter, catalog, clinic_layer=clinic_layer(session, clinic_id, encounter.coverage.payer))
+    payer_id = encounter.coverage.payer
+    catalog, uploaded = _with_fee_schedule(session, clinic_id, payer_id, catalog)
+    report = check_encounter(encounter, catalog, clinic_layer=clinic_layer(session, clinic_id, payer_id))
+    return _cite_upload(report, uploaded) if uploaded else report
 
 
 def check_document(session: Session, actor: Actor, document: dict[str, Any]) -> CheckReport:
@@ -298,9 +361,17 @@ def save_encounter(
     """Create or update a note; it is checked on every save and the findings kept with the rule-set version."""
     patient = get_patient(session, actor, patient_id)
     encounter = encounter_from_dict(document, "note")  # raises EncounterFormatError naming each field
+    _storable(encounter)
     report = _check(session, actor.clinic_id, encounter, default_catalog())
     if encounter_id is None:
         require_role(actor, CLINICIANS | {"admin"})
+        taken = session.scalar(
+            select(EncounterRow.id).where(
+                EncounterRow.clinic_id == actor.clinic_id, EncounterRow.external_id == encounter.id
+            )
+        )
+        if taken is not None:
+            raise ConflictError(f"note id {encounter.id!r} is already encounter {taken}; update that one")
         row = EncounterRow(
             clinic_id=actor.clinic_id,
             patient_id=patient.id,
@@ -335,6 +406,23 @@ def save_encounter(
     session.flush()
     audit(session, actor, action, "encounter", str(row.id), f"version {row.version}, verdict {row.verdict}")
     return row, report
+
+
+# The note's id becomes the claim's patient control number (CLM01, at most 38 characters).
+_STORED_LIMITS = (("id", 38), ("coverage.payer", 60))
+
+
+def _storable(encounter: Encounter) -> None:
+    """Refuse, naming the field, what the tables cannot hold, before the database refuses it less clearly."""
+    problems = []
+    for field, limit in _STORED_LIMITS:
+        value = encounter.id if field == "id" else encounter.coverage.payer
+        if len(value) > limit:
+            problems.append(f"{field}: at most {limit} characters, got {len(value)}")
+        if "\x00" in value:
+            problems.append(f"{field}: contains a NUL character")
+    if problems:
+        raise EncounterFormatError("note", problems)
 
 
 def _encounter(session: Session, actor: Actor, encounter_id: int) -> EncounterRow:
@@ -377,6 +465,9 @@ def previous_traction(
     session: Session, actor: Actor, patient_id: int, before: date | None = None
 ) -> dict[str, Any] | None:
     """The traction settings of the patient's last note, so the next session starts from them."""
+    patient = session.get(PatientRow, patient_id)
+    if patient is None or patient.clinic_id != actor.clinic_id:
+        raise NotFoundError(f"patient {patient_id} not found")
     query = select(EncounterRow).where(EncounterRow.clinic_id == actor.clinic_id, EncounterRow.patient_id == patient_id)
     if before is not None:
         query = query.where(EncounterRow.date_of_service < before)
@@ -557,6 +648,224 @@ def mark_batch_submitted(session: Session, actor: Actor, batch_id: int) -> Claim
         row.submitted_at = now
     audit(session, actor, "update", "claim_batch", str(batch_id), "submitted")
     return batch
+
+
+# clinic users ------------------------------------------------------------------------------------
+
+
+def list_users(session: Session, actor: Actor) -> list[UserRow]:
+    require_role(actor, {"admin"})
+    return list(session.scalars(select(UserRow).where(UserRow.clinic_id == actor.clinic_id).order_by(UserRow.id)))
+
+
+def create_user(session: Session, actor: Actor, data: dict[str, Any], password: str) -> UserRow:
+    """A new account in the admin's clinic; the password is kept only as an argon2 hash."""
+    require_role(actor, {"admin"})
+    if data.get("role") not in ROLES:
+        raise ConflictError(f"role must be one of {', '.join(ROLES)}")
+    email = str(data.get("email", "")).strip().lower()
+    if session.scalar(select(UserRow.id).where(UserRow.email == email)) is not None:
+        raise ConflictError(f"{email} already has an account")
+    row = UserRow(clinic_id=actor.clinic_id, **{**data, "email": email}, password_hash=hash_password(password))
+    session.add(row)
+    session.flush()
+    audit(session, actor, "create", "user", str(row.id), f"role {row.role}")
+    return row
+
+
+# payers and fee schedules ------------------------------------------------------------------------
+
+
+def list_payers(session: Session, actor: Actor) -> list[PayerInfo]:
+    return sorted(default_catalog().payers().values(), key=lambda p: p.id)
+
+
+def payer_detail(session: Session, actor: Actor, payer_id: str, day: date) -> tuple[PayerInfo, list[dict[str, Any]]]:
+    """The payer and every parameter in force on ``day``, the clinic's own changes included."""
+    payer = default_catalog().payer(payer_id)
+    if payer is None:
+        raise NotFoundError(f"payer {payer_id} not found")
+    return payer, payer_parameters(session, actor, payer_id, day)
+
+
+_MAX_AMOUNT = Decimal("9999999999.99")  # Numeric(12, 2)
+_FEE_COLUMNS = ("code", "modifiers", "amount", "effective_from", "effective_to")
+
+
+def replace_fee_schedule(
+    session: Session, actor: Actor, payer_id: str, csv_text: str, filename: str
+) -> list[FeeScheduleRow]:
+    """Replace the clinic's contracted rates for one payer with an uploaded CSV (docs/pricing.md columns).
+
+    A bad row raises ReferenceDataError naming the file, the line and the field; nothing is kept then.
+    """
+    require_role(actor, BILLERS)
+    if default_catalog().payer(payer_id) is None:
+        raise NotFoundError(f"payer {payer_id} not found")
+    schedule = _parse_fee_schedule(csv_text, filename)
+    session.execute(
+        delete(FeeScheduleRow).where(FeeScheduleRow.clinic_id == actor.clinic_id, FeeScheduleRow.payer_id == payer_id)
+    )
+    rows = [
+        FeeScheduleRow(
+            clinic_id=actor.clinic_id,
+            payer_id=payer_id,
+            code=row.code,
+            modifiers=" ".join(sorted(row.modifiers)),
+            amount=row.amount,
+            effective_from=row.effective.start,
+            # stored as the CSV says it: the last day the amount applies
+            effective_to=row.effective.end - timedelta(days=1) if row.effective.end else None,
+            source=f"{filename} line {row.line}",
+        )
+        for row in schedule.rows
+    ]
+    session.add_all(rows)
+    session.flush()
+    audit(session, actor, "update", "fee_schedule", payer_id, f"{len(rows)} rows uploaded")
+    return rows
+
+
+def fee_schedule_of(session: Session, actor: Actor, payer_id: str) -> list[FeeScheduleRow]:
+    if default_catalog().payer(payer_id) is None:
+        raise NotFoundError(f"payer {payer_id} not found")
+    return list(
+        session.scalars(
+            select(FeeScheduleRow)
+            .where(FeeScheduleRow.clinic_id == actor.clinic_id, FeeScheduleRow.payer_id == payer_id)
+            .order_by(FeeScheduleRow.id)
+        )
+    )
+
+
+def _parse_fee_schedule(csv_text: str, filename: str) -> FeeSchedule:
+    if "\x00" in csv_text:
+        raise ReferenceDataError(f"{filename}: contains NUL characters; is it a CSV file?")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "upload.csv"
+        path.write_text(csv_text, encoding="utf-8")
+        try:
+            schedule = FeeSchedule.from_csv(path)
+        except ReferenceDataError as exc:
+            raise ReferenceDataError(str(exc).replace(str(path), filename)) from None
+        except (csv.Error, OverflowError) as exc:  # a malformed cell, or a date past 9999-12-30
+            raise ReferenceDataError(f"{filename}: {exc}") from None
+    for row in schedule.rows:
+        where = f"{filename}: line {row.line}"
+        if row.amount > _MAX_AMOUNT or row.amount != row.amount.quantize(Decimal("0.01")):
+            raise ReferenceDataError(f"{where}: field 'amount': {row.amount} is not dollars and cents below 10^10")
+        if len(row.modifiers) > 4:
+            raise ReferenceDataError(f"{where}: field 'modifiers': at most 4 modifiers")
+    return schedule
+
+
+def _fee_schedule_csv(rows: Sequence[FeeScheduleRow]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(_FEE_COLUMNS)
+    for row in rows:
+        writer.writerow([row.code, row.modifiers, f"{row.amount:.2f}", row.effective_from, row.effective_to or ""])
+    return out.getvalue()
+
+
+@functools.cache
+def _fee_root() -> Path:
+    # Private to this process (mode 0700): nobody else can put rates where the engine reads them.
+    return Path(tempfile.mkdtemp(prefix="ptbill-fee-schedules-"))
+
+
+_fee_catalogs: dict[tuple[int, str], ReferenceCatalog] = {}
+
+
+def _with_fee_schedule(
+    session: Session, clinic_id: int, payer_id: str, catalog: ReferenceCatalog
+) -> tuple[ReferenceCatalog, tuple[str, list[str]] | None]:
+    """The catalog that prices with the clinic's uploaded fee schedule for this payer, if it has one, and
+    (the file the engine will cite, each of its lines' upload source) to cite the upload instead.
+
+    The engine reads fee schedules as ``<installed_dir>/fee_schedules/<payer>.csv``. The clinic's rows are
+    written once to a directory named by their content (a new upload gives a new directory, so no cache
+    serves stale rates) and a catalog over it is kept, sharing the base catalog's NCCI and MUE tables.
+    """
+    rows = list(
+        session.scalars(
+            select(FeeScheduleRow)
+            .where(FeeScheduleRow.clinic_id == clinic_id, FeeScheduleRow.payer_id == payer_id)
+            .order_by(FeeScheduleRow.id)
+        )
+    )
+    if not rows:
+        return catalog, None
+    text = _fee_schedule_csv(rows)
+    digest = hashlib.sha256(f"{payer_id}\n{text}".encode()).hexdigest()[:32]
+    key = (id(catalog), digest)
+    directory = _fee_root() / digest
+    path = directory / "fee_schedules" / f"{payer_id}.csv"
+    cited = (str(path), ["", "", *(row.source for row in rows)])  # line 1 is the header
+    found = _fee_catalogs.get(key)
+    if found is not None:
+        return found, cited
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, path)  # readers never see half a file
+    priced = ReferenceCatalog(catalog.data_dir, catalog.overlay_dirs, installed_dir=directory)
+    priced.use_tables(ptp=catalog.ptp_table(), mue=catalog.mue_table())
+    if len(_fee_catalogs) > 64:  # each holds its own parameter layers: keep the number bounded
+        _fee_catalogs.clear()
+    _fee_catalogs[key] = priced
+    return priced, cited
+
+
+def _cite_upload(report: CheckReport, uploaded: tuple[str, list[str]]) -> CheckReport:
+    """Name the uploaded file and line in each payment basis, not the private copy the engine read."""
+    path, sources = uploaded
+    pattern = re.compile(re.escape(path) + r" line (\d+)")
+
+    def cite(match: re.Match[str]) -> str:
+        line = int(match.group(1))
+        return f"the clinic's fee schedule, {sources[line]}" if line < len(sources) else match.group(0)
+
+    lines = tuple(
+        dataclasses.replace(line, payment_basis=pattern.sub(cite, line.payment_basis))
+        if line.payment_basis and path in line.payment_basis
+        else line
+        for line in report.claim_lines
+    )
+    return dataclasses.replace(report, claim_lines=lines)
+
+
+# encounters, claims: the API's entry points ------------------------------------------------------
+
+
+def update_encounter(
+    session: Session, actor: Actor, encounter_id: int, document: dict[str, Any]
+) -> tuple[EncounterRow, CheckReport]:
+    """Save a new version of a draft note, for the patient it already belongs to."""
+    row = _encounter(session, actor, encounter_id)
+    return save_encounter(session, actor, document, row.patient_id, encounter_id)
+
+
+def claim_for_export(session: Session, actor: Actor, claim_id: int, format_name: str) -> Claim:
+    """The claim as the domain model, for a paper form or a FHIR resource; the export is audited."""
+    row = get_claim(session, actor, claim_id)
+    try:
+        claim = claim_domain(session, actor, row)
+    except ClaimBuildError as exc:
+        raise ConflictError(str(exc)) from None
+    audit(session, actor, "export", "claim", str(claim_id), format_name)
+    return claim
+
+
+def claim_837p(session: Session, actor: Actor, claim_id: int, trading: TradingConfig, numbers: ControlNumbers) -> str:
+    """One claim alone as an 837P interchange (new control numbers each time, as every interchange needs)."""
+    claim = claim_for_export(session, actor, claim_id, "837p")
+    try:
+        batches = write_837p([claim], trading, numbers)
+    except ClaimRejectedError as exc:
+        raise ConflictError(str(exc)) from None
+    return "".join(b.text for b in batches)
 
 
 __all__ = ["ROLES", "Actor", "ConflictError", "EncounterFormatError", "ForbiddenError", "NotFoundError"]

@@ -375,7 +375,7 @@ def simulate_payments(session: Session, seed: int = 2026) -> int:
         payments = []
         seed_rate = catalog.snapshot(payer_id, date(2026, 3, 1)).value("fees.seed_average.97012", 14.0)
         for claim in payer_claims:
-            denial = DEMO_DENIALS[rng.randrange(len(DEMO_DENIALS))] if rng.random() < 0.12 else None
+            denial = DEMO_DENIALS[rng.randrange(len(DEMO_DENIALS))] if rng.random() < 0.2 else None
             lines = []
             for line in claim.lines:
                 if line.code == "97012":

@@ -1,0 +1,304 @@
+"""The appeal packet: a PDF built from the chart for one denied claim.
+
+It follows the seed guide's advice: assess the reason for denial, gather the supporting
+documentation, and include a cover letter that addresses the payer's criteria. Page 1 is the cover
+letter; then the traction note (device, settings, force and its changes, times, monitoring,
+justification, response), the plan of care and progress, and the claim lines as billed and paid.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import LETTER
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.units import inch
+from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ptbill.domain.encounter import Encounter, dotted_diagnosis
+from ptbill.domain.encounter_json import encounter_from_dict
+from ptbill.reference.catalog import default_catalog
+from ptbill.reference.icd10 import default_catalog as icd10_catalog
+from ptbill.remittance.denials import DenialReason
+from ptbill.services.app import Actor, ConflictError, audit, get_claim
+from ptbill.services.denials import stored_adjustments, stored_remarks
+from ptbill.storage.tables import ClaimPaymentRow, ClaimRow, ClinicRow, EncounterRow
+
+# What each denial family asks the letter to show, pointing at the note's own words.
+ARGUMENTS = {
+    "necessity": "Mechanical traction was reasonable and necessary: the note records the diagnosis it treats, why "
+    "traction was chosen over other treatment, the measured response, and the plan of care it serves.",
+    "time": "The note records the start and end clock times of the traction, the minutes of every timed service and "
+    "the total treatment time, as Medicare Benefit Policy Manual ch.15 §220.3 asks.",
+    "modifier": "The lines carry the modifiers the services require (GP for the outpatient PT plan of care; CQ when a "
+    "PTA furnished them; KX when the year's therapy passed the threshold, with medical necessity documented).",
+    "authorization": "The visit was covered by the prior authorization recorded below, within its dates and "
+    "approved visits.",
+    "pair": "The services were distinct: separate, non-overlapping treatment times are documented, which the "
+    "NCCI modifier on the column-2 code reports.",
+    "frequency": "The number of visits and units billed is what the plan of care and the documented minutes support.",
+}
+RULE_FAMILY = {
+    "JUSTIFICATION_MISSING": "necessity",
+    "DIAGNOSIS_NOT_COVERED": "necessity",
+    "TIME_NOT_DOCUMENTED": "time",
+    "START_END_TIMES_MISSING": "time",
+    "TOTAL_TIME_MISSING": "time",
+    "MODIFIER_GP_MISSING": "modifier",
+    "MODIFIER_CQ_MISSING": "modifier",
+    "MODIFIER_KX_MISSING": "modifier",
+    "AUTH_MISSING": "authorization",
+    "AUTH_EXPIRED": "authorization",
+    "AUTH_VISITS_EXHAUSTED": "authorization",
+    "NCCI_MODIFIER_REQUIRED": "pair",
+    "NCCI_PAIR_NOT_ALLOWED": "pair",
+    "UNITS_EXCEED_MUE": "frequency",
+}
+
+
+def _styles() -> dict[str, ParagraphStyle]:
+    base = getSampleStyleSheet()
+    return {
+        "title": ParagraphStyle("title", parent=base["Heading1"], fontSize=15, spaceAfter=6),
+        "h2": ParagraphStyle("h2", parent=base["Heading2"], fontSize=11.5, spaceBefore=10, spaceAfter=4),
+        "body": ParagraphStyle("body", parent=base["BodyText"], fontSize=10, leading=13.5),
+        "small": ParagraphStyle("small", parent=base["BodyText"], fontSize=8.5, leading=11, textColor=colors.grey),
+    }
+
+
+def _table(rows: list[list[Any]], widths: list[float], header: bool = True) -> Table:
+    table = Table(
+        [[Paragraph(str(c), _styles()["body"]) if isinstance(c, str) else c for c in row] for row in rows],
+        colWidths=widths,
+        hAlign="LEFT",
+    )
+    style = [
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#c8ccd2")),
+        ("LEFTPADDING", (0, 0), (-1, -1), 5),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 5),
+    ]
+    if header:
+        style.append(("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef1f5")))
+    table.setStyle(TableStyle(style))
+    return table
+
+
+def _main_reason(payment: ClaimPaymentRow) -> DenialReason | None:
+    from ptbill.remittance.denials import classify
+
+    remarks = list(dict.fromkeys([*payment.remarks, *stored_remarks(payment)]))
+    denials = [r for r in (classify(a, remarks=remarks) for a in stored_adjustments(payment)) if r.is_denial]
+    return denials[0] if denials else None
+
+
+def _traction_rows(encounter: Encounter) -> list[list[Any]]:
+    rows: list[list[Any]] = [["Item", "As documented"]]
+    for service in encounter.services:
+        if service.code != "97012":
+            continue
+        t = service.traction
+        times = (
+            f"{service.start_time:%H:%M} to {service.end_time:%H:%M} ({service.documented_minutes} min)"
+            if service.start_time and service.end_time
+            else f"{service.minutes} min (no clock times)"
+        )
+        rows += [
+            ["Body region", t.body_region.value.replace("_", " ") if t and t.body_region else "not recorded"],
+            [
+                "Device",
+                (f"{t.device_type.value.replace('_', ' ')}" + (f", {t.device_name}" if t.device_name else ""))
+                if t and t.device_type
+                else "not recorded",
+            ],
+            [
+                "Mode and angle",
+                f"{t.mode.value if t and t.mode else 'not recorded'}, "
+                f"{t.angle_deg if t and t.angle_deg is not None else '?'} degrees",
+            ],
+            ["Hold / rest", f"{t.hold_seconds} s / {t.rest_seconds} s" if t and t.hold_seconds else "static (none)"],
+            ["Force", f"{t.force_lbs} lb" if t and t.force_lbs else "not recorded"],
+            [
+                "Force changes",
+                "; ".join(
+                    f"minute {c.at_minute}: {c.force_lbs} lb ({c.reason or 'no reason given'})" for c in t.force_changes
+                )
+                if t and t.force_changes
+                else "none",
+            ],
+            ["Patient position", (t.patient_position if t else None) or "not recorded"],
+            ["Time", times],
+            [
+                "Monitoring checks",
+                ", ".join(f"{c:%H:%M}" for c in t.monitoring_checks) if t and t.monitoring_checks else "not recorded",
+            ],
+            ["Clinical justification", service.clinical_justification or "not recorded"],
+            ["Patient response", service.patient_response or "not recorded"],
+        ]
+    return rows
+
+
+def build_appeal_pdf(session: Session, actor: Actor, claim_id: int, today: date | None = None) -> bytes:
+    """The appeal packet for a denied or short-paid claim, as PDF bytes."""
+    claim: ClaimRow = get_claim(session, actor, claim_id)
+    payment = session.scalar(
+        select(ClaimPaymentRow).where(ClaimPaymentRow.claim_id == claim.id).order_by(ClaimPaymentRow.id.desc())
+    )
+    if payment is None:
+        raise ConflictError(f"claim {claim_id} has no posted remittance to appeal")
+    encounter_row = session.get(EncounterRow, claim.encounter_id)
+    clinic = session.get(ClinicRow, actor.clinic_id)
+    if encounter_row is None or clinic is None:  # pragma: no cover - foreign keys guarantee both
+        raise ConflictError(f"claim {claim_id} has no note")
+    encounter = encounter_from_dict(encounter_row.document, f"encounter {encounter_row.id}")
+    reason = _main_reason(payment)
+    today = today or date.today()
+    payer = default_catalog().payer(claim.payer_id)
+    styles = _styles()
+    icd = icd10_catalog().version_for(encounter.date_of_service)[0]
+    # The first rule the denial knowledge names is the one the payer's reason is about.
+    families = [RULE_FAMILY[r] for r in (reason.rules if reason else ()) if r in RULE_FAMILY][:1]
+    codes = f"{reason.group.value if reason and reason.group else ''}-{reason.carc}" if reason else "not stated"
+    remarks = ", ".join(reason.rarcs) if reason and reason.rarcs else "none"
+    patient = encounter.patient
+
+    story: list[Any] = [
+        Paragraph(clinic.name, styles["title"]),
+        Paragraph(
+            f"{clinic.address_line1}, {clinic.city}, {clinic.state} {clinic.zip} · NPI {clinic.npi} · "
+            f"Tax ID {clinic.tax_id}",
+            styles["small"],
+        ),
+        Spacer(1, 14),
+        Paragraph(f"{today:%B %d, %Y}", styles["body"]),
+        Spacer(1, 8),
+        Paragraph(f"To: {payer.name if payer else claim.payer_id}, appeals / reconsideration", styles["body"]),
+        Spacer(1, 8),
+        _table(
+            [
+                ["Patient", f"{patient.first_name} {patient.last_name}, born {patient.birth_date:%m/%d/%Y}"],
+                ["Member ID", encounter.coverage.member_id],
+                ["Claim", f"{claim.patient_control_number}; payer claim number {payment.payer_claim_number or 'n/a'}"],
+                ["Date of service", f"{claim.service_date:%m/%d/%Y}"],
+                ["Billed / paid", f"${claim.total_charge:,.2f} / ${Decimal(payment.paid):,.2f}"],
+                ["Denial codes", f"{codes}; remarks {remarks}"],
+            ],
+            [1.5 * inch, 5.0 * inch],
+            header=False,
+        ),
+        Spacer(1, 10),
+        Paragraph("Request for reconsideration", styles["h2"]),
+        Paragraph(
+            f"We ask you to reconsider the denial of the services above. Your remittance gives the reason as: "
+            f"<i>{(reason.reason if reason else 'no reason code').rstrip('.')}</i>. The enclosed treatment note "
+            "answers it.",
+            styles["body"],
+        ),
+        Spacer(1, 6),
+    ]
+    for family in families or ["necessity"]:
+        story += [Paragraph(ARGUMENTS[family], styles["body"]), Spacer(1, 4)]
+    diagnoses = "; ".join(f"{dotted_diagnosis(c)} {icd.description(c) or ''}".strip() for c in encounter.diagnoses)
+    story += [
+        Paragraph(f"Diagnoses treated: {diagnoses}.", styles["body"]),
+        Spacer(1, 6),
+        Paragraph(
+            "We ask that the claim be reprocessed and paid. Please contact the billing office with any question.",
+            styles["body"],
+        ),
+        Spacer(1, 22),
+        Paragraph(f"{actor.name}, for {clinic.name}", styles["body"]),
+        Paragraph("Enclosures: treatment note (traction), plan of care and progress, claim lines.", styles["small"]),
+        PageBreak(),
+        Paragraph(f"Treatment note, {encounter.date_of_service:%m/%d/%Y}: mechanical traction (97012)", styles["h2"]),
+        Paragraph(
+            f"Rendered by {encounter.rendering_provider.name}, {encounter.rendering_provider.credential.value}, "
+            f"NPI {encounter.rendering_provider.npi}"
+            + (f"; supervised by {encounter.supervising_provider.name}" if encounter.supervising_provider else ""),
+            styles["small"],
+        ),
+        Spacer(1, 4),
+        _table(_traction_rows(encounter), [1.8 * inch, 4.7 * inch]),
+        Paragraph("Other services and time", styles["h2"]),
+        _table(
+            [["Code", "Modifiers", "Minutes", "Diagnosis pointers"]]
+            + [
+                [
+                    s.code,
+                    " ".join(s.modifiers) or "-",
+                    str(s.documented_minutes if s.documented_minutes is not None else "-"),
+                    ", ".join(map(str, s.diagnosis_pointers)),
+                ]
+                for s in encounter.services
+            ]
+            + [["Total treatment time", "", str(encounter.total_treatment_minutes or "not recorded"), ""]],
+            [1.6 * inch, 1.4 * inch, 1.2 * inch, 2.3 * inch],
+        ),
+    ]
+    plan = encounter.plan_of_care
+    story += [Paragraph("Plan of care and progress", styles["h2"])]
+    if plan is not None:
+        story.append(
+            _table(
+                [
+                    [
+                        "Plan period",
+                        f"{plan.start_date:%m/%d/%Y} to {plan.end_date:%m/%d/%Y}"
+                        if plan.end_date
+                        else f"from {plan.start_date:%m/%d/%Y}",
+                    ],
+                    ["Certified", f"{plan.certified_date:%m/%d/%Y}" if plan.certified_date else "not yet certified"],
+                    [
+                        "Frequency",
+                        f"{plan.frequency_per_week} visits a week" if plan.frequency_per_week else "not recorded",
+                    ],
+                    [
+                        "This visit",
+                        f"visit {plan.visit_number} under the plan; {plan.visits_since_progress_report} visits "
+                        "since the last progress report",
+                    ],
+                ],
+                [1.8 * inch, 4.7 * inch],
+                header=False,
+            )
+        )
+    else:
+        story.append(Paragraph("No plan of care is recorded with this note.", styles["body"]))
+    story += [
+        Paragraph("Claim lines as billed and paid", styles["h2"]),
+        _table(
+            [["Line", "Code", "Modifiers", "Units", "Charge", "Paid"]]
+            + [
+                [
+                    str(line.line_number),
+                    line.code,
+                    " ".join(line.modifiers),
+                    str(line.units),
+                    f"${line.charge:,.2f}",
+                    f"${Decimal(line.paid_amount or 0):,.2f}",
+                ]
+                for line in claim.lines
+            ],
+            [0.6 * inch, 0.9 * inch, 1.4 * inch, 0.8 * inch, 1.4 * inch, 1.4 * inch],
+        ),
+    ]
+    out = io.BytesIO()
+    document = SimpleDocTemplate(
+        out,
+        pagesize=LETTER,
+        leftMargin=0.9 * inch,
+        rightMargin=0.9 * inch,
+        topMargin=0.8 * inch,
+        bottomMargin=0.8 * inch,
+        title=f"Appeal {claim.patient_control_number}",
+        author=clinic.name,
+    )
+    document.build(story)
+    audit(session, actor, "export", "appeal_packet", str(claim.id))
+    return out.getvalue()

@@ -1,0 +1,117 @@
+"""The denial worklist: denied or short-paid claims grouped by reason, each with the next action, the
+ptbill rule that should have caught it before submission (the closed loop), and the appeal deadline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ptbill.domain.encounter_json import encounter_from_dict
+from ptbill.domain.remittance import Adjustment, AdjustmentGroup
+from ptbill.reference.catalog import default_catalog
+from ptbill.remittance.denials import DenialReason, appeal_deadline, classify
+from ptbill.rules.engine import check_encounter
+from ptbill.services.app import Actor, audit
+from ptbill.storage.tables import ClaimPaymentRow, ClaimRow, EncounterRow, RemittanceRow
+
+ZERO = Decimal("0.00")
+
+
+@dataclass
+class DenialItem:
+    claim_id: int
+    patient_control_number: str
+    payer_id: str
+    service_date: date
+    charge: Decimal
+    denied_amount: Decimal
+    reason: DenialReason
+    remittance_date: date | None
+    appeal_by: date | None
+    rules_firing_now: list[str]  # of the rules that should have caught it, those the note still fails
+
+
+@dataclass
+class DenialGroup:
+    key: str  # e.g. "CO-197" or "CO-50 / N661"
+    reason: str
+    next_action: str
+    rules: tuple[str, ...]
+    items: list[DenialItem] = field(default_factory=list)
+
+    @property
+    def total(self) -> Decimal:
+        return sum((i.denied_amount for i in self.items), ZERO)
+
+
+def stored_adjustments(payment: ClaimPaymentRow) -> list[Adjustment]:
+    out = []
+    for raw in payment.adjustments:
+        try:
+            out.append(Adjustment(AdjustmentGroup(str(raw["group"])), str(raw["reason"]), Decimal(str(raw["amount"]))))
+        except (KeyError, ValueError):
+            continue
+    return out
+
+
+def stored_remarks(payment: ClaimPaymentRow) -> list[str]:
+    return [str(r) for line in payment.lines for r in line.get("remarks", [])]
+
+
+def denial_worklist(session: Session, actor: Actor) -> list[DenialGroup]:
+    """Open denials of the clinic, largest amount first within each reason."""
+    catalog = default_catalog()
+    query = (
+        select(ClaimPaymentRow, ClaimRow, RemittanceRow.payment_date)
+        .join(ClaimRow, ClaimRow.id == ClaimPaymentRow.claim_id)
+        .join(RemittanceRow, RemittanceRow.id == ClaimPaymentRow.remittance_id)
+        .where(ClaimPaymentRow.clinic_id == actor.clinic_id, ClaimRow.status.in_(("denied", "partial")))
+    )
+    groups: dict[str, DenialGroup] = {}
+    for payment, claim, paid_on in session.execute(query):
+        remarks = list(dict.fromkeys([*payment.remarks, *stored_remarks(payment)]))
+        reasons = [
+            classify(a, remarks=remarks) for a in stored_adjustments(payment) if a.group is not AdjustmentGroup.PATIENT
+        ]
+        denials = [r for r in reasons if r.is_denial]
+        if not denials:
+            continue
+        adjustments = {a.reason: a.amount for a in stored_adjustments(payment)}
+        main = max(denials, key=lambda r: adjustments.get(r.carc or "", ZERO))
+        snapshot = catalog.snapshot(claim.payer_id, claim.service_date) if catalog.payer(claim.payer_id) else None
+        days = snapshot.value("appeals.redetermination_days", None) if snapshot else None
+        receipt = snapshot.value("appeals.receipt_presumed_days", 0) if snapshot else 0
+        appeal_by = appeal_deadline(paid_on, int(days), int(receipt)) if paid_on and days else None
+        encounter_row = session.get(EncounterRow, claim.encounter_id)
+        firing: list[str] = []
+        if encounter_row is not None and main.rules:
+            report = check_encounter(encounter_from_dict(encounter_row.document, f"encounter {encounter_row.id}"))
+            firing = sorted({f.rule for f in report.findings} & set(main.rules))
+        key = f"{main.group.value if main.group else ''}-{main.carc}" + (
+            f" / {', '.join(main.rarcs)}" if main.rarcs else ""
+        )
+        group = groups.setdefault(key, DenialGroup(key, main.reason, main.next_action, main.rules))
+        group.items.append(
+            DenialItem(
+                claim.id,
+                claim.patient_control_number,
+                claim.payer_id,
+                claim.service_date,
+                claim.total_charge,
+                claim.total_charge - Decimal(payment.paid) - Decimal(payment.patient_responsibility),
+                main,
+                paid_on,
+                appeal_by,
+                firing,
+            )
+        )
+    audit(session, actor, "read", "denial_worklist", None, f"{sum(len(g.items) for g in groups.values())} denials")
+    ordered = sorted(groups.values(), key=lambda g: -g.total)
+    for group in ordered:
+        group.items.sort(key=lambda i: (i.appeal_by or date.max, -i.denied_amount))
+    return ordered

@@ -1,0 +1,323 @@
+"""A streaming X12 segment reader: learns the delimiters from each fixed-width ISA, then yields numbered segments.
+
+Source: ASC X12 005010 interchange control structure (ISA is 106 characters; ISA position 4 is the
+element separator, ISA11 the repetition separator, ISA16 the component separator, and the character
+after ISA16 the segment terminator). Reads in chunks, so a file of any size uses constant memory.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from ptbill.x12.errors import X12EncodingError, X12HeaderError, X12TruncatedError
+from ptbill.x12.syntax import Delimiters, Element, Segment
+
+Source = str | bytes | os.PathLike[str] | IO[str] | IO[bytes]
+"""X12 text (``str``), raw bytes, a path (``pathlib.Path``; a plain ``str`` is read as X12 text), or a file object."""
+
+ISA_LENGTH = 106  # fixed width, terminator included
+ISA_WIDTHS = (2, 10, 2, 10, 2, 15, 2, 15, 6, 4, 1, 5, 9, 1, 1, 1)  # ISA01..ISA16
+# Index of the separator in front of each ISA element: "ISA" is 0-2, the first separator is at 3.
+ISA_SEPARATOR_POSITIONS = tuple(3 + sum(ISA_WIDTHS[:i]) + i for i in range(len(ISA_WIDTHS)))
+ISA_TERMINATOR_POSITION = ISA_LENGTH - 1
+DEFAULT_CHUNK_SIZE = 1 << 16
+_BYTE_ORDER_MARK = "\ufeff"
+_UTF8_BOM_AS_LATIN1 = "\xef\xbb\xbf"  # bytes are decoded as Latin-1 so every byte maps to one character
+_LINE_BREAKS = "\r\n"
+_LEADING_WHITESPACE = " \t\r\n\f\v"
+_TRAILING_FILLER = " \t\r\n\f\v\x00\x1a"  # \x1a: DOS end-of-file marker some systems still append
+
+
+@dataclass(frozen=True, slots=True)
+class Separators:
+    """The delimiters one ISA declares. ``repetition`` is None when ISA11 is not a separator (4010's 'U')."""
+
+    element: str
+    component: str
+    repetition: str | None
+    segment: str
+
+    def as_delimiters(self) -> Delimiters:
+        """The writer's Delimiters; a missing repetition separator gets the first of ^ | ! not already in use."""
+        used = {self.element, self.component, self.segment}
+        repetition = self.repetition or next(c for c in "^|!" if c not in used)
+        return Delimiters(self.element, self.component, repetition, self.segment)
+
+
+@dataclass(frozen=True, slots=True)
+class ReadSegment:
+    """A segment and its 1-based position in the file (ISA is segment 1), for messages and SE01 counts."""
+
+    number: int
+    segment: Segment
+
+    @property
+    def id(self) -> str:
+        return self.segment.id
+
+
+def _describe(character: str, from_bytes: bool) -> str:
+    if from_bytes:
+        return f"byte 0x{ord(character):02X}"
+    return f"character {character!r} (U+{ord(character):04X})"
+
+
+def _guess_id(text: str, element: str | None) -> str:
+    """The segment id as far as it can be told, for messages about a segment that could not be read."""
+    if element:
+        head = text.split(element, 1)[0][:3]
+    else:
+        head = ""
+        for character in text[:3]:
+            if not (character.isascii() and character.isalnum()):
+                break
+            head += character
+    return head if head.isascii() else ""
+
+
+class _Chunks:
+    """Reads a source in chunks as text; bytes are decoded as Latin-1 so no byte can fail to decode."""
+
+    def __init__(self, source: Source, chunk_size: int) -> None:
+        self.chunk_size = chunk_size
+        self.from_bytes = True
+        self._text: str | None = None
+        self._stream: IO[str] | IO[bytes] | None = None
+        self._owned = False
+        self._started = False
+        if isinstance(source, str):
+            self._text, self.from_bytes = source, False
+        elif isinstance(source, bytes | bytearray | memoryview):
+            self._text = bytes(source).decode("latin-1")
+        elif isinstance(source, os.PathLike):
+            self._stream, self._owned = Path(source).open("rb"), True  # noqa: SIM115 - closed in close()
+        else:
+            self._stream = source
+
+    def read(self) -> str:
+        """The next chunk, '' at the end. A leading byte-order mark is dropped."""
+        if self._text is not None:
+            chunk, self._text = self._text, ""
+        elif self._stream is not None:
+            data = self._stream.read(self.chunk_size)
+            if isinstance(data, bytes | bytearray):
+                chunk = bytes(data).decode("latin-1")
+            else:
+                chunk, self.from_bytes = data, False
+        else:
+            chunk = ""
+        if not self._started and chunk:
+            self._started = True
+            chunk = self._drop_byte_order_mark(chunk)
+        return chunk
+
+    def _drop_byte_order_mark(self, chunk: str) -> str:
+        if chunk.startswith(_BYTE_ORDER_MARK):
+            return chunk[1:]
+        if self.from_bytes:
+            # A tiny chunk size may split the three BOM bytes; gather them before deciding.
+            while len(chunk) < 3 and _UTF8_BOM_AS_LATIN1.startswith(chunk):
+                more = self.read()
+                if not more:
+                    break
+                chunk += more
+            if chunk.startswith(_UTF8_BOM_AS_LATIN1):
+                return chunk[3:]
+        return chunk
+
+    def close(self) -> None:
+        if self._owned and self._stream is not None:
+            self._stream.close()
+
+
+class X12Reader:
+    """Iterates over every segment of every interchange in ``source``, as :class:`ReadSegment`.
+
+    Raises :class:`~ptbill.x12.errors.X12SyntaxError` subclasses when the text cannot be read
+    (no ISA, bad delimiters, non-ASCII, truncated); structure is checked one level up, in ``envelope``.
+    Composite elements (holding the ISA16 separator) become tuples; repeated elements are left as
+    one string holding the ISA11 separator. ``separators`` describes the interchange being read.
+    """
+
+    def __init__(self, source: Source, *, chunk_size: int = DEFAULT_CHUNK_SIZE) -> None:
+        if chunk_size < 1:
+            raise ValueError("chunk_size must be at least 1")
+        self._source = source
+        self._chunk_size = chunk_size
+        self.separators: Separators | None = None
+
+    def __iter__(self) -> Iterator[ReadSegment]:
+        chunks = _Chunks(self._source, self._chunk_size)
+        try:
+            yield from self._segments(chunks)
+        finally:
+            chunks.close()
+
+    def _segments(self, chunks: _Chunks) -> Iterator[ReadSegment]:
+        buffer = ""
+        position = 0
+        at_end = False
+        number = 0
+
+        def refill() -> bool:
+            nonlocal buffer, position, at_end
+            if at_end:
+                return False
+            try:
+                chunk = chunks.read()
+            except UnicodeDecodeError as exc:
+                raise X12EncodingError(
+                    number + 1,
+                    "",
+                    f"the text stream cannot be decoded ({exc.reason}); X12 is ASCII, "
+                    "open the file in binary mode or pass its path",
+                ) from None
+            if not chunk:
+                at_end = True
+                return False
+            buffer = buffer[position:] + chunk
+            position = 0
+            return True
+
+        # Leading whitespace of any kind is tolerated before the first ISA.
+        while True:
+            while position < len(buffer) and buffer[position] in _LEADING_WHITESPACE:
+                position += 1
+            if position < len(buffer) or not refill():
+                break
+        if position >= len(buffer):
+            raise X12HeaderError(None, "", "the input is empty: an X12 interchange starts with ISA")
+
+        separators: Separators | None = None
+        element = component = terminator = ""
+        from_bytes = chunks.from_bytes
+        while True:
+            # Line breaks after a terminator are layout, not data.
+            while True:
+                while position < len(buffer) and buffer[position] in _LINE_BREAKS:
+                    position += 1
+                if position < len(buffer) or not refill():
+                    break
+            if position >= len(buffer):
+                return
+
+            while len(buffer) - position < 3 and refill():
+                pass  # a chunk boundary may split the "ISA" that starts the next interchange
+            if separators is None or buffer.startswith("ISA", position):
+                while len(buffer) - position < ISA_LENGTH and refill():
+                    pass
+                raw = buffer[position : position + ISA_LENGTH]
+                separators, isa = self._read_isa(raw, number + 1, from_bytes, first=separators is None)
+                self.separators = separators
+                element, component, terminator = separators.element, separators.component, separators.segment
+                position += ISA_LENGTH
+                number += 1
+                yield ReadSegment(number, isa)
+                continue
+
+            end = buffer.find(terminator, position)
+            while end < 0:
+                searched = len(buffer) - position
+                if not refill():
+                    rest = buffer[position:]
+                    if rest.strip(_TRAILING_FILLER):
+                        raise X12TruncatedError(
+                            number + 1,
+                            _guess_id(rest, element),
+                            f"the file ends inside this segment: no terminator {terminator!r} after {rest[:40]!r}",
+                        )
+                    return
+                end = buffer.find(terminator, position + searched)
+            text = buffer[position:end]
+            position = end + 1
+            if terminator in _LINE_BREAKS:
+                text = text.rstrip("\r")
+                if not text:
+                    continue  # a blank line when the terminator is itself a line break
+            if not text.isascii():
+                bad = next(c for c in text if not c.isascii())
+                raise X12EncodingError(
+                    number + 1,
+                    _guess_id(text, element),
+                    f"{_describe(bad, from_bytes)} is not ASCII (X12 basic and extended character sets are ASCII)",
+                )
+            parts = text.split(element)
+            elements: list[Element] = [tuple(p.split(component)) if component in p else p for p in parts[1:]]
+            number += 1
+            yield ReadSegment(number, Segment(parts[0], tuple(elements)))
+
+    @staticmethod
+    def _read_isa(raw: str, number: int, from_bytes: bool, *, first: bool) -> tuple[Separators, Segment]:
+        if not raw.startswith("ISA"):
+            hint = " (to read a file, pass a pathlib.Path, not a str)" if first and not from_bytes else ""
+            raise X12HeaderError(
+                number, _guess_id(raw, None), f"an X12 interchange starts with ISA, found {raw[:20]!r}{hint}"
+            )
+        if len(raw) < ISA_LENGTH:
+            raise X12TruncatedError(
+                number, "ISA", f"the file ends inside the ISA: it has {len(raw)} of its fixed {ISA_LENGTH} characters"
+            )
+        if not raw.isascii():
+            bad = next(c for c in raw if not c.isascii())
+            raise X12EncodingError(number, "ISA", f"{_describe(bad, from_bytes)} is not ASCII")
+        element = raw[3]
+        if element.isalnum() or element in " \r\n":
+            raise X12HeaderError(
+                number, "ISA", f"the element separator {element!r} (ISA position 4) is a letter, digit or blank"
+            )
+        misplaced = [p for p in ISA_SEPARATOR_POSITIONS if raw[p] != element]
+        if misplaced or raw[:ISA_TERMINATOR_POSITION].count(element) != len(ISA_WIDTHS):
+            raise X12HeaderError(number, "ISA", _explain_isa_widths(raw, element))
+        component, terminator, repetition_field = raw[104], raw[ISA_TERMINATOR_POSITION], raw[82]
+        chosen = {
+            "element separator": element,
+            "component separator (ISA16)": component,
+            "segment terminator": terminator,
+        }
+        for name, character in chosen.items():
+            if character.isalnum() or character == " ":
+                raise X12HeaderError(number, "ISA", f"the {name} {character!r} is a letter, digit or blank")
+        if len(set(chosen.values())) != len(chosen):
+            raise X12HeaderError(
+                number,
+                "ISA",
+                f"the element separator {element!r}, component separator {component!r} and segment "
+                f"terminator {terminator!r} must be three different characters",
+            )
+        if component in _LINE_BREAKS:
+            raise X12HeaderError(number, "ISA", "the component separator (ISA16) is a line break")
+        repetition: str | None = repetition_field
+        if repetition_field.isalnum() or repetition_field == " ":
+            repetition = None  # 4010 put the standards identifier 'U' here; the envelope check reports it for 5010
+        elif repetition_field in chosen.values():
+            raise X12HeaderError(
+                number,
+                "ISA",
+                f"the repetition separator (ISA11) {repetition_field!r} is already used as another delimiter",
+            )
+        isa = Segment("ISA", tuple(raw[4:ISA_TERMINATOR_POSITION].split(element)))
+        return Separators(element, component, repetition, terminator), isa
+
+
+def _explain_isa_widths(raw: str, element: str) -> str:
+    parts = raw[4:].split(element)
+    for index, width in enumerate(ISA_WIDTHS):
+        name = f"ISA{index + 1:02d}"
+        if index >= len(parts):
+            return f"the ISA ends before {name}; it has fixed-width elements and is {ISA_LENGTH} characters long"
+        value = parts[index] if index < len(ISA_WIDTHS) - 1 else parts[index][:1]
+        if len(value) != width:
+            return (
+                f"{name} is {len(value)} characters ({value!r}); the fixed-width ISA needs exactly {width} "
+                "(pad ids and passwords with spaces)"
+            )
+    return f"the ISA holds the element separator {element!r} inside an element; it must be {ISA_LENGTH} characters"
+
+
+def read_segments(source: Source, *, chunk_size: int = DEFAULT_CHUNK_SIZE) -> Iterator[ReadSegment]:
+    """Every segment of ``source`` in order, numbered from 1; see :class:`X12Reader`."""
+    return iter(X12Reader(source, chunk_size=chunk_size))

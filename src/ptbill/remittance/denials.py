@@ -203,7 +203,8 @@ def classify(
     if isinstance(item, Adjustment):
         return _classify_adjustment(item, tuple(remarks), knowledge, appeal_deadline_days, paid_nothing=None)
     if isinstance(item, ServicePayment):
-        return _main(_line_reasons(item, tuple(remarks), knowledge, appeal_deadline_days), item.remark_codes, knowledge)
+        line_remarks = tuple(dict.fromkeys((*item.remark_codes, *remarks)))
+        return _main(_line_reasons(item, tuple(remarks), knowledge, appeal_deadline_days), line_remarks, knowledge)
     if item.is_reversal:
         return DenialReason(
             carc=None,
@@ -218,12 +219,17 @@ def classify(
             is_denial=False,
         )
     reasons = classify_each(item, knowledge, remarks=remarks, appeal_deadline_days=appeal_deadline_days)
-    claim_remarks = tuple(
-        dict.fromkeys((*item.remark_codes, *(r for line in item.service_lines for r in line.remark_codes)))
-    )
+    from_lines = (r for line in item.service_lines for r in line.remark_codes)
+    claim_remarks = tuple(dict.fromkeys((*item.remark_codes, *remarks, *from_lines)))
     main = _main(reasons, claim_remarks, knowledge)
     if item.is_denied and not main.is_denial:  # the payer's status code says denied, whatever the adjustments
-        return dataclasses.replace(main, is_denial=True, appeal_deadline_days=appeal_deadline_days)
+        main = dataclasses.replace(main, is_denial=True, appeal_deadline_days=appeal_deadline_days)
+        if not main.sources and main.carc is None:
+            main = dataclasses.replace(
+                main,
+                reason="The payer denied the claim without an adjustment reason code.",
+                next_action="Ask the payer for the reason (claim status inquiry) before correcting or appealing.",
+            )
     return main
 
 

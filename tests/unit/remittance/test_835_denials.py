@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import date
 from decimal import Decimal
@@ -251,3 +252,13 @@ def test_a_malformed_entry_is_refused_with_its_name(tmp_path: Path, body: str, p
 def test_the_shipped_file_is_where_the_package_says() -> None:
     assert DEFAULT_PATH.name == "denials.yaml"
     assert DEFAULT_PATH.is_file()
+
+
+def test_a_denied_claim_without_any_code_still_reads_as_a_denial() -> None:
+    (remittance,) = read_835(medicare_remittance())
+    denied = remittance.claims[3]
+    bare = dataclasses.replace(denied, service_lines=())
+    reason = classify(bare, appeal_deadline_days=120)
+    assert reason.is_denial
+    assert reason.reason == "The payer denied the claim without an adjustment reason code."
+    assert reason.appeal_deadline_days == 120

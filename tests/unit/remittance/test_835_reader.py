@@ -420,3 +420,11 @@ def test_guide_is_the_835_version_read() -> None:
     assert warnings == [
         "segment 2 (GS): GS08 (version / release / industry identifier code) is '004010X091A1'; read as 005010X221A1"
     ]
+
+
+def test_an_isa_without_padding_is_read_with_a_warning_on_every_remittance() -> None:
+    text = synthetic("*ZZ*MACJ1PAYER     *ZZ*PTBILL01       *", "*ZZ*MACJ1PAYER*ZZ*PTBILL01*")
+    warnings: list[str] = []
+    (remittance,) = read_all(text, warnings)
+    assert remittance.warnings == ("segment 1 (ISA): the ISA is 94 characters long, not 106",)
+    assert warnings == list(remittance.warnings)

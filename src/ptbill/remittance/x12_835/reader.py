@@ -129,7 +129,7 @@ _ENVELOPE = frozenset({"ISA", "IEA", "GS", "GE", "ST", "TA1"})
 # Segments of the 835 that carry nothing the domain model keeps: read past them without comment.
 _KNOWN_UNUSED = ("CUR", "N3", "N4", "RDM", "TS3", "TS2", "QTY")
 
-E = TypeVar("E", bound=StrEnum)
+CodeEnum = TypeVar("CodeEnum", bound=StrEnum)
 
 
 # Drafts: the mutable shapes a remittance takes while its segments arrive -----------------------
@@ -341,7 +341,7 @@ class _Context:
         self.warn(f"{element} {raw!r} is not a date (CCYYMMDD); left empty")
         return None
 
-    def code(self, element: _E, kind: type[E], required: bool) -> E | None:
+    def code(self, element: _E, kind: type[CodeEnum], required: bool) -> CodeEnum | None:
         raw = self.text(element)
         if not raw:
             if required:
@@ -869,10 +869,8 @@ def read_835(source: Source, warnings: list[str] | None = None) -> Iterator[Remi
             ctx.number += 1
             ctx.fields = fields
             ctx.segment_id = segment_id = fields[0].strip()
-            if ctx.number == 1:
-                _take_stream_notes(ctx)
-                if stream.delimiters is not None:
-                    ctx.component = stream.delimiters.component
+            if ctx.number == 1 and stream.delimiters is not None:
+                ctx.component = stream.delimiters.component
             handler = _HANDLERS.get(segment_id)
             if handler is None:
                 if not _SEGMENT_ID.fullmatch(segment_id):
@@ -881,6 +879,8 @@ def read_835(source: Source, warnings: list[str] | None = None) -> Iterator[Remi
                 ctx.warn("not a segment of the 835; skipped")
             else:
                 handler(ctx)
+            if ctx.number == 1:  # after the ISA (or ST) has set up where its problems belong
+                _take_stream_notes(ctx)
             if ctx.finished:
                 yield from ctx.finished
                 ctx.finished.clear()

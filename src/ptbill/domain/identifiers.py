@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 
+
+@functools.lru_cache(maxsize=4096)
 def npi_is_valid(npi: str) -> bool:
     """True when ``npi`` is 10 digits whose last digit is the Luhn check digit over ``80840`` + the first 9.
 

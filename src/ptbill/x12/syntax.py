@@ -6,6 +6,8 @@ segment is fixed-width and carries the element, repetition, component and segmen
 
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass
 
 Element = str | tuple[str, ...]  # a simple element, or a composite's components
@@ -60,36 +62,66 @@ class X12ValueError(ValueError):
     """A value cannot be written into X12: it holds a delimiter or is too long."""
 
 
+@functools.cache
+def _cleaning_tables(delimiters: Delimiters) -> tuple[dict[int, str], dict[int, str], re.Pattern[str]]:
+    """Translation tables and a delimiter pattern, built once per set of delimiters (the writers' hot path)."""
+    forbidden = delimiters.forbidden()
+    unprintable = [c for c in range(256) if not 32 <= c < 127]
+    to_space = {ord(c): " " for c in forbidden} | dict.fromkeys(unprintable, " ")
+    to_dash = {ord(c): "-" for c in forbidden} | dict.fromkeys([*unprintable, 32], "-")
+    return to_space, to_dash, re.compile("[" + re.escape("".join(sorted(forbidden))) + "]")
+
+
 def clean_text(value: str, delimiters: Delimiters) -> str:
     """Upper-case free text with delimiters and characters outside the X12 basic set replaced by spaces."""
-    forbidden = delimiters.forbidden()
-    cleaned = "".join(" " if c in forbidden or not (32 <= ord(c) < 127) else c for c in value)
-    return " ".join(cleaned.split()).upper()
+    if value.isascii() and value.isalnum():
+        return value.upper()
+    to_space, _, _ = _cleaning_tables(delimiters)
+    return " ".join(value.translate(to_space).split()).upper()
 
 
 def clean_identifier(value: str, delimiters: Delimiters) -> str:
     """An identifier kept as given (case included), with delimiters and non-ASCII replaced by '-'."""
-    forbidden = delimiters.forbidden()
-    return "".join("-" if c in forbidden or not (33 <= ord(c) < 127) else c for c in value.strip())
+    _, to_dash, _ = _cleaning_tables(delimiters)
+    return value.strip().translate(to_dash)
+
+
+class SegmentEncoder:
+    """Encodes segments for one set of delimiters; the writers keep one for a whole batch."""
+
+    def __init__(self, delimiters: Delimiters) -> None:
+        self.delimiters = delimiters
+        self._element = delimiters.element
+        self._component = delimiters.component
+        self._terminator = delimiters.terminator
+        self._stray = _cleaning_tables(delimiters)[2].search
+
+    def encode(self, segment: Segment) -> str:
+        element, component = self._element, self._component
+        if segment.id == "ISA":
+            # The ISA is fixed width and carries the separators themselves (ISA11, ISA16) as values.
+            texts = [e if isinstance(e, str) else component.join(e) for e in segment.elements]
+            return element.join(["ISA", *texts]) + self._terminator
+        elements = list(segment.elements)
+        while elements and (elements[-1] == "" or elements[-1] == ()):
+            elements.pop()
+        stray = self._stray
+        parts = [segment.id]
+        for value in elements:
+            if isinstance(value, str):
+                if stray(value):
+                    raise X12ValueError(f"{segment.id}: value {value!r} contains an X12 delimiter")
+                parts.append(value)
+                continue
+            trimmed = list(value)
+            while trimmed and trimmed[-1] == "":
+                trimmed.pop()
+            for text in trimmed:
+                if stray(text):
+                    raise X12ValueError(f"{segment.id}: value {text!r} contains an X12 delimiter")
+            parts.append(component.join(trimmed))
+        return element.join(parts) + self._terminator
 
 
 def encode_segment(segment: Segment, delimiters: Delimiters) -> str:
-    if segment.id == "ISA":
-        # The ISA is fixed width and carries the separators themselves (ISA11, ISA16) as values.
-        texts = [e if isinstance(e, str) else delimiters.component.join(e) for e in segment.elements]
-        return delimiters.element.join(["ISA", *texts]) + delimiters.terminator
-    elements = list(segment.elements)
-    while elements and (elements[-1] == "" or elements[-1] == ()):
-        elements.pop()
-    parts = [segment.id]
-    forbidden = delimiters.forbidden()
-    for value in elements:
-        components = (value,) if isinstance(value, str) else value
-        trimmed = list(components)
-        while trimmed and trimmed[-1] == "":
-            trimmed.pop()
-        for text in trimmed:
-            if any(c in forbidden for c in text):
-                raise X12ValueError(f"{segment.id}: value {text!r} contains an X12 delimiter")
-        parts.append(delimiters.component.join(trimmed))
-    return delimiters.element.join(parts) + delimiters.terminator
+    return SegmentEncoder(delimiters).encode(segment)

@@ -18,7 +18,7 @@ from ptbill.domain.claim import Claim, ClaimFrequency, ClaimParty, Person, Posta
 from ptbill.domain.errors import PtbillError
 from ptbill.domain.identifiers import npi_is_valid
 from ptbill.x12.control_numbers import ControlNumbers
-from ptbill.x12.syntax import Delimiters, Segment, clean_identifier, clean_text, encode_segment
+from ptbill.x12.syntax import Delimiters, Segment, SegmentEncoder, clean_identifier, clean_text
 
 MAX_CLAIMS_PER_TRANSACTION = 5000  # TR3 1.4.1: no more than 5,000 CLM segments per ST/SE
 MAX_LINES_PER_CLAIM = 50  # TR3 loop 2400 repeats up to 50 times
@@ -346,9 +346,10 @@ def write_batch(
     interchange = numbers.next("interchange")
     group = numbers.next("group")
     first_transaction = numbers.next("transaction", len(parts))
-    out: list[str] = [encode_segment(_isa(trading, interchange, created), d)]
+    encoder = SegmentEncoder(d)
+    out: list[str] = [encoder.encode(_isa(trading, interchange, created))]
     out.append(
-        encode_segment(
+        encoder.encode(
             Segment(
                 "GS",
                 (
@@ -361,8 +362,7 @@ def write_batch(
                     "X",
                     GUIDE,
                 ),
-            ),
-            d,
+            )
         )
     )
     transactions = []
@@ -370,7 +370,7 @@ def write_batch(
         control = first_transaction + offset
         transactions.append(control)
         reference = batch_reference or f"{interchange}-{offset + 1}"
-        out.extend(encode_segment(s, d) for s in _write_transaction(part, trading, control, reference, created))
-    out.append(encode_segment(Segment("GE", (str(len(parts)), str(group))), d))
-    out.append(encode_segment(Segment("IEA", ("1", f"{interchange:09d}")), d))
+        out.extend(encoder.encode(s) for s in _write_transaction(part, trading, control, reference, created))
+    out.append(encoder.encode(Segment("GE", (str(len(parts)), str(group)))))
+    out.append(encoder.encode(Segment("IEA", ("1", f"{interchange:09d}"))))
     return Batch("".join(out), ControlNumbersUsed(interchange, (group,), tuple(transactions)), len(claims))

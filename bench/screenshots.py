@@ -1,0 +1,134 @@
+"""Regenerate docs/screenshots/*.png: the pages at 1440×900 in headless Chromium, on the demo clinic.
+
+Starts the real app on a loopback port (fresh SQLite, synthetic demo data), walks through a
+therapist's and a biller's day, and shoots each page. Needs Debian's /usr/bin/chromium and the
+``playwright`` package (the dev extra); it never downloads a browser.
+
+Usage: ``.venv/bin/python bench/screenshots.py [--out docs/screenshots]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import tempfile
+from pathlib import Path
+
+from playwright.sync_api import Page, expect, sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the live-app helper is shared with the browser tests
+
+from tests.browser.live_app import (  # noqa: E402
+    NEW_PATIENT,
+    VIEWPORT,
+    VISIT_DATE,
+    fill_visit,
+    launch_chromium,
+    log_in,
+    start_live_app,
+    start_note,
+)
+
+T = "services[0].traction."
+
+
+def _checked(page: Page) -> None:
+    """Wait until the live check has answered for the form as it is now."""
+    page.wait_for_timeout(700)  # past the 500 ms debounce
+    expect(page.locator("#check-status")).to_contain_text("Checked", timeout=15_000)
+
+
+def _shoot(page: Page, out: Path, name: str) -> None:
+    page.screenshot(path=str(out / name))
+    print(f"wrote {out / name}")
+
+
+def therapist_day(page: Page, base: str, out: Path) -> int:
+    log_in(page, base, "therapist1@harbor.example")
+
+    # A first visit: the empty template, every requirement waiting quietly as a to-do.
+    start_note(page, base, NEW_PATIENT["last_name"], VISIT_DATE)
+    _checked(page)
+    _shoot(page, out, "note-empty.png")
+
+    # The same visit typed without the force, saved as a draft (version 1, blocked), then finished.
+    fill_visit(page)
+    _checked(page)
+    page.get_by_role("button", name="Save draft").click()
+    page.wait_for_url(re.compile(r"/notes/\d+\?outcome=saved$"))
+    encounter_id = int(re.search(r"/notes/(\d+)", page.url).group(1))  # type: ignore[union-attr]
+    page.get_by_label("Force", exact=True).fill("65")
+    _checked(page)
+    page.locator("#sign-button").click()
+    page.wait_for_url(re.compile(r"/notes/\d+\?outcome=signed$"))
+    _shoot(page, out, "note-signed.png")
+
+    # A returning patient: last visit's device, settings and force carried forward; today's changes marked.
+    page.goto(f"{base}/notes/new")
+    names = page.locator("#pick-patient option").all_inner_texts()
+    returning = next(name for name in names if "HPT-1002" in name)  # a demo patient with five earlier visits
+    start_note(page, base, returning.split(" · ")[1], VISIT_DATE)
+    for name, value in {
+        "plan_of_care.start_date": "2026-11-03",
+        "plan_of_care.certified_date": "2026-11-05",
+        "plan_of_care.end_date": "2027-01-31",
+        "plan_of_care.visit_number": "6",
+        "plan_of_care.visits_since_progress_report": "5",
+        "services[0].start_time": "09:02",
+        "services[0].end_time": "09:20",
+    }.items():
+        page.fill(f'[name="{name}"]', value)
+    force = page.get_by_label("Force", exact=True)
+    force.fill(str(int(force.input_value() or "60") + 5))
+    page.check(f'[name="{T}device_type"][value="manual"]')
+    page.fill(f'[name="{T}monitoring_checks"]', "09:08")
+    page.fill(f'[name="{T}monitoring_checks"]', "")  # typed and cleared: shown as a warning, not a to-do
+    _checked(page)
+    page.locator("section.traction").scroll_into_view_if_needed()
+    page.evaluate("window.scrollBy(0, -70)")
+    _shoot(page, out, "note-with-findings.png")
+
+    page.goto(f"{base}/notes/{encounter_id}/history")
+    _shoot(page, out, "encounter-history.png")
+    page.context.clear_cookies()
+    return encounter_id
+
+
+def biller_day(page: Page, base: str, out: Path) -> None:
+    log_in(page, base, "biller@harbor.example")
+    page.goto(f"{base}/queue?tab=needs_attention")
+    _shoot(page, out, "biller-queue.png")
+
+    page.goto(f"{base}/payers/ca-medicare-south")
+    page.fill("#p-name", "authorization.low_visits_warning")
+    page.fill("#p-value", "3")
+    page.fill("#p-from", "2026-12-01")
+    page.fill("#p-ref", "Clinic policy: ask for more visits with three left (billing meeting 2026-11-20)")
+    page.get_by_role("button", name="Save change").click()
+    page.wait_for_url(re.compile(r"/payers/ca-medicare-south\?on=2026-12-01"))
+    _shoot(page, out, "payer-settings.png")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="ptbill-screens-") as tmp:
+        app = start_live_app(Path(tmp))
+        try:
+            with sync_playwright() as playwright:
+                browser = launch_chromium(playwright)
+                context = browser.new_context(viewport=VIEWPORT, device_scale_factor=1)
+                page = context.new_page()
+                therapist_day(page, app.url, args.out)
+                biller_day(page, app.url, args.out)
+                browser.close()
+        finally:
+            app.stop()
+
+
+if __name__ == "__main__":
+    main()

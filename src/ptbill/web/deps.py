@@ -1,0 +1,157 @@
+"""What every page handler needs: a database session, the logged-in user, the CSRF check, templates.
+
+The pages authenticate with the signed session cookie only (never a bearer token), so every POST
+carries the session-bound CSRF token as the ``csrf_token`` form field. A request without a valid
+session is sent to the login page rather than answered with a bare 401.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, Request, Response
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
+
+from ptbill.services import app as services
+from ptbill.services.web_sessions import SESSION_COOKIE, SessionSigner
+
+WEB_DIR = Path(__file__).resolve().parent
+TEMPLATES_DIR = WEB_DIR / "templates"
+STATIC_DIR = WEB_DIR / "static"
+CSRF_FIELD = "csrf_token"
+
+
+class LoginRequiredError(Exception):
+    """No valid session: the page answers with a redirect to the login form."""
+
+    def __init__(self, next_path: str) -> None:
+        super().__init__(next_path)
+        self.next_path = next_path
+
+
+class CsrfRefusedError(Exception):
+    """A POST without the CSRF token of its session: refused with 403."""
+
+
+def _money(value: object) -> str:
+    """Dollars with cents and thousands separators; a dash when there is no amount (never "$0.00")."""
+    if isinstance(value, Decimal | float | int | str) and str(value) != "":
+        return f"${Decimal(str(value)):,.2f}"
+    return "—"
+
+
+def _day(value: date | datetime | str | None) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, str):
+        value = date.fromisoformat(value)
+    return f"{value:%b} {value.day}, {value.year}"
+
+
+def _moment(value: datetime | None) -> str:
+    """Times are stored in UTC; the label says so rather than guessing the clinic's zone."""
+    if value is None:
+        return "—"
+    return f"{_day(value)} {value:%H:%M} UTC"
+
+
+def _label(value: object) -> str:
+    return str(value).replace("_", " ")
+
+
+templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+templates.env.filters.update(money=_money, day=_day, moment=_moment, label=_label)
+
+
+def _db(request: Request) -> Iterator[Session]:
+    """One transaction per request: committed when the handler returns, rolled back on any error.
+
+    Handlers that redirect after a change commit first themselves, so the next page already sees it.
+    """
+    factory = request.app.state.ptbill.sessions
+    with factory() as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+SessionDep = Annotated[Session, Depends(_db)]
+
+
+def signer_of(request: Request) -> SessionSigner:
+    signer: SessionSigner = request.app.state.ptbill.signer
+    return signer
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    """The logged-in user as the pages see them, with the CSRF token their forms must carry."""
+
+    actor: services.Actor
+    csrf: str
+
+    @property
+    def is_biller(self) -> bool:
+        return self.actor.role in services.BILLERS
+
+    @property
+    def is_clinician(self) -> bool:
+        return self.actor.role in services.CLINICIANS
+
+    @property
+    def can_sign(self) -> bool:
+        return self.actor.role in services.SIGNERS
+
+
+def _viewer(request: Request, session: SessionDep) -> Viewer:
+    token = request.cookies.get(SESSION_COOKIE)
+    signer = signer_of(request)
+    user_id = signer.read(token)
+    actor = services.actor_for(session, user_id) if user_id is not None else None
+    if actor is None or token is None:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        raise LoginRequiredError(target)
+    return Viewer(actor, signer.csrf_token(token))
+
+
+CurrentViewer = Annotated[Viewer, Depends(_viewer)]
+
+
+async def check_csrf(request: Request) -> None:
+    """Refuse a form POST whose token does not belong to the session cookie it came with."""
+    form = await request.form()
+    sent = form.get(CSRF_FIELD)
+    if not signer_of(request).csrf_ok(request.cookies.get(SESSION_COOKIE), sent if isinstance(sent, str) else None):
+        raise CsrfRefusedError
+
+
+CsrfChecked = Depends(check_csrf)
+
+
+async def form_values(request: Request) -> dict[str, str]:
+    """The submitted form as plain text fields (uploads are not part of any page)."""
+    form = await request.form()
+    return {key: value for key, value in form.items() if isinstance(value, str)}
+
+
+async def form_lists(request: Request) -> dict[str, list[str]]:
+    """The submitted form with every value of repeated fields (checkbox lists)."""
+    form = await request.form()
+    lists: dict[str, list[str]] = {}
+    for key, value in form.multi_items():
+        if isinstance(value, str):
+            lists.setdefault(key, []).append(value)
+    return lists
+
+
+def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:
+    return templates.TemplateResponse(request, name, context, status_code=status_code)

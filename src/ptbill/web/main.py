@@ -1,0 +1,118 @@
+"""The web pages: login, the therapist's traction note, the biller's queue, payer settings, history.
+
+``mount`` adds the page routes, the static files and HTML error pages to the app that also serves the
+JSON API. Pages call the same services as the API; errors on pages get a readable page, while paths
+under /api keep the API's JSON answers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ptbill.domain.errors import EncounterFormatError, PtbillError
+from ptbill.services.app import ConflictError, ForbiddenError, NotFoundError
+from ptbill.web.deps import STATIC_DIR, CsrfRefusedError, LoginRequiredError, render, templates
+from ptbill.web.routes import auth, history, notes, payers, queue
+
+Handler = Callable[[Request, Any], Awaitable[Response]]
+ERROR_PAGES = {
+    400: ("Something in that request can't be used", "Go back, check the entry and try again."),
+    403: ("Not allowed", "Your role can't do this, or the form had expired. Reload the page and try again."),
+    404: ("Not found", "There is nothing here, or it belongs to another clinic."),
+    409: ("That can't be done right now", "Someone may have changed it in the meantime. Reload and check."),
+}
+# Pages hold patient data: never cached, never framed, scripts and styles only from this site.
+SECURITY_HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'",
+}
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path == "/api" or request.url.path.startswith("/api/")
+
+
+def error_page(request: Request, status: int, detail: str | None = None) -> Response:
+    title, advice = ERROR_PAGES.get(status, ("Something went wrong", "Try again in a moment."))
+    # Service messages name ids only (never patient data), so they are safe to show, except "not
+    # found", which must look the same whether the thing is missing or another clinic's.
+    shown = None if status == 404 else detail
+    return render(
+        request, "errors/error.html", {"title": title, "advice": advice, "detail": shown, "status": status}, status
+    )
+
+
+def _page_or_api(app: FastAPI, error: type[Exception], status: int) -> Handler:
+    api_handler = app.exception_handlers.get(error)
+
+    async def handle(request: Request, exc: Any) -> Response:
+        if _is_api(request) and api_handler is not None:
+            answer = api_handler(request, exc)
+            return await answer if inspect.isawaitable(answer) else answer
+        return error_page(request, status, str(exc))
+
+    return handle
+
+
+def _asset_version() -> str:
+    """A fingerprint of the static files, so browsers fetch them again after an upgrade."""
+    digest = hashlib.sha256()
+    for path in sorted(STATIC_DIR.rglob("*")):
+        if path.is_file():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:10]
+
+
+def mount(app: FastAPI) -> None:
+    """Add the pages, /static and the page error handlers to ``app`` (after the API is included)."""
+    templates.env.globals["asset_version"] = _asset_version()
+    app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+    for router in (auth.router, history.router, notes.router, queue.router, payers.router):
+        app.include_router(router, include_in_schema=False)
+
+    for error, status in (
+        (EncounterFormatError, 400),
+        (NotFoundError, 404),
+        (ForbiddenError, 403),
+        (ConflictError, 409),
+        (PtbillError, 400),
+    ):
+        app.add_exception_handler(error, _page_or_api(app, error, status))
+
+    async def login_required(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, LoginRequiredError)
+        return RedirectResponse(f"/login?next={quote(exc.next_path)}", status_code=303)
+
+    async def csrf_refused(request: Request, _exc: Exception) -> Response:
+        return error_page(request, 403, "The form's security token is missing or out of date.")
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        if _is_api(request) or request.url.path.startswith("/static/"):
+            return await http_exception_handler(request, exc)
+        return error_page(request, exc.status_code, None)
+
+    app.add_exception_handler(LoginRequiredError, login_required)
+    app.add_exception_handler(CsrfRefusedError, csrf_refused)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+
+    @app.middleware("http")
+    async def page_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        response = await call_next(request)
+        if not _is_api(request) and not request.url.path.startswith("/static/"):
+            for name, value in SECURITY_HEADERS.items():
+                response.headers.setdefault(name, value)
+        return response

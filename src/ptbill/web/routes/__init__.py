@@ -1,0 +1,1 @@
+"""Page routes, one module per feature: auth, notes, queue (claims and batches), payers."""

@@ -1,0 +1,433 @@
+"""The therapist's traction note: start one for a patient, check it live, save it, sign it.
+
+The page is the documentation template the 97012 billing guide asks for. The note is checked by the
+same engine and services as the API: live while it is typed (``POST /notes/check``), and again on every
+save. A refused save re-renders everything the therapist typed, with each problem beside its field.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse, RedirectResponse
+from sqlalchemy.orm import Session
+
+from ptbill.domain.errors import EncounterFormatError
+from ptbill.reference.catalog import default_catalog
+from ptbill.services import app as services
+from ptbill.storage.tables import ClinicRow, CoverageRow, EncounterRow, PatientRow, UserRow
+from ptbill.web import note_form
+from ptbill.web.deps import CsrfChecked, CurrentViewer, SessionDep, Viewer, form_values, render
+
+router = APIRouter()
+FormDep = Annotated[dict[str, str], Depends(form_values)]
+EDITORS = services.CLINICIANS | {"admin"}
+
+
+# reading the rows a note is made of ----------------------------------------------------------------
+
+
+def _rendering_provider(session: Session, viewer: Viewer, stored: dict[str, Any] | None) -> dict[str, Any]:
+    """The clinician writing the note renders the care; anyone else editing keeps the stored clinician."""
+    if viewer.is_clinician:
+        user = session.get(UserRow, viewer.actor.user_id)
+        if user is not None:
+            return {"name": user.name, "npi": user.npi, "credential": user.credential}
+    if stored and stored.get("rendering_provider"):
+        return dict(stored["rendering_provider"])
+    return {"name": viewer.actor.name, "npi": None, "credential": None}
+
+
+def _coverage(coverages: list[CoverageRow], wanted: str | int | None) -> CoverageRow | None:
+    for coverage in coverages:
+        if str(coverage.id) == str(wanted):
+            return coverage
+    return None
+
+
+def _parties(
+    session: Session, viewer: Viewer, patient: PatientRow, coverage: CoverageRow | None, stored: dict[str, Any] | None
+) -> note_form.NoteParties:
+    clinic = session.get(ClinicRow, viewer.actor.clinic_id)
+    if clinic is None:  # pragma: no cover - a user always belongs to a clinic
+        raise services.NotFoundError("clinic not found")
+    return note_form.NoteParties(clinic, _rendering_provider(session, viewer, stored), patient, coverage)
+
+
+def _day(text: str | None) -> date:
+    try:
+        return date.fromisoformat(text or "")
+    except ValueError:
+        return date.today()
+
+
+# findings as the page shows them -----------------------------------------------------------------
+
+
+def _finding(raw: dict[str, Any], built: note_form.BuiltNote) -> dict[str, Any]:
+    """A finding with its document path turned into the form input it belongs beside."""
+    path = raw.get("field") or (f"services[{raw['service']}]" if raw.get("service") is not None else None)
+    return {
+        "rule": raw.get("rule"),
+        "severity": raw.get("severity", "error"),
+        "message": raw.get("message", ""),
+        "fix": raw.get("fix"),
+        "reference": raw.get("reference"),
+        "field": built.form_field(path),
+    }
+
+
+def _format_findings(problems: list[str], built: note_form.BuiltNote) -> list[dict[str, Any]]:
+    return [
+        {
+            "rule": None,
+            "severity": "error",
+            "message": item["message"],
+            "fix": "Correct this entry so the note can be read and checked.",
+            "reference": "Encounter format 1",
+            "field": built.form_field(item["field"]),
+        }
+        for item in note_form.problem_fields(problems)
+    ]
+
+
+def _summary(findings: list[dict[str, Any]], verdict: str | None) -> dict[str, Any]:
+    errors = sum(1 for f in findings if f["severity"] == "error")
+    warnings = sum(1 for f in findings if f["severity"] == "warning")
+    if verdict is None:
+        verdict = "blocked" if errors else ("needs_attention" if warnings else "ready")
+    return {"verdict": verdict, "errors": errors, "warnings": warnings}
+
+
+def _diagnosis_labels(values: dict[str, str]) -> dict[str, str]:
+    version, _exact = default_catalog().icd10_for(_day(values.get("date_of_service")))
+    labels = {}
+    for name, code in values.items():
+        if name.startswith("diagnoses[") and code.strip():
+            labels[name] = version.description(code) or ""
+    return labels
+
+
+def _claim_lines(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    labels = default_catalog().procedure_codes
+    return [dict(line, label=labels[line["code"]].label if line["code"] in labels else "") for line in lines]
+
+
+# the page ----------------------------------------------------------------------------------------
+
+
+def _note_page(
+    request: Request,
+    session: Session,
+    viewer: Viewer,
+    *,
+    values: dict[str, str],
+    patient: PatientRow | None,
+    patients: list[PatientRow] | None,
+    coverages: list[CoverageRow],
+    row: EncounterRow | None,
+    previous: dict[str, Any] | None,
+    findings: list[dict[str, Any]],
+    verdict: str | None,
+    claim_lines: list[dict[str, Any]],
+    message: str | None = None,
+    tone: str = "info",
+    status_code: int = 200,
+) -> Any:
+    counts = note_form.row_counts(values)
+    supervising = viewer.actor.role == "pta" or bool(values.get("supervising_provider.name"))
+    known = note_form.field_names(counts, supervising)
+    placed: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for finding in findings:
+        placed[note_form.place(finding["field"], known)].append(finding)
+    editable = (row is None or row.status == "draft") and viewer.actor.role in EDITORS
+    signer = services.actor_for(session, row.signed_by_user_id) if row and row.signed_by_user_id else None
+    catalog = default_catalog()
+    summary = _summary(findings, verdict)
+    return render(
+        request,
+        "notes/note.html",
+        {
+            "viewer": viewer,
+            "v": values,
+            "row": row,
+            "patient": patient,
+            "patients": patients,
+            "coverages": coverages,
+            "payers": catalog.payers(),
+            "counts": counts,
+            "placed": placed,
+            "findings": findings,
+            "summary": summary,
+            "claim_lines": claim_lines,
+            "previous": previous,
+            "was": note_form.was_labels(previous) if editable else {},
+            "force_story": note_form.previous_force_story(previous) if editable else None,
+            "editable": editable,
+            "supervising": supervising,
+            "signer": signer.name if signer else "a former user",
+            "can_sign": editable and viewer.can_sign,
+            "dx_labels": _diagnosis_labels(values),
+            "message": message,
+            "tone": tone,
+            "f": note_form,
+            "procedure_codes": catalog.procedure_codes,
+            "total_hint": note_form.form_minutes(values),
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/notes")
+def list_notes(request: Request, viewer: CurrentViewer, session: SessionDep) -> Any:
+    rows = services.list_encounters(session, viewer.actor)
+    mine = viewer.is_clinician
+    drafts = [r for r in rows if r.status == "draft" and (not mine or r.therapist_user_id == viewer.actor.user_id)]
+    recent = [r for r in rows if r.status != "draft"][:25]
+    return render(request, "notes/list.html", {"viewer": viewer, "drafts": drafts, "recent": recent, "mine": mine})
+
+
+@router.get("/notes/new")
+def new_note(
+    request: Request,
+    viewer: CurrentViewer,
+    session: SessionDep,
+    patient_id: Annotated[int | None, Query()] = None,
+    date_of_service: Annotated[str | None, Query()] = None,
+) -> Any:
+    day = _day(date_of_service)
+    patients = services.list_patients(session, viewer.actor)
+    values: dict[str, str] = {"date_of_service": day.isoformat(), "place_of_service": "11"}
+    if patient_id is None:
+        return _note_page(
+            request,
+            session,
+            viewer,
+            values=values,
+            patient=None,
+            patients=patients,
+            coverages=[],
+            row=None,
+            previous=None,
+            findings=[],
+            verdict=None,
+            claim_lines=[],
+        )
+    patient = services.get_patient(session, viewer.actor, patient_id)
+    coverages = [c for c in services.coverages_of(session, viewer.actor, patient_id) if c.active]
+    previous = services.previous_traction(session, viewer.actor, patient_id, before=day)
+    values.update({"id": note_form.new_encounter_id(day), "services[0].modifiers": "GP"})
+    if previous is not None:
+        values.update(_carried_from(session, viewer, previous))
+    values.update(note_form.carried_values(previous))
+    if "coverage_id" not in values and coverages:
+        values["coverage_id"] = str(coverages[0].id)
+    return _note_page(
+        request,
+        session,
+        viewer,
+        values=values,
+        patient=patient,
+        patients=patients,
+        coverages=coverages,
+        row=None,
+        previous=previous,
+        findings=[],
+        verdict=None,
+        claim_lines=[],
+    )
+
+
+def _carried_from(session: Session, viewer: Viewer, previous: dict[str, Any]) -> dict[str, str]:
+    """What else a follow-up visit keeps from the last one: diagnoses, plan of care, referral, other codes.
+
+    Minutes, times, the patient's response and the justification are today's and start empty.
+    """
+    last = services.get_encounter(session, viewer.actor, previous["encounter_id"])
+    stored, _renames = note_form.form_values(last.document)
+    keep = {
+        name: value
+        for name, value in stored.items()
+        if name.startswith(("diagnoses[", "referring_provider.", "supervising_provider.", "plan_of_care."))
+        or name in ("services[0].modifiers", "services[0].diagnosis_pointers")
+        or (name.startswith("services[") and name.endswith((".code", ".modifiers", ".diagnosis_pointers")))
+    }
+    for counter in ("visit_number", "visits_since_progress_report"):
+        value = stored.get(f"plan_of_care.{counter}", "")
+        if value.isdigit():
+            keep[f"plan_of_care.{counter}"] = str(int(value) + 1)
+    coverage = last.document.get("coverage") or {}
+    for candidate in services.coverages_of(session, viewer.actor, last.patient_id):
+        if candidate.payer_id == coverage.get("payer") and candidate.active:
+            keep["coverage_id"] = str(candidate.id)
+    return keep
+
+
+OUTCOMES = {
+    "saved": ("Saved and checked.", "ok"),
+    "signed": ("Signed. The note is now in the biller's queue.", "ok"),
+    "not-signed": ("Saved, but not signed: the findings marked in red block signing. Fix them, then sign.", "error"),
+}
+
+
+@router.get("/notes/{encounter_id}")
+def show_note(
+    request: Request,
+    encounter_id: int,
+    viewer: CurrentViewer,
+    session: SessionDep,
+    outcome: Annotated[str | None, Query()] = None,
+) -> Any:
+    row = services.get_encounter(session, viewer.actor, encounter_id)
+    message, tone = OUTCOMES.get(outcome or "", (None, "info"))
+    return _stored_page(request, session, viewer, row, message, tone)
+
+
+def _stored_page(
+    request: Request,
+    session: Session,
+    viewer: Viewer,
+    row: EncounterRow,
+    message: str | None = None,
+    tone: str = "info",
+    status_code: int = 200,
+) -> Any:
+    patient = services.get_patient(session, viewer.actor, row.patient_id)
+    coverages = services.coverages_of(session, viewer.actor, row.patient_id)
+    values, renames = note_form.form_values(row.document)
+    values["patient_id"] = str(row.patient_id)
+    payer = (row.document.get("coverage") or {}).get("payer")
+    chosen = next((c for c in coverages if c.payer_id == payer), None)
+    if chosen is not None:
+        values["coverage_id"] = str(chosen.id)
+    built = note_form.BuiltNote(row.document, renames)
+    latest = row.checks[-1] if row.checks else None
+    previous = services.previous_traction(session, viewer.actor, row.patient_id, before=row.date_of_service)
+    return _note_page(
+        request,
+        session,
+        viewer,
+        values=values,
+        patient=patient,
+        patients=None,
+        coverages=coverages,
+        row=row,
+        previous=previous,
+        findings=[_finding(f, built) for f in (latest.findings if latest else [])],
+        verdict=row.verdict,
+        claim_lines=_claim_lines(latest.claim_lines if latest else []),
+        message=message,
+        tone=tone,
+        status_code=status_code,
+    )
+
+
+@router.post("/notes/check", dependencies=[CsrfChecked])
+def check_note(viewer: CurrentViewer, session: SessionDep, form: FormDep) -> JSONResponse:
+    """The live check: the form as it stands, checked by the engine, nothing saved."""
+    patient_id = form.get("patient_id", "")
+    if not patient_id.isdigit():
+        return JSONResponse({"verdict": None, "findings": [], "claim_lines": []})
+    patient = services.get_patient(session, viewer.actor, int(patient_id))
+    coverages = services.coverages_of(session, viewer.actor, patient.id)
+    built = note_form.build_document(
+        form, _parties(session, viewer, patient, _coverage(coverages, form.get("coverage_id")), None)
+    )
+    try:
+        report = services.check_document(session, viewer.actor, built.document)
+    except EncounterFormatError as exc:
+        findings = _format_findings(exc.problems, built)
+        return JSONResponse(
+            {
+                **_summary(findings, "blocked"),
+                "findings": findings,
+                "claim_lines": [],
+                "readable": False,
+                "total_hint": note_form.documented_minutes(built.document),
+            }
+        )
+    findings = [_finding(f.to_json(), built) for f in report.findings]
+    version, _exact = default_catalog().icd10_for(_day(built.document.get("date_of_service")))
+    return JSONResponse(
+        {
+            **_summary(findings, report.verdict.value),
+            "findings": findings,
+            "claim_lines": _claim_lines([line.to_json() for line in report.claim_lines]),
+            "readable": True,
+            "total_hint": note_form.documented_minutes(built.document),
+            "diagnoses": {
+                f"diagnoses[{i}]": version.description(code) or "" for i, code in enumerate(built.document["diagnoses"])
+            },
+            "ruleset_version": report.ruleset_version,
+        }
+    )
+
+
+@router.post("/notes", dependencies=[CsrfChecked])
+def create_note(request: Request, viewer: CurrentViewer, session: SessionDep, form: FormDep) -> Any:
+    return _save(request, viewer, session, form, None)
+
+
+@router.post("/notes/{encounter_id}", dependencies=[CsrfChecked])
+def update_note(request: Request, encounter_id: int, viewer: CurrentViewer, session: SessionDep, form: FormDep) -> Any:
+    return _save(request, viewer, session, form, encounter_id)
+
+
+def _save(request: Request, viewer: Viewer, session: Session, form: dict[str, str], encounter_id: int | None) -> Any:
+    """Save (checked on every save), then sign when asked and nothing blocks it; redirect after success."""
+    if viewer.actor.role not in EDITORS:
+        raise services.ForbiddenError(f"a {viewer.actor.role} may read notes but not write them")
+    row = services.get_encounter(session, viewer.actor, encounter_id) if encounter_id is not None else None
+    if row is not None and row.status != "draft":
+        return _stored_page(
+            request, session, viewer, row, f"This note is {row.status}; a signed note cannot be changed.", "error", 409
+        )
+    patient_text = form.get("patient_id", "")
+    patient_id = row.patient_id if row is not None else int(patient_text) if patient_text.isdigit() else None
+    if patient_id is None:
+        return RedirectResponse("/notes/new", status_code=303)
+    patient = services.get_patient(session, viewer.actor, patient_id)
+    coverages = services.coverages_of(session, viewer.actor, patient_id)
+    stored = row.document if row is not None else None
+    built = note_form.build_document(
+        form, _parties(session, viewer, patient, _coverage(coverages, form.get("coverage_id")), stored)
+    )
+    if row is not None:
+        built.document["id"] = row.external_id  # the id is the claim's control number: it never changes
+    try:
+        row, report = services.save_encounter(session, viewer.actor, built.document, patient_id, encounter_id)
+    except EncounterFormatError as exc:
+        findings = _format_findings(exc.problems, built)
+        values = dict(form)
+        previous = services.previous_traction(
+            session, viewer.actor, patient_id, before=_day(form.get("date_of_service"))
+        )
+        return _note_page(
+            request,
+            session,
+            viewer,
+            values=values,
+            patient=patient,
+            patients=None,
+            coverages=[c for c in coverages if c.active or str(c.id) == form.get("coverage_id")],
+            row=row,
+            previous=previous,
+            findings=findings,
+            verdict="blocked",
+            claim_lines=[],
+            message="Not saved: some entries can't be read. They are marked below; everything you typed is kept.",
+            tone="error",
+            status_code=422,
+        )
+    if form.get("action") == "sign":
+        if report.verdict.value == "blocked":
+            session.commit()
+            return RedirectResponse(f"/notes/{row.id}?outcome=not-signed", status_code=303)
+        services.sign_encounter(session, viewer.actor, row.id)
+        session.commit()
+        return RedirectResponse(f"/notes/{row.id}?outcome=signed", status_code=303)
+    session.commit()
+    return RedirectResponse(f"/notes/{row.id}?outcome=saved", status_code=303)

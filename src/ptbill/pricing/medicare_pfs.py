@@ -28,17 +28,10 @@ CENT = Decimal("0.01")
 NATIONAL_LOCALITY_KEY = "national"
 
 # MULT PROC indicator 5: "subject to 50% of the practice expense component for certain therapy
-# services" (RVU25 file documentation). The 50 % rate applies to dates of service from 2013-04-01.
+# services" (RVU25 file documentation). The share itself is a dated value of each schedule year
+# (schedule.json ``therapy_mppr_pe_share``), as is the PTA/OTA rate (``assistant_rate``, BBA 2018 §53107).
 MPPR_INDICATOR = "5"
-MPPR_PE_SHARE = Decimal("0.5")
-MPPR_50_PERCENT_FROM = date(2013, 4, 1)
-
-# Bipartisan Budget Act of 2018 §53107: a service furnished in whole or in part by a PTA (CQ) or an
-# OTA (CO) is paid at 85 % of the otherwise applicable amount, for dates of service from 2022-01-01
-# (CMS "Billing examples using CQ/CO modifiers"). The modifiers were required from 2020 without a cut.
 ASSISTANT_MODIFIERS = frozenset({"CQ", "CO"})
-ASSISTANT_RATE = Decimal("0.85")
-ASSISTANT_REDUCTION_FROM = date(2022, 1, 1)
 
 # PFS status codes whose RVUs are used for payment (RVU file documentation). Other statuses carry
 # RVUs for reference only.
@@ -201,6 +194,10 @@ class PfsYear:
     effective: DateRange
     conversion_factor: Decimal
     conversion_factor_reference: str
+    mppr_pe_share: Decimal  # share of PE paid on every therapy unit after the first
+    mppr_reference: str
+    assistant_rate: Decimal  # share paid for CQ/CO lines
+    assistant_reference: str
     rvus: Mapping[tuple[str, str], RvuRow]
     localities: Mapping[str, Locality]
     sources: Mapping[str, str] = field(default_factory=dict)
@@ -223,6 +220,8 @@ class PfsYear:
         cf_reference = str(cf_meta.get("reference") or "")
         if cf <= 0 or not cf_reference:
             raise ReferenceDataError(f"{schedule_path}: conversion_factor needs a positive value and a reference")
+        mppr_share, mppr_reference = _rate(meta, "therapy_mppr_pe_share", schedule_path)
+        assistant_rate, assistant_reference = _rate(meta, "assistant_rate", schedule_path)
         rvu_name = meta.get("rvu_file")
         gpci_name = meta.get("gpci_file")
         if not isinstance(rvu_name, str) or not isinstance(gpci_name, str):
@@ -232,6 +231,10 @@ class PfsYear:
             effective=DateRange(start, end),
             conversion_factor=cf,
             conversion_factor_reference=cf_reference,
+            mppr_pe_share=mppr_share,
+            mppr_reference=mppr_reference,
+            assistant_rate=assistant_rate,
+            assistant_reference=assistant_reference,
             rvus=_load_rvus(directory / rvu_name, sources),
             localities=_load_localities(directory / gpci_name, sources),
             sources=sources,
@@ -262,7 +265,7 @@ class PfsYear:
         locality = self.locality(locality_key)
         row = self._priced_row(code, modifier)
         pe, pe_setting, pe_step = _pe_for_setting(row, facility)
-        parts = _UnitParts.of(row, pe, locality, self.conversion_factor, reduced=False)
+        parts = _UnitParts.of(row, pe, locality, self.conversion_factor, reduced=False, share=self.mppr_pe_share)
         steps = [
             f"{row.label}: Medicare PFS {self.name} RVUs work {_num(row.work)}, {pe_setting} PE {_num(pe)}, "
             f"MP {_num(row.mp)} (status {row.status}, {row.source}).",
@@ -370,6 +373,22 @@ def round_cents(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def _rate(meta: Mapping[str, object], key: str, path: Path) -> tuple[Decimal, str]:
+    """A share between 0 and 1 with its citation, from schedule.json."""
+    raw = meta.get(key)
+    if not isinstance(raw, dict):
+        raise ReferenceDataError(f"{path}: {key} must be an object with value and reference")
+    value = _parse_decimal(str(raw.get("value", "")), f"{path}: {key}.value")
+    reference = str(raw.get("reference") or "")
+    if not 0 < value <= 1 or not reference:
+        raise ReferenceDataError(f"{path}: {key} needs a value in (0, 1] and a reference")
+    return value, reference
+
+
+def _percent(share: Decimal) -> str:
+    return f"{share * 100:f}".rstrip("0").rstrip(".") + " %"
+
+
 @dataclass(frozen=True, slots=True)
 class _UnitParts:
     """The dollar parts of one unit, unrounded."""
@@ -379,21 +398,24 @@ class _UnitParts:
     mp: Decimal
     adjusted_rvu: Decimal
     reduced: bool
+    pe_share: Decimal
 
     @classmethod
-    def of(cls, row: RvuRow, pe_rvu: Decimal, loc: Locality, cf: Decimal, *, reduced: bool) -> _UnitParts:
-        pe_share = MPPR_PE_SHARE if reduced else Decimal(1)
+    def of(
+        cls, row: RvuRow, pe_rvu: Decimal, loc: Locality, cf: Decimal, *, reduced: bool, share: Decimal
+    ) -> _UnitParts:
+        pe_share = share if reduced else Decimal(1)
         work = row.work * loc.work_gpci
         pe = pe_share * pe_rvu * loc.pe_gpci
         mp = row.mp * loc.mp_gpci
-        return cls(work * cf, pe * cf, mp * cf, work + pe + mp, reduced)
+        return cls(work * cf, pe * cf, mp * cf, work + pe + mp, reduced, pe_share)
 
     @property
     def total(self) -> Decimal:
         return self.work + self.pe + self.mp
 
     def describe(self, row: RvuRow, pe_rvu: Decimal, loc: Locality, cf: Decimal) -> str:
-        pe_text = f"50 % × PE {_num(pe_rvu)}" if self.reduced else f"PE {_num(pe_rvu)}"
+        pe_text = f"{_percent(self.pe_share)} × PE {_num(pe_rvu)}" if self.reduced else f"PE {_num(pe_rvu)}"
         return (
             f"work {_num(row.work)} × {loc.work_gpci} + {pe_text} × {loc.pe_gpci} + MP {_num(row.mp)} × "
             f"{loc.mp_gpci} = {_num(self.adjusted_rvu)} RVU × ${cf} {_money(self.total)}"
@@ -462,7 +484,7 @@ def price_visit(
             )
     assistant_set = frozenset(m.upper() for m in assistant_modifiers)
     prepared = [_prepare(year, line, facility, assistant_set) for line in lines]
-    full_unit_owner = _mppr_full_units(prepared, locality, year.conversion_factor, order)
+    full_unit_owner = _mppr_full_units(prepared, locality, year.conversion_factor, order, year.assistant_rate)
     return [
         _price_line(
             index, item, prepared=prepared, full_unit_owner=full_unit_owner, year=year, loc=locality, order=order
@@ -474,7 +496,7 @@ def price_visit(
 def _prepare(year: PfsYear, line: PricingLine, facility: bool, assistant_set: frozenset[str]) -> _Prepared:
     modifiers = tuple(m.strip().upper() for m in line.modifiers if m.strip())
     assistant = bool(assistant_set.intersection(modifiers))
-    assistant_cut = assistant and line.service_date >= ASSISTANT_REDUCTION_FROM
+    assistant_cut = assistant and year.assistant_rate < 1
     row = year._row_for(line.code, modifiers)
     if row is not None and row.status in UNPAID_STATUSES:
         reason = f"PFS status {row.status}, {UNPAID_STATUSES[row.status]}"
@@ -482,23 +504,20 @@ def _prepare(year: PfsYear, line: PricingLine, facility: bool, assistant_set: fr
     priced = year._check_priced(line.code, row)
     pe, setting, pe_step = _pe_for_setting(priced, facility)
     mppr = priced.mult_proc == MPPR_INDICATOR
-    if mppr and line.service_date < MPPR_50_PERCENT_FROM:
-        raise NotPricedError(
-            f"{line.code} on {line.service_date}: the therapy MPPR rate before {MPPR_50_PERCENT_FROM} "
-            "(20-25 %) is not modelled"
-        )
     return _Prepared(line, priced, "", pe, setting, pe_step, mppr, assistant, assistant_cut)
 
 
-def _pe_payment(item: _Prepared, loc: Locality, cf: Decimal, order: AdjustmentOrder) -> Decimal:
+def _pe_payment(
+    item: _Prepared, loc: Locality, cf: Decimal, order: AdjustmentOrder, assistant_rate: Decimal
+) -> Decimal:
     payment = item.pe_rvu * loc.pe_gpci * cf
     if order is AdjustmentOrder.CQ_THEN_MPPR and item.assistant_cut:
-        payment *= ASSISTANT_RATE
+        payment *= assistant_rate
     return payment
 
 
 def _mppr_full_units(
-    prepared: Sequence[_Prepared], loc: Locality, cf: Decimal, order: AdjustmentOrder
+    prepared: Sequence[_Prepared], loc: Locality, cf: Decimal, order: AdjustmentOrder, assistant_rate: Decimal
 ) -> dict[date, int]:
     """For each day, the index of the line whose first unit keeps its full PE.
 
@@ -511,7 +530,7 @@ def _mppr_full_units(
         if not item.mppr:
             continue
         day = item.line.service_date
-        payment = _pe_payment(item, loc, cf, order)
+        payment = _pe_payment(item, loc, cf, order, assistant_rate)
         if day not in owners or payment > best[day]:
             owners[day], best[day] = index, payment
     return owners
@@ -556,12 +575,17 @@ def _price_line(
         if day_units == 1:
             steps.append(f"MPPR: this is the only 'always therapy' unit (MULT PROC 5) on {day}; full PE.")
         else:
-            owner_payment = _pe_payment(owner, loc, cf, order)
-            cut = " after the CQ/CO 85 %" if order is AdjustmentOrder.CQ_THEN_MPPR and owner.assistant_cut else ""
+            owner_payment = _pe_payment(owner, loc, cf, order, year.assistant_rate)
+            cut = (
+                f" after the CQ/CO {_percent(year.assistant_rate)}"
+                if order is AdjustmentOrder.CQ_THEN_MPPR and owner.assistant_cut
+                else ""
+            )
             steps.append(
                 f"MPPR: {day_units} units of 'always therapy' codes (MULT PROC 5) on {day}. The highest PE "
                 f"payment per unit is {owner.line.code}'s: PE {_num(owner.pe_rvu)} × {loc.pe_gpci} × ${cf}{cut} "
-                f"{_money(owner_payment)}. One unit of it keeps its full PE; every other unit is paid 50 % of its PE."
+                f"{_money(owner_payment)}. One unit of it keeps its full PE; every other unit is paid "
+                f"{_percent(year.mppr_pe_share)} of its PE ({year.mppr_reference})."
             )
     else:
         steps.append(f"MPPR does not apply: MULT PROC indicator {row.mult_proc}, not {MPPR_INDICATOR}.")
@@ -570,8 +594,8 @@ def _price_line(
     for count, reduced in ((full_units, False), (reduced_units, True)):
         if count == 0:
             continue
-        parts = _UnitParts.of(row, item.pe_rvu, loc, cf, reduced=reduced)
-        kind = "50 % PE" if reduced else "full PE"
+        parts = _UnitParts.of(row, item.pe_rvu, loc, cf, reduced=reduced, share=year.mppr_pe_share)
+        kind = f"{_percent(year.mppr_pe_share)} PE" if reduced else "full PE"
         subtotal = parts.total * count
         each = " each" if count > 1 else ""
         times = f"; × {count} {_money(subtotal)}" if count > 1 else ""
@@ -583,16 +607,14 @@ def _price_line(
 
     if item.assistant_cut:
         before = total
-        total *= ASSISTANT_RATE
+        total *= year.assistant_rate
+        rate = _percent(year.assistant_rate)
         steps.append(
-            f"CQ/CO: furnished in whole or in part by a therapy assistant, paid at 85 % from "
-            f"{ASSISTANT_REDUCTION_FROM} (BBA 2018 §53107): 85 % × {_dollars(before)} {_money(total)}."
+            f"CQ/CO: furnished in whole or in part by a therapy assistant, paid at {rate} "
+            f"({year.assistant_reference}): {rate} × {_dollars(before)} {_money(total)}."
         )
     elif item.assistant:
-        steps.append(
-            f"CQ/CO on the line, but the 85 % rate applies to dates of service from {ASSISTANT_REDUCTION_FROM} "
-            "only: full amount."
-        )
+        steps.append(f"CQ/CO on the line; schedule {year.name} pays assistants in full.")
     if item.mppr or item.assistant:
         steps.append(_ORDER_STEP[order])
     amount = round_cents(total)

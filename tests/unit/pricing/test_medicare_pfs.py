@@ -160,22 +160,23 @@ def test_a_bundled_code_is_priced_at_zero_with_the_reason(pfs2025: PfsYear) -> N
     assert "bundled" in hot_pack.steps[0]
 
 
-def test_cq_pays_85_percent_only_from_2022(pfs2025: PfsYear) -> None:
-    # The 2025 RVUs re-dated over the 2022 boundary: only the CQ rule's date is under test here.
-    test_period = dataclasses.replace(pfs2025, name="test", effective=DateRange(date(2021, 7, 1), date(2022, 7, 1)))
-    before, after = price_visit(
-        [
-            PricingLine("97012", 1, date(2021, 12, 31), ("GP", "CQ")),
-            PricingLine("97012", 1, date(2022, 1, 1), ("GP", "CQ")),
-        ],
-        test_period,
-        "national",
-    )
-    assert before.amount == Decimal("14.23")
-    assert not before.assistant_rate_applied
-    assert any("applies to dates of service from 2022-01-01 only" in step for step in before.steps)
-    assert after.amount == Decimal("12.10")  # 0.44 × 32.3465 × 0.85 = 12.097591
-    assert after.assistant_rate_applied
+def test_cq_pays_the_schedule_years_assistant_rate(pfs2025: PfsYear) -> None:
+    # The rate is a dated value of each schedule year (85 % from 2022; a 2021 schedule would say 100 %).
+    assert pfs2025.assistant_rate == Decimal("0.85")
+    assert "53107" in pfs2025.assistant_reference
+    (cut,) = price_visit([PricingLine("97012", 1, DOS, ("GP", "CQ"))], pfs2025, "national")
+    assert cut.amount == Decimal("12.10")  # 0.44 × 32.3465 × 0.85 = 12.097591
+    assert cut.assistant_rate_applied
+    before_2022 = dataclasses.replace(pfs2025, assistant_rate=Decimal(1))
+    (full,) = price_visit([PricingLine("97012", 1, DOS, ("GP", "CQ"))], before_2022, "national")
+    assert full.amount == Decimal("14.23")
+    assert not full.assistant_rate_applied
+    assert any("pays assistants in full" in step for step in full.steps)
+
+
+def test_the_mppr_share_is_a_cited_value_of_the_schedule(pfs2025: PfsYear) -> None:
+    assert pfs2025.mppr_pe_share == Decimal("0.5")
+    assert "2013-04-01" in pfs2025.mppr_reference
 
 
 def test_co_counts_as_an_assistant_modifier(pfs2025: PfsYear) -> None:

@@ -1,8 +1,7 @@
 """X12 envelopes: interchanges (ISA/IEA), functional groups (GS/GE) and transaction sets (ST/SE).
 
-Source: ASC X12 005010 control segments as the HIPAA TR3s use them (appendix B): trailers repeat
-their header's control number (ISA13=IEA02, GS06=GE02, ST02=SE02) and count what they close
-(IEA01 groups, GE01 transaction sets, SE01 segments from ST to SE inclusive).
+Source: ASC X12 005010 control segments as the HIPAA TR3s use them (appendix B): ISA13=IEA02, GS06=GE02,
+ST02=SE02; IEA01 counts groups, GE01 transaction sets, SE01 segments from ST to SE inclusive.
 """
 
 from __future__ import annotations
@@ -24,6 +23,7 @@ SEGMENT_ID = re.compile(r"[A-Z][A-Z0-9]{1,2}")
 INTERCHANGE_CONTROL_NUMBER = re.compile(r"\d{9}")
 GROUP_CONTROL_NUMBER = re.compile(r"\d{1,9}")
 TRANSACTION_CONTROL_NUMBER = re.compile(r"[A-Za-z0-9]{4,9}")
+ENVELOPE_IDS = frozenset({"ISA", "GS", "ST", "SE", "GE", "IEA"})
 VERSION_5010 = "00501"  # ISA12; from this version on ISA11 is the repetition separator
 
 
@@ -193,11 +193,25 @@ class EnvelopeReader:
         self._transaction: Transaction | None = None
         self._interchange_numbers: dict[str, int] = {}  # ISA13 -> segment number, across the file
         self._group_numbers: dict[str, int] = {}  # GS06 -> segment number, within the open interchange
+        self._well_formed_ids: set[str] = set()  # data segment ids already seen to be well formed
 
     def __iter__(self) -> Iterator[Transaction]:
         last: ReadSegment | None = None
+        well_formed = self._well_formed_ids
         for read in self._reader:
             last = read
+            segment = read.segment
+            transaction = self._transaction
+            # The common case, a data segment inside ST..SE with a known id and no trailing separator, goes straight in.
+            if (
+                transaction is not None
+                and segment.id in well_formed
+                and segment.elements
+                and (last_element := segment.elements[-1]) != ""
+                and last_element[-1] != ""
+            ):
+                transaction.segments.append(read)
+                continue
             closed = self._take(read)
             if closed is not None:
                 yield closed
@@ -219,12 +233,15 @@ class EnvelopeReader:
         segment = read.segment
         if not segment.id and not segment.elements:
             return X12SegmentError(read.number, "", "empty segment: two segment terminators in a row")
-        if not SEGMENT_ID.fullmatch(segment.id):
-            return X12SegmentError(
-                read.number,
-                segment.id,
-                f"{segment.id!r} is not a segment id (two or three upper-case letters and digits, letter first)",
-            )
+        if segment.id not in self._well_formed_ids:
+            if SEGMENT_ID.fullmatch(segment.id) and segment.id not in ENVELOPE_IDS:
+                self._well_formed_ids.add(segment.id)
+            elif segment.id not in ENVELOPE_IDS:
+                return X12SegmentError(
+                    read.number,
+                    segment.id,
+                    f"{segment.id!r} is not a segment id (two or three upper-case letters and digits, letter first)",
+                )
         if segment.elements and segment.id != "ISA":
             last = segment.elements[-1]
             if last == "" or (isinstance(last, tuple) and last[-1] == ""):

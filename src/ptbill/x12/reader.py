@@ -1,8 +1,7 @@
 """A streaming X12 segment reader: learns the delimiters from each fixed-width ISA, then yields numbered segments.
 
-Source: ASC X12 005010 interchange control structure (ISA is 106 characters; ISA position 4 is the
-element separator, ISA11 the repetition separator, ISA16 the component separator, and the character
-after ISA16 the segment terminator). Reads in chunks, so a file of any size uses constant memory.
+Source: ASC X12 005010 interchange control header (106-character ISA: position 4 element separator,
+ISA11 repetition, ISA16 component separator, then the segment terminator).
 """
 
 from __future__ import annotations
@@ -219,36 +218,49 @@ class X12Reader:
                 yield ReadSegment(number, isa)
                 continue
 
-            end = buffer.find(terminator, position)
-            while end < 0:
-                searched = len(buffer) - position
-                if not refill():
-                    rest = buffer[position:]
-                    if rest.strip(_TRAILING_FILLER):
-                        raise X12TruncatedError(
-                            number + 1,
-                            _guess_id(rest, element),
-                            f"the file ends inside this segment: no terminator {terminator!r} after {rest[:40]!r}",
-                        )
-                    return
-                end = buffer.find(terminator, position + searched)
-            text = buffer[position:end]
-            position = end + 1
-            if terminator in _LINE_BREAKS:
-                text = text.rstrip("\r")
-                if not text:
-                    continue  # a blank line when the terminator is itself a line break
-            if not text.isascii():
-                bad = next(c for c in text if not c.isascii())
-                raise X12EncodingError(
-                    number + 1,
-                    _guess_id(text, element),
-                    f"{_describe(bad, from_bytes)} is not ASCII (X12 basic and extended character sets are ASCII)",
-                )
-            parts = text.split(element)
-            elements: list[Element] = [tuple(p.split(component)) if component in p else p for p in parts[1:]]
-            number += 1
-            yield ReadSegment(number, Segment(parts[0], tuple(elements)))
+            # Split every complete segment in the buffer at once; the incomplete tail waits for the next chunk.
+            last = buffer.rfind(terminator, position)
+            if last < 0:
+                if refill():
+                    continue
+                rest = buffer[position:]
+                if rest.strip(_TRAILING_FILLER):
+                    raise X12TruncatedError(
+                        number + 1,
+                        _guess_id(rest, element),
+                        f"the file ends inside this segment: no terminator {terminator!r} after {rest[:40]!r}",
+                    )
+                return
+            block = buffer[position:last]
+            start = position
+            position = last + 1
+            block_is_ascii = block.isascii()
+            line_break_terminator = terminator in _LINE_BREAKS
+            for raw_text in block.split(terminator):
+                text = raw_text.lstrip(_LINE_BREAKS) if raw_text[:1] in _LINE_BREAKS else raw_text
+                if text.startswith("ISA"):
+                    position = start + len(raw_text) - len(text)  # a new interchange: read its own delimiters
+                    break
+                start += len(raw_text) + 1
+                if line_break_terminator:
+                    text = text.rstrip("\r")
+                    if not text:
+                        continue  # a blank line when the terminator is itself a line break
+                if not block_is_ascii and not text.isascii():
+                    bad = next(c for c in text if not c.isascii())
+                    raise X12EncodingError(
+                        number + 1,
+                        _guess_id(text, element),
+                        f"{_describe(bad, from_bytes)} is not ASCII (X12 basic and extended character sets are ASCII)",
+                    )
+                number += 1
+                if component in text:
+                    parts = text.split(element)
+                    composite: list[Element] = [tuple(p.split(component)) if component in p else p for p in parts[1:]]
+                    yield ReadSegment(number, Segment(parts[0], tuple(composite)))
+                else:
+                    segment_id, *elements = text.split(element)
+                    yield ReadSegment(number, Segment(segment_id, tuple(elements)))
 
     @staticmethod
     def _read_isa(raw: str, number: int, from_bytes: bool, *, first: bool) -> tuple[Separators, Segment]:

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from ptbill.claims.x12_837p.reader import read_837p
 from ptbill.x12.envelope import check_envelopes
 from ptbill.x12.errors import X12Error
+from ptbill.x12.reader import ReadSegment, read_segments
 
 SAMPLES = Path(__file__).resolve().parents[3].parent / "shared" / "external" / "x12"
 VALID = [
@@ -105,6 +106,29 @@ def test_mutated_files_raise_only_x12_errors(sample: str, changes: list[tuple[ob
     for change in changes:
         data = mutate(data, change)
     read_everything(data, chunk_size)
+
+
+def segments_or_error(data: bytes, chunk_size: int) -> list[ReadSegment | str]:
+    read: list[ReadSegment | str] = []
+    try:
+        read.extend(read_segments(data, chunk_size=chunk_size))
+    except X12Error as error:
+        read.append(f"{type(error).__name__}: {error}")
+    return read
+
+
+@settings(max_examples=100, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    sample=st.sampled_from(sorted(ORIGINALS)),
+    changes=st.lists(mutation, max_size=3),
+    chunk_size=st.integers(min_value=1, max_value=300),
+)
+def test_chunk_size_never_changes_what_is_read(sample: str, changes: list[tuple[object, ...]], chunk_size: int) -> None:
+    """Streaming is invisible: the same segments, or the same error at the same segment, whatever the chunk size."""
+    data = ORIGINALS[sample]
+    for change in changes:
+        data = mutate(data, change)
+    assert segments_or_error(data, chunk_size) == segments_or_error(data, 1 << 20)
 
 
 def test_every_truncation_of_a_sample_is_handled() -> None:

@@ -1,8 +1,7 @@
 """Reads X12 837P 005010X222A1 claims back into ``Claim`` objects, with every problem found on the way.
 
-Source: ASC X12N 005010X222A1 TR3 loop structure (1000A/B header; 2000A billing provider HL with
-2010AA-AC; 2000B subscriber HL with 2010BA/BB; 2000C patient HL with 2010CA; 2300 claim with 2310A-F,
-2320/2330A-G; 2400 service line with 2410, 2420A-H, 2430, 2440) and the CMS-1500 mapping (facts.md §9).
+Source: the X222A1 TR3 loops (1000A/B; 2000A/2010AA-AC; 2000B/2010BA-BB; 2000C/2010CA; 2300/2310A-F,
+2320/2330A-G; 2400/2410, 2420A-H, 2430, 2440) and the CMS-1500 mapping in facts.md §9.
 """
 
 from __future__ import annotations
@@ -232,7 +231,7 @@ MAX_DIAGNOSES = 12
 # --- the tree ------------------------------------------------------------------------------------------
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Loop:
     """One occurrence of a TR3 loop: its segments in file order and the loops nested in it."""
 
@@ -244,6 +243,7 @@ class Loop:
     _last_order: int = field(default=0, repr=False)
     _last_child: int = field(default=-1, repr=False)
     _lost: bool = field(default=False, repr=False)  # after one misplaced segment the rest of the loop is not judged
+    _child_counts: dict[str, int] = field(default_factory=dict, repr=False)
 
     @property
     def id(self) -> str:
@@ -260,7 +260,7 @@ class Loop:
     def first(self, segment_id: str, qualifier: str | None = None) -> ReadSegment | None:
         """The first segment with this id (and, when given, this value in its first element)."""
         for read in self.segments:
-            if read.id == segment_id and (qualifier is None or read.segment.element(1) == qualifier):
+            if read.segment.id == segment_id and (qualifier is None or read.segment.element(1) == qualifier):
                 return read
         return None
 
@@ -286,10 +286,12 @@ class Loop:
         return loop
 
     def walk(self) -> Iterator[Loop]:
-        """This loop and every loop nested in it, in file order."""
-        yield self
-        for loop in self.children:
-            yield from loop.walk()
+        """This loop and every loop nested in it, depth first, in the order they appear."""
+        pending = [self]
+        while pending:
+            loop = pending.pop()
+            yield loop
+            pending.extend(reversed(loop.children))
 
     def describe(self) -> str:
         return f"loop {self.id} ({self.name})"
@@ -297,6 +299,27 @@ class Loop:
 
 def _qualifier(spec: LoopSpec, segment: Segment) -> str:
     return segment.element(3) if spec.trigger == "HL" else segment.element(1)
+
+
+def _subtree_problems(top: Loop) -> list[X12Error]:
+    found: list[X12Error] = []
+    pending = [top]
+    while pending:
+        loop = pending.pop()
+        found.extend(loop.problems)
+        pending.extend(loop.children)
+    return found
+
+
+# Per host loop: which segment ids may open which of its child loops (NM1 is told apart by NM101).
+CHILD_TRIGGERS: dict[str, dict[str, tuple[LoopSpec, ...]]] = {
+    host.id: {
+        trigger: tuple(SPECS[c] for c in host.children if SPECS[c].trigger == trigger)
+        for trigger in {SPECS[c].trigger for c in host.children}
+    }
+    for host in SPECS.values()
+}
+LOOP_TRIGGERS = frozenset(trigger for triggers in CHILD_TRIGGERS.values() for trigger in triggers)
 
 
 class _TreeBuilder:
@@ -307,15 +330,19 @@ class _TreeBuilder:
         self.stack: list[Loop] = [self.root]
         self.hl_by_id: dict[str, Loop] = {}
         self.hl_loops: list[Loop] = []
+        self.claims: list[Loop] = []  # every 2300, in file order
         segments = transaction.segments
         self.root.segments.append(segments[0])
         for read in segments[1:]:
-            if read.id == "SE":
-                self.root.segments.append(read)
-            elif read.id == "HL":
-                self._hierarchical_level(read)
-            else:
+            segment_id = read.segment.id
+            if segment_id in LOOP_TRIGGERS:
                 self._place(read)
+            elif segment_id == "HL":
+                self._hierarchical_level(read)
+            elif segment_id == "SE":
+                self.root.segments.append(read)
+            else:
+                self._append(self.stack[-1], read)
         self._check()
 
     def _hierarchical_level(self, read: ReadSegment) -> None:
@@ -406,9 +433,8 @@ class _TreeBuilder:
         segment = read.segment
         for depth in range(len(self.stack) - 1, -1, -1):
             host = self.stack[depth]
-            for child_id in host.spec.children:
-                spec = SPECS[child_id]
-                if spec.trigger == segment.id and (not spec.qualifiers or _qualifier(spec, segment) in spec.qualifiers):
+            for spec in CHILD_TRIGGERS.get(host.spec.id, {}).get(segment.id, ()):
+                if not spec.qualifiers or _qualifier(spec, segment) in spec.qualifiers:
                     self._open(host, spec, read)
                     self.stack = [*self.stack[: depth + 1], host.children[-1]]
                     return
@@ -460,7 +486,10 @@ class _TreeBuilder:
                     f"NM102 entity type {read.segment.element(2)!r} must be 1 (person) or 2 (organization)",
                 )
             )
-        siblings = sum(1 for c in host.children if c.spec is spec)
+        siblings = host._child_counts.get(spec.id, 0)
+        host._child_counts[spec.id] = siblings + 1
+        if spec.id == "2300":
+            self.claims.append(loop)
         if spec.max_repeat is not None and siblings >= spec.max_repeat:
             times = "once" if spec.max_repeat == 1 else f"{spec.max_repeat} times"
             loop.problems.append(
@@ -873,13 +902,16 @@ def _line(line_loop: Loop, claim_place: str, diagnosis_count: int, notes: _Notes
         notes.block(lx, line_loop, f"service line {number_text} has no SV1 (professional service)")
         return None
     segment = sv1.segment
-    qualifier, code = segment.component(1, 1), segment.component(1, 2)  # SV101-1 product/service id qualifier
+    procedure = segment.elements[0] if segment.elements else ""  # SV101 composite medical procedure identifier
+    parts = (procedure,) if isinstance(procedure, str) else procedure
+    qualifier = parts[0]  # SV101-1 product/service id qualifier
+    code = parts[1] if len(parts) > 1 else ""  # SV101-2
     if qualifier != "HC":
         notes.add(X12ElementError(sv1.number, "SV1", f"SV101-1 is {qualifier!r}; an 837P line is coded HC (CPT/HCPCS)"))
     if code and not PROCEDURE_CODE.fullmatch(code):
         notes.add(X12ElementError(sv1.number, "SV1", f"SV101-2 {code!r} is not a 5-character CPT/HCPCS code"))
-    modifiers = tuple(m for m in (segment.component(1, i) for i in range(3, 7)) if m)  # SV101-3 .. SV101-6
-    description = segment.component(1, 7) or None
+    modifiers = tuple(m for m in parts[2:6] if m)  # SV101-3 .. SV101-6
+    description = (parts[6] if len(parts) > 6 else "") or None  # SV101-7
     charge = _amount(segment.element(2), sv1, "SV102 line charge", notes) if segment.element(2) else None
     basis, quantity = segment.element(3), segment.element(4)  # SV103 unit basis, SV104 quantity
     if basis == "MJ":
@@ -939,11 +971,11 @@ class _ClaimMapper:
         self.root = root
         self.envelope = envelope
         self.cache: dict[tuple[int, str], _Cached] = {}
+        self.notes = _Notes()  # problems of the transaction as a whole, found while mapping
         bht = root.first("BHT")
         self.created: date | None = None
         if bht is not None and bht.segment.element(4):
-            scratch = _Notes()
-            self.created = _date(bht.segment.element(4), bht, "BHT04 creation date", scratch)
+            self.created = _date(bht.segment.element(4), bht, "BHT04 creation date", self.notes)
 
     def _shared(self, loop: Loop, key: str, notes: _Notes, build: Callable[[_Notes], T]) -> T:
         """Build once per loop; every claim using it carries the same problems (deduplicated by identity)."""
@@ -1089,7 +1121,7 @@ class _ClaimMapper:
                 created=self.created,
                 notes=tuple(r.segment.element(2) for r in claim_loop.all("NTE")),
             )
-        problems = [p for loop in claim_loop.walk() for p in loop.problems] + notes.problems
+        problems = _subtree_problems(claim_loop) + notes.problems
         problems.sort(key=lambda p: p.segment_number or 0)
         return ParsedClaim(
             claim_id=claim_id,
@@ -1229,7 +1261,8 @@ def read_transaction(transaction: Transaction) -> ClaimTransaction:
     if wrong_guide is not None:
         root = Loop(SPECS[TRANSACTION_LOOP], list(transaction.segments))
         return ClaimTransaction(envelope, transaction, root, (), (*transaction.problems, wrong_guide))
-    root = build_hierarchy(transaction)
+    builder = _TreeBuilder(transaction)
+    root = builder.root
     problems = _transaction_problems(transaction, root)
     if transaction.implementation != GUIDE:
         problems.insert(
@@ -1242,7 +1275,9 @@ def read_transaction(transaction: Transaction) -> ClaimTransaction:
             ),
         )
     mapper = _ClaimMapper(root, envelope)
-    claims = tuple(mapper.map(loop) for loop in root.walk() if loop.id == "2300")
+    claims = tuple(mapper.map(loop) for loop in builder.claims)
+    problems.extend(mapper.notes.problems)
+    problems.sort(key=lambda p: p.segment_number or 0)
     return ClaimTransaction(envelope, transaction, root, claims, tuple(problems))
 
 

@@ -1,8 +1,10 @@
 """Regenerate docs/screenshots/*.png: the pages at 1440×900 in headless Chromium, on the demo clinic.
 
 Starts the real app on a loopback port (fresh SQLite, synthetic demo data), walks through a
-therapist's and a biller's day, and shoots each page. Needs Debian's /usr/bin/chromium and the
-``playwright`` package (the dev extra); it never downloads a browser.
+therapist's and a biller's day, posts the simulated payers' remittances for the back office (reports,
+denials, an appeal packet rendered with poppler's pdftoppm), and shoots each page. Needs Debian's
+/usr/bin/chromium, poppler-utils and the ``playwright`` package (the dev extra); it never downloads a
+browser.
 
 Usage: ``.venv/bin/python bench/screenshots.py [--out docs/screenshots]``
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -20,10 +23,13 @@ from playwright.sync_api import Page, expect, sync_playwright
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the live-app helper is shared with the browser tests
 
+from ptbill.storage.session import transaction  # noqa: E402
+from tests.browser.back_office_data import pay_demo_claims  # noqa: E402
 from tests.browser.live_app import (  # noqa: E402
     NEW_PATIENT,
     VIEWPORT,
     VISIT_DATE,
+    LiveApp,
     fill_visit,
     launch_chromium,
     log_in,
@@ -111,9 +117,52 @@ def biller_day(page: Page, base: str, out: Path) -> None:
     _shoot(page, out, "payer-settings.png")
 
 
+REPORT_SHOTS = {  # page (with the parameters a biller would pick) -> screenshot
+    "/reports/reimbursement-97012": "report-reimbursement-97012.png",
+    "/reports/expected-vs-paid": "report-expected-vs-paid.png",
+    "/reports/denial-rate": "report-denial-rate.png",
+    "/reports/best-payer?code=97012": "report-best-payer.png",
+    "/reports/documentation-audit?period=2026-02&n=5": "report-documentation-audit.png",
+}
+
+
+def back_office_day(page: Page, app: LiveApp, out: Path) -> None:
+    """The simulated payers' 835s are posted (plus two late denials); the biller reads the
+    reports, works the denials and opens an appeal packet, whose first two pages are rendered too."""
+    with transaction(app.sessions) as session:
+        late = pay_demo_claims(session)
+    log_in(page, app.url, "biller@harbor.example")
+    for path, name in REPORT_SHOTS.items():
+        page.goto(f"{app.url}{path}")
+        expect(page.locator("figure.chart svg")).to_be_visible()
+        _shoot(page, out, name)
+
+    page.goto(f"{app.url}/denials")
+    expect(page.locator(".denial-group").first).to_be_visible()
+    _shoot(page, out, "denials-worklist.png")
+
+    claim_id = late.due_soon or int(page.locator("[data-appeal]").first.get_attribute("data-appeal") or 0)
+    response = page.request.get(f"{app.url}/denials/{claim_id}/appeal.pdf")
+    assert response.ok, response.status
+    assert response.headers["content-type"] == "application/pdf"
+    with tempfile.TemporaryDirectory(prefix="ptbill-appeal-") as tmp:
+        pdf = Path(tmp) / "appeal.pdf"
+        pdf.write_bytes(response.body())
+        for number, name in ((1, "appeal-packet"), (2, "appeal-packet-note")):
+            prefix, only = Path(tmp) / name, str(number)
+            command = ["pdftoppm", "-png", "-r", "90", "-f", only, "-l", only, "-singlefile", str(pdf), str(prefix)]
+            subprocess.run(command, check=True)
+            (out / f"{name}.png").write_bytes(prefix.with_suffix(".png").read_bytes())
+            print(f"wrote {out / name}.png")
+    page.context.clear_cookies()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument(
+        "--only", choices=["all", "back-office"], default="all", help="back-office: only the reports, denials, appeal"
+    )
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="ptbill-screens-") as tmp:
@@ -123,8 +172,10 @@ def main() -> None:
                 browser = launch_chromium(playwright)
                 context = browser.new_context(viewport=VIEWPORT, device_scale_factor=1)
                 page = context.new_page()
-                therapist_day(page, app.url, args.out)
-                biller_day(page, app.url, args.out)
+                if args.only == "all":
+                    therapist_day(page, app.url, args.out)
+                    biller_day(page, app.url, args.out)
+                back_office_day(page, app, args.out)
                 browser.close()
         finally:
             app.stop()

@@ -47,8 +47,17 @@ class Report:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(self.columns)
         for row in self.rows:
-            writer.writerow(["" if v is None else v for v in row])
+            writer.writerow([_csv_cell(v) for v in row])
         return out.getvalue()
+
+
+def _csv_cell(value: Any) -> Any:
+    """Text that a spreadsheet would run as a formula is quoted with a leading apostrophe."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
 
 
 def _payer_name(payer_id: str) -> str:
@@ -268,6 +277,7 @@ def documentation_audit(
                 select(EncounterRow)
                 .where(
                     EncounterRow.clinic_id == actor.clinic_id,
+                    EncounterRow.status.in_(("signed", "billed")),  # the audit judges finished notes
                     EncounterRow.date_of_service >= start,
                     EncounterRow.date_of_service < end,
                 )

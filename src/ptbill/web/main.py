@@ -1,4 +1,5 @@
-"""The web pages: login, the therapist's traction note, the biller's queue, payer settings, history.
+"""The web pages: login, the therapist's traction note, the biller's queue, payer settings, history,
+the denials worklist and the reports.
 
 ``mount`` adds the page routes, the static files and HTML error pages to the app that also serves the
 JSON API. Pages call the same services as the API; errors on pages get a readable page, while paths
@@ -22,7 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ptbill.domain.errors import EncounterFormatError, PtbillError
 from ptbill.services.app import ConflictError, ForbiddenError, NotFoundError
 from ptbill.web.deps import STATIC_DIR, CsrfRefusedError, LoginRequiredError, render, templates
-from ptbill.web.routes import auth, history, notes, payers, queue
+from ptbill.web.routes import auth, denials, history, notes, payers, queue, reports
 
 Handler = Callable[[Request, Any], Awaitable[Response]]
 ERROR_PAGES = {
@@ -80,7 +81,15 @@ def mount(app: FastAPI) -> None:
     """Add the pages, /static and the page error handlers to ``app`` (after the API is included)."""
     templates.env.globals["asset_version"] = _asset_version()
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
-    for router in (auth.router, history.router, notes.router, queue.router, payers.router):
+    for router in (
+        auth.router,
+        history.router,
+        notes.router,
+        queue.router,
+        payers.router,
+        denials.router,
+        reports.router,
+    ):
         app.include_router(router, include_in_schema=False)
 
     for error, status in (

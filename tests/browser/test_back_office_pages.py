@@ -1,0 +1,353 @@
+"""The back-office pages without a browser: the five reports with their charts and CSV/PNG exports,
+the denials worklist and its appeal packets, who may open them, and that a clinic sees only its own.
+
+The demo clinic is seeded, billed and paid by the simulated payers' 835s, plus two late denials: one
+whose appeal falls due in 6 days, one whose note still fails the check that should have caught it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from ptbill.server import create_app
+from ptbill.services.demo_data import DEMO_PASSWORD, seed_demo
+from ptbill.settings import Settings
+from ptbill.storage.migrate import upgrade
+from ptbill.storage.session import make_engine, session_factory, transaction
+from ptbill.storage.tables import ClaimRow, EncounterRow, UserRow
+from ptbill.web.routes import reports as report_pages
+from ptbill.web.routes.denials import deadline_state
+from tests.browser.back_office_data import LATE_FINDING, LateDenials, pay_demo_claims
+
+BILLER = "biller@harbor.example"
+OTHER_CLINIC = "biller@mesa.example"
+HEADERS = {
+    "reimbursement-97012": ["payer", "type", "guide average", "your average paid", "paid lines", "difference"],
+    "expected-vs-paid": ["payer", "code", "expected", "paid", "difference", "underpaid"],
+    "denial-rate": ["payer", "month", "claims", "denied", "denied %", "top reasons"],
+    "best-payer": ["payer", "paid lines", "average per unit", "lowest", "highest"],
+    "documentation-audit": ["period", "therapist", "rule", "notes failing", "notes sampled", "failure %"],
+}
+PARAMS = {"best-payer": "?code=97012", "documentation-audit": "?period=2026-02&n=5&draw=0"}
+
+
+@dataclass
+class Demo:
+    url: str
+    directory: Path
+    late: LateDenials
+    denied: dict[int, str]  # clinic 1's denied or short-paid claims: id -> patient control number
+    therapists: list[str]  # clinic 1's clinicians, by name
+    patients: list[str]  # "Last, First" of clinic 1's billed patients
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
+    directory = tmp_path_factory.mktemp("back-office")
+    url = f"sqlite:///{directory / 'ptbill.sqlite3'}"
+    upgrade(url)
+    with transaction(session_factory(make_engine(url))) as session:
+        seed_demo(session)
+        late = pay_demo_claims(session, due_in_days=6)
+        harbor = session.scalar(select(UserRow.clinic_id).where(UserRow.email == BILLER))
+        claims = list(session.scalars(select(ClaimRow).where(ClaimRow.clinic_id == harbor)))
+        denied = {c.id: c.patient_control_number for c in claims if c.status in ("denied", "partial")}
+        therapists = list(
+            session.scalars(
+                select(UserRow.name).where(UserRow.clinic_id == harbor, UserRow.role.in_(("therapist", "pta")))
+            )
+        )
+        patients = []
+        for claim in claims:
+            encounter = session.get(EncounterRow, claim.encounter_id)
+            assert encounter is not None
+            patient = encounter.document["patient"]
+            patients.append(f"{patient['last_name']}, {patient['first_name']}")
+    assert late.due_soon is not None, "the demo has no note for the late denial due soon"
+    assert late.still_failing is not None, "the demo has no note still failing for a late denial"
+    return Demo(url, directory, late, denied, therapists, patients)
+
+
+@pytest.fixture
+def log_in(demo: Demo) -> Iterator[Callable[[str], TestClient]]:
+    """A logged-in client per user (each with its own cookies)."""
+    clients: list[TestClient] = []
+
+    def make(email: str) -> TestClient:
+        app = create_app(Settings(demo.url, demo.directory, "back-office-secret-" + "z" * 32, secure_cookies=False))
+        client = TestClient(app).__enter__()
+        clients.append(client)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
+        assert token
+        answer = client.post(
+            "/login",
+            data={"email": email, "password": DEMO_PASSWORD, "csrf_token": token.group(1), "next": "/"},
+            follow_redirects=False,
+        )
+        assert answer.status_code == 303, answer.text
+        return client
+
+    yield make
+    for client in clients:
+        client.__exit__(None, None, None)
+
+
+def _csv(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text)))
+
+
+# the reports ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", list(HEADERS))
+def test_each_report_page_shows_a_server_drawn_chart_and_its_export_links(
+    name: str, log_in: Callable[[str], TestClient]
+) -> None:
+    page = log_in(BILLER).get(f"/reports/{name}{PARAMS.get(name, '')}")
+    assert page.status_code == 200
+    assert '<figure class="chart"' in page.text
+    svg = page.text[page.text.index("<svg") : page.text.index("</svg>")]
+    assert 'role="img"' in svg
+    assert "<text" in svg  # labels are text in the SVG, not pixels
+    assert "<script" not in page.text.split("</head>", 1)[1]  # no script draws it
+    query = PARAMS.get(name, "").replace("&", "&amp;")
+    assert f'href="/reports/{name}.csv{query}"' in page.text
+    assert f'href="/reports/{name}.png{query}"' in page.text
+    assert 'aria-current="page">Reports</a>' in page.text  # the main nav marks the section
+
+
+@pytest.mark.parametrize("name", list(HEADERS))
+def test_the_csv_export_parses_with_the_report_header(name: str, log_in: Callable[[str], TestClient]) -> None:
+    answer = log_in(BILLER).get(f"/reports/{name}.csv{PARAMS.get(name, '')}")
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].startswith("text/csv")
+    assert answer.headers["content-disposition"].startswith("attachment; filename=")
+    rows = _csv(answer.text)
+    assert rows[0] == HEADERS[name]
+    assert len(rows) > 1
+    assert all(len(row) == len(HEADERS[name]) for row in rows)
+
+
+@pytest.mark.parametrize("name", list(HEADERS))
+def test_the_png_export_is_a_png(name: str, log_in: Callable[[str], TestClient]) -> None:
+    answer = log_in(BILLER).get(f"/reports/{name}.png{PARAMS.get(name, '')}")
+    assert answer.status_code == 200
+    assert answer.headers["content-type"] == "image/png"
+    assert answer.content.startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_reimbursement_shows_the_guide_table_beside_what_was_paid_with_negatives_marked(
+    log_in: Callable[[str], TestClient],
+) -> None:
+    client = log_in(BILLER)
+    page = client.get("/reports/reimbursement-97012").text
+    assert "$19.21" in page  # Aetna's average in the guide's table
+    assert "MedRisk EPO" in page  # a guide payer the clinic has no payment from is still listed
+    assert re.search(r'class="neg"[^>]*>−\$\d+\.\d\d<', page)  # below the guide: a real minus, in red
+    rows = {row[0]: row for row in _csv(client.get("/reports/reimbursement-97012.csv").text)[1:]}
+    aetna = rows["Aetna"]
+    assert aetna[2] == "19.21"
+    assert aetna[3]
+    assert float(aetna[5]) == pytest.approx(float(aetna[3]) - float(aetna[2]))
+
+
+def test_expected_vs_paid_lists_the_underpaid_lines_per_payer_and_code(
+    demo: Demo, log_in: Callable[[str], TestClient]
+) -> None:
+    client = log_in(BILLER)
+    page = client.get("/reports/expected-vs-paid").text
+    assert page.count('<details class="under-group"') >= 2
+    assert re.search(r"HPT-\d{8}-\d{3}", page)  # the claims themselves, not only totals
+    lines = _csv(client.get("/reports/expected-vs-paid.csv?lines=underpaid").text)
+    assert lines[0][:4] == ["claim", "patient", "payer", "code"]
+    assert len(lines) > 50  # every line, not the 50 the report's notes carry
+    assert all(float(line[-1]) > 0.5 for line in lines[1:])
+
+
+def test_denial_rate_runs_month_by_month_and_names_the_reasons(log_in: Callable[[str], TestClient]) -> None:
+    page = log_in(BILLER).get("/reports/denial-rate").text
+    for month in ("Jan 2026", "Feb 2026", "Mar 2026", "Apr 2026"):  # Apr: no remittance, still on the axis
+        assert month in page
+    assert "CO-236" in page
+    assert "NCCI procedure-to-procedure pair" in page
+
+
+def test_best_payer_answers_for_the_picked_code(log_in: Callable[[str], TestClient]) -> None:
+    client = log_in(BILLER)
+    page = client.get("/reports/best-payer?code=97110").text
+    assert "Which payer pays best for 97110" in page
+    assert '<option value="97110" selected>' in page
+    assert 'href="/reports/best-payer.csv?code=97110"' in page
+    typo = client.get("/reports/best-payer?code=97O12").text  # a letter O for the zero
+    assert "is not a CPT or HCPCS code; showing 97012" in typo
+    assert "Which payer pays best for 97012" in typo
+    assert client.get("/reports/best-payer.csv?code=97110").status_code == 200
+
+
+def test_documentation_audit_for_a_quarter_with_its_sample_size_and_trend(log_in: Callable[[str], TestClient]) -> None:
+    client = log_in(BILLER)
+    page = client.get("/reports/documentation-audit?period=2026-Q1&n=3").text
+    assert "Documentation audit: Q1 2026 (Jan–Mar)" in page
+    assert "3 of " in page  # the sample size per therapist, out of their notes
+    assert "Q4 2025" not in page.split("No notes in", 1)[0].split("<svg", 1)[1]  # an empty period is no point
+    rows = _csv(client.get("/reports/documentation-audit.csv?period=2026-02&n=5").text)
+    assert {row[0] for row in rows[1:]} <= {"2026-01", "2026-02"}
+    assert all(row[4] == "5" for row in rows[1:])
+    default = client.get("/reports/documentation-audit").text
+    assert "Documentation audit: February 2026" in default  # the last month with notes
+
+
+# the denials worklist ----------------------------------------------------------------------------
+
+
+def test_the_worklist_lists_the_demo_denials_by_reason_with_the_closed_loop(
+    demo: Demo, log_in: Callable[[str], TestClient]
+) -> None:
+    page = log_in(BILLER).get("/denials").text
+    for number in demo.denied.values():
+        assert number in page
+    assert "CO-236" in page
+    assert "CO-16 / N443" in page
+    assert '<code class="rule-chip" title="97012 is documented with minutes only' in page  # the rule and its words
+    assert "NCCI_MODIFIER_REQUIRED" in page
+    assert page.count('href="/denials/') >= len(demo.denied)
+
+
+def test_an_appeal_due_within_14_days_is_highlighted_and_listed_first(
+    demo: Demo, log_in: Callable[[str], TestClient]
+) -> None:
+    page = log_in(BILLER).get("/denials").text
+    due = date.today() + timedelta(days=6)
+    row = re.search(rf'<tr class="deadline-row-(\w+)" id="claim-{demo.late.due_soon}">', page)
+    assert row
+    assert row.group(1) == "soon"
+    assert "due in 6 days" in page
+    assert f"{due:%b} {due.day}, {due.year}" in page
+    act_first = page.split('class="card act-first"', 1)[1].split("</section>", 1)[0]
+    assert demo.denied[demo.late.due_soon] in act_first  # type: ignore[index]
+    first_group = page.split('class="card flush denial-group"', 2)[1]
+    assert f'id="claim-{demo.late.due_soon}"' in first_group  # its reason comes first
+
+
+def test_the_worklist_says_when_the_note_still_fails_the_rule(demo: Demo, log_in: Callable[[str], TestClient]) -> None:
+    page = log_in(BILLER).get("/denials").text
+    row = page.split(f'id="claim-{demo.late.still_failing}"', 1)[1].split("</tr>", 1)[0]
+    assert "Still fails" in row
+    assert LATE_FINDING in row
+    soon = page.split(f'id="claim-{demo.late.due_soon}"', 1)[1].split("</tr>", 1)[0]
+    assert "Passes now" in soon
+
+
+def test_the_appeal_link_returns_the_packet_as_a_pdf(demo: Demo, log_in: Callable[[str], TestClient]) -> None:
+    client = log_in(BILLER)
+    page = client.get("/denials").text
+    links = re.findall(r'href="(/denials/\d+/appeal\.pdf)"', page)
+    assert f"/denials/{demo.late.due_soon}/appeal.pdf" in links
+    answer = client.get(links[0])
+    assert answer.status_code == 200
+    assert answer.headers["content-type"] == "application/pdf"
+    assert answer.headers["content-disposition"].startswith('inline; filename="appeal-HPT-')
+    assert answer.content.startswith(b"%PDF-")
+
+
+def test_another_clinic_gets_404_for_the_appeal_packet(demo: Demo, log_in: Callable[[str], TestClient]) -> None:
+    claim_id = demo.late.due_soon
+    answer = log_in(OTHER_CLINIC).get(f"/denials/{claim_id}/appeal.pdf")
+    assert answer.status_code == 404
+    assert answer.headers["content-type"].startswith("text/html")
+    assert demo.denied[claim_id] not in answer.text  # type: ignore[index]
+    assert log_in(OTHER_CLINIC).get("/denials/999999/appeal.pdf").status_code == 404
+
+
+def test_another_clinic_sees_none_of_clinic_ones_rows(demo: Demo, log_in: Callable[[str], TestClient]) -> None:
+    client = log_in(OTHER_CLINIC)
+    private = [*demo.denied.values(), *demo.therapists, *demo.patients]
+    for name, header in HEADERS.items():
+        page = client.get(f"/reports/{name}{PARAMS.get(name, '')}")
+        assert page.status_code == 200
+        leaked = [text for text in private if text in page.text]
+        assert not leaked, f"{name} shows another clinic's {leaked[:3]}"
+        assert not re.search(r"HPT-\d{8}", page.text)
+        rows = _csv(client.get(f"/reports/{name}.csv{PARAMS.get(name, '')}").text)
+        assert rows[0] == header
+        if name == "reimbursement-97012":  # the guide's table, with nothing paid beside it
+            assert rows[1:]
+            assert all(row[3] == "" and row[4] == "0" for row in rows[1:])
+        else:
+            assert rows[1:] == [], f"{name}.csv has rows for a clinic with no claims"
+    worklist = client.get("/denials").text
+    assert "No open denials" in worklist
+    assert not re.search(r"HPT-\d{8}", worklist)
+
+
+# who may open them --------------------------------------------------------------------------------
+
+
+def test_billers_see_the_nav_links_and_therapists_are_refused(log_in: Callable[[str], TestClient]) -> None:
+    biller_home = log_in(BILLER).get("/queue").text
+    assert 'href="/reports"' in biller_home
+    assert 'href="/denials"' in biller_home
+    therapist = log_in("therapist1@harbor.example")
+    assert 'href="/reports"' not in therapist.get("/notes").text
+    for path in ("/reports", "/reports/denial-rate", "/reports/denial-rate.csv", "/reports/best-payer.png", "/denials"):
+        assert therapist.get(path).status_code == 403, path
+
+
+def test_an_admin_may_open_them_and_an_unknown_report_is_404(log_in: Callable[[str], TestClient]) -> None:
+    admin = log_in("admin@harbor.example")
+    assert admin.get("/reports").status_code == 200
+    assert admin.get("/denials").status_code == 200
+    assert admin.get("/reports/nothing-here").status_code == 404
+    assert admin.get("/reports/nothing-here.csv").status_code == 404
+
+
+def test_without_a_session_the_pages_send_to_the_login_form(demo: Demo) -> None:
+    app = create_app(Settings(demo.url, demo.directory, "back-office-secret-" + "z" * 32, secure_cookies=False))
+    with TestClient(app) as client:
+        answer = client.get("/reports/best-payer?code=97110", follow_redirects=False)
+        assert answer.status_code == 303
+        assert answer.headers["location"] == "/login?next=/reports/best-payer%3Fcode%3D97110"
+        assert client.get("/denials/1/appeal.pdf", follow_redirects=False).status_code == 303
+
+
+# the pieces the pages are built from ----------------------------------------------------------------
+
+
+def test_deadline_states() -> None:
+    today = date(2026, 11, 26)
+    assert deadline_state(None, today) == ("none", None)
+    assert deadline_state(date(2026, 11, 25), today) == ("past", -1)
+    assert deadline_state(today, today) == ("soon", 0)
+    assert deadline_state(date(2026, 12, 10), today) == ("soon", 14)
+    assert deadline_state(date(2026, 12, 11), today) == ("open", 15)
+
+
+def test_periods_months_and_quarters() -> None:
+    assert report_pages.period_bounds("2026-12") == (date(2026, 12, 1), date(2027, 1, 1))
+    assert report_pages.period_bounds("2026-Q4") == (date(2026, 10, 1), date(2027, 1, 1))
+    assert report_pages.previous_period("2026-01") == "2025-12"
+    assert report_pages.previous_period("2026-Q1") == "2025-Q4"
+    assert report_pages.period_label("2026-Q1") == "Q1 2026 (Jan–Mar)"
+    assert report_pages.period_label("2026-02", long=True) == "February 2026"
+    with pytest.raises(ValueError, match="2026-13"):
+        report_pages.period_bounds("2026-13")
+
+
+def test_charts_leave_gaps_and_scale_to_round_ticks() -> None:
+    line = report_pages.line_chart(["Jan", "Feb", "Mar"], {"denied": [10.0, None, 30.0]})
+    assert line["lines"][0]["paths"] == []  # two points with a gap between: no line drawn across it
+    assert [p["text"] for p in line["lines"][0]["points"]] == ["10%", "30%"]
+    bars = report_pages.bar_chart(["A", "B"], {"guide": [19.21, 9.0], "yours": [15.23, None]})
+    assert [t["text"] for t in bars["ticks"]][-1] == "$20"
+    assert len(bars["rows"][1]["bars"]) == 1  # no bar for a missing value
+    assert report_pages.bar_chart([], {"x": []})["empty"]

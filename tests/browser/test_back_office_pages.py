@@ -32,7 +32,7 @@ from tests.browser.back_office_data import LATE_FINDING, LateDenials, pay_demo_c
 BILLER = "biller@harbor.example"
 OTHER_CLINIC = "biller@mesa.example"
 HEADERS = {
-    "reimbursement-97012": ["payer", "type", "guide average", "your average paid", "paid lines", "difference"],
+    "reimbursement-97012": ["payer", "type", "guide average", "your average reimbursed", "paid lines", "difference"],
     "expected-vs-paid": ["payer", "code", "expected", "paid", "difference", "underpaid"],
     "denial-rate": ["payer", "month", "claims", "denied", "denied %", "top reasons"],
     "best-payer": ["payer", "paid lines", "average per unit", "lowest", "highest"],

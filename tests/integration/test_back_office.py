@@ -100,7 +100,8 @@ def test_reports_show_payments_beside_the_seed_table_and_list_denials(session: S
     medicare_south = table["CA Medicare South"]
     assert medicare_south[2] == D("14.64")  # the guide's average
     paid_line = next(line for line in claim.lines if line.code == "97012")
-    assert medicare_south[3] == (paid_line.charge / 4).quantize(D("0.01"))  # what the simulated payer paid
+    # reimbursed = what the simulated payer paid (a quarter of the charge) + the patient's 1.00 share
+    assert medicare_south[3] == (paid_line.charge / 4).quantize(D("0.01")) + D("1.00")
     denying_biller, _ = deny(session, "r2", "4", ("N519",))  # another clinic
     rate = reports.denial_rate(session, denying_biller)
     assert [row[2:5] for row in rate.rows] == [[1, 1, 100.0]]

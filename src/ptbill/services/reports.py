@@ -66,16 +66,31 @@ def _payer_name(payer_id: str) -> str:
 
 
 def reimbursement_97012(session: Session, actor: Actor) -> Report:
-    """The seed guide's average for 97012 beside what this clinic was actually paid, per payer."""
+    """The seed guide's average for 97012 beside what this clinic was actually reimbursed, per payer.
+
+    Reimbursed = what the payer paid plus the patient's share (deductible, coinsurance, copay) on the
+    line: the allowed amount, which is what a payer's rate means. 97012 is one unit a day.
+    """
     catalog = default_catalog()
     paid: dict[str, list[Decimal]] = defaultdict(list)
     query = (
-        select(ClaimRow.payer_id, ClaimLineRow.paid_amount, ClaimLineRow.units)
-        .join(ClaimLineRow, ClaimLineRow.claim_id == ClaimRow.id)
-        .where(ClaimRow.clinic_id == actor.clinic_id, ClaimLineRow.code == "97012", ClaimLineRow.paid_amount > 0)
+        select(ClaimRow.payer_id, ClaimPaymentRow.lines, ClaimPaymentRow.adjustments)
+        .join(ClaimRow, ClaimRow.id == ClaimPaymentRow.claim_id)
+        .where(ClaimPaymentRow.clinic_id == actor.clinic_id, ClaimPaymentRow.status_code != "22")
     )
-    for payer_id, amount, units in session.execute(query):
-        paid[payer_id].append(Decimal(amount) / max(units, 1))
+    for payer_id, lines, adjustments in session.execute(query):
+        for line in lines:
+            if line.get("code") != "97012" or Decimal(str(line.get("paid", "0"))) <= 0:
+                continue
+            share = sum(
+                (
+                    Decimal(str(a["amount"]))
+                    for a in adjustments
+                    if a.get("level") == "line" and a.get("code") == "97012" and a.get("group") == "PR"
+                ),
+                ZERO,
+            )
+            paid[payer_id].append(Decimal(str(line["paid"])) + share)
     rows = []
     for payer_id, payer in catalog.payers().items():
         seed = catalog.snapshot(payer_id, date.today()).resolved("fees.seed_average.97012")
@@ -89,16 +104,19 @@ def reimbursement_97012(session: Session, actor: Actor) -> Report:
     with_data = [r for r in rows if r[3] is not None]
     return Report(
         "reimbursement-97012",
-        "Reimbursement for 97012 by payer: the guide's table beside what you were paid",
-        ["payer", "type", "guide average", "your average paid", "paid lines", "difference"],
+        "Reimbursement for 97012 by payer: the guide's table beside what you were reimbursed",
+        ["payer", "type", "guide average", "your average reimbursed", "paid lines", "difference"],
         rows,
-        notes=["Guide average: the billing guide's 25-payer table (undated). Your average: paid 97012 lines / units."],
+        notes=[
+            "Guide average: the billing guide's 25-payer table (undated). Your average: per paid 97012 line, "
+            "what the payer paid plus the patient's share (the allowed amount)."
+        ],
         chart={
             "kind": "bar",
             "x": [r[0] for r in with_data],
             "series": {
                 "guide average": [float(r[2] or 0) for r in with_data],
-                "your average paid": [float(r[3]) for r in with_data],
+                "your average reimbursed": [float(r[3]) for r in with_data],
             },
         },
     )

@@ -321,9 +321,9 @@ def _reimbursement(session: Session, viewer: Viewer, params: Params, page: bool)
         [r["payer"] for r in paid],
         {
             "Guide average": [float(r["guide"]) if r["guide"] is not None else None for r in paid],
-            "Your average paid": [float(r["yours"]) for r in paid],
+            "Your average reimbursed": [float(r["yours"]) for r in paid],
         },
-        title="97012 per unit: the guide's average beside what you were paid, by payer",
+        title="97012 per unit: the guide's average beside what you were reimbursed (payer + patient), by payer",
     )
     below = [r for r in paid if r["difference"] is not None and r["difference"] < 0]
     worst = min(below, key=lambda r: r["difference"], default=None)

@@ -9,17 +9,18 @@ remittance posts in seconds.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import JSON, BigInteger, Column, Connection, MetaData, Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ptbill.domain.remittance import ClaimPayment, ClaimStatus, Remittance, ServicePayment
 from ptbill.services.app import Actor, audit, require_role
-from ptbill.storage.tables import AuditRow, ClaimLineRow, ClaimPaymentRow, ClaimRow, RemittanceRow
+from ptbill.storage.tables import Base, ClaimLineRow, ClaimPaymentRow, ClaimRow, RemittanceRow
 
 ZERO = Decimal("0.00")
 POSTERS = frozenset({"biller", "admin"})
@@ -93,6 +94,8 @@ def _match_line(lines: list[_LineState], service: ServicePayment, taken: set[int
     candidates = [line for line in lines if line.code == code and line.id not in taken]
     if not candidates:
         return None
+    if len(candidates) == 1:
+        return candidates[0]
     sent = set(service.original_modifiers or service.modifiers)
     # Payers drop or reorder modifiers: prefer a line whose modifiers include what came back.
     candidates.sort(
@@ -132,55 +135,53 @@ def _adjustments_json(payment: ClaimPayment) -> list[dict[str, object]]:
 
 
 def _claim_states(session: Session, actor: Actor, numbers: set[str]) -> dict[str, _ClaimState]:
-    """The clinic's claims for these control numbers, with their lines, in a few queries."""
+    """The clinic's claims for these control numbers, with their lines, in a few Core queries."""
+    connection = session.connection()
+    claims, lines = ClaimRow.__table__, ClaimLineRow.__table__
     found: dict[str, _ClaimState] = {}
     by_id: dict[int, _ClaimState] = {}
+    columns = (
+        claims.c.id,
+        claims.c.patient_control_number,
+        claims.c.paid_amount,
+        claims.c.patient_responsibility,
+        claims.c.expected_payment,
+        claims.c.payer_claim_number,
+        claims.c.status,
+    )
 
     def load(condition: Any, key_of: Any) -> None:
-        columns = (
-            ClaimRow.id,
-            ClaimRow.patient_control_number,
-            ClaimRow.paid_amount,
-            ClaimRow.patient_responsibility,
-            ClaimRow.expected_payment,
-            ClaimRow.payer_claim_number,
-            ClaimRow.status,
-        )
-        for row in session.execute(select(*columns).where(ClaimRow.clinic_id == actor.clinic_id, condition)):
-            state = _ClaimState(
-                row.id,
-                Decimal(row.paid_amount or 0),
-                Decimal(row.patient_responsibility or 0),
-                row.expected_payment,
-                row.payer_claim_number,
-                row.status,
-            )
-            found[key_of(row.patient_control_number)] = state
-            by_id[row.id] = state
+        for claim_id, number, paid, responsibility, expected, payer_claim, status in connection.execute(
+            select(*columns).where(claims.c.clinic_id == actor.clinic_id, condition)
+        ):
+            state = _ClaimState(claim_id, paid or ZERO, responsibility or ZERO, expected, payer_claim, status)
+            found[key_of(number)] = state
+            by_id[claim_id] = state
 
     wanted = sorted(numbers)
     for start in range(0, len(wanted), CHUNK):
-        load(ClaimRow.patient_control_number.in_(wanted[start : start + CHUNK]), lambda n: n)
+        load(claims.c.patient_control_number.in_(wanted[start : start + CHUNK]), lambda n: n)
     missing = {n.upper(): n for n in wanted if n not in found}
     keys = sorted(missing)
     for start in range(0, len(keys), CHUNK):  # some payers upper-case the control number they echo back
-        load(func.upper(ClaimRow.patient_control_number).in_(keys[start : start + CHUNK]), lambda n: missing[n.upper()])
+        load(func.upper(claims.c.patient_control_number).in_(keys[start : start + CHUNK]), lambda n: missing[n.upper()])
     ids = sorted(by_id)
+    line_columns = (
+        lines.c.id,
+        lines.c.claim_id,
+        lines.c.line_number,
+        lines.c.code,
+        lines.c.modifiers,
+        lines.c.paid_amount,
+    )
     for start in range(0, len(ids), CHUNK):
-        query = select(
-            ClaimLineRow.id,
-            ClaimLineRow.claim_id,
-            ClaimLineRow.line_number,
-            ClaimLineRow.code,
-            ClaimLineRow.modifiers,
-            ClaimLineRow.paid_amount,
-        ).where(ClaimLineRow.claim_id.in_(ids[start : start + CHUNK]))
-        for line in session.execute(query):
-            by_id[line.claim_id].lines.append(
-                _LineState(line.id, line.line_number, line.code, list(line.modifiers), Decimal(line.paid_amount or 0))
-            )
-    for state in by_id.values():
-        state.lines.sort(key=lambda line: line.line_number)
+        query = (
+            select(*line_columns)
+            .where(lines.c.claim_id.in_(ids[start : start + CHUNK]))
+            .order_by(lines.c.claim_id, lines.c.line_number)
+        )
+        for line_id, claim_id, number, code, modifiers, paid in connection.execute(query):
+            by_id[claim_id].lines.append(_LineState(line_id, number, code, modifiers, paid or ZERO))
     return found
 
 
@@ -242,39 +243,83 @@ def post_remittance(session: Session, actor: Actor, remittance: Remittance, sour
 def _write(session: Session, claims: Iterable[_ClaimState], writes: _Writes) -> None:
     # Core statements on the session's connection: no unit-of-work bookkeeping for thousands of rows.
     connection = session.connection()
-    claims_table, lines_table = ClaimRow.__table__, ClaimLineRow.__table__
+    tables = Base.metadata.tables
+    claims_table, lines_table = tables["claims"], tables["claim_lines"]
     changed = [c for c in claims if c.changed]
-    if changed:
-        connection.execute(
-            update(claims_table)
-            .where(claims_table.c.id == bindparam("claim_id"))
-            .values(
-                paid_amount=bindparam("paid"),
-                patient_responsibility=bindparam("responsibility"),
-                payer_claim_number=bindparam("payer_claim"),
-                status=bindparam("new_status"),
-            ),
-            [
-                {
-                    "claim_id": c.id,
-                    "paid": c.paid_amount,
-                    "responsibility": c.patient_responsibility,
-                    "payer_claim": c.payer_claim_number,
-                    "new_status": c.status,
-                }
-                for c in changed
-            ],
-        )
-        connection.execute(
-            update(lines_table).where(lines_table.c.id == bindparam("line_id")).values(paid_amount=bindparam("paid")),
-            [{"line_id": line.id, "paid": line.paid_amount} for c in changed for line in c.lines],
-        )
-    for start in range(0, len(writes.payments), 5000):
-        connection.execute(insert(ClaimPaymentRow.__table__), writes.payments[start : start + 5000])
-    for start in range(0, len(writes.audits), 5000):
-        connection.execute(insert(AuditRow.__table__), writes.audits[start : start + 5000])
+    _bulk_update(
+        connection,
+        claims_table,
+        ("paid_amount", "patient_responsibility", "payer_claim_number", "status"),
+        [(c.id, c.paid_amount, c.patient_responsibility, c.payer_claim_number, c.status) for c in changed],
+    )
+    _bulk_update(
+        connection, lines_table, ("paid_amount",), [(line.id, line.paid_amount) for c in changed for line in c.lines]
+    )
+    _insert_many(connection, tables["claim_payments"], writes.payments)
+    _insert_many(connection, tables["audit_log"], writes.audits)
     # Objects already loaded in the session must not show the amounts from before the posting.
     session.expire_all()
+
+
+def _bulk_update(connection: Connection, table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+    """Set ``columns`` of many rows by id. PostgreSQL: one UPDATE joined to a temporary table filled in
+    multi-row INSERTs (a statement per row is the slow part of a big remittance); SQLite: executemany."""
+    if not rows:
+        return
+    if connection.dialect.name != "postgresql":
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("row_id"))
+            .values({name: bindparam(f"new_{name}") for name in columns})
+        )
+        connection.execute(
+            statement,
+            [
+                {"row_id": row[0], **{f"new_{name}": value for name, value in zip(columns, row[1:], strict=True)}}
+                for row in rows
+            ],
+        )
+        return
+    staging = Table(
+        f"posting_{table.name}",
+        MetaData(),
+        Column("id", BigInteger),
+        *(Column(name, table.c[name].type) for name in columns),
+        prefixes=["TEMPORARY"],
+    )
+    staging.create(connection)
+    try:
+        _copy(connection, staging.name, ("id", *columns), rows)
+        connection.execute(
+            update(table).where(table.c.id == staging.c.id).values({name: staging.c[name] for name in columns})
+        )
+    finally:
+        staging.drop(connection)
+
+
+def _copy(connection: Connection, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """PostgreSQL COPY FROM STDIN on the transaction's own connection: the fastest way in for many rows."""
+    raw: Any = connection.connection.dbapi_connection
+    with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def _insert_many(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    if connection.dialect.name == "postgresql":
+        names = list(rows[0])
+        json_columns = {name for name in names if isinstance(table.c[name].type, JSON)}
+        _copy(
+            connection,
+            table.name,
+            names,
+            ([json.dumps(row[name]) if name in json_columns else row[name] for name in names] for row in rows),
+        )
+        return
+    for start in range(0, len(rows), 5000):
+        connection.execute(insert(table), rows[start : start + 5000])
 
 
 def _lines_json(payment: ClaimPayment, matched: list[_LineState | None]) -> list[dict[str, object]]:

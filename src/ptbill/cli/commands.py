@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import sys
@@ -171,21 +170,31 @@ def _redacted(url: str) -> str:
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-def serve(host: str, port: int) -> None:
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Server processes; one per CPU core serves the most live checks (bench/api_load.py).",
+)
+def serve(host: str, port: int, workers: int) -> None:
     """Serve the clinic app (web pages and the JSON API) without seeding anything."""
     import uvicorn
 
-    from ptbill.server import create_app
     from ptbill.settings import Settings
     from ptbill.storage.migrate import upgrade
 
-    settings = Settings.from_environment()
     if host in ("127.0.0.1", "localhost") and "PTBILL_SECURE_COOKIES" not in os.environ:
         # Plain http on loopback: a Secure cookie would never be sent back by the browser.
-        settings = dataclasses.replace(settings, secure_cookies=False)
+        os.environ["PTBILL_SECURE_COOKIES"] = "0"
+    settings = Settings.from_environment()
     upgrade(settings.database_url)
-    click.echo(f"ptbill {_version()} on http://{host}:{port}  (database {_redacted(settings.database_url)})")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    settings.secret_key  # noqa: B018 - creates the shared secret file before the worker processes start
+    click.echo(
+        f"ptbill {_version()} on http://{host}:{port}  (database {_redacted(settings.database_url)}, "
+        f"{workers} worker{'s' * (workers > 1)})"
+    )
+    uvicorn.run("ptbill.server:create_app", factory=True, host=host, port=port, workers=workers, log_level="warning")
 
 
 def _version() -> str:
@@ -196,9 +205,10 @@ def _version() -> str:
 
 @click.command()
 @click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
 @click.option("--reset", is_flag=True, help="Start from an empty demo database.")
 @click.pass_context
-def demo(ctx: click.Context, port: int, reset: bool) -> None:
+def demo(ctx: click.Context, port: int, workers: int, reset: bool) -> None:
     """Seed a synthetic demo clinic (if the database is empty), print the logins, and serve the app."""
     from sqlalchemy import func, select
 
@@ -230,7 +240,7 @@ def demo(ctx: click.Context, port: int, reset: bool) -> None:
             f"Demo data already present; logins are therapist1@harbor.example, biller@harbor.example, "
             f"admin@harbor.example ... password {DEMO_PASSWORD!r} (use --reset to start over)"
         )
-    ctx.invoke(serve, host="127.0.0.1", port=port)
+    ctx.invoke(serve, host="127.0.0.1", port=port, workers=workers)
 
 
 def register(cli: click.Group) -> None:

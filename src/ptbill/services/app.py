@@ -11,6 +11,7 @@ import dataclasses
 import functools
 import hashlib
 import io
+import math
 import os
 import re
 import tempfile
@@ -285,6 +286,8 @@ _NUMERIC_UNITS = frozenset({"minutes", "units", "currency-USD", "days", "visits"
 def _check_parameter_value(catalog: ReferenceCatalog, payer_id: str, name: str, value: Any, day: date) -> None:
     """Refuse a value the rules could not read: a severity outside its four words, or a value of another
     JSON type than the shipped ones (text where the rules compare minutes would break every later check)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConflictError(f"{name} must be a finite number")
     if name.startswith("severity."):
         if value is not None and value not in _SEVERITIES:
             raise ConflictError(f"{name} must be one of {', '.join(_SEVERITIES)}")

@@ -19,6 +19,7 @@ from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ptbill.domain.errors import EncounterFormatError, PtbillError
 from ptbill.services.app import ConflictError, ForbiddenError, NotFoundError
@@ -118,10 +119,29 @@ def mount(app: FastAPI) -> None:
     app.add_exception_handler(CsrfRefusedError, csrf_refused)
     app.add_exception_handler(StarletteHTTPException, http_error)
 
-    @app.middleware("http")
-    async def page_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        response = await call_next(request)
-        if not _is_api(request) and not request.url.path.startswith("/static/"):
-            for name, value in SECURITY_HEADERS.items():
-                response.headers.setdefault(name, value)
-        return response
+    app.add_middleware(PageHeaders)
+
+
+class PageHeaders:
+    """Security headers on every page (not on the JSON API or static files), as plain ASGI: a
+    BaseHTTPMiddleware would run each request through an extra task and stream (it showed in profiles)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.extra = [
+            (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in SECURITY_HEADERS.items()
+        ]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] != "http" or path == "/api" or path.startswith(("/api/", "/static/")):
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {name.lower() for name, _ in message.get("headers", [])}
+                message["headers"] = [*message.get("headers", []), *((n, v) for n, v in self.extra if n not in present)]
+            await send(message)
+
+        await self.app(scope, receive, with_headers)

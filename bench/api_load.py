@@ -1,0 +1,283 @@
+"""Load on the live check endpoint: uvicorn serving the demo clinic (SQLite in a temp dir, or --postgres),
+N clients POSTing a note to /api/encounters/check; prints requests/s, p50/p95/p99 and errors vs p95 <= 50 ms.
+Run: .venv/bin/python bench/api_load.py [--clients 20] [--seconds 15] [--workers 1] [--postgres URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import copy
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import text
+
+from ptbill.services.demo_data import DEMO_PASSWORD, seed_demo
+from ptbill.storage.migrate import upgrade
+from ptbill.storage.session import make_engine, session_factory, transaction
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTE: dict[str, Any] = json.loads((ROOT / "tests" / "scenarios" / "medicare-lumbar-clean.json").read_text())
+TARGET_P95_MS = 50.0
+PAYERS = ["ca-medicare-south", "aetna", "blue-shield-of-california", "umr-wausau", "cencal-health"]
+
+
+def notes() -> list[dict[str, Any]]:
+    """A few realistic variants (payer, date, traction force) so the server does not answer one note."""
+    out = []
+    for index, payer in enumerate(PAYERS):
+        document = copy.deepcopy(NOTE)
+        document["id"] = f"load-{index}"
+        document["coverage"]["payer"] = payer
+        document["date_of_service"] = f"2026-03-{2 + index:02d}"
+        document["services"][0]["traction"]["force_lbs"] = 60 + index * 5
+        out.append(document)
+    return out
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextmanager
+def database(tmp: Path, postgres: str | None) -> Iterator[str]:
+    if postgres is None:
+        yield f"sqlite:///{tmp / 'ptbill.sqlite3'}"
+        return
+    schema = f"ptbill_load_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(postgres)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{postgres}{'&' if '?' in postgres else '?'}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def seed(url: str) -> None:
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        with transaction(session_factory(engine)) as session:
+            seed_demo(session)
+    finally:
+        engine.dispose()
+
+
+def start_server(url: str, data_dir: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "PTBILL_DATA_DIR": str(data_dir),
+        "PTBILL_SECRET_KEY": "load-test",
+        "PTBILL_SECURE_COOKIES": "0",
+    }
+    command = [sys.executable, "-m", "uvicorn", "ptbill.server:create_app", "--factory"]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
+    command += ["--log-level", "warning", "--no-access-log"]
+    return subprocess.Popen(command, env=env)
+
+
+def wait_until_up(base: str, server: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"the server exited with status {server.returncode}")
+        try:
+            if httpx.get(f"{base}/api/openapi.json", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit("the server did not answer within a minute")
+
+
+async def client_loop(
+    client: httpx.AsyncClient,
+    documents: list[dict[str, Any]],
+    offset: int,
+    until: float,
+    record: bool,
+    latencies: list[float],
+    errors: list[str],
+) -> None:
+    index = offset
+    while time.perf_counter() < until:
+        document = documents[index % len(documents)]
+        index += 1
+        started = time.perf_counter()
+        try:
+            response = await client.post("/api/encounters/check", json=document)
+            ok = response.status_code == 200 and response.json()["verdict"] in ("ready", "needs_attention", "blocked")
+            problem = "" if ok else f"HTTP {response.status_code}"
+        except (httpx.HTTPError, ValueError, KeyError) as exc:
+            problem = type(exc).__name__
+        elapsed = time.perf_counter() - started
+        if record:
+            latencies.append(elapsed)
+            if problem:
+                errors.append(problem)
+
+
+async def run_load(
+    base: str, token: str, clients: int, seconds: float, warmup: float
+) -> tuple[list[float], list[str], float]:
+    documents = notes()
+    latencies: list[float] = []
+    errors: list[str] = []
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=30) as client:
+        until = time.perf_counter() + warmup  # connections opened, caches filled: not measured
+        await asyncio.gather(*(client_loop(client, documents, i, until, False, [], []) for i in range(clients)))
+        started = time.perf_counter()
+        until = started + seconds
+        await asyncio.gather(
+            *(client_loop(client, documents, i, until, True, latencies, errors) for i in range(clients))
+        )
+        wall = time.perf_counter() - started
+    return latencies, errors, wall
+
+
+WRK_SCRIPT = """
+wrk.method = "POST"
+wrk.body = [==[%(body)s]==]
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer %(token)s"
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("WRK %%d %%d %%.3f %%.3f %%.3f %%.3f %%.3f %%d\\n", summary.requests, summary.duration,
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000,
+    latency.mean / 1000, latency.max / 1000, e.connect + e.read + e.write + e.timeout + e.status))
+end
+"""
+
+
+def run_wrk(base: str, token: str, clients: int, seconds: float, tmp: Path) -> tuple[int, float, list[float], int]:
+    """wrk (C, from Debian) as the load generator: it leaves the CPU to the server under test."""
+    script = tmp / "check.lua"
+    script.write_text(WRK_SCRIPT % {"body": json.dumps(notes()[0]), "token": token})
+    subprocess.run(
+        ["wrk", "-t", "2", "-c", str(clients), "-d", "2s", "-s", str(script), f"{base}/api/encounters/check"],
+        capture_output=True,
+        check=True,
+    )  # warm-up
+    result = subprocess.run(
+        [
+            "wrk",
+            "-t",
+            "2",
+            "-c",
+            str(clients),
+            "-d",
+            f"{seconds:.0f}s",
+            "-s",
+            str(script),
+            f"{base}/api/encounters/check",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    line = next(row for row in result.stdout.splitlines() if row.startswith("WRK "))
+    parts = line.split()
+    requests, duration_us = int(parts[1]), int(parts[2])
+    p50, p95, p99, mean, worst = (float(x) for x in parts[3:8])
+    return requests, duration_us / 1e6, [p50, p95, p99, mean, worst], int(parts[8])
+
+
+def percentile(sorted_values: list[float], fraction: float) -> float:
+    index = min(len(sorted_values) - 1, max(0, round(fraction * len(sorted_values)) - 1))
+    return sorted_values[index]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument("--warmup", type=float, default=2.0)
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    parser.add_argument("--postgres", help="a PostgreSQL URL: run in a fresh schema there instead of SQLite")
+    parser.add_argument(
+        "--client",
+        choices=["wrk", "httpx"],
+        default="wrk" if shutil.which("wrk") else "httpx",
+        help="load generator: wrk (default when installed) or Python httpx, which shares the CPU",
+    )
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp, database(Path(tmp), args.postgres) as url:
+        backend = "PostgreSQL" if args.postgres else "SQLite"
+        print(f"seeding the demo clinic ({backend}) ...", flush=True)
+        seed(url)
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        server = start_server(url, Path(tmp), port, args.workers)
+        try:
+            wait_until_up(base, server)
+            login = httpx.post(
+                f"{base}/api/session", json={"email": "therapist1@harbor.example", "password": DEMO_PASSWORD}
+            )
+            login.raise_for_status()
+            if args.client == "wrk":
+                count, wall, figures, failures = run_wrk(
+                    base, login.json()["token"], args.clients, args.seconds, Path(tmp)
+                )
+            else:
+                latencies, errors, wall = asyncio.run(
+                    run_load(base, login.json()["token"], args.clients, args.seconds, args.warmup)
+                )
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+    if args.client == "wrk":
+        p50, p95, p99, mean, worst = figures
+        print(
+            f"backend {backend}, {args.workers} uvicorn worker(s), {args.clients} connections (wrk), "
+            f"{wall:.1f} s measured"
+        )
+        print(f"requests    {count}  ({count / wall:.0f} requests/s)")
+        print(f"latency ms  p50 {p50:.1f}  p95 {p95:.1f}  p99 {p99:.1f}  mean {mean:.1f}  max {worst:.1f}")
+        print(f"errors      {failures}")
+        verdict = "met" if p95 <= TARGET_P95_MS and not failures else "MISSED"
+        print(f"target      p95 <= {TARGET_P95_MS:.0f} ms with no errors: {verdict}")
+        return
+
+    if not latencies:
+        raise SystemExit("no request completed")
+    ordered = sorted(latencies)
+    p95 = percentile(ordered, 0.95) * 1000
+    print(f"backend {backend}, {args.workers} uvicorn worker(s), {args.clients} clients, {wall:.1f} s measured")
+    print(f"requests    {len(latencies)}  ({len(latencies) / wall:.0f} requests/s)")
+    p50, p99 = percentile(ordered, 0.50) * 1000, percentile(ordered, 0.99) * 1000
+    print(
+        f"latency ms  p50 {p50:.1f}  p95 {p95:.1f}  p99 {p99:.1f}"
+        f"  mean {statistics.fmean(ordered) * 1000:.1f}  max {ordered[-1] * 1000:.1f}"
+    )
+    print(f"errors      {len(errors)}" + (f"  (first: {errors[0]})" if errors else ""))
+    verdict = "met" if p95 <= TARGET_P95_MS and not errors else "MISSED"
+    print(f"target      p95 <= {TARGET_P95_MS:.0f} ms with no errors: {verdict}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,69 @@
+"""837P batches: built from claims, downloaded, and marked submitted once sent to the clearinghouse."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Path
+from fastapi.responses import PlainTextResponse
+
+from ptbill.api.deps import ControlNumbersDep, CurrentActor, SessionDep, TradingDep
+from ptbill.api.routing import errors, resource_router
+from ptbill.api.schemas.batches import BatchCreate, BatchPublic
+from ptbill.api.schemas.common import MAX_ID
+from ptbill.services import app as services
+
+router = resource_router("/batches", "batches")
+BatchId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=BatchPublic,
+    summary="Build an 837P batch from claims",
+    description="One interchange per receiver; 409 when a claim is already in a batch or the 837P writer "
+    "refuses one (the message says why).",
+    responses=errors(400, 401, 403, 404, 409, 422),
+)
+def create_batch(
+    body: BatchCreate, actor: CurrentActor, session: SessionDep, trading: TradingDep, numbers: ControlNumbersDep
+) -> BatchPublic:
+    ids = list(dict.fromkeys(body.claim_ids))  # a claim listed twice must not be sent twice
+    return BatchPublic.model_validate(services.create_batch(session, actor, ids, trading, numbers))
+
+
+@router.get("", response_model=list[BatchPublic], summary="List the clinic's batches", responses=errors(401))
+def list_batches(actor: CurrentActor, session: SessionDep) -> list[BatchPublic]:
+    return [BatchPublic.model_validate(row) for row in services.list_batches(session, actor)]
+
+
+@router.get("/{batch_id}", response_model=BatchPublic, summary="Read a batch", responses=errors(401, 404, 422))
+def read_batch(batch_id: BatchId, actor: CurrentActor, session: SessionDep) -> BatchPublic:
+    return BatchPublic.model_validate(services.get_batch(session, actor, batch_id))
+
+
+@router.get(
+    "/{batch_id}/837p",
+    response_model=str,
+    response_class=PlainTextResponse,
+    summary="Download the batch's 837P file",
+    description="The X12 text exactly as built; downloading it again gives the same control numbers.",
+    responses=errors(401, 404, 422),
+)
+def download_batch_837p(batch_id: BatchId, actor: CurrentActor, session: SessionDep) -> PlainTextResponse:
+    batch = services.get_batch(session, actor, batch_id)
+    return PlainTextResponse(
+        batch.content, headers={"Content-Disposition": f'attachment; filename="batch-{batch_id}.837"'}
+    )
+
+
+@router.post(
+    "/{batch_id}/submitted",
+    response_model=BatchPublic,
+    summary="Mark a batch as sent",
+    description="Its claims become `submitted`; 409 when the batch was already marked.",
+    responses=errors(401, 403, 404, 409, 422),
+)
+def mark_batch_submitted(batch_id: BatchId, actor: CurrentActor, session: SessionDep) -> BatchPublic:
+    return BatchPublic.model_validate(services.mark_batch_submitted(session, actor, batch_id))

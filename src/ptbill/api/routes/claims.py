@@ -1,0 +1,109 @@
+"""Claims from signed notes, and each claim as an 837P, a CMS-1500 PDF or a FHIR Claim."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Path, Response
+from fastapi.responses import JSONResponse, PlainTextResponse
+
+from ptbill.api.deps import ControlNumbersDep, CurrentActor, SessionDep, TradingDep
+from ptbill.api.routing import errors, resource_router
+from ptbill.api.schemas.claims import ClaimCreate, ClaimPublic
+from ptbill.api.schemas.common import MAX_ID
+from ptbill.services import app as services
+
+router = resource_router("/claims", "claims")
+ClaimId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+class PdfResponse(Response):
+    media_type = "application/pdf"
+
+
+class FhirJsonResponse(Response):
+    media_type = "application/fhir+json"
+
+
+def _attachment(name: str) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{name}"'}
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=list[ClaimPublic],
+    summary="Build claims from signed notes",
+    description="One claim per note, all or none: 409 names the first note that is not signed, is already "
+    "billed or has blocking findings.",
+    responses=errors(401, 403, 404, 409, 422),
+)
+def create_claims(body: ClaimCreate, actor: CurrentActor, session: SessionDep) -> list[ClaimPublic]:
+    ids = list(dict.fromkeys(body.encounter_ids))  # the same note twice would be billed twice
+    return [ClaimPublic.model_validate(row) for row in services.build_claims(session, actor, ids)]
+
+
+@router.get("", response_model=list[ClaimPublic], summary="List the clinic's claims", responses=errors(401))
+def list_claims(actor: CurrentActor, session: SessionDep) -> list[ClaimPublic]:
+    return [ClaimPublic.model_validate(row) for row in services.list_claims(session, actor)]
+
+
+@router.get("/{claim_id}", response_model=ClaimPublic, summary="Read a claim", responses=errors(401, 404, 422))
+def read_claim(claim_id: ClaimId, actor: CurrentActor, session: SessionDep) -> ClaimPublic:
+    return ClaimPublic.model_validate(services.get_claim(session, actor, claim_id))
+
+
+@router.get(
+    "/{claim_id}/837p",
+    response_model=str,
+    response_class=PlainTextResponse,
+    summary="The claim alone as an 837P file",
+    description="X12 005010X222A1 text with new control numbers on every download; the trading settings "
+    "come from the installation's trading.yaml (else the test submitter and receiver).",
+    responses=errors(400, 401, 404, 409, 422),
+)
+def download_claim_837p(
+    claim_id: ClaimId, actor: CurrentActor, session: SessionDep, trading: TradingDep, numbers: ControlNumbersDep
+) -> PlainTextResponse:
+    text = services.claim_837p(session, actor, claim_id, trading, numbers)
+    return PlainTextResponse(text, headers=_attachment(f"claim-{claim_id}.837"))
+
+
+@router.get(
+    "/{claim_id}/cms1500",
+    response_model=bytes,
+    response_class=PdfResponse,
+    summary="The claim on the paper 1500 form (PDF)",
+    responses={
+        200: {"content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}},
+        **errors(401, 404, 409, 422),
+    },
+)
+def download_claim_cms1500(claim_id: ClaimId, actor: CurrentActor, session: SessionDep) -> Response:
+    from ptbill.claims.cms1500 import Cms1500Error, render_cms1500  # its renderer loads only when asked for
+
+    claim = services.claim_for_export(session, actor, claim_id, "cms1500")
+    try:
+        pdf = render_cms1500([claim])
+    except Cms1500Error as exc:
+        return JSONResponse(
+            {"detail": "the claim cannot be put on the 1500 form", "problems": exc.problems}, status_code=409
+        )
+    return PdfResponse(pdf, headers=_attachment(f"claim-{claim_id}-cms1500.pdf"))
+
+
+@router.get(
+    "/{claim_id}/fhir",
+    response_model=dict[str, object],
+    response_class=FhirJsonResponse,
+    summary="The claim as a FHIR R4 Claim resource",
+    responses={
+        200: {"content": {"application/fhir+json": {"schema": {"type": "object", "description": "A FHIR R4 Claim."}}}},
+        **errors(401, 404, 409, 422),
+    },
+)
+def download_claim_fhir(claim_id: ClaimId, actor: CurrentActor, session: SessionDep) -> Response:
+    from ptbill.claims.fhir import claim_to_fhir_json
+
+    claim = services.claim_for_export(session, actor, claim_id, "fhir")
+    return FhirJsonResponse(claim_to_fhir_json(claim))

@@ -1,0 +1,139 @@
+"""Notes: checked without saving, created and updated (checked on every save), signed, and their history."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import Body, Path, Query
+
+from ptbill.api.deps import CurrentActor, SessionDep
+from ptbill.api.routing import errors, resource_router
+from ptbill.api.schemas.audit import AuditEventPublic
+from ptbill.api.schemas.common import MAX_ID
+from ptbill.api.schemas.encounters import (
+    EXAMPLE_NOTE,
+    CheckPublic,
+    EncounterCreate,
+    EncounterHistoryPublic,
+    EncounterPublic,
+    EncounterSummaryPublic,
+    EncounterUpdate,
+    StoredCheckPublic,
+)
+from ptbill.services import app as services
+from ptbill.storage.tables import EncounterRow
+
+router = resource_router("/encounters", "encounters")
+EncounterId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+def encounter_public(row: EncounterRow) -> EncounterPublic:
+    latest = row.checks[-1] if row.checks else None
+    return EncounterPublic.model_validate(
+        {
+            **EncounterSummaryPublic.model_validate(row).model_dump(),
+            "document": row.document,
+            "check": StoredCheckPublic.model_validate(latest) if latest else None,
+        }
+    )
+
+
+@router.post(
+    "/check",
+    response_model=CheckPublic,
+    summary="Check a note without saving it",
+    description="The body is the note itself (encounter format 1). The answer is the check output of the "
+    "spec: verdict, findings and planned claim lines. A malformed note is a 422 with one line per field.",
+    responses=errors(401, 422),
+)
+async def check_note(
+    actor: CurrentActor,
+    session: SessionDep,
+    document: Annotated[
+        dict[str, Any],
+        Body(description="The note in encounter format 1.", openapi_examples={"note": {"value": EXAMPLE_NOTE}}),
+    ],
+) -> CheckPublic:
+    return CheckPublic.model_validate(services.check_document(session, actor, document).to_json())
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=EncounterPublic,
+    summary="Save a new note",
+    description="Checked on save; the findings are kept with the rule-set version. 409 when the clinic "
+    "already has a note with the same `id`.",
+    responses=errors(401, 403, 404, 409, 422),
+)
+def create_encounter(body: EncounterCreate, actor: CurrentActor, session: SessionDep) -> EncounterPublic:
+    row, _ = services.save_encounter(session, actor, body.document, body.patient_id)
+    return encounter_public(row)
+
+
+@router.get(
+    "",
+    response_model=list[EncounterSummaryPublic],
+    summary="List the clinic's notes",
+    description="Newest date of service first; without the documents (read one note for that).",
+    responses=errors(401, 422),
+)
+def list_encounters(
+    actor: CurrentActor,
+    session: SessionDep,
+    status: Annotated[Literal["draft", "signed", "billed"] | None, Query()] = None,
+) -> list[EncounterSummaryPublic]:
+    return [EncounterSummaryPublic.model_validate(row) for row in services.list_encounters(session, actor, status)]
+
+
+@router.get(
+    "/{encounter_id}",
+    response_model=EncounterPublic,
+    summary="Read a note",
+    description="The document, its status and the check of its latest version.",
+    responses=errors(401, 404, 422),
+)
+def read_encounter(encounter_id: EncounterId, actor: CurrentActor, session: SessionDep) -> EncounterPublic:
+    return encounter_public(services.get_encounter(session, actor, encounter_id))
+
+
+@router.put(
+    "/{encounter_id}",
+    response_model=EncounterPublic,
+    summary="Save a new version of a draft note",
+    description="409 once the note is signed.",
+    responses=errors(401, 403, 404, 409, 422),
+)
+def update_encounter(
+    encounter_id: EncounterId, body: EncounterUpdate, actor: CurrentActor, session: SessionDep
+) -> EncounterPublic:
+    row, _ = services.update_encounter(session, actor, encounter_id, body.document)
+    return encounter_public(row)
+
+
+@router.post(
+    "/{encounter_id}/sign",
+    response_model=EncounterPublic,
+    summary="Sign a note",
+    description="Therapists and PTAs only; 409 when the note has blocking findings or is not a draft.",
+    responses=errors(401, 403, 404, 409, 422),
+)
+def sign_encounter(encounter_id: EncounterId, actor: CurrentActor, session: SessionDep) -> EncounterPublic:
+    return encounter_public(services.sign_encounter(session, actor, encounter_id))
+
+
+@router.get(
+    "/{encounter_id}/history",
+    response_model=EncounterHistoryPublic,
+    summary="A note's versions and audit trail",
+    responses=errors(401, 404, 422),
+)
+def read_encounter_history(
+    encounter_id: EncounterId, actor: CurrentActor, session: SessionDep
+) -> EncounterHistoryPublic:
+    history = services.encounter_history(session, actor, encounter_id)
+    return EncounterHistoryPublic(
+        encounter=EncounterSummaryPublic.model_validate(history["encounter"]),
+        checks=[StoredCheckPublic.model_validate(c) for c in history["checks"]],
+        events=[AuditEventPublic.model_validate(e) for e in history["events"]],
+    )

@@ -1,0 +1,115 @@
+"""What every resource router shares: documented error responses, operation ids, and one 422 format
+(``detail`` plus a ``problems`` line per field, as for a malformed note), NaN and infinities refused too.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+
+from ptbill.api.schemas.common import ErrorPublic, ProblemPublic
+
+_ERRORS: dict[int, tuple[type[ErrorPublic | ProblemPublic], str]] = {
+    400: (ErrorPublic, "Reference data or settings the request needs are broken; the message names them."),
+    401: (ErrorPublic, "Not logged in: no bearer token or session cookie, or an expired one."),
+    403: (ErrorPublic, "The user's role may not do this, or a cookie-authenticated write lacks X-CSRF-Token."),
+    404: (ErrorPublic, "Not found in the user's clinic (another clinic's ids answer exactly like missing ones)."),
+    409: (ErrorPublic, "The request conflicts with the current state (a signed note, a billed encounter ...)."),
+    422: (ProblemPublic, "The request or the note is malformed: `problems` has one line per field."),
+}
+
+
+def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for these error statuses."""
+    return {status: {"model": _ERRORS[status][0], "description": _ERRORS[status][1]} for status in statuses}
+
+
+def problem_lines(raw: Sequence[Any]) -> list[str]:
+    lines = []
+    for error in raw:
+        location = ".".join(str(part) for part in error.get("loc", ())) or "(request)"
+        lines.append(f"{location}: {error.get('msg', 'invalid')}")
+    return lines
+
+
+# What a non-finite number needs in JSON text: NaN/Infinity, a 3-digit exponent, or 309+ digits.
+_MAYBE_NOT_FINITE = re.compile(rb"NaN|Infinity|[eE][+]?\d{3}|\d{309}")
+
+
+class _NotFiniteError(ValueError):
+    pass
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e400 parses as infinity
+        raise _NotFiniteError(text)
+    return value
+
+
+def _refuse(text: str) -> float:
+    raise _NotFiniteError(text)
+
+
+async def _non_finite_number(request: Request) -> str | None:
+    """A NaN or infinite number in a JSON body, which Python's parser accepts but no database column,
+    JSON column included, can store (nor the rules compare); None when there is none."""
+    if request.method not in ("POST", "PUT", "PATCH") or "json" not in request.headers.get("content-type", ""):
+        return None
+    body = await request.body()
+    if not _MAYBE_NOT_FINITE.search(body):
+        return None  # the common case, decided without a second parse of the body
+    try:
+        json.loads(body, parse_float=_finite, parse_constant=_refuse)
+    except _NotFiniteError as exc:
+        return str(exc)
+    except ValueError:
+        return None  # malformed JSON: FastAPI reports it
+    return None
+
+
+class ProblemRoute(APIRoute):
+    """An APIRoute whose request validation errors come out as ``{"detail", "problems"}``."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def route(request: Request) -> Response:
+            number = await _non_finite_number(request)
+            if number is not None:
+                return JSONResponse(
+                    {"detail": "the request is not valid", "problems": [f"body: {number} is not a finite number"]},
+                    status_code=422,
+                )
+            try:
+                return await handler(request)
+            except RequestValidationError as exc:
+                return JSONResponse(
+                    {"detail": "the request is not valid", "problems": problem_lines(exc.errors())}, status_code=422
+                )
+
+        return route
+
+
+def _operation_id(route: APIRoute) -> str:
+    # The handler's name: short, stable ids for generated clients (handler names are unique in the API).
+    return route.name
+
+
+def resource_router(prefix: str, tag: str) -> APIRouter:
+    """A resource's router; every route documents 401 and 422 (with the problem format) at least."""
+    return APIRouter(
+        prefix=prefix,
+        tags=[tag],
+        route_class=ProblemRoute,
+        generate_unique_id_function=_operation_id,
+        responses=errors(401, 422),
+    )

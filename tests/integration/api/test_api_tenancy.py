@@ -1,0 +1,172 @@
+"""Tenant isolation on every route: walk the OpenAPI document, call each route with clinic A's ids as
+each user of clinic B, and expect 403 or 404 (and A's records untouched); list routes must show B none
+of A's rows. A route this test does not classify fails it, so new routes cannot skip the check."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from ptbill.storage.tables import (
+    AuditRow,
+    ClaimBatchRow,
+    ClaimRow,
+    CoverageRow,
+    EncounterRow,
+    PatientRow,
+    UserRow,
+)
+from tests.integration.api.world import A_USERS, B_USERS, ApiClient, World, new_patient, note
+
+PATH_IDS = ("patient_id", "encounter_id", "claim_id", "batch_id")
+# Routes that name no record of a clinic: the session, the user's identity, a stateless check, the catalog.
+NOT_CLINIC_DATA = {
+    ("post", "/api/session"),
+    ("delete", "/api/session"),
+    ("get", "/api/me"),
+    ("post", "/api/encounters/check"),
+    ("get", "/api/payers"),
+    # These create in the caller's own clinic and take no id that could name another clinic's record.
+    ("post", "/api/patients"),
+    ("post", "/api/users"),
+}
+LIST_ROUTES: dict[str, Any] = {
+    "/api/patients": PatientRow,
+    "/api/encounters": EncounterRow,
+    "/api/claims": ClaimRow,
+    "/api/batches": ClaimBatchRow,
+    "/api/users": UserRow,
+    "/api/queue": EncounterRow,
+    "/api/audit": AuditRow,
+}
+COVERAGE = {"payer_id": "aetna", "member_id": "W123"}
+
+
+def make_records(world: World, users: dict[str, str]) -> dict[str, int]:
+    """One of each kind of record in a clinic: a patient, a draft and a signed note, a claim outside any
+    batch, and a batch not yet sent."""
+    therapist, biller = world.client(users["therapist"]), world.client(users["biller"])
+    patient = new_patient(therapist)
+    ids = {"patient_id": patient}
+    for name in ("draft", "signed", "billed", "batched"):
+        response = therapist.post("/api/encounters", json={"patient_id": patient, "document": note()})
+        assert response.status_code == 201, response.text
+        ids[name] = response.json()["id"]
+        if name != "draft":
+            assert therapist.post(f"/api/encounters/{ids[name]}/sign").status_code == 200
+    [claim] = biller.post("/api/claims", json={"encounter_ids": [ids["billed"]]}).json()
+    [batched] = biller.post("/api/claims", json={"encounter_ids": [ids["batched"]]}).json()
+    batch = biller.post("/api/batches", json={"claim_ids": [batched["id"]]}).json()
+    ids.update(encounter_id=ids["draft"], claim_id=claim["id"], batch_id=batch["id"])
+    return ids
+
+
+def state_of(world: World, a: dict[str, int]) -> tuple[Any, ...]:
+    """What a leaked write would change in clinic A."""
+    with world.session() as session:
+        draft = session.get(EncounterRow, a["draft"])
+        signed = session.get(EncounterRow, a["signed"])
+        claim = session.get(ClaimRow, a["claim_id"])
+        batch = session.get(ClaimBatchRow, a["batch_id"])
+        coverages = session.scalars(select(CoverageRow.id).where(CoverageRow.patient_id == a["patient_id"])).all()
+        assert draft is not None
+        assert signed is not None
+        assert claim is not None
+        assert batch is not None
+        return (draft.version, draft.status, signed.status, claim.batch_id, batch.submitted_at, len(coverages))
+
+
+def body_for(method: str, path: str, a: dict[str, int]) -> dict[str, Any] | None:
+    if (method, path) == ("post", "/api/encounters"):
+        return {"patient_id": a["patient_id"], "document": note()}
+    if (method, path) == ("put", "/api/encounters/{encounter_id}"):
+        return {"document": note()}
+    if (method, path) == ("post", "/api/patients/{patient_id}/coverages"):
+        return COVERAGE
+    if (method, path) == ("post", "/api/claims"):
+        return {"encounter_ids": [a["signed"]]}
+    if (method, path) == ("post", "/api/batches"):
+        return {"claim_ids": [a["claim_id"]]}
+    return None
+
+
+@pytest.fixture(scope="module")
+def records(world: World) -> tuple[dict[str, int], dict[str, int]]:
+    return make_records(world, A_USERS), make_records(world, B_USERS)
+
+
+def test_every_route_refuses_clinic_a_ids_to_clinic_b(world: World, records: tuple[dict[str, int], Any]) -> None:
+    a, _ = records
+    schema = world.client().get("/api/openapi.json").json()
+    before = state_of(world, a)
+    unclassified, walked = [], 0
+    for path, operations in schema["paths"].items():
+        if not path.startswith("/api/"):
+            continue
+        for method in operations:
+            body = body_for(method, path, a)
+            if any(f"{{{name}}}" in path for name in PATH_IDS) or body is not None:
+                url = path
+                for name in PATH_IDS:
+                    url = url.replace(f"{{{name}}}", str(a[name]))
+                for email in B_USERS.values():
+                    response = world.client(email).request(method.upper(), url, json=body)
+                    assert response.status_code in (403, 404), (email, method, url, response.status_code, response.text)
+                walked += 1
+            elif "{payer_id}" in path or (method == "get" and path in LIST_ROUTES) or (method, path) in NOT_CLINIC_DATA:
+                continue  # checked by the tests below
+            else:
+                unclassified.append(f"{method.upper()} {path}")
+    assert unclassified == [], "classify these routes in the tenancy test"
+    assert walked >= 15
+    assert state_of(world, a) == before
+
+
+@pytest.mark.parametrize("route", sorted(LIST_ROUTES))
+def test_list_routes_show_only_the_users_clinic(world: World, records: Any, route: str) -> None:
+    table = LIST_ROUTES[route]
+    a_ids = world.ids_of(table, world.clinic_a)
+    b_ids = world.ids_of(table, world.clinic_b)
+    a_users = world.ids_of(UserRow, world.clinic_a)
+    seen_by_someone = False
+    for email in B_USERS.values():
+        response = world.client(email).get(route)
+        if response.status_code == 403:
+            continue
+        assert response.status_code == 200
+        body = response.json()
+        rows = [item["encounter"] for bucket in body.values() for item in bucket] if route == "/api/queue" else body
+        ids = {row["id"] for row in rows}
+        assert not ids & a_ids, f"{route} shows clinic A's rows to {email}"
+        assert ids <= b_ids
+        assert not {row.get("user_id") for row in rows} & a_users
+        seen_by_someone = seen_by_someone or bool(ids)
+    assert seen_by_someone, f"no user of clinic B saw any row of {route}: the check proved nothing"
+
+
+def test_payer_settings_and_fee_schedules_stay_in_their_clinic(world: World, records: Any) -> None:
+    payer, name = "umr-wausau", "traction.minimum_minutes"
+    a_biller, b_biller = world.client(A_USERS["biller"]), world.client(B_USERS["biller"])
+    change = {"value": 30, "effective_from": "2026-01-01", "reference": "clinic A contract"}
+    assert a_biller.put(f"/api/payers/{payer}/parameters/{name}", json=change).status_code == 200
+    csv_text = "code,amount,effective_from\n97012,19.99,2026-01-01\n"
+    a_file = {"file": ("a.csv", csv_text, "text/csv")}
+    assert a_biller.put(f"/api/payers/{payer}/fee-schedule", files=a_file).status_code == 200
+
+    def layers(client: ApiClient) -> dict[str, Any]:
+        payer_json = client.get(f"/api/payers/{payer}", params={"date": "2026-03-02"}).json()
+        return {p["name"]: p for p in payer_json["parameters"]}
+
+    assert all(p["layer"] != f"clinic:{world.clinic_a}" for p in layers(b_biller).values())
+    assert b_biller.get(f"/api/payers/{payer}/fee-schedule").json()["rows"] == []
+
+    # B's own changes land in B and leave A's alone.
+    b_change = {**change, "value": 10, "reference": "clinic B contract"}
+    assert b_biller.put(f"/api/payers/{payer}/parameters/{name}", json=b_change).status_code == 200
+    b_file = {"file": ("b.csv", "code,amount,effective_from\n97012,5.00,2026-01-01\n", "text/csv")}
+    assert b_biller.put(f"/api/payers/{payer}/fee-schedule", files=b_file).status_code == 200
+    assert layers(a_biller)[name]["value"] == 30
+    assert layers(b_biller)[name]["value"] == 10
+    assert [r["amount"] for r in a_biller.get(f"/api/payers/{payer}/fee-schedule").json()["rows"]] == ["19.99"]

@@ -264,6 +264,9 @@ def set_payer_parameter(
 
 
 _SEVERITIES = ("error", "warning", "info", "off")
+# Parameters keyed by a code: a clinic may add one the shipped data does not have (a new covered-diagnosis
+# list, an MUE for another code, a seed-style average for another code).
+KEYED_PARAMETERS = ("coverage.covered_diagnoses.", "mue.", "fees.seed_average.")
 
 
 def _json_kind(value: Any) -> str:
@@ -294,7 +297,12 @@ def _check_parameter_value(catalog: ReferenceCatalog, payer_id: str, name: str, 
         return
     shipped = catalog.parameter_history(payer_id, name)
     if not shipped:
-        return  # a parameter the catalog does not define has no shipped type to keep
+        if not name.startswith(KEYED_PARAMETERS):
+            raise ConflictError(
+                f"no parameter is named {name!r}: a typo would silently change nothing "
+                f"(parameters per code start with {', '.join(KEYED_PARAMETERS)})"
+            )
+        return  # a per-code parameter this payer does not have yet: no shipped type to keep
     values = [dated.value for parameter in shipped for dated in parameter.values]
     kinds = {_json_kind(v) for v in values if v is not None}
     if not kinds and any(p.unit in _NUMERIC_UNITS for p in shipped):
@@ -366,8 +374,8 @@ def save_encounter(
     encounter = encounter_from_dict(document, "note")  # raises EncounterFormatError naming each field
     _storable(encounter)
     report = _check(session, actor.clinic_id, encounter, default_catalog())
+    require_role(actor, CLINICIANS | {"admin"})  # billers read notes; clinicians write them
     if encounter_id is None:
-        require_role(actor, CLINICIANS | {"admin"})
         taken = session.scalar(
             select(EncounterRow.id).where(
                 EncounterRow.clinic_id == actor.clinic_id, EncounterRow.external_id == encounter.id

@@ -22,6 +22,7 @@ from ptbill.reference.ncci import (
     StoredLookup,
     open_compiled,
     open_inputs,
+    open_when_changed,
     quarter_from_name,
     record_in_manifest,
     write_compiled,
@@ -261,19 +262,7 @@ def installed_mue_table(data_dir: str | os.PathLike[str]) -> MueTable | None:
 
     Reopened only when the file changes, so a long-running process may call this for every check.
     """
-    path = Path(data_dir) / MUE_FILE_NAME
-    try:
-        stat = path.stat()
-    except FileNotFoundError:
-        return None
-    stamp = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
-    cached = _installed.get(path)
-    if cached is None or cached[0] != stamp:
-        cached = _installed[path] = (stamp, MueTable.open(path))
-    return cached[1]
-
-
-_installed: dict[Path, tuple[tuple[int, int, int], MueTable]] = {}
+    return open_when_changed(Path(data_dir) / MUE_FILE_NAME, MueTable.open)
 
 
 def parse_adjudication_indicator(text: str) -> tuple[int, str]:

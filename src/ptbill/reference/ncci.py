@@ -355,19 +355,24 @@ def installed_ptp_table(data_dir: str | os.PathLike[str]) -> PtpTable | None:
 
     Reopened only when the file changes, so a long-running process may call this for every check.
     """
-    path = Path(data_dir) / PTP_FILE_NAME
+    return open_when_changed(Path(data_dir) / PTP_FILE_NAME, PtpTable.open)
+
+
+_Table = TypeVar("_Table")
+_opened: dict[Path, tuple[tuple[int, int, int], object]] = {}
+
+
+def open_when_changed(path: Path, opener: Callable[[Path], _Table]) -> _Table | None:
+    """The compiled table at ``path``, opened again only when the file was replaced; None when absent."""
     try:
         stat = path.stat()
     except FileNotFoundError:
         return None
     stamp = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
-    cached = _installed.get(path)
+    cached = _opened.get(path)
     if cached is None or cached[0] != stamp:
-        cached = _installed[path] = (stamp, PtpTable.open(path))
-    return cached[1]
-
-
-_installed: dict[Path, tuple[tuple[int, int, int], PtpTable]] = {}
+        cached = _opened[path] = (stamp, opener(path))
+    return cast("_Table", cached[1])
 
 
 def quarter_from_name(name: str) -> date | None:

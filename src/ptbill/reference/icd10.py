@@ -5,8 +5,10 @@ Reads the index that ``ptbill.reference.icd10_build`` compiles from the CMS/CDC 
 
 from __future__ import annotations
 
+import bisect
 import functools
 import gzip
+import itertools
 import json
 import threading
 from dataclasses import dataclass, field
@@ -42,6 +44,17 @@ def normalize_code(code: str) -> str:
     return key
 
 
+_SORTED: dict[str, tuple[str, ...]] = {}
+
+
+def _sorted_billable(version: CodeSetVersion) -> tuple[str, ...]:
+    # Sorted once per loaded version (about 20 ms), so listing a header's children is a binary search.
+    ordered = _SORTED.get(version.id)
+    if ordered is None:
+        ordered = _SORTED[version.id] = tuple(sorted(version.billable_codes))
+    return ordered
+
+
 @dataclass(frozen=True)
 class CodeSetVersion:
     """One compiled ICD-10-CM release and the dates of service it applies to."""
@@ -57,6 +70,18 @@ class CodeSetVersion:
     # Descriptions take longer to read than the codes (about 80 ms) and most runs never show one.
     _descriptions: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
     _descriptions_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
+
+    def billable_under(self, header: str) -> list[str]:
+        """The billable codes below a header (``M54.5`` → M5450, M5451, M5459), in code order."""
+        prefix = normalize_code(header)
+        ordered = _sorted_billable(self)
+        start = bisect.bisect_left(ordered, prefix)
+        found = []
+        for code in itertools.islice(ordered, start, None):
+            if not code.startswith(prefix):
+                break
+            found.append(code)
+        return found
 
     def status(self, code: str) -> CodeStatus:
         """``code`` may have the dot or not, any case, and spaces around it."""

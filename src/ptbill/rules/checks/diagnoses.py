@@ -57,7 +57,7 @@ def diagnosis_invalid(ctx: CheckContext) -> Iterator[Hit]:
         fix = None
         if status is CodeStatus.HEADER:
             message = f"{shown} is a category header in {ctx.icd10.name}, not a billable code."
-            children = sorted(c for c in ctx.icd10.billable_codes if c.startswith(normalize_diagnosis(code)))
+            children = ctx.icd10.billable_under(code)
             listed = ", ".join(dotted_diagnosis(c) for c in children[:8]) + (", ..." if len(children) > 8 else "")
             fix = f"Use the complete code that fits the documentation: {listed}."
         else:

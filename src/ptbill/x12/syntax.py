@@ -109,22 +109,32 @@ class SegmentEncoder:
         elements = list(segment.elements)
         while elements and (elements[-1] == "" or elements[-1] == ()):
             elements.pop()
-        stray = self._stray
         parts = [segment.id]
+        joins = 0  # component separators we place ourselves
         for value in elements:
             if isinstance(value, str):
-                if stray(value):
-                    raise X12ValueError(f"{segment.id}: value {value!r} contains an X12 delimiter")
                 parts.append(value)
                 continue
             trimmed = list(value)
             while trimmed and trimmed[-1] == "":
                 trimmed.pop()
-            for text in trimmed:
-                if stray(text):
-                    raise X12ValueError(f"{segment.id}: value {text!r} contains an X12 delimiter")
+            joins += max(len(trimmed) - 1, 0)
             parts.append(component.join(trimmed))
-        return element.join(parts) + self._terminator
+        text = element.join(parts)
+        # One pass over the joined text: any separator beyond the ones placed came from a value.
+        if text.count(element) != len(parts) - 1 or text.count(component) != joins or self._stray_outside(text):
+            self._refuse(segment)
+        return text + self._terminator
+
+    def _stray_outside(self, text: str) -> bool:
+        return self.delimiters.segment in text or self.delimiters.repetition in text
+
+    def _refuse(self, segment: Segment) -> None:
+        for value in segment.elements:
+            for text in (value,) if isinstance(value, str) else value:
+                if self._stray(text):
+                    raise X12ValueError(f"{segment.id}: value {text!r} contains an X12 delimiter")
+        raise X12ValueError(f"{segment.id}: a value contains an X12 delimiter")  # pragma: no cover
 
 
 def encode_segment(segment: Segment, delimiters: Delimiters) -> str:

@@ -7,10 +7,11 @@ by a function named for its meaning. The writer refuses a claim the TR3 or a pay
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from ptbill.claims.x12_837p import GUIDE
@@ -119,6 +120,11 @@ def validate_claim(claim: Claim) -> list[str]:
 def _money(amount: Decimal) -> str:
     text = f"{amount.quantize(Decimal('0.01')):f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+@functools.lru_cache(maxsize=2048)
+def _d8(day: date) -> str:
+    return day.strftime("%Y%m%d")
 
 
 def _zip(code: str) -> str:
@@ -257,7 +263,7 @@ def _write_claim(b: _Builder, claim: Claim, hl: int, parent_hl: int) -> int:
             "",
             tuple(str(p) for p in line.diagnosis_pointers[:4]),
         )
-        b.add("DTP", "472", "D8", line.service_date.strftime("%Y%m%d"))
+        b.add("DTP", "472", "D8", _d8(line.service_date))
     return last_hl
 
 

@@ -15,6 +15,14 @@ from ptbill.rules.context import CheckContext
 from ptbill.rules.registry import Hit, rule
 
 SECTION = "Traction documentation (97012)"
+DEVICE_WORDS = {
+    DeviceType.MANUAL: "hands-on (manual) traction",
+    DeviceType.ROLLER_TABLE: "a roller table",
+    DeviceType.OVER_DOOR_WEIGHTS: "over-the-door weights",
+    DeviceType.INVERSION_TABLE: "an inversion table",
+    DeviceType.PNEUMATIC_HOME_UNIT: "a pneumatic home unit",
+    DeviceType.OTHER: "another kind of device",
+}
 MECHANICAL_DEVICES = frozenset({DeviceType.MOTORIZED_TABLE, DeviceType.CERVICAL_DEVICE, DeviceType.DECOMPRESSION_TABLE})
 CPT_97012 = "CPT 97012 is mechanical traction; manual traction is reported with 97140 (facts.md §2.1)"
 TREATMENT_NOTE = "Medicare Benefit Policy Manual (Pub. 100-02) ch.15 §220.3, treatment note content"
@@ -45,7 +53,7 @@ def not_mechanical(ctx: CheckContext) -> Iterator[Hit]:
         device = service.traction.device_type if service.traction else None
         if device is not None and device not in MECHANICAL_DEVICES:
             yield Hit(
-                f"{service.code} is documented with a {device.value.replace('_', ' ')}, which does not apply "
+                f"{service.code} is documented as {DEVICE_WORDS.get(device, device.value)}, which does not apply "
                 "a consistent, controlled mechanical force.",
                 service=index,
                 field=_where(index, "device_type"),

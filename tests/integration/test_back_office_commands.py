@@ -1,0 +1,145 @@
+"""`ptbill remit`, `denials`, `appeal` and `report` against a real (SQLite) clinic database."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import select
+
+from ptbill.domain.remittance import (
+    Adjustment,
+    AdjustmentGroup,
+    ClaimPayment,
+    ClaimStatus,
+    Remittance,
+    ServicePayment,
+)
+from ptbill.remittance.x12_835.writer import write_835
+from ptbill.services.demo_data import seed_demo
+from ptbill.storage.migrate import upgrade
+from ptbill.storage.session import make_engine, session_factory, transaction
+from ptbill.storage.tables import ClaimRow
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def ptbill(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "ptbill", *args], capture_output=True, text=True, cwd=ROOT, env=env, check=False
+    )
+
+
+def test_post_an_835_then_work_its_denial_and_print_reports(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'clinic.sqlite3'}"
+    upgrade(url)
+    factory = session_factory(make_engine(url))
+    with transaction(factory) as session:
+        seed_demo(session, encounters=40, patients=10)
+    env = {**os.environ, "DATABASE_URL": url, "PTBILL_DATA_DIR": str(tmp_path)}
+
+    # The biller bills the signed notes through the app's own services (what the queue page does).
+    from ptbill.services import app
+
+    with transaction(factory) as session:
+        biller = app.authenticate(session, "biller@harbor.example", "demo-password-1")
+        assert biller is not None
+        signed = [row.id for row, _ in app.work_queue(session, biller)["ready"]][:2]
+        claims = app.build_claims(session, biller, signed)
+        paid, denied = claims[0], claims[1]
+        payments = []
+        for claim, status in ((paid, ClaimStatus.PRIMARY), (denied, ClaimStatus.DENIED)):
+            lines = tuple(
+                ServicePayment(
+                    "HC",
+                    line.code,
+                    tuple(line.modifiers),
+                    line.charge,
+                    Decimal("0") if status is ClaimStatus.DENIED else Decimal("10.00"),
+                    service_start=claim.service_date,
+                    adjustments=(
+                        Adjustment(
+                            AdjustmentGroup.CONTRACTUAL,
+                            "197" if status is ClaimStatus.DENIED else "45",
+                            line.charge - (Decimal(0) if status is ClaimStatus.DENIED else Decimal("10.00")),
+                        ),
+                    ),
+                )
+                for line in claim.lines
+            )
+            payments.append(
+                ClaimPayment(
+                    claim.patient_control_number,
+                    status,
+                    claim.total_charge,
+                    sum((s.paid for s in lines), Decimal(0)),
+                    patient_responsibility=Decimal(0),
+                    payer_claim_control_number=f"PCN{claim.id}",
+                    service_lines=lines,
+                )
+            )
+        remittance = Remittance(
+            payer_name="PAYER",
+            payer_id="PAYER1",
+            payee_name="HARBOR",
+            payee_npi="1245319599",
+            payee_tax_id=None,
+            handling=None,
+            payment_amount=sum((p.paid for p in payments), Decimal(0)),
+            credit_debit=None,
+            payment_method=None,
+            payment_date=paid.service_date,
+            trace_number="CLI-TRACE",
+            originating_company_id=None,
+            production_date=None,
+            claims=tuple(payments),
+        )
+        denied_id = denied.id
+    era = tmp_path / "era.835"
+    era.write_text(write_835(remittance))
+
+    posted = ptbill(env, "remit", str(era))
+    assert posted.returncode == 0, posted.stderr
+    assert "2 claim(s) posted, 0 already posted" in posted.stdout
+    assert "denied 1 claim(s)" in posted.stdout
+    again = ptbill(env, "remit", str(era))
+    assert "0 claim(s) posted, 2 already posted" in again.stdout
+
+    worklist = ptbill(env, "denials")
+    assert worklist.returncode == 0
+    assert "CO-197" in worklist.stdout
+    assert "AUTH_MISSING" in worklist.stdout
+    assert f"claim {denied_id} " in worklist.stdout
+
+    pdf = tmp_path / "appeal.pdf"
+    appealed = ptbill(env, "appeal", str(denied_id), "-o", str(pdf))
+    assert appealed.returncode == 0, appealed.stderr
+    assert pdf.read_bytes().startswith(b"%PDF")
+
+    csv_path, png_path = tmp_path / "r.csv", tmp_path / "r.png"
+    report = ptbill(env, "report", "reimbursement-97012", "--csv", str(csv_path), "--png", str(png_path))
+    assert report.returncode == 0
+    assert "guide average" in report.stdout
+    assert csv_path.read_text().startswith("payer,type,guide average,your average reimbursed")
+    assert png_path.read_bytes().startswith(b"\x89PNG")
+
+    with transaction(factory) as session:
+        rows = {row.id: row for row in session.scalars(select(ClaimRow).where(ClaimRow.id.in_([paid.id, denied_id])))}
+        assert rows[denied_id].status == "denied"
+        assert rows[paid.id].paid_amount == Decimal("10.00") * len(rows[paid.id].lines)
+
+
+def test_remit_refuses_a_broken_file_without_a_traceback(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'clinic.sqlite3'}"
+    upgrade(url)
+    with transaction(session_factory(make_engine(url))) as session:
+        seed_demo(session, encounters=2, patients=2)
+    broken = tmp_path / "broken.835"
+    broken.write_text("ISA*00*nonsense~")
+    result = ptbill({**os.environ, "DATABASE_URL": url, "PTBILL_DATA_DIR": str(tmp_path)}, "remit", str(broken))
+    assert result.returncode == 2
+    assert "broken.835: not posted" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -80,6 +80,8 @@ def parse_encounter(text: str | bytes, source: str = "<input>") -> Encounter:
         ) from None
     except UnicodeDecodeError:
         raise EncounterFormatError(source, ["not valid JSON: the file is not UTF-8 text"]) from None
+    except RecursionError:
+        raise EncounterFormatError(source, ["not valid JSON: nested too deeply to be an encounter"]) from None
     if not isinstance(data, dict):
         raise EncounterFormatError(source, ["(document): an encounter must be a JSON object"])
     return encounter_from_dict(data, source)

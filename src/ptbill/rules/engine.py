@@ -5,10 +5,8 @@ The same engine serves the command line, the API and the web pages; nothing chec
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from ptbill import __version__
@@ -17,6 +15,7 @@ from ptbill.domain.encounter import Encounter
 from ptbill.domain.finding import Finding, Verdict, verdict_of
 from ptbill.pricing import FeeSchedule
 from ptbill.reference.catalog import PayerType, ReferenceCatalog, Snapshot, default_catalog
+from ptbill.reference.ncci import open_when_changed
 from ptbill.reference.parameters import ParameterLayer
 from ptbill.rules import checks  # noqa: F401  (importing registers every check)
 from ptbill.rules.context import CheckContext
@@ -53,6 +52,7 @@ def build_context(
     catalog: ReferenceCatalog,
     parameter_overrides: Mapping[str, Any] | None = None,
     clinic_layer: ParameterLayer | None = None,
+    fee_schedule: FeeSchedule | None = None,
 ) -> CheckContext:
     payer_known = catalog.payer(encounter.coverage.payer) is not None
     # With an unknown payer the checks still run against the generic commercial rules, so the
@@ -64,7 +64,9 @@ def build_context(
     if parameter_overrides:
         snapshot = snapshot.with_overrides(parameter_overrides)
     icd_version, icd_exact = catalog.icd10_for(encounter.date_of_service)
-    schedule_path = catalog.fee_schedule(payer_id)
+    if fee_schedule is None:
+        installed = catalog.fee_schedule(payer_id)
+        fee_schedule = open_when_changed(installed, FeeSchedule.from_csv) if installed else None
     return CheckContext(
         encounter=encounter,
         snapshot=snapshot,
@@ -75,13 +77,8 @@ def build_context(
         mue=catalog.mue_table(),
         payer_known=payer_known,
         is_medicare=snapshot.payer.type is PayerType.MEDICARE,
-        fee_schedule=_fee_schedule(schedule_path) if schedule_path else None,
+        fee_schedule=fee_schedule,
     )
-
-
-@functools.cache
-def _fee_schedule(path: Path) -> FeeSchedule:
-    return FeeSchedule.from_csv(path)
 
 
 def check_encounter(
@@ -89,13 +86,15 @@ def check_encounter(
     catalog: ReferenceCatalog | None = None,
     parameter_overrides: Mapping[str, Any] | None = None,
     clinic_layer: ParameterLayer | None = None,
+    fee_schedule: FeeSchedule | None = None,
 ) -> CheckReport:
     """Every check in force on the date of service, the verdict, and the planned claim lines.
 
     ``clinic_layer`` holds the clinic's own dated changes to the payer's parameters; it is read first.
+    ``fee_schedule`` is the clinic's contracted rates for the payer, when they are not an installed file.
     """
     catalog = catalog or default_catalog()
-    context = build_context(encounter, catalog, parameter_overrides, clinic_layer)
+    context = build_context(encounter, catalog, parameter_overrides, clinic_layer, fee_schedule)
     findings: list[Finding] = []
     for registered in rules_in_force(encounter.date_of_service):
         severity = context.snapshot.severity(registered.id, registered.severity)

@@ -7,13 +7,7 @@ from __future__ import annotations
 
 import copy
 import csv
-import dataclasses
-import functools
-import hashlib
-import io
 import math
-import os
-import re
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -36,6 +30,7 @@ from ptbill.domain.encounter import Encounter
 from ptbill.domain.encounter_json import encounter_from_dict
 from ptbill.domain.errors import EncounterFormatError, PtbillError, ReferenceDataError
 from ptbill.pricing import FeeSchedule
+from ptbill.pricing import FeeScheduleRow as PricedRow
 from ptbill.reference.catalog import PayerInfo, ReferenceCatalog, default_catalog
 from ptbill.reference.parameters import Confidence, DatedValue, Parameter, ParameterLayer
 from ptbill.rules.engine import RULESET_VERSION, CheckReport, check_encounter
@@ -355,9 +350,12 @@ def _clinic(session: Session, actor: Actor) -> ClinicRow:
 
 def _check(session: Session, clinic_id: int, encounter: Encounter, catalog: ReferenceCatalog) -> CheckReport:
     payer_id = encounter.coverage.payer
-    catalog, uploaded = _with_fee_schedule(session, clinic_id, payer_id, catalog)
-    report = check_encounter(encounter, catalog, clinic_layer=clinic_layer(session, clinic_id, payer_id))
-    return _cite_upload(report, uploaded) if uploaded else report
+    return check_encounter(
+        encounter,
+        catalog,
+        clinic_layer=clinic_layer(session, clinic_id, payer_id),
+        fee_schedule=_clinic_fee_schedule(session, clinic_id, payer_id),
+    )
 
 
 def check_document(session: Session, actor: Actor, document: dict[str, Any]) -> CheckReport:
@@ -770,34 +768,8 @@ def _parse_fee_schedule(csv_text: str, filename: str) -> FeeSchedule:
     return schedule
 
 
-def _fee_schedule_csv(rows: Sequence[FeeScheduleRow]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(_FEE_COLUMNS)
-    for row in rows:
-        writer.writerow([row.code, row.modifiers, f"{row.amount:.2f}", row.effective_from, row.effective_to or ""])
-    return out.getvalue()
-
-
-@functools.cache
-def _fee_root() -> Path:
-    # Private to this process (mode 0700): nobody else can put rates where the engine reads them.
-    return Path(tempfile.mkdtemp(prefix="ptbill-fee-schedules-"))
-
-
-_fee_catalogs: dict[tuple[int, str], ReferenceCatalog] = {}
-
-
-def _with_fee_schedule(
-    session: Session, clinic_id: int, payer_id: str, catalog: ReferenceCatalog
-) -> tuple[ReferenceCatalog, tuple[str, list[str]] | None]:
-    """The catalog that prices with the clinic's uploaded fee schedule for this payer, if it has one, and
-    (the file the engine will cite, each of its lines' upload source) to cite the upload instead.
-
-    The engine reads fee schedules as ``<installed_dir>/fee_schedules/<payer>.csv``. The clinic's rows are
-    written once to a directory named by their content (a new upload gives a new directory, so no cache
-    serves stale rates) and a catalog over it is kept, sharing the base catalog's NCCI and MUE tables.
-    """
+def _clinic_fee_schedule(session: Session, clinic_id: int, payer_id: str) -> FeeSchedule | None:
+    """The clinic's uploaded rates for a payer, cited by the file and line they were uploaded from."""
     rows = list(
         session.scalars(
             select(FeeScheduleRow)
@@ -806,45 +778,24 @@ def _with_fee_schedule(
         )
     )
     if not rows:
-        return catalog, None
-    text = _fee_schedule_csv(rows)
-    digest = hashlib.sha256(f"{payer_id}\n{text}".encode()).hexdigest()[:32]
-    key = (id(catalog), digest)
-    directory = _fee_root() / digest
-    path = directory / "fee_schedules" / f"{payer_id}.csv"
-    cited = (str(path), ["", "", *(row.source for row in rows)])  # line 1 is the header
-    found = _fee_catalogs.get(key)
-    if found is not None:
-        return found, cited
-    if not path.is_file():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(f".{os.getpid()}.tmp")
-        partial.write_text(text, encoding="utf-8")
-        os.replace(partial, path)  # readers never see half a file
-    priced = ReferenceCatalog(catalog.data_dir, catalog.overlay_dirs, installed_dir=directory)
-    priced.use_tables(ptp=catalog.ptp_table(), mue=catalog.mue_table())
-    if len(_fee_catalogs) > 64:  # each holds its own parameter layers: keep the number bounded
-        _fee_catalogs.clear()
-    _fee_catalogs[key] = priced
-    return priced, cited
-
-
-def _cite_upload(report: CheckReport, uploaded: tuple[str, list[str]]) -> CheckReport:
-    """Name the uploaded file and line in each payment basis, not the private copy the engine read."""
-    path, sources = uploaded
-    pattern = re.compile(re.escape(path) + r" line (\d+)")
-
-    def cite(match: re.Match[str]) -> str:
-        line = int(match.group(1))
-        return f"the clinic's fee schedule, {sources[line]}" if line < len(sources) else match.group(0)
-
-    lines = tuple(
-        dataclasses.replace(line, payment_basis=pattern.sub(cite, line.payment_basis))
-        if line.payment_basis and path in line.payment_basis
-        else line
-        for line in report.claim_lines
+        return None
+    # Every row of one payer comes from the same upload (replace_fee_schedule), "<file> line <n>".
+    filename, _, _ = rows[0].source.rpartition(" line ")
+    return FeeSchedule(
+        [
+            PricedRow(
+                code=row.code,
+                modifiers=frozenset(row.modifiers.split()),
+                amount=row.amount,
+                effective=DateRange(
+                    row.effective_from, row.effective_to + timedelta(days=1) if row.effective_to else None
+                ),
+                line=int(row.source.rpartition(" line ")[2] or 0),
+            )
+            for row in rows
+        ],
+        f"the clinic's fee schedule, {filename}",
     )
-    return dataclasses.replace(report, claim_lines=lines)
 
 
 # encounters, claims: the API's entry points ------------------------------------------------------

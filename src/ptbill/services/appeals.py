@@ -25,9 +25,8 @@ from ptbill.domain.encounter import Encounter, dotted_diagnosis
 from ptbill.domain.encounter_json import encounter_from_dict
 from ptbill.reference.catalog import default_catalog
 from ptbill.reference.icd10 import default_catalog as icd10_catalog
-from ptbill.remittance.denials import DenialReason
 from ptbill.services.app import Actor, ConflictError, audit, get_claim
-from ptbill.services.denials import stored_adjustments, stored_remarks
+from ptbill.services.denials import main_denial
 from ptbill.storage.tables import ClaimPaymentRow, ClaimRow, ClinicRow, EncounterRow
 
 # What each denial family asks the letter to show, pointing at the note's own words.
@@ -90,14 +89,6 @@ def _table(rows: list[list[Any]], widths: list[float], header: bool = True) -> T
     return table
 
 
-def _main_reason(payment: ClaimPaymentRow) -> DenialReason | None:
-    from ptbill.remittance.denials import classify
-
-    remarks = list(dict.fromkeys([*payment.remarks, *stored_remarks(payment)]))
-    denials = [r for r in (classify(a, remarks=remarks) for a in stored_adjustments(payment)) if r.is_denial]
-    return denials[0] if denials else None
-
-
 def _traction_rows(encounter: Encounter) -> list[list[Any]]:
     rows: list[list[Any]] = [["Item", "As documented"]]
     for service in encounter.services:
@@ -157,7 +148,7 @@ def build_appeal_pdf(session: Session, actor: Actor, claim_id: int, today: date 
     if encounter_row is None or clinic is None:  # pragma: no cover - foreign keys guarantee both
         raise ConflictError(f"claim {claim_id} has no note")
     encounter = encounter_from_dict(encounter_row.document, f"encounter {encounter_row.id}")
-    reason = _main_reason(payment)
+    reason = main_denial(payment)
     today = today or date.today()
     payer = default_catalog().payer(claim.payer_id)
     styles = _styles()

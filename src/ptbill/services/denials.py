@@ -49,7 +49,7 @@ class DenialGroup:
         return sum((i.denied_amount for i in self.items), ZERO)
 
 
-def stored_adjustments(payment: ClaimPaymentRow) -> list[Adjustment]:
+def _stored_adjustments(payment: ClaimPaymentRow) -> list[Adjustment]:
     out = []
     for raw in payment.adjustments:
         try:
@@ -59,8 +59,23 @@ def stored_adjustments(payment: ClaimPaymentRow) -> list[Adjustment]:
     return out
 
 
-def stored_remarks(payment: ClaimPaymentRow) -> list[str]:
+def _stored_remarks(payment: ClaimPaymentRow) -> list[str]:
     return [str(r) for line in payment.lines for r in line.get("remarks", [])]
+
+
+def main_denial(payment: ClaimPaymentRow) -> DenialReason | None:
+    """The reason a posted claim payment was denied: its largest denying adjustment the patient does not owe."""
+    adjustments = _stored_adjustments(payment)
+    remarks = list(dict.fromkeys([*payment.remarks, *_stored_remarks(payment)]))
+    denials = [
+        reason
+        for reason in (classify(a, remarks=remarks) for a in adjustments if a.group is not AdjustmentGroup.PATIENT)
+        if reason.is_denial
+    ]
+    if not denials:
+        return None
+    amounts = {a.reason: a.amount for a in adjustments}
+    return max(denials, key=lambda r: amounts.get(r.carc or "", ZERO))
 
 
 def denial_worklist(session: Session, actor: Actor) -> list[DenialGroup]:
@@ -74,15 +89,9 @@ def denial_worklist(session: Session, actor: Actor) -> list[DenialGroup]:
     )
     groups: dict[str, DenialGroup] = {}
     for payment, claim, paid_on in session.execute(query):
-        remarks = list(dict.fromkeys([*payment.remarks, *stored_remarks(payment)]))
-        reasons = [
-            classify(a, remarks=remarks) for a in stored_adjustments(payment) if a.group is not AdjustmentGroup.PATIENT
-        ]
-        denials = [r for r in reasons if r.is_denial]
-        if not denials:
+        main = main_denial(payment)
+        if main is None:
             continue
-        adjustments = {a.reason: a.amount for a in stored_adjustments(payment)}
-        main = max(denials, key=lambda r: adjustments.get(r.carc or "", ZERO))
         snapshot = catalog.snapshot(claim.payer_id, claim.service_date) if catalog.payer(claim.payer_id) else None
         days = snapshot.value("appeals.redetermination_days", None) if snapshot else None
         receipt = snapshot.value("appeals.receipt_presumed_days", 0) if snapshot else 0

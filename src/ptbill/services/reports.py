@@ -122,20 +122,53 @@ def reimbursement_97012(session: Session, actor: Actor) -> Report:
     )
 
 
-def expected_vs_paid(session: Session, actor: Actor, tolerance: Decimal = Decimal("0.50")) -> Report:
-    """Lines paid less than the expected amount (beyond a tolerance), and totals per payer and code."""
-    query = (
-        select(ClaimRow, ClaimLineRow)
+UNDERPAID_TOLERANCE = Decimal("0.50")  # a line is underpaid when paid more than this below its expected amount
+
+
+def _priced_paid_lines(session: Session, actor: Actor) -> Any:
+    """Paid or partly paid claim lines that had an expected amount, with their claim and note."""
+    return session.execute(
+        select(ClaimRow, ClaimLineRow, EncounterRow.document)
         .join(ClaimLineRow, ClaimLineRow.claim_id == ClaimRow.id)
+        .join(EncounterRow, EncounterRow.id == ClaimRow.encounter_id)
         .where(
             ClaimRow.clinic_id == actor.clinic_id,
             ClaimRow.status.in_(("paid", "partial")),
             ClaimLineRow.expected_payment.is_not(None),
         )
+        .order_by(ClaimRow.service_date, ClaimRow.id, ClaimLineRow.line_number)
     )
+
+
+def underpaid_lines(session: Session, actor: Actor, tolerance: Decimal = UNDERPAID_TOLERANCE) -> list[dict[str, Any]]:
+    """Every line paid more than ``tolerance`` under its expected amount, with patient and payer."""
+    lines = []
+    for claim, line, document in _priced_paid_lines(session, actor):
+        expected, paid = Decimal(line.expected_payment), Decimal(line.paid_amount or 0)
+        if paid + tolerance < expected:
+            patient = document.get("patient") or {}
+            lines.append(
+                {
+                    "claim": claim.patient_control_number,
+                    "patient": f"{patient.get('last_name', '')}, {patient.get('first_name', '')}".strip(", "),
+                    "payer": _payer_name(claim.payer_id),
+                    "code": line.code,
+                    "units": line.units,
+                    "service_date": claim.service_date,
+                    "expected": expected,
+                    "paid": paid,
+                    "short": expected - paid,
+                }
+            )
+    audit(session, actor, "read", "report", "expected-vs-paid:lines", f"{len(lines)} lines")
+    return lines
+
+
+def expected_vs_paid(session: Session, actor: Actor, tolerance: Decimal = UNDERPAID_TOLERANCE) -> Report:
+    """Lines paid less than the expected amount (beyond a tolerance), and totals per payer and code."""
     totals: dict[tuple[str, str], list[Decimal]] = defaultdict(lambda: [ZERO, ZERO, ZERO])
     underpaid: list[list[Any]] = []
-    for claim, line in session.execute(query):
+    for claim, line, _document in _priced_paid_lines(session, actor):
         expected = Decimal(line.expected_payment)
         paid = Decimal(line.paid_amount or 0)
         bucket = totals[(claim.payer_id, line.code)]

@@ -38,7 +38,6 @@ from ptbill.web.routes.payers import TYPE_LABELS
 
 router = APIRouter()
 ZERO = Decimal("0.00")
-TOLERANCE = Decimal("0.50")  # expected vs paid: a line is underpaid when paid more than this below expected
 TREND_PERIODS = 4  # the documentation audit's trend: the chosen period and the three before it
 FEW_LINES = 3  # best payer: an average of fewer paid lines than this is marked as thin
 PAGES = [  # name, short title for the tabs, what the report answers
@@ -276,11 +275,6 @@ def _of(part: int, whole: int, noun: str) -> str:
     return f"{part} of {whole} {noun}{'' if whole == 1 else 's'}"
 
 
-def _patient(document: Mapping[str, Any]) -> str:
-    patient = document.get("patient") or {}
-    return f"{patient.get('last_name', '')}, {patient.get('first_name', '')}".strip(", ")
-
-
 @dataclass
 class Built:
     """A report as a page shows it: the service's report, the page's extra context, its parameters."""
@@ -343,47 +337,11 @@ def _reimbursement(session: Session, viewer: Viewer, params: Params, page: bool)
 # 2. expected vs paid --------------------------------------------------------------------------------
 
 
-def underpaid_lines(session: Session, viewer: Viewer) -> list[dict[str, Any]]:
-    """Every line paid more than the tolerance under its expected amount (the report lists 50 as text)."""
-    query = (
-        select(ClaimRow, ClaimLineRow, EncounterRow.document)
-        .join(ClaimLineRow, ClaimLineRow.claim_id == ClaimRow.id)
-        .join(EncounterRow, EncounterRow.id == ClaimRow.encounter_id)
-        .where(
-            ClaimRow.clinic_id == viewer.actor.clinic_id,
-            ClaimRow.status.in_(("paid", "partial")),
-            ClaimLineRow.expected_payment.is_not(None),
-        )
-        .order_by(ClaimRow.service_date, ClaimRow.id, ClaimLineRow.line_number)
-    )
-    lines = []
-    for claim, line, document in session.execute(query):
-        expected = Decimal(line.expected_payment)
-        paid = Decimal(line.paid_amount or 0)
-        if paid + TOLERANCE < expected:
-            payer = default_catalog().payer(claim.payer_id)
-            lines.append(
-                {
-                    "claim": claim.patient_control_number,
-                    "patient": _patient(document),
-                    "payer": payer.name if payer else claim.payer_id,
-                    "code": line.code,
-                    "units": line.units,
-                    "service_date": claim.service_date,
-                    "expected": expected,
-                    "paid": paid,
-                    "short": expected - paid,
-                }
-            )
-    services.audit(session, viewer.actor, "read", "report", "expected-vs-paid:lines", f"{len(lines)} lines")
-    return lines
-
-
 def _expected_vs_paid(session: Session, viewer: Viewer, params: Params, page: bool) -> Built:
-    report = reports.expected_vs_paid(session, viewer.actor, TOLERANCE)
+    report = reports.expected_vs_paid(session, viewer.actor)
     if not page:
         return Built(report)
-    lines = underpaid_lines(session, viewer)
+    lines = reports.underpaid_lines(session, viewer.actor)
     by_group: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for line in lines:
         by_group[(line["payer"], line["code"])].append(line)
@@ -415,7 +373,16 @@ def _expected_vs_paid(session: Session, viewer: Viewer, params: Params, page: bo
     totals = {key: sum((r[key] for r in rows), ZERO) for key in ("expected", "paid", "difference", "underpaid")} | {
         "lines": len(lines)
     }
-    return Built(report, context={"rows": rows, "groups": groups, "chart": chart, "totals": totals})
+    return Built(
+        report,
+        context={
+            "rows": rows,
+            "groups": groups,
+            "chart": chart,
+            "totals": totals,
+            "tolerance": reports.UNDERPAID_TOLERANCE,
+        },
+    )
 
 
 # 3. denial rate ------------------------------------------------------------------------------------
@@ -739,7 +706,7 @@ def report_csv(request: Request, name: str, viewer: CurrentViewer, session: Sess
     builder = _builder(viewer, name)
     params = dict(request.query_params)
     if name == "expected-vs-paid" and params.get("lines") == "underpaid":
-        lines = underpaid_lines(session, viewer)
+        lines = reports.underpaid_lines(session, viewer.actor)
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         columns = ["claim", "patient", "payer", "code", "units", "date of service", "expected", "paid", "short"]

@@ -293,6 +293,13 @@ class PfsYear:
             source=self._source(row, locality),
         )
 
+    def can_price(self, code: str, modifiers: Sequence[str] = ()) -> bool:
+        """Whether ``price_visit`` can give this code an amount (unpaid statuses give $0.00 with the reason)."""
+        row = self._row_for(code, modifiers)
+        if row is None or row.status in UNPAID_STATUSES:
+            return row is not None
+        return row.status in PRICED_STATUSES and row.work + row.pe_nonfacility + row.mp != 0
+
     def _row_for(self, code: str, modifiers: Sequence[str]) -> RvuRow | None:
         # A modifier-specific row (26, TC, 53 ...) wins over the bare code, as in the CMS file.
         for modifier in modifiers:

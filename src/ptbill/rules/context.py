@@ -14,10 +14,7 @@ from ptbill.domain.encounter import Encounter, Service
 from ptbill.pricing import (
     NATIONAL_LOCALITY_KEY,
     FeeSchedule,
-    LinePrice,
     MedicareFeeSchedule,
-    NotPricedError,
-    PfsYear,
     PricingLine,
     locality_for,
     price_visit,
@@ -131,11 +128,10 @@ class CheckContext:
             key = choice.key if choice else NATIONAL_LOCALITY_KEY
             where = f"locality {choice.name} ({choice.how})" if choice else "national amounts (no locality found)"
             pending = [line for line in lines if line.code not in prices]
-            try:
-                priced = price_visit(pending, medicare_year, key)
-            except NotPricedError:
-                priced = [p for line in pending for p in self._price_alone(line, medicare_year, key)]
-            for price in priced:
+            # Codes the schedule cannot price (not in the file, contractor-priced) are left to the fallback;
+            # the others are priced together, so MPPR ranks every unit of the day.
+            priceable = [line for line in pending if medicare_year.can_price(line.code, line.modifiers)]
+            for price in price_visit(priceable, medicare_year, key):
                 prices[price.code] = (
                     price.amount,
                     f"Medicare PFS {medicare_year.name}, {where}: " + "; ".join(price.steps),
@@ -152,13 +148,6 @@ class CheckContext:
                     f"(no fee schedule in force on the date of service; {seed.reference})",
                 )
         return prices
-
-    @staticmethod
-    def _price_alone(line: PricingLine, year: PfsYear, key: str) -> list[LinePrice]:
-        try:
-            return price_visit([line], year, key)
-        except NotPricedError:
-            return []
 
     def expected_payment(self, code: str, units: int) -> tuple[Decimal | None, str | None]:
         """What the payer should pay for the line of ``code``, and how that was worked out."""

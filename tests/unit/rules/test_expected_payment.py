@@ -67,3 +67,13 @@ def test_a_clinic_fee_schedule_wins_over_the_seed_average(tmp_path: Path) -> Non
     assert paid["97012"] == Decimal("21.50")
     assert paid["97110"] == Decimal("33.00")
     assert paid["97140"] is None  # not in the contract, and the seed table only knows 97012
+
+
+def test_a_code_the_schedule_cannot_price_leaves_mppr_on_the_others() -> None:
+    # 97039 (unlisted modality) is contractor-priced: no expected amount, and the other three lines are
+    # still priced together, so 97110 alone keeps its full practice expense.
+    document = visit_2025()
+    document["services"].append({"code": "97039", "modifiers": ["GP"], "diagnosis_pointers": [1], "minutes": 10})
+    document["total_treatment_minutes"] = 61
+    paid = payments(document)
+    assert paid == {"97012": Decimal("11.56"), "97110": Decimal("30.14"), "97140": Decimal("21.36"), "97039": None}

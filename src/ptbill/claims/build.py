@@ -20,6 +20,7 @@ from ptbill.domain.encounter import Address, Credential, Encounter, normalize_di
 from ptbill.domain.errors import PtbillError
 from ptbill.pricing import NATIONAL_LOCALITY_KEY, MedicareFeeSchedule, NotPricedError
 from ptbill.reference.catalog import PayerType, ReferenceCatalog
+from ptbill.reference.parameters import ParameterLayer
 
 CENTS = Decimal("0.01")
 PHYSICAL_THERAPIST_TAXONOMY = "225100000X"  # NUCC: Physical Therapist
@@ -102,6 +103,7 @@ def build_claim(
     original_claim_number: str | None = None,
     claim_id: str | None = None,
     created: date | None = None,
+    clinic_layer: ParameterLayer | None = None,
 ) -> Claim:
     """The claim for a checked encounter's planned lines. Refusing blocked encounters is the caller's job."""
     reasons: list[str] = []
@@ -111,8 +113,10 @@ def build_claim(
     if frequency is not ClaimFrequency.ORIGINAL and not original_claim_number:
         reasons.append("a replacement or void claim needs the payer's original claim number")
     snapshot = catalog.snapshot(payer_info.id, encounter.date_of_service)
-    multiple = Decimal(str(snapshot.value("charges.default_multiple", 2)))
-    fallback = Decimal(str(snapshot.value("charges.fallback_amount", 100)))
+    if clinic_layer is not None:  # the clinic's own dated values (charge multiple, payer id) come first
+        snapshot = snapshot.with_layer(clinic_layer)
+    multiple = Decimal(str(snapshot.value("charges.default_multiple")))
+    fallback = Decimal(str(snapshot.value("charges.fallback_amount")))
 
     lines: list[ServiceLine] = []
     codes = catalog.procedure_codes

@@ -67,7 +67,7 @@ class CheckContext:
 
     @cached_property
     def unit_method(self) -> UnitMethod:
-        return UnitMethod(self.snapshot.value("units.method", UnitMethod.CMS.value))
+        return UnitMethod(self.snapshot.value("units.method"))
 
     @cached_property
     def groups(self) -> list[CodeGroup]:

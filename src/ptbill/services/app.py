@@ -543,7 +543,13 @@ def build_claims(session: Session, actor: Actor, encounter_ids: Sequence[int]) -
         if report.verdict.value == "blocked":
             raise ConflictError(f"encounter {encounter_id} has blocking findings")
         try:
-            claim = build_claim(encounter, report.claim_lines, catalog, claim_id=f"{row.external_id}")
+            claim = build_claim(
+                encounter,
+                report.claim_lines,
+                catalog,
+                claim_id=row.external_id,
+                clinic_layer=clinic_layer(session, actor.clinic_id, encounter.coverage.payer),
+            )
         except ClaimBuildError as exc:
             raise ConflictError(str(exc)) from None
         claim_row = ClaimRow(
@@ -579,7 +585,13 @@ def claim_domain(session: Session, actor: Actor, claim_row: ClaimRow) -> Claim:
     encounter_row = _encounter(session, actor, claim_row.encounter_id)
     encounter = encounter_from_dict(encounter_row.document, f"encounter {encounter_row.id}")
     report = _check(session, actor.clinic_id, encounter, default_catalog())
-    return build_claim(encounter, report.claim_lines, default_catalog(), claim_id=claim_row.patient_control_number)
+    return build_claim(
+        encounter,
+        report.claim_lines,
+        default_catalog(),
+        claim_id=claim_row.patient_control_number,
+        clinic_layer=clinic_layer(session, actor.clinic_id, encounter.coverage.payer),
+    )
 
 
 def list_claims(session: Session, actor: Actor) -> list[ClaimRow]:

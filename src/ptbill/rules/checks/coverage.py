@@ -131,7 +131,7 @@ def auth_visits_low(ctx: CheckContext) -> Iterator[Hit]:
     if auth is None or auth.visits_approved is None or auth.visits_used is None:
         return
     left = auth.visits_approved - auth.visits_used - 1
-    threshold = int(ctx.snapshot.value("authorization.low_visits_warning", 2))
+    threshold = int(ctx.snapshot.value("authorization.low_visits_warning"))
     if 0 <= left <= threshold:
         yield Hit(
             f"Authorization {auth.number} has {left} visit(s) left after this one.",

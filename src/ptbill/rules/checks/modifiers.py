@@ -35,7 +35,7 @@ def _line_modifiers(ctx: CheckContext, indexes: list[int]) -> set[str]:
 )
 def gp_missing(ctx: CheckContext) -> Iterator[Hit]:
     """A therapy code lacks GP for a payer that requires it (every Medicare payer)."""
-    if not ctx.snapshot.value("modifiers.gp_required", False):
+    if not ctx.snapshot.value("modifiers.gp_required"):
         return
     for index, service in enumerate(ctx.services):
         info = ctx.code_info(service.code)
@@ -55,7 +55,7 @@ def cq_missing(ctx: CheckContext) -> Iterator[Hit]:
     """A PTA rendered the care for a payer that requires CQ (Medicare), and a therapy line lacks CQ."""
     if ctx.encounter.rendering_provider.credential is not Credential.PTA:
         return
-    if not ctx.snapshot.value("modifiers.cq_required", False):
+    if not ctx.snapshot.value("modifiers.cq_required"):
         return
     for index, service in enumerate(ctx.services):
         info = ctx.code_info(service.code)
@@ -151,7 +151,7 @@ def _pairs(ctx: CheckContext) -> Iterator[tuple[int, int, int, str, str]]:
 )
 def ncci_modifier_required(ctx: CheckContext) -> Iterator[Hit]:
     """Two codes form an NCCI pair that allows a modifier, and the column-2 line has no 59 or X modifier."""
-    accepted = DISTINCT_MODIFIERS if ctx.snapshot.value("modifiers.x_accepted", True) else frozenset({"59"})
+    accepted = DISTINCT_MODIFIERS if ctx.snapshot.value("modifiers.x_accepted") else frozenset({"59"})
     for column1, column2, indicator, source, _rationale in _pairs(ctx):
         if indicator != 1:
             continue

@@ -145,25 +145,15 @@ class Snapshot:
         """A copy with some values replaced for this date only (rule cases, what-if questions)."""
         layer = ParameterLayer(label)
         for name, value in overrides.items():
-            layer.parameters[name] = Parameter(
-                name=name,
-                description="value set for this check only",
-                unit=None,
-                layer=label,
-                origin=label,
-                values=(DatedValue(DateRange(self.day), value, label, "clinic"),),
-            )
-        return Snapshot(self.day, self.payer, (layer, *self._layers))
+            dated = DatedValue(DateRange(self.day), value, label, "clinic")
+            layer.parameters[name] = Parameter(name, "value set for this check only", None, label, label, (dated,))
+        return self.with_layer(layer)
 
     def names(self) -> list[str]:
         seen: set[str] = set()
         for layer in self._layers:
             seen.update(layer.parameters)
         return sorted(seen)
-
-    def source_of(self, name: str) -> str:
-        found = self.resolved(name)
-        return found.reference if found else ""
 
 
 def _resolve(parameter: Parameter, dated: DatedValue) -> ResolvedValue:

@@ -512,21 +512,19 @@ def encounter_history(session: Session, actor: Actor, encounter_id: int) -> dict
 
 
 def work_queue(session: Session, actor: Actor) -> dict[str, list[tuple[EncounterRow, list[dict[str, Any]]]]]:
-    """Signed notes not yet billed, by verdict, each with the findings that explain it."""
+    """Signed notes not yet billed, by verdict, each with the findings that explain it; blocked drafts too,
+    so the biller sees what the therapists still have to fix."""
     queue: dict[str, list[tuple[EncounterRow, list[dict[str, Any]]]]] = {
         "ready": [],
         "needs_attention": [],
         "blocked": [],
     }
     for row in list_encounters(session, actor):
-        if row.status == "billed":
-            continue
+        if row.status == "billed" or (row.status == "draft" and row.verdict != "blocked"):
+            continue  # billed, or a draft the therapist still owns
         latest = row.checks[-1] if row.checks else None
         findings = [f for f in (latest.findings if latest else []) if f["severity"] in ("error", "warning")]
-        bucket = "blocked" if row.status == "draft" and row.verdict == "blocked" else (row.verdict or "blocked")
-        if row.status == "draft" and bucket != "blocked":
-            continue  # not signed yet: the therapist still owns it
-        queue[bucket].append((row, findings))
+        queue[row.verdict or "blocked"].append((row, findings))
     return queue
 
 

@@ -7,15 +7,31 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from faker import Faker
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ptbill.claims.trading import TEST_TRADING, TradingConfig
 from ptbill.domain.errors import EncounterFormatError
+from ptbill.domain.remittance import (
+    Adjustment,
+    AdjustmentGroup,
+    ClaimPayment,
+    ClaimStatus,
+    PatientName,
+    Remittance,
+    ServicePayment,
+)
 from ptbill.reference.catalog import default_catalog
-from ptbill.services.app import Actor, hash_password, save_encounter, sign_encounter
-from ptbill.storage.tables import ClinicRow, CoverageRow, PatientRow, UserRow
+from ptbill.remittance.x12_835.reader import read_835
+from ptbill.remittance.x12_835.writer import write_835
+from ptbill.services.app import Actor, build_claims, create_batch, hash_password, save_encounter, sign_encounter
+from ptbill.services.posting import post_remittances
+from ptbill.storage.tables import ClaimRow, ClinicRow, CoverageRow, EncounterRow, PatientRow, UserRow
+from ptbill.x12.control_numbers import ControlNumbers
 
 DEMO_PASSWORD = "demo-password-1"  # printed by `make demo`; synthetic accounts only
 CLINIC_NPI = "1245319599"
@@ -328,27 +344,6 @@ DEMO_DENIALS = [
 def simulate_payments(session: Session, seed: int = 2026) -> int:
     """Bill every signed demo note and post the 835s its payer would send: payments near each payer's
     real 97012 rate, patient shares, some underpayments and denials with their codes."""
-    from decimal import Decimal
-
-    from sqlalchemy import select
-
-    from ptbill.claims.trading import TEST_TRADING, TradingConfig
-    from ptbill.domain.remittance import (
-        Adjustment,
-        AdjustmentGroup,
-        ClaimPayment,
-        ClaimStatus,
-        PatientName,
-        Remittance,
-        ServicePayment,
-    )
-    from ptbill.remittance.x12_835.reader import read_835
-    from ptbill.remittance.x12_835.writer import write_835
-    from ptbill.services.app import build_claims, create_batch
-    from ptbill.services.posting import post_remittances
-    from ptbill.storage.tables import ClaimRow, EncounterRow
-    from ptbill.x12.control_numbers import ControlNumbers
-
     rng = random.Random(seed)
     biller_row = session.scalar(select(UserRow).where(UserRow.role == "biller").order_by(UserRow.id))
     if biller_row is None:  # pragma: no cover - seed_demo always creates one

@@ -11,7 +11,7 @@ from pathlib import Path
 
 KINDS = ("interchange", "group", "transaction")
 # ISA13 and GS06 are at most 9 digits; ST02 is 4-9 characters. Wrap before the field overflows.
-LIMITS = {"interchange": 999_999_999, "group": 999_999_999, "transaction": 999_999_999}
+LARGEST = 999_999_999
 
 
 class ControlNumbers:
@@ -40,7 +40,7 @@ class ControlNumbers:
             ).fetchone()
             last = row[0] if row else 0
             first = last + 1
-            if first + count - 1 > LIMITS[kind]:
+            if first + count - 1 > LARGEST:
                 first = 1  # wrapped after a billion batches: the payer's duplicate window is long past
             connection.execute(
                 "INSERT INTO control_numbers (scope, kind, last) VALUES (?, ?, ?) "

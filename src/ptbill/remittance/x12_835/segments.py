@@ -1,6 +1,8 @@
 """A small streaming X12 tokenizer for the 835 reader: delimiters from the ISA (or the ST), then segments.
 
-Written for this package because ``ptbill.x12`` had no reader yet. Source: the X12 5010 interchange
+Kept apart from ``ptbill.x12.reader`` on purpose: payers' 835s arrive without an envelope or with stray
+non-ASCII bytes in names, and a remittance must still be read (with a warning), where the shared
+reader refuses such files outright. Source: the X12 5010 interchange
 envelope: the ISA's fourth character is the element separator, ISA11 the repetition separator, ISA16
 the component separator, and the character after ISA16 ends every segment.
 """

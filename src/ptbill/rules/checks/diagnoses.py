@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 from ptbill.domain.encounter import dotted_diagnosis, normalize_diagnosis
 from ptbill.domain.finding import Severity
+from ptbill.reference.icd10 import CodeStatus
 from ptbill.rules.context import CheckContext
 from ptbill.rules.registry import Hit, rule
 
@@ -47,8 +48,6 @@ def diagnosis_invalid(ctx: CheckContext) -> Iterator[Hit]:
     """A diagnosis is not a billable ICD-10-CM code on the date of service."""
     if ctx.icd10 is None:
         return
-    from ptbill.reference.icd10 import CodeStatus
-
     for position, code in enumerate(ctx.encounter.diagnoses):
         status = ctx.icd10.status(code)
         if status is CodeStatus.BILLABLE:

@@ -119,7 +119,9 @@ def test_appeal_deadline_comes_from_the_payer_parameter_and_only_for_appealable_
     medicare = default_catalog().snapshot("ca-medicare", TODAY)
     days = medicare.value("appeals.redetermination_days")
     assert days == 120
-    assert "405.942" in medicare.source_of("appeals.redetermination_days")
+    resolved = medicare.resolved("appeals.redetermination_days")
+    assert resolved is not None
+    assert "405.942" in resolved.reference
     assert reason_for(CO, "50", deadline=days).appeal_deadline_days == 120
     assert reason_for(CO, "50").appeal_deadline_days is None  # no parameter given, no deadline invented
     unprocessable = reason_for(CO, "16", "MA130", "M53", deadline=days)

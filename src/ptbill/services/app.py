@@ -348,7 +348,11 @@ def _clinic(session: Session, actor: Actor) -> ClinicRow:
     return clinic
 
 
-def _check(session: Session, clinic_id: int, encounter: Encounter, catalog: ReferenceCatalog) -> CheckReport:
+def check_for_clinic(
+    session: Session, clinic_id: int, encounter: Encounter, catalog: ReferenceCatalog | None = None
+) -> CheckReport:
+    """The one way the app checks a note: the engine with the clinic's own payer values and fee schedule."""
+    catalog = catalog or default_catalog()
     payer_id = encounter.coverage.payer
     return check_encounter(
         encounter,
@@ -361,7 +365,7 @@ def _check(session: Session, clinic_id: int, encounter: Encounter, catalog: Refe
 def check_document(session: Session, actor: Actor, document: dict[str, Any]) -> CheckReport:
     """Check a note without saving it (the form's live check)."""
     encounter = encounter_from_dict(document, "note")
-    return _check(session, actor.clinic_id, encounter, default_catalog())
+    return check_for_clinic(session, actor.clinic_id, encounter, default_catalog())
 
 
 def save_encounter(
@@ -371,7 +375,7 @@ def save_encounter(
     patient = get_patient(session, actor, patient_id)
     encounter = encounter_from_dict(document, "note")  # raises EncounterFormatError naming each field
     _storable(encounter)
-    report = _check(session, actor.clinic_id, encounter, default_catalog())
+    report = check_for_clinic(session, actor.clinic_id, encounter, default_catalog())
     require_role(actor, CLINICIANS | {"admin"})  # billers read notes; clinicians write them
     if encounter_id is None:
         taken = session.scalar(
@@ -537,7 +541,7 @@ def build_claims(session: Session, actor: Actor, encounter_ids: Sequence[int]) -
         if row.status != "signed":
             raise ConflictError(f"encounter {encounter_id} is {row.status}: only signed notes are billed")
         encounter = encounter_from_dict(row.document, f"encounter {encounter_id}")
-        report = _check(session, actor.clinic_id, encounter, catalog)
+        report = check_for_clinic(session, actor.clinic_id, encounter, catalog)
         if report.verdict.value == "blocked":
             raise ConflictError(f"encounter {encounter_id} has blocking findings")
         try:
@@ -582,7 +586,7 @@ def build_claims(session: Session, actor: Actor, encounter_ids: Sequence[int]) -
 def claim_domain(session: Session, actor: Actor, claim_row: ClaimRow) -> Claim:
     encounter_row = _encounter(session, actor, claim_row.encounter_id)
     encounter = encounter_from_dict(encounter_row.document, f"encounter {encounter_row.id}")
-    report = _check(session, actor.clinic_id, encounter, default_catalog())
+    report = check_for_clinic(session, actor.clinic_id, encounter, default_catalog())
     return build_claim(
         encounter,
         report.claim_lines,

@@ -15,8 +15,7 @@ from ptbill.domain.encounter_json import encounter_from_dict
 from ptbill.domain.remittance import Adjustment, AdjustmentGroup
 from ptbill.reference.catalog import default_catalog
 from ptbill.remittance.denials import DenialReason, appeal_deadline, classify
-from ptbill.rules.engine import check_encounter
-from ptbill.services.app import Actor, audit
+from ptbill.services.app import Actor, audit, check_for_clinic
 from ptbill.storage.tables import ClaimPaymentRow, ClaimRow, EncounterRow, RemittanceRow
 
 ZERO = Decimal("0.00")
@@ -99,7 +98,9 @@ def denial_worklist(session: Session, actor: Actor) -> list[DenialGroup]:
         encounter_row = session.get(EncounterRow, claim.encounter_id)
         firing: list[str] = []
         if encounter_row is not None and main.rules:
-            report = check_encounter(encounter_from_dict(encounter_row.document, f"encounter {encounter_row.id}"))
+            report = check_for_clinic(
+                session, actor.clinic_id, encounter_from_dict(encounter_row.document, f"encounter {encounter_row.id}")
+            )
             firing = sorted({f.rule for f in report.findings} & set(main.rules))
         key = f"{main.group.value if main.group else ''}-{main.carc}" + (
             f" / {', '.join(main.rarcs)}" if main.rarcs else ""

@@ -23,9 +23,8 @@ from sqlalchemy.orm import Session
 from ptbill.domain.encounter_json import encounter_from_dict
 from ptbill.reference.catalog import default_catalog
 from ptbill.rules.checks.traction import SECTION as TRACTION_SECTION
-from ptbill.rules.engine import check_encounter
 from ptbill.rules.registry import all_rules
-from ptbill.services.app import Actor, audit
+from ptbill.services.app import Actor, audit, check_for_clinic
 from ptbill.storage.tables import ClaimLineRow, ClaimPaymentRow, ClaimRow, EncounterRow, RemittanceRow, UserRow
 
 ZERO = Decimal("0.00")
@@ -343,7 +342,9 @@ def documentation_audit(
         for therapist_id, own in sorted(by_therapist.items()):
             sample = rng.sample(own, min(per_therapist, len(own)))
             for note in sample:
-                report = check_encounter(encounter_from_dict(note.document, f"encounter {note.id}"))
+                report = check_for_clinic(
+                    session, actor.clinic_id, encounter_from_dict(note.document, f"encounter {note.id}")
+                )
                 fired = {f.rule for f in report.findings if f.rule in documentation_rules}
                 for rule_id in fired:
                     failures[(therapist_id, rule_id)] += 1

@@ -14,7 +14,16 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 
-from ptbill.domain.claim import Claim, ClaimFrequency, ClaimParty, ClaimPayer, Person, PostalAddress, ServiceLine
+from ptbill.domain.claim import (
+    MAX_MODIFIERS,
+    Claim,
+    ClaimFrequency,
+    ClaimParty,
+    ClaimPayer,
+    Person,
+    PostalAddress,
+    ServiceLine,
+)
 from ptbill.domain.claim_line import ClaimLine
 from ptbill.domain.encounter import Address, Credential, Encounter, normalize_diagnosis
 from ptbill.domain.errors import PtbillError
@@ -138,7 +147,7 @@ def build_claim(
             ServiceLine(
                 line_number=number,
                 code=planned.code,
-                modifiers=planned.modifiers[:4],
+                modifiers=planned.modifiers[:MAX_MODIFIERS],
                 units=planned.units,
                 charge=charge,
                 diagnosis_pointers=planned.diagnosis_pointers,

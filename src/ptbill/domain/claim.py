@@ -11,6 +11,10 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
+# What one claim line can carry, in the 837P (SV101-3..6, SV107) and on the CMS-1500 (24D, 24E).
+MAX_MODIFIERS = 4
+MAX_DIAGNOSIS_POINTERS = 4
+
 
 class ClaimFrequency(StrEnum):
     """CLM05-3 / CMS-1500 item 22: what this claim does to earlier ones."""

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ptbill import __version__
+from ptbill.domain.claim import MAX_DIAGNOSIS_POINTERS
 from ptbill.domain.claim_line import ClaimLine
 from ptbill.domain.encounter import Encounter
 from ptbill.domain.finding import Finding, Verdict, verdict_of
@@ -23,7 +24,6 @@ from ptbill.rules.registry import rules_in_force
 from ptbill.units import UnitResult
 
 RULESET_VERSION = __version__
-MAX_POINTERS = 4
 FALLBACK_PAYER = "commercial-default"
 
 
@@ -146,7 +146,7 @@ def plan_claim_lines(context: CheckContext) -> list[ClaimLine]:
                 code=group.code,
                 modifiers=tuple(modifiers),
                 units=units,
-                diagnosis_pointers=tuple(pointers[:MAX_POINTERS]),
+                diagnosis_pointers=tuple(pointers[:MAX_DIAGNOSIS_POINTERS]),
                 service_indexes=tuple(group.service_indexes),
                 expected_payment=amount,
                 payment_basis=basis,

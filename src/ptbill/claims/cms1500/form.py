@@ -26,7 +26,16 @@ from ptbill.claims.cms1500.layout import (
     Align,
     Field,
 )
-from ptbill.domain.claim import Claim, ClaimFrequency, ClaimParty, Person, PostalAddress, ServiceLine
+from ptbill.domain.claim import (
+    MAX_DIAGNOSIS_POINTERS,
+    MAX_MODIFIERS,
+    Claim,
+    ClaimFrequency,
+    ClaimParty,
+    Person,
+    PostalAddress,
+    ServiceLine,
+)
 from ptbill.domain.errors import PtbillError
 
 DATA_FONT = "Courier"
@@ -36,8 +45,6 @@ _CHAR_ADVANCE = 0.6 * DATA_SIZE
 _CHAR_SPACE = COLUMN_WIDTH - _CHAR_ADVANCE
 _BASELINE_RISE = 2.5  # points from the bottom of a print line up to the data's baseline
 MAX_DIAGNOSES = 12
-MAX_MODIFIERS = 4
-MAX_POINTERS = 4
 POINTER_LETTERS = "ABCDEFGHIJKL"
 CHECKED = "X"
 ICD10_INDICATOR = "0"
@@ -97,8 +104,10 @@ def check_printable(claim: Claim) -> None:
         where = f"line {line.line_number} ({line.code})"
         if len(line.modifiers) > MAX_MODIFIERS:
             problems.append(f"{where}: {len(line.modifiers)} modifiers; 24D holds {MAX_MODIFIERS}")
-        if len(line.diagnosis_pointers) > MAX_POINTERS:
-            problems.append(f"{where}: {len(line.diagnosis_pointers)} diagnosis pointers; 24E holds {MAX_POINTERS}")
+        if len(line.diagnosis_pointers) > MAX_DIAGNOSIS_POINTERS:
+            problems.append(
+                f"{where}: {len(line.diagnosis_pointers)} diagnosis pointers; 24E holds {MAX_DIAGNOSIS_POINTERS}"
+            )
         bad = [p for p in line.diagnosis_pointers if not 1 <= p <= min(len(claim.diagnoses), MAX_DIAGNOSES)]
         if bad:
             problems.append(f"{where}: pointer(s) {bad} do not point at one of the {len(claim.diagnoses)} diagnoses")

@@ -16,7 +16,15 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from ptbill.claims.x12_837p import GUIDE
-from ptbill.domain.claim import Claim, ClaimFrequency, ClaimParty, Person, PostalAddress
+from ptbill.domain.claim import (
+    MAX_DIAGNOSIS_POINTERS,
+    MAX_MODIFIERS,
+    Claim,
+    ClaimFrequency,
+    ClaimParty,
+    Person,
+    PostalAddress,
+)
 from ptbill.domain.errors import PtbillError
 from ptbill.domain.identifiers import npi_is_valid
 from ptbill.x12.control_numbers import ControlNumbers
@@ -25,7 +33,6 @@ from ptbill.x12.syntax import Delimiters, Segment, SegmentEncoder, clean_identif
 MAX_CLAIMS_PER_TRANSACTION = 5000  # TR3 1.4.1: no more than 5,000 CLM segments per ST/SE
 MAX_LINES_PER_CLAIM = 50  # TR3 loop 2400 repeats up to 50 times
 MAX_DIAGNOSES = 12  # HI01-HI12
-MAX_MODIFIERS = 4
 RELATIONSHIP_CODES = {"spouse": "01", "child": "19", "other": "G8"}  # 2000C PAT01 / SBR02
 DIAGNOSIS_RE = re.compile(r"^[A-Z][0-9][0-9A-Z]{1,5}$")
 
@@ -109,7 +116,7 @@ def validate_claim(claim: Claim) -> list[str]:
             reasons.append(f"{where} points to no diagnosis (SV107)")
         if any(not 1 <= p <= len(claim.diagnoses) for p in line.diagnosis_pointers):
             reasons.append(f"{where} points outside the claim's {len(claim.diagnoses)} diagnoses")
-        if len(line.diagnosis_pointers) > 4:
+        if len(line.diagnosis_pointers) > MAX_DIAGNOSIS_POINTERS:
             reasons.append(f"{where} has more than 4 diagnosis pointers")
     if claim.frequency is not ClaimFrequency.ORIGINAL and not claim.original_claim_number:
         reasons.append("a replacement or void needs the payer's original claim number (REF*F8)")
@@ -262,7 +269,7 @@ def _write_claim(b: _Builder, claim: Claim, hl: int, parent_hl: int) -> int:
             str(line.units),
             line.place_of_service if line.place_of_service != claim.place_of_service else "",
             "",
-            tuple(str(p) for p in line.diagnosis_pointers[:4]),
+            tuple(str(p) for p in line.diagnosis_pointers[:MAX_DIAGNOSIS_POINTERS]),
         )
         b.add("DTP", "472", "D8", _d8(line.service_date))
     return last_hl

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ptbill.domain.claim import MAX_DIAGNOSIS_POINTERS
 from ptbill.domain.encounter import dotted_diagnosis, normalize_diagnosis
 from ptbill.domain.finding import Severity
 from ptbill.reference.icd10 import CodeStatus
@@ -15,7 +16,6 @@ from ptbill.rules.context import CheckContext
 from ptbill.rules.registry import Hit, rule
 
 SECTION = "Diagnoses"
-MAX_POINTERS = 4
 
 
 @rule(
@@ -102,7 +102,7 @@ def diagnosis_pointer_invalid(ctx: CheckContext) -> Iterator[Hit]:
                 index,
                 where,
             )
-        if len(service.diagnosis_pointers) > MAX_POINTERS:
+        if len(service.diagnosis_pointers) > MAX_DIAGNOSIS_POINTERS:
             yield Hit(
                 f"{service.code} has {len(service.diagnosis_pointers)} pointers; a line takes at most 4.", index, where
             )

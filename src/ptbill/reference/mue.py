@@ -25,6 +25,7 @@ from ptbill.reference.ncci import (
     open_when_changed,
     quarter_from_name,
     record_in_manifest,
+    string_list,
     write_compiled,
 )
 
@@ -197,7 +198,9 @@ class MueTable:
         path = Path(path)
         connection, meta = open_compiled(path, _FORMAT_TAG)
         try:
-            texts, rationales, sources = (_strings(meta, key) for key in ("indicator_texts", "rationales", "sources"))
+            texts, rationales, sources = (
+                string_list(meta, key) for key in ("indicator_texts", "rationales", "sources")
+            )
             rows = meta["rows"]
             if not isinstance(rows, int):
                 raise ValueError("'rows' is not a count")
@@ -230,7 +233,7 @@ class MueTable:
                 values,
                 quarter=date.fromisoformat(str(meta["quarter"])),
                 source=str(meta["source"]),
-                source_files=_strings(meta, "source_files"),
+                source_files=string_list(meta, "source_files"),
             )
         except (ValueError, KeyError) as error:
             connection.close()
@@ -389,10 +392,3 @@ def _problem(value: MueValue) -> str | None:
     if value.adjudication_indicator not in (1, 2, 3):
         return f"MUE adjudication indicator {value.adjudication_indicator} is not 1, 2 or 3"
     return None
-
-
-def _strings(meta: dict[str, object], key: str) -> list[str]:
-    value = meta[key]
-    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise ValueError(f"{key!r} is not a list of strings")
-    return value

@@ -296,13 +296,13 @@ class PtpTable:
             quarter = meta["quarter"]
             return cls(
                 index,
-                rationales=_string_list(meta, "rationales"),
-                sources=_string_list(meta, "sources"),
+                rationales=string_list(meta, "rationales"),
+                sources=string_list(meta, "sources"),
                 rows=_count(meta, "rows"),
                 quarter=date.fromisoformat(quarter) if isinstance(quarter, str) else None,
                 source=str(meta["source"]),
-                source_files=_string_list(meta, "source_files"),
-                warnings=_string_list(meta, "warnings"),
+                source_files=string_list(meta, "source_files"),
+                warnings=string_list(meta, "warnings"),
             )
         except (ValueError, KeyError) as error:
             connection.close()
@@ -833,7 +833,8 @@ def _count(meta: dict[str, object], key: str) -> int:
     return value
 
 
-def _string_list(meta: dict[str, object], key: str) -> list[str]:
+def string_list(meta: dict[str, object], key: str) -> list[str]:
+    """A compiled table's header entry that must be a list of strings (shared with the MUE table)."""
     value = meta[key]
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise ValueError(f"{key!r} is not a list of strings")

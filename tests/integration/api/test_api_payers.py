@@ -4,8 +4,11 @@ changes (type-checked, kept to the clinic), and an uploaded fee schedule pricing
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
+from ptbill.storage.tables import PayerParameterRow
 from tests.integration.api.world import A_USERS, B_USERS, World, new_patient, note
 
 PAYER = "medical-mutual"
@@ -117,6 +120,37 @@ def test_after_a_refused_edit_the_payers_notes_still_check_and_sign(world: World
     assert checked.status_code == 200
     assert checked.json()["verdict"] != "blocked"
     assert "PAYER_SETTING_INVALID" not in _write_sign(world, "il-bcbs")
+
+
+def test_a_bad_value_already_stored_is_ignored_with_a_finding_and_the_note_still_signs(world: World) -> None:
+    payer = "zurich-insurance-n-a"
+    with world.session() as session:  # as an edit saved before values were checked would have left it
+        session.add(
+            PayerParameterRow(
+                clinic_id=world.clinic_a,
+                payer_id=payer,
+                name="units.method",
+                value="banana",
+                effective_from=date(2026, 1, 1),
+                reference="saved before the check (test)",
+            )
+        )
+        session.commit()
+    findings = _write_sign(world, payer)
+    finding = findings["PAYER_SETTING_INVALID"]
+    assert isinstance(finding, dict)
+    assert finding["severity"] == "warning"
+    assert "units.method" in finding["message"]
+    assert "banana" in finding["message"]
+    assert "must be one of cms, per_code" in finding["message"]
+    lines = world.client(A_USERS["therapist"]).post(
+        "/api/encounters/check", json={**note(), "coverage": {**note()["coverage"], "payer": payer}}
+    )
+    assert lines.status_code == 200
+    assert {line["code"]: line["units"] for line in lines.json()["claim_lines"]}["97110"] >= 1
+    shown = world.client(A_USERS["biller"]).get(f"/api/payers/{payer}", params={"date": "2026-03-02"}).json()
+    method = next(p for p in shown["parameters"] if p["name"] == "units.method")
+    assert (method["value"], method["layer"]) == ("cms", "baseline")  # the stored banana is not shown as in force
 
 
 def test_an_uploaded_fee_schedule_prices_the_clinics_notes_only(world: World) -> None:

@@ -8,6 +8,8 @@ import pytest
 
 from tests.rule_case_plugin import RuleCaseFile
 
+pytest_plugins = ["pytester"]  # tests of the rule-case collector run it on temporary files
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 

@@ -4,16 +4,24 @@ runs the engine, and checks that the named rule fires (with the given attributes
 A file looks like::
 
     rule: TRACTION_FORCE_MISSING
+    given: {scenario: medicare-lumbar-clean, payer: ca-medicare-south, date_of_service: 2026-03-02}
     cases:
       - name: Mechanical traction without a force is an error
-        scenario: medicare-lumbar-clean        # tests/scenarios/<name>.json
         change: {services.0.traction.force_lbs: null}
         parameters: {traction.minimum_minutes: 20}   # optional: values for this case only
         ptp: [["97140", "97530", 1]]                  # optional: code-pair edits for this case only
         fires: {severity: error, service: 0, field: services[0].traction.force_lbs}
-      - name: A note that records the force raises nothing
-        scenario: medicare-lumbar-clean
+      - name: A commercial plan's note that records the force raises nothing
+        scenario: commercial-lumbar-clean             # its own scenario: then its own payer and date too
+        payer: aetna
+        date_of_service: 2026-03-02
         quiet: true
+
+Every case runs for the payer and date of service written in it or in the file's ``given`` line:
+the scenario's own payer and date are replaced, so nothing a reader cannot see decides the case.
+The file is checked against the schema below when it is collected: an unknown key (``fire:``,
+``verdikt:``), a case that says neither ``fires`` nor ``quiet: true``, or a parameter value its
+declaration refuses fails the suite, naming the file, the case and the key.
 """
 
 from __future__ import annotations
@@ -21,21 +29,123 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Iterator
+from datetime import date
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal, Self
 
 import pytest
-import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ptbill.domain.dates import DateRange
 from ptbill.domain.encounter_json import encounter_from_dict
+from ptbill.domain.errors import ReferenceDataError
 from ptbill.reference.catalog import ReferenceCatalog, default_catalog
+from ptbill.reference.declarations import InvalidValueError, UnknownParameterError, declared
 from ptbill.reference.ncci import PtpEdit, PtpTable
+from ptbill.reference.parameters import ClinicChange, Confidence, clinic_layer_from
+from ptbill.reference.strict_yaml import load_strict_yaml
 from ptbill.rules.engine import check_encounter
 
 SCENARIOS = Path(__file__).resolve().parent / "scenarios"
 DELETE = "$delete"
+# Set with the case's own keys, where a reader sees them, never inside ``change``.
+VISIBLE = {"coverage.payer": "payer", "date_of_service": "date_of_service"}
+Text = Annotated[str, Field(min_length=1)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Given(_Strict):
+    """What every case of the file starts from, unless it says otherwise."""
+
+    scenario: Text
+    payer: Text
+    date_of_service: date
+
+
+class Fires(_Strict):
+    """The attributes the finding must have (any of a finding's JSON keys but its rule)."""
+
+    severity: Literal["error", "warning", "info"] | None = None
+    service: int | None = None
+    field: str | None = None
+    message: str | None = None
+    fix: str | None = None
+    reference: str | None = None
+
+
+class Case(_Strict):
+    name: Text
+    scenario: Text | None = None
+    payer: Text | None = None
+    date_of_service: date | None = None
+    change: dict[str, Any] = {}
+    parameters: dict[str, Any] = {}  # what-if values, checked against the parameter declarations
+    clinic_settings: dict[str, Any] = {}  # values as a clinic stored them, deliberately not checked
+    ptp: list[tuple[str, str, int]] | None = None
+    fires: Fires | None = None
+    quiet: Literal[True] | None = None
+    verdict: Literal["ready", "needs_attention", "blocked"] | None = None
+    claim_units: dict[str, int] | None = None
+
+    @field_validator("change")
+    @classmethod
+    def _payer_and_date_stay_visible(cls, change: dict[str, Any]) -> dict[str, Any]:
+        for path, key in VISIBLE.items():
+            if path in change:
+                raise ValueError(f"set {path} with the case's {key}: key, not inside change")
+        return change
+
+    @field_validator("parameters")
+    @classmethod
+    def _parameters_are_declared(cls, parameters: dict[str, Any]) -> dict[str, Any]:
+        for name, value in parameters.items():
+            try:
+                declared(name).parse(value)
+            except UnknownParameterError as exc:
+                raise ValueError(str(exc)) from None
+            except InvalidValueError as exc:
+                raise ValueError(f"{name} {exc}") from None
+        return parameters
+
+    @model_validator(mode="after")
+    def _one_answer_and_a_visible_payer(self) -> Self:
+        if (self.fires is None) == (self.quiet is None):
+            raise ValueError("give either fires or quiet: true")
+        if self.scenario is not None and (self.payer is None or self.date_of_service is None):
+            raise ValueError("a case with its own scenario states its payer and date_of_service too")
+        return self
+
+
+class CaseFile(_Strict):
+    rule: Text
+    given: Given
+    cases: list[Case] = Field(min_length=1)
+
+
+def _where(location: tuple[int | str, ...]) -> str:
+    text = ""
+    for part in location:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def read_case_file(path: Path) -> CaseFile:
+    """The file checked against the schema; ValueError with one line per problem, naming case and key."""
+    data = load_strict_yaml(path.read_text(encoding="utf-8"), str(path))
+    try:
+        return CaseFile.model_validate(data)
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            message = {"extra_forbidden": "unknown key", "missing": "required"}.get(
+                error["type"], str(error["msg"]).removeprefix("Value error, ")
+            )
+            lines.append(f"{path.name}: {_where(error['loc'])}: {message}")
+        raise ValueError("\n".join(lines)) from None
 
 
 @cache
@@ -64,19 +174,14 @@ def apply_change(document: dict[str, Any], path: str, value: Any) -> None:
         node[last] = value
 
 
-def build_encounter_document(case: dict[str, Any]) -> dict[str, Any]:
-    document = copy.deepcopy(_scenario(case.get("scenario", "medicare-lumbar-clean")))
-    for path, value in (case.get("change") or {}).items():
-        apply_change(document, path, value)
-    return document
-
-
 class RuleCaseFile(pytest.File):
     def collect(self) -> Iterator[pytest.Item]:
-        data = yaml.safe_load(self.path.read_text(encoding="utf-8"))
-        rule_id = data["rule"]
-        for case in data["cases"]:
-            yield RuleCaseItem.from_parent(self, name=case["name"], rule_id=rule_id, case=case)
+        try:
+            data = read_case_file(self.path)
+        except (ValueError, ReferenceDataError) as exc:  # the schema's lines, or the YAML's own error and line
+            raise self.CollectError(str(exc)) from None
+        for case in data.cases:
+            yield RuleCaseItem.from_parent(self, name=case.name, rule_id=data.rule, case=case, given=data.given)
 
 
 class RuleCaseError(Exception):
@@ -84,47 +189,71 @@ class RuleCaseError(Exception):
 
 
 class RuleCaseItem(pytest.Item):
-    def __init__(self, *, rule_id: str, case: dict[str, Any], **kwargs: Any) -> None:
+    def __init__(self, *, rule_id: str, case: Case, given: Given, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.rule_id = rule_id
         self.case = case
+        self.scenario = case.scenario or given.scenario
+        self.payer = case.payer or given.payer
+        self.date_of_service = case.date_of_service or given.date_of_service
+
+    def document(self) -> dict[str, Any]:
+        document = copy.deepcopy(_scenario(self.scenario))
+        document["coverage"]["payer"] = self.payer
+        document["date_of_service"] = self.date_of_service.isoformat()
+        for path, value in self.case.change.items():
+            apply_change(document, path, value)
+        return document
 
     def runtest(self) -> None:
-        encounter = encounter_from_dict(build_encounter_document(self.case), self.name)
+        case = self.case
+        encounter = encounter_from_dict(self.document(), self.name)
         catalog = default_catalog()
-        if "ptp" in self.case:
+        if case.ptp is not None:
             # A case may bring its own code-pair edits: [column 1, column 2, modifier indicator].
             catalog = ReferenceCatalog()
             catalog.use_tables(
                 ptp=PtpTable.from_rows(
-                    PtpEdit(str(a), str(b), DateRange(encounter.date_of_service), int(i), "rule case", "rule case")
-                    for a, b, i in self.case["ptp"]
+                    PtpEdit(a, b, DateRange(encounter.date_of_service), i, "rule case", "rule case")
+                    for a, b, i in case.ptp
                 )
             )
-        report = check_encounter(encounter, catalog, parameter_overrides=self.case.get("parameters"))
+        stored = [
+            ClinicChange(name, value, encounter.date_of_service, "rule case", Confidence.CLINIC, self.date_of_service)
+            for name, value in case.clinic_settings.items()
+        ]
+        report = check_encounter(
+            encounter,
+            catalog,
+            parameter_overrides=case.parameters,
+            clinic_layer=clinic_layer_from("clinic:rule case", stored) if stored else None,
+        )
         mine = [f for f in report.findings if f.rule == self.rule_id]
-        if self.case.get("quiet"):
+        if case.quiet:
             if mine:
                 raise RuleCaseError(f"{self.rule_id} should stay quiet but fired: {[f.message for f in mine]}")
         else:
-            expected = self.case.get("fires") or {}
+            expected = case.fires.model_dump(exclude_unset=True) if case.fires else {}
             matching = [f for f in mine if all(f.to_json().get(key) == value for key, value in expected.items())]
             if not matching:
                 raise RuleCaseError(
                     f"{self.rule_id} should fire with {expected}; findings were "
                     f"{[(f.rule, f.severity.value, f.service, f.field) for f in report.findings]}"
                 )
-        if "verdict" in self.case and report.verdict.value != self.case["verdict"]:
-            raise RuleCaseError(f"verdict {report.verdict.value}, expected {self.case['verdict']}")
-        if "claim_units" in self.case:
+        if case.verdict is not None and report.verdict.value != case.verdict:
+            raise RuleCaseError(f"verdict {report.verdict.value}, expected {case.verdict}")
+        if case.claim_units is not None:
             units = {line.code: line.units for line in report.claim_lines}
-            if units != {str(k): v for k, v in self.case["claim_units"].items()}:
-                raise RuleCaseError(f"claim units {units}, expected {self.case['claim_units']}")
+            if units != case.claim_units:
+                raise RuleCaseError(f"claim units {units}, expected {case.claim_units}")
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, RuleCaseError):
-            return f"{self.path.name}: {self.name}\n  {excinfo.value}"
+            return f"{self.path.name}: {self.name} ({self._inputs()})\n  {excinfo.value}"
         return str(super().repr_failure(excinfo))
 
+    def _inputs(self) -> str:
+        return f"scenario {self.scenario}, payer {self.payer}, date of service {self.date_of_service}"
+
     def reportinfo(self) -> tuple[Path, int, str]:
-        return self.path, 0, f"{self.rule_id}: {self.name}"
+        return self.path, 0, f"{self.rule_id}: {self.name} ({self._inputs()})"

@@ -135,6 +135,50 @@ def test_a_payer_change_needs_a_source_and_keeps_what_was_typed(client: TestClie
     assert "Saved: traction.minimum_minutes is 12 from Dec 1, 2026" in saved.text
 
 
+def _field_message(html: str, field_id: str) -> str:
+    """The error text the page shows right after the field's own input, tied to it by aria-describedby."""
+    match = re.search(
+        rf'<input id="{field_id}"[^>]*aria-invalid="true"[^>]*aria-describedby="{field_id}-error"[^>]*>\s*'
+        rf'<p class="field-error" id="{field_id}-error"[^>]*>([^<]*)</p>',
+        html,
+    )
+    assert match, f"no message beside #{field_id}"
+    return match.group(1)
+
+
+def test_an_invalid_value_is_refused_beside_the_field_and_what_was_typed_stays(client: TestClient) -> None:
+    _log_in(client)
+    token = _csrf(client.get("/payers/cencal-health").text)
+    data = {
+        "csrf_token": token,
+        "name": "units.method",
+        "value": "banana",
+        "effective_from": "2026-12-01",
+        "reference": "call with CenCal 2026-11-20, ref 88123",
+    }
+    refused = client.post("/payers/cencal-health/parameters", data=data)
+    assert refused.status_code == 422
+    assert _field_message(refused.text, "p-value") == "units.method must be one of cms, per_code, got &#39;banana&#39;"
+    for field in ("name", "value", "effective_from", "reference"):
+        assert f'name="{field}"' in refused.text, field
+        assert f'value="{data[field]}"' in refused.text, field
+    assert "Saved:" not in refused.text
+
+    unknown = client.post("/payers/cencal-health/parameters", data={**data, "name": "units.methd", "value": "cms"})
+    assert unknown.status_code == 422
+    assert "no parameter is declared as &#39;units.methd&#39;" in _field_message(unknown.text, "p-name")
+
+    # The same payer still takes a valid value, typed as a person types it.
+    saved = client.post("/payers/cencal-health/parameters", data={**data, "value": " per_code "})
+    assert saved.status_code == 200
+    assert "Saved: units.method is per_code from Dec 1, 2026" in saved.text
+    codes = client.post(
+        "/payers/cencal-health/parameters", data={**data, "name": "coverage.covered_codes", "value": "97110, 97140"}
+    )
+    assert codes.status_code == 200
+    assert 'Saved: coverage.covered_codes is [&#34;97110&#34;, &#34;97140&#34;]' in codes.text
+
+
 # the note form ↔ encounter format 1 -------------------------------------------------------------
 
 

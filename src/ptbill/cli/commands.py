@@ -47,6 +47,7 @@ def payers_list(as_json: bool) -> None:
 def payers_show(payer_id: str, on: str | None, as_json: bool) -> None:
     """Show a payer and every parameter in force for it on a date."""
     from ptbill.reference.catalog import default_catalog
+    from ptbill.reference.declarations import as_json as json_value  # the --json flag takes the name as_json
 
     catalog = default_catalog()
     payer = catalog.payer(payer_id)
@@ -66,7 +67,7 @@ def payers_show(payer_id: str, on: str | None, as_json: bool) -> None:
                     "date": day.isoformat(),
                     "parameters": {
                         r.name: {
-                            "value": r.value,
+                            "value": json_value(r.value),
                             "from": r.effective.start.isoformat(),
                             "until": r.effective.end.isoformat() if r.effective.end else None,
                             "source": r.reference,
@@ -84,7 +85,7 @@ def payers_show(payer_id: str, on: str | None, as_json: bool) -> None:
     click.echo(f"{payer.name} ({payer.id}), type {payer.type.value}. {payer.notes}")
     click.echo(f"Parameters in force on {day}:")
     for row in rows:
-        value = row.value if not isinstance(row.value, dict) else f"{len(row.value)} entries"
+        value = json_value(row.value) if not isinstance(row.value, dict) else f"{len(row.value)} entries"
         click.echo(f"  {row.name} = {value}   [{row.layer}, from {row.effective.start}, {row.confidence}]")
 
 
@@ -95,6 +96,7 @@ def payers_show(payer_id: str, on: str | None, as_json: bool) -> None:
 def explain(parameter: str, payer_id: str, on: str | None) -> None:
     """Say which value of PARAMETER is in force for a payer on a date, since when, and on what source."""
     from ptbill.reference.catalog import default_catalog
+    from ptbill.reference.declarations import as_json
 
     catalog = default_catalog()
     if catalog.payer(payer_id) is None:
@@ -115,7 +117,7 @@ def explain(parameter: str, payer_id: str, on: str | None) -> None:
         click.echo(f"{parameter} for {payer_id} on {day}: no value (the rule that reads it does not apply).")
     else:
         until = resolved.effective.end.isoformat() if resolved.effective.end else "open"
-        click.echo(f"{parameter} for {payer_id} on {day}: {json.dumps(resolved.value, default=str)}")
+        click.echo(f"{parameter} for {payer_id} on {day}: {json.dumps(as_json(resolved.value))}")
         click.echo(f"  in force: {resolved.effective.start} until {until} (exclusive)")
         click.echo(f"  source: {resolved.reference}")
         click.echo(f"  confidence: {resolved.confidence}; set in {resolved.origin} ({resolved.layer})")
@@ -123,13 +125,16 @@ def explain(parameter: str, payer_id: str, on: str | None) -> None:
             click.echo(f"  note: {resolved.note}")
         if resolved.description:
             click.echo(f"  meaning: {resolved.description}")
+    declaration = history[0].declaration
+    if declaration is not None:
+        click.echo(f"  type: {declaration.shown()} (declared as {declaration.name})")
     click.echo("  history (first layer that has started wins):")
     for definition in history:
         for dated in definition.values:
             until = dated.effective.end.isoformat() if dated.effective.end else "open"
             click.echo(
                 f"    [{definition.layer}] {dated.effective.start} .. {until}: "
-                f"{json.dumps(dated.value, default=str)} ({dated.confidence}; {dated.reference})"
+                f"{json.dumps(as_json(dated.value))} ({dated.confidence}; {dated.reference})"
             )
 
 

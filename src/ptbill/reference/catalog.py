@@ -13,16 +13,17 @@ import functools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 from ptbill.domain.dates import DateRange
 from ptbill.domain.errors import ReferenceDataError
 from ptbill.domain.finding import Severity
+from ptbill.reference.declarations import InvalidValueError, declaration_for, declared
 from ptbill.reference.parameters import DatedValue, Parameter, ParameterLayer, load_parameter_file
+from ptbill.reference.strict_yaml import load_strict_yaml
 
 if TYPE_CHECKING:
     from ptbill.reference.icd10 import CodeSetVersion, Icd10Catalog
@@ -74,7 +75,11 @@ class ProcedureCode:
 
 @dataclass(frozen=True, slots=True)
 class ResolvedValue:
-    """A parameter's value on one date for one payer, and where it came from."""
+    """A parameter's value on one date for one payer, and where it came from.
+
+    The typed properties hand a rule the value as its declared kind; reading a parameter as another
+    kind is a programming error, reported as such (values were checked when they were loaded).
+    """
 
     name: str
     value: Any
@@ -86,12 +91,64 @@ class ResolvedValue:
     description: str
     note: str | None = None
 
+    def _misread(self, reader: str) -> ReferenceDataError:
+        kind = declaration_for(self.name)
+        return ReferenceDataError(f"parameter {self.name} is {kind.kind.value if kind else '?'}, not read as {reader}")
+
+    @property
+    def integer(self) -> int:
+        if type(self.value) is not int:
+            raise self._misread("integer")
+        return self.value
+
+    @property
+    def decimal(self) -> Decimal:
+        if not isinstance(self.value, Decimal):
+            raise self._misread("decimal")
+        return self.value
+
+    @property
+    def flag(self) -> bool:
+        if not isinstance(self.value, bool):
+            raise self._misread("flag")
+        return self.value
+
+    @property
+    def text(self) -> str:
+        if not isinstance(self.value, str):
+            raise self._misread("text")
+        return self.value
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        if not isinstance(self.value, tuple):
+            raise self._misread("codes")
+        return self.value
+
+    @property
+    def code_texts(self) -> Mapping[str, str]:
+        if not isinstance(self.value, dict):
+            raise self._misread("code_texts")
+        return self.value
+
+
+@dataclass(frozen=True, slots=True)
+class RefusedValue:
+    """A clinic's stored value that would be in force but no longer fits its declaration, so it is skipped."""
+
+    name: str
+    value: Any
+    effective: DateRange
+    problem: str
+
 
 _MISSING: Any = object()
 
 
 class Snapshot:
-    """The parameters in force on one date of service for one payer. Rules read only this."""
+    """The parameters in force on one date of service for one payer. Rules read only this, through the
+    typed readers (``integer``, ``decimal``, ``flag``, ``choice``, ``text``, ``codes``, ``code_texts``),
+    which return None when the parameter has no value that day."""
 
     def __init__(self, day: date, payer: PayerInfo, layers: tuple[ParameterLayer, ...]) -> None:
         self.day = day
@@ -108,6 +165,8 @@ class Snapshot:
             if parameter is None or not parameter.starts_by(self.day):
                 continue
             dated = parameter.at(self.day)
+            if dated is not None and dated.problem is not None:
+                continue  # a clinic's value that no longer fits its declaration: the next layer answers
             if dated is not None and dated.value is not None:
                 result = _resolve(parameter, dated)
             break
@@ -122,31 +181,72 @@ class Snapshot:
             raise ReferenceDataError(f"parameter {name} for payer {self.payer.id} has no value on {self.day}")
         return default
 
+    def integer(self, name: str) -> int | None:
+        found = self.resolved(name)
+        return None if found is None else found.integer
+
+    def decimal(self, name: str) -> Decimal | None:
+        found = self.resolved(name)
+        return None if found is None else found.decimal
+
+    def flag(self, name: str) -> bool:
+        """A yes/no parameter; no value that day reads as no."""
+        found = self.resolved(name)
+        return False if found is None else found.flag
+
+    def choice(self, name: str) -> str | None:
+        found = self.resolved(name)
+        return None if found is None else found.text
+
+    def text(self, name: str) -> str | None:
+        found = self.resolved(name)
+        return None if found is None else found.text
+
+    def codes(self, name: str) -> tuple[str, ...] | None:
+        found = self.resolved(name)
+        return None if found is None else found.codes
+
+    def code_texts(self, name: str) -> Mapping[str, str] | None:
+        found = self.resolved(name)
+        return None if found is None else found.code_texts
+
     def severity(self, rule_id: str, default: Severity) -> Severity | None:
         """A payer may raise, lower or turn off (``off``) a rule's severity with ``severity.<RULE>``."""
-        override = self.value(f"severity.{rule_id}", None)
+        override = self.choice(f"severity.{rule_id}")
         if override is None:
             return default
-        if override == "off":
-            return None
-        try:
-            return Severity(override)
-        except ValueError:
-            raise ReferenceDataError(
-                f"parameter severity.{rule_id} for payer {self.payer.id}: {override!r} is not "
-                "error, warning, info or off"
-            ) from None
+        return None if override == "off" else Severity(override)
+
+    def refused_values(self) -> list[RefusedValue]:
+        """The clinic's stored values that would be in force on this date but were skipped as invalid."""
+        found = []
+        for layer in self._layers:
+            for name in sorted(layer.refused):
+                dated = layer.parameters[name].at(self.day)
+                if dated is not None and dated.problem is not None:
+                    found.append(RefusedValue(name, dated.value, dated.effective, dated.problem))
+        return found
 
     def with_layer(self, layer: ParameterLayer) -> Snapshot:
         """A copy that reads ``layer`` first (a clinic's own dated changes to this payer's rules)."""
         return Snapshot(self.day, self.payer, (layer, *self._layers))
 
     def with_overrides(self, overrides: Mapping[str, Any], label: str = "override") -> Snapshot:
-        """A copy with some values replaced for this date only (rule cases, what-if questions)."""
+        """A copy with some values replaced for this date only (rule cases, what-if questions).
+
+        Each value passes its parameter's declaration, as a shipped one does; ReferenceDataError if not.
+        """
         layer = ParameterLayer(label)
-        for name, value in overrides.items():
+        for name, raw in overrides.items():
+            declaration = declared(name)
+            try:
+                value = declaration.parse(raw)
+            except InvalidValueError as exc:
+                raise ReferenceDataError(f"{label}: parameter {name}: {exc}") from None
             dated = DatedValue(DateRange(self.day), value, label, "clinic")
-            layer.parameters[name] = Parameter(name, "value set for this check only", None, label, label, (dated,))
+            layer.parameters[name] = Parameter(
+                name, "value set for this check only", declaration, label, label, (dated,)
+            )
         return self.with_layer(layer)
 
     def names(self) -> list[str]:
@@ -341,15 +441,18 @@ class ReferenceCatalog:
 
 def _read_payer(directory: Path) -> PayerInfo:
     path = directory / "payer.yaml"
+    data = load_strict_yaml(path.read_text(encoding="utf-8"), str(path))
+    unknown = sorted(str(key) for key in data if key not in ("name", "type", "notes")) if isinstance(data, dict) else []
+    if unknown:
+        raise ReferenceDataError(f"{path}: unknown key(s) {', '.join(unknown)} (a payer file has name, type, notes)")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
         return PayerInfo(
             id=directory.name,
             name=str(data["name"]),
             type=PayerType(data["type"]),
             notes=str(data.get("notes", "") or ""),
         )
-    except (yaml.YAMLError, KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError) as exc:
         raise ReferenceDataError(f"{path}: a payer file needs a name and a type ({exc})") from None
 
 

@@ -11,6 +11,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from ptbill.domain.encounter import Encounter, Service
+from ptbill.domain.errors import ReferenceDataError
 from ptbill.pricing import (
     NATIONAL_LOCALITY_KEY,
     FeeSchedule,
@@ -67,7 +68,10 @@ class CheckContext:
 
     @cached_property
     def unit_method(self) -> UnitMethod:
-        return UnitMethod(self.snapshot.value("units.method"))
+        method = self.snapshot.choice("units.method")
+        if method is None:  # declared required: only a date before the baseline's first value gets here
+            raise ReferenceDataError(f"no unit method for payer {self.snapshot.payer.id} on {self.snapshot.day}")
+        return UnitMethod(method)
 
     @cached_property
     def groups(self) -> list[CodeGroup]:
@@ -141,7 +145,7 @@ class CheckContext:
                 continue
             seed = self.snapshot.resolved(f"fees.seed_average.{line.code}")
             if seed is not None:
-                amount = (Decimal(str(seed.value)) * line.units).quantize(Decimal("0.01"))
+                amount = (seed.decimal * line.units).quantize(Decimal("0.01"))
                 prices[line.code] = (
                     amount,
                     f"seed guide's average payment for {line.code} x {line.units} "

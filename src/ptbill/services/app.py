@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import copy
 import csv
-import math
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,8 +31,16 @@ from ptbill.domain.errors import EncounterFormatError, PtbillError, ReferenceDat
 from ptbill.pricing import FeeSchedule
 from ptbill.pricing import FeeScheduleRow as PricedRow
 from ptbill.reference.catalog import PayerInfo, ReferenceCatalog, default_catalog
-from ptbill.reference.parameters import Confidence, DatedValue, Parameter, ParameterLayer
+from ptbill.reference.declarations import InvalidValueError, UnknownParameterError, as_json
+from ptbill.reference.parameters import (
+    ClinicChange,
+    Confidence,
+    ParameterLayer,
+    check_clinic_value,
+    clinic_layer_from,
+)
 from ptbill.rules.engine import RULESET_VERSION, CheckReport, check_encounter
+from ptbill.rules.registry import all_rules
 from ptbill.services.claims import write_837p
 from ptbill.storage.tables import (
     AuditRow,
@@ -202,7 +209,11 @@ def add_coverage(session: Session, actor: Actor, patient_id: int, data: dict[str
 
 
 def clinic_layer(session: Session, clinic_id: int, payer_id: str) -> ParameterLayer | None:
-    """The clinic's dated changes to one payer's parameters, as the top layer of the snapshot."""
+    """The clinic's dated changes to one payer's parameters, as the top layer of the snapshot.
+
+    Each stored value is checked again on the way in: one that does not fit its parameter is skipped
+    and reported by PAYER_SETTING_INVALID, so nothing a clinic stored can make a check fail.
+    """
     rows = list(
         session.scalars(
             select(PayerParameterRow)
@@ -212,41 +223,47 @@ def clinic_layer(session: Session, clinic_id: int, payer_id: str) -> ParameterLa
     )
     if not rows:
         return None
-    layer = ParameterLayer(f"clinic:{clinic_id}")
-    by_name: dict[str, dict[date, PayerParameterRow]] = {}
-    for row in rows:
-        by_name.setdefault(row.name, {})[row.effective_from] = row  # a later edit of the same date wins
-    for name, dated in by_name.items():
-        starts = sorted(dated)
-        values = tuple(
-            DatedValue(
-                DateRange(start, starts[i + 1] if i + 1 < len(starts) else None),
-                dated[start].value,
-                dated[start].reference,
-                dated[start].confidence,
-                f"changed by the clinic on {dated[start].changed_at:%Y-%m-%d}",
-            )
-            for i, start in enumerate(starts)
-        )
-        layer.parameters[name] = Parameter(name, "set by the clinic", None, layer.name, "clinic settings", values)
-    return layer
+    changes = (
+        ClinicChange(row.name, row.value, row.effective_from, row.reference, row.confidence, row.changed_at.date())
+        for row in rows
+    )
+    return clinic_layer_from(f"clinic:{clinic_id}", changes)
+
+
+class InvalidChangeError(PtbillError):
+    """A payer change that cannot be saved; ``field`` names the form field (name, value or reference)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        super().__init__(message)
 
 
 def set_payer_parameter(
     session: Session, actor: Actor, payer_id: str, name: str, value: Any, effective_from: date, reference: str
 ) -> PayerParameterRow:
+    """Save a clinic's dated value after the same declaration check as the shipped files (InvalidChangeError)."""
     require_role(actor, BILLERS)
     catalog = default_catalog()
     if catalog.payer(payer_id) is None:
         raise NotFoundError(f"payer {payer_id} not found")
+    try:
+        stored = check_clinic_value(name, value)
+    except UnknownParameterError as exc:
+        raise InvalidChangeError("name", str(exc)) from None
+    except InvalidValueError as exc:
+        raise InvalidChangeError("value", f"{name} {exc}") from None
+    rule_id = name.removeprefix("severity.")
+    if rule_id != name and rule_id not in {registered.id for registered in all_rules()}:
+        raise InvalidChangeError("name", f"no check has the id {rule_id} (the ids are listed in docs/rules.md)")
     if not reference.strip():
-        raise ConflictError("say where the new value comes from (contract, bulletin, phone call with date)")
-    _check_parameter_value(catalog, payer_id, name, value, effective_from)
+        raise InvalidChangeError(
+            "reference", "say where the new value comes from (contract, bulletin, phone call with date)"
+        )
     row = PayerParameterRow(
         clinic_id=actor.clinic_id,
         payer_id=payer_id,
         name=name,
-        value=value,
+        value=stored,
         effective_from=effective_from,
         reference=reference.strip(),
         confidence=Confidence.CLINIC,
@@ -256,58 +273,6 @@ def set_payer_parameter(
     session.flush()
     audit(session, actor, "update", "payer_parameter", f"{payer_id}:{name}", f"from {effective_from}")
     return row
-
-
-_SEVERITIES = ("error", "warning", "info", "off")
-# Parameters keyed by a code: a clinic may add one the shipped data does not have (a new covered-diagnosis
-# list, an MUE for another code, a seed-style average for another code).
-KEYED_PARAMETERS = ("coverage.covered_diagnoses.", "mue.", "fees.seed_average.")
-
-
-def _json_kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true or false"
-    if isinstance(value, int | float | Decimal):
-        return "a number"
-    if isinstance(value, str):
-        return "text"
-    if isinstance(value, list | tuple):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return "null"
-
-
-_NUMERIC_UNITS = frozenset({"minutes", "units", "currency-USD", "days", "visits", "lbs", "percent"})
-
-
-def _check_parameter_value(catalog: ReferenceCatalog, payer_id: str, name: str, value: Any, day: date) -> None:
-    """Refuse a value the rules could not read: a severity outside its four words, or a value of another
-    JSON type than the shipped ones (text where the rules compare minutes would break every later check)."""
-    if isinstance(value, float) and not math.isfinite(value):
-        raise ConflictError(f"{name} must be a finite number")
-    if name.startswith("severity."):
-        if value is not None and value not in _SEVERITIES:
-            raise ConflictError(f"{name} must be one of {', '.join(_SEVERITIES)}")
-        return
-    shipped = catalog.parameter_history(payer_id, name)
-    if not shipped:
-        if not name.startswith(KEYED_PARAMETERS):
-            raise ConflictError(
-                f"no parameter is named {name!r}: a typo would silently change nothing "
-                f"(parameters per code start with {', '.join(KEYED_PARAMETERS)})"
-            )
-        return  # a per-code parameter this payer does not have yet: no shipped type to keep
-    values = [dated.value for parameter in shipped for dated in parameter.values]
-    kinds = {_json_kind(v) for v in values if v is not None}
-    if not kinds and any(p.unit in _NUMERIC_UNITS for p in shipped):
-        kinds = {"a number"}
-    if value is None:
-        if None not in values:  # the rules read it without a fallback
-            raise ConflictError(f"{name} needs a value")
-        return
-    if kinds and _json_kind(value) not in kinds:
-        raise ConflictError(f"{name} must be {' or '.join(sorted(kinds))}, like the shipped values")
 
 
 def payer_parameters(session: Session, actor: Actor, payer_id: str, day: date) -> list[dict[str, Any]]:
@@ -326,7 +291,7 @@ def payer_parameters(session: Session, actor: Actor, payer_id: str, day: date) -
         out.append(
             {
                 "name": name,
-                "value": resolved.value,
+                "value": as_json(resolved.value),
                 "effective_from": resolved.effective.start,
                 "effective_to": resolved.effective.end,
                 "source": resolved.reference,

@@ -204,7 +204,6 @@ def test_a_clinic_or_payer_file_can_replace_an_entry(tmp_path: Path) -> None:
         """
 denials.carc.197:
   description: Our payer's authorization denial.
-  unit: denial guidance
   reference: "Acme Health provider manual 2026, ch. 4"
   confidence: payer
   values:

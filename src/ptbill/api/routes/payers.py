@@ -65,13 +65,22 @@ def read_payer(
     response_model=ParameterChangePublic,
     summary="Change a payer parameter from a date",
     description="The clinic's own value from `effective_from` on, with the reference it rests on. It is "
-    "layered over the shipped value (which stays visible in the history) and applies to checks from then.",
-    responses=errors(401, 403, 404, 409, 422),
+    "layered over the shipped value (which stays visible in the history) and applies to checks from then. "
+    "The value passes the parameter's declared type, allowed values and range, as the shipped files do; "
+    "a refused change is a 422 whose `field` is `name`, `value` or `reference` and whose `detail` says why; "
+    "nothing is saved.",
+    responses=errors(401, 403, 404, 422),
 )
 def change_parameter(
     payer_id: PayerId, name: ParameterName, body: ParameterUpdate, actor: CurrentActor, session: SessionDep
-) -> ParameterChangePublic:
-    row = services.set_payer_parameter(session, actor, payer_id, name, body.value, body.effective_from, body.reference)
+) -> ParameterChangePublic | JSONResponse:
+    try:
+        row = services.set_payer_parameter(
+            session, actor, payer_id, name, body.value, body.effective_from, body.reference
+        )
+    except services.InvalidChangeError as exc:
+        problem = {"detail": str(exc), "problems": [f"{exc.field}: {exc}"], "field": exc.field}
+        return JSONResponse(problem, status_code=422)
     return ParameterChangePublic.model_validate(row)
 
 

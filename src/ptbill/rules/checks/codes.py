@@ -47,7 +47,7 @@ def code_not_payable(ctx: CheckContext) -> Iterator[Hit]:
     if not_payable is None:
         return
     for index, service in enumerate(ctx.services):
-        reason = not_payable.value.get(service.code)
+        reason = not_payable.code_texts.get(service.code)
         if reason:
             yield Hit(
                 f"{ctx.snapshot.payer.name} does not pay {service.code} separately: {reason}.",
@@ -66,7 +66,7 @@ def _mue_limit(ctx: CheckContext, code: str) -> tuple[int, str] | None:
     parameter = ctx.snapshot.resolved(f"mue.{code}")
     if parameter is None:
         return None
-    return int(parameter.value), f"{parameter.reference} (confidence: {parameter.confidence})"
+    return parameter.integer, f"{parameter.reference} (confidence: {parameter.confidence})"
 
 
 @rule(

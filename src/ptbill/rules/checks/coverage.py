@@ -36,9 +36,9 @@ def service_not_covered(ctx: CheckContext) -> Iterator[Hit]:
         code = group.code
         reason: str | None = None
         basis = None
-        if not_covered is not None and code in not_covered.value:
-            reason, basis = str(not_covered.value[code]), not_covered
-        elif covered is not None and code not in covered.value:
+        if not_covered is not None and code in not_covered.code_texts:
+            reason, basis = not_covered.code_texts[code], not_covered
+        elif covered is not None and code not in covered.codes:
             reason, basis = "not on the payer's list of covered codes", covered
         if reason is None or basis is None:
             continue
@@ -66,7 +66,7 @@ def service_not_covered(ctx: CheckContext) -> Iterator[Hit]:
 def auth_missing(ctx: CheckContext) -> Iterator[Hit]:
     """The payer requires prior authorization and the coverage has none."""
     required = ctx.snapshot.resolved("authorization.required")
-    if required is not None and required.value and ctx.encounter.coverage.authorization is None:
+    if required is not None and required.flag and ctx.encounter.coverage.authorization is None:
         yield Hit(
             f"{ctx.snapshot.payer.name} requires prior authorization and none is recorded.",
             None,
@@ -131,8 +131,8 @@ def auth_visits_low(ctx: CheckContext) -> Iterator[Hit]:
     if auth is None or auth.visits_approved is None or auth.visits_used is None:
         return
     left = auth.visits_approved - auth.visits_used - 1
-    threshold = int(ctx.snapshot.value("authorization.low_visits_warning"))
-    if 0 <= left <= threshold:
+    threshold = ctx.snapshot.integer("authorization.low_visits_warning")
+    if threshold is not None and 0 <= left <= threshold:
         yield Hit(
             f"Authorization {auth.number} has {left} visit(s) left after this one.",
             None,
@@ -150,7 +150,7 @@ def auth_visits_low(ctx: CheckContext) -> Iterator[Hit]:
 def poc_missing(ctx: CheckContext) -> Iterator[Hit]:
     """No plan of care, for a payer that requires one (Medicare)."""
     required = ctx.snapshot.resolved("plan_of_care.required")
-    if required is not None and required.value and ctx.encounter.plan_of_care is None:
+    if required is not None and required.flag and ctx.encounter.plan_of_care is None:
         yield Hit("There is no plan of care for this visit.", None, "plan_of_care", reference=required.reference)
 
 
@@ -168,7 +168,7 @@ def poc_not_certified(ctx: CheckContext) -> Iterator[Hit]:
     days = ctx.snapshot.resolved("plan_of_care.certification_days")
     if plan is None or days is None or plan.certified_date is not None:
         return
-    deadline = plan.start_date + timedelta(days=int(days.value))
+    deadline = plan.start_date + timedelta(days=days.integer)
     late = ctx.encounter.date_of_service > deadline
     yield Hit(
         f"The plan of care from {plan.start_date} is not certified"
@@ -197,7 +197,7 @@ def poc_expired(ctx: CheckContext) -> Iterator[Hit]:
         yield Hit(f"The plan of care ended on {plan.end_date}.", None, "plan_of_care.end_date")
         return
     longest = ctx.snapshot.resolved("plan_of_care.max_days")
-    if longest is not None and day > plan.start_date + timedelta(days=int(longest.value)):
+    if longest is not None and day > plan.start_date + timedelta(days=longest.integer):
         yield Hit(
             f"The plan of care started on {plan.start_date}, more than {longest.value} days before this visit.",
             None,
@@ -220,7 +220,7 @@ def progress_report_due(ctx: CheckContext) -> Iterator[Hit]:
     if plan is None or every is None or plan.visits_since_progress_report is None:
         return
     treatment_day = plan.visits_since_progress_report + 1
-    interval = int(every.value)
+    interval = every.integer
     if treatment_day == interval:
         yield Hit(
             f"This is treatment day {treatment_day} since the last progress report: one is due today.",

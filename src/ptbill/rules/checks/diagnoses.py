@@ -123,7 +123,7 @@ def diagnosis_not_covered(ctx: CheckContext) -> Iterator[Hit]:
         policy = ctx.snapshot.resolved(f"coverage.covered_diagnoses.{service.code}")
         if policy is None:
             continue
-        prefixes = tuple(normalize_diagnosis(str(p)) for p in policy.value)
+        prefixes = tuple(normalize_diagnosis(p) for p in policy.codes)
         pointed = [
             normalize_diagnosis(diagnoses[p - 1]) for p in service.diagnosis_pointers if 1 <= p <= len(diagnoses)
         ]

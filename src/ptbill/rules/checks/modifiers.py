@@ -7,7 +7,6 @@ Sources: Claims Processing Manual ch.5 §20.1 (GP), BBA 2018 §53107 (CQ), the K
 from __future__ import annotations
 
 from collections.abc import Iterator
-from decimal import Decimal
 
 from ptbill.domain.encounter import Credential
 from ptbill.domain.finding import Severity
@@ -35,7 +34,7 @@ def _line_modifiers(ctx: CheckContext, indexes: list[int]) -> set[str]:
 )
 def gp_missing(ctx: CheckContext) -> Iterator[Hit]:
     """A therapy code lacks GP for a payer that requires it (every Medicare payer)."""
-    if not ctx.snapshot.value("modifiers.gp_required"):
+    if not ctx.snapshot.flag("modifiers.gp_required"):
         return
     for index, service in enumerate(ctx.services):
         info = ctx.code_info(service.code)
@@ -55,7 +54,7 @@ def cq_missing(ctx: CheckContext) -> Iterator[Hit]:
     """A PTA rendered the care for a payer that requires CQ (Medicare), and a therapy line lacks CQ."""
     if ctx.encounter.rendering_provider.credential is not Credential.PTA:
         return
-    if not ctx.snapshot.value("modifiers.cq_required"):
+    if not ctx.snapshot.flag("modifiers.cq_required"):
         return
     for index, service in enumerate(ctx.services):
         info = ctx.code_info(service.code)
@@ -82,7 +81,7 @@ def kx_missing(ctx: CheckContext) -> Iterator[Hit]:
     if threshold is None or year_to_date is None:
         return
     visit = ctx.expected_visit_amount
-    limit = Decimal(str(threshold.value))
+    limit = threshold.decimal
     if year_to_date + visit <= limit:
         return
     for group in ctx.groups:
@@ -151,7 +150,7 @@ def _pairs(ctx: CheckContext) -> Iterator[tuple[int, int, int, str, str]]:
 )
 def ncci_modifier_required(ctx: CheckContext) -> Iterator[Hit]:
     """Two codes form an NCCI pair that allows a modifier, and the column-2 line has no 59 or X modifier."""
-    accepted = DISTINCT_MODIFIERS if ctx.snapshot.value("modifiers.x_accepted") else frozenset({"59"})
+    accepted = DISTINCT_MODIFIERS if ctx.snapshot.flag("modifiers.x_accepted") else frozenset({"59"})
     for column1, column2, indicator, source, _rationale in _pairs(ctx):
         if indicator != 1:
             continue

@@ -1,7 +1,9 @@
-"""The payer of the coverage must be one the catalog knows, or no payer rule can apply."""
+"""The payer of the coverage must be one the catalog knows, and the clinic's settings for it must be
+readable, or the payer's rules cannot apply as the clinic meant."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 from ptbill.domain.finding import Severity
@@ -26,4 +28,22 @@ def payer_unknown(ctx: CheckContext) -> Iterator[Hit]:
             "against the generic commercial rules.",
             None,
             "coverage.payer",
+        )
+
+
+@rule(
+    "PAYER_SETTING_INVALID",
+    section=SECTION,
+    severity=Severity.WARNING,
+    source="the clinic's own payer settings (Payers page), each checked against its parameter's declared "
+    "type, allowed values and range",
+    fix="Open the payer's page and enter the value again, from the same date; until then the shipped value applies.",
+)
+def payer_setting_invalid(ctx: CheckContext) -> Iterator[Hit]:
+    """A value the clinic stored for this payer does not fit its parameter, so it was skipped."""
+    for refused in ctx.snapshot.refused_values():
+        yield Hit(
+            f"The clinic's value {json.dumps(refused.value, default=str)} for {refused.name} "
+            f"(from {refused.effective.start}) was ignored: {refused.problem}. The note was checked with the "
+            "payer's shipped value instead.",
         )

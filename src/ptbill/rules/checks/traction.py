@@ -200,7 +200,7 @@ def below_min_duration(ctx: CheckContext) -> Iterator[Hit]:
         return
     for index, service in _traction_services(ctx):
         minutes = service.documented_minutes
-        if minutes is not None and minutes < int(minimum.value):
+        if minutes is not None and minutes < minimum.integer:
             yield Hit(
                 f"Traction lasted {minutes} minutes; {ctx.snapshot.payer.name} expects at least "
                 f"{minimum.value} minutes.",

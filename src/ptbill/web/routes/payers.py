@@ -17,6 +17,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from ptbill.reference.catalog import default_catalog
+from ptbill.reference.declarations import declaration_for
 from ptbill.services import app as services
 from ptbill.web.deps import CsrfChecked, CurrentViewer, SessionDep, Viewer, form_values, render
 
@@ -29,6 +30,8 @@ TYPE_LABELS = {
     "workers_comp": "Workers' comp",
     "va_ccn": "VA Community Care",
 }
+
+FIELD_LABELS = {"name": "Parameter", "value": "New value", "effective_from": "In force from", "reference": "Source"}
 
 
 def layer_kind(layer: str) -> str:
@@ -44,16 +47,11 @@ def shown_value(value: Any) -> str:
     return "—" if value is None else str(value)
 
 
-def typed_value(text: str) -> Any:
-    """What the biller typed: a JSON number, true/false, list or object when it reads as one, else text."""
-    stripped = text.strip()
-    lowered = stripped.lower()
-    if lowered in ("yes", "no"):
-        return lowered == "yes"
-    try:
-        return json.loads(stripped)
-    except ValueError:
-        return stripped
+def typed_value(name: str, text: str) -> Any:
+    """What the biller typed, read as the parameter's declared kind (``97110, 97140`` is a list of codes);
+    the service then checks it as it checks the shipped files."""
+    declaration = declaration_for(name)
+    return declaration.from_text(text) if declaration is not None else text.strip()
 
 
 @router.get("/payers")
@@ -71,6 +69,7 @@ def _payer_page(
     *,
     form: dict[str, str] | None = None,
     error: str | None = None,
+    field_errors: dict[str, str] | None = None,
     saved: str | None = None,
     status_code: int = 200,
 ) -> Response:
@@ -93,9 +92,33 @@ def _payer_page(
             "parameters": parameters,
             "form": form or {"effective_from": date.today().isoformat()},
             "error": error,
+            "field_errors": field_errors or {},
             "saved_row": saved_row,
         },
         status_code=status_code,
+    )
+
+
+def refused(
+    request: Request,
+    session: Session,
+    viewer: Viewer,
+    payer_id: str,
+    form: dict[str, str],
+    error: str,
+    field_errors: dict[str, str],
+) -> Response:
+    """The page again, with everything as typed, ``error`` on top and each refused field's reason under it."""
+    return _payer_page(
+        request,
+        session,
+        viewer,
+        payer_id,
+        date.today(),
+        form=form,
+        error=error,
+        field_errors=field_errors,
+        status_code=422,
     )
 
 
@@ -116,31 +139,28 @@ def change_parameter(
     request: Request, payer_id: str, viewer: CurrentViewer, session: SessionDep, form: FormDep
 ) -> Response:
     name = form.get("name", "").strip()
-    problems = []
+    problems: dict[str, str] = {}
     try:
         start = date.fromisoformat(form.get("effective_from", ""))
     except ValueError:
         start = None
-        problems.append("the date it takes effect (YYYY-MM-DD)")
+        problems["effective_from"] = "the date it takes effect (YYYY-MM-DD)"
     if not name:
-        problems.append("which parameter")
+        problems["name"] = "which parameter"
     if not form.get("value", "").strip():
-        problems.append("the new value")
+        problems["value"] = "the new value"
     if not form.get("reference", "").strip():
-        problems.append("where the new value comes from (contract, bulletin, call with date and name)")
+        problems["reference"] = "where the new value comes from (contract, bulletin, call with date and name)"
     if problems or start is None:
-        return _payer_page(
-            request,
-            session,
-            viewer,
-            payer_id,
-            date.today(),
-            form=form,
-            error="Not saved. Still needed: " + "; ".join(problems) + ".",
-            status_code=422,
+        error = "Not saved. Still needed: " + "; ".join(problems.values()) + "."
+        needed = {field: f"Needed: {what}." for field, what in problems.items()}
+        return refused(request, session, viewer, payer_id, form, error, needed)
+    try:
+        services.set_payer_parameter(
+            session, viewer.actor, payer_id, name, typed_value(name, form["value"]), start, form["reference"]
         )
-    services.set_payer_parameter(
-        session, viewer.actor, payer_id, name, typed_value(form["value"]), start, form["reference"]
-    )
+    except services.InvalidChangeError as exc:
+        error = f"Not saved: see the message under {FIELD_LABELS[exc.field]}; nothing changed."
+        return refused(request, session, viewer, payer_id, form, error, {exc.field: str(exc)})
     session.commit()
     return RedirectResponse(f"/payers/{payer_id}?on={start.isoformat()}&saved={quote(name)}", status_code=303)

@@ -44,7 +44,7 @@ def test_the_operator_clears_a_locked_out_admin(tmp_path: Path, monkeypatch: pyt
         assert session.scalar(select(func.count()).where(LoginFailureRow.account == ADMIN)) == 0
         admin_id = session.scalars(select(UserRow.id).where(UserRow.email == ADMIN)).one()
         actions = session.scalars(select(AuditRow.action).where(AuditRow.entity_id == str(admin_id))).all()
-        assert ["lockout", "unlock"] == [a for a in actions if a in ("lockout", "unlock")]
+        assert [a for a in actions if a in ("lockout", "unlock")] == ["lockout", "unlock"]
 
     unknown = CliRunner().invoke(users, ["unlock", "nobody@harbor.example"])
     assert unknown.exit_code == 2

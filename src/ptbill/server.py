@@ -17,6 +17,7 @@ from ptbill import __version__
 from ptbill.domain.errors import EncounterFormatError, PtbillError
 from ptbill.reference.catalog import ReferenceCatalog, configure_default_catalog
 from ptbill.services.app import ConflictError, ForbiddenError, NotFoundError
+from ptbill.services.sessions import Clock, system_clock
 from ptbill.services.web_sessions import SessionSigner
 from ptbill.settings import Settings
 from ptbill.storage.session import make_engine, session_factory
@@ -27,13 +28,14 @@ class AppState:
     settings: Settings
     sessions: sessionmaker[Session]
     signer: SessionSigner
+    clock: Clock  # session expiry and login limits; tests move it
 
     @property
     def control_numbers_path(self) -> Path:
         return self.settings.data_dir / "control-numbers.sqlite3"
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, clock: Clock = system_clock) -> FastAPI:
     settings = settings or Settings.from_environment()
     reference_dir = settings.data_dir / "reference"
     if reference_dir.is_dir():
@@ -47,7 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.ptbill = AppState(
-        settings, session_factory(make_engine(settings.database_url)), SessionSigner(settings.secret_key)
+        settings, session_factory(make_engine(settings.database_url)), SessionSigner(settings.secret_key), clock
     )
 
     @app.exception_handler(EncounterFormatError)
@@ -59,10 +61,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for error, status in ((NotFoundError, 404), (ForbiddenError, 403), (ConflictError, 409), (PtbillError, 400)):
         app.add_exception_handler(error, _handler(status))
 
+    from ptbill.api.main import NoStore
     from ptbill.api.main import router as api_router
     from ptbill.web.main import mount as mount_web
 
     app.include_router(api_router, prefix="/api")
+    app.add_middleware(NoStore)
     mount_web(app)
     return app
 

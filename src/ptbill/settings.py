@@ -32,7 +32,7 @@ def _local_secret(data_dir: Path) -> str:
     path = data_dir / "secret_key"
     if path.exists():
         return path.read_text().strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # the owner's only: it holds the database
     secret = secrets.token_urlsafe(48)
     path.write_text(secret)
     path.chmod(0o600)

@@ -96,6 +96,7 @@ def test_the_session_cookie_is_httponly_and_samesite_lax_and_secure_when_configu
         "/batches",
         "/payers/aetna/parameters",
         "/batches/1/submitted",
+        "/account/password",
     ],
 )
 def test_every_post_form_is_refused_without_its_csrf_token(client: TestClient, path: str) -> None:

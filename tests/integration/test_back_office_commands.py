@@ -19,7 +19,7 @@ from ptbill.domain.remittance import (
     ServicePayment,
 )
 from ptbill.remittance.x12_835.writer import write_835
-from ptbill.services.demo_data import seed_demo
+from ptbill.services.demo_data import DEMO_PASSWORD, seed_demo
 from ptbill.storage.migrate import upgrade
 from ptbill.storage.session import make_engine, session_factory, transaction
 from ptbill.storage.tables import ClaimRow
@@ -45,7 +45,7 @@ def test_post_an_835_then_work_its_denial_and_print_reports(tmp_path: Path) -> N
     from ptbill.services import app
 
     with transaction(factory) as session:
-        biller = app.authenticate(session, "biller@harbor.example", "demo-password-1")
+        biller = app.authenticate(session, "biller@harbor.example", DEMO_PASSWORD)
         assert biller is not None
         signed = [row.id for row, _ in app.work_queue(session, biller)["ready"]][:2]
         claims = app.build_claims(session, biller, signed)

@@ -161,6 +161,21 @@ def test_reads_and_changes_of_patient_data_are_audited_and_the_log_is_append_onl
     assert session.scalar(select(func.count()).select_from(AuditRow)) >= 2
 
 
+def test_truncate_cannot_empty_the_audit_log_on_postgresql(session: Session) -> None:
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("SQLite has no TRUNCATE; its DELETE trigger covers emptying the table")
+    pt, _, patient = make_clinic(session, "t")
+    app.get_patient(session, pt, patient.id)
+    session.flush()
+    before = session.scalar(select(func.count()).select_from(AuditRow))
+    assert before >= 2
+    with pytest.raises(DatabaseError, match="append-only"), session.begin_nested():
+        session.execute(text("TRUNCATE audit_log"))
+    with pytest.raises(DatabaseError, match="append-only"), session.begin_nested():
+        session.execute(text("TRUNCATE clinics, audit_log CASCADE"))
+    assert session.scalar(select(func.count()).select_from(AuditRow)) == before
+
+
 def test_no_patient_name_reaches_the_audit_log(session: Session) -> None:
     pt, _, patient = make_clinic(session, "i")
     app.save_encounter(session, pt, json.loads(json.dumps(CLEAN)), patient.id)

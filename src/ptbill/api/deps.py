@@ -1,10 +1,11 @@
-"""FastAPI dependencies named as types: the database session, the acting user, the signer,
-and what the claim exports need (trading-partner settings, control numbers)."""
+"""FastAPI dependencies named as types: the database session, the acting user and their session token,
+the clock, and what the claim exports need (trading-partner settings, control numbers)."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Request
@@ -13,6 +14,8 @@ from sqlalchemy.orm import Session
 
 from ptbill.claims.trading import TEST_TRADING, TradingConfig
 from ptbill.services import app as services
+from ptbill.services.accounts import Client
+from ptbill.services.sessions import actor_for_token
 from ptbill.services.web_sessions import SESSION_COOKIE
 from ptbill.x12.control_numbers import ControlNumbers
 
@@ -43,56 +46,63 @@ async def _db(request: Request) -> AsyncIterator[Session]:
 SessionDep = Annotated[Session, Depends(_db)]
 
 
-async def _actor(
+async def _token(
     request: Request,
-    session: SessionDep,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     cookie: Annotated[str | None, Depends(_cookie)],
     x_csrf_token: Annotated[
         str | None, Header(description="The `csrf_token` from POST /api/session; needed on cookie writes.")
     ] = None,
-) -> services.Actor:
-    """The user behind the request: a Bearer token (integrations) or the session cookie (the browser).
+) -> str | None:
+    """The session token of the request: a Bearer token (integrations) or the session cookie (the browser).
 
     Cookie-authenticated writes must carry the X-CSRF-Token header; bearer tokens are not sent by
     browsers on their own, so they need none.
     """
-    signer = request.app.state.ptbill.signer
-    token: str | None = None
     if bearer is not None:
-        token = bearer.credentials.strip()
-    else:
-        token = cookie
-        if request.method in UNSAFE_METHODS and token and not signer.csrf_ok(token, x_csrf_token):
-            raise HTTPException(status_code=403, detail="missing or wrong X-CSRF-Token header")
-    user_id = signer.read(token)
-    actor = _known_actor(session, user_id) if user_id is not None else None
-    if actor is None:
+        return bearer.credentials.strip()
+    signer = request.app.state.ptbill.signer
+    if request.method in UNSAFE_METHODS and cookie and not signer.csrf_ok(cookie, x_csrf_token):
+        raise HTTPException(status_code=403, detail="missing or wrong X-CSRF-Token header")
+    return cookie
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedIn:
+    """The request's session token and the user it belongs to."""
+
+    token: str
+    actor: services.Actor
+
+
+async def _logged_in(
+    request: Request, session: SessionDep, token: Annotated[str | None, Depends(_token)]
+) -> LoggedIn:
+    """The live session behind the request, looked up on every request (nothing cached), so a logout
+    or a deactivation takes effect on the next one."""
+    actor = actor_for_token(session, token, request.app.state.ptbill.clock())
+    if actor is None or token is None:
         raise HTTPException(status_code=401, detail="log in first", headers={"WWW-Authenticate": "Bearer"})
-    return actor
+    return LoggedIn(token, actor)
+
+
+CurrentLogin = Annotated[LoggedIn, Depends(_logged_in)]
+
+
+async def _actor(login: CurrentLogin) -> services.Actor:
+    return login.actor
 
 
 CurrentActor = Annotated[services.Actor, Depends(_actor)]
 
-# Who a user id is (clinic, role) is remembered briefly, so a burst of live checks does not read the
-# users table on every keystroke; a deactivated user or a changed role takes effect within this time.
-ACTOR_CACHE_SECONDS = 30.0
-_actors: dict[int, tuple[float, services.Actor]] = {}
+
+def now_of(request: Request) -> datetime:
+    moment: datetime = request.app.state.ptbill.clock()
+    return moment
 
 
-def _known_actor(session: Session, user_id: int) -> services.Actor | None:
-    now = time.monotonic()
-    cached = _actors.get(user_id)
-    if cached is not None and now - cached[0] < ACTOR_CACHE_SECONDS:
-        return cached[1]
-    actor = services.actor_for(session, user_id)
-    if actor is None:
-        _actors.pop(user_id, None)
-        return None
-    if len(_actors) > 10_000:
-        _actors.clear()
-    _actors[user_id] = (now, actor)
-    return actor
+def client_of(request: Request) -> Client:
+    return Client(request.client.host if request.client else None, request.headers.get("user-agent"))
 
 
 def _trading(request: Request) -> TradingConfig:

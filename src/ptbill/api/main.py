@@ -1,13 +1,39 @@
 """The JSON API's router: one router per resource, mounted by ``ptbill.server`` under /api. Handlers
 are thin (parse, call one service, return a schema): roles, clinic filtering and auditing live in the services.
+``NoStore`` keeps every API answer (patient data, claim files, PDFs) out of browser and proxy caches.
 """
 
 from __future__ import annotations
 
 from fastapi import APIRouter
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ptbill.api.routes import audit, batches, claims, encounters, me, patients, payers, queue, session, users
 
 router = APIRouter()
 for module in (session, me, users, patients, payers, encounters, claims, batches, queue, audit):
     router.include_router(module.router)
+
+_NO_STORE = (b"cache-control", b"no-store")
+
+
+class NoStore:
+    """``Cache-Control: no-store`` on every response under /api, errors and downloads included; plain
+    ASGI, like the pages' headers, so no extra task per request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] != "http" or not (path == "/api" or path.startswith("/api/")):
+            await self.app(scope, receive, send)
+            return
+
+        async def with_header(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [(name, value) for name, value in message.get("headers", []) if name.lower() != _NO_STORE[0]]
+                message["headers"] = [*headers, _NO_STORE]
+            await send(message)
+
+        await self.app(scope, receive, with_header)

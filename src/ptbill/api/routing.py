@@ -8,6 +8,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Coroutine, Sequence
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -16,6 +17,8 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
 from ptbill.api.schemas.common import ErrorPublic, ProblemPublic
+from ptbill.services.accounts import LoginLockedError
+from ptbill.services.passwords import PasswordRefusedError
 
 _ERRORS: dict[int, tuple[type[ErrorPublic | ProblemPublic], str]] = {
     400: (ErrorPublic, "Reference data or settings the request needs are broken; the message names them."),
@@ -24,6 +27,7 @@ _ERRORS: dict[int, tuple[type[ErrorPublic | ProblemPublic], str]] = {
     404: (ErrorPublic, "Not found in the user's clinic (another clinic's ids answer exactly like missing ones)."),
     409: (ErrorPublic, "The request conflicts with the current state (a signed note, a billed encounter ...)."),
     422: (ProblemPublic, "The request or the note is malformed: `problems` has one line per field."),
+    429: (ErrorPublic, "Too many failed logins for the account or from the address; `Retry-After` says when to retry."),
 }
 
 
@@ -38,6 +42,20 @@ def problem_lines(raw: Sequence[Any]) -> list[str]:
         location = ".".join(str(part) for part in error.get("loc", ())) or "(request)"
         lines.append(f"{location}: {error.get('msg', 'invalid')}")
     return lines
+
+
+def refused_password(exc: PasswordRefusedError) -> JSONResponse:
+    """A 422 in the problem format naming the password field and the rule it breaks. Returned, not
+    raised, so the request's transaction still commits what it must keep (a counted wrong password)."""
+    return JSONResponse(
+        {"detail": "the password cannot be used", "problems": [f"body.{exc.field}: {exc}"]}, status_code=422
+    )
+
+
+def locked_out(locked: LoginLockedError, now: datetime) -> JSONResponse:
+    """429 with the same words whether or not the account exists, and when to try again."""
+    wait = max(1, math.ceil((locked.until - now).total_seconds()))
+    return JSONResponse({"detail": str(locked)}, status_code=429, headers={"Retry-After": str(wait)})
 
 
 # What a non-finite number needs in JSON text: NaN/Infinity, a 3-digit exponent, or 309+ digits.

@@ -252,6 +252,7 @@ def register(cli: click.Group) -> None:
     cli.add_command(db)
     cli.add_command(serve)
     cli.add_command(demo)
+    cli.add_command(users)
     cli.add_command(payers)
     cli.add_command(rules_command)
     cli.add_command(explain)
@@ -434,3 +435,27 @@ def report(
 def register_back_office(cli: click.Group) -> None:
     for command in (remit, denials, appeal, report):
         cli.add_command(command)
+
+
+@click.group()
+def users() -> None:
+    """The installation's user accounts."""
+
+
+@users.command("unlock")
+@click.argument("email")
+def users_unlock(email: str) -> None:
+    """Clear the login lockout of EMAIL, so its user can log in again now (audited). For an admin who is
+    locked out themselves; an admin clears their clinic's users in the app."""
+    from sqlalchemy import select
+
+    from ptbill.services.login_limits import forget_failures
+    from ptbill.storage.tables import UserRow
+
+    with _app_session() as session:
+        user = session.scalar(select(UserRow).where(UserRow.email == email.strip().lower()))
+        if user is None:
+            click.echo(f"no user {email} in the database", err=True)
+            sys.exit(2)
+        forget_failures(session, user, None)
+    click.echo(f"{user.email}: failed logins cleared; the user can log in again")

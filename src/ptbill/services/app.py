@@ -42,6 +42,7 @@ from ptbill.reference.parameters import (
 from ptbill.rules.engine import RULESET_VERSION, CheckReport, check_encounter
 from ptbill.rules.registry import all_rules
 from ptbill.services.claims import write_837p
+from ptbill.services.passwords import require_acceptable
 from ptbill.storage.tables import (
     AuditRow,
     ClaimBatchRow,
@@ -97,14 +98,19 @@ def authenticate(session: Session, email: str, password: str) -> Actor | None:
     if user is None:
         _hasher.hash(password)  # spend the same time whether or not the account exists
         return None
-    try:
-        _hasher.verify(user.password_hash, password)
-    except (VerificationError, InvalidHashError):
+    if not password_matches(user, password):
         audit(session, None, "login_failed", "user", str(user.id), clinic_id=user.clinic_id)
         return None
     actor = Actor(user.id, user.clinic_id, user.role, user.name)
     audit(session, actor, "login", "user", str(user.id))
     return actor
+
+
+def password_matches(user: UserRow, password: str) -> bool:
+    try:
+        return _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
 
 
 def actor_for(session: Session, user_id: int) -> Actor | None:
@@ -654,6 +660,7 @@ def create_user(session: Session, actor: Actor, data: dict[str, Any], password: 
     email = str(data.get("email", "")).strip().lower()
     if session.scalar(select(UserRow.id).where(UserRow.email == email)) is not None:
         raise ConflictError(f"{email} already has an account")
+    require_acceptable(password, email)
     row = UserRow(clinic_id=actor.clinic_id, **{**data, "email": email}, password_hash=hash_password(password))
     session.add(row)
     session.flush()

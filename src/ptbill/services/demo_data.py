@@ -29,11 +29,12 @@ from ptbill.reference.catalog import default_catalog
 from ptbill.remittance.x12_835.reader import read_835
 from ptbill.remittance.x12_835.writer import write_835
 from ptbill.services.app import Actor, build_claims, create_batch, hash_password, save_encounter, sign_encounter
+from ptbill.services.passwords import require_acceptable
 from ptbill.services.posting import post_remittances
 from ptbill.storage.tables import ClaimRow, ClinicRow, CoverageRow, EncounterRow, PatientRow, UserRow
 from ptbill.x12.control_numbers import ControlNumbers
 
-DEMO_PASSWORD = "demo-password-1"  # printed by `make demo`; synthetic accounts only
+DEMO_PASSWORD = "traction-demo-2026"  # printed by `make demo`; synthetic accounts only
 CLINIC_NPI = "1245319599"
 THERAPIST_NPIS = ["1093817462", "1144556671", "1003000126", "1667788990"]
 REFERRING_NPI = "1528060639"
@@ -127,6 +128,12 @@ def _mistake(rng: random.Random, document: dict[str, Any]) -> None:
         document["total_treatment_minutes"] = None
 
 
+def _demo_password_hash(email: str) -> str:
+    """The demo password follows the same rules as any other (it is printed, but it is no exception)."""
+    require_acceptable(DEMO_PASSWORD, email)
+    return hash_password(DEMO_PASSWORD)
+
+
 def seed_demo(session: Session, *, seed: int = 2026, encounters: int = 200, patients: int = 40) -> list[DemoLogin]:
     fake = Faker("en_US")
     Faker.seed(seed)
@@ -175,7 +182,7 @@ def seed_demo(session: Session, *, seed: int = 2026, encounters: int = 200, pati
                 role=role,
                 credential=credential,
                 npi=THERAPIST_NPIS[index] if credential else None,
-                password_hash=hash_password(DEMO_PASSWORD),
+                password_hash=_demo_password_hash(email),
             )
         )
         logins.append(DemoLogin(email, role, name))
@@ -185,7 +192,7 @@ def seed_demo(session: Session, *, seed: int = 2026, encounters: int = 200, pati
             email="biller@mesa.example",
             name=f"{fake.first_name()} {fake.last_name()}",
             role="biller",
-            password_hash=hash_password(DEMO_PASSWORD),
+            password_hash=_demo_password_hash("biller@mesa.example"),
         )
     )
     logins.append(DemoLogin("biller@mesa.example", "biller (other clinic)", users[-1].name))

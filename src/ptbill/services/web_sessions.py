@@ -1,32 +1,18 @@
-"""Signed session tokens and CSRF tokens for the web pages and the JSON API (itsdangerous, HMAC-SHA256)."""
+"""CSRF tokens for the web pages and the JSON API: an HMAC-SHA256 of the session token (or of the login
+form's pre-session nonce), so a form or a cookie write proves it came from a page of this session.
+The sessions themselves are server-side (``services.sessions``)."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 
-from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
-
 SESSION_COOKIE = "ptbill_session"
-SESSION_MAX_AGE = 8 * 3600  # a working day; the cookie is also a browser-session cookie
 
 
 class SessionSigner:
     def __init__(self, secret: str) -> None:
         self._secret = secret.encode()
-        self._signer = TimestampSigner(secret, salt="ptbill-session")
-
-    def issue(self, user_id: int) -> str:
-        return self._signer.sign(str(user_id)).decode()
-
-    def read(self, token: str | None) -> int | None:
-        if not token:
-            return None
-        try:
-            value = self._signer.unsign(token, max_age=SESSION_MAX_AGE).decode()
-        except (BadSignature, SignatureExpired):
-            return None
-        return int(value) if value.isdigit() else None
 
     def csrf_token(self, session_token: str) -> str:
         """A token bound to the session: forms and JSON writes must send it back."""

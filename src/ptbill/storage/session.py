@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 def make_engine(url: str, **options: Any) -> Engine:
     if url.startswith("sqlite"):
         if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+            _create_private(Path(url.removeprefix("sqlite:///")))
         engine = create_engine(url, connect_args={"check_same_thread": False}, **options)
 
         @event.listens_for(engine, "connect")
@@ -34,6 +34,13 @@ def make_engine(url: str, **options: Any) -> Engine:
     if options.get("poolclass") is not None:
         defaults = {}
     return create_engine(url, **(defaults | options))
+
+
+def _create_private(database: Path) -> None:
+    """The data folder (0700) and the database file (0600) are the owner's only: they hold patient data.
+    SQLite gives its -wal and -shm files the database file's mode. Existing ones are left as they are."""
+    database.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    database.touch(mode=0o600, exist_ok=True)
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -69,6 +69,41 @@ class UserRow(Base):
     created_at: Mapped[created_at]
 
 
+class UserSessionRow(Base):
+    """A login of the web pages or the API: the random token is kept only as its SHA-256 digest, and
+    every request looks it up, so logging out or deactivating the user ends it at once."""
+
+    __tablename__ = "sessions"
+
+    id: Mapped[pk]
+    clinic_id: Mapped[clinic_fk]
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    user_agent: Mapped[str | None] = mapped_column(String(300))
+    address: Mapped[str | None] = mapped_column(String(64))
+
+
+class LoginFailureRow(Base):
+    """One wrong password, by the email typed (an account or not) and the client address: counted
+    in a sliding window to lock out guessing, shared by every worker process."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[pk]
+    account: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        Index("ix_login_failures_account_at", "account", "at"),
+        Index("ix_login_failures_address_at", "address", "at"),
+    )
+
+
 class PatientRow(Base):
     __tablename__ = "patients"
 
@@ -283,7 +318,8 @@ class ClaimPaymentRow(Base):
 
 
 class AuditRow(Base):
-    """Append-only: who read or changed what, when. Triggers refuse UPDATE and DELETE (migration 0001)."""
+    """Append-only: who read or changed what, when. Triggers refuse UPDATE and DELETE (migration 0001)
+    and, on PostgreSQL, TRUNCATE (migration 0002_sessions)."""
 
     __tablename__ = "audit_log"
 

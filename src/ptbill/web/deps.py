@@ -1,6 +1,6 @@
 """What every page handler needs: a database session, the logged-in user, the CSRF check, templates.
 
-The pages authenticate with the signed session cookie only (never a bearer token), so every POST
+The pages authenticate with the session cookie only (never a bearer token), so every POST
 carries the session-bound CSRF token as the ``csrf_token`` form field. A request without a valid
 session is sent to the login page rather than answered with a bare 401.
 """
@@ -19,6 +19,8 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
 from ptbill.services import app as services
+from ptbill.services.accounts import Client
+from ptbill.services.sessions import actor_for_token
 from ptbill.services.web_sessions import SESSION_COOKIE, SessionSigner
 
 WEB_DIR = Path(__file__).resolve().parent
@@ -92,6 +94,15 @@ def signer_of(request: Request) -> SessionSigner:
     return signer
 
 
+def now_of(request: Request) -> datetime:
+    moment: datetime = request.app.state.ptbill.clock()
+    return moment
+
+
+def client_of(request: Request) -> Client:
+    return Client(request.client.host if request.client else None, request.headers.get("user-agent"))
+
+
 @dataclass(frozen=True, slots=True)
 class Viewer:
     """The logged-in user as the pages see them, with the CSRF token their forms must carry."""
@@ -113,14 +124,13 @@ class Viewer:
 
 
 def _viewer(request: Request, session: SessionDep) -> Viewer:
+    """The user of the live session in the cookie, looked up on every request (nothing cached)."""
     token = request.cookies.get(SESSION_COOKIE)
-    signer = signer_of(request)
-    user_id = signer.read(token)
-    actor = services.actor_for(session, user_id) if user_id is not None else None
+    actor = actor_for_token(session, token, now_of(request))
     if actor is None or token is None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise LoginRequiredError(target)
-    return Viewer(actor, signer.csrf_token(token))
+    return Viewer(actor, signer_of(request).csrf_token(token))
 
 
 CurrentViewer = Annotated[Viewer, Depends(_viewer)]

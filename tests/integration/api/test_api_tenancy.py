@@ -4,10 +4,11 @@ of A's rows. A route this test does not classify fails it, so new routes cannot 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ptbill.storage.tables import (
     AuditRow,
@@ -15,17 +16,19 @@ from ptbill.storage.tables import (
     ClaimRow,
     CoverageRow,
     EncounterRow,
+    LoginFailureRow,
     PatientRow,
     UserRow,
 )
 from tests.integration.api.world import A_USERS, B_USERS, ApiClient, World, new_patient, note
 
-PATH_IDS = ("patient_id", "encounter_id", "claim_id", "batch_id")
+PATH_IDS = ("patient_id", "encounter_id", "claim_id", "batch_id", "user_id")
 # Routes that name no record of a clinic: the session, the user's identity, a stateless check, the catalog.
 NOT_CLINIC_DATA = {
     ("post", "/api/session"),
     ("delete", "/api/session"),
     ("get", "/api/me"),
+    ("put", "/api/me/password"),
     ("post", "/api/encounters/check"),
     ("get", "/api/payers"),
     # These create in the caller's own clinic and take no id that could name another clinic's record.
@@ -60,6 +63,12 @@ def make_records(world: World, users: dict[str, str]) -> dict[str, int]:
     [batched] = biller.post("/api/claims", json={"encounter_ids": [ids["batched"]]}).json()
     batch = biller.post("/api/batches", json={"claim_ids": [batched["id"]]}).json()
     ids.update(encounter_id=ids["draft"], claim_id=claim["id"], batch_id=batch["id"])
+    with world.session() as session:
+        user = session.scalars(select(UserRow).where(UserRow.email == users["therapist"])).one()
+        ids["user_id"] = user.id
+        # A failed login on record, which another clinic's "unlock" must leave in place.
+        session.add(LoginFailureRow(account=user.email, address="192.0.2.7", at=datetime.now(UTC)))
+        session.commit()
     return ids
 
 
@@ -75,7 +84,19 @@ def state_of(world: World, a: dict[str, int]) -> tuple[Any, ...]:
         assert signed is not None
         assert claim is not None
         assert batch is not None
-        return (draft.version, draft.status, signed.status, claim.batch_id, batch.submitted_at, len(coverages))
+        user = session.get(UserRow, a["user_id"])
+        assert user is not None
+        failures = session.scalar(select(func.count()).where(LoginFailureRow.account == user.email))
+        return (
+            draft.version,
+            draft.status,
+            signed.status,
+            claim.batch_id,
+            batch.submitted_at,
+            len(coverages),
+            user.active,
+            failures,
+        )
 
 
 def body_for(method: str, path: str, a: dict[str, int]) -> dict[str, Any] | None:
@@ -89,6 +110,8 @@ def body_for(method: str, path: str, a: dict[str, int]) -> dict[str, Any] | None
         return {"encounter_ids": [a["signed"]]}
     if (method, path) == ("post", "/api/batches"):
         return {"claim_ids": [a["claim_id"]]}
+    if (method, path) == ("patch", "/api/users/{user_id}"):
+        return {"active": False}
     return None
 
 

@@ -19,8 +19,9 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from ptbill.server import create_app
-from ptbill.services.app import hash_password
+from ptbill.services.app import Actor, hash_password
 from ptbill.services.demo_data import DEMO_PASSWORD, seed_demo
+from ptbill.services.sessions import open_session, system_clock
 from ptbill.settings import Settings
 from ptbill.storage.migrate import upgrade
 from ptbill.storage.session import make_engine, session_factory, transaction
@@ -155,11 +156,14 @@ def build_world(database_url: str, data_dir: Path, *, encounters: int = 24, pati
             )
             session.flush()
             users = {u.email: u for u in session.scalars(select(UserRow))}
+            now = system_clock()
+            tokens = {
+                email: open_session(session, Actor(user.id, user.clinic_id, user.role, user.name), now)
+                for email, user in users.items()
+            }
     finally:
         engine.dispose()
     app = create_app(Settings(database_url=database_url, data_dir=data_dir, secret_key="test", secure_cookies=False))
-    signer = app.state.ptbill.signer
-    tokens = {email: signer.issue(user.id) for email, user in users.items()}
     return World(
         app,
         database_url,

@@ -1,13 +1,21 @@
-"""The clinic's user accounts (admin only)."""
+"""The clinic's user accounts (admin only): create, turn off or on, and clear a login lockout."""
 
 from __future__ import annotations
 
-from ptbill.api.deps import CurrentActor, SessionDep
-from ptbill.api.routing import errors, resource_router
-from ptbill.api.schemas.users import UserCreate, UserPublic
+from typing import Annotated
+
+from fastapi import Path, Request, Response
+
+from ptbill.api.deps import CurrentActor, SessionDep, now_of
+from ptbill.api.routing import errors, refused_password, resource_router
+from ptbill.api.schemas.common import MAX_ID
+from ptbill.api.schemas.users import UserCreate, UserPublic, UserUpdate
+from ptbill.services import accounts, login_limits
 from ptbill.services import app as services
+from ptbill.services.passwords import PasswordRefusedError
 
 router = resource_router("/users", "users")
+UserId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 @router.get("", response_model=list[UserPublic], summary="List the clinic's users", responses=errors(401, 403))
@@ -20,9 +28,40 @@ def list_users(actor: CurrentActor, session: SessionDep) -> list[UserPublic]:
     status_code=201,
     response_model=UserPublic,
     summary="Create a user",
-    description="The password is stored only as an argon2 hash. Emails are unique across the installation.",
+    description="The password is stored only as an argon2 hash: at least 12 characters, not a common password, "
+    "not containing the email. Emails are unique across the installation.",
     responses=errors(401, 403, 409, 422),
 )
-def create_user(body: UserCreate, actor: CurrentActor, session: SessionDep) -> UserPublic:
+def create_user(body: UserCreate, actor: CurrentActor, session: SessionDep) -> UserPublic | Response:
     data = body.model_dump(exclude={"password"})
-    return UserPublic.model_validate(services.create_user(session, actor, data, body.password))
+    try:
+        return UserPublic.model_validate(services.create_user(session, actor, data, body.password))
+    except PasswordRefusedError as refused:
+        return refused_password(refused)
+
+
+@router.patch(
+    "/{user_id}",
+    response_model=UserPublic,
+    summary="Deactivate or reactivate a user",
+    description="`active: false` ends every session and bearer token of the user at once; they cannot log in "
+    "until an admin sets `active: true` again. An admin cannot deactivate their own account.",
+    responses=errors(401, 403, 404, 409, 422),
+)
+def update_user(
+    user_id: UserId, body: UserUpdate, actor: CurrentActor, session: SessionDep, request: Request
+) -> UserPublic:
+    return UserPublic.model_validate(accounts.set_active(session, actor, user_id, body.active, now_of(request)))
+
+
+@router.post(
+    "/{user_id}/unlock",
+    status_code=204,
+    response_model=None,
+    summary="Clear a login lockout",
+    description="Forgets the account's failed logins, so the user can log in again now (audited).",
+    responses=errors(401, 403, 404),
+)
+def unlock_user(user_id: UserId, actor: CurrentActor, session: SessionDep) -> Response:
+    login_limits.clear_lockout(session, actor, user_id)
+    return Response(status_code=204)

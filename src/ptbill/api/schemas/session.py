@@ -1,4 +1,4 @@
-"""Logging in: the credentials sent, and the user, CSRF token and bearer token sent back."""
+"""Logging in: the credentials sent, and the user, CSRF token and bearer token sent back; a new password."""
 
 from __future__ import annotations
 
@@ -31,3 +31,10 @@ class SessionPublic(BaseModel):
     token: str = Field(description="A bearer token for integrations: `Authorization: Bearer <token>`.")
     token_type: Literal["bearer"] = "bearer"
     expires_in: int = Field(description="Seconds the cookie and the token stay valid.")
+
+
+class PasswordChange(BaseModel):
+    current_password: Annotated[str, Field(min_length=1, max_length=1000), NoNul]
+    new_password: Annotated[
+        str, Field(max_length=1000, description="At least 12 characters; not a common password, not the email."), NoNul
+    ]

@@ -1,4 +1,4 @@
-"""Clinic user accounts, listed and created by the clinic's admin."""
+"""Clinic user accounts, listed, created, deactivated and reactivated by the clinic's admin."""
 
 from __future__ import annotations
 
@@ -19,7 +19,13 @@ class UserCreate(BaseModel):
     role: Role
     credential: Credential | None = Field(default=None, description="For clinicians: as on their license.")
     npi: Annotated[str | None, Field(default=None, pattern=r"^\d{10}$", description="For clinicians.")]
-    password: Annotated[str, Field(min_length=12, max_length=200, description="At least 12 characters."), NoNul]
+    password: Annotated[
+        str, Field(max_length=1000, description="At least 12 characters; not a common password, not the email."), NoNul
+    ]
+
+
+class UserUpdate(BaseModel):
+    active: bool = Field(description="false deactivates the user and ends their sessions at once.")
 
 
 class UserPublic(BaseModel):

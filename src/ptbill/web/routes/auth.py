@@ -1,4 +1,4 @@
-"""Logging in and out of the pages.
+"""Logging in and out of the pages, and changing one's own password.
 
 The login form itself is protected from cross-site posting: before there is a session, the form's
 CSRF token is bound to a random pre-session cookie, so another site cannot log a browser into an
@@ -13,7 +13,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from ptbill.services import accounts
 from ptbill.services import app as services
+from ptbill.services.passwords import MIN_LENGTH, PasswordRefusedError
 from ptbill.services.web_sessions import SESSION_COOKIE
 from ptbill.web.deps import (
     CSRF_FIELD,
@@ -21,7 +23,10 @@ from ptbill.web.deps import (
     CsrfRefusedError,
     CurrentViewer,
     SessionDep,
+    Viewer,
+    client_of,
     form_values,
+    now_of,
     render,
     signer_of,
 )
@@ -70,30 +75,68 @@ def login(request: Request, session: SessionDep, form: FormDep) -> Response:
     if not signer_of(request).csrf_ok(request.cookies.get(LOGIN_COOKIE), form.get(CSRF_FIELD)):
         raise CsrfRefusedError
     email = form.get("email", "").strip()
-    actor = services.authenticate(session, email, form.get("password", ""))
-    if actor is None:
-        session.commit()  # keep the audit record of the failed attempt
+    try:
+        login = accounts.log_in(session, email, form.get("password", ""), now_of(request), client_of(request))
+    except accounts.LoginLockedError as locked:
+        session.commit()
+        return _login_page(request, email, str(locked), form.get("next", "/"), 429)
+    session.commit()  # a failed attempt stays in the audit log and counts toward the login limit
+    if login is None:
         return _login_page(
             request, email, "That email and password don't match an active account.", form.get("next", "/"), 401
         )
-    session.commit()
     target = safe_next(form.get("next"))
-    response = RedirectResponse(home_for(actor.role) if target == "/" else target, status_code=303)
-    # No max_age: a browser-session cookie; the signed token itself expires after a working day.
-    response.set_cookie(
-        SESSION_COOKIE, signer_of(request).issue(actor.user_id), httponly=True, samesite="lax", secure=_secure(request)
-    )
+    response = RedirectResponse(home_for(login.actor.role) if target == "/" else target, status_code=303)
+    # No max_age: a browser-session cookie; the session itself ends after a working day, or at logout.
+    response.set_cookie(SESSION_COOKIE, login.token, httponly=True, samesite="lax", secure=_secure(request))
     response.delete_cookie(LOGIN_COOKIE)
     return response
 
 
 @router.post("/logout", dependencies=[CsrfChecked])
-def logout(viewer: CurrentViewer, session: SessionDep) -> Response:
-    services.audit(session, viewer.actor, "logout", "user", str(viewer.actor.user_id))
+def logout(request: Request, viewer: CurrentViewer, session: SessionDep) -> Response:
+    accounts.log_out(session, viewer.actor, request.cookies.get(SESSION_COOKIE, ""), now_of(request))
     session.commit()
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response
+
+
+def _password_page(
+    request: Request, viewer: Viewer, errors: dict[str, str] | None = None, changed: bool = False, status: int = 200
+) -> Response:
+    context = {"viewer": viewer, "errors": errors or {}, "changed": changed, "min_length": MIN_LENGTH}
+    return render(request, "auth/password.html", context, status_code=status)
+
+
+@router.get("/account/password")
+def password_form(request: Request, viewer: CurrentViewer) -> Response:
+    return _password_page(request, viewer, changed=request.query_params.get("changed") == "1")
+
+
+@router.post("/account/password", dependencies=[CsrfChecked])
+def change_password(request: Request, viewer: CurrentViewer, session: SessionDep, form: FormDep) -> Response:
+    new = form.get("new_password", "")
+    if new != form.get("new_password_again", ""):
+        mismatch = {"new_password_again": "The two new passwords are not the same."}
+        return _password_page(request, viewer, mismatch, status=422)
+    try:
+        accounts.change_password(
+            session,
+            viewer.actor,
+            form.get("current_password", ""),
+            new,
+            now_of(request),
+            client_of(request),
+            request.cookies.get(SESSION_COOKIE, ""),
+        )
+    except PasswordRefusedError as refused:
+        session.commit()  # a wrong current password counts toward the login limit
+        return _password_page(request, viewer, {refused.field: str(refused).capitalize() + "."}, status=422)
+    except accounts.LoginLockedError as locked:
+        return _password_page(request, viewer, {"current_password": str(locked)}, status=429)
+    session.commit()
+    return RedirectResponse("/account/password?changed=1", status_code=303)
 
 
 @router.get("/")

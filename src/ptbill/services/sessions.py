@@ -1,0 +1,99 @@
+"""Server-side login sessions: a random token given to the browser (cookie) or the integration (bearer),
+stored only as its SHA-256 digest with the user, times and device. Each request looks the token up in
+one indexed query, so a logout or a deactivated user ends access on the very next request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from ptbill.services.app import Actor
+from ptbill.storage.tables import UserRow, UserSessionRow
+
+Clock = Callable[[], datetime]
+SESSION_LIFETIME = timedelta(hours=8)  # a working day; the cookie is also a browser-session cookie
+# Last-seen times are for the sessions-and-devices list, not for security: writing them at most once a
+# minute keeps a burst of live checks from turning every read into a write.
+LAST_SEEN_EVERY = timedelta(minutes=1)
+_USER_AGENT_LENGTH = 300
+_ADDRESS_LENGTH = 64
+
+
+def system_clock() -> datetime:
+    """The one place the app reads the wall clock; tests inject their own."""
+    return datetime.now(UTC)
+
+
+def in_utc(moment: datetime) -> datetime:
+    """SQLite hands stored times back without a zone: they were written in UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def open_session(
+    session: Session, actor: Actor, now: datetime, *, user_agent: str | None = None, address: str | None = None
+) -> str:
+    """A new session for ``actor``; returns the token, which is never stored."""
+    token = secrets.token_urlsafe(32)
+    session.add(
+        UserSessionRow(
+            clinic_id=actor.clinic_id,
+            user_id=actor.user_id,
+            token_hash=digest(token),
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + SESSION_LIFETIME,
+            user_agent=(user_agent or None) and user_agent[:_USER_AGENT_LENGTH],
+            address=(address or None) and address[:_ADDRESS_LENGTH],
+        )
+    )
+    return token
+
+
+def actor_for_token(session: Session, token: str | None, now: datetime) -> Actor | None:
+    """The active user of a live session, or None (unknown, expired or revoked token, inactive user)."""
+    if not token:
+        return None
+    row = session.execute(
+        select(
+            UserSessionRow.id, UserSessionRow.last_seen_at, UserRow.id, UserRow.clinic_id, UserRow.role, UserRow.name
+        )
+        .join(UserRow, UserRow.id == UserSessionRow.user_id)
+        .where(
+            UserSessionRow.token_hash == digest(token),
+            UserSessionRow.revoked_at.is_(None),
+            UserSessionRow.expires_at > now,
+            UserRow.active,
+        )
+    ).first()
+    if row is None:
+        return None
+    session_id, last_seen, user_id, clinic_id, role, name = row
+    if now - in_utc(last_seen) >= LAST_SEEN_EVERY:
+        session.execute(update(UserSessionRow).where(UserSessionRow.id == session_id).values(last_seen_at=now))
+    return Actor(user_id, clinic_id, role, name)
+
+
+def revoke(session: Session, token: str, now: datetime) -> None:
+    session.execute(
+        update(UserSessionRow)
+        .where(UserSessionRow.token_hash == digest(token), UserSessionRow.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+
+
+def revoke_all(session: Session, user_id: int, now: datetime, *, keep_token: str | None = None) -> None:
+    """End every session of the user (deactivation, a new password), but ``keep_token``'s if given."""
+    query = update(UserSessionRow).where(UserSessionRow.user_id == user_id, UserSessionRow.revoked_at.is_(None))
+    if keep_token is not None:
+        query = query.where(UserSessionRow.token_hash != digest(keep_token))
+    session.execute(query.values(revoked_at=now))

@@ -23,6 +23,11 @@ _ERRORS: dict[int, tuple[type[ErrorPublic | ProblemPublic], str]] = {
     403: (ErrorPublic, "The user's role may not do this, or a cookie-authenticated write lacks X-CSRF-Token."),
     404: (ErrorPublic, "Not found in the user's clinic (another clinic's ids answer exactly like missing ones)."),
     409: (ErrorPublic, "The request conflicts with the current state (a signed note, a billed encounter ...)."),
+    413: (
+        ErrorPublic,
+        "The body is larger than the app takes: 1 MiB of JSON, 32 MiB for an upload, 64 KiB without a session "
+        "(the defaults); refused before it is parsed.",
+    ),
     422: (ProblemPublic, "The request or the note is malformed: `problems` has one line per field."),
 }
 
@@ -105,11 +110,11 @@ def _operation_id(route: APIRoute) -> str:
 
 
 def resource_router(prefix: str, tag: str) -> APIRouter:
-    """A resource's router; every route documents 401 and 422 (with the problem format) at least."""
+    """A resource's router; every route documents 401, 413 and 422 (with the problem format) at least."""
     return APIRouter(
         prefix=prefix,
         tags=[tag],
         route_class=ProblemRoute,
         generate_unique_id_function=_operation_id,
-        responses=errors(401, 422),
+        responses=errors(401, 413, 422),
     )

@@ -24,6 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ptbill.domain.errors import EncounterFormatError, PtbillError
 from ptbill.services.app import ConflictError, ForbiddenError, NotFoundError
 from ptbill.web.deps import STATIC_DIR, CsrfRefusedError, LoginRequiredError, render, templates
+from ptbill.web.request_limits import BodyLimits
 from ptbill.web.routes import auth, denials, history, notes, payers, queue, reports
 
 Handler = Callable[[Request, Any], Awaitable[Response]]
@@ -79,7 +80,8 @@ def _asset_version() -> str:
 
 
 def mount(app: FastAPI) -> None:
-    """Add the pages, /static and the page error handlers to ``app`` (after the API is included)."""
+    """Add the pages, /static, the page error handlers and the request body limits to ``app`` (after the API
+    is included)."""
     templates.env.globals["asset_version"] = _asset_version()
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     for router in (
@@ -119,6 +121,14 @@ def mount(app: FastAPI) -> None:
     app.add_exception_handler(CsrfRefusedError, csrf_refused)
     app.add_exception_handler(StarletteHTTPException, http_error)
 
+    state = app.state.ptbill
+
+    def has_session(token: str) -> bool:
+        # The signature only (no database read): it decides which limit applies, not who may do what.
+        return state.signer.read(token) is not None
+
+    # Inside PageHeaders, so a refused page still gets the security headers.
+    app.add_middleware(BodyLimits, limits=state.settings.request_limits, has_session=has_session)
     app.add_middleware(PageHeaders)
 
 

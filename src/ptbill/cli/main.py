@@ -229,7 +229,9 @@ def _configure() -> None:
 def main() -> None:
     try:
         from ptbill.cli.commands import register
+        from ptbill.log_privacy import withhold_exception_messages
 
+        withhold_exception_messages()
         _configure()
         register(cli)
         cli(prog_name="ptbill")

@@ -16,6 +16,9 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
 from ptbill.api.schemas.common import ErrorPublic, ProblemPublic
+from ptbill.settings import KIB, MIB, RequestLimits
+
+_LIMITS = RequestLimits()
 
 _ERRORS: dict[int, tuple[type[ErrorPublic | ProblemPublic], str]] = {
     400: (ErrorPublic, "Reference data or settings the request needs are broken; the message names them."),
@@ -25,7 +28,8 @@ _ERRORS: dict[int, tuple[type[ErrorPublic | ProblemPublic], str]] = {
     409: (ErrorPublic, "The request conflicts with the current state (a signed note, a billed encounter ...)."),
     413: (
         ErrorPublic,
-        "The body is larger than the app takes: 1 MiB of JSON, 32 MiB for an upload, 64 KiB without a session "
+        f"The body is larger than the app takes: {_LIMITS.json_bytes // MIB} MiB of JSON, "
+        f"{_LIMITS.upload_bytes // MIB} MiB for an upload, {_LIMITS.anonymous_bytes // KIB} KiB without a session "
         "(the defaults); refused before it is parsed.",
     ),
     422: (ProblemPublic, "The request or the note is malformed: `problems` has one line per field."),

@@ -6,11 +6,6 @@ types and the frames, and names neither the patient nor her member id.
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +17,7 @@ from sqlalchemy import text
 from ptbill.log_privacy import WITHHELD
 from ptbill.server import create_app
 from ptbill.storage.migrate import upgrade
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.integration.served import served_app
 
 
 def crashing_app() -> FastAPI:
@@ -61,38 +55,12 @@ def test_a_crash_log_names_no_patient(tmp_path: Path) -> None:
     }
     url = f"sqlite:///{tmp_path / 'ptbill.sqlite3'}"
     upgrade(url)
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(8)
-    environment = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "PTBILL_DATA_DIR": str(tmp_path),
-        "PTBILL_SECRET_KEY": "log-privacy-test-" + "x" * 32,
-        "PTBILL_SECURE_COOKIES": "0",
-    }
-    command = [sys.executable, "-m", "uvicorn", "tests.integration.test_log_privacy:crashing_app", "--factory"]
-    command += ["--fd", str(listener.fileno()), "--log-level", "info"]
-    server = subprocess.Popen(
-        command, cwd=ROOT, env=environment, pass_fds=[listener.fileno()], stderr=subprocess.PIPE, text=True
-    )
-    base = f"http://127.0.0.1:{listener.getsockname()[1]}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert server.poll() is None, "the server exited"
-            try:
-                httpx.get(f"{base}/login", timeout=2)
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, "the server did not answer within 30 s"
-                time.sleep(0.1)
+    factory = "tests.integration.test_log_privacy:crashing_app"
+    secret = "log-privacy-test-" + "x" * 32
+    with served_app(url, tmp_path, secret, factory, log_level="info", keep_log=True) as served:
         for route in ("database", "chained"):
-            assert httpx.post(f"{base}/api/test-crash/{route}", json=patient, timeout=30).status_code == 500
-    finally:
-        server.terminate()
-        _, log = server.communicate(timeout=30)
-        listener.close()
+            assert httpx.post(f"{served.base}/api/test-crash/{route}", json=patient, timeout=30).status_code == 500
+    log = served.log
 
     assert log.count("Exception in ASGI application") == 2
     for value in patient.values():

@@ -8,10 +8,6 @@ server's peak resident memory (VmHWM) may not grow by more than 50 MB over the w
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,6 +22,7 @@ from ptbill.services.web_sessions import SessionSigner
 from ptbill.storage.migrate import upgrade
 from ptbill.storage.session import make_engine, session_factory, transaction
 from ptbill.storage.tables import UserRow
+from tests.integration.served import served_app
 
 BODY_BYTES = 200 * 1024 * 1024
 CHUNK = b"7" * (64 * 1024)
@@ -59,38 +56,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         seed_demo(session, encounters=4, patients=2)
         users: dict[str, int] = dict(session.execute(select(UserRow.email, UserRow.id)).all())
     engine.dispose()
-    # The test binds the socket and hands it to uvicorn: no race for the port.
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(64)
-    environment = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "PTBILL_DATA_DIR": str(directory),
-        "PTBILL_SECRET_KEY": SECRET,
-        "PTBILL_SECURE_COOKIES": "0",
-    }
-    command = [sys.executable, "-m", "uvicorn", "ptbill.server:create_app", "--factory"]
-    command += ["--fd", str(listener.fileno()), "--log-level", "warning", "--no-access-log"]
-    server = subprocess.Popen(command, env=environment, pass_fds=[listener.fileno()])
-    base = f"http://127.0.0.1:{listener.getsockname()[1]}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert server.poll() is None, "the server exited"
-            try:
-                if httpx.get(f"{base}/login", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "the server did not answer within 30 s"
-            time.sleep(0.1)
+    with served_app(url, directory, SECRET) as app:
         signer = SessionSigner(SECRET)
-        yield Served(base, server.pid, {email: signer.issue(user) for email, user in users.items()})
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        listener.close()
+        yield Served(app.base, app.process.pid, {email: signer.issue(user) for email, user in users.items()})
 
 
 @pytest.fixture(scope="module")
@@ -149,26 +117,33 @@ def test_a_200_mb_body_without_a_session_is_refused_within_a_second(
     assert served.peak_kb() - baseline_kb <= MAX_GROWTH_KB
 
 
-@pytest.mark.parametrize("declared", [True, False], ids=["content-length", "chunked"])
-def test_a_200_mb_note_with_a_session_is_cut_off_at_the_json_limit(
-    served: Served, baseline_kb: int, declared: bool
-) -> None:
-    headers = {"Authorization": f"Bearer {served.tokens[THERAPIST]}"}
-    seconds, status, text = _post(f"{served.base}/api/encounters/check", "application/json", declared, headers)
-    assert status == 413, text[:300]
-    assert "a request body may be at most 1 MiB" in text
-    assert seconds < 1.0
-    assert served.peak_kb() - baseline_kb <= MAX_GROWTH_KB
+SIGNED_IN = [  # who sends, how, where, and the limit the refusal names
+    (THERAPIST, "POST", "/api/encounters/check", "application/json", "a request body may be at most 1 MiB"),
+    (
+        BILLER,
+        "PUT",
+        "/api/payers/aetna/fee-schedule",
+        f"multipart/form-data; boundary={BOUNDARY}",
+        "an upload may be at most 32 MiB",
+    ),
+]
 
 
 @pytest.mark.parametrize("declared", [True, False], ids=["content-length", "chunked"])
-def test_a_200_mb_upload_with_a_session_is_cut_off_at_the_upload_limit(
-    served: Served, baseline_kb: int, declared: bool
+@pytest.mark.parametrize(("email", "method", "path", "content_type", "refusal"), SIGNED_IN, ids=["json", "upload"])
+def test_a_200_mb_body_with_a_session_is_cut_off_at_its_kinds_limit(
+    served: Served,
+    baseline_kb: int,
+    email: str,
+    method: str,
+    path: str,
+    content_type: str,
+    refusal: str,
+    declared: bool,
 ) -> None:
-    headers = {"Authorization": f"Bearer {served.tokens[BILLER]}"}
-    url = f"{served.base}/api/payers/aetna/fee-schedule"
-    seconds, status, text = _post(url, f"multipart/form-data; boundary={BOUNDARY}", declared, headers, method="PUT")
+    headers = {"Authorization": f"Bearer {served.tokens[email]}"}
+    seconds, status, text = _post(served.base + path, content_type, declared, headers, method)
     assert status == 413, text[:300]
-    assert "an upload may be at most 32 MiB" in text
-    assert seconds < 2.0  # the first 32 MiB are read and spooled before the cut
+    assert refusal in text
+    assert seconds < 2.0  # an upload's first 32 MiB are read and spooled before the cut
     assert served.peak_kb() - baseline_kb <= MAX_GROWTH_KB

@@ -7,16 +7,14 @@ import json
 import os
 import subprocess
 import sys
-from datetime import date
-from decimal import Decimal
 from pathlib import Path
 
 from ptbill.cli.terminal import printable
-from ptbill.domain.remittance import ClaimPayment, ClaimStatus, Remittance
-from ptbill.remittance.x12_835.writer import write_835
 from ptbill.services.demo_data import seed_demo
 from ptbill.storage.migrate import upgrade
 from ptbill.storage.session import make_engine, session_factory, transaction
+from tests.unit.remittance import synthetic_835
+from tests.unit.remittance.synthetic_835 import CLAIM_PAID, interchange
 
 ROOT = Path(__file__).resolve().parents[2]
 CLEAN = ROOT / "tests" / "scenarios" / "medicare-lumbar-clean.json"
@@ -72,27 +70,12 @@ def test_remit_escapes_a_claim_number_from_the_835(tmp_path: Path) -> None:
     upgrade(url)
     with transaction(session_factory(make_engine(url))) as session:
         seed_demo(session, encounters=2, patients=2)
-    payment = ClaimPayment("XPLACEHOLDER9", ClaimStatus.PRIMARY, Decimal("50.00"), Decimal("10.00"))
-    remittance = Remittance(
-        payer_name="PAYER",
-        payer_id="PAYER1",
-        payee_name="HARBOR",
-        payee_npi="1245319599",
-        payee_tax_id=None,
-        handling=None,
-        payment_amount=Decimal("10.00"),
-        credit_debit=None,
-        payment_method=None,
-        payment_date=date(2026, 3, 20),
-        trace_number="ESC-TRACE",
-        originating_company_id=None,
-        production_date=None,
-        claims=(payment,),
-    )
+    # A balanced 835 whose claim number carries escape sequences: a payer's file might; ours never would.
+    claim = [segment.replace("PT1001", f"X{HOSTILE}9") for segment in CLAIM_PAID]
     era = tmp_path / "era.835"
-    # Our writer would never put control characters in an 835; a payer's file might.
-    era.write_text(write_835(remittance).replace("PLACEHOLDER", HOSTILE))
-    posted = ptbill("remit", str(era), env={**os.environ, "DATABASE_URL": url, "PTBILL_DATA_DIR": str(tmp_path)})
+    era.write_text(interchange(synthetic_835.transaction([claim], "66.4")))
+    environment = {**os.environ, "DATABASE_URL": url, "PTBILL_DATA_DIR": str(tmp_path)}
+    posted = ptbill("remit", "--user", "biller@harbor.example", str(era), env=environment)
     output = posted.stdout + posted.stderr
     assert f"unmatched claim X{SHOWN}9" in output, output
     assert "\x1b" not in output

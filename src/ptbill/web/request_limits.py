@@ -9,6 +9,7 @@ streams, so the spool Starlette parses it into (1 MiB in memory, then a temporar
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from fastapi.responses import JSONResponse, Response
 from starlette.requests import HTTPConnection, Request
@@ -29,6 +30,30 @@ def _size(limit: int) -> str:
     return f"{limit} bytes"
 
 
+@dataclass(frozen=True, slots=True)
+class _Limit:
+    """The byte limit of one request, what the refusal calls the body, and whether it is the (smaller)
+    limit of a request without a session."""
+
+    size: int
+    kind: str
+    anonymous: bool
+
+    async def refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer 413, closing the connection: the rest of the body is never read, not even to discard it."""
+        message = f"Too large: {self.kind} may be at most {_size(self.size)}."
+        path = scope.get("path", "")
+        response: Response
+        if path == "/api" or path.startswith("/api/"):
+            response = JSONResponse({"detail": message}, status_code=TOO_LARGE)
+        else:
+            advice = "Log in first, then try again." if self.anonymous else "Shorten the text or split the file."
+            context = {"title": "That is more than ptbill accepts", "advice": advice, "detail": message}
+            response = render(Request(scope), "errors/error.html", {**context, "status": TOO_LARGE}, TOO_LARGE)
+        response.headers["Connection"] = "close"
+        await response(scope, receive, send)
+
+
 class BodyLimits:
     """Pure ASGI (no task, no buffering of allowed bodies): a declared Content-Length over the limit is
     refused before a byte is read; a chunked body is counted and cut off where it passes the limit."""
@@ -43,19 +68,17 @@ class BodyLimits:
         token = credentials.strip() if scheme.lower() == "bearer" else connection.cookies.get(SESSION_COOKIE, "")
         return bool(token) and self.has_session(token)
 
-    def _limit(self, connection: HTTPConnection) -> tuple[int, str, bool]:
-        """The byte limit for this request, what it is called in the refusal, and whether it is the
-        (smaller) limit of a request without a session."""
+    def _limit(self, connection: HTTPConnection) -> _Limit:
         media_type = connection.headers.get("content-type", "").split(";", 1)[0].strip().lower()
         if media_type == "multipart/form-data":
-            limit, kind = self.limits.upload_bytes, "an upload"
+            size, kind = self.limits.upload_bytes, "an upload"
         elif media_type == "application/x-www-form-urlencoded":
-            limit, kind = self.limits.form_bytes, "a form"
+            size, kind = self.limits.form_bytes, "a form"
         else:  # JSON, or a body no route reads: the JSON limit either way
-            limit, kind = self.limits.json_bytes, "a request body"
-        if limit > self.limits.anonymous_bytes and not self._signed_in(connection):
-            return self.limits.anonymous_bytes, f"{kind} sent without logging in", True
-        return limit, kind, False
+            size, kind = self.limits.json_bytes, "a request body"
+        if size > self.limits.anonymous_bytes and not self._signed_in(connection):
+            return _Limit(self.limits.anonymous_bytes, f"{kind} sent without logging in", anonymous=True)
+        return _Limit(size, kind, anonymous=False)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -68,20 +91,19 @@ class BodyLimits:
         if not chunked and declared_text in ("", "0"):
             await self.app(scope, receive, send)  # no body: nothing to count
             return
-        limit, kind, anonymous = self._limit(connection)
-        refusal = _refusal(scope, limit, kind)
-        if declared is not None and declared > limit:
-            await refusal(scope, receive, _closing(send))
-            return
-        if anonymous:
+        limit = self._limit(connection)
+        if declared is not None and declared > limit.size:
+            await limit.refuse(scope, receive, send)
+        elif limit.anonymous:
             # Small enough to hold: read it all before any route runs, so every route, even one that
             # would never read a body (a 404, a redirect to the login page), refuses it alike.
-            received = await _read_at_most(receive, limit)
+            received = await _read_at_most(receive, limit.size)
             if received is None:
-                await refusal(scope, receive, _closing(send))
-                return
-            receive = _replay(received, receive)
-        await _CountedBody(self.app, limit, refusal)(scope, receive, send)
+                await limit.refuse(scope, receive, send)
+            else:
+                await self.app(scope, _replay(received, receive), send)
+        else:
+            await _CountedBody(self.app, limit)(scope, receive, send)
 
 
 async def _read_at_most(receive: Receive, limit: int) -> list[Message] | None:
@@ -107,41 +129,13 @@ def _replay(messages: list[Message], receive: Receive) -> Receive:
     return replayed
 
 
-def _refusal(scope: Scope, limit: int, kind: str) -> Response:
-    message = f"Too large: {kind} may be at most {_size(limit)}."
-    path = scope.get("path", "")
-    if path == "/api" or path.startswith("/api/"):
-        return JSONResponse({"detail": message}, status_code=TOO_LARGE)
-    advice = "Shorten the text or split the file, then try again."
-    if "without logging in" in kind:
-        advice = "Log in first, then try again."
-    return render(
-        Request(scope),
-        "errors/error.html",
-        {"title": "That is more than ptbill accepts", "advice": advice, "detail": message, "status": TOO_LARGE},
-        TOO_LARGE,
-    )
-
-
-def _closing(send: Send) -> Send:
-    """The response closes the connection: the rest of a refused body is never read, not even to discard it."""
-
-    async def send_closing(message: Message) -> None:
-        if message["type"] == "http.response.start":
-            message["headers"] = [*message.get("headers", []), (b"connection", b"close")]
-        await send(message)
-
-    return send_closing
-
-
 class _CountedBody:
     """One request: its body is counted as the app reads it; past the limit the client gets the 413 at once,
     the app sees a disconnected client, and whatever the app answers after that is dropped."""
 
-    def __init__(self, app: ASGIApp, limit: int, refusal: Response) -> None:
+    def __init__(self, app: ASGIApp, limit: _Limit) -> None:
         self.app = app
         self.limit = limit
-        self.refusal = refusal
         self.received = 0
         self.complete = False
         self.refused = False
@@ -156,12 +150,12 @@ class _CountedBody:
                 return message
             self.received += len(message.get("body", b""))
             self.complete = not message.get("more_body", False)
-            if self.received <= self.limit:
+            if self.received <= self.limit.size:
                 return message
             self.refused = True
             if not self.started:
                 self.started = True
-                await self.refusal(scope, receive, _closing(send))
+                await self.limit.refuse(scope, receive, send)
             return {"type": "http.disconnect"}
 
         async def guarded_send(message: Message) -> None:

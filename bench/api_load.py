@@ -1,6 +1,8 @@
 """Load on the live check endpoint: uvicorn serving the demo clinic (SQLite in a temp dir, or --postgres),
 N clients POSTing a note to /api/encounters/check; prints requests/s, p50/p95/p99 and errors vs p95 <= 50 ms.
-Run: .venv/bin/python bench/api_load.py [--clients 20] [--seconds 15] [--workers 1] [--postgres URL]
+With --mix the clients also view pages and save notes, and every save the server accepted is looked up in
+the database afterwards.
+Run: .venv/bin/python bench/api_load.py [--clients 20] [--seconds 15] [--workers 1] [--postgres URL] [--mix]
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import asyncio
 import copy
 import json
 import os
+import re
 import shutil
 import socket
 import statistics
@@ -205,6 +208,179 @@ def run_wrk(base: str, token: str, clients: int, seconds: float, tmp: Path) -> t
     return requests, duration_us / 1e6, [p50, p95, p99, mean, worst], int(parts[8])
 
 
+# The mixed load: of every 10 requests a connection sends, 5 check a note (API, bearer token), 3 view a page
+# (session cookie) and 2 save a new note (API). Each thread writes the ids of the saves answered 201 to a file.
+MIX_SCRIPT = """
+local pages = {%(pages)s}
+local check_body = [==[%(check)s]==]
+local note_head, note_tail = [==[%(note_head)s]==], [==[%(note_tail)s]==]
+local api = {["Content-Type"] = "application/json", ["Authorization"] = "Bearer %(token)s"}
+local page = {["Cookie"] = "ptbill_session=%(cookie)s"}
+local threads, sent = {}, 0
+thread_number, attempted, failures, accepted_file = 0, 0, 0, nil
+
+function setup(thread)
+  thread:set("thread_number", #threads + 1)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  accepted_file = io.open(string.format("%(out)s/accepted-%%d.txt", thread_number), "w")
+end
+
+function request()
+  sent = sent + 1
+  local slot = sent %% 10
+  if slot < 5 then
+    return wrk.format("POST", "/api/encounters/check", api, check_body)
+  elseif slot < 8 then
+    return wrk.format("GET", pages[sent %% #pages + 1], page)
+  end
+  attempted = attempted + 1
+  local id = string.format("mix-%%d-%%d", thread_number, attempted)
+  return wrk.format("POST", "/api/encounters", api, note_head .. id .. note_tail)
+end
+
+function response(status, headers, body)
+  if status == 201 then
+    accepted_file:write(body:match('"external_id":"(mix%%-[%%d%%-]+)"'), "\\n")
+    accepted_file:flush()
+  elseif status ~= 200 then
+    failures = failures + 1
+  end
+end
+
+function done(summary, latency, requests)
+  local tried, failed = 0, 0
+  for _, thread in ipairs(threads) do
+    tried = tried + thread:get("attempted")
+    failed = failed + thread:get("failures")
+  end
+  local e = summary.errors
+  io.write(string.format("WRK %%d %%d %%.3f %%.3f %%.3f %%.3f %%.3f %%d %%d %%d\\n", summary.requests, summary.duration,
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000,
+    latency.mean / 1000, latency.max / 1000, e.connect + e.read + e.write + e.timeout + e.status, failed, tried))
+end
+"""
+
+
+def page_cookie(base: str, email: str) -> str:
+    """Log in through the login form, as a browser does; the session cookie it sets."""
+    with httpx.Client(base_url=base) as browser:
+        form = browser.get("/login")
+        match = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+        if match is None:
+            raise SystemExit("the login page has no CSRF token")
+        answer = browser.post(
+            "/login", data={"email": email, "password": DEMO_PASSWORD, "csrf_token": match.group(1), "next": "/"}
+        )
+        cookie = browser.cookies.get("ptbill_session")
+        if answer.status_code != 303 or cookie is None:
+            raise SystemExit(f"logging in through the form failed: HTTP {answer.status_code}")
+        return cookie
+
+
+def unloaded_latencies(base: str, token: str, cookie: str, pages: list[str], patient_id: int) -> dict[str, float]:
+    """The median time of each kind of request sent one at a time: the reference for the figures under load."""
+    timings: dict[str, list[float]] = {"check": [], "page": [], "save": []}
+    api = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=base, timeout=30) as client:
+        for number in range(20):
+            for kind, spent in timings.items():
+                started = time.perf_counter()
+                if kind == "check":
+                    response = client.post("/api/encounters/check", json=notes()[0], headers=api)
+                elif kind == "page":
+                    response = client.get(pages[number % len(pages)], cookies={"ptbill_session": cookie})
+                else:
+                    document = {**notes()[0], "id": f"reference-{number}"}
+                    response = client.post(
+                        "/api/encounters", json={"patient_id": patient_id, "document": document}, headers=api
+                    )
+                spent.append(time.perf_counter() - started)
+                if response.status_code not in (200, 201):
+                    raise SystemExit(f"{kind} answered HTTP {response.status_code} before the load started")
+    return {kind: statistics.median(values) * 1000 for kind, values in timings.items()}
+
+
+def run_mixed(base: str, email: str, clients: int, seconds: float, tmp: Path) -> dict[str, Any]:
+    """Checks, page views and note saves from wrk; what wrk measured and the ids of the accepted saves."""
+    token = httpx.post(f"{base}/api/session", json={"email": email, "password": DEMO_PASSWORD}).json()["token"]
+    cookie = page_cookie(base, email)
+    headers = {"Authorization": f"Bearer {token}"}
+    patient_id = httpx.get(f"{base}/api/patients", headers=headers).json()[0]["id"]
+    encounter_ids = [row["id"] for row in httpx.get(f"{base}/api/encounters", headers=headers).json()[:5]]
+    pages = ["/notes", "/payers", *(f"/notes/{i}" for i in encounter_ids), f"/notes/{encounter_ids[0]}/history"]
+    reference = unloaded_latencies(base, token, cookie, pages, patient_id)
+    head, tail = json.dumps({"patient_id": patient_id, "document": {**notes()[0], "id": "@"}}).split("@")
+    out = tmp / "accepted"
+    out.mkdir()
+    script = tmp / "mix.lua"
+    script.write_text(
+        MIX_SCRIPT
+        % {
+            "pages": ", ".join(f'"{path}"' for path in pages),
+            "check": json.dumps(notes()[0]),
+            "note_head": head,
+            "note_tail": tail,
+            "token": token,
+            "cookie": cookie,
+            "out": out,
+        }
+    )
+    command = ["wrk", "-t", "2", "-c", str(clients), "-d", f"{seconds:.0f}s", "--timeout", "30s", "-s", str(script)]
+    result = subprocess.run([*command, base], capture_output=True, text=True, check=True)
+    parts = next(row for row in result.stdout.splitlines() if row.startswith("WRK ")).split()
+    accepted = [line for file in sorted(out.iterdir()) for line in file.read_text().split()]
+    return {
+        "requests": int(parts[1]),
+        "wall": int(parts[2]) / 1e6,
+        "figures": [float(x) for x in parts[3:8]],
+        "wrk_errors": int(parts[8]),
+        "failures": int(parts[9]),
+        "attempted": int(parts[10]),
+        "accepted": accepted,
+        "reference": reference,
+    }
+
+
+def saved_note_ids(url: str) -> set[str]:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(text("SELECT external_id FROM encounters WHERE external_id LIKE 'mix-%'"))
+            return {row[0] for row in rows}
+    finally:
+        engine.dispose()
+
+
+def report_mixed(result: dict[str, Any], saved: set[str], backend: str, workers: int, clients: int) -> None:
+    p50, p95, p99, mean, worst = result["figures"]
+    requests, wall, reference = result["requests"], result["wall"], result["reference"]
+    accepted = set(result["accepted"])
+    missing, unacknowledged = accepted - saved, saved - accepted
+    print(
+        f"backend {backend}: {workers} uvicorn worker(s) and wrk (2 threads, {clients} connections) sharing "
+        f"{len(os.sched_getaffinity(0))} cores, load average {os.getloadavg()[0]:.1f} at the end"
+    )
+    print("mix         of every 10 requests: 5 note checks (API), 3 page views (cookie), 2 note saves (API)")
+    print(f"requests    {requests}  ({requests / wall:.0f} requests/s) in {wall:.1f} s")
+    print(f"latency ms  p50 {p50:.1f}  p95 {p95:.1f}  p99 {p99:.1f}  mean {mean:.1f}  max {worst:.1f}")
+    print(
+        f"reference   one request at a time, median ms: check {reference['check']:.1f}, "
+        f"page {reference['page']:.1f}, save {reference['save']:.1f}"
+    )
+    print(f"errors      {result['wrk_errors']} seen by wrk, {result['failures']} answers other than 200/201")
+    print(
+        f"notes       {result['attempted']} saves sent, {len(accepted)} accepted (201), "
+        f"{len(accepted - missing)} of these in the database, {len(missing)} missing; "
+        f"{result['attempted'] - len(accepted)} unanswered or refused (wrk stops without waiting for requests "
+        f"in flight), {len(unacknowledged)} of which were saved"
+    )
+    clean = not result["wrk_errors"] and not result["failures"] and not missing
+    print(f"target      no errors and every accepted note saved: {'met' if clean else 'MISSED'}")
+
+
 def percentile(sorted_values: list[float], fraction: float) -> float:
     index = min(len(sorted_values) - 1, max(0, round(fraction * len(sorted_values)) - 1))
     return sorted_values[index]
@@ -217,6 +393,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     parser.add_argument("--postgres", help="a PostgreSQL URL: run in a fresh schema there instead of SQLite")
+    parser.add_argument("--mix", action="store_true", help="checks, page views and note saves (wrk), then verify")
     parser.add_argument(
         "--client",
         choices=["wrk", "httpx"],
@@ -234,6 +411,12 @@ def main() -> None:
         server = start_server(url, Path(tmp), port, args.workers)
         try:
             wait_until_up(base, server)
+            if args.mix:
+                if not shutil.which("wrk"):
+                    raise SystemExit("--mix needs wrk (make system-deps)")
+                mixed = run_mixed(base, "therapist1@harbor.example", args.clients, args.seconds, Path(tmp))
+                report_mixed(mixed, saved_note_ids(url), backend, args.workers, args.clients)
+                return
             login = httpx.post(
                 f"{base}/api/session", json={"email": "therapist1@harbor.example", "password": DEMO_PASSWORD}
             )

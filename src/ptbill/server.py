@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ptbill import __version__
 from ptbill.domain.errors import EncounterFormatError, PtbillError
+from ptbill.log_privacy import withhold_exception_messages
 from ptbill.reference.catalog import ReferenceCatalog, configure_default_catalog
 from ptbill.services.app import ConflictError, ForbiddenError, NotFoundError
 from ptbill.services.sessions import Clock, system_clock
@@ -37,6 +38,7 @@ class AppState:
 
 def create_app(settings: Settings | None = None, clock: Clock = system_clock) -> FastAPI:
     settings = settings or Settings.from_environment()
+    withhold_exception_messages()  # uvicorn has set up its logging by now; a crash log names no patient
     reference_dir = settings.data_dir / "reference"
     if reference_dir.is_dir():
         configure_default_catalog(ReferenceCatalog(installed_dir=reference_dir))

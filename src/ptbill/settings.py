@@ -4,8 +4,40 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+KIB = 1024
+MIB = 1024 * KIB
+
+
+@dataclass(frozen=True, slots=True)
+class RequestLimits:
+    """The largest request body the app takes, by kind; counted as the body streams in, before anything parses it."""
+
+    json_bytes: int = 1 * MIB  # API bodies; a note itself may be at most MAX_NOTE_BYTES (domain/encounter_json.py)
+    form_bytes: int = 1 * MIB  # the pages' forms, the traction note form included
+    upload_bytes: int = 32 * MIB  # multipart uploads (fee-schedule CSVs)
+    anonymous_bytes: int = 64 * KIB  # any body sent without a signed session: logging in needs well under 1 KiB
+
+    @classmethod
+    def from_environment(cls) -> RequestLimits:
+        defaults = cls()
+        return cls(
+            json_bytes=_byte_count("PTBILL_MAX_JSON_BYTES", defaults.json_bytes),
+            form_bytes=_byte_count("PTBILL_MAX_FORM_BYTES", defaults.form_bytes),
+            upload_bytes=_byte_count("PTBILL_MAX_UPLOAD_BYTES", defaults.upload_bytes),
+            anonymous_bytes=_byte_count("PTBILL_MAX_ANONYMOUS_BYTES", defaults.anonymous_bytes),
+        )
+
+
+def _byte_count(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not (raw.isascii() and raw.isdigit()) or int(raw) == 0:
+        raise ValueError(f"{name} must be a positive whole number of bytes, not {raw!r}")
+    return int(raw)
 
 
 @dataclass(frozen=True, slots=True)
@@ -14,6 +46,7 @@ class Settings:
     data_dir: Path  # installed CMS tables (NCCI, MUE), control numbers, the SQLite file
     secret_key: str  # signs session cookies and CSRF tokens
     secure_cookies: bool  # Secure flag on cookies: on unless serving plain http on loopback
+    request_limits: RequestLimits = field(default_factory=RequestLimits)
 
     @classmethod
     def from_environment(cls) -> Settings:
@@ -24,6 +57,7 @@ class Settings:
             data_dir=data_dir,
             secret_key=secret,
             secure_cookies=os.environ.get("PTBILL_SECURE_COOKIES", "1") != "0",
+            request_limits=RequestLimits.from_environment(),
         )
 
 

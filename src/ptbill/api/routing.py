@@ -19,6 +19,9 @@ from fastapi.routing import APIRoute
 from ptbill.api.schemas.common import ErrorPublic, ProblemPublic
 from ptbill.services.accounts import LoginLockedError
 from ptbill.services.passwords import PasswordRefusedError
+from ptbill.settings import KIB, MIB, RequestLimits
+
+_LIMITS = RequestLimits()
 
 _ERRORS: dict[int, tuple[type[ErrorPublic | ProblemPublic], str]] = {
     400: (ErrorPublic, "Reference data or settings the request needs are broken; the message names them."),
@@ -26,6 +29,12 @@ _ERRORS: dict[int, tuple[type[ErrorPublic | ProblemPublic], str]] = {
     403: (ErrorPublic, "The user's role may not do this, or a cookie-authenticated write lacks X-CSRF-Token."),
     404: (ErrorPublic, "Not found in the user's clinic (another clinic's ids answer exactly like missing ones)."),
     409: (ErrorPublic, "The request conflicts with the current state (a signed note, a billed encounter ...)."),
+    413: (
+        ErrorPublic,
+        f"The body is larger than the app takes: {_LIMITS.json_bytes // MIB} MiB of JSON, "
+        f"{_LIMITS.upload_bytes // MIB} MiB for an upload, {_LIMITS.anonymous_bytes // KIB} KiB without a session "
+        "(the defaults); refused before it is parsed.",
+    ),
     422: (ProblemPublic, "The request or the note is malformed: `problems` has one line per field."),
     429: (ErrorPublic, "Too many failed logins for the account or from the address; `Retry-After` says when to retry."),
 }
@@ -123,11 +132,11 @@ def _operation_id(route: APIRoute) -> str:
 
 
 def resource_router(prefix: str, tag: str) -> APIRouter:
-    """A resource's router; every route documents 401 and 422 (with the problem format) at least."""
+    """A resource's router; every route documents 401, 413 and 422 (with the problem format) at least."""
     return APIRouter(
         prefix=prefix,
         tags=[tag],
         route_class=ProblemRoute,
         generate_unique_id_function=_operation_id,
-        responses=errors(401, 422),
+        responses=errors(401, 413, 422),
     )

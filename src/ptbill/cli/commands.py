@@ -10,6 +10,8 @@ from pathlib import Path
 
 import click
 
+from ptbill.cli.terminal import printable
+
 
 def _parse_day(value: str | None) -> date:
     if value is None:
@@ -311,12 +313,13 @@ def remit(email: str | None, files: tuple[str, ...]) -> None:
                 actor = _cli_actor(session, email)
                 summary = post_remittances(session, actor, list(read_835(Path(name))), Path(name).name)
         except PtbillError as exc:
-            click.echo(f"{name}: not posted: {exc}", err=True)
+            click.echo(f"{printable(name)}: not posted: {printable(exc)}", err=True)
             failed = True
             continue
         total.add(summary)
         click.echo(
-            f"{name}: {summary.claims_posted} claim(s) posted, {summary.claims_already_posted} already posted"
+            f"{printable(name)}: {summary.claims_posted} claim(s) posted, "
+            f"{summary.claims_already_posted} already posted"
             + (f", {len(summary.claims_unmatched)} unmatched" if summary.claims_unmatched else "")
         )
     click.echo(
@@ -325,9 +328,9 @@ def remit(email: str | None, files: tuple[str, ...]) -> None:
         f"provider adjustments ${total.provider_adjustments:,.2f}"
     )
     for unmatched in total.claims_unmatched:
-        click.echo(f"  unmatched claim {unmatched}: no claim with that control number", err=True)
+        click.echo(f"  unmatched claim {printable(unmatched)}: no claim with that control number", err=True)
     for warning in total.warnings:
-        click.echo(f"  warning: {warning}", err=True)
+        click.echo(f"  warning: {printable(warning)}", err=True)
     sys.exit(2 if failed else 0)
 
 
@@ -342,7 +345,7 @@ def denials(email: str | None) -> None:
     if not groups:
         click.echo("No open denials.")
     for group in groups:
-        click.echo(f"{group.key}  {len(group.items)} claim(s), ${group.total:,.2f}: {group.reason}")
+        click.echo(printable(f"{group.key}  {len(group.items)} claim(s), ${group.total:,.2f}: {group.reason}"))
         click.echo(f"  next: {group.next_action}")
         if group.rules:
             click.echo(f"  ptbill checks that catch it before submission: {', '.join(group.rules)}")
@@ -350,8 +353,10 @@ def denials(email: str | None) -> None:
             deadline = f"appeal by {item.appeal_by}" if item.appeal_by else "no appeal deadline on file"
             still = f"; the note still fails {', '.join(item.rules_firing_now)}" if item.rules_firing_now else ""
             click.echo(
-                f"    claim {item.claim_id} ({item.patient_control_number}) {item.payer_id} "
-                f"{item.service_date} ${item.denied_amount:,.2f}; {deadline}{still}"
+                printable(
+                    f"    claim {item.claim_id} ({item.patient_control_number}) {item.payer_id} "
+                    f"{item.service_date} ${item.denied_amount:,.2f}; {deadline}{still}"
+                )
             )
 
 
@@ -368,10 +373,10 @@ def appeal(email: str | None, claim_id: int, output: str) -> None:
         with _app_session() as session:
             pdf = build_appeal_pdf(session, _cli_actor(session, email), claim_id)
     except PtbillError as exc:
-        click.echo(f"appeal: {exc}", err=True)
+        click.echo(f"appeal: {printable(exc)}", err=True)
         sys.exit(1)
     Path(output).write_bytes(pdf)
-    click.echo(f"appeal packet for claim {claim_id} written to {output}")
+    click.echo(f"appeal packet for claim {claim_id} written to {printable(output)}")
 
 
 @click.command()
@@ -416,16 +421,16 @@ def report(
             result = reports.documentation_audit(
                 session, actor, periods or (f"{today.year}-{today.month:02d}",), sample
             )
-    click.echo(result.title)
-    widths = [
-        max(len(str(c)), *(len(str(r[i])) for r in result.rows)) if result.rows else len(str(c))
-        for i, c in enumerate(result.columns)
-    ]
-    click.echo("  ".join(str(c).ljust(w) for c, w in zip(result.columns, widths, strict=True)))
-    for row in result.rows:
-        click.echo("  ".join(("" if v is None else str(v)).ljust(w) for v, w in zip(row, widths, strict=True)))
+    click.echo(printable(result.title))
+    # Cells hold names and ids from the clinic's data: escaped before they are measured and printed.
+    columns = [printable(c) for c in result.columns]
+    rows = [["" if v is None else printable(v) for v in row] for row in result.rows]
+    widths = [max(len(c), *(len(r[i]) for r in rows)) if rows else len(c) for i, c in enumerate(columns)]
+    click.echo("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
+    for row in rows:
+        click.echo("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)))
     for note in result.notes:
-        click.echo(f"note: {note}")
+        click.echo(f"note: {printable(note)}")
     if csv_path:
         Path(csv_path).write_text(result.to_csv())
     if png_path:

@@ -15,13 +15,14 @@ from typing import Any, NoReturn
 import click
 
 from ptbill import __version__
+from ptbill.cli.terminal import printable
 
 EXIT_OK, EXIT_BLOCKED, EXIT_BAD_INPUT = 0, 1, 2
 
 
 def _fail(lines: Sequence[str]) -> NoReturn:
     for line in lines:
-        click.echo(line, err=True)
+        click.echo(printable(line), err=True)
     sys.exit(EXIT_BAD_INPUT)
 
 
@@ -187,9 +188,9 @@ def claim(
             advance=advance,
         )
     for name, reasons in run.refused:
-        click.echo(f"{name}: refused:", err=True)
+        click.echo(f"{printable(name)}: refused:", err=True)
         for reason in reasons:
-            click.echo(f"  {reason}", err=True)
+            click.echo(f"  {printable(reason)}", err=True)
     if run.claims:
         try:
             if output_format == "837p":
@@ -207,7 +208,7 @@ def claim(
             _fail([f"claim: {exc}"])
         if output:
             Path(output).write_bytes(payload)
-            click.echo(f"claim: wrote {len(run.claims)} claim(s) to {output}", err=True)
+            click.echo(f"claim: wrote {len(run.claims)} claim(s) to {printable(output)}", err=True)
         else:
             sys.stdout.buffer.write(payload)
             sys.stdout.flush()
@@ -229,7 +230,9 @@ def _configure() -> None:
 def main() -> None:
     try:
         from ptbill.cli.commands import register
+        from ptbill.log_privacy import withhold_exception_messages
 
+        withhold_exception_messages()
         _configure()
         register(cli)
         cli(prog_name="ptbill")

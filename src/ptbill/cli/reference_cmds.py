@@ -14,6 +14,8 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
+from ptbill.cli.terminal import printable
+
 
 def default_reference_dir() -> Path:
     """Where installed CMS tables live: <PTBILL_DATA_DIR>/reference (./var/reference by default)."""
@@ -64,9 +66,9 @@ def load_ncci(files: tuple[str, ...], data_dir: Path, effective: str | None) -> 
     except (ReferenceDataError, OSError) as error:
         _fail(error)
     for warning in table.warnings:
-        click.echo(f"warning: {warning}", err=True)
+        click.echo(f"warning: {printable(warning)}", err=True)
     click.echo(
-        f"Installed {len(table):,} NCCI PTP edits, {quarter_label(table.quarter)}, from {table.source}, "
+        f"Installed {len(table):,} NCCI PTP edits, {quarter_label(table.quarter)}, from {printable(table.source)}, "
         f"in {time.perf_counter() - started:.1f} s → {target}"
     )
 
@@ -89,7 +91,7 @@ def load_mue(file: str, data_dir: Path, effective: str | None) -> None:
         _fail(error)
     click.echo(
         f"Installed {len(table):,} practitioner MUE values, {quarter_label(table.quarter)} "
-        f"(effective {table.quarter}), from {table.source_files[0]}, "
+        f"(effective {table.quarter}), from {printable(table.source_files[0])}, "
         f"in {time.perf_counter() - started:.1f} s → {target}"
     )
 
@@ -116,7 +118,7 @@ def status(data_dir: Path) -> None:
             click.echo(f"{title}: manifest entry damaged; load the table again")
             continue
         click.echo(
-            f"{title}: {rows:,} rows, quarter {quarter}, from {entry.get('source')}, "
+            f"{title}: {rows:,} rows, quarter {printable(quarter)}, from {printable(entry.get('source'))}, "
             f"loaded {entry.get('loaded_at')}{'' if present else ' (file missing: load it again)'}"
         )
 
@@ -132,5 +134,5 @@ def _quarter(text: str | None) -> date | None:
 
 def _fail(message: object) -> NoReturn:
     """One line on standard error and exit status 2, as for any unreadable input (spec/cli.md)."""
-    click.echo(f"error: {message}", err=True)
+    click.echo(f"error: {printable(message)}", err=True)
     raise SystemExit(2)

@@ -13,6 +13,7 @@ from decimal import Decimal
 from rich.console import Console
 from rich.text import Text
 
+from ptbill.cli.terminal import printable
 from ptbill.rules.engine import CheckReport
 from ptbill.units import UnitResult
 
@@ -57,10 +58,10 @@ def reports(items: list[CheckReport]) -> None:
         counts = {s: sum(1 for f in report.findings if f.severity.value == s) for s in ("error", "warning", "info")}
         expected = sum((line.expected_payment or Decimal(0)) for line in report.claim_lines)
         summary = Text()
-        summary.append(f"{report.encounter_id}  ")
+        summary.append(f"{printable(report.encounter_id)}  ")
         summary.append(label, style=style)
         summary.append(
-            f"  payer {report.payer_id}; {counts['error']} error(s), {counts['warning']} warning(s); "
+            f"  payer {printable(report.payer_id)}; {counts['error']} error(s), {counts['warning']} warning(s); "
             f"{len(report.claim_lines)} claim line(s)" + (f", expected ${expected:.2f}" if expected else "")
         )
         console.print(summary)
@@ -70,15 +71,16 @@ def reports(items: list[CheckReport]) -> None:
             line = Text("  ")
             line.append(f"{word:<7}", style=colour)
             line.append(f" {finding.rule}", style="bold")
-            line.append(f" ({where}) {finding.message}")
+            line.append(f" ({where}) {printable(finding.message)}")
             console.print(line)
-            console.print(Text(f"          fix: {finding.fix}"))
+            console.print(Text(f"          fix: {printable(finding.fix)}"))
             console.print(Text(f"          source: {finding.reference}", style="dim"))
         if report.claim_lines:
             billed = ", ".join(
                 f"{line.code}" + (f"-{'-'.join(line.modifiers)}" if line.modifiers else "") + f" x{line.units}"
                 for line in report.claim_lines
             )
+            billed = printable(billed)
             console.print(Text(f"  claim: {billed}", style="dim"))
 
 

@@ -10,6 +10,11 @@ from pydantic import ValidationError
 from ptbill.domain.encounter import Encounter
 from ptbill.domain.errors import EncounterFormatError
 
+# The largest note ptbill reads. A traction note is 2 to 5 KB; this leaves room for pages of free text,
+# while a note's size times the work of checking and storing it stays well inside a worker's memory.
+MAX_NOTE_BYTES = 128 * 1024
+TOO_LARGE = f"(document): the note is larger than {MAX_NOTE_BYTES // 1024} KiB, the most ptbill reads in one note"
+
 _MESSAGES = {
     "missing": "required field is missing",
     "string_type": "not a text value",
@@ -70,8 +75,32 @@ def problems_of(exc: ValidationError) -> list[str]:
     return lines
 
 
+def _json_size(document: object) -> int:
+    """About how many bytes ``document`` takes as JSON, without writing it out (which would cost as much
+    memory as the note again), stopping once past the limit; iterative, so deep nesting cannot overflow."""
+    size, pending = 0, [document]
+    while pending and size <= MAX_NOTE_BYTES:
+        value = pending.pop()
+        if isinstance(value, str):
+            size += len(value) + 2
+        elif isinstance(value, dict):
+            size += 2 + 2 * len(value)
+            pending.extend(value.keys())
+            pending.extend(value.values())
+        elif isinstance(value, list | tuple):
+            size += 2 + len(value)
+            pending.extend(value)
+        elif isinstance(value, int) and not isinstance(value, bool):
+            size += value.bit_length() * 3 // 10 + 1  # its decimal digits, without converting it
+        else:
+            size += 5  # true, false, null, a float
+    return size
+
+
 def parse_encounter(text: str | bytes, source: str = "<input>") -> Encounter:
     """Parse and validate one encounter document; raise EncounterFormatError naming each bad field."""
+    if len(text) > MAX_NOTE_BYTES:  # characters or bytes: a str's UTF-8 is never shorter
+        raise EncounterFormatError(source, [TOO_LARGE])
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -88,6 +117,8 @@ def parse_encounter(text: str | bytes, source: str = "<input>") -> Encounter:
 
 
 def encounter_from_dict(data: dict[str, Any], source: str = "<input>") -> Encounter:
+    if _json_size(data) > MAX_NOTE_BYTES:
+        raise EncounterFormatError(source, [TOO_LARGE])
     try:
         return Encounter.model_validate(data)
     except ValidationError as exc:

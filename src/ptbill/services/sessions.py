@@ -83,6 +83,21 @@ def actor_for_token(session: Session, token: str | None, now: datetime) -> Actor
     return Actor(user_id, clinic_id, role, name)
 
 
+def session_is_live(session: Session, token: str, now: datetime) -> bool:
+    """Whether the token is a live session of an active user; reads only (no last-seen write)."""
+    found = session.scalar(
+        select(UserSessionRow.id)
+        .join(UserRow, UserRow.id == UserSessionRow.user_id)
+        .where(
+            UserSessionRow.token_hash == digest(token),
+            UserSessionRow.revoked_at.is_(None),
+            UserSessionRow.expires_at > now,
+            UserRow.active,
+        )
+    )
+    return found is not None
+
+
 def revoke(session: Session, token: str, now: datetime) -> None:
     session.execute(
         update(UserSessionRow)

@@ -23,7 +23,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ptbill.domain.errors import EncounterFormatError, PtbillError
 from ptbill.services.app import ConflictError, ForbiddenError, NotFoundError
+from ptbill.services.sessions import session_is_live
 from ptbill.web.deps import STATIC_DIR, CsrfRefusedError, LoginRequiredError, render, templates
+from ptbill.web.request_limits import BodyLimits
 from ptbill.web.routes import auth, denials, history, notes, payers, queue, reports
 
 Handler = Callable[[Request, Any], Awaitable[Response]]
@@ -79,7 +81,8 @@ def _asset_version() -> str:
 
 
 def mount(app: FastAPI) -> None:
-    """Add the pages, /static and the page error handlers to ``app`` (after the API is included)."""
+    """Add the pages, /static, the page error handlers and the request body limits to ``app`` (after the API
+    is included)."""
     templates.env.globals["asset_version"] = _asset_version()
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     for router in (
@@ -119,6 +122,15 @@ def mount(app: FastAPI) -> None:
     app.add_exception_handler(CsrfRefusedError, csrf_refused)
     app.add_exception_handler(StarletteHTTPException, http_error)
 
+    state = app.state.ptbill
+
+    def has_session(token: str) -> bool:
+        # It decides which size limit applies, not who may do what: the routes still check the actor.
+        with state.sessions() as db:
+            return session_is_live(db, token, state.clock())
+
+    # Inside PageHeaders, so a refused page still gets the security headers.
+    app.add_middleware(BodyLimits, limits=state.settings.request_limits, has_session=has_session)
     app.add_middleware(PageHeaders)
 
 

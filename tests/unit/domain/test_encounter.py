@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from ptbill.domain.encounter_json import parse_encounter
+from ptbill.domain.encounter_json import MAX_NOTE_BYTES, TOO_LARGE, encounter_from_dict, parse_encounter
 from ptbill.domain.errors import EncounterFormatError
 from ptbill.domain.identifiers import npi_is_valid
 
@@ -117,3 +117,31 @@ def test_codes_and_modifiers_are_upper_cased() -> None:
 )
 def test_npi_check_digit(npi: str, valid: bool) -> None:
     assert npi_is_valid(npi) is valid
+
+
+def test_a_note_over_the_size_limit_is_refused_by_name_before_it_is_parsed() -> None:
+    document = clean()
+    document["services"][0]["clinical_justification"] = "Radicular pain. " * (MAX_NOTE_BYTES // 16)
+    for text in (json.dumps(document), json.dumps(document).encode()):
+        with pytest.raises(EncounterFormatError) as caught:
+            parse_encounter(text, "enc.json")
+        assert caught.value.problems == [TOO_LARGE]
+        assert "128 KiB" in TOO_LARGE
+    with pytest.raises(EncounterFormatError) as caught:
+        encounter_from_dict(document, "note")  # what the API and the note form read
+    assert caught.value.problems == [TOO_LARGE]
+
+
+def test_a_note_of_many_small_values_is_measured_too() -> None:
+    document = clean()
+    document["diagnoses"] = ["M51.16"] * (MAX_NOTE_BYTES // 8)
+    with pytest.raises(EncounterFormatError) as caught:
+        encounter_from_dict(document, "note")
+    assert caught.value.problems == [TOO_LARGE]
+
+
+def test_a_note_with_long_free_text_under_the_limit_is_read() -> None:
+    document = clean()
+    document["services"][0]["clinical_justification"] = "Radicular pain, worse on sitting. " * 3000  # ~100 KB
+    assert parse_encounter(json.dumps(document)).services[0].clinical_justification.startswith("Radicular")
+    assert encounter_from_dict(document).id == document["id"]

@@ -161,8 +161,11 @@ def test_a_failure_in_the_middle_of_a_file_leaves_nothing_posted(
 ) -> None:
     biller, claim = billed_claim(session, "p6")
     remittance = remittance_for(claim)
-    second = ClaimPayment("SECOND-CLAIM", ClaimStatus.PRIMARY, D("10"), D("5"))
-    remittance = dataclasses.replace(remittance, claims=(*remittance.claims, second))
+    contractual = (Adjustment(AdjustmentGroup.CONTRACTUAL, "45", D("5")),)
+    second = ClaimPayment("SECOND-CLAIM", ClaimStatus.PRIMARY, D("10"), D("5"), adjustments=contractual)
+    remittance = dataclasses.replace(
+        remittance, claims=(*remittance.claims, second), payment_amount=remittance.payment_amount + D("5")
+    )
     real = posting._post_claim
     calls = {"n": 0}
 

@@ -1,10 +1,10 @@
 """FastAPI dependencies named as types: the database session, the acting user, the signer,
-and what the claim exports need (trading-partner settings, control numbers)."""
+and what the claim exports need (trading-partner settings)."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Request
@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 from ptbill.claims.trading import TEST_TRADING, TradingConfig
 from ptbill.services import app as services
 from ptbill.services.web_sessions import SESSION_COOKIE
-from ptbill.x12.control_numbers import ControlNumbers
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -103,14 +102,3 @@ def _trading(request: Request) -> TradingConfig:
 
 TradingDep = Annotated[TradingConfig, Depends(_trading)]
 
-
-def _control_numbers(request: Request) -> Iterator[ControlNumbers]:
-    """The installation's control-number file, opened for this request only (it holds a connection)."""
-    numbers = ControlNumbers(request.app.state.ptbill.control_numbers_path)
-    try:
-        yield numbers
-    finally:
-        numbers.close()
-
-
-ControlNumbersDep = Annotated[ControlNumbers, Depends(_control_numbers)]

@@ -27,7 +27,7 @@ from ptbill.remittance.x12_835.reader import read_835
 from ptbill.remittance.x12_835.writer import write_835
 from ptbill.services import app, posting
 from ptbill.services.denials import denial_worklist
-from ptbill.storage.tables import ClaimBatchRow, ClaimPaymentRow, ClaimRow, RemittanceRow
+from ptbill.storage.tables import AuditRow, ClaimBatchRow, ClaimPaymentRow, ClaimRow, RemittanceRow
 from tests.integration.test_storage_services import CLEAN, make_clinic
 
 D = Decimal
@@ -245,3 +245,31 @@ def test_marking_a_batch_submitted_after_the_payer_answered_is_refused_and_chang
     assert batch is not None
     assert (batch.status, batch.submitted_at) == ("built", None)
     assert [item.claim_id for group in denial_worklist(session, biller) for item in group.items] == [claims[1].id]
+
+
+def test_an_unbalanced_835_is_refused_naming_the_amounts_and_posted_only_when_accepted_with_an_audit_row(
+    session: Session,
+) -> None:
+    biller, claim = billed_claim(session, "p8")
+    paid = remittance_for(claim)
+    (short,) = through_x12(dataclasses.replace(paid, payment_amount=paid.payment_amount - D("10.00")))
+    claims_paid = short.claims[0].paid
+    with pytest.raises(posting.UnbalancedRemittanceError) as refused:
+        posting.post_remittances(session, biller, [short], "era.835")
+    assert refused.value.problems == [
+        f"remittance 0001: payment {short.payment_amount} (BPR02) is not claims paid {claims_paid} "
+        f"(Σ CLP04) less provider adjustments 0 (Σ PLB) = {claims_paid}"
+    ]
+    assert claims_paid - short.payment_amount == D("10.00")
+    assert claim.paid_amount == D("0.00")
+    remittances = select(func.count()).select_from(RemittanceRow).where(RemittanceRow.clinic_id == biller.clinic_id)
+    assert session.scalar(remittances) == 0
+
+    summary = posting.post_remittances(session, biller, [short], "era.835", accept_unbalanced=True)
+    assert summary.claims_posted == 1
+    assert claim.paid_amount == paid.payment_amount
+    overrides = list(
+        session.scalars(select(AuditRow).where(AuditRow.clinic_id == biller.clinic_id, AuditRow.action == "override"))
+    )
+    assert [(row.entity, row.user_id) for row in overrides] == [("remittance", biller.user_id)]
+    assert overrides[0].detail == "posted although it does not balance: " + refused.value.problems[0]

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import sqlite3
 import threading
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
@@ -29,6 +31,7 @@ from ptbill.domain.remittance import ClaimPayment, ClaimStatus, PatientName
 from ptbill.remittance.x12_835.reader import read_835
 from ptbill.remittance.x12_835.writer import write_835
 from ptbill.services import app, posting
+from ptbill.storage.control_numbers import StoredControlNumbers
 from ptbill.storage.session import DatabaseBusyError, make_engine, session_factory, transaction
 from ptbill.storage.tables import ClaimBatchRow, ClaimLineRow, ClaimPaymentRow, ClaimRow, RemittanceRow
 from tests.integration.api.world import fresh_database
@@ -279,3 +282,66 @@ def test_control_numbers_come_from_the_database_so_two_app_servers_never_reuse_o
             numbers.append(app.create_batch(session, clinic.biller, claim_ids, TRADING).interchange_control_number)
         sessions.kw["bind"].dispose()
     assert numbers[0] != numbers[1]
+
+
+def test_control_numbers_drawn_at_the_same_moment_are_never_the_same(factory: sessionmaker[Session]) -> None:
+    scope = f"race-{uuid.uuid4().hex[:6]}"
+
+    def draw() -> list[int]:
+        drawn = []
+        for _ in range(25):
+            with transaction(factory) as session:
+                drawn.append(StoredControlNumbers(session, scope).next("interchange"))
+        return drawn
+
+    first, second = together(draw, draw)
+    assert sorted(first + second) == list(range(1, 51))
+
+
+# a busy SQLite database ------------------------------------------------------------------------
+
+BUSY = "the database is busy with another change; nothing of this one was saved: try again in a moment"
+
+
+@contextmanager
+def held_by_another_program(factory: sessionmaker[Session]) -> Iterator[None]:
+    """Another program holds SQLite's write lock, longer than the 5 s the app waits for it."""
+    url = factory.kw["bind"].url
+    if url.get_backend_name() != "sqlite":
+        pytest.skip("PostgreSQL waits for the rows it needs, not for the whole database")
+    holder = sqlite3.connect(str(url.database))
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
+        holder.rollback()
+        holder.close()
+
+
+def test_a_busy_sqlite_database_answers_posting_clearly_and_posts_once_free(
+    factory: sessionmaker[Session], clinic: Clinic
+) -> None:
+    claim_ids = billed_claims(factory, clinic, 1)
+    text = payment_835(load_claims(factory, claim_ids), f"BUSY-{uuid.uuid4().hex[:6]}", D("1"))
+    with held_by_another_program(factory), pytest.raises(DatabaseBusyError) as busy:
+        post(factory, clinic.biller, text, "era.835")
+    assert str(busy.value) == BUSY
+    assert post(factory, clinic.biller, text, "era.835").claims_posted == 1
+
+
+def test_a_busy_sqlite_database_answers_the_api_with_503_and_a_message(
+    factory: sessionmaker[Session], clinic: Clinic, tmp_path: Path
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from ptbill.server import create_app
+    from ptbill.settings import Settings
+
+    claim_ids = billed_claims(factory, clinic, 1)
+    server = create_app(Settings(factory.kw["bind"].url.render_as_string(), tmp_path, "s" * 40, secure_cookies=False))
+    token = server.state.ptbill.signer.issue(clinic.biller.user_id)
+    client = TestClient(server, headers={"Authorization": f"Bearer {token}"})
+    with held_by_another_program(factory):
+        response = client.post("/api/batches", json={"claim_ids": claim_ids})
+    server.state.ptbill.sessions.kw["bind"].dispose()
+    assert (response.status_code, response.json()) == (503, {"detail": BUSY})

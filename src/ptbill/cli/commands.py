@@ -333,7 +333,7 @@ def remit(email: str | None, accept_unbalanced: bool, files: tuple[str, ...]) ->
             click.echo("  (--accept-unbalanced posts it anyway, and the audit log records that)", err=True)
             failed = True
             continue
-        except PtbillError as exc:
+        except (PtbillError, OSError) as exc:
             click.echo(f"{name}: not posted: {exc}", err=True)
             failed = True
             continue

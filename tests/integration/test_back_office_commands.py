@@ -225,12 +225,11 @@ def test_remit_refuses_an_unbalanced_file_naming_the_amounts_unless_accepted_whi
 def test_remit_refuses_a_file_it_would_post_nothing_from_with_the_reason(
     tmp_path: Path, text: str, message: str
 ) -> None:
+    url, env = demo_database(tmp_path)
     era = tmp_path / "era.835"
     era.write_text(text)
-    database = tmp_path / "clinic.sqlite3"
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}", "PTBILL_DATA_DIR": str(tmp_path)}
-    result = ptbill(env, "remit", str(era))
+    result = ptbill({**env, "PTBILL_USER": "biller@harbor.example"}, "remit", str(era))
     assert result.returncode == 2
     assert f"{era}: not posted: {message}" in result.stderr
     assert "Traceback" not in result.stderr
-    assert not database.exists()  # refused on reading, before the database is opened
+    assert stored(url, RemittanceRow) == 0

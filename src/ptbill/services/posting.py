@@ -12,12 +12,28 @@ at the same moment are applied one after the other and neither payment is lost.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Connection, MetaData, Table, bindparam, func, insert, select, update
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    ColumnElement,
+    Connection,
+    MetaData,
+    String,
+    Table,
+    any_,
+    bindparam,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from ptbill.domain.errors import PtbillError
@@ -148,29 +164,30 @@ def _adjustments_json(payment: ClaimPayment) -> list[dict[str, object]]:
     return rows
 
 
+def _among(connection: Connection, column: ColumnElement[Any], values: Sequence[Any]) -> Iterator[ColumnElement[bool]]:
+    """Conditions that together select ``column`` among ``values``: one array comparison on PostgreSQL (one
+    statement however many values), IN lists of CHUNK values on SQLite."""
+    if connection.dialect.name == "postgresql":
+        yield column == any_(bindparam(None, list(values), type_=postgresql.ARRAY(column.type)))
+        return
+    for start in range(0, len(values), CHUNK):
+        yield column.in_(values[start : start + CHUNK])
+
+
 def _claim_states(session: Session, actor: Actor, numbers: set[str]) -> dict[str, _ClaimState]:
     """The clinic's claims for these control numbers, locked, with their lines, in a few Core queries."""
     connection = session.connection()
     claims, lines = ClaimRow.__table__, ClaimLineRow.__table__
     id_of: dict[str, int] = {}  # the control number as the 835 sent it -> claim id
     wanted = sorted(numbers)
-    for start in range(0, len(wanted), CHUNK):
-        chunk = wanted[start : start + CHUNK]
-        for claim_id, number in connection.execute(
-            select(claims.c.id, claims.c.patient_control_number).where(
-                claims.c.clinic_id == actor.clinic_id, claims.c.patient_control_number.in_(chunk)
-            )
-        ):
+    ours = select(claims.c.id, claims.c.patient_control_number).where(claims.c.clinic_id == actor.clinic_id)
+    for condition in _among(connection, claims.c.patient_control_number, wanted):
+        for claim_id, number in connection.execute(ours.where(condition)):
             id_of[number] = claim_id
     missing = {n.upper(): n for n in wanted if n not in id_of}
-    keys = sorted(missing)
-    for start in range(0, len(keys), CHUNK):  # some payers upper-case the control number they echo back
-        chunk = keys[start : start + CHUNK]
-        for claim_id, number in connection.execute(
-            select(claims.c.id, claims.c.patient_control_number).where(
-                claims.c.clinic_id == actor.clinic_id, func.upper(claims.c.patient_control_number).in_(chunk)
-            )
-        ):
+    # Some payers upper-case the control number they echo back.
+    for condition in _among(connection, func.upper(claims.c.patient_control_number, type_=String), sorted(missing)):
+        for claim_id, number in connection.execute(ours.where(condition)):
             id_of[missing[number.upper()]] = claim_id
     # Amounts are read only once the claims are locked (FOR UPDATE on PostgreSQL; SQLite has a single
     # writer already), so a payment another file posted meanwhile is added to, never overwritten. Every
@@ -185,11 +202,9 @@ def _claim_states(session: Session, actor: Actor, numbers: set[str]) -> dict[str
         claims.c.payer_claim_number,
         claims.c.status,
     )
-    for start in range(0, len(ids), CHUNK):
-        query = select(*columns).where(claims.c.id.in_(ids[start : start + CHUNK])).order_by(claims.c.id)
-        for claim_id, paid, responsibility, expected, payer_claim, status in connection.execute(
-            query.with_for_update()
-        ):
+    for condition in _among(connection, claims.c.id, ids):
+        query = select(*columns).where(condition).order_by(claims.c.id).with_for_update()
+        for claim_id, paid, responsibility, expected, payer_claim, status in connection.execute(query):
             by_id[claim_id] = _ClaimState(claim_id, paid or ZERO, responsibility or ZERO, expected, payer_claim, status)
     line_columns = (
         lines.c.id,
@@ -199,12 +214,8 @@ def _claim_states(session: Session, actor: Actor, numbers: set[str]) -> dict[str
         lines.c.modifiers,
         lines.c.paid_amount,
     )
-    for start in range(0, len(ids), CHUNK):
-        query = (
-            select(*line_columns)
-            .where(lines.c.claim_id.in_(ids[start : start + CHUNK]))
-            .order_by(lines.c.claim_id, lines.c.line_number)
-        )
+    for condition in _among(connection, lines.c.claim_id, ids):
+        query = select(*line_columns).where(condition).order_by(lines.c.claim_id, lines.c.line_number)
         for line_id, claim_id, number, code, modifiers, paid in connection.execute(query):
             by_id[claim_id].lines.append(_LineState(line_id, number, code, modifiers, paid or ZERO))
     return {number: by_id[claim_id] for number, claim_id in id_of.items()}

@@ -7,7 +7,6 @@ session signer and the error pages.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -18,10 +17,12 @@ from ptbill.domain.errors import EncounterFormatError, PtbillError
 from ptbill.log_privacy import withhold_exception_messages
 from ptbill.reference.catalog import ReferenceCatalog, configure_default_catalog
 from ptbill.services.app import ConflictError, ForbiddenError, NotFoundError
+from ptbill.services.claims import CONTROL_NUMBER_FILE
 from ptbill.services.sessions import Clock, system_clock
 from ptbill.services.web_sessions import SessionSigner
 from ptbill.settings import Settings
-from ptbill.storage.session import make_engine, session_factory
+from ptbill.storage.control_numbers import StoredControlNumbers
+from ptbill.storage.session import DatabaseBusyError, make_engine, session_factory, transaction
 
 
 @dataclass
@@ -30,10 +31,6 @@ class AppState:
     sessions: sessionmaker[Session]
     signer: SessionSigner
     clock: Clock  # session expiry and login limits; tests move it
-
-    @property
-    def control_numbers_path(self) -> Path:
-        return self.settings.data_dir / "control-numbers.sqlite3"
 
 
 def create_app(settings: Settings | None = None, clock: Clock = system_clock) -> FastAPI:
@@ -53,6 +50,10 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
     app.state.ptbill = AppState(
         settings, session_factory(make_engine(settings.database_url)), SessionSigner(settings.secret_key), clock
     )
+    legacy_numbers = settings.data_dir / CONTROL_NUMBER_FILE  # where earlier versions kept them
+    if legacy_numbers.is_file():
+        with transaction(app.state.ptbill.sessions) as session:
+            StoredControlNumbers(session).continue_after_file(legacy_numbers)
 
     @app.exception_handler(EncounterFormatError)
     async def _format_error(_request: Request, exc: EncounterFormatError) -> JSONResponse:
@@ -60,7 +61,13 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
             {"detail": "the note does not follow encounter format 1", "problems": exc.problems}, status_code=422
         )
 
-    for error, status in ((NotFoundError, 404), (ForbiddenError, 403), (ConflictError, 409), (PtbillError, 400)):
+    for error, status in (
+        (NotFoundError, 404),
+        (ForbiddenError, 403),
+        (ConflictError, 409),
+        (DatabaseBusyError, 503),
+        (PtbillError, 400),
+    ):
         app.add_exception_handler(error, _handler(status))
 
     from ptbill.api.main import NoStore

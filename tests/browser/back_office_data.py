@@ -34,7 +34,6 @@ from ptbill.services import app as services
 from ptbill.services.demo_data import CLINIC_NPI, DEMO_PASSWORD, simulate_payments
 from ptbill.services.posting import post_remittances
 from ptbill.storage.tables import EncounterRow
-from ptbill.x12.control_numbers import ControlNumbers
 
 LATE_FINDING = "START_END_TIMES_MISSING"  # the second late denial's note still lacks its clock times
 
@@ -70,7 +69,7 @@ def _fails(row: EncounterRow, rule_id: str) -> bool:
 def deny_with_n443(session: Session, biller: services.Actor, row: EncounterRow, notice: date) -> int:
     """Bill the note and post the payer's CO-16 / N443 denial (treatment times missing) dated ``notice``."""
     claim = services.build_claims(session, biller, [row.id])[0]
-    services.create_batch(session, biller, [claim.id], TradingConfig(TEST_TRADING, {}), ControlNumbers(":memory:"))
+    services.create_batch(session, biller, [claim.id], TradingConfig(TEST_TRADING, {}))
     lines = tuple(
         ServicePayment(
             "HC",

@@ -14,13 +14,17 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from ptbill.claims.trading import TEST_TRADING, TradingConfig
 from ptbill.server import create_app
+from ptbill.services import app as services
 from ptbill.services.demo_data import DEMO_PASSWORD, seed_demo
 from ptbill.settings import Settings
 from ptbill.storage.migrate import upgrade
 from ptbill.storage.session import make_engine, session_factory, transaction
+from ptbill.storage.tables import ClaimBatchRow, ClaimRow
 from ptbill.web import note_form
 from tests.browser.live_app import VISIT, VISIT_CHOICES, VISIT_RADIOS
+from tests.integration.test_posting import answer
 
 T = note_form.T
 
@@ -178,6 +182,33 @@ def test_an_invalid_value_is_refused_beside_the_field_and_what_was_typed_stays(c
     )
     assert codes.status_code == 200
     assert 'Saved: coverage.covered_codes is [&#34;97110&#34;, &#34;97140&#34;]' in codes.text
+
+
+def test_marking_a_batch_the_payer_answered_submitted_shows_why_and_changes_nothing(
+    database: tuple[str, Path], client: TestClient
+) -> None:
+    url, _ = database
+    with transaction(session_factory(make_engine(url))) as session:
+        biller = services.authenticate(session, "biller@harbor.example", DEMO_PASSWORD)
+        assert biller is not None
+        ready = [row.id for row, _ in services.work_queue(session, biller)["ready"][:2]]
+        claims = services.build_claims(session, biller, ready)
+        batch_id = services.create_batch(session, biller, [c.id for c in claims], TradingConfig(TEST_TRADING, {})).id
+        answer(session, biller, *claims)
+        before = {c.id: c.status for c in claims}
+    _log_in(client)
+    token = _csrf(client.get(f"/batches/{batch_id}").text)
+    response = client.post(f"/batches/{batch_id}/submitted", data={"csrf_token": token}, follow_redirects=False)
+    assert response.status_code == 409
+    assert response.headers["content-type"].startswith("text/html")
+    paid, denied = before
+    assert (
+        f"batch {batch_id} cannot be marked submitted: its claims cannot become submitted "
+        f"(denied: {denied}; paid: {paid}); nothing was changed"
+    ) in response.text
+    with session_factory(make_engine(url))() as session:
+        assert {claim_id: session.get(ClaimRow, claim_id).status for claim_id in before} == before  # type: ignore[union-attr]
+        assert session.get(ClaimBatchRow, batch_id).submitted_at is None  # type: ignore[union-attr]
 
 
 # the note form ↔ encounter format 1 -------------------------------------------------------------

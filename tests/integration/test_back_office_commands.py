@@ -8,7 +8,8 @@ import sys
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import func, select
 
 from ptbill.domain.remittance import (
     Adjustment,
@@ -22,7 +23,8 @@ from ptbill.remittance.x12_835.writer import write_835
 from ptbill.services.demo_data import DEMO_PASSWORD, seed_demo
 from ptbill.storage.migrate import upgrade
 from ptbill.storage.session import make_engine, session_factory, transaction
-from ptbill.storage.tables import ClaimRow
+from ptbill.storage.tables import AuditRow, ClaimRow, RemittanceRow
+from tests.unit.remittance.synthetic_835 import interchange, medicare_remittance
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -39,7 +41,8 @@ def test_post_an_835_then_work_its_denial_and_print_reports(tmp_path: Path) -> N
     factory = session_factory(make_engine(url))
     with transaction(factory) as session:
         seed_demo(session, encounters=40, patients=10)
-    env = {**os.environ, "DATABASE_URL": url, "PTBILL_DATA_DIR": str(tmp_path)}
+    # The demo holds two clinics: the commands act as Harbor's biller.
+    env = {**os.environ, "DATABASE_URL": url, "PTBILL_DATA_DIR": str(tmp_path), "PTBILL_USER": "biller@harbor.example"}
 
     # The biller bills the signed notes through the app's own services (what the queue page does).
     from ptbill.services import app
@@ -143,3 +146,90 @@ def test_remit_refuses_a_broken_file_without_a_traceback(tmp_path: Path) -> None
     assert result.returncode == 2
     assert "broken.835: not posted" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def demo_database(tmp_path: Path) -> tuple[str, dict[str, str]]:
+    """A two-clinic demo database, and the environment that points `ptbill` at it."""
+    url = f"sqlite:///{tmp_path / 'clinic.sqlite3'}"
+    upgrade(url)
+    with transaction(session_factory(make_engine(url))) as session:
+        seed_demo(session, encounters=2, patients=2)
+    return url, {**os.environ, "DATABASE_URL": url, "PTBILL_DATA_DIR": str(tmp_path)}
+
+
+def stored(url: str, table: type[RemittanceRow] | type[AuditRow], **where: str) -> int:
+    with session_factory(make_engine(url))() as session:
+        query = select(func.count()).select_from(table).filter_by(**where)
+        return int(session.scalar(query) or 0)
+
+
+def test_remit_without_user_on_a_database_of_two_clinics_refuses_to_guess_the_clinic(tmp_path: Path) -> None:
+    url, env = demo_database(tmp_path)
+    era = tmp_path / "era.835"
+    era.write_text(medicare_remittance())
+    result = ptbill(env, "remit", str(era))
+    assert result.returncode == 2
+    assert "this database holds 2 clinics: say whose biller or admin you act as with --user EMAIL" in result.stderr
+    assert stored(url, RemittanceRow) == 0
+    assert ptbill(env, "remit", "--user", "biller@harbor.example", str(era)).returncode == 0
+    assert stored(url, RemittanceRow) == 1
+
+
+def test_remit_on_a_database_without_users_exits_non_zero(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+    era = tmp_path / "era.835"
+    era.write_text(medicare_remittance())
+    result = ptbill({**os.environ, "DATABASE_URL": url, "PTBILL_DATA_DIR": str(tmp_path)}, "remit", str(era))
+    assert result.returncode == 2
+    assert "no biller or admin in the database" in result.stderr
+
+
+def test_remit_refuses_an_unbalanced_file_naming_the_amounts_unless_accepted_which_is_audited(tmp_path: Path) -> None:
+    url, env = demo_database(tmp_path)
+    env["PTBILL_USER"] = "biller@harbor.example"
+    era = tmp_path / "era.835"
+    era.write_text(medicare_remittance().replace("BPR*I*51.3*", "BPR*I*61.3*"))
+    refused = ptbill(env, "remit", str(era))
+    assert refused.returncode == 2
+    assert f"{era}: not posted: its amounts do not balance:" in refused.stderr
+    assert (
+        "remittance 0001: payment 61.3 (BPR02) is not claims paid 84.8 (Σ CLP04) less provider adjustments "
+        "33.5 (Σ PLB) = 51.3" in refused.stderr
+    )
+    assert "--accept-unbalanced" in refused.stderr
+    assert stored(url, RemittanceRow) == 0
+
+    accepted = ptbill(env, "remit", "--accept-unbalanced", str(era))
+    assert accepted.returncode == 0, accepted.stderr
+    assert "4 claim(s) posted" in accepted.stdout
+    assert "posted although it does not balance (audited): remittance 0001: payment 61.3" in accepted.stderr
+    assert stored(url, RemittanceRow) == 1
+    assert stored(url, AuditRow, action="override", entity="remittance") == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            medicare_remittance().replace("~\n", "\n").replace(":\n", ":~", 1),
+            "segment 2 (GS): the ISA declares '~' as the segment terminator (the character after ISA16), but the "
+            "segments after it end with line breaks",
+        ),
+        (
+            interchange(),
+            "the file holds no 835 transaction (ST*835 ... SE)",
+        ),
+    ],
+    ids=["terminator-mismatch", "no-transaction"],
+)
+def test_remit_refuses_a_file_it_would_post_nothing_from_with_the_reason(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    url, env = demo_database(tmp_path)
+    era = tmp_path / "era.835"
+    era.write_text(text)
+    result = ptbill({**env, "PTBILL_USER": "biller@harbor.example"}, "remit", str(era))
+    assert result.returncode == 2
+    assert f"{era}: not posted: {message}" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert stored(url, RemittanceRow) == 0

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ptbill.claims.trading import TEST_TRADING, TradingConfig
 from ptbill.domain.remittance import (
     Adjustment,
     AdjustmentGroup,
@@ -25,7 +26,8 @@ from ptbill.domain.remittance import (
 from ptbill.remittance.x12_835.reader import read_835
 from ptbill.remittance.x12_835.writer import write_835
 from ptbill.services import app, posting
-from ptbill.storage.tables import ClaimPaymentRow, ClaimRow, RemittanceRow
+from ptbill.services.denials import denial_worklist
+from ptbill.storage.tables import AuditRow, ClaimBatchRow, ClaimPaymentRow, ClaimRow, RemittanceRow
 from tests.integration.test_storage_services import CLEAN, make_clinic
 
 D = Decimal
@@ -161,8 +163,11 @@ def test_a_failure_in_the_middle_of_a_file_leaves_nothing_posted(
 ) -> None:
     biller, claim = billed_claim(session, "p6")
     remittance = remittance_for(claim)
-    second = ClaimPayment("SECOND-CLAIM", ClaimStatus.PRIMARY, D("10"), D("5"))
-    remittance = dataclasses.replace(remittance, claims=(*remittance.claims, second))
+    contractual = (Adjustment(AdjustmentGroup.CONTRACTUAL, "45", D("5")),)
+    second = ClaimPayment("SECOND-CLAIM", ClaimStatus.PRIMARY, D("10"), D("5"), adjustments=contractual)
+    remittance = dataclasses.replace(
+        remittance, claims=(*remittance.claims, second), payment_amount=remittance.payment_amount + D("5")
+    )
     real = posting._post_claim
     calls = {"n": 0}
 
@@ -189,3 +194,82 @@ def test_a_failure_in_the_middle_of_a_file_leaves_nothing_posted(
         == 0
     )
     assert session.get(ClaimRow, claim.id).paid_amount == D("0.00")  # type: ignore[union-attr]
+
+
+def answer(session: Session, biller: app.Actor, paid: ClaimRow, denied: ClaimRow) -> None:
+    """Post the payer's 835 for two claims: the first paid, the second denied for medical necessity (CO-50)."""
+    payment = remittance_for(paid, trace=f"EFT-{paid.id}")
+    refused = tuple(
+        ServicePayment(
+            "HC",
+            billed.code,
+            tuple(billed.modifiers),
+            billed.charge,
+            D(0),
+            adjustments=(Adjustment(AdjustmentGroup.CONTRACTUAL, "50", billed.charge),),
+            service_start=date(2026, 3, 2),
+        )
+        for billed in denied.lines
+    )
+    denial = ClaimPayment(
+        denied.patient_control_number, ClaimStatus.DENIED, denied.total_charge, D(0), D(0), service_lines=refused
+    )
+    answered = dataclasses.replace(payment, claims=(*payment.claims, denial))
+    posting.post_remittances(session, biller, through_x12(answered), "era.835")
+
+
+def test_marking_a_batch_submitted_after_the_payer_answered_is_refused_and_changes_nothing(session: Session) -> None:
+    pt, biller, patient = make_clinic(session, "p7")
+    claims = []
+    for note_id in ("enc-paid", "enc-denied"):
+        document = json.loads(json.dumps(CLEAN))
+        document["id"] = note_id
+        row, _ = app.save_encounter(session, pt, document, patient.id)
+        app.sign_encounter(session, pt, row.id)
+        claims += app.build_claims(session, biller, [row.id])
+    batch_id = app.create_batch(session, biller, [c.id for c in claims], TradingConfig(TEST_TRADING, {})).id
+    answer(session, biller, *claims)  # the payer answered before the biller marked the batch sent
+    before = {claim.id: claim.status for claim in claims}
+    assert sorted(before.values()) == ["denied", "paid"]
+    assert [item.claim_id for group in denial_worklist(session, biller) for item in group.items] == [claims[1].id]
+
+    with pytest.raises(app.ConflictError) as refused:
+        app.mark_batch_submitted(session, biller, batch_id)
+    assert str(refused.value) == (
+        f"batch {batch_id} cannot be marked submitted: its claims cannot become submitted "
+        f"(denied: {claims[1].id}; paid: {claims[0].id}); nothing was changed"
+    )
+    session.expire_all()
+    assert {claim.id: session.get(ClaimRow, claim.id).status for claim in claims} == before  # type: ignore[union-attr]
+    batch = session.get(ClaimBatchRow, batch_id)
+    assert batch is not None
+    assert (batch.status, batch.submitted_at) == ("built", None)
+    assert [item.claim_id for group in denial_worklist(session, biller) for item in group.items] == [claims[1].id]
+
+
+def test_an_unbalanced_835_is_refused_naming_the_amounts_and_posted_only_when_accepted_with_an_audit_row(
+    session: Session,
+) -> None:
+    biller, claim = billed_claim(session, "p8")
+    paid = remittance_for(claim)
+    (short,) = through_x12(dataclasses.replace(paid, payment_amount=paid.payment_amount - D("10.00")))
+    claims_paid = short.claims[0].paid
+    with pytest.raises(posting.UnbalancedRemittanceError) as refused:
+        posting.post_remittances(session, biller, [short], "era.835")
+    assert refused.value.problems == [
+        f"remittance 0001: payment {short.payment_amount} (BPR02) is not claims paid {claims_paid} "
+        f"(Σ CLP04) less provider adjustments 0 (Σ PLB) = {claims_paid}"
+    ]
+    assert claims_paid - short.payment_amount == D("10.00")
+    assert claim.paid_amount == D("0.00")
+    remittances = select(func.count()).select_from(RemittanceRow).where(RemittanceRow.clinic_id == biller.clinic_id)
+    assert session.scalar(remittances) == 0
+
+    summary = posting.post_remittances(session, biller, [short], "era.835", accept_unbalanced=True)
+    assert summary.claims_posted == 1
+    assert claim.paid_amount == paid.payment_amount
+    overrides = list(
+        session.scalars(select(AuditRow).where(AuditRow.clinic_id == biller.clinic_id, AuditRow.action == "override"))
+    )
+    assert [(row.entity, row.user_id) for row in overrides] == [("remittance", biller.user_id)]
+    assert overrides[0].detail == "posted although it does not balance: " + refused.value.problems[0]

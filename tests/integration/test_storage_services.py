@@ -17,7 +17,6 @@ from ptbill.claims.trading import TEST_TRADING, TradingConfig
 from ptbill.domain.errors import EncounterFormatError
 from ptbill.services import app
 from ptbill.storage.tables import AuditRow, ClinicRow, EncounterRow, PatientRow, UserRow
-from ptbill.x12.control_numbers import ControlNumbers
 from tests.pyx12_check import pyx12_errors
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -96,7 +95,7 @@ def test_a_blocked_note_cannot_be_signed(session: Session) -> None:
         app.sign_encounter(session, pt, row.id)
 
 
-def test_the_biller_builds_a_claim_and_a_batch_pyx12_accepts(session: Session, tmp_path: Path) -> None:
+def test_the_biller_builds_a_claim_and_a_batch_pyx12_accepts(session: Session) -> None:
     pt, biller, patient = make_clinic(session, "d")
     row, _ = app.save_encounter(session, pt, json.loads(json.dumps(CLEAN)), patient.id)
     app.sign_encounter(session, pt, row.id)
@@ -104,9 +103,7 @@ def test_the_biller_builds_a_claim_and_a_batch_pyx12_accepts(session: Session, t
     assert [r.id for r, _ in queue["ready"]] == [row.id]
     claims = app.build_claims(session, biller, [row.id])
     assert [line.code for line in claims[0].lines] == ["97012", "97110", "97140"]
-    batch = app.create_batch(
-        session, biller, [claims[0].id], TradingConfig(TEST_TRADING, {}), ControlNumbers(tmp_path / "n.sqlite3")
-    )
+    batch = app.create_batch(session, biller, [claims[0].id], TradingConfig(TEST_TRADING, {}))
     assert pyx12_errors(batch.content) == []
     assert app.mark_batch_submitted(session, biller, batch.id).submitted_at is not None
     with pytest.raises(app.ConflictError):

@@ -1,9 +1,9 @@
 """FastAPI dependencies named as types: the database session, the acting user and their session token,
-the clock, and what the claim exports need (trading-partner settings, control numbers)."""
+the clock, and what the claim exports need (trading-partner settings)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
@@ -17,7 +17,6 @@ from ptbill.services import app as services
 from ptbill.services.accounts import Client
 from ptbill.services.sessions import actor_for_token
 from ptbill.services.web_sessions import SESSION_COOKIE
-from ptbill.x12.control_numbers import ControlNumbers
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -113,14 +112,3 @@ def _trading(request: Request) -> TradingConfig:
 
 TradingDep = Annotated[TradingConfig, Depends(_trading)]
 
-
-def _control_numbers(request: Request) -> Iterator[ControlNumbers]:
-    """The installation's control-number file, opened for this request only (it holds a connection)."""
-    numbers = ControlNumbers(request.app.state.ptbill.control_numbers_path)
-    try:
-        yield numbers
-    finally:
-        numbers.close()
-
-
-ControlNumbersDep = Annotated[ControlNumbers, Depends(_control_numbers)]

@@ -275,12 +275,21 @@ def _app_session():  # type: ignore[no-untyped-def]
 
 
 def _cli_actor(session, email: str | None):  # type: ignore[no-untyped-def]
-    """The user the command acts as (audited): --user, else the first biller or admin of the database."""
-    from sqlalchemy import select
+    """The user the command acts as (audited): --user, else the first biller or admin of the database,
+    when it holds one clinic only: with several, guessing would act on another clinic's data."""
+    from sqlalchemy import func, select
 
     from ptbill.services.app import Actor
-    from ptbill.storage.tables import UserRow
+    from ptbill.storage.tables import ClinicRow, UserRow
 
+    clinics = session.scalar(select(func.count()).select_from(ClinicRow))
+    if not email and clinics > 1:
+        click.echo(
+            f"this database holds {clinics} clinics: say whose biller or admin you act as with --user EMAIL "
+            "(or PTBILL_USER)",
+            err=True,
+        )
+        sys.exit(2)
     query = select(UserRow).where(UserRow.active)
     query = query.where(UserRow.email == email.lower()) if email else query.where(UserRow.role.in_(("biller", "admin")))
     user = session.scalar(query.order_by(UserRow.id))
@@ -298,24 +307,46 @@ _USER = click.option("--user", "email", envvar="PTBILL_USER", help="Act as this 
 
 @click.command()
 @_USER
+@click.option(
+    "--accept-unbalanced",
+    is_flag=True,
+    help="Post a remittance whose amounts do not add up (BPR02, CLP04, CAS, PLB) anyway; audited.",
+)
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
-def remit(email: str | None, files: tuple[str, ...]) -> None:
-    """Post X12 835 remittance files; each file posts whole or not at all, and never twice."""
+def remit(email: str | None, accept_unbalanced: bool, files: tuple[str, ...]) -> None:
+    """Post X12 835 remittance files; each file posts whole or not at all, and never twice.
+
+    A file whose amounts do not balance is refused, naming them, unless --accept-unbalanced.
+    """
     from ptbill.domain.errors import PtbillError
-    from ptbill.remittance.x12_835.reader import read_835
-    from ptbill.services.posting import PostingSummary, post_remittances
+    from ptbill.remittance.x12_835.reader import balance_problems, read_835
+    from ptbill.services.posting import PostingSummary, UnbalancedRemittanceError, post_remittances
 
     total = PostingSummary()
     failed = False
     for name in files:
         try:
+            remittances = list(read_835(Path(name)))
+            if not remittances:
+                raise PtbillError("the file holds no 835 transaction (ST*835 ... SE)")
             with _app_session() as session:
                 actor = _cli_actor(session, email)
-                summary = post_remittances(session, actor, list(read_835(Path(name))), Path(name).name)
-        except PtbillError as exc:
+                summary = post_remittances(
+                    session, actor, remittances, Path(name).name, accept_unbalanced=accept_unbalanced
+                )
+        except UnbalancedRemittanceError as exc:
+            click.echo(f"{printable(name)}: not posted: its amounts do not balance:", err=True)
+            for problem in exc.problems:
+                click.echo(f"  {problem}", err=True)
+            click.echo("  (--accept-unbalanced posts it anyway, and the audit log records that)", err=True)
+            failed = True
+            continue
+        except (PtbillError, OSError) as exc:
             click.echo(f"{printable(name)}: not posted: {printable(exc)}", err=True)
             failed = True
             continue
+        for problem in (p for r in remittances for p in balance_problems(r)):
+            click.echo(f"{name}: posted although it does not balance (audited): {problem}", err=True)
         total.add(summary)
         click.echo(
             f"{printable(name)}: {summary.claims_posted} claim(s) posted, "

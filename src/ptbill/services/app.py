@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, Update, delete, select, update
 from sqlalchemy.orm import Session
 
 from ptbill.claims.build import ClaimBuildError, build_claim
@@ -28,6 +28,7 @@ from ptbill.domain.dates import DateRange
 from ptbill.domain.encounter import Encounter
 from ptbill.domain.encounter_json import encounter_from_dict
 from ptbill.domain.errors import EncounterFormatError, PtbillError, ReferenceDataError
+from ptbill.domain.status import BatchState, ClaimState, EncounterState, refusal, refusals
 from ptbill.pricing import FeeSchedule
 from ptbill.pricing import FeeScheduleRow as PricedRow
 from ptbill.reference.catalog import PayerInfo, ReferenceCatalog, default_catalog
@@ -43,6 +44,8 @@ from ptbill.rules.engine import RULESET_VERSION, CheckReport, check_encounter
 from ptbill.rules.registry import all_rules
 from ptbill.services.claims import write_837p
 from ptbill.services.passwords import require_acceptable
+from ptbill.storage.control_numbers import StoredControlNumbers
+from ptbill.storage.session import DatabaseBusyError
 from ptbill.storage.tables import (
     AuditRow,
     ClaimBatchRow,
@@ -57,7 +60,6 @@ from ptbill.storage.tables import (
     PayerParameterRow,
     UserRow,
 )
-from ptbill.x12.control_numbers import ControlNumbers
 
 ROLES = ("therapist", "pta", "biller", "admin")
 CLINICIANS = frozenset({"therapist", "pta"})
@@ -509,7 +511,7 @@ def build_claims(session: Session, actor: Actor, encounter_ids: Sequence[int]) -
     built = []
     for encounter_id in encounter_ids:
         row = _encounter(session, actor, encounter_id)
-        if row.status != "signed":
+        if row.status != EncounterState.SIGNED:
             raise ConflictError(f"encounter {encounter_id} is {row.status}: only signed notes are billed")
         encounter = encounter_from_dict(row.document, f"encounter {encounter_id}")
         report = check_for_clinic(session, actor.clinic_id, encounter, catalog)
@@ -546,8 +548,17 @@ def build_claims(session: Session, actor: Actor, encounter_ids: Sequence[int]) -
                 for line in claim.lines
             ],
         )
+        # Compare-and-set: of two requests billing the same note at once, only one finds it still signed.
+        moved = _rows_changed(
+            session,
+            update(EncounterRow)
+            .where(EncounterRow.id == row.id, EncounterRow.status == EncounterState.SIGNED)
+            .values(status=EncounterState.BILLED),
+        )
+        if moved != 1:
+            raise ConflictError(f"encounter {encounter_id} was billed by another request a moment ago")
+        session.expire(row, ["status"])
         session.add(claim_row)
-        row.status = "billed"
         session.flush()
         audit(session, actor, "create", "claim", str(claim_row.id), f"from encounter {row.id}")
         built.append(claim_row)
@@ -584,23 +595,38 @@ def get_claim(session: Session, actor: Actor, claim_id: int) -> ClaimRow:
 
 
 def create_batch(
-    session: Session, actor: Actor, claim_ids: Sequence[int], trading: TradingConfig, numbers: ControlNumbers
+    session: Session, actor: Actor, claim_ids: Sequence[int], trading: TradingConfig
 ) -> ClaimBatchRow:
+    """One 837P batch of the clinic's claims, with control numbers drawn from the database.
+
+    A claim goes into one batch only: its row is locked (PostgreSQL) or the database's single writer is
+    held (SQLite) before its batch is read, and the move into the batch only takes claims in no batch.
+    Of two requests at the same moment, the later gets ConflictError naming the claims already batched.
+    """
     require_role(actor, BILLERS)
-    rows = [get_claim(session, actor, claim_id) for claim_id in claim_ids]
-    if not rows:
+    ids = list(dict.fromkeys(claim_ids))  # a claim listed twice is sent once
+    if not ids:
         raise ConflictError("choose at least one claim for the batch")
-    for row in rows:
-        if row.batch_id is not None:
-            raise ConflictError(f"claim {row.id} is already in batch {row.batch_id}")
+    rows = [get_claim(session, actor, claim_id) for claim_id in ids]
+    session.flush()  # on SQLite, this first write takes the writer lock, so what is read next stays true
+    batched = {
+        claim_id: batch_id
+        for claim_id, batch_id in session.execute(
+            select(ClaimRow.id, ClaimRow.batch_id).where(ClaimRow.id.in_(ids)).order_by(ClaimRow.id).with_for_update()
+        )
+        if batch_id is not None
+    }
+    if batched:
+        raise ConflictError(_already_batched(batched))
     claims = [claim_domain(session, actor, row) for row in rows]
     try:
-        batches = write_837p(claims, trading, numbers)
+        batches = write_837p(claims, trading, StoredControlNumbers(session))
     except ClaimRejectedError as exc:
         raise ConflictError(str(exc)) from None
     batch = ClaimBatchRow(
         clinic_id=actor.clinic_id,
         format="837p",
+        status=BatchState.BUILT,
         interchange_control_number=batches[0].control_numbers.interchange,
         claim_count=len(rows),
         content="".join(b.text for b in batches),
@@ -608,10 +634,36 @@ def create_batch(
     )
     session.add(batch)
     session.flush()
+    taken = _rows_changed(
+        session,
+        update(ClaimRow)
+        .where(ClaimRow.clinic_id == actor.clinic_id, ClaimRow.id.in_(ids), ClaimRow.batch_id.is_(None))
+        .values(batch_id=batch.id),
+    )
+    if taken != len(ids):  # cannot happen after the locked read; the guard says so if it ever does
+        raise ConflictError(f"claims {', '.join(map(str, ids))} changed while the batch was built; try again")
     for row in rows:
-        row.batch_id = batch.id
+        session.expire(row, ["batch_id"])
     audit(session, actor, "create", "claim_batch", str(batch.id), f"{len(rows)} claims")
     return batch
+
+
+def _rows_changed(session: Session, statement: Update) -> int:
+    """How many rows an UPDATE changed: a compare-and-set moves only rows still in the status it expects.
+    The caller expires what it changed; the session's guess of which loaded objects matched can be wrong."""
+    result = session.execute(statement, execution_options={"synchronize_session": False})
+    return cast("CursorResult[Any]", result).rowcount
+
+
+def _already_batched(batched: dict[int, int]) -> str:
+    by_batch: dict[int, list[int]] = {}
+    for claim_id, batch_id in sorted(batched.items()):
+        by_batch.setdefault(batch_id, []).append(claim_id)
+    where = "; ".join(
+        f"claim{'s' if len(ids) > 1 else ''} {', '.join(map(str, ids))} already in batch {batch_id}"
+        for batch_id, ids in sorted(by_batch.items())
+    )
+    return f"{where}: a claim goes into one batch only; no batch was made"
 
 
 def get_batch(session: Session, actor: Actor, batch_id: int) -> ClaimBatchRow:
@@ -631,15 +683,45 @@ def list_batches(session: Session, actor: Actor) -> list[ClaimBatchRow]:
 
 
 def mark_batch_submitted(session: Session, actor: Actor, batch_id: int) -> ClaimBatchRow:
+    """The batch and its claims become submitted, all or nothing: a claim the payer has already answered
+    (paid, denied ...) keeps its status, and the batch is refused with the claims named."""
     require_role(actor, BILLERS)
     batch = get_batch(session, actor, batch_id)
-    if batch.submitted_at is not None:
+    session.flush()  # on SQLite, this first write takes the writer lock, so what is read next stays true
+    current = session.scalar(select(ClaimBatchRow.status).where(ClaimBatchRow.id == batch_id).with_for_update())
+    if current == BatchState.SUBMITTED and batch.submitted_at is not None:
         raise ConflictError(f"batch {batch_id} was already submitted on {batch.submitted_at:%Y-%m-%d}")
+    problem = refusal(f"batch {batch_id}", current or "", BatchState.SUBMITTED)
+    if problem:
+        raise ConflictError(problem)
+    claims = [
+        (claim_id, status)
+        for claim_id, status in session.execute(
+            select(ClaimRow.id, ClaimRow.status)
+            .where(ClaimRow.batch_id == batch_id)
+            .order_by(ClaimRow.id)
+            .with_for_update()
+        )
+    ]
+    problem = refusals("its claims", claims, ClaimState.SUBMITTED)
+    if problem:
+        raise ConflictError(f"batch {batch_id} cannot be marked submitted: {problem}; nothing was changed")
     now = datetime.now(UTC)
-    batch.submitted_at = now
-    for row in session.scalars(select(ClaimRow).where(ClaimRow.batch_id == batch_id)):
-        row.status = "submitted"
-        row.submitted_at = now
+    moved = _rows_changed(
+        session,
+        update(ClaimRow)
+        .where(ClaimRow.batch_id == batch_id, ClaimRow.status == ClaimState.BUILT)
+        .values(status=ClaimState.SUBMITTED, submitted_at=now),
+    )
+    marked = _rows_changed(
+        session,
+        update(ClaimBatchRow)
+        .where(ClaimBatchRow.id == batch_id, ClaimBatchRow.status == BatchState.BUILT)
+        .values(status=BatchState.SUBMITTED, submitted_at=now),
+    )
+    if moved != len(claims) or marked != 1:  # cannot happen after the locked reads
+        raise ConflictError(f"batch {batch_id} changed while it was being marked; reload and try again")
+    session.expire_all()  # the batch and its claims, as loaded, predate the UPDATEs
     audit(session, actor, "update", "claim_batch", str(batch_id), "submitted")
     return batch
 
@@ -806,14 +888,22 @@ def claim_for_export(session: Session, actor: Actor, claim_id: int, format_name:
     return claim
 
 
-def claim_837p(session: Session, actor: Actor, claim_id: int, trading: TradingConfig, numbers: ControlNumbers) -> str:
+def claim_837p(session: Session, actor: Actor, claim_id: int, trading: TradingConfig) -> str:
     """One claim alone as an 837P interchange (new control numbers each time, as every interchange needs)."""
     claim = claim_for_export(session, actor, claim_id, "837p")
     try:
-        batches = write_837p([claim], trading, numbers)
+        batches = write_837p([claim], trading, StoredControlNumbers(session))
     except ClaimRejectedError as exc:
         raise ConflictError(str(exc)) from None
     return "".join(b.text for b in batches)
 
 
-__all__ = ["ROLES", "Actor", "ConflictError", "EncounterFormatError", "ForbiddenError", "NotFoundError"]
+__all__ = [
+    "ROLES",
+    "Actor",
+    "ConflictError",
+    "DatabaseBusyError",
+    "EncounterFormatError",
+    "ForbiddenError",
+    "NotFoundError",
+]

@@ -20,7 +20,7 @@ from ptbill.domain.errors import EncounterFormatError, PtbillError
 from ptbill.domain.finding import Finding
 from ptbill.reference.catalog import ReferenceCatalog
 from ptbill.rules.engine import check_encounter
-from ptbill.x12.control_numbers import ControlNumbers
+from ptbill.x12.control_numbers import ControlNumbers, ControlNumberSource
 
 
 @dataclass
@@ -83,7 +83,7 @@ def claims_from_files(
 
 
 def write_837p(
-    claims: Sequence[Claim], trading: TradingConfig, numbers: ControlNumbers, created: datetime | None = None
+    claims: Sequence[Claim], trading: TradingConfig, numbers: ControlNumberSource, created: datetime | None = None
 ) -> list[Batch]:
     """One interchange per receiver, in the order receivers first appear."""
     by_receiver: dict[tuple[str, str], list[Claim]] = {}
@@ -96,5 +96,10 @@ def write_837p(
     return [write_batch(group, settings[key], numbers, created=created) for key, group in by_receiver.items()]
 
 
+CONTROL_NUMBER_FILE = "control-numbers.sqlite3"
+
+
 def default_control_numbers(data_dir: Path) -> ControlNumbers:
-    return ControlNumbers(data_dir / "control-numbers.sqlite3")
+    """The numbers of ``ptbill claim``, which has no database: a file in the data folder."""
+    return ControlNumbers(data_dir / CONTROL_NUMBER_FILE)
+

@@ -32,7 +32,6 @@ from ptbill.services.app import Actor, build_claims, create_batch, hash_password
 from ptbill.services.passwords import require_acceptable
 from ptbill.services.posting import post_remittances
 from ptbill.storage.tables import ClaimRow, ClinicRow, CoverageRow, EncounterRow, PatientRow, UserRow
-from ptbill.x12.control_numbers import ControlNumbers
 
 DEMO_PASSWORD = "traction-demo-2026"  # printed by `make demo`; synthetic accounts only
 CLINIC_NPI = "1245319599"
@@ -367,7 +366,7 @@ def simulate_payments(session: Session, seed: int = 2026) -> int:
     claims = build_claims(session, biller, signed[: int(len(signed) * 0.85)])
     if not claims:
         return 0
-    create_batch(session, biller, [c.id for c in claims], TradingConfig(TEST_TRADING, {}), ControlNumbers(":memory:"))
+    create_batch(session, biller, [c.id for c in claims], TradingConfig(TEST_TRADING, {}))
     catalog = default_catalog()
     by_payer: dict[str, list[ClaimRow]] = {}
     for claim in claims:

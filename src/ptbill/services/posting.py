@@ -1,30 +1,60 @@
 """Posting an 835 remittance onto the clinic's claims.
 
 Claims are matched by patient control number (CLP01 echoes our CLM01); lines by code, date of
-service and modifiers, tolerating a payer that drops or reorders modifiers. Posting is idempotent,
+service and modifiers, tolerating a payer that drops or reorders modifiers. A remittance that does not
+balance is refused unless the caller accepts it explicitly, which is audited. Posting is idempotent,
 keyed by payer, trace number and claim; the caller's transaction makes one file post whole or not at
 all. A file's changes are computed in memory and written in a few bulk statements, so a 50,000-claim
-remittance posts in seconds.
+remittance posts in seconds; the claims it pays are locked first, so two files paying the same claims
+at the same moment are applied one after the other and neither payment is lost.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Connection, MetaData, Table, bindparam, func, insert, select, update
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    ColumnElement,
+    Connection,
+    MetaData,
+    String,
+    Table,
+    any_,
+    bindparam,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
+from ptbill.domain.errors import PtbillError
 from ptbill.domain.remittance import ClaimPayment, ClaimStatus, Remittance, ServicePayment
-from ptbill.services.app import Actor, audit, require_role
+from ptbill.domain.status import ClaimState, refusal
+from ptbill.remittance.x12_835.reader import balance_problems
+from ptbill.services.app import Actor, ConflictError, audit, require_role
+from ptbill.storage.session import dialect_insert
 from ptbill.storage.tables import Base, ClaimLineRow, ClaimPaymentRow, ClaimRow, RemittanceRow
 
 ZERO = Decimal("0.00")
 POSTERS = frozenset({"biller", "admin"})
 CHUNK = 1000
+
+
+class UnbalancedRemittanceError(PtbillError):
+    """The 835's amounts do not add up; ``problems`` names each amount that disagrees. Nothing was posted."""
+
+    def __init__(self, source_name: str, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__(f"{source_name} does not balance, so nothing was posted: " + "; ".join(problems))
 
 
 @dataclass
@@ -104,15 +134,15 @@ def _match_line(lines: list[_LineState], service: ServicePayment, taken: set[int
     return candidates[0]
 
 
-def _status_after(claim: _ClaimState, payment: ClaimPayment) -> str:
+def _status_after(claim: _ClaimState, payment: ClaimPayment) -> ClaimState:
     if payment.is_reversal:
-        return "reversed" if claim.paid_amount <= ZERO else "partial"
+        return ClaimState.REVERSED if claim.paid_amount <= ZERO else ClaimState.PARTIAL
     if payment.is_denied or (payment.paid == ZERO and claim.paid_amount <= ZERO):
-        return "denied"
+        return ClaimState.DENIED
     expected = claim.expected_payment
     if expected is not None and expected > ZERO and claim.paid_amount + claim.patient_responsibility < expected:
-        return "partial"
-    return "paid"
+        return ClaimState.PARTIAL
+    return ClaimState.PAID
 
 
 def _adjustments_json(payment: ClaimPayment) -> list[dict[str, object]]:
@@ -134,38 +164,48 @@ def _adjustments_json(payment: ClaimPayment) -> list[dict[str, object]]:
     return rows
 
 
+def _among(connection: Connection, column: ColumnElement[Any], values: Sequence[Any]) -> Iterator[ColumnElement[bool]]:
+    """Conditions that together select ``column`` among ``values``: one array comparison on PostgreSQL (one
+    statement however many values), IN lists of CHUNK values on SQLite."""
+    if connection.dialect.name == "postgresql":
+        yield column == any_(bindparam(None, list(values), type_=postgresql.ARRAY(column.type)))
+        return
+    for start in range(0, len(values), CHUNK):
+        yield column.in_(values[start : start + CHUNK])
+
+
 def _claim_states(session: Session, actor: Actor, numbers: set[str]) -> dict[str, _ClaimState]:
-    """The clinic's claims for these control numbers, with their lines, in a few Core queries."""
+    """The clinic's claims for these control numbers, locked, with their lines, in a few Core queries."""
     connection = session.connection()
     claims, lines = ClaimRow.__table__, ClaimLineRow.__table__
-    found: dict[str, _ClaimState] = {}
+    id_of: dict[str, int] = {}  # the control number as the 835 sent it -> claim id
+    wanted = sorted(numbers)
+    ours = select(claims.c.id, claims.c.patient_control_number).where(claims.c.clinic_id == actor.clinic_id)
+    for condition in _among(connection, claims.c.patient_control_number, wanted):
+        for claim_id, number in connection.execute(ours.where(condition)):
+            id_of[number] = claim_id
+    missing = {n.upper(): n for n in wanted if n not in id_of}
+    # Some payers upper-case the control number they echo back.
+    for condition in _among(connection, func.upper(claims.c.patient_control_number, type_=String), sorted(missing)):
+        for claim_id, number in connection.execute(ours.where(condition)):
+            id_of[missing[number.upper()]] = claim_id
+    # Amounts are read only once the claims are locked (FOR UPDATE on PostgreSQL; SQLite has a single
+    # writer already), so a payment another file posted meanwhile is added to, never overwritten. Every
+    # writer of claims locks them in id order, so two of them wait for each other instead of deadlocking.
     by_id: dict[int, _ClaimState] = {}
+    ids = sorted(set(id_of.values()))
     columns = (
         claims.c.id,
-        claims.c.patient_control_number,
         claims.c.paid_amount,
         claims.c.patient_responsibility,
         claims.c.expected_payment,
         claims.c.payer_claim_number,
         claims.c.status,
     )
-
-    def load(condition: Any, key_of: Any) -> None:
-        for claim_id, number, paid, responsibility, expected, payer_claim, status in connection.execute(
-            select(*columns).where(claims.c.clinic_id == actor.clinic_id, condition)
-        ):
-            state = _ClaimState(claim_id, paid or ZERO, responsibility or ZERO, expected, payer_claim, status)
-            found[key_of(number)] = state
-            by_id[claim_id] = state
-
-    wanted = sorted(numbers)
-    for start in range(0, len(wanted), CHUNK):
-        load(claims.c.patient_control_number.in_(wanted[start : start + CHUNK]), lambda n: n)
-    missing = {n.upper(): n for n in wanted if n not in found}
-    keys = sorted(missing)
-    for start in range(0, len(keys), CHUNK):  # some payers upper-case the control number they echo back
-        load(func.upper(claims.c.patient_control_number).in_(keys[start : start + CHUNK]), lambda n: missing[n.upper()])
-    ids = sorted(by_id)
+    for condition in _among(connection, claims.c.id, ids):
+        query = select(*columns).where(condition).order_by(claims.c.id).with_for_update()
+        for claim_id, paid, responsibility, expected, payer_claim, status in connection.execute(query):
+            by_id[claim_id] = _ClaimState(claim_id, paid or ZERO, responsibility or ZERO, expected, payer_claim, status)
     line_columns = (
         lines.c.id,
         lines.c.claim_id,
@@ -174,32 +214,22 @@ def _claim_states(session: Session, actor: Actor, numbers: set[str]) -> dict[str
         lines.c.modifiers,
         lines.c.paid_amount,
     )
-    for start in range(0, len(ids), CHUNK):
-        query = (
-            select(*line_columns)
-            .where(lines.c.claim_id.in_(ids[start : start + CHUNK]))
-            .order_by(lines.c.claim_id, lines.c.line_number)
-        )
+    for condition in _among(connection, lines.c.claim_id, ids):
+        query = select(*line_columns).where(condition).order_by(lines.c.claim_id, lines.c.line_number)
         for line_id, claim_id, number, code, modifiers, paid in connection.execute(query):
             by_id[claim_id].lines.append(_LineState(line_id, number, code, modifiers, paid or ZERO))
-    return found
+    return {number: by_id[claim_id] for number, claim_id in id_of.items()}
 
 
-def post_remittance(session: Session, actor: Actor, remittance: Remittance, source_name: str) -> PostingSummary:
-    """Post one 835 transaction. Already-posted claims of the same payer and trace are skipped."""
-    require_role(actor, POSTERS)
-    summary = PostingSummary(remittances=1, warnings=list(remittance.warnings))
+def _remittance_id(session: Session, actor: Actor, remittance: Remittance, source_name: str) -> tuple[int, bool]:
+    """The remittance's row, and whether this call created it. Two posts of the same file at once insert
+    one row: the second INSERT waits for the first transaction and then does nothing."""
     payer = _payer_key(remittance)
     trace = remittance.trace_number or f"no-trace:{remittance.control_number or source_name}"
-    row = session.scalar(
-        select(RemittanceRow).where(
-            RemittanceRow.clinic_id == actor.clinic_id,
-            RemittanceRow.payer_identifier == payer,
-            RemittanceRow.trace_number == trace,
-        )
-    )
-    if row is None:
-        row = RemittanceRow(
+    table = RemittanceRow.__table__
+    created = session.execute(
+        dialect_insert(session)(table)
+        .values(
             clinic_id=actor.clinic_id,
             payer_name=(remittance.payer_name or payer)[:120],
             payer_identifier=payer,
@@ -208,15 +238,58 @@ def post_remittance(session: Session, actor: Actor, remittance: Remittance, sour
             payment_date=remittance.payment_date,
             source_name=source_name[:200],
         )
-        session.add(row)
-        session.flush()
+        .on_conflict_do_nothing(index_elements=[table.c.clinic_id, table.c.payer_identifier, table.c.trace_number])
+        .returning(table.c.id)
+    ).scalar_one_or_none()
+    if created is not None:
+        return created, True
+    existing = session.scalar(
+        select(RemittanceRow.id).where(
+            RemittanceRow.clinic_id == actor.clinic_id,
+            RemittanceRow.payer_identifier == payer,
+            RemittanceRow.trace_number == trace,
+        )
+    )
+    assert existing is not None  # the INSERT found it
+    return existing, False
+
+
+def post_remittance(
+    session: Session,
+    actor: Actor,
+    remittance: Remittance,
+    source_name: str,
+    *,
+    accept_unbalanced: bool = False,
+) -> PostingSummary:
+    """Post one 835 transaction. Already-posted claims of the same payer and trace are skipped.
+
+    A remittance whose amounts do not balance raises UnbalancedRemittanceError naming them, unless
+    ``accept_unbalanced``; posting it anyway is written to the audit log with what disagrees.
+    """
+    require_role(actor, POSTERS)
+    problems = balance_problems(remittance)
+    if problems and not accept_unbalanced:
+        raise UnbalancedRemittanceError(source_name, problems)
+    summary = PostingSummary(remittances=1, warnings=list(remittance.warnings))
+    remittance_id, created = _remittance_id(session, actor, remittance, source_name)
+    if created:
         summary.provider_adjustments = sum((p.amount for p in remittance.provider_adjustments), ZERO)
+    if problems:
+        audit(
+            session,
+            actor,
+            "override",
+            "remittance",
+            str(remittance_id),
+            ("posted although it does not balance: " + "; ".join(problems))[:2000],
+        )
     posted = {
         (number, payer_claim or "", status)
         for number, payer_claim, status in session.execute(
             select(
                 ClaimPaymentRow.patient_control_number, ClaimPaymentRow.payer_claim_number, ClaimPaymentRow.status_code
-            ).where(ClaimPaymentRow.remittance_id == row.id)
+            ).where(ClaimPaymentRow.remittance_id == remittance_id)
         )
     }
     claims = _claim_states(session, actor, {p.patient_control_number for p in remittance.claims})
@@ -227,14 +300,14 @@ def post_remittance(session: Session, actor: Actor, remittance: Remittance, sour
             summary.claims_already_posted += 1
             continue
         posted.add(key)
-        _post_claim(actor, row, payment, summary, claims, writes)
+        _post_claim(actor, remittance_id, payment, summary, claims, writes)
     _write(session, claims.values(), writes)
     audit(
         session,
         actor,
         "create",
         "remittance",
-        str(row.id),
+        str(remittance_id),
         f"{summary.claims_posted} claims posted, {summary.claims_already_posted} already posted",
     )
     return summary
@@ -338,7 +411,7 @@ def _lines_json(payment: ClaimPayment, matched: list[_LineState | None]) -> list
 
 def _post_claim(
     actor: Actor,
-    remittance_row: RemittanceRow,
+    remittance_id: int,
     payment: ClaimPayment,
     summary: PostingSummary,
     claims: dict[str, _ClaimState],
@@ -360,7 +433,11 @@ def _post_claim(
         claim.patient_responsibility = max(ZERO, claim.patient_responsibility + responsibility)
         if payment.payer_claim_control_number:
             claim.payer_claim_number = payment.payer_claim_control_number
-        claim.status = _status_after(claim, payment)
+        status = _status_after(claim, payment)
+        problem = refusal(f"claim {claim.id}", claim.status, status)
+        if problem:
+            raise ConflictError(f"{problem}; nothing of the remittance was posted")
+        claim.status = status.value
         claim.changed = True
         writes.audits.append(
             {
@@ -369,7 +446,7 @@ def _post_claim(
                 "action": "update",
                 "entity": "claim",
                 "entity_id": str(claim.id),
-                "detail": f"posted {payment.status.value} from remittance {remittance_row.id}",
+                "detail": f"posted {payment.status.value} from remittance {remittance_id}",
             }
         )
     else:
@@ -378,7 +455,7 @@ def _post_claim(
     writes.payments.append(
         {
             "clinic_id": actor.clinic_id,
-            "remittance_id": remittance_row.id,
+            "remittance_id": remittance_id,
             "claim_id": claim.id if claim else None,
             "patient_control_number": payment.patient_control_number,
             "payer_claim_number": payment.payer_claim_control_number,
@@ -402,9 +479,14 @@ def _post_claim(
 
 
 def post_remittances(
-    session: Session, actor: Actor, remittances: Iterable[Remittance], source_name: str
+    session: Session,
+    actor: Actor,
+    remittances: Iterable[Remittance],
+    source_name: str,
+    *,
+    accept_unbalanced: bool = False,
 ) -> PostingSummary:
     total = PostingSummary()
     for remittance in remittances:
-        total.add(post_remittance(session, actor, remittance, source_name))
+        total.add(post_remittance(session, actor, remittance, source_name, accept_unbalanced=accept_unbalanced))
     return total

@@ -2,13 +2,36 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import sqlite3
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, ExceptionContext, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
+
+from ptbill.domain.errors import PtbillError
+
+
+class DatabaseBusyError(PtbillError):
+    """Another change holds the (SQLite) database longer than we wait; nothing of this one was saved."""
+
+
+def _busy(context: ExceptionContext) -> None:
+    # SQLite has one writer at a time; past the busy timeout it says "database is locked".
+    original = context.original_exception
+    if isinstance(original, sqlite3.OperationalError) and "locked" in str(original):
+        raise DatabaseBusyError(
+            "the database is busy with another change; nothing of this one was saved: try again in a moment"
+        ) from context.sqlalchemy_exception
+
+
+def dialect_insert(bind: Session | Connection) -> Callable[..., Any]:
+    """The INSERT construct of the bound database, for ON CONFLICT clauses (PostgreSQL and SQLite share them)."""
+    name = bind.get_bind().dialect.name if isinstance(bind, Session) else bind.dialect.name
+    return postgresql.insert if name == "postgresql" else sqlite.insert
 
 
 def make_engine(url: str, **options: Any) -> Engine:
@@ -25,6 +48,7 @@ def make_engine(url: str, **options: Any) -> Engine:
             cursor.execute("PRAGMA busy_timeout=5000")
             cursor.close()
 
+        event.listen(engine, "handle_error", _busy)
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")

@@ -192,6 +192,7 @@ class ClaimBatchRow(Base):
     id: Mapped[pk]
     clinic_id: Mapped[clinic_fk]
     format: Mapped[str] = mapped_column(String(10))  # 837p
+    status: Mapped[str] = mapped_column(String(20), default="built", server_default="built")  # domain.status.BatchState
     interchange_control_number: Mapped[int | None]
     claim_count: Mapped[int]
     content: Mapped[str] = mapped_column(Text)
@@ -209,7 +210,7 @@ class ClaimRow(Base):
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("claim_batches.id"), index=True)
     patient_control_number: Mapped[str] = mapped_column(String(38))
     payer_id: Mapped[str] = mapped_column(String(60))
-    status: Mapped[str] = mapped_column(String(20), default="built")  # built, submitted, paid, partial, denied
+    status: Mapped[str] = mapped_column(String(20), default="built")  # domain.status.ClaimState
     frequency: Mapped[str] = mapped_column(String(1), default="1")
     original_claim_number: Mapped[str | None] = mapped_column(String(50))
     payer_claim_number: Mapped[str | None] = mapped_column(String(50))
@@ -315,6 +316,16 @@ class ClaimPaymentRow(Base):
     remarks: Mapped[list[str]] = mapped_column(JSON)
 
     __table_args__ = (UniqueConstraint("remittance_id", "patient_control_number", "payer_claim_number", "status_code"),)
+
+
+class ControlNumberRow(Base):
+    """The last interchange, group or transaction control number handed out (migration 0002_money)."""
+
+    __tablename__ = "control_numbers"
+
+    scope: Mapped[str] = mapped_column(String(40), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)  # interchange, group, transaction
+    last: Mapped[int] = mapped_column(BigInteger)
 
 
 class AuditRow(Base):

@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ptbill.domain.errors import EncounterFormatError, PtbillError
-from ptbill.services.app import ConflictError, ForbiddenError, NotFoundError
+from ptbill.services.app import ConflictError, DatabaseBusyError, ForbiddenError, NotFoundError
 from ptbill.services.sessions import session_is_live
 from ptbill.web.deps import STATIC_DIR, CsrfRefusedError, LoginRequiredError, render, templates
 from ptbill.web.request_limits import BodyLimits
@@ -101,6 +101,7 @@ def mount(app: FastAPI) -> None:
         (NotFoundError, 404),
         (ForbiddenError, 403),
         (ConflictError, 409),
+        (DatabaseBusyError, 503),
         (PtbillError, 400),
     ):
         app.add_exception_handler(error, _page_or_api(app, error, status))

@@ -3,7 +3,14 @@ accepts (one claim alone and as a batch), the paper form, FHIR, and sending a ba
 
 from __future__ import annotations
 
+import threading
+
+from sqlalchemy import select
+
+from ptbill.services import app
+from ptbill.storage.tables import ClaimRow, UserRow
 from tests.integration.api.world import A_USERS, World, new_patient, note
+from tests.integration.test_posting import answer
 from tests.pyx12_check import pyx12_errors
 
 
@@ -61,6 +68,60 @@ def test_the_biller_builds_a_claim_and_sends_an_837p_pyx12_accepts(world: World)
     assert sent.json()["submitted_at"]
     assert biller.post(f"/api/batches/{batch_id}/submitted").status_code == 409
     assert biller.get(f"/api/claims/{claim['id']}").json()["status"] == "submitted"
+
+
+def test_marking_a_batch_the_payer_answered_submitted_is_409_and_changes_nothing(world: World) -> None:
+    biller = world.client(A_USERS["biller"])
+    built = biller.post("/api/claims", json={"encounter_ids": [signed_encounter(world), signed_encounter(world)]})
+    claim_ids = [claim["id"] for claim in built.json()]
+    batch = biller.post("/api/batches", json={"claim_ids": claim_ids}).json()
+    with world.session() as session, session.begin():
+        user = session.scalar(select(UserRow).where(UserRow.email == A_USERS["biller"]))
+        assert user is not None
+        actor = app.Actor(user.id, user.clinic_id, user.role, user.name)
+        claims = [session.get(ClaimRow, claim_id) for claim_id in claim_ids]
+        answer(session, actor, *claims)  # type: ignore[arg-type]
+    before = [biller.get(f"/api/claims/{claim_id}").json()["status"] for claim_id in claim_ids]
+    assert before == ["paid", "denied"]
+
+    refused = biller.post(f"/api/batches/{batch['id']}/submitted")
+    assert refused.status_code == 409
+    assert refused.json()["detail"] == (
+        f"batch {batch['id']} cannot be marked submitted: its claims cannot become submitted "
+        f"(denied: {claim_ids[1]}; paid: {claim_ids[0]}); nothing was changed"
+    )
+    assert [biller.get(f"/api/claims/{claim_id}").json()["status"] for claim_id in claim_ids] == before
+    assert biller.get(f"/api/batches/{batch['id']}").json()["submitted_at"] is None
+
+
+def test_two_batch_requests_at_once_give_one_batch_and_a_409_naming_the_claims(world: World) -> None:
+    claim_ids = [
+        claim["id"]
+        for claim in world.client(A_USERS["biller"])
+        .post("/api/claims", json={"encounter_ids": [signed_encounter(world), signed_encounter(world)]})
+        .json()
+    ]
+    barrier = threading.Barrier(2)
+    answers: list[tuple[int, dict[str, object]]] = []
+
+    def request() -> None:
+        client = world.client(A_USERS["biller"])  # its own client, and so its own database connection
+        barrier.wait()
+        response = client.post("/api/batches", json={"claim_ids": claim_ids})
+        answers.append((response.status_code, response.json()))
+
+    threads = [threading.Thread(target=request) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(status for status, _ in answers) == [201, 409], answers
+    made = next(body for status, body in answers if status == 201)
+    refused = next(body for status, body in answers if status == 409)
+    assert refused["detail"] == (
+        f"claims {claim_ids[0]}, {claim_ids[1]} already in batch {made['id']}: a claim goes into one batch only; "
+        "no batch was made"
+    )
 
 
 def test_a_claim_as_paper_form_and_as_fhir(world: World) -> None:

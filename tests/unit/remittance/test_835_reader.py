@@ -25,6 +25,7 @@ from tests.pyx12_check import pyx12_errors
 from tests.unit.remittance.synthetic_835 import (
     CLAIM_PAID,
     CLAIM_REVERSAL,
+    ISA,
     PLB_TOTAL,
     interchange,
     medicare_remittance,
@@ -411,6 +412,23 @@ def test_segment_terminator_newline_and_a_missing_final_terminator() -> None:
     (remittance,) = read_all(text, warnings)
     assert remittance.claims[0].paid == Decimal("66.4")
     assert warnings == []  # with a newline terminator the last line needs none
+
+
+@pytest.mark.parametrize(
+    ("isa_ends_with", "body_ends_with", "declared", "used"),
+    [("~", "\n", "'~'", "line breaks"), ("\n", "~\n", "a line break", "'~'"), ("~", "!", "'~'", "'!'")],
+)
+def test_a_body_that_ends_segments_otherwise_than_the_isa_declares_is_refused_naming_both(
+    isa_ends_with: str, body_ends_with: str, declared: str, used: str
+) -> None:
+    text = interchange(transaction([CLAIM_PAID], "66.4"), terminator=body_ends_with)
+    text = text.replace(ISA + body_ends_with, ISA + isa_ends_with, 1)
+    with pytest.raises(RemittanceFormatError) as refused:
+        read_all(text)
+    assert str(refused.value) == (
+        f"segment 2 (GS): the ISA declares {declared} as the segment terminator (the character after ISA16), "
+        f"but the segments after it end with {used}; read with the declared one, they would run together"
+    )
 
 
 def test_guide_is_the_835_version_read() -> None:

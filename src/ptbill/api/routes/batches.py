@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Path
 from fastapi.responses import PlainTextResponse
 
-from ptbill.api.deps import ControlNumbersDep, CurrentActor, SessionDep, TradingDep
+from ptbill.api.deps import CurrentActor, SessionDep, TradingDep
 from ptbill.api.routing import errors, resource_router
 from ptbill.api.schemas.batches import BatchCreate, BatchPublic
 from ptbill.api.schemas.common import MAX_ID
@@ -22,15 +22,16 @@ BatchId = Annotated[int, Path(ge=1, le=MAX_ID)]
     status_code=201,
     response_model=BatchPublic,
     summary="Build an 837P batch from claims",
-    description="One interchange per receiver; 409 when a claim is already in a batch or the 837P writer "
+    description="One interchange per receiver; 409 when a claim is already in a batch (the message names "
+    "the claims and their batch, also when another request took them a moment earlier) or the 837P writer "
     "refuses one (the message says why).",
     responses=errors(400, 401, 403, 404, 409, 422),
 )
-def create_batch(
-    body: BatchCreate, actor: CurrentActor, session: SessionDep, trading: TradingDep, numbers: ControlNumbersDep
-) -> BatchPublic:
+def create_batch(body: BatchCreate, actor: CurrentActor, session: SessionDep, trading: TradingDep) -> BatchPublic:
     ids = list(dict.fromkeys(body.claim_ids))  # a claim listed twice must not be sent twice
-    return BatchPublic.model_validate(services.create_batch(session, actor, ids, trading, numbers))
+    batch = BatchPublic.model_validate(services.create_batch(session, actor, ids, trading))
+    session.commit()  # 201 means stored: the claims are in this batch and its control numbers are taken
+    return batch
 
 
 @router.get("", response_model=list[BatchPublic], summary="List the clinic's batches", responses=errors(401))
@@ -62,7 +63,8 @@ def download_batch_837p(batch_id: BatchId, actor: CurrentActor, session: Session
     "/{batch_id}/submitted",
     response_model=BatchPublic,
     summary="Mark a batch as sent",
-    description="Its claims become `submitted`; 409 when the batch was already marked.",
+    description="Its claims become `submitted`; 409, changing nothing, when the batch was already marked or "
+    "the payer has already answered for some of its claims (the message names them).",
     responses=errors(401, 403, 404, 409, 422),
 )
 def mark_batch_submitted(batch_id: BatchId, actor: CurrentActor, session: SessionDep) -> BatchPublic:

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Path, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 
-from ptbill.api.deps import ControlNumbersDep, CurrentActor, SessionDep, TradingDep
+from ptbill.api.deps import CurrentActor, SessionDep, TradingDep
 from ptbill.api.routing import errors, resource_router
 from ptbill.api.schemas.claims import ClaimCreate, ClaimPublic
 from ptbill.api.schemas.common import MAX_ID
@@ -63,9 +63,10 @@ def read_claim(claim_id: ClaimId, actor: CurrentActor, session: SessionDep) -> C
     responses=errors(400, 401, 404, 409, 422),
 )
 def download_claim_837p(
-    claim_id: ClaimId, actor: CurrentActor, session: SessionDep, trading: TradingDep, numbers: ControlNumbersDep
+    claim_id: ClaimId, actor: CurrentActor, session: SessionDep, trading: TradingDep
 ) -> PlainTextResponse:
-    text = services.claim_837p(session, actor, claim_id, trading, numbers)
+    text = services.claim_837p(session, actor, claim_id, trading)
+    session.commit()  # its control numbers are stored before the file leaves, so they are never handed out again
     return PlainTextResponse(text, headers=_attachment(f"claim-{claim_id}.837"))
 
 

@@ -27,7 +27,7 @@ from ptbill.domain.claim import (
 )
 from ptbill.domain.errors import PtbillError
 from ptbill.domain.identifiers import npi_is_valid
-from ptbill.x12.control_numbers import ControlNumbers
+from ptbill.x12.control_numbers import ControlNumberSource
 from ptbill.x12.syntax import Delimiters, Segment, SegmentEncoder, clean_identifier, clean_text
 
 MAX_CLAIMS_PER_TRANSACTION = 5000  # TR3 1.4.1: no more than 5,000 CLM segments per ST/SE
@@ -339,7 +339,7 @@ def chunks(claims: Sequence[Claim], size: int = MAX_CLAIMS_PER_TRANSACTION) -> I
 def write_batch(
     claims: Sequence[Claim],
     trading: Trading,
-    numbers: ControlNumbers,
+    numbers: ControlNumberSource,
     *,
     created: datetime | None = None,
     batch_reference: str | None = None,
@@ -360,7 +360,7 @@ def write_batch(
 def _write_batch(
     claims: Sequence[Claim],
     trading: Trading,
-    numbers: ControlNumbers,
+    numbers: ControlNumberSource,
     created: datetime | None,
     batch_reference: str | None,
     claims_per_transaction: int,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
@@ -98,6 +99,8 @@ class SegmentStream:
                 text = piece.strip()
                 if text:
                     count += 1
+                    if count == 2:
+                        self._check_terminator(text)
                     yield text.split(element)
         pieces = buffer.split(terminator)
         for index, piece in enumerate(pieces):
@@ -105,10 +108,37 @@ class SegmentStream:
             if not text:
                 continue
             count += 1
+            if count == 2:
+                self._check_terminator(text)
             fields = text.split(element)
             if index == len(pieces) - 1 and not terminator.isspace():  # a missing final newline is no news
                 self.notes.append((count, fields[0][:3], "the last segment has no segment terminator"))
             yield fields
+
+    def _check_terminator(self, text: str) -> None:
+        """Refuse a body that ends its segments with another character than the ISA declares: read with the
+        declared one, the rest of the file would run into one segment and no transaction would be read."""
+        delimiters = self.delimiters
+        if delimiters is None or not self.has_envelope:
+            return
+        separators = delimiters.element + delimiters.component + delimiters.repetition
+        # The segment after the ISA (a GS) runs on into the next envelope or header segment ...
+        run_on = re.search(
+            rf"([^A-Za-z0-9 {re.escape(separators)}])\s*(?:GS|ST|SE|GE|IEA|BPR|TRN){re.escape(delimiters.element)}",
+            text,
+        )
+        # ... or ends with a character that is neither data nor a separator (the body's own terminator).
+        used = run_on.group(1) if run_on else text[-1]
+        if not run_on and (used.isalnum() or used in separators):
+            return
+        declared = "a line break" if delimiters.segment == "\n" else repr(delimiters.segment)
+        found = "line breaks" if used in "\r\n" else repr(used)
+        raise RemittanceFormatError(
+            f"the ISA declares {declared} as the segment terminator (the character after ISA16), but the "
+            f"segments after it end with {found}; read with the declared one, they would run together",
+            2,
+            text[:3].rstrip(delimiters.element) or "?",
+        )
 
     def _find_delimiters(self, head: str) -> Delimiters:
         if head.startswith("ISA"):

@@ -18,7 +18,6 @@ from ptbill.reference.catalog import default_catalog
 from ptbill.services import app as services
 from ptbill.storage.tables import ClaimBatchRow, EncounterRow
 from ptbill.web.deps import CsrfChecked, CurrentViewer, SessionDep, form_lists, render
-from ptbill.x12.control_numbers import ControlNumbers
 
 router = APIRouter()
 ListsDep = Annotated[dict[str, list[str]], Depends(form_lists)]
@@ -156,11 +155,7 @@ def _trading(request: Request) -> tuple[TradingConfig, bool]:
 def create_batch(request: Request, viewer: CurrentViewer, session: SessionDep, form: ListsDep) -> Response:
     ids = [int(value) for value in form.get("claim_id", []) if value.isdigit()]
     trading, _test = _trading(request)
-    numbers = ControlNumbers(request.app.state.ptbill.control_numbers_path)
-    try:
-        batch = services.create_batch(session, viewer.actor, ids, trading, numbers)
-    finally:
-        numbers.close()
+    batch = services.create_batch(session, viewer.actor, ids, trading)
     session.commit()
     return RedirectResponse(f"/batches/{batch.id}?created=1", status_code=303)
 

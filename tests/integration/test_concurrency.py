@@ -335,11 +335,13 @@ def test_a_busy_sqlite_database_answers_the_api_with_503_and_a_message(
     from fastapi.testclient import TestClient
 
     from ptbill.server import create_app
+    from ptbill.services.sessions import open_session, system_clock
     from ptbill.settings import Settings
 
     claim_ids = billed_claims(factory, clinic, 1)
     server = create_app(Settings(factory.kw["bind"].url.render_as_string(), tmp_path, "s" * 40, secure_cookies=False))
-    token = server.state.ptbill.signer.issue(clinic.biller.user_id)
+    with factory.begin() as session:
+        token = open_session(session, clinic.biller, system_clock())
     client = TestClient(server, headers={"Authorization": f"Bearer {token}"})
     with held_by_another_program(factory):
         response = client.post("/api/batches", json={"claim_ids": claim_ids})

@@ -127,6 +127,9 @@ class BillingProvider(_Model):
     npi: str
     tax_id: str = Field(pattern=r"^\d{2}-?\d{7}$")
     address: Address
+    # ptbill extension: the clinic's Medicare payment locality (MAC-locality, e.g. 01112-75), which wins
+    # over the locality guessed from the address's ZIP code.
+    medicare_locality: str | None = Field(default=None, pattern=r"^\d{5}-\d{2}$")
 
 
 class RenderingProvider(_Model):

@@ -53,6 +53,14 @@ class ExpectedPrice:
     estimate: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class YearToDate:
+    """An amount of therapy already incurred this year, and what it is made of, in words."""
+
+    amount: Decimal
+    explanation: str
+
+
 def _rate(found: ResolvedValue | None) -> Rate | None:
     return None if found is None else Rate(found.decimal, found.reference, found.effective)
 
@@ -226,6 +234,37 @@ class CheckContext:
         """What the payer should pay for the line of ``code``, and how that was worked out."""
         price = self.line_prices.get(code)
         return (price.amount, price.basis) if price else (None, None)
+
+    @cached_property
+    def therapy_year_to_date(self) -> YearToDate | None:
+        """PT and SLP therapy already incurred this calendar year before this visit, and what it is made of.
+
+        ptbill's own claims (when the app can see them) plus the amount carried in from elsewhere; the amount
+        the note states (``coverage.therapy_charges_ytd``) is used instead when it is larger. None: unknown.
+        """
+        coverage, day = self.encounter.coverage, self.encounter.date_of_service
+        parts: list[str] = []
+        counted: Decimal | None = None
+        if self.therapy_claims_this_year is not None:
+            counted = self.therapy_claims_this_year
+            parts.append(f"${counted:,.2f} on this clinic's claims")
+        carried = coverage.therapy_carried_in
+        if carried is not None and carried.as_of.year == day.year and carried.as_of <= day:
+            counted = (counted or Decimal(0)) + carried.amount
+            parts.append(f"${carried.amount:,.2f} from elsewhere ({carried.source}, as of {carried.as_of})")
+        stated = coverage.therapy_charges_ytd
+        if stated is not None and (counted is None or stated > counted):
+            more = f", more than the ${counted:,.2f} counted ({'; '.join(parts)})" if counted is not None else ""
+            return YearToDate(stated, f"as stated on the note{more}")
+        return None if counted is None else YearToDate(counted, "; ".join(parts))
+
+    @property
+    def priced_line_count(self) -> int:
+        return len(self.line_prices)
+
+    @property
+    def billed_line_count(self) -> int:
+        return sum(1 for group in self.groups if self.computed_units(group.code) > 0)
 
     @cached_property
     def expected_visit_amount(self) -> Decimal:

@@ -449,3 +449,52 @@ def _build(args: argparse.Namespace) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+_CMS_FILE_NAME = re.compile(r"icd10cm[-_ ]?(codes|order)[-_ ]?(april[-_ ]?)?(\d{4})", re.IGNORECASE)
+_ORDER_LINE = re.compile(r"(\d{5}) ([A-Z0-9]{3,7}) *([01]) (.*)")
+
+
+def read_cms_code_descriptions(path: Path) -> tuple[CompiledCodeSet, str]:
+    """CMS's "code descriptions in tabular order" file: the order file (headers flagged 0) or the codes file.
+
+    The order file (``icd10cm_order_2027.txt``) is fixed-width: order number (5), code (7, no dot), a 0/1
+    billable flag, then the titles; every row is a code, so headers are exact. The codes file
+    (``icd10cm_codes_2027.txt``) lists only billable codes, code then title; headers are taken as the
+    codes' shorter prefixes (three characters up, a placeholder X excluded), which the tabular list has.
+    Returns the code set and which layout was read.
+    """
+    billable: set[str] = set()
+    headers: set[str] = set()
+    titles: dict[str, str] = {}
+    lines = path.read_text(encoding="latin-1").splitlines()
+    order = bool(lines) and _ORDER_LINE.match(lines[0]) is not None
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        if order:
+            match = _ORDER_LINE.match(line)
+            if match is None:
+                raise ValueError(f"{path.name}: line {number}: not an order-file row (order, code, 0/1, title)")
+            code, flag, rest = match[2], match[3], match[4]
+            title = rest[61:].strip() if len(rest) > 61 else rest.strip()
+            (billable if flag == "1" else headers).add(code)
+        else:
+            code, _, title = line.partition(" ")
+            if not _CODE_LIKE.fullmatch(code):
+                raise ValueError(f"{path.name}: line {number}: {code!r} is not an ICD-10-CM code")
+            billable.add(code)
+        titles[code] = " ".join(title.split())
+    if not billable:
+        raise ValueError(f"{path.name}: no codes")
+    if not order:
+        headers = {code[:length] for code in billable for length in range(3, len(code))} - billable
+        headers = {code for code in headers if not code.endswith("X")}
+    kind = "order file" if order else "codes file"
+    return CompiledCodeSet(frozenset(billable), frozenset(headers), titles, ""), kind
+
+
+def fiscal_year_of_file(name: str) -> tuple[int, bool] | None:
+    """(fiscal year, April update) from a CMS file name such as icd10cm_codes_2027.txt; None if it does not say."""
+    match = _CMS_FILE_NAME.search(name)
+    return (int(match[3]), bool(match[2])) if match else None

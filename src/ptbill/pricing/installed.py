@@ -129,7 +129,7 @@ def _header_block(
 def read_pprrvu(name: str, text: str) -> RvuFile:
     """A PPRRVU file (CSV, as CMS ships it: title lines, stacked header rows, one row per HCPCS and modifier)."""
     rows = _csv_rows(text)
-    data_rows = (i for i, row in enumerate(rows) if row and _CODE.fullmatch(row[0].upper()) and len(row) > 8)
+    data_rows = (i for i, row in enumerate(rows) if _is_rvu_row(row))
     first_data, names = _header_block(rows, data_rows, name, "PPRRVU (relative value)")
     squeezed = [_squeeze(n) for n in names]
     columns: dict[str, int] = {}
@@ -185,6 +185,13 @@ def read_pprrvu(name: str, text: str) -> RvuFile:
     qualifying = None if "QPP" not in upper else "NONQPP" not in upper.replace("-", "").replace("_", "")
     release = next((r for r in _RELEASE_START if r in upper), "")
     return RvuFile(name, year, tuple(kept), Decimal(factor) if factor else None, qualifying, release)
+
+
+def _is_rvu_row(row: list[str]) -> bool:
+    """A code in the first cell (not the HCPCS column title) and numbers further on."""
+    if len(row) <= 8 or not _CODE.fullmatch(row[0].upper()) or row[0].upper() == "HCPCS":
+        return False
+    return any(re.fullmatch(r"\d+(\.\d+)?", cell) for cell in row[3:])
 
 
 def _rvu_year(name: str, titles: list[list[str]]) -> int:

@@ -8,6 +8,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from ptbill.domain.encounter_json import encounter_from_dict
 from ptbill.reference.catalog import ReferenceCatalog
 from ptbill.rules.engine import check_encounter
@@ -155,3 +157,23 @@ def test_a_code_the_schedule_cannot_price_leaves_mppr_on_the_others() -> None:
     document["total_treatment_minutes"] = 61
     paid = payments(document)
     assert paid == {"97012": Decimal("11.56"), "97110": Decimal("30.14"), "97140": Decimal("21.36"), "97039": None}
+
+
+@pytest.mark.parametrize(("day", "expected"), [("2021-12-31", Decimal("14.64")), ("2022-01-01", Decimal("12.44"))])
+def test_cq_is_paid_in_full_until_2021_and_at_85_percent_from_2022(day: str, expected: Decimal) -> None:
+    # No conversion factor is shipped for 2021-2022, so 97012 gets the seed average, with the assistant
+    # share in force on the date of service (pfs.assistant_rate: 1 from 2020, 0.85 from 2022).
+    document = visit_2026(
+        date_of_service=day, rendering_provider={"name": "Sam Ortiz", "npi": "1003000126", "credential": "PTA"}
+    )
+    document["services"][0]["modifiers"] = ["GP", "CQ"]
+    assert payments(document)["97012"] == expected
+
+
+def test_the_readable_report_says_how_many_lines_were_priced_and_how() -> None:
+    from ptbill.cli.render import expected_text
+
+    estimate = check_encounter(encounter_from_dict(visit_2026()))
+    assert expected_text(estimate) == ", expected $88.39 for 3 of 3 lines (2025 RVUs at the 2026 CF, estimate)"
+    seed_only = check_encounter(encounter_from_dict(visit_2026(date_of_service="2027-02-01")))
+    assert expected_text(seed_only) == ", expected $14.64 for 1 of 3 lines (seed average)"

@@ -11,6 +11,7 @@ import gzip
 import itertools
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -64,13 +65,33 @@ class CodeSetVersion:
     name: str
     effective: DateRange
     source: str
-    billable_codes: frozenset[str] = field(repr=False, compare=False)
-    header_codes: frozenset[str] = field(repr=False, compare=False)
+    # The billable and header codes; called once, on first use (a version stored as changes against another
+    # builds its sets then, so loading the catalog costs only the versions a date of service needs).
+    codes: Callable[[], tuple[frozenset[str], frozenset[str]]] = field(repr=False, compare=False)
     note: str = ""
     descriptions_path: Path | None = field(default=None, repr=False, compare=False)
     # Descriptions take longer to read than the codes (about 80 ms) and most runs never show one.
     _descriptions: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
     _descriptions_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
+    _sets: list[tuple[frozenset[str], frozenset[str]]] = field(
+        default_factory=list, init=False, repr=False, compare=False
+    )
+    _sets_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
+
+    def _code_sets(self) -> tuple[frozenset[str], frozenset[str]]:
+        if not self._sets:
+            with self._sets_lock:
+                if not self._sets:
+                    self._sets.append(self.codes())
+        return self._sets[0]
+
+    @property
+    def billable_codes(self) -> frozenset[str]:
+        return self._code_sets()[0]
+
+    @property
+    def header_codes(self) -> frozenset[str]:
+        return self._code_sets()[1]
 
     def billable_under(self, header: str) -> list[str]:
         """The billable codes below a header (``M54.5`` → M5450, M5451, M5459), in code order."""
@@ -271,15 +292,26 @@ def _load_version(
         text = codes_path.read_text(encoding="ascii")
     except FileNotFoundError:
         raise ValueError(f"{where}: codes file {codes_path} not found") from None
+    counts = {key: entry[key] for key in ("billable_count", "header_count") if key in entry}
+
+    def checked(billable: frozenset[str], headers: frozenset[str]) -> tuple[frozenset[str], frozenset[str]]:
+        for key, found in (("billable_count", billable), ("header_count", headers)):
+            if key in counts and counts[key] != len(found):
+                raise ValueError(f"{where}: {key} is {counts[key]} but {codes_path} holds {len(found)}")
+        return billable, headers
+
     if base_id is None:
-        billable, headers = parse_code_index(text, str(codes_path))
+        sets = checked(*parse_code_index(text, str(codes_path)))
+
+        def codes() -> tuple[frozenset[str], frozenset[str]]:
+            return sets
     elif base_id in loaded:
-        billable, headers = apply_code_changes(text, loaded[base_id], str(codes_path))
+        base = loaded[base_id]
+
+        def codes() -> tuple[frozenset[str], frozenset[str]]:
+            return checked(*apply_code_changes(text, base, str(codes_path)))
     else:
         raise ValueError(f"{where}: its base version {base_id!r} is not in the manifest")
-    for key, codes in (("billable_count", billable), ("header_count", headers)):
-        if key in entry and entry[key] != len(codes):
-            raise ValueError(f"{where}: {key} is {entry[key]} but {codes_path} holds {len(codes)}")
     start = _day(entry, "effective_from", where)
     end = None if entry.get("effective_to") is None else _day(entry, "effective_to", where)
     descriptions_file = _optional_text(entry, "descriptions_file", where)
@@ -292,8 +324,7 @@ def _load_version(
         name=_text(entry, "name", where),
         effective=effective,
         source=_text(entry, "source", where),
-        billable_codes=billable,
-        header_codes=headers,
+        codes=codes,
         note=_optional_text(entry, "note", where) or "",
         # A version stored as changes shows its base's titles (the codes it adds have none).
         descriptions_path=directory / descriptions_file

@@ -21,10 +21,11 @@ from sqlalchemy import select
 
 from ptbill.server import create_app
 from ptbill.services.demo_data import DEMO_PASSWORD, seed_demo
+from ptbill.services.denials import main_denial
 from ptbill.settings import Settings
 from ptbill.storage.migrate import upgrade
 from ptbill.storage.session import make_engine, session_factory, transaction
-from ptbill.storage.tables import ClaimRow, EncounterRow, UserRow
+from ptbill.storage.tables import ClaimPaymentRow, ClaimRow, EncounterRow, UserRow
 from ptbill.web.routes import reports as report_pages
 from ptbill.web.routes.denials import deadline_state
 from tests.browser.back_office_data import LATE_FINDING, LateDenials, pay_demo_claims
@@ -61,7 +62,18 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
         late = pay_demo_claims(session, due_in_days=6)
         harbor = session.scalar(select(UserRow.clinic_id).where(UserRow.email == BILLER))
         claims = list(session.scalars(select(ClaimRow).where(ClaimRow.clinic_id == harbor)))
-        denied = {c.id: c.patient_control_number for c in claims if c.status in ("denied", "partial")}
+        # Denied claims, and short-paid ones whose remittance gives a denial reason: a claim paid under its
+        # expected amount with only the contractual adjustment is an underpayment, not a denial to work.
+        reasons = {
+            p.claim_id
+            for p in session.scalars(select(ClaimPaymentRow).where(ClaimPaymentRow.clinic_id == harbor))
+            if main_denial(p) is not None
+        }
+        denied = {
+            c.id: c.patient_control_number
+            for c in claims
+            if c.status == "denied" or (c.status == "partial" and c.id in reasons)
+        }
         therapists = list(
             session.scalars(
                 select(UserRow.name).where(UserRow.clinic_id == harbor, UserRow.role.in_(("therapist", "pta")))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
@@ -47,7 +47,7 @@ def _effective_option(function: _Command) -> _Command:
 
 @click.group(name="reference")
 def reference() -> None:
-    """Install and inspect CMS reference tables (NCCI PTP edits, practitioner MUEs)."""
+    """Install and inspect CMS reference tables (NCCI PTP edits, MUEs, the fee schedule, ICD-10-CM)."""
 
 
 @reference.command("load-ncci")
@@ -96,10 +96,87 @@ def load_mue(file: str, data_dir: Path, effective: str | None) -> None:
     )
 
 
+@reference.command("load-icd10")
+@click.argument("file", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path))
+@_data_dir_option
+@click.option("--fiscal-year", type=int, help="The fiscal year, when the file name does not say it.")
+@click.option("--effective", metavar="YYYY-MM-DD", help="First day it applies, for an update within the year.")
+def load_icd10(file: Path, data_dir: Path, fiscal_year: int | None, effective: str | None) -> None:
+    """Install a CMS ICD-10-CM "code descriptions" file (icd10cm_codes_YYYY.txt or icd10cm_order_YYYY.txt)."""
+    from ptbill.domain.errors import ReferenceDataError
+    from ptbill.reference.icd10_install import install_code_descriptions
+
+    try:
+        entry, layout = install_code_descriptions(
+            data_dir, file, fiscal_year=fiscal_year, effective_from=_quarter(effective)
+        )
+    except (ReferenceDataError, OSError) as error:
+        _fail(error)
+    click.echo(
+        f"Installed {entry['name']} from {file.name} ({layout}): {entry['billable_count']:,} billable and "
+        f"{entry['header_count']:,} header codes, for dates of service {entry['effective_from']} to "
+        f"{entry['effective_to']} (exclusive) → {data_dir / 'icd10cm'}"
+    )
+
+
+@reference.command("load-pfs")
+@click.argument("files", nargs=-1, required=True, metavar="FILE...", type=click.Path(dir_okay=False, path_type=Path))
+@_data_dir_option
+@click.option("--year", type=int, help="The calendar year of the RVU file, when its name and titles do not say.")
+@click.option("--conversion-factor", help="Dollars per RVU, when the RVU file has no CONV FACTOR column.")
+@click.option("--conversion-factor-source", help="Where the conversion factor comes from (final rule, FR citation).")
+def load_pfs(
+    files: tuple[Path, ...],
+    data_dir: Path,
+    year: int | None,
+    conversion_factor: str | None,
+    conversion_factor_source: str | None,
+) -> None:
+    """Install CMS physician fee schedule files: a year's RVU package (PPRRVU, GPCI, LOCCO; the ZIP or its CSVs)
+    and/or the ZIP-code-to-carrier-locality file (ZIP5_*.txt)."""
+    from decimal import Decimal, InvalidOperation
+
+    from ptbill.domain.errors import ReferenceDataError
+    from ptbill.pricing.installed import install_pfs
+
+    factor = None
+    if conversion_factor is not None:
+        try:
+            factor = Decimal(conversion_factor)
+        except InvalidOperation:
+            _fail(f"--conversion-factor {conversion_factor!r} is not a number")
+    try:
+        result = install_pfs(
+            data_dir,
+            files,
+            loaded_at=_now(),
+            year=year,
+            conversion_factor=factor,
+            conversion_factor_reference=conversion_factor_source,
+        )
+    except (ReferenceDataError, OSError) as error:
+        _fail(error)
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if result.year is not None:
+        click.echo(
+            f"Installed the Medicare PFS {result.year}: {result.rvu_rows:,} RVU rows, {result.localities} localities"
+            f"{f', {result.counties} county rows' if result.counties else ''}, conversion factor "
+            f"${result.conversion_factor} → {data_dir / 'pfs' / str(result.year)}"
+        )
+    if result.zip_codes:
+        click.echo(f"Installed the ZIP-to-locality table: {result.zip_codes:,} ZIP codes → {data_dir / 'pfs'}")
+
+
+def _now() -> datetime:
+    """The install time written to the manifest: the one place this command reads the clock."""
+    return datetime.now(UTC)
+
+
 @reference.command("status")
 @_data_dir_option
 def status(data_dir: Path) -> None:
-    """Show which CMS tables are installed in the data folder."""
+    """Show which tables and years are installed or shipped, the dates of service they cover and their files."""
     from ptbill.domain.errors import ReferenceDataError
     from ptbill.reference.ncci import read_manifest
 
@@ -121,6 +198,55 @@ def status(data_dir: Path) -> None:
             f"{title}: {rows:,} rows, quarter {printable(quarter)}, from {printable(entry.get('source'))}, "
             f"loaded {entry.get('loaded_at')}{'' if present else ' (file missing: load it again)'}"
         )
+    _pfs_status(data_dir, manifest)
+    _icd10_status(data_dir)
+
+
+def _pfs_status(data_dir: Path, manifest: dict[str, dict[str, object]]) -> None:
+    from ptbill.pricing.installed import PFS_KIND, ZIP_KIND
+    from ptbill.pricing.medicare_pfs import MedicareFeeSchedule
+
+    years = manifest.get(PFS_KIND, {}).get("years")
+    installed = years if isinstance(years, dict) else {}
+    for year in MedicareFeeSchedule.default().years:
+        if year.name not in installed:
+            click.echo(
+                f"Medicare PFS {year.name}: shipped with ptbill, dates of service {year.effective}, "
+                f"{len(year.rvus)} RVU rows, {len(year.localities)} localities, "
+                f"conversion factor ${year.conversion_factor}"
+            )
+    for name, entry in sorted(installed.items()):
+        if not isinstance(entry, dict):
+            continue
+        sources = ", ".join(str(s) for s in entry.get("source_files", []) or [])
+        click.echo(
+            f"Medicare PFS {name}: installed, dates of service {entry.get('effective_from')} to "
+            f"{entry.get('effective_to_exclusive')} (exclusive), {entry.get('rvu_rows')} RVU rows, "
+            f"{entry.get('localities')} localities, conversion factor ${entry.get('conversion_factor')}, "
+            f"from {sources}, loaded {entry.get('loaded_at')}"
+        )
+    zip_entry = manifest.get(ZIP_KIND)
+    if zip_entry is None:
+        click.echo("ZIP-to-locality table: not installed (localities are guessed from the state)")
+    else:
+        quarters = ", ".join(str(q) for q in zip_entry.get("year_quarters", []) or []) or "quarter not stated"
+        click.echo(
+            f"ZIP-to-locality table: {zip_entry.get('zip_codes')} ZIP codes ({quarters}), from "
+            f"{zip_entry.get('source')}, loaded {zip_entry.get('loaded_at')}"
+        )
+
+
+def _icd10_status(data_dir: Path) -> None:
+    from ptbill.reference.icd10 import default_catalog as shipped_icd10
+    from ptbill.reference.icd10_install import installed_icd10
+
+    installed = installed_icd10(data_dir)
+    for kind, catalog in (("shipped with ptbill", shipped_icd10()), ("installed", installed)):
+        for version in catalog.versions if catalog is not None else ():
+            click.echo(
+                f"{version.name}: {kind}, dates of service {version.effective}, {len(version.billable_codes):,} "
+                f"billable codes, from {version.source}"
+            )
 
 
 def _quarter(text: str | None) -> date | None:

@@ -56,13 +56,12 @@ def reports(items: list[CheckReport]) -> None:
             console.print()
         label, style = _VERDICT_STYLE[report.verdict.value]
         counts = {s: sum(1 for f in report.findings if f.severity.value == s) for s in ("error", "warning", "info")}
-        expected = sum((line.expected_payment or Decimal(0)) for line in report.claim_lines)
         summary = Text()
         summary.append(f"{printable(report.encounter_id)}  ")
         summary.append(label, style=style)
         summary.append(
             f"  payer {printable(report.payer_id)}; {counts['error']} error(s), {counts['warning']} warning(s); "
-            f"{len(report.claim_lines)} claim line(s)" + (f", expected ${expected:.2f}" if expected else "")
+            f"{len(report.claim_lines)} claim line(s)" + expected_text(report)
         )
         console.print(summary)
         for finding in report.findings:
@@ -82,6 +81,16 @@ def reports(items: list[CheckReport]) -> None:
             )
             billed = printable(billed)
             console.print(Text(f"  claim: {billed}", style="dim"))
+
+
+def expected_text(report: CheckReport) -> str:
+    """', expected $71.20 for 3 of 3 lines (2025 RVUs at the 2026 CF, estimate)': never one line's amount alone."""
+    priced = [line for line in report.claim_lines if line.expected_payment is not None]
+    if not priced:
+        return ""
+    total = sum((line.expected_payment or Decimal(0) for line in priced), Decimal("0.00"))
+    methods = list(dict.fromkeys(line.payment_method or "amount" for line in priced))
+    return f", expected ${total:,.2f} for {len(priced)} of {len(report.claim_lines)} lines ({'; '.join(methods)})"
 
 
 def unit_result(result: UnitResult, labels: Mapping[str, str]) -> None:

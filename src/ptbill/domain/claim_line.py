@@ -15,6 +15,8 @@ class ClaimLine:
     service_indexes: tuple[int, ...]  # the encounter's services this line bills
     expected_payment: Decimal | None = None
     payment_basis: str | None = None  # how expected_payment was computed, in words
+    payment_method: str | None = None  # its short name: "2025 RVUs", "2025 RVUs at the 2026 CF, estimate" ...
+    payment_is_estimate: bool = False  # priced with another year's RVUs
 
     def to_json(self) -> dict[str, object]:
         data: dict[str, object] = {
@@ -26,4 +28,5 @@ class ClaimLine:
         if self.expected_payment is not None:
             data["expected_payment"] = float(self.expected_payment)
             data["payment_basis"] = self.payment_basis
+            data["payment_is_estimate"] = self.payment_is_estimate
         return data

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import date, time
 from decimal import Decimal
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
@@ -127,6 +127,9 @@ class BillingProvider(_Model):
     npi: str
     tax_id: str = Field(pattern=r"^\d{2}-?\d{7}$")
     address: Address
+    # ptbill extension: the clinic's Medicare payment locality (MAC-locality, e.g. 01112-75), which wins
+    # over the locality guessed from the address's ZIP code.
+    medicare_locality: str | None = Field(default=None, pattern=r"^\d{5}-\d{2}$")
 
 
 class RenderingProvider(_Model):
@@ -179,6 +182,18 @@ class Subscriber(_Model):
     address: Address | None = None
 
 
+class TherapyCarriedIn(_Model):
+    """Therapy the patient received elsewhere this calendar year (a ptbill extension of format 1).
+
+    Medicare's KX threshold counts every provider's allowed amounts; ptbill counts its own claims and adds
+    this amount, as read on ``as_of`` from ``source`` (the MAC portal, the eligibility response, the patient).
+    """
+
+    amount: Money
+    source: str = Field(min_length=1, max_length=200)
+    as_of: IsoDate
+
+
 class Coverage(_Model):
     payer: str = Field(min_length=1)
     member_id: str = Field(min_length=1)
@@ -186,7 +201,33 @@ class Coverage(_Model):
     relationship: Relationship = Relationship.SELF
     authorization: Authorization | None = None
     therapy_charges_ytd: Money | None = None
+    therapy_carried_in: TherapyCarriedIn | None = None
     subscriber: Subscriber | None = None
+
+
+class AbnOption(IntEnum):
+    """The option the beneficiary checked on the ABN (CMS-R-131, box G)."""
+
+    BILL_MEDICARE = 1  # wants the service, Medicare is billed (with GA), the patient pays if Medicare denies
+    DO_NOT_BILL = 2  # wants the service, Medicare is not billed, the patient pays now
+    DECLINED = 3  # does not want the service
+
+
+class AdvanceBeneficiaryNotice(_Model):
+    """A signed ABN on file for the visit's services (a ptbill extension of format 1)."""
+
+    date_signed: IsoDate
+    option: Annotated[AbnOption, BeforeValidator(_reject_bool)]
+    services: tuple[Annotated[str, Field(pattern=r"^[A-Za-z0-9]{5}$")], ...] = Field(min_length=1)
+
+    @field_validator("services", mode="after")
+    @classmethod
+    def _upper_codes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(code.upper() for code in value)
+
+    def covers(self, code: str, day: date) -> bool:
+        """Signed by the date of service, option 1 (bill Medicare), and listing the code."""
+        return self.option is AbnOption.BILL_MEDICARE and self.date_signed <= day and code in self.services
 
 
 class PlanOfCare(_Model):
@@ -303,6 +344,7 @@ class Encounter(_Model):
     diagnoses: tuple[Annotated[str, Field(min_length=3, max_length=8)], ...] = ()
     services: tuple[Service, ...] = ()
     total_treatment_minutes: Count | None = None
+    abn: AdvanceBeneficiaryNotice | None = None  # ptbill extension: the ABN on file for this visit
 
     @field_validator("place_of_service", mode="before")
     @classmethod

@@ -24,9 +24,11 @@ from ptbill.pricing.medicare_pfs import (
     PfsYear,
     PriceBreakdown,
     PricingLine,
+    Rate,
     RvuRow,
     price_visit,
     round_cents,
+    year_at,
 )
 
 __all__ = [
@@ -44,6 +46,7 @@ __all__ = [
     "PfsYear",
     "PriceBreakdown",
     "PricingLine",
+    "Rate",
     "RvuRow",
     "ScheduledAmount",
     "StateDefault",
@@ -53,4 +56,5 @@ __all__ = [
     "locality_for",
     "price_visit",
     "round_cents",
+    "year_at",
 ]

@@ -7,6 +7,7 @@ the therapy multiple procedure payment reduction (§4.6) and the 85 % PTA/OTA pa
 from __future__ import annotations
 
 import csv
+import dataclasses
 import functools
 import itertools
 import json
@@ -202,6 +203,7 @@ class PfsYear:
     localities: Mapping[str, Locality]
     sources: Mapping[str, str] = field(default_factory=dict)
     origin: str = ""
+    estimate: bool = False  # another year's RVUs at this period's conversion factor (see ``year_at``)
 
     @classmethod
     def load(cls, directory: Path) -> PfsYear:
@@ -240,6 +242,13 @@ class PfsYear:
             sources=sources,
             origin=str(directory),
         )
+
+    @property
+    def label(self) -> str:
+        """``2025 RVUs``, or for an estimate ``2025 RVUs at the 2026 CF, estimate``."""
+        if self.estimate:
+            return f"{self.name} RVUs at the {self.effective.start.year} CF, estimate"
+        return f"{self.name} RVUs"
 
     def rvu(self, code: str, modifier: str = "") -> RvuRow | None:
         return self.rvus.get((code.strip().upper(), modifier.strip().upper()))
@@ -368,6 +377,53 @@ class MedicareFeeSchedule:
     @property
     def latest(self) -> PfsYear:
         return self.years[-1]
+
+    def with_years(self, years: Sequence[PfsYear]) -> MedicareFeeSchedule:
+        """These years added; one that covers any day of a year already here replaces it (an installed CMS file)."""
+        kept = [y for y in self.years if not any(y.effective.overlaps(new.effective) for new in years)]
+        return MedicareFeeSchedule([*kept, *years])
+
+
+@dataclass(frozen=True, slots=True)
+class Rate:
+    """A dated value from the caller's parameters (conversion factor, assistant share) with its citation."""
+
+    value: Decimal
+    reference: str
+    effective: DateRange
+
+
+def year_at(
+    schedule: MedicareFeeSchedule,
+    day: date,
+    conversion_factor: Rate | None = None,
+    assistant_rate: Rate | None = None,
+) -> PfsYear | None:
+    """The schedule to price ``day`` with: the RVUs in force and the conversion factor and assistant share in force.
+
+    ``conversion_factor`` and ``assistant_rate`` are the values in force on ``day`` (parameters, which know
+    mid-year changes such as 2024-03-09); they replace the RVU file's own. When no RVU file covers ``day``,
+    the latest loaded RVUs are priced at ``day``'s conversion factor and the year is marked an estimate;
+    without a conversion factor for ``day`` there is no estimate (None).
+    """
+    year = schedule.schedule_for(day) if schedule.years else None
+    changes: dict[str, Any] = {}
+    if year is None:
+        if conversion_factor is None or not schedule.years:
+            return None
+        year = schedule.latest
+        start = date(day.year, 1, 1)
+        changes.update(effective=DateRange(start, date(day.year + 1, 1, 1)), estimate=True)
+    if conversion_factor is not None and (conversion_factor.value != year.conversion_factor or changes):
+        changes.update(
+            conversion_factor=conversion_factor.value,
+            conversion_factor_reference=(
+                f"{conversion_factor.reference}; in force from {conversion_factor.effective.start}"
+            ),
+        )
+    if assistant_rate is not None and assistant_rate.value != year.assistant_rate:
+        changes.update(assistant_rate=assistant_rate.value, assistant_reference=assistant_rate.reference)
+    return dataclasses.replace(year, **changes) if changes else year
 
 
 @functools.cache

@@ -355,6 +355,12 @@ class ReferenceCatalog:
             from ptbill.reference.icd10 import default_catalog as icd10_catalog
 
             self._icd10 = icd10_catalog()
+        if self.installed_dir is not None:
+            from ptbill.reference.icd10_install import installed_icd10
+
+            installed = installed_icd10(self.installed_dir)
+            if installed is not None:
+                return self._icd10.with_versions(installed).version_for(day)
         return self._icd10.version_for(day)
 
     def ptp_table(self) -> PtpTable:

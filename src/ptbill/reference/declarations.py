@@ -67,6 +67,7 @@ DIAGNOSIS_PREFIX = ItemFormat(
     re.compile(r"[A-Z][0-9A-Z.]{0,7}"),
 )
 ANY_TEXT = ItemFormat("text", re.compile(r".*\S.*", re.DOTALL))
+CODE_SERIES = ItemFormat("the first letter(s) of a HCPCS code (like S)", re.compile(r"[A-Z][A-Z0-9]{0,3}"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -346,6 +347,41 @@ DECLARATIONS: dict[str, Declaration] = {
             items=PROCEDURE_CODE,
         ),
         Declaration("coverage.covered_codes", Kind.CODES, "The only codes the payer covers.", items=PROCEDURE_CODE),
+        Declaration(
+            "codes.not_payable_series",
+            Kind.CODE_TEXTS,
+            "Series of codes (by their first letters) the payer never accepts, and why.",
+            items=CODE_SERIES,
+        ),
+        Declaration(
+            "pfs.conversion_factor",
+            Kind.DECIMAL,
+            "Medicare PFS conversion factor in force (for practitioners who are not qualifying APM participants).",
+            "USD per RVU",
+            minimum=Decimal(1),
+            maximum=Decimal(1000),
+        ),
+        Declaration(
+            "pfs.conversion_factor_qualifying_apm",
+            Kind.DECIMAL,
+            "Medicare PFS conversion factor for qualifying APM participants, in years that have a separate one.",
+            "USD per RVU",
+            minimum=Decimal(1),
+            maximum=Decimal(1000),
+        ),
+        Declaration(
+            "pfs.qualifying_apm_participant",
+            Kind.BOOLEAN,
+            "The clinic's therapists are qualifying APM participants (QPs), so the QP conversion factor applies.",
+        ),
+        Declaration(
+            "pfs.assistant_rate",
+            Kind.DECIMAL,
+            "Share of the fee-schedule amount paid for a line with CQ or CO (furnished in part by an assistant).",
+            "share of the amount",
+            minimum=Decimal("0.01"),
+            maximum=Decimal(1),
+        ),
     )
 }
 

@@ -11,6 +11,7 @@ import gzip
 import itertools
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -23,6 +24,7 @@ MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = 1
 
 _CODES_FILE_TITLE = "# ICD-10-CM codes without the dot, compiled by ptbill.reference.icd10_build: do not edit"
+_CHANGES_FILE_TITLE = "# ICD-10-CM codes added (+) and dropped (-), compiled by ptbill.reference.icd10_build, against"
 _BILLABLE = "billable"
 _HEADER = "header"
 
@@ -63,13 +65,33 @@ class CodeSetVersion:
     name: str
     effective: DateRange
     source: str
-    billable_codes: frozenset[str] = field(repr=False, compare=False)
-    header_codes: frozenset[str] = field(repr=False, compare=False)
+    # The billable and header codes; called once, on first use (a version stored as changes against another
+    # builds its sets then, so loading the catalog costs only the versions a date of service needs).
+    codes: Callable[[], tuple[frozenset[str], frozenset[str]]] = field(repr=False, compare=False)
     note: str = ""
     descriptions_path: Path | None = field(default=None, repr=False, compare=False)
     # Descriptions take longer to read than the codes (about 80 ms) and most runs never show one.
     _descriptions: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
     _descriptions_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
+    _sets: list[tuple[frozenset[str], frozenset[str]]] = field(
+        default_factory=list, init=False, repr=False, compare=False
+    )
+    _sets_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
+
+    def _code_sets(self) -> tuple[frozenset[str], frozenset[str]]:
+        if not self._sets:
+            with self._sets_lock:
+                if not self._sets:
+                    self._sets.append(self.codes())
+        return self._sets[0]
+
+    @property
+    def billable_codes(self) -> frozenset[str]:
+        return self._code_sets()[0]
+
+    @property
+    def header_codes(self) -> frozenset[str]:
+        return self._code_sets()[1]
 
     def billable_under(self, header: str) -> list[str]:
         """The billable codes below a header (``M54.5`` → M5450, M5451, M5459), in code order."""
@@ -133,8 +155,17 @@ class Icd10Catalog:
         except json.JSONDecodeError as error:
             raise ValueError(f"{manifest_path}: not valid JSON ({error})") from None
         entries = _entries(manifest, manifest_path)
-        versions = [_load_version(directory, entry, manifest_path) for entry in entries]
-        return cls(tuple(sorted(versions, key=lambda version: version.effective.start)))
+        # A version stored as changes against another (``base``) is read after the versions it builds on.
+        loaded: dict[str, CodeSetVersion] = {}
+        for entry in sorted(entries, key=lambda e: "base" in e):
+            version = _load_version(directory, entry, manifest_path, loaded)
+            loaded[version.id] = version
+        return cls(tuple(sorted(loaded.values(), key=lambda version: version.effective.start)))
+
+    def with_versions(self, others: Icd10Catalog) -> Icd10Catalog:
+        """These versions plus ``others`` (installed ones); an installed version replaces any it overlaps."""
+        kept = [v for v in self.versions if not any(v.effective.overlaps(o.effective) for o in others.versions)]
+        return Icd10Catalog(tuple(sorted([*kept, *others.versions], key=lambda version: version.effective.start)))
 
     def version_for(self, day: date) -> tuple[CodeSetVersion, bool]:
         """The version in force on ``day`` and True; else the nearest loaded one and False.
@@ -223,16 +254,64 @@ def _day(entry: dict[str, object], key: str, where: str) -> date:
         raise ValueError(f'{where}: "{key}" must be a YYYY-MM-DD date, not {text!r}') from None
 
 
-def _load_version(directory: Path, entry: dict[str, object], manifest_path: Path) -> CodeSetVersion:
+def render_code_changes(base: str, billable: frozenset[str], headers: frozenset[str], of: CodeSetVersion) -> str:
+    """A changes file: the codes this version adds to and drops from ``of``, billable then header codes."""
+    parts = [f"{_CHANGES_FILE_TITLE} {base}"]
+    for section, mine, theirs in ((_BILLABLE, billable, of.billable_codes), (_HEADER, headers, of.header_codes)):
+        for sign, codes in (("+", mine - theirs), ("-", theirs - mine)):
+            parts.append(f"[{section}{sign} {len(codes)}]")
+            parts.extend(sorted(codes))
+    return "\n".join(parts) + "\n"
+
+
+def apply_code_changes(text: str, base: CodeSetVersion, source: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The billable and header codes of a version stored as ``render_code_changes`` output over ``base``."""
+    sections: dict[str, frozenset[str]] = {}
+    for block in text.split("\n[")[1:]:
+        head, _, body = block.partition("]")
+        name, _, count = head.partition(" ")
+        codes = frozenset(body.split())
+        if not count.isdigit() or len(codes) != int(count):
+            raise ValueError(f"{source}: section [{head}] holds {len(codes)} codes; the file is damaged, rebuild it")
+        sections[name] = codes
+    expected = {f"{s}{sign}" for s in (_BILLABLE, _HEADER) for sign in "+-"}
+    if set(sections) != expected:
+        raise ValueError(f"{source}: not an ICD-10-CM changes file (needs {', '.join(sorted(expected))})")
+    billable = (base.billable_codes - sections[f"{_BILLABLE}-"]) | sections[f"{_BILLABLE}+"]
+    headers = (base.header_codes - sections[f"{_HEADER}-"]) | sections[f"{_HEADER}+"]
+    return frozenset(billable), frozenset(headers)
+
+
+def _load_version(
+    directory: Path, entry: dict[str, object], manifest_path: Path, loaded: dict[str, CodeSetVersion]
+) -> CodeSetVersion:
     where = f"{manifest_path} version {entry.get('id')!r}"
     codes_path = directory / _text(entry, "codes_file", where)
+    base_id = _optional_text(entry, "base", where)
     try:
-        billable, headers = parse_code_index(codes_path.read_text(encoding="ascii"), str(codes_path))
+        text = codes_path.read_text(encoding="ascii")
     except FileNotFoundError:
         raise ValueError(f"{where}: codes file {codes_path} not found") from None
-    for key, codes in (("billable_count", billable), ("header_count", headers)):
-        if key in entry and entry[key] != len(codes):
-            raise ValueError(f"{where}: {key} is {entry[key]} but {codes_path} holds {len(codes)}")
+    counts = {key: entry[key] for key in ("billable_count", "header_count") if key in entry}
+
+    def checked(billable: frozenset[str], headers: frozenset[str]) -> tuple[frozenset[str], frozenset[str]]:
+        for key, found in (("billable_count", billable), ("header_count", headers)):
+            if key in counts and counts[key] != len(found):
+                raise ValueError(f"{where}: {key} is {counts[key]} but {codes_path} holds {len(found)}")
+        return billable, headers
+
+    if base_id is None:
+        sets = checked(*parse_code_index(text, str(codes_path)))
+
+        def codes() -> tuple[frozenset[str], frozenset[str]]:
+            return sets
+    elif base_id in loaded:
+        base = loaded[base_id]
+
+        def codes() -> tuple[frozenset[str], frozenset[str]]:
+            return checked(*apply_code_changes(text, base, str(codes_path)))
+    else:
+        raise ValueError(f"{where}: its base version {base_id!r} is not in the manifest")
     start = _day(entry, "effective_from", where)
     end = None if entry.get("effective_to") is None else _day(entry, "effective_to", where)
     descriptions_file = _optional_text(entry, "descriptions_file", where)
@@ -245,8 +324,10 @@ def _load_version(directory: Path, entry: dict[str, object], manifest_path: Path
         name=_text(entry, "name", where),
         effective=effective,
         source=_text(entry, "source", where),
-        billable_codes=billable,
-        header_codes=headers,
+        codes=codes,
         note=_optional_text(entry, "note", where) or "",
-        descriptions_path=directory / descriptions_file if descriptions_file else None,
+        # A version stored as changes shows its base's titles (the codes it adds have none).
+        descriptions_path=directory / descriptions_file
+        if descriptions_file
+        else (loaded[base_id].descriptions_path if base_id else None),
     )

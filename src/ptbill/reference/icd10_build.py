@@ -12,15 +12,26 @@ import importlib.util
 import json
 import os
 import re
+import subprocess
 import sys
+import tempfile
 import xml.etree.ElementTree as ET
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 from ptbill.domain.dates import DateRange
-from ptbill.reference.icd10 import DEFAULT_DIRECTORY, MANIFEST_FORMAT, MANIFEST_NAME, render_code_index
+from ptbill.reference.icd10 import (
+    DEFAULT_DIRECTORY,
+    MANIFEST_FORMAT,
+    MANIFEST_NAME,
+    CodeSetVersion,
+    Icd10Catalog,
+    render_code_changes,
+    render_code_index,
+)
 
 SIMPLE_ICD_XML = "icd10c-tabular-April-1-2026.xml"
 SIMPLE_ICD_CODE_LIST = "code-list-April-2026.txt"
@@ -212,8 +223,12 @@ def write_version(
     effective: DateRange,
     source: str,
     note: str = "",
+    base: CodeSetVersion | None = None,
 ) -> dict[str, object]:
     """Write the codes and descriptions files and add (or replace, same id) the version in the manifest.
+
+    With ``base`` (a version of the same manifest) only the codes that differ from it are written, and
+    the base's titles are shown: a year's changes are a few hundred codes, its full index about 700 kB.
 
     Other versions stay; one that covers any of the same days is refused, since a date of service
     must map to exactly one code set.
@@ -233,7 +248,8 @@ def write_version(
                 f"{manifest_path}: version {other.get('id')!r} ({other_range}) already covers days of "
                 f"{effective}; shorten its effective_to first"
             )
-    codes_file, descriptions_file = f"{version_id}-codes.txt", f"{version_id}-descriptions.tsv.gz"
+    codes_file = f"{version_id}-{'changes' if base else 'codes'}.txt"
+    descriptions_file = None if base else f"{version_id}-descriptions.tsv.gz"
     entry: dict[str, object] = {
         "id": version_id,
         "name": name,
@@ -242,18 +258,23 @@ def write_version(
         "source": source,
         "note": note or None,
         "tabular_version": compiled.tabular_version,
+        "base": base.id if base else None,
         "codes_file": codes_file,
         "descriptions_file": descriptions_file,
         "billable_count": len(compiled.billable),
         "header_count": len(compiled.headers),
     }
     entry = {key: value for key, value in entry.items() if value is not None}
-    codes_text = render_code_index(compiled.billable, compiled.headers)
+    if base is not None:
+        codes_text = render_code_changes(base.id, compiled.billable, compiled.headers, base)
+    else:
+        codes_text = render_code_index(compiled.billable, compiled.headers)
     _write_atomically(output_dir / codes_file, codes_text.encode("ascii"))
-    titles = compiled.descriptions
-    descriptions = "".join(f"{code}\t{titles[code]}\n" for code in sorted(titles))
-    # mtime=0 keeps the gzip bytes the same on every rebuild, so unchanged data makes no diff.
-    _write_atomically(output_dir / descriptions_file, gzip.compress(descriptions.encode(), 9, mtime=0))
+    if descriptions_file is not None:
+        titles = compiled.descriptions
+        descriptions = "".join(f"{code}\t{titles[code]}\n" for code in sorted(titles))
+        # mtime=0 keeps the gzip bytes the same on every rebuild, so unchanged data makes no diff.
+        _write_atomically(output_dir / descriptions_file, gzip.compress(descriptions.encode(), 9, mtime=0))
     versions = sorted([*others, entry], key=lambda v: str(v["effective_from"]))
     manifest = {"format": MANIFEST_FORMAT, "about": _MANIFEST_ABOUT, "versions": versions}
     _write_atomically(manifest_path, (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode())
@@ -289,6 +310,27 @@ def simple_icd_data_dir() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "data"
 
 
+def release_files(release: str, folder: Path) -> tuple[Path, Path]:
+    """The tabular XML and code list of an earlier simple-icd-10-cm release, downloaded into ``folder``.
+
+    Earlier releases carry earlier fiscal years (1.3.0 and 1.4.0: the April 1, 2025 update of FY2025);
+    pip fetches the wheel, which is a ZIP, and the two data files are read out of it.
+    """
+    subprocess.run(
+        [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--dest", str(folder),
+         f"simple-icd-10-cm=={release}"],
+        check=True,
+    )  # fmt: skip
+    wheel = next(folder.glob("simple_icd_10_cm-*.whl"))
+    with zipfile.ZipFile(wheel) as archive:
+        members = [m for m in archive.namelist() if "/data/" in m and m.endswith((".xml", ".txt"))]
+        archive.extractall(folder, members)
+    data = folder / "simple_icd_10_cm" / "data"
+    xml = next(data.glob("*.xml"))
+    code_list = next(iter(sorted(data.glob("code-list-*.txt")) or sorted(data.glob("*order*.txt"))))
+    return xml, code_list
+
+
 def _fiscal_year(day: date) -> int:
     return day.year + 1 if day.month >= 10 else day.year
 
@@ -319,12 +361,18 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--source", help="where the files came from, with the date downloaded")
     parser.add_argument("--note", help="anything a reader of the manifest should know")
     parser.add_argument("--output-dir", type=Path, default=DEFAULT_DIRECTORY)
+    parser.add_argument(
+        "--simple-icd-release",
+        metavar="VERSION",
+        help="read the files of this earlier simple-icd-10-cm release (pip downloads it into a temporary folder)",
+    )
+    parser.add_argument("--base", help="store only the changes against this version (e.g. fy2026-april)")
     args = parser.parse_args(argv)
-    if args.tabular_xml is not None:
+    if args.tabular_xml is not None or args.simple_icd_release is not None:
         missing = [
             option
             for option, value in (
-                ("--code-list", args.code_list),
+                ("--code-list", args.code_list if args.tabular_xml else "from the release"),
                 ("--id", args.version_id),
                 ("--name", args.name),
                 ("--effective-from", args.effective_from),
@@ -334,7 +382,7 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
             if value is None
         ]
         if missing:
-            parser.error(f"with --tabular-xml, also give {', '.join(missing)}")
+            parser.error(f"with --tabular-xml or --simple-icd-release, also give {', '.join(missing)}")
     elif args.code_list is not None:
         parser.error("--code-list goes with --tabular-xml")
     return args
@@ -342,6 +390,13 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parse_args(argv)
+    with tempfile.TemporaryDirectory() as folder:
+        if args.simple_icd_release is not None:
+            args.tabular_xml, args.code_list = release_files(args.simple_icd_release, Path(folder))
+        return _build(args)
+
+
+def _build(args: argparse.Namespace) -> int:
     try:
         if args.tabular_xml is None:
             data_dir = simple_icd_data_dir()
@@ -367,6 +422,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         for problem in compiled.problems:
             print(f"warning: {problem}", file=sys.stderr)
+        base = None
+        if args.base is not None:
+            base = next((v for v in Icd10Catalog.load(args.output_dir).versions if v.id == args.base), None)
+            if base is None:
+                raise ValueError(f"--base {args.base}: no such version in {args.output_dir}")
         entry = write_version(
             compiled,
             args.output_dir,
@@ -375,6 +435,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             effective=effective,
             source=args.source,
             note=args.note or "",
+            base=base,
         )
     except (OSError, ValueError, ET.ParseError) as error:
         print(f"error: {error}", file=sys.stderr)
@@ -388,3 +449,52 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+_CMS_FILE_NAME = re.compile(r"icd10cm[-_ ]?(codes|order)[-_ ]?(april[-_ ]?)?(\d{4})", re.IGNORECASE)
+_ORDER_LINE = re.compile(r"(\d{5}) ([A-Z0-9]{3,7}) *([01]) (.*)")
+
+
+def read_cms_code_descriptions(path: Path) -> tuple[CompiledCodeSet, str]:
+    """CMS's "code descriptions in tabular order" file: the order file (headers flagged 0) or the codes file.
+
+    The order file (``icd10cm_order_2027.txt``) is fixed-width: order number (5), code (7, no dot), a 0/1
+    billable flag, then the titles; every row is a code, so headers are exact. The codes file
+    (``icd10cm_codes_2027.txt``) lists only billable codes, code then title; headers are taken as the
+    codes' shorter prefixes (three characters up, a placeholder X excluded), which the tabular list has.
+    Returns the code set and which layout was read.
+    """
+    billable: set[str] = set()
+    headers: set[str] = set()
+    titles: dict[str, str] = {}
+    lines = path.read_text(encoding="latin-1").splitlines()
+    order = bool(lines) and _ORDER_LINE.match(lines[0]) is not None
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        if order:
+            match = _ORDER_LINE.match(line)
+            if match is None:
+                raise ValueError(f"{path.name}: line {number}: not an order-file row (order, code, 0/1, title)")
+            code, flag, rest = match[2], match[3], match[4]
+            title = rest[61:].strip() if len(rest) > 61 else rest.strip()
+            (billable if flag == "1" else headers).add(code)
+        else:
+            code, _, title = line.partition(" ")
+            if not _CODE_LIKE.fullmatch(code):
+                raise ValueError(f"{path.name}: line {number}: {code!r} is not an ICD-10-CM code")
+            billable.add(code)
+        titles[code] = " ".join(title.split())
+    if not billable:
+        raise ValueError(f"{path.name}: no codes")
+    if not order:
+        headers = {code[:length] for code in billable for length in range(3, len(code))} - billable
+        headers = {code for code in headers if not code.endswith("X")}
+    kind = "order file" if order else "codes file"
+    return CompiledCodeSet(frozenset(billable), frozenset(headers), titles, ""), kind
+
+
+def fiscal_year_of_file(name: str) -> tuple[int, bool] | None:
+    """(fiscal year, April update) from a CMS file name such as icd10cm_codes_2027.txt; None if it does not say."""
+    match = _CMS_FILE_NAME.search(name)
+    return (int(match[3]), bool(match[2])) if match else None

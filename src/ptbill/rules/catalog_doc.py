@@ -22,7 +22,7 @@ shows the value in force.
 
 """
 
-SPEC_EXTRAS = frozenset({"ICD10_CODE_SET_NOT_LOADED", "PAYER_SETTING_INVALID"})
+SPEC_EXTRAS = frozenset({"ABN_MISSING", "ICD10_CODE_SET_NOT_LOADED", "PAYER_SETTING_INVALID"})
 
 
 def _sorted_rules() -> list[Rule]:

@@ -13,14 +13,20 @@ from typing import TYPE_CHECKING
 from ptbill.domain.encounter import Encounter, Service
 from ptbill.domain.errors import ReferenceDataError
 from ptbill.pricing import (
+    ASSISTANT_MODIFIERS,
     NATIONAL_LOCALITY_KEY,
     FeeSchedule,
     MedicareFeeSchedule,
+    PfsYear,
     PricingLine,
+    Rate,
+    ZipLocalityTable,
     locality_for,
     price_visit,
+    round_cents,
+    year_at,
 )
-from ptbill.reference.catalog import ProcedureCode, Snapshot
+from ptbill.reference.catalog import ProcedureCode, ResolvedValue, Snapshot
 from ptbill.units import TimedMinutes, UnitMethod, UnitResult, compute_units
 
 if TYPE_CHECKING:
@@ -37,6 +43,28 @@ class CodeGroup:
     service_indexes: list[int] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class ExpectedPrice:
+    """A line's expected payment, how it was computed, and a short name for the method."""
+
+    amount: Decimal
+    basis: str
+    label: str
+    estimate: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class YearToDate:
+    """An amount of therapy already incurred this year, and what it is made of, in words."""
+
+    amount: Decimal
+    explanation: str
+
+
+def _rate(found: ResolvedValue | None) -> Rate | None:
+    return None if found is None else Rate(found.decimal, found.reference, found.effective)
+
+
 @dataclass
 class CheckContext:
     encounter: Encounter
@@ -50,6 +78,9 @@ class CheckContext:
     is_medicare: bool = False
     medicare_schedule: MedicareFeeSchedule = field(default_factory=MedicareFeeSchedule.default)
     fee_schedule: FeeSchedule | None = None
+    medicare_locality: str | None = None  # the clinic's own MAC locality (key such as 01112-75)
+    zip_table: ZipLocalityTable | None = None  # CMS's ZIP-to-locality file, when installed
+    therapy_claims_this_year: Decimal | None = None  # the patient's therapy on ptbill's own claims, before this visit
 
     @property
     def services(self) -> tuple[Service, ...]:
@@ -102,7 +133,7 @@ class CheckContext:
         return self.computed_units(code)
 
     @cached_property
-    def line_prices(self) -> dict[str, tuple[Decimal | None, str | None]]:
+    def line_prices(self) -> dict[str, ExpectedPrice]:
         """Expected payment of every billable line, priced together (MPPR looks at the whole visit)."""
         lines = [
             PricingLine(
@@ -114,49 +145,126 @@ class CheckContext:
             for g in self.groups
             if self.computed_units(g.code) > 0
         ]
-        prices: dict[str, tuple[Decimal | None, str | None]] = {}
+        prices: dict[str, ExpectedPrice] = {}
         if self.fee_schedule is not None:
             for line in lines:
                 found = self.fee_schedule.amount_for(line.code, line.modifiers, line.service_date)
                 if found is not None:
-                    prices[line.code] = (
+                    prices[line.code] = ExpectedPrice(
                         (found.amount * line.units).quantize(Decimal("0.01")),
                         f"contracted fee schedule: {found.explanation}",
+                        "contracted fee schedule",
                     )
-        medicare_year = (
-            self.medicare_schedule.schedule_for(self.encounter.date_of_service) if self.is_medicare else None
-        )
+        medicare_year = self.medicare_year
         if medicare_year is not None:
-            address = self.encounter.billing_provider.address
-            choice = locality_for(address.state, address.zip[:5])
-            key = choice.key if choice else NATIONAL_LOCALITY_KEY
-            where = f"locality {choice.name} ({choice.how})" if choice else "national amounts (no locality found)"
+            key, where = self.medicare_locality_choice(medicare_year)
             pending = [line for line in lines if line.code not in prices]
             # Codes the schedule cannot price (not in the file, contractor-priced) are left to the fallback;
             # the others are priced together, so MPPR ranks every unit of the day.
             priceable = [line for line in pending if medicare_year.can_price(line.code, line.modifiers)]
+            if medicare_year.estimate:
+                heading = (
+                    f"Medicare PFS estimate: the {medicare_year.effective.start.year} RVUs are not installed, so the "
+                    f"{medicare_year.name} RVUs are priced at the {medicare_year.effective.start.year} conversion "
+                    f"factor ${medicare_year.conversion_factor}"
+                )
+            else:
+                heading = f"Medicare PFS {medicare_year.name}"
             for price in price_visit(priceable, medicare_year, key):
-                prices[price.code] = (
+                prices[price.code] = ExpectedPrice(
                     price.amount,
-                    f"Medicare PFS {medicare_year.name}, {where}: " + "; ".join(price.steps),
+                    f"{heading}, {where}: " + "; ".join(price.steps),
+                    medicare_year.label,
+                    medicare_year.estimate,
                 )
         for line in lines:
             if line.code in prices:
                 continue
             seed = self.snapshot.resolved(f"fees.seed_average.{line.code}")
             if seed is not None:
-                amount = (seed.decimal * line.units).quantize(Decimal("0.01"))
-                prices[line.code] = (
-                    amount,
-                    f"seed guide's average payment for {line.code} x {line.units} "
-                    f"(no fee schedule in force on the date of service; {seed.reference})",
-                )
+                prices[line.code] = self._seed_price(line, seed)
         return prices
+
+    @cached_property
+    def medicare_year(self) -> PfsYear | None:
+        """The Medicare schedule for the date of service (an estimate when its RVUs are not installed)."""
+        if not self.is_medicare:
+            return None
+        return year_at(
+            self.medicare_schedule,
+            self.encounter.date_of_service,
+            _rate(self.snapshot.resolved(self._conversion_factor_name())),
+            _rate(self.snapshot.resolved("pfs.assistant_rate")),
+        )
+
+    def _conversion_factor_name(self) -> str:
+        qualifying = self.snapshot.flag("pfs.qualifying_apm_participant")
+        if qualifying and self.snapshot.resolved("pfs.conversion_factor_qualifying_apm") is not None:
+            return "pfs.conversion_factor_qualifying_apm"
+        return "pfs.conversion_factor"
+
+    def medicare_locality_choice(self, year: PfsYear) -> tuple[str, str]:
+        """The locality key and how it was chosen: the clinic's own setting wins over a guess from the ZIP code."""
+        note = ""
+        explicit = self.medicare_locality or self.encounter.billing_provider.medicare_locality
+        if explicit:
+            if explicit in year.localities:
+                return explicit, f"locality {year.localities[explicit].name} ({explicit}, set by the clinic)"
+            note = f" The clinic's locality {explicit} is not in the {year.name} GPCI file, so it was not used."
+        address = self.encounter.billing_provider.address
+        choice = locality_for(address.state, address.zip[:5], self.zip_table, localities=year.localities)
+        if choice is None:
+            return NATIONAL_LOCALITY_KEY, "national amounts (no locality found)" + note
+        return choice.key, f"locality {choice.name} ({choice.how}){note}"
+
+    def _seed_price(self, line: PricingLine, seed: ResolvedValue) -> ExpectedPrice:
+        amount = seed.decimal * line.units
+        basis = (
+            f"seed guide's average payment for {line.code} x {line.units} "
+            f"(no fee schedule in force on the date of service; {seed.reference})"
+        )
+        assistant = self.snapshot.resolved("pfs.assistant_rate")
+        if assistant is not None and assistant.decimal < 1 and ASSISTANT_MODIFIERS.intersection(line.modifiers):
+            amount *= assistant.decimal
+            rate = f"{assistant.decimal * 100:f}".rstrip("0").rstrip(".")
+            basis += f"; CQ/CO: paid at {rate} % ({assistant.reference})"
+        return ExpectedPrice(round_cents(amount), basis, "seed average")
 
     def expected_payment(self, code: str, units: int) -> tuple[Decimal | None, str | None]:
         """What the payer should pay for the line of ``code``, and how that was worked out."""
-        amount, basis = self.line_prices.get(code, (None, None))
-        return amount, basis
+        price = self.line_prices.get(code)
+        return (price.amount, price.basis) if price else (None, None)
+
+    @cached_property
+    def therapy_year_to_date(self) -> YearToDate | None:
+        """PT and SLP therapy already incurred this calendar year before this visit, and what it is made of.
+
+        ptbill's own claims (when the app can see them) plus the amount carried in from elsewhere; the amount
+        the note states (``coverage.therapy_charges_ytd``) is used instead when it is larger. None: unknown.
+        """
+        coverage, day = self.encounter.coverage, self.encounter.date_of_service
+        parts: list[str] = []
+        counted: Decimal | None = None
+        if self.therapy_claims_this_year is not None:
+            counted = self.therapy_claims_this_year
+            parts.append(f"${counted:,.2f} on this clinic's claims")
+        carried = coverage.therapy_carried_in
+        if carried is not None and carried.as_of.year == day.year and carried.as_of <= day:
+            counted = (counted or Decimal(0)) + carried.amount
+            parts.append(f"${carried.amount:,.2f} from elsewhere ({carried.source}, as of {carried.as_of})")
+        stated = coverage.therapy_charges_ytd
+        if stated is not None and (counted is None or stated > counted):
+            more = f", more than the ${counted:,.2f} counted ({'; '.join(parts)})" if counted is not None else ""
+            return YearToDate(stated, f"as stated on the note{more}")
+        return None if counted is None else YearToDate(counted, "; ".join(parts))
+
+    @property
+    def priced_line_count(self) -> int:
+        return len(self.line_prices)
+
+    @property
+    def billed_line_count(self) -> int:
+        return sum(1 for group in self.groups if self.computed_units(group.code) > 0)
 
     @cached_property
     def expected_visit_amount(self) -> Decimal:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from ptbill import __version__
@@ -14,7 +15,8 @@ from ptbill.domain.claim import MAX_DIAGNOSIS_POINTERS
 from ptbill.domain.claim_line import ClaimLine
 from ptbill.domain.encounter import Encounter
 from ptbill.domain.finding import Finding, Verdict, verdict_of
-from ptbill.pricing import FeeSchedule
+from ptbill.pricing import FeeSchedule, MedicareFeeSchedule
+from ptbill.pricing.installed import InstalledPfs
 from ptbill.reference.catalog import PayerType, ReferenceCatalog, Snapshot, default_catalog
 from ptbill.reference.ncci import open_when_changed
 from ptbill.reference.parameters import ParameterLayer
@@ -53,6 +55,7 @@ def build_context(
     parameter_overrides: Mapping[str, Any] | None = None,
     clinic_layer: ParameterLayer | None = None,
     fee_schedule: FeeSchedule | None = None,
+    clinic: ClinicContext | None = None,
 ) -> CheckContext:
     payer_known = catalog.payer(encounter.coverage.payer) is not None
     # With an unknown payer the checks still run against the generic commercial rules, so the
@@ -67,6 +70,8 @@ def build_context(
     if fee_schedule is None:
         installed = catalog.fee_schedule(payer_id)
         fee_schedule = open_when_changed(installed, FeeSchedule.from_csv) if installed else None
+    pfs = InstalledPfs.at(catalog.installed_dir) if catalog.installed_dir else None
+    clinic = clinic or ClinicContext()
     return CheckContext(
         encounter=encounter,
         snapshot=snapshot,
@@ -78,7 +83,20 @@ def build_context(
         payer_known=payer_known,
         is_medicare=snapshot.payer.type is PayerType.MEDICARE,
         fee_schedule=fee_schedule,
+        medicare_schedule=pfs.schedule if pfs else MedicareFeeSchedule.default(),
+        zip_table=pfs.zip_table if pfs else None,
+        medicare_locality=clinic.medicare_locality,
+        therapy_claims_this_year=clinic.therapy_claims_this_year,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ClinicContext:
+    """What the app knows beyond the note: the clinic's own MAC locality, and the therapy amount of the
+    patient's claims ptbill built this calendar year before this visit (None: ptbill cannot see them)."""
+
+    medicare_locality: str | None = None
+    therapy_claims_this_year: Decimal | None = None
 
 
 def check_encounter(
@@ -87,14 +105,16 @@ def check_encounter(
     parameter_overrides: Mapping[str, Any] | None = None,
     clinic_layer: ParameterLayer | None = None,
     fee_schedule: FeeSchedule | None = None,
+    clinic: ClinicContext | None = None,
 ) -> CheckReport:
     """Every check in force on the date of service, the verdict, and the planned claim lines.
 
     ``clinic_layer`` holds the clinic's own dated changes to the payer's parameters; it is read first.
     ``fee_schedule`` is the clinic's contracted rates for the payer, when they are not an installed file.
+    ``clinic`` carries the clinic's locality and the patient's therapy amount from the clinic's own claims.
     """
     catalog = catalog or default_catalog()
-    context = build_context(encounter, catalog, parameter_overrides, clinic_layer, fee_schedule)
+    context = build_context(encounter, catalog, parameter_overrides, clinic_layer, fee_schedule, clinic)
     findings: list[Finding] = []
     for registered in rules_in_force(encounter.date_of_service):
         severity = context.snapshot.severity(registered.id, registered.severity)
@@ -140,7 +160,7 @@ def plan_claim_lines(context: CheckContext) -> list[ClaimLine]:
             service = context.services[index]
             modifiers += [m for m in service.modifiers if m not in modifiers]
             pointers += [p for p in service.diagnosis_pointers if 1 <= p <= diagnoses and p not in pointers]
-        amount, basis = context.expected_payment(group.code, units)
+        price = context.line_prices.get(group.code)
         lines.append(
             ClaimLine(
                 code=group.code,
@@ -148,8 +168,10 @@ def plan_claim_lines(context: CheckContext) -> list[ClaimLine]:
                 units=units,
                 diagnosis_pointers=tuple(pointers[:MAX_DIAGNOSIS_POINTERS]),
                 service_indexes=tuple(group.service_indexes),
-                expected_payment=amount,
-                payment_basis=basis,
+                expected_payment=price.amount if price else None,
+                payment_basis=price.basis if price else None,
+                payment_method=price.label if price else None,
+                payment_is_estimate=price.estimate if price else False,
             )
         )
     return lines

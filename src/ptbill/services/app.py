@@ -44,6 +44,7 @@ from ptbill.rules.engine import RULESET_VERSION, CheckReport, check_encounter
 from ptbill.rules.registry import all_rules
 from ptbill.services.claims import write_837p
 from ptbill.services.passwords import require_acceptable
+from ptbill.services.therapy_year import clinic_context, medicare_localities
 from ptbill.storage.control_numbers import StoredControlNumbers
 from ptbill.storage.session import DatabaseBusyError
 from ptbill.storage.tables import (
@@ -332,6 +333,7 @@ def check_for_clinic(
         catalog,
         clinic_layer=clinic_layer(session, clinic_id, payer_id),
         fee_schedule=_clinic_fee_schedule(session, clinic_id, payer_id),
+        clinic=clinic_context(session, clinic_id, encounter, catalog),
     )
 
 
@@ -907,3 +909,15 @@ __all__ = [
     "ForbiddenError",
     "NotFoundError",
 ]
+
+
+
+def set_medicare_locality(session: Session, actor: Actor, key: str | None, day: date) -> ClinicRow:
+    """The clinic's Medicare locality, chosen from the installed ones; None goes back to the ZIP-code guess."""
+    require_role(actor, {"admin"})
+    if key is not None and key not in dict(medicare_localities(default_catalog(), day)):
+        raise InvalidChangeError("medicare_locality", f"{key!r} is not a Medicare locality of the installed schedule")
+    clinic = _clinic(session, actor)
+    clinic.medicare_locality = key
+    audit(session, actor, "update", "clinic", str(clinic.id), f"medicare_locality {key or 'from ZIP code'}")
+    return clinic

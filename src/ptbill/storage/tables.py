@@ -51,6 +51,8 @@ class ClinicRow(Base):
     city: Mapped[str] = mapped_column(String(60))
     state: Mapped[str] = mapped_column(String(2))
     zip: Mapped[str] = mapped_column(String(10))
+    # MAC and locality number (01112-75) of the clinic's Medicare locality; null: guessed from the ZIP code.
+    medicare_locality: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[created_at]
 
 

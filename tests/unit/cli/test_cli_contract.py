@@ -58,7 +58,9 @@ def test_check_json_for_one_file_is_an_object() -> None:
     assert lines["97012"]["units"] == 1
     assert lines["97012"]["modifiers"] == ["GP"]
     assert lines["97012"]["diagnosis_pointers"] == [1, 2]
-    assert lines["97012"]["expected_payment"] == 14.64
+    # No 2026 RVUs ship: the 2025 RVUs at the 2026 conversion factor, rest of California, 50 % PE (MPPR).
+    assert lines["97012"]["expected_payment"] == 11.94
+    assert lines["97012"]["payment_is_estimate"] is True
 
 
 def test_check_json_for_several_files_is_an_array_and_blocked_exits_1() -> None:

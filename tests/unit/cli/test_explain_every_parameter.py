@@ -41,12 +41,13 @@ def test_explain_prints_value_dates_and_source_for_each_parameter_of_a_payer() -
                 assert "source:" in result.output
 
 
-def test_explain_cites_the_secondary_kx_threshold_for_2026() -> None:
+def test_explain_cites_the_cy2026_final_rule_for_the_2026_kx_threshold() -> None:
     result = CliRunner().invoke(explain, ["therapy.kx_threshold", "--payer", "ca-medicare", "--date", "2026-03-02"])
     assert result.exit_code == 0
     assert ": 2480" in result.output
     assert "in force: 2026-01-01" in result.output
-    assert "confidence: secondary" in result.output
+    assert "confidence: cms" in result.output
+    assert "90 FR 49266" in result.output
     assert "[baseline:medicare] 2024-01-01 .. 2025-01-01: 2330 (cms;" in result.output
 
 

@@ -28,6 +28,7 @@ from ptbill.reference.icd10 import (
 )
 
 FY2026_ID = "fy2026-april"
+FY2025_ID = "fy2025-april"
 SPINE_CODES_CSV = Path("/work/shared/reference/data/icd10cm_fy2026_spine_codes.csv")
 
 
@@ -118,13 +119,32 @@ def test_version_metadata_matches_manifest(fy2026: CodeSetVersion) -> None:
         (date(2026, 9, 30), True),
         (date(2026, 10, 1), False),  # FY2027 starts; it is not loaded
         (date(2026, 11, 26), False),
-        (date(2020, 1, 1), False),  # before every loaded version: the earliest answers
     ],
 )
 def test_version_for_date_of_service(day: date, exact: bool) -> None:
     version, is_exact = default_catalog().version_for(day)
     assert version.id == FY2026_ID
     assert is_exact is exact
+
+
+@pytest.mark.parametrize(
+    ("day", "version_id", "exact"),
+    [
+        (date(2025, 9, 30), FY2025_ID, True),
+        (date(2024, 10, 1), FY2025_ID, True),
+        (date(2024, 9, 30), FY2025_ID, False),  # FY2024 is not shipped: the earliest loaded answers
+        (date(2020, 1, 1), FY2025_ID, False),
+    ],
+)
+def test_fy2025_is_shipped_as_changes_against_fy2026(day: date, version_id: str, exact: bool) -> None:
+    version, is_exact = default_catalog().version_for(day)
+    assert (version.id, is_exact) == (version_id, exact)
+    assert version.status("G35") is CodeStatus.BILLABLE  # split into G35.A ... on 2025-10-01
+    assert version.status("G35A") is CodeStatus.UNKNOWN
+    assert version.status("M51.36") is CodeStatus.HEADER  # split on 2024-10-01, the first day of FY2025
+    fy2026 = default_catalog().version_for(date(2025, 10, 1))[0]
+    assert fy2026.status("G35") is CodeStatus.HEADER
+    assert len(version.billable_codes) == 74260
 
 
 def test_default_catalog_is_loaded_once() -> None:
@@ -277,7 +297,7 @@ def test_adding_a_version_keeps_the_others(
     assert icd10_build.main(_fy2027_args(xml, code_list, shipped_copy)) == 0
     assert capsys.readouterr().err == ""
     manifest = json.loads((shipped_copy / MANIFEST_NAME).read_text(encoding="utf-8"))
-    assert [v["id"] for v in manifest["versions"]] == [FY2026_ID, "fy2027"]
+    assert [v["id"] for v in manifest["versions"]] == [FY2025_ID, FY2026_ID, "fy2027"]
 
     catalog = Icd10Catalog.load(shipped_copy)
     fy2027, exact = catalog.version_for(date(2026, 11, 26))
@@ -292,7 +312,7 @@ def test_adding_a_version_keeps_the_others(
 
     # Rebuilding the same id replaces it.
     assert icd10_build.main(_fy2027_args(xml, code_list, shipped_copy, **{"--name": "FY2027 again"})) == 0
-    assert [v.name for v in Icd10Catalog.load(shipped_copy).versions][1] == "FY2027 again"
+    assert [v.name for v in Icd10Catalog.load(shipped_copy).versions][-1] == "FY2027 again"
 
 
 def test_overlapping_version_is_refused(

@@ -112,6 +112,9 @@ class PlannedLinePublic(BaseModel):
         default=None, description="US dollars as a JSON number, as the check output of the spec has it."
     )
     payment_basis: str | None = Field(default=None, description="Which fee schedule or rate gave the amount.")
+    payment_is_estimate: bool = Field(
+        default=False, description="True when the year's RVUs are not installed and another year's were used."
+    )
 
 
 class CheckPublic(BaseModel):

@@ -44,17 +44,22 @@ def code_unknown(ctx: CheckContext) -> Iterator[Hit]:
 def code_not_payable(ctx: CheckContext) -> Iterator[Hit]:
     """The code is not valid or not separately paid for this payer."""
     not_payable = ctx.snapshot.resolved("codes.not_payable")
-    if not_payable is None:
-        return
+    series = ctx.snapshot.resolved("codes.not_payable_series")
     for index, service in enumerate(ctx.services):
-        reason = not_payable.code_texts.get(service.code)
-        if reason:
-            yield Hit(
-                f"{ctx.snapshot.payer.name} does not pay {service.code} separately: {reason}.",
-                index,
-                f"services[{index}].code",
-                reference=not_payable.reference,
-            )
+        # A code's own entry says the most; a whole series (Medicare: every S code) catches the rest.
+        if not_payable is not None and service.code in not_payable.code_texts:
+            reason, basis = not_payable.code_texts[service.code], not_payable
+        else:
+            prefix = next((p for p in (series.code_texts if series else {}) if service.code.startswith(p)), None)
+            if prefix is None or series is None:
+                continue
+            reason, basis = series.code_texts[prefix], series
+        yield Hit(
+            f"{ctx.snapshot.payer.name} does not pay {service.code} separately: {reason}.",
+            index,
+            f"services[{index}].code",
+            reference=f"{basis.reference} (in force from {basis.effective.start})",
+        )
 
 
 def _mue_limit(ctx: CheckContext, code: str) -> tuple[int, str] | None:

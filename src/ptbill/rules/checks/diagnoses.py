@@ -7,6 +7,7 @@ payer coverage lists are payer parameters (``coverage.covered_diagnoses.<code>``
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 
 from ptbill.domain.claim import MAX_DIAGNOSIS_POINTERS
 from ptbill.domain.encounter import dotted_diagnosis, normalize_diagnosis
@@ -16,6 +17,12 @@ from ptbill.rules.context import CheckContext
 from ptbill.rules.registry import Hit, rule
 
 SECTION = "Diagnoses"
+INSTALL_COMMAND = "ptbill reference load-icd10 with CMS's code descriptions file for that year"
+
+
+def fiscal_year(day: date) -> int:
+    """The federal fiscal year of a date: ICD-10-CM changes each 1 October (FY2026 starts 2025-10-01)."""
+    return day.year + 1 if day.month >= 10 else day.year
 
 
 @rule(
@@ -48,6 +55,7 @@ def diagnosis_invalid(ctx: CheckContext) -> Iterator[Hit]:
     """A diagnosis is not a billable ICD-10-CM code on the date of service."""
     if ctx.icd10 is None:
         return
+    missing = fiscal_year(ctx.encounter.date_of_service)
     for position, code in enumerate(ctx.encounter.diagnoses):
         status = ctx.icd10.status(code)
         if status is CodeStatus.BILLABLE:
@@ -61,7 +69,23 @@ def diagnosis_invalid(ctx: CheckContext) -> Iterator[Hit]:
             fix = f"Use the complete code that fits the documentation: {listed}."
         else:
             message = f"{shown} is not an ICD-10-CM code in {ctx.icd10.name}."
-        yield Hit(message, None, f"diagnoses[{position}]", reference=f"{ctx.icd10.name} ({ctx.icd10.source})", fix=fix)
+        severity = None
+        if not ctx.icd10_exact:
+            # The code set of the visit's own year may say otherwise: warn, never block on another year's list.
+            severity = Severity.WARNING
+            message += (
+                f" The visit's code set, FY{missing} (from {missing - 1}-10-01), is not installed, so this may "
+                f"be a code of FY{missing} only."
+            )
+            fix = f"Install the FY{missing} ICD-10-CM code set ({INSTALL_COMMAND}), then check the note again."
+        yield Hit(
+            message,
+            None,
+            f"diagnoses[{position}]",
+            reference=f"{ctx.icd10.name} ({ctx.icd10.source})",
+            fix=fix,
+            severity=severity,
+        )
 
 
 @rule(
@@ -69,16 +93,19 @@ def diagnosis_invalid(ctx: CheckContext) -> Iterator[Hit]:
     section=SECTION,
     severity=Severity.INFO,
     source="ICD-10-CM is updated each fiscal year on October 1 (CMS/CDC)",
-    fix="Load the code set for the date of service: python -m ptbill.reference.icd10_build --tabular-xml ...",
+    fix="Install the code set of the visit's fiscal year from CMS's 'code descriptions' file (ptbill reference "
+    "load-icd10 FILE).",
 )
 def code_set_not_loaded(ctx: CheckContext) -> Iterator[Hit]:
     """The diagnoses were checked against a neighbouring year's ICD-10-CM code set (ptbill's own id)."""
     if ctx.icd10 is not None and not ctx.icd10_exact and ctx.encounter.diagnoses:
+        missing = fiscal_year(ctx.encounter.date_of_service)
         yield Hit(
-            f"No ICD-10-CM code set for {ctx.encounter.date_of_service} is loaded; the diagnoses were "
-            f"checked against {ctx.icd10.name}.",
+            f"The ICD-10-CM code set of {ctx.encounter.date_of_service} (FY{missing}) is not installed; the "
+            f"diagnoses were checked against {ctx.icd10.name}.",
             None,
             "diagnoses",
+            fix=f"Install the FY{missing} ICD-10-CM code set ({INSTALL_COMMAND}).",
         )
 
 

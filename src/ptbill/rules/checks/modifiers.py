@@ -67,40 +67,6 @@ def cq_missing(ctx: CheckContext) -> Iterator[Hit]:
 
 
 @rule(
-    "MODIFIER_KX_MISSING",
-    section=SECTION,
-    severity=Severity.ERROR,
-    source="Medicare KX modifier threshold for PT and SLP (BBA 2018; Noridian JE-A; parameter therapy.kx_threshold)",
-    fix="Add KX to the therapy lines if the care is medically necessary and the note says why; otherwise "
-    "give the patient an ABN and bill with GA.",
-)
-def kx_missing(ctx: CheckContext) -> Iterator[Hit]:
-    """This visit takes the year's therapy past the KX threshold and therapy lines lack KX."""
-    threshold = ctx.snapshot.resolved("therapy.kx_threshold")
-    year_to_date = ctx.encounter.coverage.therapy_charges_ytd
-    if threshold is None or year_to_date is None:
-        return
-    visit = ctx.expected_visit_amount
-    limit = threshold.decimal
-    if year_to_date + visit <= limit:
-        return
-    for group in ctx.groups:
-        info = ctx.code_info(group.code)
-        if info is None or not info.therapy or ctx.computed_units(group.code) == 0:
-            continue
-        if "KX" not in _line_modifiers(ctx, group.service_indexes):
-            first = group.service_indexes[0]
-            yield Hit(
-                f"Therapy this year reaches ${year_to_date + visit:,.2f} with this visit (${year_to_date:,.2f} "
-                f"before it + ${visit:,.2f} expected), past the ${limit:,.0f} threshold; {group.code} lacks KX.",
-                first,
-                f"services[{first}].modifiers",
-                reference=f"{threshold.reference} (threshold for {threshold.effective.start.year}; "
-                f"confidence: {threshold.confidence})",
-            )
-
-
-@rule(
     "MODIFIER_CONFLICT",
     section=SECTION,
     severity=Severity.ERROR,

@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
@@ -70,13 +71,25 @@ def clinic(factory: sessionmaker[Session]) -> Clinic:
 
 
 def billed_claims(factory: sessionmaker[Session], clinic: Clinic, count: int = CLAIMS_PER_ROUND) -> list[int]:
-    """``count`` signed notes billed as claims, committed; their claim ids."""
+    """``count`` signed notes billed as claims, committed; their claim ids. Each note is another patient's
+    first visit of the year, as a day's claims are: one patient's many notes would pass the therapy threshold."""
     with transaction(factory) as session:
         encounter_ids = []
         for _ in range(count):
             document = copy.deepcopy(CLEAN)
             document["id"] = f"cc-{uuid.uuid4().hex[:12]}"
-            row, _ = app.save_encounter(session, clinic.therapist, document, clinic.patient_id)
+            patient = app.create_patient(
+                session,
+                clinic.therapist,
+                {
+                    "chart_number": f"C-{uuid.uuid4().hex[:10]}",
+                    "first_name": "Ava",
+                    "last_name": "Testwell",
+                    "birth_date": date(1961, 4, 2),
+                    "sex": "F",
+                },
+            )
+            row, _ = app.save_encounter(session, clinic.therapist, document, patient.id)
             app.sign_encounter(session, clinic.therapist, row.id)
             encounter_ids.append(row.id)
         return [claim.id for claim in app.build_claims(session, clinic.biller, encounter_ids)]

@@ -60,10 +60,16 @@ def remittance_for(
     status: ClaimStatus = ClaimStatus.PRIMARY,
     sign: int = 1,
     modifiers_back: tuple[str, ...] | None = None,
+    as_expected: bool = False,
 ) -> Remittance:
+    """A quarter of each line's charge paid, $1 to the patient and the rest contractual; or, ``as_expected``,
+    each line's expected payment allowed (the patient's $1 included)."""
     lines = []
     for billed in claim.lines:
-        paid = (billed.charge / 4).quantize(D("0.01"))
+        if as_expected and billed.expected_payment is not None:
+            paid = billed.expected_payment - D("1.00")
+        else:
+            paid = (billed.charge / 4).quantize(D("0.01"))
         contractual = billed.charge - paid - D("1.00")
         sent = modifiers_back if modifiers_back is not None else tuple(billed.modifiers)
         lines.append(
@@ -198,7 +204,7 @@ def test_a_failure_in_the_middle_of_a_file_leaves_nothing_posted(
 
 def answer(session: Session, biller: app.Actor, paid: ClaimRow, denied: ClaimRow) -> None:
     """Post the payer's 835 for two claims: the first paid, the second denied for medical necessity (CO-50)."""
-    payment = remittance_for(paid, trace=f"EFT-{paid.id}")
+    payment = remittance_for(paid, trace=f"EFT-{paid.id}", as_expected=True)
     refused = tuple(
         ServicePayment(
             "HC",

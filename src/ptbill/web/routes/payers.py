@@ -8,6 +8,7 @@ so every earlier claim can still be explained by what was in force on its date o
 from __future__ import annotations
 
 import json
+import math
 from datetime import date
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 from ptbill.reference.catalog import default_catalog
 from ptbill.services import app as services
 from ptbill.web.deps import CsrfChecked, CurrentViewer, SessionDep, Viewer, form_values, render
+from ptbill.web.inputs import day
 
 router = APIRouter()
 FormDep = Annotated[dict[str, str], Depends(form_values)]
@@ -51,9 +53,17 @@ def typed_value(text: str) -> Any:
     if lowered in ("yes", "no"):
         return lowered == "yes"
     try:
-        return json.loads(stripped)
+        return json.loads(stripped, parse_float=_finite_number, parse_constant=_finite_number)
     except ValueError:
         return stripped
+
+
+def _finite_number(text: str) -> float:
+    """A JSON number a database can store: 1e999, NaN and Infinity are not numbers to keep."""
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(text)
+    return number
 
 
 @router.get("/payers")
@@ -72,6 +82,7 @@ def _payer_page(
     form: dict[str, str] | None = None,
     error: str | None = None,
     saved: str | None = None,
+    asked: str | None = None,
     status_code: int = 200,
 ) -> Response:
     payer = default_catalog().payer(payer_id)
@@ -94,6 +105,7 @@ def _payer_page(
             "form": form or {"effective_from": date.today().isoformat()},
             "error": error,
             "saved_row": saved_row,
+            "asked": asked,
         },
         status_code=status_code,
     )
@@ -105,10 +117,13 @@ def payer_detail(
     payer_id: str,
     viewer: CurrentViewer,
     session: SessionDep,
-    on: Annotated[date | None, Query()] = None,
+    on: Annotated[str | None, Query()] = None,
     saved: Annotated[str | None, Query()] = None,
 ) -> Any:
-    return _payer_page(request, session, viewer, payer_id, on or date.today(), saved=saved)
+    chosen = day(on) if on else date.today()
+    if chosen is None:  # today's values, with the date as typed kept in the picker and marked beside it
+        return _payer_page(request, session, viewer, payer_id, date.today(), asked=on, status_code=422)
+    return _payer_page(request, session, viewer, payer_id, chosen, saved=saved)
 
 
 @router.post("/payers/{payer_id}/parameters", dependencies=[CsrfChecked])
@@ -117,10 +132,8 @@ def change_parameter(
 ) -> Response:
     name = form.get("name", "").strip()
     problems = []
-    try:
-        start = date.fromisoformat(form.get("effective_from", ""))
-    except ValueError:
-        start = None
+    start = day(form.get("effective_from"))
+    if start is None:
         problems.append("the date it takes effect (YYYY-MM-DD)")
     if not name:
         problems.append("which parameter")

@@ -14,6 +14,8 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
+from ptbill.cli.params import Day
+
 
 def default_reference_dir() -> Path:
     """Where installed CMS tables live: <PTBILL_DATA_DIR>/reference (./var/reference by default)."""
@@ -38,7 +40,7 @@ def _data_dir_option(function: _Command) -> _Command:
 def _effective_option(function: _Command) -> _Command:
     return click.option(
         "--effective",
-        metavar="YYYY-MM-DD",
+        type=Day(),
         help="First day of the quarter the file is for, when its name does not say or says wrong.",
     )(function)
 
@@ -52,14 +54,14 @@ def reference() -> None:
 @click.argument("files", nargs=-1, required=True, metavar="FILE...")
 @_data_dir_option
 @_effective_option
-def load_ncci(files: tuple[str, ...], data_dir: Path, effective: str | None) -> None:
+def load_ncci(files: tuple[str, ...], data_dir: Path, effective: date | None) -> None:
     """Install CMS's practitioner PTP edits from FILE (the f1–f4 ZIPs, or the TXT files in them)."""
     from ptbill.domain.errors import ReferenceDataError
     from ptbill.reference.ncci import PtpTable, quarter_label
 
     started = time.perf_counter()
     try:
-        table = PtpTable.load_cms_files(files, quarter=_quarter(effective))
+        table = PtpTable.load_cms_files(files, quarter=effective)
         target = table.install(data_dir)
     except (ReferenceDataError, OSError) as error:
         _fail(error)
@@ -75,7 +77,7 @@ def load_ncci(files: tuple[str, ...], data_dir: Path, effective: str | None) -> 
 @click.argument("file", metavar="FILE")
 @_data_dir_option
 @_effective_option
-def load_mue(file: str, data_dir: Path, effective: str | None) -> None:
+def load_mue(file: str, data_dir: Path, effective: date | None) -> None:
     """Install CMS's Practitioner Services MUE table from FILE (the CSV or the ZIP holding it)."""
     from ptbill.domain.errors import ReferenceDataError
     from ptbill.reference.mue import MueTable
@@ -83,7 +85,7 @@ def load_mue(file: str, data_dir: Path, effective: str | None) -> None:
 
     started = time.perf_counter()
     try:
-        table = MueTable.load_cms_file(file, quarter=_quarter(effective))
+        table = MueTable.load_cms_file(file, quarter=effective)
         target = table.install(data_dir)
     except (ReferenceDataError, OSError) as error:
         _fail(error)
@@ -119,15 +121,6 @@ def status(data_dir: Path) -> None:
             f"{title}: {rows:,} rows, quarter {quarter}, from {entry.get('source')}, "
             f"loaded {entry.get('loaded_at')}{'' if present else ' (file missing: load it again)'}"
         )
-
-
-def _quarter(text: str | None) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        _fail(f"--effective {text!r} is not a YYYY-MM-DD date")
 
 
 def _fail(message: object) -> NoReturn:

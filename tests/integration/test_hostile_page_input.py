@@ -23,8 +23,10 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from ptbill.server import create_app
 from ptbill.services import app as services
 from ptbill.services.demo_data import simulate_payments
+from ptbill.settings import Settings
 from ptbill.storage.session import transaction
 from ptbill.storage.tables import ClaimBatchRow, ClaimRow, EncounterRow, UserRow
 from ptbill.web.main import PAGE_ROUTERS
@@ -245,3 +247,25 @@ def test_every_page_route_answers_hostile_values_without_a_server_error(world: W
     assert unreached == [], "no page offers a form for these routes: give the walk one"
     assert set(walk.openers) >= {"/notes/{encounter_id}", "/batches/{batch_id}", "/reports/{name}", "/notes/new"}
     assert walk.sent > (700 if postgres else 1500)
+
+
+def test_an_unexpected_error_is_a_page_without_its_text_and_json_under_api(world: World, tmp_path: Path) -> None:
+    """The last resort, for what no walk found: a friendly page (JSON under /api), never the error's text."""
+    app = create_app(Settings(world.database_url, tmp_path, "unexpected-" + "u" * 32, secure_cookies=False))
+
+    def explode() -> None:
+        raise RuntimeError("patient Nora Lindqvist, born 1957-05-09")
+
+    app.add_api_route("/explode", explode)
+    app.add_api_route("/api/explode", explode)
+    client = TestClient(app, raise_server_exceptions=False)
+    page = client.get("/explode")
+    assert page.status_code == 500
+    assert page.headers["content-type"].startswith("text/html")
+    assert page.headers["cache-control"] == "no-store"
+    assert "Something went wrong on our side" in page.text
+    assert "Lindqvist" not in page.text
+    api = client.get("/api/explode")
+    assert api.status_code == 500
+    assert api.json() == {"detail": "something went wrong on the server"}
+    app.state.ptbill.sessions.kw["bind"].dispose()

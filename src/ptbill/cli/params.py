@@ -1,7 +1,7 @@
 """The command line's argument types: a day, a record id, a report period, a procedure code and a file
-to write, each
-read one strict way (the pages' own readers), so a bad value is one line naming the option and exit
-status 2, and a file that cannot be written is said before any work is done, never as a traceback.
+to write, each read one strict way (the pages' own readers), so a bad value is one line naming the
+option and exit status 2 (like a file the command cannot read), and a file that cannot be written is
+said before any work is done, never as a traceback.
 """
 
 from __future__ import annotations
@@ -10,14 +10,28 @@ import os
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
 from ptbill.web.inputs import day, record_id
 
 
-class Day(click.ParamType):
+class InputError(click.ClickException):
+    """An argument or option a command cannot use: one line naming it (no usage text), exit status 2."""
+
+    exit_code = 2
+
+
+class _OneLine:
+    """A type whose refusal is an ``InputError``: one line, as for a file the command cannot read."""
+
+    def fail(self, message: str, param: click.Parameter | None = None, ctx: click.Context | None = None) -> NoReturn:
+        named = param.get_error_hint(ctx) if param is not None and ctx is not None else "a value"
+        raise InputError(f"Invalid value for {named}: {message}")
+
+
+class Day(_OneLine, click.ParamType):
     """A date of the calendar as YYYY-MM-DD, in ASCII digits."""
 
     name = "YYYY-MM-DD"
@@ -31,7 +45,7 @@ class Day(click.ParamType):
         return parsed
 
 
-class RecordId(click.ParamType):
+class RecordId(_OneLine, click.ParamType):
     """The id of a stored record (a claim ...): ASCII digits, from 1 to the largest id a table holds."""
 
     name = "ID"
@@ -43,7 +57,7 @@ class RecordId(click.ParamType):
         return parsed
 
 
-class Period(click.ParamType):
+class Period(_OneLine, click.ParamType):
     """A month (2026-03) or a quarter (2026-Q1)."""
 
     name = "PERIOD"
@@ -59,7 +73,7 @@ class Period(click.ParamType):
         return text.upper()
 
 
-class ProcedureCode(click.ParamType):
+class ProcedureCode(_OneLine, click.ParamType):
     """A CPT (97012, 0001F) or HCPCS (G0283) code."""
 
     name = "CODE"
@@ -73,7 +87,7 @@ class ProcedureCode(click.ParamType):
         return code
 
 
-class OutputFile(click.Path):
+class OutputFile(_OneLine, click.Path):
     """A file to write: not a folder, in a folder that exists and may be written to."""
 
     def __init__(self) -> None:

@@ -102,6 +102,22 @@ def therapist_day(page: Page, base: str, out: Path) -> int:
     return encounter_id
 
 
+def refused_note(page: Page, base: str, out: Path) -> None:
+    """A visit typed in full with a date that is not one (as a browser without a date picker sends it):
+    not saved, the error beside the date, everything else as typed."""
+    log_in(page, base, "therapist1@harbor.example")
+    start_note(page, base, "HPT-1004", "2026-11-25")
+    fill_visit(page)
+    page.get_by_label("Force", exact=True).fill("65")
+    date_input = page.locator('[name="date_of_service"]')
+    date_input.evaluate("input => { input.type = 'text'; }")
+    date_input.fill("2026-02-30")
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.locator('[data-findings-for="date_of_service"] .finding')).to_be_visible()
+    _shoot(page, out, "note-form-error.png")
+    page.context.clear_cookies()
+
+
 def biller_day(page: Page, base: str, out: Path) -> None:
     log_in(page, base, "biller@harbor.example")
     page.goto(f"{base}/queue?tab=needs_attention")
@@ -161,7 +177,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
     parser.add_argument(
-        "--only", choices=["all", "back-office"], default="all", help="back-office: only the reports, denials, appeal"
+        "--only",
+        choices=["all", "back-office", "note-form-error"],
+        default="all",
+        help="back-office: only the reports, denials, appeal; note-form-error: only the refused note",
     )
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -172,10 +191,13 @@ def main() -> None:
                 browser = launch_chromium(playwright)
                 context = browser.new_context(viewport=VIEWPORT, device_scale_factor=1)
                 page = context.new_page()
+                if args.only in ("all", "note-form-error"):
+                    refused_note(page, app.url, args.out)
                 if args.only == "all":
                     therapist_day(page, app.url, args.out)
                     biller_day(page, app.url, args.out)
-                back_office_day(page, app, args.out)
+                if args.only in ("all", "back-office"):
+                    back_office_day(page, app, args.out)
                 browser.close()
         finally:
             app.stop()

@@ -10,16 +10,8 @@ from pathlib import Path
 
 import click
 
+from ptbill.cli.params import Day, OutputFile, Period, ProcedureCode, RecordId, write_output
 from ptbill.cli.terminal import printable
-
-
-def _parse_day(value: str | None) -> date:
-    if value is None:
-        return date.today()
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"not a date (expected YYYY-MM-DD): {value!r}") from None
 
 
 @click.group()
@@ -44,9 +36,9 @@ def payers_list(as_json: bool) -> None:
 
 @payers.command("show")
 @click.argument("payer_id")
-@click.option("--date", "on", help="Date of service (YYYY-MM-DD); default today.")
+@click.option("--date", "on", type=Day(), help="Date of service (YYYY-MM-DD); default today.")
 @click.option("--json", "as_json", is_flag=True)
-def payers_show(payer_id: str, on: str | None, as_json: bool) -> None:
+def payers_show(payer_id: str, on: date | None, as_json: bool) -> None:
     """Show a payer and every parameter in force for it on a date."""
     from ptbill.reference.catalog import default_catalog
     from ptbill.reference.declarations import as_json as json_value  # the --json flag takes the name as_json
@@ -56,7 +48,7 @@ def payers_show(payer_id: str, on: str | None, as_json: bool) -> None:
     if payer is None:
         click.echo(f"payers show: {payer_id!r} is not in the payer catalog (see `ptbill payers list`)", err=True)
         sys.exit(2)
-    day = _parse_day(on)
+    day = on or date.today()
     snapshot = catalog.snapshot(payer_id, day)
     rows = [r for r in (snapshot.resolved(n) for n in snapshot.names()) if r is not None]
     if as_json:
@@ -94,8 +86,8 @@ def payers_show(payer_id: str, on: str | None, as_json: bool) -> None:
 @click.command()
 @click.argument("parameter")
 @click.option("--payer", "payer_id", default="commercial-default", show_default=True)
-@click.option("--date", "on", help="Date of service (YYYY-MM-DD); default today.")
-def explain(parameter: str, payer_id: str, on: str | None) -> None:
+@click.option("--date", "on", type=Day(), help="Date of service (YYYY-MM-DD); default today.")
+def explain(parameter: str, payer_id: str, on: date | None) -> None:
     """Say which value of PARAMETER is in force for a payer on a date, since when, and on what source."""
     from ptbill.reference.catalog import default_catalog
     from ptbill.reference.declarations import as_json
@@ -104,7 +96,7 @@ def explain(parameter: str, payer_id: str, on: str | None) -> None:
     if catalog.payer(payer_id) is None:
         click.echo(f"explain: {payer_id!r} is not in the payer catalog (see `ptbill payers list`)", err=True)
         sys.exit(2)
-    day = _parse_day(on)
+    day = on or date.today()
     history = catalog.parameter_history(payer_id, parameter)
     if not history:
         known = catalog.snapshot(payer_id, day).names()
@@ -302,6 +294,7 @@ def _cli_actor(session, email: str | None):  # type: ignore[no-untyped-def]
     return Actor(user.id, user.clinic_id, user.role, user.name)
 
 
+SAMPLE = click.IntRange(1, 50)  # documentation-audit notes per therapist and period, as on the report page
 _USER = click.option("--user", "email", envvar="PTBILL_USER", help="Act as this user (email); audited.")
 
 
@@ -341,12 +334,12 @@ def remit(email: str | None, accept_unbalanced: bool, files: tuple[str, ...]) ->
             click.echo("  (--accept-unbalanced posts it anyway, and the audit log records that)", err=True)
             failed = True
             continue
-        except (PtbillError, OSError) as exc:
-            click.echo(f"{printable(name)}: not posted: {printable(exc)}", err=True)
+        except (PtbillError, OSError) as exc:  # OSError: a file that vanished or may not be read
+            click.echo(f"{printable(name)}: not posted: {printable(getattr(exc, 'strerror', None) or exc)}", err=True)
             failed = True
             continue
         for problem in (p for r in remittances for p in balance_problems(r)):
-            click.echo(f"{name}: posted although it does not balance (audited): {problem}", err=True)
+            click.echo(f"{printable(name)}: posted although it does not balance (audited): {problem}", err=True)
         total.add(summary)
         click.echo(
             f"{printable(name)}: {summary.claims_posted} claim(s) posted, "
@@ -393,11 +386,16 @@ def denials(email: str | None) -> None:
 
 @click.command()
 @_USER
-@click.argument("claim_id", type=int)
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True))
+@click.argument("claim_id", type=RecordId())
+@click.option("-o", "--output", required=True, type=OutputFile())
 def appeal(email: str | None, claim_id: int, output: str) -> None:
-    """Write the appeal packet (cover letter + traction note + claim lines) of a denied claim as a PDF."""
+    """Write the appeal packet (cover letter + traction note + claim lines) of a denied claim as a PDF.
+
+    Exit status 2 when the claim is not one of the clinic's or the file cannot be written, 1 when the
+    packet is refused.
+    """
     from ptbill.domain.errors import PtbillError
+    from ptbill.services.app import NotFoundError
     from ptbill.services.appeals import build_appeal_pdf
 
     try:
@@ -405,8 +403,8 @@ def appeal(email: str | None, claim_id: int, output: str) -> None:
             pdf = build_appeal_pdf(session, _cli_actor(session, email), claim_id)
     except PtbillError as exc:
         click.echo(f"appeal: {printable(exc)}", err=True)
-        sys.exit(1)
-    Path(output).write_bytes(pdf)
+        sys.exit(2 if isinstance(exc, NotFoundError) else 1)
+    write_output(output, pdf, "appeal")
     click.echo(f"appeal packet for claim {claim_id} written to {printable(output)}")
 
 
@@ -416,13 +414,21 @@ def appeal(email: str | None, claim_id: int, output: str) -> None:
     "name",
     type=click.Choice(["reimbursement-97012", "expected-vs-paid", "denial-rate", "best-payer", "documentation-audit"]),
 )
-@click.option("--code", default="97012", show_default=True, help="best-payer: the code to rank payers for.")
 @click.option(
-    "--period", "periods", multiple=True, help="documentation-audit: 2026-03 or 2026-Q1 (repeat for a trend)."
+    "--code", type=ProcedureCode(), default="97012", show_default=True, help="best-payer: the code to rank payers for."
 )
-@click.option("--sample", default=5, show_default=True, help="documentation-audit: notes per therapist per period.")
-@click.option("--csv", "csv_path", type=click.Path(dir_okay=False, writable=True), help="Also write the rows as CSV.")
-@click.option("--png", "png_path", type=click.Path(dir_okay=False, writable=True), help="Also write the chart as PNG.")
+@click.option(
+    "--period",
+    "periods",
+    type=Period(),
+    multiple=True,
+    help="documentation-audit: 2026-03 or 2026-Q1 (repeat for a trend).",
+)
+@click.option(
+    "--sample", default=5, show_default=True, type=SAMPLE, help="documentation-audit: notes per therapist per period."
+)
+@click.option("--csv", "csv_path", type=OutputFile(), help="Also write the rows as CSV.")
+@click.option("--png", "png_path", type=OutputFile(), help="Also write the chart as PNG.")
 def report(
     email: str | None,
     name: str,
@@ -463,9 +469,9 @@ def report(
     for note in result.notes:
         click.echo(f"note: {printable(note)}")
     if csv_path:
-        Path(csv_path).write_text(result.to_csv())
+        write_output(csv_path, result.to_csv(), "report")
     if png_path:
-        Path(png_path).write_bytes(reports.chart_png(result))
+        write_output(png_path, reports.chart_png(result), "report")
 
 
 def register_back_office(cli: click.Group) -> None:

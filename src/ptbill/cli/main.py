@@ -1,12 +1,14 @@
 """The ``ptbill`` command. ``check`` and ``units`` follow spec/cli.md exactly; the rest is ours.
 
-Exit status: 0 fine, 1 something blocked or refused, 2 unreadable input (one line per problem, no
-traceback).
+Exit status: 0 fine, 1 something blocked or refused, 2 unreadable input (an argument, option or file
+the command cannot use: one line per problem naming it, no traceback), 3 an error ptbill did not
+expect (a bug: one line saying so, without the data it was handling).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,14 +17,16 @@ from typing import Any, NoReturn
 import click
 
 from ptbill import __version__
+from ptbill.cli.params import OutputFile, write_output
 from ptbill.cli.terminal import printable
 
-EXIT_OK, EXIT_BLOCKED, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_OK, EXIT_BLOCKED, EXIT_BAD_INPUT, EXIT_BUG = 0, 1, 2, 3
+MAX_MINUTES = 24 * 60  # a visit's minutes of one code fit in a day
 
 
 def _fail(lines: Sequence[str]) -> NoReturn:
     for line in lines:
-        click.echo(printable(line), err=True)
+        click.echo(printable(" ".join(line.split())), err=True)  # one line each, even for a parser's several
     sys.exit(EXIT_BAD_INPUT)
 
 
@@ -87,21 +91,26 @@ def units(method: str, as_json: bool, services: tuple[str, ...]) -> None:
     """Compute billable units for the services of one visit."""
     from ptbill.reference.catalog import default_catalog
     from ptbill.units import TimedMinutes, UnitMethod, compute_units
+    from ptbill.web.inputs import whole_number
 
     codes = default_catalog().procedure_codes
     parsed: list[TimedMinutes] = []
     problems: list[str] = []
     for item in services:
-        code, sep, minutes = item.partition("=")
+        code, sep, typed = item.partition("=")
         code = code.strip().upper()
-        if not sep or not minutes.strip().isdigit():
-            problems.append(f"units: {item!r}: expected CODE=MINUTES, for example 97110=23")
+        minutes = whole_number(typed.strip(), 0, MAX_MINUTES)
+        if not sep or minutes is None:
+            problems.append(
+                f"units: {item!r}: expected CODE=MINUTES, minutes a whole number from 0 to {MAX_MINUTES}, "
+                "for example 97110=23"
+            )
             continue
         info = codes.get(code)
         if info is None:
             problems.append(f"units: {code}: not a code ptbill knows (see the code catalog)")
             continue
-        parsed.append(TimedMinutes(code, int(minutes), info.timed))
+        parsed.append(TimedMinutes(code, minutes, info.timed))
     if problems:
         _fail(problems)
     result = compute_units(parsed, UnitMethod(method))
@@ -122,7 +131,7 @@ def units(method: str, as_json: bool, services: tuple[str, ...]) -> None:
     show_default=True,
     help="X12 837P batch, CMS-1500 PDF, or FHIR R4 Claim JSON.",
 )
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write here (stdout if absent).")
+@click.option("-o", "--output", type=OutputFile(), help="Write here (stdout if absent).")
 @click.option("--allow-blocked", is_flag=True, help="Build claims even for encounters with blocking findings.")
 @click.option("--charges", type=click.Path(exists=True, dir_okay=False), help="Charge master CSV (code,charge).")
 @click.option(
@@ -207,7 +216,7 @@ def claim(
         except PtbillError as exc:
             _fail([f"claim: {exc}"])
         if output:
-            Path(output).write_bytes(payload)
+            write_output(output, payload, "claim")
             click.echo(f"claim: wrote {len(run.claims)} claim(s) to {printable(output)}", err=True)
         else:
             sys.stdout.buffer.write(payload)
@@ -238,3 +247,14 @@ def main() -> None:
         cli(prog_name="ptbill")
     except KeyboardInterrupt:  # pragma: no cover - interactive only
         sys.exit(130)
+    except Exception as error:
+        # The last resort, for what no command expected: one line, and never the error's text, which
+        # may quote a patient's data. PTBILL_DEBUG=1 shows the traceback to whoever fixes it.
+        if os.environ.get("PTBILL_DEBUG"):
+            raise
+        click.echo(
+            f"ptbill: unexpected error ({type(error).__name__}); this is a bug in ptbill. Please report it with "
+            "the command you ran (not your files); PTBILL_DEBUG=1 shows the details.",
+            err=True,
+        )
+        sys.exit(EXIT_BUG)

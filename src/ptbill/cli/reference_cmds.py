@@ -14,6 +14,7 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
+from ptbill.cli.params import Day
 from ptbill.cli.terminal import printable
 
 
@@ -40,7 +41,7 @@ def _data_dir_option(function: _Command) -> _Command:
 def _effective_option(function: _Command) -> _Command:
     return click.option(
         "--effective",
-        metavar="YYYY-MM-DD",
+        type=Day(),
         help="First day of the quarter the file is for, when its name does not say or says wrong.",
     )(function)
 
@@ -54,14 +55,14 @@ def reference() -> None:
 @click.argument("files", nargs=-1, required=True, metavar="FILE...")
 @_data_dir_option
 @_effective_option
-def load_ncci(files: tuple[str, ...], data_dir: Path, effective: str | None) -> None:
+def load_ncci(files: tuple[str, ...], data_dir: Path, effective: date | None) -> None:
     """Install CMS's practitioner PTP edits from FILE (the f1–f4 ZIPs, or the TXT files in them)."""
     from ptbill.domain.errors import ReferenceDataError
     from ptbill.reference.ncci import PtpTable, quarter_label
 
     started = time.perf_counter()
     try:
-        table = PtpTable.load_cms_files(files, quarter=_quarter(effective))
+        table = PtpTable.load_cms_files(files, quarter=effective)
         target = table.install(data_dir)
     except (ReferenceDataError, OSError) as error:
         _fail(error)
@@ -77,7 +78,7 @@ def load_ncci(files: tuple[str, ...], data_dir: Path, effective: str | None) -> 
 @click.argument("file", metavar="FILE")
 @_data_dir_option
 @_effective_option
-def load_mue(file: str, data_dir: Path, effective: str | None) -> None:
+def load_mue(file: str, data_dir: Path, effective: date | None) -> None:
     """Install CMS's Practitioner Services MUE table from FILE (the CSV or the ZIP holding it)."""
     from ptbill.domain.errors import ReferenceDataError
     from ptbill.reference.mue import MueTable
@@ -85,7 +86,7 @@ def load_mue(file: str, data_dir: Path, effective: str | None) -> None:
 
     started = time.perf_counter()
     try:
-        table = MueTable.load_cms_file(file, quarter=_quarter(effective))
+        table = MueTable.load_cms_file(file, quarter=effective)
         target = table.install(data_dir)
     except (ReferenceDataError, OSError) as error:
         _fail(error)
@@ -100,15 +101,17 @@ def load_mue(file: str, data_dir: Path, effective: str | None) -> None:
 @click.argument("file", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path))
 @_data_dir_option
 @click.option("--fiscal-year", type=int, help="The fiscal year, when the file name does not say it.")
-@click.option("--effective", metavar="YYYY-MM-DD", help="First day it applies, for an update within the year.")
-def load_icd10(file: Path, data_dir: Path, fiscal_year: int | None, effective: str | None) -> None:
+@click.option(
+    "--effective", type=Day(), metavar="YYYY-MM-DD", help="First day it applies, for an update within the year."
+)
+def load_icd10(file: Path, data_dir: Path, fiscal_year: int | None, effective: date | None) -> None:
     """Install a CMS ICD-10-CM "code descriptions" file (icd10cm_codes_YYYY.txt or icd10cm_order_YYYY.txt)."""
     from ptbill.domain.errors import ReferenceDataError
     from ptbill.reference.icd10_install import install_code_descriptions
 
     try:
         entry, layout = install_code_descriptions(
-            data_dir, file, fiscal_year=fiscal_year, effective_from=_quarter(effective)
+            data_dir, file, fiscal_year=fiscal_year, effective_from=effective
         )
     except (ReferenceDataError, OSError) as error:
         _fail(error)
@@ -247,15 +250,6 @@ def _icd10_status(data_dir: Path) -> None:
                 f"{version.name}: {kind}, dates of service {version.effective}, {len(version.billable_codes):,} "
                 f"billable codes, from {version.source}"
             )
-
-
-def _quarter(text: str | None) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        _fail(f"--effective {text!r} is not a YYYY-MM-DD date")
 
 
 def _fail(message: object) -> NoReturn:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import random
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -297,17 +298,25 @@ def best_payer(session: Session, actor: Actor, code: str = "97012") -> Report:
     )
 
 
-def _period_bounds(period: str) -> tuple[date, date]:
-    """'2026-03' (a month) or '2026-Q1' (a quarter) → [start, end)."""
-    year, _, part = period.partition("-")
-    if part.upper().startswith("Q"):
-        quarter = int(part[1:])
-        start = date(int(year), 3 * quarter - 2, 1)
-        end = date(int(year) + (quarter == 4), 1 if quarter == 4 else 3 * quarter + 1, 1)
+# A month (2026-03) or a quarter (2026-Q1), in ASCII digits: what the audit and its pages accept.
+PERIOD = re.compile(r"^((?:19|20)[0-9][0-9])-(?:(0[1-9]|1[0-2])|[Qq]([1-4]))$")
+PROCEDURE_CODE = re.compile(r"^(?:[0-9]{4}[0-9A-Z]|[A-Z][0-9]{4})$")  # CPT (97012, 0001F, 0101T), HCPCS (G0283)
+
+
+def period_bounds(period: str) -> tuple[date, date]:
+    """'2026-03' (a month) or '2026-Q1' (a quarter) → [start, end); ValueError naming anything else."""
+    match = PERIOD.match(period)
+    if not match:
+        raise ValueError(f"{period!r} is not a month (2026-03) or a quarter (2026-Q1)")
+    year = int(match.group(1))
+    if match.group(3):
+        first = 3 * int(match.group(3)) - 2
+        start = date(year, first, 1)
+        end = date(year + (first == 10), 1 if first == 10 else first + 3, 1)
     else:
-        month = int(part)
-        start = date(int(year), month, 1)
-        end = date(int(year) + (month == 12), 1 if month == 12 else month + 1, 1)
+        month = int(match.group(2))
+        start = date(year, month, 1)
+        end = date(year + (month == 12), 1 if month == 12 else month + 1, 1)
     return start, end
 
 
@@ -321,7 +330,7 @@ def documentation_audit(
     trend: dict[str, float] = {}
     rng = random.Random(seed)
     for period in periods:
-        start, end = _period_bounds(period)
+        start, end = period_bounds(period)
         notes = list(
             session.scalars(
                 select(EncounterRow)

@@ -22,6 +22,7 @@ from ptbill.services import app as services
 from ptbill.services.accounts import Client
 from ptbill.services.sessions import actor_for_token
 from ptbill.services.web_sessions import SESSION_COOKIE, SessionSigner
+from ptbill.web.inputs import day, input_type
 
 WEB_DIR = Path(__file__).resolve().parent
 TEMPLATES_DIR = WEB_DIR / "templates"
@@ -49,10 +50,14 @@ def _money(value: object) -> str:
 
 
 def _day(value: date | datetime | str | None) -> str:
+    """A day as people read it; text that is not a date (a form's value as typed) is shown as typed."""
     if value is None or value == "":
         return "—"
     if isinstance(value, str):
-        value = date.fromisoformat(value)
+        parsed = day(value)
+        if parsed is None:
+            return value
+        value = parsed
     return f"{value:%b} {value.day}, {value.year}"
 
 
@@ -68,7 +73,7 @@ def _label(value: object) -> str:
 
 
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
-templates.env.filters.update(money=_money, day=_day, moment=_moment, label=_label)
+templates.env.filters.update(money=_money, day=_day, moment=_moment, label=_label, input_type=input_type)
 
 
 def _db(request: Request) -> Iterator[Session]:
@@ -147,10 +152,15 @@ async def check_csrf(request: Request) -> None:
 CsrfChecked = Depends(check_csrf)
 
 
+def _typed(value: str) -> str:
+    # No one types a NUL, and PostgreSQL text cannot hold one: dropped here, once for every form.
+    return value.replace("\x00", "")
+
+
 async def form_values(request: Request) -> dict[str, str]:
     """The submitted form as plain text fields (uploads are not part of any page)."""
     form = await request.form()
-    return {key: value for key, value in form.items() if isinstance(value, str)}
+    return {key: _typed(value) for key, value in form.items() if isinstance(value, str)}
 
 
 async def form_lists(request: Request) -> dict[str, list[str]]:
@@ -159,7 +169,7 @@ async def form_lists(request: Request) -> dict[str, list[str]]:
     lists: dict[str, list[str]] = {}
     for key, value in form.multi_items():
         if isinstance(value, str):
-            lists.setdefault(key, []).append(value)
+            lists.setdefault(key, []).append(_typed(value))
     return lists
 
 

@@ -15,8 +15,9 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
-from fastapi.exception_handlers import http_exception_handler
-from fastapi.responses import RedirectResponse, Response
+from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -29,11 +30,14 @@ from ptbill.web.request_limits import BodyLimits
 from ptbill.web.routes import auth, denials, history, notes, payers, queue, reports
 
 Handler = Callable[[Request, Any], Awaitable[Response]]
+PAGE_ROUTERS = (auth.router, history.router, notes.router, queue.router, payers.router, denials.router, reports.router)
 ERROR_PAGES = {
     400: ("Something in that request can't be used", "Go back, check the entry and try again."),
     403: ("Not allowed", "Your role can't do this, or the form had expired. Reload the page and try again."),
     404: ("Not found", "There is nothing here, or it belongs to another clinic."),
     409: ("That can't be done right now", "Someone may have changed it in the meantime. Reload and check."),
+    422: ("Something in that address can't be used", "Check the value named below, or use the page's own links."),
+    500: ("Something went wrong on our side", "Try again in a moment. If it keeps happening, tell your administrator."),
 }
 # Pages hold patient data: never cached, never framed, scripts and styles only from this site.
 SECURITY_HEADERS = {
@@ -85,15 +89,7 @@ def mount(app: FastAPI) -> None:
     is included)."""
     templates.env.globals["asset_version"] = _asset_version()
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
-    for router in (
-        auth.router,
-        history.router,
-        notes.router,
-        queue.router,
-        payers.router,
-        denials.router,
-        reports.router,
-    ):
+    for router in PAGE_ROUTERS:
         app.include_router(router, include_in_schema=False)
 
     for error, status in (
@@ -119,9 +115,30 @@ def mount(app: FastAPI) -> None:
             return await http_exception_handler(request, exc)
         return error_page(request, exc.status_code, None)
 
+    async def invalid_request(request: Request, exc: Exception) -> Response:
+        """A path or query value the route's types refuse: a page naming the value, never a 500."""
+        assert isinstance(exc, RequestValidationError)
+        if _is_api(request):
+            return await request_validation_exception_handler(request, exc)
+        problems = exc.errors()
+        if any(problem.get("loc", ("",))[0] == "path" for problem in problems):
+            return error_page(request, 404, None)  # an id that is not an id names no record
+        named = "; ".join(f"{problem['loc'][-1]}: {problem['msg']}" for problem in problems)
+        return error_page(request, 422, named)
+
+    async def unexpected(request: Request, _exc: Exception) -> Response:
+        """The last resort: a page (or JSON) that says so, without the error's text; the server logs it."""
+        if _is_api(request):
+            return JSONResponse({"detail": "something went wrong on the server"}, status_code=500)
+        response = error_page(request, 500, None)
+        response.headers.update(SECURITY_HEADERS)  # this handler runs outside PageHeaders
+        return response
+
     app.add_exception_handler(LoginRequiredError, login_required)
     app.add_exception_handler(CsrfRefusedError, csrf_refused)
     app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(RequestValidationError, invalid_request)
+    app.add_exception_handler(Exception, unexpected)
 
     state = app.state.ptbill
 

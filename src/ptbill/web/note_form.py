@@ -62,11 +62,14 @@ CARRIED = {  # traction inputs that start from the last visit, and how a previou
     "patient_position": None,
 }
 
-_INTEGER = re.compile(r"^-?\d+$")
-_DECIMAL = re.compile(r"^-?\d*\.\d+$")
-_INDEXED = re.compile(r"^services\[(\d+)\]\.code$")
+# ASCII digits only ("٣" is text, not 3), and few enough that int() takes them: a longer number stays
+# text, and the format check names its field. A row index of three digits or more is no row of this form.
+_INTEGER = re.compile(r"^-?[0-9]{1,15}$")
+_DECIMAL = re.compile(r"^-?[0-9]{0,15}\.[0-9]{1,15}$")
+_ROW = re.compile(r"^([0-9]{1,2})\]")
+_INDEXED = re.compile(r"^services\[([0-9]{1,2})\]\.code$")
 _SPLIT = re.compile(r"[\s,;]+")
-_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
+_CLOCK = re.compile(r"^([0-9]{1,2}):([0-9]{2})$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +128,7 @@ def _words(form: Mapping[str, str], name: str) -> list[str]:
 
 
 def _pointers(form: Mapping[str, str], name: str) -> list[Any]:
-    return [int(part) if part.isdigit() else part for part in _SPLIT.split(form.get(name, "")) if part]
+    return [int(part) if _INTEGER.match(part) else part for part in _SPLIT.split(form.get(name, "")) if part]
 
 
 def _times(form: Mapping[str, str], name: str) -> list[str]:
@@ -259,10 +262,8 @@ def _rows(form: Mapping[str, str], prefix: str, minimum: int) -> int:
     """How many rows of a repeated group (``diagnoses[3]`` ...) the form holds, at least ``minimum``."""
     found = [minimum]
     for key in form:
-        if key.startswith(prefix):
-            number = key[len(prefix) :].split("]", 1)[0]
-            if number.isdigit():
-                found.append(int(number) + 1)
+        if key.startswith(prefix) and (row := _ROW.match(key[len(prefix) :])):
+            found.append(int(row.group(1)) + 1)
     return max(found)
 
 

@@ -389,5 +389,5 @@ def test_cli_bad_file_exits_2_with_one_line_and_keeps_the_installed_table(tmp_pa
     result = runner.invoke(reference, ["load-ncci", str(good), "--effective", "2026-13-01"])
     assert (result.exit_code, result.stderr) == (
         2,
-        "error: --effective '2026-13-01' is not a YYYY-MM-DD date\n",
+        "Error: Invalid value for '--effective': '2026-13-01' is not a date on the calendar (YYYY-MM-DD)\n",
     )

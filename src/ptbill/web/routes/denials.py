@@ -22,6 +22,7 @@ from ptbill.services import app as services
 from ptbill.services.appeals import build_appeal_pdf
 from ptbill.services.denials import DenialItem, denial_worklist
 from ptbill.web.deps import CurrentViewer, SessionDep, render
+from ptbill.web.inputs import RecordId
 
 router = APIRouter()
 ZERO = Decimal("0.00")
@@ -101,7 +102,7 @@ def worklist(request: Request, viewer: CurrentViewer, session: SessionDep) -> An
 
 
 @router.get("/denials/{claim_id}/appeal.pdf")
-def appeal_packet(claim_id: int, viewer: CurrentViewer, session: SessionDep) -> Response:
+def appeal_packet(claim_id: RecordId, viewer: CurrentViewer, session: SessionDep) -> Response:
     services.require_role(viewer.actor, services.BILLERS)
     claim = services.get_claim(session, viewer.actor, claim_id)  # another clinic's claim: NotFoundError → 404
     pdf = build_appeal_pdf(session, viewer.actor, claim_id)

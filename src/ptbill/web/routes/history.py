@@ -13,6 +13,7 @@ from fastapi import APIRouter, Request
 from ptbill.reference.catalog import default_catalog
 from ptbill.services import app as services
 from ptbill.web.deps import CurrentViewer, SessionDep, render
+from ptbill.web.inputs import RecordId
 
 router = APIRouter()
 ACTIONS = {
@@ -25,7 +26,7 @@ ACTIONS = {
 
 
 @router.get("/notes/{encounter_id}/history")
-def history(request: Request, encounter_id: int, viewer: CurrentViewer, session: SessionDep) -> Any:
+def history(request: Request, encounter_id: RecordId, viewer: CurrentViewer, session: SessionDep) -> Any:
     found = services.encounter_history(session, viewer.actor, encounter_id)
     row = found["encounter"]
     people: dict[int, str] = {}

@@ -19,8 +19,9 @@ from ptbill.domain.errors import EncounterFormatError
 from ptbill.reference.catalog import default_catalog
 from ptbill.services import app as services
 from ptbill.storage.tables import ClinicRow, CoverageRow, EncounterRow, PatientRow, UserRow
-from ptbill.web import note_form
+from ptbill.web import inputs, note_form
 from ptbill.web.deps import CsrfChecked, CurrentViewer, SessionDep, Viewer, form_values, render
+from ptbill.web.inputs import OptionalRecordId, RecordId
 
 router = APIRouter()
 FormDep = Annotated[dict[str, str], Depends(form_values)]
@@ -58,10 +59,8 @@ def _parties(
 
 
 def _day(text: str | None) -> date:
-    try:
-        return date.fromisoformat(text or "")
-    except ValueError:
-        return date.today()
+    """The note's day for looking things up (last visit, ICD-10 edition); today while it is not a date."""
+    return inputs.day(text) or date.today()
 
 
 # findings as the page shows them -----------------------------------------------------------------
@@ -195,13 +194,17 @@ def new_note(
     request: Request,
     viewer: CurrentViewer,
     session: SessionDep,
-    patient_id: Annotated[int | None, Query()] = None,
+    patient_id: Annotated[OptionalRecordId, Query()] = None,
     date_of_service: Annotated[str | None, Query()] = None,
 ) -> Any:
-    day = _day(date_of_service)
+    day = inputs.day(date_of_service) if date_of_service else date.today()
     patients = services.list_patients(session, viewer.actor)
-    values: dict[str, str] = {"date_of_service": day.isoformat(), "place_of_service": "11"}
-    if patient_id is None:
+    values = {"date_of_service": day.isoformat() if day else date_of_service or "", "place_of_service": "11"}
+    if patient_id is None or day is None:
+        # Step 1 again, with what was chosen kept and a date that is not one marked beside the date.
+        values["patient_id"] = str(patient_id or "")
+        typed = (date_of_service or "")[:40]
+        problems = [] if day else [f"date_of_service: not a date on the calendar (YYYY-MM-DD): {typed!r}"]
         return _note_page(
             request,
             session,
@@ -212,9 +215,10 @@ def new_note(
             coverages=[],
             row=None,
             previous=None,
-            findings=[],
+            findings=_format_findings(problems, note_form.BuiltNote({})),
             verdict=None,
             claim_lines=[],
+            status_code=422 if problems else 200,
         )
     patient = services.get_patient(session, viewer.actor, patient_id)
     coverages = [c for c in services.coverages_of(session, viewer.actor, patient_id) if c.active]
@@ -276,7 +280,7 @@ OUTCOMES = {
 @router.get("/notes/{encounter_id}")
 def show_note(
     request: Request,
-    encounter_id: int,
+    encounter_id: RecordId,
     viewer: CurrentViewer,
     session: SessionDep,
     outcome: Annotated[str | None, Query()] = None,
@@ -328,10 +332,10 @@ def _stored_page(
 @router.post("/notes/check", dependencies=[CsrfChecked])
 def check_note(viewer: CurrentViewer, session: SessionDep, form: FormDep) -> JSONResponse:
     """The live check: the form as it stands, checked by the engine, nothing saved."""
-    patient_id = form.get("patient_id", "")
-    if not patient_id.isdigit():
+    patient_id = inputs.record_id(form.get("patient_id"))
+    if patient_id is None:
         return JSONResponse({"verdict": None, "findings": [], "claim_lines": []})
-    patient = services.get_patient(session, viewer.actor, int(patient_id))
+    patient = services.get_patient(session, viewer.actor, patient_id)
     coverages = services.coverages_of(session, viewer.actor, patient.id)
     built = note_form.build_document(
         form, _parties(session, viewer, patient, _coverage(coverages, form.get("coverage_id")), None)
@@ -372,7 +376,9 @@ def create_note(request: Request, viewer: CurrentViewer, session: SessionDep, fo
 
 
 @router.post("/notes/{encounter_id}", dependencies=[CsrfChecked])
-def update_note(request: Request, encounter_id: int, viewer: CurrentViewer, session: SessionDep, form: FormDep) -> Any:
+def update_note(
+    request: Request, encounter_id: RecordId, viewer: CurrentViewer, session: SessionDep, form: FormDep
+) -> Any:
     return _save(request, viewer, session, form, encounter_id)
 
 
@@ -385,8 +391,7 @@ def _save(request: Request, viewer: Viewer, session: Session, form: dict[str, st
         return _stored_page(
             request, session, viewer, row, f"This note is {row.status}; a signed note cannot be changed.", "error", 409
         )
-    patient_text = form.get("patient_id", "")
-    patient_id = row.patient_id if row is not None else int(patient_text) if patient_text.isdigit() else None
+    patient_id = row.patient_id if row is not None else inputs.record_id(form.get("patient_id"))
     if patient_id is None:
         return RedirectResponse("/notes/new", status_code=303)
     patient = services.get_patient(session, viewer.actor, patient_id)
@@ -399,9 +404,9 @@ def _save(request: Request, viewer: Viewer, session: Session, form: dict[str, st
         built.document["id"] = row.external_id  # the id is the claim's control number: it never changes
     try:
         row, report = services.save_encounter(session, viewer.actor, built.document, patient_id, encounter_id)
-    except EncounterFormatError as exc:
-        findings = _format_findings(exc.problems, built)
-        values = dict(form)
+    except (EncounterFormatError, services.ConflictError) as exc:
+        # The note was not written: the form comes back as typed, each unreadable entry beside its input.
+        unreadable = isinstance(exc, EncounterFormatError)
         previous = services.previous_traction(
             session, viewer.actor, patient_id, before=_day(form.get("date_of_service"))
         )
@@ -409,24 +414,31 @@ def _save(request: Request, viewer: Viewer, session: Session, form: dict[str, st
             request,
             session,
             viewer,
-            values=values,
+            values=dict(form),
             patient=patient,
             patients=None,
             coverages=[c for c in coverages if c.active or str(c.id) == form.get("coverage_id")],
             row=row,
             previous=previous,
-            findings=findings,
-            verdict="blocked",
+            findings=_format_findings(exc.problems, built) if isinstance(exc, EncounterFormatError) else [],
+            verdict="blocked" if unreadable else None,
             claim_lines=[],
-            message="Not saved: some entries can't be read. They are marked below; everything you typed is kept.",
+            message="Not saved: some entries can't be read. They are marked below; everything you typed is kept."
+            if unreadable
+            else f"Not saved: {exc}. Everything you typed is kept below.",
             tone="error",
-            status_code=422,
+            status_code=422 if unreadable else 409,
         )
     if form.get("action") == "sign":
         if report.verdict.value == "blocked":
             session.commit()
             return RedirectResponse(f"/notes/{row.id}?outcome=not-signed", status_code=303)
-        services.sign_encounter(session, viewer.actor, row.id)
+        try:
+            services.sign_encounter(session, viewer.actor, row.id)
+        except (services.ConflictError, services.ForbiddenError) as exc:
+            session.commit()  # the save stands; only the signature was refused, and the page says why
+            status = 403 if isinstance(exc, services.ForbiddenError) else 409
+            return _stored_page(request, session, viewer, row, f"Saved, but not signed: {exc}.", "error", status)
         session.commit()
         return RedirectResponse(f"/notes/{row.id}?outcome=signed", status_code=303)
     session.commit()

@@ -8,6 +8,7 @@ so every earlier claim can still be explained by what was in force on its date o
 from __future__ import annotations
 
 import json
+import math
 from datetime import date
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -20,6 +21,7 @@ from ptbill.reference.catalog import default_catalog
 from ptbill.reference.declarations import declaration_for
 from ptbill.services import app as services
 from ptbill.web.deps import CsrfChecked, CurrentViewer, SessionDep, Viewer, form_values, render
+from ptbill.web.inputs import day
 
 router = APIRouter()
 FormDep = Annotated[dict[str, str], Depends(form_values)]
@@ -54,6 +56,14 @@ def typed_value(name: str, text: str) -> Any:
     return declaration.from_text(text) if declaration is not None else text.strip()
 
 
+def _finite_number(text: str) -> float:
+    """A JSON number a database can store: 1e999, NaN and Infinity are not numbers to keep."""
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(text)
+    return number
+
+
 @router.get("/payers")
 def payer_list(request: Request, viewer: CurrentViewer) -> Any:
     payers = sorted(default_catalog().payers().values(), key=lambda p: (p.type.value, p.name.lower()))
@@ -71,6 +81,7 @@ def _payer_page(
     error: str | None = None,
     field_errors: dict[str, str] | None = None,
     saved: str | None = None,
+    asked: str | None = None,
     status_code: int = 200,
 ) -> Response:
     payer = default_catalog().payer(payer_id)
@@ -94,6 +105,7 @@ def _payer_page(
             "error": error,
             "field_errors": field_errors or {},
             "saved_row": saved_row,
+            "asked": asked,
         },
         status_code=status_code,
     )
@@ -128,10 +140,13 @@ def payer_detail(
     payer_id: str,
     viewer: CurrentViewer,
     session: SessionDep,
-    on: Annotated[date | None, Query()] = None,
+    on: Annotated[str | None, Query()] = None,
     saved: Annotated[str | None, Query()] = None,
 ) -> Any:
-    return _payer_page(request, session, viewer, payer_id, on or date.today(), saved=saved)
+    chosen = day(on) if on else date.today()
+    if chosen is None:  # today's values, with the date as typed kept in the picker and marked beside it
+        return _payer_page(request, session, viewer, payer_id, date.today(), asked=on, status_code=422)
+    return _payer_page(request, session, viewer, payer_id, chosen, saved=saved)
 
 
 @router.post("/payers/{payer_id}/parameters", dependencies=[CsrfChecked])
@@ -140,10 +155,8 @@ def change_parameter(
 ) -> Response:
     name = form.get("name", "").strip()
     problems: dict[str, str] = {}
-    try:
-        start = date.fromisoformat(form.get("effective_from", ""))
-    except ValueError:
-        start = None
+    start = day(form.get("effective_from"))
+    if start is None:
         problems["effective_from"] = "the date it takes effect (YYYY-MM-DD)"
     if not name:
         problems["name"] = "which parameter"

@@ -18,6 +18,7 @@ from ptbill.reference.catalog import default_catalog
 from ptbill.services import app as services
 from ptbill.storage.tables import ClaimBatchRow, EncounterRow
 from ptbill.web.deps import CsrfChecked, CurrentViewer, SessionDep, form_lists, render
+from ptbill.web.inputs import OptionalCount, RecordId, record_id
 
 router = APIRouter()
 ListsDep = Annotated[dict[str, list[str]], Depends(form_lists)]
@@ -100,9 +101,14 @@ def work_queue(
     )
 
 
+def _record_ids(values: list[str]) -> list[int]:
+    """The ticked rows' ids; a value that is no id (only a forged form sends one) selects nothing."""
+    return [number for value in values if (number := record_id(value)) is not None]
+
+
 @router.post("/queue/claims", dependencies=[CsrfChecked])
 def build_claims(viewer: CurrentViewer, session: SessionDep, form: ListsDep) -> Response:
-    ids = [int(value) for value in form.get("encounter_id", []) if value.isdigit()]
+    ids = _record_ids(form.get("encounter_id", []))
     if not ids:
         return RedirectResponse("/queue?tab=ready&nothing=1", status_code=303)
     built = services.build_claims(session, viewer.actor, ids)
@@ -112,7 +118,7 @@ def build_claims(viewer: CurrentViewer, session: SessionDep, form: ListsDep) -> 
 
 @router.get("/claims")
 def claims(
-    request: Request, viewer: CurrentViewer, session: SessionDep, built: Annotated[int | None, Query()] = None
+    request: Request, viewer: CurrentViewer, session: SessionDep, built: Annotated[OptionalCount, Query()] = None
 ) -> Any:
     rows = services.list_claims(session, viewer.actor)
     encounters = {row.id: row for row in services.list_encounters(session, viewer.actor)}
@@ -153,7 +159,7 @@ def _trading(request: Request) -> tuple[TradingConfig, bool]:
 
 @router.post("/batches", dependencies=[CsrfChecked])
 def create_batch(request: Request, viewer: CurrentViewer, session: SessionDep, form: ListsDep) -> Response:
-    ids = [int(value) for value in form.get("claim_id", []) if value.isdigit()]
+    ids = _record_ids(form.get("claim_id", []))
     trading, _test = _trading(request)
     batch = services.create_batch(session, viewer.actor, ids, trading)
     session.commit()
@@ -179,10 +185,10 @@ def batches(request: Request, viewer: CurrentViewer, session: SessionDep) -> Any
 @router.get("/batches/{batch_id}")
 def batch(
     request: Request,
-    batch_id: int,
+    batch_id: RecordId,
     viewer: CurrentViewer,
     session: SessionDep,
-    created: Annotated[int | None, Query()] = None,
+    created: Annotated[OptionalCount, Query()] = None,
 ) -> Any:
     # Read from the list: opening the page is not an export (the download is, and is audited as one).
     found = next((b for b in services.list_batches(session, viewer.actor) if b.id == batch_id), None)
@@ -214,7 +220,7 @@ def batch(
 
 
 @router.get("/batches/{batch_id}/837p")
-def download_batch(batch_id: int, viewer: CurrentViewer, session: SessionDep) -> Response:
+def download_batch(batch_id: RecordId, viewer: CurrentViewer, session: SessionDep) -> Response:
     found = services.get_batch(session, viewer.actor, batch_id)
     name = f"ptbill-837p-batch-{found.id}-icn{found.interchange_control_number or 0:09d}.x12"
     return Response(
@@ -225,7 +231,7 @@ def download_batch(batch_id: int, viewer: CurrentViewer, session: SessionDep) ->
 
 
 @router.post("/batches/{batch_id}/submitted", dependencies=[CsrfChecked])
-def mark_submitted(batch_id: int, viewer: CurrentViewer, session: SessionDep) -> Response:
+def mark_submitted(batch_id: RecordId, viewer: CurrentViewer, session: SessionDep) -> Response:
     services.mark_batch_submitted(session, viewer.actor, batch_id)
     session.commit()
     return RedirectResponse(f"/batches/{batch_id}", status_code=303)

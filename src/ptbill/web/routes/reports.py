@@ -32,8 +32,10 @@ from ptbill.rules.registry import all_rules
 from ptbill.services import app as services
 from ptbill.services import reports
 from ptbill.services.denials import denial_worklist
+from ptbill.services.reports import PERIOD, PROCEDURE_CODE, period_bounds
 from ptbill.storage.tables import ClaimLineRow, ClaimRow, EncounterRow, UserRow
 from ptbill.web.deps import CurrentViewer, SessionDep, Viewer, render
+from ptbill.web.inputs import whole_number
 from ptbill.web.routes.payers import TYPE_LABELS
 
 router = APIRouter()
@@ -56,8 +58,6 @@ PAGES = [  # name, short title for the tabs, what the report answers
     ),
 ]
 TITLES = {name: title for name, title, _ in PAGES}
-PERIOD = re.compile(r"^((?:19|20)\d\d)-(?:(0[1-9]|1[0-2])|[Qq]([1-4]))$")
-CODE = re.compile(r"^(?:\d{4}[0-9A-Z]|[A-Z]\d{4})$")  # CPT (97012, 0001F, 0101T) or HCPCS (G0283)
 
 
 # charts: geometry here, drawing in templates/reports/_chart.html ------------------------------------
@@ -465,7 +465,7 @@ def billed_codes(session: Session, viewer: Viewer) -> list[str]:
 
 def _code(params: Params) -> str:
     code = params.get("code", "97012").strip().upper()
-    return code if CODE.match(code) else "97012"
+    return code if PROCEDURE_CODE.match(code) else "97012"
 
 
 def _best_payer(session: Session, viewer: Viewer, params: Params, page: bool) -> Built:
@@ -507,23 +507,6 @@ def _best_payer(session: Session, viewer: Viewer, params: Params, page: bool) ->
 # 5. documentation audit ----------------------------------------------------------------------------
 
 
-def period_bounds(period: str) -> tuple[date, date]:
-    """'2026-03' (a month) or '2026-Q1' (a quarter) → [start, end)."""
-    match = PERIOD.match(period)
-    if not match:
-        raise ValueError(period)
-    year = int(match.group(1))
-    if match.group(3):
-        first = 3 * int(match.group(3)) - 2
-        start = date(year, first, 1)
-        end = date(year + (first == 10), 1 if first == 10 else first + 3, 1)
-    else:
-        month = int(match.group(2))
-        start = date(year, month, 1)
-        end = date(year + (month == 12), 1 if month == 12 else month + 1, 1)
-    return start, end
-
-
 def previous_period(period: str) -> str:
     match = PERIOD.match(period)
     if not match:
@@ -549,10 +532,8 @@ def _period_of(day: date, quarterly: bool) -> str:
 
 
 def _int(params: Params, name: str, default: int, low: int, high: int) -> int:
-    try:
-        return min(max(int(params.get(name, default)), low), high)
-    except ValueError:
-        return default
+    number = whole_number(params.get(name))
+    return default if number is None else min(max(number, low), high)
 
 
 def _audit_params(notes: Sequence[EncounterRow], params: Params) -> tuple[str, int, int]:

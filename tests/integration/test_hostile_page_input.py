@@ -1,0 +1,271 @@
+"""No 5xx from what a user can put in an address or a form, on every page route.
+
+The walk enumerates the page routes from the routers the app mounts (``ptbill.web.main.PAGE_ROUTERS``),
+opens each with good values, follows the links and GET forms that carry a query, and reads every form
+and link it meets. Then it sends hostile values, one at a time: in each path parameter (a 404 or 422
+page: such a value names no record), in each query value the route declares or a page uses with it, in
+each field of each form that posts to the route, and in the row number of each repeated field's name.
+A POST route that no page offers a form for fails the walk, so a new route cannot skip it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
+
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from ptbill.server import create_app
+from ptbill.services import app as services
+from ptbill.services.demo_data import simulate_payments
+from ptbill.settings import Settings
+from ptbill.storage.session import transaction
+from ptbill.storage.tables import ClaimBatchRow, ClaimRow, EncounterRow, UserRow
+from ptbill.web.main import PAGE_ROUTERS
+from tests.integration.api.world import A_USERS, World, build_world, fresh_database
+from tests.integration.page_forms import Form, PageReader, logged_in
+
+HOSTILE = (
+    "²",  # a digit to str.isdigit(), not to int()
+    "٣",  # an Arabic-Indic three: int() reads it as 3
+    "99999999999999999999999999999",  # beyond any database integer
+    "-1",
+    "0",
+    "2026-02-30",
+    "abc",
+    "",
+    "NaN",
+    "1e999",
+    "x" * 10_000,
+    "a\x00b",
+)
+# PostgreSQL walks the values it stores differently from SQLite (sizes, NUL, numbers it has no room
+# for); the others are refused before anything is stored, the same way on both.
+ON_POSTGRES = ("99999999999999999999999999999", "", "NaN", "1e999", "x" * 10_000, "a\x00b")
+HOSTILE_ROWS = ("²", "٣", "99999999999999999999999999999")  # in a field name: services[²].code
+# The live check posts the note form as it stands, from a script rather than a form action.
+POSTED_BY_SCRIPT = {"/notes/check": ("/notes", "/notes/{encounter_id}")}
+WALKERS = ("therapist", "admin")  # between them every role check of the pages is passed
+REPORTS = ("reimbursement-97012", "expected-vs-paid", "denial-rate", "best-payer", "documentation-audit")
+
+
+def page_routes() -> list[tuple[str, APIRoute]]:
+    return [
+        (method, route)
+        for router in PAGE_ROUTERS
+        for route in router.routes
+        if isinstance(route, APIRoute)
+        for method in sorted(route.methods)
+    ]
+
+
+def route_of(method: str, path: str) -> APIRoute | None:
+    """The route a request reaches: the first that matches, as the router decides."""
+    return next((r for m, r in page_routes() if m == method and r.path_regex.match(path)), None)
+
+
+def path_names(route: APIRoute) -> list[str]:
+    return re.findall(r"{(\w+)}", route.path)
+
+
+def address(route: APIRoute, values: dict[str, str]) -> str:
+    return re.sub(r"{(\w+)}", lambda m: quote(values[m.group(1)], safe=""), route.path)
+
+
+def shape(name: str) -> str:
+    """Fields that differ only by a row number past the first take the same code path."""
+    return re.sub(r"\[[1-9][0-9]*\]", "[#]", name)
+
+
+@dataclass
+class Walk:
+    clients: dict[str, TestClient]
+    ids: dict[str, list[str]]  # path parameter -> good values (the first stands when another is mutated)
+    hostile: tuple[str, ...]
+    forms: dict[str, list[tuple[str, Form]]] = field(default_factory=lambda: defaultdict(list))
+    # route -> the addresses a page links to (or a GET form sends to) -> the query names used with them
+    queries: dict[str, dict[str, set[str]]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(set)))
+    openers: dict[str, str] = field(default_factory=dict)  # route path -> a walker it answered 200
+    failures: list[str] = field(default_factory=list)
+    sent: int = 0
+
+    def answer(self, response: Any, what: str, pages: tuple[int, ...] | None = None) -> None:
+        """Note a 5xx, or (for a path parameter) anything but an HTML page with one of ``pages``."""
+        self.sent += 1
+        html = response.headers.get("content-type", "").startswith("text/html")
+        if response.status_code >= 500 or (pages is not None and (response.status_code not in pages or not html)):
+            self.failures.append(f"{what} -> {response.status_code}: {response.text[:160]!r}")
+
+    def read(self, role: str, url: str) -> list[str]:
+        """Open a page; keep its forms, the query names its links use, and where they lead."""
+        response = self.clients[role].get(url, follow_redirects=False)
+        self.answer(response, f"{role} GET {url}")
+        route = route_of("GET", urlsplit(url).path)
+        if route is None or response.status_code != 200:
+            return []
+        self.openers.setdefault(route.path, role)
+        if not response.headers["content-type"].startswith("text/html"):
+            return []
+        reader = PageReader()
+        reader.feed(response.text)
+        onward = []
+        for form in reader.forms:
+            target = route_of(form.method.upper(), urlsplit(form.action).path)
+            if target is not None:
+                self.forms[target.path].append((role, form))
+                if form.method == "get":
+                    self.queries[target.path][urlsplit(form.action).path].update(form.fields)
+                    onward.append(f"{form.action}?{urlencode({k: v[-1] for k, v in form.fields.items() if v})}")
+        for link in reader.links:
+            parts = urlsplit(link)
+            target = route_of("GET", parts.path)
+            if target is not None and parts.query:
+                self.queries[target.path][parts.path].update(name for name, _ in parse_qsl(parts.query))
+                onward.append(link)
+        return onward
+
+
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    """The API tests' clinic A, billed and paid by the simulated payers, with one claim still unbatched."""
+    tmp: Path = tmp_path_factory.mktemp(f"hostile-{request.param}")
+    with fresh_database(request.param, tmp) as url:
+        built = build_world(url, tmp)
+        try:
+            with transaction(built.app.state.ptbill.sessions) as session:
+                simulate_payments(session)
+                biller = session.scalar(select(UserRow).where(UserRow.email == A_USERS["biller"]))
+                assert biller is not None
+                actor = services.Actor(biller.id, biller.clinic_id, biller.role, biller.name)
+                signed = [n.id for n in services.list_encounters(session, actor) if n.status == "signed"]
+                services.build_claims(session, actor, signed[:1])
+            yield built
+        finally:
+            built.close()
+
+
+def good_ids(world: World) -> dict[str, list[str]]:
+    """A record of clinic A for each path parameter: a draft note, a denied claim, a batch, a payer, the reports."""
+    with world.session() as session:
+        clinic = world.clinic_a
+        draft = session.scalar(
+            select(EncounterRow.id).where(EncounterRow.clinic_id == clinic, EncounterRow.status == "draft")
+        )
+        claims = session.scalars(
+            select(ClaimRow.id).where(ClaimRow.clinic_id == clinic).order_by(ClaimRow.status != "denied")
+        ).first()
+        batch = session.scalar(select(ClaimBatchRow.id).where(ClaimBatchRow.clinic_id == clinic))
+    assert draft is not None
+    assert claims is not None
+    assert batch is not None
+    return {
+        "encounter_id": [str(draft)],
+        "claim_id": [str(claims)],
+        "batch_id": [str(batch)],
+        "payer_id": ["aetna"],
+        "name": list(REPORTS),
+    }
+
+
+def attack_get(walk: Walk, route: APIRoute) -> None:
+    role = walk.openers.get(route.path, WALKERS[-1])
+    client = walk.clients[role]
+    good = {name: walk.ids[name][0] for name in path_names(route)}
+    for name in good:
+        for value in walk.hostile:
+            if value:  # an empty segment is another address, not a value of the parameter
+                url = address(route, {**good, name: value})
+                walk.answer(client.get(url, follow_redirects=False), f"{role} GET {url[:80]}", (404, 422))
+    for path, names in sorted(walk.queries[route.path].items()):
+        for name in sorted(names):
+            for value in walk.hostile:
+                response = client.get(path, params={name: value}, follow_redirects=False)
+                walk.answer(response, f"{role} GET {path}?{name}={value[:40]!r}")
+
+
+def attack_post(walk: Walk, route: APIRoute) -> bool:
+    """False when no page offers a form that posts to the route."""
+    if not walk.forms[route.path]:
+        return False
+    role, form = walk.forms[route.path][0]
+    client = walk.clients[role]
+    # The form's own action names the record it was rendered for; its CSRF token is its walker's.
+    match = route.path_regex.match(urlsplit(form.action).path)
+    good = match.groupdict() if match else {name: walk.ids[name][0] for name in path_names(route)}
+    for name in good:
+        for value in walk.hostile:
+            if value:
+                url = address(route, {**good, name: value})
+                response = client.post(url, data=form.fields, follow_redirects=False)
+                walk.answer(response, f"{role} POST {url[:80]}", (404, 422))
+    shapes = {shape(name): name for name in reversed(list(form.fields)) if name != "csrf_token"}
+    for name in sorted(shapes.values()):
+        for value in walk.hostile:
+            response = client.post(address(route, good), data={**form.fields, name: [value]}, follow_redirects=False)
+            walk.answer(response, f"{role} POST {route.path} with {name}={value[:40]!r}")
+        if re.search(r"\[[0-9]+\]", name):
+            for row in HOSTILE_ROWS:
+                forged = re.sub(r"\[[0-9]+\]", f"[{row}]", name, count=1)
+                data = {**form.fields, forged: ["1"]}
+                response = client.post(address(route, good), data=data, follow_redirects=False)
+                walk.answer(response, f"{role} POST {route.path} with a field named {forged[:60]!r}")
+    return True
+
+
+def test_every_page_route_answers_hostile_values_without_a_server_error(world: World) -> None:
+    postgres = world.database_url.startswith("postgresql")
+    clients = {role: logged_in(world.app, A_USERS[role]) for role in WALKERS}
+    walk = Walk(clients, good_ids(world), ON_POSTGRES if postgres else HOSTILE)
+    for method, route in page_routes():
+        if method == "GET":
+            names = path_names(route)
+            declared = {param.alias for param in route.dependant.query_params}
+            walk.queries[route.path][address(route, {name: walk.ids[name][0] for name in names})].update(declared)
+            for role in WALKERS:
+                for value in walk.ids[names[0]] if names else [""]:
+                    good = {name: walk.ids[name][0] for name in names} | ({names[0]: value} if names else {})
+                    for onward in dict.fromkeys(walk.read(role, address(route, good))):
+                        walk.read(role, onward)
+    for path, sources in POSTED_BY_SCRIPT.items():
+        walk.forms[path] = [(role, Form(path, "post", form.fields)) for s in sources for role, form in walk.forms[s]]
+
+    unreached = []
+    for method, route in page_routes():
+        if method == "GET":
+            attack_get(walk, route)
+        elif not attack_post(walk, route):
+            unreached.append(f"{method} {route.path}")
+    assert walk.failures == [], f"{len(walk.failures)} of {walk.sent} requests failed:\n" + "\n".join(walk.failures)
+    assert unreached == [], "no page offers a form for these routes: give the walk one"
+    assert set(walk.openers) >= {"/notes/{encounter_id}", "/batches/{batch_id}", "/reports/{name}", "/notes/new"}
+    assert walk.sent > (700 if postgres else 1500)
+
+
+def test_an_unexpected_error_is_a_page_without_its_text_and_json_under_api(world: World, tmp_path: Path) -> None:
+    """The last resort, for what no walk found: a friendly page (JSON under /api), never the error's text."""
+    app = create_app(Settings(world.database_url, tmp_path, "unexpected-" + "u" * 32, secure_cookies=False))
+
+    def explode() -> None:
+        raise RuntimeError("patient Nora Lindqvist, born 1957-05-09")
+
+    app.add_api_route("/explode", explode)
+    app.add_api_route("/api/explode", explode)
+    client = TestClient(app, raise_server_exceptions=False)
+    page = client.get("/explode")
+    assert page.status_code == 500
+    assert page.headers["content-type"].startswith("text/html")
+    assert page.headers["cache-control"] == "no-store"
+    assert "Something went wrong on our side" in page.text
+    assert "Lindqvist" not in page.text
+    api = client.get("/api/explode")
+    assert api.status_code == 500
+    assert api.json() == {"detail": "something went wrong on the server"}
+    app.state.ptbill.sessions.kw["bind"].dispose()

@@ -11,6 +11,7 @@ SECTION_ORDER = [
     "Codes and units",
     "Modifiers and code pairs",
     "Coverage, authorization, plan of care",
+    "Claim text",
 ]
 
 _INTRO = """# Check catalog
@@ -22,7 +23,7 @@ shows the value in force.
 
 """
 
-SPEC_EXTRAS = frozenset({"ICD10_CODE_SET_NOT_LOADED"})
+SPEC_EXTRAS = frozenset({"ICD10_CODE_SET_NOT_LOADED", "CLAIM_TEXT_NOT_TRANSLITERABLE"})
 
 
 def _sorted_rules() -> list[Rule]:

@@ -84,6 +84,8 @@ def check(as_json: bool, files: tuple[str, ...]) -> None:
 @click.argument("services", nargs=-1, required=True, metavar="CODE=MINUTES...")
 def units(method: str, as_json: bool, services: tuple[str, ...]) -> None:
     """Compute billable units for the services of one visit."""
+    from ptbill.domain.encounter import MAX_COUNT
+    from ptbill.domain.identifiers import bounded_int
     from ptbill.reference.catalog import default_catalog
     from ptbill.units import TimedMinutes, UnitMethod, compute_units
 
@@ -91,16 +93,21 @@ def units(method: str, as_json: bool, services: tuple[str, ...]) -> None:
     parsed: list[TimedMinutes] = []
     problems: list[str] = []
     for item in services:
-        code, sep, minutes = item.partition("=")
+        code, sep, minutes_text = item.partition("=")
         code = code.strip().upper()
-        if not sep or not minutes.strip().isdigit():
-            problems.append(f"units: {item!r}: expected CODE=MINUTES, for example 97110=23")
+        minutes = bounded_int(minutes_text.strip(), len(str(MAX_COUNT)))
+        if not sep or minutes is None or minutes > MAX_COUNT:
+            shown = item if len(item) <= 40 else item[:37] + "..."
+            problems.append(
+                f"units: {shown!r}: expected CODE=MINUTES with minutes 0 to {MAX_COUNT} in digits 0-9, "
+                "for example 97110=23"
+            )
             continue
         info = codes.get(code)
         if info is None:
             problems.append(f"units: {code}: not a code ptbill knows (see the code catalog)")
             continue
-        parsed.append(TimedMinutes(code, int(minutes), info.timed))
+        parsed.append(TimedMinutes(code, minutes, info.timed))
     if problems:
         _fail(problems)
     result = compute_units(parsed, UnitMethod(method))

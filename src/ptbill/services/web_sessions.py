@@ -7,6 +7,8 @@ import hmac
 
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
 
+from ptbill.domain.identifiers import bounded_int
+
 SESSION_COOKIE = "ptbill_session"
 SESSION_MAX_AGE = 8 * 3600  # a working day; the cookie is also a browser-session cookie
 
@@ -26,7 +28,7 @@ class SessionSigner:
             value = self._signer.unsign(token, max_age=SESSION_MAX_AGE).decode()
         except (BadSignature, SignatureExpired):
             return None
-        return int(value) if value.isdigit() else None
+        return bounded_int(value, 18)
 
     def csrf_token(self, session_token: str) -> str:
         """A token bound to the session: forms and JSON writes must send it back."""

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from ptbill.domain.identifiers import bounded_int
 from ptbill.storage.tables import ClinicRow, CoverageRow, PatientRow
 
 TRACTION_CODE = "97012"
@@ -62,11 +63,11 @@ CARRIED = {  # traction inputs that start from the last visit, and how a previou
     "patient_position": None,
 }
 
-_INTEGER = re.compile(r"^-?\d+$")
-_DECIMAL = re.compile(r"^-?\d*\.\d+$")
-_INDEXED = re.compile(r"^services\[(\d+)\]\.code$")
+_INTEGER = re.compile(r"^-?[0-9]{1,18}$")
+_DECIMAL = re.compile(r"^-?[0-9]{0,18}\.[0-9]{1,18}$")
+_INDEXED = re.compile(r"^services\[([0-9]{1,3})\]\.code$")
 _SPLIT = re.compile(r"[\s,;]+")
-_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
+_CLOCK = re.compile(r"^([0-9]{1,2}):([0-9]{2})$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +126,7 @@ def _words(form: Mapping[str, str], name: str) -> list[str]:
 
 
 def _pointers(form: Mapping[str, str], name: str) -> list[Any]:
-    return [int(part) if part.isdigit() else part for part in _SPLIT.split(form.get(name, "")) if part]
+    return [part if (n := bounded_int(part, 5)) is None else n for part in _SPLIT.split(form.get(name, "")) if part]
 
 
 def _times(form: Mapping[str, str], name: str) -> list[str]:
@@ -261,8 +262,8 @@ def _rows(form: Mapping[str, str], prefix: str, minimum: int) -> int:
     for key in form:
         if key.startswith(prefix):
             number = key[len(prefix) :].split("]", 1)[0]
-            if number.isdigit():
-                found.append(int(number) + 1)
+            if (row := bounded_int(number, 3)) is not None:
+                found.append(row + 1)
     return max(found)
 
 
@@ -454,7 +455,7 @@ def field_names(counts: Mapping[str, Any], supervising: bool = False) -> set[str
     return names
 
 
-_LAST_PART = re.compile(r"^(.*)(\[\d+\]|\.[^.\[\]]+)$")
+_LAST_PART = re.compile(r"^(.*)(\[[0-9]+\]|\.[^.\[\]]+)$")
 
 
 def place(name: str | None, known: set[str]) -> str:

@@ -14,6 +14,7 @@ from typing import Any
 from fhir.resources.R4B.claim import Claim as FhirClaim
 
 from ptbill.domain.claim import Claim, ClaimFrequency, ClaimParty, ClaimPayer, Person, PostalAddress, ServiceLine
+from ptbill.domain.identifiers import is_ascii_digits
 
 CLAIM_TYPE_SYSTEM = "http://terminology.hl7.org/CodeSystem/claim-type"
 PRIORITY_SYSTEM = "http://terminology.hl7.org/CodeSystem/processpriority"
@@ -41,7 +42,7 @@ _FREQUENCY_TEXT = {
     ClaimFrequency.REPLACEMENT: "replaces the prior claim (frequency code 7)",
     ClaimFrequency.VOID: "voids the prior claim (frequency code 8)",
 }
-_HCPCS_LEVEL_II = re.compile(r"^[A-V]\d{4}$")
+_HCPCS_LEVEL_II = re.compile(r"^[A-V][0-9]{4}$")
 _FHIR_ID = re.compile(r"[^A-Za-z0-9\-.]")
 _CENTS = Decimal("0.01")
 
@@ -73,7 +74,7 @@ def _procedure_system(code: str) -> str:
 
 def _modifier_system(modifier: str) -> str:
     """Two-digit modifiers (59, 25) are CPT's; letter modifiers (GP, KX, CQ, XU) are HCPCS Level II."""
-    return CPT_SYSTEM if modifier.isdigit() else HCPCS_SYSTEM
+    return CPT_SYSTEM if is_ascii_digits(modifier) else HCPCS_SYSTEM
 
 
 def _icd10(code: str) -> str:

@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from sqlalchemy.orm import Session
 
 from ptbill.domain.errors import EncounterFormatError
+from ptbill.domain.identifiers import bounded_int
 from ptbill.reference.catalog import default_catalog
 from ptbill.services import app as services
 from ptbill.storage.tables import ClinicRow, CoverageRow, EncounterRow, PatientRow, UserRow
@@ -257,8 +258,8 @@ def _carried_from(session: Session, viewer: Viewer, previous: dict[str, Any]) ->
     }
     for counter in ("visit_number", "visits_since_progress_report"):
         value = stored.get(f"plan_of_care.{counter}", "")
-        if value.isdigit():
-            keep[f"plan_of_care.{counter}"] = str(int(value) + 1)
+        if (visits := bounded_int(value, 5)) is not None:
+            keep[f"plan_of_care.{counter}"] = str(visits + 1)
     coverage = last.document.get("coverage") or {}
     for candidate in services.coverages_of(session, viewer.actor, last.patient_id):
         if candidate.payer_id == coverage.get("payer") and candidate.active:
@@ -329,9 +330,10 @@ def _stored_page(
 def check_note(viewer: CurrentViewer, session: SessionDep, form: FormDep) -> JSONResponse:
     """The live check: the form as it stands, checked by the engine, nothing saved."""
     patient_id = form.get("patient_id", "")
-    if not patient_id.isdigit():
+    patient_number = bounded_int(patient_id, 18)
+    if patient_number is None:
         return JSONResponse({"verdict": None, "findings": [], "claim_lines": []})
-    patient = services.get_patient(session, viewer.actor, int(patient_id))
+    patient = services.get_patient(session, viewer.actor, patient_number)
     coverages = services.coverages_of(session, viewer.actor, patient.id)
     built = note_form.build_document(
         form, _parties(session, viewer, patient, _coverage(coverages, form.get("coverage_id")), None)
@@ -386,7 +388,7 @@ def _save(request: Request, viewer: Viewer, session: Session, form: dict[str, st
             request, session, viewer, row, f"This note is {row.status}; a signed note cannot be changed.", "error", 409
         )
     patient_text = form.get("patient_id", "")
-    patient_id = row.patient_id if row is not None else int(patient_text) if patient_text.isdigit() else None
+    patient_id = row.patient_id if row is not None else bounded_int(patient_text, 18)
     if patient_id is None:
         return RedirectResponse("/notes/new", status_code=303)
     patient = services.get_patient(session, viewer.actor, patient_id)

@@ -14,6 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from ptbill.claims.trading import TEST_TRADING, TradingConfig
+from ptbill.domain.identifiers import bounded_int
 from ptbill.reference.catalog import default_catalog
 from ptbill.services import app as services
 from ptbill.storage.tables import ClaimBatchRow, EncounterRow
@@ -103,7 +104,7 @@ def work_queue(
 
 @router.post("/queue/claims", dependencies=[CsrfChecked])
 def build_claims(viewer: CurrentViewer, session: SessionDep, form: ListsDep) -> Response:
-    ids = [int(value) for value in form.get("encounter_id", []) if value.isdigit()]
+    ids = [n for value in form.get("encounter_id", []) if (n := bounded_int(value, 18)) is not None]
     if not ids:
         return RedirectResponse("/queue?tab=ready&nothing=1", status_code=303)
     built = services.build_claims(session, viewer.actor, ids)
@@ -154,7 +155,7 @@ def _trading(request: Request) -> tuple[TradingConfig, bool]:
 
 @router.post("/batches", dependencies=[CsrfChecked])
 def create_batch(request: Request, viewer: CurrentViewer, session: SessionDep, form: ListsDep) -> Response:
-    ids = [int(value) for value in form.get("claim_id", []) if value.isdigit()]
+    ids = [n for value in form.get("claim_id", []) if (n := bounded_int(value, 18)) is not None]
     trading, _test = _trading(request)
     numbers = ControlNumbers(request.app.state.ptbill.control_numbers_path)
     try:

@@ -56,8 +56,8 @@ PAGES = [  # name, short title for the tabs, what the report answers
     ),
 ]
 TITLES = {name: title for name, title, _ in PAGES}
-PERIOD = re.compile(r"^((?:19|20)\d\d)-(?:(0[1-9]|1[0-2])|[Qq]([1-4]))$")
-CODE = re.compile(r"^(?:\d{4}[0-9A-Z]|[A-Z]\d{4})$")  # CPT (97012, 0001F, 0101T) or HCPCS (G0283)
+PERIOD = re.compile(r"^((?:19|20)[0-9][0-9])-(?:(0[1-9]|1[0-2])|[Qq]([1-4]))$")
+CODE = re.compile(r"^(?:[0-9]{4}[0-9A-Z]|[A-Z][0-9]{4})$")  # CPT (97012, 0001F, 0101T) or HCPCS (G0283)
 
 
 # charts: geometry here, drawing in templates/reports/_chart.html ------------------------------------
@@ -256,7 +256,7 @@ def _month_label(month: str) -> str:
 
 def _month_span(months: Sequence[str]) -> list[str]:
     """Every month from the first to the last of ``months`` ('YYYY-MM'), in order."""
-    known = sorted(m for m in months if re.match(r"^\d{4}-\d{2}$", m))
+    known = sorted(m for m in months if re.match(r"^[0-9]{4}-[0-9]{2}$", m))
     if not known:
         return list(months)
     year, month = map(int, known[0].split("-"))

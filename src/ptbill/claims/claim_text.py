@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ptbill.domain.claim import Claim, ClaimParty, Person, PostalAddress
-from ptbill.x12.charset import describe, outside_x12, untransliterable
+from ptbill.x12.charset import describe, is_x12_identifier, outside_x12, untransliterable
 
 
 def _address(owner: str, address: PostalAddress | None) -> Iterator[tuple[str, str]]:
@@ -81,12 +81,15 @@ def identifiers(claim: Claim) -> Iterator[tuple[str, str]]:
 
 def claim_text_problems(claim: Claim) -> list[str]:
     """One line per value of the claim that no claim format can carry; empty when all can."""
+    names, codes = list(texts(claim)), list(identifiers(claim))
+    if is_x12_identifier("".join(value for _, value in names + codes)):  # the usual case: one check for all
+        return []
     problems = []
-    for what, value in texts(claim):
+    for what, value in names:
         missing = untransliterable(value)
         if missing:
             problems.append(f"{what} has characters with no X12 form: {describe(missing)}")
-    for what, value in identifiers(claim):
+    for what, value in codes:
         outside = outside_x12(value)
         if outside:
             problems.append(f"{what} has characters outside the X12 character set: {describe(outside)}")

@@ -229,7 +229,10 @@ class EncounterTarget:
             render_cms1500([claim], draw_form=False)
         except PtbillError:
             outcomes.append("CMS-1500 refused")
-        json.loads(claims_to_fhir_json([claim]))
+        try:
+            json.loads(claims_to_fhir_json([claim]))
+        except PtbillError:
+            outcomes.append("FHIR refused")
         return ", ".join(outcomes)
 
 

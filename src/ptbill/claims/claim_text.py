@@ -65,11 +65,12 @@ def identifiers(claim: Claim) -> Iterator[tuple[str, str]]:
     for role, party in _parties(claim):
         if party is not None:
             yield f"the {role}'s NPI", party.npi
-    addressed = (("patient", claim.patient), ("subscriber", claim.subscriber), *_parties(claim))
-    for role, holder in addressed:
-        if holder is not None and holder.address is not None:
-            yield f"the {role}'s state", holder.address.state
-            yield f"the {role}'s ZIP code", holder.address.zip
+    addresses = [("patient", claim.patient.address), ("subscriber", claim.subscriber.address)]
+    addresses += [("payer", claim.payer.address)] + [(r, p.address) for r, p in _parties(claim) if p is not None]
+    for role, address in addresses:
+        if address is not None:
+            yield f"the {role}'s state", address.state
+            yield f"the {role}'s ZIP code", address.zip
     for number, code in enumerate(claim.diagnoses, start=1):
         yield f"diagnosis {number}", code
     for line in claim.lines:
@@ -79,17 +80,42 @@ def identifiers(claim: Claim) -> Iterator[tuple[str, str]]:
             yield f"line {line.line_number}'s modifier", modifier
 
 
+def _address_values(address: PostalAddress | None) -> tuple[str, ...]:
+    return (address.line1, address.line2 or "", address.city, address.state, address.zip) if address else ()
+
+
+def all_values(claim: Claim) -> list[str]:
+    """The values of ``texts`` and ``identifiers`` without their labels, read directly: the writers check every
+    claim of a batch, and this is several times faster than the labelled generators (a test keeps both equal)."""
+    patient, subscriber, payer = claim.patient, claim.subscriber, claim.payer
+    values = [
+        *(claim.claim_id, claim.member_id, claim.group_number or "", claim.place_of_service),
+        *(claim.prior_authorization or "", claim.original_claim_number or "", payer.name, payer.payer_identifier),
+        *(patient.first_name, patient.last_name, *_address_values(patient.address)),
+        *(subscriber.first_name, subscriber.last_name, *_address_values(subscriber.address)),
+        *_address_values(payer.address),
+        *claim.diagnoses,
+    ]
+    for _, party in _parties(claim):
+        if party is not None:
+            values += (party.last_name_or_organization, party.first_name or "", party.npi)
+            values += _address_values(party.address)
+    values.append(claim.billing_provider.tax_id or "")
+    for line in claim.lines:
+        values += (line.code, line.place_of_service, *line.modifiers)
+    return values
+
+
 def claim_text_problems(claim: Claim) -> list[str]:
     """One line per value of the claim that no claim format can carry; empty when all can."""
-    names, codes = list(texts(claim)), list(identifiers(claim))
-    if is_x12_identifier("".join(value for _, value in names + codes)):  # the usual case: one check for all
+    if is_x12_identifier("".join(all_values(claim))):  # the usual case: one check over everything
         return []
     problems = []
-    for what, value in names:
+    for what, value in texts(claim):
         missing = untransliterable(value)
         if missing:
             problems.append(f"{what} has characters with no X12 form: {describe(missing)}")
-    for what, value in codes:
+    for what, value in identifiers(claim):
         outside = outside_x12(value)
         if outside:
             problems.append(f"{what} has characters outside the X12 character set: {describe(outside)}")

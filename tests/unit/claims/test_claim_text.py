@@ -14,10 +14,11 @@ import pdfplumber
 import pytest
 
 from ptbill.claims.build import build_claim
+from ptbill.claims.claim_text import all_values, identifiers, texts
 from ptbill.claims.cms1500 import Cms1500Error, render_cms1500
 from ptbill.claims.cms1500.form import DATA_FONT
 from ptbill.claims.x12_837p.writer import ClaimRejectedError, Trading, write_batch
-from ptbill.domain.claim import Claim, PostalAddress
+from ptbill.domain.claim import Claim, ClaimParty, PostalAddress
 from ptbill.domain.encounter_json import encounter_from_dict
 from ptbill.domain.errors import PtbillError
 from ptbill.reference.catalog import default_catalog
@@ -136,3 +137,32 @@ def test_markup_like_shorthand_prints_literally_on_the_cms1500() -> None:
     text = cms1500_text(claim)
     assert "<WNL> L>R <BR> & <L5>" in text
     assert "TESTWELL, <R>" in text
+
+
+def test_the_fast_check_reads_exactly_the_values_the_labelled_check_reads() -> None:
+    """all_values (the writers' fast path) and texts + identifiers (the reasons) must never drift apart."""
+    base = claim_with()
+    counter = iter(range(1000))
+
+    def address() -> PostalAddress:
+        line1, city, state, zip_code = (f"A{next(counter)}" for _ in range(4))
+        return PostalAddress(line1, city, state, zip_code, line2="L2")
+
+    def party(kind: ClaimParty | None) -> ClaimParty:
+        assert kind is not None
+        return dataclasses.replace(kind, first_name=f"F{next(counter)}", tax_id=f"T{next(counter)}", address=address())
+
+    claim = dataclasses.replace(
+        base,
+        patient=dataclasses.replace(base.patient, address=address()),
+        subscriber=dataclasses.replace(base.patient, first_name="Sub", address=address()),
+        payer=dataclasses.replace(base.payer, address=address()),
+        billing_provider=party(base.billing_provider),
+        rendering_provider=party(base.rendering_provider),
+        referring_provider=party(base.referring_provider),
+        supervising_provider=party(base.rendering_provider),
+        group_number="G-1",
+        original_claim_number="O-1",
+    )
+    labelled = [value for _, value in [*texts(claim), *identifiers(claim)]]
+    assert sorted(all_values(claim)) == sorted(labelled)

@@ -7,6 +7,7 @@ import dataclasses
 import io
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pdfplumber
 from sqlalchemy.orm import Session
@@ -20,8 +21,8 @@ from tests.integration.test_posting import billed_claim, remittance_for
 D = Decimal
 
 
-def deny(session: Session, name: str, carc: str, remarks: tuple[str, ...] = (), payer: str | None = None):  # type: ignore[no-untyped-def]
-    biller, claim = billed_claim(session, name)
+def deny(session: Session, name: str, carc: str, remarks: tuple[str, ...] = (), **note: Any):  # type: ignore[no-untyped-def]
+    biller, claim = billed_claim(session, name, **note)
     base = remittance_for(claim, trace=f"DENY-{name}")
     payment = base.claims[0]
     lines = tuple(

@@ -14,6 +14,8 @@ import yaml
 
 from ptbill.claims.x12_837p.writer import Trading
 from ptbill.domain.errors import PtbillError
+from ptbill.domain.identifiers import is_ascii_digits
+from ptbill.x12.charset import describe, outside_x12
 from ptbill.x12.syntax import Delimiters
 
 TEST_TRADING = Trading(
@@ -49,7 +51,7 @@ def _apply(base: Trading, block: dict[str, Any], where: str) -> Trading:
     values: dict[str, str] = {k: str(v) for k, v in block.items() if k in _FIELDS}
     if "usage" in values and values["usage"] not in ("P", "T"):
         raise TradingConfigError(f"{where}: usage must be P (production) or T (test)")
-    if "contact_phone" in values and not values["contact_phone"].isdigit():
+    if "contact_phone" in values and not is_ascii_digits(values["contact_phone"]):
         raise TradingConfigError(f"{where}: contact_phone must be digits only")
     fields: dict[str, Any] = dict(values)
     trading = replace(base, **fields)
@@ -61,6 +63,14 @@ def _apply(base: Trading, block: dict[str, Any], where: str) -> Trading:
     for name in ("submitter_id", "receiver_id"):
         if not 1 <= len(getattr(trading, name)) <= 15:
             raise TradingConfigError(f"{where}: {name} must be 1 to 15 characters (ISA06/ISA08)")
+    # Ids and qualifiers are sent as written: printable ASCII, and none of the interchange's delimiters.
+    for name in ("submitter_id", "receiver_id", "sender_qualifier", "receiver_qualifier"):
+        value = getattr(trading, name)
+        outside = outside_x12(value)
+        if outside:
+            raise TradingConfigError(f"{where}: {name} has characters outside the X12 set: {describe(outside)}")
+        if trading.delimiters.forbidden() & set(value):
+            raise TradingConfigError(f"{where}: {name} contains an X12 delimiter of this interchange")
     return trading
 
 

@@ -89,20 +89,21 @@ def check(as_json: bool, files: tuple[str, ...]) -> None:
 @click.argument("services", nargs=-1, required=True, metavar="CODE=MINUTES...")
 def units(method: str, as_json: bool, services: tuple[str, ...]) -> None:
     """Compute billable units for the services of one visit."""
+    from ptbill.domain.identifiers import bounded_int
     from ptbill.reference.catalog import default_catalog
     from ptbill.units import TimedMinutes, UnitMethod, compute_units
-    from ptbill.web.inputs import whole_number
 
     codes = default_catalog().procedure_codes
     parsed: list[TimedMinutes] = []
     problems: list[str] = []
     for item in services:
-        code, sep, typed = item.partition("=")
+        code, sep, minutes_text = item.partition("=")
         code = code.strip().upper()
-        minutes = whole_number(typed.strip(), 0, MAX_MINUTES)
-        if not sep or minutes is None:
+        minutes = bounded_int(minutes_text.strip(), len(str(MAX_MINUTES)))
+        if not sep or minutes is None or minutes > MAX_MINUTES:
+            shown = item if len(item) <= 40 else item[:37] + "..."
             problems.append(
-                f"units: {item!r}: expected CODE=MINUTES, minutes a whole number from 0 to {MAX_MINUTES}, "
+                f"units: {shown!r}: expected CODE=MINUTES with minutes 0 to {MAX_MINUTES} in digits 0-9, "
                 "for example 97110=23"
             )
             continue

@@ -1,7 +1,9 @@
 """The encounter: one patient visit as documented and as the clinic wants to bill it.
 
 Shape and meaning follow ``spec/encounter-format.md`` (format 1). Money is ``Decimal``; clock times
-are validated ``HH:MM`` values and a service's documented time is computed in whole minutes.
+are validated ``HH:MM`` values and a service's documented time is computed in whole minutes. Digits are
+ASCII 0-9 only in every identifier, date, time and number (``\\d`` would also take ٣, ３), and numbers are
+bounded, so nothing a note holds can break a claim format or a conversion further on.
 """
 
 from __future__ import annotations
@@ -14,14 +16,16 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_TIME_RE = re.compile(r"^(\d{1,2}):(\d{2})$")
+_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_TIME_RE = re.compile(r"([0-9]{1,2}):([0-9]{2})")
+_DECIMAL_TEXT = re.compile(r"-?[0-9]{1,12}(\.[0-9]{1,12})?")
+MAX_COUNT = 99_999  # visits, minutes, seconds, units, pointers: far above any real note, far below overflow
 
 
 def _parse_iso_date(value: Any) -> Any:
     if isinstance(value, date):
         return value
-    if not isinstance(value, str) or not _DATE_RE.match(value):
+    if not isinstance(value, str) or not _DATE_RE.fullmatch(value):
         raise ValueError("not a date (expected YYYY-MM-DD)")
     try:
         return date.fromisoformat(value)
@@ -32,7 +36,7 @@ def _parse_iso_date(value: Any) -> Any:
 def _parse_clock_time(value: Any) -> Any:
     if isinstance(value, time):
         return value
-    match = _TIME_RE.match(value) if isinstance(value, str) else None
+    match = _TIME_RE.fullmatch(value) if isinstance(value, str) else None
     if match is None:
         raise ValueError("not a clock time (expected HH:MM, 24-hour)")
     hour, minute = int(match.group(1)), int(match.group(2))
@@ -48,11 +52,21 @@ def _reject_bool(value: Any) -> Any:
     return value
 
 
+def _plain_number(value: Any) -> Any:
+    # Decimal() reads Arabic-Indic and fullwidth digits, "1_000" and "Infinity"; a number typed as text is
+    # ASCII digits with an optional point.
+    if isinstance(value, str) and not _DECIMAL_TEXT.fullmatch(value.strip()):
+        raise ValueError("not a number (digits 0-9, with an optional decimal point)")
+    return _reject_bool(value)
+
+
 IsoDate = Annotated[date, BeforeValidator(_parse_iso_date)]
 ClockTime = Annotated[time, BeforeValidator(_parse_clock_time)]
-Count = Annotated[int, BeforeValidator(_reject_bool), Field(ge=0, strict=False)]
-Money = Annotated[Decimal, BeforeValidator(_reject_bool), Field(ge=0, max_digits=12, decimal_places=2)]
-Amount = Annotated[Decimal, BeforeValidator(_reject_bool)]
+Count = Annotated[int, BeforeValidator(_reject_bool), Field(ge=0, le=MAX_COUNT, strict=False)]
+Pointer = Annotated[int, BeforeValidator(_reject_bool), Field(ge=-MAX_COUNT, le=MAX_COUNT)]
+Money = Annotated[Decimal, BeforeValidator(_plain_number), Field(ge=0, max_digits=12, decimal_places=2)]
+Amount = Annotated[Decimal, BeforeValidator(_plain_number), Field(max_digits=12)]
+Force = Annotated[Decimal, BeforeValidator(_plain_number), Field(gt=0, max_digits=12)]
 
 
 def minutes_of_day(clock: time) -> int:
@@ -119,13 +133,13 @@ class Address(_Model):
     line2: str | None = None
     city: str
     state: str = Field(pattern=r"^[A-Z]{2}$")
-    zip: str = Field(pattern=r"^\d{5}(-?\d{4})?$")
+    zip: str = Field(pattern=r"^[0-9]{5}(-?[0-9]{4})?$")
 
 
 class BillingProvider(_Model):
     name: str
     npi: str
-    tax_id: str = Field(pattern=r"^\d{2}-?\d{7}$")
+    tax_id: str = Field(pattern=r"^[0-9]{2}-?[0-9]{7}$")
     address: Address
     # ptbill extension: the clinic's Medicare payment locality (MAC-locality, e.g. 01112-75), which wins
     # over the locality guessed from the address's ZIP code.
@@ -247,7 +261,7 @@ class PlanOfCare(_Model):
 
 class ForceChange(_Model):
     at_minute: Count
-    force_lbs: Annotated[Decimal, BeforeValidator(_reject_bool), Field(gt=0)]
+    force_lbs: Force
     reason: str | None = None
 
 
@@ -256,7 +270,7 @@ class Traction(_Model):
     device_type: DeviceType | None = None
     device_name: str | None = None
     mode: TractionMode | None = None
-    force_lbs: Annotated[Decimal, BeforeValidator(_reject_bool), Field(gt=0)] | None = None
+    force_lbs: Force | None = None
     force_changes: tuple[ForceChange, ...] = ()
     angle_deg: Amount | None = None
     hold_seconds: Count | None = None
@@ -273,7 +287,7 @@ class Traction(_Model):
 class Service(_Model):
     code: str = Field(min_length=1, pattern=r"^[A-Za-z0-9]{5}$")
     modifiers: tuple[Annotated[str, Field(pattern=r"^[A-Za-z0-9]{2}$")], ...] = ()
-    diagnosis_pointers: tuple[Annotated[int, BeforeValidator(_reject_bool)], ...] = ()
+    diagnosis_pointers: tuple[Pointer, ...] = ()
     start_time: ClockTime | None = None
     end_time: ClockTime | None = None
     minutes: Count | None = None
@@ -333,7 +347,7 @@ def dotted_diagnosis(code: str) -> str:
 class Encounter(_Model):
     id: str = Field(min_length=1)
     date_of_service: IsoDate
-    place_of_service: str = Field(default="11", pattern=r"^\d{2}$")
+    place_of_service: str = Field(default="11", pattern=r"^[0-9]{2}$")
     billing_provider: BillingProvider
     rendering_provider: RenderingProvider
     supervising_provider: SupervisingProvider | None = None

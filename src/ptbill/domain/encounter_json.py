@@ -15,6 +15,26 @@ from ptbill.domain.errors import EncounterFormatError
 MAX_NOTE_BYTES = 128 * 1024
 TOO_LARGE = f"(document): the note is larger than {MAX_NOTE_BYTES // 1024} KiB, the most ptbill reads in one note"
 
+# No field of an encounter needs more digits; a longer JSON integer is kept as text, so the field it sits in
+# is named in the error instead of json.loads failing on Python's 4,300-digit conversion limit.
+MAX_INTEGER_DIGITS = 30
+
+
+class LongNumber:
+    """A JSON integer with more digits than any encounter field holds, left unconverted; no field accepts it."""
+
+    def __init__(self, digits: int) -> None:
+        self.digits = digits
+
+    def __str__(self) -> str:
+        return f"a number of {self.digits} digits"
+
+
+def _bounded_int(text: str) -> int | LongNumber:
+    digits = len(text.lstrip("-"))
+    return int(text) if digits <= MAX_INTEGER_DIGITS else LongNumber(digits)
+
+
 _MESSAGES = {
     "missing": "required field is missing",
     "string_type": "not a text value",
@@ -60,10 +80,18 @@ def _describe(error: Any) -> str:
         message = "has more than 2 decimal places"
     else:
         message = _MESSAGES.get(kind, error["msg"][0].lower() + error["msg"][1:])
-    if kind != "missing" and "input" in error and not isinstance(error["input"], dict | list):
-        shown = json.dumps(error["input"], default=str)
+    if isinstance(error.get("input"), LongNumber):
+        message += f": {error['input']}"
+    elif kind != "missing" and "input" in error and not isinstance(error["input"], dict | list):
+        shown = _shown(error["input"])
         message += f": {shown if len(shown) <= 60 else shown[:57] + '...'}"
     return message
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, int) and abs(value).bit_length() > 100:  # json.dumps refuses past 4,300 digits
+        return "a number too large to show"
+    return json.dumps(value, default=str)
 
 
 def problems_of(exc: ValidationError) -> list[str]:
@@ -102,7 +130,7 @@ def parse_encounter(text: str | bytes, source: str = "<input>") -> Encounter:
     if len(text) > MAX_NOTE_BYTES:  # characters or bytes: a str's UTF-8 is never shorter
         raise EncounterFormatError(source, [TOO_LARGE])
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_int=_bounded_int)
     except json.JSONDecodeError as exc:
         raise EncounterFormatError(
             source, [f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"]

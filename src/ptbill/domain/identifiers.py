@@ -1,8 +1,30 @@
-"""Check digits of U.S. health-care identifiers (NPI: CMS NPPES, ISO/IEC 7812 Luhn with prefix 80840)."""
+"""Check digits of U.S. health-care identifiers (NPI: CMS NPPES, ISO/IEC 7812 Luhn with prefix 80840), and
+what counts as a digit in any identifier, date or number a person types: ASCII 0-9 only.
+
+``str.isdigit`` and a regular expression's ``\\d`` also accept Arabic-Indic (٣), fullwidth (３) and, for
+``isdigit``, superscript (²) digits, which ``int()`` then reads or refuses; identifiers use these instead.
+"""
 
 from __future__ import annotations
 
 import functools
+
+
+def is_ascii_digits(text: str) -> bool:
+    """True when ``text`` is one or more of the ASCII digits 0-9 and nothing else.
+
+    >>> is_ascii_digits("954512345"), is_ascii_digits("٣"), is_ascii_digits("²"), is_ascii_digits("")
+    (True, False, False, False)
+    """
+    return text.isascii() and text.isdigit()
+
+
+def bounded_int(text: str, max_digits: int) -> int | None:
+    """``text`` as an int when it is 1 to ``max_digits`` ASCII digits; None otherwise (never a ValueError,
+    however long the text: Python refuses to convert strings of more than 4,300 digits)."""
+    if len(text) > max_digits or not is_ascii_digits(text):
+        return None
+    return int(text)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -14,7 +36,7 @@ def npi_is_valid(npi: str) -> bool:
     >>> npi_is_valid("1245319598")
     False
     """
-    if len(npi) != 10 or not npi.isascii() or not npi.isdigit():
+    if len(npi) != 10 or not is_ascii_digits(npi):
         return False
     digits = [int(c) for c in "80840" + npi[:9]]
     total = 0

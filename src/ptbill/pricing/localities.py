@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Literal
 
 from ptbill.domain.errors import ReferenceDataError
+from ptbill.domain.identifiers import is_ascii_digits
 from ptbill.pricing.medicare_pfs import DEFAULT_DIRECTORY, Locality, MedicareFeeSchedule, read_csv_table
 
 STATE_DEFAULTS_PATH = DEFAULT_DIRECTORY / "localities" / "state_defaults.csv"
@@ -107,7 +108,7 @@ class ZipLocalityTable:
 def normalize_zip(text: str) -> str:
     """The 5-digit ZIP of '60601', '60601-1234' or '606011234'."""
     digits = text.strip().replace("-", "")
-    if len(digits) not in (5, 9) or not digits.isdigit():
+    if len(digits) not in (5, 9) or not is_ascii_digits(digits):
         raise ValueError(f"{text!r} is not a ZIP code (5 digits, or ZIP+4)")
     return digits[:5]
 
@@ -126,15 +127,15 @@ def _read_zip5(path: Path) -> Iterator[ZipLocalityRecord]:
             raise ReferenceDataError(f"{where}: {len(raw)} characters; a ZIP5 record has at least {_MINIMUM_LENGTH}")
         fields = {
             "state (1-2)": (raw[_STATE], 2, str.isalpha),
-            "ZIP (3-7)": (raw[_ZIP], 5, str.isdigit),
-            "carrier (8-12)": (raw[_CARRIER], 5, str.isdigit),
-            "locality (13-14)": (raw[_LOCALITY], 2, str.isdigit),
+            "ZIP (3-7)": (raw[_ZIP], 5, is_ascii_digits),
+            "carrier (8-12)": (raw[_CARRIER], 5, is_ascii_digits),
+            "locality (13-14)": (raw[_LOCALITY], 2, is_ascii_digits),
         }
         for name, (value, width, check) in fields.items():
             if len(value) != width or not check(value):
                 raise ReferenceDataError(f"{where}: field {name}: {value!r} is not valid")
         year_quarter = raw[_YEAR_QUARTER].strip()
-        if year_quarter and (len(year_quarter) != 5 or not year_quarter.isdigit()):
+        if year_quarter and (len(year_quarter) != 5 or not is_ascii_digits(year_quarter)):
             raise ReferenceDataError(f"{where}: field year/quarter (76-80): {year_quarter!r} is not YYYYQ")
         yield ZipLocalityRecord(
             state=raw[_STATE].upper(),

@@ -21,6 +21,7 @@ from typing import Any
 
 from ptbill.domain.dates import DateRange
 from ptbill.domain.errors import PtbillError, ReferenceDataError
+from ptbill.domain.identifiers import is_ascii_digits
 
 DEFAULT_DIRECTORY = Path(__file__).resolve().parent.parent / "reference_data" / "baseline" / "medicare" / "pfs"
 SCHEDULE_FILE = "schedule.json"
@@ -823,7 +824,7 @@ def _load_localities(path: Path, sources: Mapping[str, str]) -> dict[str, Locali
         where = f"{path}: line {line}"
         mac, number = raw["mac"], raw["locality"]
         # Spreadsheet copies of CMS files drop leading zeros (2102 for 02102): refuse them here.
-        if len(mac) != 5 or not mac.isdigit() or len(number) != 2 or not number.isdigit():
+        if len(mac) != 5 or not is_ascii_digits(mac) or len(number) != 2 or not is_ascii_digits(number):
             raise ReferenceDataError(f"{where}: MAC {mac!r} and locality {number!r} must be 5 and 2 digits")
         if raw["source"] not in sources:
             raise ReferenceDataError(f"{where}: field 'source': {raw['source']!r} is not a source in schedule.json")

@@ -23,7 +23,7 @@ KINDS: tuple[Kind, ...] = ("CARC", "RARC", "GROUP")
 _KIND_NAMES: dict[str, Kind] = {k: k for k in KINDS}
 _GROUPS = frozenset({"CO", "CR", "OA", "PI", "PR"})
 # Remark codes are M…, MA… or N… plus digits; reason codes are digits or another letter plus digits.
-_RARC = re.compile(r"(?:M|MA|N)\d+")
+_RARC = re.compile(r"(?:M|MA|N)[0-9]+")
 _CODE = re.compile(r"[A-Z0-9]{1,5}")
 
 

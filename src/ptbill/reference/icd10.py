@@ -18,6 +18,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from ptbill.domain.dates import DateRange
+from ptbill.domain.identifiers import is_ascii_digits
 
 DEFAULT_DIRECTORY = Path(__file__).resolve().parent.parent / "reference_data" / "code_sets" / "icd10cm"
 MANIFEST_NAME = "manifest.json"
@@ -202,7 +203,7 @@ def parse_code_index(text: str, source: str = "codes file") -> tuple[frozenset[s
     billable_count, _, rest = rest.partition("]")
     billable_block, found_header, rest = rest.partition(f"\n[{_HEADER} ")
     header_count, _, header_block = rest.partition("]")
-    if not (found and found_header and billable_count.isdigit() and header_count.isdigit()):
+    if not (found and found_header and is_ascii_digits(billable_count) and is_ascii_digits(header_count)):
         raise ValueError(f"{source}: not an ICD-10-CM codes file (missing [billable N] or [header N] line)")
     billable, headers = frozenset(billable_block.split()), frozenset(header_block.split())
     if len(billable) != int(billable_count) or len(headers) != int(header_count):

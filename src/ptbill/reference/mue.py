@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Protocol, TextIO
 
 from ptbill.domain.errors import ReferenceDataError
+from ptbill.domain.identifiers import is_ascii_digits
 from ptbill.reference.ncci import (
     StoredLookup,
     open_compiled,
@@ -41,7 +42,7 @@ _CODE = re.compile(r"[0-9A-Z]{5}")
 # "3 Date of Service Edit: Clinical": the MAI digit, then CMS's words for it.
 _INDICATOR = re.compile(r"\s*([123])(?:\s+(.*?))?\s*")
 # MCR_MUE_PractitionerServices_Eff_07-01-2026.csv; older ZIPs say "…-effective-07-01-2026".
-_EFFECTIVE_IN_NAME = re.compile(r"eff(?:ective)?[_-](\d{2})-(\d{2})-(\d{4})", re.IGNORECASE)
+_EFFECTIVE_IN_NAME = re.compile(r"eff(?:ective)?[_-]([0-9]{2})-([0-9]{2})-([0-9]{4})", re.IGNORECASE)
 _HEADER_SCAN_LIMIT = 50  # CMS's notice is one quoted CSV record of about eight lines
 
 
@@ -330,7 +331,7 @@ def _parse_mue(stream: TextIO, label: str, source: str) -> dict[str, MueValue] |
         if code in values:
             raise ReferenceDataError(f"{where}: code {code} is listed again (first on line {lines[code]})")
         units_text = record[units_at].strip()
-        if not units_text.isdigit():
+        if not is_ascii_digits(units_text):
             raise ReferenceDataError(f"{where}: MUE value {record[units_at]!r} is not a whole number")
         indicator_cell = record[indicator_at]
         parsed = indicators.get(indicator_cell)

@@ -27,6 +27,7 @@ from typing import Any, Generic, Protocol, TextIO, TypeVar, cast
 
 from ptbill.domain.dates import DateRange
 from ptbill.domain.errors import ReferenceDataError
+from ptbill.domain.identifiers import is_ascii_digits
 
 PTP_FILE_NAME = "ncci_ptp.sqlite3"
 MANIFEST_NAME = "manifest.json"
@@ -41,9 +42,9 @@ _CODE = re.compile(r"[0-9A-Z]{5}")
 _NO_DELETION = frozenset({"*", "", "99991231"})  # CMS prints "*"; blank and 9999-12-31 are other tools' habit
 _HEADER_SCAN_LIMIT = 50  # CMS's preamble is 6 lines; no header by line 50 means this is not a PTP file
 # CMS names the quarter in its ZIP names ("medicare-ncci-2026q3-…", "…-2026-q3-…").
-_QUARTER_IN_NAME = re.compile(r"(?<![0-9])(\d{4})-?q([1-4])(?![0-9])", re.IGNORECASE)
+_QUARTER_IN_NAME = re.compile(r"(?<![0-9])([0-9]{4})-?q([1-4])(?![0-9])", re.IGNORECASE)
 # ccipra-v322r0-f1: practitioner table, version 32.2, release 0, part 1 (ccioph: outpatient hospital).
-_PTP_FILE_NAME = re.compile(r"cci(pra|oph)-v(\d{2})(\d)r(\d+)-f(\d+)", re.IGNORECASE)
+_PTP_FILE_NAME = re.compile(r"cci(pra|oph)-v([0-9]{2})([0-9])r([0-9]+)-f([0-9]+)", re.IGNORECASE)
 _CMS_PARTS = frozenset({1, 2, 3, 4})
 
 # One edit is packed into one int, in memory and in the compiled file. A frozen dataclass per row would
@@ -704,7 +705,7 @@ class _Builder:
         if found is None:
             digits = text.strip()
             try:
-                if len(digits) != 8 or not digits.isdigit():
+                if len(digits) != 8 or not is_ascii_digits(digits):
                     raise ValueError(digits)
                 found = date(int(digits[:4]), int(digits[4:6]), int(digits[6:])).toordinal()
             except ValueError:

@@ -11,6 +11,7 @@ SECTION_ORDER = [
     "Codes and units",
     "Modifiers and code pairs",
     "Coverage, authorization, plan of care",
+    "Claim text",
 ]
 
 _INTRO = """# Check catalog
@@ -22,7 +23,9 @@ shows the value in force.
 
 """
 
-SPEC_EXTRAS = frozenset({"ABN_MISSING", "ICD10_CODE_SET_NOT_LOADED", "PAYER_SETTING_INVALID"})
+SPEC_EXTRAS = frozenset(
+    {"ABN_MISSING", "CLAIM_TEXT_NOT_TRANSLITERABLE", "ICD10_CODE_SET_NOT_LOADED", "PAYER_SETTING_INVALID"}
+)
 
 
 def _sorted_rules() -> list[Rule]:

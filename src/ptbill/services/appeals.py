@@ -27,6 +27,7 @@ from ptbill.reference.catalog import default_catalog
 from ptbill.reference.icd10 import default_catalog as icd10_catalog
 from ptbill.services.app import Actor, ConflictError, audit, get_claim
 from ptbill.services.denials import main_denial
+from ptbill.services.pdf_text import plain, text_fonts
 from ptbill.storage.tables import ClaimPaymentRow, ClaimRow, ClinicRow, EncounterRow
 
 # What each denial family asks the letter to show, pointing at the note's own words.
@@ -63,17 +64,22 @@ RULE_FAMILY = {
 
 def _styles() -> dict[str, ParagraphStyle]:
     base = getSampleStyleSheet()
+    font, bold = text_fonts()  # names and notes print as written (Nguyễn, Muñoz-Peña), not in Latin-1 only
     return {
-        "title": ParagraphStyle("title", parent=base["Heading1"], fontSize=15, spaceAfter=6),
-        "h2": ParagraphStyle("h2", parent=base["Heading2"], fontSize=11.5, spaceBefore=10, spaceAfter=4),
-        "body": ParagraphStyle("body", parent=base["BodyText"], fontSize=10, leading=13.5),
-        "small": ParagraphStyle("small", parent=base["BodyText"], fontSize=8.5, leading=11, textColor=colors.grey),
+        "title": ParagraphStyle("title", parent=base["Heading1"], fontName=bold, fontSize=15, spaceAfter=6),
+        "h2": ParagraphStyle(
+            "h2", parent=base["Heading2"], fontName=bold, fontSize=11.5, spaceBefore=10, spaceAfter=4
+        ),
+        "body": ParagraphStyle("body", parent=base["BodyText"], fontName=font, fontSize=10, leading=13.5),
+        "small": ParagraphStyle(
+            "small", parent=base["BodyText"], fontName=font, fontSize=8.5, leading=11, textColor=colors.grey
+        ),
     }
 
 
 def _table(rows: list[list[Any]], widths: list[float], header: bool = True) -> Table:
     table = Table(
-        [[Paragraph(str(c), _styles()["body"]) if isinstance(c, str) else c for c in row] for row in rows],
+        [[Paragraph(plain(c), _styles()["body"]) if isinstance(c, str) else c for c in row] for row in rows],
         colWidths=widths,
         hAlign="LEFT",
     )
@@ -160,16 +166,18 @@ def build_appeal_pdf(session: Session, actor: Actor, claim_id: int, today: date 
     patient = encounter.patient
 
     story: list[Any] = [
-        Paragraph(clinic.name, styles["title"]),
+        Paragraph(plain(clinic.name), styles["title"]),
         Paragraph(
-            f"{clinic.address_line1}, {clinic.city}, {clinic.state} {clinic.zip} · NPI {clinic.npi} · "
-            f"Tax ID {clinic.tax_id}",
+            plain(
+                f"{clinic.address_line1}, {clinic.city}, {clinic.state} {clinic.zip} · NPI {clinic.npi} · "
+                f"Tax ID {clinic.tax_id}"
+            ),
             styles["small"],
         ),
         Spacer(1, 14),
         Paragraph(f"{today:%B %d, %Y}", styles["body"]),
         Spacer(1, 8),
-        Paragraph(f"To: {payer.name if payer else claim.payer_id}, appeals / reconsideration", styles["body"]),
+        Paragraph(plain(f"To: {payer.name if payer else claim.payer_id}, appeals / reconsideration"), styles["body"]),
         Spacer(1, 8),
         _table(
             [
@@ -187,7 +195,7 @@ def build_appeal_pdf(session: Session, actor: Actor, claim_id: int, today: date 
         Paragraph("Request for reconsideration", styles["h2"]),
         Paragraph(
             f"We ask you to reconsider the denial of the services above. Your remittance gives the reason as: "
-            f"<i>{(reason.reason if reason else 'no reason code').rstrip('.')}</i>. The enclosed treatment note "
+            f"<i>{plain((reason.reason if reason else 'no reason code').rstrip('.'))}</i>. The enclosed treatment note "
             "answers it.",
             styles["body"],
         ),
@@ -197,21 +205,23 @@ def build_appeal_pdf(session: Session, actor: Actor, claim_id: int, today: date 
         story += [Paragraph(ARGUMENTS[family], styles["body"]), Spacer(1, 4)]
     diagnoses = "; ".join(f"{dotted_diagnosis(c)} {icd.description(c) or ''}".strip() for c in encounter.diagnoses)
     story += [
-        Paragraph(f"Diagnoses treated: {diagnoses}.", styles["body"]),
+        Paragraph(plain(f"Diagnoses treated: {diagnoses}."), styles["body"]),
         Spacer(1, 6),
         Paragraph(
             "We ask that the claim be reprocessed and paid. Please contact the billing office with any question.",
             styles["body"],
         ),
         Spacer(1, 22),
-        Paragraph(f"{actor.name}, for {clinic.name}", styles["body"]),
+        Paragraph(plain(f"{actor.name}, for {clinic.name}"), styles["body"]),
         Paragraph("Enclosures: treatment note (traction), plan of care and progress, claim lines.", styles["small"]),
         PageBreak(),
         Paragraph(f"Treatment note, {encounter.date_of_service:%m/%d/%Y}: mechanical traction (97012)", styles["h2"]),
         Paragraph(
-            f"Rendered by {encounter.rendering_provider.name}, {encounter.rendering_provider.credential.value}, "
-            f"NPI {encounter.rendering_provider.npi}"
-            + (f"; supervised by {encounter.supervising_provider.name}" if encounter.supervising_provider else ""),
+            plain(
+                f"Rendered by {encounter.rendering_provider.name}, {encounter.rendering_provider.credential.value}, "
+                f"NPI {encounter.rendering_provider.npi}"
+                + (f"; supervised by {encounter.supervising_provider.name}" if encounter.supervising_provider else "")
+            ),
             styles["small"],
         ),
         Spacer(1, 4),

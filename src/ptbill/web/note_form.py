@@ -455,7 +455,7 @@ def field_names(counts: Mapping[str, Any], supervising: bool = False) -> set[str
     return names
 
 
-_LAST_PART = re.compile(r"^(.*)(\[\d+\]|\.[^.\[\]]+)$")
+_LAST_PART = re.compile(r"^(.*)(\[[0-9]+\]|\.[^.\[\]]+)$")
 
 
 def place(name: str | None, known: set[str]) -> str:

@@ -10,18 +10,21 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from ptbill.domain.identifiers import bounded_int
 from ptbill.x12.errors import (
     X12ControlNumberError,
     X12CountError,
     X12EnvelopeError,
     X12Error,
     X12SegmentError,
+    clip,
 )
 from ptbill.x12.reader import DEFAULT_CHUNK_SIZE, ReadSegment, Separators, Source, X12Reader
 
 SEGMENT_ID = re.compile(r"[A-Z][A-Z0-9]{1,2}")
-INTERCHANGE_CONTROL_NUMBER = re.compile(r"\d{9}")
-GROUP_CONTROL_NUMBER = re.compile(r"\d{1,9}")
+INTERCHANGE_CONTROL_NUMBER = re.compile(r"[0-9]{9}")
+GROUP_CONTROL_NUMBER = re.compile(r"[0-9]{1,9}")
+MAX_COUNT_DIGITS = 10  # SE01 is N0 1/10; IEA01 and GE01 are shorter
 TRANSACTION_CONTROL_NUMBER = re.compile(r"[A-Za-z0-9]{4,9}")
 ENVELOPE_IDS = frozenset({"ISA", "GS", "ST", "SE", "GE", "IEA"})
 VERSION_5010 = "00501"  # ISA12; from this version on ISA11 is the repetition separator
@@ -172,7 +175,7 @@ class Transaction:
 
 
 def _count(text: str) -> int | None:
-    return int(text) if text.isdigit() else None
+    return bounded_int(text, MAX_COUNT_DIGITS)
 
 
 class EnvelopeReader:
@@ -455,7 +458,7 @@ class EnvelopeReader:
         actual = len(transaction.segments)
         count = _count(declared)
         if count is None:
-            transaction.problems.append(X12CountError(read.number, "SE", f"SE01 {declared!r} is not a number"))
+            transaction.problems.append(X12CountError(read.number, "SE", f"SE01 {clip(declared)!r} is not a number"))
         elif count != actual:
             transaction.problems.append(
                 X12CountError(
@@ -484,7 +487,7 @@ class EnvelopeReader:
         declared = read.segment.element(1)
         count = _count(declared)
         if count is None:
-            self._outside(X12CountError(read.number, "GE", f"GE01 {declared!r} is not a number"), group=True)
+            self._outside(X12CountError(read.number, "GE", f"GE01 {clip(declared)!r} is not a number"), group=True)
         elif count != group.transaction_count:
             self._outside(
                 X12CountError(
@@ -518,7 +521,7 @@ class EnvelopeReader:
         declared = read.segment.element(1)
         count = _count(declared)
         if count is None:
-            self._outside(X12CountError(read.number, "IEA", f"IEA01 {declared!r} is not a number"))
+            self._outside(X12CountError(read.number, "IEA", f"IEA01 {clip(declared)!r} is not a number"))
         elif count != interchange.group_count:
             self._outside(
                 X12CountError(

@@ -29,6 +29,11 @@ from __future__ import annotations
 from ptbill.domain.errors import PtbillError
 
 
+def clip(value: str, limit: int = 40) -> str:
+    """A value as a message quotes it: at most ``limit`` characters, so a hostile file cannot flood a report."""
+    return value if len(value) <= limit else value[: limit - 3] + "..."
+
+
 class X12Error(PtbillError):
     """Something wrong at one place in an X12 file; the message reads "segment 12 (SE): ..."."""
 

@@ -11,6 +11,9 @@ import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from ptbill.domain.errors import PtbillError
+from ptbill.x12.charset import describe, outside_x12, transliterate
+
 Element = str | tuple[str, ...]  # a simple element, or a composite's components
 
 
@@ -62,8 +65,8 @@ class Segment(NamedTuple):
         return parts[component - 1] if 1 <= component <= len(parts) else ""
 
 
-class X12ValueError(ValueError):
-    """A value cannot be written into X12: it holds a delimiter or is too long."""
+class X12ValueError(PtbillError, ValueError):
+    """A value cannot be written into X12: it holds a delimiter, or a character outside the X12 character set."""
 
 
 @functools.cache
@@ -77,17 +80,25 @@ def _cleaning_tables(delimiters: Delimiters) -> tuple[dict[int, str], dict[int, 
 
 
 def clean_text(value: str, delimiters: Delimiters) -> str:
-    """Upper-case free text with delimiters and characters outside the X12 basic set replaced by spaces."""
+    """Upper-case free text, transliterated to the X12 character set (``charset.transliterate``), with
+    delimiters replaced by spaces; raises TransliterationError for what has no X12 form."""
     if value.isascii() and value.isalnum():
         return value.upper()
     to_space, _, _ = _cleaning_tables(delimiters)
-    return " ".join(value.translate(to_space).split()).upper()
+    return " ".join(transliterate(value).translate(to_space).split()).upper()
 
 
 def clean_identifier(value: str, delimiters: Delimiters) -> str:
-    """An identifier kept as given (case included), with delimiters and non-ASCII replaced by '-'."""
+    """An identifier kept as given (case included), with delimiters and spaces replaced by '-'.
+
+    Never transliterated: an identifier outside printable ASCII is refused with X12ValueError.
+    """
+    value = value.strip()
+    outside = outside_x12(value)
+    if outside:
+        raise X12ValueError(f"an identifier has characters outside the X12 character set: {describe(outside)}")
     _, to_dash, _ = _cleaning_tables(delimiters)
-    return value.strip().translate(to_dash)
+    return value.translate(to_dash)
 
 
 class SegmentEncoder:
@@ -99,13 +110,19 @@ class SegmentEncoder:
         self._component = delimiters.component
         self._terminator = delimiters.terminator
         self._stray = _cleaning_tables(delimiters)[2].search
+        # Printable ASCII and the chosen delimiters (which may be control characters) are all a file may hold.
+        allowed = re.escape("".join(sorted(delimiters.forbidden())))
+        self._foreign = re.compile(f"[^\\x20-\\x7e{allowed}]").search
 
     def encode(self, segment: Segment) -> str:
         element, component = self._element, self._component
         if segment.id == "ISA":
             # The ISA is fixed width and carries the separators themselves (ISA11, ISA16) as values.
             texts = [e if isinstance(e, str) else component.join(e) for e in segment.elements]
-            return element.join(["ISA", *texts]) + self._terminator
+            text = element.join(["ISA", *texts])
+            if self._foreign(text):
+                self._refuse_characters(segment)
+            return text + self._terminator
         elements = list(segment.elements)
         while elements and (elements[-1] == "" or elements[-1] == ()):
             elements.pop()
@@ -124,6 +141,8 @@ class SegmentEncoder:
         # One pass over the joined text: any separator beyond the ones placed came from a value.
         if text.count(element) != len(parts) - 1 or text.count(component) != joins or self._stray_outside(text):
             self._refuse(segment)
+        if self._foreign(text):
+            self._refuse_characters(segment)
         return text + self._terminator
 
     def _stray_outside(self, text: str) -> bool:
@@ -135,6 +154,11 @@ class SegmentEncoder:
                 if self._stray(text):
                     raise X12ValueError(f"{segment.id}: value {text!r} contains an X12 delimiter")
         raise X12ValueError(f"{segment.id}: a value contains an X12 delimiter")  # pragma: no cover
+
+    def _refuse_characters(self, segment: Segment) -> None:
+        texts = [t for value in segment.elements for t in ((value,) if isinstance(value, str) else value)]
+        outside = "".join(dict.fromkeys(c for t in texts for c in outside_x12(t)))
+        raise X12ValueError(f"{segment.id}: a value has characters outside the X12 character set: {describe(outside)}")
 
 
 def encode_segment(segment: Segment, delimiters: Delimiters) -> str:

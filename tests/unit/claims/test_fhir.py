@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from fhir.resources.R4B.claim import Claim as FhirClaim
 
-from ptbill.claims.fhir import claim_to_fhir, claim_to_fhir_json
+from ptbill.claims.fhir import FhirClaimError, claim_to_fhir, claim_to_fhir_json, claims_to_fhir_json
 from ptbill.claims.fhir.claim import (
     CLAIM_TYPE_SYSTEM,
     CPT_SYSTEM,
@@ -188,3 +188,17 @@ def test_json_round_trips_unchanged() -> None:
     assert json.loads(round_trip(lumbar_traction_claim()).model_dump_json(exclude_none=True)) == json.loads(text)
     assert json.loads(text)["resourceType"] == "Claim"
     assert "null" not in text
+
+
+def test_an_empty_address_line_is_left_out_not_sent_as_an_empty_string() -> None:
+    patient = Person("Ava", "Testwell", date(1961, 4, 2), "F", PostalAddress("", "Goleta", "CA", "93117"))
+    resource = json.loads(claim_to_fhir_json(lumbar_traction_claim(patient=patient, subscriber=patient)))
+    assert "" not in json.dumps(resource).split('"')[1::2]  # no empty string value anywhere
+    assert resource["contained"][0]["address"][0]["city"] == "Goleta"
+
+
+@pytest.mark.parametrize("many", [False, True])
+def test_a_claim_the_fhir_model_refuses_is_a_typed_error_naming_the_element(many: bool) -> None:
+    claim = lumbar_traction_claim(diagnoses=("M51\r\n16", "M5416"))  # a blocked note built anyway
+    with pytest.raises(FhirClaimError, match=r"EX01-20260302: not valid FHIR R4: .*diagnosis\.0\.diagnosisCode"):
+        claims_to_fhir_json([claim, claim] if many else [claim])

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ptbill.domain.errors import RemittanceFormatError
-from ptbill.remittance.denials import classify, classify_each
-from ptbill.remittance.x12_835.reader import balance_problems, read_835
+from tests.hostile import hostile_835, run_835
 from tests.unit.remittance.synthetic_835 import medicare_remittance
 
 SAMPLES = Path(__file__).resolve().parents[3].parent / "shared" / "external" / "x12"
@@ -54,28 +53,20 @@ def mutated_835(draw: st.DrawFn) -> str:
     return text
 
 
-def read_or_refuse(data: str | bytes) -> None:
-    """Any other exception escapes and fails the test; so does a reader bug wrapped as 'internal error'."""
-    refusal = ""
-    try:
-        remittances = list(read_835(data))
-    except RemittanceFormatError as exc:
-        refusal, remittances = str(exc) or "(empty message)", []
-    assert "internal error" not in refusal, refusal
-    for remittance in remittances:
-        balance_problems(remittance)
-        for claim in remittance.claims:
-            classify(claim)
-            classify_each(claim)
-
-
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mutated_835())
 def test_mutated_835s_are_read_or_refused_with_the_reader_error(text: str) -> None:
-    read_or_refuse(text)
+    run_835(text)
 
 
 @settings(max_examples=200, deadline=None)
 @given(st.binary(max_size=400), st.sampled_from([b"", b"ISA*", b"ST*835*1~"]))
 def test_arbitrary_bytes_are_refused_with_the_reader_error(data: bytes, prefix: bytes) -> None:
-    read_or_refuse(prefix + data)
+    run_835(prefix + data)
+
+
+@settings(max_examples=300, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.randoms(use_true_random=False))
+def test_835s_mutated_field_by_field_with_hostile_values_are_read_or_refused(r: random.Random) -> None:
+    """Amounts, dates and codes replaced by other-script digits, 5,000-digit numbers, NUL, delimiters, markup."""
+    assert run_835(hostile_835(r))

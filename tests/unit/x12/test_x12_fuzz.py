@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ptbill.claims.x12_837p.reader import read_837p
-from ptbill.x12.envelope import check_envelopes
 from ptbill.x12.errors import X12Error
 from ptbill.x12.reader import ReadSegment, read_segments
+from tests.hostile import hostile_837p, run_837p
 
 SAMPLES = Path(__file__).resolve().parents[3].parent / "shared" / "external" / "x12"
 VALID = [
@@ -68,33 +68,6 @@ def mutate(data: bytes, change: tuple[object, ...]) -> bytes:
     return data
 
 
-def _read_claims(data: bytes, chunk_size: int) -> None:
-    for transaction in read_837p(data, chunk_size=chunk_size):
-        for problem in transaction.all_problems():
-            assert isinstance(problem, X12Error)
-            assert str(problem)
-        for parsed in transaction.claims:
-            assert parsed.claim is not None or parsed.problems  # a missing Claim always comes with its reasons
-            if parsed.claim is not None:
-                assert parsed.claim.lines == parsed.lines
-
-
-def _check_envelopes(data: bytes, chunk_size: int) -> None:
-    for problem in check_envelopes(data, chunk_size=chunk_size):
-        assert str(problem)
-
-
-def read_everything(data: bytes, chunk_size: int) -> None:
-    """Run both readers to the end and touch every result, as a caller would; only X12Error may escape them."""
-    raised: list[X12Error] = []
-    for read in (_read_claims, _check_envelopes):
-        try:
-            read(data, chunk_size)
-        except X12Error as error:
-            raised.append(error)
-    assert all(str(error) for error in raised)
-
-
 @settings(max_examples=200, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     sample=st.sampled_from(sorted(ORIGINALS)),
@@ -105,7 +78,7 @@ def test_mutated_files_raise_only_x12_errors(sample: str, changes: list[tuple[ob
     data = ORIGINALS[sample]
     for change in changes:
         data = mutate(data, change)
-    read_everything(data, chunk_size)
+    run_837p(data, chunk_size)
 
 
 def segments_or_error(data: bytes, chunk_size: int) -> list[ReadSegment | str]:
@@ -134,11 +107,18 @@ def test_chunk_size_never_changes_what_is_read(sample: str, changes: list[tuple[
 def test_every_truncation_of_a_sample_is_handled() -> None:
     data = ORIGINALS["commercial-health-insurance.edi"]
     for cut in range(0, len(data) + 1, 3):
-        read_everything(data[:cut], 1 << 16)
+        run_837p(data[:cut], 1 << 16)
 
 
 def test_deleting_or_duplicating_each_segment_is_handled() -> None:
     data = ORIGINALS["COB-claim-from-billing-provider-to-payer-b.edi"]
     for index in range(data.count(TERMINATOR) + 1):
-        read_everything(mutate(data, ("delete", index)), 1 << 16)
-        read_everything(mutate(data, ("duplicate", index)), 1 << 16)
+        run_837p(mutate(data, ("delete", index)), 1 << 16)
+        run_837p(mutate(data, ("duplicate", index)), 1 << 16)
+
+
+@settings(max_examples=300, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.randoms(use_true_random=False))
+def test_837ps_mutated_field_by_field_with_hostile_values_raise_only_x12_errors(r: random.Random) -> None:
+    """Elements and components replaced by other-script digits, 5,000-digit numbers, NUL, delimiters, markup."""
+    assert run_837p(hostile_837p(r))

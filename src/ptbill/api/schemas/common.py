@@ -33,7 +33,7 @@ Money = Annotated[
     WithJsonSchema(
         {
             "type": "string",
-            "pattern": r"^-?\d+\.\d{2}$",
+            "pattern": r"^-?[0-9]+\.[0-9]{2}$",
             "description": "US dollars as a string with exactly two decimals.",
             "examples": ["14.64"],
         },

@@ -21,7 +21,7 @@ class PatientCreate(BaseModel):
     address_line1: Annotated[str | None, Field(default=None, max_length=120), NoNul]
     city: Annotated[str | None, Field(default=None, max_length=60), NoNul]
     state: Annotated[str | None, Field(default=None, pattern=r"^[A-Z]{2}$")]
-    zip: Annotated[str | None, Field(default=None, pattern=r"^\d{5}(-\d{4})?$")]
+    zip: Annotated[str | None, Field(default=None, pattern=r"^[0-9]{5}(-[0-9]{4})?$")]
 
 
 class PatientPublic(BaseModel):

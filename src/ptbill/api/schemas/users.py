@@ -18,7 +18,7 @@ class UserCreate(BaseModel):
     name: Annotated[str, Field(min_length=1, max_length=120), NoNul]
     role: Role
     credential: Credential | None = Field(default=None, description="For clinicians: as on their license.")
-    npi: Annotated[str | None, Field(default=None, pattern=r"^\d{10}$", description="For clinicians.")]
+    npi: Annotated[str | None, Field(default=None, pattern=r"^[0-9]{10}$", description="For clinicians.")]
     password: Annotated[
         str, Field(max_length=1000, description="At least 12 characters; not a common password, not the email."), NoNul
     ]

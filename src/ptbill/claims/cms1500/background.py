@@ -37,7 +37,7 @@ CAPTION_BOLD = "Helvetica-Bold"
 RULE = 0.55
 HEAVY_RULE = 1.2
 CAPTION_LEADING = 1.12  # caption line spacing as a multiple of its size
-_ITEM_PREFIX = re.compile(r"^(\d{1,2}[a-d]?\.|[a-d]\.)(\s+)")
+_ITEM_PREFIX = re.compile(r"^([0-9]{1,2}[a-d]?\.|[a-d]\.)(\s+)")
 
 
 def _y(top: float) -> float:

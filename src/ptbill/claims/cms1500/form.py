@@ -16,6 +16,7 @@ from pathlib import Path
 
 from reportlab.pdfgen.canvas import Canvas
 
+from ptbill.claims.claim_text import claim_text_problems
 from ptbill.claims.cms1500.background import define_form
 from ptbill.claims.cms1500.layout import (
     COLUMN_WIDTH,
@@ -37,6 +38,7 @@ from ptbill.domain.claim import (
     ServiceLine,
 )
 from ptbill.domain.errors import PtbillError
+from ptbill.x12.charset import describe, outside_x12, transliterate
 
 DATA_FONT = "Courier"
 DATA_SIZE = 10.0  # NUCC recommends 10-point type
@@ -119,12 +121,15 @@ def check_printable(claim: Claim) -> None:
         problems.append(f"total charge {claim.total_charge} does not fit item 28 (up to 999999.99)")
     if claim.frequency is not ClaimFrequency.ORIGINAL and not claim.original_claim_number:
         problems.append("a replacement or void needs the payer's original claim number for item 22")
+    problems.extend(claim_text_problems(claim))
     if problems:
         raise Cms1500Error(claim.claim_id, problems)
 
 
 def _upper(text: str | None) -> str:
-    return " ".join((text or "").upper().split())
+    """Upper case in the X12 character set (the same transliteration as the 837P: Nguyễn → NGUYEN), which is
+    also what Courier, a standard PDF font, can draw."""
+    return " ".join(transliterate(text or "").upper().split())
 
 
 def _person_name(person: Person) -> str:
@@ -293,7 +298,11 @@ def _draw_text(c: Canvas, f: Field, text: str) -> None:
     c.drawText(t)
 
 
-def _draw_page(c: Canvas, values: Mapping[str, str]) -> None:
+def _draw_page(c: Canvas, claim_id: str, values: Mapping[str, str]) -> None:
+    # Drawn as plain text (a canvas reads no markup); anything not printable ASCII would print as garbage.
+    foreign = [f"item {name}: {describe(outside_x12(text))}" for name, text in values.items() if outside_x12(text)]
+    if foreign:
+        raise Cms1500Error(claim_id, [f"{problem} cannot be printed" for problem in foreign])
     c.saveState()
     c.setFillColorRGB(0, 0, 0)
     for name, text in values.items():
@@ -322,7 +331,7 @@ def render_cms1500(
         for page in paginate(claim):
             if form is not None:
                 c.doForm(form)
-            _draw_page(c, page_values(page, totals))
+            _draw_page(c, claim.claim_id, page_values(page, totals))
             c.showPage()
     c.save()
     return buffer.getvalue()

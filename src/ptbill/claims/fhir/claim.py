@@ -9,11 +9,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from fhir.resources.R4B.claim import Claim as FhirClaim
+from pydantic import BaseModel, ValidationError
 
 from ptbill.domain.claim import Claim, ClaimFrequency, ClaimParty, ClaimPayer, Person, PostalAddress, ServiceLine
+from ptbill.domain.errors import PtbillError
+from ptbill.domain.identifiers import is_ascii_digits
 
 CLAIM_TYPE_SYSTEM = "http://terminology.hl7.org/CodeSystem/claim-type"
 PRIORITY_SYSTEM = "http://terminology.hl7.org/CodeSystem/processpriority"
@@ -41,7 +44,7 @@ _FREQUENCY_TEXT = {
     ClaimFrequency.REPLACEMENT: "replaces the prior claim (frequency code 7)",
     ClaimFrequency.VOID: "voids the prior claim (frequency code 8)",
 }
-_HCPCS_LEVEL_II = re.compile(r"^[A-V]\d{4}$")
+_HCPCS_LEVEL_II = re.compile(r"^[A-V][0-9]{4}$")
 _FHIR_ID = re.compile(r"[^A-Za-z0-9\-.]")
 _CENTS = Decimal("0.01")
 
@@ -73,7 +76,7 @@ def _procedure_system(code: str) -> str:
 
 def _modifier_system(modifier: str) -> str:
     """Two-digit modifiers (59, 25) are CPT's; letter modifiers (GP, KX, CQ, XU) are HCPCS Level II."""
-    return CPT_SYSTEM if modifier.isdigit() else HCPCS_SYSTEM
+    return CPT_SYSTEM if is_ascii_digits(modifier) else HCPCS_SYSTEM
 
 
 def _icd10(code: str) -> str:
@@ -281,17 +284,33 @@ def claim_to_fhir_dict(claim: Claim) -> Json:
 
 
 def _without_none(value: Any) -> Any:
-    """Drop None members so optional elements are simply absent."""
+    """Drop None members and empty strings (FHIR allows no empty string) so absent elements are simply absent."""
     if isinstance(value, Mapping):
-        return {k: _without_none(v) for k, v in value.items() if v is not None}
+        return {k: _without_none(v) for k, v in value.items() if v is not None and v != ""}
     if isinstance(value, list):
-        return [_without_none(v) for v in value]
+        return [_without_none(v) for v in value if v != ""]
     return value
 
 
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+class FhirClaimError(PtbillError):
+    """The claim breaks the FHIR R4 model (an element's pattern or cardinality); the message names each element."""
+
+
+def _validated(model: type[ModelT], data: Json, claims: Sequence[Claim]) -> ModelT:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors(include_url=False)]
+        named = ("claim " if len(claims) == 1 else "claims ") + ", ".join(claim.claim_id for claim in claims)
+        raise FhirClaimError(f"{named}: not valid FHIR R4: " + "; ".join(problems)) from None
+
+
 def claim_to_fhir(claim: Claim) -> FhirClaim:
-    """The claim as a validated FHIR R4 (R4B model) Claim; pydantic's ValidationError if it breaks the model."""
-    return FhirClaim.model_validate(claim_to_fhir_dict(claim))
+    """The claim as a validated FHIR R4 (R4B model) Claim; FhirClaimError if it breaks the model."""
+    return _validated(FhirClaim, claim_to_fhir_dict(claim), [claim])
 
 
 def claim_to_fhir_json(claim: Claim, *, indent: int | None = None) -> str:
@@ -305,11 +324,13 @@ def claims_to_fhir_json(claims: Sequence[Claim]) -> str:
         return claim_to_fhir_json(claims[0], indent=2)
     from fhir.resources.R4B.bundle import Bundle
 
-    bundle = Bundle.model_validate(
+    bundle = _validated(
+        Bundle,
         {
             "resourceType": "Bundle",
             "type": "collection",
             "entry": [{"resource": claim_to_fhir_dict(claim)} for claim in claims],
-        }
+        },
+        claims,
     )
     return bundle.model_dump_json(exclude_none=True, indent=2)

@@ -15,6 +15,7 @@ from typing import TypeVar, cast
 
 from ptbill.claims.x12_837p import GUIDE
 from ptbill.domain.claim import Claim, ClaimFrequency, ClaimParty, ClaimPayer, Person, PostalAddress, ServiceLine
+from ptbill.domain.identifiers import bounded_int, is_ascii_digits
 from ptbill.x12.envelope import SEGMENT_ID, EnvelopeIds, EnvelopeReader, Transaction
 from ptbill.x12.errors import (
     X12ElementError,
@@ -23,6 +24,7 @@ from ptbill.x12.errors import (
     X12LoopError,
     X12MappingError,
     X12SegmentError,
+    clip,
 )
 from ptbill.x12.reader import DEFAULT_CHUNK_SIZE, ReadSegment, Source
 from ptbill.x12.syntax import Segment
@@ -224,7 +226,9 @@ NPI_QUALIFIER = "XX"  # NM108 for a Centers for Medicare & Medicaid Services Nat
 TAXONOMY_QUALIFIER = "PXC"  # PRV02 health care provider taxonomy code
 SERVICE_DATE = "472"  # DTP01 in 2400
 PROCEDURE_CODE = re.compile(r"[A-Z0-9]{5}")
-AMOUNT = re.compile(r"-?(\d+(\.\d*)?|\.\d+)")
+AMOUNT = re.compile(r"-?([0-9]+(\.[0-9]*)?|\.[0-9]+)")
+MAX_AMOUNT_LENGTH = 18  # X12 data type R: at most 18 characters (SV102, CLM02), 15 for SV104
+MAX_LINE_NUMBER_DIGITS = 6  # LX01 is N0 1/6
 MAX_DIAGNOSES = 12
 
 
@@ -685,22 +689,23 @@ class _Notes:
 
 
 def _date(text: str, read: ReadSegment, what: str, notes: _Notes) -> date | None:
-    if len(text) == 8 and text.isdigit():
+    if len(text) == 8 and is_ascii_digits(text):
         try:
             return date(int(text[:4]), int(text[4:6]), int(text[6:]))
         except ValueError:
             pass
-    notes.add(X12ElementError(read.number, read.id, f"{what} {text!r} is not a date (CCYYMMDD)"))
+    notes.add(X12ElementError(read.number, read.id, f"{what} {clip(text)!r} is not a date (CCYYMMDD)"))
     return None
 
 
 def _amount(text: str, read: ReadSegment, what: str, notes: _Notes) -> Decimal | None:
-    if AMOUNT.fullmatch(text):
+    if len(text) <= MAX_AMOUNT_LENGTH and AMOUNT.fullmatch(text):
         try:
             return Decimal(text)
         except InvalidOperation:
             pass
-    notes.add(X12ElementError(read.number, read.id, f"{what} {text!r} is not an amount"))
+    too_long = f" (longer than {MAX_AMOUNT_LENGTH} characters)" if len(text) > MAX_AMOUNT_LENGTH else ""
+    notes.add(X12ElementError(read.number, read.id, f"{what} {clip(text)!r} is not an amount{too_long}"))
     return None
 
 
@@ -853,14 +858,15 @@ def _pointers(sv1: ReadSegment, diagnosis_count: int, notes: _Notes) -> tuple[in
     for part in parts:
         if not part:
             continue
-        if not part.isdigit() or not 1 <= int(part) <= MAX_DIAGNOSES:
-            notes.add(X12ElementError(sv1.number, "SV1", f"SV107 diagnosis pointer {part!r} must be 1 to 12"))
+        pointer = bounded_int(part, 2)
+        if pointer is None or not 1 <= pointer <= MAX_DIAGNOSES:
+            notes.add(X12ElementError(sv1.number, "SV1", f"SV107 diagnosis pointer {clip(part)!r} must be 1 to 12"))
             continue
-        if int(part) > diagnosis_count:
+        if pointer > diagnosis_count:
             notes.add(
                 X12ElementError(sv1.number, "SV1", f"SV107 points to diagnosis {part}, but HI holds {diagnosis_count}")
             )
-        pointers.append(int(part))
+        pointers.append(pointer)
     if not pointers:
         notes.add(X12ElementError(sv1.number, "SV1", "SV107 points to no diagnosis (SV107-1 is required)"))
     return tuple(pointers)
@@ -894,12 +900,14 @@ def _line(line_loop: Loop, claim_place: str, diagnosis_count: int, notes: _Notes
     """One 2400 service line (LX, SV1, DTP*472); None, with the reason noted, when it cannot be built."""
     lx = line_loop.start
     number_text = lx.segment.element(1)
-    if not number_text.isdigit():
-        notes.add(X12ElementError(lx.number, "LX", f"LX01 line number {number_text!r} is not a number"))
-    line_number = int(number_text) if number_text.isdigit() else 0
+    line_number = bounded_int(number_text, MAX_LINE_NUMBER_DIGITS)
+    if line_number is None:
+        detail = f"LX01 line number {clip(number_text)!r} is not a number of 1 to {MAX_LINE_NUMBER_DIGITS} digits"
+        notes.add(X12ElementError(lx.number, "LX", detail))
+        line_number = 0
     sv1 = line_loop.first("SV1")
     if sv1 is None:
-        notes.block(lx, line_loop, f"service line {number_text} has no SV1 (professional service)")
+        notes.block(lx, line_loop, f"service line {clip(number_text)} has no SV1 (professional service)")
         return None
     segment = sv1.segment
     procedure = segment.elements[0] if segment.elements else ""  # SV101 composite medical procedure identifier
@@ -919,7 +927,7 @@ def _line(line_loop: Loop, claim_place: str, diagnosis_count: int, notes: _Notes
             X12MappingError(
                 sv1.number,
                 "SV1",
-                f"SV103 is MJ (minutes): units holds the {quantity} minutes as sent, not service units",
+                f"SV103 is MJ (minutes): units holds the {clip(quantity)} minutes as sent, not service units",
             )
         )
     elif basis != "UN":
@@ -927,7 +935,7 @@ def _line(line_loop: Loop, claim_place: str, diagnosis_count: int, notes: _Notes
     units = _amount(quantity, sv1, "SV104 quantity", notes) if quantity else None
     whole_units = int(units) if units is not None and units == units.to_integral_value() else None
     if units is not None and whole_units is None:
-        notes.block(sv1, line_loop, f"SV104 quantity {quantity} is not a whole number, and ServiceLine.units is")
+        notes.block(sv1, line_loop, f"SV104 quantity {clip(quantity)} is not a whole number, and ServiceLine.units is")
     pointers = _pointers(sv1, diagnosis_count, notes)
     served = _service_date(line_loop, notes)
     missing = [

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from ptbill.claims.claim_text import claim_text_problems
 from ptbill.claims.x12_837p import GUIDE
 from ptbill.domain.claim import (
     MAX_DIAGNOSIS_POINTERS,
@@ -26,7 +27,7 @@ from ptbill.domain.claim import (
     PostalAddress,
 )
 from ptbill.domain.errors import PtbillError
-from ptbill.domain.identifiers import npi_is_valid
+from ptbill.domain.identifiers import is_ascii_digits, npi_is_valid
 from ptbill.x12.control_numbers import ControlNumberSource
 from ptbill.x12.syntax import Delimiters, Segment, SegmentEncoder, clean_identifier, clean_text
 
@@ -84,7 +85,7 @@ def validate_claim(claim: Claim) -> list[str]:
     if len(claim.diagnoses) > MAX_DIAGNOSES:
         reasons.append(f"it has {len(claim.diagnoses)} diagnoses; a claim holds at most {MAX_DIAGNOSES}")
     for code in claim.diagnoses:
-        if not DIAGNOSIS_RE.match(code):
+        if not DIAGNOSIS_RE.fullmatch(code):
             reasons.append(f"diagnosis {code!r} is not an ICD-10-CM code written without the dot")
     if not claim.lines:
         reasons.append("it has no service line")
@@ -102,7 +103,7 @@ def validate_claim(claim: Claim) -> list[str]:
     billing = claim.billing_provider
     if billing.address is None:
         reasons.append("the billing provider has no address (loop 2010AA N3/N4)")
-    if not billing.tax_id or not re.fullmatch(r"\d{9}", billing.tax_id):
+    if not billing.tax_id or len(billing.tax_id) != 9 or not is_ascii_digits(billing.tax_id):
         reasons.append("the billing provider's tax id must be 9 digits (REF*EI)")
     for line in claim.lines:
         where = f"line {line.line_number} ({line.code})"
@@ -122,6 +123,7 @@ def validate_claim(claim: Claim) -> list[str]:
         reasons.append("a replacement or void needs the payer's original claim number (REF*F8)")
     if not claim.member_id.strip():
         reasons.append("the member id is empty")
+    reasons.extend(claim_text_problems(claim))
     return reasons
 
 

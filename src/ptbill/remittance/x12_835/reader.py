@@ -33,10 +33,13 @@ from ptbill.domain.remittance import (
 )
 from ptbill.remittance.x12_835 import GUIDE
 from ptbill.remittance.x12_835.segments import SegmentStream, Source, text_chunks
+from ptbill.x12.errors import clip
 
-# X12 numeric "R" values: an optional minus, digits, an optional decimal point. No exponents, no plus.
-_NUMBER = re.compile(r"-?(?:\d+(?:\.\d*)?|\.\d+)")
-_DATE = re.compile(r"\d{8}")
+# X12 numeric "R" values: an optional minus, ASCII digits, an optional decimal point; no exponents, no plus,
+# and at most 18 characters (the R type's maximum), so no amount outgrows the money columns.
+_NUMBER = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+_MAX_NUMBER_LENGTH = 18
+_DATE = re.compile(r"[0-9]{8}")
 _SEGMENT_ID = re.compile(r"[A-Z][A-Z0-9]{1,2}")
 _CODE = re.compile(r"[A-Z0-9]{1,5}")  # adjustment reason and remark codes are 1-5 letters or digits
 # A composite written with another separator than ISA16 declares, e.g. "HC>97012>GP" under ':'.
@@ -313,6 +316,8 @@ class _Context:
         raw = self.fields[position].strip() if position < len(self.fields) else ""
         if not raw:
             return None
+        if len(raw) > _MAX_NUMBER_LENGTH:
+            self.fail(f"{label} {clip(raw)!r} is longer than {_MAX_NUMBER_LENGTH} characters")
         if not _NUMBER.fullmatch(raw):
             self.fail(f"{label} {raw!r} is not a number")
         return Decimal(raw)
@@ -321,6 +326,8 @@ class _Context:
         raw = self.text(element)
         if not raw:
             self.fail(f"{element} is missing")
+        if len(raw) > _MAX_NUMBER_LENGTH:
+            self.fail(f"{element.ref} {clip(raw)!r} is longer than {_MAX_NUMBER_LENGTH} characters")
         if not _NUMBER.fullmatch(raw):
             self.fail(f"{element.ref} {raw!r} is not an amount")
         return Decimal(raw)
@@ -338,7 +345,7 @@ class _Context:
                 return date(int(raw[:4]), int(raw[4:6]), int(raw[6:]))
             except ValueError:
                 pass
-        self.warn(f"{element} {raw!r} is not a date (CCYYMMDD); left empty")
+        self.warn(f"{element} {clip(raw)!r} is not a date (CCYYMMDD); left empty")
         return None
 
     def code(self, element: _E, kind: type[CodeEnum], required: bool) -> CodeEnum | None:

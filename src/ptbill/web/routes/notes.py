@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from sqlalchemy.orm import Session
 
 from ptbill.domain.errors import EncounterFormatError
+from ptbill.domain.identifiers import bounded_int
 from ptbill.reference.catalog import default_catalog
 from ptbill.services import app as services
 from ptbill.storage.tables import ClinicRow, CoverageRow, EncounterRow, PatientRow, UserRow
@@ -261,8 +262,8 @@ def _carried_from(session: Session, viewer: Viewer, previous: dict[str, Any]) ->
     }
     for counter in ("visit_number", "visits_since_progress_report"):
         value = stored.get(f"plan_of_care.{counter}", "")
-        if value.isdigit():
-            keep[f"plan_of_care.{counter}"] = str(int(value) + 1)
+        if (visits := bounded_int(value, 5)) is not None:
+            keep[f"plan_of_care.{counter}"] = str(visits + 1)
     coverage = last.document.get("coverage") or {}
     for candidate in services.coverages_of(session, viewer.actor, last.patient_id):
         if candidate.payer_id == coverage.get("payer") and candidate.active:

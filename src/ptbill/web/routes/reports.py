@@ -256,7 +256,7 @@ def _month_label(month: str) -> str:
 
 def _month_span(months: Sequence[str]) -> list[str]:
     """Every month from the first to the last of ``months`` ('YYYY-MM'), in order."""
-    known = sorted(m for m in months if re.match(r"^\d{4}-\d{2}$", m))
+    known = sorted(m for m in months if re.match(r"^[0-9]{4}-[0-9]{2}$", m))
     if not known:
         return list(months)
     year, month = map(int, known[0].split("-"))

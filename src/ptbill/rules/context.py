@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from functools import cached_property
 from typing import TYPE_CHECKING
 
 from ptbill.domain.encounter import Encounter, Service
 from ptbill.domain.errors import ReferenceDataError
+from ptbill.domain.same_day import SameDayService
 from ptbill.pricing import (
     NATIONAL_LOCALITY_KEY,
     FeeSchedule,
@@ -21,6 +23,7 @@ from ptbill.pricing import (
     price_visit,
 )
 from ptbill.reference.catalog import ProcedureCode, Snapshot
+from ptbill.reference.modifiers import ModifierCodeSet
 from ptbill.units import TimedMinutes, UnitMethod, UnitResult, compute_units
 
 if TYPE_CHECKING:
@@ -50,6 +53,9 @@ class CheckContext:
     is_medicare: bool = False
     medicare_schedule: MedicareFeeSchedule = field(default_factory=MedicareFeeSchedule.default)
     fee_schedule: FeeSchedule | None = None
+    modifiers: ModifierCodeSet = field(default_factory=ModifierCodeSet.default)
+    today: date | None = None  # from the caller's clock; None where no clock is given (no future-date check)
+    same_day: tuple[SameDayService, ...] = ()  # the patient's other notes of the day, where the app sees them
 
     @property
     def services(self) -> tuple[Service, ...]:

@@ -1,5 +1,5 @@
 """Every check module; importing this package registers all checks."""
 
-from ptbill.rules.checks import codes, coverage, diagnoses, modifiers, payer, providers, traction
+from ptbill.rules.checks import claim, codes, coverage, diagnoses, modifiers, payer, providers, traction
 
-__all__ = ["codes", "coverage", "diagnoses", "modifiers", "payer", "providers", "traction"]
+__all__ = ["claim", "codes", "coverage", "diagnoses", "modifiers", "payer", "providers", "traction"]

@@ -38,7 +38,6 @@ class CheckReport:
     units: UnitResult
     payer_id: str
     ruleset_version: str = RULESET_VERSION
-    service_codes: tuple[str, ...] = ()  # the code of each of the encounter's services, for readable output
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -126,7 +125,6 @@ def check_encounter(
         claim_lines=tuple(plan_claim_lines(context)),
         units=context.units,
         payer_id=context.snapshot.payer.id,
-        service_codes=tuple(service.code for service in encounter.services),
     )
 
 

@@ -1,6 +1,6 @@
 """The registry of checks: each a small pure function with a stable id, dates, a source and a fix.
 
-Ids come from ``spec/rule-ids.md`` and never change meaning. The registry rejects a second rule
+Ids are a fixed contract and never change meaning (docs/rules.md). The registry rejects a second rule
 with the same id whose dates overlap an existing one, at import time.
 """
 

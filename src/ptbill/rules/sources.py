@@ -19,6 +19,7 @@ NORIDIAN_GA_URL = "https://med.noridianmedicare.com/web/jadme/topics/modifiers/g
 CY2025_PFS_URL = "https://www.federalregister.gov/citation/89-FR-97710"
 HCPCS_URL = "https://www.cms.gov/medicare/coding-billing/healthcare-common-procedure-system/quarterly-update"
 CARC_URL = "https://x12.org/codes/claim-adjustment-reason-codes"
+CPT_URL = "https://www.ama-assn.org/practice-management/cpt"
 
 
 def cite(title: str, url: str) -> str:

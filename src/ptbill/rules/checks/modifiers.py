@@ -187,7 +187,7 @@ def modifier_unknown(ctx: CheckContext) -> Iterator[Hit]:
             f"{modifier}: {why}.",
             indexes,
             "modifiers",
-            reference=cite(f"{known.label} ({known.source})", HCPCS_URL) if known is not None else None,
+            reference=f"{modifier}, {known.label.lower()}: {known.source}" if known is not None else None,
         )
 
 
@@ -197,8 +197,8 @@ def modifier_unknown(ctx: CheckContext) -> Iterator[Hit]:
     per_visit=True,
     severity=Severity.ERROR,
     source=cite(
-        "Bipartisan Budget Act of 2018 §50202 (the therapy cap became the KX threshold); Noridian JE-A "
-        "'Per-beneficiary KX modifier thresholds'",
+        "Social Security Act §1833(g)(7)(A), as added by the Bipartisan Budget Act of 2018 §50202 (the KX threshold); "
+        "Noridian JE-A 'Per-beneficiary KX modifier thresholds'",
         "https://med.noridianmedicare.com/web/jea/provider-types/outpatient-therapy/per-beneficiary_kx_modifier_thresholds",
     ),
     fix="Add KX to the therapy lines if the care is medically necessary and the note says why; otherwise "

@@ -14,7 +14,7 @@ from ptbill.domain.encounter import DeviceType, Service, TractionMode, dotted_di
 from ptbill.domain.finding import Severity
 from ptbill.rules.context import CheckContext
 from ptbill.rules.registry import Hit, rule
-from ptbill.rules.sources import ICD10_URL, NCD_160_16_URL, bpm_15, cite, cpm
+from ptbill.rules.sources import CPT_URL, ICD10_URL, NCD_160_16_URL, bpm_15, cite, cpm
 
 SECTION = "Traction documentation (97012)"
 CONSISTENCY = "Clinical consistency"
@@ -27,9 +27,10 @@ DEVICE_WORDS = {
     DeviceType.OTHER: "another kind of device",
 }
 MECHANICAL_DEVICES = frozenset({DeviceType.MOTORIZED_TABLE, DeviceType.CERVICAL_DEVICE, DeviceType.DECOMPRESSION_TABLE})
-CPT_97012 = (
+CPT_97012 = cite(
     "AMA CPT code set, physical medicine and rehabilitation: 97012 is mechanical traction, a supervised modality; "
-    "manual traction is one of the manual therapy techniques of 97140"
+    "manual traction is one of the manual therapy techniques of 97140",
+    CPT_URL,
 )
 TREATMENT_NOTE = bpm_15("220.3", "the treatment note records each intervention and modality furnished")
 GUIDE_DOCUMENTATION = bpm_15(

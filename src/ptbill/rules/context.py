@@ -73,6 +73,11 @@ class CheckContext:
         return info.traction if info else False
 
     @cached_property
+    def traction_services(self) -> tuple[tuple[int, Service], ...]:
+        """The traction services with their indexes (a dozen checks read them)."""
+        return tuple((i, s) for i, s in enumerate(self.services) if self.is_traction(s.code))
+
+    @cached_property
     def unit_method(self) -> UnitMethod:
         method = self.snapshot.choice("units.method")
         if method is None:  # declared required: only a date before the baseline's first value gets here

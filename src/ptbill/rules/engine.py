@@ -114,6 +114,8 @@ def check_encounter(
         if severity is None:
             continue
         hits = list(registered.check(context))
+        if not hits:
+            continue
         if registered.per_visit and len(hits) > 1:
             hits = [_one_per_visit(hits, context)]
         findings.extend(_finding(registered, severity, hit) for hit in hits)

@@ -6,6 +6,7 @@ with the same id whose dates overlap an existing one, at import time.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -116,6 +117,7 @@ def rule(
                     f"rule {rule_id} is registered twice for overlapping dates ({existing.effective} and {effective})"
                 )
         _RULES.setdefault(rule_id, []).append(new)
+        rules_in_force.cache_clear()
         return check
 
     return register
@@ -125,8 +127,10 @@ def all_rules() -> list[Rule]:
     return [r for versions in _RULES.values() for r in versions]
 
 
-def rules_in_force(day: date) -> list[Rule]:
-    return [r for r in all_rules() if r.effective.contains(day)]
+@functools.lru_cache(maxsize=4096)
+def rules_in_force(day: date) -> tuple[Rule, ...]:
+    """The rules in force on a day (registering a rule clears what was remembered)."""
+    return tuple(r for r in all_rules() if r.effective.contains(day))
 
 
 def rule_by_id(rule_id: str) -> list[Rule]:

@@ -241,8 +241,10 @@ def poc_not_sent_in_time(ctx: CheckContext) -> Iterator[Hit]:
     """The note relies on the signed order to certify an initial plan, but the plan was not sent to that
     practitioner within 30 days of the initial evaluation (Medicare, dates of service from 2025)."""
     plan = ctx.encounter.plan_of_care
+    if plan is None or plan.certified_date is not None or plan.order_signed_date is None:
+        return
     exception = _order_exception(ctx)
-    if plan is None or plan.certified_date is not None or exception is None or not exception.relied_on:
+    if exception is None or not exception.relied_on:
         return
     if exception.met:
         return
@@ -337,10 +339,10 @@ def progress_report_due(ctx: CheckContext) -> Iterator[Hit]:
 def progress_report_by_assistant(ctx: CheckContext) -> Iterator[Hit]:
     """A progress report is due on a visit furnished by a PTA or OTA, who may not write it."""
     plan = ctx.encounter.plan_of_care
-    every = ctx.snapshot.resolved("plan_of_care.progress_report_every")
-    if plan is None or every is None or plan.visits_since_progress_report is None:
+    if plan is None or plan.visits_since_progress_report is None or not ctx.encounter.furnished_by_assistant:
         return
-    if not ctx.encounter.furnished_by_assistant:
+    every = ctx.snapshot.resolved("plan_of_care.progress_report_every")
+    if every is None:
         return
     treatment_day = plan.visits_since_progress_report + 1
     if treatment_day < every.integer:

@@ -40,9 +40,9 @@ def _line_modifiers(ctx: CheckContext, indexes: list[int]) -> set[str]:
 
 def _discipline_lines(ctx: CheckContext, discipline: Discipline) -> Iterator[Hit]:
     """One hit naming every therapy line of the visit that lacks the discipline's modifier."""
-    if not ctx.snapshot.flag("modifiers.gp_required"):  # the payer asks for GP, GO or GN on therapy lines
-        return
     if discipline_of(ctx.encounter.rendering_provider.credential) is not discipline:
+        return
+    if not ctx.snapshot.flag("modifiers.gp_required"):  # the payer asks for GP, GO or GN on therapy lines
         return
     wanted = DISCIPLINE_MODIFIER[discipline]
     lacking: list[int] = []
@@ -133,7 +133,7 @@ def _assistant_lines(ctx: CheckContext, assistant: Credential, wanted: str) -> I
 )
 def cq_missing(ctx: CheckContext) -> Iterator[Hit]:
     """A PTA rendered the care for a payer that requires CQ (Medicare), and a therapy line lacks CQ."""
-    if ctx.snapshot.flag("modifiers.cq_required"):
+    if ctx.encounter.rendering_provider.credential is Credential.PTA and ctx.snapshot.flag("modifiers.cq_required"):
         yield from _assistant_lines(ctx, Credential.PTA, "CQ")
 
 
@@ -147,7 +147,7 @@ def cq_missing(ctx: CheckContext) -> Iterator[Hit]:
 )
 def co_missing(ctx: CheckContext) -> Iterator[Hit]:
     """An OTA rendered the care for a payer that requires CO (Medicare), and a therapy line lacks CO."""
-    if ctx.snapshot.flag("modifiers.co_required"):
+    if ctx.encounter.rendering_provider.credential is Credential.OTA and ctx.snapshot.flag("modifiers.co_required"):
         yield from _assistant_lines(ctx, Credential.OTA, "CO")
 
 
@@ -166,12 +166,14 @@ def co_missing(ctx: CheckContext) -> Iterator[Hit]:
 def modifier_unknown(ctx: CheckContext) -> Iterator[Hit]:
     """A line carries a modifier that is not a valid modifier on the date of service."""
     day = ctx.encounter.date_of_service
-    accepted = set(ctx.snapshot.codes("modifiers.also_accepted") or ())
     lines: dict[str, list[int]] = {}
     for index, service in enumerate(ctx.services):
         for modifier in service.modifiers:
-            if modifier not in accepted and not ctx.modifiers.valid_on(modifier, day):
+            if not ctx.modifiers.valid_on(modifier, day):
                 lines.setdefault(modifier, []).append(index)
+    if lines:  # the payer's own additions are read only when the list does not know a modifier
+        for modifier in ctx.snapshot.codes("modifiers.also_accepted") or ():
+            lines.pop(modifier, None)
     for modifier, indexes in lines.items():
         known = ctx.modifiers.get(modifier)
         why = (

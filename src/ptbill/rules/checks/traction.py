@@ -8,6 +8,7 @@ what makes therapy necessary and what a treatment note records, and the ICD-10-C
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 
 from ptbill.domain.encounter import DeviceType, Service, TractionMode, dotted_diagnosis, normalize_diagnosis
@@ -38,10 +39,8 @@ GUIDE_DOCUMENTATION = bpm_15(
 )
 
 
-def _traction_services(ctx: CheckContext) -> Iterator[tuple[int, Service]]:
-    for index, service in enumerate(ctx.services):
-        if ctx.is_traction(service.code):
-            yield index, service
+def _traction_services(ctx: CheckContext) -> tuple[tuple[int, Service], ...]:
+    return ctx.traction_services
 
 
 def _where(index: int, name: str) -> str:
@@ -274,9 +273,14 @@ def justification_missing(ctx: CheckContext) -> Iterator[Hit]:
             )
 
 
+@functools.lru_cache(maxsize=64)
+def _normalized(codes: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(normalize_diagnosis(code) for code in codes)
+
+
 def _region_diagnoses(ctx: CheckContext, region: str) -> tuple[str, ...] | None:
     found = ctx.snapshot.codes(f"traction.region_diagnoses.{region}")
-    return None if found is None else tuple(normalize_diagnosis(code) for code in found)
+    return None if found is None else _normalized(found)
 
 
 @rule(
@@ -299,7 +303,7 @@ def region_diagnosis_mismatch(ctx: CheckContext) -> Iterator[Hit]:
         parameter = ctx.snapshot.resolved(f"traction.region_diagnoses.{region.value}")
         if parameter is None:
             continue  # no region list (an extremity, pelvic traction, or a date before ICD-10-CM)
-        prefixes = tuple(normalize_diagnosis(code) for code in parameter.codes)
+        prefixes = _normalized(parameter.codes)
         pointed = [diagnoses[p - 1] for p in service.diagnosis_pointers if 1 <= p <= len(diagnoses)]
         considered = pointed or list(diagnoses)
         if not considered or any(normalize_diagnosis(code).startswith(prefixes) for code in considered):

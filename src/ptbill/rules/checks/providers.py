@@ -74,7 +74,7 @@ def assistant_without_supervisor(ctx: CheckContext) -> Iterator[Hit]:
             f"{rendering.name} is a {rendering.credential.value}, and {ctx.snapshot.payer.name} does not enroll "
             f"assistants: the visit must be billed under the supervising {therapist.value}, and none is recorded.",
             None,
-            "supervising_provider",
+            "supervising_provider.name",  # where the note form asks for the supervising therapist
             reference=enrolled.reference,
         )
     elif supervisor.credential is not None and supervisor.credential is not therapist:

@@ -21,8 +21,10 @@ OTHER_PT = {"name": "Alan Cho", "npi": "1528060639", "credential": "PT"}
 
 
 def note(note_id: str, **changes: Any) -> dict[str, Any]:
+    """The clean visit of the patient the note form would name: chart C-1, the one make_clinic files."""
     document = copy.deepcopy(CLEAN)
     document["id"] = note_id
+    document["patient"] = {**CLEAN["patient"], "id": "C-1"}
     document.update(changes)
     return document
 
@@ -69,9 +71,20 @@ def test_another_day_another_patient_and_another_clinic_are_not_the_same_visit(s
     day_after = (date.fromisoformat(CLEAN["date_of_service"]) + timedelta(days=1)).isoformat()
     _, report = app.save_encounter(session, pt, note("N-2", date_of_service=day_after), patient.id)
     assert "DUPLICATE_SERVICE" not in rules_of(report)
+    rosa = app.create_patient(
+        session,
+        pt,
+        {
+            "chart_number": "C-2",
+            "first_name": "Rosa",
+            "last_name": "Testwell",
+            "birth_date": date(1950, 1, 2),
+            "sex": "F",
+        },
+    )
     someone_else = note("N-3")
-    someone_else["patient"] = {**CLEAN["patient"], "id": "pt-78", "first_name": "Rosa"}
-    _, report = app.save_encounter(session, pt, someone_else, patient.id)
+    someone_else["patient"] = {**CLEAN["patient"], "id": "C-2", "first_name": "Rosa"}
+    _, report = app.save_encounter(session, pt, someone_else, rosa.id)
     assert "DUPLICATE_SERVICE" not in rules_of(report)
     _, report = app.save_encounter(session, other_pt, note("N-4"), other_clinic_patient.id)
     assert "DUPLICATE_SERVICE" not in rules_of(report)

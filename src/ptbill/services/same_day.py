@@ -11,16 +11,18 @@ from ptbill.domain.encounter import Encounter
 from ptbill.domain.encounter_json import encounter_from_dict
 from ptbill.domain.errors import EncounterFormatError
 from ptbill.domain.same_day import SameDayService
-from ptbill.storage.tables import EncounterCheckRow, EncounterRow
+from ptbill.storage.tables import EncounterCheckRow, EncounterRow, PatientRow
 
 
 def same_day_services(session: Session, clinic_id: int, encounter: Encounter) -> tuple[list[SameDayService], list[int]]:
     """The planned lines of the clinic's other notes for this patient and date, and those notes' row ids.
 
-    The patient is matched by the id the notes carry (the chart number), within the clinic only.
+    The note names its patient by chart number (``patient.id``, as the note form writes it); the other
+    notes are those filed under that patient of the clinic.
     """
     rows = session.execute(
         select(EncounterRow.id, EncounterRow.external_id, EncounterRow.document, EncounterCheckRow.claim_lines)
+        .join(PatientRow, PatientRow.id == EncounterRow.patient_id)
         .join(
             EncounterCheckRow,
             (EncounterCheckRow.encounter_id == EncounterRow.id)
@@ -28,6 +30,8 @@ def same_day_services(session: Session, clinic_id: int, encounter: Encounter) ->
         )
         .where(
             EncounterRow.clinic_id == clinic_id,
+            PatientRow.clinic_id == clinic_id,
+            PatientRow.chart_number == encounter.patient.id,
             EncounterRow.date_of_service == encounter.date_of_service,
             EncounterRow.external_id != encounter.id,
         )
@@ -35,8 +39,6 @@ def same_day_services(session: Session, clinic_id: int, encounter: Encounter) ->
     ).all()
     latest: dict[int, tuple[str, Encounter, list[dict[str, object]]]] = {}
     for row_id, note_id, document, claim_lines in rows:
-        if (document.get("patient") or {}).get("id") != encounter.patient.id:
-            continue
         try:
             other = encounter_from_dict(document, note_id)
         except EncounterFormatError:

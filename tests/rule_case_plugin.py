@@ -10,6 +10,9 @@ A file looks like::
         change: {services.0.traction.force_lbs: null}
         parameters: {traction.minimum_minutes: 20}   # optional: values for this case only
         ptp: [["97140", "97530", 1]]                  # optional: code-pair edits for this case only
+        mue: [["97110", 4, 1]]                        # optional: an MUE table (code, units, MAI) instead
+        today: 2026-03-02                             # optional: the clock's day (future dates are refused)
+        same_day: [{note: N-2, code: "97012", units: 1, provider: "1093817462"}]  # the patient's other notes
         fires: {severity: error, service: 0, field: services[0].traction.force_lbs}
       - name: A commercial plan's note that records the force raises nothing
         scenario: commercial-lumbar-clean             # its own scenario: then its own payer and date too
@@ -40,8 +43,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from ptbill.domain.dates import DateRange
 from ptbill.domain.encounter_json import encounter_from_dict
 from ptbill.domain.errors import ReferenceDataError
+from ptbill.domain.same_day import SameDayService
 from ptbill.reference.catalog import ReferenceCatalog, default_catalog
 from ptbill.reference.declarations import InvalidValueError, UnknownParameterError, declared
+from ptbill.reference.mue import MueTable, MueValue
 from ptbill.reference.ncci import PtpEdit, PtpTable
 from ptbill.reference.parameters import ClinicChange, Confidence, clinic_layer_from
 from ptbill.reference.strict_yaml import load_strict_yaml
@@ -72,9 +77,20 @@ class Fires(_Strict):
     severity: Literal["error", "warning", "info"] | None = None
     service: int | None = None
     field: str | None = None
+    services: list[int] | None = None  # every line one finding names (once per visit)
     message: str | None = None
     fix: str | None = None
     reference: str | None = None
+
+
+class SameDay(_Strict):
+    """A line of another note of the same patient and day, as the app would find it."""
+
+    note: Text
+    code: Text
+    units: int = Field(ge=0)
+    provider: Text  # the NPI the other note's claim names as rendering provider
+    modifiers: list[str] = []
 
 
 class Case(_Strict):
@@ -86,6 +102,9 @@ class Case(_Strict):
     parameters: dict[str, Any] = {}  # what-if values, checked against the parameter declarations
     clinic_settings: dict[str, Any] = {}  # values as a clinic stored them, deliberately not checked
     ptp: list[tuple[str, str, int]] | None = None
+    mue: list[tuple[str, int, int]] | None = None
+    today: date | None = None
+    same_day: list[SameDay] = []
     fires: Fires | None = None
     quiet: Literal[True] | None = None
     verdict: Literal["ready", "needs_attention", "blocked"] | None = None
@@ -209,14 +228,23 @@ class RuleCaseItem(pytest.Item):
         case = self.case
         encounter = encounter_from_dict(self.document(), self.name)
         catalog = default_catalog()
-        if case.ptp is not None:
-            # A case may bring its own code-pair edits: [column 1, column 2, modifier indicator].
+        if case.ptp is not None or case.mue is not None:
+            # A case may bring its own code-pair edits ([column 1, column 2, modifier indicator]) and
+            # medically unlikely edits ([code, units, adjudication indicator]).
             catalog = ReferenceCatalog()
             catalog.use_tables(
                 ptp=PtpTable.from_rows(
                     PtpEdit(a, b, DateRange(encounter.date_of_service), i, "rule case", "rule case")
                     for a, b, i in case.ptp
                 )
+                if case.ptp is not None
+                else None,
+                mue=MueTable.from_rows(
+                    (MueValue(c, units, mai, f"MAI {mai}", "rule case", "rule case") for c, units, mai in case.mue),
+                    quarter=encounter.date_of_service,
+                )
+                if case.mue is not None
+                else None,
             )
         stored = [
             ClinicChange(name, value, encounter.date_of_service, "rule case", Confidence.CLINIC, self.date_of_service)
@@ -227,6 +255,11 @@ class RuleCaseItem(pytest.Item):
             catalog,
             parameter_overrides=case.parameters,
             clinic_layer=clinic_layer_from("clinic:rule case", stored) if stored else None,
+            today=case.today,
+            same_day=[
+                SameDayService(line.note, line.code, line.units, line.provider, tuple(line.modifiers))
+                for line in case.same_day
+            ],
         )
         mine = [f for f in report.findings if f.rule == self.rule_id]
         if case.quiet:

@@ -25,14 +25,23 @@ from ptbill.domain.claim import (
     ServiceLine,
 )
 from ptbill.domain.claim_line import ClaimLine
-from ptbill.domain.encounter import Address, Credential, Encounter, normalize_diagnosis
+from ptbill.domain.encounter import ASSISTANT_OF, Address, Credential, Encounter, normalize_diagnosis
 from ptbill.domain.errors import PtbillError
 from ptbill.pricing import NATIONAL_LOCALITY_KEY, MedicareFeeSchedule, NotPricedError
 from ptbill.reference.catalog import PayerType, ReferenceCatalog
+from ptbill.reference.modifiers import ModifierCodeSet
 from ptbill.reference.parameters import ParameterLayer
 
 CENTS = Decimal("0.01")
 PHYSICAL_THERAPIST_TAXONOMY = "225100000X"  # NUCC: Physical Therapist
+# NUCC provider taxonomy of the person a claim names; others furnishing therapy keep the PT code.
+TAXONOMY = {
+    Credential.PT: PHYSICAL_THERAPIST_TAXONOMY,
+    Credential.PTA: "225200000X",  # Physical Therapy Assistant
+    Credential.OT: "225X00000X",  # Occupational Therapist
+    Credential.OTA: "224Z00000X",  # Occupational Therapy Assistant
+    Credential.SLP: "235Z00000X",  # Speech-Language Pathologist
+}
 
 
 class ClaimBuildError(PtbillError):
@@ -97,9 +106,10 @@ def _address(address: Address | None) -> PostalAddress | None:
     return PostalAddress(address.line1, address.city, address.state, address.zip, address.line2)
 
 
-def _person_party(name: str, npi: str) -> ClaimParty:
+def _person_party(name: str, npi: str, credential: Credential | None = None) -> ClaimParty:
     last, first = _split_name(name)
-    return ClaimParty(last, npi, first_name=first, taxonomy=PHYSICAL_THERAPIST_TAXONOMY)
+    taxonomy = TAXONOMY.get(credential, PHYSICAL_THERAPIST_TAXONOMY) if credential else PHYSICAL_THERAPIST_TAXONOMY
+    return ClaimParty(last, npi, first_name=first, taxonomy=taxonomy)
 
 
 def build_claim(
@@ -126,6 +136,8 @@ def build_claim(
         snapshot = snapshot.with_layer(clinic_layer)
     multiple = Decimal(str(snapshot.value("charges.default_multiple")))
     fallback = Decimal(str(snapshot.value("charges.fallback_amount")))
+    accepted = set(snapshot.codes("modifiers.also_accepted") or ())
+    modifier_codes = ModifierCodeSet.default()
 
     lines: list[ServiceLine] = []
     codes = catalog.procedure_codes
@@ -143,6 +155,16 @@ def build_claim(
         else:
             charge = charge * planned.units
         info = codes.get(planned.code)
+        unknown = [
+            m
+            for m in planned.modifiers
+            if m not in accepted and not modifier_codes.valid_on(m, encounter.date_of_service)
+        ]
+        if unknown:  # the payer's front end would reject the whole claim for it
+            reasons.append(
+                f"line {number} ({planned.code}) carries {', '.join(unknown)}, not a modifier on "
+                f"{encounter.date_of_service}"
+            )
         lines.append(
             ServiceLine(
                 line_number=number,
@@ -165,13 +187,27 @@ def build_claim(
     billing = encounter.billing_provider
     rendering = encounter.rendering_provider
     supervising = encounter.supervising_provider
-    # Medicare does not enroll PTAs: the supervising PT is the rendering provider and CQ marks the PTA.
-    if rendering.credential is Credential.PTA and supervising is not None:
-        rendering_party = _person_party(supervising.name, supervising.npi)
+    enrolls_assistants = snapshot.flag("providers.assistants_enrolled")
+    if encounter.furnished_by_assistant and supervising is None and not enrolls_assistants:
+        raise ClaimBuildError(
+            encounter.id,
+            [
+                f"{payer_info.name} does not enroll {rendering.credential.value}s: record the supervising therapist, "
+                "whose NPI the claim names as rendering provider"
+            ],
+        )
+    # Medicare does not enroll PTAs or OTAs: the supervising therapist is the rendering provider and CQ or
+    # CO on the lines marks the assistant's part.
+    if encounter.furnished_by_assistant and supervising is not None:
+        rendering_party = _person_party(
+            supervising.name, supervising.npi, supervising.credential or ASSISTANT_OF[rendering.credential]
+        )
         supervising_party = None
     else:
-        rendering_party = _person_party(rendering.name, rendering.npi)
-        supervising_party = _person_party(supervising.name, supervising.npi) if supervising else None
+        rendering_party = _person_party(rendering.name, rendering.npi, rendering.credential)
+        supervising_party = (
+            _person_party(supervising.name, supervising.npi, supervising.credential) if supervising else None
+        )
 
     patient = encounter.patient
     patient_person = Person(

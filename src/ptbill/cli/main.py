@@ -42,6 +42,7 @@ def cli() -> None:
 def check(as_json: bool, files: tuple[str, ...]) -> None:
     """Check encounter files (format 1; '-' reads standard input) and report each finding with its fix."""
     from ptbill.cli import render
+    from ptbill.domain.clock import SYSTEM_CLOCK
     from ptbill.domain.encounter_json import parse_encounter
     from ptbill.domain.errors import EncounterFormatError, PtbillError
     from ptbill.rules.engine import CheckReport, check_encounter
@@ -57,7 +58,7 @@ def check(as_json: bool, files: tuple[str, ...]) -> None:
                 advance()
                 continue
             try:
-                reports.append(check_encounter(parse_encounter(text, name)))
+                reports.append(check_encounter(parse_encounter(text, name), today=SYSTEM_CLOCK.today()))
             except EncounterFormatError as exc:
                 problems.extend(f"{name}: {p}" for p in exc.problems)
             except PtbillError as exc:

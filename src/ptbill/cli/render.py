@@ -66,14 +66,15 @@ def reports(items: list[CheckReport]) -> None:
         console.print(summary)
         for finding in report.findings:
             word, colour = _SEVERITY_STYLE[finding.severity.value]
-            where = f"service {finding.service}" if finding.service is not None else "encounter"
             line = Text("  ")
             line.append(f"{word:<7}", style=colour)
-            line.append(f" {finding.rule}", style="bold")
-            line.append(f" ({where}) {printable(finding.message)}")
+            line.append(f" {printable(finding.message)}")  # the message names the code or field it concerns
+            line.append(f"  [{finding.rule}]", style="dim")  # the id stays findable, but the words come first
             console.print(line)
             console.print(Text(f"          fix: {printable(finding.fix)}"))
             console.print(Text(f"          source: {finding.reference}", style="dim"))
+            if finding.detail:
+                console.print(Text(f"          for the biller: {finding.detail}", style="dim"))
         if report.claim_lines:
             billed = ", ".join(
                 f"{line.code}" + (f"-{'-'.join(line.modifiers)}" if line.modifiers else "") + f" x{line.units}"

@@ -1,7 +1,7 @@
 """A professional claim as the payer receives it: one per encounter, one line per code per day.
 
 Field meanings follow the CMS-1500 (02/12) items and the X12 837P 005010X222A1 loops they map to
-(facts.md §9); names here are domain words, the X12 ids live in ``claims/x12_837p``.
+(Claims Processing Manual ch.26); names here are domain words, the X12 ids live in ``claims/x12_837p``.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from decimal import Decimal
 from enum import IntEnum, StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, field_validator, model_validator
 
 _DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _TIME_RE = re.compile(r"([0-9]{1,2}):([0-9]{2})")
@@ -87,6 +87,29 @@ class Credential(StrEnum):
     DO = "DO"
     NP = "NP"
     PA = "PA"
+    SLP = "SLP"  # a ptbill addition to format 1: speech-language pathologist
+
+
+class Discipline(StrEnum):
+    """The therapy plan of care a service is furnished under; Medicare marks it with GP, GO or GN."""
+
+    PHYSICAL_THERAPY = "physical therapy"
+    OCCUPATIONAL_THERAPY = "occupational therapy"
+    SPEECH_LANGUAGE_PATHOLOGY = "speech-language pathology"
+
+
+# Assistants work under a therapist of their own discipline; everyone else who furnishes therapy
+# under a plan of care (physicians, NPs, PAs, chiropractors) is taken to follow the PT plan.
+ASSISTANT_OF = {Credential.PTA: Credential.PT, Credential.OTA: Credential.OT}
+_DISCIPLINE_OF = {
+    Credential.OT: Discipline.OCCUPATIONAL_THERAPY,
+    Credential.OTA: Discipline.OCCUPATIONAL_THERAPY,
+    Credential.SLP: Discipline.SPEECH_LANGUAGE_PATHOLOGY,
+}
+
+
+def discipline_of(credential: Credential) -> Discipline:
+    return _DISCIPLINE_OF.get(credential, Discipline.PHYSICAL_THERAPY)
 
 
 class Sex(StrEnum):
@@ -251,6 +274,17 @@ class PlanOfCare(_Model):
     frequency_per_week: Count | None = None
     visit_number: Count | None = None
     visits_since_progress_report: Count | None = None
+    # ptbill additions to format 1, for Medicare's initial-certification exception (dates of service
+    # from 2025): the physician's or NPP's signed and dated order or referral, and the day the plan
+    # was sent to that practitioner. A recertification cannot use the exception.
+    order_signed_date: IsoDate | None = None
+    sent_to_referrer_date: IsoDate | None = None
+    recertification: StrictBool = False
+
+    @field_validator("recertification", mode="before")
+    @classmethod
+    def _null_is_initial(cls, value: Any) -> Any:
+        return False if value is None else value
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> PlanOfCare:
@@ -373,3 +407,14 @@ class Encounter(_Model):
     @property
     def normalized_diagnoses(self) -> tuple[str, ...]:
         return tuple(normalize_diagnosis(code) for code in self.diagnoses)
+
+    @property
+    def furnished_by_assistant(self) -> bool:
+        return self.rendering_provider.credential in ASSISTANT_OF
+
+    @property
+    def billed_under(self) -> RenderingProvider | SupervisingProvider:
+        """Who the claim names as rendering provider: the supervising therapist for an assistant's visit."""
+        if self.furnished_by_assistant and self.supervising_provider is not None:
+            return self.supervising_provider
+        return self.rendering_provider

@@ -23,8 +23,11 @@ class Finding:
     """What a check found: which rule, how bad, where, and what to do about it.
 
     ``service`` is the 0-based index into the encounter's services, or None for the whole encounter.
-    ``field`` names the field the finding concerns (``services[0].traction.force_lbs``) so a form can
-    show it beside that field.
+    ``services`` lists every service the finding concerns when one problem touches several lines
+    (reported once, naming them all); ``service`` is then the first. ``field`` names the field the
+    finding concerns (``services[0].traction.force_lbs``) so a form can show it beside that field.
+    ``message`` and ``fix`` are in a therapist's words; ``detail`` holds what only a biller or an
+    administrator needs (a claim segment, a command that installs a table).
     """
 
     rule: str
@@ -34,6 +37,8 @@ class Finding:
     reference: str
     service: int | None = None
     field: str | None = None
+    services: tuple[int, ...] = ()
+    detail: str | None = None
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -44,6 +49,8 @@ class Finding:
             "fix": self.fix,
             "reference": self.reference,
             "field": self.field,
+            "services": list(self.services or (() if self.service is None else (self.service,))),
+            "detail": self.detail,
         }
 
 

@@ -1,7 +1,8 @@
 """Medicare Physician Fee Schedule amounts for therapy claim lines, each with its computation in words.
 
-Sources: CMS PFS Relative Value File and GPCIs (Addendum E) with the RVU-file formula (facts.md §5),
-the therapy multiple procedure payment reduction (§4.6) and the 85 % PTA/OTA payment (§4.2).
+Sources: CMS PFS Relative Value File and GPCIs (Addendum E) with the RVU-file formula (RVU file notes),
+the therapy multiple procedure payment reduction (NGS Medicare MPPR article) and the 85 % PTA/OTA
+payment (BBA 2018 §53107).
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ class NotPricedError(PtbillError, LookupError):
 class AdjustmentOrder(StrEnum):
     """Which reduction comes first on a line that has both the therapy MPPR and the CQ/CO 85 % rate.
 
-    No CMS source states the order (facts.md §4.6: NOT CONFIRMED). Both multiply, so a unit's amount
+    No CMS source found states the order. Both multiply, so a unit's amount
     is the same either way; the order decides which unit keeps its full PE, because MPPR ranks units
     by PE payment and the 85 % lowers the PE payment of CQ/CO lines when it is applied first.
     """

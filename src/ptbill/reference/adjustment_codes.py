@@ -1,6 +1,6 @@
 """What the 835's codes say: claim adjustment reason codes (CARC), remark codes (RARC) and group codes.
 
-The shipped list (``code_sets/carc_rarc.csv``) is the PT-relevant selection of facts.md §8, each row
+The shipped list (``code_sets/carc_rarc.csv``) is a PT-relevant selection of the X12 lists, each row
 with its source; X12 publishes the full lists (x12.org/codes), so a clinic can load a newer CSV.
 """
 

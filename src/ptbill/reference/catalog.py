@@ -155,6 +155,7 @@ class Snapshot:
         self.payer = payer
         self._layers = layers
         self._cache: dict[str, ResolvedValue | None] = {}
+        self._severity_rules: frozenset[str] | None = None
 
     def resolved(self, name: str) -> ResolvedValue | None:
         if name in self._cache:
@@ -212,6 +213,15 @@ class Snapshot:
 
     def severity(self, rule_id: str, default: Severity) -> Severity | None:
         """A payer may raise, lower or turn off (``off``) a rule's severity with ``severity.<RULE>``."""
+        if self._severity_rules is None:  # which rules any layer sets a severity for, worked out once
+            self._severity_rules = frozenset(
+                name.removeprefix("severity.")
+                for layer in self._layers
+                for name in layer.parameters
+                if name.startswith("severity.")
+            )
+        if rule_id not in self._severity_rules:
+            return default
         override = self.choice(f"severity.{rule_id}")
         if override is None:
             return default

@@ -68,6 +68,8 @@ DIAGNOSIS_PREFIX = ItemFormat(
 )
 ANY_TEXT = ItemFormat("text", re.compile(r".*\S.*", re.DOTALL))
 CODE_SERIES = ItemFormat("the first letter(s) of a HCPCS code (like S)", re.compile(r"[A-Z][A-Z0-9]{0,3}"))
+MODIFIER = ItemFormat("a modifier (2 letters or digits, like GP)", re.compile(r"[A-Z0-9]{2}"))
+PLACE_OF_SERVICE = ItemFormat("a place-of-service code (2 digits, like 22)", re.compile(r"[0-9]{2}"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,6 +277,24 @@ DECLARATIONS: dict[str, Declaration] = {
         ),
         Declaration("modifiers.gp_required", Kind.BOOLEAN, "Therapy codes must carry GP.", required=True),
         Declaration("modifiers.cq_required", Kind.BOOLEAN, "PTA services must carry CQ.", required=True),
+        Declaration("modifiers.co_required", Kind.BOOLEAN, "OTA services must carry CO."),
+        Declaration(
+            "modifiers.also_accepted",
+            Kind.CODES,
+            "Modifiers the payer accepts beyond the shipped modifier list.",
+            items=MODIFIER,
+        ),
+        Declaration(
+            "providers.assistants_enrolled",
+            Kind.BOOLEAN,
+            "The payer enrolls PTAs and OTAs; if not, their visits are billed under the supervising therapist.",
+        ),
+        Declaration(
+            "place_of_service.not_for_private_practice",
+            Kind.CODE_TEXTS,
+            "Places of service where the payer does not pay a therapist in private practice, and why.",
+            items=PLACE_OF_SERVICE,
+        ),
         Declaration(
             "modifiers.x_accepted", Kind.BOOLEAN, "The payer accepts XE, XS, XP, XU in place of 59.", required=True
         ),
@@ -300,6 +320,11 @@ DECLARATIONS: dict[str, Declaration] = {
         _days("plan_of_care.certification_days", "Days from the plan's start to certify it.", 366),
         _days("plan_of_care.max_days", "Longest a plan runs before recertification.", 3660),
         _days("plan_of_care.progress_report_every", "Treatment days between progress reports.", 366, "treatment days"),
+        _days(
+            "plan_of_care.order_exception_days",
+            "Days from the initial evaluation to send the plan to the practitioner whose signed order certifies it.",
+            366,
+        ),
         _days("appeals.redetermination_days", "Days to file a redetermination from receipt of the notice.", 3660),
         Declaration(
             "appeals.receipt_presumed_days",
@@ -411,6 +436,13 @@ FAMILIES: tuple[Declaration, ...] = (
         "The diagnoses the payer covers the code for.",
         items=DIAGNOSIS_PREFIX,
         key=PROCEDURE_CODE.pattern,
+    ),
+    Declaration(
+        "traction.region_diagnoses.<region>",
+        Kind.CODES,
+        "The diagnoses (ICD-10-CM codes or their starts) that name the body region traction treats.",
+        items=DIAGNOSIS_PREFIX,
+        key=re.compile(r"[a-z_]+"),
     ),
     Declaration(
         "severity.<rule>",

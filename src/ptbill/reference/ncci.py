@@ -239,7 +239,7 @@ class PtpTable:
 
     @classmethod
     def baseline(cls) -> PtpTable:
-        """The shipped baseline: only the pairs ``reference/facts.md`` confirms (see the CSV's notes)."""
+        """The shipped baseline: only the pairs CMS's own text confirms (see the CSV's notes)."""
         return _read_baseline(BASELINE_PATH)
 
     # -- the compiled form --------------------------------------------------------------------------

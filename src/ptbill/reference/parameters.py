@@ -30,7 +30,7 @@ from ptbill.reference.strict_yaml import load_strict_yaml, shown_key
 
 
 class Confidence:
-    """How sure we are of a value (the marks of ``reference/facts.md``)."""
+    """How sure we are of a value: from CMS itself, quoted, secondary, derived, a payer's, the clinic's, or assumed."""
 
     CMS = "cms"  # seen in a CMS or MAC document or data file
     CMS_QUOTED = "cms-quoted"  # CMS text reproduced by a third party

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from functools import cached_property
 from typing import TYPE_CHECKING
 
 from ptbill.domain.encounter import Encounter, Service
 from ptbill.domain.errors import ReferenceDataError
+from ptbill.domain.same_day import SameDayService
 from ptbill.pricing import (
     ASSISTANT_MODIFIERS,
     NATIONAL_LOCALITY_KEY,
@@ -27,6 +29,7 @@ from ptbill.pricing import (
     year_at,
 )
 from ptbill.reference.catalog import ProcedureCode, ResolvedValue, Snapshot
+from ptbill.reference.modifiers import ModifierCodeSet
 from ptbill.units import TimedMinutes, UnitMethod, UnitResult, compute_units
 
 if TYPE_CHECKING:
@@ -81,6 +84,9 @@ class CheckContext:
     medicare_locality: str | None = None  # the clinic's own MAC locality (key such as 01112-75)
     zip_table: ZipLocalityTable | None = None  # CMS's ZIP-to-locality file, when installed
     therapy_claims_this_year: Decimal | None = None  # the patient's therapy on ptbill's own claims, before this visit
+    modifiers: ModifierCodeSet = field(default_factory=ModifierCodeSet.default)
+    today: date | None = None  # from the caller's clock; None where no clock is given (no future-date check)
+    same_day: tuple[SameDayService, ...] = ()  # the patient's other notes of the day, where the app sees them
 
     @property
     def services(self) -> tuple[Service, ...]:
@@ -96,6 +102,11 @@ class CheckContext:
     def is_traction(self, code: str) -> bool:
         info = self.codes.get(code)
         return info.traction if info else False
+
+    @cached_property
+    def traction_services(self) -> tuple[tuple[int, Service], ...]:
+        """The traction services with their indexes (a dozen checks read them)."""
+        return tuple((i, s) for i, s in enumerate(self.services) if self.is_traction(s.code))
 
     @cached_property
     def unit_method(self) -> UnitMethod:

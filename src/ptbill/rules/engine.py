@@ -5,8 +5,9 @@ The same engine serves the command line, the API and the web pages; nothing chec
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -14,7 +15,8 @@ from ptbill import __version__
 from ptbill.domain.claim import MAX_DIAGNOSIS_POINTERS
 from ptbill.domain.claim_line import ClaimLine
 from ptbill.domain.encounter import Encounter
-from ptbill.domain.finding import Finding, Verdict, verdict_of
+from ptbill.domain.finding import Finding, Severity, Verdict, verdict_of
+from ptbill.domain.same_day import SameDayService
 from ptbill.pricing import FeeSchedule, MedicareFeeSchedule
 from ptbill.pricing.installed import InstalledPfs
 from ptbill.reference.catalog import PayerType, ReferenceCatalog, Snapshot, default_catalog
@@ -22,7 +24,7 @@ from ptbill.reference.ncci import open_when_changed
 from ptbill.reference.parameters import ParameterLayer
 from ptbill.rules import checks  # noqa: F401  (importing registers every check)
 from ptbill.rules.context import CheckContext
-from ptbill.rules.registry import rules_in_force
+from ptbill.rules.registry import Hit, Rule, in_words, rules_in_force
 from ptbill.units import UnitResult
 
 RULESET_VERSION = __version__
@@ -56,6 +58,8 @@ def build_context(
     clinic_layer: ParameterLayer | None = None,
     fee_schedule: FeeSchedule | None = None,
     clinic: ClinicContext | None = None,
+    today: date | None = None,
+    same_day: Sequence[SameDayService] = (),
 ) -> CheckContext:
     payer_known = catalog.payer(encounter.coverage.payer) is not None
     # With an unknown payer the checks still run against the generic commercial rules, so the
@@ -87,6 +91,8 @@ def build_context(
         zip_table=pfs.zip_table if pfs else None,
         medicare_locality=clinic.medicare_locality,
         therapy_claims_this_year=clinic.therapy_claims_this_year,
+        today=today,
+        same_day=tuple(same_day),
     )
 
 
@@ -106,32 +112,33 @@ def check_encounter(
     clinic_layer: ParameterLayer | None = None,
     fee_schedule: FeeSchedule | None = None,
     clinic: ClinicContext | None = None,
+    *,
+    today: date | None = None,
+    same_day: Sequence[SameDayService] = (),
 ) -> CheckReport:
     """Every check in force on the date of service, the verdict, and the planned claim lines.
 
     ``clinic_layer`` holds the clinic's own dated changes to the payer's parameters; it is read first.
     ``fee_schedule`` is the clinic's contracted rates for the payer, when they are not an installed file.
     ``clinic`` carries the clinic's locality and the patient's therapy amount from the clinic's own claims.
+    ``today`` comes from the caller's clock (a note dated after it is refused); ``same_day`` holds the
+    patient's services in the clinic's other notes of the same day (duplicates, per-day unit limits).
     """
     catalog = catalog or default_catalog()
-    context = build_context(encounter, catalog, parameter_overrides, clinic_layer, fee_schedule, clinic)
+    context = build_context(
+        encounter, catalog, parameter_overrides, clinic_layer, fee_schedule, clinic, today=today, same_day=same_day
+    )
     findings: list[Finding] = []
     for registered in rules_in_force(encounter.date_of_service):
         severity = context.snapshot.severity(registered.id, registered.severity)
         if severity is None:
             continue
-        for hit in registered.check(context):
-            findings.append(
-                Finding(
-                    rule=registered.id,
-                    severity=hit.severity or severity,
-                    message=hit.message,
-                    fix=hit.fix or registered.fix,
-                    reference=hit.reference or registered.source,
-                    service=hit.service,
-                    field=hit.field,
-                )
-            )
+        hits = list(registered.check(context))
+        if not hits:
+            continue
+        if registered.per_visit and len(hits) > 1:
+            hits = [_one_per_visit(hits, context)]
+        findings.extend(_finding(registered, severity, hit) for hit in hits)
     findings.sort(key=lambda f: (f.service is not None, f.service or 0, _SEVERITY_ORDER[f.severity.value]))
     return CheckReport(
         encounter_id=encounter.id,
@@ -144,6 +151,43 @@ def check_encounter(
 
 
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+
+
+def _finding(registered: Rule, severity: Severity, hit: Hit) -> Finding:
+    return Finding(
+        rule=registered.id,
+        severity=hit.severity or severity,
+        message=hit.message,
+        fix=hit.fix or registered.fix,
+        reference=hit.reference or registered.source,
+        service=hit.service,
+        field=hit.field,
+        services=hit.services,
+        detail=hit.detail,
+    )
+
+
+def _one_per_visit(hits: Iterable[Hit], context: CheckContext) -> Hit:
+    """A visit's problem that a check reported line by line, as one hit naming the other lines too."""
+    hits = list(hits)
+    first = hits[0]
+    lines = [i for hit in hits for i in (hit.services or ((hit.service,) if hit.service is not None else ()))]
+    lines = list(dict.fromkeys(lines))
+    others = [context.services[i].code for i in lines if i != first.service]
+    message = first.message
+    if others and any(hit.message != first.message for hit in hits):
+        message += f" The same applies to {in_words(list(dict.fromkeys(others)))}."
+    worst = min((hit.severity for hit in hits if hit.severity), key=lambda s: _SEVERITY_ORDER[s.value], default=None)
+    return Hit(
+        message,
+        first.service,
+        first.field,
+        reference=first.reference,
+        fix=first.fix,
+        severity=worst,
+        services=tuple(lines) if len(lines) > 1 else (),
+        detail=first.detail,
+    )
 
 
 def plan_claim_lines(context: CheckContext) -> list[ClaimLine]:

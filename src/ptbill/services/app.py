@@ -24,6 +24,7 @@ from ptbill.claims.build import ClaimBuildError, build_claim
 from ptbill.claims.trading import TradingConfig
 from ptbill.claims.x12_837p.writer import ClaimRejectedError
 from ptbill.domain.claim import Claim
+from ptbill.domain.clock import SYSTEM_CLOCK
 from ptbill.domain.dates import DateRange
 from ptbill.domain.encounter import Encounter
 from ptbill.domain.encounter_json import encounter_from_dict
@@ -44,6 +45,7 @@ from ptbill.rules.engine import RULESET_VERSION, CheckReport, check_encounter
 from ptbill.rules.registry import all_rules
 from ptbill.services.claims import write_837p
 from ptbill.services.passwords import require_acceptable
+from ptbill.services.same_day import same_day_services
 from ptbill.services.therapy_year import clinic_context, medicare_localities
 from ptbill.storage.control_numbers import StoredControlNumbers
 from ptbill.storage.session import DatabaseBusyError
@@ -325,15 +327,21 @@ def _clinic(session: Session, actor: Actor) -> ClinicRow:
 def check_for_clinic(
     session: Session, clinic_id: int, encounter: Encounter, catalog: ReferenceCatalog | None = None
 ) -> CheckReport:
-    """The one way the app checks a note: the engine with the clinic's own payer values and fee schedule."""
+    """The one way the app checks a note: the engine with the clinic's own payer values and fee schedule,
+    today's date, and the patient's other notes of the day (duplicates, per-day unit limits)."""
     catalog = catalog or default_catalog()
     payer_id = encounter.coverage.payer
+    same_day, notes_read = same_day_services(session, clinic_id, encounter)
+    for row_id in notes_read:
+        audit(session, None, "read", "encounter", str(row_id), "same-day lines for a check", clinic_id=clinic_id)
     return check_encounter(
         encounter,
         catalog,
         clinic_layer=clinic_layer(session, clinic_id, payer_id),
         fee_schedule=_clinic_fee_schedule(session, clinic_id, payer_id),
         clinic=clinic_context(session, clinic_id, encounter, catalog),
+        today=SYSTEM_CLOCK.today(),
+        same_day=same_day,
     )
 
 

@@ -15,6 +15,7 @@ from ptbill.claims.build import ChargeMaster, ClaimBuildError, build_claim
 from ptbill.claims.trading import TradingConfig
 from ptbill.claims.x12_837p.writer import Batch, write_batch
 from ptbill.domain.claim import Claim, ClaimFrequency
+from ptbill.domain.clock import SYSTEM_CLOCK
 from ptbill.domain.encounter_json import parse_encounter
 from ptbill.domain.errors import EncounterFormatError, PtbillError
 from ptbill.domain.finding import Finding
@@ -57,7 +58,7 @@ def claims_from_files(
             run.problems.extend(f"{name}: {p}" for p in exc.problems)
             advance()
             continue
-        report = check_encounter(encounter, catalog)
+        report = check_encounter(encounter, catalog, today=SYSTEM_CLOCK.today())
         blocking = _blocking(report.findings)
         if blocking and not allow_blocked:
             run.refused.append((name, blocking))

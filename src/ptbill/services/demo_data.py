@@ -37,16 +37,16 @@ DEMO_PASSWORD = "traction-demo-2026"  # printed by `make demo`; synthetic accoun
 CLINIC_NPI = "1245319599"
 THERAPIST_NPIS = ["1093817462", "1144556671", "1003000126", "1667788990"]
 REFERRING_NPI = "1528060639"
-DIAGNOSES = [
+# Each patient's diagnoses name the region their traction treats (cervical for one patient in three).
+LUMBAR_DIAGNOSES = [
     ["M51.16", "M54.16"],
     ["M51.26", "M54.41"],
-    ["M50.122", "M54.12"],
     ["M48.061", "M54.16"],
     ["M47.816", "M54.50"],
-    ["M54.2", "M50.30"],
     ["M51.362", "M54.16"],
     ["M54.50", "M51.16"],
 ]
+CERVICAL_DIAGNOSES = [["M50.122", "M54.12"], ["M54.2", "M50.30"]]
 
 
 @dataclass(frozen=True)
@@ -245,7 +245,8 @@ def seed_demo(session: Session, *, seed: int = 2026, encounters: int = 200, pati
         therapist = clinicians[number % len(clinicians)]
         day = start + timedelta(days=7 * visit + number % 5)
         cervical = patient.id % 3 == 0
-        diagnoses = DIAGNOSES[patient.id % len(DIAGNOSES)]
+        choices = CERVICAL_DIAGNOSES if cervical else LUMBAR_DIAGNOSES
+        diagnoses = choices[patient.id % len(choices)]
         pta = therapist.role == "pta"
         modifiers = ["GP", "CQ"] if pta else ["GP"]
         exercise = rng.randint(8, 30)

@@ -1,7 +1,7 @@
 """Minutes → billable units for one visit: CMS's pooled 8-minute rule and the per-code (AMA) method.
 
 CMS: Medicare Claims Processing Manual (Pub. 100-04) ch.5 §20.2; the assignment of units to codes is
-our reading of its text and worked examples (facts.md §1.3), checked against Examples 1-5.
+our reading of its text and worked examples, checked against the manual's Examples 1-5.
 Untimed codes get 1 unit and add nothing to the timed minutes.
 """
 

@@ -151,11 +151,15 @@ def _person(form: Mapping[str, str], prefix: str, credential: bool = False) -> d
     return person
 
 
+# The plan's dates; the order and the day the plan was sent certify an initial Medicare plan from 2025.
+PLAN_DATES = ("start_date", "certified_date", "end_date", "order_signed_date", "sent_to_referrer_date")
+
+
 def build_document(form: Mapping[str, str], parties: NoteParties) -> BuiltNote:
     """The encounter (format 1) the form describes; the header parts come from the rows, never the form."""
     built = BuiltNote({})
     clinic, patient, coverage = parties.clinic, parties.patient, parties.coverage
-    plan_fields = ("start_date", "certified_date", "end_date")
+    plan_fields = PLAN_DATES
     plan_counts = ("frequency_per_week", "visit_number", "visits_since_progress_report")
     plan = {name: _text(form, f"plan_of_care.{name}") for name in plan_fields}
     plan.update({name: _number(form, f"plan_of_care.{name}") for name in plan_counts})
@@ -442,7 +446,7 @@ def field_names(counts: Mapping[str, Any], supervising: bool = False) -> set[str
     }
     if supervising:
         names.update({"supervising_provider.name", "supervising_provider.npi"})
-    names.update(f"plan_of_care.{key}" for key in ("start_date", "certified_date", "end_date"))
+    names.update(f"plan_of_care.{key}" for key in PLAN_DATES)
     names.update(
         f"plan_of_care.{key}" for key in ("frequency_per_week", "visit_number", "visits_since_progress_report")
     )

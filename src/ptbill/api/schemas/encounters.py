@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ptbill.api.schemas.audit import AuditEventPublic
 from ptbill.api.schemas.common import Id
 
-# The note of spec/encounter-format.md, shown in the API docs.
+# The note of docs/encounter-format.md, shown in the API docs.
 EXAMPLE_NOTE: dict[str, Any] = {
     "id": "enc-1001",
     "date_of_service": "2026-03-02",
@@ -88,19 +88,23 @@ EXAMPLE_NOTE: dict[str, Any] = {
 # (422 with `problems`), which a schema here would pre-empt with less helpful messages.
 Document = Annotated[
     dict[str, Any],
-    Field(description="The note in encounter format 1 (spec/encounter-format.md).", examples=[EXAMPLE_NOTE]),
+    Field(description="The note in encounter format 1 (docs/encounter-format.md).", examples=[EXAMPLE_NOTE]),
 ]
 Verdict = Literal["ready", "needs_attention", "blocked"]
 
 
 class FindingPublic(BaseModel):
-    rule: str = Field(description="A stable rule id (spec/rule-ids.md).")
+    rule: str = Field(description="A stable rule id (docs/rules.md).")
     severity: Literal["error", "warning", "info"]
     service: int | None = Field(description="0-based index into the note's services; null: the whole note.")
     message: str
     fix: str
     reference: str = Field(description="The public rule or payer policy the finding rests on.")
     field: str | None = Field(default=None, description="The field concerned, e.g. services[0].traction.force_lbs.")
+    services: list[int] = Field(
+        default=[], description="Every service the finding concerns: one problem of several lines is reported once."
+    )
+    detail: str | None = Field(default=None, description="For the biller: technical detail a therapist need not read.")
 
 
 class PlannedLinePublic(BaseModel):
@@ -118,7 +122,7 @@ class PlannedLinePublic(BaseModel):
 
 
 class CheckPublic(BaseModel):
-    """The check output of spec/encounter-format.md (the CLI's `--json`), plus the rule-set version."""
+    """The check output of docs/encounter-format.md (the CLI's `--json`), plus the rule-set version."""
 
     encounter: str = Field(description="The note's own `id`.")
     verdict: Verdict

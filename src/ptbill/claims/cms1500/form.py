@@ -1,7 +1,7 @@
 """A claim printed on the 1500 claim form (02/12): which text goes in which field, page by page.
 
 Source: NUCC 1500 Reference Instruction Manual item by item, and CMS-1500 ↔ 837P mapping
-(facts.md §9). A form holds six service lines; longer claims continue on further forms.
+(Claims Processing Manual ch.26). A form holds six service lines; longer claims continue on further forms.
 """
 
 from __future__ import annotations

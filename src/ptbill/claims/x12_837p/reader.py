@@ -1,7 +1,7 @@
 """Reads X12 837P 005010X222A1 claims back into ``Claim`` objects, with every problem found on the way.
 
 Source: the X222A1 TR3 loops (1000A/B; 2000A/2010AA-AC; 2000B/2010BA-BB; 2000C/2010CA; 2300/2310A-F,
-2320/2330A-G; 2400/2410, 2420A-H, 2430, 2440) and the CMS-1500 mapping in facts.md §9.
+2320/2330A-G; 2400/2410, 2420A-H, 2430, 2440) and the CMS-1500 mapping of Claims Processing Manual ch.26.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Code and unit checks: known codes, payable codes, units against the calculator and the MUE, and time.
 
-Sources: Medicare Claims Processing Manual ch.5 §20.2 (units), CMS MUE program (facts.md §2.2),
+Sources: Medicare Claims Processing Manual ch.5 §20.2 (units), the CMS medically unlikely edits,
 Medicare Benefit Policy Manual ch.15 §220.3 (total timed and total treatment minutes in each note).
 """
 
@@ -10,13 +10,16 @@ from collections.abc import Iterator
 
 from ptbill.domain.finding import Severity
 from ptbill.rules.context import CheckContext
-from ptbill.rules.registry import Hit, rule
+from ptbill.rules.registry import Hit, in_words, rule
+from ptbill.rules.sources import MUE_URL, bpm_15, cite, cpm
 
 SECTION = "Codes and units"
-EIGHT_MINUTE_RULE = "Medicare Claims Processing Manual (Pub. 100-04) ch.5 §20.2 (counting minutes for timed codes)"
-TREATMENT_NOTE = (
-    "Medicare Benefit Policy Manual (Pub. 100-02) ch.15 §220.3: "
-    "'Total timed code treatment minutes and total treatment time in minutes'"
+EIGHT_MINUTE_RULE = cpm(5, "20.2", "counting minutes for timed codes")
+TREATMENT_NOTE = bpm_15("220.3", "'Total timed code treatment minutes and total treatment time in minutes'")
+MUE_SOURCE = cite(
+    "CMS National Correct Coding Initiative, practitioner medically unlikely edits (quarterly file); NCCI Policy "
+    "Manual for Medicare Services ch.1 §V",
+    MUE_URL,
 )
 
 
@@ -24,7 +27,11 @@ TREATMENT_NOTE = (
     "CODE_UNKNOWN",
     section=SECTION,
     severity=Severity.ERROR,
-    source="ptbill procedure-code catalog (PT codes of the CMS physician fee schedule, facts.md §5.3)",
+    source=cite(
+        "CMS physician fee schedule relative value file (the PT, OT and modality codes it lists), as in ptbill's "
+        "procedure-code list",
+        "https://www.cms.gov/medicare/payment/fee-schedules/physician/pfs-relative-value-files",
+    ),
     fix="Check the code for a typo; if it is a real code the clinic bills, add it to the code catalog.",
 )
 def code_unknown(ctx: CheckContext) -> Iterator[Hit]:
@@ -62,39 +69,60 @@ def code_not_payable(ctx: CheckContext) -> Iterator[Hit]:
         )
 
 
-def _mue_limit(ctx: CheckContext, code: str) -> tuple[int, str] | None:
+def _mue_limit(ctx: CheckContext, code: str) -> tuple[int, str, bool] | None:
+    """The code's MUE: units, source, and whether it counts the whole day (MAI 2 or 3) or one claim line."""
     # An installed CMS table answers for its quarter onward; earlier visits keep the dated parameters.
     if ctx.mue is not None and ctx.mue.quarter <= ctx.encounter.date_of_service:
         found = ctx.mue.lookup(code)
         if found is not None:
-            return found.units, found.source
+            indicator = found.adjudication_indicator
+            return found.units, f"{found.source} (MAI {indicator})", indicator != 1
     parameter = ctx.snapshot.resolved(f"mue.{code}")
     if parameter is None:
         return None
-    return parameter.integer, f"{parameter.reference} (confidence: {parameter.confidence})"
+    # The shipped values are per patient per day, as CMS's date-of-service edits are.
+    return parameter.integer, f"{parameter.reference} (confidence: {parameter.confidence})", True
 
 
 @rule(
     "UNITS_EXCEED_MUE",
     section=SECTION,
     severity=Severity.ERROR,
-    source="CMS Medically Unlikely Edits, practitioner services (facts.md §2.2)",
-    fix="Bill no more units than the MUE allows; if more were truly given, document why and expect review.",
+    source=MUE_SOURCE,
+    fix="Bill no more units than the MUE allows for the day, across all of the patient's notes; if more were "
+    "truly given, document why and expect review.",
 )
 def units_exceed_mue(ctx: CheckContext) -> Iterator[Hit]:
-    """More units of a code are billed for the day than its medically unlikely edit allows."""
+    """More units of a code are billed for the day than its medically unlikely edit allows.
+
+    A date-of-service edit counts the units of the patient's other notes of the day by other providers
+    too (the same provider's are DUPLICATE_SERVICE); a line edit counts this line only.
+    """
+    own_npi = ctx.encounter.billed_under.npi
     for group in ctx.groups:
         limit = _mue_limit(ctx, group.code)
         if limit is None:
             continue
+        units, source, whole_day = limit
         billed = ctx.billed_units(group.code)
-        if billed > limit[0]:
+        elsewhere = (
+            [s for s in ctx.same_day if s.code == group.code and s.provider_npi != own_npi] if whole_day else []
+        )
+        total = billed + sum(s.units for s in elsewhere)
+        if total > units:
             first = group.service_indexes[0]
+            other = (
+                f" and {sum(s.units for s in elsewhere)} in note "
+                f"{in_words(list(dict.fromkeys(s.note_id for s in elsewhere)))} the same day"
+                if elsewhere
+                else ""
+            )
             yield Hit(
-                f"{billed} units of {group.code} are billed; the medically unlikely edit allows {limit[0]} a day.",
+                f"{billed} unit{'s' if billed != 1 else ''} of {group.code} {'are' if billed != 1 else 'is'} billed "
+                f"here{other}; the medically unlikely edit allows {units} a day.",
                 first,
                 f"services[{first}].units",
-                reference=limit[1],
+                reference=source,
             )
 
 

@@ -1,30 +1,39 @@
 """Coverage, prior authorization and plan-of-care checks.
 
 Sources: Medicare Benefit Policy Manual ch.15 §220.1-220.3 (plan of care, certification, progress
-reports; facts.md §7), the ABN (CMS-R-131) for care expected to be denied, and each payer's own
-authorization and coverage parameters.
+reports), the CY 2025 physician fee schedule final rule (certification by a signed order), the ABN
+(CMS-R-131) for care expected to be denied, and each payer's own authorization and coverage parameters.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import date, timedelta
 
+from ptbill.domain.dates import DateRange
 from ptbill.domain.finding import Severity
 from ptbill.rules.context import CheckContext
 from ptbill.rules.registry import Hit, rule
+from ptbill.rules.sources import CARC_URL, CY2025_PFS_URL, bpm_15, cite
 
 SECTION = "Coverage, authorization, plan of care"
+CONSISTENCY = "Clinical consistency"
 LIABILITY_NOTICE_MODIFIERS = frozenset({"GA", "GY"})
-BPM_CH15 = "Medicare Benefit Policy Manual (Pub. 100-02) ch.15"
+ABN_URL = "https://www.cms.gov/medicare/medicare-general-information/bni/abn"
+ORDER_EXCEPTION = (
+    cite("CY 2025 physician fee schedule final rule, 89 FR 97710 (December 9, 2024), at 97912-97918", CY2025_PFS_URL)
+    + "; "
+    + bpm_15("220.1.3", "certification of the plan of care, as updated for the exception")
+)
 
 
 @rule(
     "SERVICE_NOT_COVERED",
     section=SECTION,
     severity=Severity.ERROR,
-    source="the payer's coverage policy (parameters coverage.not_covered_codes, coverage.covered_codes); "
-    "for Medicare, the ABN CMS-R-131 and modifier GA",
+    source="the payer's coverage policy (its list of covered or not covered codes); for Medicare, "
+    + cite("the Advance Beneficiary Notice of Noncoverage (form CMS-R-131) and modifier GA", ABN_URL),
     fix="Tell the patient the out-of-pocket cost before treatment and get it signed (Medicare: an ABN, then "
     "bill with GA), or leave the service off.",
 )
@@ -79,7 +88,7 @@ def auth_missing(ctx: CheckContext) -> Iterator[Hit]:
     "AUTH_EXPIRED",
     section=SECTION,
     severity=Severity.ERROR,
-    source="the authorization's own dates (CARC 197 when services fall outside them)",
+    source=cite("the authorization's own dates (denied with claim adjustment reason code 197 outside them)", CARC_URL),
     fix="Ask the payer to extend the authorization, or get a new one, before billing this visit.",
 )
 def auth_expired(ctx: CheckContext) -> Iterator[Hit]:
@@ -102,7 +111,7 @@ def auth_expired(ctx: CheckContext) -> Iterator[Hit]:
     "AUTH_VISITS_EXHAUSTED",
     section=SECTION,
     severity=Severity.ERROR,
-    source="the authorization's approved visits (CARC 197 / N640 when exceeded)",
+    source=cite("the authorization's approved visits (denied with reason code 197 and remark N640 after)", CARC_URL),
     fix="Request more visits from the payer before treating; the visit is not authorized.",
 )
 def auth_visits_exhausted(ctx: CheckContext) -> Iterator[Hit]:
@@ -122,7 +131,8 @@ def auth_visits_exhausted(ctx: CheckContext) -> Iterator[Hit]:
     "AUTH_VISITS_LOW",
     section=SECTION,
     severity=Severity.WARNING,
-    source="ptbill practice: request more visits before they run out (parameter authorization.low_visits_warning)",
+    source="the authorization's approved visits: payers review a request for more visits before they run out "
+    "(when to warn is the clinic's choice)",
     fix="Ask the payer for more visits now, with a progress note, so care is not interrupted.",
 )
 def auth_visits_low(ctx: CheckContext) -> Iterator[Hit]:
@@ -144,7 +154,7 @@ def auth_visits_low(ctx: CheckContext) -> Iterator[Hit]:
     "POC_MISSING",
     section=SECTION,
     severity=Severity.ERROR,
-    source=BPM_CH15 + " §220.1: therapy is paid only under an established plan of care",
+    source=bpm_15("220.1", "therapy is paid only under an established plan of care"),
     fix="Attach the plan of care (start and end dates, frequency) and send it to the physician or NPP to certify.",
 )
 def poc_missing(ctx: CheckContext) -> Iterator[Hit]:
@@ -158,15 +168,22 @@ def poc_missing(ctx: CheckContext) -> Iterator[Hit]:
     "POC_NOT_CERTIFIED",
     section=SECTION,
     severity=Severity.WARNING,
-    source=BPM_CH15 + " §220.1.3: certification within 30 days of the first treatment",
+    source=bpm_15("220.1.3", "certification within 30 days of the first treatment"),
     fix="Get the physician's or NPP's dated signature on the plan; past the deadline, document the reason "
     "for the delay with the late certification.",
 )
 def poc_not_certified(ctx: CheckContext) -> Iterator[Hit]:
-    """The plan of care is not certified; after 30 days from its start this blocks the claim."""
+    """The plan of care is not certified; after 30 days from its start this blocks the claim.
+
+    From 2025 Medicare also accepts, for an initial plan, a signed order plus the plan sent to its
+    author within 30 days: a note that records the order is judged by POC_NOT_SENT_IN_TIME instead.
+    """
     plan = ctx.encounter.plan_of_care
     days = ctx.snapshot.resolved("plan_of_care.certification_days")
     if plan is None or days is None or plan.certified_date is not None:
+        return
+    exception = _order_exception(ctx)
+    if exception is not None and exception.relied_on:
         return
     deadline = plan.start_date + timedelta(days=days.integer)
     late = ctx.encounter.date_of_service > deadline
@@ -177,6 +194,79 @@ def poc_not_certified(ctx: CheckContext) -> Iterator[Hit]:
         "plan_of_care.certified_date",
         reference=days.reference,
         severity=Severity.ERROR if late else None,
+        fix=(
+            "Get the physician's or NPP's dated signature on the plan, or record their signed and dated order "
+            f"(referral) and send them the plan within {exception.days} days of the initial evaluation. Past the "
+            "deadline, document the reason for the delay with the late certification."
+            if exception is not None and not plan.recertification
+            else None
+        ),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _OrderException:
+    """Medicare's initial-certification exception as it applies to this note's plan (dates from 2025)."""
+
+    days: int
+    deadline: date  # the plan must reach the practitioner who signed the order by then
+    relied_on: bool  # the note records a signed order for an initial plan: the exception decides
+    met: bool
+    reference: str
+
+
+def _order_exception(ctx: CheckContext) -> _OrderException | None:
+    plan = ctx.encounter.plan_of_care
+    window = ctx.snapshot.resolved("plan_of_care.order_exception_days")
+    if plan is None or window is None:
+        return None
+    deadline = plan.start_date + timedelta(days=window.integer)
+    relied_on = plan.order_signed_date is not None and not plan.recertification
+    sent = plan.sent_to_referrer_date
+    met = relied_on and sent is not None and sent <= deadline
+    reference = f"{window.reference} (in force from {window.effective.start})"
+    return _OrderException(window.integer, deadline, relied_on, met, reference)
+
+
+@rule(
+    "POC_NOT_SENT_IN_TIME",
+    section=CONSISTENCY,
+    severity=Severity.WARNING,
+    source=ORDER_EXCEPTION,
+    fix="Send the plan of care to the practitioner who signed the order and record the day it was sent; once "
+    "the 30 days have passed, get their signature on the plan instead.",
+    effective=DateRange(date(2025, 1, 1)),
+)
+def poc_not_sent_in_time(ctx: CheckContext) -> Iterator[Hit]:
+    """The note relies on the signed order to certify an initial plan, but the plan was not sent to that
+    practitioner within 30 days of the initial evaluation (Medicare, dates of service from 2025)."""
+    plan = ctx.encounter.plan_of_care
+    if plan is None or plan.certified_date is not None or plan.order_signed_date is None:
+        return
+    exception = _order_exception(ctx)
+    if exception is None or not exception.relied_on:
+        return
+    if exception.met:
+        return
+    late = ctx.encounter.date_of_service > exception.deadline
+    sent = plan.sent_to_referrer_date
+    if sent is None:
+        message = (
+            f"The plan of care is certified by the order signed on {plan.order_signed_date} only once it is sent "
+            f"to that practitioner, and no sending date is recorded; "
+            + (f"the deadline was {exception.deadline}." if late else f"send it by {exception.deadline}.")
+        )
+    else:
+        message = (
+            f"The plan of care was sent on {sent}, after {exception.deadline} ({exception.days} days from the "
+            "initial evaluation): the signed order does not certify it, so the plan needs the practitioner's signature."
+        )
+    yield Hit(
+        message,
+        None,
+        "plan_of_care.sent_to_referrer_date",
+        reference=exception.reference,
+        severity=Severity.ERROR if late or sent is not None else None,
     )
 
 
@@ -184,7 +274,7 @@ def poc_not_certified(ctx: CheckContext) -> Iterator[Hit]:
     "POC_EXPIRED",
     section=SECTION,
     severity=Severity.ERROR,
-    source=BPM_CH15 + " §220.1.3: a plan lasts at most 90 calendar days before recertification",
+    source=bpm_15("220.1.3", "a plan lasts at most 90 calendar days before recertification"),
     fix="Re-evaluate, write a new or updated plan of care and have it (re)certified before billing more visits.",
 )
 def poc_expired(ctx: CheckContext) -> Iterator[Hit]:
@@ -210,7 +300,7 @@ def poc_expired(ctx: CheckContext) -> Iterator[Hit]:
     "PROGRESS_REPORT_DUE",
     section=SECTION,
     severity=Severity.WARNING,
-    source=BPM_CH15 + " §220.3: a progress report at least once every 10 treatment days",
+    source=bpm_15("220.3", "a progress report at least once every 10 treatment days"),
     fix="Have the PT (not the PTA) write the progress report at this visit.",
 )
 def progress_report_due(ctx: CheckContext) -> Iterator[Hit]:
@@ -236,3 +326,32 @@ def progress_report_due(ctx: CheckContext) -> Iterator[Hit]:
             reference=every.reference,
             severity=Severity.ERROR,
         )
+
+
+@rule(
+    "PROGRESS_REPORT_BY_ASSISTANT",
+    section=CONSISTENCY,
+    severity=Severity.WARNING,
+    source=bpm_15("220.3", "the progress report is written by the therapist; assistants may not write it"),
+    fix="Have the supervising therapist see the patient and write the progress report (at this visit or before "
+    "the next); the assistant records the treatment only.",
+)
+def progress_report_by_assistant(ctx: CheckContext) -> Iterator[Hit]:
+    """A progress report is due on a visit furnished by a PTA or OTA, who may not write it."""
+    plan = ctx.encounter.plan_of_care
+    if plan is None or plan.visits_since_progress_report is None or not ctx.encounter.furnished_by_assistant:
+        return
+    every = ctx.snapshot.resolved("plan_of_care.progress_report_every")
+    if every is None:
+        return
+    treatment_day = plan.visits_since_progress_report + 1
+    if treatment_day < every.integer:
+        return
+    provider = ctx.encounter.rendering_provider
+    yield Hit(
+        f"A progress report is due (treatment day {treatment_day}), and this visit is furnished by "
+        f"{provider.credential.value} {provider.name}, who may not write it.",
+        None,
+        "rendering_provider",
+        reference=every.reference,
+    )

@@ -1,7 +1,8 @@
 """Diagnosis checks: present, billable ICD-10-CM on the date of service, pointed to, and covered.
 
-Sources: ICD-10-CM code set (CMS/CDC, by fiscal year); 837P SV107 allows 4 pointers (facts.md §9);
-payer coverage lists are payer parameters (``coverage.covered_diagnoses.<code>``).
+Sources: ICD-10-CM code set (CMS/CDC, by fiscal year); the CMS-1500 items 21 and 24E (up to 4
+pointers a line, as in the 837P); payer coverage lists are payer parameters
+(``coverage.covered_diagnoses.<code>``).
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from ptbill.domain.encounter import dotted_diagnosis, normalize_diagnosis
 from ptbill.domain.finding import Severity
 from ptbill.reference.icd10 import CodeStatus
 from ptbill.rules.context import CheckContext
-from ptbill.rules.registry import Hit, rule
+from ptbill.rules.registry import Hit, in_words, lines_hit, rule
+from ptbill.rules.sources import ICD10_URL, cite, cpm
 
 SECTION = "Diagnoses"
-INSTALL_COMMAND = "ptbill reference load-icd10 with CMS's code descriptions file for that year"
+INSTALL_COMMAND = "ptbill reference load-icd10 FILE, with CMS's code descriptions file for that fiscal year"
 
 
 def fiscal_year(day: date) -> int:
@@ -25,12 +27,17 @@ def fiscal_year(day: date) -> int:
     return day.year + 1 if day.month >= 10 else day.year
 
 
+CLAIM_DIAGNOSES = cpm(
+    26, "10.4", "items 21 (up to 12 diagnoses) and 24E (each line points to up to 4 of them); the 837P carries the same"
+)
+
+
 @rule(
     "DIAGNOSIS_MISSING",
     section=SECTION,
+    per_visit=True,
     severity=Severity.ERROR,
-    source="X12 837P 005010X222A1 loop 2300 HI (at least one diagnosis) and SV107 (pointer on each line); "
-    "CMS-1500 items 21 and 24E",
+    source=CLAIM_DIAGNOSES,
     fix="Add the ICD-10-CM diagnoses treated and point each service to the ones it treats.",
 )
 def diagnosis_missing(ctx: CheckContext) -> Iterator[Hit]:
@@ -38,17 +45,22 @@ def diagnosis_missing(ctx: CheckContext) -> Iterator[Hit]:
     if not ctx.encounter.diagnoses:
         yield Hit("The encounter has no diagnosis.", None, "diagnoses")
         return
-    for index, service in enumerate(ctx.services):
-        if not service.diagnosis_pointers:
-            yield Hit(f"{service.code} points to no diagnosis.", index, f"services[{index}].diagnosis_pointers")
+    unpointed = [index for index, service in enumerate(ctx.services) if not service.diagnosis_pointers]
+    if unpointed:
+        codes = [ctx.services[i].code for i in unpointed]
+        verb = "points" if len(codes) == 1 else "point"
+        yield lines_hit(f"{in_words(codes)} {verb} to no diagnosis.", unpointed, "diagnosis_pointers")
 
 
 @rule(
     "DIAGNOSIS_INVALID",
     section=SECTION,
     severity=Severity.ERROR,
-    source="ICD-10-CM tabular list (CMS/CDC) for the fiscal year of the date of service: only codes with no "
-    "subdivisions are billable",
+    source=cite(
+        "ICD-10-CM Tabular List of Diseases (CMS and CDC) for the fiscal year of the date of service: only codes "
+        "with no subdivisions are billable",
+        ICD10_URL,
+    ),
     fix="Use the complete (billable) code: for example M54.50, M54.51 or M54.59 instead of the header M54.5.",
 )
 def diagnosis_invalid(ctx: CheckContext) -> Iterator[Hit]:
@@ -70,6 +82,7 @@ def diagnosis_invalid(ctx: CheckContext) -> Iterator[Hit]:
         else:
             message = f"{shown} is not an ICD-10-CM code in {ctx.icd10.name}."
         severity = None
+        detail = None
         if not ctx.icd10_exact:
             # The code set of the visit's own year may say otherwise: warn, never block on another year's list.
             severity = Severity.WARNING
@@ -77,7 +90,8 @@ def diagnosis_invalid(ctx: CheckContext) -> Iterator[Hit]:
                 f" The visit's code set, FY{missing} (from {missing - 1}-10-01), is not installed, so this may "
                 f"be a code of FY{missing} only."
             )
-            fix = f"Install the FY{missing} ICD-10-CM code set ({INSTALL_COMMAND}), then check the note again."
+            fix = f"Ask the administrator to install the FY{missing} ICD-10-CM code set, then check the note again."
+            detail = f"Installed with: {INSTALL_COMMAND}."
         yield Hit(
             message,
             None,
@@ -85,6 +99,7 @@ def diagnosis_invalid(ctx: CheckContext) -> Iterator[Hit]:
             reference=f"{ctx.icd10.name} ({ctx.icd10.source})",
             fix=fix,
             severity=severity,
+            detail=detail,
         )
 
 
@@ -92,9 +107,9 @@ def diagnosis_invalid(ctx: CheckContext) -> Iterator[Hit]:
     "ICD10_CODE_SET_NOT_LOADED",
     section=SECTION,
     severity=Severity.INFO,
-    source="ICD-10-CM is updated each fiscal year on October 1 (CMS/CDC)",
-    fix="Install the code set of the visit's fiscal year from CMS's 'code descriptions' file (ptbill reference "
-    "load-icd10 FILE).",
+    source=cite("ICD-10-CM is updated each fiscal year on October 1 (CMS and CDC)", ICD10_URL),
+    fix="Ask the administrator to install the ICD-10-CM code set of the date of service's fiscal year; until "
+    "then, check the diagnoses against the payer's current list.",
 )
 def code_set_not_loaded(ctx: CheckContext) -> Iterator[Hit]:
     """The diagnoses were checked against a neighbouring year's ICD-10-CM code set (ptbill's own id)."""
@@ -105,7 +120,8 @@ def code_set_not_loaded(ctx: CheckContext) -> Iterator[Hit]:
             f"diagnoses were checked against {ctx.icd10.name}.",
             None,
             "diagnoses",
-            fix=f"Install the FY{missing} ICD-10-CM code set ({INSTALL_COMMAND}).",
+            fix=f"Ask the administrator to install the FY{missing} ICD-10-CM code set.",
+            detail=f"Installed with: {INSTALL_COMMAND}.",
         )
 
 
@@ -113,26 +129,33 @@ def code_set_not_loaded(ctx: CheckContext) -> Iterator[Hit]:
     "DIAGNOSIS_POINTER_INVALID",
     section=SECTION,
     severity=Severity.ERROR,
-    source="X12 837P 005010X222A1 SV107: up to 4 pointers to the HI diagnoses; CMS-1500 item 24E",
+    source=CLAIM_DIAGNOSES,
     fix="Point each service to at most 4 of the encounter's diagnoses, counting from 1.",
 )
 def diagnosis_pointer_invalid(ctx: CheckContext) -> Iterator[Hit]:
     """A service points outside the diagnosis list, or to more than 4 diagnoses."""
     count = len(ctx.encounter.diagnoses)
+    outside: dict[int, list[int]] = {}
     for index, service in enumerate(ctx.services):
-        where = f"services[{index}].diagnosis_pointers"
-        outside = [p for p in service.diagnosis_pointers if not 1 <= p <= count]
-        if outside:
-            yield Hit(
-                f"{service.code} points to diagnosis {', '.join(map(str, outside))}, but the encounter lists "
-                f"{count} diagnos{'is' if count == 1 else 'es'}.",
-                index,
-                where,
-            )
+        beyond = [p for p in service.diagnosis_pointers if not 1 <= p <= count]
+        if beyond:
+            outside[index] = beyond
         if len(service.diagnosis_pointers) > MAX_DIAGNOSIS_POINTERS:
             yield Hit(
-                f"{service.code} has {len(service.diagnosis_pointers)} pointers; a line takes at most 4.", index, where
+                f"{service.code} has {len(service.diagnosis_pointers)} pointers; a line takes at most 4.",
+                index,
+                f"services[{index}].diagnosis_pointers",
             )
+    if outside:  # one problem for the visit: the diagnosis list is shorter than the lines expect
+        parts = [
+            f"{ctx.services[i].code} {'points ' if n == 0 else ''}to diagnosis {', '.join(map(str, pointers))}"
+            for n, (i, pointers) in enumerate(outside.items())
+        ]
+        yield lines_hit(
+            f"{in_words(parts)}, but the encounter lists {count} diagnos{'is' if count == 1 else 'es'}.",
+            list(outside),
+            "diagnosis_pointers",
+        )
 
 
 @rule(

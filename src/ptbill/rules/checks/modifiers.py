@@ -1,77 +1,205 @@
-"""Modifier and code-pair checks: GP, CQ, KX, conflicting liability modifiers, NCCI pairs and 59/X.
+"""Modifier and code-pair checks: the discipline modifiers (GP, GO, GN), the assistant modifiers (CQ,
+CO), KX, conflicting liability modifiers, modifiers outside the code list, NCCI pairs and 59/X.
 
-Sources: Claims Processing Manual ch.5 §20.1 (GP), BBA 2018 §53107 (CQ), the KX threshold
-(facts.md §4.3), Noridian on GA/KX/GY/GZ (§4.3-4.4), CMS NCCI PTP edits and the X{EPSU} modifiers (§3, §4.5).
+Sources: Claims Processing Manual ch.5 §20.1 (therapy modifiers), BBA 2018 §53107 (CQ, CO), the KX
+threshold, the ABN modifiers GA/GY/GZ, CMS NCCI procedure-to-procedure edits and the X{EPSU} modifiers.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ptbill.domain.encounter import Credential
+from ptbill.domain.encounter import Credential, Discipline, discipline_of
 from ptbill.domain.finding import Severity
 from ptbill.rules.context import CheckContext
-from ptbill.rules.registry import Hit, rule
+from ptbill.rules.registry import Hit, in_words, lines_hit, rule
+from ptbill.rules.sources import HCPCS_URL, NCCI_URL, NORIDIAN_GA_URL, THERAPY_SERVICES_URL, cite, cpm
 
 SECTION = "Modifiers and code pairs"
 DISTINCT_MODIFIERS = frozenset({"59", "XE", "XS", "XP", "XU"})
 X_MODIFIERS = frozenset({"XE", "XS", "XP", "XU"})
 # Pairs that must not stand on one line: KX attests necessity, GA/GZ/GY state expected denial.
 CONFLICTS = (("KX", "GA"), ("GA", "GZ"), ("GA", "GY"), ("GY", "GZ"))
+DISCIPLINE_MODIFIER = {
+    Discipline.PHYSICAL_THERAPY: "GP",
+    Discipline.OCCUPATIONAL_THERAPY: "GO",
+    Discipline.SPEECH_LANGUAGE_PATHOLOGY: "GN",
+}
+NCCI_PTP = "CMS National Correct Coding Initiative, practitioner procedure-to-procedure edits"
+CPM_THERAPY = cpm(5, "20.1", "outpatient therapy services carry GP, GO or GN by plan of care")
+ASSISTANT_MODIFIERS = cite(
+    "Bipartisan Budget Act of 2018 §53107; CMS 'Billing examples using CQ/CO modifiers for services furnished in "
+    "whole or in part by PTAs/OTAs' (required from 2020-01-01, paid at 85% from 2022-01-01)",
+    THERAPY_SERVICES_URL,
+)
 
 
 def _line_modifiers(ctx: CheckContext, indexes: list[int]) -> set[str]:
     return {m for i in indexes for m in ctx.services[i].modifiers}
 
 
+def _discipline_lines(ctx: CheckContext, discipline: Discipline) -> Iterator[Hit]:
+    """One hit naming every therapy line of the visit that lacks the discipline's modifier."""
+    if discipline_of(ctx.encounter.rendering_provider.credential) is not discipline:
+        return
+    if not ctx.snapshot.flag("modifiers.gp_required"):  # the payer asks for GP, GO or GN on therapy lines
+        return
+    wanted = DISCIPLINE_MODIFIER[discipline]
+    lacking: list[int] = []
+    wrong: set[str] = set()
+    for index, service in enumerate(ctx.services):
+        info = ctx.code_info(service.code)
+        if info is not None and info.therapy and wanted not in service.modifiers:
+            lacking.append(index)
+            wrong |= set(service.modifiers) & (set(DISCIPLINE_MODIFIER.values()) - {wanted})
+    if not lacking:
+        return
+    codes = [ctx.services[i].code for i in lacking]
+    message = f"{in_words(codes)} {'has' if len(codes) == 1 else 'have'} no {wanted} modifier"
+    if wrong:
+        message += (
+            f" ({in_words(sorted(wrong))} marks another discipline's plan of care; this visit was furnished by "
+            f"{ctx.encounter.rendering_provider.credential.value} under the {discipline.value} plan)"
+        )
+    yield lines_hit(message + ".", lacking, "modifiers")
+
+
 @rule(
     "MODIFIER_GP_MISSING",
     section=SECTION,
+    per_visit=True,
     severity=Severity.ERROR,
-    source="Medicare Claims Processing Manual (Pub. 100-04) ch.5 §20.1: therapy codes carry GP, GO or GN "
-    "(facts.md §4.1)",
+    source=CPM_THERAPY,
     fix="Add GP to every therapy line delivered under the PT plan of care.",
 )
 def gp_missing(ctx: CheckContext) -> Iterator[Hit]:
-    """A therapy code lacks GP for a payer that requires it (every Medicare payer)."""
-    if not ctx.snapshot.flag("modifiers.gp_required"):
+    """A PT visit's therapy code lacks GP for a payer that requires it (every Medicare payer)."""
+    yield from _discipline_lines(ctx, Discipline.PHYSICAL_THERAPY)
+
+
+@rule(
+    "MODIFIER_GO_MISSING",
+    section=SECTION,
+    per_visit=True,
+    severity=Severity.ERROR,
+    source=CPM_THERAPY,
+    fix="Add GO (not GP) to every therapy line an OT or OTA furnished under the occupational therapy plan of care.",
+)
+def go_missing(ctx: CheckContext) -> Iterator[Hit]:
+    """An OT visit's therapy code lacks GO for a payer that requires discipline modifiers."""
+    yield from _discipline_lines(ctx, Discipline.OCCUPATIONAL_THERAPY)
+
+
+@rule(
+    "MODIFIER_GN_MISSING",
+    section=SECTION,
+    per_visit=True,
+    severity=Severity.ERROR,
+    source=CPM_THERAPY,
+    fix="Add GN (not GP) to every therapy line an SLP furnished under the speech-language pathology plan of care.",
+)
+def gn_missing(ctx: CheckContext) -> Iterator[Hit]:
+    """A speech-language pathologist's therapy code lacks GN where discipline modifiers are required."""
+    yield from _discipline_lines(ctx, Discipline.SPEECH_LANGUAGE_PATHOLOGY)
+
+
+def _assistant_lines(ctx: CheckContext, assistant: Credential, wanted: str) -> Iterator[Hit]:
+    """One hit naming every therapy line of an assistant's visit that lacks the assistant's modifier."""
+    if ctx.encounter.rendering_provider.credential is not assistant:
         return
-    for index, service in enumerate(ctx.services):
-        info = ctx.code_info(service.code)
-        if info is not None and info.therapy and "GP" not in service.modifiers:
-            yield Hit(f"{service.code} has no GP modifier.", index, f"services[{index}].modifiers")
+    lacking = [
+        index
+        for index, service in enumerate(ctx.services)
+        if (info := ctx.code_info(service.code)) is not None and info.therapy and wanted not in service.modifiers
+    ]
+    if not lacking:
+        return
+    codes = [ctx.services[i].code for i in lacking]
+    yield lines_hit(
+        f"{in_words(codes)} {'was' if len(codes) == 1 else 'were'} furnished by {assistant.value} "
+        f"{ctx.encounter.rendering_provider.name} and {'has' if len(codes) == 1 else 'have'} no {wanted}.",
+        lacking,
+        "modifiers",
+    )
 
 
 @rule(
     "MODIFIER_CQ_MISSING",
     section=SECTION,
+    per_visit=True,
     severity=Severity.ERROR,
-    source="Bipartisan Budget Act of 2018 §53107; CMS 'Billing examples using CQ/CO modifiers' (required "
-    "from 2020-01-01, paid at 85% from 2022-01-01; facts.md §4.2)",
+    source=ASSISTANT_MODIFIERS,
     fix="Add CQ to the lines the PTA furnished in whole or in part (more than 10% of the service).",
 )
 def cq_missing(ctx: CheckContext) -> Iterator[Hit]:
     """A PTA rendered the care for a payer that requires CQ (Medicare), and a therapy line lacks CQ."""
-    if ctx.encounter.rendering_provider.credential is not Credential.PTA:
-        return
-    if not ctx.snapshot.flag("modifiers.cq_required"):
-        return
+    if ctx.encounter.rendering_provider.credential is Credential.PTA and ctx.snapshot.flag("modifiers.cq_required"):
+        yield from _assistant_lines(ctx, Credential.PTA, "CQ")
+
+
+@rule(
+    "MODIFIER_CO_MISSING",
+    section=SECTION,
+    per_visit=True,
+    severity=Severity.ERROR,
+    source=ASSISTANT_MODIFIERS,
+    fix="Add CO to the lines the OTA furnished in whole or in part (more than 10% of the service).",
+)
+def co_missing(ctx: CheckContext) -> Iterator[Hit]:
+    """An OTA rendered the care for a payer that requires CO (Medicare), and a therapy line lacks CO."""
+    if ctx.encounter.rendering_provider.credential is Credential.OTA and ctx.snapshot.flag("modifiers.co_required"):
+        yield from _assistant_lines(ctx, Credential.OTA, "CO")
+
+
+@rule(
+    "MODIFIER_UNKNOWN",
+    section=SECTION,
+    severity=Severity.ERROR,
+    source=cite(
+        "CMS HCPCS Level II modifiers, quarterly update; AMA CPT code set, Appendix A (modifiers); each modifier's "
+        "own source and dates are in ptbill's modifier list",
+        HCPCS_URL,
+    ),
+    fix="Correct the modifier (a typo?) or remove it. If the payer really asks for it, add it to the payer's "
+    "accepted modifiers on the Payers page.",
+)
+def modifier_unknown(ctx: CheckContext) -> Iterator[Hit]:
+    """A line carries a modifier that is not a valid modifier on the date of service."""
+    day = ctx.encounter.date_of_service
+    lines: dict[str, list[int]] = {}
     for index, service in enumerate(ctx.services):
-        info = ctx.code_info(service.code)
-        if info is not None and info.therapy and "CQ" not in service.modifiers:
-            yield Hit(
-                f"{service.code} was furnished by a PTA ({ctx.encounter.rendering_provider.name}) and has no CQ.",
-                index,
-                f"services[{index}].modifiers",
-            )
+        for modifier in service.modifiers:
+            if not ctx.modifiers.valid_on(modifier, day):
+                lines.setdefault(modifier, []).append(index)
+    if lines:  # the payer's own additions are read only when the list does not know a modifier
+        for modifier in ctx.snapshot.codes("modifiers.also_accepted") or ():
+            lines.pop(modifier, None)
+    for modifier, indexes in lines.items():
+        known = ctx.modifiers.get(modifier)
+        why = (
+            f"it is valid from {known.valid.start}, after this visit"
+            if known is not None and day < known.valid.start
+            else f"it was retired before this visit ({known.valid})"
+            if known is not None
+            else "it is not a procedure-code modifier the payer will accept"
+        )
+        codes = [ctx.services[i].code for i in indexes]
+        yield lines_hit(
+            f"{in_words(list(dict.fromkeys(codes)))} {'carries' if len(indexes) == 1 else 'carry'} the modifier "
+            f"{modifier}: {why}.",
+            indexes,
+            "modifiers",
+            reference=f"{modifier}, {known.label.lower()}: {known.source}" if known is not None else None,
+        )
 
 
 @rule(
     "MODIFIER_CONFLICT",
     section=SECTION,
     severity=Severity.ERROR,
-    source="Noridian 'Modifier GA': do not combine GA, GY, GZ on one line, and GA cannot be used with KX "
-    "(facts.md §4.3-4.4)",
+    source=cite(
+        "Noridian 'Modifier GA': do not combine GA, GY, GZ on one line, and GA cannot be used with KX", NORIDIAN_GA_URL
+    ),
     fix="Keep one of the two: KX when the care is necessary and documented, GA when an ABN was given for "
     "care expected to be denied.",
 )
@@ -110,7 +238,7 @@ def _pairs(ctx: CheckContext) -> Iterator[tuple[int, int, int, str, str]]:
     "NCCI_MODIFIER_REQUIRED",
     section=SECTION,
     severity=Severity.ERROR,
-    source="CMS National Correct Coding Initiative procedure-to-procedure edits, modifier indicator 1 (facts.md §3)",
+    source=cite(NCCI_PTP + ", modifier indicator 1", NCCI_URL),
     fix="If the two services were truly distinct (separate, non-overlapping time), add 59 or the X modifier "
     "that fits (XU, XS...) to the column-2 line and document it; otherwise leave the column-2 code off.",
 )
@@ -137,7 +265,7 @@ def ncci_modifier_required(ctx: CheckContext) -> Iterator[Hit]:
     "NCCI_PAIR_NOT_ALLOWED",
     section=SECTION,
     severity=Severity.ERROR,
-    source="CMS National Correct Coding Initiative procedure-to-procedure edits, modifier indicator 0 (facts.md §3)",
+    source=cite(NCCI_PTP + ", modifier indicator 0", NCCI_URL),
     fix="Bill only the column-1 code: the column-2 code is never paid with it, whatever the modifier.",
 )
 def ncci_pair_not_allowed(ctx: CheckContext) -> Iterator[Hit]:
@@ -157,10 +285,13 @@ def ncci_pair_not_allowed(ctx: CheckContext) -> Iterator[Hit]:
     "MODIFIER_59_WITHOUT_PAIR",
     section=SECTION,
     severity=Severity.WARNING,
-    source="CPT modifier 59 and CMS X{EPSU} guidance: use them only to bypass an edit for a distinct service "
-    "(facts.md §4.5)",
-    fix="Remove 59/X: no code-pair edit applies to this line, and an unneeded 59 draws audits (the seed "
-    "guide's 'add modifier 59 if traction was distinct' is not needed for 97012 with these codes).",
+    source=cite(
+        "CMS MLN Matters MM8863 on modifier 59 and the X{EPSU} modifiers: use them only to bypass an edit for a "
+        "distinct service",
+        "https://www.cms.gov/Outreach-and-Education/Medicare-Learning-Network-MLN/MLNMattersArticles/downloads/MM8863.pdf",
+    ),
+    fix="Remove 59 or the X modifier: no code-pair edit applies to this line, and an unneeded 59 draws audits "
+    "(97012 billed with these codes needs no 59, whatever some billing guides say).",
 )
 def modifier_59_without_pair(ctx: CheckContext) -> Iterator[Hit]:
     """A line carries 59 or an X modifier but forms no code pair in the encounter."""

@@ -17,8 +17,8 @@ SECTION = "Coverage, authorization, plan of care"
     "PAYER_UNKNOWN",
     section=SECTION,
     severity=Severity.ERROR,
-    source="ptbill payer catalog (spec/encounter-format.md, 'The payer catalog')",
-    fix="Use a payer id from `ptbill payers list`, or add the payer to the catalog.",
+    source="the clinic's payer list (the Payers page): each payer's rules come from its own policy and contract",
+    fix="Choose the payer from the clinic's payer list, or ask the administrator to add it.",
 )
 def payer_unknown(ctx: CheckContext) -> Iterator[Hit]:
     """The coverage names a payer that is not in the catalog (checked against generic commercial rules)."""

@@ -12,11 +12,11 @@ from collections.abc import Iterator
 from ptbill.domain.finding import Severity
 from ptbill.rules.context import CheckContext
 from ptbill.rules.registry import Hit, rule
+from ptbill.rules.sources import THERAPY_SERVICES_URL, cite, cpm
 
 SECTION = "Therapy threshold (KX) and ABN"
-ABN_SOURCE = (
-    "Medicare Claims Processing Manual (Pub. 100-04) ch.30 §50 (Form CMS-R-131, Advance Beneficiary Notice of "
-    "Noncoverage): GA reports that a required ABN is on file"
+ABN_SOURCE = cpm(
+    30, "50", "Form CMS-R-131, Advance Beneficiary Notice of Noncoverage: GA reports that a required ABN is on file"
 )
 
 
@@ -27,9 +27,13 @@ def _modifiers(ctx: CheckContext, indexes: list[int]) -> set[str]:
 @rule(
     "MODIFIER_KX_MISSING",
     section=SECTION,
+    per_visit=True,
     severity=Severity.ERROR,
-    source="Social Security Act §1833(g)(7)(A) (Bipartisan Budget Act of 2018 §50202): Medicare therapy above the "
-    "year's KX threshold is paid only with KX (parameter therapy.kx_threshold)",
+    source=cite(
+        "Social Security Act §1833(g)(7)(A), as added by the Bipartisan Budget Act of 2018 §50202: Medicare therapy "
+        "above the year's KX threshold is paid only with KX (CMS Therapy Services)",
+        THERAPY_SERVICES_URL,
+    ),
     fix="Add KX to the therapy lines if the care is medically necessary and the note says why; otherwise "
     "give the patient an ABN before treatment and bill the lines with GA.",
 )
@@ -66,6 +70,7 @@ def kx_missing(ctx: CheckContext) -> Iterator[Hit]:
 @rule(
     "ABN_MISSING",
     section=SECTION,
+    per_visit=True,
     severity=Severity.ERROR,
     source=ABN_SOURCE,
     fix="Record the ABN the patient signed before the visit (date, option 1, the services), or take GA off the "

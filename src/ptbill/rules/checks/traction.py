@@ -1,20 +1,24 @@
-"""Documentation a mechanical-traction (97012) line needs to survive review.
+"""Documentation a mechanical-traction (97012) line needs to survive review, and its consistency:
+the region treated has a diagnosis, the checks on the patient fall within the session.
 
 Sources: the CPT definition of 97012 as a mechanical modality (manual traction is part of 97140),
-NCD 160.16 on vertebral axial decompression, Medicare Benefit Policy Manual ch.15 §220.3 on what a
-treatment note records, and the billing guide's documentation list (facts.md §2.1, §6.1, §7).
+NCD 160.16 on vertebral axial decompression, Medicare Benefit Policy Manual ch.15 §220.2-220.3 on
+what makes therapy necessary and what a treatment note records, and the ICD-10-CM code set.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 
-from ptbill.domain.encounter import DeviceType, Service, TractionMode
+from ptbill.domain.encounter import DeviceType, Service, TractionMode, dotted_diagnosis, normalize_diagnosis
 from ptbill.domain.finding import Severity
 from ptbill.rules.context import CheckContext
 from ptbill.rules.registry import Hit, rule
+from ptbill.rules.sources import CPT_URL, ICD10_URL, NCD_160_16_URL, bpm_15, cite, cpm
 
 SECTION = "Traction documentation (97012)"
+CONSISTENCY = "Clinical consistency"
 DEVICE_WORDS = {
     DeviceType.MANUAL: "hands-on (manual) traction",
     DeviceType.ROLLER_TABLE: "a roller table",
@@ -24,15 +28,19 @@ DEVICE_WORDS = {
     DeviceType.OTHER: "another kind of device",
 }
 MECHANICAL_DEVICES = frozenset({DeviceType.MOTORIZED_TABLE, DeviceType.CERVICAL_DEVICE, DeviceType.DECOMPRESSION_TABLE})
-CPT_97012 = "CPT 97012 is mechanical traction; manual traction is reported with 97140 (facts.md §2.1)"
-TREATMENT_NOTE = "Medicare Benefit Policy Manual (Pub. 100-02) ch.15 §220.3, treatment note content"
-GUIDE_DOCUMENTATION = "CPT 97012 billing guide, '4. Documentation Requirements'; " + TREATMENT_NOTE
+CPT_97012 = cite(
+    "AMA CPT code set, physical medicine and rehabilitation: 97012 is mechanical traction, a supervised modality; "
+    "manual traction is one of the manual therapy techniques of 97140",
+    CPT_URL,
+)
+TREATMENT_NOTE = bpm_15("220.3", "the treatment note records each intervention and modality furnished")
+GUIDE_DOCUMENTATION = bpm_15(
+    "220.2 and §220.3", "the record shows the skilled, necessary service furnished: for traction, device, settings"
+)
 
 
-def _traction_services(ctx: CheckContext) -> Iterator[tuple[int, Service]]:
-    for index, service in enumerate(ctx.services):
-        if ctx.is_traction(service.code):
-            yield index, service
+def _traction_services(ctx: CheckContext) -> tuple[tuple[int, Service], ...]:
+    return ctx.traction_services
 
 
 def _where(index: int, name: str) -> str:
@@ -64,8 +72,11 @@ def not_mechanical(ctx: CheckContext) -> Iterator[Hit]:
     "TRACTION_DECOMPRESSION_DEVICE",
     section=SECTION,
     severity=Severity.WARNING,
-    source="NCD 160.16 Vertebral Axial Decompression (VAX-D is not covered by Medicare); HCPCS S9090 for "
-    "payers that accept it (facts.md §6.1, §6.4)",
+    source=cite(
+        "NCD 160.16 Vertebral Axial Decompression (VAX-D is not covered by Medicare); HCPCS S9090 for payers that "
+        "accept it (not valid for Medicare)",
+        NCD_160_16_URL,
+    ),
     fix="Do not bill decompression as 97012 to Medicare; give the patient an ABN before treatment. For other "
     "payers, check the policy: many call it unproven or want S9090.",
 )
@@ -113,7 +124,7 @@ def body_region_missing(ctx: CheckContext) -> Iterator[Hit]:
     "TRACTION_FORCE_MISSING",
     section=SECTION,
     severity=Severity.ERROR,
-    source=GUIDE_DOCUMENTATION + "; 'Amount of Force Applied'",
+    source=GUIDE_DOCUMENTATION,
     fix="Record the traction force in pounds, and any change of force during the session with the reason.",
 )
 def force_missing(ctx: CheckContext) -> Iterator[Hit]:
@@ -127,7 +138,7 @@ def force_missing(ctx: CheckContext) -> Iterator[Hit]:
     "TRACTION_SETTINGS_MISSING",
     section=SECTION,
     severity=Severity.ERROR,
-    source=GUIDE_DOCUMENTATION + "; 'Device and Settings Used'",
+    source=GUIDE_DOCUMENTATION,
     fix="Record the mode (static or intermittent), the angle of pull and, for intermittent traction, the "
     "hold and rest times.",
 )
@@ -155,8 +166,9 @@ def settings_missing(ctx: CheckContext) -> Iterator[Hit]:
     "TIME_NOT_DOCUMENTED",
     section=SECTION,
     severity=Severity.ERROR,
-    source=TREATMENT_NOTE + ": total timed and total treatment minutes; CPT 97012 billing guide 'Document the "
-    "exact duration'",
+    source=bpm_15("220.3", "the treatment note records the total timed and total treatment minutes")
+    + "; "
+    + cpm(5, "20.2", "units follow the minutes documented"),
     fix="Record the start and end clock times of the service (or at least its minutes).",
 )
 def time_not_documented(ctx: CheckContext) -> Iterator[Hit]:
@@ -170,8 +182,9 @@ def time_not_documented(ctx: CheckContext) -> Iterator[Hit]:
     "START_END_TIMES_MISSING",
     section=SECTION,
     severity=Severity.WARNING,
-    source="CPT 97012 billing guide: 'Recording the start and end times can help substantiate' the session; "
-    "AAPC quoting Medicare: record 'the actual beginning or ending time of treatment'",
+    source=bpm_15(
+        "220.3", "total treatment time; start and end clock times are what a reviewer checks the minutes against"
+    ),
     fix="Record the clock times the traction started and ended, not only its minutes.",
 )
 def start_end_times_missing(ctx: CheckContext) -> Iterator[Hit]:
@@ -214,8 +227,7 @@ def below_min_duration(ctx: CheckContext) -> Iterator[Hit]:
     "MONITORING_NOT_DOCUMENTED",
     section=SECTION,
     severity=Severity.WARNING,
-    source="97012 is a supervised modality: the provider sets up, monitors and adjusts (facts.md §2.1; CPT "
-    "97012 billing guide, '2. Supervised Modality')",
+    source=CPT_97012 + "; " + TREATMENT_NOTE,
     fix="Record the clock times you checked on the patient during traction.",
 )
 def monitoring_not_documented(ctx: CheckContext) -> Iterator[Hit]:
@@ -233,7 +245,7 @@ def monitoring_not_documented(ctx: CheckContext) -> Iterator[Hit]:
     "PATIENT_RESPONSE_MISSING",
     section=SECTION,
     severity=Severity.WARNING,
-    source=GUIDE_DOCUMENTATION + "; 'Document patient responses'",
+    source=bpm_15("220.3", "the treatment note records the patient's response to the treatment"),
     fix="Record how the patient responded: symptoms before and after, tolerance, any adverse response.",
 )
 def patient_response_missing(ctx: CheckContext) -> Iterator[Hit]:
@@ -247,8 +259,7 @@ def patient_response_missing(ctx: CheckContext) -> Iterator[Hit]:
     "JUSTIFICATION_MISSING",
     section=SECTION,
     severity=Severity.ERROR,
-    source=GUIDE_DOCUMENTATION + "; 'Clinical Justification'; Medicare Benefit Policy Manual ch.15 §220 "
-    "(reasonable and necessary)",
+    source=bpm_15("220.2", "services must be reasonable and necessary for the patient's condition"),
     fix="State the diagnosis and symptoms traction addresses and why traction was chosen over other treatment.",
 )
 def justification_missing(ctx: CheckContext) -> Iterator[Hit]:
@@ -259,4 +270,81 @@ def justification_missing(ctx: CheckContext) -> Iterator[Hit]:
                 "The note gives no clinical justification for traction.",
                 index,
                 f"services[{index}].clinical_justification",
+            )
+
+
+@functools.lru_cache(maxsize=64)
+def _normalized(codes: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(normalize_diagnosis(code) for code in codes)
+
+
+def _region_diagnoses(ctx: CheckContext, region: str) -> tuple[str, ...] | None:
+    found = ctx.snapshot.codes(f"traction.region_diagnoses.{region}")
+    return None if found is None else _normalized(found)
+
+
+@rule(
+    "TRACTION_REGION_DIAGNOSIS_MISMATCH",
+    section=CONSISTENCY,
+    severity=Severity.WARNING,
+    source=bpm_15("220.2", "a service is necessary for the condition documented")
+    + "; "
+    + cite("ICD-10-CM Tabular List of Diseases, chapter 13: the code names the spinal region", ICD10_URL),
+    fix="Point the traction line to the diagnosis of the region treated (add it if it is missing), or correct the "
+    "body region if the note names the wrong one.",
+)
+def region_diagnosis_mismatch(ctx: CheckContext) -> Iterator[Hit]:
+    """Traction of one spinal region is billed with no diagnosis of that region (cervical traction, lumbar codes)."""
+    diagnoses = ctx.encounter.diagnoses
+    for index, service in _traction_services(ctx):
+        region = service.traction.body_region if service.traction else None
+        if region is None:
+            continue
+        parameter = ctx.snapshot.resolved(f"traction.region_diagnoses.{region.value}")
+        if parameter is None:
+            continue  # no region list (an extremity, pelvic traction, or a date before ICD-10-CM)
+        prefixes = _normalized(parameter.codes)
+        pointed = [diagnoses[p - 1] for p in service.diagnosis_pointers if 1 <= p <= len(diagnoses)]
+        considered = pointed or list(diagnoses)
+        if not considered or any(normalize_diagnosis(code).startswith(prefixes) for code in considered):
+            continue
+        others = [
+            name
+            for name in ("cervical", "thoracic", "lumbar")
+            if name != region.value
+            and (codes := _region_diagnoses(ctx, name)) is not None
+            and any(normalize_diagnosis(code).startswith(codes) for code in considered)
+        ]
+        where = f" name the {' and '.join(others)} spine instead" if others else " name no spinal region"
+        yield Hit(
+            f"{region.value.capitalize()} traction is billed, but the diagnoses it points to "
+            f"({', '.join(dotted_diagnosis(c) for c in considered)}){where}.",
+            index,
+            _where(index, "body_region"),
+            reference=f"{parameter.reference} (in force from {parameter.effective.start})",
+        )
+
+
+@rule(
+    "MONITORING_OUTSIDE_SESSION",
+    section=CONSISTENCY,
+    severity=Severity.WARNING,
+    source=CPT_97012 + "; " + TREATMENT_NOTE,
+    fix="Correct the monitoring times, or the start and end times of the traction: a check on the patient "
+    "belongs within the session.",
+)
+def monitoring_outside_session(ctx: CheckContext) -> Iterator[Hit]:
+    """A time the note says the patient was checked on during traction falls outside the session's start and end."""
+    for index, service in _traction_services(ctx):
+        if service.traction is None or service.start_time is None or service.end_time is None:
+            continue
+        outside = [t for t in service.traction.monitoring_checks if not service.start_time <= t <= service.end_time]
+        if outside:
+            times = ", ".join(f"{t:%H:%M}" for t in outside)
+            yield Hit(
+                f"The check{'s' if len(outside) > 1 else ''} on the patient at {times} "
+                f"{'fall' if len(outside) > 1 else 'falls'} outside the traction session "
+                f"({service.start_time:%H:%M}-{service.end_time:%H:%M}).",
+                index,
+                _where(index, "monitoring_checks"),
             )

@@ -80,6 +80,7 @@ class Fires(_Strict):
     services: list[int] | None = None  # every line one finding names (once per visit)
     message: str | None = None
     fix: str | None = None
+    detail: str | None = None  # what only the biller needs (a command, a claim segment)
     reference: str | None = None
 
 

@@ -7,6 +7,8 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ptbill.domain.identifiers import is_ascii_digits
+
 KIB = 1024
 MIB = 1024 * KIB
 
@@ -35,7 +37,7 @@ def _byte_count(name: str, default: int) -> int:
     raw = os.environ.get(name, "").strip()
     if not raw:
         return default
-    if not (raw.isascii() and raw.isdigit()) or int(raw) == 0:
+    if not is_ascii_digits(raw) or int(raw) == 0:
         raise ValueError(f"{name} must be a positive whole number of bytes, not {raw!r}")
     return int(raw)
 

@@ -34,7 +34,7 @@ CASES = [
     (["check", "{binary}"], "binary.json"),
     (["units", "97110=²"], "97110=²"),
     (["units", "97110=٣"], "97110=٣"),
-    (["units", f"97110={HUGE}"], "from 0 to 1440"),
+    (["units", f"97110={HUGE}"], "minutes 0 to 1440"),
     (["units", "97110=abc"], "CODE=MINUTES"),
     (["units", "97110"], "CODE=MINUTES"),
     (["claim", "{garbage}"], "not valid JSON"),

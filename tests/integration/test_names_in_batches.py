@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 
 from ptbill.claims.trading import TEST_TRADING, TradingConfig
 from ptbill.services import app
-from ptbill.x12.control_numbers import ControlNumbers
 from tests.integration.test_storage_services import CLEAN, make_clinic
 from tests.pyx12_check import pyx12_errors
 
@@ -34,9 +33,7 @@ def test_accented_names_reach_the_batch_transliterated_and_the_note_keeps_them(
         app.sign_encounter(session, pt, row.id)
         rows.append(row)
     claims = app.build_claims(session, biller, [row.id for row in rows])
-    numbers = ControlNumbers(tmp_path / "n.sqlite3")
-    batch = app.create_batch(session, biller, [c.id for c in claims], TradingConfig(TEST_TRADING, {}), numbers)
-    numbers.close()
+    batch = app.create_batch(session, biller, [c.id for c in claims], TradingConfig(TEST_TRADING, {}))
     assert "NM1*IL*1*MUNOZ-PENA*JOSE****MI*" in batch.content
     assert "NM1*IL*1*NGUYEN*THI****MI*" in batch.content
     assert batch.content.isascii()

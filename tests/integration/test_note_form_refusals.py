@@ -54,12 +54,13 @@ def _note_form(html: str) -> Form:
     return next(form for form in forms_of(html) if form.method == "post" and form.action.startswith("/notes"))
 
 
-def new_visit(client: TestClient) -> dict[str, Any]:
+def new_visit(client: TestClient, day: str = DAY) -> dict[str, Any]:
     """A new note for a patient, the visit typed in from scratch (nothing carried from the last one)."""
-    page = client.get(f"/notes/new?patient_id=3&date_of_service={DAY}")
+    page = client.get(f"/notes/new?patient_id=3&date_of_service={day}")
     assert page.status_code == 200
     given = {k: v for k, v in _note_form(page.text).fields.items() if k in ("csrf_token", "id", "patient_id")}
-    return {**given, "coverage_id": _note_form(page.text).fields["coverage_id"], **TYPED, "action": "save"}
+    fields = {**given, "coverage_id": _note_form(page.text).fields["coverage_id"], **TYPED, "action": "save"}
+    return {**fields, "date_of_service": day}
 
 
 def findings_beside(html: str, field: str) -> str:
@@ -113,7 +114,8 @@ def test_a_note_saved_twice_from_the_same_page_keeps_the_second_typing(therapist
 
 
 def test_a_refused_signature_keeps_the_save_and_says_why(app: FastAPI, therapist: TestClient) -> None:
-    saved = therapist.post("/notes", data=new_visit(therapist), follow_redirects=False)
+    # A day of its own: the other tests' notes of DAY would make this one a duplicate (DUPLICATE_SERVICE).
+    saved = therapist.post("/notes", data=new_visit(therapist, "2026-11-24"), follow_redirects=False)
     assert saved.status_code == 303
     encounter_id = int(re.search(r"/notes/(\d+)", saved.headers["location"]).group(1))  # type: ignore[union-attr]
     admin = logged_in(app, "admin@harbor.example")  # an admin may edit a draft, not sign it

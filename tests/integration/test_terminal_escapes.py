@@ -42,8 +42,9 @@ def test_check_escapes_the_note_id_and_the_file_name(tmp_path: Path) -> None:
     note = tmp_path / "note.json"
     note.write_text(json.dumps(document))
     checked = ptbill("check", str(note))
-    assert checked.returncode == 0, checked.stderr
-    assert f"enc-{SHOWN}-1  READY" in checked.stdout
+    # Control characters cannot go on a claim either (CLAIM_TEXT_NOT_TRANSLITERABLE): the note is blocked.
+    assert checked.returncode == 1, checked.stderr
+    assert f"enc-{SHOWN}-1  BLOCKED" in checked.stdout
     assert "\x1b" not in checked.stdout
 
     unreadable = tmp_path / f"note{HOSTILE}.json"

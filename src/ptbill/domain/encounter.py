@@ -166,7 +166,7 @@ class BillingProvider(_Model):
     address: Address
     # ptbill extension: the clinic's Medicare payment locality (MAC-locality, e.g. 01112-75), which wins
     # over the locality guessed from the address's ZIP code.
-    medicare_locality: str | None = Field(default=None, pattern=r"^\d{5}-\d{2}$")
+    medicare_locality: str | None = Field(default=None, pattern=r"^[0-9]{5}-[0-9]{2}$")
 
 
 class RenderingProvider(_Model):

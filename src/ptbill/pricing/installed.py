@@ -23,6 +23,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from ptbill.domain.errors import ReferenceDataError
+from ptbill.domain.identifiers import is_ascii_digits
 from ptbill.pricing.localities import ZipLocalityTable
 from ptbill.pricing.medicare_pfs import SCHEDULE_FILE, MedicareFeeSchedule, PfsYear
 from ptbill.reference.ncci import open_when_changed, read_manifest, record_in_manifest, write_atomically
@@ -34,8 +35,8 @@ ZIP_FILE = "zip5.txt"
 COUNTIES_FILE = "localities.csv"
 
 _CODE = re.compile(r"[0-9A-Z]{5}")
-_YEAR_IN_RVU_NAME = re.compile(r"PPRRVU(\d{4}|\d{2})(?![0-9])", re.IGNORECASE)
-_YEAR_IN_TEXT = re.compile(r"(?<![0-9])(20\d\d)(?![0-9])")
+_YEAR_IN_RVU_NAME = re.compile(r"PPRRVU([0-9]{4}|[0-9]{2})(?![0-9])", re.IGNORECASE)
+_YEAR_IN_TEXT = re.compile(r"(?<![0-9])(20[0-9][0-9])(?![0-9])")
 # Joined header names of the PPRRVU file, squeezed (upper case, no spaces or hyphens), and our names.
 _RVU_HEADERS = {
     "hcpcs": ("HCPCS",),
@@ -191,7 +192,7 @@ def _is_rvu_row(row: list[str]) -> bool:
     """A code in the first cell (not the HCPCS column title) and numbers further on."""
     if len(row) <= 8 or not _CODE.fullmatch(row[0].upper()) or row[0].upper() == "HCPCS":
         return False
-    return any(re.fullmatch(r"\d+(\.\d+)?", cell) for cell in row[3:])
+    return any(re.fullmatch(r"[0-9]+(\.[0-9]+)?", cell) for cell in row[3:])
 
 
 def _rvu_year(name: str, titles: list[list[str]]) -> int:
@@ -210,7 +211,9 @@ def _rvu_year(name: str, titles: list[list[str]]) -> int:
 def read_gpci(name: str, text: str) -> GpciFile:
     """CMS's GPCI file (Addendum E): title lines, a header row, one row per locality, footnotes."""
     rows = _csv_rows(text)
-    data_rows = (i for i, row in enumerate(rows) if len(row) >= 7 and row[0].isdigit() and row[2].isdigit())
+    data_rows = (
+        i for i, row in enumerate(rows) if len(row) >= 7 and is_ascii_digits(row[0]) and is_ascii_digits(row[2])
+    )
     first_data, names = _header_block(rows, data_rows, name, "GPCI")
     squeezed = [_squeeze(n) for n in names]
 
@@ -226,11 +229,11 @@ def read_gpci(name: str, text: str) -> GpciFile:
     year_match = _YEAR_IN_TEXT.search(names[work]) or _YEAR_IN_TEXT.search(name)
     kept: list[dict[str, str]] = []
     for number_in_file, row in enumerate(rows[first_data:], start=first_data + 1):
-        if len(row) < 7 or not row[mac].isdigit():
+        if len(row) < 7 or not is_ascii_digits(row[mac]):
             continue  # blank lines and footnotes
         where = f"{name}: line {number_in_file}"
         carrier, locality = row[mac].zfill(5), row[number].zfill(2)  # spreadsheet copies drop leading zeros
-        if len(carrier) != 5 or len(locality) != 2 or not locality.isdigit():
+        if len(carrier) != 5 or len(locality) != 2 or not is_ascii_digits(locality):
             raise ReferenceDataError(f"{where}: MAC {row[mac]!r} and locality {row[number]!r} are not 5 and 2 digits")
         title = row[locality_name]
         note = "footnoted in the CMS file (floor or special rule)" if title.endswith("*") else ""
@@ -256,7 +259,7 @@ def read_locco(name: str, text: str) -> list[LocalityCounties]:
     found: list[LocalityCounties] = []
     state = ""
     for row in _csv_rows(text):
-        if len(row) < 5 or not row[0].isdigit() or not row[1].isdigit():
+        if len(row) < 5 or not is_ascii_digits(row[0]) or not is_ascii_digits(row[1]):
             continue
         state = row[2].strip() or state
         key = f"{row[0].zfill(5)}-{row[1].zfill(2)}"

@@ -272,7 +272,7 @@ def apply_code_changes(text: str, base: CodeSetVersion, source: str) -> tuple[fr
         head, _, body = block.partition("]")
         name, _, count = head.partition(" ")
         codes = frozenset(body.split())
-        if not count.isdigit() or len(codes) != int(count):
+        if not is_ascii_digits(count) or len(codes) != int(count):
             raise ValueError(f"{source}: section [{head}] holds {len(codes)} codes; the file is damaged, rebuild it")
         sections[name] = codes
     expected = {f"{s}{sign}" for s in (_BILLABLE, _HEADER) for sign in "+-"}

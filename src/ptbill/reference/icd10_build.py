@@ -451,8 +451,8 @@ if __name__ == "__main__":
     sys.exit(main())
 
 
-_CMS_FILE_NAME = re.compile(r"icd10cm[-_ ]?(codes|order)[-_ ]?(april[-_ ]?)?(\d{4})", re.IGNORECASE)
-_ORDER_LINE = re.compile(r"(\d{5}) ([A-Z0-9]{3,7}) *([01]) (.*)")
+_CMS_FILE_NAME = re.compile(r"icd10cm[-_ ]?(codes|order)[-_ ]?(april[-_ ]?)?([0-9]{4})", re.IGNORECASE)
+_ORDER_LINE = re.compile(r"([0-9]{5}) ([A-Z0-9]{3,7}) *([01]) (.*)")
 
 
 def read_cms_code_descriptions(path: Path) -> tuple[CompiledCodeSet, str]:

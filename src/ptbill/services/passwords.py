@@ -11,6 +11,7 @@ from itertools import pairwise
 from pathlib import Path
 
 from ptbill.domain.errors import PtbillError
+from ptbill.domain.identifiers import is_ascii_digits
 
 MIN_LENGTH = 12
 MAX_LENGTH = 200  # NIST asks for at least 64; passphrases fit, and argon2 never hashes a megabyte
@@ -67,5 +68,5 @@ def _repeats(text: str) -> bool:
 
 def _runs(text: str) -> bool:
     """Each character one step from the one before: "123456789012", "abcdefghijkl", "zyxwvutsrqpo"."""
-    steps = {(ord(b) - ord(a)) % 10 if a.isdigit() and b.isdigit() else ord(b) - ord(a) for a, b in pairwise(text)}
+    steps = {(ord(b) - ord(a)) % 10 if is_ascii_digits(a + b) else ord(b) - ord(a) for a, b in pairwise(text)}
     return steps <= {1} or steps <= {-1, 9}  # digits wrap around: 8901, 1098

@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.requests import HTTPConnection, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ptbill.domain.identifiers import bounded_int
 from ptbill.services.web_sessions import SESSION_COOKIE
 from ptbill.settings import KIB, MIB, RequestLimits
 from ptbill.web.deps import render
@@ -89,7 +90,7 @@ class BodyLimits:
             return
         connection = HTTPConnection(scope)
         declared_text = connection.headers.get("content-length", "").strip()
-        declared = int(declared_text) if declared_text.isascii() and declared_text.isdigit() else None
+        declared = bounded_int(declared_text, 18)
         chunked = "chunked" in connection.headers.get("transfer-encoding", "").lower()
         if not chunked and declared_text in ("", "0"):
             await self.app(scope, receive, send)  # no body: nothing to count

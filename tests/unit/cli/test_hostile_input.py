@@ -105,5 +105,5 @@ def test_a_5000_digit_integer_is_a_bad_field_not_a_traceback(tmp_path: Path) -> 
 def test_units_accepts_ascii_minutes_only(tmp_path: Path, minutes: str) -> None:
     result = ptbill(tmp_path, "units", f"97110={minutes}")
     assert result.returncode == 2
-    assert b"expected CODE=MINUTES with minutes 0 to 99999 in digits 0-9" in result.stderr
+    assert b"expected CODE=MINUTES with minutes 0 to 1440 in digits 0-9" in result.stderr
     assert b"Traceback" not in result.stderr

@@ -64,7 +64,7 @@ def _identifiers(encounter: Encounter) -> Iterator[tuple[str, str | None]]:
     "Manual for form version 02/12, items 2, 4, 5 and 7 (names and addresses as on the patient's insurance "
     "card), https://www.nucc.org",
     fix="Write the name or address in Latin letters as it appears on the insurance card (accented letters may "
-    "stay: ptbill sends ñ as N and ễ as E); type identifiers again with the digits 0-9 and letters A-Z.",
+    "stay: the claim carries ñ as N and ễ as E); type identifiers again with the digits 0-9 and letters A-Z.",
 )
 def claim_text_not_transliterable(ctx: CheckContext) -> Iterator[Hit]:
     """A name, address or identifier has characters that no claim format can carry."""

@@ -58,8 +58,8 @@ def _identifiers(encounter: Encounter) -> Iterator[tuple[str, str | None]]:
     "CLAIM_TEXT_NOT_TRANSLITERABLE",
     section=SECTION,
     severity=Severity.ERROR,
-    source="ASC X12 005010X222A1 Health Care Claim: Professional (837P) TR3, Appendix B (Nomenclature), Basic "
-    "Character Set and Extended Character Set (together: printable ASCII), "
+    source="ASC X12 005010X222A1 Health Care Claim: Professional (837P) Technical Report Type 3, "
+    "Appendix B (Nomenclature), Basic Character Set and Extended Character Set (together: printable ASCII), "
     "https://x12.org/products/transaction-sets; NUCC 1500 Health Insurance Claim Form Reference Instruction "
     "Manual for form version 02/12, items 2, 4, 5 and 7 (names and addresses as on the patient's insurance "
     "card), https://www.nucc.org",

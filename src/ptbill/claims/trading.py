@@ -10,11 +10,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ptbill.claims.x12_837p.writer import Trading
-from ptbill.domain.errors import PtbillError
+from ptbill.domain.errors import PtbillError, ReferenceDataError
 from ptbill.domain.identifiers import is_ascii_digits
+from ptbill.reference.strict_yaml import load_strict_yaml
 from ptbill.x12.charset import describe, outside_x12
 from ptbill.x12.syntax import Delimiters
 
@@ -82,9 +81,13 @@ class TradingConfig:
     @classmethod
     def load(cls, path: Path) -> TradingConfig:
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError) as exc:
+            data = load_strict_yaml(path.read_text(encoding="utf-8"), str(path)) or {}
+        except OSError as exc:
             raise TradingConfigError(f"{path}: cannot read the trading settings: {exc}") from None
+        except ReferenceDataError as exc:  # a key written twice, or not YAML at all
+            raise TradingConfigError(f"cannot read the trading settings: {exc}") from None
+        if not isinstance(data, dict):
+            raise TradingConfigError(f"{path}: the trading settings must be a mapping (default:, payers:)")
         default = _apply(TEST_TRADING, data.get("default") or {}, f"{path}: default")
         payers = {
             str(payer): _apply(default, block or {}, f"{path}: payers.{payer}")

@@ -26,13 +26,14 @@ class _StrictLoader(_Base):  # type: ignore[misc, valid-type]
             key = self.construct_object(key_node, deep=True)
             line = key_node.start_mark.line + 1
             try:
-                earlier = first_line.setdefault(key, line)
+                earlier = first_line.get(key)
             except TypeError:
                 continue  # an unhashable key: the base constructor reports it
-            if earlier != line:
+            if earlier is not None:  # also on the same line, as in a flow mapping {b: 1, b: 2}
                 raise yaml.constructor.ConstructorError(
                     None, None, f"duplicate key {shown_key(key)} (first on line {earlier})", key_node.start_mark
                 )
+            first_line[key] = line
         mapping: dict[Any, Any] = super().construct_mapping(node, deep)
         return mapping
 

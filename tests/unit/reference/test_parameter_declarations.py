@@ -67,6 +67,13 @@ def test_a_duplicate_key_deeper_in_the_file_is_refused_too(tmp_path: Path) -> No
     assert "duplicate key 'reference'" in _refusal(_write(tmp_path, same_reference_twice))
 
 
+def test_a_key_written_twice_on_one_line_in_a_flow_mapping_is_refused(tmp_path: Path) -> None:
+    path = _write(tmp_path, "traction.minimum_minutes: {reference: a, reference: b, confidence: payer}\n")
+    message = _refusal(path)
+    assert str(path) in message
+    assert "duplicate key 'reference' (first on line 1)" in message
+
+
 def test_an_unknown_parameter_is_refused_naming_the_file_and_the_key(tmp_path: Path) -> None:
     path = _write(tmp_path, MINIMUM.replace("traction.minimum_minutes", "traction.minimum_minute"))
     message = _refusal(path)

@@ -251,8 +251,10 @@ def register(cli: click.Group) -> None:
     cli.add_command(rules_command)
     cli.add_command(explain)
     from ptbill.cli.reference_cmds import reference
+    from ptbill.cli.setup_cmds import register as register_setup
 
     cli.add_command(reference)
+    register_setup(cli, users)
     register_back_office(cli)
 
 

@@ -1,0 +1,163 @@
+"""First run: a clinic's billing identity and its first admin, checked field by field before anything
+is written (NPI check digit, tax id, state, ZIP), in one transaction, audited.
+
+The billing provider's NPI is the type-2 (organisation) NPI the 837P sends in loop 2010AA and the
+CMS-1500 in item 33a; the tax id is the employer identification number (9 digits) of item 25.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ptbill.domain.errors import PtbillError
+from ptbill.domain.identifiers import is_ascii_digits, npi_is_valid
+from ptbill.services.app import Actor, audit, hash_password
+from ptbill.services.passwords import require_acceptable
+from ptbill.storage.tables import ClinicRow, UserRow
+
+# The 50 states, DC and the territories (USPS codes), as an 837P N4 or CMS-1500 address carries them.
+US_STATES = frozenset(
+    {
+        "AL",
+        "AK",
+        "AZ",
+        "AR",
+        "CA",
+        "CO",
+        "CT",
+        "DE",
+        "DC",
+        "FL",
+        "GA",
+        "HI",
+        "ID",
+        "IL",
+        "IN",
+        "IA",
+        "KS",
+        "KY",
+        "LA",
+        "ME",
+        "MD",
+        "MA",
+        "MI",
+        "MN",
+        "MS",
+        "MO",
+        "MT",
+        "NE",
+        "NV",
+        "NH",
+        "NJ",
+        "NM",
+        "NY",
+        "NC",
+        "ND",
+        "OH",
+        "OK",
+        "OR",
+        "PA",
+        "RI",
+        "SC",
+        "SD",
+        "TN",
+        "TX",
+        "UT",
+        "VT",
+        "VA",
+        "WA",
+        "WV",
+        "WI",
+        "WY",
+        "AS",
+        "GU",
+        "MP",
+        "PR",
+        "VI",
+    }
+)
+
+
+class SetupRefusedError(PtbillError):
+    """The set-up cannot be done as asked: one line per problem, each naming its field."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class ClinicIdentity:
+    """What a claim says about the billing provider."""
+
+    name: str
+    npi: str
+    tax_id: str
+    address_line1: str
+    city: str
+    state: str
+    zip: str
+
+    def cleaned(self) -> ClinicIdentity:
+        values = {f.name: " ".join(str(getattr(self, f.name)).split()) for f in fields(self)}
+        values["state"] = values["state"].upper()
+        values["tax_id"] = values["tax_id"].replace("-", "")  # 12-3456789 as printed on a W-9
+        values["zip"] = values["zip"].replace("-", "")
+        return ClinicIdentity(**values)
+
+    def problems(self) -> list[str]:
+        """One line per field that a payer would refuse, naming the field; empty when all is well."""
+        found: list[str] = []
+        if not 1 <= len(self.name) <= 60:
+            found.append("name: the clinic's legal name is required (at most 60 characters, as on claims)")
+        if not npi_is_valid(self.npi):
+            found.append(f"npi: {self.npi!r} is not a valid NPI (10 digits with a correct check digit)")
+        if not (len(self.tax_id) == 9 and is_ascii_digits(self.tax_id)):
+            found.append(f"tax_id: {self.tax_id!r} is not an employer identification number (9 digits)")
+        if not 1 <= len(self.address_line1) <= 55:
+            found.append("address: the street address is required (at most 55 characters)")
+        if not 1 <= len(self.city) <= 30:
+            found.append("city: the city is required (at most 30 characters)")
+        if self.state not in US_STATES:
+            found.append(f"state: {self.state!r} is not a U.S. state or territory code (two letters, e.g. OR)")
+        if not (len(self.zip) in (5, 9) and is_ascii_digits(self.zip)):
+            found.append(f"zip: {self.zip!r} is not a ZIP code (5 or 9 digits)")
+        return found
+
+
+def clinic_count(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(ClinicRow)) or 0)
+
+
+def initialise_clinic(
+    session: Session, identity: ClinicIdentity, admin_email: str, admin_name: str, password: str
+) -> Actor:
+    """Create the clinic and its first admin; nothing is written when any field is refused."""
+    identity = identity.cleaned()
+    email = admin_email.strip().lower()
+    name = " ".join(admin_name.split())
+    problems = identity.problems()
+    if "@" not in email or len(email) > 200 or not email.isascii():
+        problems.append(f"admin email: {admin_email!r} is not an email address")
+    elif session.scalar(select(UserRow.id).where(UserRow.email == email)) is not None:
+        problems.append(f"admin email: {email} already has an account")
+    if not 1 <= len(name) <= 120:
+        problems.append("admin name: the admin's name is required")
+    if session.scalar(select(ClinicRow.id).where(ClinicRow.npi == identity.npi)) is not None:
+        problems.append(f"npi: a clinic with NPI {identity.npi} is already set up in this database")
+    if problems:
+        raise SetupRefusedError(problems)
+    require_acceptable(password, email)
+    clinic = ClinicRow(**{f.name: getattr(identity, f.name) for f in fields(identity)})
+    session.add(clinic)
+    session.flush()
+    admin = UserRow(clinic_id=clinic.id, email=email, name=name, role="admin", password_hash=hash_password(password))
+    session.add(admin)
+    session.flush()
+    actor = Actor(admin.id, clinic.id, "admin", name)
+    audit(session, actor, "create", "clinic", str(clinic.id), "first run")
+    audit(session, actor, "create", "user", str(admin.id), "role admin (first admin)")
+    return actor

@@ -28,7 +28,8 @@ system-deps:
 # Prints the reports of the example encounters, then seeds the synthetic demo clinic into the
 # embedded SQLite database and serves the app on http://127.0.0.1:8000 (Ctrl-C stops it).
 demo: install
-	@$(VENV)/bin/ptbill check examples/*.json; status=$$?; test $$status -le 1
+	@mkdir -p build; $(VENV)/bin/ptbill check examples/*.json > build/example-reports.txt; status=$$?; test $$status -le 1
+	@grep -E '^[^ ]' build/example-reports.txt; echo "(each example's full report: build/example-reports.txt)"; echo
 	$(VENV)/bin/ptbill demo
 
 serve: install

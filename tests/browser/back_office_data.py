@@ -34,6 +34,7 @@ from ptbill.services import app as services
 from ptbill.services.demo_data import CLINIC_NPI, DEMO_PASSWORD, simulate_payments
 from ptbill.services.posting import post_remittances
 from ptbill.storage.tables import EncounterRow
+from tests.demo_day import DEMO_TODAY
 
 LATE_FINDING = "START_END_TIMES_MISSING"  # the second late denial's note still lacks its clock times
 
@@ -148,5 +149,5 @@ def post_late_denials(session: Session, due_in_days: int = 6, today: date | None
 
 def pay_demo_claims(session: Session, due_in_days: int = 6) -> LateDenials:
     """Post the demo payers' 835s, then the two late denials."""
-    simulate_payments(session)
+    simulate_payments(session, today=DEMO_TODAY)
     return post_late_denials(session, due_in_days)

@@ -24,6 +24,7 @@ from ptbill.services.demo_data import DEMO_PASSWORD, seed_demo
 from ptbill.settings import Settings
 from ptbill.storage.migrate import upgrade
 from ptbill.storage.session import make_engine, session_factory, transaction
+from tests.demo_day import DEMO_TODAY
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page, Playwright
@@ -105,7 +106,7 @@ class LiveApp:
 def _seed(url: str) -> int:
     """The demo clinic, plus a new Medicare patient with no earlier visit; returns her id."""
     with transaction(session_factory(make_engine(url))) as session:
-        seed_demo(session)
+        seed_demo(session, today=DEMO_TODAY)
         admin = services.authenticate(session, "admin@harbor.example", DEMO_PASSWORD)
         assert admin is not None
         patient = services.create_patient(session, admin, dict(NEW_PATIENT))

@@ -29,6 +29,7 @@ from ptbill.storage.tables import ClaimPaymentRow, ClaimRow, EncounterRow, UserR
 from ptbill.web.routes import reports as report_pages
 from ptbill.web.routes.denials import deadline_state
 from tests.browser.back_office_data import LATE_FINDING, LateDenials, pay_demo_claims
+from tests.demo_day import DEMO_TODAY
 
 BILLER = "biller@harbor.example"
 OTHER_CLINIC = "biller@mesa.example"
@@ -58,7 +59,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
     url = f"sqlite:///{directory / 'ptbill.sqlite3'}"
     upgrade(url)
     with transaction(session_factory(make_engine(url))) as session:
-        seed_demo(session)
+        seed_demo(session, today=DEMO_TODAY)
         late = pay_demo_claims(session, due_in_days=6)
         harbor = session.scalar(select(UserRow.clinic_id).where(UserRow.email == BILLER))
         claims = list(session.scalars(select(ClaimRow).where(ClaimRow.clinic_id == harbor)))

@@ -24,6 +24,7 @@ from ptbill.storage.session import make_engine, session_factory, transaction
 from ptbill.storage.tables import ClaimBatchRow, ClaimRow
 from ptbill.web import note_form
 from tests.browser.live_app import VISIT, VISIT_CHOICES, VISIT_RADIOS
+from tests.demo_day import DEMO_TODAY
 from tests.integration.test_posting import answer
 
 T = note_form.T
@@ -35,7 +36,7 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
     url = f"sqlite:///{directory / 'ptbill.sqlite3'}"
     upgrade(url)
     with transaction(session_factory(make_engine(url))) as session:
-        seed_demo(session, encounters=20, patients=10)
+        seed_demo(session, encounters=20, patients=10, today=DEMO_TODAY)
     return url, directory
 
 

@@ -24,6 +24,7 @@ from ptbill.services.demo_data import DEMO_PASSWORD, seed_demo
 from ptbill.storage.migrate import upgrade
 from ptbill.storage.session import make_engine, session_factory, transaction
 from ptbill.storage.tables import AuditRow, ClaimRow, RemittanceRow
+from tests.demo_day import DEMO_TODAY
 from tests.unit.remittance.synthetic_835 import interchange, medicare_remittance
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,7 +41,7 @@ def test_post_an_835_then_work_its_denial_and_print_reports(tmp_path: Path) -> N
     upgrade(url)
     factory = session_factory(make_engine(url))
     with transaction(factory) as session:
-        seed_demo(session, encounters=40, patients=10)
+        seed_demo(session, encounters=40, patients=10, today=DEMO_TODAY)
     # The demo holds two clinics: the commands act as Harbor's biller.
     env = {**os.environ, "DATABASE_URL": url, "PTBILL_DATA_DIR": str(tmp_path), "PTBILL_USER": "biller@harbor.example"}
 
@@ -139,7 +140,7 @@ def test_remit_refuses_a_broken_file_without_a_traceback(tmp_path: Path) -> None
     url = f"sqlite:///{tmp_path / 'clinic.sqlite3'}"
     upgrade(url)
     with transaction(session_factory(make_engine(url))) as session:
-        seed_demo(session, encounters=2, patients=2)
+        seed_demo(session, encounters=2, patients=2, today=DEMO_TODAY)
     broken = tmp_path / "broken.835"
     broken.write_text("ISA*00*nonsense~")
     result = ptbill({**os.environ, "DATABASE_URL": url, "PTBILL_DATA_DIR": str(tmp_path)}, "remit", str(broken))
@@ -153,7 +154,7 @@ def demo_database(tmp_path: Path) -> tuple[str, dict[str, str]]:
     url = f"sqlite:///{tmp_path / 'clinic.sqlite3'}"
     upgrade(url)
     with transaction(session_factory(make_engine(url))) as session:
-        seed_demo(session, encounters=2, patients=2)
+        seed_demo(session, encounters=2, patients=2, today=DEMO_TODAY)
     return url, {**os.environ, "DATABASE_URL": url, "PTBILL_DATA_DIR": str(tmp_path)}
 
 

@@ -18,6 +18,7 @@ from ptbill.services.demo_data import seed_demo, simulate_payments
 from ptbill.storage.migrate import upgrade
 from ptbill.storage.session import make_engine, session_factory, transaction
 from ptbill.storage.tables import ClaimRow
+from tests.demo_day import DEMO_TODAY
 
 ROOT = Path(__file__).resolve().parents[2]
 CLEAN = str(ROOT / "examples" / "medicare-lumbar-traction-clean.json")
@@ -79,8 +80,8 @@ def clinic(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     upgrade(url)
     engine = make_engine(url)
     with transaction(session_factory(engine)) as session:
-        seed_demo(session, encounters=30, patients=8)
-        simulate_payments(session)
+        seed_demo(session, encounters=30, patients=8, today=DEMO_TODAY)
+        simulate_payments(session, today=DEMO_TODAY)
         denied = session.scalar(select(ClaimRow.id).where(ClaimRow.status == "denied"))
     engine.dispose()
     assert denied is not None

@@ -23,6 +23,7 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from ptbill.claims.trading import TEST_TRADING, TradingConfig
 from ptbill.server import create_app
 from ptbill.services import app as services
 from ptbill.services.demo_data import simulate_payments
@@ -30,6 +31,7 @@ from ptbill.settings import Settings
 from ptbill.storage.session import transaction
 from ptbill.storage.tables import ClaimBatchRow, ClaimRow, EncounterRow, UserRow
 from ptbill.web.main import PAGE_ROUTERS
+from tests.demo_day import DEMO_TODAY
 from tests.integration.api.world import A_USERS, World, build_world, fresh_database
 from tests.integration.page_forms import Form, PageReader, logged_in
 
@@ -135,18 +137,21 @@ class Walk:
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    """The API tests' clinic A, billed and paid by the simulated payers, with one claim still unbatched."""
+    """The API tests' clinic A, billed and paid by the simulated payers, with one claim in an unsent batch and
+    one still unbatched."""
     tmp: Path = tmp_path_factory.mktemp(f"hostile-{request.param}")
     with fresh_database(request.param, tmp) as url:
         built = build_world(url, tmp)
         try:
             with transaction(built.app.state.ptbill.sessions) as session:
-                simulate_payments(session)
+                simulate_payments(session, today=DEMO_TODAY)
                 biller = session.scalar(select(UserRow).where(UserRow.email == A_USERS["biller"]))
                 assert biller is not None
                 actor = services.Actor(biller.id, biller.clinic_id, biller.role, biller.name)
                 signed = [n.id for n in services.list_encounters(session, actor) if n.status == "signed"]
-                services.build_claims(session, actor, signed[:1])
+                # One claim in a batch not yet sent (the demo's batch is submitted), one still unbatched.
+                batched, _unbatched = services.build_claims(session, actor, signed[:2])
+                services.create_batch(session, actor, [batched.id], TradingConfig(TEST_TRADING, {}))
             yield built
         finally:
             built.close()

@@ -25,6 +25,7 @@ from ptbill.storage.migrate import upgrade
 from ptbill.storage.session import make_engine, session_factory, transaction
 from ptbill.storage.tables import EncounterRow
 from tests.browser.live_app import VISIT, VISIT_CHOICES, VISIT_RADIOS, T
+from tests.demo_day import DEMO_TODAY
 from tests.integration.page_forms import Form, forms_of, logged_in
 
 DAY = "2026-11-25"
@@ -38,7 +39,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
     upgrade(url)
     engine = make_engine(url)
     with transaction(session_factory(engine)) as session:
-        seed_demo(session, encounters=12, patients=6)
+        seed_demo(session, encounters=12, patients=6, today=DEMO_TODAY)
     engine.dispose()
     app = create_app(Settings(url, directory, "note-refusals-" + "z" * 32, secure_cookies=False))
     yield app

@@ -23,6 +23,7 @@ from ptbill.services.sessions import open_session, system_clock
 from ptbill.storage.migrate import upgrade
 from ptbill.storage.session import make_engine, session_factory, transaction
 from ptbill.storage.tables import UserRow
+from tests.demo_day import DEMO_TODAY
 from tests.integration.served import served_app
 
 BODY_BYTES = 200 * 1024 * 1024
@@ -54,7 +55,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     upgrade(url)
     engine = make_engine(url)
     with transaction(session_factory(engine)) as session:
-        seed_demo(session, encounters=4, patients=2)
+        seed_demo(session, encounters=4, patients=2, today=DEMO_TODAY)
         users: dict[str, int] = dict(session.execute(select(UserRow.email, UserRow.id)).all())
         tokens = {}
         for email, user_id in users.items():

@@ -13,6 +13,7 @@ from ptbill.cli.terminal import printable
 from ptbill.services.demo_data import seed_demo
 from ptbill.storage.migrate import upgrade
 from ptbill.storage.session import make_engine, session_factory, transaction
+from tests.demo_day import DEMO_TODAY
 from tests.unit.remittance import synthetic_835
 from tests.unit.remittance.synthetic_835 import CLAIM_PAID, interchange
 
@@ -70,7 +71,7 @@ def test_remit_escapes_a_claim_number_from_the_835(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'clinic.sqlite3'}"
     upgrade(url)
     with transaction(session_factory(make_engine(url))) as session:
-        seed_demo(session, encounters=2, patients=2)
+        seed_demo(session, encounters=2, patients=2, today=DEMO_TODAY)
     # A balanced 835 whose claim number carries escape sequences: a payer's file might; ours never would.
     claim = [segment.replace("PT1001", f"X{HOSTILE}9") for segment in CLAIM_PAID]
     era = tmp_path / "era.835"

@@ -17,6 +17,7 @@ from ptbill.settings import Settings
 from ptbill.storage.migrate import upgrade
 from ptbill.storage.session import make_engine, session_factory, transaction
 from ptbill.storage.tables import AuditRow, LoginFailureRow, UserRow
+from tests.demo_day import DEMO_TODAY
 
 ADMIN = "admin@harbor.example"
 
@@ -30,7 +31,7 @@ def test_the_operator_clears_a_locked_out_admin(tmp_path: Path, monkeypatch: pyt
     factory = session_factory(make_engine(url))
     now = system_clock()
     with transaction(factory) as session:
-        seed_demo(session, encounters=2, patients=1)
+        seed_demo(session, encounters=2, patients=1, today=DEMO_TODAY)
         for _ in range(login_limits.ACCOUNT_LIMIT):
             login_limits.record_failure(session, ADMIN, "203.0.113.9", now)
     with transaction(factory) as session:

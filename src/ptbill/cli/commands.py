@@ -229,16 +229,23 @@ def demo(ctx: click.Context, port: int, workers: int, reset: bool) -> None:
         paid = simulate_payments(session) if empty else 0
     if logins:
         click.echo(
-            f"Demo clinic seeded: 40 synthetic patients, 200 traction visits, {paid} claims paid or denied by "
-            f"simulated payer 835s. Logins (password {DEMO_PASSWORD!r}):"
+            f"Demo clinic seeded for the last twelve weeks: 40 synthetic patients, 200 traction visits, {paid} "
+            "claims paid or denied by simulated payer 835s."
         )
-        for login in logins:
-            click.echo(f"  {login.email:<28} {login.role:<22} {login.name}")
+        shown = [(login.email, login.role, login.name) for login in logins]
     else:
-        click.echo(
-            f"Demo data already present; logins are therapist1@harbor.example, biller@harbor.example, "
-            f"admin@harbor.example ... password {DEMO_PASSWORD!r} (use --reset to start over)"
-        )
+        click.echo("Demo data already present (use --reset to start over).")
+        shown = [
+            ("therapist1@harbor.example", "therapist", ""),
+            ("biller@harbor.example", "biller", ""),
+            ("admin@harbor.example", "admin", ""),
+        ]
+    rule = "=" * 72
+    click.echo(f"\n{rule}\n  ptbill demo: open http://127.0.0.1:{port}/  (Ctrl-C stops it)\n")
+    click.echo(f"  Log in with any of these (password {DEMO_PASSWORD!r}):")
+    for email, role, name in shown:
+        click.echo(f"    {email:<28} {role:<22} {name}".rstrip())
+    click.echo(rule)
     ctx.invoke(serve, host="127.0.0.1", port=port, workers=workers)
 
 

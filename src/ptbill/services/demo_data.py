@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ptbill.claims.trading import TEST_TRADING, TradingConfig
+from ptbill.domain.clock import SYSTEM_CLOCK
 from ptbill.domain.errors import EncounterFormatError
 from ptbill.domain.remittance import (
     Adjustment,
@@ -28,7 +29,15 @@ from ptbill.domain.remittance import (
 from ptbill.reference.catalog import default_catalog
 from ptbill.remittance.x12_835.reader import read_835
 from ptbill.remittance.x12_835.writer import write_835
-from ptbill.services.app import Actor, build_claims, create_batch, hash_password, save_encounter, sign_encounter
+from ptbill.services.app import (
+    Actor,
+    build_claims,
+    create_batch,
+    hash_password,
+    mark_batch_submitted,
+    save_encounter,
+    sign_encounter,
+)
 from ptbill.services.passwords import require_acceptable
 from ptbill.services.posting import post_remittances
 from ptbill.storage.tables import ClaimRow, ClinicRow, CoverageRow, EncounterRow, PatientRow, UserRow
@@ -133,7 +142,28 @@ def _demo_password_hash(email: str) -> str:
     return hash_password(DEMO_PASSWORD)
 
 
-def seed_demo(session: Session, *, seed: int = 2026, encounters: int = 200, patients: int = 40) -> list[DemoLogin]:
+def demo_start(today: date) -> date:
+    """The first demo visit: twelve weeks before ``today``, so the visits fill the last three months, the
+    plan of care (90 days from this day) is still in force today and every denial is inside its appeal
+    window, on whatever day the demo is seeded."""
+    return today - timedelta(days=DEMO_WEEKS * 7)
+
+
+DEMO_WEEKS = 12
+VISIT_SPACING_DAYS = 7  # each patient's visits, a week apart
+
+
+def seed_demo(
+    session: Session,
+    *,
+    seed: int = 2026,
+    encounters: int = 200,
+    patients: int = 40,
+    today: date | None = None,
+) -> list[DemoLogin]:
+    """The demo clinic, dated relative to ``today`` (the injected clock's day when not given)."""
+    today = today or SYSTEM_CLOCK.today()
+    start = demo_start(today)
     fake = Faker("en_US")
     Faker.seed(seed)
     rng = random.Random(seed)
@@ -226,8 +256,8 @@ def seed_demo(session: Session, *, seed: int = 2026, encounters: int = 200, pati
                 "number": f"A-{rng.randint(1000, 9999)}",
                 "visits_approved": 12,
                 "visits_used": rng.randint(0, 6),
-                "valid_from": "2026-01-05",
-                "valid_to": "2026-06-30",
+                "valid_from": (start - timedelta(days=7)).isoformat(),
+                "valid_to": (start + timedelta(days=170)).isoformat(),
             }
             if rng.random() < 0.5
             else None,
@@ -238,12 +268,11 @@ def seed_demo(session: Session, *, seed: int = 2026, encounters: int = 200, pati
 
     clinicians = [u for u in users if u.role in ("therapist", "pta") and u.clinic_id == clinic.id]
     supervising = clinicians[0]
-    start = date(2026, 1, 12)
     for number in range(encounters):
         patient, coverage = patient_rows[number % len(patient_rows)]
         visit = number // len(patient_rows)
         therapist = clinicians[number % len(clinicians)]
-        day = start + timedelta(days=7 * visit + number % 5)
+        day = min(start + timedelta(days=VISIT_SPACING_DAYS * visit + number % 5), today)
         cervical = patient.id % 3 == 0
         choices = CERVICAL_DIAGNOSES if cervical else LUMBAR_DIAGNOSES
         diagnoses = choices[patient.id % len(choices)]
@@ -315,7 +344,7 @@ def seed_demo(session: Session, *, seed: int = 2026, encounters: int = 200, pati
             "plan_of_care": {
                 "start_date": start.isoformat(),
                 "certified_date": (start + timedelta(days=4)).isoformat(),
-                "end_date": (start + timedelta(days=85)).isoformat(),
+                "end_date": (start + timedelta(days=89)).isoformat(),  # a 90-day certification
                 "frequency_per_week": 2,
                 "visit_number": visit + 1,
                 "visits_since_progress_report": visit % 8,
@@ -348,9 +377,10 @@ DEMO_DENIALS = [
 ]
 
 
-def simulate_payments(session: Session, seed: int = 2026) -> int:
+def simulate_payments(session: Session, seed: int = 2026, today: date | None = None) -> int:
     """Bill every signed demo note and post the 835s its payer would send: payments near each payer's
     real 97012 rate, patient shares, some underpayments and denials with their codes."""
+    today = today or SYSTEM_CLOCK.today()
     rng = random.Random(seed)
     biller_row = session.scalar(select(UserRow).where(UserRow.role == "biller").order_by(UserRow.id))
     if biller_row is None:  # pragma: no cover - seed_demo always creates one
@@ -367,7 +397,8 @@ def simulate_payments(session: Session, seed: int = 2026) -> int:
     claims = build_claims(session, biller, signed[: int(len(signed) * 0.85)])
     if not claims:
         return 0
-    create_batch(session, biller, [c.id for c in claims], TradingConfig(TEST_TRADING, {}))
+    batch = create_batch(session, biller, [c.id for c in claims], TradingConfig(TEST_TRADING, {}))
+    mark_batch_submitted(session, biller, batch.id)  # the payers answered it, so it was sent
     catalog = default_catalog()
     by_payer: dict[str, list[ClaimRow]] = {}
     for claim in claims:
@@ -375,7 +406,7 @@ def simulate_payments(session: Session, seed: int = 2026) -> int:
     posted = 0
     for number, (payer_id, payer_claims) in enumerate(sorted(by_payer.items())):
         payments = []
-        seed_rate = catalog.snapshot(payer_id, date(2026, 3, 1)).value("fees.seed_average.97012", 14.0)
+        seed_rate = catalog.snapshot(payer_id, today).value("fees.seed_average.97012", 14.0)
         for claim in payer_claims:
             denial = DEMO_DENIALS[rng.randrange(len(DEMO_DENIALS))] if rng.random() < 0.2 else None
             lines = []
@@ -426,7 +457,7 @@ def simulate_payments(session: Session, seed: int = 2026) -> int:
                 )
             )
         total = sum((p.paid for p in payments), Decimal(0))
-        payment_day = max(c.service_date for c in payer_claims) + timedelta(days=rng.randint(14, 30))
+        payment_day = min(max(c.service_date for c in payer_claims) + timedelta(days=rng.randint(14, 30)), today)
         remittance = Remittance(
             payer_name=catalog.payers()[payer_id].name.upper(),
             payer_id=payer_id.upper()[:80],

@@ -26,6 +26,7 @@ from ptbill.settings import Settings
 from ptbill.storage.migrate import upgrade
 from ptbill.storage.session import make_engine, session_factory, transaction
 from ptbill.storage.tables import ClinicRow, UserRow
+from tests.demo_day import DEMO_TODAY
 
 ROOT = Path(__file__).resolve().parents[3]
 POSTGRES_URL = os.environ.get("PTBILL_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
@@ -131,7 +132,7 @@ def build_world(database_url: str, data_dir: Path, *, encounters: int = 24, pati
     engine = make_engine(database_url)
     try:
         with transaction(session_factory(engine)) as session:
-            seed_demo(session, encounters=encounters, patients=patients)
+            seed_demo(session, encounters=encounters, patients=patients, today=DEMO_TODAY)
             mesa = session.scalar(select(ClinicRow).where(ClinicRow.name.like("Mesa%")))
             assert mesa is not None
             session.add_all(

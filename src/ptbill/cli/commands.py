@@ -7,11 +7,15 @@ import os
 import sys
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ptbill.cli.params import Day, OutputFile, Period, ProcedureCode, RecordId, write_output
 from ptbill.cli.terminal import printable
+
+if TYPE_CHECKING:
+    from ptbill.settings import Settings
 
 
 @click.group()
@@ -193,7 +197,28 @@ def serve(host: str, port: int, workers: int) -> None:
         f"ptbill {_version()} on http://{host}:{port}  (database {_redacted(settings.database_url)}, "
         f"{workers} worker{'s' * (workers > 1)})"
     )
+    _offer_first_run(settings, host, port)
     uvicorn.run("ptbill.server:create_app", factory=True, host=host, port=port, workers=workers, log_level="warning")
+
+
+def _offer_first_run(settings: Settings, host: str, port: int) -> None:
+    """On an empty database, a one-time token for the set-up page, printed here only (never logged)."""
+    from ptbill.services.clinic_setup import clinic_count, issue_setup_token
+    from ptbill.storage.session import make_engine, session_factory
+
+    engine = make_engine(settings.database_url)
+    try:
+        with session_factory(engine)() as session:
+            if clinic_count(session) > 0:
+                return
+    finally:
+        engine.dispose()
+    token = issue_setup_token(settings.data_dir)
+    click.echo(
+        "\nThis database holds no clinic yet. Set it up in the browser (the token works once):\n"
+        f"  http://{host}:{port}/setup?token={token}\n"
+        "or from the terminal with `ptbill init`.\n"
+    )
 
 
 def _version() -> str:

@@ -27,7 +27,7 @@ from ptbill.services.app import ConflictError, DatabaseBusyError, ForbiddenError
 from ptbill.services.sessions import session_is_live
 from ptbill.web.deps import STATIC_DIR, CsrfRefusedError, LoginRequiredError, render, templates
 from ptbill.web.request_limits import BodyLimits
-from ptbill.web.routes import auth, denials, history, notes, payers, queue, reports
+from ptbill.web.routes import auth, denials, history, notes, payers, queue, reports, setup
 
 Handler = Callable[[Request, Any], Awaitable[Response]]
 PAGE_ROUTERS = (auth.router, history.router, notes.router, queue.router, payers.router, denials.router, reports.router)
@@ -91,6 +91,8 @@ def mount(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     for router in PAGE_ROUTERS:
         app.include_router(router, include_in_schema=False)
+    # Before any login: the first-run page (tested on an empty database by tests/integration/test_setup_page.py).
+    app.include_router(setup.router, include_in_schema=False)
 
     for error, status in (
         (EncounterFormatError, 400),

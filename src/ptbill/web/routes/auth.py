@@ -15,6 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from ptbill.services import accounts
 from ptbill.services import app as services
+from ptbill.services.clinic_setup import clinic_count
 from ptbill.services.passwords import MIN_LENGTH, PasswordRefusedError
 from ptbill.services.web_sessions import SESSION_COOKIE
 from ptbill.web.deps import (
@@ -52,22 +53,37 @@ def home_for(role: str) -> str:
 
 
 def _login_page(
-    request: Request, email: str = "", error: str | None = None, next_path: str = "/", status: int = 200
+    request: Request,
+    email: str = "",
+    error: str | None = None,
+    next_path: str = "/",
+    status: int = 200,
+    notice: str | None = None,
 ) -> Response:
     nonce = request.cookies.get(LOGIN_COOKIE) or secrets.token_urlsafe(24)
-    response = render(
-        request,
-        "auth/login.html",
-        {"email": email, "error": error, "next": safe_next(next_path), "csrf": signer_of(request).csrf_token(nonce)},
-        status_code=status,
-    )
+    context = {
+        "email": email,
+        "error": error,
+        "notice": notice,
+        "next": safe_next(next_path),
+        "csrf": signer_of(request).csrf_token(nonce),
+    }
+    response = render(request, "auth/login.html", context, status_code=status)
     response.set_cookie(LOGIN_COOKIE, nonce, max_age=3600, httponly=True, samesite="lax", secure=_secure(request))
     return response
 
 
 @router.get("/login")
-def login_form(request: Request, next: Annotated[str | None, Query()] = None) -> Response:
-    return _login_page(request, next_path=next or "/")
+def login_form(
+    request: Request,
+    session: SessionDep,
+    next: Annotated[str | None, Query()] = None,
+    setup: Annotated[str | None, Query(max_length=10)] = None,
+) -> Response:
+    if clinic_count(session) == 0:  # a new installation: the first-run page comes first
+        return RedirectResponse("/setup", status_code=303)
+    done = "Your clinic is set up. Log in as its administrator." if setup == "done" else None
+    return _login_page(request, next_path=next or "/", notice=done)
 
 
 @router.post("/login")

@@ -102,6 +102,8 @@ def test_the_session_cookie_is_httponly_and_samesite_lax_and_secure_when_configu
         "/payers/aetna/parameters",
         "/batches/1/submitted",
         "/account/password",
+        "/account/two-factor/start",
+        "/account/two-factor/confirm",
     ],
 )
 def test_every_post_form_is_refused_without_its_csrf_token(client: TestClient, path: str) -> None:
@@ -115,6 +117,8 @@ def test_every_post_form_is_refused_without_its_csrf_token(client: TestClient, p
 def test_the_login_form_itself_needs_its_csrf_token(client: TestClient) -> None:
     response = client.post("/login", data={"email": "biller@harbor.example", "password": DEMO_PASSWORD})
     assert response.status_code == 403
+    assert client.post("/login/code", data={"code": "123456"}).status_code == 403, "and so does its code step"
+    assert client.post("/setup", data={"token": "x"}).status_code == 403, "and the first-run form"
 
 
 def test_pages_get_html_errors_while_the_api_keeps_json(client: TestClient) -> None:

@@ -183,7 +183,43 @@ def users_deactivate(email: str, acting: str | None) -> None:
     click.echo(f"{printable(email.strip().lower())}: deactivated; every session of it has ended")
 
 
+@click.command("two-factor-off")
+@click.argument("email")
+@click.option("--user", "acting", envvar="PTBILL_USER", help="The admin you act as (email); audited.")
+def users_two_factor_off(email: str, acting: str | None) -> None:
+    """Turn a user's two-step login off (a lost phone): they set it up again at their next login."""
+    from sqlalchemy import select
+
+    from ptbill.services.two_factor import turn_off
+    from ptbill.storage.tables import UserRow
+
+    with _session() as session:
+        actor = _admin(session, acting)
+        user_id = session.scalar(
+            select(UserRow.id).where(UserRow.email == email.strip().lower(), UserRow.clinic_id == actor.clinic_id)
+        )
+        if user_id is None:
+            _refuse([f"no user {email} in your clinic"])
+        turn_off(session, actor, user_id)
+    click.echo(f"{printable(email.strip().lower())}: two-step login is off; recovery codes no longer work")
+
+
+@click.command("require-two-factor")
+@click.argument("roles", nargs=-1, type=ROLE_CHOICE)
+@click.option("--none", "no_roles", is_flag=True, help="Require two-step login of no role.")
+@click.option("--user", "acting", envvar="PTBILL_USER", help="The admin you act as (email); audited.")
+def users_require_two_factor(roles: tuple[str, ...], no_roles: bool, acting: str | None) -> None:
+    """Require two-step login of these roles (for example: admin biller); their users set it up at next login."""
+    from ptbill.services.two_factor import require_for_roles
+
+    if not roles and not no_roles:
+        _refuse(["name the roles (admin, biller, therapist, pta), or --none to require it of nobody"])
+    with _session() as session:
+        chosen = require_for_roles(session, _admin(session, acting), [r.lower() for r in roles])
+    click.echo(f"two-step login is required of: {', '.join(chosen) or 'no role'}")
+
+
 def register(cli: click.Group, users: click.Group) -> None:
     cli.add_command(init)
-    for command in (users_add, users_list, users_deactivate):
+    for command in (users_add, users_list, users_deactivate, users_two_factor_off, users_require_two_factor):
         users.add_command(command)

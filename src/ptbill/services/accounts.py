@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from ptbill.domain.errors import PtbillError
-from ptbill.services import login_limits, sessions
+from ptbill.services import login_limits, sessions, two_factor
 from ptbill.services.app import (
     Actor,
     ConflictError,
@@ -49,8 +49,18 @@ class Client:
     user_agent: str | None = None
 
 
-def log_in(session: Session, email: str, password: str, now: datetime, client: Client) -> Login | None:
+@dataclass(frozen=True, slots=True)
+class SecondFactorNeeded:
+    """The password was right and the user has a second factor: the login ends with ``finish_login``."""
+
+    user_id: int
+
+
+def log_in(
+    session: Session, email: str, password: str, now: datetime, client: Client
+) -> Login | SecondFactorNeeded | None:
     """A new session for the right password, None for a wrong one; LoginLockedError past the limits.
+    A user with two-factor authentication gets no session yet: SecondFactorNeeded says whose code to ask.
 
     The caller commits in every case: a failed attempt is kept (audit log, login limits)."""
     until = login_limits.locked_until(session, email, client.address, now)
@@ -60,6 +70,20 @@ def log_in(session: Session, email: str, password: str, now: datetime, client: C
     if actor is None:
         login_limits.record_failure(session, email, client.address, now)
         return None
+    user = session.get(UserRow, actor.user_id)
+    if user is not None and two_factor.is_enrolled(user):
+        return SecondFactorNeeded(actor.user_id)
+    return _open(session, actor, now, client)
+
+
+def finish_login(session: Session, user_id: int, code: str, now: datetime, client: Client) -> Login:
+    """The session of a login whose password was right, once the second-factor code is right too
+    (SecondFactorError otherwise; the caller commits either way, so a wrong code is counted)."""
+    actor = two_factor.check_second_factor(session, user_id, code, now, client.address)
+    return _open(session, actor, now, client)
+
+
+def _open(session: Session, actor: Actor, now: datetime, client: Client) -> Login:
     token = sessions.open_session(session, actor, now, user_agent=client.user_agent, address=client.address)
     return Login(actor, token, now + sessions.SESSION_LIFETIME)
 

@@ -53,6 +53,8 @@ class ClinicRow(Base):
     zip: Mapped[str] = mapped_column(String(10))
     # MAC and locality number (01112-75) of the clinic's Medicare locality; null: guessed from the ZIP code.
     medicare_locality: Mapped[str | None] = mapped_column(String(8))
+    # Roles that must log in with a second factor (comma-separated, e.g. "admin,biller"); null: none.
+    two_factor_roles: Mapped[str | None] = mapped_column(String(60))
     created_at: Mapped[created_at]
 
 
@@ -68,7 +70,23 @@ class UserRow(Base):
     npi: Mapped[str | None] = mapped_column(String(10))
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(default=True)
+    # TOTP (RFC 6238): the shared secret (base32), set when enrolment starts; in force once confirmed.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)  # a code's 30-second step, used once
     created_at: Mapped[created_at]
+
+
+class RecoveryCodeRow(Base):
+    """A one-time recovery code for a user's second factor, kept only as its SHA-256 digest."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[pk]
+    clinic_id: Mapped[clinic_fk]
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class UserSessionRow(Base):

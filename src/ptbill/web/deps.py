@@ -19,6 +19,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
 from ptbill.services import app as services
+from ptbill.services import two_factor
 from ptbill.services.accounts import Client
 from ptbill.services.sessions import actor_for_token
 from ptbill.services.web_sessions import SESSION_COOKIE, SessionSigner
@@ -36,6 +37,11 @@ class LoginRequiredError(Exception):
     def __init__(self, next_path: str) -> None:
         super().__init__(next_path)
         self.next_path = next_path
+
+
+class EnrolmentRequiredError(Exception):
+    """The clinic requires two-step login of the user's role and they have not set it up: the page
+    answers with a redirect to its set-up."""
 
 
 class CsrfRefusedError(Exception):
@@ -128,7 +134,7 @@ class Viewer:
         return self.actor.role in services.SIGNERS
 
 
-def _viewer(request: Request, session: SessionDep) -> Viewer:
+def _enrolment_viewer(request: Request, session: SessionDep) -> Viewer:
     """The user of the live session in the cookie, looked up on every request (nothing cached)."""
     token = request.cookies.get(SESSION_COOKIE)
     actor = actor_for_token(session, token, now_of(request))
@@ -138,7 +144,17 @@ def _viewer(request: Request, session: SessionDep) -> Viewer:
     return Viewer(actor, signer_of(request).csrf_token(token))
 
 
+def _viewer(request: Request, session: SessionDep) -> Viewer:
+    """The logged-in user, who must first set up two-step login when their clinic requires it of their role."""
+    viewer = _enrolment_viewer(request, session)
+    if two_factor.enrolment_due(session, viewer.actor):
+        raise EnrolmentRequiredError
+    return viewer
+
+
+# Every page but the two-step login set-up and logging out.
 CurrentViewer = Annotated[Viewer, Depends(_viewer)]
+EnrolmentViewer = Annotated[Viewer, Depends(_enrolment_viewer)]
 
 
 async def check_csrf(request: Request) -> None:

@@ -25,12 +25,28 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ptbill.domain.errors import EncounterFormatError, PtbillError
 from ptbill.services.app import ConflictError, DatabaseBusyError, ForbiddenError, NotFoundError
 from ptbill.services.sessions import session_is_live
-from ptbill.web.deps import STATIC_DIR, CsrfRefusedError, LoginRequiredError, render, templates
+from ptbill.web.deps import (
+    STATIC_DIR,
+    CsrfRefusedError,
+    EnrolmentRequiredError,
+    LoginRequiredError,
+    render,
+    templates,
+)
 from ptbill.web.request_limits import BodyLimits
-from ptbill.web.routes import auth, denials, history, notes, payers, queue, reports, setup
+from ptbill.web.routes import auth, denials, history, notes, payers, queue, reports, setup, two_factor
 
 Handler = Callable[[Request, Any], Awaitable[Response]]
-PAGE_ROUTERS = (auth.router, history.router, notes.router, queue.router, payers.router, denials.router, reports.router)
+PAGE_ROUTERS = (
+    auth.router,
+    two_factor.router,
+    history.router,
+    notes.router,
+    queue.router,
+    payers.router,
+    denials.router,
+    reports.router,
+)
 ERROR_PAGES = {
     400: ("Something in that request can't be used", "Go back, check the entry and try again."),
     403: ("Not allowed", "Your role can't do this, or the form had expired. Reload the page and try again."),
@@ -108,6 +124,9 @@ def mount(app: FastAPI) -> None:
         assert isinstance(exc, LoginRequiredError)
         return RedirectResponse(f"/login?next={quote(exc.next_path)}", status_code=303)
 
+    async def enrolment_required(request: Request, _exc: Exception) -> Response:
+        return RedirectResponse("/account/two-factor", status_code=303)
+
     async def csrf_refused(request: Request, _exc: Exception) -> Response:
         return error_page(request, 403, "The form's security token is missing or out of date.")
 
@@ -138,6 +157,7 @@ def mount(app: FastAPI) -> None:
 
     app.add_exception_handler(LoginRequiredError, login_required)
     app.add_exception_handler(CsrfRefusedError, csrf_refused)
+    app.add_exception_handler(EnrolmentRequiredError, enrolment_required)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(RequestValidationError, invalid_request)
     app.add_exception_handler(Exception, unexpected)

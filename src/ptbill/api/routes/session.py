@@ -9,8 +9,9 @@ from fastapi.responses import JSONResponse
 from ptbill.api.deps import CurrentLogin, SessionDep, client_of, now_of
 from ptbill.api.routing import errors, locked_out, resource_router
 from ptbill.api.schemas.session import MePublic, SessionCreate, SessionPublic
-from ptbill.services import accounts
+from ptbill.services import accounts, two_factor
 from ptbill.services.sessions import SESSION_LIFETIME
+from ptbill.services.two_factor import SecondFactorError
 from ptbill.services.web_sessions import SESSION_COOKIE
 
 router = resource_router("/session", "session")
@@ -23,8 +24,9 @@ router = resource_router("/session", "session")
     description="Sets the `ptbill_session` cookie (HttpOnly, SameSite=Lax) and returns the CSRF token the "
     "browser sends with cookie writes, and a bearer token for integrations. After 10 wrong passwords for an "
     "account in 15 minutes (or 50 from one address), logins are refused with 429 until the window moves on "
-    "or an admin clears the account (POST /api/users/{user_id}/unlock).",
-    responses=errors(401, 422, 429),
+    "or an admin clears the account (POST /api/users/{user_id}/unlock). An account with two-step login also "
+    "sends `code`; without it the answer is 401 with `second_factor_required`.",
+    responses=errors(401, 403, 422, 429),
 )
 def log_in(body: SessionCreate, request: Request, response: Response, session: SessionDep) -> SessionPublic | Response:
     state = request.app.state.ptbill
@@ -36,6 +38,18 @@ def log_in(body: SessionCreate, request: Request, response: Response, session: S
     if login is None:
         # Returned, not raised: the transaction commits, so the failed attempt stays in the audit log.
         return JSONResponse({"detail": "wrong email or password"}, status_code=401)
+    if isinstance(login, accounts.SecondFactorNeeded):
+        if not body.code:
+            detail = "this account uses two-step login: send the authenticator app's code as `code`"
+            return JSONResponse({"detail": detail, "second_factor_required": True}, status_code=401)
+        try:
+            login = accounts.finish_login(session, login.user_id, body.code, now, client_of(request))
+        except SecondFactorError as refused:
+            return JSONResponse({"detail": str(refused), "second_factor_required": True}, status_code=401)
+    elif two_factor.enrolment_due(session, login.actor):
+        session.rollback()  # no session is opened
+        detail = "the clinic requires two-step login for this role: set it up on the web page Two-step login first"
+        return JSONResponse({"detail": detail}, status_code=403)
     response.set_cookie(
         SESSION_COOKIE, login.token, httponly=True, samesite="lax", secure=state.settings.secure_cookies, path="/"
     )

@@ -12,6 +12,15 @@ from ptbill.api.schemas.common import NoNul
 class SessionCreate(BaseModel):
     email: Annotated[str, Field(min_length=3, max_length=200), NoNul]
     password: Annotated[str, Field(min_length=1, max_length=1000), NoNul]
+    code: Annotated[
+        str | None,
+        Field(
+            default=None,
+            max_length=20,
+            description="For an account with two-step login: the authenticator app's 6-digit code, or a recovery code.",
+        ),
+        NoNul,
+    ] = None
 
 
 class MePublic(BaseModel):

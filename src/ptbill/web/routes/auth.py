@@ -23,6 +23,7 @@ from ptbill.web.deps import (
     CsrfChecked,
     CsrfRefusedError,
     CurrentViewer,
+    EnrolmentViewer,
     SessionDep,
     Viewer,
     client_of,
@@ -101,6 +102,10 @@ def login(request: Request, session: SessionDep, form: FormDep) -> Response:
         return _login_page(
             request, email, "That email and password don't match an active account.", form.get("next", "/"), 401
         )
+    if isinstance(login, accounts.SecondFactorNeeded):
+        from ptbill.web.routes.two_factor import start_code_step
+
+        return start_code_step(request, login.user_id, form.get("next", "/"))
     target = safe_next(form.get("next"))
     response = RedirectResponse(home_for(login.actor.role) if target == "/" else target, status_code=303)
     # No max_age: a browser-session cookie; the session itself ends after a working day, or at logout.
@@ -110,7 +115,7 @@ def login(request: Request, session: SessionDep, form: FormDep) -> Response:
 
 
 @router.post("/logout", dependencies=[CsrfChecked])
-def logout(request: Request, viewer: CurrentViewer, session: SessionDep) -> Response:
+def logout(request: Request, viewer: EnrolmentViewer, session: SessionDep) -> Response:
     accounts.log_out(session, viewer.actor, request.cookies.get(SESSION_COOKIE, ""), now_of(request))
     session.commit()
     response = RedirectResponse("/login", status_code=303)

@@ -24,7 +24,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from ptbill.server import create_app
-from ptbill.services import app as services
+from ptbill.services import access, billing
+from ptbill.services import notes as notes_service
 from ptbill.services.demo_data import simulate_payments
 from ptbill.settings import Settings
 from ptbill.storage.session import transaction
@@ -144,9 +145,9 @@ def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
                 simulate_payments(session)
                 biller = session.scalar(select(UserRow).where(UserRow.email == A_USERS["biller"]))
                 assert biller is not None
-                actor = services.Actor(biller.id, biller.clinic_id, biller.role, biller.name)
-                signed = [n.id for n in services.list_encounters(session, actor) if n.status == "signed"]
-                services.build_claims(session, actor, signed[:1])
+                actor = access.Actor(biller.id, biller.clinic_id, biller.role, biller.name)
+                signed = [n.id for n in notes_service.list_encounters(session, actor) if n.status == "signed"]
+                billing.build_claims(session, actor, signed[:1])
             yield built
         finally:
             built.close()

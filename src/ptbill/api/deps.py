@@ -13,7 +13,7 @@ from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBea
 from sqlalchemy.orm import Session
 
 from ptbill.claims.trading import TEST_TRADING, TradingConfig
-from ptbill.services import app as services
+from ptbill.services import access
 from ptbill.services.accounts import Client
 from ptbill.services.sessions import actor_for_token
 from ptbill.services.web_sessions import SESSION_COOKIE
@@ -71,12 +71,10 @@ class LoggedIn:
     """The request's session token and the user it belongs to."""
 
     token: str
-    actor: services.Actor
+    actor: access.Actor
 
 
-async def _logged_in(
-    request: Request, session: SessionDep, token: Annotated[str | None, Depends(_token)]
-) -> LoggedIn:
+async def _logged_in(request: Request, session: SessionDep, token: Annotated[str | None, Depends(_token)]) -> LoggedIn:
     """The live session behind the request, looked up on every request (nothing cached), so a logout
     or a deactivation takes effect on the next one."""
     actor = actor_for_token(session, token, request.app.state.ptbill.clock())
@@ -88,11 +86,11 @@ async def _logged_in(
 CurrentLogin = Annotated[LoggedIn, Depends(_logged_in)]
 
 
-async def _actor(login: CurrentLogin) -> services.Actor:
+async def _actor(login: CurrentLogin) -> access.Actor:
     return login.actor
 
 
-CurrentActor = Annotated[services.Actor, Depends(_actor)]
+CurrentActor = Annotated[access.Actor, Depends(_actor)]
 
 
 def now_of(request: Request) -> datetime:
@@ -111,4 +109,3 @@ def _trading(request: Request) -> TradingConfig:
 
 
 TradingDep = Annotated[TradingConfig, Depends(_trading)]
-

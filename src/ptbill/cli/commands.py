@@ -273,7 +273,7 @@ def _cli_actor(session, email: str | None):  # type: ignore[no-untyped-def]
     when it holds one clinic only: with several, guessing would act on another clinic's data."""
     from sqlalchemy import func, select
 
-    from ptbill.services.app import Actor
+    from ptbill.services.access import Actor
     from ptbill.storage.tables import ClinicRow, UserRow
 
     clinics = session.scalar(select(func.count()).select_from(ClinicRow))
@@ -397,7 +397,7 @@ def appeal(email: str | None, claim_id: int, output: str) -> None:
     packet is refused.
     """
     from ptbill.domain.errors import PtbillError
-    from ptbill.services.app import NotFoundError
+    from ptbill.services.access import NotFoundError
     from ptbill.services.appeals import build_appeal_pdf
 
     try:

@@ -110,9 +110,7 @@ def load_icd10(file: Path, data_dir: Path, fiscal_year: int | None, effective: d
     from ptbill.reference.icd10_install import install_code_descriptions
 
     try:
-        entry, layout = install_code_descriptions(
-            data_dir, file, fiscal_year=fiscal_year, effective_from=effective
-        )
+        entry, layout = install_code_descriptions(data_dir, file, fiscal_year=fiscal_year, effective_from=effective)
     except (ReferenceDataError, OSError) as error:
         _fail(error)
     click.echo(

@@ -28,7 +28,10 @@ from ptbill.domain.remittance import (
 from ptbill.reference.catalog import default_catalog
 from ptbill.remittance.x12_835.reader import read_835
 from ptbill.remittance.x12_835.writer import write_835
-from ptbill.services.app import Actor, build_claims, create_batch, hash_password, save_encounter, sign_encounter
+from ptbill.services.access import Actor, hash_password
+from ptbill.services.batches import create_batch
+from ptbill.services.billing import build_claims
+from ptbill.services.notes import save_encounter, sign_encounter
 from ptbill.services.passwords import require_acceptable
 from ptbill.services.posting import post_remittances
 from ptbill.storage.tables import ClaimRow, ClinicRow, CoverageRow, EncounterRow, PatientRow, UserRow

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from ptbill.services.app import Actor
+from ptbill.services.access import Actor
 from ptbill.storage.tables import UserRow, UserSessionRow
 
 Clock = Callable[[], datetime]

@@ -18,7 +18,7 @@ from fastapi import Depends, Request, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
-from ptbill.services import app as services
+from ptbill.services import access
 from ptbill.services.accounts import Client
 from ptbill.services.sessions import actor_for_token
 from ptbill.services.web_sessions import SESSION_COOKIE, SessionSigner
@@ -112,20 +112,20 @@ def client_of(request: Request) -> Client:
 class Viewer:
     """The logged-in user as the pages see them, with the CSRF token their forms must carry."""
 
-    actor: services.Actor
+    actor: access.Actor
     csrf: str
 
     @property
     def is_biller(self) -> bool:
-        return self.actor.role in services.BILLERS
+        return self.actor.role in access.BILLERS
 
     @property
     def is_clinician(self) -> bool:
-        return self.actor.role in services.CLINICIANS
+        return self.actor.role in access.CLINICIANS
 
     @property
     def can_sign(self) -> bool:
-        return self.actor.role in services.SIGNERS
+        return self.actor.role in access.SIGNERS
 
 
 def _viewer(request: Request, session: SessionDep) -> Viewer:

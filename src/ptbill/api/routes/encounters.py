@@ -20,7 +20,7 @@ from ptbill.api.schemas.encounters import (
     EncounterUpdate,
     StoredCheckPublic,
 )
-from ptbill.services import app as services
+from ptbill.services import notes as notes_service
 from ptbill.storage.tables import EncounterRow
 
 router = resource_router("/encounters", "encounters")
@@ -54,7 +54,7 @@ async def check_note(
         Body(description="The note in encounter format 1.", openapi_examples={"note": {"value": EXAMPLE_NOTE}}),
     ],
 ) -> CheckPublic:
-    return CheckPublic.model_validate(services.check_document(session, actor, document).to_json())
+    return CheckPublic.model_validate(notes_service.check_document(session, actor, document).to_json())
 
 
 @router.post(
@@ -67,7 +67,7 @@ async def check_note(
     responses=errors(401, 403, 404, 409, 422),
 )
 def create_encounter(body: EncounterCreate, actor: CurrentActor, session: SessionDep) -> EncounterPublic:
-    row, _ = services.save_encounter(session, actor, body.document, body.patient_id)
+    row, _ = notes_service.save_encounter(session, actor, body.document, body.patient_id)
     return encounter_public(row)
 
 
@@ -83,7 +83,7 @@ def list_encounters(
     session: SessionDep,
     status: Annotated[Literal["draft", "signed", "billed"] | None, Query()] = None,
 ) -> list[EncounterSummaryPublic]:
-    return [EncounterSummaryPublic.model_validate(row) for row in services.list_encounters(session, actor, status)]
+    return [EncounterSummaryPublic.model_validate(row) for row in notes_service.list_encounters(session, actor, status)]
 
 
 @router.get(
@@ -94,7 +94,7 @@ def list_encounters(
     responses=errors(401, 404, 422),
 )
 def read_encounter(encounter_id: EncounterId, actor: CurrentActor, session: SessionDep) -> EncounterPublic:
-    return encounter_public(services.get_encounter(session, actor, encounter_id))
+    return encounter_public(notes_service.get_encounter(session, actor, encounter_id))
 
 
 @router.put(
@@ -107,7 +107,7 @@ def read_encounter(encounter_id: EncounterId, actor: CurrentActor, session: Sess
 def update_encounter(
     encounter_id: EncounterId, body: EncounterUpdate, actor: CurrentActor, session: SessionDep
 ) -> EncounterPublic:
-    row, _ = services.update_encounter(session, actor, encounter_id, body.document)
+    row, _ = notes_service.update_encounter(session, actor, encounter_id, body.document)
     return encounter_public(row)
 
 
@@ -119,7 +119,7 @@ def update_encounter(
     responses=errors(401, 403, 404, 409, 422),
 )
 def sign_encounter(encounter_id: EncounterId, actor: CurrentActor, session: SessionDep) -> EncounterPublic:
-    return encounter_public(services.sign_encounter(session, actor, encounter_id))
+    return encounter_public(notes_service.sign_encounter(session, actor, encounter_id))
 
 
 @router.get(
@@ -131,7 +131,7 @@ def sign_encounter(encounter_id: EncounterId, actor: CurrentActor, session: Sess
 def read_encounter_history(
     encounter_id: EncounterId, actor: CurrentActor, session: SessionDep
 ) -> EncounterHistoryPublic:
-    history = services.encounter_history(session, actor, encounter_id)
+    history = notes_service.encounter_history(session, actor, encounter_id)
     return EncounterHistoryPublic(
         encounter=EncounterSummaryPublic.model_validate(history["encounter"]),
         checks=[StoredCheckPublic.model_validate(c) for c in history["checks"]],

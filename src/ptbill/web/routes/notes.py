@@ -18,7 +18,9 @@ from sqlalchemy.orm import Session
 from ptbill.domain.errors import EncounterFormatError
 from ptbill.domain.identifiers import bounded_int
 from ptbill.reference.catalog import default_catalog
-from ptbill.services import app as services
+from ptbill.services import access
+from ptbill.services import notes as notes_service
+from ptbill.services import patients as patients_service
 from ptbill.storage.tables import ClinicRow, CoverageRow, EncounterRow, PatientRow, UserRow
 from ptbill.web import inputs, note_form
 from ptbill.web.deps import CsrfChecked, CurrentViewer, SessionDep, Viewer, form_values, render
@@ -26,7 +28,7 @@ from ptbill.web.inputs import OptionalRecordId, RecordId
 
 router = APIRouter()
 FormDep = Annotated[dict[str, str], Depends(form_values)]
-EDITORS = services.CLINICIANS | {"admin"}
+EDITORS = access.CLINICIANS | {"admin"}
 
 
 # reading the rows a note is made of ----------------------------------------------------------------
@@ -55,7 +57,7 @@ def _parties(
 ) -> note_form.NoteParties:
     clinic = session.get(ClinicRow, viewer.actor.clinic_id)
     if clinic is None:  # pragma: no cover - a user always belongs to a clinic
-        raise services.NotFoundError("clinic not found")
+        raise access.NotFoundError("clinic not found")
     return note_form.NoteParties(clinic, _rendering_provider(session, viewer, stored), patient, coverage)
 
 
@@ -144,7 +146,7 @@ def _note_page(
     for finding in findings:
         placed[note_form.place(finding["field"], known)].append(finding)
     editable = (row is None or row.status == "draft") and viewer.actor.role in EDITORS
-    signer = services.actor_for(session, row.signed_by_user_id) if row and row.signed_by_user_id else None
+    signer = access.actor_for(session, row.signed_by_user_id) if row and row.signed_by_user_id else None
     catalog = default_catalog()
     summary = _summary(findings, verdict)
     return render(
@@ -183,7 +185,7 @@ def _note_page(
 
 @router.get("/notes")
 def list_notes(request: Request, viewer: CurrentViewer, session: SessionDep) -> Any:
-    rows = services.list_encounters(session, viewer.actor)
+    rows = notes_service.list_encounters(session, viewer.actor)
     mine = viewer.is_clinician
     drafts = [r for r in rows if r.status == "draft" and (not mine or r.therapist_user_id == viewer.actor.user_id)]
     recent = [r for r in rows if r.status != "draft"][:25]
@@ -199,7 +201,7 @@ def new_note(
     date_of_service: Annotated[str | None, Query()] = None,
 ) -> Any:
     day = inputs.day(date_of_service) if date_of_service else date.today()
-    patients = services.list_patients(session, viewer.actor)
+    patients = patients_service.list_patients(session, viewer.actor)
     values = {"date_of_service": day.isoformat() if day else date_of_service or "", "place_of_service": "11"}
     if patient_id is None or day is None:
         # Step 1 again, with what was chosen kept and a date that is not one marked beside the date.
@@ -221,9 +223,9 @@ def new_note(
             claim_lines=[],
             status_code=422 if problems else 200,
         )
-    patient = services.get_patient(session, viewer.actor, patient_id)
-    coverages = [c for c in services.coverages_of(session, viewer.actor, patient_id) if c.active]
-    previous = services.previous_traction(session, viewer.actor, patient_id, before=day)
+    patient = patients_service.get_patient(session, viewer.actor, patient_id)
+    coverages = [c for c in patients_service.coverages_of(session, viewer.actor, patient_id) if c.active]
+    previous = notes_service.previous_traction(session, viewer.actor, patient_id, before=day)
     values.update({"id": note_form.new_encounter_id(day), "services[0].modifiers": "GP"})
     if previous is not None:
         values.update(_carried_from(session, viewer, previous))
@@ -251,7 +253,7 @@ def _carried_from(session: Session, viewer: Viewer, previous: dict[str, Any]) ->
 
     Minutes, times, the patient's response and the justification are today's and start empty.
     """
-    last = services.get_encounter(session, viewer.actor, previous["encounter_id"])
+    last = notes_service.get_encounter(session, viewer.actor, previous["encounter_id"])
     stored, _renames = note_form.form_values(last.document)
     keep = {
         name: value
@@ -265,7 +267,7 @@ def _carried_from(session: Session, viewer: Viewer, previous: dict[str, Any]) ->
         if (visits := bounded_int(value, 5)) is not None:
             keep[f"plan_of_care.{counter}"] = str(visits + 1)
     coverage = last.document.get("coverage") or {}
-    for candidate in services.coverages_of(session, viewer.actor, last.patient_id):
+    for candidate in patients_service.coverages_of(session, viewer.actor, last.patient_id):
         if candidate.payer_id == coverage.get("payer") and candidate.active:
             keep["coverage_id"] = str(candidate.id)
     return keep
@@ -286,7 +288,7 @@ def show_note(
     session: SessionDep,
     outcome: Annotated[str | None, Query()] = None,
 ) -> Any:
-    row = services.get_encounter(session, viewer.actor, encounter_id)
+    row = notes_service.get_encounter(session, viewer.actor, encounter_id)
     message, tone = OUTCOMES.get(outcome or "", (None, "info"))
     return _stored_page(request, session, viewer, row, message, tone)
 
@@ -300,8 +302,8 @@ def _stored_page(
     tone: str = "info",
     status_code: int = 200,
 ) -> Any:
-    patient = services.get_patient(session, viewer.actor, row.patient_id)
-    coverages = services.coverages_of(session, viewer.actor, row.patient_id)
+    patient = patients_service.get_patient(session, viewer.actor, row.patient_id)
+    coverages = patients_service.coverages_of(session, viewer.actor, row.patient_id)
     values, renames = note_form.form_values(row.document)
     values["patient_id"] = str(row.patient_id)
     payer = (row.document.get("coverage") or {}).get("payer")
@@ -310,7 +312,7 @@ def _stored_page(
         values["coverage_id"] = str(chosen.id)
     built = note_form.BuiltNote(row.document, renames)
     latest = row.checks[-1] if row.checks else None
-    previous = services.previous_traction(session, viewer.actor, row.patient_id, before=row.date_of_service)
+    previous = notes_service.previous_traction(session, viewer.actor, row.patient_id, before=row.date_of_service)
     return _note_page(
         request,
         session,
@@ -336,13 +338,13 @@ def check_note(viewer: CurrentViewer, session: SessionDep, form: FormDep) -> JSO
     patient_id = inputs.record_id(form.get("patient_id"))
     if patient_id is None:
         return JSONResponse({"verdict": None, "findings": [], "claim_lines": []})
-    patient = services.get_patient(session, viewer.actor, patient_id)
-    coverages = services.coverages_of(session, viewer.actor, patient.id)
+    patient = patients_service.get_patient(session, viewer.actor, patient_id)
+    coverages = patients_service.coverages_of(session, viewer.actor, patient.id)
     built = note_form.build_document(
         form, _parties(session, viewer, patient, _coverage(coverages, form.get("coverage_id")), None)
     )
     try:
-        report = services.check_document(session, viewer.actor, built.document)
+        report = notes_service.check_document(session, viewer.actor, built.document)
     except EncounterFormatError as exc:
         findings = _format_findings(exc.problems, built)
         return JSONResponse(
@@ -386,8 +388,8 @@ def update_note(
 def _save(request: Request, viewer: Viewer, session: Session, form: dict[str, str], encounter_id: int | None) -> Any:
     """Save (checked on every save), then sign when asked and nothing blocks it; redirect after success."""
     if viewer.actor.role not in EDITORS:
-        raise services.ForbiddenError(f"a {viewer.actor.role} may read notes but not write them")
-    row = services.get_encounter(session, viewer.actor, encounter_id) if encounter_id is not None else None
+        raise access.ForbiddenError(f"a {viewer.actor.role} may read notes but not write them")
+    row = notes_service.get_encounter(session, viewer.actor, encounter_id) if encounter_id is not None else None
     if row is not None and row.status != "draft":
         return _stored_page(
             request, session, viewer, row, f"This note is {row.status}; a signed note cannot be changed.", "error", 409
@@ -395,8 +397,8 @@ def _save(request: Request, viewer: Viewer, session: Session, form: dict[str, st
     patient_id = row.patient_id if row is not None else inputs.record_id(form.get("patient_id"))
     if patient_id is None:
         return RedirectResponse("/notes/new", status_code=303)
-    patient = services.get_patient(session, viewer.actor, patient_id)
-    coverages = services.coverages_of(session, viewer.actor, patient_id)
+    patient = patients_service.get_patient(session, viewer.actor, patient_id)
+    coverages = patients_service.coverages_of(session, viewer.actor, patient_id)
     stored = row.document if row is not None else None
     built = note_form.build_document(
         form, _parties(session, viewer, patient, _coverage(coverages, form.get("coverage_id")), stored)
@@ -404,11 +406,11 @@ def _save(request: Request, viewer: Viewer, session: Session, form: dict[str, st
     if row is not None:
         built.document["id"] = row.external_id  # the id is the claim's control number: it never changes
     try:
-        row, report = services.save_encounter(session, viewer.actor, built.document, patient_id, encounter_id)
-    except (EncounterFormatError, services.ConflictError) as exc:
+        row, report = notes_service.save_encounter(session, viewer.actor, built.document, patient_id, encounter_id)
+    except (EncounterFormatError, access.ConflictError) as exc:
         # The note was not written: the form comes back as typed, each unreadable entry beside its input.
         unreadable = isinstance(exc, EncounterFormatError)
-        previous = services.previous_traction(
+        previous = notes_service.previous_traction(
             session, viewer.actor, patient_id, before=_day(form.get("date_of_service"))
         )
         return _note_page(
@@ -435,10 +437,10 @@ def _save(request: Request, viewer: Viewer, session: Session, form: dict[str, st
             session.commit()
             return RedirectResponse(f"/notes/{row.id}?outcome=not-signed", status_code=303)
         try:
-            services.sign_encounter(session, viewer.actor, row.id)
-        except (services.ConflictError, services.ForbiddenError) as exc:
+            notes_service.sign_encounter(session, viewer.actor, row.id)
+        except (access.ConflictError, access.ForbiddenError) as exc:
             session.commit()  # the save stands; only the signature was refused, and the page says why
-            status = 403 if isinstance(exc, services.ForbiddenError) else 409
+            status = 403 if isinstance(exc, access.ForbiddenError) else 409
             return _stored_page(request, session, viewer, row, f"Saved, but not signed: {exc}.", "error", status)
         session.commit()
         return RedirectResponse(f"/notes/{row.id}?outcome=signed", status_code=303)

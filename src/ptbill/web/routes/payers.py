@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 
 from ptbill.reference.catalog import default_catalog
 from ptbill.reference.declarations import declaration_for
-from ptbill.services import app as services
+from ptbill.services import access
+from ptbill.services import payers as payers_service
 from ptbill.web.deps import CsrfChecked, CurrentViewer, SessionDep, Viewer, form_values, render
 from ptbill.web.inputs import day
 
@@ -86,8 +87,8 @@ def _payer_page(
 ) -> Response:
     payer = default_catalog().payer(payer_id)
     if payer is None:
-        raise services.NotFoundError(f"payer {payer_id} not found")
-    parameters = services.payer_parameters(session, viewer.actor, payer_id, day)
+        raise access.NotFoundError(f"payer {payer_id} not found")
+    parameters = payers_service.payer_parameters(session, viewer.actor, payer_id, day)
     for parameter in parameters:
         parameter["kind"] = layer_kind(parameter["layer"])
         parameter["shown"] = shown_value(parameter["value"])
@@ -169,10 +170,10 @@ def change_parameter(
         needed = {field: f"Needed: {what}." for field, what in problems.items()}
         return refused(request, session, viewer, payer_id, form, error, needed)
     try:
-        services.set_payer_parameter(
+        payers_service.set_payer_parameter(
             session, viewer.actor, payer_id, name, typed_value(name, form["value"]), start, form["reference"]
         )
-    except services.InvalidChangeError as exc:
+    except access.InvalidChangeError as exc:
         error = f"Not saved: see the message under {FIELD_LABELS[exc.field]}; nothing changed."
         return refused(request, session, viewer, payer_id, form, error, {exc.field: str(exc)})
     session.commit()

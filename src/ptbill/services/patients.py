@@ -1,0 +1,68 @@
+"""Patients and their coverages, in the acting user's clinic only; every read and change is audited."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ptbill.reference.catalog import default_catalog
+from ptbill.services.access import Actor, ConflictError, NotFoundError
+from ptbill.services.audit import audit
+from ptbill.storage.tables import (
+    CoverageRow,
+    PatientRow,
+)
+
+
+def list_patients(session: Session, actor: Actor) -> list[PatientRow]:
+    rows = list(
+        session.scalars(
+            select(PatientRow).where(PatientRow.clinic_id == actor.clinic_id).order_by(PatientRow.last_name)
+        )
+    )
+    audit(session, actor, "read", "patient_list", None, f"{len(rows)} patients")
+    return rows
+
+
+def get_patient(session: Session, actor: Actor, patient_id: int) -> PatientRow:
+    row = session.get(PatientRow, patient_id)
+    if row is None or row.clinic_id != actor.clinic_id:
+        raise NotFoundError(f"patient {patient_id} not found")
+    audit(session, actor, "read", "patient", str(patient_id))
+    return row
+
+
+def create_patient(session: Session, actor: Actor, data: dict[str, Any]) -> PatientRow:
+    chart = data.get("chart_number")
+    taken = session.scalar(
+        select(PatientRow.id).where(PatientRow.clinic_id == actor.clinic_id, PatientRow.chart_number == chart)
+    )
+    if taken is not None:
+        raise ConflictError(f"chart number {chart!r} is already patient {taken}")
+    row = PatientRow(clinic_id=actor.clinic_id, **data)
+    session.add(row)
+    session.flush()
+    audit(session, actor, "create", "patient", str(row.id))
+    return row
+
+
+def coverages_of(session: Session, actor: Actor, patient_id: int) -> list[CoverageRow]:
+    get_patient(session, actor, patient_id)
+    return list(
+        session.scalars(
+            select(CoverageRow).where(CoverageRow.patient_id == patient_id, CoverageRow.clinic_id == actor.clinic_id)
+        )
+    )
+
+
+def add_coverage(session: Session, actor: Actor, patient_id: int, data: dict[str, Any]) -> CoverageRow:
+    get_patient(session, actor, patient_id)
+    if default_catalog().payer(str(data.get("payer_id"))) is None:
+        raise ConflictError(f"payer {data.get('payer_id')!r} is not in the payer catalog")
+    row = CoverageRow(clinic_id=actor.clinic_id, patient_id=patient_id, **data)
+    session.add(row)
+    session.flush()
+    audit(session, actor, "create", "coverage", str(row.id))
+    return row

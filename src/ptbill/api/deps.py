@@ -10,11 +10,12 @@ from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.orm import Session
 
 from ptbill.claims.trading import TEST_TRADING, TradingConfig
+from ptbill.domain.clock import Clock
 from ptbill.services import access
 from ptbill.services.accounts import Client
+from ptbill.services.db import Session
 from ptbill.services.sessions import actor_for_token
 from ptbill.services.web_sessions import SESSION_COOKIE
 
@@ -96,6 +97,15 @@ CurrentActor = Annotated[access.Actor, Depends(_actor)]
 def now_of(request: Request) -> datetime:
     moment: datetime = request.app.state.ptbill.clock()
     return moment
+
+
+def _clock(request: Request) -> Clock:
+    """The installation's clock (Settings): today for checks and default dates; PTBILL_TODAY pins it."""
+    clock: Clock = request.app.state.ptbill.settings.clock
+    return clock
+
+
+ClockDep = Annotated[Clock, Depends(_clock)]
 
 
 def client_of(request: Request) -> Client:

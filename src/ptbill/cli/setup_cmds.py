@@ -7,9 +7,13 @@ line, where other users of the machine and the shell history would see it.
 from __future__ import annotations
 
 import sys
-from typing import Any
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 from ptbill.cli.terminal import printable
 
@@ -27,13 +31,14 @@ def _password(from_stdin: bool, email: str) -> str:
     return value
 
 
-def _refuse(problems: list[str]) -> None:
+def _refuse(problems: list[str]) -> NoReturn:
     for problem in problems:
         click.echo(printable(problem), err=True)
     sys.exit(2)
 
 
-def _session():  # type: ignore[no-untyped-def]
+def _session() -> AbstractContextManager[Session]:
+    """One transaction on the installation's database, migrated first."""
     from ptbill.settings import Settings
     from ptbill.storage.migrate import upgrade
     from ptbill.storage.session import make_engine, session_factory, transaction

@@ -21,6 +21,7 @@ from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ptbill.domain.clock import SYSTEM_CLOCK
 from ptbill.domain.encounter import Encounter, dotted_diagnosis
 from ptbill.domain.encounter_json import encounter_from_dict
 from ptbill.reference.catalog import default_catalog
@@ -155,7 +156,7 @@ def build_appeal_pdf(session: Session, actor: Actor, claim_id: int, today: date 
         raise ConflictError(f"claim {claim_id} has no note")
     encounter = encounter_from_dict(encounter_row.document, f"encounter {encounter_row.id}")
     reason = main_denial(payment)
-    today = today or date.today()
+    today = today or SYSTEM_CLOCK.today()
     payer = default_catalog().payer(claim.payer_id)
     styles = _styles()
     icd = icd10_catalog().version_for(encounter.date_of_service)[0]

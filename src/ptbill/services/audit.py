@@ -2,11 +2,29 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ptbill.services.access import BILLERS, Actor, require_role
+from ptbill.services.records import copy_of
 from ptbill.storage.tables import AuditRow
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One line of the audit log: who read or changed what, when (ids and field names only)."""
+
+    id: int
+    clinic_id: int | None
+    user_id: int | None
+    action: str
+    entity: str
+    entity_id: str | None
+    detail: str | None
+    at: datetime
 
 
 def audit(
@@ -32,9 +50,9 @@ def audit(
     )
 
 
-def audit_log(session: Session, actor: Actor, limit: int = 200) -> list[AuditRow]:
+def audit_log(session: Session, actor: Actor, limit: int = 200) -> list[AuditEntry]:
     require_role(actor, BILLERS | {"admin"})
     rows = session.scalars(
         select(AuditRow).where(AuditRow.clinic_id == actor.clinic_id).order_by(AuditRow.id.desc()).limit(limit)
     )
-    return list(rows)
+    return [copy_of(AuditEntry, row) for row in rows]

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ptbill.claims.trading import TradingConfig
 from ptbill.claims.x12_837p.writer import ClaimRejectedError
+from ptbill.domain.clock import SYSTEM_CLOCK, Clock
 from ptbill.domain.status import BatchState, ClaimState, refusal, refusals
 from ptbill.services.access import BILLERS, Actor, ConflictError, NotFoundError, require_role
 from ptbill.services.audit import audit
 from ptbill.services.billing import claim_domain, get_claim, rows_changed
 from ptbill.services.claims import write_837p
+from ptbill.services.records import copy_of
 from ptbill.storage.control_numbers import StoredControlNumbers
 from ptbill.storage.tables import (
     ClaimBatchRow,
@@ -22,7 +25,25 @@ from ptbill.storage.tables import (
 )
 
 
-def create_batch(session: Session, actor: Actor, claim_ids: Sequence[int], trading: TradingConfig) -> ClaimBatchRow:
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """An 837P batch: its claims' count, its first interchange's control number and the file as built."""
+
+    id: int
+    clinic_id: int
+    format: str
+    status: str
+    interchange_control_number: int | None
+    claim_count: int
+    content: str
+    created_by_user_id: int | None
+    created_at: datetime
+    submitted_at: datetime | None
+
+
+def create_batch(
+    session: Session, actor: Actor, claim_ids: Sequence[int], trading: TradingConfig, *, clock: Clock = SYSTEM_CLOCK
+) -> Batch:
     """One 837P batch of the clinic's claims, with control numbers drawn from the database.
 
     A claim goes into one batch only: its row is locked (PostgreSQL) or the database's single writer is
@@ -44,7 +65,7 @@ def create_batch(session: Session, actor: Actor, claim_ids: Sequence[int], tradi
     }
     if batched:
         raise ConflictError(_already_batched(batched))
-    claims = [claim_domain(session, actor, row) for row in rows]
+    claims = [claim_domain(session, actor, row, clock=clock) for row in rows]
     try:
         batches = write_837p(claims, trading, StoredControlNumbers(session))
     except ClaimRejectedError as exc:
@@ -71,7 +92,7 @@ def create_batch(session: Session, actor: Actor, claim_ids: Sequence[int], tradi
     for row in rows:
         session.expire(row, ["batch_id"])
     audit(session, actor, "create", "claim_batch", str(batch.id), f"{len(rows)} claims")
-    return batch
+    return copy_of(Batch, batch)
 
 
 def _already_batched(batched: dict[int, int]) -> str:
@@ -85,7 +106,7 @@ def _already_batched(batched: dict[int, int]) -> str:
     return f"{where}: a claim goes into one batch only; no batch was made"
 
 
-def get_batch(session: Session, actor: Actor, batch_id: int) -> ClaimBatchRow:
+def _batch_row(session: Session, actor: Actor, batch_id: int) -> ClaimBatchRow:
     row = session.get(ClaimBatchRow, batch_id)
     if row is None or row.clinic_id != actor.clinic_id:
         raise NotFoundError(f"batch {batch_id} not found")
@@ -93,19 +114,23 @@ def get_batch(session: Session, actor: Actor, batch_id: int) -> ClaimBatchRow:
     return row
 
 
-def list_batches(session: Session, actor: Actor) -> list[ClaimBatchRow]:
-    return list(
-        session.scalars(
-            select(ClaimBatchRow).where(ClaimBatchRow.clinic_id == actor.clinic_id).order_by(ClaimBatchRow.id.desc())
-        )
+def get_batch(session: Session, actor: Actor, batch_id: int) -> Batch:
+    """The batch with its 837P text, as stored when it was built; reading it is audited as an export."""
+    return copy_of(Batch, _batch_row(session, actor, batch_id))
+
+
+def list_batches(session: Session, actor: Actor) -> list[Batch]:
+    rows = session.scalars(
+        select(ClaimBatchRow).where(ClaimBatchRow.clinic_id == actor.clinic_id).order_by(ClaimBatchRow.id.desc())
     )
+    return [copy_of(Batch, row) for row in rows]
 
 
-def mark_batch_submitted(session: Session, actor: Actor, batch_id: int) -> ClaimBatchRow:
+def mark_batch_submitted(session: Session, actor: Actor, batch_id: int, *, clock: Clock = SYSTEM_CLOCK) -> Batch:
     """The batch and its claims become submitted, all or nothing: a claim the payer has already answered
     (paid, denied ...) keeps its status, and the batch is refused with the claims named."""
     require_role(actor, BILLERS)
-    batch = get_batch(session, actor, batch_id)
+    batch = _batch_row(session, actor, batch_id)
     session.flush()  # on SQLite, this first write takes the writer lock, so what is read next stays true
     current = session.scalar(select(ClaimBatchRow.status).where(ClaimBatchRow.id == batch_id).with_for_update())
     if current == BatchState.SUBMITTED and batch.submitted_at is not None:
@@ -125,7 +150,7 @@ def mark_batch_submitted(session: Session, actor: Actor, batch_id: int) -> Claim
     problem = refusals("its claims", claims, ClaimState.SUBMITTED)
     if problem:
         raise ConflictError(f"batch {batch_id} cannot be marked submitted: {problem}; nothing was changed")
-    now = datetime.now(UTC)
+    now = clock.now()
     moved = rows_changed(
         session,
         update(ClaimRow)
@@ -142,4 +167,4 @@ def mark_batch_submitted(session: Session, actor: Actor, batch_id: int) -> Claim
         raise ConflictError(f"batch {batch_id} changed while it was being marked; reload and try again")
     session.expire_all()  # the batch and its claims, as loaded, predate the UPDATEs
     audit(session, actor, "update", "claim_batch", str(batch_id), "submitted")
-    return batch
+    return copy_of(Batch, batch)

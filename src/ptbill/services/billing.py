@@ -13,6 +13,7 @@ from ptbill.claims.build import ClaimBuildError, build_claim
 from ptbill.claims.trading import TradingConfig
 from ptbill.claims.x12_837p.writer import ClaimRejectedError
 from ptbill.domain.claim import Claim
+from ptbill.domain.clock import SYSTEM_CLOCK, Clock
 from ptbill.domain.encounter_json import encounter_from_dict
 from ptbill.domain.status import EncounterState
 from ptbill.reference.catalog import default_catalog
@@ -29,7 +30,9 @@ from ptbill.storage.tables import (
 )
 
 
-def build_claims(session: Session, actor: Actor, encounter_ids: Sequence[int]) -> list[ClaimRow]:
+def build_claims(
+    session: Session, actor: Actor, encounter_ids: Sequence[int], *, clock: Clock = SYSTEM_CLOCK
+) -> list[ClaimRow]:
     require_role(actor, BILLERS)
     catalog = default_catalog()
     built = []
@@ -38,7 +41,7 @@ def build_claims(session: Session, actor: Actor, encounter_ids: Sequence[int]) -
         if row.status != EncounterState.SIGNED:
             raise ConflictError(f"encounter {encounter_id} is {row.status}: only signed notes are billed")
         encounter = encounter_from_dict(row.document, f"encounter {encounter_id}")
-        report = check_for_clinic(session, actor.clinic_id, encounter, catalog)
+        report = check_for_clinic(session, actor.clinic_id, encounter, catalog, clock=clock)
         if report.verdict.value == "blocked":
             raise ConflictError(f"encounter {encounter_id} has blocking findings")
         try:
@@ -89,10 +92,10 @@ def build_claims(session: Session, actor: Actor, encounter_ids: Sequence[int]) -
     return built
 
 
-def claim_domain(session: Session, actor: Actor, claim_row: ClaimRow) -> Claim:
+def claim_domain(session: Session, actor: Actor, claim_row: ClaimRow, *, clock: Clock = SYSTEM_CLOCK) -> Claim:
     encounter_row = encounter_of(session, actor, claim_row.encounter_id)
     encounter = encounter_from_dict(encounter_row.document, f"encounter {encounter_row.id}")
-    report = check_for_clinic(session, actor.clinic_id, encounter, default_catalog())
+    report = check_for_clinic(session, actor.clinic_id, encounter, default_catalog(), clock=clock)
     return build_claim(
         encounter,
         report.claim_lines,
@@ -118,20 +121,24 @@ def get_claim(session: Session, actor: Actor, claim_id: int) -> ClaimRow:
     return row
 
 
-def claim_for_export(session: Session, actor: Actor, claim_id: int, format_name: str) -> Claim:
+def claim_for_export(
+    session: Session, actor: Actor, claim_id: int, format_name: str, *, clock: Clock = SYSTEM_CLOCK
+) -> Claim:
     """The claim as the domain model, for a paper form or a FHIR resource; the export is audited."""
     row = get_claim(session, actor, claim_id)
     try:
-        claim = claim_domain(session, actor, row)
+        claim = claim_domain(session, actor, row, clock=clock)
     except ClaimBuildError as exc:
         raise ConflictError(str(exc)) from None
     audit(session, actor, "export", "claim", str(claim_id), format_name)
     return claim
 
 
-def claim_837p(session: Session, actor: Actor, claim_id: int, trading: TradingConfig) -> str:
+def claim_837p(
+    session: Session, actor: Actor, claim_id: int, trading: TradingConfig, *, clock: Clock = SYSTEM_CLOCK
+) -> str:
     """One claim alone as an 837P interchange (new control numbers each time, as every interchange needs)."""
-    claim = claim_for_export(session, actor, claim_id, "837p")
+    claim = claim_for_export(session, actor, claim_id, "837p", clock=clock)
     try:
         batches = write_837p([claim], trading, StoredControlNumbers(session))
     except ClaimRejectedError as exc:

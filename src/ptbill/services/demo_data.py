@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ptbill.claims.trading import TEST_TRADING, TradingConfig
+from ptbill.domain.clock import SYSTEM_CLOCK, Clock
 from ptbill.domain.errors import EncounterFormatError
 from ptbill.domain.remittance import (
     Adjustment,
@@ -136,7 +137,14 @@ def _demo_password_hash(email: str) -> str:
     return hash_password(DEMO_PASSWORD)
 
 
-def seed_demo(session: Session, *, seed: int = 2026, encounters: int = 200, patients: int = 40) -> list[DemoLogin]:
+def seed_demo(
+    session: Session,
+    *,
+    seed: int = 2026,
+    encounters: int = 200,
+    patients: int = 40,
+    clock: Clock = SYSTEM_CLOCK,
+) -> list[DemoLogin]:
     fake = Faker("en_US")
     Faker.seed(seed)
     rng = random.Random(seed)
@@ -330,12 +338,12 @@ def seed_demo(session: Session, *, seed: int = 2026, encounters: int = 200, pati
         _mistake(rng, document)
         actor = Actor(therapist.id, clinic.id, therapist.role, therapist.name)
         try:
-            row, report = save_encounter(session, actor, document, patient.id)
+            row, report = save_encounter(session, actor, document, patient.id, clock=clock)
         except EncounterFormatError:  # pragma: no cover - the generator writes valid documents
             continue
         # Most notes older than the last week are signed; blocked ones stay drafts for the therapist.
         if report.verdict.value != "blocked" and rng.random() < 0.8:
-            sign_encounter(session, actor, row.id)
+            sign_encounter(session, actor, row.id, clock=clock)
     session.flush()
     return logins
 
@@ -351,7 +359,7 @@ DEMO_DENIALS = [
 ]
 
 
-def simulate_payments(session: Session, seed: int = 2026) -> int:
+def simulate_payments(session: Session, seed: int = 2026, *, clock: Clock = SYSTEM_CLOCK) -> int:
     """Bill every signed demo note and post the 835s its payer would send: payments near each payer's
     real 97012 rate, patient shares, some underpayments and denials with their codes."""
     rng = random.Random(seed)
@@ -367,10 +375,10 @@ def simulate_payments(session: Session, seed: int = 2026) -> int:
             .order_by(EncounterRow.id)
         )
     ]
-    claims = build_claims(session, biller, signed[: int(len(signed) * 0.85)])
+    claims = build_claims(session, biller, signed[: int(len(signed) * 0.85)], clock=clock)
     if not claims:
         return 0
-    create_batch(session, biller, [c.id for c in claims], TradingConfig(TEST_TRADING, {}))
+    create_batch(session, biller, [c.id for c in claims], TradingConfig(TEST_TRADING, {}), clock=clock)
     catalog = default_catalog()
     by_payer: dict[str, list[ClaimRow]] = {}
     for claim in claims:

@@ -4,13 +4,13 @@ carried forward."""
 from __future__ import annotations
 
 import copy
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ptbill.domain.clock import SYSTEM_CLOCK
+from ptbill.domain.clock import SYSTEM_CLOCK, Clock
 from ptbill.domain.encounter import Encounter
 from ptbill.domain.encounter_json import encounter_from_dict
 from ptbill.domain.errors import EncounterFormatError
@@ -29,12 +29,21 @@ from ptbill.storage.tables import (
     PatientRow,
 )
 
+StoredNote = EncounterRow
+"""The stored note as the pages and the API read it: still the table's row (its checks, its document).
+A frozen record for notes, as users, patients and batches have, is the step after this one."""
+
 
 def check_for_clinic(
-    session: Session, clinic_id: int, encounter: Encounter, catalog: ReferenceCatalog | None = None
+    session: Session,
+    clinic_id: int,
+    encounter: Encounter,
+    catalog: ReferenceCatalog | None = None,
+    *,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> CheckReport:
     """The one way the app checks a note: the engine with the clinic's own payer values and fee schedule,
-    today's date, and the patient's other notes of the day (duplicates, per-day unit limits)."""
+    today's date from the caller's clock, and the patient's other notes of the day (duplicates, per-day unit limits)."""
     catalog = catalog or default_catalog()
     payer_id = encounter.coverage.payer
     same_day, notes_read = same_day_services(session, clinic_id, encounter)
@@ -46,25 +55,33 @@ def check_for_clinic(
         clinic_layer=clinic_layer(session, clinic_id, payer_id),
         fee_schedule=clinic_fee_schedule(session, clinic_id, payer_id),
         clinic=clinic_context(session, clinic_id, encounter, catalog),
-        today=SYSTEM_CLOCK.today(),
+        today=clock.today(),
         same_day=same_day,
     )
 
 
-def check_document(session: Session, actor: Actor, document: dict[str, Any]) -> CheckReport:
+def check_document(
+    session: Session, actor: Actor, document: dict[str, Any], *, clock: Clock = SYSTEM_CLOCK
+) -> CheckReport:
     """Check a note without saving it (the form's live check)."""
     encounter = encounter_from_dict(document, "note")
-    return check_for_clinic(session, actor.clinic_id, encounter, default_catalog())
+    return check_for_clinic(session, actor.clinic_id, encounter, default_catalog(), clock=clock)
 
 
 def save_encounter(
-    session: Session, actor: Actor, document: dict[str, Any], patient_id: int, encounter_id: int | None = None
+    session: Session,
+    actor: Actor,
+    document: dict[str, Any],
+    patient_id: int,
+    encounter_id: int | None = None,
+    *,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> tuple[EncounterRow, CheckReport]:
     """Create or update a note; it is checked on every save and the findings kept with the rule-set version."""
     patient = get_patient(session, actor, patient_id)
     encounter = encounter_from_dict(document, "note")  # raises EncounterFormatError naming each field
     _storable(encounter)
-    report = check_for_clinic(session, actor.clinic_id, encounter, default_catalog())
+    report = check_for_clinic(session, actor.clinic_id, encounter, default_catalog(), clock=clock)
     require_role(actor, CLINICIANS | {"admin"})  # billers read notes; clinicians write them
     if encounter_id is None:
         taken = session.scalar(
@@ -111,11 +128,11 @@ def save_encounter(
 
 
 def update_encounter(
-    session: Session, actor: Actor, encounter_id: int, document: dict[str, Any]
+    session: Session, actor: Actor, encounter_id: int, document: dict[str, Any], *, clock: Clock = SYSTEM_CLOCK
 ) -> tuple[EncounterRow, CheckReport]:
     """Save a new version of a draft note, for the patient it already belongs to."""
     row = encounter_of(session, actor, encounter_id)
-    return save_encounter(session, actor, document, row.patient_id, encounter_id)
+    return save_encounter(session, actor, document, row.patient_id, encounter_id, clock=clock)
 
 
 # The note's id becomes the claim's patient control number (CLM01, at most 38 characters).
@@ -157,7 +174,7 @@ def list_encounters(session: Session, actor: Actor, status: str | None = None) -
     return rows
 
 
-def sign_encounter(session: Session, actor: Actor, encounter_id: int) -> EncounterRow:
+def sign_encounter(session: Session, actor: Actor, encounter_id: int, *, clock: Clock = SYSTEM_CLOCK) -> EncounterRow:
     require_role(actor, SIGNERS)
     row = encounter_of(session, actor, encounter_id)
     if row.status != "draft":
@@ -166,7 +183,7 @@ def sign_encounter(session: Session, actor: Actor, encounter_id: int) -> Encount
         raise ConflictError("the note has blocking findings; fix them before signing")
     row.status = "signed"
     row.signed_by_user_id = actor.user_id
-    row.signed_at = datetime.now(UTC)
+    row.signed_at = clock.now()
     audit(session, actor, "sign", "encounter", str(encounter_id), f"version {row.version}")
     return row
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import csv
 import tempfile
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -29,10 +30,38 @@ from ptbill.reference.parameters import (
 from ptbill.rules.registry import all_rules
 from ptbill.services.access import BILLERS, Actor, InvalidChangeError, NotFoundError, require_role
 from ptbill.services.audit import audit
+from ptbill.services.records import copy_of
 from ptbill.storage.tables import (
     FeeScheduleRow,
     PayerParameterRow,
 )
+
+
+@dataclass(frozen=True, slots=True)
+class ParameterChange:
+    """A clinic's dated value for one payer parameter, as saved."""
+
+    id: int
+    payer_id: str
+    name: str
+    value: Any
+    effective_from: date
+    reference: str
+    confidence: str
+    changed_by_user_id: int | None
+    changed_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class FeeScheduleEntry:
+    """One contracted rate of the clinic's fee schedule; ``effective_to`` is the last day it applies."""
+
+    code: str
+    modifiers: str
+    amount: Decimal
+    effective_from: date
+    effective_to: date | None
+    source: str
 
 
 def clinic_layer(session: Session, clinic_id: int, payer_id: str) -> ParameterLayer | None:
@@ -59,7 +88,7 @@ def clinic_layer(session: Session, clinic_id: int, payer_id: str) -> ParameterLa
 
 def set_payer_parameter(
     session: Session, actor: Actor, payer_id: str, name: str, value: Any, effective_from: date, reference: str
-) -> PayerParameterRow:
+) -> ParameterChange:
     """Save a clinic's dated value after the same declaration check as the shipped files (InvalidChangeError)."""
     require_role(actor, BILLERS)
     catalog = default_catalog()
@@ -91,7 +120,7 @@ def set_payer_parameter(
     session.add(row)
     session.flush()
     audit(session, actor, "update", "payer_parameter", f"{payer_id}:{name}", f"from {effective_from}")
-    return row
+    return copy_of(ParameterChange, row)
 
 
 def payer_parameters(session: Session, actor: Actor, payer_id: str, day: date) -> list[dict[str, Any]]:
@@ -142,7 +171,7 @@ _FEE_COLUMNS = ("code", "modifiers", "amount", "effective_from", "effective_to")
 
 def replace_fee_schedule(
     session: Session, actor: Actor, payer_id: str, csv_text: str, filename: str
-) -> list[FeeScheduleRow]:
+) -> list[FeeScheduleEntry]:
     """Replace the clinic's contracted rates for one payer with an uploaded CSV (docs/pricing.md columns).
 
     A bad row raises ReferenceDataError naming the file, the line and the field; nothing is kept then.
@@ -171,19 +200,18 @@ def replace_fee_schedule(
     session.add_all(rows)
     session.flush()
     audit(session, actor, "update", "fee_schedule", payer_id, f"{len(rows)} rows uploaded")
-    return rows
+    return [copy_of(FeeScheduleEntry, row) for row in rows]
 
 
-def fee_schedule_of(session: Session, actor: Actor, payer_id: str) -> list[FeeScheduleRow]:
+def fee_schedule_of(session: Session, actor: Actor, payer_id: str) -> list[FeeScheduleEntry]:
     if default_catalog().payer(payer_id) is None:
         raise NotFoundError(f"payer {payer_id} not found")
-    return list(
-        session.scalars(
-            select(FeeScheduleRow)
-            .where(FeeScheduleRow.clinic_id == actor.clinic_id, FeeScheduleRow.payer_id == payer_id)
-            .order_by(FeeScheduleRow.id)
-        )
+    rows = session.scalars(
+        select(FeeScheduleRow)
+        .where(FeeScheduleRow.clinic_id == actor.clinic_id, FeeScheduleRow.payer_id == payer_id)
+        .order_by(FeeScheduleRow.id)
     )
+    return [copy_of(FeeScheduleEntry, row) for row in rows]
 
 
 def _parse_fee_schedule(csv_text: str, filename: str) -> FeeSchedule:

@@ -16,10 +16,11 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response
 from fastapi.templating import Jinja2Templates
-from sqlalchemy.orm import Session
 
+from ptbill.domain.clock import Clock
 from ptbill.services import access
 from ptbill.services.accounts import Client
+from ptbill.services.db import Session
 from ptbill.services.sessions import actor_for_token
 from ptbill.services.web_sessions import SESSION_COOKIE, SessionSigner
 from ptbill.web.inputs import day, input_type
@@ -104,6 +105,12 @@ def now_of(request: Request) -> datetime:
     return moment
 
 
+def clock_of(request: Request) -> Clock:
+    """The installation's clock (Settings): what "today" is for checks and a form's default dates."""
+    clock: Clock = request.app.state.ptbill.settings.clock
+    return clock
+
+
 def client_of(request: Request) -> Client:
     return Client(request.client.host if request.client else None, request.headers.get("user-agent"))
 
@@ -114,6 +121,7 @@ class Viewer:
 
     actor: access.Actor
     csrf: str
+    clock: Clock  # the installation's: today for default dates and checks (PTBILL_TODAY pins it)
 
     @property
     def is_biller(self) -> bool:
@@ -135,7 +143,7 @@ def _viewer(request: Request, session: SessionDep) -> Viewer:
     if actor is None or token is None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise LoginRequiredError(target)
-    return Viewer(actor, signer_of(request).csrf_token(token))
+    return Viewer(actor, signer_of(request).csrf_token(token), clock_of(request))
 
 
 CurrentViewer = Annotated[Viewer, Depends(_viewer)]

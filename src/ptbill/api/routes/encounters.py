@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Body, Path, Query
 
-from ptbill.api.deps import CurrentActor, SessionDep
+from ptbill.api.deps import ClockDep, CurrentActor, SessionDep
 from ptbill.api.routing import errors, resource_router
 from ptbill.api.schemas.audit import AuditEventPublic
 from ptbill.api.schemas.common import MAX_ID
@@ -21,13 +21,13 @@ from ptbill.api.schemas.encounters import (
     StoredCheckPublic,
 )
 from ptbill.services import notes as notes_service
-from ptbill.storage.tables import EncounterRow
+from ptbill.services.notes import StoredNote
 
 router = resource_router("/encounters", "encounters")
 EncounterId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
-def encounter_public(row: EncounterRow) -> EncounterPublic:
+def encounter_public(row: StoredNote) -> EncounterPublic:
     latest = row.checks[-1] if row.checks else None
     return EncounterPublic.model_validate(
         {
@@ -49,12 +49,13 @@ def encounter_public(row: EncounterRow) -> EncounterPublic:
 async def check_note(
     actor: CurrentActor,
     session: SessionDep,
+    clock: ClockDep,
     document: Annotated[
         dict[str, Any],
         Body(description="The note in encounter format 1.", openapi_examples={"note": {"value": EXAMPLE_NOTE}}),
     ],
 ) -> CheckPublic:
-    return CheckPublic.model_validate(notes_service.check_document(session, actor, document).to_json())
+    return CheckPublic.model_validate(notes_service.check_document(session, actor, document, clock=clock).to_json())
 
 
 @router.post(
@@ -66,8 +67,10 @@ async def check_note(
     "already has a note with the same `id`.",
     responses=errors(401, 403, 404, 409, 422),
 )
-def create_encounter(body: EncounterCreate, actor: CurrentActor, session: SessionDep) -> EncounterPublic:
-    row, _ = notes_service.save_encounter(session, actor, body.document, body.patient_id)
+def create_encounter(
+    body: EncounterCreate, actor: CurrentActor, session: SessionDep, clock: ClockDep
+) -> EncounterPublic:
+    row, _ = notes_service.save_encounter(session, actor, body.document, body.patient_id, clock=clock)
     return encounter_public(row)
 
 
@@ -105,9 +108,9 @@ def read_encounter(encounter_id: EncounterId, actor: CurrentActor, session: Sess
     responses=errors(401, 403, 404, 409, 422),
 )
 def update_encounter(
-    encounter_id: EncounterId, body: EncounterUpdate, actor: CurrentActor, session: SessionDep
+    encounter_id: EncounterId, body: EncounterUpdate, actor: CurrentActor, session: SessionDep, clock: ClockDep
 ) -> EncounterPublic:
-    row, _ = notes_service.update_encounter(session, actor, encounter_id, body.document)
+    row, _ = notes_service.update_encounter(session, actor, encounter_id, body.document, clock=clock)
     return encounter_public(row)
 
 
@@ -118,8 +121,10 @@ def update_encounter(
     description="Therapists and PTAs only; 409 when the note has blocking findings or is not a draft.",
     responses=errors(401, 403, 404, 409, 422),
 )
-def sign_encounter(encounter_id: EncounterId, actor: CurrentActor, session: SessionDep) -> EncounterPublic:
-    return encounter_public(notes_service.sign_encounter(session, actor, encounter_id))
+def sign_encounter(
+    encounter_id: EncounterId, actor: CurrentActor, session: SessionDep, clock: ClockDep
+) -> EncounterPublic:
+    return encounter_public(notes_service.sign_encounter(session, actor, encounter_id, clock=clock))
 
 
 @router.get(

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import File, Path, Query, UploadFile
 from fastapi.responses import JSONResponse
 
-from ptbill.api.deps import CurrentActor, SessionDep
+from ptbill.api.deps import ClockDep, CurrentActor, SessionDep
 from ptbill.api.routing import errors, resource_router
 from ptbill.api.schemas.payers import (
     FeeSchedulePublic,
@@ -47,9 +47,10 @@ def read_payer(
     payer_id: PayerId,
     actor: CurrentActor,
     session: SessionDep,
+    clock: ClockDep,
     day: Annotated[date | None, Query(alias="date", description="YYYY-MM-DD; default today.")] = None,
 ) -> PayerDetailPublic:
-    on = day or date.today()
+    on = day or clock.today()
     payer, parameters = payers_service.payer_detail(session, actor, payer_id, on)
     return PayerDetailPublic(
         id=payer.id,

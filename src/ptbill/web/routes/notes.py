@@ -13,7 +13,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse
-from sqlalchemy.orm import Session
 
 from ptbill.domain.errors import EncounterFormatError
 from ptbill.domain.identifiers import bounded_int
@@ -21,7 +20,11 @@ from ptbill.reference.catalog import default_catalog
 from ptbill.services import access
 from ptbill.services import notes as notes_service
 from ptbill.services import patients as patients_service
-from ptbill.storage.tables import ClinicRow, CoverageRow, EncounterRow, PatientRow, UserRow
+from ptbill.services import users as users_service
+from ptbill.services.clinic import get_clinic
+from ptbill.services.db import Session
+from ptbill.services.notes import StoredNote
+from ptbill.services.patients import Coverage, Patient
 from ptbill.web import inputs, note_form
 from ptbill.web.deps import CsrfChecked, CurrentViewer, SessionDep, Viewer, form_values, render
 from ptbill.web.inputs import OptionalRecordId, RecordId
@@ -37,7 +40,7 @@ EDITORS = access.CLINICIANS | {"admin"}
 def _rendering_provider(session: Session, viewer: Viewer, stored: dict[str, Any] | None) -> dict[str, Any]:
     """The clinician writing the note renders the care; anyone else editing keeps the stored clinician."""
     if viewer.is_clinician:
-        user = session.get(UserRow, viewer.actor.user_id)
+        user = users_service.current_user(session, viewer.actor)
         if user is not None:
             return {"name": user.name, "npi": user.npi, "credential": user.credential}
     if stored and stored.get("rendering_provider"):
@@ -45,7 +48,7 @@ def _rendering_provider(session: Session, viewer: Viewer, stored: dict[str, Any]
     return {"name": viewer.actor.name, "npi": None, "credential": None}
 
 
-def _coverage(coverages: list[CoverageRow], wanted: str | int | None) -> CoverageRow | None:
+def _coverage(coverages: list[Coverage], wanted: str | int | None) -> Coverage | None:
     for coverage in coverages:
         if str(coverage.id) == str(wanted):
             return coverage
@@ -53,17 +56,16 @@ def _coverage(coverages: list[CoverageRow], wanted: str | int | None) -> Coverag
 
 
 def _parties(
-    session: Session, viewer: Viewer, patient: PatientRow, coverage: CoverageRow | None, stored: dict[str, Any] | None
+    session: Session, viewer: Viewer, patient: Patient, coverage: Coverage | None, stored: dict[str, Any] | None
 ) -> note_form.NoteParties:
-    clinic = session.get(ClinicRow, viewer.actor.clinic_id)
-    if clinic is None:  # pragma: no cover - a user always belongs to a clinic
-        raise access.NotFoundError("clinic not found")
-    return note_form.NoteParties(clinic, _rendering_provider(session, viewer, stored), patient, coverage)
+    return note_form.NoteParties(
+        get_clinic(session, viewer.actor), _rendering_provider(session, viewer, stored), patient, coverage
+    )
 
 
-def _day(text: str | None) -> date:
+def _day(text: str | None, viewer: Viewer) -> date:
     """The note's day for looking things up (last visit, ICD-10 edition); today while it is not a date."""
-    return inputs.day(text) or date.today()
+    return inputs.day(text) or viewer.clock.today()
 
 
 # findings as the page shows them -----------------------------------------------------------------
@@ -104,8 +106,8 @@ def _summary(findings: list[dict[str, Any]], verdict: str | None) -> dict[str, A
     return {"verdict": verdict, "errors": errors, "warnings": warnings}
 
 
-def _diagnosis_labels(values: dict[str, str]) -> dict[str, str]:
-    version, _exact = default_catalog().icd10_for(_day(values.get("date_of_service")))
+def _diagnosis_labels(values: dict[str, str], viewer: Viewer) -> dict[str, str]:
+    version, _exact = default_catalog().icd10_for(_day(values.get("date_of_service"), viewer))
     labels = {}
     for name, code in values.items():
         if name.startswith("diagnoses[") and code.strip():
@@ -127,10 +129,10 @@ def _note_page(
     viewer: Viewer,
     *,
     values: dict[str, str],
-    patient: PatientRow | None,
-    patients: list[PatientRow] | None,
-    coverages: list[CoverageRow],
-    row: EncounterRow | None,
+    patient: Patient | None,
+    patients: list[Patient] | None,
+    coverages: list[Coverage],
+    row: StoredNote | None,
     previous: dict[str, Any] | None,
     findings: list[dict[str, Any]],
     verdict: str | None,
@@ -172,7 +174,7 @@ def _note_page(
             "supervising": supervising,
             "signer": signer.name if signer else "a former user",
             "can_sign": editable and viewer.can_sign,
-            "dx_labels": _diagnosis_labels(values),
+            "dx_labels": _diagnosis_labels(values, viewer),
             "message": message,
             "tone": tone,
             "f": note_form,
@@ -200,7 +202,7 @@ def new_note(
     patient_id: Annotated[OptionalRecordId, Query()] = None,
     date_of_service: Annotated[str | None, Query()] = None,
 ) -> Any:
-    day = inputs.day(date_of_service) if date_of_service else date.today()
+    day = inputs.day(date_of_service) if date_of_service else viewer.clock.today()
     patients = patients_service.list_patients(session, viewer.actor)
     values = {"date_of_service": day.isoformat() if day else date_of_service or "", "place_of_service": "11"}
     if patient_id is None or day is None:
@@ -297,7 +299,7 @@ def _stored_page(
     request: Request,
     session: Session,
     viewer: Viewer,
-    row: EncounterRow,
+    row: StoredNote,
     message: str | None = None,
     tone: str = "info",
     status_code: int = 200,
@@ -344,7 +346,7 @@ def check_note(viewer: CurrentViewer, session: SessionDep, form: FormDep) -> JSO
         form, _parties(session, viewer, patient, _coverage(coverages, form.get("coverage_id")), None)
     )
     try:
-        report = notes_service.check_document(session, viewer.actor, built.document)
+        report = notes_service.check_document(session, viewer.actor, built.document, clock=viewer.clock)
     except EncounterFormatError as exc:
         findings = _format_findings(exc.problems, built)
         return JSONResponse(
@@ -357,7 +359,7 @@ def check_note(viewer: CurrentViewer, session: SessionDep, form: FormDep) -> JSO
             }
         )
     findings = [_finding(f.to_json(), built) for f in report.findings]
-    version, _exact = default_catalog().icd10_for(_day(built.document.get("date_of_service")))
+    version, _exact = default_catalog().icd10_for(_day(built.document.get("date_of_service"), viewer))
     return JSONResponse(
         {
             **_summary(findings, report.verdict.value),
@@ -406,12 +408,14 @@ def _save(request: Request, viewer: Viewer, session: Session, form: dict[str, st
     if row is not None:
         built.document["id"] = row.external_id  # the id is the claim's control number: it never changes
     try:
-        row, report = notes_service.save_encounter(session, viewer.actor, built.document, patient_id, encounter_id)
+        row, report = notes_service.save_encounter(
+            session, viewer.actor, built.document, patient_id, encounter_id, clock=viewer.clock
+        )
     except (EncounterFormatError, access.ConflictError) as exc:
         # The note was not written: the form comes back as typed, each unreadable entry beside its input.
         unreadable = isinstance(exc, EncounterFormatError)
         previous = notes_service.previous_traction(
-            session, viewer.actor, patient_id, before=_day(form.get("date_of_service"))
+            session, viewer.actor, patient_id, before=_day(form.get("date_of_service"), viewer)
         )
         return _note_page(
             request,
@@ -437,7 +441,7 @@ def _save(request: Request, viewer: Viewer, session: Session, form: dict[str, st
             session.commit()
             return RedirectResponse(f"/notes/{row.id}?outcome=not-signed", status_code=303)
         try:
-            notes_service.sign_encounter(session, viewer.actor, row.id)
+            notes_service.sign_encounter(session, viewer.actor, row.id, clock=viewer.clock)
         except (access.ConflictError, access.ForbiddenError) as exc:
             session.commit()  # the save stands; only the signature was refused, and the page says why
             status = 403 if isinstance(exc, access.ForbiddenError) else 409

@@ -15,12 +15,12 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy.orm import Session
 
 from ptbill.reference.catalog import default_catalog
 from ptbill.reference.declarations import declaration_for
 from ptbill.services import access
 from ptbill.services import payers as payers_service
+from ptbill.services.db import Session
 from ptbill.web.deps import CsrfChecked, CurrentViewer, SessionDep, Viewer, form_values, render
 from ptbill.web.inputs import day
 
@@ -102,7 +102,7 @@ def _payer_page(
             "type_label": TYPE_LABELS.get(payer.type.value, payer.type.value),
             "day": day,
             "parameters": parameters,
-            "form": form or {"effective_from": date.today().isoformat()},
+            "form": form or {"effective_from": viewer.clock.today().isoformat()},
             "error": error,
             "field_errors": field_errors or {},
             "saved_row": saved_row,
@@ -127,7 +127,7 @@ def refused(
         session,
         viewer,
         payer_id,
-        date.today(),
+        viewer.clock.today(),
         form=form,
         error=error,
         field_errors=field_errors,
@@ -144,9 +144,9 @@ def payer_detail(
     on: Annotated[str | None, Query()] = None,
     saved: Annotated[str | None, Query()] = None,
 ) -> Any:
-    chosen = day(on) if on else date.today()
+    chosen = day(on) if on else viewer.clock.today()
     if chosen is None:  # today's values, with the date as typed kept in the picker and marked beside it
-        return _payer_page(request, session, viewer, payer_id, date.today(), asked=on, status_code=422)
+        return _payer_page(request, session, viewer, payer_id, viewer.clock.today(), asked=on, status_code=422)
     return _payer_page(request, session, viewer, payer_id, chosen, saved=saved)
 
 

@@ -11,7 +11,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy.orm import Session
 
 from ptbill.claims.trading import TEST_TRADING, TradingConfig
 from ptbill.reference.catalog import default_catalog
@@ -20,7 +19,7 @@ from ptbill.services import batches as batches_service
 from ptbill.services import billing as billing_service
 from ptbill.services import notes as notes_service
 from ptbill.services import queue as queue_service
-from ptbill.storage.tables import ClaimBatchRow, EncounterRow
+from ptbill.services.db import Session
 from ptbill.web.deps import CsrfChecked, CurrentViewer, SessionDep, form_lists, render
 from ptbill.web.inputs import OptionalCount, RecordId, record_id
 
@@ -42,14 +41,14 @@ def _names(session: Session, user_ids: set[int | None]) -> dict[int, str]:
     return names
 
 
-def _expected(row: EncounterRow) -> Decimal | None:
+def _expected(row: notes_service.StoredNote) -> Decimal | None:
     latest = row.checks[-1] if row.checks else None
     amounts = [line.get("expected_payment") for line in (latest.claim_lines if latest else [])]
     known = [Decimal(str(a)) for a in amounts if a is not None]
     return sum(known, Decimal("0.00")) if known else None
 
 
-def _lines(row: EncounterRow) -> list[str]:
+def _lines(row: notes_service.StoredNote) -> list[str]:
     latest = row.checks[-1] if row.checks else None
     out = []
     for line in latest.claim_lines if latest else []:
@@ -115,7 +114,7 @@ def build_claims(viewer: CurrentViewer, session: SessionDep, form: ListsDep) -> 
     ids = _record_ids(form.get("encounter_id", []))
     if not ids:
         return RedirectResponse("/queue?tab=ready&nothing=1", status_code=303)
-    built = billing_service.build_claims(session, viewer.actor, ids)
+    built = billing_service.build_claims(session, viewer.actor, ids, clock=viewer.clock)
     session.commit()
     return RedirectResponse(f"/claims?built={len(built)}", status_code=303)
 
@@ -165,12 +164,12 @@ def _trading(request: Request) -> tuple[TradingConfig, bool]:
 def create_batch(request: Request, viewer: CurrentViewer, session: SessionDep, form: ListsDep) -> Response:
     ids = _record_ids(form.get("claim_id", []))
     trading, _test = _trading(request)
-    batch = batches_service.create_batch(session, viewer.actor, ids, trading)
+    batch = batches_service.create_batch(session, viewer.actor, ids, trading, clock=viewer.clock)
     session.commit()
     return RedirectResponse(f"/batches/{batch.id}?created=1", status_code=303)
 
 
-def _usage(batch: ClaimBatchRow) -> str:
+def _usage(batch: batches_service.Batch) -> str:
     """ISA15 of the stored interchange: P production, T test."""
     text = batch.content
     if len(text) > 105 and text.startswith("ISA"):
@@ -236,6 +235,6 @@ def download_batch(batch_id: RecordId, viewer: CurrentViewer, session: SessionDe
 
 @router.post("/batches/{batch_id}/submitted", dependencies=[CsrfChecked])
 def mark_submitted(batch_id: RecordId, viewer: CurrentViewer, session: SessionDep) -> Response:
-    batches_service.mark_batch_submitted(session, viewer.actor, batch_id)
+    batches_service.mark_batch_submitted(session, viewer.actor, batch_id, clock=viewer.clock)
     session.commit()
     return RedirectResponse(f"/batches/{batch_id}", status_code=303)

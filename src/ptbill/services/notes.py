@@ -4,11 +4,12 @@ carried forward."""
 from __future__ import annotations
 
 import copy
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from ptbill.domain.clock import SYSTEM_CLOCK, Clock
 from ptbill.domain.encounter import Encounter
@@ -17,9 +18,10 @@ from ptbill.domain.errors import EncounterFormatError
 from ptbill.reference.catalog import ReferenceCatalog, default_catalog
 from ptbill.rules.engine import RULESET_VERSION, CheckReport, check_encounter
 from ptbill.services.access import CLINICIANS, SIGNERS, Actor, ConflictError, NotFoundError, require_role
-from ptbill.services.audit import audit
+from ptbill.services.audit import AuditEntry, audit
 from ptbill.services.patients import get_patient
 from ptbill.services.payers import clinic_fee_schedule, clinic_layer
+from ptbill.services.records import copy_of
 from ptbill.services.same_day import same_day_services
 from ptbill.services.therapy_year import clinic_context
 from ptbill.storage.tables import (
@@ -29,9 +31,47 @@ from ptbill.storage.tables import (
     PatientRow,
 )
 
-StoredNote = EncounterRow
-"""The stored note as the pages and the API read it: still the table's row (its checks, its document).
-A frozen record for notes, as users, patients and batches have, is the step after this one."""
+
+@dataclass(frozen=True, slots=True)
+class NoteCheck:
+    """The engine's answer on one save of one version of a note, with the rule-set version that gave it."""
+
+    id: int
+    encounter_id: int
+    encounter_version: int
+    ruleset_version: str
+    verdict: str
+    findings: list[dict[str, Any]]
+    claim_lines: list[dict[str, Any]]
+    checked_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """A stored note (encounter): its document as saved, its status and every check of its versions."""
+
+    id: int
+    clinic_id: int
+    patient_id: int
+    external_id: str
+    date_of_service: date
+    payer_id: str
+    status: str
+    document: dict[str, Any]
+    version: int
+    verdict: str | None
+    therapist_user_id: int | None
+    signed_by_user_id: int | None
+    signed_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    checks: tuple[NoteCheck, ...]  # oldest first
+
+
+def note_of(row: EncounterRow) -> Note:
+    """The record of a stored note; its checks are read first, so pending changes are written and stamped."""
+    checks = tuple(copy_of(NoteCheck, check) for check in row.checks)
+    return copy_of(Note, row, checks=checks, document=copy.deepcopy(row.document))
 
 
 def check_for_clinic(
@@ -76,7 +116,7 @@ def save_encounter(
     encounter_id: int | None = None,
     *,
     clock: Clock = SYSTEM_CLOCK,
-) -> tuple[EncounterRow, CheckReport]:
+) -> tuple[Note, CheckReport]:
     """Create or update a note; it is checked on every save and the findings kept with the rule-set version."""
     patient = get_patient(session, actor, patient_id)
     encounter = encounter_from_dict(document, "note")  # raises EncounterFormatError naming each field
@@ -124,12 +164,12 @@ def save_encounter(
     )
     session.flush()
     audit(session, actor, action, "encounter", str(row.id), f"version {row.version}, verdict {row.verdict}")
-    return row, report
+    return note_of(row), report
 
 
 def update_encounter(
     session: Session, actor: Actor, encounter_id: int, document: dict[str, Any], *, clock: Clock = SYSTEM_CLOCK
-) -> tuple[EncounterRow, CheckReport]:
+) -> tuple[Note, CheckReport]:
     """Save a new version of a draft note, for the patient it already belongs to."""
     row = encounter_of(session, actor, encounter_id)
     return save_encounter(session, actor, document, row.patient_id, encounter_id, clock=clock)
@@ -159,22 +199,26 @@ def encounter_of(session: Session, actor: Actor, encounter_id: int) -> Encounter
     return row
 
 
-def get_encounter(session: Session, actor: Actor, encounter_id: int) -> EncounterRow:
+def get_encounter(session: Session, actor: Actor, encounter_id: int) -> Note:
     row = encounter_of(session, actor, encounter_id)
     audit(session, actor, "read", "encounter", str(encounter_id))
-    return row
+    return note_of(row)
 
 
-def list_encounters(session: Session, actor: Actor, status: str | None = None) -> list[EncounterRow]:
-    query = select(EncounterRow).where(EncounterRow.clinic_id == actor.clinic_id)
+def list_encounters(session: Session, actor: Actor, status: str | None = None) -> list[Note]:
+    query = (
+        select(EncounterRow)
+        .where(EncounterRow.clinic_id == actor.clinic_id)
+        .options(selectinload(EncounterRow.checks))  # one query for the checks of every note listed
+    )
     if status:
         query = query.where(EncounterRow.status == status)
     rows = list(session.scalars(query.order_by(EncounterRow.date_of_service.desc(), EncounterRow.id.desc())))
     audit(session, actor, "read", "encounter_list", None, f"{len(rows)} encounters")
-    return rows
+    return [note_of(row) for row in rows]
 
 
-def sign_encounter(session: Session, actor: Actor, encounter_id: int, *, clock: Clock = SYSTEM_CLOCK) -> EncounterRow:
+def sign_encounter(session: Session, actor: Actor, encounter_id: int, *, clock: Clock = SYSTEM_CLOCK) -> Note:
     require_role(actor, SIGNERS)
     row = encounter_of(session, actor, encounter_id)
     if row.status != "draft":
@@ -185,7 +229,7 @@ def sign_encounter(session: Session, actor: Actor, encounter_id: int, *, clock: 
     row.signed_by_user_id = actor.user_id
     row.signed_at = clock.now()
     audit(session, actor, "sign", "encounter", str(encounter_id), f"version {row.version}")
-    return row
+    return note_of(row)
 
 
 def previous_traction(
@@ -211,7 +255,7 @@ def previous_traction(
 
 
 def encounter_history(session: Session, actor: Actor, encounter_id: int) -> dict[str, Any]:
-    row = get_encounter(session, actor, encounter_id)
+    note = get_encounter(session, actor, encounter_id)
     events = list(
         session.scalars(
             select(AuditRow)
@@ -223,4 +267,4 @@ def encounter_history(session: Session, actor: Actor, encounter_id: int) -> dict
             .order_by(AuditRow.id)
         )
     )
-    return {"encounter": row, "checks": list(row.checks), "events": events}
+    return {"encounter": note, "checks": list(note.checks), "events": [copy_of(AuditEntry, event) for event in events]}

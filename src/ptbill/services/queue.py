@@ -7,14 +7,13 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from ptbill.services.access import Actor
-from ptbill.services.notes import list_encounters
-from ptbill.storage.tables import EncounterRow
+from ptbill.services.notes import Note, list_encounters
 
 
-def work_queue(session: Session, actor: Actor) -> dict[str, list[tuple[EncounterRow, list[dict[str, Any]]]]]:
+def work_queue(session: Session, actor: Actor) -> dict[str, list[tuple[Note, list[dict[str, Any]]]]]:
     """Signed notes not yet billed, by verdict, each with the findings that explain it; blocked drafts too,
     so the biller sees what the therapists still have to fix."""
-    queue: dict[str, list[tuple[EncounterRow, list[dict[str, Any]]]]] = {
+    queue: dict[str, list[tuple[Note, list[dict[str, Any]]]]] = {
         "ready": [],
         "needs_attention": [],
         "blocked": [],

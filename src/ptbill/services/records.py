@@ -16,6 +16,6 @@ if TYPE_CHECKING:
 R = TypeVar("R", bound="DataclassInstance")
 
 
-def copy_of(record: type[R], row: object) -> R:
-    """The record with each of its fields read from the attribute of the same name."""
-    return record(**{f.name: getattr(row, f.name) for f in fields(record)})
+def copy_of(record: type[R], row: object, **given: object) -> R:
+    """The record with each of its fields read from the attribute of the same name, except those ``given``."""
+    return record(**{f.name: given[f.name] if f.name in given else getattr(row, f.name) for f in fields(record)})

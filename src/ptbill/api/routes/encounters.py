@@ -21,13 +21,13 @@ from ptbill.api.schemas.encounters import (
     StoredCheckPublic,
 )
 from ptbill.services import notes as notes_service
-from ptbill.services.notes import StoredNote
+from ptbill.services.notes import Note
 
 router = resource_router("/encounters", "encounters")
 EncounterId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
-def encounter_public(row: StoredNote) -> EncounterPublic:
+def encounter_public(row: Note) -> EncounterPublic:
     latest = row.checks[-1] if row.checks else None
     return EncounterPublic.model_validate(
         {

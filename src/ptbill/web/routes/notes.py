@@ -23,7 +23,7 @@ from ptbill.services import patients as patients_service
 from ptbill.services import users as users_service
 from ptbill.services.clinic import get_clinic
 from ptbill.services.db import Session
-from ptbill.services.notes import StoredNote
+from ptbill.services.notes import Note
 from ptbill.services.patients import Coverage, Patient
 from ptbill.web import inputs, note_form
 from ptbill.web.deps import CsrfChecked, CurrentViewer, SessionDep, Viewer, form_values, render
@@ -132,7 +132,7 @@ def _note_page(
     patient: Patient | None,
     patients: list[Patient] | None,
     coverages: list[Coverage],
-    row: StoredNote | None,
+    row: Note | None,
     previous: dict[str, Any] | None,
     findings: list[dict[str, Any]],
     verdict: str | None,
@@ -299,7 +299,7 @@ def _stored_page(
     request: Request,
     session: Session,
     viewer: Viewer,
-    row: StoredNote,
+    row: Note,
     message: str | None = None,
     tone: str = "info",
     status_code: int = 200,

@@ -41,14 +41,14 @@ def _names(session: Session, user_ids: set[int | None]) -> dict[int, str]:
     return names
 
 
-def _expected(row: notes_service.StoredNote) -> Decimal | None:
+def _expected(row: notes_service.Note) -> Decimal | None:
     latest = row.checks[-1] if row.checks else None
     amounts = [line.get("expected_payment") for line in (latest.claim_lines if latest else [])]
     known = [Decimal(str(a)) for a in amounts if a is not None]
     return sum(known, Decimal("0.00")) if known else None
 
 
-def _lines(row: notes_service.StoredNote) -> list[str]:
+def _lines(row: notes_service.Note) -> list[str]:
     latest = row.checks[-1] if row.checks else None
     out = []
     for line in latest.claim_lines if latest else []:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -65,6 +66,17 @@ def actor_for(session: Session, user_id: int) -> Actor | None:
     return Actor(user.id, user.clinic_id, user.role, user.name)
 
 
+T = TypeVar("T")
+
+
+def owned_row(session: Session, actor: Actor, table: type[T], row_id: int, what: str) -> T:
+    """The row of the acting user's clinic: one of another clinic looks the same as a missing one."""
+    row = session.get(table, row_id)
+    if row is None or getattr(row, "clinic_id", None) != actor.clinic_id:
+        raise NotFoundError(f"{what} {row_id} not found")
+    return row
+
+
 def require_role(actor: Actor, roles: frozenset[str] | set[str]) -> None:
     if actor.role not in roles:
         raise ForbiddenError(f"a {actor.role} may not do this")
@@ -84,6 +96,7 @@ __all__ = [
     "NotFoundError",
     "actor_for",
     "hash_password",
+    "owned_row",
     "password_matches",
     "require_role",
 ]

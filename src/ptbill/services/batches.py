@@ -13,7 +13,7 @@ from ptbill.claims.trading import TradingConfig
 from ptbill.claims.x12_837p.writer import ClaimRejectedError
 from ptbill.domain.clock import SYSTEM_CLOCK, Clock
 from ptbill.domain.status import BatchState, ClaimState, refusal, refusals
-from ptbill.services.access import BILLERS, Actor, ConflictError, NotFoundError, require_role
+from ptbill.services.access import BILLERS, Actor, ConflictError, owned_row, require_role
 from ptbill.services.audit import audit
 from ptbill.services.billing import claim_domain, get_claim, rows_changed
 from ptbill.services.claims import write_837p
@@ -107,9 +107,7 @@ def _already_batched(batched: dict[int, int]) -> str:
 
 
 def _batch_row(session: Session, actor: Actor, batch_id: int) -> ClaimBatchRow:
-    row = session.get(ClaimBatchRow, batch_id)
-    if row is None or row.clinic_id != actor.clinic_id:
-        raise NotFoundError(f"batch {batch_id} not found")
+    row = owned_row(session, actor, ClaimBatchRow, batch_id, "batch")
     audit(session, actor, "export", "claim_batch", str(batch_id))
     return row
 

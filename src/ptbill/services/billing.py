@@ -17,7 +17,7 @@ from ptbill.domain.clock import SYSTEM_CLOCK, Clock
 from ptbill.domain.encounter_json import encounter_from_dict
 from ptbill.domain.status import EncounterState
 from ptbill.reference.catalog import default_catalog
-from ptbill.services.access import BILLERS, Actor, ConflictError, NotFoundError, require_role
+from ptbill.services.access import BILLERS, Actor, ConflictError, owned_row, require_role
 from ptbill.services.audit import audit
 from ptbill.services.claims import write_837p
 from ptbill.services.notes import check_for_clinic, encounter_of
@@ -114,9 +114,7 @@ def list_claims(session: Session, actor: Actor) -> list[ClaimRow]:
 
 
 def get_claim(session: Session, actor: Actor, claim_id: int) -> ClaimRow:
-    row = session.get(ClaimRow, claim_id)
-    if row is None or row.clinic_id != actor.clinic_id:
-        raise NotFoundError(f"claim {claim_id} not found")
+    row = owned_row(session, actor, ClaimRow, claim_id, "claim")
     audit(session, actor, "read", "claim", str(claim_id))
     return row
 

@@ -10,23 +10,17 @@ from sqlalchemy.orm import Session
 from ptbill.reference.catalog import default_catalog
 from ptbill.services.access import Actor, InvalidChangeError, NotFoundError, require_role
 from ptbill.services.audit import audit
+from ptbill.services.clinic_setup import ClinicIdentity
 from ptbill.services.records import copy_of
 from ptbill.services.therapy_year import medicare_localities
 from ptbill.storage.tables import ClinicRow
 
 
 @dataclass(frozen=True, slots=True)
-class Clinic:
-    """The billing provider a note's and a claim's header is copied from."""
+class Clinic(ClinicIdentity):
+    """The billing provider a note's and a claim's header is copied from, as stored."""
 
     id: int
-    name: str
-    npi: str
-    tax_id: str
-    address_line1: str
-    city: str
-    state: str
-    zip: str
     medicare_locality: str | None
     created_at: datetime
 

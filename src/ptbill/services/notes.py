@@ -17,7 +17,7 @@ from ptbill.domain.encounter_json import encounter_from_dict
 from ptbill.domain.errors import EncounterFormatError
 from ptbill.reference.catalog import ReferenceCatalog, default_catalog
 from ptbill.rules.engine import RULESET_VERSION, CheckReport, check_encounter
-from ptbill.services.access import CLINICIANS, SIGNERS, Actor, ConflictError, NotFoundError, require_role
+from ptbill.services.access import CLINICIANS, SIGNERS, Actor, ConflictError, owned_row, require_role
 from ptbill.services.audit import AuditEntry, audit
 from ptbill.services.patients import get_patient
 from ptbill.services.payers import clinic_fee_schedule, clinic_layer
@@ -193,10 +193,7 @@ def _storable(encounter: Encounter) -> None:
 
 
 def encounter_of(session: Session, actor: Actor, encounter_id: int) -> EncounterRow:
-    row = session.get(EncounterRow, encounter_id)
-    if row is None or row.clinic_id != actor.clinic_id:
-        raise NotFoundError(f"encounter {encounter_id} not found")
-    return row
+    return owned_row(session, actor, EncounterRow, encounter_id, "encounter")
 
 
 def get_encounter(session: Session, actor: Actor, encounter_id: int) -> Note:
@@ -236,9 +233,7 @@ def previous_traction(
     session: Session, actor: Actor, patient_id: int, before: date | None = None
 ) -> dict[str, Any] | None:
     """The traction settings of the patient's last note, so the next session starts from them."""
-    patient = session.get(PatientRow, patient_id)
-    if patient is None or patient.clinic_id != actor.clinic_id:
-        raise NotFoundError(f"patient {patient_id} not found")
+    owned_row(session, actor, PatientRow, patient_id, "patient")
     query = select(EncounterRow).where(EncounterRow.clinic_id == actor.clinic_id, EncounterRow.patient_id == patient_id)
     if before is not None:
         query = query.where(EncounterRow.date_of_service < before)

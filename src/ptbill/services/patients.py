@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ptbill.reference.catalog import default_catalog
-from ptbill.services.access import Actor, ConflictError, NotFoundError
+from ptbill.services.access import Actor, ConflictError, owned_row
 from ptbill.services.audit import audit
 from ptbill.services.records import copy_of
 from ptbill.storage.tables import CoverageRow, PatientRow
@@ -57,9 +57,7 @@ def list_patients(session: Session, actor: Actor) -> list[Patient]:
 
 
 def get_patient(session: Session, actor: Actor, patient_id: int) -> Patient:
-    row = session.get(PatientRow, patient_id)
-    if row is None or row.clinic_id != actor.clinic_id:
-        raise NotFoundError(f"patient {patient_id} not found")
+    row = owned_row(session, actor, PatientRow, patient_id, "patient")
     audit(session, actor, "read", "patient", str(patient_id))
     return copy_of(Patient, row)
 

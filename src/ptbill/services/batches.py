@@ -19,10 +19,7 @@ from ptbill.services.billing import claim_domain, get_claim, rows_changed
 from ptbill.services.claims import write_837p
 from ptbill.services.records import copy_of
 from ptbill.storage.control_numbers import StoredControlNumbers
-from ptbill.storage.tables import (
-    ClaimBatchRow,
-    ClaimRow,
-)
+from ptbill.storage.tables import ClaimBatchRow, ClaimRow
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,11 +23,7 @@ from ptbill.services.claims import write_837p
 from ptbill.services.notes import check_for_clinic, encounter_of
 from ptbill.services.payers import clinic_layer
 from ptbill.storage.control_numbers import StoredControlNumbers
-from ptbill.storage.tables import (
-    ClaimLineRow,
-    ClaimRow,
-    EncounterRow,
-)
+from ptbill.storage.tables import ClaimLineRow, ClaimRow, EncounterRow
 
 
 def build_claims(

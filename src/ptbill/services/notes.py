@@ -24,12 +24,7 @@ from ptbill.services.payers import clinic_fee_schedule, clinic_layer
 from ptbill.services.records import copy_of
 from ptbill.services.same_day import same_day_services
 from ptbill.services.therapy_year import clinic_context
-from ptbill.storage.tables import (
-    AuditRow,
-    EncounterCheckRow,
-    EncounterRow,
-    PatientRow,
-)
+from ptbill.storage.tables import AuditRow, EncounterCheckRow, EncounterRow, PatientRow
 
 
 @dataclass(frozen=True, slots=True)

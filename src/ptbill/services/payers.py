@@ -31,10 +31,7 @@ from ptbill.rules.registry import all_rules
 from ptbill.services.access import BILLERS, Actor, InvalidChangeError, NotFoundError, require_role
 from ptbill.services.audit import audit
 from ptbill.services.records import copy_of
-from ptbill.storage.tables import (
-    FeeScheduleRow,
-    PayerParameterRow,
-)
+from ptbill.storage.tables import FeeScheduleRow, PayerParameterRow
 
 
 @dataclass(frozen=True, slots=True)

@@ -179,7 +179,7 @@ def _choice(declaration: Declaration, raw: Any) -> str:
 
 def _codes(declaration: Declaration, raw: Any) -> tuple[str, ...]:
     if not isinstance(raw, list | tuple):
-        raise InvalidValueError(f'must be a list of codes, like ["97012"], got {_shown(raw)}')
+        raise InvalidValueError(f"must be a list of codes, like [\"97012\"], got {_shown(raw)}")
     items = declaration.items or ANY_TEXT
     return tuple(items.check(item, f"item {index + 1}: ") for index, item in enumerate(raw))
 

@@ -103,3 +103,4 @@ CONTROL_NUMBER_FILE = "control-numbers.sqlite3"
 def default_control_numbers(data_dir: Path) -> ControlNumbers:
     """The numbers of ``ptbill claim``, which has no database: a file in the data folder."""
     return ControlNumbers(data_dir / CONTROL_NUMBER_FILE)
+

@@ -56,14 +56,17 @@ def main() -> None:
 
         logging.getLogger("pyx12").setLevel(logging.CRITICAL)
         started = time.perf_counter()
-        valid = pyx12.x12n_document.x12n_document(param=pyx12.params.params(), src_file=str(path),
-                                                  fd_997=io.StringIO(), fd_html=None, fd_json=None)
+        valid = pyx12.x12n_document.x12n_document(
+            param=pyx12.params.params(), src_file=str(path), fd_997=io.StringIO(), fd_html=None, fd_json=None
+        )
         validation = time.perf_counter() - started
 
     writing = statistics.median(runs)
     segments = batch.text.count("~")
-    print(f"837P batch: {count:,} claims, {segments:,} segments, {len(batch.text) / 1e6:.1f} MB, "
-          f"{batch.text.count('ST*837*')} transaction sets")
+    print(
+        f"837P batch: {count:,} claims, {segments:,} segments, {len(batch.text) / 1e6:.1f} MB, "
+        f"{batch.text.count('ST*837*')} transaction sets"
+    )
     print(f"ptbill write_batch: median {writing:.3f} s, best {min(runs):.3f} s over 5 runs (target <= 1 s)")
     print(f"ptbill read_837p of the same file: {reading:.3f} s ({parsed:,} claims mapped back)")
     print(f"pyx12 validation of the same file: {validation:.1f} s, judged {'valid' if valid else 'INVALID'}")

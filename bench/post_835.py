@@ -26,7 +26,7 @@ from ptbill.domain.remittance import (
 )
 from ptbill.remittance.x12_835.reader import read_835
 from ptbill.remittance.x12_835.writer import write_835
-from ptbill.services.app import Actor, hash_password
+from ptbill.services.access import Actor, hash_password
 from ptbill.services.posting import post_remittances
 from ptbill.storage.migrate import upgrade
 from ptbill.storage.session import make_engine, session_factory

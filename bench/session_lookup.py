@@ -18,7 +18,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ptbill.services.app import actor_for
+from ptbill.services.access import actor_for
 from ptbill.services.demo_data import seed_demo
 from ptbill.services.sessions import actor_for_token, open_session, system_clock
 from ptbill.storage.migrate import upgrade

@@ -16,7 +16,7 @@ from ptbill import __version__
 from ptbill.domain.errors import EncounterFormatError, PtbillError
 from ptbill.log_privacy import withhold_exception_messages
 from ptbill.reference.catalog import ReferenceCatalog, configure_default_catalog
-from ptbill.services.app import ConflictError, ForbiddenError, NotFoundError
+from ptbill.services.access import ConflictError, ForbiddenError, NotFoundError
 from ptbill.services.claims import CONTROL_NUMBER_FILE
 from ptbill.services.sessions import Clock, system_clock
 from ptbill.services.web_sessions import SessionSigner

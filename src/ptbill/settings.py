@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
+from ptbill.domain.clock import SYSTEM_CLOCK, Clock, FixedClock
 from ptbill.domain.identifiers import is_ascii_digits
 
 KIB = 1024
@@ -49,6 +51,7 @@ class Settings:
     secret_key: str  # signs session cookies and CSRF tokens
     secure_cookies: bool  # Secure flag on cookies: on unless serving plain http on loopback
     request_limits: RequestLimits = field(default_factory=RequestLimits)
+    clock: Clock = SYSTEM_CLOCK  # today's date for checks and forms; PTBILL_TODAY pins it
 
     @classmethod
     def from_environment(cls) -> Settings:
@@ -60,7 +63,19 @@ class Settings:
             secret_key=secret,
             secure_cookies=os.environ.get("PTBILL_SECURE_COOKIES", "1") != "0",
             request_limits=RequestLimits.from_environment(),
+            clock=clock_from_environment(),
         )
+
+
+def clock_from_environment() -> Clock:
+    """The system clock, or a day pinned by ``PTBILL_TODAY=YYYY-MM-DD`` (the demo, tests, a past day's re-check)."""
+    raw = os.environ.get("PTBILL_TODAY", "").strip()
+    if not raw:
+        return SYSTEM_CLOCK
+    try:
+        return FixedClock(date.fromisoformat(raw))
+    except ValueError:
+        raise ValueError(f"PTBILL_TODAY must be a day written YYYY-MM-DD, not {raw!r}") from None
 
 
 def _local_secret(data_dir: Path) -> str:

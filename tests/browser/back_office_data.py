@@ -30,7 +30,7 @@ from ptbill.reference.catalog import default_catalog
 from ptbill.remittance.denials import appeal_deadline
 from ptbill.remittance.x12_835.reader import read_835
 from ptbill.remittance.x12_835.writer import write_835
-from ptbill.services import app as services
+from ptbill.services import access, batches, billing, users
 from ptbill.services.demo_data import CLINIC_NPI, DEMO_PASSWORD, simulate_payments
 from ptbill.services.posting import post_remittances
 from ptbill.storage.tables import EncounterRow
@@ -39,7 +39,7 @@ from tests.demo_day import DEMO_TODAY
 LATE_FINDING = "START_END_TIMES_MISSING"  # the second late denial's note still lacks its clock times
 
 
-def _signed_unbilled(session: Session, biller: services.Actor, today: date) -> list[EncounterRow]:
+def _signed_unbilled(session: Session, biller: access.Actor, today: date) -> list[EncounterRow]:
     return list(
         session.scalars(
             select(EncounterRow)
@@ -67,10 +67,10 @@ def _fails(row: EncounterRow, rule_id: str) -> bool:
     return any(f.get("rule") == rule_id for f in (row.checks[-1].findings if row.checks else []))
 
 
-def deny_with_n443(session: Session, biller: services.Actor, row: EncounterRow, notice: date) -> int:
+def deny_with_n443(session: Session, biller: access.Actor, row: EncounterRow, notice: date) -> int:
     """Bill the note and post the payer's CO-16 / N443 denial (treatment times missing) dated ``notice``."""
-    claim = services.build_claims(session, biller, [row.id])[0]
-    services.create_batch(session, biller, [claim.id], TradingConfig(TEST_TRADING, {}))
+    claim = billing.build_claims(session, biller, [row.id])[0]
+    batches.create_batch(session, biller, [claim.id], TradingConfig(TEST_TRADING, {}))
     lines = tuple(
         ServicePayment(
             "HC",
@@ -131,7 +131,7 @@ def post_late_denials(session: Session, due_in_days: int = 6, today: date | None
     payer with an appeal limit, dated so the appeal is due in ``due_in_days``; one whose note still
     lacks its clock times, so the worklist says to fix the note first."""
     today = today or date.today()
-    biller = services.authenticate(session, "biller@harbor.example", DEMO_PASSWORD)
+    biller = users.authenticate(session, "biller@harbor.example", DEMO_PASSWORD)
     assert biller is not None
     notes = _signed_unbilled(session, biller, today)
     soon = next((n for n in notes if _appeal_limit(n) and not _fails(n, LATE_FINDING)), None)

@@ -19,7 +19,7 @@ import uvicorn
 from sqlalchemy.orm import Session, sessionmaker
 
 from ptbill.server import create_app
-from ptbill.services import app as services
+from ptbill.services import patients, users
 from ptbill.services.demo_data import DEMO_PASSWORD, seed_demo
 from ptbill.settings import Settings
 from ptbill.storage.migrate import upgrade
@@ -107,10 +107,10 @@ def _seed(url: str) -> int:
     """The demo clinic, plus a new Medicare patient with no earlier visit; returns her id."""
     with transaction(session_factory(make_engine(url))) as session:
         seed_demo(session, today=DEMO_TODAY)
-        admin = services.authenticate(session, "admin@harbor.example", DEMO_PASSWORD)
+        admin = users.authenticate(session, "admin@harbor.example", DEMO_PASSWORD)
         assert admin is not None
-        patient = services.create_patient(session, admin, dict(NEW_PATIENT))
-        services.add_coverage(session, admin, patient.id, dict(NEW_COVERAGE))
+        patient = patients.create_patient(session, admin, dict(NEW_PATIENT))
+        patients.add_coverage(session, admin, patient.id, dict(NEW_COVERAGE))
         return patient.id
 
 

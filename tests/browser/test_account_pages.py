@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from ptbill.services import app as services
+from ptbill.services import access, users
 from ptbill.storage.tables import UserRow
 from tests.browser.live_app import LiveApp, log_in
 
@@ -21,9 +21,9 @@ NEW_PASSWORD = "harbor-intermittent-pull"
 def _new_therapist(live_app: LiveApp, email: str) -> None:
     with live_app.sessions() as session, session.begin():
         admin = session.scalars(select(UserRow).where(UserRow.email == "admin@harbor.example")).one()
-        actor = services.Actor(admin.id, admin.clinic_id, admin.role, admin.name)
+        actor = access.Actor(admin.id, admin.clinic_id, admin.role, admin.name)
         data = {"email": email, "name": "Pat Newhire", "role": "therapist", "credential": "PT"}
-        services.create_user(session, actor, data, FIRST_PASSWORD)
+        users.create_user(session, actor, data, FIRST_PASSWORD)
 
 
 def test_a_user_changes_their_password_and_logs_in_with_the_new_one(live_app: LiveApp, page: Any, browser: Any) -> None:

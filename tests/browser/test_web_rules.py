@@ -16,7 +16,9 @@ from fastapi.testclient import TestClient
 
 from ptbill.claims.trading import TEST_TRADING, TradingConfig
 from ptbill.server import create_app
-from ptbill.services import app as services
+from ptbill.services import batches as batches_service
+from ptbill.services import billing, users
+from ptbill.services import queue as queue_service
 from ptbill.services.demo_data import DEMO_PASSWORD, seed_demo
 from ptbill.settings import Settings
 from ptbill.storage.migrate import upgrade
@@ -186,7 +188,7 @@ def test_an_invalid_value_is_refused_beside_the_field_and_what_was_typed_stays(c
         "/payers/cencal-health/parameters", data={**data, "name": "coverage.covered_codes", "value": "97110, 97140"}
     )
     assert codes.status_code == 200
-    assert 'Saved: coverage.covered_codes is [&#34;97110&#34;, &#34;97140&#34;]' in codes.text
+    assert "Saved: coverage.covered_codes is [&#34;97110&#34;, &#34;97140&#34;]" in codes.text
 
 
 def test_marking_a_batch_the_payer_answered_submitted_shows_why_and_changes_nothing(
@@ -194,11 +196,13 @@ def test_marking_a_batch_the_payer_answered_submitted_shows_why_and_changes_noth
 ) -> None:
     url, _ = database
     with transaction(session_factory(make_engine(url))) as session:
-        biller = services.authenticate(session, "biller@harbor.example", DEMO_PASSWORD)
+        biller = users.authenticate(session, "biller@harbor.example", DEMO_PASSWORD)
         assert biller is not None
-        ready = [row.id for row, _ in services.work_queue(session, biller)["ready"][:2]]
-        claims = services.build_claims(session, biller, ready)
-        batch_id = services.create_batch(session, biller, [c.id for c in claims], TradingConfig(TEST_TRADING, {})).id
+        ready = [row.id for row, _ in queue_service.work_queue(session, biller)["ready"][:2]]
+        claims = billing.build_claims(session, biller, ready)
+        batch_id = batches_service.create_batch(
+            session, biller, [c.id for c in claims], TradingConfig(TEST_TRADING, {})
+        ).id
         answer(session, biller, *claims)
         before = {c.id: c.status for c in claims}
     _log_in(client)

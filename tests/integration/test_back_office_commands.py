@@ -46,13 +46,14 @@ def test_post_an_835_then_work_its_denial_and_print_reports(tmp_path: Path) -> N
     env = {**os.environ, "DATABASE_URL": url, "PTBILL_DATA_DIR": str(tmp_path), "PTBILL_USER": "biller@harbor.example"}
 
     # The biller bills the signed notes through the app's own services (what the queue page does).
-    from ptbill.services import app
+    from ptbill.services import billing, users
+    from ptbill.services import queue as queue_service
 
     with transaction(factory) as session:
-        biller = app.authenticate(session, "biller@harbor.example", DEMO_PASSWORD)
+        biller = users.authenticate(session, "biller@harbor.example", DEMO_PASSWORD)
         assert biller is not None
-        signed = [row.id for row, _ in app.work_queue(session, biller)["ready"]][:2]
-        claims = app.build_claims(session, biller, signed)
+        signed = [row.id for row, _ in queue_service.work_queue(session, biller)["ready"]][:2]
+        claims = billing.build_claims(session, biller, signed)
         paid, denied = claims[0], claims[1]
         payments = []
         for claim, status in ((paid, ClaimStatus.PRIMARY), (denied, ClaimStatus.DENIED)):

@@ -31,7 +31,9 @@ from ptbill.claims.trading import TEST_TRADING, TradingConfig
 from ptbill.domain.remittance import ClaimPayment, ClaimStatus, PatientName
 from ptbill.remittance.x12_835.reader import read_835
 from ptbill.remittance.x12_835.writer import write_835
-from ptbill.services import app, posting
+from ptbill.services import access, billing, patients, posting
+from ptbill.services import batches as batches_service
+from ptbill.services import notes as notes_service
 from ptbill.storage.control_numbers import StoredControlNumbers
 from ptbill.storage.session import DatabaseBusyError, make_engine, session_factory, transaction
 from ptbill.storage.tables import ClaimBatchRow, ClaimLineRow, ClaimPaymentRow, ClaimRow, RemittanceRow
@@ -58,8 +60,8 @@ def factory(
 
 @dataclass
 class Clinic:
-    biller: app.Actor
-    therapist: app.Actor
+    biller: access.Actor
+    therapist: access.Actor
     patient_id: int
 
 
@@ -78,7 +80,7 @@ def billed_claims(factory: sessionmaker[Session], clinic: Clinic, count: int = C
         for _ in range(count):
             document = copy.deepcopy(CLEAN)
             document["id"] = f"cc-{uuid.uuid4().hex[:12]}"
-            patient = app.create_patient(
+            patient = patients.create_patient(
                 session,
                 clinic.therapist,
                 {
@@ -89,10 +91,10 @@ def billed_claims(factory: sessionmaker[Session], clinic: Clinic, count: int = C
                     "sex": "F",
                 },
             )
-            row, _ = app.save_encounter(session, clinic.therapist, document, patient.id)
-            app.sign_encounter(session, clinic.therapist, row.id)
+            row, _ = notes_service.save_encounter(session, clinic.therapist, document, patient.id)
+            notes_service.sign_encounter(session, clinic.therapist, row.id)
             encounter_ids.append(row.id)
-        return [claim.id for claim in app.build_claims(session, clinic.biller, encounter_ids)]
+        return [claim.id for claim in billing.build_claims(session, clinic.biller, encounter_ids)]
 
 
 def together(*work: Callable[[], Any]) -> list[Any]:
@@ -145,7 +147,7 @@ def payment_835(claims: list[ClaimRow], trace: str, share: Decimal) -> str:
     return write_835(dataclasses.replace(header, claims=tuple(payments), payment_amount=paid_total))
 
 
-def post(factory: sessionmaker[Session], actor: app.Actor, text: str, name: str) -> posting.PostingSummary:
+def post(factory: sessionmaker[Session], actor: access.Actor, text: str, name: str) -> posting.PostingSummary:
     with transaction(factory) as session:
         return posting.post_remittances(session, actor, read_835(text), name)
 
@@ -224,9 +226,9 @@ def test_the_same_835_posted_twice_at_once_posts_once_and_says_already_posted(
 # batches ---------------------------------------------------------------------------------------
 
 
-def make_batch(factory: sessionmaker[Session], actor: app.Actor, claim_ids: list[int]) -> int:
+def make_batch(factory: sessionmaker[Session], actor: access.Actor, claim_ids: list[int]) -> int:
     with transaction(factory) as session:
-        return app.create_batch(session, actor, claim_ids, TRADING).id
+        return batches_service.create_batch(session, actor, claim_ids, TRADING).id
 
 
 def clm01s(content: str) -> list[str]:
@@ -246,7 +248,7 @@ def test_two_batches_built_at_once_never_share_a_claim(factory: sessionmaker[Ses
         assert len(made) == 1, f"round {round_number}: {results!r}"
         (loser,) = refused
         if not isinstance(loser, DatabaseBusyError):
-            assert isinstance(loser, app.ConflictError), repr(loser)
+            assert isinstance(loser, access.ConflictError), repr(loser)
             assert "already in batch" in str(loser)
             for claim_id in claim_ids:
                 assert str(claim_id) in str(loser)
@@ -292,7 +294,9 @@ def test_control_numbers_come_from_the_database_so_two_app_servers_never_reuse_o
         sessions = server.state.ptbill.sessions
         claim_ids = billed_claims(factory, clinic, 1)
         with transaction(sessions) as session:
-            numbers.append(app.create_batch(session, clinic.biller, claim_ids, TRADING).interchange_control_number)
+            numbers.append(
+                batches_service.create_batch(session, clinic.biller, claim_ids, TRADING).interchange_control_number
+            )
         sessions.kw["bind"].dispose()
     assert numbers[0] != numbers[1]
 

@@ -15,7 +15,9 @@ from sqlalchemy import select
 from ptbill.claims.trading import TEST_TRADING, TradingConfig
 from ptbill.domain.encounter_json import encounter_from_dict
 from ptbill.domain.status import BatchState, ClaimState
-from ptbill.services import app
+from ptbill.services import batches as batch_service
+from ptbill.services import billing, queue, users
+from ptbill.services import notes as note_service
 from ptbill.services.demo_data import DEMO_PASSWORD, seed_demo, simulate_payments
 from ptbill.services.denials import denial_worklist
 from ptbill.storage.migrate import upgrade
@@ -37,7 +39,7 @@ def test_a_demo_seeded_on_any_day_is_current_on_that_day(tmp_path: Path, today: 
     assert paid > 0
 
     with transaction(factory) as session:
-        biller = app.authenticate(session, "biller@harbor.example", DEMO_PASSWORD)
+        biller = users.authenticate(session, "biller@harbor.example", DEMO_PASSWORD)
         assert biller is not None
         notes = list(session.scalars(select(EncounterRow).where(EncounterRow.clinic_id == biller.clinic_id)))
         visit_days = [row.date_of_service for row in notes]
@@ -51,7 +53,9 @@ def test_a_demo_seeded_on_any_day_is_current_on_that_day(tmp_path: Path, today: 
         for row in last_note.values():
             document = copy.deepcopy(row.document)
             document["date_of_service"] = today.isoformat()
-            report = app.check_for_clinic(session, biller.clinic_id, encounter_from_dict(document, "follow-up"))
+            report = note_service.check_for_clinic(
+                session, biller.clinic_id, encounter_from_dict(document, "follow-up")
+            )
             blocking = {f.rule for f in report.findings if f.rule in POC_RULES and f.severity.value == "error"}
             assert not blocking, f"a follow-up note on {today} for patient {row.patient_id} is blocked by {blocking}"
 
@@ -74,8 +78,10 @@ def test_a_demo_seeded_on_any_day_is_current_on_that_day(tmp_path: Path, today: 
         assert states & {ClaimState.PAID, ClaimState.DENIED}
 
         # The first real batch after the demo's gets control numbers of its own.
-        ready = [row.id for row, _ in app.work_queue(session, biller)["ready"]][:2]
+        ready = [row.id for row, _ in queue.work_queue(session, biller)["ready"]][:2]
         assert ready, "the demo leaves signed notes for the biller to bill"
-        claims = app.build_claims(session, biller, ready)
-        first_real = app.create_batch(session, biller, [c.id for c in claims], TradingConfig(TEST_TRADING, {}))
+        claims = billing.build_claims(session, biller, ready)
+        first_real = batch_service.create_batch(
+            session, biller, [c.id for c in claims], TradingConfig(TEST_TRADING, {})
+        )
         assert first_real.interchange_control_number != batches[0].interchange_control_number

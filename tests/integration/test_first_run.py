@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ptbill.cli.commands import register
 from ptbill.cli.main import cli
-from ptbill.services.app import authenticate
+from ptbill.services.users import authenticate
 from ptbill.settings import Settings
 from ptbill.storage.migrate import upgrade
 from ptbill.storage.session import make_engine, session_factory, transaction

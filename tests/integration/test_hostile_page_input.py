@@ -25,7 +25,8 @@ from sqlalchemy import select
 
 from ptbill.claims.trading import TEST_TRADING, TradingConfig
 from ptbill.server import create_app
-from ptbill.services import app as services
+from ptbill.services import access, batches, billing
+from ptbill.services import notes as notes_service
 from ptbill.services.demo_data import simulate_payments
 from ptbill.settings import Settings
 from ptbill.storage.session import transaction
@@ -150,11 +151,11 @@ def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
                 simulate_payments(session, today=DEMO_TODAY)
                 biller = session.scalar(select(UserRow).where(UserRow.email == A_USERS["biller"]))
                 assert biller is not None
-                actor = services.Actor(biller.id, biller.clinic_id, biller.role, biller.name)
-                signed = [n.id for n in services.list_encounters(session, actor) if n.status == "signed"]
+                actor = access.Actor(biller.id, biller.clinic_id, biller.role, biller.name)
+                signed = [n.id for n in notes_service.list_encounters(session, actor) if n.status == "signed"]
                 # One claim in a batch not yet sent (the demo's batch is submitted), one still unbatched.
-                batched, _unbatched = services.build_claims(session, actor, signed[:2])
-                services.create_batch(session, actor, [batched.id], TradingConfig(TEST_TRADING, {}))
+                batched, _unbatched = billing.build_claims(session, actor, signed[:2])
+                batches.create_batch(session, actor, [batched.id], TradingConfig(TEST_TRADING, {}))
             yield built
         finally:
             built.close()

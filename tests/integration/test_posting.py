@@ -25,7 +25,7 @@ from ptbill.domain.remittance import (
 )
 from ptbill.remittance.x12_835.reader import read_835
 from ptbill.remittance.x12_835.writer import write_835
-from ptbill.services import app, posting
+from ptbill.services import access, batches, billing, notes, posting
 from ptbill.services.denials import denial_worklist
 from ptbill.storage.tables import AuditRow, ClaimBatchRow, ClaimPaymentRow, ClaimRow, RemittanceRow
 from tests.integration.test_storage_services import CLEAN, make_clinic
@@ -33,13 +33,13 @@ from tests.integration.test_storage_services import CLEAN, make_clinic
 D = Decimal
 
 
-def billed_claim(session: Session, name: str, **changes: Any) -> tuple[app.Actor, ClaimRow]:
+def billed_claim(session: Session, name: str, **changes: Any) -> tuple[access.Actor, ClaimRow]:
     pt, biller, patient = make_clinic(session, name)
     document = json.loads(json.dumps(CLEAN))
     document.update(changes)
-    row, _ = app.save_encounter(session, pt, document, patient.id)
-    app.sign_encounter(session, pt, row.id)
-    return biller, app.build_claims(session, biller, [row.id])[0]
+    row, _ = notes.save_encounter(session, pt, document, patient.id)
+    notes.sign_encounter(session, pt, row.id)
+    return biller, billing.build_claims(session, biller, [row.id])[0]
 
 
 def line(
@@ -202,7 +202,7 @@ def test_a_failure_in_the_middle_of_a_file_leaves_nothing_posted(
     assert session.get(ClaimRow, claim.id).paid_amount == D("0.00")  # type: ignore[union-attr]
 
 
-def answer(session: Session, biller: app.Actor, paid: ClaimRow, denied: ClaimRow) -> None:
+def answer(session: Session, biller: access.Actor, paid: ClaimRow, denied: ClaimRow) -> None:
     """Post the payer's 835 for two claims: the first paid, the second denied for medical necessity (CO-50)."""
     payment = remittance_for(paid, trace=f"EFT-{paid.id}", as_expected=True)
     refused = tuple(
@@ -230,17 +230,17 @@ def test_marking_a_batch_submitted_after_the_payer_answered_is_refused_and_chang
     for note_id in ("enc-paid", "enc-denied"):
         document = json.loads(json.dumps(CLEAN))
         document["id"] = note_id
-        row, _ = app.save_encounter(session, pt, document, patient.id)
-        app.sign_encounter(session, pt, row.id)
-        claims += app.build_claims(session, biller, [row.id])
-    batch_id = app.create_batch(session, biller, [c.id for c in claims], TradingConfig(TEST_TRADING, {})).id
+        row, _ = notes.save_encounter(session, pt, document, patient.id)
+        notes.sign_encounter(session, pt, row.id)
+        claims += billing.build_claims(session, biller, [row.id])
+    batch_id = batches.create_batch(session, biller, [c.id for c in claims], TradingConfig(TEST_TRADING, {})).id
     answer(session, biller, *claims)  # the payer answered before the biller marked the batch sent
     before = {claim.id: claim.status for claim in claims}
     assert sorted(before.values()) == ["denied", "paid"]
     assert [item.claim_id for group in denial_worklist(session, biller) for item in group.items] == [claims[1].id]
 
-    with pytest.raises(app.ConflictError) as refused:
-        app.mark_batch_submitted(session, biller, batch_id)
+    with pytest.raises(access.ConflictError) as refused:
+        batches.mark_batch_submitted(session, biller, batch_id)
     assert str(refused.value) == (
         f"batch {batch_id} cannot be marked submitted: its claims cannot become submitted "
         f"(denied: {claims[1].id}; paid: {claims[0].id}); nothing was changed"

@@ -17,7 +17,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from ptbill.services import app as services
+from ptbill.services import access
 from ptbill.services.demo_data import seed_demo
 from ptbill.services.sessions import open_session, system_clock
 from ptbill.storage.migrate import upgrade
@@ -59,7 +59,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         users: dict[str, int] = dict(session.execute(select(UserRow.email, UserRow.id)).all())
         tokens = {}
         for email, user_id in users.items():
-            actor = services.actor_for(session, user_id)
+            actor = access.actor_for(session, user_id)
             assert actor is not None
             tokens[email] = open_session(session, actor, system_clock())
     engine.dispose()

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from ptbill.domain.clock import SYSTEM_CLOCK
 from ptbill.rules.engine import CheckReport
-from ptbill.services import app
+from ptbill.services import notes as notes_service
+from ptbill.services import patients
 from ptbill.storage.tables import AuditRow
 from tests.integration.test_storage_services import CLEAN, make_clinic
 
@@ -38,9 +39,9 @@ def rules_of(report: CheckReport) -> dict[str, list[str]]:
 
 def test_the_same_visit_written_twice_is_a_duplicate_naming_the_first_note(session: Session) -> None:
     pt, _, patient = make_clinic(session, "dup1")
-    first, report = app.save_encounter(session, pt, note("N-1"), patient.id)
+    first, report = notes_service.save_encounter(session, pt, note("N-1"), patient.id)
     assert report.verdict.value == "ready"
-    _, report = app.save_encounter(session, pt, note("N-2"), patient.id)
+    _, report = notes_service.save_encounter(session, pt, note("N-2"), patient.id)
     [message] = rules_of(report)["DUPLICATE_SERVICE"]
     assert "97012, 97110 and 97140 are also billed in note N-1" in message
     assert report.verdict.value == "blocked"
@@ -52,11 +53,11 @@ def test_the_same_visit_written_twice_is_a_duplicate_naming_the_first_note(sessi
 
 def test_traction_by_two_therapists_the_same_day_passes_the_daily_mue(session: Session) -> None:
     pt, _, patient = make_clinic(session, "dup2")
-    app.save_encounter(session, pt, note("N-1"), patient.id)
+    notes_service.save_encounter(session, pt, note("N-1"), patient.id)
     second = note("N-2", rendering_provider=OTHER_PT)
     second["services"] = second["services"][:1]
     second["total_treatment_minutes"] = 18
-    _, report = app.save_encounter(session, pt, second, patient.id)
+    _, report = notes_service.save_encounter(session, pt, second, patient.id)
     found = rules_of(report)
     assert "DUPLICATE_SERVICE" not in found
     assert found["UNITS_EXCEED_MUE"] == [
@@ -67,11 +68,11 @@ def test_traction_by_two_therapists_the_same_day_passes_the_daily_mue(session: S
 def test_another_day_another_patient_and_another_clinic_are_not_the_same_visit(session: Session) -> None:
     pt, _, patient = make_clinic(session, "dup3")
     other_pt, _, other_clinic_patient = make_clinic(session, "dup4")
-    app.save_encounter(session, pt, note("N-1"), patient.id)
+    notes_service.save_encounter(session, pt, note("N-1"), patient.id)
     day_after = (date.fromisoformat(CLEAN["date_of_service"]) + timedelta(days=1)).isoformat()
-    _, report = app.save_encounter(session, pt, note("N-2", date_of_service=day_after), patient.id)
+    _, report = notes_service.save_encounter(session, pt, note("N-2", date_of_service=day_after), patient.id)
     assert "DUPLICATE_SERVICE" not in rules_of(report)
-    rosa = app.create_patient(
+    rosa = patients.create_patient(
         session,
         pt,
         {
@@ -84,16 +85,16 @@ def test_another_day_another_patient_and_another_clinic_are_not_the_same_visit(s
     )
     someone_else = note("N-3")
     someone_else["patient"] = {**CLEAN["patient"], "id": "C-2", "first_name": "Rosa"}
-    _, report = app.save_encounter(session, pt, someone_else, rosa.id)
+    _, report = notes_service.save_encounter(session, pt, someone_else, rosa.id)
     assert "DUPLICATE_SERVICE" not in rules_of(report)
-    _, report = app.save_encounter(session, other_pt, note("N-4"), other_clinic_patient.id)
+    _, report = notes_service.save_encounter(session, other_pt, note("N-4"), other_clinic_patient.id)
     assert "DUPLICATE_SERVICE" not in rules_of(report)
 
 
 def test_the_live_check_refuses_a_note_dated_after_today(session: Session) -> None:
     pt, _, _ = make_clinic(session, "dup5")
     after_today = (SYSTEM_CLOCK.today() + timedelta(days=1)).isoformat()
-    report = app.check_document(session, pt, note("N-9", date_of_service=after_today))
+    report = notes_service.check_document(session, pt, note("N-9", date_of_service=after_today))
     assert "DATE_OF_SERVICE_IN_FUTURE" in rules_of(report)
-    report = app.check_document(session, pt, note("N-9", date_of_service=SYSTEM_CLOCK.today().isoformat()))
+    report = notes_service.check_document(session, pt, note("N-9", date_of_service=SYSTEM_CLOCK.today().isoformat()))
     assert "DATE_OF_SERVICE_IN_FUTURE" not in rules_of(report)

@@ -15,7 +15,9 @@ from sqlalchemy.orm import Session
 from ptbill.domain.encounter_json import encounter_from_dict
 from ptbill.reference.catalog import default_catalog
 from ptbill.rules.engine import check_encounter
-from ptbill.services import app
+from ptbill.services import access
+from ptbill.services import clinic as clinic_service
+from ptbill.services import notes as notes_service
 from ptbill.services.therapy_year import therapy_claims_this_year
 from tests.integration.test_posting import billed_claim
 from tests.integration.test_storage_services import CLEAN
@@ -35,13 +37,13 @@ def test_the_patients_claims_this_year_count_toward_the_kx_threshold(session: Se
     biller, claim = billed_claim(session, "kx-own")
     own = sum((line.expected_payment or Decimal(0) for line in claim.lines), Decimal("0.00"))
     assert own > 0
-    clinician = app.Actor(biller.user_id, biller.clinic_id, "therapist", "Dana Reyes")
+    clinician = access.Actor(biller.user_id, biller.clinic_id, "therapist", "Dana Reyes")
     carried = {"amount": 2400.00, "source": "MAC portal", "as_of": "2026-03-06"}
     document = next_visit(len(claim.lines), therapy_carried_in=carried)
 
     alone = check_encounter(encounter_from_dict(document))  # what the note alone shows: under the threshold
     assert "MODIFIER_KX_MISSING" not in {f.rule for f in alone.findings}
-    in_app = app.check_document(session, clinician, document)  # + this clinic's claim of 2026-03-02
+    in_app = notes_service.check_document(session, clinician, document)  # + this clinic's claim of 2026-03-02
     kx = [f for f in in_app.findings if f.rule == "MODIFIER_KX_MISSING"]
     assert kx
     assert f"${own:,.2f} on this clinic's claims" in kx[0].message
@@ -61,11 +63,11 @@ def test_the_note_being_checked_and_other_years_do_not_count(session: Session) -
 
 def test_the_clinics_medicare_locality_wins_and_must_be_an_installed_one(session: Session) -> None:
     biller, claim = billed_claim(session, "kx-locality")
-    admin = app.Actor(biller.user_id, biller.clinic_id, "admin", "Ann Admin")
-    with pytest.raises(app.InvalidChangeError, match="'99999-99' is not a Medicare locality"):
-        app.set_medicare_locality(session, admin, "99999-99", date(2026, 3, 2))
-    app.set_medicare_locality(session, admin, "01182-18", date(2026, 3, 2))
-    report = app.check_document(session, admin, next_visit(len(claim.lines)))
+    admin = access.Actor(biller.user_id, biller.clinic_id, "admin", "Ann Admin")
+    with pytest.raises(access.InvalidChangeError, match="'99999-99' is not a Medicare locality"):
+        clinic_service.set_medicare_locality(session, admin, "99999-99", date(2026, 3, 2))
+    clinic_service.set_medicare_locality(session, admin, "01182-18", date(2026, 3, 2))
+    report = notes_service.check_document(session, admin, next_visit(len(claim.lines)))
     line = next(line for line in report.claim_lines if line.code == "97012")
     assert line.payment_basis is not None
     assert "01182-18, set by the clinic" in line.payment_basis

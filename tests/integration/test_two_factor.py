@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from ptbill.server import create_app
 from ptbill.services import two_factor
-from ptbill.services.app import Actor
+from ptbill.services.access import Actor
 from ptbill.services.demo_data import DEMO_PASSWORD, seed_demo
 from ptbill.settings import Settings
 from ptbill.storage.session import make_engine, session_factory, transaction

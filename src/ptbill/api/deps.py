@@ -10,11 +10,12 @@ from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.orm import Session
 
 from ptbill.claims.trading import TEST_TRADING, TradingConfig
-from ptbill.services import app as services
+from ptbill.domain.clock import Clock
+from ptbill.services import access
 from ptbill.services.accounts import Client
+from ptbill.services.db import Session
 from ptbill.services.sessions import actor_for_token
 from ptbill.services.web_sessions import SESSION_COOKIE
 
@@ -71,12 +72,10 @@ class LoggedIn:
     """The request's session token and the user it belongs to."""
 
     token: str
-    actor: services.Actor
+    actor: access.Actor
 
 
-async def _logged_in(
-    request: Request, session: SessionDep, token: Annotated[str | None, Depends(_token)]
-) -> LoggedIn:
+async def _logged_in(request: Request, session: SessionDep, token: Annotated[str | None, Depends(_token)]) -> LoggedIn:
     """The live session behind the request, looked up on every request (nothing cached), so a logout
     or a deactivation takes effect on the next one."""
     actor = actor_for_token(session, token, request.app.state.ptbill.clock())
@@ -88,16 +87,25 @@ async def _logged_in(
 CurrentLogin = Annotated[LoggedIn, Depends(_logged_in)]
 
 
-async def _actor(login: CurrentLogin) -> services.Actor:
+async def _actor(login: CurrentLogin) -> access.Actor:
     return login.actor
 
 
-CurrentActor = Annotated[services.Actor, Depends(_actor)]
+CurrentActor = Annotated[access.Actor, Depends(_actor)]
 
 
 def now_of(request: Request) -> datetime:
     moment: datetime = request.app.state.ptbill.clock()
     return moment
+
+
+def _clock(request: Request) -> Clock:
+    """The installation's clock (Settings): today for checks and default dates; PTBILL_TODAY pins it."""
+    clock: Clock = request.app.state.ptbill.settings.clock
+    return clock
+
+
+ClockDep = Annotated[Clock, Depends(_clock)]
 
 
 def client_of(request: Request) -> Client:
@@ -111,4 +119,3 @@ def _trading(request: Request) -> TradingConfig:
 
 
 TradingDep = Annotated[TradingConfig, Depends(_trading)]
-

@@ -5,17 +5,28 @@ from __future__ import annotations
 import json
 import os
 import sys
+from contextlib import AbstractContextManager
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
 from ptbill.cli.params import Day, OutputFile, Period, ProcedureCode, RecordId, write_output
 from ptbill.cli.terminal import printable
 
 if TYPE_CHECKING:
     from ptbill.settings import Settings
+
+
+def _today() -> date:
+    """Today as the installation's clock says: the system's, or the day PTBILL_TODAY pins."""
+    from ptbill.settings import clock_from_environment
+
+    return clock_from_environment().today()
 
 
 @click.group()
@@ -52,7 +63,7 @@ def payers_show(payer_id: str, on: date | None, as_json: bool) -> None:
     if payer is None:
         click.echo(f"payers show: {payer_id!r} is not in the payer catalog (see `ptbill payers list`)", err=True)
         sys.exit(2)
-    day = on or date.today()
+    day = on or _today()
     snapshot = catalog.snapshot(payer_id, day)
     rows = [r for r in (snapshot.resolved(n) for n in snapshot.names()) if r is not None]
     if as_json:
@@ -100,7 +111,7 @@ def explain(parameter: str, payer_id: str, on: date | None) -> None:
     if catalog.payer(payer_id) is None:
         click.echo(f"explain: {payer_id!r} is not in the payer catalog (see `ptbill payers list`)", err=True)
         sys.exit(2)
-    day = on or date.today()
+    day = on or _today()
     history = catalog.parameter_history(payer_id, parameter)
     if not history:
         known = catalog.snapshot(payer_id, day).names()
@@ -250,8 +261,8 @@ def demo(ctx: click.Context, port: int, workers: int, reset: bool) -> None:
     factory = session_factory(make_engine(settings.database_url))
     with transaction(factory) as session:
         empty = session.scalar(select(func.count()).select_from(ClinicRow)) == 0
-        logins = seed_demo(session) if empty else None
-        paid = simulate_payments(session) if empty else 0
+        logins = seed_demo(session, clock=settings.clock) if empty else None
+        paid = simulate_payments(session, clock=settings.clock) if empty else 0
     if logins:
         click.echo(
             f"Demo clinic seeded for the last twelve weeks: 40 synthetic patients, 200 traction visits, {paid} "
@@ -290,7 +301,8 @@ def register(cli: click.Group) -> None:
     register_back_office(cli)
 
 
-def _app_session():  # type: ignore[no-untyped-def]
+def _app_session() -> AbstractContextManager[Session]:
+    """One transaction on the installation's database, migrated first."""
     from ptbill.settings import Settings
     from ptbill.storage.migrate import upgrade
     from ptbill.storage.session import make_engine, session_factory, transaction
@@ -305,7 +317,7 @@ def _cli_actor(session, email: str | None):  # type: ignore[no-untyped-def]
     when it holds one clinic only: with several, guessing would act on another clinic's data."""
     from sqlalchemy import func, select
 
-    from ptbill.services.app import Actor
+    from ptbill.services.access import Actor
     from ptbill.storage.tables import ClinicRow, UserRow
 
     clinics = session.scalar(select(func.count()).select_from(ClinicRow))
@@ -429,12 +441,12 @@ def appeal(email: str | None, claim_id: int, output: str) -> None:
     packet is refused.
     """
     from ptbill.domain.errors import PtbillError
-    from ptbill.services.app import NotFoundError
+    from ptbill.services.access import NotFoundError
     from ptbill.services.appeals import build_appeal_pdf
 
     try:
         with _app_session() as session:
-            pdf = build_appeal_pdf(session, _cli_actor(session, email), claim_id)
+            pdf = build_appeal_pdf(session, _cli_actor(session, email), claim_id, today=_today())
     except PtbillError as exc:
         click.echo(f"appeal: {printable(exc)}", err=True)
         sys.exit(2 if isinstance(exc, NotFoundError) else 1)

@@ -31,7 +31,7 @@ class _OneLine:
         raise InputError(f"Invalid value for {named}: {message}")
 
 
-class Day(_OneLine, click.ParamType):
+class Day(_OneLine, click.ParamType[date]):
     """A date of the calendar as YYYY-MM-DD, in ASCII digits."""
 
     name = "YYYY-MM-DD"
@@ -45,7 +45,7 @@ class Day(_OneLine, click.ParamType):
         return parsed
 
 
-class RecordId(_OneLine, click.ParamType):
+class RecordId(_OneLine, click.ParamType[int]):
     """The id of a stored record (a claim ...): ASCII digits, from 1 to the largest id a table holds."""
 
     name = "ID"
@@ -57,7 +57,7 @@ class RecordId(_OneLine, click.ParamType):
         return parsed
 
 
-class Period(_OneLine, click.ParamType):
+class Period(_OneLine, click.ParamType[str]):
     """A month (2026-03) or a quarter (2026-Q1)."""
 
     name = "PERIOD"
@@ -73,7 +73,7 @@ class Period(_OneLine, click.ParamType):
         return text.upper()
 
 
-class ProcedureCode(_OneLine, click.ParamType):
+class ProcedureCode(_OneLine, click.ParamType[str]):
     """A CPT (97012, 0001F) or HCPCS (G0283) code."""
 
     name = "CODE"

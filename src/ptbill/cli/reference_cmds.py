@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
@@ -110,9 +110,7 @@ def load_icd10(file: Path, data_dir: Path, fiscal_year: int | None, effective: d
     from ptbill.reference.icd10_install import install_code_descriptions
 
     try:
-        entry, layout = install_code_descriptions(
-            data_dir, file, fiscal_year=fiscal_year, effective_from=effective
-        )
+        entry, layout = install_code_descriptions(data_dir, file, fiscal_year=fiscal_year, effective_from=effective)
     except (ReferenceDataError, OSError) as error:
         _fail(error)
     click.echo(
@@ -173,7 +171,9 @@ def load_pfs(
 
 def _now() -> datetime:
     """The install time written to the manifest: the one place this command reads the clock."""
-    return datetime.now(UTC)
+    from ptbill.settings import clock_from_environment
+
+    return clock_from_environment().now()
 
 
 @reference.command("status")
@@ -232,7 +232,8 @@ def _pfs_status(data_dir: Path, manifest: dict[str, dict[str, object]]) -> None:
     if zip_entry is None:
         click.echo("ZIP-to-locality table: not installed (localities are guessed from the state)")
     else:
-        quarters = ", ".join(str(q) for q in zip_entry.get("year_quarters", []) or []) or "quarter not stated"
+        listed = zip_entry.get("year_quarters")
+        quarters = ", ".join(str(q) for q in (listed if isinstance(listed, list) else [])) or "quarter not stated"
         click.echo(
             f"ZIP-to-locality table: {zip_entry.get('zip_codes')} ZIP codes ({quarters}), from "
             f"{zip_entry.get('source')}, loaded {zip_entry.get('loaded_at')}"

@@ -7,9 +7,13 @@ line, where other users of the machine and the shell history would see it.
 from __future__ import annotations
 
 import sys
-from typing import Any
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 from ptbill.cli.terminal import printable
 
@@ -27,13 +31,14 @@ def _password(from_stdin: bool, email: str) -> str:
     return value
 
 
-def _refuse(problems: list[str]) -> None:
+def _refuse(problems: list[str]) -> NoReturn:
     for problem in problems:
         click.echo(printable(problem), err=True)
     sys.exit(2)
 
 
-def _session():  # type: ignore[no-untyped-def]
+def _session() -> AbstractContextManager[Session]:
+    """One transaction on the installation's database, migrated first."""
     from ptbill.settings import Settings
     from ptbill.storage.migrate import upgrade
     from ptbill.storage.session import make_engine, session_factory, transaction
@@ -47,7 +52,7 @@ def _admin(session: Any, email: str | None) -> Any:
     """The admin the command acts as (audited): --user, else the only clinic's first active admin."""
     from sqlalchemy import select
 
-    from ptbill.services.app import Actor
+    from ptbill.services.access import Actor
     from ptbill.services.clinic_setup import clinic_count
     from ptbill.storage.tables import UserRow
 
@@ -124,8 +129,9 @@ def users_add(
 ) -> None:
     """Create an account in the admin's clinic."""
     from ptbill.domain.identifiers import npi_is_valid
-    from ptbill.services.app import ConflictError, create_user
+    from ptbill.services.access import ConflictError
     from ptbill.services.passwords import PasswordRefusedError
+    from ptbill.services.users import create_user
 
     email = email.strip().lower()
     if "@" not in email or not email.isascii():
@@ -147,7 +153,8 @@ def users_add(
 @click.option("--user", "acting", envvar="PTBILL_USER", help="The admin you act as (email); audited.")
 def users_list(acting: str | None) -> None:
     """The clinic's accounts: email, role, name, and whether each can log in."""
-    from ptbill.services.app import audit, list_users
+    from ptbill.services.audit import audit
+    from ptbill.services.users import list_users
 
     with _session() as session:
         actor = _admin(session, acting)
@@ -164,8 +171,8 @@ def users_deactivate(email: str, acting: str | None) -> None:
     """Turn an account off: its sessions end at once and it can no longer log in (audited)."""
     from sqlalchemy import select
 
+    from ptbill.services.access import ConflictError
     from ptbill.services.accounts import set_active
-    from ptbill.services.app import ConflictError
     from ptbill.services.sessions import system_clock
     from ptbill.storage.tables import UserRow
 

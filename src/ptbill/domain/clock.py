@@ -1,4 +1,4 @@
-"""Today's date, from one clock the delivery layers pass on: checks never ask the system themselves.
+"""Today's date and the moment, from one clock the delivery layers pass on: nothing else asks the system.
 
 The system clock answers with the date where it is latest on earth (UTC+14), so a note written late in
 the evening in any US time zone is never taken for a note dated in the future.
@@ -7,7 +7,7 @@ the evening in any US time zone is never taken for a note dated in the future.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Protocol
 
 LATEST_ZONE = timezone(timedelta(hours=14))
@@ -16,20 +16,33 @@ LATEST_ZONE = timezone(timedelta(hours=14))
 class Clock(Protocol):
     def today(self) -> date: ...
 
+    def now(self) -> datetime:
+        """The moment in UTC, for what is stamped (signed at, submitted at, loaded at)."""
+        ...
+
 
 class SystemClock:
     def today(self) -> date:
         return datetime.now(LATEST_ZONE).date()
 
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
 
 @dataclass(frozen=True, slots=True)
 class FixedClock:
-    """A clock stopped on one day (tests, demos, re-running a check as of a past day)."""
+    """A clock stopped on one day (tests, demos, re-running a check as of a past day).
+
+    Its moments fall on that day at the wall clock's time of day, so stamps still follow each other.
+    """
 
     day: date
 
     def today(self) -> date:
         return self.day
+
+    def now(self) -> datetime:
+        return datetime.combine(self.day, datetime.now(UTC).timetz())
 
 
 SYSTEM_CLOCK: Clock = SystemClock()

@@ -13,10 +13,11 @@ import re
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
+from ptbill.domain.clock import SYSTEM_CLOCK
 from ptbill.domain.errors import ReferenceDataError
 from ptbill.domain.identifiers import is_ascii_digits
 from ptbill.reference.ncci import (
@@ -254,7 +255,7 @@ class MueTable:
                 "source_files": list(self.source_files),
                 "rows": len(self._values),
                 "quarter": self.quarter.isoformat(),
-                "loaded_at": (loaded_at or datetime.now(UTC)).isoformat(timespec="seconds"),
+                "loaded_at": (loaded_at or SYSTEM_CLOCK.now()).isoformat(timespec="seconds"),
                 "warnings": [],
             },
         )

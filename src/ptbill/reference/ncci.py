@@ -21,10 +21,11 @@ import weakref
 import zipfile
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Generic, Protocol, TextIO, TypeVar, cast
 
+from ptbill.domain.clock import SYSTEM_CLOCK
 from ptbill.domain.dates import DateRange
 from ptbill.domain.errors import ReferenceDataError
 from ptbill.domain.identifiers import is_ascii_digits
@@ -323,7 +324,7 @@ class PtpTable:
                 "source_files": list(self.source_files),
                 "rows": self._rows,
                 "quarter": self.quarter.isoformat() if self.quarter else None,
-                "loaded_at": (loaded_at or datetime.now(UTC)).isoformat(timespec="seconds"),
+                "loaded_at": (loaded_at or SYSTEM_CLOCK.now()).isoformat(timespec="seconds"),
                 "warnings": list(self.warnings),
             },
         )

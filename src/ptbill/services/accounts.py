@@ -12,17 +12,10 @@ from sqlalchemy.orm import Session
 
 from ptbill.domain.errors import PtbillError
 from ptbill.services import login_limits, sessions, two_factor
-from ptbill.services.app import (
-    Actor,
-    ConflictError,
-    NotFoundError,
-    audit,
-    authenticate,
-    hash_password,
-    password_matches,
-    require_role,
-)
+from ptbill.services.access import Actor, ConflictError, NotFoundError, hash_password, password_matches, require_role
+from ptbill.services.audit import audit
 from ptbill.services.passwords import PasswordRefusedError, require_acceptable
+from ptbill.services.users import authenticate
 from ptbill.storage.tables import UserRow
 
 

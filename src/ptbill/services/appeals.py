@@ -21,11 +21,14 @@ from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ptbill.domain.clock import SYSTEM_CLOCK
 from ptbill.domain.encounter import Encounter, dotted_diagnosis
 from ptbill.domain.encounter_json import encounter_from_dict
 from ptbill.reference.catalog import default_catalog
 from ptbill.reference.icd10 import default_catalog as icd10_catalog
-from ptbill.services.app import Actor, ConflictError, audit, get_claim
+from ptbill.services.access import Actor, ConflictError
+from ptbill.services.audit import audit
+from ptbill.services.billing import get_claim
 from ptbill.services.denials import main_denial
 from ptbill.services.pdf_text import plain, text_fonts
 from ptbill.storage.tables import ClaimPaymentRow, ClaimRow, ClinicRow, EncounterRow
@@ -67,9 +70,7 @@ def _styles() -> dict[str, ParagraphStyle]:
     font, bold = text_fonts()  # names and notes print as written (Nguyễn, Muñoz-Peña), not in Latin-1 only
     return {
         "title": ParagraphStyle("title", parent=base["Heading1"], fontName=bold, fontSize=15, spaceAfter=6),
-        "h2": ParagraphStyle(
-            "h2", parent=base["Heading2"], fontName=bold, fontSize=11.5, spaceBefore=10, spaceAfter=4
-        ),
+        "h2": ParagraphStyle("h2", parent=base["Heading2"], fontName=bold, fontSize=11.5, spaceBefore=10, spaceAfter=4),
         "body": ParagraphStyle("body", parent=base["BodyText"], fontName=font, fontSize=10, leading=13.5),
         "small": ParagraphStyle(
             "small", parent=base["BodyText"], fontName=font, fontSize=8.5, leading=11, textColor=colors.grey
@@ -155,7 +156,7 @@ def build_appeal_pdf(session: Session, actor: Actor, claim_id: int, today: date 
         raise ConflictError(f"claim {claim_id} has no note")
     encounter = encounter_from_dict(encounter_row.document, f"encounter {encounter_row.id}")
     reason = main_denial(payment)
-    today = today or date.today()
+    today = today or SYSTEM_CLOCK.today()
     payer = default_catalog().payer(claim.payer_id)
     styles = _styles()
     icd = icd10_catalog().version_for(encounter.date_of_service)[0]

@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 
 from ptbill.domain.errors import PtbillError
 from ptbill.domain.identifiers import is_ascii_digits, npi_is_valid
-from ptbill.services.app import Actor, audit, hash_password
+from ptbill.services.access import Actor, hash_password
+from ptbill.services.audit import audit
 from ptbill.services.passwords import require_acceptable
 from ptbill.storage.tables import ClinicRow, UserRow
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ptbill.claims.trading import TEST_TRADING, TradingConfig
-from ptbill.domain.clock import SYSTEM_CLOCK
+from ptbill.domain.clock import SYSTEM_CLOCK, Clock
 from ptbill.domain.errors import EncounterFormatError
 from ptbill.domain.remittance import (
     Adjustment,
@@ -29,15 +29,10 @@ from ptbill.domain.remittance import (
 from ptbill.reference.catalog import default_catalog
 from ptbill.remittance.x12_835.reader import read_835
 from ptbill.remittance.x12_835.writer import write_835
-from ptbill.services.app import (
-    Actor,
-    build_claims,
-    create_batch,
-    hash_password,
-    mark_batch_submitted,
-    save_encounter,
-    sign_encounter,
-)
+from ptbill.services.access import Actor, hash_password
+from ptbill.services.batches import create_batch, mark_batch_submitted
+from ptbill.services.billing import build_claims
+from ptbill.services.notes import save_encounter, sign_encounter
 from ptbill.services.passwords import require_acceptable
 from ptbill.services.posting import post_remittances
 from ptbill.storage.tables import ClaimRow, ClinicRow, CoverageRow, EncounterRow, PatientRow, UserRow
@@ -159,10 +154,11 @@ def seed_demo(
     seed: int = 2026,
     encounters: int = 200,
     patients: int = 40,
+    clock: Clock = SYSTEM_CLOCK,
     today: date | None = None,
 ) -> list[DemoLogin]:
-    """The demo clinic, dated relative to ``today`` (the injected clock's day when not given)."""
-    today = today or SYSTEM_CLOCK.today()
+    """The demo clinic, dated relative to ``today`` (the clock's day when not given)."""
+    today = today or clock.today()
     start = demo_start(today)
     fake = Faker("en_US")
     Faker.seed(seed)
@@ -356,12 +352,12 @@ def seed_demo(
         _mistake(rng, document)
         actor = Actor(therapist.id, clinic.id, therapist.role, therapist.name)
         try:
-            row, report = save_encounter(session, actor, document, patient.id)
+            row, report = save_encounter(session, actor, document, patient.id, clock=clock)
         except EncounterFormatError:  # pragma: no cover - the generator writes valid documents
             continue
         # Most notes older than the last week are signed; blocked ones stay drafts for the therapist.
         if report.verdict.value != "blocked" and rng.random() < 0.8:
-            sign_encounter(session, actor, row.id)
+            sign_encounter(session, actor, row.id, clock=clock)
     session.flush()
     return logins
 
@@ -377,10 +373,12 @@ DEMO_DENIALS = [
 ]
 
 
-def simulate_payments(session: Session, seed: int = 2026, today: date | None = None) -> int:
+def simulate_payments(
+    session: Session, seed: int = 2026, *, clock: Clock = SYSTEM_CLOCK, today: date | None = None
+) -> int:
     """Bill every signed demo note and post the 835s its payer would send: payments near each payer's
     real 97012 rate, patient shares, some underpayments and denials with their codes."""
-    today = today or SYSTEM_CLOCK.today()
+    today = today or clock.today()
     rng = random.Random(seed)
     biller_row = session.scalar(select(UserRow).where(UserRow.role == "biller").order_by(UserRow.id))
     if biller_row is None:  # pragma: no cover - seed_demo always creates one
@@ -394,11 +392,11 @@ def simulate_payments(session: Session, seed: int = 2026, today: date | None = N
             .order_by(EncounterRow.id)
         )
     ]
-    claims = build_claims(session, biller, signed[: int(len(signed) * 0.85)])
+    claims = build_claims(session, biller, signed[: int(len(signed) * 0.85)], clock=clock)
     if not claims:
         return 0
-    batch = create_batch(session, biller, [c.id for c in claims], TradingConfig(TEST_TRADING, {}))
-    mark_batch_submitted(session, biller, batch.id)  # the payers answered it, so it was sent
+    batch = create_batch(session, biller, [c.id for c in claims], TradingConfig(TEST_TRADING, {}), clock=clock)
+    mark_batch_submitted(session, biller, batch.id, clock=clock)  # the payers answered it, so it was sent
     catalog = default_catalog()
     by_payer: dict[str, list[ClaimRow]] = {}
     for claim in claims:

@@ -13,7 +13,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import InstrumentedAttribute
 
-from ptbill.services.app import Actor, NotFoundError, audit, require_role
+from ptbill.services.access import Actor, NotFoundError, require_role
+from ptbill.services.audit import audit
 from ptbill.services.sessions import in_utc
 from ptbill.storage.tables import LoginFailureRow, UserRow
 

@@ -40,7 +40,8 @@ from ptbill.domain.errors import PtbillError
 from ptbill.domain.remittance import ClaimPayment, ClaimStatus, Remittance, ServicePayment
 from ptbill.domain.status import ClaimState, refusal
 from ptbill.remittance.x12_835.reader import balance_problems
-from ptbill.services.app import Actor, ConflictError, audit, require_role
+from ptbill.services.access import Actor, ConflictError, require_role
+from ptbill.services.audit import audit
 from ptbill.storage.session import dialect_insert
 from ptbill.storage.tables import Base, ClaimLineRow, ClaimPaymentRow, ClaimRow, RemittanceRow
 

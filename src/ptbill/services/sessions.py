@@ -13,7 +13,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from ptbill.services.app import Actor
+from ptbill.domain.clock import SYSTEM_CLOCK
+from ptbill.services.access import Actor
 from ptbill.storage.tables import UserRow, UserSessionRow
 
 Clock = Callable[[], datetime]
@@ -26,8 +27,9 @@ _ADDRESS_LENGTH = 64
 
 
 def system_clock() -> datetime:
-    """The one place the app reads the wall clock; tests inject their own."""
-    return datetime.now(UTC)
+    """The wall clock for session expiry and login limits (real time even when the day is pinned); tests
+    inject their own."""
+    return SYSTEM_CLOCK.now()
 
 
 def in_utc(moment: datetime) -> datetime:

@@ -67,7 +67,11 @@ def therapy_claims_this_year(
         )
     )
     return sum(
-        (amount for modifiers, amount in rows if THRESHOLD_MODIFIERS.intersection(modifiers or [])),
+        (
+            amount
+            for modifiers, amount in rows
+            if amount is not None and THRESHOLD_MODIFIERS.intersection(modifiers or [])
+        ),
         Decimal("0.00"),
     )
 

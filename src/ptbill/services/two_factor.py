@@ -28,7 +28,8 @@ from sqlalchemy.orm import Session
 
 from ptbill.domain.errors import PtbillError
 from ptbill.services import login_limits
-from ptbill.services.app import Actor, ConflictError, NotFoundError, audit, require_role
+from ptbill.services.access import Actor, ConflictError, NotFoundError, require_role
+from ptbill.services.audit import audit
 from ptbill.storage.tables import ClinicRow, RecoveryCodeRow, UserRow
 
 ISSUER = "ptbill"

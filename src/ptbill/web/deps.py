@@ -16,11 +16,11 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response
 from fastapi.templating import Jinja2Templates
-from sqlalchemy.orm import Session
 
-from ptbill.services import app as services
-from ptbill.services import two_factor
+from ptbill.domain.clock import Clock
+from ptbill.services import access, two_factor
 from ptbill.services.accounts import Client
+from ptbill.services.db import Session
 from ptbill.services.sessions import actor_for_token
 from ptbill.services.web_sessions import SESSION_COOKIE, SessionSigner
 from ptbill.web.inputs import day, input_type
@@ -110,6 +110,12 @@ def now_of(request: Request) -> datetime:
     return moment
 
 
+def clock_of(request: Request) -> Clock:
+    """The installation's clock (Settings): what "today" is for checks and a form's default dates."""
+    clock: Clock = request.app.state.ptbill.settings.clock
+    return clock
+
+
 def client_of(request: Request) -> Client:
     return Client(request.client.host if request.client else None, request.headers.get("user-agent"))
 
@@ -118,20 +124,21 @@ def client_of(request: Request) -> Client:
 class Viewer:
     """The logged-in user as the pages see them, with the CSRF token their forms must carry."""
 
-    actor: services.Actor
+    actor: access.Actor
     csrf: str
+    clock: Clock  # the installation's: today for default dates and checks (PTBILL_TODAY pins it)
 
     @property
     def is_biller(self) -> bool:
-        return self.actor.role in services.BILLERS
+        return self.actor.role in access.BILLERS
 
     @property
     def is_clinician(self) -> bool:
-        return self.actor.role in services.CLINICIANS
+        return self.actor.role in access.CLINICIANS
 
     @property
     def can_sign(self) -> bool:
-        return self.actor.role in services.SIGNERS
+        return self.actor.role in access.SIGNERS
 
 
 def _enrolment_viewer(request: Request, session: SessionDep) -> Viewer:
@@ -141,7 +148,7 @@ def _enrolment_viewer(request: Request, session: SessionDep) -> Viewer:
     if actor is None or token is None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise LoginRequiredError(target)
-    return Viewer(actor, signer_of(request).csrf_token(token))
+    return Viewer(actor, signer_of(request).csrf_token(token), clock_of(request))
 
 
 def _viewer(request: Request, session: SessionDep) -> Viewer:

@@ -23,7 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ptbill.domain.errors import EncounterFormatError, PtbillError
-from ptbill.services.app import ConflictError, DatabaseBusyError, ForbiddenError, NotFoundError
+from ptbill.services.access import ConflictError, DatabaseBusyError, ForbiddenError, NotFoundError
 from ptbill.services.sessions import session_is_live
 from ptbill.web.deps import (
     STATIC_DIR,

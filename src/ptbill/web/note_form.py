@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from ptbill.storage.tables import ClinicRow, CoverageRow, PatientRow
+from ptbill.services.clinic import Clinic
+from ptbill.services.patients import Coverage, Patient
 
 TRACTION_CODE = "97012"
 T = "services[0].traction."  # the traction section's input names start with this
@@ -76,10 +77,10 @@ _CLOCK = re.compile(r"^([0-9]{1,2}):([0-9]{2})$")
 class NoteParties:
     """The rows a note's header is copied from: the clinic, the clinician, the patient and the coverage."""
 
-    clinic: ClinicRow
+    clinic: Clinic
     rendering_provider: dict[str, Any]
-    patient: PatientRow
-    coverage: CoverageRow | None
+    patient: Patient
+    coverage: Coverage | None
 
 
 @dataclass(slots=True)
@@ -102,9 +103,9 @@ class BuiltNote:
         return path
 
 
-def new_encounter_id(day: date | None = None) -> str:
+def new_encounter_id(day: date) -> str:
     """The clinic-unique id a new note keeps for life; it becomes the claim's patient control number."""
-    return f"N{(day or date.today()):%Y%m%d}-{secrets.token_hex(3).upper()}"
+    return f"N{day:%Y%m%d}-{secrets.token_hex(3).upper()}"
 
 
 def _text(form: Mapping[str, str], name: str) -> str | None:

@@ -7,7 +7,7 @@ import threading
 
 from sqlalchemy import select
 
-from ptbill.services import app
+from ptbill.services import access
 from ptbill.storage.tables import ClaimRow, UserRow
 from tests.integration.api.world import A_USERS, World, new_patient, note
 from tests.integration.test_posting import answer
@@ -78,7 +78,7 @@ def test_marking_a_batch_the_payer_answered_submitted_is_409_and_changes_nothing
     with world.session() as session, session.begin():
         user = session.scalar(select(UserRow).where(UserRow.email == A_USERS["biller"]))
         assert user is not None
-        actor = app.Actor(user.id, user.clinic_id, user.role, user.name)
+        actor = access.Actor(user.id, user.clinic_id, user.role, user.name)
         claims = [session.get(ClaimRow, claim_id) for claim_id in claim_ids]
         answer(session, actor, *claims)  # type: ignore[arg-type]
     before = [biller.get(f"/api/claims/{claim_id}").json()["status"] for claim_id in claim_ids]

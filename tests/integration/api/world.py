@@ -19,7 +19,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from ptbill.server import create_app
-from ptbill.services.app import Actor, hash_password
+from ptbill.services.access import Actor, hash_password
 from ptbill.services.demo_data import DEMO_PASSWORD, seed_demo
 from ptbill.services.sessions import open_session, system_clock
 from ptbill.settings import Settings

@@ -9,7 +9,7 @@ from fastapi import Query
 from ptbill.api.deps import CurrentActor, SessionDep
 from ptbill.api.routing import errors, resource_router
 from ptbill.api.schemas.audit import AuditEventPublic
-from ptbill.services import app as services
+from ptbill.services import audit as audit_service
 
 router = resource_router("/audit", "audit")
 
@@ -23,4 +23,4 @@ router = resource_router("/audit", "audit")
 def read_audit_log(
     actor: CurrentActor, session: SessionDep, limit: Annotated[int, Query(ge=1, le=1000)] = 200
 ) -> list[AuditEventPublic]:
-    return [AuditEventPublic.model_validate(row) for row in services.audit_log(session, actor, limit)]
+    return [AuditEventPublic.model_validate(row) for row in audit_service.audit_log(session, actor, limit)]

@@ -7,11 +7,11 @@ from typing import Annotated
 from fastapi import Path
 from fastapi.responses import PlainTextResponse
 
-from ptbill.api.deps import CurrentActor, SessionDep, TradingDep
+from ptbill.api.deps import ClockDep, CurrentActor, SessionDep, TradingDep
 from ptbill.api.routing import errors, resource_router
 from ptbill.api.schemas.batches import BatchCreate, BatchPublic
 from ptbill.api.schemas.common import MAX_ID
-from ptbill.services import app as services
+from ptbill.services import batches as batches_service
 
 router = resource_router("/batches", "batches")
 BatchId = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -27,21 +27,23 @@ BatchId = Annotated[int, Path(ge=1, le=MAX_ID)]
     "refuses one (the message says why).",
     responses=errors(400, 401, 403, 404, 409, 422),
 )
-def create_batch(body: BatchCreate, actor: CurrentActor, session: SessionDep, trading: TradingDep) -> BatchPublic:
+def create_batch(
+    body: BatchCreate, actor: CurrentActor, session: SessionDep, trading: TradingDep, clock: ClockDep
+) -> BatchPublic:
     ids = list(dict.fromkeys(body.claim_ids))  # a claim listed twice must not be sent twice
-    batch = BatchPublic.model_validate(services.create_batch(session, actor, ids, trading))
+    batch = BatchPublic.model_validate(batches_service.create_batch(session, actor, ids, trading, clock=clock))
     session.commit()  # 201 means stored: the claims are in this batch and its control numbers are taken
     return batch
 
 
 @router.get("", response_model=list[BatchPublic], summary="List the clinic's batches", responses=errors(401))
 def list_batches(actor: CurrentActor, session: SessionDep) -> list[BatchPublic]:
-    return [BatchPublic.model_validate(row) for row in services.list_batches(session, actor)]
+    return [BatchPublic.model_validate(row) for row in batches_service.list_batches(session, actor)]
 
 
 @router.get("/{batch_id}", response_model=BatchPublic, summary="Read a batch", responses=errors(401, 404, 422))
 def read_batch(batch_id: BatchId, actor: CurrentActor, session: SessionDep) -> BatchPublic:
-    return BatchPublic.model_validate(services.get_batch(session, actor, batch_id))
+    return BatchPublic.model_validate(batches_service.get_batch(session, actor, batch_id))
 
 
 @router.get(
@@ -53,7 +55,7 @@ def read_batch(batch_id: BatchId, actor: CurrentActor, session: SessionDep) -> B
     responses=errors(401, 404, 422),
 )
 def download_batch_837p(batch_id: BatchId, actor: CurrentActor, session: SessionDep) -> PlainTextResponse:
-    batch = services.get_batch(session, actor, batch_id)
+    batch = batches_service.get_batch(session, actor, batch_id)
     return PlainTextResponse(
         batch.content, headers={"Content-Disposition": f'attachment; filename="batch-{batch_id}.837"'}
     )
@@ -67,5 +69,5 @@ def download_batch_837p(batch_id: BatchId, actor: CurrentActor, session: Session
     "the payer has already answered for some of its claims (the message names them).",
     responses=errors(401, 403, 404, 409, 422),
 )
-def mark_batch_submitted(batch_id: BatchId, actor: CurrentActor, session: SessionDep) -> BatchPublic:
-    return BatchPublic.model_validate(services.mark_batch_submitted(session, actor, batch_id))
+def mark_batch_submitted(batch_id: BatchId, actor: CurrentActor, session: SessionDep, clock: ClockDep) -> BatchPublic:
+    return BatchPublic.model_validate(batches_service.mark_batch_submitted(session, actor, batch_id, clock=clock))

@@ -7,11 +7,11 @@ from typing import Annotated
 from fastapi import Path, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 
-from ptbill.api.deps import CurrentActor, SessionDep, TradingDep
+from ptbill.api.deps import ClockDep, CurrentActor, SessionDep, TradingDep
 from ptbill.api.routing import errors, resource_router
 from ptbill.api.schemas.claims import ClaimCreate, ClaimPublic
 from ptbill.api.schemas.common import MAX_ID
-from ptbill.services import app as services
+from ptbill.services import billing
 
 router = resource_router("/claims", "claims")
 ClaimId = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -38,19 +38,19 @@ def _attachment(name: str) -> dict[str, str]:
     "billed or has blocking findings.",
     responses=errors(401, 403, 404, 409, 422),
 )
-def create_claims(body: ClaimCreate, actor: CurrentActor, session: SessionDep) -> list[ClaimPublic]:
+def create_claims(body: ClaimCreate, actor: CurrentActor, session: SessionDep, clock: ClockDep) -> list[ClaimPublic]:
     ids = list(dict.fromkeys(body.encounter_ids))  # the same note twice would be billed twice
-    return [ClaimPublic.model_validate(row) for row in services.build_claims(session, actor, ids)]
+    return [ClaimPublic.model_validate(row) for row in billing.build_claims(session, actor, ids, clock=clock)]
 
 
 @router.get("", response_model=list[ClaimPublic], summary="List the clinic's claims", responses=errors(401))
 def list_claims(actor: CurrentActor, session: SessionDep) -> list[ClaimPublic]:
-    return [ClaimPublic.model_validate(row) for row in services.list_claims(session, actor)]
+    return [ClaimPublic.model_validate(row) for row in billing.list_claims(session, actor)]
 
 
 @router.get("/{claim_id}", response_model=ClaimPublic, summary="Read a claim", responses=errors(401, 404, 422))
 def read_claim(claim_id: ClaimId, actor: CurrentActor, session: SessionDep) -> ClaimPublic:
-    return ClaimPublic.model_validate(services.get_claim(session, actor, claim_id))
+    return ClaimPublic.model_validate(billing.get_claim(session, actor, claim_id))
 
 
 @router.get(
@@ -63,9 +63,9 @@ def read_claim(claim_id: ClaimId, actor: CurrentActor, session: SessionDep) -> C
     responses=errors(400, 401, 404, 409, 422),
 )
 def download_claim_837p(
-    claim_id: ClaimId, actor: CurrentActor, session: SessionDep, trading: TradingDep
+    claim_id: ClaimId, actor: CurrentActor, session: SessionDep, trading: TradingDep, clock: ClockDep
 ) -> PlainTextResponse:
-    text = services.claim_837p(session, actor, claim_id, trading)
+    text = billing.claim_837p(session, actor, claim_id, trading, clock=clock)
     session.commit()  # its control numbers are stored before the file leaves, so they are never handed out again
     return PlainTextResponse(text, headers=_attachment(f"claim-{claim_id}.837"))
 
@@ -80,10 +80,10 @@ def download_claim_837p(
         **errors(401, 404, 409, 422),
     },
 )
-def download_claim_cms1500(claim_id: ClaimId, actor: CurrentActor, session: SessionDep) -> Response:
+def download_claim_cms1500(claim_id: ClaimId, actor: CurrentActor, session: SessionDep, clock: ClockDep) -> Response:
     from ptbill.claims.cms1500 import Cms1500Error, render_cms1500  # its renderer loads only when asked for
 
-    claim = services.claim_for_export(session, actor, claim_id, "cms1500")
+    claim = billing.claim_for_export(session, actor, claim_id, "cms1500", clock=clock)
     try:
         pdf = render_cms1500([claim])
     except Cms1500Error as exc:
@@ -103,8 +103,8 @@ def download_claim_cms1500(claim_id: ClaimId, actor: CurrentActor, session: Sess
         **errors(401, 404, 409, 422),
     },
 )
-def download_claim_fhir(claim_id: ClaimId, actor: CurrentActor, session: SessionDep) -> Response:
+def download_claim_fhir(claim_id: ClaimId, actor: CurrentActor, session: SessionDep, clock: ClockDep) -> Response:
     from ptbill.claims.fhir import claim_to_fhir_json
 
-    claim = services.claim_for_export(session, actor, claim_id, "fhir")
+    claim = billing.claim_for_export(session, actor, claim_id, "fhir", clock=clock)
     return FhirJsonResponse(claim_to_fhir_json(claim))

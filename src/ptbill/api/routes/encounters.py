@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Body, Path, Query
 
-from ptbill.api.deps import CurrentActor, SessionDep
+from ptbill.api.deps import ClockDep, CurrentActor, SessionDep
 from ptbill.api.routing import errors, resource_router
 from ptbill.api.schemas.audit import AuditEventPublic
 from ptbill.api.schemas.common import MAX_ID
@@ -20,14 +20,14 @@ from ptbill.api.schemas.encounters import (
     EncounterUpdate,
     StoredCheckPublic,
 )
-from ptbill.services import app as services
-from ptbill.storage.tables import EncounterRow
+from ptbill.services import notes as notes_service
+from ptbill.services.notes import Note
 
 router = resource_router("/encounters", "encounters")
 EncounterId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
-def encounter_public(row: EncounterRow) -> EncounterPublic:
+def encounter_public(row: Note) -> EncounterPublic:
     latest = row.checks[-1] if row.checks else None
     return EncounterPublic.model_validate(
         {
@@ -49,12 +49,13 @@ def encounter_public(row: EncounterRow) -> EncounterPublic:
 async def check_note(
     actor: CurrentActor,
     session: SessionDep,
+    clock: ClockDep,
     document: Annotated[
         dict[str, Any],
         Body(description="The note in encounter format 1.", openapi_examples={"note": {"value": EXAMPLE_NOTE}}),
     ],
 ) -> CheckPublic:
-    return CheckPublic.model_validate(services.check_document(session, actor, document).to_json())
+    return CheckPublic.model_validate(notes_service.check_document(session, actor, document, clock=clock).to_json())
 
 
 @router.post(
@@ -66,8 +67,10 @@ async def check_note(
     "already has a note with the same `id`.",
     responses=errors(401, 403, 404, 409, 422),
 )
-def create_encounter(body: EncounterCreate, actor: CurrentActor, session: SessionDep) -> EncounterPublic:
-    row, _ = services.save_encounter(session, actor, body.document, body.patient_id)
+def create_encounter(
+    body: EncounterCreate, actor: CurrentActor, session: SessionDep, clock: ClockDep
+) -> EncounterPublic:
+    row, _ = notes_service.save_encounter(session, actor, body.document, body.patient_id, clock=clock)
     return encounter_public(row)
 
 
@@ -83,7 +86,7 @@ def list_encounters(
     session: SessionDep,
     status: Annotated[Literal["draft", "signed", "billed"] | None, Query()] = None,
 ) -> list[EncounterSummaryPublic]:
-    return [EncounterSummaryPublic.model_validate(row) for row in services.list_encounters(session, actor, status)]
+    return [EncounterSummaryPublic.model_validate(row) for row in notes_service.list_encounters(session, actor, status)]
 
 
 @router.get(
@@ -94,7 +97,7 @@ def list_encounters(
     responses=errors(401, 404, 422),
 )
 def read_encounter(encounter_id: EncounterId, actor: CurrentActor, session: SessionDep) -> EncounterPublic:
-    return encounter_public(services.get_encounter(session, actor, encounter_id))
+    return encounter_public(notes_service.get_encounter(session, actor, encounter_id))
 
 
 @router.put(
@@ -105,9 +108,9 @@ def read_encounter(encounter_id: EncounterId, actor: CurrentActor, session: Sess
     responses=errors(401, 403, 404, 409, 422),
 )
 def update_encounter(
-    encounter_id: EncounterId, body: EncounterUpdate, actor: CurrentActor, session: SessionDep
+    encounter_id: EncounterId, body: EncounterUpdate, actor: CurrentActor, session: SessionDep, clock: ClockDep
 ) -> EncounterPublic:
-    row, _ = services.update_encounter(session, actor, encounter_id, body.document)
+    row, _ = notes_service.update_encounter(session, actor, encounter_id, body.document, clock=clock)
     return encounter_public(row)
 
 
@@ -118,8 +121,10 @@ def update_encounter(
     description="Therapists and PTAs only; 409 when the note has blocking findings or is not a draft.",
     responses=errors(401, 403, 404, 409, 422),
 )
-def sign_encounter(encounter_id: EncounterId, actor: CurrentActor, session: SessionDep) -> EncounterPublic:
-    return encounter_public(services.sign_encounter(session, actor, encounter_id))
+def sign_encounter(
+    encounter_id: EncounterId, actor: CurrentActor, session: SessionDep, clock: ClockDep
+) -> EncounterPublic:
+    return encounter_public(notes_service.sign_encounter(session, actor, encounter_id, clock=clock))
 
 
 @router.get(
@@ -131,7 +136,7 @@ def sign_encounter(encounter_id: EncounterId, actor: CurrentActor, session: Sess
 def read_encounter_history(
     encounter_id: EncounterId, actor: CurrentActor, session: SessionDep
 ) -> EncounterHistoryPublic:
-    history = services.encounter_history(session, actor, encounter_id)
+    history = notes_service.encounter_history(session, actor, encounter_id)
     return EncounterHistoryPublic(
         encounter=EncounterSummaryPublic.model_validate(history["encounter"]),
         checks=[StoredCheckPublic.model_validate(c) for c in history["checks"]],

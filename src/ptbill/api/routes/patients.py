@@ -17,7 +17,8 @@ from ptbill.api.schemas.patients import (
     PatientPublic,
     PreviousTractionPublic,
 )
-from ptbill.services import app as services
+from ptbill.services import notes as notes_service
+from ptbill.services import patients as patients_service
 
 router = resource_router("/patients", "patients")
 PatientId = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -25,7 +26,7 @@ PatientId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 @router.get("", response_model=list[PatientPublic], summary="List the clinic's patients", responses=errors(401))
 def list_patients(actor: CurrentActor, session: SessionDep) -> list[PatientPublic]:
-    return [PatientPublic.model_validate(row) for row in services.list_patients(session, actor)]
+    return [PatientPublic.model_validate(row) for row in patients_service.list_patients(session, actor)]
 
 
 @router.post(
@@ -36,12 +37,12 @@ def list_patients(actor: CurrentActor, session: SessionDep) -> list[PatientPubli
     responses=errors(401, 409, 422),
 )
 def create_patient(body: PatientCreate, actor: CurrentActor, session: SessionDep) -> PatientPublic:
-    return PatientPublic.model_validate(services.create_patient(session, actor, body.model_dump()))
+    return PatientPublic.model_validate(patients_service.create_patient(session, actor, body.model_dump()))
 
 
 @router.get("/{patient_id}", response_model=PatientPublic, summary="Read a patient", responses=errors(401, 404, 422))
 def read_patient(patient_id: PatientId, actor: CurrentActor, session: SessionDep) -> PatientPublic:
-    return PatientPublic.model_validate(services.get_patient(session, actor, patient_id))
+    return PatientPublic.model_validate(patients_service.get_patient(session, actor, patient_id))
 
 
 @router.get(
@@ -51,7 +52,7 @@ def read_patient(patient_id: PatientId, actor: CurrentActor, session: SessionDep
     responses=errors(401, 404, 422),
 )
 def list_coverages(patient_id: PatientId, actor: CurrentActor, session: SessionDep) -> list[CoveragePublic]:
-    return [CoveragePublic.model_validate(row) for row in services.coverages_of(session, actor, patient_id)]
+    return [CoveragePublic.model_validate(row) for row in patients_service.coverages_of(session, actor, patient_id)]
 
 
 @router.post(
@@ -67,7 +68,7 @@ def add_coverage(
 ) -> CoveragePublic:
     data = body.model_dump(mode="json", exclude={"authorization"})
     data["authorization"] = body.authorization.model_dump(mode="json") if body.authorization else None
-    return CoveragePublic.model_validate(services.add_coverage(session, actor, patient_id, data))
+    return CoveragePublic.model_validate(patients_service.add_coverage(session, actor, patient_id, data))
 
 
 @router.get(
@@ -83,5 +84,5 @@ def read_previous_traction(
     session: SessionDep,
     before: Annotated[date | None, Query(description="Only notes dated before this day.")] = None,
 ) -> PreviousTractionPublic | None:
-    found = services.previous_traction(session, actor, patient_id, before)
+    found = notes_service.previous_traction(session, actor, patient_id, before)
     return PreviousTractionPublic.model_validate(found) if found else None

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import File, Path, Query, UploadFile
 from fastapi.responses import JSONResponse
 
-from ptbill.api.deps import CurrentActor, SessionDep
+from ptbill.api.deps import ClockDep, CurrentActor, SessionDep
 from ptbill.api.routing import errors, resource_router
 from ptbill.api.schemas.payers import (
     FeeSchedulePublic,
@@ -21,7 +21,8 @@ from ptbill.api.schemas.payers import (
     PayerPublic,
 )
 from ptbill.domain.errors import ReferenceDataError
-from ptbill.services import app as services
+from ptbill.services import access
+from ptbill.services import payers as payers_service
 
 router = resource_router("/payers", "payers")
 PayerId = Annotated[str, Path(min_length=1, max_length=60, pattern=r"^[a-z0-9][a-z0-9-]*$")]
@@ -31,7 +32,7 @@ MAX_UPLOAD = 5 * 1024 * 1024  # a fee schedule is a few thousand rows at most
 
 @router.get("", response_model=list[PayerPublic], summary="List the payer catalog", responses=errors(401))
 def list_payers(actor: CurrentActor, session: SessionDep) -> list[PayerPublic]:
-    return [PayerPublic.model_validate(p) for p in services.list_payers(session, actor)]
+    return [PayerPublic.model_validate(p) for p in payers_service.list_payers(session, actor)]
 
 
 @router.get(
@@ -46,10 +47,11 @@ def read_payer(
     payer_id: PayerId,
     actor: CurrentActor,
     session: SessionDep,
+    clock: ClockDep,
     day: Annotated[date | None, Query(alias="date", description="YYYY-MM-DD; default today.")] = None,
 ) -> PayerDetailPublic:
-    on = day or date.today()
-    payer, parameters = services.payer_detail(session, actor, payer_id, on)
+    on = day or clock.today()
+    payer, parameters = payers_service.payer_detail(session, actor, payer_id, on)
     return PayerDetailPublic(
         id=payer.id,
         name=payer.name,
@@ -75,10 +77,10 @@ def change_parameter(
     payer_id: PayerId, name: ParameterName, body: ParameterUpdate, actor: CurrentActor, session: SessionDep
 ) -> ParameterChangePublic | JSONResponse:
     try:
-        row = services.set_payer_parameter(
+        row = payers_service.set_payer_parameter(
             session, actor, payer_id, name, body.value, body.effective_from, body.reference
         )
-    except services.InvalidChangeError as exc:
+    except access.InvalidChangeError as exc:
         problem = {"detail": str(exc), "problems": [f"{exc.field}: {exc}"], "field": exc.field}
         return JSONResponse(problem, status_code=422)
     return ParameterChangePublic.model_validate(row)
@@ -91,7 +93,7 @@ def change_parameter(
     responses=errors(401, 404, 422),
 )
 def read_fee_schedule(payer_id: PayerId, actor: CurrentActor, session: SessionDep) -> FeeSchedulePublic:
-    rows = services.fee_schedule_of(session, actor, payer_id)
+    rows = payers_service.fee_schedule_of(session, actor, payer_id)
     return FeeSchedulePublic(payer_id=payer_id, rows=[FeeScheduleRowPublic.model_validate(r) for r in rows])
 
 
@@ -119,7 +121,7 @@ def upload_fee_schedule(
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise ReferenceDataError(f"{name}: not UTF-8 text; save the CSV as UTF-8") from None
-        rows = services.replace_fee_schedule(session, actor, payer_id, text, name)
+        rows = payers_service.replace_fee_schedule(session, actor, payer_id, text, name)
     except ReferenceDataError as exc:
         return JSONResponse({"detail": "the fee schedule cannot be read", "problems": [str(exc)]}, status_code=422)
     return FeeSchedulePublic(payer_id=payer_id, rows=[FeeScheduleRowPublic.model_validate(r) for r in rows])

@@ -6,7 +6,7 @@ from ptbill.api.deps import CurrentActor, SessionDep
 from ptbill.api.routing import errors, resource_router
 from ptbill.api.schemas.encounters import EncounterSummaryPublic, FindingPublic
 from ptbill.api.schemas.queue import QueueItemPublic, QueuePublic
-from ptbill.services import app as services
+from ptbill.services import queue as queue_service
 
 router = resource_router("/queue", "queue")
 
@@ -20,7 +20,7 @@ router = resource_router("/queue", "queue")
     responses=errors(401),
 )
 def read_queue(actor: CurrentActor, session: SessionDep) -> QueuePublic:
-    buckets = services.work_queue(session, actor)
+    buckets = queue_service.work_queue(session, actor)
     return QueuePublic.model_validate(
         {
             bucket: [

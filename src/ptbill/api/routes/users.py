@@ -11,7 +11,7 @@ from ptbill.api.routing import errors, refused_password, resource_router
 from ptbill.api.schemas.common import MAX_ID
 from ptbill.api.schemas.users import UserCreate, UserPublic, UserUpdate
 from ptbill.services import accounts, login_limits
-from ptbill.services import app as services
+from ptbill.services import users as users_service
 from ptbill.services.passwords import PasswordRefusedError
 
 router = resource_router("/users", "users")
@@ -20,7 +20,7 @@ UserId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 @router.get("", response_model=list[UserPublic], summary="List the clinic's users", responses=errors(401, 403))
 def list_users(actor: CurrentActor, session: SessionDep) -> list[UserPublic]:
-    return [UserPublic.model_validate(row) for row in services.list_users(session, actor)]
+    return [UserPublic.model_validate(row) for row in users_service.list_users(session, actor)]
 
 
 @router.post(
@@ -35,7 +35,7 @@ def list_users(actor: CurrentActor, session: SessionDep) -> list[UserPublic]:
 def create_user(body: UserCreate, actor: CurrentActor, session: SessionDep) -> UserPublic | Response:
     data = body.model_dump(exclude={"password"})
     try:
-        return UserPublic.model_validate(services.create_user(session, actor, data, body.password))
+        return UserPublic.model_validate(users_service.create_user(session, actor, data, body.password))
     except PasswordRefusedError as refused:
         return refused_password(refused)
 

@@ -11,7 +11,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from ptbill.reference.catalog import default_catalog
-from ptbill.services import app as services
+from ptbill.services import access
+from ptbill.services import notes as notes_service
 from ptbill.web.deps import CurrentViewer, SessionDep, render
 from ptbill.web.inputs import RecordId
 
@@ -27,12 +28,12 @@ ACTIONS = {
 
 @router.get("/notes/{encounter_id}/history")
 def history(request: Request, encounter_id: RecordId, viewer: CurrentViewer, session: SessionDep) -> Any:
-    found = services.encounter_history(session, viewer.actor, encounter_id)
+    found = notes_service.encounter_history(session, viewer.actor, encounter_id)
     row = found["encounter"]
     people: dict[int, str] = {}
     for event in found["events"]:
         if event.user_id is not None and event.user_id not in people:
-            actor = services.actor_for(session, event.user_id)
+            actor = access.actor_for(session, event.user_id)
             people[event.user_id] = actor.name if actor else f"former user {event.user_id}"
     versions = list(reversed(found["checks"]))  # newest first: the question is usually "what now?"
     payer = default_catalog().payer(row.payer_id)

@@ -13,20 +13,25 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse
-from sqlalchemy.orm import Session
 
 from ptbill.domain.errors import EncounterFormatError
 from ptbill.domain.identifiers import bounded_int
 from ptbill.reference.catalog import default_catalog
-from ptbill.services import app as services
-from ptbill.storage.tables import ClinicRow, CoverageRow, EncounterRow, PatientRow, UserRow
+from ptbill.services import access
+from ptbill.services import notes as notes_service
+from ptbill.services import patients as patients_service
+from ptbill.services import users as users_service
+from ptbill.services.clinic import get_clinic
+from ptbill.services.db import Session
+from ptbill.services.notes import Note
+from ptbill.services.patients import Coverage, Patient
 from ptbill.web import inputs, note_form
 from ptbill.web.deps import CsrfChecked, CurrentViewer, SessionDep, Viewer, form_values, render
 from ptbill.web.inputs import OptionalRecordId, RecordId
 
 router = APIRouter()
 FormDep = Annotated[dict[str, str], Depends(form_values)]
-EDITORS = services.CLINICIANS | {"admin"}
+EDITORS = access.CLINICIANS | {"admin"}
 
 
 # reading the rows a note is made of ----------------------------------------------------------------
@@ -35,7 +40,7 @@ EDITORS = services.CLINICIANS | {"admin"}
 def _rendering_provider(session: Session, viewer: Viewer, stored: dict[str, Any] | None) -> dict[str, Any]:
     """The clinician writing the note renders the care; anyone else editing keeps the stored clinician."""
     if viewer.is_clinician:
-        user = session.get(UserRow, viewer.actor.user_id)
+        user = users_service.current_user(session, viewer.actor)
         if user is not None:
             return {"name": user.name, "npi": user.npi, "credential": user.credential}
     if stored and stored.get("rendering_provider"):
@@ -43,7 +48,7 @@ def _rendering_provider(session: Session, viewer: Viewer, stored: dict[str, Any]
     return {"name": viewer.actor.name, "npi": None, "credential": None}
 
 
-def _coverage(coverages: list[CoverageRow], wanted: str | int | None) -> CoverageRow | None:
+def _coverage(coverages: list[Coverage], wanted: str | int | None) -> Coverage | None:
     for coverage in coverages:
         if str(coverage.id) == str(wanted):
             return coverage
@@ -51,17 +56,16 @@ def _coverage(coverages: list[CoverageRow], wanted: str | int | None) -> Coverag
 
 
 def _parties(
-    session: Session, viewer: Viewer, patient: PatientRow, coverage: CoverageRow | None, stored: dict[str, Any] | None
+    session: Session, viewer: Viewer, patient: Patient, coverage: Coverage | None, stored: dict[str, Any] | None
 ) -> note_form.NoteParties:
-    clinic = session.get(ClinicRow, viewer.actor.clinic_id)
-    if clinic is None:  # pragma: no cover - a user always belongs to a clinic
-        raise services.NotFoundError("clinic not found")
-    return note_form.NoteParties(clinic, _rendering_provider(session, viewer, stored), patient, coverage)
+    return note_form.NoteParties(
+        get_clinic(session, viewer.actor), _rendering_provider(session, viewer, stored), patient, coverage
+    )
 
 
-def _day(text: str | None) -> date:
+def _day(text: str | None, viewer: Viewer) -> date:
     """The note's day for looking things up (last visit, ICD-10 edition); today while it is not a date."""
-    return inputs.day(text) or date.today()
+    return inputs.day(text) or viewer.clock.today()
 
 
 # findings as the page shows them -----------------------------------------------------------------
@@ -102,8 +106,8 @@ def _summary(findings: list[dict[str, Any]], verdict: str | None) -> dict[str, A
     return {"verdict": verdict, "errors": errors, "warnings": warnings}
 
 
-def _diagnosis_labels(values: dict[str, str]) -> dict[str, str]:
-    version, _exact = default_catalog().icd10_for(_day(values.get("date_of_service")))
+def _diagnosis_labels(values: dict[str, str], viewer: Viewer) -> dict[str, str]:
+    version, _exact = default_catalog().icd10_for(_day(values.get("date_of_service"), viewer))
     labels = {}
     for name, code in values.items():
         if name.startswith("diagnoses[") and code.strip():
@@ -125,10 +129,10 @@ def _note_page(
     viewer: Viewer,
     *,
     values: dict[str, str],
-    patient: PatientRow | None,
-    patients: list[PatientRow] | None,
-    coverages: list[CoverageRow],
-    row: EncounterRow | None,
+    patient: Patient | None,
+    patients: list[Patient] | None,
+    coverages: list[Coverage],
+    row: Note | None,
     previous: dict[str, Any] | None,
     findings: list[dict[str, Any]],
     verdict: str | None,
@@ -144,7 +148,7 @@ def _note_page(
     for finding in findings:
         placed[note_form.place(finding["field"], known)].append(finding)
     editable = (row is None or row.status == "draft") and viewer.actor.role in EDITORS
-    signer = services.actor_for(session, row.signed_by_user_id) if row and row.signed_by_user_id else None
+    signer = access.actor_for(session, row.signed_by_user_id) if row and row.signed_by_user_id else None
     catalog = default_catalog()
     summary = _summary(findings, verdict)
     return render(
@@ -170,7 +174,7 @@ def _note_page(
             "supervising": supervising,
             "signer": signer.name if signer else "a former user",
             "can_sign": editable and viewer.can_sign,
-            "dx_labels": _diagnosis_labels(values),
+            "dx_labels": _diagnosis_labels(values, viewer),
             "message": message,
             "tone": tone,
             "f": note_form,
@@ -183,7 +187,7 @@ def _note_page(
 
 @router.get("/notes")
 def list_notes(request: Request, viewer: CurrentViewer, session: SessionDep) -> Any:
-    rows = services.list_encounters(session, viewer.actor)
+    rows = notes_service.list_encounters(session, viewer.actor)
     mine = viewer.is_clinician
     drafts = [r for r in rows if r.status == "draft" and (not mine or r.therapist_user_id == viewer.actor.user_id)]
     recent = [r for r in rows if r.status != "draft"][:25]
@@ -198,8 +202,8 @@ def new_note(
     patient_id: Annotated[OptionalRecordId, Query()] = None,
     date_of_service: Annotated[str | None, Query()] = None,
 ) -> Any:
-    day = inputs.day(date_of_service) if date_of_service else date.today()
-    patients = services.list_patients(session, viewer.actor)
+    day = inputs.day(date_of_service) if date_of_service else viewer.clock.today()
+    patients = patients_service.list_patients(session, viewer.actor)
     values = {"date_of_service": day.isoformat() if day else date_of_service or "", "place_of_service": "11"}
     if patient_id is None or day is None:
         # Step 1 again, with what was chosen kept and a date that is not one marked beside the date.
@@ -221,9 +225,9 @@ def new_note(
             claim_lines=[],
             status_code=422 if problems else 200,
         )
-    patient = services.get_patient(session, viewer.actor, patient_id)
-    coverages = [c for c in services.coverages_of(session, viewer.actor, patient_id) if c.active]
-    previous = services.previous_traction(session, viewer.actor, patient_id, before=day)
+    patient = patients_service.get_patient(session, viewer.actor, patient_id)
+    coverages = [c for c in patients_service.coverages_of(session, viewer.actor, patient_id) if c.active]
+    previous = notes_service.previous_traction(session, viewer.actor, patient_id, before=day)
     values.update({"id": note_form.new_encounter_id(day), "services[0].modifiers": "GP"})
     if previous is not None:
         values.update(_carried_from(session, viewer, previous))
@@ -251,7 +255,7 @@ def _carried_from(session: Session, viewer: Viewer, previous: dict[str, Any]) ->
 
     Minutes, times, the patient's response and the justification are today's and start empty.
     """
-    last = services.get_encounter(session, viewer.actor, previous["encounter_id"])
+    last = notes_service.get_encounter(session, viewer.actor, previous["encounter_id"])
     stored, _renames = note_form.form_values(last.document)
     keep = {
         name: value
@@ -265,7 +269,7 @@ def _carried_from(session: Session, viewer: Viewer, previous: dict[str, Any]) ->
         if (visits := bounded_int(value, 5)) is not None:
             keep[f"plan_of_care.{counter}"] = str(visits + 1)
     coverage = last.document.get("coverage") or {}
-    for candidate in services.coverages_of(session, viewer.actor, last.patient_id):
+    for candidate in patients_service.coverages_of(session, viewer.actor, last.patient_id):
         if candidate.payer_id == coverage.get("payer") and candidate.active:
             keep["coverage_id"] = str(candidate.id)
     return keep
@@ -286,7 +290,7 @@ def show_note(
     session: SessionDep,
     outcome: Annotated[str | None, Query()] = None,
 ) -> Any:
-    row = services.get_encounter(session, viewer.actor, encounter_id)
+    row = notes_service.get_encounter(session, viewer.actor, encounter_id)
     message, tone = OUTCOMES.get(outcome or "", (None, "info"))
     return _stored_page(request, session, viewer, row, message, tone)
 
@@ -295,13 +299,13 @@ def _stored_page(
     request: Request,
     session: Session,
     viewer: Viewer,
-    row: EncounterRow,
+    row: Note,
     message: str | None = None,
     tone: str = "info",
     status_code: int = 200,
 ) -> Any:
-    patient = services.get_patient(session, viewer.actor, row.patient_id)
-    coverages = services.coverages_of(session, viewer.actor, row.patient_id)
+    patient = patients_service.get_patient(session, viewer.actor, row.patient_id)
+    coverages = patients_service.coverages_of(session, viewer.actor, row.patient_id)
     values, renames = note_form.form_values(row.document)
     values["patient_id"] = str(row.patient_id)
     payer = (row.document.get("coverage") or {}).get("payer")
@@ -310,7 +314,7 @@ def _stored_page(
         values["coverage_id"] = str(chosen.id)
     built = note_form.BuiltNote(row.document, renames)
     latest = row.checks[-1] if row.checks else None
-    previous = services.previous_traction(session, viewer.actor, row.patient_id, before=row.date_of_service)
+    previous = notes_service.previous_traction(session, viewer.actor, row.patient_id, before=row.date_of_service)
     return _note_page(
         request,
         session,
@@ -336,13 +340,13 @@ def check_note(viewer: CurrentViewer, session: SessionDep, form: FormDep) -> JSO
     patient_id = inputs.record_id(form.get("patient_id"))
     if patient_id is None:
         return JSONResponse({"verdict": None, "findings": [], "claim_lines": []})
-    patient = services.get_patient(session, viewer.actor, patient_id)
-    coverages = services.coverages_of(session, viewer.actor, patient.id)
+    patient = patients_service.get_patient(session, viewer.actor, patient_id)
+    coverages = patients_service.coverages_of(session, viewer.actor, patient.id)
     built = note_form.build_document(
         form, _parties(session, viewer, patient, _coverage(coverages, form.get("coverage_id")), None)
     )
     try:
-        report = services.check_document(session, viewer.actor, built.document)
+        report = notes_service.check_document(session, viewer.actor, built.document, clock=viewer.clock)
     except EncounterFormatError as exc:
         findings = _format_findings(exc.problems, built)
         return JSONResponse(
@@ -355,7 +359,7 @@ def check_note(viewer: CurrentViewer, session: SessionDep, form: FormDep) -> JSO
             }
         )
     findings = [_finding(f.to_json(), built) for f in report.findings]
-    version, _exact = default_catalog().icd10_for(_day(built.document.get("date_of_service")))
+    version, _exact = default_catalog().icd10_for(_day(built.document.get("date_of_service"), viewer))
     return JSONResponse(
         {
             **_summary(findings, report.verdict.value),
@@ -386,8 +390,8 @@ def update_note(
 def _save(request: Request, viewer: Viewer, session: Session, form: dict[str, str], encounter_id: int | None) -> Any:
     """Save (checked on every save), then sign when asked and nothing blocks it; redirect after success."""
     if viewer.actor.role not in EDITORS:
-        raise services.ForbiddenError(f"a {viewer.actor.role} may read notes but not write them")
-    row = services.get_encounter(session, viewer.actor, encounter_id) if encounter_id is not None else None
+        raise access.ForbiddenError(f"a {viewer.actor.role} may read notes but not write them")
+    row = notes_service.get_encounter(session, viewer.actor, encounter_id) if encounter_id is not None else None
     if row is not None and row.status != "draft":
         return _stored_page(
             request, session, viewer, row, f"This note is {row.status}; a signed note cannot be changed.", "error", 409
@@ -395,8 +399,8 @@ def _save(request: Request, viewer: Viewer, session: Session, form: dict[str, st
     patient_id = row.patient_id if row is not None else inputs.record_id(form.get("patient_id"))
     if patient_id is None:
         return RedirectResponse("/notes/new", status_code=303)
-    patient = services.get_patient(session, viewer.actor, patient_id)
-    coverages = services.coverages_of(session, viewer.actor, patient_id)
+    patient = patients_service.get_patient(session, viewer.actor, patient_id)
+    coverages = patients_service.coverages_of(session, viewer.actor, patient_id)
     stored = row.document if row is not None else None
     built = note_form.build_document(
         form, _parties(session, viewer, patient, _coverage(coverages, form.get("coverage_id")), stored)
@@ -404,12 +408,14 @@ def _save(request: Request, viewer: Viewer, session: Session, form: dict[str, st
     if row is not None:
         built.document["id"] = row.external_id  # the id is the claim's control number: it never changes
     try:
-        row, report = services.save_encounter(session, viewer.actor, built.document, patient_id, encounter_id)
-    except (EncounterFormatError, services.ConflictError) as exc:
+        row, report = notes_service.save_encounter(
+            session, viewer.actor, built.document, patient_id, encounter_id, clock=viewer.clock
+        )
+    except (EncounterFormatError, access.ConflictError) as exc:
         # The note was not written: the form comes back as typed, each unreadable entry beside its input.
         unreadable = isinstance(exc, EncounterFormatError)
-        previous = services.previous_traction(
-            session, viewer.actor, patient_id, before=_day(form.get("date_of_service"))
+        previous = notes_service.previous_traction(
+            session, viewer.actor, patient_id, before=_day(form.get("date_of_service"), viewer)
         )
         return _note_page(
             request,
@@ -435,10 +441,10 @@ def _save(request: Request, viewer: Viewer, session: Session, form: dict[str, st
             session.commit()
             return RedirectResponse(f"/notes/{row.id}?outcome=not-signed", status_code=303)
         try:
-            services.sign_encounter(session, viewer.actor, row.id)
-        except (services.ConflictError, services.ForbiddenError) as exc:
+            notes_service.sign_encounter(session, viewer.actor, row.id, clock=viewer.clock)
+        except (access.ConflictError, access.ForbiddenError) as exc:
             session.commit()  # the save stands; only the signature was refused, and the page says why
-            status = 403 if isinstance(exc, services.ForbiddenError) else 409
+            status = 403 if isinstance(exc, access.ForbiddenError) else 409
             return _stored_page(request, session, viewer, row, f"Saved, but not signed: {exc}.", "error", status)
         session.commit()
         return RedirectResponse(f"/notes/{row.id}?outcome=signed", status_code=303)

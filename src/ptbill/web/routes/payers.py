@@ -15,11 +15,12 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy.orm import Session
 
 from ptbill.reference.catalog import default_catalog
 from ptbill.reference.declarations import declaration_for
-from ptbill.services import app as services
+from ptbill.services import access
+from ptbill.services import payers as payers_service
+from ptbill.services.db import Session
 from ptbill.web.deps import CsrfChecked, CurrentViewer, SessionDep, Viewer, form_values, render
 from ptbill.web.inputs import day
 
@@ -86,8 +87,8 @@ def _payer_page(
 ) -> Response:
     payer = default_catalog().payer(payer_id)
     if payer is None:
-        raise services.NotFoundError(f"payer {payer_id} not found")
-    parameters = services.payer_parameters(session, viewer.actor, payer_id, day)
+        raise access.NotFoundError(f"payer {payer_id} not found")
+    parameters = payers_service.payer_parameters(session, viewer.actor, payer_id, day)
     for parameter in parameters:
         parameter["kind"] = layer_kind(parameter["layer"])
         parameter["shown"] = shown_value(parameter["value"])
@@ -101,7 +102,7 @@ def _payer_page(
             "type_label": TYPE_LABELS.get(payer.type.value, payer.type.value),
             "day": day,
             "parameters": parameters,
-            "form": form or {"effective_from": date.today().isoformat()},
+            "form": form or {"effective_from": viewer.clock.today().isoformat()},
             "error": error,
             "field_errors": field_errors or {},
             "saved_row": saved_row,
@@ -126,7 +127,7 @@ def refused(
         session,
         viewer,
         payer_id,
-        date.today(),
+        viewer.clock.today(),
         form=form,
         error=error,
         field_errors=field_errors,
@@ -143,9 +144,9 @@ def payer_detail(
     on: Annotated[str | None, Query()] = None,
     saved: Annotated[str | None, Query()] = None,
 ) -> Any:
-    chosen = day(on) if on else date.today()
+    chosen = day(on) if on else viewer.clock.today()
     if chosen is None:  # today's values, with the date as typed kept in the picker and marked beside it
-        return _payer_page(request, session, viewer, payer_id, date.today(), asked=on, status_code=422)
+        return _payer_page(request, session, viewer, payer_id, viewer.clock.today(), asked=on, status_code=422)
     return _payer_page(request, session, viewer, payer_id, chosen, saved=saved)
 
 
@@ -169,10 +170,10 @@ def change_parameter(
         needed = {field: f"Needed: {what}." for field, what in problems.items()}
         return refused(request, session, viewer, payer_id, form, error, needed)
     try:
-        services.set_payer_parameter(
+        payers_service.set_payer_parameter(
             session, viewer.actor, payer_id, name, typed_value(name, form["value"]), start, form["reference"]
         )
-    except services.InvalidChangeError as exc:
+    except access.InvalidChangeError as exc:
         error = f"Not saved: see the message under {FIELD_LABELS[exc.field]}; nothing changed."
         return refused(request, session, viewer, payer_id, form, error, {exc.field: str(exc)})
     session.commit()

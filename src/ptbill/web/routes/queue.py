@@ -11,12 +11,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy.orm import Session
 
 from ptbill.claims.trading import TEST_TRADING, TradingConfig
 from ptbill.reference.catalog import default_catalog
-from ptbill.services import app as services
-from ptbill.storage.tables import ClaimBatchRow, EncounterRow
+from ptbill.services import access
+from ptbill.services import batches as batches_service
+from ptbill.services import billing as billing_service
+from ptbill.services import notes as notes_service
+from ptbill.services import queue as queue_service
+from ptbill.services.db import Session
 from ptbill.web.deps import CsrfChecked, CurrentViewer, SessionDep, form_lists, render
 from ptbill.web.inputs import OptionalCount, RecordId, record_id
 
@@ -33,19 +36,19 @@ def _names(session: Session, user_ids: set[int | None]) -> dict[int, str]:
     names = {}
     for user_id in user_ids:
         if user_id is not None:
-            actor = services.actor_for(session, user_id)
+            actor = access.actor_for(session, user_id)
             names[user_id] = actor.name if actor else f"former user {user_id}"
     return names
 
 
-def _expected(row: EncounterRow) -> Decimal | None:
+def _expected(row: notes_service.Note) -> Decimal | None:
     latest = row.checks[-1] if row.checks else None
     amounts = [line.get("expected_payment") for line in (latest.claim_lines if latest else [])]
     known = [Decimal(str(a)) for a in amounts if a is not None]
     return sum(known, Decimal("0.00")) if known else None
 
 
-def _lines(row: EncounterRow) -> list[str]:
+def _lines(row: notes_service.Note) -> list[str]:
     latest = row.checks[-1] if row.checks else None
     out = []
     for line in latest.claim_lines if latest else []:
@@ -63,7 +66,7 @@ def _patient_name(document: dict[str, Any]) -> str:
 def work_queue(
     request: Request, viewer: CurrentViewer, session: SessionDep, tab: Annotated[str, Query()] = "ready"
 ) -> Any:
-    queue = services.work_queue(session, viewer.actor)
+    queue = queue_service.work_queue(session, viewer.actor)
     if tab not in queue:
         tab = "ready"
     catalog = default_catalog()
@@ -85,7 +88,7 @@ def work_queue(
         key: sum((e for r, _ in rows if (e := _expected(r)) is not None), Decimal("0.00"))
         for key, rows in queue.items()
     }
-    unbatched = sum(1 for claim in services.list_claims(session, viewer.actor) if claim.batch_id is None)
+    unbatched = sum(1 for claim in billing_service.list_claims(session, viewer.actor) if claim.batch_id is None)
     return render(
         request,
         "queue/queue.html",
@@ -111,7 +114,7 @@ def build_claims(viewer: CurrentViewer, session: SessionDep, form: ListsDep) -> 
     ids = _record_ids(form.get("encounter_id", []))
     if not ids:
         return RedirectResponse("/queue?tab=ready&nothing=1", status_code=303)
-    built = services.build_claims(session, viewer.actor, ids)
+    built = billing_service.build_claims(session, viewer.actor, ids, clock=viewer.clock)
     session.commit()
     return RedirectResponse(f"/claims?built={len(built)}", status_code=303)
 
@@ -120,8 +123,8 @@ def build_claims(viewer: CurrentViewer, session: SessionDep, form: ListsDep) -> 
 def claims(
     request: Request, viewer: CurrentViewer, session: SessionDep, built: Annotated[OptionalCount, Query()] = None
 ) -> Any:
-    rows = services.list_claims(session, viewer.actor)
-    encounters = {row.id: row for row in services.list_encounters(session, viewer.actor)}
+    rows = billing_service.list_claims(session, viewer.actor)
+    encounters = {row.id: row for row in notes_service.list_encounters(session, viewer.actor)}
     catalog = default_catalog()
 
     def describe(claim: Any) -> dict[str, Any]:
@@ -161,12 +164,12 @@ def _trading(request: Request) -> tuple[TradingConfig, bool]:
 def create_batch(request: Request, viewer: CurrentViewer, session: SessionDep, form: ListsDep) -> Response:
     ids = _record_ids(form.get("claim_id", []))
     trading, _test = _trading(request)
-    batch = services.create_batch(session, viewer.actor, ids, trading)
+    batch = batches_service.create_batch(session, viewer.actor, ids, trading, clock=viewer.clock)
     session.commit()
     return RedirectResponse(f"/batches/{batch.id}?created=1", status_code=303)
 
 
-def _usage(batch: ClaimBatchRow) -> str:
+def _usage(batch: batches_service.Batch) -> str:
     """ISA15 of the stored interchange: P production, T test."""
     text = batch.content
     if len(text) > 105 and text.startswith("ISA"):
@@ -178,7 +181,7 @@ def _usage(batch: ClaimBatchRow) -> str:
 
 @router.get("/batches")
 def batches(request: Request, viewer: CurrentViewer, session: SessionDep) -> Any:
-    rows = services.list_batches(session, viewer.actor)
+    rows = batches_service.list_batches(session, viewer.actor)
     return render(request, "queue/batches.html", {"viewer": viewer, "batches": [(b, _usage(b)) for b in rows]})
 
 
@@ -191,11 +194,11 @@ def batch(
     created: Annotated[OptionalCount, Query()] = None,
 ) -> Any:
     # Read from the list: opening the page is not an export (the download is, and is audited as one).
-    found = next((b for b in services.list_batches(session, viewer.actor) if b.id == batch_id), None)
+    found = next((b for b in batches_service.list_batches(session, viewer.actor) if b.id == batch_id), None)
     if found is None:
-        raise services.NotFoundError(f"batch {batch_id} not found")
-    claims = [c for c in services.list_claims(session, viewer.actor) if c.batch_id == batch_id]
-    encounters = {row.id: row for row in services.list_encounters(session, viewer.actor)}
+        raise access.NotFoundError(f"batch {batch_id} not found")
+    claims = [c for c in billing_service.list_claims(session, viewer.actor) if c.batch_id == batch_id]
+    encounters = {row.id: row for row in notes_service.list_encounters(session, viewer.actor)}
     catalog = default_catalog()
     rows = [
         {
@@ -221,7 +224,7 @@ def batch(
 
 @router.get("/batches/{batch_id}/837p")
 def download_batch(batch_id: RecordId, viewer: CurrentViewer, session: SessionDep) -> Response:
-    found = services.get_batch(session, viewer.actor, batch_id)
+    found = batches_service.get_batch(session, viewer.actor, batch_id)
     name = f"ptbill-837p-batch-{found.id}-icn{found.interchange_control_number or 0:09d}.x12"
     return Response(
         found.content.encode("utf-8"),
@@ -232,6 +235,6 @@ def download_batch(batch_id: RecordId, viewer: CurrentViewer, session: SessionDe
 
 @router.post("/batches/{batch_id}/submitted", dependencies=[CsrfChecked])
 def mark_submitted(batch_id: RecordId, viewer: CurrentViewer, session: SessionDep) -> Response:
-    services.mark_batch_submitted(session, viewer.actor, batch_id)
+    batches_service.mark_batch_submitted(session, viewer.actor, batch_id, clock=viewer.clock)
     session.commit()
     return RedirectResponse(f"/batches/{batch_id}", status_code=303)

@@ -1,0 +1,147 @@
+"""Claims: built from signed notes, listed, read, and exported one at a time (837P, paper, FHIR)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, Update, select, update
+from sqlalchemy.orm import Session
+
+from ptbill.claims.build import ClaimBuildError, build_claim
+from ptbill.claims.trading import TradingConfig
+from ptbill.claims.x12_837p.writer import ClaimRejectedError
+from ptbill.domain.claim import Claim
+from ptbill.domain.clock import SYSTEM_CLOCK, Clock
+from ptbill.domain.encounter_json import encounter_from_dict
+from ptbill.domain.status import EncounterState
+from ptbill.reference.catalog import default_catalog
+from ptbill.services.access import BILLERS, Actor, ConflictError, owned_row, require_role
+from ptbill.services.audit import audit
+from ptbill.services.claims import write_837p
+from ptbill.services.notes import check_for_clinic, encounter_of
+from ptbill.services.payers import clinic_layer
+from ptbill.storage.control_numbers import StoredControlNumbers
+from ptbill.storage.tables import ClaimLineRow, ClaimRow, EncounterRow
+
+
+def build_claims(
+    session: Session, actor: Actor, encounter_ids: Sequence[int], *, clock: Clock = SYSTEM_CLOCK
+) -> list[ClaimRow]:
+    require_role(actor, BILLERS)
+    catalog = default_catalog()
+    built = []
+    for encounter_id in encounter_ids:
+        row = encounter_of(session, actor, encounter_id)
+        if row.status != EncounterState.SIGNED:
+            raise ConflictError(f"encounter {encounter_id} is {row.status}: only signed notes are billed")
+        encounter = encounter_from_dict(row.document, f"encounter {encounter_id}")
+        report = check_for_clinic(session, actor.clinic_id, encounter, catalog, clock=clock)
+        if report.verdict.value == "blocked":
+            raise ConflictError(f"encounter {encounter_id} has blocking findings")
+        try:
+            claim = build_claim(
+                encounter,
+                report.claim_lines,
+                catalog,
+                claim_id=row.external_id,
+                clinic_layer=clinic_layer(session, actor.clinic_id, encounter.coverage.payer),
+            )
+        except ClaimBuildError as exc:
+            raise ConflictError(str(exc)) from None
+        claim_row = ClaimRow(
+            clinic_id=actor.clinic_id,
+            encounter_id=row.id,
+            patient_control_number=claim.claim_id,
+            payer_id=claim.payer.id,
+            total_charge=claim.total_charge,
+            service_date=claim.service_date,
+            expected_payment=sum((line.expected_payment or Decimal(0) for line in claim.lines), Decimal("0.00")),
+            lines=[
+                ClaimLineRow(
+                    line_number=line.line_number,
+                    code=line.code,
+                    modifiers=list(line.modifiers),
+                    units=line.units,
+                    charge=line.charge,
+                    expected_payment=line.expected_payment,
+                    diagnosis_pointers=list(line.diagnosis_pointers),
+                )
+                for line in claim.lines
+            ],
+        )
+        # Compare-and-set: of two requests billing the same note at once, only one finds it still signed.
+        moved = rows_changed(
+            session,
+            update(EncounterRow)
+            .where(EncounterRow.id == row.id, EncounterRow.status == EncounterState.SIGNED)
+            .values(status=EncounterState.BILLED),
+        )
+        if moved != 1:
+            raise ConflictError(f"encounter {encounter_id} was billed by another request a moment ago")
+        session.expire(row, ["status"])
+        session.add(claim_row)
+        session.flush()
+        audit(session, actor, "create", "claim", str(claim_row.id), f"from encounter {row.id}")
+        built.append(claim_row)
+    return built
+
+
+def claim_domain(session: Session, actor: Actor, claim_row: ClaimRow, *, clock: Clock = SYSTEM_CLOCK) -> Claim:
+    encounter_row = encounter_of(session, actor, claim_row.encounter_id)
+    encounter = encounter_from_dict(encounter_row.document, f"encounter {encounter_row.id}")
+    report = check_for_clinic(session, actor.clinic_id, encounter, default_catalog(), clock=clock)
+    return build_claim(
+        encounter,
+        report.claim_lines,
+        default_catalog(),
+        claim_id=claim_row.patient_control_number,
+        clinic_layer=clinic_layer(session, actor.clinic_id, encounter.coverage.payer),
+    )
+
+
+def list_claims(session: Session, actor: Actor) -> list[ClaimRow]:
+    rows = list(
+        session.scalars(select(ClaimRow).where(ClaimRow.clinic_id == actor.clinic_id).order_by(ClaimRow.id.desc()))
+    )
+    audit(session, actor, "read", "claim_list", None, f"{len(rows)} claims")
+    return rows
+
+
+def get_claim(session: Session, actor: Actor, claim_id: int) -> ClaimRow:
+    row = owned_row(session, actor, ClaimRow, claim_id, "claim")
+    audit(session, actor, "read", "claim", str(claim_id))
+    return row
+
+
+def claim_for_export(
+    session: Session, actor: Actor, claim_id: int, format_name: str, *, clock: Clock = SYSTEM_CLOCK
+) -> Claim:
+    """The claim as the domain model, for a paper form or a FHIR resource; the export is audited."""
+    row = get_claim(session, actor, claim_id)
+    try:
+        claim = claim_domain(session, actor, row, clock=clock)
+    except ClaimBuildError as exc:
+        raise ConflictError(str(exc)) from None
+    audit(session, actor, "export", "claim", str(claim_id), format_name)
+    return claim
+
+
+def claim_837p(
+    session: Session, actor: Actor, claim_id: int, trading: TradingConfig, *, clock: Clock = SYSTEM_CLOCK
+) -> str:
+    """One claim alone as an 837P interchange (new control numbers each time, as every interchange needs)."""
+    claim = claim_for_export(session, actor, claim_id, "837p", clock=clock)
+    try:
+        batches = write_837p([claim], trading, StoredControlNumbers(session))
+    except ClaimRejectedError as exc:
+        raise ConflictError(str(exc)) from None
+    return "".join(b.text for b in batches)
+
+
+def rows_changed(session: Session, statement: Update) -> int:
+    """How many rows an UPDATE changed: a compare-and-set moves only rows still in the status it expects.
+    The caller expires what it changed; the session's guess of which loaded objects matched can be wrong."""
+    result = session.execute(statement, execution_options={"synchronize_session": False})
+    return cast("CursorResult[Any]", result).rowcount

@@ -10,9 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ptbill.domain.encounter import Encounter
+from ptbill.domain.vocabulary import PayerType
 from ptbill.pricing.installed import InstalledPfs
 from ptbill.pricing.medicare_pfs import MedicareFeeSchedule
-from ptbill.reference.catalog import PayerType, ReferenceCatalog
+from ptbill.reference.catalog import ReferenceCatalog
 from ptbill.rules.engine import ClinicContext
 from ptbill.storage.tables import ClaimLineRow, ClaimRow, ClinicRow, EncounterRow, PatientRow
 

@@ -30,10 +30,12 @@ from ptbill.domain.encounter import Encounter
 from ptbill.domain.encounter_json import encounter_from_dict
 from ptbill.domain.errors import EncounterFormatError, PtbillError, ReferenceDataError
 from ptbill.domain.status import BatchState, ClaimState, EncounterState, refusal, refusals
+from ptbill.domain.vocabulary import BILLERS, CLINICIANS, ROLES, SIGNERS  # issue 10: typed roles
 from ptbill.pricing import FeeSchedule
 from ptbill.pricing import FeeScheduleRow as PricedRow
 from ptbill.reference.catalog import PayerInfo, ReferenceCatalog, default_catalog
 from ptbill.reference.declarations import InvalidValueError, UnknownParameterError, as_json
+from ptbill.reference.fingerprint import fingerprint  # issue 10
 from ptbill.reference.parameters import (
     ClinicChange,
     Confidence,
@@ -52,7 +54,6 @@ from ptbill.storage.session import DatabaseBusyError
 from ptbill.storage.tables import (
     AuditRow,
     ClaimBatchRow,
-    ClaimLineRow,
     ClaimRow,
     ClinicRow,
     CoverageRow,
@@ -64,10 +65,6 @@ from ptbill.storage.tables import (
     UserRow,
 )
 
-ROLES = ("therapist", "pta", "biller", "admin")
-CLINICIANS = frozenset({"therapist", "pta"})
-SIGNERS = frozenset({"therapist", "pta"})
-BILLERS = frozenset({"biller", "admin"})
 _hasher = PasswordHasher()
 
 
@@ -397,6 +394,7 @@ def save_encounter(
             verdict=report.verdict.value,
             findings=[f.to_json() for f in report.findings],
             claim_lines=[line.to_json() for line in report.claim_lines],
+            fingerprint=fingerprint(RULESET_VERSION, default_catalog()),  # issue 10: what decided it
         )
     )
     session.flush()
@@ -537,27 +535,9 @@ def build_claims(session: Session, actor: Actor, encounter_ids: Sequence[int]) -
             )
         except ClaimBuildError as exc:
             raise ConflictError(str(exc)) from None
-        claim_row = ClaimRow(
-            clinic_id=actor.clinic_id,
-            encounter_id=row.id,
-            patient_control_number=claim.claim_id,
-            payer_id=claim.payer.id,
-            total_charge=claim.total_charge,
-            service_date=claim.service_date,
-            expected_payment=sum((line.expected_payment or Decimal(0) for line in claim.lines), Decimal("0.00")),
-            lines=[
-                ClaimLineRow(
-                    line_number=line.line_number,
-                    code=line.code,
-                    modifiers=list(line.modifiers),
-                    units=line.units,
-                    charge=line.charge,
-                    expected_payment=line.expected_payment,
-                    diagnosis_pointers=list(line.diagnosis_pointers),
-                )
-                for line in claim.lines
-            ],
-        )
+        from ptbill.services import frozen_claims  # issue 10: the claim is frozen as it is built
+
+        claim_row = frozen_claims.new_claim_row(actor.clinic_id, row.id, claim, catalog)  # issue 10
         # Compare-and-set: of two requests billing the same note at once, only one finds it still signed.
         moved = _rows_changed(
             session,
@@ -576,16 +556,9 @@ def build_claims(session: Session, actor: Actor, encounter_ids: Sequence[int]) -
 
 
 def claim_domain(session: Session, actor: Actor, claim_row: ClaimRow) -> Claim:
-    encounter_row = _encounter(session, actor, claim_row.encounter_id)
-    encounter = encounter_from_dict(encounter_row.document, f"encounter {encounter_row.id}")
-    report = check_for_clinic(session, actor.clinic_id, encounter, default_catalog())
-    return build_claim(
-        encounter,
-        report.claim_lines,
-        default_catalog(),
-        claim_id=claim_row.patient_control_number,
-        clinic_layer=clinic_layer(session, actor.clinic_id, encounter.coverage.payer),
-    )
+    from ptbill.services import frozen_claims  # issue 10: exports read the claim as it was built
+
+    return frozen_claims.stored_claim(session, actor, claim_row)  # issue 10
 
 
 def list_claims(session: Session, actor: Actor) -> list[ClaimRow]:

@@ -50,12 +50,14 @@ def test_sbr09_follows_the_payer_type_and_pyx12_accepts_it(
     payer_id: str, payer_type: PayerType, code: str, box: str, tmp_path: Path
 ) -> None:
     payer = default_catalog().payer(payer_id)
-    assert payer is not None and payer.type is payer_type
+    assert payer is not None
+    assert payer.type is payer_type
     claim = claim_for_payer(payer_id)
     assert claim.payer.filing_indicator == code
     text = write_batch([claim], TRADING, ControlNumbers(tmp_path / "numbers.sqlite3"), created=WHEN).text
     sbr = re.search(r"~SBR\*([^~]*)~", text)
-    assert sbr is not None and sbr.group(1).split("*")[8] == code
+    assert sbr is not None
+    assert sbr.group(1).split("*")[8] == code
     assert pyx12_errors(text) == []
     assert program_box(claim.payer.filing_indicator) == box
 

@@ -52,7 +52,8 @@ def test_a_replacement_keeps_its_frequency_and_the_original_number() -> None:
         "2026061500123",
         ("a", "b"),
     )
-    assert isinstance(again.lines[0].charge, Decimal) and isinstance(again.service_date, date)
+    assert isinstance(again.lines[0].charge, Decimal)
+    assert isinstance(again.service_date, date)
 
 
 def test_an_unknown_format_or_field_is_refused() -> None:

@@ -1,0 +1,166 @@
+"""Claims are built once and frozen: what a claim says is stored when it is built, with the fingerprint of
+the rules and reference data that built it, and every later export (837P, CMS-1500, FHIR) reads that.
+
+A corrected claim (frequency 7) is a new frozen claim, built from the note with the rules and the clinic's
+values in force when it is made, that points at the claim it replaces and names the payer's claim number.
+A claim built before migration 0005_frozen is built on its first export and frozen then.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ptbill.claims.build import ClaimBuildError, build_claim
+from ptbill.claims.stored import claim_from_json, claim_to_json
+from ptbill.domain.claim import Claim, ClaimFrequency
+from ptbill.domain.encounter_json import encounter_from_dict
+from ptbill.domain.status import ClaimState
+from ptbill.domain.vocabulary import BILLERS
+from ptbill.reference.catalog import ReferenceCatalog, default_catalog
+from ptbill.reference.fingerprint import fingerprint
+from ptbill.rules.engine import RULESET_VERSION
+
+# The clinic-checked reads, the check and the audit log. After the services split these come from their
+# feature modules (access, audit, notes, payers); app.py imports this module inside its functions.
+from ptbill.services.app import (
+    Actor,
+    ConflictError,
+    audit,
+    check_for_clinic,
+    clinic_layer,
+    get_claim,
+    require_role,
+)
+from ptbill.services.app import _encounter as encounter_of
+from ptbill.storage.tables import ClaimLineRow, ClaimRow, EncounterRow
+
+MAX_CONTROL_NUMBER = 38  # the patient control number's column (and the note id it comes from)
+
+
+def current_fingerprint(catalog: ReferenceCatalog | None = None) -> str:
+    """The rule-set version and reference data a check or a claim made now rests on."""
+    return fingerprint(RULESET_VERSION, catalog or default_catalog())
+
+
+def new_claim_row(clinic_id: int, encounter_id: int, claim: Claim, catalog: ReferenceCatalog) -> ClaimRow:
+    """The row of a claim just built: its summary columns and lines, and the claim itself, frozen."""
+    return ClaimRow(
+        clinic_id=clinic_id,
+        encounter_id=encounter_id,
+        patient_control_number=claim.claim_id,
+        payer_id=claim.payer.id,
+        total_charge=claim.total_charge,
+        service_date=claim.service_date,
+        expected_payment=sum((line.expected_payment or Decimal(0) for line in claim.lines), Decimal("0.00")),
+        frequency=claim.frequency.value,
+        original_claim_number=claim.original_claim_number,
+        claim_json=claim_to_json(claim),
+        fingerprint=current_fingerprint(catalog),
+        lines=[
+            ClaimLineRow(
+                line_number=line.line_number,
+                code=line.code,
+                modifiers=list(line.modifiers),
+                units=line.units,
+                charge=line.charge,
+                expected_payment=line.expected_payment,
+                diagnosis_pointers=list(line.diagnosis_pointers),
+            )
+            for line in claim.lines
+        ],
+    )
+
+
+def stored_claim(session: Session, actor: Actor, claim_row: ClaimRow) -> Claim:
+    """The claim as it was built; one built before 0005_frozen is built now and frozen (audited)."""
+    if claim_row.claim_json is not None:
+        return claim_from_json(claim_row.claim_json)
+    encounter_row = encounter_of(session, actor, claim_row.encounter_id)
+    catalog = default_catalog()
+    claim = _build_now(
+        session,
+        actor,
+        encounter_row,
+        catalog,
+        claim_id=claim_row.patient_control_number,
+        frequency=ClaimFrequency(claim_row.frequency),
+        original_claim_number=claim_row.original_claim_number,
+    )
+    claim_row.claim_json = claim_to_json(claim)
+    claim_row.fingerprint = current_fingerprint(catalog)
+    session.flush()
+    audit(session, actor, "update", "claim", str(claim_row.id), "frozen at its first export")
+    return claim
+
+
+def correct_claim(session: Session, actor: Actor, claim_id: int, payer_claim_number: str | None = None) -> ClaimRow:
+    """A corrected claim (frequency 7) replacing ``claim_id``, frozen now, naming the payer's claim number
+    (the one given, else the one its 835 brought). ConflictError says why when it cannot be made."""
+    require_role(actor, BILLERS)
+    original = get_claim(session, actor, claim_id)
+    number = (payer_claim_number or "").strip() or original.payer_claim_number
+    if original.status == ClaimState.BUILT:
+        raise ConflictError(
+            f"claim {claim_id} has not been sent: a corrected claim replaces one the payer has received"
+        )
+    if not number:
+        raise ConflictError(
+            f"claim {claim_id} has no payer claim number yet: post the payer's 835 for it, or give the number "
+            "the payer assigned (ptbill correct CLAIM-ID --payer-claim-number NUMBER)"
+        )
+    encounter_row = encounter_of(session, actor, original.encounter_id)
+    catalog = default_catalog()
+    claim = _build_now(
+        session,
+        actor,
+        encounter_row,
+        catalog,
+        claim_id=_correction_number(session, original),
+        frequency=ClaimFrequency.REPLACEMENT,
+        original_claim_number=number,
+    )
+    row = new_claim_row(actor.clinic_id, encounter_row.id, claim, catalog)
+    row.corrects_claim_id = original.id
+    session.add(row)
+    session.flush()
+    audit(session, actor, "create", "claim", str(row.id), f"corrects claim {original.id} (frequency 7)")
+    return row
+
+
+def _build_now(
+    session: Session,
+    actor: Actor,
+    encounter_row: EncounterRow,
+    catalog: ReferenceCatalog,
+    *,
+    claim_id: str,
+    frequency: ClaimFrequency,
+    original_claim_number: str | None,
+) -> Claim:
+    """The note's claim with the rules and the clinic's values in force now (ConflictError when it cannot be)."""
+    encounter = encounter_from_dict(encounter_row.document, f"encounter {encounter_row.id}")
+    report = check_for_clinic(session, actor.clinic_id, encounter, catalog)
+    if report.verdict.value == "blocked":
+        raise ConflictError(f"encounter {encounter_row.id} has blocking findings")
+    try:
+        return build_claim(
+            encounter,
+            report.claim_lines,
+            catalog,
+            claim_id=claim_id,
+            frequency=frequency,
+            original_claim_number=original_claim_number,
+            clinic_layer=clinic_layer(session, actor.clinic_id, encounter.coverage.payer),
+        )
+    except ClaimBuildError as exc:
+        raise ConflictError(str(exc)) from None
+
+
+def _correction_number(session: Session, original: ClaimRow) -> str:
+    """``<original>-C<n>``: the patient control number of the n-th correction, cut to fit its column."""
+    earlier = session.scalar(select(func.count()).where(ClaimRow.corrects_claim_id == original.id)) or 0
+    suffix = f"-C{earlier + 1}"
+    return original.patient_control_number[: MAX_CONTROL_NUMBER - len(suffix)] + suffix

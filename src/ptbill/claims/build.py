@@ -238,7 +238,10 @@ def build_claim(
         id=payer_info.id,
         name=payer_info.name,
         payer_identifier=str(snapshot.value("claims.payer_identifier", payer_info.id.upper()[:80])),
-        filing_indicator=ClaimFilingIndicator(snapshot.choice("claims.filing_indicator")),
+        # declared required, so always set; commercial is the baseline's own default
+        filing_indicator=ClaimFilingIndicator(
+            snapshot.choice("claims.filing_indicator") or ClaimFilingIndicator.COMMERCIAL
+        ),
     )
     auth = encounter.coverage.authorization
     return Claim(

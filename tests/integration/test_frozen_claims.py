@@ -18,10 +18,12 @@ from sqlalchemy.orm import Session
 from ptbill.claims.cms1500 import render_cms1500
 from ptbill.claims.fhir import claim_to_fhir_json
 from ptbill.claims.trading import TEST_TRADING, TradingConfig
+from ptbill.domain.encounter_json import encounter_from_dict
 from ptbill.domain.status import ClaimState
 from ptbill.reference import catalog as catalog_module
-from ptbill.reference.catalog import ReferenceCatalog
+from ptbill.reference.catalog import ReferenceCatalog, default_catalog
 from ptbill.services import app, frozen_claims
+from ptbill.services.therapy_year import therapy_claims_this_year
 from ptbill.storage.tables import AuditRow, ClaimRow
 from tests.integration.test_storage_services import CLEAN, make_clinic
 from tests.pyx12_check import pyx12_errors
@@ -117,7 +119,7 @@ def test_a_corrected_claim_is_a_new_frozen_claim_pointing_at_the_original(sessio
     biller, original = billed_claim(session, "frozen-c")
     with pytest.raises(app.ConflictError, match="has not been sent"):
         frozen_claims.correct_claim(session, biller, original.id)
-    original.status = ClaimState.DENIED
+    original.status = ClaimState.PAID
     with pytest.raises(app.ConflictError, match="no payer claim number"):
         frozen_claims.correct_claim(session, biller, original.id)
     original.payer_claim_number = "2026061500123"
@@ -134,11 +136,19 @@ def test_a_corrected_claim_is_a_new_frozen_claim_pointing_at_the_original(sessio
     assert ":B:7*" in text
     assert "REF*F8*2026061500123~" in text
     assert pyx12_errors(text) == []
-    again = frozen_claims.correct_claim(session, biller, original.id, payer_claim_number="X-99")
+    with pytest.raises(app.ConflictError, match=f"already corrected by claim {corrected.id}"):
+        frozen_claims.correct_claim(session, biller, original.id)
+    corrected.status = ClaimState.SUBMITTED
+    again = frozen_claims.correct_claim(session, biller, corrected.id, payer_claim_number="X-99")
     assert (again.patient_control_number, again.original_claim_number) == (
         f"{original.patient_control_number}-C2",
         "X-99",
     )
+    # Toward the yearly therapy threshold, the last correction counts instead of the claims it replaces.
+    later = json.loads(json.dumps(CLEAN))
+    later["id"], later["date_of_service"], later["patient"]["id"] = "later-visit", "2026-12-01", "C-1"
+    counted = therapy_claims_this_year(session, biller.clinic_id, encounter_from_dict(later, "note"), default_catalog())
+    assert counted == sum(line.expected_payment or 0 for line in again.lines if "GP" in line.modifiers)
     audited = session.scalars(
         select(AuditRow.detail).where(AuditRow.entity == "claim", AuditRow.entity_id == str(corrected.id))
     ).all()

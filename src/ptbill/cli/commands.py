@@ -273,6 +273,7 @@ def _cli_actor(session, email: str | None):  # type: ignore[no-untyped-def]
     when it holds one clinic only: with several, guessing would act on another clinic's data."""
     from sqlalchemy import func, select
 
+    from ptbill.domain.vocabulary import BILLERS
     from ptbill.services.app import Actor
     from ptbill.storage.tables import ClinicRow, UserRow
 
@@ -285,7 +286,7 @@ def _cli_actor(session, email: str | None):  # type: ignore[no-untyped-def]
         )
         sys.exit(2)
     query = select(UserRow).where(UserRow.active)
-    query = query.where(UserRow.email == email.lower()) if email else query.where(UserRow.role.in_(("biller", "admin")))
+    query = query.where(UserRow.email == email.lower()) if email else query.where(UserRow.role.in_(tuple(BILLERS)))
     user = session.scalar(query.order_by(UserRow.id))
     if user is None:
         click.echo(

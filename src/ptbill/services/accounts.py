@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from ptbill.domain.errors import PtbillError
+from ptbill.domain.vocabulary import Role
 from ptbill.services import login_limits, sessions
 from ptbill.services.app import (
     Actor,
@@ -93,7 +94,7 @@ def change_password(
 
 def set_active(session: Session, actor: Actor, user_id: int, active: bool, now: datetime) -> UserRow:
     """An admin turns an account of their clinic off (every session of it ends at once) or back on."""
-    require_role(actor, {"admin"})
+    require_role(actor, {Role.ADMIN})
     user = session.get(UserRow, user_id)
     if user is None or user.clinic_id != actor.clinic_id:
         raise NotFoundError(f"user {user_id} not found")

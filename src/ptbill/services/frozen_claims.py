@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ptbill.claims.build import ClaimBuildError, build_claim
 from ptbill.claims.stored import claim_from_json, claim_to_json
 from ptbill.domain.claim import Claim, ClaimFrequency
 from ptbill.domain.encounter_json import encounter_from_dict
+from ptbill.domain.finding import Verdict
 from ptbill.domain.status import ClaimState
 from ptbill.domain.vocabulary import BILLERS
 from ptbill.reference.catalog import ReferenceCatalog, default_catalog
@@ -106,6 +107,9 @@ def correct_claim(session: Session, actor: Actor, claim_id: int, payer_claim_num
         raise ConflictError(
             f"claim {claim_id} has not been sent: a corrected claim replaces one the payer has received"
         )
+    later = session.scalar(select(ClaimRow.id).where(ClaimRow.corrects_claim_id == original.id))
+    if later is not None:
+        raise ConflictError(f"claim {claim_id} was already corrected by claim {later}: correct that one")
     if not number:
         raise ConflictError(
             f"claim {claim_id} has no payer claim number yet: post the payer's 835 for it, or give the number "
@@ -143,7 +147,7 @@ def _build_now(
     """The note's claim with the rules and the clinic's values in force now (ConflictError when it cannot be)."""
     encounter = encounter_from_dict(encounter_row.document, f"encounter {encounter_row.id}")
     report = check_for_clinic(session, actor.clinic_id, encounter, catalog)
-    if report.verdict.value == "blocked":
+    if report.verdict is Verdict.BLOCKED:
         raise ConflictError(f"encounter {encounter_row.id} has blocking findings")
     try:
         return build_claim(
@@ -160,7 +164,12 @@ def _build_now(
 
 
 def _correction_number(session: Session, original: ClaimRow) -> str:
-    """``<original>-C<n>``: the patient control number of the n-th correction, cut to fit its column."""
-    earlier = session.scalar(select(func.count()).where(ClaimRow.corrects_claim_id == original.id)) or 0
-    suffix = f"-C{earlier + 1}"
-    return original.patient_control_number[: MAX_CONTROL_NUMBER - len(suffix)] + suffix
+    """``<first claim's number>-C<n>`` for the n-th correction in a chain, cut to fit its column."""
+    depth, first = 1, original
+    while first.corrects_claim_id is not None:
+        earlier = session.get(ClaimRow, first.corrects_claim_id)
+        if earlier is None:  # pragma: no cover - a foreign key keeps the chain whole
+            break
+        depth, first = depth + 1, earlier
+    suffix = f"-C{depth}"
+    return first.patient_control_number[: MAX_CONTROL_NUMBER - len(suffix)] + suffix

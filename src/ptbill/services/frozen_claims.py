@@ -36,7 +36,7 @@ from ptbill.services.app import (
     require_role,
 )
 from ptbill.services.app import _encounter as encounter_of
-from ptbill.storage.tables import ClaimLineRow, ClaimRow, EncounterRow
+from ptbill.storage.tables import ClaimLineRow, ClaimRow
 
 MAX_CONTROL_NUMBER = 38  # the patient control number's column (and the note id it comes from)
 
@@ -79,19 +79,10 @@ def stored_claim(session: Session, actor: Actor, claim_row: ClaimRow) -> Claim:
     """The claim as it was built; one built before 0005_frozen is built now and frozen (audited)."""
     if claim_row.claim_json is not None:
         return claim_from_json(claim_row.claim_json)
-    encounter_row = encounter_of(session, actor, claim_row.encounter_id)
-    catalog = default_catalog()
-    claim = _build_now(
-        session,
-        actor,
-        encounter_row,
-        catalog,
-        claim_id=claim_row.patient_control_number,
-        frequency=ClaimFrequency(claim_row.frequency),
-        original_claim_number=claim_row.original_claim_number,
-    )
+    number, frequency = claim_row.patient_control_number, ClaimFrequency(claim_row.frequency)
+    claim = _build_now(session, actor, claim_row.encounter_id, number, frequency, claim_row.original_claim_number)
     claim_row.claim_json = claim_to_json(claim)
-    claim_row.fingerprint = current_fingerprint(catalog)
+    claim_row.fingerprint = current_fingerprint()
     session.flush()
     audit(session, actor, "update", "claim", str(claim_row.id), "frozen at its first export")
     return claim
@@ -115,18 +106,9 @@ def correct_claim(session: Session, actor: Actor, claim_id: int, payer_claim_num
             f"claim {claim_id} has no payer claim number yet: post the payer's 835 for it, or give the number "
             "the payer assigned (ptbill correct CLAIM-ID --payer-claim-number NUMBER)"
         )
-    encounter_row = encounter_of(session, actor, original.encounter_id)
-    catalog = default_catalog()
-    claim = _build_now(
-        session,
-        actor,
-        encounter_row,
-        catalog,
-        claim_id=_correction_number(session, original),
-        frequency=ClaimFrequency.REPLACEMENT,
-        original_claim_number=number,
-    )
-    row = new_claim_row(actor.clinic_id, encounter_row.id, claim, catalog)
+    corrected = _correction_number(session, original)
+    claim = _build_now(session, actor, original.encounter_id, corrected, ClaimFrequency.REPLACEMENT, number)
+    row = new_claim_row(actor.clinic_id, original.encounter_id, claim, default_catalog())
     row.corrects_claim_id = original.id
     session.add(row)
     session.flush()
@@ -137,14 +119,14 @@ def correct_claim(session: Session, actor: Actor, claim_id: int, payer_claim_num
 def _build_now(
     session: Session,
     actor: Actor,
-    encounter_row: EncounterRow,
-    catalog: ReferenceCatalog,
-    *,
+    encounter_id: int,
     claim_id: str,
     frequency: ClaimFrequency,
     original_claim_number: str | None,
 ) -> Claim:
     """The note's claim with the rules and the clinic's values in force now (ConflictError when it cannot be)."""
+    encounter_row = encounter_of(session, actor, encounter_id)
+    catalog = default_catalog()
     encounter = encounter_from_dict(encounter_row.document, f"encounter {encounter_row.id}")
     report = check_for_clinic(session, actor.clinic_id, encounter, catalog)
     if report.verdict is Verdict.BLOCKED:

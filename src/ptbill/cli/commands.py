@@ -416,7 +416,7 @@ def appeal(email: str | None, claim_id: int, output: str) -> None:
 @click.argument("claim_id", type=RecordId())
 @click.option(
     "--payer-claim-number",
-    help="The payer's number for the claim being replaced (REF*F8), when no 835 has brought it yet.",
+    help="The payer's number for the claim being replaced, when no 835 has brought it yet.",
 )
 def correct(email: str | None, claim_id: int, payer_claim_number: str | None) -> None:
     """Make a corrected claim (frequency 7) replacing CLAIM-ID: built from its note with the rules and the

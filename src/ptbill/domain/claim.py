@@ -61,7 +61,7 @@ class ClaimPayer:
     id: str  # ptbill payer id
     name: str
     payer_identifier: str  # the id the clearinghouse knows the payer by (2010BB NM109)
-    filing_indicator: ClaimFilingIndicator  # the program the claim is filed under (SBR09, CMS-1500 item 1)
+    filing_indicator: ClaimFilingIndicator  # the program the claim is filed under (837P and CMS-1500 item 1)
     address: PostalAddress | None = None
 
     @property

@@ -18,6 +18,7 @@ from fastapi import Depends, Request, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
+from ptbill.domain.vocabulary import BILLERS, CLINICIANS, SIGNERS
 from ptbill.services import app as services
 from ptbill.services.accounts import Client
 from ptbill.services.sessions import actor_for_token
@@ -117,15 +118,15 @@ class Viewer:
 
     @property
     def is_biller(self) -> bool:
-        return self.actor.role in services.BILLERS
+        return self.actor.role in BILLERS
 
     @property
     def is_clinician(self) -> bool:
-        return self.actor.role in services.CLINICIANS
+        return self.actor.role in CLINICIANS
 
     @property
     def can_sign(self) -> bool:
-        return self.actor.role in services.SIGNERS
+        return self.actor.role in SIGNERS
 
 
 def _viewer(request: Request, session: SessionDep) -> Viewer:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from ptbill.domain.errors import EncounterFormatError
 from ptbill.domain.identifiers import bounded_int
 from ptbill.domain.status import EncounterState
-from ptbill.domain.vocabulary import Role
+from ptbill.domain.vocabulary import CLINICIANS, Role
 from ptbill.reference.catalog import default_catalog
 from ptbill.services import app as services
 from ptbill.storage.tables import ClinicRow, CoverageRow, EncounterRow, PatientRow, UserRow
@@ -28,7 +28,7 @@ from ptbill.web.inputs import OptionalRecordId, RecordId
 
 router = APIRouter()
 FormDep = Annotated[dict[str, str], Depends(form_values)]
-EDITORS = services.CLINICIANS | {Role.ADMIN}
+EDITORS = CLINICIANS | {Role.ADMIN}
 
 
 # reading the rows a note is made of ----------------------------------------------------------------

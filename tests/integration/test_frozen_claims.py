@@ -122,6 +122,8 @@ def test_a_corrected_claim_is_a_new_frozen_claim_pointing_at_the_original(sessio
     original.status = ClaimState.PAID
     with pytest.raises(app.ConflictError, match="no payer claim number"):
         frozen_claims.correct_claim(session, biller, original.id)
+    with pytest.raises(app.ConflictError, match="at most 50 printable"):
+        frozen_claims.correct_claim(session, biller, original.id, payer_claim_number="9" * 51)
     original.payer_claim_number = "2026061500123"
     corrected = frozen_claims.correct_claim(session, biller, original.id)
     assert (corrected.frequency, corrected.corrects_claim_id, corrected.original_claim_number) == (

@@ -39,6 +39,7 @@ from ptbill.services.app import _encounter as encounter_of
 from ptbill.storage.tables import ClaimLineRow, ClaimRow
 
 MAX_CONTROL_NUMBER = 38  # the patient control number's column (and the note id it comes from)
+MAX_PAYER_CLAIM_NUMBER = 50  # the original claim number's column
 
 
 def current_fingerprint(catalog: ReferenceCatalog | None = None) -> str:
@@ -98,6 +99,10 @@ def correct_claim(session: Session, actor: Actor, claim_id: int, payer_claim_num
         raise ConflictError(
             f"claim {claim_id} has not been sent: a corrected claim replaces one the payer has received"
         )
+    if number and (len(number) > MAX_PAYER_CLAIM_NUMBER or not number.isprintable()):
+        raise ConflictError(f"the payer claim number must be at most {MAX_PAYER_CLAIM_NUMBER} printable characters")
+    session.flush()  # on SQLite, this first write takes the writer lock; on PostgreSQL the claim is locked next
+    session.execute(select(ClaimRow.id).where(ClaimRow.id == original.id).with_for_update())
     later = session.scalar(select(ClaimRow.id).where(ClaimRow.corrects_claim_id == original.id))
     if later is not None:
         raise ConflictError(f"claim {claim_id} was already corrected by claim {later}: correct that one")

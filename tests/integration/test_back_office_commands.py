@@ -124,6 +124,14 @@ def test_post_an_835_then_work_its_denial_and_print_reports(tmp_path: Path) -> N
     assert appealed.returncode == 0, appealed.stderr
     assert pdf.read_bytes().startswith(b"%PDF")
 
+    corrected = ptbill(env, "correct", str(paid.id))
+    assert corrected.returncode == 0, corrected.stderr
+    assert f"corrects claim {paid.id}, payer claim number PCN{paid.id}" in corrected.stdout
+    twice = ptbill(env, "correct", str(paid.id))
+    assert twice.returncode == 1
+    assert "already corrected" in twice.stderr
+    assert ptbill(env, "correct", "999999").returncode == 2
+
     csv_path, png_path = tmp_path / "r.csv", tmp_path / "r.png"
     report = ptbill(env, "report", "reimbursement-97012", "--csv", str(csv_path), "--png", str(png_path))
     assert report.returncode == 0

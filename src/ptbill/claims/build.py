@@ -27,8 +27,9 @@ from ptbill.domain.claim import (
 from ptbill.domain.claim_line import ClaimLine
 from ptbill.domain.encounter import ASSISTANT_OF, Address, Credential, Encounter, normalize_diagnosis
 from ptbill.domain.errors import PtbillError
+from ptbill.domain.vocabulary import ClaimFilingIndicator
 from ptbill.pricing import NATIONAL_LOCALITY_KEY, MedicareFeeSchedule, NotPricedError
-from ptbill.reference.catalog import PayerType, ReferenceCatalog
+from ptbill.reference.catalog import ReferenceCatalog
 from ptbill.reference.modifiers import ModifierCodeSet
 from ptbill.reference.parameters import ParameterLayer
 
@@ -237,7 +238,10 @@ def build_claim(
         id=payer_info.id,
         name=payer_info.name,
         payer_identifier=str(snapshot.value("claims.payer_identifier", payer_info.id.upper()[:80])),
-        is_medicare=payer_info.type is PayerType.MEDICARE,
+        # declared required, so always set; commercial is the baseline's own default
+        filing_indicator=ClaimFilingIndicator(
+            snapshot.choice("claims.filing_indicator") or ClaimFilingIndicator.COMMERCIAL
+        ),
     )
     auth = encounter.coverage.authorization
     return Claim(

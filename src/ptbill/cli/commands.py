@@ -317,6 +317,7 @@ def _cli_actor(session, email: str | None):  # type: ignore[no-untyped-def]
     when it holds one clinic only: with several, guessing would act on another clinic's data."""
     from sqlalchemy import func, select
 
+    from ptbill.domain.vocabulary import BILLERS
     from ptbill.services.access import Actor
     from ptbill.storage.tables import ClinicRow, UserRow
 
@@ -329,7 +330,7 @@ def _cli_actor(session, email: str | None):  # type: ignore[no-untyped-def]
         )
         sys.exit(2)
     query = select(UserRow).where(UserRow.active)
-    query = query.where(UserRow.email == email.lower()) if email else query.where(UserRow.role.in_(("biller", "admin")))
+    query = query.where(UserRow.email == email.lower()) if email else query.where(UserRow.role.in_(tuple(BILLERS)))
     user = session.scalar(query.order_by(UserRow.id))
     if user is None:
         click.echo(
@@ -456,6 +457,33 @@ def appeal(email: str | None, claim_id: int, output: str) -> None:
 
 @click.command()
 @_USER
+@click.argument("claim_id", type=RecordId())
+@click.option(
+    "--payer-claim-number",
+    help="The payer's number for the claim being replaced, when no 835 has brought it yet.",
+)
+def correct(email: str | None, claim_id: int, payer_claim_number: str | None) -> None:
+    """Make a corrected claim (frequency 7) replacing CLAIM-ID: built from its note with the rules and the
+    clinic's values in force now, frozen, and naming the payer's claim number (audited).
+
+    Exit status 2 when the claim is not one of the clinic's, 1 when the corrected claim is refused.
+    """
+    from ptbill.domain.errors import PtbillError
+    from ptbill.services.access import NotFoundError
+    from ptbill.services.frozen_claims import correct_claim
+
+    try:
+        with _app_session() as session:
+            row = correct_claim(session, _cli_actor(session, email), claim_id, payer_claim_number)
+            new_id, number, original = row.id, row.patient_control_number, row.original_claim_number
+    except PtbillError as exc:
+        click.echo(f"correct: {printable(exc)}", err=True)
+        sys.exit(2 if isinstance(exc, NotFoundError) else 1)
+    click.echo(printable(f"claim {new_id} ({number}) corrects claim {claim_id}, payer claim number {original}"))
+
+
+@click.command()
+@_USER
 @click.argument(
     "name",
     type=click.Choice(["reimbursement-97012", "expected-vs-paid", "denial-rate", "best-payer", "documentation-audit"]),
@@ -521,7 +549,7 @@ def report(
 
 
 def register_back_office(cli: click.Group) -> None:
-    for command in (remit, denials, appeal, report):
+    for command in (remit, denials, appeal, correct, report):
         cli.add_command(command)
 
 

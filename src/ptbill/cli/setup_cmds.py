@@ -16,8 +16,9 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
 from ptbill.cli.terminal import printable
+from ptbill.domain.vocabulary import Role
 
-ROLE_CHOICE = click.Choice(["therapist", "pta", "biller", "admin"], case_sensitive=False)
+ROLE_CHOICE = click.Choice([role.value for role in Role], case_sensitive=False)
 
 
 def _password(from_stdin: bool, email: str) -> str:
@@ -63,7 +64,7 @@ def _admin(session: Any, email: str | None) -> Any:
         _refuse(
             [f"this database holds {clinics} clinics: say which admin you act as with --user EMAIL (or PTBILL_USER)"]
         )
-    query = select(UserRow).where(UserRow.active, UserRow.role == "admin")
+    query = select(UserRow).where(UserRow.active, UserRow.role == Role.ADMIN)
     query = query.where(UserRow.email == email.strip().lower()) if email else query
     user = session.scalar(query.order_by(UserRow.id))
     if user is None:

@@ -11,6 +11,8 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
+from ptbill.domain.vocabulary import ClaimFilingIndicator
+
 # What one claim line can carry, in the 837P (SV101-3..6, SV107) and on the CMS-1500 (24D, 24E).
 MAX_MODIFIERS = 4
 MAX_DIAGNOSIS_POINTERS = 4
@@ -59,8 +61,12 @@ class ClaimPayer:
     id: str  # ptbill payer id
     name: str
     payer_identifier: str  # the id the clearinghouse knows the payer by (2010BB NM109)
-    is_medicare: bool
+    filing_indicator: ClaimFilingIndicator  # the program the claim is filed under (837P and CMS-1500 item 1)
     address: PostalAddress | None = None
+
+    @property
+    def is_medicare(self) -> bool:
+        return self.filing_indicator.is_medicare
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from ptbill.domain.dates import DateRange
 from ptbill.domain.errors import ReferenceDataError
 from ptbill.domain.finding import Severity
+from ptbill.domain.vocabulary import PayerType
 from ptbill.reference.declarations import InvalidValueError, declaration_for, declared
 from ptbill.reference.parameters import DatedValue, Parameter, ParameterLayer, load_parameter_file
 from ptbill.reference.strict_yaml import load_strict_yaml
@@ -31,14 +32,6 @@ if TYPE_CHECKING:
     from ptbill.reference.ncci import PtpTable
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "reference_data"
-
-
-class PayerType(StrEnum):
-    MEDICARE = "medicare"
-    MEDICAID = "medicaid"
-    COMMERCIAL = "commercial"
-    WORKERS_COMP = "workers_comp"
-    VA_CCN = "va_ccn"
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from enum import StrEnum
 from typing import Any
 
 from ptbill.domain.errors import ReferenceDataError
+from ptbill.domain.vocabulary import ClaimFilingIndicator
 
 
 class Kind(StrEnum):
@@ -179,7 +180,7 @@ def _choice(declaration: Declaration, raw: Any) -> str:
 
 def _codes(declaration: Declaration, raw: Any) -> tuple[str, ...]:
     if not isinstance(raw, list | tuple):
-        raise InvalidValueError(f"must be a list of codes, like [\"97012\"], got {_shown(raw)}")
+        raise InvalidValueError(f'must be a list of codes, like ["97012"], got {_shown(raw)}')
     items = declaration.items or ANY_TEXT
     return tuple(items.check(item, f"item {index + 1}: ") for index, item in enumerate(raw))
 
@@ -358,6 +359,13 @@ DECLARATIONS: dict[str, Declaration] = {
             "The clearinghouse's payer id (837P NM109).",
             items=ItemFormat("letters, digits, spaces, dots or hyphens", re.compile(r"[A-Za-z0-9][A-Za-z0-9 .-]*")),
             max_length=80,
+        ),
+        Declaration(
+            "claims.filing_indicator",
+            Kind.CHOICE,
+            "The program the claim is filed under (837P claim filing indicator, CMS-1500 item 1).",
+            choices=tuple(ClaimFilingIndicator),
+            required=True,
         ),
         Declaration(
             "codes.not_payable",

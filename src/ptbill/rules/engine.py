@@ -17,9 +17,10 @@ from ptbill.domain.claim_line import ClaimLine
 from ptbill.domain.encounter import Encounter
 from ptbill.domain.finding import Finding, Severity, Verdict, verdict_of
 from ptbill.domain.same_day import SameDayService
+from ptbill.domain.vocabulary import PayerType
 from ptbill.pricing import FeeSchedule, MedicareFeeSchedule
 from ptbill.pricing.installed import InstalledPfs
-from ptbill.reference.catalog import PayerType, ReferenceCatalog, Snapshot, default_catalog
+from ptbill.reference.catalog import ReferenceCatalog, Snapshot, default_catalog
 from ptbill.reference.ncci import open_when_changed
 from ptbill.reference.parameters import ParameterLayer
 from ptbill.rules import checks  # noqa: F401  (importing registers every check)

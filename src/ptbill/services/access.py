@@ -10,13 +10,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.orm import Session
 
 from ptbill.domain.errors import EncounterFormatError, PtbillError
+from ptbill.domain.vocabulary import BILLERS, CLINICIANS, ROLES, SIGNERS
 from ptbill.storage.session import DatabaseBusyError
 from ptbill.storage.tables import UserRow
 
-ROLES = ("therapist", "pta", "biller", "admin")
-CLINICIANS = frozenset({"therapist", "pta"})
-SIGNERS = frozenset({"therapist", "pta"})
-BILLERS = frozenset({"biller", "admin"})
 _hasher = PasswordHasher()
 
 

@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from ptbill.domain.errors import PtbillError
+from ptbill.domain.vocabulary import Role
 from ptbill.services import login_limits, sessions, two_factor
 from ptbill.services.access import Actor, ConflictError, NotFoundError, hash_password, password_matches, require_role
 from ptbill.services.audit import audit
@@ -110,7 +111,7 @@ def change_password(
 
 def set_active(session: Session, actor: Actor, user_id: int, active: bool, now: datetime) -> UserRow:
     """An admin turns an account of their clinic off (every session of it ends at once) or back on."""
-    require_role(actor, {"admin"})
+    require_role(actor, {Role.ADMIN})
     user = session.get(UserRow, user_id)
     if user is None or user.clinic_id != actor.clinic_id:
         raise NotFoundError(f"user {user_id} not found")

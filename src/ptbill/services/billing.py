@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Update, select, update
@@ -23,7 +22,7 @@ from ptbill.services.claims import write_837p
 from ptbill.services.notes import check_for_clinic, encounter_of
 from ptbill.services.payers import clinic_layer
 from ptbill.storage.control_numbers import StoredControlNumbers
-from ptbill.storage.tables import ClaimLineRow, ClaimRow, EncounterRow
+from ptbill.storage.tables import ClaimRow, EncounterRow
 
 
 def build_claims(
@@ -50,27 +49,9 @@ def build_claims(
             )
         except ClaimBuildError as exc:
             raise ConflictError(str(exc)) from None
-        claim_row = ClaimRow(
-            clinic_id=actor.clinic_id,
-            encounter_id=row.id,
-            patient_control_number=claim.claim_id,
-            payer_id=claim.payer.id,
-            total_charge=claim.total_charge,
-            service_date=claim.service_date,
-            expected_payment=sum((line.expected_payment or Decimal(0) for line in claim.lines), Decimal("0.00")),
-            lines=[
-                ClaimLineRow(
-                    line_number=line.line_number,
-                    code=line.code,
-                    modifiers=list(line.modifiers),
-                    units=line.units,
-                    charge=line.charge,
-                    expected_payment=line.expected_payment,
-                    diagnosis_pointers=list(line.diagnosis_pointers),
-                )
-                for line in claim.lines
-            ],
-        )
+        from ptbill.services import frozen_claims  # the claim is frozen as it is built
+
+        claim_row = frozen_claims.new_claim_row(actor.clinic_id, row.id, claim, catalog)
         # Compare-and-set: of two requests billing the same note at once, only one finds it still signed.
         moved = rows_changed(
             session,
@@ -89,16 +70,10 @@ def build_claims(
 
 
 def claim_domain(session: Session, actor: Actor, claim_row: ClaimRow, *, clock: Clock = SYSTEM_CLOCK) -> Claim:
-    encounter_row = encounter_of(session, actor, claim_row.encounter_id)
-    encounter = encounter_from_dict(encounter_row.document, f"encounter {encounter_row.id}")
-    report = check_for_clinic(session, actor.clinic_id, encounter, default_catalog(), clock=clock)
-    return build_claim(
-        encounter,
-        report.claim_lines,
-        default_catalog(),
-        claim_id=claim_row.patient_control_number,
-        clinic_layer=clinic_layer(session, actor.clinic_id, encounter.coverage.payer),
-    )
+    """What the claim says, as it was built and sent: every export reads this, never the note again."""
+    from ptbill.services import frozen_claims
+
+    return frozen_claims.stored_claim(session, actor, claim_row, clock=clock)
 
 
 def list_claims(session: Session, actor: Actor) -> list[ClaimRow]:

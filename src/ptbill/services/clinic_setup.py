@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from ptbill.domain.errors import PtbillError
 from ptbill.domain.identifiers import is_ascii_digits, npi_is_valid
+from ptbill.domain.vocabulary import Role
 from ptbill.services.access import Actor, hash_password
 from ptbill.services.audit import audit
 from ptbill.services.passwords import require_acceptable
@@ -166,10 +167,10 @@ def initialise_clinic(
     clinic = ClinicRow(**{f.name: getattr(identity, f.name) for f in fields(identity)})
     session.add(clinic)
     session.flush()
-    admin = UserRow(clinic_id=clinic.id, email=email, name=name, role="admin", password_hash=hash_password(password))
+    admin = UserRow(clinic_id=clinic.id, email=email, name=name, role=Role.ADMIN, password_hash=hash_password(password))
     session.add(admin)
     session.flush()
-    actor = Actor(admin.id, clinic.id, "admin", name)
+    actor = Actor(admin.id, clinic.id, Role.ADMIN, name)
     audit(session, actor, "create", "clinic", str(clinic.id), "first run")
     audit(session, actor, "create", "user", str(admin.id), "role admin (first admin)")
     return actor

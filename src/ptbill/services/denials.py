@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from ptbill.domain.encounter_json import encounter_from_dict
 from ptbill.domain.remittance import Adjustment, AdjustmentGroup
+from ptbill.domain.status import ClaimState
 from ptbill.reference.catalog import default_catalog
 from ptbill.remittance.denials import DenialReason, appeal_deadline, classify
 from ptbill.services.app import Actor, audit, check_for_clinic
@@ -84,7 +85,9 @@ def denial_worklist(session: Session, actor: Actor) -> list[DenialGroup]:
         select(ClaimPaymentRow, ClaimRow, RemittanceRow.payment_date)
         .join(ClaimRow, ClaimRow.id == ClaimPaymentRow.claim_id)
         .join(RemittanceRow, RemittanceRow.id == ClaimPaymentRow.remittance_id)
-        .where(ClaimPaymentRow.clinic_id == actor.clinic_id, ClaimRow.status.in_(("denied", "partial")))
+        .where(
+            ClaimPaymentRow.clinic_id == actor.clinic_id, ClaimRow.status.in_((ClaimState.DENIED, ClaimState.PARTIAL))
+        )
     )
     groups: dict[str, DenialGroup] = {}
     for payment, claim, paid_on in session.execute(query):

@@ -13,6 +13,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import InstrumentedAttribute
 
+from ptbill.domain.vocabulary import Role
 from ptbill.services.access import Actor, NotFoundError, require_role
 from ptbill.services.audit import audit
 from ptbill.services.sessions import in_utc
@@ -84,7 +85,7 @@ def record_failure(session: Session, email: str, address: str | None, now: datet
 
 def clear_lockout(session: Session, actor: Actor, user_id: int) -> None:
     """An admin lets a locked-out user of their clinic log in again now."""
-    require_role(actor, {"admin"})
+    require_role(actor, {Role.ADMIN})
     user = session.get(UserRow, user_id)
     if user is None or user.clinic_id != actor.clinic_id:
         raise NotFoundError(f"user {user_id} not found")

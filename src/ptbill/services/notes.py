@@ -16,6 +16,7 @@ from ptbill.domain.encounter import Encounter
 from ptbill.domain.encounter_json import encounter_from_dict
 from ptbill.domain.errors import EncounterFormatError
 from ptbill.reference.catalog import ReferenceCatalog, default_catalog
+from ptbill.reference.fingerprint import fingerprint
 from ptbill.rules.engine import RULESET_VERSION, CheckReport, check_encounter
 from ptbill.services.access import CLINICIANS, SIGNERS, Actor, ConflictError, owned_row, require_role
 from ptbill.services.audit import AuditEntry, audit
@@ -39,6 +40,7 @@ class NoteCheck:
     findings: list[dict[str, Any]]
     claim_lines: list[dict[str, Any]]
     checked_at: datetime
+    fingerprint: str | None  # the rule set and reference data that decided it (null before 0005_frozen)
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +157,7 @@ def save_encounter(
             verdict=report.verdict.value,
             findings=[f.to_json() for f in report.findings],
             claim_lines=[line.to_json() for line in report.claim_lines],
+            fingerprint=fingerprint(RULESET_VERSION, default_catalog()),  # what decided it
         )
     )
     session.flush()

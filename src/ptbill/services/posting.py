@@ -39,6 +39,7 @@ from sqlalchemy.orm import Session
 from ptbill.domain.errors import PtbillError
 from ptbill.domain.remittance import ClaimPayment, ClaimStatus, Remittance, ServicePayment
 from ptbill.domain.status import ClaimState, refusal
+from ptbill.domain.vocabulary import BILLERS
 from ptbill.remittance.x12_835.reader import balance_problems
 from ptbill.services.access import Actor, ConflictError, require_role
 from ptbill.services.audit import audit
@@ -46,7 +47,7 @@ from ptbill.storage.session import dialect_insert
 from ptbill.storage.tables import Base, ClaimLineRow, ClaimPaymentRow, ClaimRow, RemittanceRow
 
 ZERO = Decimal("0.00")
-POSTERS = frozenset({"biller", "admin"})
+POSTERS = BILLERS
 CHUNK = 1000
 
 

@@ -7,19 +7,23 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from ptbill.domain.encounter import Encounter
+from ptbill.domain.status import ClaimState
+from ptbill.domain.vocabulary import PayerType
 from ptbill.pricing.installed import InstalledPfs
 from ptbill.pricing.medicare_pfs import MedicareFeeSchedule
-from ptbill.reference.catalog import PayerType, ReferenceCatalog
+from ptbill.reference.catalog import ReferenceCatalog
 from ptbill.rules.engine import ClinicContext
 from ptbill.storage.tables import ClaimLineRow, ClaimRow, ClinicRow, EncounterRow, PatientRow
 
 # The KX threshold counts PT and SLP together (OT has its own): lines under a PT or SLP plan of care.
 THRESHOLD_MODIFIERS = frozenset({"GP", "GN"})
-NOT_INCURRED = frozenset({"denied"})  # a denied claim's lines were not allowed
+NOT_INCURRED = frozenset({ClaimState.DENIED})  # a denied claim's lines were not allowed
 VOID_FREQUENCY = "8"
+_correction = aliased(ClaimRow)
+_replaced = select(_correction.corrects_claim_id).where(_correction.corrects_claim_id.is_not(None))
 
 
 def clinic_context(session: Session, clinic_id: int, encounter: Encounter, catalog: ReferenceCatalog) -> ClinicContext:
@@ -63,6 +67,7 @@ def therapy_claims_this_year(
             ClaimRow.service_date <= day,
             ClaimRow.status.not_in(NOT_INCURRED),
             ClaimRow.frequency != VOID_FREQUENCY,
+            ClaimRow.id.not_in(_replaced),  # a corrected claim counts instead of the one it replaces
             ClaimLineRow.expected_payment.is_not(None),
         )
     )

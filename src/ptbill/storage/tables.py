@@ -202,6 +202,7 @@ class EncounterCheckRow(Base):
     findings: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     claim_lines: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     checked_at: Mapped[created_at]
+    fingerprint: Mapped[str | None] = mapped_column(String(80))  # reference.fingerprint; null before 0005_frozen
 
     encounter: Mapped[EncounterRow] = relationship(back_populates="checks")
 
@@ -241,6 +242,11 @@ class ClaimRow(Base):
     service_date: Mapped[date] = mapped_column(Date)
     created_at: Mapped[created_at]
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Frozen when built (migration 0005_frozen): the claim as claims.stored writes it, and the fingerprint of
+    # the rules and reference data that built it. Null for a claim built before: its first export freezes it.
+    claim_json: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    fingerprint: Mapped[str | None] = mapped_column(String(80))
+    corrects_claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"), index=True)  # frequency 7
 
     lines: Mapped[list[ClaimLineRow]] = relationship(
         back_populates="claim", order_by="ClaimLineRow.line_number", cascade="all, delete-orphan"

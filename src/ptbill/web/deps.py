@@ -18,6 +18,7 @@ from fastapi import Depends, Request, Response
 from fastapi.templating import Jinja2Templates
 
 from ptbill.domain.clock import Clock
+from ptbill.domain.vocabulary import BILLERS, CLINICIANS, SIGNERS
 from ptbill.services import access, two_factor
 from ptbill.services.accounts import Client
 from ptbill.services.db import Session
@@ -130,15 +131,15 @@ class Viewer:
 
     @property
     def is_biller(self) -> bool:
-        return self.actor.role in access.BILLERS
+        return self.actor.role in BILLERS
 
     @property
     def is_clinician(self) -> bool:
-        return self.actor.role in access.CLINICIANS
+        return self.actor.role in CLINICIANS
 
     @property
     def can_sign(self) -> bool:
-        return self.actor.role in access.SIGNERS
+        return self.actor.role in SIGNERS
 
 
 def _enrolment_viewer(request: Request, session: SessionDep) -> Viewer:

@@ -11,6 +11,7 @@ import pytest
 
 from ptbill.claims.x12_837p.reader import ClaimTransaction, ParsedClaim, read_837p, read_claims
 from ptbill.domain.claim import Claim, ClaimFrequency, ClaimParty, ClaimPayer, Person, PostalAddress, ServiceLine
+from ptbill.domain.vocabulary import ClaimFilingIndicator
 from ptbill.x12.errors import (
     X12ControlNumberError,
     X12CountError,
@@ -93,7 +94,9 @@ def test_commercial_health_insurance_maps_field_by_field() -> None:
     assert parsed.claim == Claim(
         claim_id="26463774",
         encounter_id="26463774",
-        payer=ClaimPayer("999996666", "KEY INSURANCE COMPANY", "999996666", is_medicare=False),
+        payer=ClaimPayer(
+            "999996666", "KEY INSURANCE COMPANY", "999996666", filing_indicator=ClaimFilingIndicator.COMMERCIAL
+        ),
         billing_provider=billing,
         rendering_provider=billing,  # no 2310B: the billing provider rendered the service
         patient=Person("TED", "SMITH", date(1973, 5, 1), "M", PostalAddress("236 N MAIN  ST", "MIAMI", "FL", "33413")),

@@ -12,6 +12,7 @@ import pytest
 from ptbill.claims.x12_837p.reader import read_837p
 from ptbill.claims.x12_837p.writer import Trading, write_batch
 from ptbill.domain.claim import Claim, ClaimFrequency, ClaimParty, ClaimPayer, Person, PostalAddress, ServiceLine
+from ptbill.domain.vocabulary import ClaimFilingIndicator
 from ptbill.x12.control_numbers import ControlNumbers
 from ptbill.x12.errors import X12MappingError
 
@@ -20,7 +21,7 @@ WHEN = datetime(2026, 11, 26, 9, 30)
 ADDRESS = PostalAddress("100 HARBOR WAY", "SANTA BARBARA", "CA", "931011234")
 CLINIC = ClaimParty("HARBOR PHYSICAL THERAPY", "1234567893", tax_id="371234567", address=ADDRESS, taxonomy="225100000X")
 THERAPIST = ClaimParty("RIVERA", "1245319599", first_name="JO", taxonomy="225100000X")
-MEDICARE = ClaimPayer("medicare-ca", "MEDICARE PART B", "01182", is_medicare=True)
+MEDICARE = ClaimPayer("medicare-ca", "MEDICARE PART B", "01182", filing_indicator=ClaimFilingIndicator.MEDICARE_PART_B)
 PATIENT = Person("ANNA", "EXAMPLE", date(1951, 5, 1), "F", ADDRESS)
 SPOUSE = Person("BEN", "EXAMPLE", date(1949, 1, 2), "M", ADDRESS)
 VISIT = date(2026, 11, 2)

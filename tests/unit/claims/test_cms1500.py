@@ -26,6 +26,7 @@ from ptbill.claims.cms1500 import (
 from ptbill.claims.cms1500.form import DATA_FONT
 from ptbill.claims.cms1500.layout import COLUMN_WIDTH, PAGE_HEIGHT, PAGE_WIDTH
 from ptbill.domain.claim import Claim, ClaimFrequency, ClaimParty, ClaimPayer, Person, PostalAddress, ServiceLine
+from ptbill.domain.vocabulary import ClaimFilingIndicator
 
 DAY = date(2026, 3, 2)
 BILLING_NPI = "1245319599"
@@ -47,7 +48,7 @@ def lumbar_traction_claim(**changes: object) -> Claim:
             "ca-medicare-south",
             "Medicare Part B",
             "01182",
-            is_medicare=True,
+            filing_indicator=ClaimFilingIndicator.MEDICARE_PART_B,
             address=PostalAddress("PO Box 6775", "Fargo", "ND", "58108-6775"),
         ),
         billing_provider=ClaimParty(
@@ -253,7 +254,7 @@ def test_a_void_names_its_original_claim_in_item_22() -> None:
 def test_a_commercial_spouse_claim_checks_other_and_names_the_insured() -> None:
     spouse = Person("Sam", "Testwell", date(1958, 9, 14), "M", PostalAddress("9 Oak St", "Goleta", "CA", "93117-1234"))
     claim = lumbar_traction_claim(
-        payer=ClaimPayer("pacific-blue", "Pacific Blue PPO", "PB001", is_medicare=False),
+        payer=ClaimPayer("pacific-blue", "Pacific Blue PPO", "PB001", filing_indicator=ClaimFilingIndicator.COMMERCIAL),
         subscriber=spouse,
         relationship="spouse",
         group_number="GRP-88120",

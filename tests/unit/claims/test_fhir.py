@@ -22,6 +22,7 @@ from ptbill.claims.fhir.claim import (
     POS_SYSTEM,
 )
 from ptbill.domain.claim import Claim, ClaimFrequency, ClaimParty, ClaimPayer, Person, PostalAddress, ServiceLine
+from ptbill.domain.vocabulary import ClaimFilingIndicator
 
 DAY = date(2026, 3, 2)
 BILLING_NPI = "1245319599"
@@ -35,7 +36,9 @@ def lumbar_traction_claim(**changes: Any) -> Claim:
     claim = Claim(
         claim_id="EX01-20260302",
         encounter_id="ex-01",
-        payer=ClaimPayer("ca-medicare-south", "Medicare Part B", "01182", is_medicare=True),
+        payer=ClaimPayer(
+            "ca-medicare-south", "Medicare Part B", "01182", filing_indicator=ClaimFilingIndicator.MEDICARE_PART_B
+        ),
         billing_provider=ClaimParty(
             "Harbor Physical Therapy",
             BILLING_NPI,
@@ -165,7 +168,9 @@ def test_a_spouse_subscriber_and_group_travel_on_the_coverage() -> None:
     spouse = Person("Sam", "Testwell", date(1958, 9, 14), "M")
     resource = round_trip(
         lumbar_traction_claim(
-            payer=ClaimPayer("pacific-blue", "Pacific Blue PPO", "PB001", is_medicare=False),
+            payer=ClaimPayer(
+                "pacific-blue", "Pacific Blue PPO", "PB001", filing_indicator=ClaimFilingIndicator.COMMERCIAL
+            ),
             subscriber=spouse,
             relationship="spouse",
             group_number="GRP-88120",

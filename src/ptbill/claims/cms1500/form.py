@@ -38,6 +38,7 @@ from ptbill.domain.claim import (
     ServiceLine,
 )
 from ptbill.domain.errors import PtbillError
+from ptbill.domain.vocabulary import ClaimFilingIndicator
 from ptbill.x12.charset import describe, outside_x12, transliterate
 
 DATA_FONT = "Courier"
@@ -194,6 +195,34 @@ def _provider_block(prefix: str, party: ClaimParty) -> dict[str, str]:
     return values
 
 
+# Item 1 (NUCC 1500 Claim Form Reference Instruction Manual): the program box each claim filing indicator
+# checks. "Other" covers HMOs, commercial insurance, automobile, liability and workers' compensation (the
+# manual's words), so CI, BL, HM, WC and VA check it; the employer plan kinds (PPO, POS, EPO, indemnity) and
+# the federal employees' program are group health plans; Black Lung and other federal programs are FECA.
+_GROUP_HEALTH = frozenset(
+    {
+        ClaimFilingIndicator.PPO,
+        ClaimFilingIndicator.POS,
+        ClaimFilingIndicator.EPO,
+        ClaimFilingIndicator.INDEMNITY,
+        ClaimFilingIndicator.FEDERAL_EMPLOYEES,
+    }
+)
+_PROGRAM_BOX = {
+    ClaimFilingIndicator.MEDICARE_PART_A: "medicare",
+    ClaimFilingIndicator.MEDICARE_PART_B: "medicare",
+    ClaimFilingIndicator.MEDICAID: "medicaid",
+    ClaimFilingIndicator.CHAMPUS: "tricare",
+    ClaimFilingIndicator.OTHER_FEDERAL: "feca",
+    **dict.fromkeys(_GROUP_HEALTH, "group"),
+}
+
+
+def program_box(indicator: ClaimFilingIndicator) -> str:
+    """Item 1's box for a claim filing indicator: medicare, medicaid, tricare, group, feca or other."""
+    return _PROGRAM_BOX.get(indicator, "other")
+
+
 def _carrier(claim: Claim) -> dict[str, str]:
     payer = claim.payer
     lines = [_upper(payer.name)]
@@ -209,7 +238,7 @@ def _header(claim: Claim) -> dict[str, str]:
     """Everything but the service lines and item 28: the same on every form of the claim."""
     values: dict[str, str] = _carrier(claim)
     patient, insured = claim.patient, claim.subscriber
-    values["1.medicare" if claim.payer.is_medicare else "1.other"] = CHECKED
+    values[f"1.{program_box(claim.payer.filing_indicator)}"] = CHECKED
     values["1a"] = _upper(claim.member_id)
     values["2"] = _person_name(patient)
     values["3.dob"] = _mm_dd_yyyy(patient.birth_date)

@@ -16,6 +16,7 @@ from typing import TypeVar, cast
 from ptbill.claims.x12_837p import GUIDE
 from ptbill.domain.claim import Claim, ClaimFrequency, ClaimParty, ClaimPayer, Person, PostalAddress, ServiceLine
 from ptbill.domain.identifiers import bounded_int, is_ascii_digits
+from ptbill.domain.vocabulary import ClaimFilingIndicator
 from ptbill.x12.envelope import SEGMENT_ID, EnvelopeIds, EnvelopeReader, Transaction
 from ptbill.x12.errors import (
     X12ElementError,
@@ -219,7 +220,6 @@ SEGMENT_NAMES = {
 PRINCIPAL_DIAGNOSIS = {"ABK": "ICD-10-CM", "BK": "ICD-9-CM"}  # HI01-1
 OTHER_DIAGNOSIS = {"ABF": "ICD-10-CM", "BF": "ICD-9-CM"}  # HI02-1 .. HI12-1
 DIAGNOSIS_QUALIFIERS = {**PRINCIPAL_DIAGNOSIS, **OTHER_DIAGNOSIS}
-MEDICARE_FILING = frozenset({"MA", "MB"})  # SBR09 claim filing indicator: Medicare Part A / Part B
 SELF = "18"  # SBR02 individual relationship code: the subscriber is the patient
 PATIENT_RELATIONSHIP = {"01": "spouse", "19": "child"}  # PAT01; every other code reads as "other"
 NPI_QUALIFIER = "XX"  # NM108 for a Centers for Medicare & Medicaid Services National Provider Identifier
@@ -686,6 +686,16 @@ class _Notes:
         where = read or loop.start
         self.problems.append(X12MappingError(where.number, where.id, detail))
         self.blocking = True
+
+
+def _filing_indicator(sbr: Segment, payer: ReadSegment, notes: _Notes) -> ClaimFilingIndicator:
+    """SBR09 claim filing indicator; a code outside the list is reported and read as mutually defined (ZZ)."""
+    code = sbr.element(9)
+    try:
+        return ClaimFilingIndicator(code)
+    except ValueError:
+        notes.add(X12ElementError(payer.number, "SBR", f"SBR09 claim filing indicator {clip(code)!r} is not a code"))
+        return ClaimFilingIndicator.MUTUALLY_DEFINED
 
 
 def _date(text: str, read: ReadSegment, what: str, notes: _Notes) -> date | None:
@@ -1212,7 +1222,7 @@ class _ClaimMapper:
             id=identifier,  # the 837P carries no ptbill payer id; the clearinghouse's payer id stands in
             name=nm1.segment.element(3),
             payer_identifier=identifier,
-            is_medicare=sbr.element(9) in MEDICARE_FILING,  # SBR09 claim filing indicator
+            filing_indicator=_filing_indicator(sbr, nm1, notes),
             address=_address(payer_loop),
         )
 

@@ -196,8 +196,8 @@ class _Builder:
 
 
 def _claim_filing_indicator(claim: Claim) -> str:
-    # SBR09: MB Medicare Part B; CI commercial is the safe default for the rest of the catalog.
-    return "MB" if claim.payer.is_medicare else "CI"
+    # SBR09: the payer's dated parameter claims.filing_indicator, whose default comes from its payer type.
+    return claim.payer.filing_indicator.value
 
 
 def _write_claim(b: _Builder, claim: Claim, hl: int, parent_hl: int) -> int:

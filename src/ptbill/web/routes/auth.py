@@ -13,7 +13,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from ptbill.services import access, accounts
+from ptbill.domain.vocabulary import BILLERS
+from ptbill.services import accounts
 from ptbill.services.clinic_setup import clinic_count
 from ptbill.services.passwords import MIN_LENGTH, PasswordRefusedError
 from ptbill.services.web_sessions import SESSION_COOKIE
@@ -49,7 +50,7 @@ def safe_next(target: str | None) -> str:
 
 
 def home_for(role: str) -> str:
-    return "/queue" if role in access.BILLERS else "/notes"
+    return "/queue" if role in BILLERS else "/notes"
 
 
 def _login_page(

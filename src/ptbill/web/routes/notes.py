@@ -16,6 +16,8 @@ from fastapi.responses import JSONResponse, RedirectResponse
 
 from ptbill.domain.errors import EncounterFormatError
 from ptbill.domain.identifiers import bounded_int
+from ptbill.domain.status import EncounterState
+from ptbill.domain.vocabulary import CLINICIANS, Role
 from ptbill.reference.catalog import default_catalog
 from ptbill.services import access
 from ptbill.services import notes as notes_service
@@ -31,7 +33,7 @@ from ptbill.web.inputs import OptionalRecordId, RecordId
 
 router = APIRouter()
 FormDep = Annotated[dict[str, str], Depends(form_values)]
-EDITORS = access.CLINICIANS | {"admin"}
+EDITORS = CLINICIANS | {Role.ADMIN}
 
 
 # reading the rows a note is made of ----------------------------------------------------------------
@@ -142,12 +144,12 @@ def _note_page(
     status_code: int = 200,
 ) -> Any:
     counts = note_form.row_counts(values)
-    supervising = viewer.actor.role == "pta" or bool(values.get("supervising_provider.name"))
+    supervising = viewer.actor.role == Role.PTA or bool(values.get("supervising_provider.name"))
     known = note_form.field_names(counts, supervising)
     placed: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for finding in findings:
         placed[note_form.place(finding["field"], known)].append(finding)
-    editable = (row is None or row.status == "draft") and viewer.actor.role in EDITORS
+    editable = (row is None or row.status == EncounterState.DRAFT) and viewer.actor.role in EDITORS
     signer = access.actor_for(session, row.signed_by_user_id) if row and row.signed_by_user_id else None
     catalog = default_catalog()
     summary = _summary(findings, verdict)
@@ -189,8 +191,12 @@ def _note_page(
 def list_notes(request: Request, viewer: CurrentViewer, session: SessionDep) -> Any:
     rows = notes_service.list_encounters(session, viewer.actor)
     mine = viewer.is_clinician
-    drafts = [r for r in rows if r.status == "draft" and (not mine or r.therapist_user_id == viewer.actor.user_id)]
-    recent = [r for r in rows if r.status != "draft"][:25]
+    drafts = [
+        r
+        for r in rows
+        if r.status == EncounterState.DRAFT and (not mine or r.therapist_user_id == viewer.actor.user_id)
+    ]
+    recent = [r for r in rows if r.status != EncounterState.DRAFT][:25]
     return render(request, "notes/list.html", {"viewer": viewer, "drafts": drafts, "recent": recent, "mine": mine})
 
 
@@ -392,7 +398,7 @@ def _save(request: Request, viewer: Viewer, session: Session, form: dict[str, st
     if viewer.actor.role not in EDITORS:
         raise access.ForbiddenError(f"a {viewer.actor.role} may read notes but not write them")
     row = notes_service.get_encounter(session, viewer.actor, encounter_id) if encounter_id is not None else None
-    if row is not None and row.status != "draft":
+    if row is not None and row.status != EncounterState.DRAFT:
         return _stored_page(
             request, session, viewer, row, f"This note is {row.status}; a signed note cannot be changed.", "error", 409
         )

@@ -2,7 +2,7 @@
 roles a clinic requires a second factor of.
 
 Revision ID: 0006_two_factor
-Revises: 0004_clinic_locality
+Revises: 0005_frozen
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_two_factor"
-down_revision = "0004_clinic_locality"
+down_revision = "0005_frozen"
 branch_labels = None
 depends_on = None
 

@@ -32,8 +32,10 @@ from ptbill.domain.remittance import (
     ServicePayment,
 )
 from ptbill.remittance.x12_835 import GUIDE
-from ptbill.remittance.x12_835.segments import SegmentStream, Source, text_chunks
-from ptbill.x12.errors import clip
+from ptbill.x12.errors import X12SyntaxError, clip
+from ptbill.x12.reader import LenientReader, Source
+
+__all__ = ["Source", "balance_problems", "read_835"]
 
 # X12 numeric "R" values: an optional minus, ASCII digits, an optional decimal point; no exponents, no plus,
 # and at most 18 characters (the R type's maximum), so no amount outgrows the money columns.
@@ -255,7 +257,7 @@ class _RemittanceDraft:
 class _Context:
     """Where the reader is: the segment being read, the loop it is in and the drafts being filled."""
 
-    def __init__(self, stream: SegmentStream, collected: list[str] | None) -> None:
+    def __init__(self, stream: LenientReader, collected: list[str] | None) -> None:
         self.stream = stream
         self.component = ":"
         self.collected = collected  # the caller's list of every warning, when given
@@ -869,7 +871,7 @@ def read_835(source: Source, warnings: list[str] | None = None) -> Iterator[Remi
     envelope problems found after the last remittance. Raises ``RemittanceFormatError`` for content
     that cannot be read (``OSError`` only when the file itself cannot be opened).
     """
-    stream = SegmentStream(text_chunks(source))
+    stream = LenientReader(source)  # payers' files: perhaps no envelope, stray bytes or line breaks
     ctx = _Context(stream, warnings)
     try:
         for fields in stream:
@@ -894,6 +896,8 @@ def read_835(source: Source, warnings: list[str] | None = None) -> Iterator[Remi
         _take_stream_notes(ctx)
     except (RemittanceFormatError, OSError):
         raise
+    except X12SyntaxError as exc:  # nothing to read, or no usable delimiters
+        raise RemittanceFormatError(exc.detail, exc.segment_number, exc.segment_id) from None
     except Exception as exc:  # a reader bug must still surface as the one error callers handle
         raise RemittanceFormatError(
             f"could not be read (internal error {type(exc).__name__}: {exc})", ctx.number or None, ctx.segment_id

@@ -11,37 +11,21 @@ from __future__ import annotations
 import dataclasses
 import threading
 import uuid
-from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
 
-import pytest
-from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from ptbill.claims.x12_837p.writer import write_batch
 from ptbill.storage.control_numbers import StoredControlNumbers
-from ptbill.storage.session import DatabaseBusyError, make_engine, session_factory, transaction
+from ptbill.storage.session import DatabaseBusyError, transaction
 from ptbill.x12.envelope import iter_transactions
-from tests.integration.api.world import fresh_database
+from tests.integration.test_concurrency import factory  # noqa: F401 - the module's database, SQLite and PostgreSQL
 from tests.unit.x12.test_writers_golden import MEDICARE_CLAIM, TRADING
 
 WORKERS = 4
 BATCHES_PER_WORKER = 5
 CLAIMS_PER_BATCH = 3  # one ST each: a run of three transaction numbers per batch
 WHEN = datetime(2026, 3, 3, 9, 5)
-
-
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def factory(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[sessionmaker[Session]]:
-    with fresh_database(request.param, tmp_path_factory.mktemp(f"control-numbers-{request.param}")) as url:
-        engine: Engine = make_engine(url)
-        try:
-            yield session_factory(engine)
-        finally:
-            engine.dispose()
 
 
 def envelope_numbers(text: str) -> tuple[str, str, list[str]]:
@@ -53,7 +37,7 @@ def envelope_numbers(text: str) -> tuple[str, str, list[str]]:
 
 
 def test_batches_written_at_once_never_share_an_isa_gs_or_st_control_number(
-    factory: sessionmaker[Session], tmp_path: Path
+    factory: sessionmaker[Session],  # noqa: F811 - the fixture imported above
 ) -> None:
     scope = f"race-{uuid.uuid4().hex[:8]}"
     claims = [dataclasses.replace(MEDICARE_CLAIM, claim_id=f"R-{i}") for i in range(CLAIMS_PER_BATCH)]

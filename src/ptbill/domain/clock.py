@@ -46,3 +46,8 @@ class FixedClock:
 
 
 SYSTEM_CLOCK: Clock = SystemClock()
+
+
+def local_now() -> datetime:
+    """The local wall-clock time, for stamps written into files (an 837P batch's creation time, ISA09/10)."""
+    return datetime.now()

@@ -15,7 +15,7 @@ from ptbill.claims.build import ChargeMaster, ClaimBuildError, build_claim
 from ptbill.claims.trading import TradingConfig
 from ptbill.claims.x12_837p.writer import Batch, write_batch
 from ptbill.domain.claim import Claim, ClaimFrequency
-from ptbill.domain.clock import SYSTEM_CLOCK
+from ptbill.domain.clock import SYSTEM_CLOCK, local_now
 from ptbill.domain.encounter_json import parse_encounter
 from ptbill.domain.errors import EncounterFormatError, PtbillError
 from ptbill.domain.finding import Finding
@@ -87,6 +87,7 @@ def write_837p(
     claims: Sequence[Claim], trading: TradingConfig, numbers: ControlNumberSource, created: datetime | None = None
 ) -> list[Batch]:
     """One interchange per receiver, in the order receivers first appear."""
+    created = created if created is not None else local_now()
     by_receiver: dict[tuple[str, str], list[Claim]] = {}
     settings = {}
     for claim in claims:
@@ -103,4 +104,3 @@ CONTROL_NUMBER_FILE = "control-numbers.sqlite3"
 def default_control_numbers(data_dir: Path) -> ControlNumbers:
     """The numbers of ``ptbill claim``, which has no database: a file in the data folder."""
     return ControlNumbers(data_dir / CONTROL_NUMBER_FILE)
-

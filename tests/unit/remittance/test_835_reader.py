@@ -19,8 +19,7 @@ from ptbill.domain.remittance import (
     Remittance,
 )
 from ptbill.remittance.x12_835 import GUIDE
-from ptbill.remittance.x12_835.reader import balance_problems, read_835
-from ptbill.remittance.x12_835.segments import Source
+from ptbill.remittance.x12_835.reader import Source, balance_problems, read_835
 from tests.pyx12_check import pyx12_errors
 from tests.unit.remittance.synthetic_835 import (
     CLAIM_PAID,

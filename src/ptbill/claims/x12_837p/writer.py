@@ -7,13 +7,11 @@ by a function named for its meaning. The writer refuses a claim the TR3 or a pay
 
 from __future__ import annotations
 
-import functools
 import gc
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 
 from ptbill.claims.claim_text import claim_text_problems
 from ptbill.claims.x12_837p import GUIDE
@@ -29,7 +27,9 @@ from ptbill.domain.claim import (
 from ptbill.domain.errors import PtbillError
 from ptbill.domain.identifiers import is_ascii_digits, npi_is_valid
 from ptbill.x12.control_numbers import ControlNumberSource
-from ptbill.x12.syntax import Delimiters, Segment, SegmentEncoder, clean_identifier, clean_text
+from ptbill.x12.envelope_writer import Parties, st, write_interchange
+from ptbill.x12.syntax import Delimiters, Segment, clean_identifier, clean_text
+from ptbill.x12.values import amount, ccyymmdd, hhmm
 
 MAX_CLAIMS_PER_TRANSACTION = 5000  # TR3 1.4.1: no more than 5,000 CLM segments per ST/SE
 MAX_LINES_PER_CLAIM = 50  # TR3 loop 2400 repeats up to 50 times
@@ -127,16 +127,6 @@ def validate_claim(claim: Claim) -> list[str]:
     return reasons
 
 
-def _money(amount: Decimal) -> str:
-    text = f"{amount.quantize(Decimal('0.01')):f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-@functools.lru_cache(maxsize=2048)
-def _d8(day: date) -> str:
-    return day.strftime("%Y%m%d")
-
-
 def _zip(code: str) -> str:
     return code.replace("-", "")
 
@@ -192,7 +182,7 @@ class _Builder:
         )
 
     def demographics(self, person: Person) -> None:
-        self.add("DMG", "D8", person.birth_date.strftime("%Y%m%d"), person.sex)
+        self.add("DMG", "D8", ccyymmdd(person.birth_date), person.sex)
 
 
 def _claim_filing_indicator(claim: Claim) -> str:
@@ -238,7 +228,7 @@ def _write_claim(b: _Builder, claim: Claim, hl: int, parent_hl: int) -> int:
     b.add(
         "CLM",
         b.text(claim.claim_id, 38),
-        _money(claim.total_charge),
+        amount(claim.total_charge),
         "",
         "",
         (claim.place_of_service, "B", claim.frequency.value),
@@ -266,23 +256,24 @@ def _write_claim(b: _Builder, claim: Claim, hl: int, parent_hl: int) -> int:
         b.add(
             "SV1",
             ("HC", line.code, *line.modifiers[:MAX_MODIFIERS]),
-            _money(line.charge),
+            amount(line.charge),
             "UN",
             str(line.units),
             line.place_of_service if line.place_of_service != claim.place_of_service else "",
             "",
             tuple(str(p) for p in line.diagnosis_pointers[:MAX_DIAGNOSIS_POINTERS]),
         )
-        b.add("DTP", "472", "D8", _d8(line.service_date))
+        b.add("DTP", "472", "D8", ccyymmdd(line.service_date))
     return last_hl
 
 
 def _write_transaction(
     claims: Sequence[Claim], trading: Trading, control: int, batch_reference: str, created: datetime
 ) -> list[Segment]:
+    """Loops 1000A/1000B and each billing provider's 2000A with its claims: ST first, SE left to the envelope."""
     b = _Builder(trading.delimiters)
-    b.add("ST", "837", f"{control:04d}", GUIDE)
-    b.add("BHT", "0019", "00", b.text(batch_reference, 50), created.strftime("%Y%m%d"), created.strftime("%H%M"), "CH")
+    b.segments.append(st("837", control, GUIDE))
+    b.add("BHT", "0019", "00", b.text(batch_reference, 50), ccyymmdd(created.date()), hhmm(created), "CH")
     b.add("NM1", "41", "2", b.text(trading.submitter_name, 60), "", "", "", "", "46", trading.submitter_id)
     b.add("PER", "IC", b.text(trading.contact_name, 60), "TE", trading.contact_phone)
     b.add("NM1", "40", "2", b.text(trading.receiver_name, 60), "", "", "", "", "46", trading.receiver_id)
@@ -304,32 +295,18 @@ def _write_transaction(
         b.add("REF", "EI", billing.tax_id or "")
         for claim in group:
             hl = _write_claim(b, claim, hl + 1, provider_hl)
-    b.add("SE", str(len(b.segments) + 1), f"{control:04d}")
     return b.segments
 
 
-def _isa(trading: Trading, control: int, created: datetime) -> Segment:
-    d = trading.delimiters
-    return Segment(
-        "ISA",
-        (
-            "00",
-            " " * 10,
-            "00",
-            " " * 10,
-            trading.sender_qualifier,
-            trading.submitter_id.ljust(15)[:15],
-            trading.receiver_qualifier,
-            trading.receiver_id.ljust(15)[:15],
-            created.strftime("%y%m%d"),
-            created.strftime("%H%M"),
-            d.repetition,
-            "00501",
-            f"{control:09d}",
-            "0",
-            trading.usage,
-            d.component,
-        ),
+def _parties(trading: Trading) -> Parties:
+    return Parties(
+        trading.submitter_id,
+        trading.receiver_id,
+        "HC",  # GS01: health care claim
+        GUIDE,
+        trading.sender_qualifier,
+        trading.receiver_qualifier,
+        trading.usage,
     )
 
 
@@ -343,11 +320,14 @@ def write_batch(
     trading: Trading,
     numbers: ControlNumberSource,
     *,
-    created: datetime | None = None,
+    created: datetime,
     batch_reference: str | None = None,
     claims_per_transaction: int = MAX_CLAIMS_PER_TRANSACTION,
 ) -> Batch:
-    """One interchange holding every claim: one GS, as many ST/SE as 5,000-claim chunks need."""
+    """One interchange holding every claim: one GS, as many ST/SE as 5,000-claim chunks need.
+
+    ``created`` is the batch's creation time (ISA09/10, GS04/05, BHT04/05): the caller reads its clock.
+    """
     # Writing creates hundreds of thousands of short-lived strings and tuples and no reference cycles;
     # the cycle collector would only rescan the caller's heap over and over (a third of the time).
     collecting = gc.isenabled()
@@ -363,7 +343,7 @@ def _write_batch(
     claims: Sequence[Claim],
     trading: Trading,
     numbers: ControlNumberSource,
-    created: datetime | None,
+    created: datetime,
     batch_reference: str | None,
     claims_per_transaction: int,
 ) -> Batch:
@@ -375,37 +355,20 @@ def _write_batch(
         reasons = validate_claim(claim)
         if reasons:
             raise ClaimRejectedError(claim.claim_id, reasons)
-    created = created or datetime.now()
-    d = trading.delimiters
     parts = list(chunks(claims, claims_per_transaction))
     interchange = numbers.next("interchange")
     group = numbers.next("group")
     first_transaction = numbers.next("transaction", len(parts))
-    encoder = SegmentEncoder(d)
-    out: list[str] = [encoder.encode(_isa(trading, interchange, created))]
-    out.append(
-        encoder.encode(
-            Segment(
-                "GS",
-                (
-                    "HC",
-                    trading.submitter_id,
-                    trading.receiver_id,
-                    created.strftime("%Y%m%d"),
-                    created.strftime("%H%M"),
-                    str(group),
-                    "X",
-                    GUIDE,
-                ),
-            )
-        )
+    transactions = tuple(range(first_transaction, first_transaction + len(parts)))
+    text = write_interchange(
+        _parties(trading),
+        trading.delimiters,
+        created,
+        interchange,
+        group,
+        (
+            _write_transaction(part, trading, control, batch_reference or f"{interchange}-{offset + 1}", created)
+            for offset, (control, part) in enumerate(zip(transactions, parts, strict=True))
+        ),
     )
-    transactions = []
-    for offset, part in enumerate(parts):
-        control = first_transaction + offset
-        transactions.append(control)
-        reference = batch_reference or f"{interchange}-{offset + 1}"
-        out.extend(encoder.encode(s) for s in _write_transaction(part, trading, control, reference, created))
-    out.append(encoder.encode(Segment("GE", (str(len(parts)), str(group)))))
-    out.append(encoder.encode(Segment("IEA", ("1", f"{interchange:09d}"))))
-    return Batch("".join(out), ControlNumbersUsed(interchange, (group,), tuple(transactions)), len(claims))
+    return Batch(text, ControlNumbersUsed(interchange, (group,), transactions), len(claims))

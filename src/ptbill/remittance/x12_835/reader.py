@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from typing import NamedTuple, NoReturn, TypeVar
+from typing import NoReturn, TypeVar
 
 from ptbill.domain.errors import RemittanceFormatError
 from ptbill.domain.remittance import (
@@ -32,8 +32,74 @@ from ptbill.domain.remittance import (
     ServicePayment,
 )
 from ptbill.remittance.x12_835 import GUIDE
-from ptbill.remittance.x12_835.segments import SegmentStream, Source, text_chunks
-from ptbill.x12.errors import clip
+from ptbill.remittance.x12_835.segments import (
+    AMT01,
+    AMT02,
+    BPR01,
+    BPR02,
+    BPR03,
+    BPR04,
+    BPR16,
+    CAS01,
+    CLP01,
+    CLP02,
+    CLP03,
+    CLP04,
+    CLP05,
+    CLP06,
+    CLP07,
+    CLP08,
+    CLP09,
+    DTM01,
+    DTM02,
+    GE01,
+    GE02,
+    GS01,
+    GS06,
+    GS08,
+    IEA01,
+    IEA02,
+    ISA13,
+    LQ01,
+    LQ02,
+    MIA_REMARKS,
+    MOA_REMARKS,
+    N101,
+    N102,
+    N103,
+    N104,
+    NM101,
+    NM103,
+    NM104,
+    NM105,
+    NM108,
+    NM109,
+    PER01,
+    PLB01,
+    PLB02,
+    REF01,
+    REF02,
+    SE01,
+    SE02,
+    ST01,
+    ST02,
+    ST03,
+    SVC01,
+    SVC02,
+    SVC03,
+    SVC04,
+    SVC05,
+    SVC06,
+    SVC07,
+    TRN02,
+    TRN03,
+    ElementRef,
+    element_ref,
+)
+from ptbill.x12.errors import X12SyntaxError, clip
+from ptbill.x12.reader import LenientReader, Source
+
+__all__ = ["Source", "balance_problems", "read_835"]
 
 # X12 numeric "R" values: an optional minus, ASCII digits, an optional decimal point; no exponents, no plus,
 # and at most 18 characters (the R type's maximum), so no amount outgrows the money columns.
@@ -45,88 +111,6 @@ _CODE = re.compile(r"[A-Z0-9]{1,5}")  # adjustment reason and remark codes are 1
 # A composite written with another separator than ISA16 declares, e.g. "HC>97012>GP" under ':'.
 _MISSEPARATED = re.compile(r"([A-Z0-9]{2})([^A-Za-z0-9 ])(.+)")
 
-
-class _E(NamedTuple):
-    """An element: its X12 reference (segment id + position) and its name in the guide."""
-
-    ref: str
-    name: str
-    position: int
-
-    def __str__(self) -> str:
-        return f"{self.ref} ({self.name})"
-
-
-def _e(ref: str, name: str) -> _E:
-    return _E(ref, name, int(ref[-2:]))
-
-
-# Envelope
-ISA13 = _e("ISA13", "interchange control number")
-GS01 = _e("GS01", "functional identifier code")
-GS06 = _e("GS06", "group control number")
-GS08 = _e("GS08", "version / release / industry identifier code")
-GE01 = _e("GE01", "number of transaction sets included")
-GE02 = _e("GE02", "group control number")
-IEA01 = _e("IEA01", "number of included functional groups")
-IEA02 = _e("IEA02", "interchange control number")
-ST01 = _e("ST01", "transaction set identifier code")
-ST02 = _e("ST02", "transaction set control number")
-ST03 = _e("ST03", "implementation convention reference")
-SE01 = _e("SE01", "number of included segments")
-SE02 = _e("SE02", "transaction set control number")
-# Header: financial information, reassociation trace number, production date
-BPR01 = _e("BPR01", "transaction handling code")
-BPR02 = _e("BPR02", "total actual provider payment amount")
-BPR03 = _e("BPR03", "credit/debit flag code")
-BPR04 = _e("BPR04", "payment method code")
-BPR16 = _e("BPR16", "check issue or EFT effective date")
-TRN02 = _e("TRN02", "check or EFT trace number")
-TRN03 = _e("TRN03", "payer identifier (originating company)")
-DTM01 = _e("DTM01", "date time qualifier")
-DTM02 = _e("DTM02", "date")
-# Loops 1000A payer and 1000B payee identification
-N101 = _e("N101", "entity identifier code")
-N102 = _e("N102", "name")
-N103 = _e("N103", "identification code qualifier")
-N104 = _e("N104", "identification code")
-PER01 = _e("PER01", "contact function code")
-REF01 = _e("REF01", "reference identification qualifier")
-REF02 = _e("REF02", "reference identification")
-# Loop 2100 claim payment information
-CLP01 = _e("CLP01", "patient control number")
-CLP02 = _e("CLP02", "claim status code")
-CLP03 = _e("CLP03", "total claim charge amount")
-CLP04 = _e("CLP04", "claim payment amount")
-CLP05 = _e("CLP05", "patient responsibility amount")
-CLP06 = _e("CLP06", "claim filing indicator code")
-CLP07 = _e("CLP07", "payer claim control number")
-CLP08 = _e("CLP08", "facility type code")
-CLP09 = _e("CLP09", "claim frequency type code")
-CAS01 = _e("CAS01", "claim adjustment group code")
-NM101 = _e("NM101", "entity identifier code")
-NM103 = _e("NM103", "last name or organization name")
-NM104 = _e("NM104", "first name")
-NM105 = _e("NM105", "middle name")
-NM108 = _e("NM108", "identification code qualifier")
-NM109 = _e("NM109", "identification code")
-MOA_REMARKS = tuple(_e(f"MOA0{i}", "claim payment remark code") for i in range(3, 8))
-MIA_REMARKS = tuple(_e(f"MIA{i:02}", "claim payment remark code") for i in (5, 20, 21, 22, 23))
-AMT01 = _e("AMT01", "amount qualifier code")
-AMT02 = _e("AMT02", "monetary amount")
-# Loop 2110 service payment information
-SVC01 = _e("SVC01", "composite medical procedure identifier")
-SVC02 = _e("SVC02", "line item charge amount")
-SVC03 = _e("SVC03", "line item provider payment amount")
-SVC04 = _e("SVC04", "national uniform billing committee revenue code")
-SVC05 = _e("SVC05", "units of service paid count")
-SVC06 = _e("SVC06", "composite medical procedure identifier (as submitted)")
-SVC07 = _e("SVC07", "original units of service count")
-LQ01 = _e("LQ01", "code list qualifier code")
-LQ02 = _e("LQ02", "remark code")
-# Provider adjustment
-PLB01 = _e("PLB01", "provider identifier")
-PLB02 = _e("PLB02", "fiscal period date")
 
 _ENVELOPE = frozenset({"ISA", "IEA", "GS", "GE", "ST", "TA1"})
 # Segments of the 835 that carry nothing the domain model keeps: read past them without comment.
@@ -255,7 +239,7 @@ class _RemittanceDraft:
 class _Context:
     """Where the reader is: the segment being read, the loop it is in and the drafts being filled."""
 
-    def __init__(self, stream: SegmentStream, collected: list[str] | None) -> None:
+    def __init__(self, stream: LenientReader, collected: list[str] | None) -> None:
         self.stream = stream
         self.component = ":"
         self.collected = collected  # the caller's list of every warning, when given
@@ -299,17 +283,17 @@ class _Context:
 
     # elements
 
-    def text(self, element: _E) -> str:
+    def text(self, element: ElementRef) -> str:
         position = element.position
         return self.fields[position].strip() if position < len(self.fields) else ""
 
-    def required_text(self, element: _E) -> str:
+    def required_text(self, element: ElementRef) -> str:
         value = self.text(element)
         if not value:
             self.fail(f"{element} is missing")
         return value
 
-    def optional_text(self, element: _E) -> str | None:
+    def optional_text(self, element: ElementRef) -> str | None:
         return self.text(element) or None
 
     def number_at(self, position: int, label: str) -> Decimal | None:
@@ -322,7 +306,7 @@ class _Context:
             self.fail(f"{label} {raw!r} is not a number")
         return Decimal(raw)
 
-    def amount(self, element: _E) -> Decimal:
+    def amount(self, element: ElementRef) -> Decimal:
         raw = self.text(element)
         if not raw:
             self.fail(f"{element} is missing")
@@ -332,10 +316,10 @@ class _Context:
             self.fail(f"{element.ref} {raw!r} is not an amount")
         return Decimal(raw)
 
-    def optional_amount(self, element: _E) -> Decimal | None:
+    def optional_amount(self, element: ElementRef) -> Decimal | None:
         return self.amount(element) if self.text(element) else None
 
-    def day(self, element: _E) -> date | None:
+    def day(self, element: ElementRef) -> date | None:
         """A CCYYMMDD date; a bad one is a warning, not a failure: no money depends on it."""
         raw = self.text(element)
         if not raw:
@@ -348,7 +332,7 @@ class _Context:
         self.warn(f"{element} {clip(raw)!r} is not a date (CCYYMMDD); left empty")
         return None
 
-    def code(self, element: _E, kind: type[CodeEnum], required: bool) -> CodeEnum | None:
+    def code(self, element: ElementRef, kind: type[CodeEnum], required: bool) -> CodeEnum | None:
         raw = self.text(element)
         if not raw:
             if required:
@@ -362,7 +346,7 @@ class _Context:
             self.warn(f"{element} {raw!r} is not a valid code; left empty")
             return None
 
-    def composite(self, element: _E) -> list[str]:
+    def composite(self, element: ElementRef) -> list[str]:
         raw = self.text(element)
         if not raw:
             return []
@@ -701,7 +685,7 @@ def _adjustment(ctx: _Context) -> None:
             ctx.fail(f"CAS{first:02} (claim adjustment reason code) is missing before amount {amount_text!r}")
         if not _CODE.fullmatch(reason):
             ctx.fail(f"CAS{first:02} {reason!r} is not an adjustment reason code")
-        amount = _e(f"CAS{first + 1:02}", "adjustment amount")
+        amount = element_ref(f"CAS{first + 1:02}", "adjustment amount")
         found.append(Adjustment(group, reason, ctx.amount(amount), quantity))
     if not found:
         ctx.fail("CAS02 (claim adjustment reason code) is missing")
@@ -730,7 +714,7 @@ def _name(ctx: _Context) -> None:
         ctx.claim.rendering_provider_npi = ctx.optional_text(NM109)
 
 
-def _remarks(ctx: _Context, elements: tuple[_E, ...]) -> None:
+def _remarks(ctx: _Context, elements: tuple[ElementRef, ...]) -> None:
     if ctx.claim is None:
         ctx.warn(f"{ctx.segment_id} outside a claim; skipped")
         return
@@ -762,7 +746,7 @@ def _amount(ctx: _Context) -> None:
 # Service lines ---------------------------------------------------------------------------------
 
 
-def _procedure(ctx: _Context, element: _E) -> tuple[str, str, tuple[str, ...], str | None]:
+def _procedure(ctx: _Context, element: ElementRef) -> tuple[str, str, tuple[str, ...], str | None]:
     parts = ctx.composite(element)
     qualifier = parts[0] if parts else ""
     code = parts[1] if len(parts) > 1 else ""
@@ -832,8 +816,8 @@ def _provider_adjustment(ctx: _Context) -> None:
     found = 0
     # Up to six (reason composite, amount) pairs: PLB03-04, PLB05-06 ... PLB13-14.
     for first in range(3, 15, 2):
-        identifier = _e(f"PLB{first:02}", "provider adjustment identifier")
-        amount = _e(f"PLB{first + 1:02}", "provider adjustment amount")
+        identifier = element_ref(f"PLB{first:02}", "provider adjustment identifier")
+        amount = element_ref(f"PLB{first + 1:02}", "provider adjustment amount")
         parts = ctx.composite(identifier)
         if not parts and not ctx.text(amount):
             continue
@@ -869,7 +853,7 @@ def read_835(source: Source, warnings: list[str] | None = None) -> Iterator[Remi
     envelope problems found after the last remittance. Raises ``RemittanceFormatError`` for content
     that cannot be read (``OSError`` only when the file itself cannot be opened).
     """
-    stream = SegmentStream(text_chunks(source))
+    stream = LenientReader(source)  # payers' files: perhaps no envelope, stray bytes or line breaks
     ctx = _Context(stream, warnings)
     try:
         for fields in stream:
@@ -894,6 +878,8 @@ def read_835(source: Source, warnings: list[str] | None = None) -> Iterator[Remi
         _take_stream_notes(ctx)
     except (RemittanceFormatError, OSError):
         raise
+    except X12SyntaxError as exc:  # nothing to read, or no usable delimiters
+        raise RemittanceFormatError(exc.detail, exc.segment_number, exc.segment_id) from None
     except Exception as exc:  # a reader bug must still surface as the one error callers handle
         raise RemittanceFormatError(
             f"could not be read (internal error {type(exc).__name__}: {exc})", ctx.number or None, ctx.segment_id

@@ -1,192 +1,94 @@
-"""A small streaming X12 tokenizer for the 835 reader: delimiters from the ISA (or the ST), then segments.
+"""The segments of the X12 835 (005010X221A1) the reader reads: each element by its reference and its name.
 
-Kept apart from ``ptbill.x12.reader`` on purpose: payers' 835s arrive without an envelope or with stray
-non-ASCII bytes in names, and a remittance must still be read (with a warning), where the shared
-reader refuses such files outright. Source: the X12 5010 interchange
-envelope: the ISA's fourth character is the element separator, ISA11 the repetition separator, ISA16
-the component separator, and the character after ISA16 ends every segment.
+The reader's messages name an element as the guide does, e.g. "CLP04 (claim payment amount)"; the
+references appear only here and in the reader's handlers. Source: the X221A1 TR3, loops 1000A payer,
+1000B payee, 2000 header number, 2100 claim payment, 2110 service payment, and the PLB.
 """
 
 from __future__ import annotations
 
-import codecs
-import os
-import re
-from collections.abc import Iterator
-from pathlib import Path
-from typing import IO
-
-from ptbill.domain.errors import RemittanceFormatError
-from ptbill.x12.syntax import Delimiters
-
-Source = str | bytes | bytearray | os.PathLike[str] | IO[str] | IO[bytes]
-
-_CHUNK = 1 << 16
-_ISA_LENGTH = 106  # a conforming ISA, terminator included
-_ISA_ELEMENTS = 16
-_WHITESPACE = " \t\r\n\ufeff"  # a byte-order mark is not data either
+from typing import NamedTuple
 
 
-def text_chunks(source: Source) -> Iterator[str]:
-    """The source's text in pieces. A ``str`` is X12 text unless it names an existing file."""
-    if isinstance(source, bytes | bytearray):
-        yield _decode(bytes(source))
-        return
-    if isinstance(source, str):
-        if not source.lstrip(_WHITESPACE).startswith(("ISA", "ST")) and len(source) < 4096 and os.path.isfile(source):
-            yield from _file_chunks(Path(source))
-        else:
-            yield source
-        return
-    if isinstance(source, os.PathLike):
-        yield from _file_chunks(Path(source))
-        return
-    decoder = codecs.getincrementaldecoder("utf-8-sig")(errors="replace")
-    while True:
-        chunk = source.read(_CHUNK)
-        if not chunk:
-            break
-        yield decoder.decode(chunk) if isinstance(chunk, bytes) else chunk
-    yield decoder.decode(b"", final=True)
+class ElementRef(NamedTuple):
+    """An element: its X12 reference (segment id + position) and its name in the guide."""
+
+    ref: str
+    name: str
+    position: int
+
+    def __str__(self) -> str:
+        return f"{self.ref} ({self.name})"
 
 
-def _decode(data: bytes) -> str:
-    # X12 is ASCII; an odd byte in a name must not stop a payment from being read.
-    return data.decode("utf-8-sig", errors="replace")
+def element_ref(ref: str, name: str) -> ElementRef:
+    """An element by its reference (``CLP04``) and its name in the guide."""
+    return ElementRef(ref, name, int(ref[-2:]))
 
 
-def _file_chunks(path: Path) -> Iterator[str]:
-    decoder = codecs.getincrementaldecoder("utf-8-sig")(errors="replace")
-    with path.open("rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            yield decoder.decode(chunk)
-    yield decoder.decode(b"", final=True)
-
-
-class SegmentStream:
-    """Iterates over segments as lists of element texts (the id first), reading the source lazily.
-
-    ``delimiters`` is known once the first segment has been yielded; ``notes`` collects what did not
-    conform but could be read, as (segment number, segment id, problem).
-    """
-
-    def __init__(self, chunks: Iterator[str]) -> None:
-        self._chunks = chunks
-        self.delimiters: Delimiters | None = None
-        self.has_envelope = True
-        self.notes: list[tuple[int, str, str]] = []
-
-    def __iter__(self) -> Iterator[list[str]]:
-        buffer = ""
-        for chunk in self._chunks:
-            buffer += chunk
-            if len(buffer.lstrip(_WHITESPACE)) >= _ISA_LENGTH + 2:
-                break
-        buffer = buffer.lstrip(_WHITESPACE)
-        if not buffer:
-            raise RemittanceFormatError("there is no data: expected an ISA or ST segment")
-        self.delimiters = self._find_delimiters(buffer)
-        element = self.delimiters.element
-        terminator = self.delimiters.segment
-        count = 0
-        for chunk in self._chunks:
-            buffer += chunk
-            if terminator not in chunk:
-                continue
-            pieces = buffer.split(terminator)
-            buffer = pieces.pop()
-            for piece in pieces:
-                text = piece.strip()
-                if text:
-                    count += 1
-                    if count == 2:
-                        self._check_terminator(text)
-                    yield text.split(element)
-        pieces = buffer.split(terminator)
-        for index, piece in enumerate(pieces):
-            text = piece.strip()
-            if not text:
-                continue
-            count += 1
-            if count == 2:
-                self._check_terminator(text)
-            fields = text.split(element)
-            if index == len(pieces) - 1 and not terminator.isspace():  # a missing final newline is no news
-                self.notes.append((count, fields[0][:3], "the last segment has no segment terminator"))
-            yield fields
-
-    def _check_terminator(self, text: str) -> None:
-        """Refuse a body that ends its segments with another character than the ISA declares: read with the
-        declared one, the rest of the file would run into one segment and no transaction would be read."""
-        delimiters = self.delimiters
-        if delimiters is None or not self.has_envelope:
-            return
-        separators = delimiters.element + delimiters.component + delimiters.repetition
-        # The segment after the ISA (a GS) runs on into the next envelope or header segment ...
-        run_on = re.search(
-            rf"([^A-Za-z0-9 {re.escape(separators)}])\s*(?:GS|ST|SE|GE|IEA|BPR|TRN){re.escape(delimiters.element)}",
-            text,
-        )
-        # ... or ends with a character that is neither data nor a separator (the body's own terminator).
-        used = run_on.group(1) if run_on else text[-1]
-        if not run_on and (used.isalnum() or used in separators):
-            return
-        declared = "a line break" if delimiters.segment == "\n" else repr(delimiters.segment)
-        found = "line breaks" if used in "\r\n" else repr(used)
-        raise RemittanceFormatError(
-            f"the ISA declares {declared} as the segment terminator (the character after ISA16), but the "
-            f"segments after it end with {found}; read with the declared one, they would run together",
-            2,
-            text[:3].rstrip(delimiters.element) or "?",
-        )
-
-    def _find_delimiters(self, head: str) -> Delimiters:
-        if head.startswith("ISA"):
-            return self._from_isa(head)
-        if head.startswith("ST") and len(head) > 3:
-            return self._from_st(head)
-        raise RemittanceFormatError(f"the data begins with {head[:12]!r}, not with an ISA or ST segment", 1, head[:3])
-
-    def _from_isa(self, head: str) -> Delimiters:
-        if len(head) < 4:
-            raise RemittanceFormatError("the ISA is cut short before its first element", 1, "ISA")
-        element = head[3]
-        position, seen = 3, 1  # the fourth character is the first separator
-        while seen < _ISA_ELEMENTS:
-            position = head.find(element, position + 1)
-            if position < 0:
-                raise RemittanceFormatError(
-                    f"the ISA is incomplete: it needs {_ISA_ELEMENTS} elements separated by {element!r}", 1, "ISA"
-                )
-            seen += 1
-        if position + 2 >= len(head):
-            raise RemittanceFormatError("the ISA is cut short before its segment terminator", 1, "ISA")
-        component, terminator = head[position + 1], head[position + 2]
-        if terminator == "\r":  # CR LF ends segments: split on LF, strip the CR
-            terminator = "\n"
-        if position + 3 != _ISA_LENGTH:
-            self.notes.append((1, "ISA", f"the ISA is {position + 3} characters long, not {_ISA_LENGTH}"))
-        repetition = head.split(element, 12)[11][:1]
-        return self._delimiters(element, component, repetition, terminator, "ISA")
-
-    def _from_st(self, head: str) -> Delimiters:
-        self.has_envelope = False
-        element = head[2]
-        terminator = next((c for c in head[3:] if not (c.isalnum() or c in (element, " "))), "~")
-        if terminator == "\r":
-            terminator = "\n"
-        self.notes.append(
-            (1, "ST", "no ISA/GS envelope: delimiters taken from the ST segment, component separator assumed ':'")
-        )
-        return self._delimiters(element, ":", "^", terminator, "ST")
-
-    @staticmethod
-    def _delimiters(element: str, component: str, repetition: str, terminator: str, where: str) -> Delimiters:
-        taken = {element, component, terminator}
-        if repetition in taken or repetition.isalnum() or repetition in (" ", ""):
-            # 4010 puts a 'U' in ISA11; the 835 never repeats elements, so any free character will do.
-            repetition = next(c for c in "^|{}\\" if c not in taken)
-        try:
-            return Delimiters(element=element, component=component, repetition=repetition, segment=terminator)
-        except ValueError as exc:
-            raise RemittanceFormatError(f"unusable delimiters: {exc}", 1, where) from None
+# Envelope
+ISA13 = element_ref("ISA13", "interchange control number")
+GS01 = element_ref("GS01", "functional identifier code")
+GS06 = element_ref("GS06", "group control number")
+GS08 = element_ref("GS08", "version / release / industry identifier code")
+GE01 = element_ref("GE01", "number of transaction sets included")
+GE02 = element_ref("GE02", "group control number")
+IEA01 = element_ref("IEA01", "number of included functional groups")
+IEA02 = element_ref("IEA02", "interchange control number")
+ST01 = element_ref("ST01", "transaction set identifier code")
+ST02 = element_ref("ST02", "transaction set control number")
+ST03 = element_ref("ST03", "implementation convention reference")
+SE01 = element_ref("SE01", "number of included segments")
+SE02 = element_ref("SE02", "transaction set control number")
+# Header: financial information, reassociation trace number, production date
+BPR01 = element_ref("BPR01", "transaction handling code")
+BPR02 = element_ref("BPR02", "total actual provider payment amount")
+BPR03 = element_ref("BPR03", "credit/debit flag code")
+BPR04 = element_ref("BPR04", "payment method code")
+BPR16 = element_ref("BPR16", "check issue or EFT effective date")
+TRN02 = element_ref("TRN02", "check or EFT trace number")
+TRN03 = element_ref("TRN03", "payer identifier (originating company)")
+DTM01 = element_ref("DTM01", "date time qualifier")
+DTM02 = element_ref("DTM02", "date")
+# Loops 1000A payer and 1000B payee identification
+N101 = element_ref("N101", "entity identifier code")
+N102 = element_ref("N102", "name")
+N103 = element_ref("N103", "identification code qualifier")
+N104 = element_ref("N104", "identification code")
+PER01 = element_ref("PER01", "contact function code")
+REF01 = element_ref("REF01", "reference identification qualifier")
+REF02 = element_ref("REF02", "reference identification")
+# Loop 2100 claim payment information
+CLP01 = element_ref("CLP01", "patient control number")
+CLP02 = element_ref("CLP02", "claim status code")
+CLP03 = element_ref("CLP03", "total claim charge amount")
+CLP04 = element_ref("CLP04", "claim payment amount")
+CLP05 = element_ref("CLP05", "patient responsibility amount")
+CLP06 = element_ref("CLP06", "claim filing indicator code")
+CLP07 = element_ref("CLP07", "payer claim control number")
+CLP08 = element_ref("CLP08", "facility type code")
+CLP09 = element_ref("CLP09", "claim frequency type code")
+CAS01 = element_ref("CAS01", "claim adjustment group code")
+NM101 = element_ref("NM101", "entity identifier code")
+NM103 = element_ref("NM103", "last name or organization name")
+NM104 = element_ref("NM104", "first name")
+NM105 = element_ref("NM105", "middle name")
+NM108 = element_ref("NM108", "identification code qualifier")
+NM109 = element_ref("NM109", "identification code")
+MOA_REMARKS = tuple(element_ref(f"MOA0{i}", "claim payment remark code") for i in range(3, 8))
+MIA_REMARKS = tuple(element_ref(f"MIA{i:02}", "claim payment remark code") for i in (5, 20, 21, 22, 23))
+AMT01 = element_ref("AMT01", "amount qualifier code")
+AMT02 = element_ref("AMT02", "monetary amount")
+# Loop 2110 service payment information
+SVC01 = element_ref("SVC01", "composite medical procedure identifier")
+SVC02 = element_ref("SVC02", "line item charge amount")
+SVC03 = element_ref("SVC03", "line item provider payment amount")
+SVC04 = element_ref("SVC04", "national uniform billing committee revenue code")
+SVC05 = element_ref("SVC05", "units of service paid count")
+SVC06 = element_ref("SVC06", "composite medical procedure identifier (as submitted)")
+SVC07 = element_ref("SVC07", "original units of service count")
+LQ01 = element_ref("LQ01", "code list qualifier code")
+LQ02 = element_ref("LQ02", "remark code")
+# Provider adjustment
+PLB01 = element_ref("PLB01", "provider identifier")
+PLB02 = element_ref("PLB02", "fiscal period date")

@@ -9,20 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime
-from decimal import Decimal
 
 from ptbill.domain.remittance import Adjustment, ClaimPayment, ProviderAdjustment, Remittance, ServicePayment
 from ptbill.remittance.x12_835 import GUIDE
-from ptbill.x12.syntax import Delimiters, Segment, clean_identifier, clean_text, encode_segment
-
-
-def _money(amount: Decimal) -> str:
-    text = f"{amount.quantize(Decimal('0.01')):f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-def _d8(day: date) -> str:
-    return day.strftime("%Y%m%d")
+from ptbill.x12.envelope_writer import Parties, st, write_interchange
+from ptbill.x12.syntax import Delimiters, Segment, clean_identifier, clean_text
+from ptbill.x12.values import amount, ccyymmdd, quantity
 
 
 def _cas(adjustments: Sequence[Adjustment]) -> Iterator[Segment]:
@@ -34,7 +26,7 @@ def _cas(adjustments: Sequence[Adjustment]) -> Iterator[Segment]:
         for start in range(0, len(items), 6):
             elements: list[str] = [group]
             for item in items[start : start + 6]:
-                elements += [item.reason, _money(item.amount), "" if item.quantity is None else f"{item.quantity:f}"]
+                elements += [item.reason, amount(item.amount), "" if item.quantity is None else quantity(item.quantity)]
             yield Segment("CAS", tuple(elements))
 
 
@@ -43,19 +35,19 @@ def _service(line: ServicePayment, d: Delimiters) -> Iterator[Segment]:
         "SVC",
         (
             (line.code_qualifier, line.procedure_code, *line.modifiers),
-            _money(line.charge),
-            _money(line.paid),
+            amount(line.charge),
+            amount(line.paid),
             "",
-            f"{line.units_paid:f}",
+            quantity(line.units_paid),
         ),
     )
     if line.service_start:
-        yield Segment("DTM", ("472", _d8(line.service_start)))
+        yield Segment("DTM", ("472", ccyymmdd(line.service_start)))
     yield from _cas(line.adjustments)
     if line.line_control_number:
         yield Segment("REF", ("6R", clean_text(line.line_control_number, d)[:50]))
     if line.allowed_amount is not None:
-        yield Segment("AMT", ("B6", _money(line.allowed_amount)))
+        yield Segment("AMT", ("B6", amount(line.allowed_amount)))
     for remark in line.remark_codes:
         yield Segment("LQ", ("HE", remark))
 
@@ -66,9 +58,9 @@ def _claim(claim: ClaimPayment, d: Delimiters) -> Iterator[Segment]:
         (
             clean_identifier(claim.patient_control_number, d)[:38],
             claim.status.value,
-            _money(claim.charge),
-            _money(claim.paid),
-            _money(claim.patient_responsibility) if claim.patient_responsibility is not None else "",
+            amount(claim.charge),
+            amount(claim.paid),
+            amount(claim.patient_responsibility) if claim.patient_responsibility is not None else "",
             claim.filing_indicator or "MB",
             claim.payer_claim_control_number or "",
             claim.facility_code or "11",
@@ -94,18 +86,18 @@ def _claim(claim: ClaimPayment, d: Delimiters) -> Iterator[Segment]:
     if claim.remark_codes:
         yield Segment("MOA", ("", "", *claim.remark_codes[:5]))
     if claim.service_start:
-        yield Segment("DTM", ("232", _d8(claim.service_start)))
+        yield Segment("DTM", ("232", ccyymmdd(claim.service_start)))
     for line in claim.service_lines:
         yield from _service(line, d)
 
 
 def _plb(adjustments: Sequence[ProviderAdjustment], provider_id: str, fiscal_end: date) -> Iterator[Segment]:
     for start in range(0, len(adjustments), 6):
-        elements: list[str | tuple[str, ...]] = [provider_id, _d8(fiscal_end)]
+        elements: list[str | tuple[str, ...]] = [provider_id, ccyymmdd(fiscal_end)]
         for item in adjustments[start : start + 6]:
             elements += [
                 (item.reason_code, item.reference_id) if item.reference_id else item.reason_code,
-                _money(item.amount),
+                amount(item.amount),
             ]
         yield Segment("PLB", tuple(elements))
 
@@ -124,12 +116,12 @@ def write_835(
     created = created or datetime(2026, 1, 1, 12, 0)
     payment_date = remittance.payment_date or created.date()
     body: list[Segment] = [
-        Segment("ST", ("835", "0001")),
+        st("835", 1),
         Segment(
             "BPR",
             (
                 "I",
-                _money(remittance.payment_amount),
+                amount(remittance.payment_amount),
                 "C",
                 "ACH",
                 "CCP",
@@ -143,11 +135,11 @@ def write_835(
                 "021000021",
                 "DA",
                 "987654321",
-                _d8(payment_date),
+                ccyymmdd(payment_date),
             ),
         ),
         Segment("TRN", ("1", remittance.trace_number or "0", "1512345678")),
-        Segment("DTM", ("405", _d8(remittance.production_date or payment_date))),
+        Segment("DTM", ("405", ccyymmdd(remittance.production_date or payment_date))),
         Segment("N1", ("PR", clean_text(remittance.payer_name or "PAYER", d)[:60])),
         Segment("N3", ("1 PAYER WAY",)),
         Segment("N4", ("BALTIMORE", "MD", "21244")),
@@ -164,42 +156,5 @@ def write_835(
     body.extend(
         _plb(remittance.provider_adjustments, remittance.payee_npi or "1245319599", date(payment_date.year, 12, 31))
     )
-    body.append(Segment("SE", (str(len(body) + 1), "0001")))
-    envelope_start = [
-        Segment(
-            "ISA",
-            (
-                "00",
-                " " * 10,
-                "00",
-                " " * 10,
-                "ZZ",
-                sender_id.ljust(15)[:15],
-                "ZZ",
-                receiver_id.ljust(15)[:15],
-                created.strftime("%y%m%d"),
-                created.strftime("%H%M"),
-                d.repetition,
-                "00501",
-                f"{interchange_control:09d}",
-                "0",
-                "P",
-                d.component,
-            ),
-        ),
-        Segment(
-            "GS",
-            (
-                "HP",
-                sender_id,
-                receiver_id,
-                created.strftime("%Y%m%d"),
-                created.strftime("%H%M"),
-                str(interchange_control),
-                "X",
-                GUIDE,
-            ),
-        ),
-    ]
-    envelope_end = [Segment("GE", ("1", str(interchange_control))), Segment("IEA", ("1", f"{interchange_control:09d}"))]
-    return "".join(encode_segment(s, d) for s in (*envelope_start, *body, *envelope_end))
+    parties = Parties(sender_id, receiver_id, "HP", GUIDE)  # GS01 HP: health care claim payment/advice
+    return write_interchange(parties, d, created, interchange_control, interchange_control, [body])

@@ -1,0 +1,113 @@
+"""Writes X12 envelopes: the ISA/GS headers, ST, and the SE/GE/IEA trailers with their counts.
+
+Every transaction set's writer builds only its own segments from the header on; this module wraps them.
+Source: ASC X12 005010 control segments as the HIPAA TR3s use them (appendix B): the ISA is fixed width
+(ids padded to 15, ISA11 the repetition and ISA16 the component separator), ISA13=IEA02, GS06=GE02,
+ST02=SE02; IEA01 counts groups, GE01 transaction sets, SE01 segments from ST to SE inclusive.
+The reading side, with the same checks the other way round, is ``ptbill.x12.envelope``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from ptbill.x12.syntax import Delimiters, Segment, SegmentEncoder
+from ptbill.x12.values import ccyymmdd, hhmm, interchange_control_number, transaction_control_number, yymmdd
+
+VERSION_5010 = "00501"  # ISA12
+_NO_AUTHORIZATION = " " * 10  # ISA02 and ISA04: no authorization or security information (ISA01/ISA03 "00")
+
+
+@dataclass(frozen=True, slots=True)
+class Parties:
+    """Who sends an interchange to whom, and what its one functional group holds.
+
+    ``functional_id`` is GS01 (HC for the 837, HP for the 835) and ``version`` GS08, the guide.
+    The sender and receiver ids are ISA06/ISA08 and, unchanged, GS02/GS03.
+    """
+
+    sender_id: str
+    receiver_id: str
+    functional_id: str
+    version: str
+    sender_qualifier: str = "ZZ"
+    receiver_qualifier: str = "ZZ"
+    usage: str = "P"  # ISA15: P production, T test
+
+
+def isa(parties: Parties, control: int, created: datetime, delimiters: Delimiters) -> Segment:
+    """The fixed-width interchange header; ISA11 and ISA16 carry the repetition and component separators."""
+    return Segment(
+        "ISA",
+        (
+            "00",
+            _NO_AUTHORIZATION,
+            "00",
+            _NO_AUTHORIZATION,
+            parties.sender_qualifier,
+            parties.sender_id.ljust(15)[:15],
+            parties.receiver_qualifier,
+            parties.receiver_id.ljust(15)[:15],
+            yymmdd(created),
+            hhmm(created),
+            delimiters.repetition,
+            VERSION_5010,
+            interchange_control_number(control),
+            "0",  # ISA14: no TA1 acknowledgment requested
+            parties.usage,
+            delimiters.component,
+        ),
+    )
+
+
+def gs(parties: Parties, control: int, created: datetime) -> Segment:
+    return Segment(
+        "GS",
+        (
+            parties.functional_id,
+            parties.sender_id,
+            parties.receiver_id,
+            ccyymmdd(created.date()),
+            hhmm(created),
+            str(control),
+            "X",  # GS07: responsible agency, Accredited Standards Committee X12
+            parties.version,
+        ),
+    )
+
+
+def st(transaction_set: str, control: int, guide: str | None = None) -> Segment:
+    """The transaction set header; ST03 (the guide) is written when given."""
+    number = transaction_control_number(control)
+    return Segment("ST", (transaction_set, number, guide) if guide else (transaction_set, number))
+
+
+def se(transaction: Sequence[Segment]) -> Segment:
+    """The trailer for ``transaction`` (ST first, SE not yet in it): its segment count and ST02."""
+    return Segment("SE", (str(len(transaction) + 1), transaction[0].element(2)))
+
+
+def write_interchange(
+    parties: Parties,
+    delimiters: Delimiters,
+    created: datetime,
+    interchange: int,
+    group: int,
+    transactions: Iterable[Sequence[Segment]],
+    encoder: SegmentEncoder | None = None,
+) -> str:
+    """One interchange holding one functional group: ISA, GS, each transaction set (ST first, its SE
+    added here), GE counting the sets, IEA. Transaction sets are encoded as they come, so a writer can
+    hand them over one at a time."""
+    encode = (encoder or SegmentEncoder(delimiters)).encode
+    out = [encode(isa(parties, interchange, created, delimiters)), encode(gs(parties, group, created))]
+    count = 0
+    for transaction in transactions:
+        count += 1
+        out.extend(encode(segment) for segment in transaction)
+        out.append(encode(se(transaction)))
+    out.append(encode(Segment("GE", (str(count), str(group)))))
+    out.append(encode(Segment("IEA", ("1", interchange_control_number(interchange)))))
+    return "".join(out)

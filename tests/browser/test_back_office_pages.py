@@ -26,7 +26,8 @@ from ptbill.settings import Settings
 from ptbill.storage.migrate import upgrade
 from ptbill.storage.session import make_engine, session_factory, transaction
 from ptbill.storage.tables import ClaimPaymentRow, ClaimRow, EncounterRow, UserRow
-from ptbill.web.routes import reports as report_pages
+from ptbill.services.reports import documentation_audit as report_pages
+from ptbill.web import charts
 from ptbill.web.routes.denials import deadline_state
 from tests.browser.back_office_data import LATE_FINDING, LateDenials, pay_demo_claims
 
@@ -356,10 +357,10 @@ def test_periods_months_and_quarters() -> None:
 
 
 def test_charts_leave_gaps_and_scale_to_round_ticks() -> None:
-    line = report_pages.line_chart(["Jan", "Feb", "Mar"], {"denied": [10.0, None, 30.0]})
+    line = charts.line_chart(["Jan", "Feb", "Mar"], {"denied": [10.0, None, 30.0]})
     assert line["lines"][0]["paths"] == []  # two points with a gap between: no line drawn across it
     assert [p["text"] for p in line["lines"][0]["points"]] == ["10%", "30%"]
-    bars = report_pages.bar_chart(["A", "B"], {"guide": [19.21, 9.0], "yours": [15.23, None]})
+    bars = charts.bar_chart(["A", "B"], {"guide": [19.21, 9.0], "yours": [15.23, None]})
     assert [t["text"] for t in bars["ticks"]][-1] == "$20"
     assert len(bars["rows"][1]["bars"]) == 1  # no bar for a missing value
-    assert report_pages.bar_chart([], {"x": []})["empty"]
+    assert charts.bar_chart([], {"x": []})["empty"]

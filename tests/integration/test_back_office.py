@@ -19,6 +19,7 @@ from ptbill.services import appeals, denials, posting, reports
 from tests.integration.test_posting import billed_claim, remittance_for
 
 D = Decimal
+PARAMS = reports.ReportParams(today=date(2026, 4, 1))
 
 
 def deny(session: Session, name: str, carc: str, remarks: tuple[str, ...] = (), **note: Any):  # type: ignore[no-untyped-def]
@@ -97,16 +98,17 @@ def test_the_appeal_packet_addresses_the_reason_and_carries_the_traction_note(se
 def test_reports_show_payments_beside_the_seed_table_and_list_denials(session: Session) -> None:
     biller, claim = billed_claim(session, "r1")
     posting.post_remittances(session, biller, read_835(write_835(remittance_for(claim, trace="PAY-1"))), "pay.835")
-    table = {row[0]: row for row in reports.reimbursement_97012(session, biller).rows}
+    table = {row[0]: row for row in reports.run(session, biller, "reimbursement-97012", PARAMS).rows}
     medicare_south = table["CA Medicare South"]
     assert medicare_south[2] == D("14.64")  # the guide's average
     paid_line = next(line for line in claim.lines if line.code == "97012")
     # reimbursed = what the simulated payer paid (a quarter of the charge) + the patient's 1.00 share
     assert medicare_south[3] == (paid_line.charge / 4).quantize(D("0.01")) + D("1.00")
     denying_biller, _ = deny(session, "r2", "4", ("N519",))  # another clinic
-    rate = reports.denial_rate(session, denying_biller)
-    assert [row[2:5] for row in rate.rows] == [[1, 1, 100.0]]
+    rate = reports.run(session, denying_biller, "denial-rate", PARAMS)
+    assert [list(row[2:5]) for row in rate.rows] == [[1, 1, 100.0]]
     assert "CO-4" in rate.rows[0][5]
-    assert reports.denial_rate(session, biller).rows[0][2:5] == [1, 0, 0.0]  # clinics see only their own
-    assert reports.chart_png(rate).startswith(b"\x89PNG")
+    own = reports.run(session, biller, "denial-rate", PARAMS)
+    assert list(own.rows[0][2:5]) == [1, 0, 0.0]  # clinics see only their own
+    assert reports.chart_png(rate.chart).startswith(b"\x89PNG")
     assert rate.to_csv().startswith("payer,month,claims,denied,denied %,top reasons")

@@ -21,7 +21,7 @@ from ptbill.rules.registry import all_rules
 from ptbill.services import app as services
 from ptbill.services.appeals import build_appeal_pdf
 from ptbill.services.denials import DenialItem, denial_worklist
-from ptbill.web.deps import CurrentViewer, SessionDep, render
+from ptbill.web.deps import CurrentViewer, SessionDep, now_of, render
 from ptbill.web.inputs import RecordId
 
 router = APIRouter()
@@ -52,7 +52,7 @@ def worklist(request: Request, viewer: CurrentViewer, session: SessionDep) -> An
     encounters = {e.id: e for e in services.list_encounters(session, viewer.actor)}
     catalog = default_catalog()
     titles = {r.id: r.title for r in all_rules()}
-    today = date.today()
+    today = now_of(request).date()
 
     def describe(item: DenialItem) -> dict[str, Any]:
         claim = claims.get(item.claim_id)
@@ -68,7 +68,7 @@ def worklist(request: Request, viewer: CurrentViewer, session: SessionDep) -> An
             "days": days,
         }
 
-    shown = [
+    shown: list[dict[str, Any]] = [
         {
             "group": group,
             "rows": [describe(i) for i in group.items],

@@ -22,14 +22,15 @@ from sqlalchemy import select
 from ptbill.server import create_app
 from ptbill.services.demo_data import DEMO_PASSWORD, seed_demo
 from ptbill.services.denials import main_denial
+from ptbill.services.reports import documentation_audit as report_pages
 from ptbill.settings import Settings
 from ptbill.storage.migrate import upgrade
 from ptbill.storage.session import make_engine, session_factory, transaction
 from ptbill.storage.tables import ClaimPaymentRow, ClaimRow, EncounterRow, UserRow
-from ptbill.services.reports import documentation_audit as report_pages
 from ptbill.web import charts
 from ptbill.web.routes.denials import deadline_state
 from tests.browser.back_office_data import LATE_FINDING, LateDenials, pay_demo_claims
+from tests.engine_runs import count_engine_runs
 
 BILLER = "biller@harbor.example"
 OTHER_CLINIC = "biller@mesa.example"
@@ -221,6 +222,20 @@ def test_documentation_audit_for_a_quarter_with_its_sample_size_and_trend(log_in
 
 
 # the denials worklist ----------------------------------------------------------------------------
+
+
+def test_a_view_of_the_worklist_reads_stored_results_and_runs_the_engine_for_no_denied_note(
+    demo: Demo, log_in: Callable[[str], TestClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = log_in(BILLER)
+    runs = count_engine_runs(monkeypatch)
+    page = client.get("/denials")
+    assert page.status_code == 200
+    assert len(demo.denied) >= 3
+    assert all(number in page.text for number in demo.denied.values())
+    assert runs == []
+    client.get("/reports/documentation-audit?period=2026-02&n=5")
+    assert runs == []
 
 
 def test_the_worklist_lists_the_demo_denials_by_reason_with_the_closed_loop(

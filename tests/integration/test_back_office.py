@@ -5,18 +5,26 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import json
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import pdfplumber
+import pytest
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ptbill.domain.remittance import Adjustment, AdjustmentGroup, ClaimPayment, ClaimStatus, ServicePayment
 from ptbill.remittance.x12_835.reader import read_835
 from ptbill.remittance.x12_835.writer import write_835
-from ptbill.services import appeals, denials, posting, reports
+from ptbill.rules import engine
+from ptbill.services import app, appeals, denials, posting, reports
+from ptbill.services.app import Actor
+from ptbill.storage.tables import ClaimRow, EncounterCheckRow
+from tests.engine_runs import count_engine_runs
 from tests.integration.test_posting import billed_claim, remittance_for
+from tests.integration.test_storage_services import CLEAN, make_clinic
 
 D = Decimal
 PARAMS = reports.ReportParams(today=date(2026, 4, 1))
@@ -24,7 +32,12 @@ PARAMS = reports.ReportParams(today=date(2026, 4, 1))
 
 def deny(session: Session, name: str, carc: str, remarks: tuple[str, ...] = (), **note: Any):  # type: ignore[no-untyped-def]
     biller, claim = billed_claim(session, name, **note)
-    base = remittance_for(claim, trace=f"DENY-{name}")
+    deny_claim(session, biller, claim, carc, remarks)
+    return biller, claim
+
+
+def deny_claim(session: Session, biller: Actor, claim: ClaimRow, carc: str, remarks: tuple[str, ...] = ()) -> None:
+    base = remittance_for(claim, trace=f"DENY-{claim.patient_control_number}")
     payment = base.claims[0]
     lines = tuple(
         ServicePayment(
@@ -50,7 +63,6 @@ def deny(session: Session, name: str, carc: str, remarks: tuple[str, ...] = (), 
     )
     remittance = dataclasses.replace(base, claims=(denied,), payment_amount=D("0"))
     posting.post_remittances(session, biller, read_835(write_835(remittance)), "denial.835")
-    return biller, claim
 
 
 def test_a_denial_for_missing_times_names_the_time_checks_and_the_medicare_deadline(session: Session) -> None:
@@ -112,3 +124,46 @@ def test_reports_show_payments_beside_the_seed_table_and_list_denials(session: S
     assert list(own.rows[0][2:5]) == [1, 0, 0.0]  # clinics see only their own
     assert reports.chart_png(rate.chart).startswith(b"\x89PNG")
     assert rate.to_csv().startswith("payer,month,claims,denied,denied %,top reasons")
+
+
+@pytest.fixture
+def engine_runs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    return count_engine_runs(monkeypatch)
+
+
+def test_the_worklist_reads_the_stored_check_results_and_runs_the_engine_for_no_note(
+    session: Session, engine_runs: list[str]
+) -> None:
+    therapist, biller, patient = make_clinic(session, "w1")
+    for day in (2, 3, 4):  # three denied notes of one clinic
+        document = json.loads(json.dumps(CLEAN)) | {"id": f"w1-{day}", "date_of_service": f"2026-03-0{day}"}
+        row, _ = app.save_encounter(session, therapist, document, patient.id)
+        app.sign_encounter(session, therapist, row.id)
+        deny_claim(session, biller, app.build_claims(session, biller, [row.id])[0], "16", ("N443",))
+    engine_runs.clear()
+    groups = denials.denial_worklist(session, biller)
+    assert sum(len(g.items) for g in groups) == 3
+    assert engine_runs == []
+
+
+def test_a_note_without_a_stored_result_is_checked_once_and_the_result_kept(
+    session: Session, engine_runs: list[str]
+) -> None:
+    biller, claim = deny(session, "w4", "16", ("N443",))
+    session.execute(delete(EncounterCheckRow).where(EncounterCheckRow.encounter_id == claim.encounter_id))
+    engine_runs.clear()
+    first = denials.denial_worklist(session, biller)
+    assert len(engine_runs) == 1  # old data: checked once ...
+    assert denials.denial_worklist(session, biller)[0].items[0].rules_firing_now == first[0].items[0].rules_firing_now
+    assert len(engine_runs) == 1  # ... and read back after that
+    stored = session.scalars(select(EncounterCheckRow).where(EncounterCheckRow.encounter_id == claim.encounter_id))
+    assert [check.ruleset_version for check in stored] == [engine.RULESET_VERSION]
+
+
+def test_the_documentation_audit_reads_the_stored_check_results(session: Session, engine_runs: list[str]) -> None:
+    biller, _ = billed_claim(session, "w5")
+    engine_runs.clear()
+    report = reports.run(session, biller, "documentation-audit", dataclasses.replace(PARAMS, periods=("2026-03",)))
+    assert report.notes[0].startswith("2026-03: ")
+    assert "1 note sampled" in report.chart.notes[-1]
+    assert engine_runs == []

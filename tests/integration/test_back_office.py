@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -167,3 +167,23 @@ def test_the_documentation_audit_reads_the_stored_check_results(session: Session
     assert report.notes[0].startswith("2026-03: ")
     assert "1 note sampled" in report.chart.notes[-1]
     assert engine_runs == []
+
+
+def test_every_report_reads_its_dates_payer_and_therapist_from_one_definition(session: Session) -> None:
+    biller, claim = billed_claim(session, "f1")
+    posting.post_remittances(session, biller, read_835(write_835(remittance_for(claim, trace="PAY-F1"))), "pay.835")
+    rows = reports.run(session, biller, "best-payer", PARAMS).rows
+    assert [row.paid_lines for row in rows] == [1]
+    elsewhere = dataclasses.replace(PARAMS, payer="aetna")
+    later = dataclasses.replace(PARAMS, date_from=claim.service_date + timedelta(days=1))
+    nobody = dataclasses.replace(PARAMS, therapist="nobody@f1.example")
+    for params in (elsewhere, later, nobody):
+        assert reports.run(session, biller, "best-payer", params).rows == []
+    mine = dataclasses.replace(PARAMS, therapist="pt@f1.example", date_to=claim.service_date)
+    assert reports.run(session, biller, "best-payer", mine).rows == rows
+    for definition in reports.REPORTS:  # every report: its CSV header is its declared columns, its chart a model
+        report = definition.build(session, biller, PARAMS)
+        assert report.to_csv().splitlines()[0] == ",".join(definition.columns)
+        assert all(len(row) == len(definition.columns) for row in report.rows)
+        assert all(len(s.values) == len(report.chart.labels) for s in report.chart.series)
+        assert reports.chart_png(report.chart).startswith(b"\x89PNG")

@@ -379,3 +379,21 @@ def test_charts_leave_gaps_and_scale_to_round_ticks() -> None:
     assert [t["text"] for t in bars["ticks"]][-1] == "$20"
     assert len(bars["rows"][1]["bars"]) == 1  # no bar for a missing value
     assert charts.bar_chart([], {"x": []})["empty"]
+
+
+def test_a_report_page_filters_by_payer_and_dates_of_service_and_its_exports_keep_them(
+    log_in: Callable[[str], TestClient],
+) -> None:
+    client = log_in(BILLER)
+    everyone = _csv(client.get("/reports/best-payer.csv?code=97012").text)[1:]
+    assert len(everyone) > 1
+    page = client.get("/reports/best-payer?code=97012&payer=aetna&from=2026-01-01&to=2026-12-31")
+    assert (
+        'href="/reports/best-payer.csv?from=2026-01-01&amp;to=2026-12-31&amp;payer=aetna&amp;code=97012"' in page.text
+    )
+    assert '<option value="aetna" selected>' in page.text
+    only = _csv(client.get("/reports/best-payer.csv?from=2026-01-01&to=2026-12-31&payer=aetna&code=97012").text)
+    assert [row[0] for row in only[1:]] == ["Aetna"]
+    assert _csv(client.get("/reports/best-payer.csv?code=97012&from=2030-01-01").text)[1:] == []
+    ignored = _csv(client.get("/reports/best-payer.csv?code=97012&payer=nobody&therapist=%3Cx%3E").text)[1:]
+    assert ignored == everyone  # what cannot be a payer or an email is ignored, as a wrong code is

@@ -169,6 +169,14 @@ def therapist_ids(params: ReportParams, clinic_id: int) -> Any:
     return select(UserRow.id).where(UserRow.clinic_id == clinic_id, UserRow.email == (params.therapist or ""))
 
 
+def therapist_choices(session: Session, actor: Actor) -> list[tuple[str, str]]:
+    """The clinic's therapists and assistants (email, name): the page's therapist picker."""
+    query = select(UserRow.email, UserRow.name).where(
+        UserRow.clinic_id == actor.clinic_id, UserRow.role.in_(("therapist", "pta"))
+    )
+    return [(email, name) for email, name in session.execute(query.order_by(UserRow.name))]
+
+
 def payer_name(payer_id: str) -> str:
     payer = default_catalog().payer(payer_id)
     return payer.name if payer else payer_id

@@ -20,7 +20,7 @@ from ptbill.reference.catalog import default_catalog
 from ptbill.services import app as services
 from ptbill.services import reports
 from ptbill.services.reports import PERIOD, PROCEDURE_CODE, Report, ReportDefinition, ReportParams
-from ptbill.services.reports.base import csv_text
+from ptbill.services.reports.base import csv_text, therapist_choices
 from ptbill.services.reports.expected_vs_paid import UNDERPAID_COLUMNS, underpaid_lines
 from ptbill.web.charts import svg_chart
 from ptbill.web.deps import CurrentViewer, SessionDep, Viewer, now_of, render
@@ -87,6 +87,19 @@ def _underpaid_csv(request: Request, viewer: Viewer, session: Any) -> Response:
     return _download(content, "text/csv; charset=utf-8", "ptbill-underpaid-lines.csv")
 
 
+def _filters(session: Any, viewer: Viewer, definition: ReportDefinition[Any], params: ReportParams) -> dict[str, Any]:
+    """The page's filter form: the report's own parameters among dates of service, payer and therapist."""
+    query = params.query(definition.accepts)
+    shown = [name for name in ("from", "to", "payer", "therapist") if name in definition.accepts]
+    return {
+        "shown": shown,
+        "chosen": query,
+        "kept": {k: v for k, v in query.items() if k not in shown},  # the report's other parameters
+        "payers": sorted(((p.id, p.name) for p in default_catalog().payers().values()), key=lambda p: p[1].lower()),
+        "therapists": therapist_choices(session, viewer.actor) if "therapist" in shown else [],
+    }
+
+
 # routes: the exports first, so /reports/x.csv never reads as a report named "x.csv" -------------------
 
 
@@ -130,6 +143,7 @@ def report_page(request: Request, name: str, viewer: CurrentViewer, session: Ses
             "chart": svg_chart(report.chart),
             "type_labels": TYPE_LABELS,
             "export_query": f"?{query}" if query else "",
+            "filters": _filters(session, viewer, definition, report.params),
             "asked": request.query_params.get("code"),
             **definition.page(session, viewer.actor, report),
         },

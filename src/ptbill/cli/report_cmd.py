@@ -13,7 +13,7 @@ from ptbill.cli.terminal import printable
 SAMPLE = click.IntRange(1, 50)  # documentation-audit notes per therapist and period, as on the report page
 
 
-class ReportName(click.ParamType):  # type: ignore[type-arg]
+class ReportName(click.ParamType[str, Any]):
     """The name of a report of ``services.reports.registry`` (read when the command runs)."""
 
     name = "REPORT"
@@ -26,7 +26,7 @@ class ReportName(click.ParamType):  # type: ignore[type-arg]
         return str(value)
 
 
-class PayerId(click.ParamType):  # type: ignore[type-arg]
+class PayerId(click.ParamType[str, Any]):
     """A payer of the catalog (ptbill payers list)."""
 
     name = "PAYER"

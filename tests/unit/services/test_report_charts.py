@@ -31,7 +31,8 @@ def test_the_svg_geometry_draws_the_model_s_labels_values_and_ranges() -> None:
     bars = svg_chart(BARS)
     assert [row["full"] for row in bars["rows"]] == list(BARS.labels)
     assert [b["text"] for row in bars["rows"] for b in row["bars"]] == ["$19.21", "$9.00"]
-    assert bars["rows"][0]["whisker"] is not None and bars["rows"][1]["whisker"] is None
+    assert bars["rows"][0]["whisker"] is not None
+    assert bars["rows"][1]["whisker"] is None
     line = svg_chart(LINE)
     assert [x["text"] for x in line["xlabels"]] == list(LINE.labels)
     assert [x["note"] for x in line["xlabels"]] == list(LINE.notes)

@@ -22,14 +22,16 @@ from sqlalchemy import select
 from ptbill.server import create_app
 from ptbill.services.demo_data import DEMO_PASSWORD, seed_demo
 from ptbill.services.denials import main_denial
+from ptbill.services.reports import documentation_audit as report_pages
 from ptbill.settings import Settings
 from ptbill.storage.migrate import upgrade
 from ptbill.storage.session import make_engine, session_factory, transaction
 from ptbill.storage.tables import ClaimPaymentRow, ClaimRow, EncounterRow, UserRow
-from ptbill.web.routes import reports as report_pages
+from ptbill.web import charts
 from ptbill.web.routes.denials import deadline_state
 from tests.browser.back_office_data import LATE_FINDING, LateDenials, pay_demo_claims
 from tests.demo_day import DEMO_TODAY
+from tests.engine_runs import count_engine_runs
 
 BILLER = "biller@harbor.example"
 OTHER_CLINIC = "biller@mesa.example"
@@ -223,6 +225,20 @@ def test_documentation_audit_for_a_quarter_with_its_sample_size_and_trend(log_in
 # the denials worklist ----------------------------------------------------------------------------
 
 
+def test_a_view_of_the_worklist_reads_stored_results_and_runs_the_engine_for_no_denied_note(
+    demo: Demo, log_in: Callable[[str], TestClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = log_in(BILLER)
+    runs = count_engine_runs(monkeypatch)
+    page = client.get("/denials")
+    assert page.status_code == 200
+    assert len(demo.denied) >= 3
+    assert all(number in page.text for number in demo.denied.values())
+    assert runs == []
+    client.get("/reports/documentation-audit?period=2026-02&n=5")
+    assert runs == []
+
+
 def test_the_worklist_lists_the_demo_denials_by_reason_with_the_closed_loop(
     demo: Demo, log_in: Callable[[str], TestClient]
 ) -> None:
@@ -357,10 +373,28 @@ def test_periods_months_and_quarters() -> None:
 
 
 def test_charts_leave_gaps_and_scale_to_round_ticks() -> None:
-    line = report_pages.line_chart(["Jan", "Feb", "Mar"], {"denied": [10.0, None, 30.0]})
+    line = charts.line_chart(["Jan", "Feb", "Mar"], {"denied": [10.0, None, 30.0]})
     assert line["lines"][0]["paths"] == []  # two points with a gap between: no line drawn across it
     assert [p["text"] for p in line["lines"][0]["points"]] == ["10%", "30%"]
-    bars = report_pages.bar_chart(["A", "B"], {"guide": [19.21, 9.0], "yours": [15.23, None]})
+    bars = charts.bar_chart(["A", "B"], {"guide": [19.21, 9.0], "yours": [15.23, None]})
     assert [t["text"] for t in bars["ticks"]][-1] == "$20"
     assert len(bars["rows"][1]["bars"]) == 1  # no bar for a missing value
-    assert report_pages.bar_chart([], {"x": []})["empty"]
+    assert charts.bar_chart([], {"x": []})["empty"]
+
+
+def test_a_report_page_filters_by_payer_and_dates_of_service_and_its_exports_keep_them(
+    log_in: Callable[[str], TestClient],
+) -> None:
+    client = log_in(BILLER)
+    everyone = _csv(client.get("/reports/best-payer.csv?code=97012").text)[1:]
+    assert len(everyone) > 1
+    page = client.get("/reports/best-payer?code=97012&payer=aetna&from=2026-01-01&to=2026-12-31")
+    assert (
+        'href="/reports/best-payer.csv?from=2026-01-01&amp;to=2026-12-31&amp;payer=aetna&amp;code=97012"' in page.text
+    )
+    assert '<option value="aetna" selected>' in page.text
+    only = _csv(client.get("/reports/best-payer.csv?from=2026-01-01&to=2026-12-31&payer=aetna&code=97012").text)
+    assert [row[0] for row in only[1:]] == ["Aetna"]
+    assert _csv(client.get("/reports/best-payer.csv?code=97012&from=2030-01-01").text)[1:] == []
+    ignored = _csv(client.get("/reports/best-payer.csv?code=97012&payer=nobody&therapist=%3Cx%3E").text)[1:]
+    assert ignored == everyone  # what cannot be a payer or an email is ignored, as a wrong code is

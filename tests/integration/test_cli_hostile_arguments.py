@@ -50,6 +50,8 @@ CASES = [
     (["report", *USER, "denial-rate", "--csv", "{nowhere}/rows.csv"], "'--csv': the folder"),
     (["report", *USER, "best-payer", "--code", "²"], "'--code'"),
     (["report", *USER, "no-such-report"], "'no-such-report'"),
+    (["report", *USER, "denial-rate", "--payer", "no-such-payer"], "'--payer': 'no-such-payer'"),
+    (["report", *USER, "denial-rate", "--from", "2026-02-30"], "'--from'"),
     (["appeal", *USER, "999999", "-o", "{tmp}/appeal.pdf"], "claim 999999 not found"),
     (["appeal", *USER, HUGE, "-o", "{tmp}/appeal.pdf"], "'CLAIM_ID'"),
     (["appeal", *USER, "²", "-o", "{tmp}/appeal.pdf"], "'CLAIM_ID'"),

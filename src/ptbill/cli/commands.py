@@ -15,7 +15,7 @@ import click
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-from ptbill.cli.params import Day, OutputFile, Period, ProcedureCode, RecordId, write_output
+from ptbill.cli.params import Day, OutputFile, RecordId, write_output
 from ptbill.cli.terminal import printable
 
 if TYPE_CHECKING:
@@ -341,7 +341,6 @@ def _cli_actor(session, email: str | None):  # type: ignore[no-untyped-def]
     return Actor(user.id, user.clinic_id, user.role, user.name)
 
 
-SAMPLE = click.IntRange(1, 50)  # documentation-audit notes per therapist and period, as on the report page
 _USER = click.option("--user", "email", envvar="PTBILL_USER", help="Act as this user (email); audited.")
 
 
@@ -482,73 +481,9 @@ def correct(email: str | None, claim_id: int, payer_claim_number: str | None) ->
     click.echo(printable(f"claim {new_id} ({number}) corrects claim {claim_id}, payer claim number {original}"))
 
 
-@click.command()
-@_USER
-@click.argument(
-    "name",
-    type=click.Choice(["reimbursement-97012", "expected-vs-paid", "denial-rate", "best-payer", "documentation-audit"]),
-)
-@click.option(
-    "--code", type=ProcedureCode(), default="97012", show_default=True, help="best-payer: the code to rank payers for."
-)
-@click.option(
-    "--period",
-    "periods",
-    type=Period(),
-    multiple=True,
-    help="documentation-audit: 2026-03 or 2026-Q1 (repeat for a trend).",
-)
-@click.option(
-    "--sample", default=5, show_default=True, type=SAMPLE, help="documentation-audit: notes per therapist per period."
-)
-@click.option("--csv", "csv_path", type=OutputFile(), help="Also write the rows as CSV.")
-@click.option("--png", "png_path", type=OutputFile(), help="Also write the chart as PNG.")
-def report(
-    email: str | None,
-    name: str,
-    code: str,
-    periods: tuple[str, ...],
-    sample: int,
-    csv_path: str | None,
-    png_path: str | None,
-) -> None:
-    """Print a report (what payers pay, underpayments, denials, documentation audit)."""
-    from datetime import date as day
-
-    from ptbill.services import reports
-
-    with _app_session() as session:
-        actor = _cli_actor(session, email)
-        if name == "reimbursement-97012":
-            result = reports.reimbursement_97012(session, actor)
-        elif name == "expected-vs-paid":
-            result = reports.expected_vs_paid(session, actor)
-        elif name == "denial-rate":
-            result = reports.denial_rate(session, actor)
-        elif name == "best-payer":
-            result = reports.best_payer(session, actor, code)
-        else:
-            today = day.today()
-            result = reports.documentation_audit(
-                session, actor, periods or (f"{today.year}-{today.month:02d}",), sample
-            )
-    click.echo(printable(result.title))
-    # Cells hold names and ids from the clinic's data: escaped before they are measured and printed.
-    columns = [printable(c) for c in result.columns]
-    rows = [["" if v is None else printable(v) for v in row] for row in result.rows]
-    widths = [max(len(c), *(len(r[i]) for r in rows)) if rows else len(c) for i, c in enumerate(columns)]
-    click.echo("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
-    for row in rows:
-        click.echo("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)))
-    for note in result.notes:
-        click.echo(f"note: {printable(note)}")
-    if csv_path:
-        write_output(csv_path, result.to_csv(), "report")
-    if png_path:
-        write_output(png_path, reports.chart_png(result), "report")
-
-
 def register_back_office(cli: click.Group) -> None:
+    from ptbill.cli.report_cmd import report
+
     for command in (remit, denials, appeal, correct, report):
         cli.add_command(command)
 

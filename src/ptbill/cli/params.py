@@ -63,7 +63,7 @@ class Period(_OneLine, click.ParamType[str]):
     name = "PERIOD"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
-        from ptbill.services.reports import period_bounds
+        from ptbill.services.reports.base import period_bounds
 
         text = str(value).strip()
         try:
@@ -79,7 +79,7 @@ class ProcedureCode(_OneLine, click.ParamType[str]):
     name = "CODE"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
-        from ptbill.services.reports import PROCEDURE_CODE
+        from ptbill.services.reports.base import PROCEDURE_CODE
 
         code = str(value).strip().upper()
         if not PROCEDURE_CODE.match(code):

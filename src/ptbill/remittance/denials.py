@@ -15,6 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from ptbill.domain.clock import SYSTEM_CLOCK
 from ptbill.domain.errors import ReferenceDataError
 from ptbill.domain.remittance import Adjustment, AdjustmentGroup, ClaimPayment, ServicePayment
 from ptbill.reference.adjustment_codes import AdjustmentCodes
@@ -85,9 +86,9 @@ class DenialKnowledge:
     def load(
         cls, path: Path | None = None, on: date | None = None, codes: AdjustmentCodes | None = None
     ) -> DenialKnowledge:
-        """The entries of a denials file in force on ``on`` (default: today)."""
+        """The entries of a denials file in force on ``on`` (default: today, by the one clock)."""
         source = path or DEFAULT_PATH
-        day = on or date.today()
+        day = on or SYSTEM_CLOCK.today()
         label = str(source.relative_to(DATA_DIR)) if source.is_relative_to(DATA_DIR) else str(source)
         entries = []
         for parameter in load_parameter_file(source, "baseline", label):

@@ -11,12 +11,13 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ptbill.domain.encounter_json import encounter_from_dict
 from ptbill.domain.remittance import Adjustment, AdjustmentGroup
 from ptbill.domain.status import ClaimState
 from ptbill.reference.catalog import default_catalog
 from ptbill.remittance.denials import DenialReason, appeal_deadline, classify
-from ptbill.services.app import Actor, audit, check_for_clinic
+from ptbill.services.access import Actor
+from ptbill.services.audit import audit
+from ptbill.services.check_results import stored_rules_fired
 from ptbill.storage.tables import ClaimPaymentRow, ClaimRow, EncounterRow, RemittanceRow
 
 ZERO = Decimal("0.00")
@@ -79,7 +80,11 @@ def main_denial(payment: ClaimPaymentRow) -> DenialReason | None:
 
 
 def denial_worklist(session: Session, actor: Actor) -> list[DenialGroup]:
-    """Open denials of the clinic, largest amount first within each reason."""
+    """Open denials of the clinic, largest amount first within each reason.
+
+    Whether a note still fails the checks that should have caught its denial comes from the note's stored
+    check result (``check_results``): a page view does not run the engine again for every denied note.
+    """
     catalog = default_catalog()
     query = (
         select(ClaimPaymentRow, ClaimRow, RemittanceRow.payment_date)
@@ -89,22 +94,21 @@ def denial_worklist(session: Session, actor: Actor) -> list[DenialGroup]:
             ClaimPaymentRow.clinic_id == actor.clinic_id, ClaimRow.status.in_((ClaimState.DENIED, ClaimState.PARTIAL))
         )
     )
+    denied = [(payment, claim, paid_on, main_denial(payment)) for payment, claim, paid_on in session.execute(query)]
+    note_ids = {claim.encounter_id for _, claim, _, main in denied if main is not None and main.rules}
+    notes = session.scalars(
+        select(EncounterRow).where(EncounterRow.clinic_id == actor.clinic_id, EncounterRow.id.in_(note_ids))
+    )
+    fired = stored_rules_fired(session, actor.clinic_id, list(notes))
     groups: dict[str, DenialGroup] = {}
-    for payment, claim, paid_on in session.execute(query):
-        main = main_denial(payment)
+    for payment, claim, paid_on, main in denied:
         if main is None:
             continue
         snapshot = catalog.snapshot(claim.payer_id, claim.service_date) if catalog.payer(claim.payer_id) else None
         days = snapshot.value("appeals.redetermination_days", None) if snapshot else None
         receipt = snapshot.value("appeals.receipt_presumed_days", 0) if snapshot else 0
         appeal_by = appeal_deadline(paid_on, int(days), int(receipt)) if paid_on and days else None
-        encounter_row = session.get(EncounterRow, claim.encounter_id)
-        firing: list[str] = []
-        if encounter_row is not None and main.rules:
-            report = check_for_clinic(
-                session, actor.clinic_id, encounter_from_dict(encounter_row.document, f"encounter {encounter_row.id}")
-            )
-            firing = sorted({f.rule for f in report.findings} & set(main.rules))
+        firing = sorted(fired.get(claim.encounter_id, frozenset()) & set(main.rules))
         key = f"{main.group.value if main.group else ''}-{main.carc}" + (
             f" / {', '.join(main.rarcs)}" if main.rarcs else ""
         )

@@ -18,10 +18,11 @@ from fastapi.responses import Response
 
 from ptbill.reference.catalog import default_catalog
 from ptbill.rules.registry import all_rules
-from ptbill.services import app as services
+from ptbill.services import access, billing
+from ptbill.services import notes as notes_service
 from ptbill.services.appeals import build_appeal_pdf
 from ptbill.services.denials import DenialItem, denial_worklist
-from ptbill.web.deps import CurrentViewer, SessionDep, render
+from ptbill.web.deps import CurrentViewer, SessionDep, now_of, render
 from ptbill.web.inputs import RecordId
 
 router = APIRouter()
@@ -46,13 +47,13 @@ def _patient(document: dict[str, Any]) -> str:
 
 @router.get("/denials")
 def worklist(request: Request, viewer: CurrentViewer, session: SessionDep) -> Any:
-    services.require_role(viewer.actor, services.BILLERS)
+    access.require_role(viewer.actor, access.BILLERS)
     groups = denial_worklist(session, viewer.actor)
-    claims = {c.id: c for c in services.list_claims(session, viewer.actor)}
-    encounters = {e.id: e for e in services.list_encounters(session, viewer.actor)}
+    claims = {c.id: c for c in billing.list_claims(session, viewer.actor)}
+    encounters = {e.id: e for e in notes_service.list_encounters(session, viewer.actor)}
     catalog = default_catalog()
     titles = {r.id: r.title for r in all_rules()}
-    today = date.today()
+    today = now_of(request).date()
 
     def describe(item: DenialItem) -> dict[str, Any]:
         claim = claims.get(item.claim_id)
@@ -68,7 +69,7 @@ def worklist(request: Request, viewer: CurrentViewer, session: SessionDep) -> An
             "days": days,
         }
 
-    shown = [
+    shown: list[dict[str, Any]] = [
         {
             "group": group,
             "rows": [describe(i) for i in group.items],
@@ -103,8 +104,8 @@ def worklist(request: Request, viewer: CurrentViewer, session: SessionDep) -> An
 
 @router.get("/denials/{claim_id}/appeal.pdf")
 def appeal_packet(claim_id: RecordId, viewer: CurrentViewer, session: SessionDep) -> Response:
-    services.require_role(viewer.actor, services.BILLERS)
-    claim = services.get_claim(session, viewer.actor, claim_id)  # another clinic's claim: NotFoundError → 404
+    access.require_role(viewer.actor, access.BILLERS)
+    claim = billing.get_claim(session, viewer.actor, claim_id)  # another clinic's claim: NotFoundError → 404
     pdf = build_appeal_pdf(session, viewer.actor, claim_id)
     name = re.sub(r"[^A-Za-z0-9-]", "", claim.patient_control_number) or str(claim_id)
     return Response(

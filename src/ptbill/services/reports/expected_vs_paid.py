@@ -1,0 +1,159 @@
+"""Lines paid less than the expected amount (beyond a tolerance), and totals per payer and code."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ptbill.services.access import Actor
+from ptbill.services.audit import audit
+from ptbill.services.reports.base import (
+    COMMON,
+    ZERO,
+    ChartModel,
+    Report,
+    ReportDefinition,
+    ReportParams,
+    Series,
+    claim_filters,
+    payer_name,
+)
+from ptbill.storage.tables import ClaimLineRow, ClaimRow, EncounterRow
+
+UNDERPAID_TOLERANCE = Decimal("0.50")  # a line is underpaid when paid more than this below its expected amount
+
+
+class ExpectedPaidRow(NamedTuple):
+    payer: str
+    code: str
+    expected: Decimal
+    paid: Decimal
+    difference: Decimal
+    underpaid: Decimal
+
+
+class UnderpaidLine(NamedTuple):
+    claim: str
+    patient: str
+    payer: str
+    code: str
+    units: int
+    service_date: date
+    expected: Decimal
+    paid: Decimal
+    short: Decimal
+
+
+UNDERPAID_COLUMNS = ("claim", "patient", "payer", "code", "units", "date of service", "expected", "paid", "short")
+
+
+def _priced_paid_lines(session: Session, actor: Actor, params: ReportParams) -> Any:
+    """Paid or partly paid claim lines that had an expected amount, with their claim and note."""
+    return session.execute(
+        select(ClaimRow, ClaimLineRow, EncounterRow.document)
+        .join(ClaimLineRow, ClaimLineRow.claim_id == ClaimRow.id)
+        .join(EncounterRow, EncounterRow.id == ClaimRow.encounter_id)
+        .where(
+            ClaimRow.status.in_(("paid", "partial")),
+            ClaimLineRow.expected_payment.is_not(None),
+            *claim_filters(params, actor.clinic_id),
+        )
+        .order_by(ClaimRow.service_date, ClaimRow.id, ClaimLineRow.line_number)
+    )
+
+
+def underpaid_lines(
+    session: Session, actor: Actor, params: ReportParams, tolerance: Decimal = UNDERPAID_TOLERANCE
+) -> list[UnderpaidLine]:
+    """Every line paid more than ``tolerance`` under its expected amount, with patient and payer."""
+    lines = []
+    for claim, line, document in _priced_paid_lines(session, actor, params):
+        expected, paid = Decimal(line.expected_payment), Decimal(line.paid_amount or 0)
+        if paid + tolerance < expected:
+            patient = document.get("patient") or {}
+            lines.append(
+                UnderpaidLine(
+                    claim.patient_control_number,
+                    f"{patient.get('last_name', '')}, {patient.get('first_name', '')}".strip(", "),
+                    payer_name(claim.payer_id),
+                    line.code,
+                    line.units,
+                    claim.service_date,
+                    expected,
+                    paid,
+                    expected - paid,
+                )
+            )
+    audit(session, actor, "read", "report", "expected-vs-paid:lines", f"{len(lines)} lines")
+    return lines
+
+
+class ExpectedVsPaid(ReportDefinition[ExpectedPaidRow]):
+    name = "expected-vs-paid"
+    tab = "Expected vs paid"
+    question = "Lines paid under the expected amount, per payer and code."
+    accepts = COMMON
+    columns = ("payer", "code", "expected", "paid", "difference", "underpaid")
+    tolerance = UNDERPAID_TOLERANCE
+
+    def build(self, session: Session, actor: Actor, params: ReportParams) -> Report[ExpectedPaidRow]:
+        totals: dict[tuple[str, str], list[Decimal]] = defaultdict(lambda: [ZERO, ZERO, ZERO])
+        underpaid: list[tuple[str, str, str, date, Decimal, Decimal]] = []
+        for claim, line, _document in _priced_paid_lines(session, actor, params):
+            expected = Decimal(line.expected_payment)
+            paid = Decimal(line.paid_amount or 0)
+            bucket = totals[(claim.payer_id, line.code)]
+            bucket[0] += expected
+            bucket[1] += paid
+            if paid + self.tolerance < expected:
+                bucket[2] += expected - paid
+                pcn, payer = claim.patient_control_number, payer_name(claim.payer_id)
+                underpaid.append((pcn, payer, line.code, claim.service_date, expected, paid))
+        rows = [
+            ExpectedPaidRow(
+                payer_name(payer), code, round(v[0], 2), round(v[1], 2), round(v[1] - v[0], 2), round(v[2], 2)
+            )
+            for (payer, code), v in sorted(totals.items())
+        ]
+        audit(session, actor, "read", "report", self.name)
+        shown = sorted(rows, key=lambda r: (r.difference, r.payer.lower(), r.code))  # the largest shortfall first
+        chart = ChartModel(
+            "bar",
+            "Expected and paid, by payer and code",
+            tuple(f"{r.payer} · {r.code}" for r in shown),
+            (
+                Series("Expected", tuple(float(r.expected) for r in shown)),
+                Series("Paid", tuple(float(r.paid) for r in shown)),
+            ),
+        )
+        notes = [f"{len(underpaid)} line(s) paid more than ${self.tolerance} under the expected amount."]
+        notes += [
+            f"underpaid: {u[0]} {u[1]} {u[2]} on {u[3]}: expected ${u[4]:.2f}, paid ${u[5]:.2f}" for u in underpaid[:50]
+        ]
+        return Report(self.name, "Expected vs paid, by payer and code", self.columns, rows, chart, params, notes)
+
+    def page(self, session: Session, actor: Actor, report: Report[ExpectedPaidRow]) -> dict[str, Any]:
+        lines = underpaid_lines(session, actor, report.params, self.tolerance)
+        by_group: dict[tuple[str, str], list[UnderpaidLine]] = defaultdict(list)
+        for line in lines:
+            by_group[(line.payer, line.code)].append(line)
+        rows = [
+            {**r._asdict(), "lines": len(by_group.get((r.payer, r.code), []))}
+            for r in sorted(report.rows, key=lambda r: (r.difference, r.payer.lower(), r.code))
+        ]
+        groups: list[dict[str, Any]] = sorted(
+            (
+                {"payer": payer, "code": code, "lines": items, "short": sum((i.short for i in items), ZERO)}
+                for (payer, code), items in by_group.items()
+            ),
+            key=lambda g: -g["short"],
+        )
+        totals: dict[str, Any] = {
+            key: sum((r[key] for r in rows), ZERO) for key in ("expected", "paid", "difference", "underpaid")
+        }
+        return {"rows": rows, "groups": groups, "totals": totals | {"lines": len(lines)}, "tolerance": self.tolerance}

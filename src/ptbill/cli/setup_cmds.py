@@ -72,6 +72,20 @@ def _admin(session: Any, email: str | None) -> Any:
     return Actor(user.id, user.clinic_id, user.role, user.name)
 
 
+def _user_in_clinic(session: Any, actor: Any, email: str) -> int:
+    """The id of the admin's clinic's account ``email``; refused (exit 2) when there is none."""
+    from sqlalchemy import select
+
+    from ptbill.storage.tables import UserRow
+
+    user_id = session.scalar(
+        select(UserRow.id).where(UserRow.email == email.strip().lower(), UserRow.clinic_id == actor.clinic_id)
+    )
+    if user_id is None:
+        _refuse([f"no user {email} in your clinic"])
+    return int(user_id)
+
+
 @click.command()
 @click.option("--clinic", "clinic_name", prompt="Clinic legal name", help="The billing provider's legal name.")
 @click.option("--npi", prompt="Billing NPI (type 2, 10 digits)", help="The clinic's organisation NPI.")
@@ -170,20 +184,14 @@ def users_list(acting: str | None) -> None:
 @click.option("--user", "acting", envvar="PTBILL_USER", help="The admin you act as (email); audited.")
 def users_deactivate(email: str, acting: str | None) -> None:
     """Turn an account off: its sessions end at once and it can no longer log in (audited)."""
-    from sqlalchemy import select
 
     from ptbill.services.access import ConflictError
     from ptbill.services.accounts import set_active
     from ptbill.services.sessions import system_clock
-    from ptbill.storage.tables import UserRow
 
     with _session() as session:
         actor = _admin(session, acting)
-        user_id = session.scalar(
-            select(UserRow.id).where(UserRow.email == email.strip().lower(), UserRow.clinic_id == actor.clinic_id)
-        )
-        if user_id is None:
-            _refuse([f"no user {email} in your clinic"])
+        user_id = _user_in_clinic(session, actor, email)
         try:
             set_active(session, actor, user_id, False, system_clock())
         except ConflictError as exc:
@@ -196,18 +204,12 @@ def users_deactivate(email: str, acting: str | None) -> None:
 @click.option("--user", "acting", envvar="PTBILL_USER", help="The admin you act as (email); audited.")
 def users_two_factor_off(email: str, acting: str | None) -> None:
     """Turn a user's two-step login off (a lost phone): they set it up again at their next login."""
-    from sqlalchemy import select
 
     from ptbill.services.two_factor import turn_off
-    from ptbill.storage.tables import UserRow
 
     with _session() as session:
         actor = _admin(session, acting)
-        user_id = session.scalar(
-            select(UserRow.id).where(UserRow.email == email.strip().lower(), UserRow.clinic_id == actor.clinic_id)
-        )
-        if user_id is None:
-            _refuse([f"no user {email} in your clinic"])
+        user_id = _user_in_clinic(session, actor, email)
         turn_off(session, actor, user_id)
     click.echo(f"{printable(email.strip().lower())}: two-step login is off; recovery codes no longer work")
 

@@ -60,7 +60,8 @@ def served_app(
         while True:
             assert process.poll() is None, "the server exited"
             try:
-                if httpx.get(f"{served.base}/login", timeout=2).status_code == 200:
+                # The login page, or on an empty database its redirect to the first-run page.
+                if httpx.get(f"{served.base}/login", timeout=2).status_code in (200, 303):
                     break
             except httpx.TransportError:
                 pass

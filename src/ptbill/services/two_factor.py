@@ -27,6 +27,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ptbill.domain.errors import PtbillError
+from ptbill.domain.identifiers import is_ascii_digits
 from ptbill.services import login_limits
 from ptbill.services.access import Actor, ConflictError, NotFoundError, require_role
 from ptbill.services.audit import audit
@@ -112,7 +113,7 @@ def enrolment_of(user: UserRow) -> Enrolment:
 
 def _step_of(secret: str, code: str, now: datetime) -> int | None:
     """The 30-second step whose code ``code`` is (this one, the one before or after), or None."""
-    if len(code) != 6 or not code.isascii() or not code.isdigit():
+    if len(code) != 6 or not is_ascii_digits(code):
         return None
     totp = pyotp.TOTP(secret)
     current = int(now.timestamp()) // STEP_SECONDS
@@ -263,6 +264,6 @@ def pending_user(secret_key: str, value: str | None, now: datetime) -> int | Non
     if not hmac.compare_digest(expected, mac):
         return None
     user_id, expires, _nonce = [*body.split("."), "", "", ""][:3]
-    if not (user_id.isdigit() and expires.isdigit()) or int(expires) < now.timestamp():
+    if not (is_ascii_digits(user_id) and is_ascii_digits(expires)) or int(expires) < now.timestamp():
         return None
     return int(user_id)

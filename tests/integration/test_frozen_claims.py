@@ -63,7 +63,10 @@ def billed_claim(session: Session, name: str) -> tuple[access.Actor, ClaimRow]:
     pt, biller, patient = make_clinic(session, name)
     row, _ = notes.save_encounter(session, pt, json.loads(json.dumps(CLEAN)), patient.id)
     notes.sign_encounter(session, pt, row.id)
-    return biller, billing.build_claims(session, biller, [row.id])[0]
+    built = billing.build_claims(session, biller, [row.id])[0]
+    stored = session.get(ClaimRow, built.id)  # the stored row itself: the test looks at what was frozen
+    assert stored is not None
+    return biller, stored
 
 
 def change_what_is_in_force(session: Session, biller: access.Actor, payer: str, tmp_path: Path) -> None:
@@ -132,7 +135,9 @@ def test_a_corrected_claim_is_a_new_frozen_claim_pointing_at_the_original(sessio
         "2026061500123",
     )
     assert corrected.patient_control_number == f"{original.patient_control_number}-C1"
-    assert corrected.claim_json is not None
+    stored = session.get(ClaimRow, corrected.id)
+    assert stored is not None
+    assert stored.claim_json is not None
     assert corrected.fingerprint
     text = billing.claim_837p(session, biller, corrected.id, TRADING)
     assert ":B:7*" in text
@@ -140,7 +145,7 @@ def test_a_corrected_claim_is_a_new_frozen_claim_pointing_at_the_original(sessio
     assert pyx12_errors(text) == []
     with pytest.raises(access.ConflictError, match=f"already corrected by claim {corrected.id}"):
         frozen_claims.correct_claim(session, biller, original.id)
-    corrected.status = ClaimState.SUBMITTED
+    stored.status = ClaimState.SUBMITTED
     again = frozen_claims.correct_claim(session, biller, corrected.id, payer_claim_number="X-99")
     assert (again.patient_control_number, again.original_claim_number) == (
         f"{original.patient_control_number}-C2",

@@ -39,7 +39,10 @@ def billed_claim(session: Session, name: str, **changes: Any) -> tuple[access.Ac
     document.update(changes)
     row, _ = notes.save_encounter(session, pt, document, patient.id)
     notes.sign_encounter(session, pt, row.id)
-    return biller, billing.build_claims(session, biller, [row.id])[0]
+    built = billing.build_claims(session, biller, [row.id])[0]
+    stored = session.get(ClaimRow, built.id)  # the row, to read the amounts posting writes onto it
+    assert stored is not None
+    return biller, stored
 
 
 def line(
@@ -232,7 +235,7 @@ def test_marking_a_batch_submitted_after_the_payer_answered_is_refused_and_chang
         document["id"] = note_id
         row, _ = notes.save_encounter(session, pt, document, patient.id)
         notes.sign_encounter(session, pt, row.id)
-        claims += billing.build_claims(session, biller, [row.id])
+        claims += [session.get(ClaimRow, c.id) for c in billing.build_claims(session, biller, [row.id])]
     batch_id = batches.create_batch(session, biller, [c.id for c in claims], TradingConfig(TEST_TRADING, {})).id
     answer(session, biller, *claims)  # the payer answered before the biller marked the batch sent
     before = {claim.id: claim.status for claim in claims}

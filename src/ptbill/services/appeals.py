@@ -28,7 +28,7 @@ from ptbill.reference.catalog import default_catalog
 from ptbill.reference.icd10 import default_catalog as icd10_catalog
 from ptbill.services.access import Actor, ConflictError
 from ptbill.services.audit import audit
-from ptbill.services.billing import get_claim
+from ptbill.services.billing import claim_row
 from ptbill.services.denials import main_denial
 from ptbill.services.pdf_text import plain, text_fonts
 from ptbill.storage.tables import ClaimPaymentRow, ClaimRow, ClinicRow, EncounterRow
@@ -144,7 +144,7 @@ def _traction_rows(encounter: Encounter) -> list[list[Any]]:
 
 def build_appeal_pdf(session: Session, actor: Actor, claim_id: int, today: date | None = None) -> bytes:
     """The appeal packet for a denied or short-paid claim, as PDF bytes."""
-    claim: ClaimRow = get_claim(session, actor, claim_id)
+    claim: ClaimRow = claim_row(session, actor, claim_id)
     payment = session.scalar(
         select(ClaimPaymentRow).where(ClaimPaymentRow.claim_id == claim.id).order_by(ClaimPaymentRow.id.desc())
     )

@@ -15,7 +15,7 @@ from ptbill.domain.clock import SYSTEM_CLOCK, Clock
 from ptbill.domain.status import BatchState, ClaimState, refusal, refusals
 from ptbill.services.access import BILLERS, Actor, ConflictError, owned_row, require_role
 from ptbill.services.audit import audit
-from ptbill.services.billing import claim_domain, get_claim, rows_changed
+from ptbill.services.billing import claim_domain, claim_row, rows_changed
 from ptbill.services.claims import write_837p
 from ptbill.services.records import copy_of
 from ptbill.storage.control_numbers import StoredControlNumbers
@@ -51,7 +51,7 @@ def create_batch(
     ids = list(dict.fromkeys(claim_ids))  # a claim listed twice is sent once
     if not ids:
         raise ConflictError("choose at least one claim for the batch")
-    rows = [get_claim(session, actor, claim_id) for claim_id in ids]
+    rows = [claim_row(session, actor, claim_id) for claim_id in ids]
     session.flush()  # on SQLite, this first write takes the writer lock, so what is read next stays true
     batched = {
         claim_id: batch_id

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Update, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from ptbill.claims.build import ClaimBuildError, build_claim
 from ptbill.claims.trading import TradingConfig
@@ -21,13 +24,59 @@ from ptbill.services.audit import audit
 from ptbill.services.claims import write_837p
 from ptbill.services.notes import check_for_clinic, encounter_of
 from ptbill.services.payers import clinic_layer
+from ptbill.services.records import copy_of
 from ptbill.storage.control_numbers import StoredControlNumbers
 from ptbill.storage.tables import ClaimRow, EncounterRow
 
 
+@dataclass(frozen=True, slots=True)
+class ClaimLineRecord:
+    """A line of a stored claim, as the API and the pages read it."""
+
+    line_number: int
+    code: str
+    modifiers: list[str]
+    units: int
+    charge: Decimal
+    expected_payment: Decimal | None
+    paid_amount: Decimal
+    diagnosis_pointers: list[int]
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimRecord:
+    """A claim as the services hand it out: its status, money and links; what it says is its frozen claim
+    (``claim_for_export``)."""
+
+    id: int
+    clinic_id: int
+    encounter_id: int
+    batch_id: int | None
+    patient_control_number: str
+    payer_id: str
+    status: str
+    frequency: str
+    original_claim_number: str | None
+    payer_claim_number: str | None
+    total_charge: Decimal
+    expected_payment: Decimal | None
+    paid_amount: Decimal
+    patient_responsibility: Decimal
+    service_date: date
+    created_at: datetime
+    submitted_at: datetime | None
+    fingerprint: str | None
+    corrects_claim_id: int | None
+    lines: tuple[ClaimLineRecord, ...]
+
+
+def claim_record(row: ClaimRow) -> ClaimRecord:
+    return copy_of(ClaimRecord, row, lines=tuple(copy_of(ClaimLineRecord, line) for line in row.lines))
+
+
 def build_claims(
     session: Session, actor: Actor, encounter_ids: Sequence[int], *, clock: Clock = SYSTEM_CLOCK
-) -> list[ClaimRow]:
+) -> list[ClaimRecord]:
     require_role(actor, BILLERS)
     catalog = default_catalog()
     built = []
@@ -51,7 +100,7 @@ def build_claims(
             raise ConflictError(str(exc)) from None
         from ptbill.services import frozen_claims  # the claim is frozen as it is built
 
-        claim_row = frozen_claims.new_claim_row(actor.clinic_id, row.id, claim, catalog)
+        stored = frozen_claims.new_claim_row(actor.clinic_id, row.id, claim, catalog)
         # Compare-and-set: of two requests billing the same note at once, only one finds it still signed.
         moved = rows_changed(
             session,
@@ -62,10 +111,10 @@ def build_claims(
         if moved != 1:
             raise ConflictError(f"encounter {encounter_id} was billed by another request a moment ago")
         session.expire(row, ["status"])
-        session.add(claim_row)
+        session.add(stored)
         session.flush()
-        audit(session, actor, "create", "claim", str(claim_row.id), f"from encounter {row.id}")
-        built.append(claim_row)
+        audit(session, actor, "create", "claim", str(stored.id), f"from encounter {row.id}")
+        built.append(claim_record(stored))
     return built
 
 
@@ -76,25 +125,35 @@ def claim_domain(session: Session, actor: Actor, claim_row: ClaimRow, *, clock: 
     return frozen_claims.stored_claim(session, actor, claim_row, clock=clock)
 
 
-def list_claims(session: Session, actor: Actor) -> list[ClaimRow]:
+def list_claims(session: Session, actor: Actor) -> list[ClaimRecord]:
     rows = list(
-        session.scalars(select(ClaimRow).where(ClaimRow.clinic_id == actor.clinic_id).order_by(ClaimRow.id.desc()))
+        session.scalars(
+            select(ClaimRow)
+            .where(ClaimRow.clinic_id == actor.clinic_id)
+            .order_by(ClaimRow.id.desc())
+            .options(selectinload(ClaimRow.lines))
+        )
     )
     audit(session, actor, "read", "claim_list", None, f"{len(rows)} claims")
-    return rows
+    return [claim_record(row) for row in rows]
 
 
-def get_claim(session: Session, actor: Actor, claim_id: int) -> ClaimRow:
+def claim_row(session: Session, actor: Actor, claim_id: int) -> ClaimRow:
+    """The stored claim of the acting user's clinic, for the services that change or export it (audited)."""
     row = owned_row(session, actor, ClaimRow, claim_id, "claim")
     audit(session, actor, "read", "claim", str(claim_id))
     return row
+
+
+def get_claim(session: Session, actor: Actor, claim_id: int) -> ClaimRecord:
+    return claim_record(claim_row(session, actor, claim_id))
 
 
 def claim_for_export(
     session: Session, actor: Actor, claim_id: int, format_name: str, *, clock: Clock = SYSTEM_CLOCK
 ) -> Claim:
     """The claim as the domain model, for a paper form or a FHIR resource; the export is audited."""
-    row = get_claim(session, actor, claim_id)
+    row = claim_row(session, actor, claim_id)
     try:
         claim = claim_domain(session, actor, row, clock=clock)
     except ClaimBuildError as exc:

@@ -31,11 +31,11 @@ from ptbill.remittance.x12_835.reader import read_835
 from ptbill.remittance.x12_835.writer import write_835
 from ptbill.services.access import Actor, hash_password
 from ptbill.services.batches import create_batch, mark_batch_submitted
-from ptbill.services.billing import build_claims
+from ptbill.services.billing import ClaimRecord, build_claims
 from ptbill.services.notes import save_encounter, sign_encounter
 from ptbill.services.passwords import require_acceptable
 from ptbill.services.posting import post_remittances
-from ptbill.storage.tables import ClaimRow, ClinicRow, CoverageRow, EncounterRow, PatientRow, UserRow
+from ptbill.storage.tables import ClinicRow, CoverageRow, EncounterRow, PatientRow, UserRow
 
 DEMO_PASSWORD = "traction-demo-2026"  # printed by `make demo`; synthetic accounts only
 CLINIC_NPI = "1245319599"
@@ -398,7 +398,7 @@ def simulate_payments(
     batch = create_batch(session, biller, [c.id for c in claims], TradingConfig(TEST_TRADING, {}), clock=clock)
     mark_batch_submitted(session, biller, batch.id, clock=clock)  # the payers answered it, so it was sent
     catalog = default_catalog()
-    by_payer: dict[str, list[ClaimRow]] = {}
+    by_payer: dict[str, list[ClaimRecord]] = {}
     for claim in claims:
         by_payer.setdefault(claim.payer_id, []).append(claim)
     posted = 0

@@ -28,7 +28,7 @@ from ptbill.rules.engine import RULESET_VERSION
 # billing.py, which builds and exports claims, imports this module inside its functions.
 from ptbill.services.access import Actor, ConflictError, require_role
 from ptbill.services.audit import audit
-from ptbill.services.billing import get_claim
+from ptbill.services.billing import ClaimRecord, claim_record, claim_row
 from ptbill.services.notes import check_for_clinic, encounter_of
 from ptbill.services.payers import clinic_layer
 from ptbill.storage.tables import ClaimLineRow, ClaimRow
@@ -93,11 +93,11 @@ def correct_claim(
     payer_claim_number: str | None = None,
     *,
     clock: Clock = SYSTEM_CLOCK,
-) -> ClaimRow:
+) -> ClaimRecord:
     """A corrected claim (frequency 7) replacing ``claim_id``, frozen now, naming the payer's claim number
     (the one given, else the one its 835 brought). ConflictError says why when it cannot be made."""
     require_role(actor, BILLERS)
-    original = get_claim(session, actor, claim_id)
+    original = claim_row(session, actor, claim_id)
     number = (payer_claim_number or "").strip() or original.payer_claim_number
     if original.status == ClaimState.BUILT:
         raise ConflictError(
@@ -122,7 +122,7 @@ def correct_claim(
     session.add(row)
     session.flush()
     audit(session, actor, "create", "claim", str(row.id), f"corrects claim {original.id} (frequency 7)")
-    return row
+    return claim_record(row)
 
 
 def _build_now(

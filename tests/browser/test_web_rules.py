@@ -204,7 +204,7 @@ def test_marking_a_batch_the_payer_answered_submitted_shows_why_and_changes_noth
             session, biller, [c.id for c in claims], TradingConfig(TEST_TRADING, {})
         ).id
         answer(session, biller, *claims)
-        before = {c.id: c.status for c in claims}
+        before = {c.id: session.get(ClaimRow, c.id).status for c in claims}  # type: ignore[union-attr]
     _log_in(client)
     token = _csrf(client.get(f"/batches/{batch_id}").text)
     response = client.post(f"/batches/{batch_id}/submitted", data={"csrf_token": token}, follow_redirects=False)

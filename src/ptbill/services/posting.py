@@ -37,17 +37,20 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from ptbill.domain.errors import PtbillError
-from ptbill.domain.remittance import ClaimPayment, ClaimStatus, Remittance, ServicePayment
+from ptbill.domain.remittance import ClaimPayment, Remittance, ServicePayment
 from ptbill.domain.status import ClaimState, refusal
 from ptbill.domain.vocabulary import BILLERS
+from ptbill.remittance.accounting import ClaimAccount, Expected, ExpectedLine, Outcome, account_claim
 from ptbill.remittance.x12_835.reader import balance_problems
 from ptbill.services.access import Actor, ConflictError, require_role
 from ptbill.services.audit import audit
+from ptbill.services.balances import stored_payment
 from ptbill.storage.session import dialect_insert
 from ptbill.storage.tables import Base, ClaimLineRow, ClaimPaymentRow, ClaimRow, RemittanceRow
 
 ZERO = Decimal("0.00")
 POSTERS = BILLERS
+_ANSWERED = frozenset({ClaimState.PAID, ClaimState.PARTIAL, ClaimState.DENIED, ClaimState.REVERSED})
 CHUNK = 1000
 
 
@@ -94,6 +97,7 @@ class _LineState:
     code: str
     modifiers: list[str]
     paid_amount: Decimal
+    expected_payment: Decimal | None = None
 
 
 @dataclass
@@ -108,6 +112,17 @@ class _ClaimState:
     status: str
     lines: list[_LineState] = field(default_factory=list)
     changed: bool = False
+    # The payer's earlier answers on the claim (and the billed line each of their lines matched).
+    earlier: list[tuple[ClaimPayment, tuple[int | None, ...]]] = field(default_factory=list)
+
+    def account(self, payment: ClaimPayment, matched: tuple[int | None, ...]) -> ClaimAccount:
+        """The claim's account with this answer added to the earlier ones."""
+        expected = Expected(
+            self.expected_payment,
+            tuple(ExpectedLine(line.line_number, line.code, line.expected_payment) for line in self.lines),
+        )
+        payments = [p for p, _ in self.earlier] + [payment]
+        return account_claim(payments, expected, matched=[m for _, m in self.earlier] + [matched])
 
 
 @dataclass
@@ -136,15 +151,18 @@ def _match_line(lines: list[_LineState], service: ServicePayment, taken: set[int
     return candidates[0]
 
 
-def _status_after(claim: _ClaimState, payment: ClaimPayment) -> ClaimState:
-    if payment.is_reversal:
-        return ClaimState.REVERSED if claim.paid_amount <= ZERO else ClaimState.PARTIAL
-    if payment.is_denied or (payment.paid == ZERO and claim.paid_amount <= ZERO):
-        return ClaimState.DENIED
-    expected = claim.expected_payment
-    if expected is not None and expected > ZERO and claim.paid_amount + claim.patient_responsibility < expected:
-        return ClaimState.PARTIAL
-    return ClaimState.PAID
+_STATE_OF = {
+    Outcome.PAID: ClaimState.PAID,
+    Outcome.UNDERPAID: ClaimState.PARTIAL,
+    Outcome.PARTLY_DENIED: ClaimState.PARTIAL,
+    Outcome.DENIED: ClaimState.DENIED,
+    Outcome.REVERSED: ClaimState.REVERSED,
+}
+
+
+def _status_after(account: ClaimAccount) -> ClaimState:
+    """The claim's status is what ``remittance.accounting`` reads in all the payer's answers so far."""
+    return _STATE_OF[account.outcome]
 
 
 def _adjustments_json(payment: ClaimPayment) -> list[dict[str, object]]:
@@ -215,12 +233,40 @@ def _claim_states(session: Session, actor: Actor, numbers: set[str]) -> dict[str
         lines.c.code,
         lines.c.modifiers,
         lines.c.paid_amount,
+        lines.c.expected_payment,
     )
     for condition in _among(connection, lines.c.claim_id, ids):
         query = select(*line_columns).where(condition).order_by(lines.c.claim_id, lines.c.line_number)
-        for line_id, claim_id, number, code, modifiers, paid in connection.execute(query):
-            by_id[claim_id].lines.append(_LineState(line_id, number, code, modifiers, paid or ZERO))
+        for row in connection.execute(query):
+            by_id[row.claim_id].lines.append(
+                _LineState(
+                    row.id, row.line_number, row.code, row.modifiers, row.paid_amount or ZERO, row.expected_payment
+                )
+            )
+    _earlier_answers(connection, by_id)
     return {number: by_id[claim_id] for number, claim_id in id_of.items()}
+
+
+def _earlier_answers(connection: Connection, by_id: dict[int, _ClaimState]) -> None:
+    """The answers already posted on claims the payer has answered before (a first answer reads none)."""
+    answered = sorted(claim_id for claim_id, claim in by_id.items() if claim.status in _ANSWERED)
+    if not answered:
+        return
+    payments = ClaimPaymentRow.__table__
+    columns = (
+        payments.c.claim_id,
+        payments.c.status_code,
+        payments.c.patient_control_number,
+        payments.c.charge,
+        payments.c.paid,
+        payments.c.patient_responsibility,
+        payments.c.adjustments,
+        payments.c.lines,
+        payments.c.remarks,
+    )
+    for condition in _among(connection, payments.c.claim_id, answered):
+        for claim_id, *stored in connection.execute(select(*columns).where(condition).order_by(payments.c.id)):
+            by_id[claim_id].earlier.append(stored_payment(*stored))
 
 
 def _remittance_id(session: Session, actor: Actor, remittance: Remittance, source_name: str) -> tuple[int, bool]:
@@ -406,6 +452,10 @@ def _lines_json(payment: ClaimPayment, matched: list[_LineState | None]) -> list
             "paid": str(service.paid),
             "matched_line": line.line_number if line else None,
             "remarks": list(service.remark_codes),
+            # The line's own adjustments, so its balance by party can be read back (services.balances).
+            "adjustments": [
+                {"group": a.group.value, "reason": a.reason, "amount": str(a.amount)} for a in service.adjustments
+            ],
         }
         for service, line in zip(payment.service_lines, matched, strict=True)
     ]
@@ -435,7 +485,10 @@ def _post_claim(
         claim.patient_responsibility = max(ZERO, claim.patient_responsibility + responsibility)
         if payment.payer_claim_control_number:
             claim.payer_claim_number = payment.payer_claim_control_number
-        status = _status_after(claim, payment)
+        numbers = tuple(line.line_number if line else None for line in matched)
+        account = claim.account(payment, numbers)
+        claim.earlier.append((payment, numbers))  # a second answer in the same file reads this one
+        status = _status_after(account)
         problem = refusal(f"claim {claim.id}", claim.status, status)
         if problem:
             raise ConflictError(f"{problem}; nothing of the remittance was posted")
@@ -454,6 +507,7 @@ def _post_claim(
     else:
         summary.claims_unmatched.append(payment.patient_control_number)
         matched = [None] * len(payment.service_lines)
+        account = account_claim([payment])
     writes.payments.append(
         {
             "clinic_id": actor.clinic_id,
@@ -474,7 +528,7 @@ def _post_claim(
     summary.paid += payment.paid
     summary.adjusted += payment.adjustment_total
     summary.patient_responsibility += responsibility
-    if payment.is_denied or (payment.paid == ZERO and payment.status is not ClaimStatus.REVERSAL):
+    if account.denied:
         summary.denied += 1
     if payment.is_reversal:
         summary.reversals += 1

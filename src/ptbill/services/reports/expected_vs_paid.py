@@ -75,8 +75,9 @@ def _priced_paid_lines(
 ) -> list[tuple[ClaimRow, ClaimLineRow, Any, LineAccount]]:
     """Paid or partly paid claim lines that had an expected amount and an answer, with their claim, note
     and account."""
-    rows = list(
-        session.execute(
+    rows: list[tuple[ClaimRow, ClaimLineRow, Any]] = [
+        (claim, line, document)
+        for claim, line, document in session.execute(
             select(ClaimRow, ClaimLineRow, EncounterRow.document)
             .join(ClaimLineRow, ClaimLineRow.claim_id == ClaimRow.id)
             .join(EncounterRow, EncounterRow.id == ClaimRow.encounter_id)
@@ -86,8 +87,8 @@ def _priced_paid_lines(
                 *claim_filters(params, actor.clinic_id),
             )
             .order_by(ClaimRow.service_date, ClaimRow.id, ClaimLineRow.line_number)
-        ).tuples()
-    )
+        )
+    ]
     claims = list({claim.id: claim for claim, _, _ in rows}.values())
     accounts = accounts_for(session, actor.clinic_id, claims)
     out = []

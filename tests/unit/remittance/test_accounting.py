@@ -89,7 +89,8 @@ def test_accounting_case(case: dict[str, Any]) -> None:
             assert getattr(account, key) == Decimal(then[key]), key
     if "main_denial" in then:
         main = account.main_denial
-        assert main is not None and f"{main.group}-{main.carc}" == then["main_denial"]
+        assert main is not None
+        assert f"{main.group}-{main.carc}" == then["main_denial"]
     if "line_outcomes" in then:
         assert [line.outcome.value for line in account.lines] == then["line_outcomes"]
     if "line_underpaid" in then:
@@ -105,7 +106,9 @@ def test_a_claim_never_answered_is_neither_denied_nor_underpaid() -> None:
 
 def test_posting_matching_decides_which_billed_line_an_answer_belongs_to() -> None:
     lines = (ExpectedLine(1, "97110", Decimal("50.00")), ExpectedLine(2, "97110", Decimal("50.00")))
-    paid = answer({"status": "1", "lines": [{"line": "97110 80.00 40.00", "adjustments": ["CO-45 30.00", "PR-2 10.00"]}]})
+    paid = answer(
+        {"status": "1", "lines": [{"line": "97110 80.00 40.00", "adjustments": ["CO-45 30.00", "PR-2 10.00"]}]}
+    )
     account = account_claim([paid], Expected(Decimal("100.00"), lines), matched=[[2]])
     assert [(line.line_number, line.answered, line.balance.payer_paid) for line in account.lines] == [
         (1, False, Decimal("0")),

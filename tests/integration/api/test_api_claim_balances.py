@@ -11,6 +11,7 @@ from ptbill.services import access
 from ptbill.storage.tables import ClaimRow, UserRow
 from tests.integration.api.test_api_billing import signed_encounter
 from tests.integration.api.world import A_USERS, World
+from tests.integration.page_forms import logged_in
 from tests.integration.test_posting import answer
 
 D = Decimal
@@ -51,3 +52,28 @@ def test_a_claims_balance_by_party_appears_once_the_payer_answers(world: World) 
     listed = {claim["id"]: claim for claim in biller.get("/api/claims").json()}
     assert listed[claim_ids[0]] == paid
     assert listed[claim_ids[1]] == denied
+
+
+def test_the_claims_page_shows_each_answered_claims_balance_by_party(world: World) -> None:
+    biller = world.client(A_USERS["biller"])
+    built = biller.post("/api/claims", json={"encounter_ids": [signed_encounter(world), signed_encounter(world)]})
+    claim_ids = [claim["id"] for claim in built.json()]
+    assert biller.post("/api/batches", json={"claim_ids": claim_ids}).status_code == 201
+    page = logged_in(world.app, A_USERS["biller"])
+    before = page.get("/claims").text
+    assert "not answered yet" in before
+    with world.session() as session, session.begin():
+        user = session.scalar(select(UserRow).where(UserRow.email == A_USERS["biller"]))
+        assert user is not None
+        actor = access.Actor(user.id, user.clinic_id, user.role, user.name)
+        answer(session, actor, *[session.get(ClaimRow, claim_id) for claim_id in claim_ids])  # type: ignore[arg-type]
+    paid, denied = (biller.get(f"/api/claims/{claim_id}").json() for claim_id in claim_ids)
+    text = page.get("/claims").text
+    rows = {row.split("</tr>")[0] for row in text.split("<tr>")}
+    paid_row = next(row for row in rows if paid["patient_control_number"] in row)
+    denied_row = next(row for row in rows if denied["patient_control_number"] in row)
+    balance = paid["answer"]["balance"]
+    for party, amount in (("payer", "payer_paid"), ("patient", "patient"), ("written-off", "written_off")):
+        assert f'data-balance="{party}">${D(balance[amount]):,.2f}<' in paid_row, party
+    assert 'data-balance="open"><span class="muted">' in paid_row
+    assert f"${D(denied['total_charge']):,.2f} denied" in denied_row

@@ -37,7 +37,7 @@ BILLER = "biller@harbor.example"
 OTHER_CLINIC = "biller@mesa.example"
 HEADERS = {
     "reimbursement-97012": ["payer", "type", "guide average", "your average reimbursed", "paid lines", "difference"],
-    "expected-vs-paid": ["payer", "code", "expected", "paid", "difference", "underpaid"],
+    "expected-vs-paid": ["payer", "code", "expected", "allowed", "paid", "difference", "underpaid"],
     "denial-rate": ["payer", "month", "claims", "denied", "denied %", "top reasons"],
     "best-payer": ["payer", "paid lines", "average per unit", "lowest", "highest"],
     "documentation-audit": ["period", "therapist", "rule", "notes failing", "notes sampled", "failure %"],

@@ -152,3 +152,13 @@ def claim_balances(session: Session, actor: Actor, claims: Sequence[ClaimRow]) -
     accounts = accounts_for(session, actor.clinic_id, mine)
     audit(session, actor, "read", "claim_balances", None, f"{len(mine)} claims")
     return [ClaimWithAccount(c, accounts[c.id]) for c in mine]
+
+
+def answered_claim_balances(session: Session, actor: Actor, claim_ids: Sequence[int] = ()) -> list[ClaimWithAccount]:
+    """The clinic's claims the payer has answered (or those of ``claim_ids``), oldest first, with their accounts."""
+    query = select(ClaimRow).where(ClaimRow.clinic_id == actor.clinic_id)
+    if claim_ids:
+        query = query.where(ClaimRow.id.in_(list(claim_ids)))
+    else:
+        query = query.where(ClaimRow.status.in_(("paid", "partial", "denied", "reversed")))
+    return claim_balances(session, actor, list(session.scalars(query.order_by(ClaimRow.id))))

@@ -11,29 +11,17 @@ at the same moment are applied one after the other and neither payment is lost.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
-    JSON,
-    BigInteger,
-    Column,
-    ColumnElement,
     Connection,
-    MetaData,
     String,
-    Table,
-    any_,
-    bindparam,
     func,
-    insert,
     select,
-    update,
 )
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from ptbill.domain.errors import PtbillError
@@ -45,13 +33,13 @@ from ptbill.remittance.x12_835.reader import balance_problems
 from ptbill.services.access import Actor, ConflictError, require_role
 from ptbill.services.audit import audit
 from ptbill.services.balances import stored_payment
+from ptbill.services.bulk import among, bulk_update, insert_many
 from ptbill.storage.session import dialect_insert
 from ptbill.storage.tables import Base, ClaimLineRow, ClaimPaymentRow, ClaimRow, RemittanceRow
 
 ZERO = Decimal("0.00")
 POSTERS = BILLERS
 _ANSWERED = frozenset({ClaimState.PAID, ClaimState.PARTIAL, ClaimState.DENIED, ClaimState.REVERSED})
-CHUNK = 1000
 
 
 class UnbalancedRemittanceError(PtbillError):
@@ -184,16 +172,6 @@ def _adjustments_json(payment: ClaimPayment) -> list[dict[str, object]]:
     return rows
 
 
-def _among(connection: Connection, column: ColumnElement[Any], values: Sequence[Any]) -> Iterator[ColumnElement[bool]]:
-    """Conditions that together select ``column`` among ``values``: one array comparison on PostgreSQL (one
-    statement however many values), IN lists of CHUNK values on SQLite."""
-    if connection.dialect.name == "postgresql":
-        yield column == any_(bindparam(None, list(values), type_=postgresql.ARRAY(column.type)))
-        return
-    for start in range(0, len(values), CHUNK):
-        yield column.in_(values[start : start + CHUNK])
-
-
 def _claim_states(session: Session, actor: Actor, numbers: set[str]) -> dict[str, _ClaimState]:
     """The clinic's claims for these control numbers, locked, with their lines, in a few Core queries."""
     connection = session.connection()
@@ -201,12 +179,12 @@ def _claim_states(session: Session, actor: Actor, numbers: set[str]) -> dict[str
     id_of: dict[str, int] = {}  # the control number as the 835 sent it -> claim id
     wanted = sorted(numbers)
     ours = select(claims.c.id, claims.c.patient_control_number).where(claims.c.clinic_id == actor.clinic_id)
-    for condition in _among(connection, claims.c.patient_control_number, wanted):
+    for condition in among(connection, claims.c.patient_control_number, wanted):
         for claim_id, number in connection.execute(ours.where(condition)):
             id_of[number] = claim_id
     missing = {n.upper(): n for n in wanted if n not in id_of}
     # Some payers upper-case the control number they echo back.
-    for condition in _among(connection, func.upper(claims.c.patient_control_number, type_=String), sorted(missing)):
+    for condition in among(connection, func.upper(claims.c.patient_control_number, type_=String), sorted(missing)):
         for claim_id, number in connection.execute(ours.where(condition)):
             id_of[missing[number.upper()]] = claim_id
     # Amounts are read only once the claims are locked (FOR UPDATE on PostgreSQL; SQLite has a single
@@ -222,7 +200,7 @@ def _claim_states(session: Session, actor: Actor, numbers: set[str]) -> dict[str
         claims.c.payer_claim_number,
         claims.c.status,
     )
-    for condition in _among(connection, claims.c.id, ids):
+    for condition in among(connection, claims.c.id, ids):
         query = select(*columns).where(condition).order_by(claims.c.id).with_for_update()
         for claim_id, paid, responsibility, expected, payer_claim, status in connection.execute(query):
             by_id[claim_id] = _ClaimState(claim_id, paid or ZERO, responsibility or ZERO, expected, payer_claim, status)
@@ -235,7 +213,7 @@ def _claim_states(session: Session, actor: Actor, numbers: set[str]) -> dict[str
         lines.c.paid_amount,
         lines.c.expected_payment,
     )
-    for condition in _among(connection, lines.c.claim_id, ids):
+    for condition in among(connection, lines.c.claim_id, ids):
         query = select(*line_columns).where(condition).order_by(lines.c.claim_id, lines.c.line_number)
         for row in connection.execute(query):
             by_id[row.claim_id].lines.append(
@@ -264,7 +242,7 @@ def _earlier_answers(connection: Connection, by_id: dict[int, _ClaimState]) -> N
         payments.c.lines,
         payments.c.remarks,
     )
-    for condition in _among(connection, payments.c.claim_id, answered):
+    for condition in among(connection, payments.c.claim_id, answered):
         for claim_id, *stored in connection.execute(select(*columns).where(condition).order_by(payments.c.id)):
             by_id[claim_id].earlier.append(stored_payment(*stored))
 
@@ -367,80 +345,19 @@ def _write(session: Session, claims: Iterable[_ClaimState], writes: _Writes) -> 
     tables = Base.metadata.tables
     claims_table, lines_table = tables["claims"], tables["claim_lines"]
     changed = [c for c in claims if c.changed]
-    _bulk_update(
+    bulk_update(
         connection,
         claims_table,
         ("paid_amount", "patient_responsibility", "payer_claim_number", "status"),
         [(c.id, c.paid_amount, c.patient_responsibility, c.payer_claim_number, c.status) for c in changed],
     )
-    _bulk_update(
+    bulk_update(
         connection, lines_table, ("paid_amount",), [(line.id, line.paid_amount) for c in changed for line in c.lines]
     )
-    _insert_many(connection, tables["claim_payments"], writes.payments)
-    _insert_many(connection, tables["audit_log"], writes.audits)
+    insert_many(connection, tables["claim_payments"], writes.payments)
+    insert_many(connection, tables["audit_log"], writes.audits)
     # Objects already loaded in the session must not show the amounts from before the posting.
     session.expire_all()
-
-
-def _bulk_update(connection: Connection, table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-    """Set ``columns`` of many rows by id. PostgreSQL: one UPDATE joined to a temporary table filled in
-    multi-row INSERTs (a statement per row is the slow part of a big remittance); SQLite: executemany."""
-    if not rows:
-        return
-    if connection.dialect.name != "postgresql":
-        statement = (
-            update(table)
-            .where(table.c.id == bindparam("row_id"))
-            .values({name: bindparam(f"new_{name}") for name in columns})
-        )
-        connection.execute(
-            statement,
-            [
-                {"row_id": row[0], **{f"new_{name}": value for name, value in zip(columns, row[1:], strict=True)}}
-                for row in rows
-            ],
-        )
-        return
-    staging = Table(
-        f"posting_{table.name}",
-        MetaData(),
-        Column("id", BigInteger),
-        *(Column(name, table.c[name].type) for name in columns),
-        prefixes=["TEMPORARY"],
-    )
-    staging.create(connection)
-    try:
-        _copy(connection, staging.name, ("id", *columns), rows)
-        connection.execute(
-            update(table).where(table.c.id == staging.c.id).values({name: staging.c[name] for name in columns})
-        )
-    finally:
-        staging.drop(connection)
-
-
-def _copy(connection: Connection, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """PostgreSQL COPY FROM STDIN on the transaction's own connection: the fastest way in for many rows."""
-    raw: Any = connection.connection.dbapi_connection
-    with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
-
-
-def _insert_many(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-    if not rows:
-        return
-    if connection.dialect.name == "postgresql":
-        names = list(rows[0])
-        json_columns = {name for name in names if isinstance(table.c[name].type, JSON)}
-        _copy(
-            connection,
-            table.name,
-            names,
-            ([json.dumps(row[name]) if name in json_columns else row[name] for name in names] for row in rows),
-        )
-        return
-    for start in range(0, len(rows), 5000):
-        connection.execute(insert(table), rows[start : start + 5000])
 
 
 def _lines_json(payment: ClaimPayment, matched: list[_LineState | None]) -> list[dict[str, object]]:

@@ -20,7 +20,7 @@ Pure: domain values in, frozen values out. Money is ``Decimal``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from enum import StrEnum
 
@@ -51,7 +51,18 @@ class Balance:
     denied: Decimal = ZERO  # adjustments the classifier calls denials: to correct or appeal
 
     def __add__(self, other: Balance) -> Balance:
-        return Balance(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(Balance)))
+        return Balance(
+            self.charge + other.charge,
+            self.payer_paid + other.payer_paid,
+            self.deductible + other.deductible,
+            self.coinsurance + other.coinsurance,
+            self.copay + other.copay,
+            self.patient_other + other.patient_other,
+            self.contractual + other.contractual,
+            self.sequestration + other.sequestration,
+            self.other_adjustments + other.other_adjustments,
+            self.denied + other.denied,
+        )
 
     @property
     def patient(self) -> Decimal:
@@ -254,29 +265,35 @@ class ClaimAccount:
         return max(self.denial_reasons, key=lambda r: r.amount or ZERO)
 
 
+# Where each amount goes among Balance's fields, in their order: charge, payer paid, then these.
+_SLOT = {"1": 2, "2": 3, "3": 4}  # PR-1 deductible, PR-2 coinsurance, PR-3 copay; other PR: 5
+_CONTRACTUAL_SLOT, _SEQUESTRATION_SLOT, _OTHER_SLOT, _DENIED_SLOT = 6, 7, 8, 9
+
+
 def _split(
-    adjustments: Sequence[Adjustment], reasons: Sequence[DenialReason | None]
-) -> tuple[Balance, list[DenialReason]]:
-    """The balance of some adjustments, and the denials among them."""
-    amounts = dict.fromkeys(
-        ("deductible", "coinsurance", "copay", "patient_other", "contractual", "sequestration", "other", "denied"),
-        ZERO,
-    )
+    sums: list[Decimal], adjustments: Sequence[Adjustment], reasons: Sequence[DenialReason | None]
+) -> list[DenialReason]:
+    """Adds some adjustments to ``sums`` (Balance's fields, in order), and returns the denials among them.
+    Plain lists while adding up: a frozen Balance per step is what would make a large posting slow."""
     denials = []
     for adjustment, reason in zip(adjustments, reasons, strict=True):
         if adjustment.group is AdjustmentGroup.PATIENT:
-            amounts[_PATIENT_REASONS.get(adjustment.reason, "patient_other")] += adjustment.amount
+            slot = _SLOT.get(adjustment.reason, 5)
         elif adjustment.reason == CONTRACTUAL:
-            amounts["contractual"] += adjustment.amount
+            slot = _CONTRACTUAL_SLOT
         elif adjustment.reason == SEQUESTRATION:
-            amounts["sequestration"] += adjustment.amount
+            slot = _SEQUESTRATION_SLOT
         elif reason is not None and reason.is_denial:
-            amounts["denied"] += adjustment.amount
+            slot = _DENIED_SLOT
             denials.append(reason)
         else:
-            amounts["other"] += adjustment.amount
-    other = amounts.pop("other")
-    return Balance(other_adjustments=other, **amounts), denials
+            slot = _OTHER_SLOT
+        sums[slot] += adjustment.amount
+    return denials
+
+
+def _zeros() -> list[Decimal]:
+    return [ZERO] * 10
 
 
 def _needs_classifier(adjustment: Adjustment) -> bool:
@@ -290,14 +307,6 @@ def _reasons(
     if not any(_needs_classifier(a) for a in adjustments):
         return [None] * len(adjustments)
     return list(classify_each(item, knowledge)[: len(adjustments)])
-
-
-def line_balance(
-    service: ServicePayment, knowledge: DenialKnowledge | None = None
-) -> tuple[Balance, list[DenialReason]]:
-    """One 835 service line's balance by party, and its denials."""
-    split, denials = _split(service.adjustments, _reasons(service, service.adjustments, knowledge))
-    return Balance(charge=service.charge, payer_paid=service.paid) + split, denials
 
 
 def _net(denials: Sequence[DenialReason]) -> tuple[DenialReason, ...]:
@@ -337,38 +346,44 @@ def account_claim(
     matching); without it, service lines are matched to ``expected.lines`` by code in order.
     """
     expected = expected or Expected()
-    claim_level = Balance()
-    by_line: dict[int, Balance] = {e.line_number: Balance() for e in expected.lines}
+    claim_level = _zeros()
+    by_line: dict[int, list[Decimal]] = {e.line_number: _zeros() for e in expected.lines}
     answered: set[int] = set()
     unmatched: list[LineAccount] = []
     denials: list[DenialReason] = []
-    total = Balance()
+    total = _zeros()
     denied_status = False
     for index, payment in enumerate(payments):
-        total += Balance(charge=payment.charge, payer_paid=payment.paid)
-        split, found = _split(payment.adjustments, _reasons(payment, payment.adjustments, knowledge))
-        claim_level += split
-        total += split
-        denials += found
+        total[0] += payment.charge
+        total[1] += payment.paid
+        denials += _split(claim_level, payment.adjustments, _reasons(payment, payment.adjustments, knowledge))
         numbers = matched[index] if matched is not None else _match_by_code(expected.lines, payment)
         for service, number in zip(payment.service_lines, numbers, strict=True):
-            balance, found = line_balance(service, knowledge)
-            denials += found
-            total += replace(balance, charge=ZERO, payer_paid=ZERO)  # the claim's CLP03 and CLP04 count those
+            line = _zeros()
+            line[0], line[1] = service.charge, service.paid
+            denials += _split(line, service.adjustments, _reasons(service, service.adjustments, knowledge))
+            for i in range(2, 10):  # the claim's CLP03 and CLP04 already count the line's charge and payment
+                total[i] += line[i]
             if number is not None and number in by_line:
-                by_line[number] += balance
+                sums = by_line[number]
+                for i in range(10):
+                    sums[i] += line[i]
                 answered.add(number)
             else:
-                unmatched.append(LineAccount(None, service.billed_code, balance, answered=True, tolerance=tolerance))
+                unmatched.append(
+                    LineAccount(None, service.billed_code, Balance(*line), answered=True, tolerance=tolerance)
+                )
         if payment.status is ClaimStatus.DENIED:
             denied_status = True
         elif not payment.is_reversal and payment.paid > ZERO:
             denied_status = False  # paid after all (a reprocessed claim)
+    for i in range(2, 10):
+        total[i] += claim_level[i]
     lines = tuple(
         LineAccount(
             e.line_number,
             e.code,
-            by_line[e.line_number],
+            Balance(*by_line[e.line_number]),
             e.allowed,
             e.payer_share,
             answered=e.line_number in answered,
@@ -378,7 +393,7 @@ def account_claim(
     ) + tuple(unmatched)
     reversed_last = bool(payments) and payments[-1].is_reversal
     return ClaimAccount(
-        balance=total,
+        balance=Balance(*total),
         lines=lines,
         expected_allowed=expected.allowed,
         expected_payer_share=expected.payer_share,
@@ -387,5 +402,5 @@ def account_claim(
         denial_reasons=_net(denials),
         tolerance=tolerance,
         answers=len(payments),
-        _claim_level=claim_level,
+        _claim_level=Balance(*claim_level),
     )

@@ -118,17 +118,13 @@ def _short(expected: Decimal | None, got: Decimal) -> Decimal | None:
     return None if expected is None else expected - got
 
 
-@dataclass(frozen=True, slots=True)
-class LineAccount:
-    """One billed line (or a paid line that matched none: ``line_number`` None) and its balance."""
+class _LikeWithLike:
+    """Expected against received, for a line or a claim: the allowed amounts, and the payer's share."""
 
-    line_number: int | None
-    code: str
+    __slots__ = ()
     balance: Balance
-    expected_allowed: Decimal | None = None
-    expected_payer_share: Decimal | None = None
-    answered: bool = False  # some 835 line answered it
-    tolerance: Decimal = UNDERPAID_TOLERANCE
+    expected_allowed: Decimal | None
+    expected_payer_share: Decimal | None
 
     @property
     def payer_share_expected(self) -> Decimal | None:
@@ -148,6 +144,19 @@ class LineAccount:
     def payer_short(self) -> Decimal | None:
         """The payer's expected share less what it paid."""
         return _short(self.payer_share_expected, self.balance.payer_paid)
+
+
+@dataclass(frozen=True, slots=True)
+class LineAccount(_LikeWithLike):
+    """One billed line (or a paid line that matched none: ``line_number`` None) and its balance."""
+
+    line_number: int | None
+    code: str
+    balance: Balance
+    expected_allowed: Decimal | None = None
+    expected_payer_share: Decimal | None = None
+    answered: bool = False  # some 835 line answered it
+    tolerance: Decimal = UNDERPAID_TOLERANCE
 
     @property
     def underpaid(self) -> Decimal:
@@ -175,7 +184,7 @@ def _outcome(balance: Balance, *, denied_status: bool, reversed_: bool, underpai
 
 
 @dataclass(frozen=True, slots=True)
-class ClaimAccount:
+class ClaimAccount(_LikeWithLike):
     """A claim's balance by party over all the payer's answers so far, its lines', and what it means."""
 
     balance: Balance
@@ -188,22 +197,6 @@ class ClaimAccount:
     tolerance: Decimal = UNDERPAID_TOLERANCE
     answers: int = 0
     _claim_level: Balance = field(default_factory=Balance)
-
-    @property
-    def allowed_short(self) -> Decimal | None:
-        return _short(self.expected_allowed, self.balance.allowed)
-
-    @property
-    def payer_share_expected(self) -> Decimal | None:
-        if self.expected_payer_share is not None:
-            return self.expected_payer_share
-        if self.expected_allowed is None:
-            return None
-        return self.expected_allowed - self.balance.patient - self.balance.sequestration
-
-    @property
-    def payer_short(self) -> Decimal | None:
-        return _short(self.payer_share_expected, self.balance.payer_paid)
 
     @property
     def underpaid(self) -> Decimal:
@@ -234,7 +227,8 @@ class ClaimAccount:
 
     @property
     def denied(self) -> bool:
-        """The whole claim is denied: nothing paid, nothing on the patient, and the payer said denied."""
+        """The whole claim is denied: nothing paid, nothing on the patient, and the payer said so (status 4)
+        or denied with an adjustment the classifier calls a denial."""
         return (
             not self.reversed_last
             and self.balance.payer_paid <= ZERO

@@ -119,6 +119,14 @@ def test_post_an_835_then_work_its_denial_and_print_reports(tmp_path: Path) -> N
     assert "AUTH_MISSING" in worklist.stdout
     assert f"claim {denied_id} " in worklist.stdout
 
+    owed = ptbill(env, "balances", str(denied_id), str(paid.id))
+    assert owed.returncode == 0, owed.stderr
+    by_claim = {line.split(" (")[0]: line for line in owed.stdout.splitlines()}
+    assert set(by_claim) == {f"claim {denied_id}", f"claim {paid.id}"}
+    assert f"denied: charge ${denied.total_charge:,.2f}; payer $0.00; patient $0.00" in by_claim[f"claim {denied_id}"]
+    assert f"; denied ${denied.total_charge:,.2f}" in by_claim[f"claim {denied_id}"]
+    assert f"payer ${Decimal('10.00') * len(paid.lines):,.2f}; patient $0.00" in by_claim[f"claim {paid.id}"]
+
     pdf = tmp_path / "appeal.pdf"
     appealed = ptbill(env, "appeal", str(denied_id), "-o", str(pdf))
     assert appealed.returncode == 0, appealed.stderr

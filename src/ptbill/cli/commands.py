@@ -432,6 +432,35 @@ def denials(email: str | None) -> None:
 
 @click.command()
 @_USER
+@click.argument("claim_ids", nargs=-1, type=RecordId())
+def balances(email: str | None, claim_ids: tuple[int, ...]) -> None:
+    """Each answered claim's balance by party (payer, patient, written off, denied), or CLAIM_IDS' only.
+
+    Read from the posted 835s by group code: PR is the patient's, CO-45 and CO-253 are written off.
+    """
+    from ptbill.services.balances import answered_claim_balances
+
+    with _app_session() as session:
+        entries = answered_claim_balances(session, _cli_actor(session, email), claim_ids)
+        rows = [(e.claim.id, e.claim.patient_control_number, e.account) for e in entries]
+    if not rows:
+        click.echo("No claim the payer has answered.")
+    for claim_id, number, account in rows:
+        b = account.balance
+        open_ = f"; denied ${account.denied_amount:,.2f}" if account.denied_amount else ""
+        open_ += f"; underpaid ${account.underpaid:,.2f}" if account.underpaid else ""
+        click.echo(
+            printable(
+                f"claim {claim_id} ({number}) {account.outcome.value}: charge ${b.charge:,.2f}; "
+                f"payer ${b.payer_paid:,.2f}; patient ${b.patient:,.2f} (deductible ${b.deductible:,.2f}, "
+                f"coinsurance ${b.coinsurance:,.2f}, copay ${b.copay:,.2f}); written off ${b.written_off:,.2f} "
+                f"(contractual ${b.contractual:,.2f}, sequestration ${b.sequestration:,.2f}){open_}"
+            )
+        )
+
+
+@click.command()
+@_USER
 @click.argument("claim_id", type=RecordId())
 @click.option("-o", "--output", required=True, type=OutputFile())
 def appeal(email: str | None, claim_id: int, output: str) -> None:
@@ -484,7 +513,7 @@ def correct(email: str | None, claim_id: int, payer_claim_number: str | None) ->
 def register_back_office(cli: click.Group) -> None:
     from ptbill.cli.report_cmd import report
 
-    for command in (remit, denials, appeal, correct, report):
+    for command in (remit, balances, denials, appeal, correct, report):
         cli.add_command(command)
 
 

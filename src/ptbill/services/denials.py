@@ -11,12 +11,12 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ptbill.domain.remittance import Adjustment, AdjustmentGroup
 from ptbill.domain.status import ClaimState
 from ptbill.reference.catalog import default_catalog
-from ptbill.remittance.denials import DenialReason, appeal_deadline, classify
+from ptbill.remittance.denials import DenialReason, appeal_deadline
 from ptbill.services.access import Actor
 from ptbill.services.audit import audit
+from ptbill.services.balances import account_of_payment, accounts_for
 from ptbill.services.check_results import stored_rules_fired
 from ptbill.storage.tables import ClaimPaymentRow, ClaimRow, EncounterRow, RemittanceRow
 
@@ -50,33 +50,10 @@ class DenialGroup:
         return sum((i.denied_amount for i in self.items), ZERO)
 
 
-def _stored_adjustments(payment: ClaimPaymentRow) -> list[Adjustment]:
-    out = []
-    for raw in payment.adjustments:
-        try:
-            out.append(Adjustment(AdjustmentGroup(str(raw["group"])), str(raw["reason"]), Decimal(str(raw["amount"]))))
-        except (KeyError, ValueError):
-            continue
-    return out
-
-
-def _stored_remarks(payment: ClaimPaymentRow) -> list[str]:
-    return [str(r) for line in payment.lines for r in line.get("remarks", [])]
-
-
 def main_denial(payment: ClaimPaymentRow) -> DenialReason | None:
-    """The reason a posted claim payment was denied: its largest denying adjustment the patient does not owe."""
-    adjustments = _stored_adjustments(payment)
-    remarks = list(dict.fromkeys([*payment.remarks, *_stored_remarks(payment)]))
-    denials = [
-        reason
-        for reason in (classify(a, remarks=remarks) for a in adjustments if a.group is not AdjustmentGroup.PATIENT)
-        if reason.is_denial
-    ]
-    if not denials:
-        return None
-    amounts = {a.reason: a.amount for a in adjustments}
-    return max(denials, key=lambda r: amounts.get(r.carc or "", ZERO))
+    """The reason a posted claim payment was denied: its largest denying adjustment, as
+    ``remittance.accounting`` reads it (a patient's share is never a denial)."""
+    return account_of_payment(payment).main_denial
 
 
 def denial_worklist(session: Session, actor: Actor) -> list[DenialGroup]:
@@ -86,24 +63,39 @@ def denial_worklist(session: Session, actor: Actor) -> list[DenialGroup]:
     check result (``check_results``): a page view does not run the engine again for every denied note.
     """
     catalog = default_catalog()
-    query = (
-        select(ClaimPaymentRow, ClaimRow, RemittanceRow.payment_date)
-        .join(ClaimRow, ClaimRow.id == ClaimPaymentRow.claim_id)
-        .join(RemittanceRow, RemittanceRow.id == ClaimPaymentRow.remittance_id)
-        .where(
-            ClaimPaymentRow.clinic_id == actor.clinic_id, ClaimRow.status.in_((ClaimState.DENIED, ClaimState.PARTIAL))
+    claims = list(
+        session.scalars(
+            select(ClaimRow)
+            .where(ClaimRow.clinic_id == actor.clinic_id, ClaimRow.status.in_((ClaimState.DENIED, ClaimState.PARTIAL)))
+            .order_by(ClaimRow.id)
         )
     )
-    denied = [(payment, claim, paid_on, main_denial(payment)) for payment, claim, paid_on in session.execute(query)]
-    note_ids = {claim.encounter_id for _, claim, _, main in denied if main is not None and main.rules}
+    accounts = accounts_for(session, actor.clinic_id, claims)
+    # The latest remittance that answered each claim: the appeal clock runs from it.
+    answered_on: dict[int, date | None] = {}
+    if claims:
+        for claim_id, paid_on in session.execute(
+            select(ClaimPaymentRow.claim_id, RemittanceRow.payment_date)
+            .join(RemittanceRow, RemittanceRow.id == ClaimPaymentRow.remittance_id)
+            .where(ClaimPaymentRow.clinic_id == actor.clinic_id, ClaimPaymentRow.claim_id.in_([c.id for c in claims]))
+            .order_by(ClaimPaymentRow.id)
+        ):
+            if claim_id is not None:
+                answered_on[claim_id] = paid_on
+    denied = [
+        (claim, answered_on.get(claim.id), accounts[claim.id])
+        for claim in claims
+        if accounts[claim.id].has_denial and accounts[claim.id].main_denial is not None
+    ]
+    note_ids = {claim.encounter_id for claim, _, account in denied if account.main_denial and account.main_denial.rules}
     notes = session.scalars(
         select(EncounterRow).where(EncounterRow.clinic_id == actor.clinic_id, EncounterRow.id.in_(note_ids))
     )
     fired = stored_rules_fired(session, actor.clinic_id, list(notes))
     groups: dict[str, DenialGroup] = {}
-    for payment, claim, paid_on, main in denied:
-        if main is None:
-            continue
+    for claim, paid_on, account in denied:
+        main = account.main_denial
+        assert main is not None
         snapshot = catalog.snapshot(claim.payer_id, claim.service_date) if catalog.payer(claim.payer_id) else None
         days = snapshot.value("appeals.redetermination_days", None) if snapshot else None
         receipt = snapshot.value("appeals.receipt_presumed_days", 0) if snapshot else 0
@@ -120,7 +112,7 @@ def denial_worklist(session: Session, actor: Actor) -> list[DenialGroup]:
                 claim.payer_id,
                 claim.service_date,
                 claim.total_charge,
-                claim.total_charge - Decimal(payment.paid) - Decimal(payment.patient_responsibility),
+                account.denied_amount,
                 main,
                 paid_on,
                 appeal_by,

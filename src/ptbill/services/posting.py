@@ -11,44 +11,35 @@ at the same moment are applied one after the other and neither payment is lost.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
-    JSON,
-    BigInteger,
-    Column,
-    ColumnElement,
     Connection,
-    MetaData,
     String,
-    Table,
-    any_,
-    bindparam,
     func,
-    insert,
     select,
-    update,
 )
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from ptbill.domain.errors import PtbillError
-from ptbill.domain.remittance import ClaimPayment, ClaimStatus, Remittance, ServicePayment
+from ptbill.domain.remittance import ClaimPayment, Remittance, ServicePayment
 from ptbill.domain.status import ClaimState, refusal
 from ptbill.domain.vocabulary import BILLERS
+from ptbill.remittance.accounting import ClaimAccount, Expected, ExpectedLine, Outcome, account_claim
 from ptbill.remittance.x12_835.reader import balance_problems
 from ptbill.services.access import Actor, ConflictError, require_role
 from ptbill.services.audit import audit
+from ptbill.services.balances import stored_payment
+from ptbill.services.bulk import among, bulk_update, insert_many
 from ptbill.storage.session import dialect_insert
 from ptbill.storage.tables import Base, ClaimLineRow, ClaimPaymentRow, ClaimRow, RemittanceRow
 
 ZERO = Decimal("0.00")
 POSTERS = BILLERS
-CHUNK = 1000
+_ANSWERED = frozenset({ClaimState.PAID, ClaimState.PARTIAL, ClaimState.DENIED, ClaimState.REVERSED})
 
 
 class UnbalancedRemittanceError(PtbillError):
@@ -94,6 +85,7 @@ class _LineState:
     code: str
     modifiers: list[str]
     paid_amount: Decimal
+    expected_payment: Decimal | None = None
 
 
 @dataclass
@@ -108,6 +100,17 @@ class _ClaimState:
     status: str
     lines: list[_LineState] = field(default_factory=list)
     changed: bool = False
+    # The payer's earlier answers on the claim (and the billed line each of their lines matched).
+    earlier: list[tuple[ClaimPayment, tuple[int | None, ...]]] = field(default_factory=list)
+
+    def account(self, payment: ClaimPayment, matched: tuple[int | None, ...]) -> ClaimAccount:
+        """The claim's account with this answer added to the earlier ones."""
+        expected = Expected(
+            self.expected_payment,
+            tuple(ExpectedLine(line.line_number, line.code, line.expected_payment) for line in self.lines),
+        )
+        payments = [p for p, _ in self.earlier] + [payment]
+        return account_claim(payments, expected, matched=[m for _, m in self.earlier] + [matched])
 
 
 @dataclass
@@ -136,15 +139,18 @@ def _match_line(lines: list[_LineState], service: ServicePayment, taken: set[int
     return candidates[0]
 
 
-def _status_after(claim: _ClaimState, payment: ClaimPayment) -> ClaimState:
-    if payment.is_reversal:
-        return ClaimState.REVERSED if claim.paid_amount <= ZERO else ClaimState.PARTIAL
-    if payment.is_denied or (payment.paid == ZERO and claim.paid_amount <= ZERO):
-        return ClaimState.DENIED
-    expected = claim.expected_payment
-    if expected is not None and expected > ZERO and claim.paid_amount + claim.patient_responsibility < expected:
-        return ClaimState.PARTIAL
-    return ClaimState.PAID
+_STATE_OF = {
+    Outcome.PAID: ClaimState.PAID,
+    Outcome.UNDERPAID: ClaimState.PARTIAL,
+    Outcome.PARTLY_DENIED: ClaimState.PARTIAL,
+    Outcome.DENIED: ClaimState.DENIED,
+    Outcome.REVERSED: ClaimState.REVERSED,
+}
+
+
+def _status_after(account: ClaimAccount) -> ClaimState:
+    """The claim's status is what ``remittance.accounting`` reads in all the payer's answers so far."""
+    return _STATE_OF[account.outcome]
 
 
 def _adjustments_json(payment: ClaimPayment) -> list[dict[str, object]]:
@@ -166,16 +172,6 @@ def _adjustments_json(payment: ClaimPayment) -> list[dict[str, object]]:
     return rows
 
 
-def _among(connection: Connection, column: ColumnElement[Any], values: Sequence[Any]) -> Iterator[ColumnElement[bool]]:
-    """Conditions that together select ``column`` among ``values``: one array comparison on PostgreSQL (one
-    statement however many values), IN lists of CHUNK values on SQLite."""
-    if connection.dialect.name == "postgresql":
-        yield column == any_(bindparam(None, list(values), type_=postgresql.ARRAY(column.type)))
-        return
-    for start in range(0, len(values), CHUNK):
-        yield column.in_(values[start : start + CHUNK])
-
-
 def _claim_states(session: Session, actor: Actor, numbers: set[str]) -> dict[str, _ClaimState]:
     """The clinic's claims for these control numbers, locked, with their lines, in a few Core queries."""
     connection = session.connection()
@@ -183,12 +179,12 @@ def _claim_states(session: Session, actor: Actor, numbers: set[str]) -> dict[str
     id_of: dict[str, int] = {}  # the control number as the 835 sent it -> claim id
     wanted = sorted(numbers)
     ours = select(claims.c.id, claims.c.patient_control_number).where(claims.c.clinic_id == actor.clinic_id)
-    for condition in _among(connection, claims.c.patient_control_number, wanted):
+    for condition in among(connection, claims.c.patient_control_number, wanted):
         for claim_id, number in connection.execute(ours.where(condition)):
             id_of[number] = claim_id
     missing = {n.upper(): n for n in wanted if n not in id_of}
     # Some payers upper-case the control number they echo back.
-    for condition in _among(connection, func.upper(claims.c.patient_control_number, type_=String), sorted(missing)):
+    for condition in among(connection, func.upper(claims.c.patient_control_number, type_=String), sorted(missing)):
         for claim_id, number in connection.execute(ours.where(condition)):
             id_of[missing[number.upper()]] = claim_id
     # Amounts are read only once the claims are locked (FOR UPDATE on PostgreSQL; SQLite has a single
@@ -204,7 +200,7 @@ def _claim_states(session: Session, actor: Actor, numbers: set[str]) -> dict[str
         claims.c.payer_claim_number,
         claims.c.status,
     )
-    for condition in _among(connection, claims.c.id, ids):
+    for condition in among(connection, claims.c.id, ids):
         query = select(*columns).where(condition).order_by(claims.c.id).with_for_update()
         for claim_id, paid, responsibility, expected, payer_claim, status in connection.execute(query):
             by_id[claim_id] = _ClaimState(claim_id, paid or ZERO, responsibility or ZERO, expected, payer_claim, status)
@@ -215,12 +211,40 @@ def _claim_states(session: Session, actor: Actor, numbers: set[str]) -> dict[str
         lines.c.code,
         lines.c.modifiers,
         lines.c.paid_amount,
+        lines.c.expected_payment,
     )
-    for condition in _among(connection, lines.c.claim_id, ids):
+    for condition in among(connection, lines.c.claim_id, ids):
         query = select(*line_columns).where(condition).order_by(lines.c.claim_id, lines.c.line_number)
-        for line_id, claim_id, number, code, modifiers, paid in connection.execute(query):
-            by_id[claim_id].lines.append(_LineState(line_id, number, code, modifiers, paid or ZERO))
+        for row in connection.execute(query):
+            by_id[row.claim_id].lines.append(
+                _LineState(
+                    row.id, row.line_number, row.code, row.modifiers, row.paid_amount or ZERO, row.expected_payment
+                )
+            )
+    _earlier_answers(connection, by_id)
     return {number: by_id[claim_id] for number, claim_id in id_of.items()}
+
+
+def _earlier_answers(connection: Connection, by_id: dict[int, _ClaimState]) -> None:
+    """The answers already posted on claims the payer has answered before (a first answer reads none)."""
+    answered = sorted(claim_id for claim_id, claim in by_id.items() if claim.status in _ANSWERED)
+    if not answered:
+        return
+    payments = ClaimPaymentRow.__table__
+    columns = (
+        payments.c.claim_id,
+        payments.c.status_code,
+        payments.c.patient_control_number,
+        payments.c.charge,
+        payments.c.paid,
+        payments.c.patient_responsibility,
+        payments.c.adjustments,
+        payments.c.lines,
+        payments.c.remarks,
+    )
+    for condition in among(connection, payments.c.claim_id, answered):
+        for claim_id, *stored in connection.execute(select(*columns).where(condition).order_by(payments.c.id)):
+            by_id[claim_id].earlier.append(stored_payment(*stored))
 
 
 def _remittance_id(session: Session, actor: Actor, remittance: Remittance, source_name: str) -> tuple[int, bool]:
@@ -321,80 +345,19 @@ def _write(session: Session, claims: Iterable[_ClaimState], writes: _Writes) -> 
     tables = Base.metadata.tables
     claims_table, lines_table = tables["claims"], tables["claim_lines"]
     changed = [c for c in claims if c.changed]
-    _bulk_update(
+    bulk_update(
         connection,
         claims_table,
         ("paid_amount", "patient_responsibility", "payer_claim_number", "status"),
         [(c.id, c.paid_amount, c.patient_responsibility, c.payer_claim_number, c.status) for c in changed],
     )
-    _bulk_update(
+    bulk_update(
         connection, lines_table, ("paid_amount",), [(line.id, line.paid_amount) for c in changed for line in c.lines]
     )
-    _insert_many(connection, tables["claim_payments"], writes.payments)
-    _insert_many(connection, tables["audit_log"], writes.audits)
+    insert_many(connection, tables["claim_payments"], writes.payments)
+    insert_many(connection, tables["audit_log"], writes.audits)
     # Objects already loaded in the session must not show the amounts from before the posting.
     session.expire_all()
-
-
-def _bulk_update(connection: Connection, table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-    """Set ``columns`` of many rows by id. PostgreSQL: one UPDATE joined to a temporary table filled in
-    multi-row INSERTs (a statement per row is the slow part of a big remittance); SQLite: executemany."""
-    if not rows:
-        return
-    if connection.dialect.name != "postgresql":
-        statement = (
-            update(table)
-            .where(table.c.id == bindparam("row_id"))
-            .values({name: bindparam(f"new_{name}") for name in columns})
-        )
-        connection.execute(
-            statement,
-            [
-                {"row_id": row[0], **{f"new_{name}": value for name, value in zip(columns, row[1:], strict=True)}}
-                for row in rows
-            ],
-        )
-        return
-    staging = Table(
-        f"posting_{table.name}",
-        MetaData(),
-        Column("id", BigInteger),
-        *(Column(name, table.c[name].type) for name in columns),
-        prefixes=["TEMPORARY"],
-    )
-    staging.create(connection)
-    try:
-        _copy(connection, staging.name, ("id", *columns), rows)
-        connection.execute(
-            update(table).where(table.c.id == staging.c.id).values({name: staging.c[name] for name in columns})
-        )
-    finally:
-        staging.drop(connection)
-
-
-def _copy(connection: Connection, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """PostgreSQL COPY FROM STDIN on the transaction's own connection: the fastest way in for many rows."""
-    raw: Any = connection.connection.dbapi_connection
-    with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
-
-
-def _insert_many(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-    if not rows:
-        return
-    if connection.dialect.name == "postgresql":
-        names = list(rows[0])
-        json_columns = {name for name in names if isinstance(table.c[name].type, JSON)}
-        _copy(
-            connection,
-            table.name,
-            names,
-            ([json.dumps(row[name]) if name in json_columns else row[name] for name in names] for row in rows),
-        )
-        return
-    for start in range(0, len(rows), 5000):
-        connection.execute(insert(table), rows[start : start + 5000])
 
 
 def _lines_json(payment: ClaimPayment, matched: list[_LineState | None]) -> list[dict[str, object]]:
@@ -406,6 +369,10 @@ def _lines_json(payment: ClaimPayment, matched: list[_LineState | None]) -> list
             "paid": str(service.paid),
             "matched_line": line.line_number if line else None,
             "remarks": list(service.remark_codes),
+            # The line's own adjustments, so its balance by party can be read back (services.balances).
+            "adjustments": [
+                {"group": a.group.value, "reason": a.reason, "amount": str(a.amount)} for a in service.adjustments
+            ],
         }
         for service, line in zip(payment.service_lines, matched, strict=True)
     ]
@@ -435,7 +402,10 @@ def _post_claim(
         claim.patient_responsibility = max(ZERO, claim.patient_responsibility + responsibility)
         if payment.payer_claim_control_number:
             claim.payer_claim_number = payment.payer_claim_control_number
-        status = _status_after(claim, payment)
+        numbers = tuple(line.line_number if line else None for line in matched)
+        account = claim.account(payment, numbers)
+        claim.earlier.append((payment, numbers))  # a second answer in the same file reads this one
+        status = _status_after(account)
         problem = refusal(f"claim {claim.id}", claim.status, status)
         if problem:
             raise ConflictError(f"{problem}; nothing of the remittance was posted")
@@ -454,6 +424,7 @@ def _post_claim(
     else:
         summary.claims_unmatched.append(payment.patient_control_number)
         matched = [None] * len(payment.service_lines)
+        account = account_claim([payment])
     writes.payments.append(
         {
             "clinic_id": actor.clinic_id,
@@ -474,7 +445,7 @@ def _post_claim(
     summary.paid += payment.paid
     summary.adjusted += payment.adjustment_total
     summary.patient_responsibility += responsibility
-    if payment.is_denied or (payment.paid == ZERO and payment.status is not ClaimStatus.REVERSAL):
+    if account.denied:
         summary.denied += 1
     if payment.is_reversal:
         summary.reversals += 1

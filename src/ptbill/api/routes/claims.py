@@ -9,9 +9,11 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 
 from ptbill.api.deps import ClockDep, CurrentActor, SessionDep, TradingDep
 from ptbill.api.routing import errors, resource_router
-from ptbill.api.schemas.claims import ClaimCreate, ClaimPublic
+from ptbill.api.schemas.claims import BalancePublic, ClaimAnswer, ClaimCreate, ClaimPublic, LineAnswer
 from ptbill.api.schemas.common import MAX_ID
+from ptbill.remittance.accounting import Balance, LineAccount
 from ptbill.services import billing
+from ptbill.services.balances import ClaimWithAccount, claim_balances
 
 router = resource_router("/claims", "claims")
 ClaimId = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -23,6 +25,33 @@ class PdfResponse(Response):
 
 class FhirJsonResponse(Response):
     media_type = "application/fhir+json"
+
+
+def _balance(balance: Balance) -> BalancePublic:
+    return BalancePublic.model_validate(balance)
+
+
+def _line_answer(line: LineAccount | None) -> LineAnswer | None:
+    if line is None or not line.answered:
+        return None
+    return LineAnswer(balance=_balance(line.balance), outcome=line.outcome.value, underpaid=line.underpaid)
+
+
+def _public(entry: ClaimWithAccount) -> ClaimPublic:
+    """The claim with its balance by party, and each line's, once the payer has answered."""
+    claim, account = ClaimPublic.model_validate(entry.claim), entry.account
+    if account.answers == 0:
+        return claim
+    by_number = {line.line_number: line for line in account.lines if line.line_number is not None}
+    lines = [line.model_copy(update={"answer": _line_answer(by_number.get(line.line_number))}) for line in claim.lines]
+    answer = ClaimAnswer(
+        balance=_balance(account.balance),
+        outcome=account.outcome.value,
+        underpaid=account.underpaid,
+        denied=account.denied,
+        denied_amount=account.denied_amount,
+    )
+    return claim.model_copy(update={"lines": lines, "answer": answer})
 
 
 def _attachment(name: str) -> dict[str, str]:
@@ -45,12 +74,13 @@ def create_claims(body: ClaimCreate, actor: CurrentActor, session: SessionDep, c
 
 @router.get("", response_model=list[ClaimPublic], summary="List the clinic's claims", responses=errors(401))
 def list_claims(actor: CurrentActor, session: SessionDep) -> list[ClaimPublic]:
-    return [ClaimPublic.model_validate(row) for row in billing.list_claims(session, actor)]
+    return [_public(entry) for entry in claim_balances(session, actor, billing.list_claims(session, actor))]
 
 
 @router.get("/{claim_id}", response_model=ClaimPublic, summary="Read a claim", responses=errors(401, 404, 422))
 def read_claim(claim_id: ClaimId, actor: CurrentActor, session: SessionDep) -> ClaimPublic:
-    return ClaimPublic.model_validate(billing.get_claim(session, actor, claim_id))
+    (entry,) = claim_balances(session, actor, [billing.get_claim(session, actor, claim_id)])
+    return _public(entry)
 
 
 @router.get(

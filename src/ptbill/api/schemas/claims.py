@@ -1,4 +1,5 @@
-"""Claims built from signed notes, with their lines and money (strings with two decimals)."""
+"""Claims built from signed notes, with their lines and money (strings with two decimals), and each claim's
+and line's balance by party from the payer's answers (``remittance.accounting``)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,41 @@ class ClaimCreate(BaseModel):
     encounter_ids: list[Id] = Field(min_length=1, max_length=500, description="Signed notes; one claim each.")
 
 
+class BalancePublic(BaseModel):
+    """Who carries the charge, by the 835's claim adjustment group codes."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    charge: Money
+    payer_paid: Money = Field(description="What the payer paid.")
+    patient: Money = Field(description="Group PR: what the patient owes (deductible + coinsurance + copay + other).")
+    deductible: Money = Field(description="PR-1.")
+    coinsurance: Money = Field(description="PR-2.")
+    copay: Money = Field(description="PR-3.")
+    patient_other: Money = Field(description="Any other PR amount (e.g. non-covered with a signed ABN).")
+    written_off: Money = Field(description="What the clinic writes off: contractual + sequestration + other.")
+    contractual: Money = Field(description="CO-45: above the allowed amount, not billable to the patient.")
+    sequestration: Money = Field(description="CO-253.")
+    other_adjustments: Money = Field(description="Adjustments that are not denials (MPPR, prior payer ...).")
+    denied: Money = Field(description="Adjustments the payer denied: to correct or appeal.")
+    allowed: Money = Field(description="What the payer allowed: payer paid + patient + sequestration.")
+
+
+class LineAnswer(BaseModel):
+    """A line's answers from the payer: its balance, and what they mean."""
+
+    balance: BalancePublic
+    outcome: str = Field(description="paid, underpaid, partly denied, denied or reversed.")
+    underpaid: Money = Field(
+        description="Expected allowed (or the payer's expected share) less what it allowed (paid)."
+    )
+
+
+class ClaimAnswer(LineAnswer):
+    denied: bool = Field(description="The whole claim is denied: nothing paid, nothing on the patient.")
+    denied_amount: Money
+
+
 class ClaimLinePublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -24,6 +60,7 @@ class ClaimLinePublic(BaseModel):
     expected_payment: Money | None
     paid_amount: Money
     diagnosis_pointers: list[int]
+    answer: LineAnswer | None = Field(None, description="None until an 835 answers the line.")
 
 
 class ClaimPublic(BaseModel):
@@ -44,3 +81,4 @@ class ClaimPublic(BaseModel):
     created_at: datetime
     submitted_at: datetime | None
     lines: list[ClaimLinePublic]
+    answer: ClaimAnswer | None = Field(None, description="None until an 835 answers the claim.")

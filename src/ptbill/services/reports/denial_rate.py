@@ -1,9 +1,13 @@
-"""Share of adjudicated claims denied, by payer and month of the remittance, with the top reasons."""
+"""Share of adjudicated claims denied, by payer and month of the remittance, with the top reasons.
+
+An answer counts as denied when ``remittance.accounting`` says the claim was denied: nothing paid, nothing
+on the patient, and a denial (status 4 or a denying adjustment). A claim applied wholly to the
+deductible, or paid with contractual, sequestration and coinsurance adjustments, is not a denial.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from decimal import Decimal
 from typing import Any, NamedTuple
 
 from sqlalchemy import select
@@ -11,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from ptbill.services.access import Actor
 from ptbill.services.audit import audit
+from ptbill.services.balances import account_of_payment
 from ptbill.services.denials import denial_worklist
 from ptbill.services.reports.base import (
     COMMON,
@@ -61,11 +66,11 @@ class DenialRate(ReportDefinition[DenialRateRow]):
         for payment, paid_on, payer_id in session.execute(query):
             key = (payer_id, paid_on.strftime("%Y-%m") if paid_on else "unknown")
             counts[key][0] += 1
-            if payment.status_code == "4" or Decimal(payment.paid) == ZERO:
+            account = account_of_payment(payment)
+            if account.denied:
                 counts[key][1] += 1
-                for adjustment in payment.adjustments:
-                    if adjustment["group"] in ("CO", "PI", "OA") and adjustment["reason"] != "45":
-                        reasons[key][f"{adjustment['group']}-{adjustment['reason']}"] += 1
+                for reason in account.denial_reasons:
+                    reasons[key][f"{reason.group.value if reason.group else ''}-{reason.carc}"] += 1
                 for remark in payment.remarks:
                     reasons[key][remark] += 1
         rows = []

@@ -1,4 +1,9 @@
-"""Lines paid less than the expected amount (beyond a tolerance), and totals per payer and code."""
+"""Lines paid less than the expected amount (beyond a tolerance), and totals per payer and code.
+
+Like with like (``remittance.accounting``): the expected allowed amount against what the payer allowed
+(its payment, the patient's share and sequestration), so a deductible, a coinsurance or sequestration
+is never an underpayment, and a denied line is a denial, not an underpayment.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +15,10 @@ from typing import Any, NamedTuple
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ptbill.remittance.accounting import UNDERPAID_TOLERANCE, LineAccount
 from ptbill.services.access import Actor
 from ptbill.services.audit import audit
+from ptbill.services.balances import accounts_for
 from ptbill.services.reports.base import (
     COMMON,
     ZERO,
@@ -25,13 +32,12 @@ from ptbill.services.reports.base import (
 )
 from ptbill.storage.tables import ClaimLineRow, ClaimRow, EncounterRow
 
-UNDERPAID_TOLERANCE = Decimal("0.50")  # a line is underpaid when paid more than this below its expected amount
-
 
 class ExpectedPaidRow(NamedTuple):
     payer: str
     code: str
-    expected: Decimal
+    expected: Decimal  # the expected allowed amount
+    allowed: Decimal  # what the payer allowed: paid + patient responsibility + sequestration
     paid: Decimal
     difference: Decimal
     underpaid: Decimal
@@ -45,26 +51,52 @@ class UnderpaidLine(NamedTuple):
     units: int
     service_date: date
     expected: Decimal
+    allowed: Decimal
     paid: Decimal
     short: Decimal
 
 
-UNDERPAID_COLUMNS = ("claim", "patient", "payer", "code", "units", "date of service", "expected", "paid", "short")
+UNDERPAID_COLUMNS = (
+    "claim",
+    "patient",
+    "payer",
+    "code",
+    "units",
+    "date of service",
+    "expected",
+    "allowed",
+    "paid",
+    "short",
+)
 
 
-def _priced_paid_lines(session: Session, actor: Actor, params: ReportParams) -> Any:
-    """Paid or partly paid claim lines that had an expected amount, with their claim and note."""
-    return session.execute(
-        select(ClaimRow, ClaimLineRow, EncounterRow.document)
-        .join(ClaimLineRow, ClaimLineRow.claim_id == ClaimRow.id)
-        .join(EncounterRow, EncounterRow.id == ClaimRow.encounter_id)
-        .where(
-            ClaimRow.status.in_(("paid", "partial")),
-            ClaimLineRow.expected_payment.is_not(None),
-            *claim_filters(params, actor.clinic_id),
+def _priced_paid_lines(
+    session: Session, actor: Actor, params: ReportParams
+) -> list[tuple[ClaimRow, ClaimLineRow, Any, LineAccount]]:
+    """Paid or partly paid claim lines that had an expected amount and an answer, with their claim, note
+    and account."""
+    rows: list[tuple[ClaimRow, ClaimLineRow, Any]] = [
+        (claim, line, document)
+        for claim, line, document in session.execute(
+            select(ClaimRow, ClaimLineRow, EncounterRow.document)
+            .join(ClaimLineRow, ClaimLineRow.claim_id == ClaimRow.id)
+            .join(EncounterRow, EncounterRow.id == ClaimRow.encounter_id)
+            .where(
+                ClaimRow.status.in_(("paid", "partial")),
+                ClaimLineRow.expected_payment.is_not(None),
+                *claim_filters(params, actor.clinic_id),
+            )
+            .order_by(ClaimRow.service_date, ClaimRow.id, ClaimLineRow.line_number)
         )
-        .order_by(ClaimRow.service_date, ClaimRow.id, ClaimLineRow.line_number)
-    )
+    ]
+    claims = list({claim.id: claim for claim, _, _ in rows}.values())
+    accounts = accounts_for(session, actor.clinic_id, claims)
+    out = []
+    for claim, line, document in rows:
+        account = next((a for a in accounts[claim.id].lines if a.line_number == line.line_number), None)
+        if account is not None and account.answered:
+            out.append((claim, line, document, account))
+    return out
 
 
 def underpaid_lines(
@@ -72,9 +104,9 @@ def underpaid_lines(
 ) -> list[UnderpaidLine]:
     """Every line paid more than ``tolerance`` under its expected amount, with patient and payer."""
     lines = []
-    for claim, line, document in _priced_paid_lines(session, actor, params):
-        expected, paid = Decimal(line.expected_payment), Decimal(line.paid_amount or 0)
-        if paid + tolerance < expected:
+    for claim, line, document, account in _priced_paid_lines(session, actor, params):
+        expected, allowed, paid = account.expected_allowed or ZERO, account.balance.allowed, account.balance.payer_paid
+        if account.underpaid > ZERO:
             patient = document.get("patient") or {}
             lines.append(
                 UnderpaidLine(
@@ -85,8 +117,9 @@ def underpaid_lines(
                     line.units,
                     claim.service_date,
                     expected,
+                    allowed,
                     paid,
-                    expected - paid,
+                    account.underpaid,
                 )
             )
     audit(session, actor, "read", "report", "expected-vs-paid:lines", f"{len(lines)} lines")
@@ -98,25 +131,31 @@ class ExpectedVsPaid(ReportDefinition[ExpectedPaidRow]):
     tab = "Expected vs paid"
     question = "Lines paid under the expected amount, per payer and code."
     accepts = COMMON
-    columns = ("payer", "code", "expected", "paid", "difference", "underpaid")
+    columns = ("payer", "code", "expected", "allowed", "paid", "difference", "underpaid")
     tolerance = UNDERPAID_TOLERANCE
 
     def build(self, session: Session, actor: Actor, params: ReportParams) -> Report[ExpectedPaidRow]:
-        totals: dict[tuple[str, str], list[Decimal]] = defaultdict(lambda: [ZERO, ZERO, ZERO])
+        totals: dict[tuple[str, str], list[Decimal]] = defaultdict(lambda: [ZERO, ZERO, ZERO, ZERO])
         underpaid: list[tuple[str, str, str, date, Decimal, Decimal]] = []
-        for claim, line, _document in _priced_paid_lines(session, actor, params):
-            expected = Decimal(line.expected_payment)
-            paid = Decimal(line.paid_amount or 0)
+        for claim, line, _document, account in _priced_paid_lines(session, actor, params):
+            expected = account.expected_allowed or ZERO
             bucket = totals[(claim.payer_id, line.code)]
             bucket[0] += expected
-            bucket[1] += paid
-            if paid + self.tolerance < expected:
-                bucket[2] += expected - paid
+            bucket[1] += account.balance.allowed
+            bucket[2] += account.balance.payer_paid
+            if account.underpaid > ZERO:
+                bucket[3] += account.underpaid
                 pcn, payer = claim.patient_control_number, payer_name(claim.payer_id)
-                underpaid.append((pcn, payer, line.code, claim.service_date, expected, paid))
+                underpaid.append((pcn, payer, line.code, claim.service_date, expected, account.balance.allowed))
         rows = [
             ExpectedPaidRow(
-                payer_name(payer), code, round(v[0], 2), round(v[1], 2), round(v[1] - v[0], 2), round(v[2], 2)
+                payer_name(payer),
+                code,
+                round(v[0], 2),
+                round(v[1], 2),
+                round(v[2], 2),
+                round(v[1] - v[0], 2),
+                round(v[3], 2),
             )
             for (payer, code), v in sorted(totals.items())
         ]
@@ -131,9 +170,13 @@ class ExpectedVsPaid(ReportDefinition[ExpectedPaidRow]):
                 Series("Paid", tuple(float(r.paid) for r in shown)),
             ),
         )
-        notes = [f"{len(underpaid)} line(s) paid more than ${self.tolerance} under the expected amount."]
+        notes = [
+            f"{len(underpaid)} line(s) allowed or paid more than ${self.tolerance} under the expected amount "
+            "(allowed: the payer's payment, the patient's share and sequestration)."
+        ]
         notes += [
-            f"underpaid: {u[0]} {u[1]} {u[2]} on {u[3]}: expected ${u[4]:.2f}, paid ${u[5]:.2f}" for u in underpaid[:50]
+            f"underpaid: {u[0]} {u[1]} {u[2]} on {u[3]}: expected ${u[4]:.2f}, allowed ${u[5]:.2f}"
+            for u in underpaid[:50]
         ]
         return Report(self.name, "Expected vs paid, by payer and code", self.columns, rows, chart, params, notes)
 
@@ -154,6 +197,6 @@ class ExpectedVsPaid(ReportDefinition[ExpectedPaidRow]):
             key=lambda g: -g["short"],
         )
         totals: dict[str, Any] = {
-            key: sum((r[key] for r in rows), ZERO) for key in ("expected", "paid", "difference", "underpaid")
+            key: sum((r[key] for r in rows), ZERO) for key in ("expected", "allowed", "paid", "difference", "underpaid")
         }
         return {"rows": rows, "groups": groups, "totals": totals | {"lines": len(lines)}, "tolerance": self.tolerance}

@@ -19,6 +19,7 @@ from ptbill.services import batches as batches_service
 from ptbill.services import billing as billing_service
 from ptbill.services import notes as notes_service
 from ptbill.services import queue as queue_service
+from ptbill.services.balances import claim_balances
 from ptbill.services.db import Session
 from ptbill.web.deps import CsrfChecked, CurrentViewer, SessionDep, form_lists, render
 from ptbill.web.inputs import OptionalCount, RecordId, record_id
@@ -127,7 +128,7 @@ def claims(
     encounters = {row.id: row for row in notes_service.list_encounters(session, viewer.actor)}
     catalog = default_catalog()
 
-    def describe(claim: Any) -> dict[str, Any]:
+    def describe(claim: Any, account: Any = None) -> dict[str, Any]:
         encounter = encounters.get(claim.encounter_id)
         payer = catalog.payer(claim.payer_id)
         return {
@@ -135,10 +136,13 @@ def claims(
             "patient": _patient_name(encounter.document) if encounter else "",
             "payer": payer.name if payer else claim.payer_id,
             "lines": [f"{line.code}" + (f" ×{line.units}" if line.units != 1 else "") for line in claim.lines],
+            # The payer's answers by party (remittance.accounting); None until an 835 answers the claim.
+            "account": account if account is not None and account.answers else None,
         }
 
     waiting = [describe(c) for c in rows if c.batch_id is None]
-    batched = [describe(c) for c in rows if c.batch_id is not None][:50]
+    shown = [c for c in rows if c.batch_id is not None][:50]
+    batched = [describe(entry.claim, entry.account) for entry in claim_balances(session, viewer.actor, shown)]
     return render(
         request,
         "queue/claims.html",

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from ptbill.reference.catalog import default_catalog
 from ptbill.services.access import Actor, ConflictError, owned_row
 from ptbill.services.audit import audit
-from ptbill.services.patient_fields import Fields, FieldProblemsError, parse_day
+from ptbill.services.patient_fields import FieldProblemsError, Fields, parse_day
 from ptbill.services.records import copy_of
 from ptbill.storage.tables import CoverageRow, PatientRow
 
@@ -108,7 +108,7 @@ def _birth_day(text: str) -> date | None:
 def search_patients(session: Session, actor: Actor, query: str, limit: int = SEARCH_LIMIT) -> list[Patient]:
     """The clinic's patients matching ``query``: a date of birth (YYYY-MM-DD or MM/DD/YYYY), or the start of
     a chart number, a last or first name, "last, first" or "first last"; by name, at most ``limit``."""
-    text = " ".join(query.split())[:80]
+    text = " ".join(re.sub(r"[\x00-\x1f\x7f]", " ", query).split())[:80]
     if not text:
         return []
     if (born := _birth_day(text)) is not None:
@@ -203,7 +203,9 @@ def register_patient(
 ) -> Patient:
     """Register from typed text: refused with each bad field named, or as a possible duplicate unless confirmed."""
     values = read_registration(data, today)
-    if not confirmed and (same := duplicates_of(session, actor, values["first_name"], values["last_name"], values["birth_date"])):
+    if not confirmed and (
+        same := duplicates_of(session, actor, values["first_name"], values["last_name"], values["birth_date"])
+    ):
         raise DuplicatePatientError(same)
     if values["chart_number"] is None:
         values["chart_number"] = _next_chart_number(session, actor)

@@ -26,7 +26,9 @@ def _owned(name: str, *columns: sa.Column) -> None:  # type: ignore[type-arg]
         sa.Column("clinic_id", ID, nullable=False),
         sa.Column("patient_id", ID, nullable=False),
         *columns,
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("(CURRENT_TIMESTAMP)"), nullable=False),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), server_default=sa.text("(CURRENT_TIMESTAMP)"), nullable=False
+        ),
         sa.ForeignKeyConstraint(["clinic_id"], ["clinics.id"], ondelete="RESTRICT"),
         sa.ForeignKeyConstraint(["patient_id"], ["patients.id"]),
         sa.PrimaryKeyConstraint("id"),

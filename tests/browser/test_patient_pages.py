@@ -24,7 +24,9 @@ def shoot(page: Any, folder: Path, name: str) -> None:
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
         page.screenshot(path=str(folder / f"{name}-{width}.png"), full_page=True)
-        overflow = page.evaluate("(m => m.getBoundingClientRect().left + m.scrollWidth - window.innerWidth)(document.querySelector('main'))")
+        overflow = page.evaluate(
+            "(m => m.getBoundingClientRect().left + m.scrollWidth - window.innerWidth)(document.querySelector('main'))"
+        )
         assert overflow <= 0, f"{name} is {overflow}px wider than a {width}px window"
     page.set_viewport_size({"width": 1280, "height": 900})
 

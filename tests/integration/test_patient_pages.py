@@ -194,13 +194,20 @@ def test_a_plan_of_care_checks_npis_and_diagnoses_and_only_clinicians_set_one(
 def test_an_authorization_counts_the_signed_notes_inside_its_dates(
     world: World, clients: dict[str, TestClient]
 ) -> None:
-    """A demo patient with signed notes: used is the count of them inside the dates, left the rest."""
+    """A demo patient with signed notes: used is the count of them inside the dates (the first is left out),
+    left the rest; by units, the units their checks billed of the codes covered."""
     with world.session() as session:
         notes = session.scalars(
             select(EncounterRow).where(EncounterRow.clinic_id == world.clinic_a, EncounterRow.status != "draft")
         ).all()
-    patient = notes[0].patient_id
-    days = sorted(n.date_of_service for n in notes if n.patient_id == patient)
+        patient = notes[0].patient_id
+        mine = sorted((n for n in notes if n.patient_id == patient), key=lambda n: n.date_of_service)
+        units = sum(
+            int(line["units"]) for n in mine[1:] for line in n.checks[-1].claim_lines if line["code"] == "97012"
+        )
+    days = [n.date_of_service for n in mine][1:]
+    assert days, "the demo patient has one signed note only"
+    assert units > 0
     biller = clients["biller"]
     data = {
         "number": "AUTH-1",
@@ -219,11 +226,16 @@ def test_an_authorization_counts_the_signed_notes_inside_its_dates(
     chart = biller.get(f"/patients/{patient}").text
     row = re.search(r"AUTH-1</td>.*?</tr>", chart, re.S)
     assert row
-    cells = re.findall(r'<td class="num">(?:<strong>)?([^<]+)', row.group(0))
+    cells = re.findall(r'<td[^>]* class="num">(?:<strong>)?([^<]+)', row.group(0))
     assert cells == ["12 visits", str(len(days)), str(12 - len(days))]
     # Every note of the patient is linked from the chart.
-    for note in (n for n in notes if n.patient_id == patient):
+    for note in mine:
         assert f'href="/notes/{note.id}"' in chart
+    by_units = {**data, "unit_kind": "units", "approved": str(units + 4), "codes": ["97012"]}
+    made = world.client(A_USERS["biller"]).post(f"/api/patients/{patient}/authorizations", json=by_units)
+    assert made.status_code == 201, made.text
+    listed = world.client(A_USERS["biller"]).get(f"/api/patients/{patient}/authorizations").json()
+    assert [(a["used"], a["left"]) for a in listed if a["unit_kind"] == "units"] == [(units, 4)]
 
 
 def test_the_chart_is_audited_once_per_view(world: World, clients: dict[str, TestClient], patient: int) -> None:
@@ -250,3 +262,36 @@ def test_another_clinics_patient_is_not_found(clients: dict[str, TestClient], pa
     if path:
         action = f"/patients/{patient}{path.removesuffix('/new')}"
         assert other.post(action, data={"csrf_token": csrf(other, "/patients")}).status_code == 404
+
+
+# Who may open each patient page: every role reads and registers; authorizations are the front desk's,
+# therapists' and billers'; a plan of care only a therapist's (or an admin's). Another clinic: 404.
+ROLES_OF_PAGES = {
+    "/patients": {"therapist", "pta", "biller", "admin"},
+    "/patients/search?q=a": {"therapist", "pta", "biller", "admin"},
+    "/patients/new": {"therapist", "pta", "biller", "admin"},
+    "/patients/{id}": {"therapist", "pta", "biller", "admin"},
+    "/patients/{id}/coverages/new": {"therapist", "pta", "biller", "admin"},
+    "/patients/{id}/authorizations/new": {"therapist", "biller", "admin"},
+    "/patients/{id}/plans-of-care/new": {"therapist", "admin"},
+}
+
+
+def test_every_patient_page_route_is_in_the_role_table() -> None:
+    from fastapi.routing import APIRoute
+
+    from ptbill.web.routes.patients import router
+
+    pages = {r.path for r in router.routes if isinstance(r, APIRoute) and "GET" in r.methods}
+    table = {path.split("?")[0].replace("{id}", "{patient_id}") for path in ROLES_OF_PAGES}
+    assert pages == table
+
+
+@pytest.mark.parametrize("path", sorted(ROLES_OF_PAGES))
+def test_each_role_opens_only_the_patient_pages_it_may(clients: dict[str, TestClient], patient: int, path: str) -> None:
+    url = path.replace("{id}", str(patient))
+    for role in A_USERS:
+        expected = 200 if role in ROLES_OF_PAGES[path] else 403
+        assert clients[role].get(url).status_code == expected, (role, url)
+    if "{id}" in path:
+        assert clients["other_clinic"].get(url).status_code == 404

@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -84,7 +85,7 @@ def csrf(client: TestClient, url: str) -> str:
     return found.group(1)
 
 
-def post(client: TestClient, url: str, form_url: str, data: dict[str, str]) -> object:
+def post(client: TestClient, url: str, form_url: str, data: dict[str, str]) -> httpx.Response:
     return client.post(url, data={**data, "csrf_token": csrf(client, form_url)}, follow_redirects=False)
 
 
@@ -92,15 +93,15 @@ def post(client: TestClient, url: str, form_url: str, data: dict[str, str]) -> o
 def patient(clients: dict[str, TestClient]) -> int:
     admin = clients["admin"]
     answer = post(admin, "/patients", "/patients/new", REGISTRATION)
-    assert answer.status_code == 303, answer.text  # type: ignore[attr-defined]
-    return int(answer.headers["location"].split("/")[2].split("?")[0])  # type: ignore[attr-defined]
+    assert answer.status_code == 303, answer.text
+    return int(answer.headers["location"].split("/")[2].split("?")[0])
 
 
 def test_a_refused_registration_names_each_field_and_keeps_what_was_typed(clients: dict[str, TestClient]) -> None:
     typed = {**REGISTRATION, "birth_date": "1951-02-30", "zip": "9720", "phone": "555-٣٣٣-0142", "first_name": ""}
     answer = post(clients["admin"], "/patients", "/patients/new", typed)
-    page = answer.text  # type: ignore[attr-defined]
-    assert answer.status_code == 422  # type: ignore[attr-defined]
+    page = answer.text
+    assert answer.status_code == 422
     assert 'id="f-birth_date-error">not a date on the calendar' in page
     assert 'id="f-zip-error">5 digits' in page
     assert 'id="f-phone-error">10 digits' in page
@@ -116,11 +117,11 @@ def test_the_same_name_and_birth_date_warns_and_registers_only_when_confirmed(
     admin = clients["admin"]
     same = {**REGISTRATION, "first_name": "odalys", "phone": ""}
     warned = post(admin, "/patients", "/patients/new", same)
-    assert warned.status_code == 409  # type: ignore[attr-defined]
-    assert f'href="/patients/{patient}"' in warned.text  # type: ignore[attr-defined]
-    assert 'name="confirm_duplicate"' in warned.text  # type: ignore[attr-defined]
+    assert warned.status_code == 409
+    assert f'href="/patients/{patient}"' in warned.text
+    assert 'name="confirm_duplicate"' in warned.text
     confirmed = post(admin, "/patients", "/patients/new", {**same, "confirm_duplicate": "yes"})
-    assert confirmed.status_code == 303  # type: ignore[attr-defined]
+    assert confirmed.status_code == 303
     with world.session() as session:
         named = session.scalar(select(func.count()).where(PatientRow.last_name == "Quennell"))
     assert named == 2
@@ -157,14 +158,14 @@ def test_search_finds_by_three_letters_birth_date_and_chart_only_in_the_clinic(
 def test_coverages_in_order_with_the_subscriber_when_not_self(clients: dict[str, TestClient], patient: int) -> None:
     biller = clients["biller"]
     form = f"/patients/{patient}/coverages/new"
-    assert post(biller, f"/patients/{patient}/coverages", form, MEDICARE).status_code == 303  # type: ignore[attr-defined]
+    assert post(biller, f"/patients/{patient}/coverages", form, MEDICARE).status_code == 303
     again = post(biller, f"/patients/{patient}/coverages", form, {**MEDICARE, "member_id": "X"})
-    assert again.status_code == 422  # type: ignore[attr-defined]
-    assert "already has a primary coverage" in again.text  # type: ignore[attr-defined]
+    assert again.status_code == 422
+    assert "already has a primary coverage" in again.text
     missing = post(biller, f"/patients/{patient}/coverages", form, {**SECONDARY, "subscriber_birth_date": ""})
-    assert missing.status_code == 422  # type: ignore[attr-defined]
-    assert 'id="f-subscriber_birth_date-error">required' in missing.text  # type: ignore[attr-defined]
-    assert post(biller, f"/patients/{patient}/coverages", form, SECONDARY).status_code == 303  # type: ignore[attr-defined]
+    assert missing.status_code == 422
+    assert 'id="f-subscriber_birth_date-error">required' in missing.text
+    assert post(biller, f"/patients/{patient}/coverages", form, SECONDARY).status_code == 303
     chart = biller.get(f"/patients/{patient}").text
     assert chart.index("Primary") < chart.index("Secondary")
     assert "Emil Quennell (spouse, born Nov 2, 1949)" in chart
@@ -176,10 +177,10 @@ def test_a_plan_of_care_checks_npis_and_diagnoses_and_only_clinicians_set_one(
     therapist = clients["therapist"]
     url, form = f"/patients/{patient}/plans-of-care", f"/patients/{patient}/plans-of-care/new"
     wrong = post(therapist, url, form, {**PLAN, "physician_npi": "1245319598", "diagnoses": "M54.16, Q99.99"})
-    assert wrong.status_code == 422  # type: ignore[attr-defined]
-    assert 'id="f-physician_npi-error">not an NPI' in wrong.text  # type: ignore[attr-defined]
-    assert "not billable ICD-10-CM codes on the first day: Q99.99" in wrong.text  # type: ignore[attr-defined]
-    assert post(therapist, url, form, PLAN).status_code == 303  # type: ignore[attr-defined]
+    assert wrong.status_code == 422
+    assert 'id="f-physician_npi-error">not an NPI' in wrong.text
+    assert "not billable ICD-10-CM codes on the first day: Q99.99" in wrong.text
+    assert post(therapist, url, form, PLAN).status_code == 303
     assert clients["biller"].get(form).status_code == 403
     assert (
         clients["biller"].post(url, data={**PLAN, "csrf_token": csrf(clients["biller"], "/patients")}).status_code
@@ -219,10 +220,10 @@ def test_an_authorization_counts_the_signed_notes_inside_its_dates(
     }
     form = f"/patients/{patient}/authorizations/new"
     bad = post(biller, f"/patients/{patient}/authorizations", form, {**data, "approved": "١٢", "codes": "9701"})
-    assert bad.status_code == 422  # type: ignore[attr-defined]
-    assert 'id="f-approved-error">a whole number' in bad.text  # type: ignore[attr-defined]
-    assert 'id="f-codes-error">CPT or HCPCS codes' in bad.text  # type: ignore[attr-defined]
-    assert post(biller, f"/patients/{patient}/authorizations", form, data).status_code == 303  # type: ignore[attr-defined]
+    assert bad.status_code == 422
+    assert 'id="f-approved-error">a whole number' in bad.text
+    assert 'id="f-codes-error">CPT or HCPCS codes' in bad.text
+    assert post(biller, f"/patients/{patient}/authorizations", form, data).status_code == 303
     chart = biller.get(f"/patients/{patient}").text
     row = re.search(r"AUTH-1</td>.*?</tr>", chart, re.S)
     assert row

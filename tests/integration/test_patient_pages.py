@@ -8,8 +8,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -85,7 +85,7 @@ def csrf(client: TestClient, url: str) -> str:
     return found.group(1)
 
 
-def post(client: TestClient, url: str, form_url: str, data: dict[str, str]) -> httpx.Response:
+def post(client: TestClient, url: str, form_url: str, data: dict[str, Any]) -> Any:
     return client.post(url, data={**data, "csrf_token": csrf(client, form_url)}, follow_redirects=False)
 
 
@@ -267,7 +267,7 @@ def test_another_clinics_patient_is_not_found(clients: dict[str, TestClient], pa
 
 # Who may open each patient page: every role reads and registers; authorizations are the front desk's,
 # therapists' and billers'; a plan of care only a therapist's (or an admin's). Another clinic: 404.
-ROLES_OF_PAGES = {
+ROLES_OF_PAGES: dict[str, set[str]] = {
     "/patients": {"therapist", "pta", "biller", "admin"},
     "/patients/search?q=a": {"therapist", "pta", "biller", "admin"},
     "/patients/new": {"therapist", "pta", "biller", "admin"},
@@ -283,7 +283,7 @@ def test_every_patient_page_route_is_in_the_role_table() -> None:
 
     from ptbill.web.routes.patients import router
 
-    pages = {r.path for r in router.routes if isinstance(r, APIRoute) and "GET" in r.methods}
+    pages = {r.path for r in router.routes if isinstance(r, APIRoute) and "GET" in (r.methods or set())}
     table = {path.split("?")[0].replace("{id}", "{patient_id}") for path in ROLES_OF_PAGES}
     assert pages == table
 

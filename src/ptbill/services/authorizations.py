@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ptbill.domain.identifiers import bounded_int
 from ptbill.domain.status import EncounterState
 from ptbill.domain.vocabulary import Role
 from ptbill.services.access import Actor, owned_row, require_role
@@ -94,7 +95,9 @@ def authorizations_of(session: Session, actor: Actor, patient_id: int) -> list[A
 def read_authorization(data: Mapping[str, object], coverage_ids: set[int]) -> dict[str, Any]:
     fields = Fields(data)
     coverage = fields.raw("coverage_id")
-    coverage_id = int(coverage) if coverage.isascii() and coverage.isdigit() and int(coverage) in coverage_ids else None
+    coverage_id = bounded_int(coverage, 19)
+    if coverage_id not in coverage_ids:
+        coverage_id = None
     if coverage and coverage_id is None:
         fields.fail("coverage_id", "not one of the patient's coverages")
     codes = [code.upper() for code in re.split(r"[\s,]+", fields.raw("codes")) if code]

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from ptbill.storage.tables import AuditRow, EncounterRow, PatientRow
 from tests.integration.api.world import A_USERS, B_USERS, World, build_world, fresh_database
-from tests.integration.page_forms import logged_in
+from tests.integration.page_forms import forms_of, logged_in
 
 REGISTRATION = {
     "first_name": "Odalys",
@@ -296,3 +296,24 @@ def test_each_role_opens_only_the_patient_pages_it_may(clients: dict[str, TestCl
         assert clients[role].get(url).status_code == expected, (role, url)
     if "{id}" in path:
         assert clients["other_clinic"].get(url).status_code == 404
+
+
+def test_the_notes_live_check_reads_the_patient_without_an_audit_row_per_keystroke(
+    world: World, clients: dict[str, TestClient], patient: int
+) -> None:
+    def reads() -> int:
+        with world.session() as session:
+            found = select(func.count()).where(AuditRow.entity == "patient", AuditRow.entity_id == str(patient))
+            return session.scalar(found) or 0
+
+    therapist = clients["therapist"]
+    before = reads()
+    page = therapist.get("/notes/new", params={"patient_id": patient, "date_of_service": "2026-03-02"})
+    assert page.status_code == 200
+    opened = reads()
+    assert opened > before  # the page view is audited
+    [note] = [form for form in forms_of(page.text) if form.action == "/notes"]
+    for minutes in ("1", "12", "15"):
+        fields = {**note.fields, "services[0].minutes": [minutes]}
+        assert therapist.post("/notes/check", data=fields).status_code == 200
+    assert reads() == opened

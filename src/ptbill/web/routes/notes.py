@@ -352,8 +352,9 @@ def check_note(viewer: CurrentViewer, session: SessionDep, form: FormDep) -> JSO
     patient_id = inputs.record_id(form.get("patient_id"))
     if patient_id is None:
         return JSONResponse({"verdict": None, "findings": [], "claim_lines": []})
-    patient = patients_service.get_patient(session, viewer.actor, patient_id)
-    coverages = patients_service.coverages_of(session, viewer.actor, patient.id)
+    # The note's page view audited the patient's read; the check, sent at each pause in typing, does not again.
+    patient = patients_service.patient_record(session, viewer.actor, patient_id)
+    coverages = patients_service.coverage_records(session, viewer.actor, patient.id)
     built = note_form.build_document(
         form, _parties(session, viewer, patient, _coverage(coverages, form.get("coverage_id")), None)
     )

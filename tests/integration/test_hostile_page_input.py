@@ -162,7 +162,8 @@ def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
 
 
 def good_ids(world: World) -> dict[str, list[str]]:
-    """A record of clinic A for each path parameter: a draft note, a denied claim, a batch, a payer, the reports."""
+    """A record of clinic A for each path parameter: a draft note, a denied claim, a batch, a payer, the reports,
+    the denied claim's patient."""
     with world.session() as session:
         clinic = world.clinic_a
         draft = session.scalar(
@@ -172,13 +173,16 @@ def good_ids(world: World) -> dict[str, list[str]]:
             select(ClaimRow.id).where(ClaimRow.clinic_id == clinic).order_by(ClaimRow.status != "denied")
         ).first()
         batch = session.scalar(select(ClaimBatchRow.id).where(ClaimBatchRow.clinic_id == clinic))
+        patient = session.scalar(select(EncounterRow.patient_id).where(EncounterRow.id == claims))
     assert draft is not None
+    assert patient is not None
     assert claims is not None
     assert batch is not None
     return {
         "encounter_id": [str(draft)],
         "claim_id": [str(claims)],
         "batch_id": [str(batch)],
+        "patient_id": [str(patient)],
         "payer_id": ["aetna"],
         "name": list(REPORTS),
     }
@@ -254,7 +258,14 @@ def test_every_page_route_answers_hostile_values_without_a_server_error(world: W
             unreached.append(f"{method} {route.path}")
     assert walk.failures == [], f"{len(walk.failures)} of {walk.sent} requests failed:\n" + "\n".join(walk.failures)
     assert unreached == [], "no page offers a form for these routes: give the walk one"
-    assert set(walk.openers) >= {"/notes/{encounter_id}", "/batches/{batch_id}", "/reports/{name}", "/notes/new"}
+    assert set(walk.openers) >= {
+        "/notes/{encounter_id}",
+        "/batches/{batch_id}",
+        "/reports/{name}",
+        "/notes/new",
+        "/patients/{patient_id}",
+        "/patients/{patient_id}/plans-of-care/new",
+    }
     assert walk.sent > (700 if postgres else 1500)
 
 

@@ -138,9 +138,17 @@ class PatientRow(Base):
     city: Mapped[str | None] = mapped_column(String(60))
     state: Mapped[str | None] = mapped_column(String(2))
     zip: Mapped[str | None] = mapped_column(String(10))
+    # Registration (migration 0007_patients): contact and the rest of the address.
+    middle_name: Mapped[str | None] = mapped_column(String(60))
+    address_line2: Mapped[str | None] = mapped_column(String(120))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    email: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[created_at]
 
-    __table_args__ = (UniqueConstraint("clinic_id", "chart_number"),)
+    __table_args__ = (
+        UniqueConstraint("clinic_id", "chart_number"),
+        Index("ix_patients_clinic_name", "clinic_id", "last_name", "first_name"),
+    )
 
 
 class CoverageRow(Base):
@@ -155,6 +163,51 @@ class CoverageRow(Base):
     relationship_to_insured: Mapped[str] = mapped_column(String(10), default="self")
     authorization: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     active: Mapped[bool] = mapped_column(default=True)
+    # 1 primary, 2 secondary, 3 tertiary (migration 0007_patients); the subscriber when not the patient.
+    priority: Mapped[int] = mapped_column(default=1, server_default="1")
+    subscriber_first_name: Mapped[str | None] = mapped_column(String(60))
+    subscriber_last_name: Mapped[str | None] = mapped_column(String(60))
+    subscriber_birth_date: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[created_at]
+
+
+class AuthorizationRow(Base):
+    """A payer's prior authorization: visits or units from one day to another, for some codes (none: any)."""
+
+    __tablename__ = "authorizations"
+
+    id: Mapped[pk]
+    clinic_id: Mapped[clinic_fk]
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    coverage_id: Mapped[int | None] = mapped_column(ForeignKey("coverages.id"))
+    number: Mapped[str] = mapped_column(String(50))
+    unit_kind: Mapped[str] = mapped_column(String(10))  # visits, units
+    approved: Mapped[int]
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date] = mapped_column(Date)
+    codes: Mapped[list[str]] = mapped_column(JSON)
+    created_at: Mapped[created_at]
+
+
+class PlanOfCareRow(Base):
+    """A certified plan of care with the referral it answers: dates, frequency, physician, diagnoses."""
+
+    __tablename__ = "plans_of_care"
+
+    id: Mapped[pk]
+    clinic_id: Mapped[clinic_fk]
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    visits_per_week: Mapped[int]
+    duration_weeks: Mapped[int]
+    physician_name: Mapped[str] = mapped_column(String(120))
+    physician_npi: Mapped[str] = mapped_column(String(10))
+    signed_on: Mapped[date | None] = mapped_column(Date)
+    diagnoses: Mapped[list[str]] = mapped_column(JSON)
+    referring_provider_name: Mapped[str | None] = mapped_column(String(120))
+    referring_provider_npi: Mapped[str | None] = mapped_column(String(10))
+    referral_date: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[created_at]
 
 

@@ -34,7 +34,7 @@ from ptbill.web.deps import (
     templates,
 )
 from ptbill.web.request_limits import BodyLimits
-from ptbill.web.routes import auth, denials, history, notes, payers, queue, reports, setup, two_factor
+from ptbill.web.routes import auth, denials, history, notes, patients, payers, queue, reports, setup, two_factor
 
 Handler = Callable[[Request, Any], Awaitable[Response]]
 PAGE_ROUTERS = (
@@ -42,6 +42,7 @@ PAGE_ROUTERS = (
     two_factor.router,
     history.router,
     notes.router,
+    patients.router,
     queue.router,
     payers.router,
     denials.router,

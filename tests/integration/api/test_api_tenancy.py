@@ -12,12 +12,14 @@ from sqlalchemy import func, select
 
 from ptbill.storage.tables import (
     AuditRow,
+    AuthorizationRow,
     ClaimBatchRow,
     ClaimRow,
     CoverageRow,
     EncounterRow,
     LoginFailureRow,
     PatientRow,
+    PlanOfCareRow,
     UserRow,
 )
 from tests.integration.api.world import A_USERS, B_USERS, ApiClient, World, new_patient, note
@@ -45,6 +47,16 @@ LIST_ROUTES: dict[str, Any] = {
     "/api/audit": AuditRow,
 }
 COVERAGE = {"payer_id": "aetna", "member_id": "W123"}
+AUTHORIZATION = {"number": "A-1", "approved": 10, "valid_from": "2026-01-01", "valid_to": "2026-03-31"}
+PLAN_OF_CARE = {
+    "start_date": "2026-01-05",
+    "end_date": "2026-04-04",
+    "visits_per_week": 2,
+    "duration_weeks": 12,
+    "physician_name": "Dr. Ines Park",
+    "physician_npi": "1245319599",
+    "diagnoses": ["M54.16"],
+}
 
 
 def make_records(world: World, users: dict[str, str]) -> dict[str, int]:
@@ -80,6 +92,10 @@ def state_of(world: World, a: dict[str, int]) -> tuple[Any, ...]:
         claim = session.get(ClaimRow, a["claim_id"])
         batch = session.get(ClaimBatchRow, a["batch_id"])
         coverages = session.scalars(select(CoverageRow.id).where(CoverageRow.patient_id == a["patient_id"])).all()
+        authorizations = session.scalars(
+            select(AuthorizationRow.id).where(AuthorizationRow.patient_id == a["patient_id"])
+        ).all()
+        plans = session.scalars(select(PlanOfCareRow.id).where(PlanOfCareRow.patient_id == a["patient_id"])).all()
         assert draft is not None
         assert signed is not None
         assert claim is not None
@@ -94,6 +110,8 @@ def state_of(world: World, a: dict[str, int]) -> tuple[Any, ...]:
             claim.batch_id,
             batch.submitted_at,
             len(coverages),
+            len(authorizations),
+            len(plans),
             user.active,
             failures,
         )
@@ -106,6 +124,10 @@ def body_for(method: str, path: str, a: dict[str, int]) -> dict[str, Any] | None
         return {"document": note()}
     if (method, path) == ("post", "/api/patients/{patient_id}/coverages"):
         return COVERAGE
+    if (method, path) == ("post", "/api/patients/{patient_id}/authorizations"):
+        return AUTHORIZATION
+    if (method, path) == ("post", "/api/patients/{patient_id}/plans-of-care"):
+        return PLAN_OF_CARE
     if (method, path) == ("post", "/api/claims"):
         return {"encounter_ids": [a["signed"]]}
     if (method, path) == ("post", "/api/batches"):

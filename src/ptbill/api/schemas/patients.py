@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ptbill.api.schemas.common import NoNul
+from ptbill.api.schemas.common import MAX_ID, NoNul
 
 Sex = Literal["F", "M", "U"]
 
@@ -22,6 +22,10 @@ class PatientCreate(BaseModel):
     city: Annotated[str | None, Field(default=None, max_length=60), NoNul]
     state: Annotated[str | None, Field(default=None, pattern=r"^[A-Z]{2}$")]
     zip: Annotated[str | None, Field(default=None, pattern=r"^[0-9]{5}(-[0-9]{4})?$")]
+    middle_name: Annotated[str | None, Field(default=None, max_length=60), NoNul]
+    address_line2: Annotated[str | None, Field(default=None, max_length=120), NoNul]
+    phone: Annotated[str | None, Field(default=None, pattern=r"^[0-9]{10}$", description="Ten digits.")]
+    email: Annotated[str | None, Field(default=None, max_length=200, pattern=r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")]
 
 
 class PatientPublic(BaseModel):
@@ -37,6 +41,10 @@ class PatientPublic(BaseModel):
     city: str | None
     state: str | None
     zip: str | None
+    middle_name: str | None
+    address_line2: str | None
+    phone: str | None
+    email: str | None
     created_at: datetime
 
 
@@ -56,6 +64,13 @@ class CoverageCreate(BaseModel):
     group_number: Annotated[str | None, Field(default=None, max_length=50), NoNul]
     relationship_to_insured: Literal["self", "spouse", "child", "other"] = "self"
     authorization: Authorization | None = None
+    priority: Annotated[
+        Literal[1, 2, 3] | None,
+        Field(default=None, description="1 primary, 2 secondary, 3 tertiary; default the next free."),
+    ]
+    subscriber_first_name: Annotated[str | None, Field(default=None, max_length=60), NoNul]
+    subscriber_last_name: Annotated[str | None, Field(default=None, max_length=60), NoNul]
+    subscriber_birth_date: date | None = None
 
 
 class CoveragePublic(BaseModel):
@@ -69,6 +84,85 @@ class CoveragePublic(BaseModel):
     relationship_to_insured: str
     authorization: dict[str, Any] | None
     active: bool
+    priority: int
+    subscriber_first_name: str | None
+    subscriber_last_name: str | None
+    subscriber_birth_date: date | None
+    created_at: datetime
+
+
+class PriorAuthorizationCreate(BaseModel):
+    """A prior authorization: visits or units approved from one day to another, for some codes (none: any)."""
+
+    coverage_id: Annotated[
+        int | None, Field(default=None, ge=1, le=MAX_ID, description="One of the patient's coverages.")
+    ]
+    number: Annotated[str, Field(min_length=1, max_length=50), NoNul]
+    unit_kind: Literal["visits", "units"] = "visits"
+    approved: int = Field(ge=1, le=10_000)
+    valid_from: date
+    valid_to: date
+    codes: list[Annotated[str, Field(pattern=r"^[0-9A-Z][0-9]{3}[0-9A-Z]$")]] = Field(
+        default_factory=list, max_length=20
+    )
+
+
+class PriorAuthorizationPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    patient_id: int
+    coverage_id: int | None
+    number: str
+    unit_kind: str
+    approved: int
+    valid_from: date
+    valid_to: date
+    codes: list[str]
+    used: int = Field(
+        description="Signed and billed notes inside the dates (visits), or their billed units of the codes."
+    )
+    left: int
+    created_at: datetime
+
+
+NpiText = Annotated[str, Field(pattern=r"^[0-9]{10}$", description="An NPI with its check digit.")]
+
+
+class PlanOfCareCreate(BaseModel):
+    start_date: date
+    end_date: date
+    visits_per_week: int = Field(ge=1, le=7)
+    duration_weeks: int = Field(ge=1, le=52)
+    physician_name: Annotated[str, Field(min_length=1, max_length=120), NoNul]
+    physician_npi: NpiText
+    signed_on: date | None = None
+    diagnoses: list[Annotated[str, Field(min_length=3, max_length=8), NoNul]] = Field(
+        min_length=1, max_length=12, description="ICD-10-CM codes billable on the start date."
+    )
+    referring_provider_name: Annotated[str | None, Field(default=None, max_length=120), NoNul]
+    referring_provider_npi: NpiText | None = None
+    referral_date: date | None = None
+
+
+class PlanOfCarePublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    patient_id: int
+    start_date: date
+    end_date: date
+    visits_per_week: int
+    duration_weeks: int
+    physician_name: str
+    physician_npi: str
+    signed_on: date | None
+    diagnoses: list[str]
+    referring_provider_name: str | None
+    referring_provider_npi: str | None
+    referral_date: date | None
+    visits: int
+    progress_due_at: int = Field(description="The visit by which the next progress report is due.")
     created_at: datetime
 
 

@@ -207,13 +207,19 @@ def new_note(
     session: SessionDep,
     patient_id: Annotated[OptionalRecordId, Query()] = None,
     date_of_service: Annotated[str | None, Query()] = None,
+    q: Annotated[str, Query(max_length=200)] = "",
 ) -> Any:
     day = inputs.day(date_of_service) if date_of_service else viewer.clock.today()
-    patients = patients_service.list_patients(session, viewer.actor)
+    # The patient field: every patient, or those the search finds (what patients.js asks as one types).
+    if q.strip():
+        patients = patients_service.search_patients(session, viewer.actor, q)
+    else:
+        patients = patients_service.list_patients(session, viewer.actor)
     values = {"date_of_service": day.isoformat() if day else date_of_service or "", "place_of_service": "11"}
     if patient_id is None or day is None:
         # Step 1 again, with what was chosen kept and a date that is not one marked beside the date.
         values["patient_id"] = str(patient_id or "")
+        values["q"] = q
         typed = (date_of_service or "")[:40]
         problems = [] if day else [f"date_of_service: not a date on the calendar (YYYY-MM-DD): {typed!r}"]
         return _note_page(
@@ -346,8 +352,9 @@ def check_note(viewer: CurrentViewer, session: SessionDep, form: FormDep) -> JSO
     patient_id = inputs.record_id(form.get("patient_id"))
     if patient_id is None:
         return JSONResponse({"verdict": None, "findings": [], "claim_lines": []})
-    patient = patients_service.get_patient(session, viewer.actor, patient_id)
-    coverages = patients_service.coverages_of(session, viewer.actor, patient.id)
+    # The note's page view audited the patient's read; the check, sent at each pause in typing, does not again.
+    patient = patients_service.patient_record(session, viewer.actor, patient_id)
+    coverages = patients_service.coverage_records(session, viewer.actor, patient.id)
     built = note_form.build_document(
         form, _parties(session, viewer, patient, _coverage(coverages, form.get("coverage_id")), None)
     )

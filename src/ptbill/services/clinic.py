@@ -266,7 +266,9 @@ def update_settings(session: Session, actor: Actor, form: dict[str, str], day: d
 
 def list_locations(session: Session, actor: Actor) -> list[ServiceLocation]:
     rows = session.scalars(
-        select(ServiceLocationRow).where(ServiceLocationRow.clinic_id == actor.clinic_id).order_by(ServiceLocationRow.id)
+        select(ServiceLocationRow)
+        .where(ServiceLocationRow.clinic_id == actor.clinic_id)
+        .order_by(ServiceLocationRow.id)
     )
     return [copy_of(ServiceLocation, row) for row in rows]
 

@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from ptbill.storage.tables import AuditRow, ClinicRow, ProviderRow, UserRow, UserSessionRow
+from ptbill.storage.tables import AuditRow, ClinicRow, ProviderRow, ServiceLocationRow, UserRow, UserSessionRow
 from tests.integration.api.world import A_USERS, B_USERS, World, build_world, fresh_database
 from tests.integration.page_forms import forms_of, logged_in
 
@@ -120,7 +120,8 @@ def test_a_refused_setting_is_422_with_the_message_beside_the_field_and_the_valu
     assert 'value="Typed City"' in refused.text
     with world.session() as session:
         clinic = session.get(ClinicRow, world.clinic_a)
-        assert clinic is not None and clinic.city != "Typed City"
+        assert clinic is not None
+        assert clinic.city != "Typed City"
 
 
 def test_a_pta_must_name_a_supervising_pt_and_the_roster_is_audited(world: World, admin: TestClient) -> None:
@@ -174,11 +175,13 @@ def test_role_change_reset_deactivate_and_unlock_are_audited(world: World, admin
     with world.session() as session:
         pta = session.scalar(select(UserRow).where(UserRow.email == A_USERS["pta"]))
         me = session.scalar(select(UserRow).where(UserRow.email == A_USERS["admin"]))
-    assert pta is not None and me is not None
+    assert pta is not None
+    assert me is not None
     victim = logged_in(world.app, A_USERS["pta"])
     assert admin.post(f"/admin/users/{pta.id}/role", data={"csrf_token": token, "role": "therapist"}).status_code == 200
     reset = admin.post(f"/admin/users/{pta.id}/password", data={"csrf_token": token})
-    assert reset.status_code == 200 and 'class="admin-secret"' in reset.text
+    assert reset.status_code == 200
+    assert 'class="admin-secret"' in reset.text
     assert victim.get("/notes", follow_redirects=False).status_code == 303  # their sessions ended
     assert admin.post(f"/admin/users/{pta.id}/unlock", data={"csrf_token": token}).status_code == 200
     assert admin.post(f"/admin/users/{pta.id}/two-factor-off", data={"csrf_token": token}).status_code == 200
@@ -200,7 +203,8 @@ def test_two_step_login_can_be_required_of_roles(world: World, admin: TestClient
     assert saved.status_code == 200
     with world.session() as session:
         clinic = session.get(ClinicRow, world.clinic_a)
-        assert clinic is not None and clinic.two_factor_roles == "biller"
+        assert clinic is not None
+        assert clinic.two_factor_roles == "biller"
     admin.post("/admin/users/two-factor-roles", data={"csrf_token": token})
     assert admin.post("/admin/users/two-factor-roles", data={"csrf_token": token, "roles": ["king"]}).status_code == 422
 
@@ -210,7 +214,8 @@ def test_another_clinics_user_session_provider_and_location_are_404(world: World
     with world.session() as session:
         b_user = session.scalar(select(UserRow).where(UserRow.email == B_USERS["biller"]))
         b_session = session.scalar(select(UserSessionRow.id).where(UserSessionRow.clinic_id == world.clinic_b))
-    assert b_user is not None and b_session is not None
+    assert b_user is not None
+    assert b_session is not None
     for path, data in (
         (f"/admin/users/{b_user.id}/role", {"role": "admin"}),
         (f"/admin/users/{b_user.id}/password", {}),
@@ -222,14 +227,25 @@ def test_another_clinics_user_session_provider_and_location_are_404(world: World
         assert admin.post(path, data={"csrf_token": token, **data}).status_code == 404, path
     b_admin = logged_in(world.app, B_USERS["admin"])
     b_token = csrf_of(b_admin.get("/admin/providers").text)
+    tess = {"csrf_token": token, "name": "Tess Tenant", "discipline": "OT", "npi": "1111111112"}
+    admin.post("/admin/providers", data=tess | {"licence_state": "OR", "licence_number": "OT-9"})
+    place = {"csrf_token": token, "name": "Tenant Annex", "address_line1": "1 Main St", "city": "Bend"}
+    admin.post("/admin/clinic/locations", data=place | {"state": "OR", "zip": "97701"})
     with world.session() as session:
-        a_provider = session.scalar(select(ProviderRow.id).where(ProviderRow.clinic_id == world.clinic_a))
-    if a_provider is not None:
-        answer = b_admin.post(f"/admin/providers/{a_provider}/active", data={"csrf_token": b_token, "active": "no"})
-        assert answer.status_code == 404
+        a_provider = session.scalar(select(ProviderRow.id).where(ProviderRow.npi == "1111111112"))
+        a_place = session.scalar(select(ServiceLocationRow.id).where(ServiceLocationRow.name == "Tenant Annex"))
+    assert a_provider is not None
+    assert a_place is not None
+    answer = b_admin.post(f"/admin/providers/{a_provider}/active", data={"csrf_token": b_token, "active": "no"})
+    assert answer.status_code == 404
+    answer = b_admin.post(f"/admin/clinic/locations/{a_place}/remove", data={"csrf_token": b_token})
+    assert answer.status_code == 404
+    assert "Tenant Annex" in admin.get("/admin/clinic").text
     for page in ADMIN_PAGES:
         text = b_admin.get(page).text
-        assert A_USERS["therapist"] not in text and "Dana Reyes" not in text, page
+        assert A_USERS["therapist"] not in text, page
+        assert "Tess Tenant" not in text, page
+        assert "Tenant Annex" not in text, page
 
 
 def test_the_audit_log_filters_and_exports_csv(world: World, admin: TestClient) -> None:
@@ -244,7 +260,8 @@ def test_the_audit_log_filters_and_exports_csv(world: World, admin: TestClient) 
     exported = admin.get("/admin/audit.csv", params={"action": "login", "user": str(me)})
     assert exported.headers["content-type"].startswith("text/csv")
     table = list(csv.DictReader(io.StringIO(exported.text)))
-    assert table and {row["action"] for row in table} == {"login"}
+    assert table
+    assert {row["action"] for row in table} == {"login"}
     assert {row["user_id"] for row in table} == {str(me)}
     assert any(r.action == "export" for r in audit_rows(world, "audit_log"))
     empty = admin.get("/admin/audit", params={"from": "2000-01-01", "to": "2000-01-02"})
@@ -271,5 +288,6 @@ def test_an_admin_ends_another_session_but_not_their_own(world: World, admin: Te
 
 def test_the_reference_page_lists_the_shipped_tables(admin: TestClient) -> None:
     page = admin.get("/admin/reference")
-    assert "Medicare PFS" in page.text and "ICD-10-CM" in page.text
+    assert "Medicare PFS" in page.text
+    assert "ICD-10-CM" in page.text
     assert "NCCI PTP edits" in page.text

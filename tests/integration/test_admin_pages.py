@@ -81,7 +81,7 @@ def admin_routes() -> list[tuple[str, str]]:
         for router in (admin_routes_module.router, admin_people.router, admin_views.router)
         for route in router.routes
         if isinstance(route, APIRoute)
-        for method in sorted(route.methods)
+        for method in sorted(route.methods or ())
     ]
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import UTC
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -87,9 +87,9 @@ def test_known_moments_are_shown_at_the_clinics_wall_clock_time(world: World) ->
     assert login is not None
     assert signed is not None
 
-    def wall(moment: object) -> str:
-        assert hasattr(moment, "replace")
-        aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # type: ignore[attr-defined]
+    def wall(moment: datetime | None) -> str:
+        assert moment is not None
+        aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
         return f"{aware.astimezone(local):%H:%M} +14"
 
     assert wall(login.at) in admin.get("/admin/audit", params={"action": "login"}).text

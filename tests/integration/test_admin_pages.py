@@ -301,3 +301,15 @@ def test_the_reference_page_lists_the_shipped_tables(admin: TestClient) -> None:
     assert "Medicare PFS" in page.text
     assert "ICD-10-CM" in page.text
     assert "NCCI PTP edits" in page.text
+
+
+def test_the_payer_page_reads_in_plain_words_grouped_with_its_ids_and_limits(admin: TestClient) -> None:
+    page = admin.get("/payers/ca-medicare")
+    assert page.status_code == 200
+    for said in ("EDI payer id", "Claim filing indicator", "Filing limit", "Appeal window", "120 days"):
+        assert said in page.text, said
+    for topic in ("Claims", "Appeals", "Denial reasons (CARC and RARC codes)", "Most units per day (MUE)"):
+        assert f'{topic} <span class="count">' in page.text, topic
+    values = re.findall(r'<td class="num value">([^<]*)</td>', page.text)
+    assert values
+    assert not [v for v in values if v.startswith(("{", "[", "&#34;", "&#123;", "&#91;"))]

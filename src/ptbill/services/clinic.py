@@ -41,6 +41,7 @@ STATE_ZONES = {
     "AS": "Pacific/Pago_Pago",
 }
 DEFAULT_ZONE = "America/New_York"
+DEFAULT_PLACE_OF_SERVICE = "11"  # office, as the note form starts
 PLACES_OF_SERVICE = {
     "11": "Office",
     "12": "Home",
@@ -241,6 +242,7 @@ def update_settings(session: Session, actor: Actor, form: dict[str, str], day: d
     for name in ("pay_to_state", "taxonomy_code"):
         values[name] = values[name].upper()
     values["pay_to_zip"] = values["pay_to_zip"].replace("-", "")
+    values["place_of_service"] = values["place_of_service"] or DEFAULT_PLACE_OF_SERVICE
     values["contact_phone"] = "".join(c for c in values["contact_phone"] if c not in "()-. ")
     locality = form.get("medicare_locality", "")
     problems = _identity_problems(identity) | _setting_problems(values)

@@ -313,3 +313,19 @@ def test_the_payer_page_reads_in_plain_words_grouped_with_its_ids_and_limits(adm
     values = re.findall(r'<td class="num value">([^<]*)</td>', page.text)
     assert values
     assert not [v for v in values if v.startswith(("{", "[", "&#34;", "&#123;", "&#91;"))]
+
+
+def test_the_audit_filter_takes_the_calendars_ends_and_stray_characters(world: World, admin: TestClient) -> None:
+    with world.session() as session:  # 14 hours ahead of UTC: the first day's midnight is before the calendar
+        clinic = session.get(ClinicRow, world.clinic_a)
+        assert clinic is not None
+        clinic.time_zone = "Pacific/Kiritimati"
+        session.commit()
+    for params in (
+        {"from": "0001-01-01", "to": "9999-12-31"},
+        {"from": "9999-12-31"},
+        {"to": "0001-01-01"},
+        {"entity": "a\x00b", "entity_id": "\x00", "action": "x\x00"},
+    ):
+        assert admin.get("/admin/audit", params=params).status_code == 200, params
+        assert admin.get("/admin/audit.csv", params=params).status_code == 200, params

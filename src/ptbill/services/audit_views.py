@@ -19,6 +19,7 @@ from ptbill.services.sessions import digest
 from ptbill.storage.tables import AuditRow, UserRow, UserSessionRow
 
 PAGE_SIZE = 200
+EARLIEST, LATEST = date(1, 1, 2), date(9999, 12, 30)
 CSV_LIMIT = 50_000
 
 
@@ -76,9 +77,10 @@ def audit_lines(
         query = query.where(AuditRow.entity_id == wanted.entity_id)
     if wanted.action:
         query = query.where(AuditRow.action == wanted.action)
-    if wanted.from_day is not None:
+    # Days at the calendar's ends filter nothing (their midnight in a zone far from UTC is off the calendar).
+    if wanted.from_day is not None and wanted.from_day > EARLIEST:
         query = query.where(AuditRow.at >= _day_start(wanted.from_day, zone))
-    if wanted.to_day is not None and wanted.to_day < date.max:
+    if wanted.to_day is not None and wanted.to_day < LATEST:
         query = query.where(AuditRow.at < _day_start(wanted.to_day + timedelta(days=1), zone))
     rows = session.execute(query.order_by(AuditRow.id.desc()).limit(limit))
     return [AuditLine(copy_of(AuditEntry, row), name) for row, name in rows]

@@ -5,6 +5,7 @@ statement defaults, trading partners and service locations. Each is checked as t
 from __future__ import annotations
 
 import functools
+import re
 import zoneinfo
 from dataclasses import dataclass, fields
 from datetime import date, datetime
@@ -41,6 +42,7 @@ STATE_ZONES = {
     "AS": "Pacific/Pago_Pago",
 }
 DEFAULT_ZONE = "America/New_York"
+TAXONOMY = re.compile(r"[0-9A-Z]{9}X")  # NUCC health care provider taxonomy code
 DEFAULT_PLACE_OF_SERVICE = "11"  # office, as the note form starts
 PLACES_OF_SERVICE = {
     "11": "Office",
@@ -196,7 +198,7 @@ def _setting_problems(values: dict[str, str]) -> dict[str, str]:
     """One message per refused setting field (the identity is ClinicIdentity's)."""
     found: dict[str, str] = {}
     taxonomy = values["taxonomy_code"]
-    if taxonomy and not (len(taxonomy) == 10 and taxonomy.isascii() and taxonomy.isalnum() and taxonomy[-1] == "X"):
+    if taxonomy and not TAXONOMY.fullmatch(taxonomy):
         found["taxonomy_code"] = f"{taxonomy!r} is not a taxonomy code (10 characters ending in X, e.g. 225100000X)."
     zone = values["time_zone"]
     if zone and not zone_is_known(zone):

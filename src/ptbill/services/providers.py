@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ptbill.domain.identifiers import npi_is_valid
+from ptbill.domain.identifiers import bounded_int, npi_is_valid
 from ptbill.services.access import Actor, NotFoundError, require_role
 from ptbill.services.audit import audit
 from ptbill.services.clinic import SettingsRefusedError
@@ -92,7 +92,8 @@ def _checked(session: Session, actor: Actor, form: dict[str, str], editing: int 
     needed = SUPERVISED_BY.get(str(values["discipline"]))
     raw = values["supervisor_id"]
     if raw:
-        chosen = session.get(ProviderRow, int(raw)) if raw.isascii() and raw.isdigit() and len(raw) <= 12 else None
+        number = bounded_int(raw, 12)
+        chosen = session.get(ProviderRow, number) if number is not None else None
         if chosen is None or chosen.clinic_id != actor.clinic_id or not chosen.active or chosen.id == editing:
             problems["supervisor_id"] = "Choose a therapist of the roster."
         elif needed is None:

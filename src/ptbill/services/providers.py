@@ -92,8 +92,8 @@ def _checked(session: Session, actor: Actor, form: dict[str, str], editing: int 
     needed = SUPERVISED_BY.get(str(values["discipline"]))
     raw = values["supervisor_id"]
     if raw:
-        number = bounded_int(raw, 12)
-        chosen = session.get(ProviderRow, number) if number is not None else None
+        chosen_id = bounded_int(raw, 12)
+        chosen = session.get(ProviderRow, chosen_id) if chosen_id is not None else None
         if chosen is None or chosen.clinic_id != actor.clinic_id or not chosen.active or chosen.id == editing:
             problems["supervisor_id"] = "Choose a therapist of the roster."
         elif needed is None:

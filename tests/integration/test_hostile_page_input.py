@@ -25,7 +25,7 @@ from sqlalchemy import select
 
 from ptbill.claims.trading import TEST_TRADING, TradingConfig
 from ptbill.server import create_app
-from ptbill.services import access, batches, billing
+from ptbill.services import access, batches, billing, clinic, providers
 from ptbill.services import notes as notes_service
 from ptbill.services.demo_data import simulate_payments
 from ptbill.settings import Settings
@@ -156,6 +156,14 @@ def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
                 # One claim in a batch not yet sent (the demo's batch is submitted), one still unbatched.
                 batched, _unbatched = billing.build_claims(session, actor, signed[:2])
                 batches.create_batch(session, actor, [batched.id], TradingConfig(TEST_TRADING, {}))
+                # A provider and a service location, so the admin pages offer their forms to the walk.
+                admin = session.scalar(select(UserRow).where(UserRow.email == A_USERS["admin"]))
+                assert admin is not None
+                boss = access.Actor(admin.id, admin.clinic_id, admin.role, admin.name)
+                pt = {"name": "Walk PT", "discipline": "PT", "npi": "1245319599", "licence_state": "OR"}
+                providers.add_provider(session, boss, pt | {"licence_number": "PT-1"})
+                place = {"name": "Walk annex", "address_line1": "1 Main St", "city": "Bend", "state": "OR"}
+                clinic.add_location(session, boss, place | {"zip": "97701"})
             yield built
         finally:
             built.close()

@@ -8,10 +8,38 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ptbill.api.routes import audit, batches, claims, encounters, me, patients, payers, queue, session, users
+from ptbill.api.routes import (
+    audit,
+    batches,
+    claims,
+    clinic,
+    encounters,
+    live_sessions,
+    me,
+    patients,
+    payers,
+    providers,
+    queue,
+    session,
+    users,
+)
 
 router = APIRouter()
-for module in (session, me, users, patients, payers, encounters, claims, batches, queue, audit):
+for module in (
+    session,
+    me,
+    users,
+    clinic,
+    providers,
+    live_sessions,
+    patients,
+    payers,
+    encounters,
+    claims,
+    batches,
+    queue,
+    audit,
+):
     router.include_router(module.router)
 
 _NO_STORE = (b"cache-control", b"no-store")

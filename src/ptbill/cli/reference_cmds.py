@@ -181,76 +181,14 @@ def _now() -> datetime:
 def status(data_dir: Path) -> None:
     """Show which tables and years are installed or shipped, the dates of service they cover and their files."""
     from ptbill.domain.errors import ReferenceDataError
-    from ptbill.reference.ncci import read_manifest
+    from ptbill.services.reference_status import reference_status
 
     try:
-        manifest = read_manifest(data_dir)
+        lines = reference_status(data_dir)
     except ReferenceDataError as error:
         _fail(error)
-    for kind, title in (("ncci_ptp", "NCCI PTP edits"), ("mue_practitioner", "practitioner MUEs")):
-        entry = manifest.get(kind)
-        if entry is None:
-            click.echo(f"{title}: not installed in {data_dir}")
-            continue
-        present = (data_dir / str(entry.get("file"))).is_file()
-        rows, quarter = entry.get("rows"), entry.get("quarter") or "unknown"
-        if not isinstance(rows, int):
-            click.echo(f"{title}: manifest entry damaged; load the table again")
-            continue
-        click.echo(
-            f"{title}: {rows:,} rows, quarter {printable(quarter)}, from {printable(entry.get('source'))}, "
-            f"loaded {entry.get('loaded_at')}{'' if present else ' (file missing: load it again)'}"
-        )
-    _pfs_status(data_dir, manifest)
-    _icd10_status(data_dir)
-
-
-def _pfs_status(data_dir: Path, manifest: dict[str, dict[str, object]]) -> None:
-    from ptbill.pricing.installed import PFS_KIND, ZIP_KIND
-    from ptbill.pricing.medicare_pfs import MedicareFeeSchedule
-
-    years = manifest.get(PFS_KIND, {}).get("years")
-    installed = years if isinstance(years, dict) else {}
-    for year in MedicareFeeSchedule.default().years:
-        if year.name not in installed:
-            click.echo(
-                f"Medicare PFS {year.name}: shipped with ptbill, dates of service {year.effective}, "
-                f"{len(year.rvus)} RVU rows, {len(year.localities)} localities, "
-                f"conversion factor ${year.conversion_factor}"
-            )
-    for name, entry in sorted(installed.items()):
-        if not isinstance(entry, dict):
-            continue
-        sources = ", ".join(str(s) for s in entry.get("source_files", []) or [])
-        click.echo(
-            f"Medicare PFS {name}: installed, dates of service {entry.get('effective_from')} to "
-            f"{entry.get('effective_to_exclusive')} (exclusive), {entry.get('rvu_rows')} RVU rows, "
-            f"{entry.get('localities')} localities, conversion factor ${entry.get('conversion_factor')}, "
-            f"from {sources}, loaded {entry.get('loaded_at')}"
-        )
-    zip_entry = manifest.get(ZIP_KIND)
-    if zip_entry is None:
-        click.echo("ZIP-to-locality table: not installed (localities are guessed from the state)")
-    else:
-        listed = zip_entry.get("year_quarters")
-        quarters = ", ".join(str(q) for q in (listed if isinstance(listed, list) else [])) or "quarter not stated"
-        click.echo(
-            f"ZIP-to-locality table: {zip_entry.get('zip_codes')} ZIP codes ({quarters}), from "
-            f"{zip_entry.get('source')}, loaded {zip_entry.get('loaded_at')}"
-        )
-
-
-def _icd10_status(data_dir: Path) -> None:
-    from ptbill.reference.icd10 import default_catalog as shipped_icd10
-    from ptbill.reference.icd10_install import installed_icd10
-
-    installed = installed_icd10(data_dir)
-    for kind, catalog in (("shipped with ptbill", shipped_icd10()), ("installed", installed)):
-        for version in catalog.versions if catalog is not None else ():
-            click.echo(
-                f"{version.name}: {kind}, dates of service {version.effective}, {len(version.billable_codes):,} "
-                f"billable codes, from {version.source}"
-            )
+    for line in lines:
+        click.echo(f"{line.table}: {printable(line.text)}")
 
 
 def _fail(message: object) -> NoReturn:

@@ -1,7 +1,9 @@
-"""Clinic users: logging in by password, the admin's list of accounts, new accounts."""
+"""Clinic users: logging in by password, the admin's list of accounts, new accounts (invited with a one-time
+temporary password), role changes and an admin's password reset."""
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -9,7 +11,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ptbill.services.access import ROLES, Actor, ConflictError, hash_password, password_matches, require_role
+from ptbill.services import sessions
+from ptbill.services.access import (
+    ROLES,
+    Actor,
+    ConflictError,
+    NotFoundError,
+    hash_password,
+    password_matches,
+    require_role,
+)
 from ptbill.services.audit import audit
 from ptbill.services.passwords import require_acceptable
 from ptbill.services.records import copy_of
@@ -70,3 +81,50 @@ def current_user(session: Session, actor: Actor) -> User | None:
     """The acting user's own account (a clinician's name, NPI and credential for the notes they write)."""
     row = session.get(UserRow, actor.user_id)
     return None if row is None or row.clinic_id != actor.clinic_id else copy_of(User, row)
+
+
+def _user_of_clinic(session: Session, actor: Actor, user_id: int) -> UserRow:
+    user = session.get(UserRow, user_id)
+    if user is None or user.clinic_id != actor.clinic_id:
+        raise NotFoundError(f"user {user_id} not found")
+    return user
+
+
+def temporary_password() -> str:
+    """A one-time password an admin hands over (shown once, never stored but as its hash): 4 groups of 5."""
+    alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
+    return "-".join("".join(secrets.choice(alphabet) for _ in range(5)) for _ in range(4))
+
+
+def invite_user(session: Session, actor: Actor, data: dict[str, Any]) -> tuple[User, str]:
+    """A new account with a temporary password the admin passes on; the user changes it after logging in."""
+    password = temporary_password()
+    return create_user(session, actor, data, password), password
+
+
+def change_role(session: Session, actor: Actor, user_id: int, role: str) -> User:
+    """An admin gives a user of their clinic another role; it applies from the user's next request."""
+    require_role(actor, {"admin"})
+    if role not in ROLES:
+        raise ConflictError(f"role must be one of {', '.join(ROLES)}")
+    user = _user_of_clinic(session, actor, user_id)
+    if user.id == actor.user_id and role != "admin":
+        raise ConflictError("an admin cannot take their own admin role away; another admin can")
+    if user.role != role:
+        audit(session, actor, "update", "user", str(user.id), f"role {user.role} to {role}")
+        user.role = role
+    return copy_of(User, user)
+
+
+def reset_password(session: Session, actor: Actor, user_id: int, now: datetime) -> str:
+    """An admin sets a one-time temporary password for a user who forgot theirs; every session of the
+    user ends. The password is returned to be shown once and is not kept."""
+    require_role(actor, {"admin"})
+    user = _user_of_clinic(session, actor, user_id)
+    if user.id == actor.user_id:
+        raise ConflictError("change your own password on your account page")
+    password = temporary_password()
+    user.password_hash = hash_password(password)
+    sessions.revoke_all(session, user.id, now)
+    audit(session, actor, "update", "user", str(user.id), "password reset by an admin")
+    return password

@@ -55,6 +55,56 @@ class ClinicRow(Base):
     medicare_locality: Mapped[str | None] = mapped_column(String(8))
     # Roles that must log in with a second factor (comma-separated, e.g. "admin,biller"); null: none.
     two_factor_roles: Mapped[str | None] = mapped_column(String(60))
+    # The settings page (migration 0008): null is "not set" (the time zone then follows the state).
+    taxonomy_code: Mapped[str | None] = mapped_column(String(10))
+    time_zone: Mapped[str | None] = mapped_column(String(64))  # IANA, e.g. America/Los_Angeles
+    pay_to_address_line1: Mapped[str | None] = mapped_column(String(120))
+    pay_to_city: Mapped[str | None] = mapped_column(String(60))
+    pay_to_state: Mapped[str | None] = mapped_column(String(2))
+    pay_to_zip: Mapped[str | None] = mapped_column(String(10))
+    place_of_service: Mapped[str | None] = mapped_column(String(2))
+    statement_cycle_days: Mapped[int | None] = mapped_column(Integer)
+    statement_message: Mapped[str | None] = mapped_column(String(200))
+    submitter_id: Mapped[str | None] = mapped_column(String(15))
+    submitter_name: Mapped[str | None] = mapped_column(String(60))
+    receiver_id: Mapped[str | None] = mapped_column(String(15))
+    receiver_name: Mapped[str | None] = mapped_column(String(60))
+    contact_phone: Mapped[str | None] = mapped_column(String(15))
+    created_at: Mapped[created_at]
+
+
+class ServiceLocationRow(Base):
+    """Where the clinic treats patients (the 837P's service facility when it is not the billing address)."""
+
+    __tablename__ = "service_locations"
+
+    id: Mapped[pk]
+    clinic_id: Mapped[clinic_fk]
+    name: Mapped[str] = mapped_column(String(60))
+    address_line1: Mapped[str] = mapped_column(String(120))
+    city: Mapped[str] = mapped_column(String(60))
+    state: Mapped[str] = mapped_column(String(2))
+    zip: Mapped[str] = mapped_column(String(10))
+    npi: Mapped[str | None] = mapped_column(String(10))
+    created_at: Mapped[created_at]
+
+
+class ProviderRow(Base):
+    """A rendering provider of the clinic's roster: PT, PTA, OT, OTA or SLP; assistants name a supervisor."""
+
+    __tablename__ = "providers"
+    __table_args__ = (UniqueConstraint("clinic_id", "npi", name="uq_providers_clinic_npi"),)
+
+    id: Mapped[pk]
+    clinic_id: Mapped[clinic_fk]
+    name: Mapped[str] = mapped_column(String(120))
+    discipline: Mapped[str] = mapped_column(String(5))
+    npi: Mapped[str] = mapped_column(String(10))
+    credentials: Mapped[str | None] = mapped_column(String(40))
+    licence_state: Mapped[str] = mapped_column(String(2))
+    licence_number: Mapped[str] = mapped_column(String(30))
+    supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("providers.id"))
+    active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[created_at]
 
 

@@ -9,18 +9,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request, Response
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
 
 from ptbill.domain.clock import Clock
 from ptbill.domain.vocabulary import BILLERS, CLINICIANS, SIGNERS
 from ptbill.services import access, two_factor
 from ptbill.services.accounts import Client
+from ptbill.services.clinic import clinic_zone
 from ptbill.services.db import Session
 from ptbill.services.sessions import actor_for_token
 from ptbill.services.web_sessions import SESSION_COOKIE, SessionSigner
@@ -56,8 +59,20 @@ def _money(value: object) -> str:
     return "—"
 
 
-def _day(value: date | datetime | str | None) -> str:
-    """A day as people read it; text that is not a date (a form's value as typed) is shown as typed."""
+def in_zone(value: datetime, zone: str | None) -> datetime:
+    """A stored moment (UTC; SQLite hands it back without its zone) in the clinic's time zone."""
+    moment = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return moment.astimezone(ZoneInfo(zone)) if zone else moment.astimezone(UTC)
+
+
+def _zone_of(context: Any) -> str | None:
+    """The clinic's time zone the viewer dependency left on the request (None before any login)."""
+    request = context.get("request")
+    zone = getattr(request.state, "clinic_zone", None) if request is not None else None
+    return zone if isinstance(zone, str) else None
+
+
+def _plain_day(value: date | datetime | str | None) -> str:
     if value is None or value == "":
         return "—"
     if isinstance(value, str):
@@ -68,11 +83,22 @@ def _day(value: date | datetime | str | None) -> str:
     return f"{value:%b} {value.day}, {value.year}"
 
 
-def _moment(value: datetime | None) -> str:
-    """Times are stored in UTC; the label says so rather than guessing the clinic's zone."""
+@pass_context
+def _day(context: Any, value: date | datetime | str | None) -> str:
+    """A day as people read it (a moment's day in the clinic's zone); text that is not a date (a form's
+    value as typed) is shown as typed."""
+    if isinstance(value, datetime):
+        value = in_zone(value, _zone_of(context))
+    return _plain_day(value)
+
+
+@pass_context
+def _moment(context: Any, value: datetime | None) -> str:
+    """Times are stored in UTC and shown in the clinic's time zone, with its abbreviation (PST, EDT)."""
     if value is None:
         return "—"
-    return f"{_day(value)} {value:%H:%M} UTC"
+    local = in_zone(value, _zone_of(context))
+    return f"{_plain_day(local)} {local:%H:%M} {local.tzname()}"
 
 
 def _label(value: object) -> str:
@@ -149,6 +175,7 @@ def _enrolment_viewer(request: Request, session: SessionDep) -> Viewer:
     if actor is None or token is None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise LoginRequiredError(target)
+    request.state.clinic_zone = clinic_zone(session, actor.clinic_id)  # every time on the page is in it
     return Viewer(actor, signer_of(request).csrf_token(token), clock_of(request))
 
 

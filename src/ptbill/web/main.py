@@ -34,7 +34,21 @@ from ptbill.web.deps import (
     templates,
 )
 from ptbill.web.request_limits import BodyLimits
-from ptbill.web.routes import auth, denials, history, notes, patients, payers, queue, reports, setup, two_factor
+from ptbill.web.routes import (
+    admin,
+    admin_people,
+    admin_views,
+    auth,
+    denials,
+    history,
+    notes,
+    patients,
+    payers,
+    queue,
+    reports,
+    setup,
+    two_factor,
+)
 
 Handler = Callable[[Request, Any], Awaitable[Response]]
 PAGE_ROUTERS = (
@@ -47,6 +61,11 @@ PAGE_ROUTERS = (
     payers.router,
     denials.router,
     reports.router,
+    # Last: the page walks post to these after every other page, so a session an admin ends there
+    # (tests/integration/test_hostile_page_input.py) ends no other page's walk.
+    admin.router,
+    admin_people.router,
+    admin_views.router,
 )
 ERROR_PAGES = {
     400: ("Something in that request can't be used", "Go back, check the entry and try again."),

@@ -20,11 +20,14 @@ from ptbill.storage.tables import (
     LoginFailureRow,
     PatientRow,
     PlanOfCareRow,
+    ProviderRow,
+    ServiceLocationRow,
     UserRow,
+    UserSessionRow,
 )
 from tests.integration.api.world import A_USERS, B_USERS, ApiClient, World, new_patient, note
 
-PATH_IDS = ("patient_id", "encounter_id", "claim_id", "batch_id", "user_id")
+PATH_IDS = ("patient_id", "encounter_id", "claim_id", "batch_id", "user_id", "location_id", "provider_id", "session_id")
 # Routes that name no record of a clinic: the session, the user's identity, a stateless check, the catalog.
 NOT_CLINIC_DATA = {
     ("post", "/api/session"),
@@ -36,6 +39,11 @@ NOT_CLINIC_DATA = {
     # These create in the caller's own clinic and take no id that could name another clinic's record.
     ("post", "/api/patients"),
     ("post", "/api/users"),
+    ("post", "/api/providers"),
+    ("post", "/api/clinic/locations"),
+    # The caller's own clinic's settings: no id names another clinic.
+    ("get", "/api/clinic"),
+    ("put", "/api/clinic"),
 }
 LIST_ROUTES: dict[str, Any] = {
     "/api/patients": PatientRow,
@@ -45,6 +53,9 @@ LIST_ROUTES: dict[str, Any] = {
     "/api/users": UserRow,
     "/api/queue": EncounterRow,
     "/api/audit": AuditRow,
+    "/api/providers": ProviderRow,
+    "/api/clinic/locations": ServiceLocationRow,
+    "/api/sessions": UserSessionRow,
 }
 COVERAGE = {"payer_id": "aetna", "member_id": "W123"}
 AUTHORIZATION = {"number": "A-1", "approved": 10, "valid_from": "2026-01-01", "valid_to": "2026-03-31"}
@@ -75,9 +86,18 @@ def make_records(world: World, users: dict[str, str]) -> dict[str, int]:
     [batched] = biller.post("/api/claims", json={"encounter_ids": [ids["batched"]]}).json()
     batch = biller.post("/api/batches", json={"claim_ids": [batched["id"]]}).json()
     ids.update(encounter_id=ids["draft"], claim_id=claim["id"], batch_id=batch["id"])
+    admin = world.client(users["admin"])
+    pt = {"name": "Roster PT", "discipline": "PT", "npi": "1245319599", "licence_state": "OR", "licence_number": "1"}
+    provider = admin.post("/api/providers", json=pt)
+    assert provider.status_code == 201, provider.text
+    place = {"name": "Annex", "address_line1": "1 Main St", "city": "Bend", "state": "OR", "zip": "97701"}
+    location = admin.post("/api/clinic/locations", json=place)
+    assert location.status_code == 201, location.text
+    ids.update(provider_id=provider.json()["id"], location_id=location.json()["id"])
     with world.session() as session:
         user = session.scalars(select(UserRow).where(UserRow.email == users["therapist"])).one()
         ids["user_id"] = user.id
+        ids["session_id"] = session.scalars(select(UserSessionRow.id).where(UserSessionRow.user_id == user.id)).first()
         # A failed login on record, which another clinic's "unlock" must leave in place.
         session.add(LoginFailureRow(account=user.email, address="192.0.2.7", at=datetime.now(UTC)))
         session.commit()
@@ -103,7 +123,16 @@ def state_of(world: World, a: dict[str, int]) -> tuple[Any, ...]:
         user = session.get(UserRow, a["user_id"])
         assert user is not None
         failures = session.scalar(select(func.count()).where(LoginFailureRow.account == user.email))
+        provider = session.get(ProviderRow, a["provider_id"])
+        assert provider is not None
+        login = session.get(UserSessionRow, a["session_id"])
+        assert login is not None
         return (
+            provider.active,
+            session.get(ServiceLocationRow, a["location_id"]) is not None,
+            login.revoked_at,
+            user.role,
+            user.password_hash,
             draft.version,
             draft.status,
             signed.status,
@@ -133,6 +162,10 @@ def body_for(method: str, path: str, a: dict[str, int]) -> dict[str, Any] | None
     if (method, path) == ("post", "/api/batches"):
         return {"claim_ids": [a["claim_id"]]}
     if (method, path) == ("patch", "/api/users/{user_id}"):
+        return {"active": False}
+    if (method, path) == ("put", "/api/users/{user_id}/role"):
+        return {"role": "admin"}
+    if (method, path) == ("patch", "/api/providers/{provider_id}"):
         return {"active": False}
     return None
 

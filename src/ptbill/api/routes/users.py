@@ -1,4 +1,5 @@
-"""The clinic's user accounts (admin only): create, turn off or on, and clear a login lockout."""
+"""The clinic's user accounts (admin only): create, turn off or on, change a role, reset a password, and
+clear a login lockout."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from fastapi import Path, Request, Response
 from ptbill.api.deps import CurrentActor, SessionDep, now_of
 from ptbill.api.routing import errors, refused_password, resource_router
 from ptbill.api.schemas.common import MAX_ID
-from ptbill.api.schemas.users import UserCreate, UserPublic, UserUpdate
+from ptbill.api.schemas.users import RoleChange, TemporaryPassword, UserCreate, UserPublic, UserUpdate
 from ptbill.services import accounts, login_limits
 from ptbill.services import users as users_service
 from ptbill.services.passwords import PasswordRefusedError
@@ -65,3 +66,26 @@ def update_user(
 def unlock_user(user_id: UserId, actor: CurrentActor, session: SessionDep) -> Response:
     login_limits.clear_lockout(session, actor, user_id)
     return Response(status_code=204)
+
+
+@router.put(
+    "/{user_id}/role",
+    response_model=UserPublic,
+    summary="Change a user's role",
+    description="It applies from the user's next request. An admin cannot take their own admin role away.",
+    responses=errors(401, 403, 404, 409, 422),
+)
+def change_role(user_id: UserId, body: RoleChange, actor: CurrentActor, session: SessionDep) -> UserPublic:
+    return UserPublic.model_validate(users_service.change_role(session, actor, user_id, body.role))
+
+
+@router.post(
+    "/{user_id}/password-reset",
+    response_model=TemporaryPassword,
+    summary="Reset a user's password",
+    description="A one-time temporary password, in this answer only (never stored but as its hash); every "
+    "session of the user ends. An admin changes their own password with PUT /api/me/password.",
+    responses=errors(401, 403, 404, 409),
+)
+def reset_password(user_id: UserId, actor: CurrentActor, session: SessionDep, request: Request) -> TemporaryPassword:
+    return TemporaryPassword(temporary_password=users_service.reset_password(session, actor, user_id, now_of(request)))

@@ -40,3 +40,11 @@ class UserPublic(BaseModel):
     npi: str | None
     active: bool
     created_at: datetime
+
+
+class RoleChange(BaseModel):
+    role: Role
+
+
+class TemporaryPassword(BaseModel):
+    temporary_password: str = Field(description="Shown once: give it to the user, who changes it after logging in.")

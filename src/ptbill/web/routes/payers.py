@@ -50,6 +50,62 @@ def shown_value(value: Any) -> str:
     return "—" if value is None else str(value)
 
 
+# The parameters' topics (the part of a name before its first dot), in plain words, in reading order.
+TOPICS = {
+    "claims": "Claims",
+    "appeals": "Appeals",
+    "authorization": "Prior authorization",
+    "plan_of_care": "Plan of care",
+    "coverage": "Covered services",
+    "units": "Units",
+    "mue": "Most units per day (MUE)",
+    "modifiers": "Modifiers",
+    "providers": "Providers",
+    "assistants": "Assistants",
+    "traction": "Traction",
+    "charges": "Charges",
+    "fees": "Expected payments",
+    "denials": "Denial reasons (CARC and RARC codes)",
+}
+
+
+def plain_value(value: Any) -> str:
+    """A parameter's value as a person reads it: yes/no, lists joined, a mapping as "key: value" pairs."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if value is None:
+        return "not set"
+    if isinstance(value, list | tuple):
+        return ", ".join(plain_value(item) for item in value) or "none"
+    if isinstance(value, dict):
+        return "; ".join(f"{str(key).replace('_', ' ')}: {plain_value(item)}" for key, item in value.items())
+    return str(value)
+
+
+def grouped(parameters: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
+    """The parameters by topic, topics in TOPICS order (others after, by name)."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for parameter in parameters:
+        groups.setdefault(parameter["name"].split(".", 1)[0], []).append(parameter)
+    order = list(TOPICS)
+    keys = sorted(groups, key=lambda k: (order.index(k) if k in order else len(order), k))
+    return [(TOPICS.get(key, key.replace("_", " ").capitalize()), groups[key]) for key in keys]
+
+
+def payer_summary(payer_id: str, parameters: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """What an admin looks for first: the EDI payer id, the filing indicator, the filing and appeal limits."""
+    values = {p["name"]: p["value"] for p in parameters}
+    edi = values.get("claims.payer_identifier")
+    days = values.get("appeals.redetermination_days")
+    filing = values.get("claims.filing_limit_days")
+    return [
+        ("EDI payer id", str(edi) if edi else f"{payer_id.upper()} (placeholder: set the id from your clearinghouse)"),
+        ("Claim filing indicator", str(values.get("claims.filing_indicator") or "not set")),
+        ("Filing limit", f"{filing} days from the date of service" if filing else "not recorded for this payer"),
+        ("Appeal window", f"{days} days from the remittance" if days else "not recorded for this payer"),
+    ]
+
+
 def typed_value(name: str, text: str) -> Any:
     """What the biller typed, read as the parameter's declared kind (``97110, 97140`` is a list of codes);
     the service then checks it as it checks the shipped files."""
@@ -92,6 +148,7 @@ def _payer_page(
     for parameter in parameters:
         parameter["kind"] = layer_kind(parameter["layer"])
         parameter["shown"] = shown_value(parameter["value"])
+        parameter["plain"] = plain_value(parameter["value"])
     saved_row = next((p for p in parameters if saved and p["name"] == saved and p["kind"] == "clinic"), None)
     return render(
         request,
@@ -102,6 +159,8 @@ def _payer_page(
             "type_label": TYPE_LABELS.get(payer.type.value, payer.type.value),
             "day": day,
             "parameters": parameters,
+            "groups": grouped(parameters),
+            "summary": payer_summary(payer_id, parameters),
             "form": form or {"effective_from": viewer.clock.today().isoformat()},
             "error": error,
             "field_errors": field_errors or {},

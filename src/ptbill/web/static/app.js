@@ -1,6 +1,37 @@
 // Small helpers for every page: "select all" checkboxes and the selected count and amount on
-// the queue and claims forms. Pages work without it; it only saves clicks.
+// the queue and claims forms, and busy buttons. Pages work without it; it only saves clicks.
 "use strict";
+
+// A button with data-busy="Signing…" says what it is doing once its form is sent, and a second click
+// sends nothing. It changes after the submit event, once the browser has read the button's name and
+// value (a disabled button is left out of the form).
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  const button = event.submitter;
+  if (event.defaultPrevented || !button || !button.dataset.busy) return;
+  if (form.dataset.busy) {
+    event.preventDefault();
+    return;
+  }
+  form.dataset.busy = "1";
+  setTimeout(() => {
+    button.dataset.idle = button.textContent;
+    button.textContent = button.dataset.busy;
+    button.disabled = true;
+    button.setAttribute("aria-busy", "true");
+  }, 0);
+});
+
+// Back to a page kept in the browser's memory: its buttons work again.
+window.addEventListener("pageshow", (event) => {
+  if (!event.persisted) return;
+  for (const button of document.querySelectorAll("button[aria-busy=true]")) {
+    button.textContent = button.dataset.idle || button.textContent;
+    button.disabled = false;
+    button.removeAttribute("aria-busy");
+  }
+  for (const form of document.querySelectorAll("form[data-busy]")) delete form.dataset.busy;
+});
 
 document.addEventListener("DOMContentLoaded", () => {
   for (const form of document.querySelectorAll("[data-select-form]")) {

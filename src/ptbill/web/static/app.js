@@ -22,6 +22,29 @@ document.addEventListener("submit", (event) => {
   }, 0);
 });
 
+// A table wider than its card scrolls inside it; the keyboard can reach it to scroll it too.
+function focusableScrollers() {
+  for (const box of document.querySelectorAll(".table-scroll")) {
+    const table = box.querySelector("table");
+    if (box.scrollWidth > box.clientWidth + 1) {
+      box.tabIndex = 0;
+      box.setAttribute("role", "region");
+      const title = box.closest("section, form, .card")?.querySelector("h2, h3")?.textContent.trim();
+      box.setAttribute("aria-label", table?.getAttribute("aria-label") || (title ? `${title} (table, scrolls sideways)` : "Table, scrolls sideways"));
+    } else if (box.hasAttribute("tabindex")) {
+      box.removeAttribute("tabindex");
+      box.removeAttribute("role");
+      box.removeAttribute("aria-label");
+    }
+  }
+}
+document.addEventListener("DOMContentLoaded", focusableScrollers);
+window.addEventListener("resize", () => {
+  clearTimeout(focusableScrollers.timer);
+  focusableScrollers.timer = setTimeout(focusableScrollers, 150);
+});
+document.addEventListener("toggle", focusableScrollers, true); // a <details> opened shows its table
+
 // Back to a page kept in the browser's memory: its buttons work again.
 window.addEventListener("pageshow", (event) => {
   if (!event.persisted) return;

@@ -44,6 +44,7 @@ def test_no_page_has_a_serious_or_critical_accessibility_violation(
 ) -> None:
     blocking: list[str] = []
     minor: Counter[str] = Counter()
+    example: dict[str, str] = {}
     for width in WIDTHS:
         axe_page.set_viewport_size({"width": width, "height": 900})
         who: str | None = None
@@ -61,5 +62,6 @@ def test_no_page_has_a_serious_or_critical_accessibility_violation(
                     blocking.append(f"{walked.path} at {width} px: {violation}")
                 else:
                     minor[f"{violation.impact} {violation.rule}"] += len(violation.targets)
-    print(f"axe: {sum(minor.values())} minor or moderate findings: {dict(minor)}")
+                    example.setdefault(f"{violation.impact} {violation.rule}", f"{walked.path} {violation.targets[0]}")
+    print(f"axe: {sum(minor.values())} minor or moderate findings: {dict(minor)}, for example {example}")
     assert blocking == [], "\n".join(blocking)

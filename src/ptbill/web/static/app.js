@@ -24,13 +24,16 @@ document.addEventListener("submit", (event) => {
 
 // A table wider than its card scrolls inside it; the keyboard can reach it to scroll it too.
 function focusableScrollers() {
+  const named = new Map(); // each region's name is unique on the page
   for (const box of document.querySelectorAll(".table-scroll")) {
-    const table = box.querySelector("table");
     if (box.scrollWidth > box.clientWidth + 1) {
+      const part = box.closest("section, form, .card");
+      const title = part?.querySelector("h2, h3, .denial-reason")?.textContent.trim().replace(/\s+/g, " ") || "Table";
+      const seen = (named.get(title) || 0) + 1;
+      named.set(title, seen);
       box.tabIndex = 0;
       box.setAttribute("role", "region");
-      const title = box.closest("section, form, .card")?.querySelector("h2, h3")?.textContent.trim();
-      box.setAttribute("aria-label", table?.getAttribute("aria-label") || (title ? `${title} (table, scrolls sideways)` : "Table, scrolls sideways"));
+      box.setAttribute("aria-label", `${title}${seen > 1 ? ` (${seen})` : ""}: table, scrolls sideways`);
     } else if (box.hasAttribute("tabindex")) {
       box.removeAttribute("tabindex");
       box.removeAttribute("role");

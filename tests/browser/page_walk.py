@@ -50,10 +50,7 @@ def pages(app: LiveApp) -> list[WalkedPage]:
         WalkedPage("batches", BILLER, "/batches"),
         WalkedPage("denials", BILLER, "/denials"),
         WalkedPage("reports", BILLER, "/reports"),
-        *(
-            WalkedPage(f"report-{r.name}", BILLER, f"/reports/{r.name}{REPORT_PARAMS.get(r.name, '')}")
-            for r in REPORTS
-        ),
+        *(WalkedPage(f"report-{r.name}", BILLER, f"/reports/{r.name}{REPORT_PARAMS.get(r.name, '')}") for r in REPORTS),
         WalkedPage("payers", BILLER, "/payers"),
         WalkedPage("payer", BILLER, "/payers/ca-medicare-south"),
         WalkedPage("not-found", BILLER, "/notes/999999"),

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.browser.live_app import NEW_PATIENT, T, LiveApp, fill_visit, log_in, start_note
+from tests.browser.live_app import NEW_PATIENT, LiveApp, T, fill_visit, log_in, start_note
 
 pytestmark = pytest.mark.browser
 

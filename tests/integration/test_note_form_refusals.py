@@ -153,9 +153,7 @@ def test_signing_with_warnings_open_waits_for_the_therapists_yes(app: FastAPI, t
     not_yet = therapist.post(f"/notes/{encounter_id}", data=again, follow_redirects=False)
     assert not_yet.headers["location"].endswith("?outcome=confirm-sign")
 
-    signed = therapist.post(
-        f"/notes/{encounter_id}", data={**again, "confirm_warnings": "yes"}, follow_redirects=False
-    )
+    signed = therapist.post(f"/notes/{encounter_id}", data={**again, "confirm_warnings": "yes"}, follow_redirects=False)
     assert signed.headers["location"].endswith("?outcome=signed")
     with app.state.ptbill.sessions() as session:
         assert session.scalar(select(EncounterRow.status).where(EncounterRow.id == encounter_id)) == "signed"

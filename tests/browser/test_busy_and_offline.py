@@ -5,14 +5,23 @@ on a phone; /api/docs and the pages load nothing from another host and nothing t
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.browser.live_app import NEW_PATIENT, LiveApp, T, fill_visit, log_in, start_note
+from tests.browser.live_app import NEW_PATIENT, LiveApp, T, fill_visit, log_in, start_live_app, start_note
 
 pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def live_app(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
+    """An app of its own: the note signed here would otherwise carry its force into test_pages' first visit."""
+    app = start_live_app(tmp_path_factory.mktemp("busy-app"))
+    yield app
+    app.stop()
 
 
 def _expect() -> Any:
@@ -24,7 +33,7 @@ def _expect() -> Any:
 def test_sign_says_signing_and_sends_its_action_once(live_app: LiveApp, page: Any) -> None:
     expect = _expect()
     log_in(page, live_app.url, "therapist1@harbor.example")
-    start_note(page, live_app.url, NEW_PATIENT["last_name"], "2026-11-20")
+    start_note(page, live_app.url, str(NEW_PATIENT["last_name"]), "2026-11-20")
     fill_visit(page)
     page.get_by_label("Force", exact=True).fill("65")
     expect(page.locator("#sign-button")).to_be_enabled()
@@ -48,7 +57,7 @@ def test_sign_says_signing_and_sends_its_action_once(live_app: LiveApp, page: An
 def test_signing_with_warnings_open_asks_for_a_yes_then_signs(live_app: LiveApp, page: Any) -> None:
     expect = _expect()
     log_in(page, live_app.url, "therapist1@harbor.example")
-    start_note(page, live_app.url, NEW_PATIENT["last_name"], "2026-11-19")
+    start_note(page, live_app.url, str(NEW_PATIENT["last_name"]), "2026-11-19")
     fill_visit(page)
     page.get_by_label("Force", exact=True).fill("65")
     page.fill(f'[name="{T}monitoring_checks"]', "")  # a finding marked "Check", not one that blocks
@@ -68,7 +77,7 @@ def test_the_check_panel_is_beside_the_note_on_a_desktop_and_below_it_on_a_phone
 ) -> None:
     page.set_viewport_size({"width": width, "height": 900})
     log_in(page, live_app.url, "therapist1@harbor.example")
-    start_note(page, live_app.url, NEW_PATIENT["last_name"], "2026-11-18")
+    start_note(page, live_app.url, str(NEW_PATIENT["last_name"]), "2026-11-18")
     form = page.locator("form#note").bounding_box()
     panel = page.locator("aside.note-side").bounding_box()
     if width < 700:

@@ -7,6 +7,9 @@ denials, an appeal packet rendered with poppler's pdftoppm), and shoots each pag
 browser.
 
 Usage: ``.venv/bin/python bench/screenshots.py [--out docs/screenshots]``
+
+``--only widths`` shoots every page of ``tests/browser/page_walk.py`` instead, full length, at 390, 768
+and 1280 px (``NAME-WIDTH.png``), to look at the layout on a phone, a tablet and a desktop.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the live-app helper is shared with the browser tests
@@ -36,6 +39,7 @@ from tests.browser.live_app import (  # noqa: E402
     start_live_app,
     start_note,
 )
+from tests.browser.page_walk import pages  # noqa: E402
 
 T = "services[0].traction."
 
@@ -173,14 +177,38 @@ def back_office_day(page: Page, app: LiveApp, out: Path) -> None:
     page.context.clear_cookies()
 
 
+WIDTHS = (390, 768, 1280)
+
+
+def every_page_at_three_widths(browser: Browser, app: LiveApp, out: Path) -> None:
+    with transaction(app.sessions) as session:
+        pay_demo_claims(session)
+    for width in WIDTHS:
+        context = browser.new_context(viewport={"width": width, "height": 900}, device_scale_factor=1)
+        page = context.new_page()
+        who: str | None = None
+        for walked in pages(app):
+            if walked.who != who:
+                context.clear_cookies()
+                if walked.who:
+                    log_in(page, app.url, walked.who)
+                who = walked.who
+            page.goto(app.url + walked.path)
+            page.wait_for_load_state("networkidle")
+            page.screenshot(path=str(out / f"{walked.name}-{width}.png"), full_page=True)
+            print(f"wrote {out / walked.name}-{width}.png")
+        context.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
     parser.add_argument(
         "--only",
-        choices=["all", "back-office", "note-form-error"],
+        choices=["all", "back-office", "note-form-error", "widths"],
         default="all",
-        help="back-office: only the reports, denials, appeal; note-form-error: only the refused note",
+        help="back-office: only the reports, denials, appeal; note-form-error: only the refused note; "
+        "widths: every page at 390, 768 and 1280 px",
     )
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -189,6 +217,8 @@ def main() -> None:
         try:
             with sync_playwright() as playwright:
                 browser = launch_chromium(playwright)
+                if args.only == "widths":
+                    every_page_at_three_widths(browser, app, args.out)
                 context = browser.new_context(viewport=VIEWPORT, device_scale_factor=1)
                 page = context.new_page()
                 if args.only in ("all", "note-form-error"):

@@ -44,7 +44,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
         version=__version__,
         summary="Traction-note checks, claims and remittances for physical-therapy clinics.",
         openapi_url="/api/openapi.json",
-        docs_url="/api/docs",
+        docs_url=None,  # served by ptbill.web.main from the vendored Swagger UI: it works offline
         redoc_url=None,
     )
     app.state.ptbill = AppState(

@@ -131,3 +131,29 @@ def test_a_refused_signature_keeps_the_save_and_says_why(app: FastAPI, therapist
         assert row.status == "draft"
         assert row.version == 2
         assert row.document["services"][0]["patient_response"] == "Leg pain 1/10 after."
+
+
+def test_signing_with_warnings_open_waits_for_the_therapists_yes(app: FastAPI, therapist: TestClient) -> None:
+    # Monitoring checks left out: a finding marked "Check", not one that blocks. A day of its own, as above.
+    typed = {**new_visit(therapist, "2026-11-23"), T + "monitoring_checks": "", "action": "sign"}
+    asked = therapist.post("/notes", data=typed, follow_redirects=False)
+    assert asked.status_code == 303
+    assert asked.headers["location"].endswith("?outcome=confirm-sign")
+    encounter_id = int(re.search(r"/notes/(\d+)", asked.headers["location"]).group(1))  # type: ignore[union-attr]
+    page = therapist.get(asked.headers["location"])
+    assert "still open" in page.text
+    assert 'name="confirm_warnings"' in page.text
+    with app.state.ptbill.sessions() as session:
+        row = session.scalar(select(EncounterRow).where(EncounterRow.id == encounter_id))
+        assert row is not None
+        assert (row.status, row.verdict) == ("draft", "needs_attention")  # saved, not signed
+
+    again = {**_note_form(page.text).fields, "action": "sign"}
+    assert "confirm_warnings" not in again  # the box is not ticked by itself
+    not_yet = therapist.post(f"/notes/{encounter_id}", data=again, follow_redirects=False)
+    assert not_yet.headers["location"].endswith("?outcome=confirm-sign")
+
+    signed = therapist.post(f"/notes/{encounter_id}", data={**again, "confirm_warnings": "yes"}, follow_redirects=False)
+    assert signed.headers["location"].endswith("?outcome=signed")
+    with app.state.ptbill.sessions() as session:
+        assert session.scalar(select(EncounterRow.status).where(EncounterRow.id == encounter_id)) == "signed"

@@ -17,7 +17,8 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -125,6 +126,7 @@ def mount(app: FastAPI) -> None:
     is included)."""
     templates.env.globals["asset_version"] = _asset_version()
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+    _serve_docs_and_icon(app)
     for router in PAGE_ROUTERS:
         app.include_router(router, include_in_schema=False)
     # Before any login: the first-run page (tested on an empty database by tests/integration/test_setup_page.py).
@@ -192,6 +194,26 @@ def mount(app: FastAPI) -> None:
     # Inside PageHeaders, so a refused page still gets the security headers.
     app.add_middleware(BodyLimits, limits=state.settings.request_limits, has_session=has_session)
     app.add_middleware(PageHeaders)
+
+
+def _serve_docs_and_icon(app: FastAPI) -> None:
+    """/api/docs from the Swagger UI files vendored under /static (no CDN: it works offline), and the
+    icon browsers ask for at /favicon.ico."""
+    vendor = f"/static/vendor/swagger-ui/{{}}?v={templates.env.globals['asset_version']}"
+
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/api/openapi.json",
+            title=f"{app.title} API",
+            swagger_js_url=vendor.format("swagger-ui-bundle.js"),
+            swagger_css_url=vendor.format("swagger-ui.css"),
+            swagger_favicon_url="/static/favicon.svg",
+        )
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> FileResponse:
+        return FileResponse(STATIC_DIR / "favicon.svg", media_type="image/svg+xml")
 
 
 class PageHeaders:

@@ -291,7 +291,13 @@ OUTCOMES = {
     "saved": ("Saved and checked.", "ok"),
     "signed": ("Signed. The note is now in the biller's queue.", "ok"),
     "not-signed": ("Saved, but not signed: the findings marked in red block signing. Fix them, then sign.", "error"),
+    "confirm-sign": (
+        "Saved, but not signed yet: the findings marked “Check” are still open. Read them; to sign with them open,"
+        " tick the box under “Sign note” and sign again.",
+        "warning",
+    ),
 }
+CONFIRMED = "yes"  # the value of the "sign with the warnings open" checkbox
 
 
 @router.get("/notes/{encounter_id}")
@@ -453,6 +459,9 @@ def _save(request: Request, viewer: Viewer, session: Session, form: dict[str, st
         if report.verdict.value == "blocked":
             session.commit()
             return RedirectResponse(f"/notes/{row.id}?outcome=not-signed", status_code=303)
+        if report.verdict.value == "needs_attention" and viewer.can_sign and form.get("confirm_warnings") != CONFIRMED:
+            session.commit()  # saved; signing with warnings open waits for the therapist's yes
+            return RedirectResponse(f"/notes/{row.id}?outcome=confirm-sign", status_code=303)
         try:
             notes_service.sign_encounter(session, viewer.actor, row.id, clock=viewer.clock)
         except (access.ConflictError, access.ForbiddenError) as exc:

@@ -120,6 +120,11 @@ def start_live_app(directory: Path) -> LiveApp:
     upgrade(database_url)
     patient_id = _seed(database_url)
     settings = Settings(database_url, directory, "browser-test-secret-" + "x" * 32, secure_cookies=False)
+    return serve(settings, patient_id)
+
+
+def serve(settings: Settings, new_patient_id: int = 0) -> LiveApp:
+    """The app on ``settings``' database as it stands (nothing seeded here); 0: no seeded new patient."""
     app = create_app(settings)
     # Bind first and hand uvicorn the socket: no race for the port between choosing and listening.
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -136,8 +141,8 @@ def start_live_app(directory: Path) -> LiveApp:
     return LiveApp(
         f"http://127.0.0.1:{port}",
         settings,
-        session_factory(make_engine(database_url)),
-        patient_id,
+        session_factory(make_engine(settings.database_url)),
+        new_patient_id,
         server,
         thread,
     )

@@ -180,6 +180,28 @@ def test_an_invited_user_gets_a_temporary_password_shown_once_and_can_log_in(wor
     assert "Bea Biller" in client.get("/queue").text
 
 
+def test_an_invited_therapist_is_a_provider_of_the_roster_so_their_notes_carry_npi_and_credential(
+    world: World, admin: TestClient
+) -> None:
+    token = csrf_of(admin.get("/admin/users").text)
+    invite = {"csrf_token": token, "name": "Lee Park", "email": "lee.park@harbor.example", "role": "therapist"}
+    refused = admin.post("/admin/users", data=invite)
+    assert refused.status_code == 422
+    assert re.search(r'id="provider_id-error">[^<]*choose them on the roster', refused.text)
+    assert 'value="Lee Park"' in refused.text
+    provider = {"csrf_token": token, "name": "Lee Park", "discipline": "PT", "npi": "1765432103"}
+    provider |= {"licence_state": "OR", "licence_number": "PT-8812"}
+    assert admin.post("/admin/providers", data=provider, follow_redirects=False).status_code == 303
+    with world.session() as session:
+        lee = session.scalar(select(ProviderRow).where(ProviderRow.npi == "1765432103"))
+        assert lee is not None
+    assert admin.post("/admin/users", data=invite | {"provider_id": str(lee.id)}).status_code == 200
+    with world.session() as session:
+        user = session.scalar(select(UserRow).where(UserRow.email == "lee.park@harbor.example"))
+        assert user is not None
+        assert (user.credential, user.npi) == ("PT", "1765432103")
+
+
 def test_role_change_reset_deactivate_and_unlock_are_audited(world: World, admin: TestClient) -> None:
     token = csrf_of(admin.get("/admin/users").text)
     with world.session() as session:

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
-from ptbill.domain.vocabulary import ROLES
+from ptbill.domain.vocabulary import CLINICIANS, ROLES
 from ptbill.services import accounts, login_limits, two_factor
 from ptbill.services import providers as providers_service
 from ptbill.services import users as users_service
@@ -110,12 +110,17 @@ def _users_page(
         "roles": [(str(role), str(role).replace("_", " ")) for role in ROLES],
         "required": set((clinic.two_factor_roles or "").split(",")) - {""},
         "requirable": ROLES_THAT_CAN_BE_REQUIRED,
+        "providers": [(str(p.id), f"{p.name} ({p.discipline}, NPI {p.npi})") for p in _on_roster(session, viewer)],
         "values": values or {},
         "errors": errors or {},
         "secret": secret,  # (whose, the temporary password): shown on this one page only
         "saved": DONE.get(request.query_params.get("saved", "")),
     }
     return render(request, "admin/users.html", context, status)
+
+
+def _on_roster(session: Session, viewer: Viewer) -> list[providers_service.Provider]:
+    return [p for p in providers_service.list_providers(session, viewer.actor) if p.active]
 
 
 @router.get("/admin/users")
@@ -136,10 +141,17 @@ def invite_user(request: Request, viewer: CurrentViewer, session: SessionDep, fo
         errors["email"] = "An email address is required."
     if typed["role"] not in ROLES:
         errors["role"] = "Choose a role."
+    typed["provider_id"] = form.get("provider_id", "").strip()
+    provider = {str(p.id): p for p in _on_roster(session, viewer)}.get(typed["provider_id"])
+    if typed["role"] in CLINICIANS and provider is None:  # their notes name them by NPI and credential
+        errors["provider_id"] = "A therapist or assistant signs notes as a provider: choose them on the roster."
     if errors:
         return _users_page(request, session, viewer, values=typed, errors=errors, status=422)
     try:
-        user, password = users_service.invite_user(session, viewer.actor, typed)
+        account = {name: typed[name] for name in ("name", "email", "role")}
+        if provider is not None:
+            account |= {"credential": provider.discipline, "npi": provider.npi}
+        user, password = users_service.invite_user(session, viewer.actor, account)
     except ConflictError as refused:
         session.rollback()
         return _users_page(

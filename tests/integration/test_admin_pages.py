@@ -177,7 +177,32 @@ def test_an_invited_user_gets_a_temporary_password_shown_once_and_can_log_in(wor
         follow_redirects=False,
     )
     assert logged.status_code == 303
+    # A temporary password opens nothing but choosing one's own, on the pages and through the API.
+    for page in ("/queue", "/claims", "/patients"):
+        assert client.get(page, follow_redirects=False).headers["location"] == "/account/password?required=1"
+    api = TestClient(world.app)
+    assert api.post("/api/session", json={"email": "bea@harbor.example", "password": found.group(1)}).status_code == 200
+    refused = api.get("/api/patients")
+    assert refused.status_code == 403
+    assert "temporary password" in refused.json()["detail"]
+    form = client.get("/account/password?required=1")
+    assert "temporary password" in form.text
+    changed = client.post(
+        "/account/password",
+        data={
+            "csrf_token": csrf_of(form.text),
+            "current_password": found.group(1),
+            "new_password": "harbor-claims-desk-77",
+            "new_password_again": "harbor-claims-desk-77",
+        },
+        follow_redirects=False,
+    )
+    assert changed.status_code == 303
     assert "Bea Biller" in client.get("/queue").text
+    assert api.get("/api/patients").status_code == 401, "changing the password ended the other sessions"
+    own = {"email": "bea@harbor.example", "password": "harbor-claims-desk-77"}
+    assert api.post("/api/session", json=own).is_success
+    assert api.get("/api/patients").status_code == 200, "the API works once the password is their own"
 
 
 def test_an_invited_therapist_is_a_provider_of_the_roster_so_their_notes_carry_npi_and_credential(
@@ -215,6 +240,12 @@ def test_role_change_reset_deactivate_and_unlock_are_audited(world: World, admin
     assert reset.status_code == 200
     assert 'class="admin-secret"' in reset.text
     assert victim.get("/notes", follow_redirects=False).status_code == 303  # their sessions ended
+    with world.session() as session:
+        reset_user = session.get(UserRow, pta.id)
+        assert reset_user is not None
+        assert reset_user.password_must_change, "the reset password is temporary: the user chooses their own"
+        reset_user.password_must_change = False  # the later tests log in as this user with the demo password
+        session.commit()
     assert admin.post(f"/admin/users/{pta.id}/unlock", data={"csrf_token": token}).status_code == 200
     assert admin.post(f"/admin/users/{pta.id}/two-factor-off", data={"csrf_token": token}).status_code == 200
     assert admin.post(f"/admin/users/{pta.id}/active", data={"csrf_token": token, "active": "no"}).status_code == 200

@@ -13,7 +13,7 @@ from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBea
 
 from ptbill.claims.trading import TEST_TRADING, TradingConfig
 from ptbill.domain.clock import Clock
-from ptbill.services import access
+from ptbill.services import access, two_factor
 from ptbill.services.accounts import Client
 from ptbill.services.db import Session
 from ptbill.services.sessions import actor_for_token
@@ -87,7 +87,14 @@ async def _logged_in(request: Request, session: SessionDep, token: Annotated[str
 CurrentLogin = Annotated[LoggedIn, Depends(_logged_in)]
 
 
-async def _actor(login: CurrentLogin) -> access.Actor:
+async def _actor(login: CurrentLogin, session: SessionDep) -> access.Actor:
+    """The logged-in user, once they have replaced a temporary password an admin gave them (only
+    changing the password and logging out take a session that has not)."""
+    if two_factor.first_step_due(session, login.actor) == "password":
+        raise HTTPException(
+            status_code=403,
+            detail="this account has a temporary password: choose your own first (PUT /api/me/password)",
+        )
     return login.actor
 
 

@@ -105,6 +105,7 @@ def change_password(
         raise PasswordRefusedError("the current password is not right", "current_password")
     require_acceptable(new, user.email, "new_password")
     user.password_hash = hash_password(new)
+    user.password_must_change = False
     sessions.revoke_all(session, user.id, now, keep_token=token)
     audit(session, actor, "update", "user", str(user.id), "password changed")
 

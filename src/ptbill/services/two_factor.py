@@ -82,15 +82,26 @@ def required_roles(clinic: ClinicRow) -> frozenset[str]:
 
 def enrolment_due(session: Session, actor: Actor) -> bool:
     """True when the clinic requires a second factor of the user's role and they have none yet."""
+    return first_step_due(session, actor) == "two_factor"
+
+
+def first_step_due(session: Session, actor: Actor) -> str | None:
+    """What the user must do before anything else, in one query per request: "password" (replace the
+    temporary password an admin gave them), then "two_factor" (set up the second factor the clinic
+    requires of their role); None when nothing is due."""
     row = session.execute(
-        select(ClinicRow.two_factor_roles, UserRow.totp_enabled_at)
+        select(ClinicRow.two_factor_roles, UserRow.totp_enabled_at, UserRow.password_must_change)
         .join(UserRow, UserRow.clinic_id == ClinicRow.id)
         .where(UserRow.id == actor.user_id)
     ).first()
     if row is None:
-        return False
-    roles, enabled_at = row
-    return enabled_at is None and actor.role in (roles or "").split(",")
+        return None
+    roles, enabled_at, must_change = row
+    if must_change:
+        return "password"
+    if enabled_at is None and actor.role in (roles or "").split(","):
+        return "two_factor"
+    return None
 
 
 def begin_enrolment(session: Session, actor: Actor) -> Enrolment:

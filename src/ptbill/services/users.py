@@ -99,7 +99,11 @@ def temporary_password() -> str:
 def invite_user(session: Session, actor: Actor, data: dict[str, Any]) -> tuple[User, str]:
     """A new account with a temporary password the admin passes on; the user changes it after logging in."""
     password = temporary_password()
-    return create_user(session, actor, data, password), password
+    user = create_user(session, actor, data, password)
+    row = session.get(UserRow, user.id)
+    if row is not None:
+        row.password_must_change = True  # a temporary password: the user chooses their own at first login
+    return user, password
 
 
 def change_role(session: Session, actor: Actor, user_id: int, role: str) -> User:
@@ -125,6 +129,7 @@ def reset_password(session: Session, actor: Actor, user_id: int, now: datetime) 
         raise ConflictError("change your own password on your account page")
     password = temporary_password()
     user.password_hash = hash_password(password)
+    user.password_must_change = True
     sessions.revoke_all(session, user.id, now)
     audit(session, actor, "update", "user", str(user.id), "password reset by an admin")
     return password

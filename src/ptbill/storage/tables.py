@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     func,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -124,6 +125,8 @@ class UserRow(Base):
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_enabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)  # a code's 30-second step, used once
+    # Set by an admin's invitation or reset (a temporary password): the user chooses their own before anything else.
+    password_must_change: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[created_at]
 
 

@@ -48,6 +48,11 @@ class EnrolmentRequiredError(Exception):
     answers with a redirect to its set-up."""
 
 
+class PasswordChangeRequiredError(Exception):
+    """The user logged in with a temporary password an admin gave them: the page answers with a redirect
+    to the password change."""
+
+
 class CsrfRefusedError(Exception):
     """A POST without the CSRF token of its session: refused with 403."""
 
@@ -182,12 +187,15 @@ def _enrolment_viewer(request: Request, session: SessionDep) -> Viewer:
 def _viewer(request: Request, session: SessionDep) -> Viewer:
     """The logged-in user, who must first set up two-step login when their clinic requires it of their role."""
     viewer = _enrolment_viewer(request, session)
-    if two_factor.enrolment_due(session, viewer.actor):
+    due = two_factor.first_step_due(session, viewer.actor)
+    if due == "password":
+        raise PasswordChangeRequiredError
+    if due == "two_factor":
         raise EnrolmentRequiredError
     return viewer
 
 
-# Every page but the two-step login set-up and logging out.
+# Every page but changing a temporary password, the two-step login set-up and logging out.
 CurrentViewer = Annotated[Viewer, Depends(_viewer)]
 EnrolmentViewer = Annotated[Viewer, Depends(_enrolment_viewer)]
 

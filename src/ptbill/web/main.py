@@ -31,6 +31,7 @@ from ptbill.web.deps import (
     CsrfRefusedError,
     EnrolmentRequiredError,
     LoginRequiredError,
+    PasswordChangeRequiredError,
     render,
     templates,
 )
@@ -149,6 +150,9 @@ def mount(app: FastAPI) -> None:
     async def enrolment_required(request: Request, _exc: Exception) -> Response:
         return RedirectResponse("/account/two-factor", status_code=303)
 
+    async def password_change_required(request: Request, _exc: Exception) -> Response:
+        return RedirectResponse("/account/password?required=1", status_code=303)
+
     async def csrf_refused(request: Request, _exc: Exception) -> Response:
         return error_page(request, 403, "The form's security token is missing or out of date.")
 
@@ -180,6 +184,7 @@ def mount(app: FastAPI) -> None:
     app.add_exception_handler(LoginRequiredError, login_required)
     app.add_exception_handler(CsrfRefusedError, csrf_refused)
     app.add_exception_handler(EnrolmentRequiredError, enrolment_required)
+    app.add_exception_handler(PasswordChangeRequiredError, password_change_required)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(RequestValidationError, invalid_request)
     app.add_exception_handler(Exception, unexpected)

@@ -46,7 +46,7 @@ def log_in(body: SessionCreate, request: Request, response: Response, session: S
             login = accounts.finish_login(session, login.user_id, body.code, now, client_of(request))
         except SecondFactorError as refused:
             return JSONResponse({"detail": str(refused), "second_factor_required": True}, status_code=401)
-    elif two_factor.enrolment_due(session, login.actor):
+    elif two_factor.first_step_due(session, login.actor) == "two_factor":
         session.rollback()  # no session is opened
         detail = "the clinic requires two-step login for this role: set it up on the web page Two-step login first"
         return JSONResponse({"detail": detail}, status_code=403)

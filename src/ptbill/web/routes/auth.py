@@ -126,17 +126,24 @@ def logout(request: Request, viewer: EnrolmentViewer, session: SessionDep) -> Re
 def _password_page(
     request: Request, viewer: Viewer, errors: dict[str, str] | None = None, changed: bool = False, status: int = 200
 ) -> Response:
-    context = {"viewer": viewer, "errors": errors or {}, "changed": changed, "min_length": MIN_LENGTH}
+    required = request.query_params.get("required") == "1"
+    context = {
+        "viewer": viewer,
+        "errors": errors or {},
+        "changed": changed,
+        "required": required,
+        "min_length": MIN_LENGTH,
+    }
     return render(request, "auth/password.html", context, status_code=status)
 
 
 @router.get("/account/password")
-def password_form(request: Request, viewer: CurrentViewer) -> Response:
+def password_form(request: Request, viewer: EnrolmentViewer) -> Response:
     return _password_page(request, viewer, changed=request.query_params.get("changed") == "1")
 
 
 @router.post("/account/password", dependencies=[CsrfChecked])
-def change_password(request: Request, viewer: CurrentViewer, session: SessionDep, form: FormDep) -> Response:
+def change_password(request: Request, viewer: EnrolmentViewer, session: SessionDep, form: FormDep) -> Response:
     new = form.get("new_password", "")
     if new != form.get("new_password_again", ""):
         mismatch = {"new_password_again": "The two new passwords are not the same."}

@@ -1,0 +1,121 @@
+"""Every page of the app on the demo clinic grown to about 5,000 claims: how long each takes to render.
+
+Issue 13's target: every page renders in at most 300 ms on the demo data with 5,000 claims. Setup (not
+timed): the synthetic demo clinic seeded with N notes (default 11,800: about 5,100 of them signed, billed
+and answered by the simulated payers' 835s, the rest drafts and signed notes waiting in the queue), in a
+temporary SQLite file, or in the PostgreSQL database given as the second argument (emptied first).
+Timed: each page of ``tests/browser/page_walk.py`` (the list the accessibility test walks, so a new page is
+measured without touching this file), logged in as the person who opens it, through the ASGI app in
+process: one warm-up request, then R requests; the median, 95th percentile and worst are printed, and
+every page over the target is named at the end.
+
+Run: .venv/bin/python bench/pages.py [NOTES] [DATABASE_URL] [--repeat R]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session, sessionmaker
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the page list and the login helper are shared with the tests
+
+from ptbill.domain.clock import FixedClock  # noqa: E402
+from ptbill.server import create_app  # noqa: E402
+from ptbill.services import patients, users  # noqa: E402
+from ptbill.services.demo_data import DEMO_PASSWORD, seed_demo, simulate_payments  # noqa: E402
+from ptbill.settings import Settings  # noqa: E402
+from ptbill.storage.migrate import upgrade  # noqa: E402
+from ptbill.storage.session import make_engine, session_factory, transaction  # noqa: E402
+from ptbill.storage.tables import ClaimRow, EncounterRow  # noqa: E402
+from tests.browser.live_app import NEW_COVERAGE, NEW_PATIENT  # noqa: E402
+from tests.browser.page_walk import pages  # noqa: E402
+from tests.demo_day import DEMO_TODAY  # noqa: E402
+from tests.integration.page_forms import logged_in  # noqa: E402
+
+TARGET_MS = 300.0
+
+
+@dataclass
+class SeededApp:
+    """What ``page_walk.pages`` reads of a live app: the database and the new patient."""
+
+    sessions: sessionmaker[Session]
+    new_patient_id: int
+
+
+def _empty_postgres(url: str) -> None:
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def seed(url: str, notes: int) -> SeededApp:
+    upgrade(url)
+    sessions = session_factory(make_engine(url))
+    started = time.perf_counter()
+    with transaction(sessions) as session:
+        seed_demo(session, today=DEMO_TODAY, encounters=notes, patients=max(40, notes // 5))
+        admin = users.authenticate(session, "admin@harbor.example", DEMO_PASSWORD)
+        assert admin is not None
+        patient = patients.create_patient(session, admin, dict(NEW_PATIENT))
+        patients.add_coverage(session, admin, patient.id, dict(NEW_COVERAGE))
+        patient_id = patient.id
+    with transaction(sessions) as session:
+        simulate_payments(session, today=DEMO_TODAY)
+    with sessions() as session:
+        claims = session.scalar(select(func.count()).select_from(ClaimRow))
+        encounters = session.scalar(select(func.count()).select_from(EncounterRow))
+    print(f"seeded {encounters:,} notes and {claims:,} claims in {time.perf_counter() - started:.0f} s")
+    return SeededApp(sessions, patient_id)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("notes", nargs="?", type=int, default=11_800)
+    parser.add_argument("database_url", nargs="?")
+    parser.add_argument("--repeat", type=int, default=9)
+    args = parser.parse_args()
+    directory = Path(tempfile.mkdtemp(prefix="ptbill-pages-"))
+    url = args.database_url or f"sqlite:///{directory / 'ptbill.sqlite3'}"
+    if url.startswith("postgresql"):
+        _empty_postgres(url)
+    seeded = seed(url, args.notes)
+    settings = Settings(url, directory, "bench-secret-" + "x" * 32, secure_cookies=False, clock=FixedClock(DEMO_TODAY))
+    app = create_app(settings)
+    clients = {}
+    slow: list[str] = []
+    print(f"{'page':40} {'status':>6} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
+    for page in pages(seeded):  # type: ignore[arg-type]  # reads only .sessions and .new_patient_id
+        who = page.who or ""
+        if who not in clients:
+            clients[who] = logged_in(app, who) if who else TestClient(app)
+        client = clients[who]
+        status = client.get(page.path).status_code  # warm-up: templates compiled, caches filled
+        times = []
+        for _ in range(args.repeat):
+            started = time.perf_counter()
+            client.get(page.path)
+            times.append((time.perf_counter() - started) * 1000)
+        times.sort()
+        p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
+        print(f"{page.name:40} {status:>6} {statistics.median(times):8.1f} {p95:8.1f} {times[-1]:8.1f}")
+        if statistics.median(times) > TARGET_MS or p95 > TARGET_MS:
+            slow.append(page.name)
+    verdict = f"pages over {TARGET_MS:.0f} ms: {', '.join(slow)}" if slow else f"every page under {TARGET_MS:.0f} ms"
+    print(f"\n{verdict}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -276,7 +276,9 @@ def _history(session: Session, actor: Actor, claim_id: int) -> list[HistoryLine]
         )
     )
     ids = {row.user_id for row in rows if row.user_id is not None}
-    names = dict(session.execute(select(UserRow.id, UserRow.name).where(UserRow.id.in_(ids)))) if ids else {}
+    names: dict[int, str] = {}
+    if ids:
+        names = {r.id: r.name for r in session.execute(select(UserRow.id, UserRow.name).where(UserRow.id.in_(ids)))}
     entries = [copy_of(AuditEntry, row) for row in rows]
     return [
         HistoryLine(

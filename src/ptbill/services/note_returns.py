@@ -99,7 +99,7 @@ def resolve_return(session: Session, actor: Actor, return_id: int, *, clock: Clo
         row.resolved_at = clock.now()
         session.flush()
         audit(session, actor, "update", "note_return", str(row.id), "resolved")
-    return copy_of(NoteReturn, row)
+    return copy_of(NoteReturn, row, back_to_draft=False)
 
 
 def open_returns(session: Session, actor: Actor, encounter_ids: Sequence[int] | None = None) -> dict[int, NoteReturn]:
@@ -107,7 +107,10 @@ def open_returns(session: Session, actor: Actor, encounter_ids: Sequence[int] | 
     query = select(NoteReturnRow).where(NoteReturnRow.clinic_id == actor.clinic_id, NoteReturnRow.resolved_at.is_(None))
     if encounter_ids is not None:
         query = query.where(NoteReturnRow.encounter_id.in_(list(encounter_ids)))
-    found = {row.encounter_id: copy_of(NoteReturn, row) for row in session.scalars(query.order_by(NoteReturnRow.id))}
+    found = {
+        row.encounter_id: copy_of(NoteReturn, row, back_to_draft=False)
+        for row in session.scalars(query.order_by(NoteReturnRow.id))
+    }
     if found:
         audit(session, actor, "read", "note_return", None, f"{len(found)} open")
     return found
@@ -120,7 +123,7 @@ def returns_of(session: Session, actor: Actor, encounter_id: int) -> list[NoteRe
         .where(NoteReturnRow.clinic_id == actor.clinic_id, NoteReturnRow.encounter_id == encounter_id)
         .order_by(NoteReturnRow.id)
     )
-    return [copy_of(NoteReturn, row) for row in rows]
+    return [copy_of(NoteReturn, row, back_to_draft=False) for row in rows]
 
 
 def resolve_on_sign(session: Session, encounter_id: int, now: datetime) -> None:

@@ -18,8 +18,18 @@ from sqlalchemy.orm import Session
 from ptbill.claims.trading import TEST_TRADING, TradingConfig
 from ptbill.domain.remittance import Adjustment, AdjustmentGroup, Remittance
 from ptbill.domain.status import ClaimState, EncounterState
-from ptbill.services import access, batches, billing, claim_page, frozen_claims, note_returns, notes, posting
-from ptbill.services import reopening, write_offs
+from ptbill.services import (
+    access,
+    batches,
+    billing,
+    claim_page,
+    frozen_claims,
+    note_returns,
+    notes,
+    posting,
+    reopening,
+    write_offs,
+)
 from ptbill.services.balances import claim_balances
 from ptbill.storage.tables import ClaimRow, EncounterRow
 from tests.integration.test_posting import remittance_for, through_x12
@@ -84,11 +94,14 @@ def test_the_page_of_a_paid_claim_with_one_denied_line(session: Session) -> None
     (adjustment,) = last.adjustments
     assert (adjustment.group, adjustment.code, adjustment.amount) == ("CO", "50", claim.lines[-1].charge)
     assert "medical necessity" in adjustment.text.lower() or "not deemed" in adjustment.text.lower()
-    assert last.remarks[0].code == "N115" and "unknown" not in last.remarks[0].text
+    assert last.remarks[0].code == "N115"
+    assert "unknown" not in last.remarks[0].text
     assert page.open.payer == claim.lines[-1].charge  # the denied line is still open on the payer's side
     assert page.open.patient == D(len(claim.lines) - 1)
-    assert page.frozen.diagnoses and page.frozen.lines[0].code == claim.lines[0].code
-    assert page.replacement_refusal is not None and "reopen" in page.replacement_refusal
+    assert page.frozen.diagnoses
+    assert page.frozen.lines[0].code == claim.lines[0].code
+    assert page.replacement_refusal is not None
+    assert "reopen" in page.replacement_refusal
     assert any(h.action == "create" for h in page.history)
 
 
@@ -97,7 +110,7 @@ def test_medicare_refuses_a_corrected_claim_and_a_void_and_the_reopening_request
     sent_and_answered(session, biller, claim)
     assert claim.payer_claim_number
     for action in (frozen_claims.correct_claim, frozen_claims.void_claim):
-        with pytest.raises(access.ConflictError, match="does not take replacement .* reopen"):
+        with pytest.raises(access.ConflictError, match=r"does not take replacement .* reopen"):
             action(session, biller, claim.id)
     with pytest.raises(access.InvalidChangeError, match="change: say"):
         reopening.request_reopening(session, biller, claim.id, " ", "clerical error")
@@ -123,7 +136,8 @@ def test_a_commercial_payer_takes_a_corrected_claim_and_a_void_pyx12_accepts(ses
     claim.payer_claim_number = "AET-555"
     corrected = frozen_claims.correct_claim(session, biller, claim.id)
     text = billing.claim_837p(session, biller, corrected.id, TRADING)
-    assert ":B:7*" in text and "REF*F8*AET-555~" in text
+    assert ":B:7*" in text
+    assert "REF*F8*AET-555~" in text
     assert pyx12_errors(text) == []
     with pytest.raises(access.ConflictError, match=f"already corrected by claim {corrected.id}"):
         frozen_claims.void_claim(session, biller, claim.id)
@@ -137,11 +151,13 @@ def test_a_commercial_payer_takes_a_corrected_claim_and_a_void_pyx12_accepts(ses
         f"{claim.patient_control_number}-V2",
     )
     text = billing.claim_837p(session, biller, void.id, TRADING)
-    assert ":B:8*" in text and "REF*F8*AET-556~" in text
+    assert ":B:8*" in text
+    assert "REF*F8*AET-556~" in text
     assert pyx12_errors(text) == []
     page = claim_page.claim_page(session, biller, corrected.id)
     assert [e.kind for e in page.timeline][-1] == "voided"
-    assert page.correction_blocked and "Already replaced" in page.correction_blocked
+    assert page.correction_blocked
+    assert "Already replaced" in page.correction_blocked
 
 
 def test_a_clinic_can_say_its_medicare_contractor_takes_corrected_claims(session: Session) -> None:

@@ -22,7 +22,7 @@ from ptbill.services.audit import audit
 from ptbill.services.billing import claim_row, rows_changed
 from ptbill.services.notes import encounter_of
 from ptbill.services.records import copy_of
-from ptbill.storage.tables import EncounterRow, NoteReturnRow
+from ptbill.storage.tables import ClaimRow, EncounterRow, NoteReturnRow
 
 MAX_MESSAGE = 1000
 
@@ -134,3 +134,19 @@ def resolve_on_sign(session: Session, encounter_id: int, now: datetime) -> None:
         .values(resolved_at=now),
         execution_options={"synchronize_session": False},
     )
+
+
+@dataclass(frozen=True, slots=True)
+class NoteClaim:
+    id: int
+    patient_control_number: str
+
+
+def claims_of_note(session: Session, actor: Actor, encounter_id: int) -> list[NoteClaim]:
+    """The claims built from one note (its original and any corrections or voids), oldest first."""
+    query = (
+        select(ClaimRow.id, ClaimRow.patient_control_number)
+        .where(ClaimRow.clinic_id == actor.clinic_id, ClaimRow.encounter_id == encounter_id)
+        .order_by(ClaimRow.id)
+    )
+    return [NoteClaim(row.id, row.patient_control_number) for row in session.execute(query)]

@@ -200,8 +200,11 @@ def list_notes(request: Request, viewer: CurrentViewer, session: SessionDep) -> 
         if r.status == EncounterState.DRAFT and (not mine or r.therapist_user_id == viewer.actor.user_id)
     ]
     recent = [r for r in rows if r.status != EncounterState.DRAFT][:25]
-    returns = note_returns.open_returns(session, viewer.actor, [r.id for r in (*drafts, *recent)])
-    context = {"viewer": viewer, "drafts": drafts, "recent": recent, "mine": mine, "returns": returns}
+    returns, by_id = note_returns.open_returns(session, viewer.actor), {r.id: r for r in rows}
+    returned = [
+        (n, by_id[e]) for e, n in returns.items() if not mine or by_id[e].therapist_user_id == viewer.actor.user_id
+    ]
+    context = {"viewer": viewer, "drafts": drafts, "recent": recent, "mine": mine, "returned": returned}
     return render(request, "notes/list.html", context)
 
 

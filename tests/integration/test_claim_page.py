@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import re
 import subprocess
-from html import unescape
 from collections.abc import Iterator
+from html import unescape
 from pathlib import Path
 from typing import Any
 

@@ -79,7 +79,7 @@ def test_the_page_shows_the_timeline_payment_and_denied_line(biller: TestClient,
     assert "CO-50" in text
     assert "N115" in text
     assert "does not take corrected (7) or void (8) claims" in text
-    assert 'action="/claims/%d/corrected"' % claim_id not in page.text  # Medicare: no corrected-claim button
+    assert f'action="/claims/{claim_id}/corrected"' not in page.text  # Medicare: no corrected-claim button
     assert f'href="/claims/{claim_id}"' in biller.get("/claims").text
 
 

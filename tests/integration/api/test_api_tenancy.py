@@ -143,13 +143,11 @@ def state_of(world: World, a: dict[str, int]) -> tuple[Any, ...]:
         user = session.get(UserRow, a["user_id"])
         assert user is not None
         failures = session.scalar(select(func.count()).where(LoginFailureRow.account == user.email))
-        claim_actions = (
-            *tuple(
-                session.scalar(select(func.count()).select_from(table).where(table.claim_id == a["claim_id"]))
-                for table in (ClaimWriteOffRow, NoteReturnRow, ReopeningRequestRow)
-            ),
-            session.scalar(select(func.count()).where(ClaimRow.corrects_claim_id == a["claim_id"])),
-        )
+        claim_actions = [
+            session.scalar(select(func.count()).select_from(table).where(table.claim_id == a["claim_id"]))
+            for table in (ClaimWriteOffRow, NoteReturnRow, ReopeningRequestRow)
+        ]
+        claim_actions.append(session.scalar(select(func.count()).where(ClaimRow.corrects_claim_id == a["claim_id"])))
         provider = session.get(ProviderRow, a["provider_id"])
         assert provider is not None
         login = session.get(UserSessionRow, a["session_id"])

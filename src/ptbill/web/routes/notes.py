@@ -19,8 +19,7 @@ from ptbill.domain.identifiers import bounded_int
 from ptbill.domain.status import EncounterState
 from ptbill.domain.vocabulary import CLINICIANS, Role
 from ptbill.reference.catalog import default_catalog
-from ptbill.services import access
-from ptbill.services import note_returns
+from ptbill.services import access, note_returns
 from ptbill.services import notes as notes_service
 from ptbill.services import patients as patients_service
 from ptbill.services import users as users_service

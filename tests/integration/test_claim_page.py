@@ -152,3 +152,17 @@ def test_a_returned_note_shows_on_the_therapists_list(world: World, biller: Test
     assert therapist.get(f"/claims/{claim_id}").status_code == 403
     other: Any = logged_in(world.app, B_USERS["biller"])
     assert other.get(f"/claims/{claim_id}").status_code == 404
+
+
+def test_a_signed_note_returned_through_the_api_goes_back_to_draft(world: World) -> None:
+    therapist, biller = world.client(A_USERS["therapist"]), world.client(A_USERS["biller"])
+    patient = new_patient(therapist)
+    encounter = therapist.post("/api/encounters", json={"patient_id": patient, "document": note()}).json()["id"]
+    assert biller.post(f"/api/encounters/{encounter}/return", json={"message": "x"}).status_code == 409  # a draft
+    assert therapist.post(f"/api/encounters/{encounter}/sign").status_code == 200
+    assert therapist.post(f"/api/encounters/{encounter}/return", json={"message": "x"}).status_code == 403
+    returned = biller.post(f"/api/encounters/{encounter}/return", json={"message": "Add the response to traction."})
+    assert returned.status_code == 201, returned.text
+    assert returned.json()["back_to_draft"] is True
+    assert therapist.get(f"/api/encounters/{encounter}").json()["status"] == "draft"
+    assert therapist.post(f"/api/encounters/{encounter}/sign").status_code == 200

@@ -189,7 +189,10 @@ def body_for(method: str, path: str, a: dict[str, int]) -> dict[str, Any] | None
         return {"claim_ids": [a["claim_id"]]}
     if (method, path) == ("post", "/api/claims/{claim_id}/write-offs"):
         return {"amount": "1.00", "reason_code": "small_balance"}
-    if (method, path) == ("post", "/api/claims/{claim_id}/return-note"):
+    if (method, path) in (
+        ("post", "/api/claims/{claim_id}/return-note"),
+        ("post", "/api/encounters/{encounter_id}/return"),
+    ):
         return {"message": "Please check the units."}
     if (method, path) == ("post", "/api/claims/{claim_id}/reopening-requests"):
         return {"change": "Line 1 units", "reason": "Clerical error"}

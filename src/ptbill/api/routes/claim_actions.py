@@ -129,7 +129,7 @@ def create_write_off(
     "asks for a correction); signing it again, or the biller, resolves the return.",
     responses=errors(401, 403, 404, 409, 422),
 )
-def return_note(
+def return_claim_note(
     claim_id: ClaimId, body: ReturnCreate, actor: CurrentActor, session: SessionDep, clock: ClockDep
 ) -> ReturnPublic | JSONResponse:
     access.require_role(actor, access.BILLERS)

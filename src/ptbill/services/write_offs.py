@@ -33,6 +33,8 @@ REASONS = {
     "other": "Other (say why)",
 }
 MAX_REASON_TEXT = 500
+MAX_AMOUNT = Decimal("9999999999.99")
+CENT = Decimal("0.01")  # what Numeric(12, 2) holds
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,9 +65,12 @@ def parse_amount(raw: object) -> Decimal:
         raise InvalidChangeError(
             "amount", f"amount: {str(raw)[:20]!r} is not an amount of money (e.g. 12.50)"
         ) from None
-    if not amount.is_finite() or amount <= 0 or amount != amount.quantize(Decimal("0.01")):
-        raise InvalidChangeError("amount", "amount: give a positive amount with at most two decimals (e.g. 12.50)")
-    return amount
+    # Bounded first: quantizing 1e999 would raise.
+    if not amount.is_finite() or amount <= 0 or amount > MAX_AMOUNT or amount != amount.quantize(CENT):
+        raise InvalidChangeError(
+            "amount", f"amount: give a positive amount up to {MAX_AMOUNT:,} with at most two decimals (e.g. 12.50)"
+        )
+    return amount.quantize(CENT)
 
 
 def open_of(session: Session, actor: Actor, row: ClaimRow) -> OpenBalance:
@@ -94,8 +99,7 @@ def write_off(
         raise InvalidChangeError("reason_text", f"reason_text: at most {MAX_REASON_TEXT} printable characters")
     if reason_code == "other" and text is None:
         raise InvalidChangeError("reason_text", "reason_text: say why, for a write-off whose reason is 'other'")
-    if amount <= 0 or amount != amount.quantize(Decimal("0.01")):
-        raise InvalidChangeError("amount", "amount: give a positive amount with at most two decimals")
+    parse_amount(amount)
     row = claim_row(session, actor, claim_id)
     if line_number is not None and line_number not in {line.line_number for line in row.lines}:
         raise InvalidChangeError("line_number", f"line_number: claim {claim_id} has no line {line_number}")

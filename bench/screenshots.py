@@ -22,11 +22,13 @@ import tempfile
 from pathlib import Path
 
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+from sqlalchemy import select
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the live-app helper is shared with the browser tests
 
 from ptbill.storage.session import transaction  # noqa: E402
+from ptbill.storage.tables import PatientRow  # noqa: E402
 from tests.browser.back_office_data import pay_demo_claims  # noqa: E402
 from tests.browser.live_app import (  # noqa: E402
     NEW_PATIENT,
@@ -39,7 +41,7 @@ from tests.browser.live_app import (  # noqa: E402
     start_live_app,
     start_note,
 )
-from tests.browser.page_walk import pages  # noqa: E402
+from tests.browser.page_walk import answered_claim, pages  # noqa: E402
 
 T = "services[0].traction."
 
@@ -177,6 +179,20 @@ def back_office_day(page: Page, app: LiveApp, out: Path) -> None:
     page.context.clear_cookies()
 
 
+def claim_page_shot(page: Page, app: LiveApp, out: Path) -> None:
+    """The claim page of a claim paid with one line denied: its timeline, payment and adjustments."""
+    with transaction(app.sessions) as session:
+        pay_demo_claims(session)
+        clinic = session.scalar(select(PatientRow.clinic_id).where(PatientRow.id == app.new_patient_id))
+        claim_id = answered_claim(session, clinic)
+    log_in(page, app.url, "biller@harbor.example")
+    page.goto(f"{app.url}/claims/{claim_id}")
+    expect(page.locator(".timeline")).to_be_visible()
+    page.screenshot(path=str(out / "claim-page.png"), full_page=True)
+    print(f"wrote {out / 'claim-page.png'}")
+    page.context.clear_cookies()
+
+
 WIDTHS = (390, 768, 1280)
 
 
@@ -205,7 +221,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
     parser.add_argument(
         "--only",
-        choices=["all", "back-office", "note-form-error", "widths"],
+        choices=["all", "back-office", "note-form-error", "widths", "claim-page"],
         default="all",
         help="back-office: only the reports, denials, appeal; note-form-error: only the refused note; "
         "widths: every page at 390, 768 and 1280 px",
@@ -228,6 +244,8 @@ def main() -> None:
                     biller_day(page, app.url, args.out)
                 if args.only in ("all", "back-office"):
                     back_office_day(page, app, args.out)
+                if args.only == "claim-page":
+                    claim_page_shot(page, app, args.out)
                 browser.close()
         finally:
             app.stop()

@@ -5,11 +5,13 @@ the simulated payers' remittances posted, so the back-office pages have rows).""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from ptbill.services.reports.registry import REPORTS
-from ptbill.storage.tables import ClaimBatchRow, EncounterRow, PatientRow
+from ptbill.storage.tables import ClaimBatchRow, ClaimPaymentRow, EncounterRow, PatientRow
 from tests.browser.live_app import VISIT_DATE, LiveApp
 
 THERAPIST = "therapist1@harbor.example"
@@ -25,6 +27,24 @@ class WalkedPage:
     path: str
 
 
+def answered_claim(session: Session, clinic: int | None) -> int | None:
+    """A claim the payer answered: one paid with a line denied when there is one (the claim page's busiest case)."""
+    query = (
+        select(ClaimPaymentRow.claim_id, ClaimPaymentRow.lines)
+        .where(ClaimPaymentRow.clinic_id == clinic, ClaimPaymentRow.claim_id.is_not(None))
+        .order_by(ClaimPaymentRow.id)
+    )
+    first = some_paid = None
+    for claim_id, lines in session.execute(query):
+        first = first or claim_id
+        paid = [Decimal(str(line.get("paid", 0))) for line in lines]
+        if any(p > 0 for p in paid) and any(p == 0 for p in paid):
+            return int(claim_id)
+        if any(p > 0 for p in paid):
+            some_paid = some_paid or claim_id
+    return some_paid or first
+
+
 def pages(app: LiveApp) -> list[WalkedPage]:
     with app.sessions() as session:
         clinic = session.scalar(select(PatientRow.clinic_id).where(PatientRow.id == app.new_patient_id))
@@ -34,6 +54,7 @@ def pages(app: LiveApp) -> list[WalkedPage]:
         batch = session.scalar(
             select(ClaimBatchRow.id).where(ClaimBatchRow.clinic_id == clinic).order_by(ClaimBatchRow.id)
         )
+        claim = answered_claim(session, clinic)
     walk = [
         WalkedPage("login", None, "/login"),
         WalkedPage("notes", THERAPIST, "/notes"),
@@ -71,4 +92,6 @@ def pages(app: LiveApp) -> list[WalkedPage]:
         walk.append(WalkedPage("note-draft", THERAPIST, f"/notes/{draft}"))
     if batch is not None:
         walk.append(WalkedPage("batch", BILLER, f"/batches/{batch}"))
+    if claim is not None:
+        walk.append(WalkedPage("claim", BILLER, f"/claims/{claim}"))
     return walk

@@ -120,6 +120,10 @@ def test_a_stored_check_carries_the_fingerprint_of_what_decided_it(session: Sess
 
 def test_a_corrected_claim_is_a_new_frozen_claim_pointing_at_the_original(session: Session) -> None:
     biller, original = billed_claim(session, "frozen-c")
+    # Medicare Part B takes no frequency 7 claims (a reopening instead): this clinic's change says its payer does.
+    payers.set_payer_parameter(
+        session, biller, original.payer_id, "claims.accepts_replacement_claims", True, date(2000, 1, 1), "test"
+    )
     with pytest.raises(access.ConflictError, match="has not been sent"):
         frozen_claims.correct_claim(session, biller, original.id)
     original.status = ClaimState.PAID

@@ -25,12 +25,19 @@ from sqlalchemy import select
 
 from ptbill.claims.trading import TEST_TRADING, TradingConfig
 from ptbill.server import create_app
-from ptbill.services import access, batches, billing, clinic, providers
+from ptbill.services import access, batches, billing, clinic, frozen_claims, note_returns, providers, reopening
 from ptbill.services import notes as notes_service
 from ptbill.services.demo_data import simulate_payments
 from ptbill.settings import Settings
 from ptbill.storage.session import transaction
-from ptbill.storage.tables import ClaimBatchRow, ClaimRow, EncounterRow, UserRow
+from ptbill.storage.tables import (
+    ClaimBatchRow,
+    ClaimRow,
+    EncounterRow,
+    NoteReturnRow,
+    ReopeningRequestRow,
+    UserRow,
+)
 from ptbill.web.main import PAGE_ROUTERS
 from tests.demo_day import DEMO_TODAY
 from tests.integration.api.world import A_USERS, World, build_world, fresh_database
@@ -164,6 +171,13 @@ def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
                 providers.add_provider(session, boss, pt | {"licence_number": "PT-1"})
                 place = {"name": "Walk annex", "address_line1": "1 Main St", "city": "Bend", "state": "OR"}
                 clinic.add_location(session, boss, place | {"zip": "97701"})
+                # On the claim the walk opens: a reopening request and an open return, so its page offers them.
+                first = session.scalars(
+                    select(ClaimRow).where(ClaimRow.clinic_id == actor.clinic_id).order_by(ClaimRow.status != "denied")
+                ).first()
+                assert first is not None
+                reopening.request_reopening(session, actor, first.id, "Line 1 units", "Clerical error")
+                note_returns.return_note(session, actor, first.encounter_id, "Check the units.", first.id)
             yield built
         finally:
             built.close()
@@ -181,6 +195,19 @@ def good_ids(world: World) -> dict[str, list[str]]:
             select(ClaimRow.id).where(ClaimRow.clinic_id == clinic).order_by(ClaimRow.status != "denied")
         ).first()
         batch = session.scalar(select(ClaimBatchRow.id).where(ClaimBatchRow.clinic_id == clinic))
+        # The claim pages: one payer that takes corrected claims and one that wants a reopening (Medicare).
+        answered = session.scalars(
+            select(ClaimRow)
+            .where(ClaimRow.clinic_id == clinic, ClaimRow.payer_claim_number.is_not(None))
+            .order_by(ClaimRow.id)
+        ).all()
+        takes = {
+            c.id: frozen_claims.takes_replacement_claims(session, clinic, c.payer_id, c.service_date)[0]
+            for c in answered
+        }
+        more = [next(i for i, yes in takes.items() if yes), next(i for i, yes in takes.items() if not yes)]
+        request = session.scalar(select(ReopeningRequestRow.id).where(ReopeningRequestRow.claim_id == claims))
+        back = session.scalar(select(NoteReturnRow.id).where(NoteReturnRow.claim_id == claims))
         patient = session.scalar(select(EncounterRow.patient_id).where(EncounterRow.id == claims))
     assert draft is not None
     assert patient is not None
@@ -188,7 +215,9 @@ def good_ids(world: World) -> dict[str, list[str]]:
     assert batch is not None
     return {
         "encounter_id": [str(draft)],
-        "claim_id": [str(claims)],
+        "claim_id": [str(claims), *(str(i) for i in more if i != claims)],
+        "request_id": [str(request)],
+        "return_id": [str(back)],
         "batch_id": [str(batch)],
         "patient_id": [str(patient)],
         "payer_id": ["aetna"],

@@ -11,6 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ptbill.api.routes import (
     audit,
     batches,
+    claim_actions,
     claims,
     clinic,
     encounters,
@@ -36,6 +37,7 @@ for module in (
     payers,
     encounters,
     claims,
+    claim_actions,
     batches,
     queue,
     audit,

@@ -39,7 +39,8 @@ _ANSWERED = frozenset({ClaimState.PAID, ClaimState.PARTIAL, ClaimState.DENIED, C
 MOVES: Mapping[type[StrEnum], Mapping[StrEnum, frozenset[StrEnum]]] = {
     EncounterState: {
         EncounterState.DRAFT: frozenset({EncounterState.SIGNED}),
-        EncounterState.SIGNED: frozenset({EncounterState.BILLED}),
+        # A biller may return a signed note not yet billed to its therapist (services/note_returns.py).
+        EncounterState.SIGNED: frozenset({EncounterState.BILLED, EncounterState.DRAFT}),
         EncounterState.BILLED: frozenset(),
     },
     ClaimState: {

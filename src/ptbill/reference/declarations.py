@@ -368,6 +368,11 @@ DECLARATIONS: dict[str, Declaration] = {
             required=True,
         ),
         Declaration(
+            "claims.accepts_replacement_claims",
+            Kind.BOOLEAN,
+            "The payer takes replacement (frequency 7) and void (frequency 8) claims; no: it wants a reopening.",
+        ),
+        Declaration(
             "codes.not_payable",
             Kind.CODE_TEXTS,
             "Codes the payer does not pay separately, and why.",

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ptbill.domain.remittance import Adjustment, AdjustmentGroup, ClaimPayment, ClaimStatus, ServicePayment
@@ -20,7 +20,7 @@ from ptbill.remittance.accounting import ClaimAccount, Expected, ExpectedLine, a
 from ptbill.services.access import Actor
 from ptbill.services.audit import audit
 from ptbill.services.billing import ClaimRecord
-from ptbill.storage.tables import ClaimPaymentRow, ClaimRow
+from ptbill.storage.tables import ClaimPaymentRow, ClaimRow, ClaimWriteOffRow
 
 AnyClaim = ClaimRow | ClaimRecord  # a stored claim, or the record the services hand out
 
@@ -122,10 +122,84 @@ def account_of_payment(row: ClaimPaymentRow, claim: AnyClaim | None = None) -> C
     return account_claim([payment], expected_of(claim) if claim else None, matched=[matched])
 
 
+# Write-off reasons (services/write_offs.py): which side of the open balance each one closes.
+PATIENT_SIDE_WRITE_OFFS = frozenset({"small_balance", "bad_debt"})
+
+
+@dataclass(frozen=True, slots=True)
+class OpenBalance:
+    """What is still open on a claim, by party, after the payer's answers and the clinic's write-offs.
+
+    ``payer`` is the charge nobody has answered for yet (not paid, not on the patient, not adjusted by the
+    835: denials being worked, and a claim not answered yet); ``patient`` the group PR amounts. A write-off
+    for a small balance or bad debt closes the patient's side first; any other closes the payer's first."""
+
+    payer_before: Decimal
+    patient_before: Decimal
+    written_off_payer: Decimal = ZERO
+    written_off_patient: Decimal = ZERO
+
+    @property
+    def write_offs(self) -> Decimal:
+        return self.written_off_payer + self.written_off_patient
+
+    def _split(self) -> tuple[Decimal, Decimal]:
+        payer = self.payer_before - self.written_off_payer
+        patient = self.patient_before - self.written_off_patient
+        if payer < ZERO:
+            payer, patient = ZERO, patient + payer
+        if patient < ZERO:
+            payer, patient = max(payer + patient, ZERO), ZERO
+        return payer, patient
+
+    @property
+    def payer(self) -> Decimal:
+        return self._split()[0]
+
+    @property
+    def patient(self) -> Decimal:
+        return self._split()[1]
+
+    @property
+    def total(self) -> Decimal:
+        return self.payer + self.patient
+
+
+def open_balance(
+    total_charge: Decimal, account: ClaimAccount, payer_side: Decimal = ZERO, patient_side: Decimal = ZERO
+) -> OpenBalance:
+    """The claim's open balance by party from its account and the clinic's write-offs on each side."""
+    b = account.balance
+    charge = b.charge if account.answers else total_charge
+    payer = max(charge - b.payer_paid - b.patient - b.written_off, ZERO)
+    return OpenBalance(payer, max(b.patient, ZERO), payer_side, patient_side)
+
+
+def write_off_sides(session: Session, clinic_id: int, claim_ids: Sequence[int]) -> dict[int, tuple[Decimal, Decimal]]:
+    """Each claim's write-offs, (payer side, patient side), one query per thousand claims."""
+    sides: dict[int, tuple[Decimal, Decimal]] = {}
+    ids = list(claim_ids)
+    for start in range(0, len(ids), 1000):
+        query = (
+            select(ClaimWriteOffRow.claim_id, ClaimWriteOffRow.reason_code, func.sum(ClaimWriteOffRow.amount))
+            .where(ClaimWriteOffRow.clinic_id == clinic_id, ClaimWriteOffRow.claim_id.in_(ids[start : start + 1000]))
+            .group_by(ClaimWriteOffRow.claim_id, ClaimWriteOffRow.reason_code)
+        )
+        for claim_id, reason, total in session.execute(query):
+            payer, patient = sides.get(claim_id, (ZERO, ZERO))
+            if reason in PATIENT_SIDE_WRITE_OFFS:
+                patient += Decimal(total)
+            else:
+                payer += Decimal(total)
+            sides[claim_id] = (payer, patient)
+    return sides
+
+
 @dataclass(frozen=True, slots=True)
 class ClaimWithAccount:
     claim: AnyClaim
     account: ClaimAccount
+    open: OpenBalance | None = None  # the open balance by party, the clinic's write-offs taken off
 
 
 def accounts_for(session: Session, clinic_id: int, claims: Sequence[AnyClaim]) -> dict[int, ClaimAccount]:
@@ -153,8 +227,14 @@ def claim_balances(session: Session, actor: Actor, claims: Sequence[AnyClaim]) -
     """The clinic's claims with their accounts (audited as a read of their remittances)."""
     mine = [c for c in claims if c.clinic_id == actor.clinic_id]
     accounts = accounts_for(session, actor.clinic_id, mine)
+    sides = write_off_sides(session, actor.clinic_id, [c.id for c in mine])
     audit(session, actor, "read", "claim_balances", None, f"{len(mine)} claims")
-    return [ClaimWithAccount(c, accounts[c.id]) for c in mine]
+    return [
+        ClaimWithAccount(
+            c, accounts[c.id], open_balance(c.total_charge, accounts[c.id], *sides.get(c.id, (ZERO, ZERO)))
+        )
+        for c in mine
+    ]
 
 
 def answered_claim_balances(session: Session, actor: Actor, claim_ids: Sequence[int] = ()) -> list[ClaimWithAccount]:

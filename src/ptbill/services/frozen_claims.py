@@ -8,6 +8,7 @@ A claim built before migration 0005_frozen is built on its first export and froz
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -86,6 +87,40 @@ def stored_claim(session: Session, actor: Actor, claim_row: ClaimRow, *, clock: 
     return claim
 
 
+def takes_replacement_claims(session: Session, clinic_id: int, payer_id: str, day: date) -> tuple[bool, str]:
+    """Whether the payer takes frequency 7 and 8 claims on ``day`` (parameter claims.accepts_replacement_claims,
+    with the clinic's own change on top), and the reference that says so."""
+    catalog = default_catalog()
+    if catalog.payer(payer_id) is None:
+        return True, "payer not in the catalog: assumed to take replacement claims"
+    snapshot = catalog.snapshot(payer_id, day)
+    layer = clinic_layer(session, clinic_id, payer_id)
+    if layer is not None:
+        snapshot = snapshot.with_layer(layer)
+    found = snapshot.resolved("claims.accepts_replacement_claims")
+    if found is None:
+        return True, "no value on file: assumed"
+    return found.flag, found.reference
+
+
+def replacement_refusal(session: Session, clinic_id: int, original: ClaimRow | ClaimRecord) -> str | None:
+    """Why the payer will not take a replacement or void of ``original``; None when it will."""
+    takes, reference = takes_replacement_claims(session, clinic_id, original.payer_id, original.service_date)
+    if takes:
+        return None
+    return (
+        f"payer {original.payer_id} does not take replacement (7) or void (8) claims: it processes them as new "
+        f"claims. Ask it to reopen the claim instead ({reference})"
+    )
+
+
+def void_claim(
+    session: Session, actor: Actor, claim_id: int, payer_claim_number: str | None = None, *, clock: Clock = SYSTEM_CLOCK
+) -> ClaimRecord:
+    """A void (frequency 8) of ``claim_id``: a new frozen claim naming the payer's claim number in REF*F8."""
+    return correct_claim(session, actor, claim_id, payer_claim_number, clock=clock, frequency=ClaimFrequency.VOID)
+
+
 def correct_claim(
     session: Session,
     actor: Actor,
@@ -93,35 +128,47 @@ def correct_claim(
     payer_claim_number: str | None = None,
     *,
     clock: Clock = SYSTEM_CLOCK,
+    frequency: ClaimFrequency = ClaimFrequency.REPLACEMENT,
 ) -> ClaimRecord:
-    """A corrected claim (frequency 7) replacing ``claim_id``, frozen now, naming the payer's claim number
-    (the one given, else the one its 835 brought). ConflictError says why when it cannot be made."""
+    """A corrected claim (frequency 7) or a void (8) of ``claim_id``, frozen now, naming the payer's claim
+    number (the one given, else the one its 835 brought). ConflictError says why when it cannot be made:
+    among others, a payer that takes no replacement claims (Medicare Part B wants a reopening)."""
     require_role(actor, BILLERS)
+    what = "corrected claim" if frequency is ClaimFrequency.REPLACEMENT else "void"
     original = claim_row(session, actor, claim_id)
     number = (payer_claim_number or "").strip() or original.payer_claim_number
     if original.status == ClaimState.BUILT:
-        raise ConflictError(
-            f"claim {claim_id} has not been sent: a corrected claim replaces one the payer has received"
-        )
+        raise ConflictError(f"claim {claim_id} has not been sent: a {what} replaces one the payer has received")
+    refusal = replacement_refusal(session, actor.clinic_id, original)
+    if refusal is not None:
+        raise ConflictError(refusal)
     if number and (len(number) > MAX_PAYER_CLAIM_NUMBER or not number.isprintable()):
         raise ConflictError(f"the payer claim number must be at most {MAX_PAYER_CLAIM_NUMBER} printable characters")
     session.flush()  # on SQLite, this first write takes the writer lock; on PostgreSQL the claim is locked next
     session.execute(select(ClaimRow.id).where(ClaimRow.id == original.id).with_for_update())
-    later = session.scalar(select(ClaimRow.id).where(ClaimRow.corrects_claim_id == original.id))
+    later = session.execute(
+        select(ClaimRow.id, ClaimRow.frequency).where(ClaimRow.corrects_claim_id == original.id)
+    ).first()
     if later is not None:
-        raise ConflictError(f"claim {claim_id} was already corrected by claim {later}: correct that one")
+        done = "voided" if later.frequency == ClaimFrequency.VOID else "corrected"
+        raise ConflictError(f"claim {claim_id} was already {done} by claim {later.id}: correct that one")
+    if original.frequency == ClaimFrequency.VOID:
+        raise ConflictError(f"claim {claim_id} is a void: it cannot be corrected or voided again")
     if not number:
         raise ConflictError(
-            f"claim {claim_id} has no payer claim number yet: post the payer's 835 for it, or give the number "
-            "the payer assigned (ptbill correct CLAIM-ID --payer-claim-number NUMBER)"
+            f"claim {claim_id} has no payer claim number yet: the payer never adjudicated it, so resubmit it "
+            "instead; or post the payer's 835 for it, or give the number the payer assigned "
+            "(ptbill correct CLAIM-ID --payer-claim-number NUMBER)"
         )
-    corrected = _correction_number(session, original)
-    claim = _build_now(session, actor, original.encounter_id, corrected, ClaimFrequency.REPLACEMENT, number, clock)
+    corrected = _correction_number(session, original, "V" if frequency is ClaimFrequency.VOID else "C")
+    claim = _build_now(session, actor, original.encounter_id, corrected, frequency, number, clock)
     row = new_claim_row(actor.clinic_id, original.encounter_id, claim, default_catalog())
     row.corrects_claim_id = original.id
     session.add(row)
     session.flush()
-    audit(session, actor, "create", "claim", str(row.id), f"corrects claim {original.id} (frequency 7)")
+    verb, done = ("corrects", "corrected") if frequency is ClaimFrequency.REPLACEMENT else ("voids", "voided")
+    audit(session, actor, "create", "claim", str(row.id), f"{verb} claim {original.id} (frequency {frequency.value})")
+    audit(session, actor, "update", "claim", str(original.id), f"{done} by claim {row.id}")
     return claim_record(row)
 
 
@@ -155,13 +202,13 @@ def _build_now(
         raise ConflictError(str(exc)) from None
 
 
-def _correction_number(session: Session, original: ClaimRow) -> str:
-    """``<first claim's number>-C<n>`` for the n-th correction in a chain, cut to fit its column."""
+def _correction_number(session: Session, original: ClaimRow, letter: str = "C") -> str:
+    """``<first claim's number>-C<n>`` for the n-th correction in a chain (``-V<n>`` a void), cut to fit."""
     depth, first = 1, original
     while first.corrects_claim_id is not None:
         earlier = session.get(ClaimRow, first.corrects_claim_id)
         if earlier is None:  # pragma: no cover - a foreign key keeps the chain whole
             break
         depth, first = depth + 1, earlier
-    suffix = f"-C{depth}"
+    suffix = f"-{letter}{depth}"
     return first.patient_control_number[: MAX_CONTROL_NUMBER - len(suffix)] + suffix

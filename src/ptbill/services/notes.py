@@ -223,6 +223,9 @@ def sign_encounter(session: Session, actor: Actor, encounter_id: int, *, clock: 
     row.status = "signed"
     row.signed_by_user_id = actor.user_id
     row.signed_at = clock.now()
+    from ptbill.services.note_returns import resolve_on_sign  # it reads notes through this module
+
+    resolve_on_sign(session, row.id, row.signed_at)
     audit(session, actor, "sign", "encounter", str(encounter_id), f"version {row.version}")
     return note_of(row)
 

@@ -474,3 +474,49 @@ class AuditRow(Base):
     entity_id: Mapped[str | None] = mapped_column(String(60))
     detail: Mapped[str | None] = mapped_column(Text)  # never PHI: ids and field names only
     at: Mapped[created_at]
+
+
+class ClaimWriteOffRow(Base):
+    """What the clinic decided not to collect on a claim (or one of its lines), and why (migration 0010)."""
+
+    __tablename__ = "claim_write_offs"
+
+    id: Mapped[pk]
+    clinic_id: Mapped[clinic_fk]
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
+    line_number: Mapped[int | None]
+    amount: Mapped[money]
+    reason_code: Mapped[str] = mapped_column(String(30))
+    reason_text: Mapped[str | None] = mapped_column(String(500))
+    created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[created_at]
+
+
+class NoteReturnRow(Base):
+    """A note the biller sent back to its therapist with a message (migration 0010)."""
+
+    __tablename__ = "note_returns"
+
+    id: Mapped[pk]
+    clinic_id: Mapped[clinic_fk]
+    encounter_id: Mapped[int] = mapped_column(ForeignKey("encounters.id"), index=True)
+    claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"))
+    message: Mapped[str] = mapped_column(String(1000))
+    returned_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    returned_at: Mapped[created_at]
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ReopeningRequestRow(Base):
+    """A reopening request prepared for a payer that takes no replacement or void claims (migration 0010);
+    its PDF is drawn again from this row on every download."""
+
+    __tablename__ = "reopening_requests"
+
+    id: Mapped[pk]
+    clinic_id: Mapped[clinic_fk]
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
+    change_text: Mapped[str] = mapped_column(String(1000))
+    reason_text: Mapped[str] = mapped_column(String(1000))
+    created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[created_at]

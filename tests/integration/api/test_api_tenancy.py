@@ -15,19 +15,32 @@ from ptbill.storage.tables import (
     AuthorizationRow,
     ClaimBatchRow,
     ClaimRow,
+    ClaimWriteOffRow,
     CoverageRow,
     EncounterRow,
     LoginFailureRow,
+    NoteReturnRow,
     PatientRow,
     PlanOfCareRow,
     ProviderRow,
+    ReopeningRequestRow,
     ServiceLocationRow,
     UserRow,
     UserSessionRow,
 )
 from tests.integration.api.world import A_USERS, B_USERS, ApiClient, World, new_patient, note
 
-PATH_IDS = ("patient_id", "encounter_id", "claim_id", "batch_id", "user_id", "location_id", "provider_id", "session_id")
+PATH_IDS = (
+    "patient_id",
+    "encounter_id",
+    "claim_id",
+    "batch_id",
+    "user_id",
+    "location_id",
+    "provider_id",
+    "session_id",
+    "request_id",
+)
 # Routes that name no record of a clinic: the session, the user's identity, a stateless check, the catalog.
 NOT_CLINIC_DATA = {
     ("post", "/api/session"),
@@ -100,6 +113,13 @@ def make_records(world: World, users: dict[str, str]) -> dict[str, int]:
         ids["session_id"] = session.scalars(select(UserSessionRow.id).where(UserSessionRow.user_id == user.id)).first()
         # A failed login on record, which another clinic's "unlock" must leave in place.
         session.add(LoginFailureRow(account=user.email, address="192.0.2.7", at=datetime.now(UTC)))
+        # A reopening request on the claim, whose PDF another clinic must not download.
+        request = ReopeningRequestRow(
+            clinic_id=user.clinic_id, claim_id=ids["claim_id"], change_text="units", reason_text="clerical"
+        )
+        session.add(request)
+        session.flush()
+        ids["request_id"] = request.id
         session.commit()
     return ids
 
@@ -123,6 +143,11 @@ def state_of(world: World, a: dict[str, int]) -> tuple[Any, ...]:
         user = session.get(UserRow, a["user_id"])
         assert user is not None
         failures = session.scalar(select(func.count()).where(LoginFailureRow.account == user.email))
+        claim_actions = [
+            session.scalar(select(func.count()).select_from(table).where(table.claim_id == a["claim_id"]))
+            for table in (ClaimWriteOffRow, NoteReturnRow, ReopeningRequestRow)
+        ]
+        claim_actions.append(session.scalar(select(func.count()).where(ClaimRow.corrects_claim_id == a["claim_id"])))
         provider = session.get(ProviderRow, a["provider_id"])
         assert provider is not None
         login = session.get(UserSessionRow, a["session_id"])
@@ -143,6 +168,7 @@ def state_of(world: World, a: dict[str, int]) -> tuple[Any, ...]:
             len(plans),
             user.active,
             failures,
+            claim_actions,
         )
 
 
@@ -161,6 +187,15 @@ def body_for(method: str, path: str, a: dict[str, int]) -> dict[str, Any] | None
         return {"encounter_ids": [a["signed"]]}
     if (method, path) == ("post", "/api/batches"):
         return {"claim_ids": [a["claim_id"]]}
+    if (method, path) == ("post", "/api/claims/{claim_id}/write-offs"):
+        return {"amount": "1.00", "reason_code": "small_balance"}
+    if (method, path) in (
+        ("post", "/api/claims/{claim_id}/return-note"),
+        ("post", "/api/encounters/{encounter_id}/return"),
+    ):
+        return {"message": "Please check the units."}
+    if (method, path) == ("post", "/api/claims/{claim_id}/reopening-requests"):
+        return {"change": "Line 1 units", "reason": "Clerical error"}
     if (method, path) == ("patch", "/api/users/{user_id}"):
         return {"active": False}
     if (method, path) == ("put", "/api/users/{user_id}/role"):

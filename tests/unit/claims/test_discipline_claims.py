@@ -120,7 +120,9 @@ def test_a_modifier_outside_the_code_list_never_reaches_an_837p() -> None:
     report = check_encounter(encounter)
     assert "MODIFIER_UNKNOWN" in {f.rule for f in report.findings if f.severity.value == "error"}
     # Even a caller that skips the verdict cannot build the claim.
-    lines = [ClaimLine(line.code, line.modifiers, line.units, line.diagnosis_pointers, line.service_indexes)
-             for line in report.claim_lines]
+    lines = [
+        ClaimLine(line.code, line.modifiers, line.units, line.diagnosis_pointers, line.service_indexes)
+        for line in report.claim_lines
+    ]
     with pytest.raises(ClaimBuildError, match="ZZ"):
         build_claim(encounter, lines, default_catalog())

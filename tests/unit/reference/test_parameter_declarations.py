@@ -63,7 +63,7 @@ def test_a_duplicate_key_deeper_in_the_file_is_refused_too(tmp_path: Path) -> No
     message = _refusal(path)
     assert str(path) in message
     assert "duplicate key 2000-01-01" in message
-    same_reference_twice = MINIMUM.replace('  confidence: payer\n', '  confidence: payer\n  reference: "other"\n')
+    same_reference_twice = MINIMUM.replace("  confidence: payer\n", '  confidence: payer\n  reference: "other"\n')
     assert "duplicate key 'reference'" in _refusal(_write(tmp_path, same_reference_twice))
 
 

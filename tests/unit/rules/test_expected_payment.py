@@ -62,9 +62,7 @@ GPCI_WORK, GPCI_PE, GPCI_MP, CF_2026 = Decimal("1.014"), Decimal("1.093"), Decim
 
 
 def unit(work: str, pe: str, mp: str, pe_share: str = "1") -> Decimal:
-    return (
-        Decimal(work) * GPCI_WORK + Decimal(pe_share) * Decimal(pe) * GPCI_PE + Decimal(mp) * GPCI_MP
-    ) * CF_2026
+    return (Decimal(work) * GPCI_WORK + Decimal(pe_share) * Decimal(pe) * GPCI_PE + Decimal(mp) * GPCI_MP) * CF_2026
 
 
 def test_a_2026_medicare_visit_prices_every_line_with_the_2025_rvus_at_the_2026_cf() -> None:

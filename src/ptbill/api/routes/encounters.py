@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import Body, Path, Query
+from fastapi.responses import JSONResponse
 
 from ptbill.api.deps import ClockDep, CurrentActor, SessionDep
 from ptbill.api.routing import errors, resource_router
 from ptbill.api.schemas.audit import AuditEventPublic
+from ptbill.api.schemas.claim_history import ReturnCreate, ReturnPublic
 from ptbill.api.schemas.common import MAX_ID
 from ptbill.api.schemas.encounters import (
     EXAMPLE_NOTE,
@@ -20,6 +22,7 @@ from ptbill.api.schemas.encounters import (
     EncounterUpdate,
     StoredCheckPublic,
 )
+from ptbill.services import access, note_returns
 from ptbill.services import notes as notes_service
 from ptbill.services.notes import Note
 
@@ -142,3 +145,22 @@ def read_encounter_history(
         checks=[StoredCheckPublic.model_validate(c) for c in history["checks"]],
         events=[AuditEventPublic.model_validate(e) for e in history["events"]],
     )
+
+
+@router.post(
+    "/{encounter_id}/return",
+    status_code=201,
+    response_model=ReturnPublic,
+    summary="Return a note to its therapist with a message",
+    description="A signed note not yet billed goes back to draft for the therapist to fix and sign again; a billed "
+    "note stays billed and the message asks for a correction. The therapist sees it on their notes list.",
+    responses=errors(401, 403, 404, 409, 422),
+)
+def return_encounter(
+    encounter_id: EncounterId, body: ReturnCreate, actor: CurrentActor, session: SessionDep, clock: ClockDep
+) -> ReturnPublic | JSONResponse:
+    try:
+        made = note_returns.return_note(session, actor, encounter_id, body.message, clock=clock)
+    except access.InvalidChangeError as exc:
+        return JSONResponse({"detail": str(exc), "problems": [f"body.{exc.field}: {exc}"]}, status_code=422)
+    return ReturnPublic.model_validate(made)

@@ -19,7 +19,7 @@ from ptbill.domain.identifiers import bounded_int
 from ptbill.domain.status import EncounterState
 from ptbill.domain.vocabulary import CLINICIANS, Role
 from ptbill.reference.catalog import default_catalog
-from ptbill.services import access
+from ptbill.services import access, note_returns
 from ptbill.services import notes as notes_service
 from ptbill.services import patients as patients_service
 from ptbill.services import users as users_service
@@ -182,6 +182,8 @@ def _note_page(
             "f": note_form,
             "procedure_codes": catalog.procedure_codes,
             "total_hint": note_form.form_minutes(values),
+            "returned": note_returns.open_returns(session, viewer.actor, [row.id]).get(row.id) if row else None,
+            "note_claims": note_returns.claims_of_note(session, viewer.actor, row.id) if row else [],
         },
         status_code=status_code,
     )
@@ -197,7 +199,12 @@ def list_notes(request: Request, viewer: CurrentViewer, session: SessionDep) -> 
         if r.status == EncounterState.DRAFT and (not mine or r.therapist_user_id == viewer.actor.user_id)
     ]
     recent = [r for r in rows if r.status != EncounterState.DRAFT][:25]
-    return render(request, "notes/list.html", {"viewer": viewer, "drafts": drafts, "recent": recent, "mine": mine})
+    returns, by_id = note_returns.open_returns(session, viewer.actor), {r.id: r for r in rows}
+    returned = [
+        (n, by_id[e]) for e, n in returns.items() if not mine or by_id[e].therapist_user_id == viewer.actor.user_id
+    ]
+    context = {"viewer": viewer, "drafts": drafts, "recent": recent, "mine": mine, "returned": returned}
+    return render(request, "notes/list.html", context)
 
 
 @router.get("/notes/new")

@@ -1,0 +1,333 @@
+"""Everything the claim page and ``GET /api/claims/{id}/history`` show, read from rows, audited once.
+
+What the claim says comes from the frozen claim (``frozen_claims.stored_claim``). The status timeline is
+derived from the rows themselves, never kept as a second copy: the claim's creation, its batch, its
+submission, each posted 835 answer (its meaning from ``balances``), the claims that correct or void it and
+the clinic's write-offs. Acknowledgements (999/277CA) will add "accepted" and "rejected" events in
+``_acknowledgements`` once they are stored.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ptbill.domain.claim import Claim, ClaimFrequency
+from ptbill.domain.remittance import ClaimStatus
+from ptbill.reference.adjustment_codes import AdjustmentCodes
+from ptbill.remittance.accounting import ClaimAccount, Outcome
+from ptbill.services.access import Actor
+from ptbill.services.audit import AuditEntry, audit
+from ptbill.services.balances import OpenBalance, account_of_payment, claim_balances, payment_of
+from ptbill.services.billing import ClaimRecord, claim_record, claim_row
+from ptbill.services.frozen_claims import replacement_refusal, stored_claim
+from ptbill.services.note_returns import NoteReturn, returns_of
+from ptbill.services.records import copy_of
+from ptbill.services.reopening import ReopeningRequest, reopenings_of
+from ptbill.services.write_offs import WriteOff, write_offs_of
+from ptbill.storage.tables import AuditRow, ClaimBatchRow, ClaimPaymentRow, ClaimRow, RemittanceRow, UserRow
+
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEvent:
+    kind: str  # created, batched, submitted, accepted, rejected, answered, corrected, voided, written_off
+    label: str
+    at: datetime | None = None  # a moment (shown in the clinic's zone) ...
+    day: date | None = None  # ... or a day (an 835's payment date)
+    detail: str = ""
+    link: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AdjustmentLine:
+    group: str
+    code: str
+    amount: Decimal
+    text: str
+    group_text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Remark:
+    code: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class PaidLine:
+    line_number: int | None
+    code: str
+    modifiers: tuple[str, ...]
+    charge: Decimal
+    paid: Decimal
+    adjustments: tuple[AdjustmentLine, ...]
+    remarks: tuple[Remark, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Payment:
+    """One posted 835 answer for the claim: where it came from and what it said, line by line."""
+
+    id: int
+    remittance_id: int
+    source_name: str
+    payer_name: str
+    trace_number: str  # the check or EFT number (TRN02)
+    payment_date: date | None
+    posted_at: datetime
+    payer_claim_number: str | None
+    status_code: str
+    outcome: str  # paid, partially paid, denied, processed to deductible, reversed ...
+    charge: Decimal
+    paid: Decimal
+    patient_responsibility: Decimal
+    adjustments: tuple[AdjustmentLine, ...]  # claim-level
+    remarks: tuple[Remark, ...]
+    lines: tuple[PaidLine, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryLine:
+    at: datetime
+    user: str
+    action: str
+    entity: str
+    entity_id: str | None
+    detail: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimPage:
+    claim: ClaimRecord
+    frozen: Claim
+    timeline: tuple[TimelineEvent, ...]
+    payments: tuple[Payment, ...]
+    account: ClaimAccount
+    open: OpenBalance
+    write_offs: tuple[WriteOff, ...]
+    corrected_by: tuple[ClaimRecord, ...]  # the claims whose corrects_claim_id is this one
+    corrects: ClaimRecord | None
+    returns: tuple[NoteReturn, ...]
+    reopenings: tuple[ReopeningRequest, ...]
+    history: tuple[HistoryLine, ...]
+    replacement_refusal: str | None  # why this payer takes no frequency 7/8 claims; None: it does
+    correction_blocked: str | None  # why no corrected claim or void can be made now; None: it can
+
+    @property
+    def lines_by_number(self) -> dict[int, object]:
+        return {line.line_number: line for line in self.claim.lines}
+
+
+@functools.cache
+def _codes() -> AdjustmentCodes:
+    return AdjustmentCodes.load()
+
+
+def _adjustment(group: str, code: str, amount: Decimal) -> AdjustmentLine:
+    codes = _codes()
+    return AdjustmentLine(group, code, amount, codes.describe_carc(code), codes.group(group))
+
+
+def _remarks(codes: tuple[str, ...]) -> tuple[Remark, ...]:
+    return tuple(Remark(code, _codes().describe_rarc(code)) for code in codes)
+
+
+def outcome_label(row: ClaimPaymentRow, claim: ClaimRecord) -> str:
+    """What one posted answer means, in a biller's words."""
+    if row.status_code == ClaimStatus.REVERSAL.value:
+        return "reversed"
+    account = account_of_payment(row, claim)
+    balance = account.balance
+    if balance.payer_paid <= ZERO and balance.deductible > ZERO and balance.denied <= ZERO:
+        return "processed to deductible"
+    return {
+        Outcome.PAID: "paid",
+        Outcome.UNDERPAID: "partially paid",
+        Outcome.PARTLY_DENIED: "partially paid, some denied",
+        Outcome.DENIED: "denied",
+        Outcome.REVERSED: "reversed",
+    }[account.outcome]
+
+
+def _payments(session: Session, actor: Actor, claim: ClaimRecord) -> list[Payment]:
+    query = (
+        select(ClaimPaymentRow, RemittanceRow)
+        .join(RemittanceRow, RemittanceRow.id == ClaimPaymentRow.remittance_id)
+        .where(ClaimPaymentRow.clinic_id == actor.clinic_id, ClaimPaymentRow.claim_id == claim.id)
+        .order_by(ClaimPaymentRow.id)
+    )
+    found = []
+    for row, remittance in session.execute(query):
+        answer, matched = payment_of(row)
+        lines = tuple(
+            PaidLine(
+                number,
+                service.procedure_code,
+                service.modifiers,
+                service.charge,
+                service.paid,
+                tuple(_adjustment(a.group.value, a.reason, a.amount) for a in service.adjustments),
+                _remarks(service.remark_codes),
+            )
+            for service, number in zip(answer.service_lines, matched, strict=False)
+        )
+        found.append(
+            Payment(
+                row.id,
+                remittance.id,
+                remittance.source_name,
+                remittance.payer_name,
+                remittance.trace_number,
+                remittance.payment_date,
+                remittance.posted_at,
+                row.payer_claim_number,
+                row.status_code,
+                outcome_label(row, claim),
+                answer.charge,
+                answer.paid,
+                answer.patient_responsibility or ZERO,
+                tuple(_adjustment(a.group.value, a.reason, a.amount) for a in answer.adjustments),
+                _remarks(answer.remark_codes),
+                lines,
+            )
+        )
+    return found
+
+
+def _acknowledgements(session: Session, claim: ClaimRecord) -> list[TimelineEvent]:
+    """Accepted or rejected by the clearinghouse and the payer (999/277CA): none stored yet."""
+    return []
+
+
+def _timeline(
+    session: Session,
+    claim: ClaimRecord,
+    payments: list[Payment],
+    corrected_by: list[ClaimRecord],
+    write_offs: list[WriteOff],
+) -> list[TimelineEvent]:
+    events = [TimelineEvent("created", "Created", at=claim.created_at, detail=f"from note {claim.encounter_id}")]
+    if claim.corrects_claim_id is not None:
+        verb = "Voids" if claim.frequency == ClaimFrequency.VOID else "Corrects"
+        events[0] = TimelineEvent(
+            "created",
+            "Created",
+            at=claim.created_at,
+            detail=f"{verb} claim {claim.corrects_claim_id} (frequency {claim.frequency})",
+            link=f"/claims/{claim.corrects_claim_id}",
+        )
+    if claim.batch_id is not None:
+        batch = session.get(ClaimBatchRow, claim.batch_id)
+        if batch is not None:
+            events.append(
+                TimelineEvent(
+                    "batched", "In batch", at=batch.created_at, detail=f"batch #{batch.id}", link=f"/batches/{batch.id}"
+                )
+            )
+    if claim.submitted_at is not None:
+        events.append(TimelineEvent("submitted", "Submitted", at=claim.submitted_at))
+    events.extend(_acknowledgements(session, claim))
+    for p in payments:
+        events.append(
+            TimelineEvent(
+                "answered",
+                p.outcome[:1].upper() + p.outcome[1:],
+                at=p.posted_at,
+                day=p.payment_date,
+                detail=f"paid ${p.paid:,.2f} · check/EFT {p.trace_number} · {p.source_name}",
+            )
+        )
+    for c in corrected_by:
+        void = c.frequency == ClaimFrequency.VOID
+        events.append(
+            TimelineEvent(
+                "voided" if void else "corrected",
+                "Voided" if void else "Corrected",
+                at=c.created_at,
+                detail=f"by claim {c.patient_control_number} (frequency {c.frequency})",
+                link=f"/claims/{c.id}",
+            )
+        )
+    for w in write_offs:
+        where = f"line {w.line_number} · " if w.line_number is not None else ""
+        events.append(
+            TimelineEvent("written_off", "Written off", at=w.created_at, detail=f"{where}${w.amount:,.2f} · {w.reason}")
+        )
+    return events
+
+
+def _history(session: Session, actor: Actor, claim_id: int) -> list[HistoryLine]:
+    """The claim's audit rows, newest first: its changes and exports, then who read it how often."""
+    rows = list(
+        session.scalars(
+            select(AuditRow)
+            .where(
+                AuditRow.clinic_id == actor.clinic_id, AuditRow.entity == "claim", AuditRow.entity_id == str(claim_id)
+            )
+            .order_by(AuditRow.id.desc())
+            .limit(200)
+        )
+    )
+    ids = {row.user_id for row in rows if row.user_id is not None}
+    names: dict[int, str] = {}
+    if ids:
+        names = {r.id: r.name for r in session.execute(select(UserRow.id, UserRow.name).where(UserRow.id.in_(ids)))}
+    entries = [copy_of(AuditEntry, row) for row in rows]
+    return [
+        HistoryLine(
+            e.at, names.get(e.user_id, "system") if e.user_id else "system", e.action, e.entity, e.entity_id, e.detail
+        )
+        for e in entries
+    ]
+
+
+def claim_page(session: Session, actor: Actor, claim_id: int) -> ClaimPage:
+    """The claim with its timeline, payments, balance by party, write-offs and audit history (audited)."""
+    row = claim_row(session, actor, claim_id)
+    record = claim_record(row)
+    frozen = stored_claim(session, actor, row)
+    (entry,) = claim_balances(session, actor, [record])
+    assert entry.open is not None
+    payments = _payments(session, actor, record)
+    later = session.scalars(
+        select(ClaimRow)
+        .where(ClaimRow.clinic_id == actor.clinic_id, ClaimRow.corrects_claim_id == row.id)
+        .order_by(ClaimRow.id)
+    )
+    corrected_by = [claim_record(c) for c in later]
+    earlier = session.get(ClaimRow, row.corrects_claim_id) if row.corrects_claim_id else None
+    write_offs = write_offs_of(session, actor, row.id)
+    refusal = replacement_refusal(session, actor.clinic_id, record)
+    blocked = None
+    if record.status == "built":
+        blocked = "The claim has not been sent: change the note and rebuild it instead."
+    elif corrected_by:
+        blocked = f"Already replaced by claim {corrected_by[-1].patient_control_number}: work on that one."
+    elif record.frequency == ClaimFrequency.VOID:
+        blocked = "This claim is a void."
+    elif not record.payer_claim_number:
+        blocked = "No payer claim number: the payer never adjudicated this claim. Resubmit it instead."
+    audit(session, actor, "read", "claim_page", str(row.id), f"{len(payments)} payments")
+    return ClaimPage(
+        record,
+        frozen,
+        tuple(_timeline(session, record, payments, corrected_by, write_offs)),
+        tuple(payments),
+        entry.account,
+        entry.open,
+        tuple(write_offs),
+        tuple(corrected_by),
+        claim_record(earlier) if earlier is not None and earlier.clinic_id == actor.clinic_id else None,
+        tuple(returns_of(session, actor, row.encounter_id)),
+        tuple(reopenings_of(session, actor, row.id)),
+        tuple(_history(session, actor, row.id)),
+        refusal,
+        blocked,
+    )

@@ -121,7 +121,7 @@ class _ClaimState:
 
 
 @dataclass
-class _Writes:
+class Writes:
     payments: list[dict[str, Any]] = field(default_factory=list)
     audits: list[dict[str, Any]] = field(default_factory=list)
 
@@ -340,7 +340,7 @@ def post_remittance(
         )
     }
     claims = _claim_states(session, actor, {p.patient_control_number for p in remittance.claims})
-    writes = _Writes()
+    writes = Writes()
     for payment in remittance.claims:
         key = (payment.patient_control_number, payment.payer_claim_control_number or "", payment.status.value)
         if key in posted:
@@ -360,7 +360,7 @@ def post_remittance(
     return summary
 
 
-def write_changes(session: Session, claims: Iterable[_ClaimState], writes: _Writes) -> None:
+def write_changes(session: Session, claims: Iterable[_ClaimState], writes: Writes) -> None:
     # Core statements on the session's connection: no unit-of-work bookkeeping for thousands of rows.
     connection = session.connection()
     tables = Base.metadata.tables
@@ -405,7 +405,7 @@ def _post_claim(
     payment: ClaimPayment,
     summary: PostingSummary,
     claims: dict[str, _ClaimState],
-    writes: _Writes,
+    writes: Writes,
 ) -> None:
     claim = claims.get(payment.patient_control_number)
     responsibility = payment.patient_responsibility or ZERO

@@ -26,7 +26,7 @@ from ptbill.services.access import BILLERS, Actor, NotFoundError, require_role
 from ptbill.services.audit import audit
 from ptbill.services.posting import PostingSummary, post_remittances
 from ptbill.storage.session import dialect_insert
-from ptbill.storage.tables import RemittanceFileRow, UserRow
+from ptbill.storage.tables import RemittanceFileRow, RemittanceRow, UserRow
 
 POSTED, ALREADY_POSTED, REFUSED = "posted", "already_posted", "refused"
 MAX_WARNINGS = 50
@@ -234,6 +234,38 @@ def post_file(
     else:
         message = f"{name}: posted {summary.claims_posted} claim payment(s), {summary.claims_matched} matched."
     return UploadResult(name, outcome, None, message, tuple(problems), stored)
+
+
+def record_file(
+    session: Session, actor: Actor, file_name: str, data: bytes, summary: PostingSummary
+) -> tuple[int, bool]:
+    """Store the summary of a file ``ptbill remit`` posted: its row's id, and whether this call stored it
+    (False when the same bytes were posted before, whose first summary stays)."""
+    outcome = POSTED if summary.claims_posted or not summary.claims_already_posted else ALREADY_POSTED
+    table = RemittanceFileRow.__table__
+    file_id = session.execute(
+        dialect_insert(session)(table)
+        .values(
+            clinic_id=actor.clinic_id,
+            file_name=file_name[:200],
+            sha256=hashlib.sha256(data).hexdigest(),
+            size_bytes=len(data),
+            uploaded_by_user_id=actor.user_id,
+            outcome=outcome,
+            summary=_summary_json(summary),
+        )
+        .on_conflict_do_nothing(index_elements=[table.c.clinic_id, table.c.sha256])
+        .returning(table.c.id)
+    ).scalar_one_or_none()
+    if file_id is None:
+        return _existing(session, actor, hashlib.sha256(data).hexdigest()).id, False
+    session.execute(
+        update(RemittanceRow)
+        .where(RemittanceRow.id.in_(summary.remittance_ids), RemittanceRow.remittance_file_id.is_(None))
+        .values(remittance_file_id=file_id)
+    )
+    audit(session, actor, "create", "remittance_file", str(file_id), f"{summary.claims_posted} claims posted")
+    return file_id, True
 
 
 def _user_name(session: Session, user_id: int | None) -> str | None:

@@ -36,8 +36,11 @@ async def uploaded_files(request: Request) -> list[tuple[str, bytes]]:
     limit = upload_limit(request)
     files = []
     for key, value in form.multi_items():
-        if key == "files" and isinstance(value, UploadFile) and (value.filename or value.size):
+        if not isinstance(value, UploadFile):
+            continue
+        if key == "files" and (value.filename or value.size):
             files.append((value.filename or "upload.835", await value.read(limit + 1)))
+        await value.close()  # the spooled temporary file, now read
     return files
 
 

@@ -9,7 +9,14 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from ptbill.services.reports.registry import REPORTS
-from ptbill.storage.tables import ClaimBatchRow, EncounterRow, PatientRow
+from ptbill.storage.tables import (
+    ClaimBatchRow,
+    ClaimPaymentRow,
+    EncounterRow,
+    PatientRow,
+    RemittanceFileRow,
+    RemittanceRow,
+)
 from tests.browser.live_app import VISIT_DATE, LiveApp
 
 THERAPIST = "therapist1@harbor.example"
@@ -34,6 +41,11 @@ def pages(app: LiveApp) -> list[WalkedPage]:
         batch = session.scalar(
             select(ClaimBatchRow.id).where(ClaimBatchRow.clinic_id == clinic).order_by(ClaimBatchRow.id)
         )
+        remittance_file = session.scalar(select(RemittanceFileRow.id).where(RemittanceFileRow.clinic_id == clinic))
+        payment = session.scalar(select(RemittanceRow.id).where(RemittanceRow.clinic_id == clinic))
+        stray = session.scalar(
+            select(ClaimPaymentRow.id).where(ClaimPaymentRow.clinic_id == clinic, ClaimPaymentRow.claim_id.is_(None))
+        )
     walk = [
         WalkedPage("login", None, "/login"),
         WalkedPage("notes", THERAPIST, "/notes"),
@@ -49,6 +61,9 @@ def pages(app: LiveApp) -> list[WalkedPage]:
         WalkedPage("claims", BILLER, "/claims"),
         WalkedPage("batches", BILLER, "/batches"),
         WalkedPage("denials", BILLER, "/denials"),
+        WalkedPage("remittances", BILLER, "/remittances"),
+        WalkedPage("remittances-unmatched", BILLER, "/remittances/unmatched"),
+        WalkedPage("payments", BILLER, "/payments"),
         WalkedPage("reports", BILLER, "/reports"),
         *(WalkedPage(f"report-{r.name}", BILLER, f"/reports/{r.name}{REPORT_PARAMS.get(r.name, '')}") for r in REPORTS),
         WalkedPage("payers", BILLER, "/payers"),
@@ -71,4 +86,10 @@ def pages(app: LiveApp) -> list[WalkedPage]:
         walk.append(WalkedPage("note-draft", THERAPIST, f"/notes/{draft}"))
     if batch is not None:
         walk.append(WalkedPage("batch", BILLER, f"/batches/{batch}"))
+    if remittance_file is not None:
+        walk.append(WalkedPage("remittance-file", BILLER, f"/remittances/{remittance_file}"))
+    if payment is not None:
+        walk.append(WalkedPage("payment", BILLER, f"/payments/{payment}"))
+    if stray is not None:
+        walk.append(WalkedPage("remittance-match", BILLER, f"/remittances/unmatched/{stray}?q=a"))
     return walk

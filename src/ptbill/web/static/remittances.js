@@ -10,6 +10,7 @@
     var main = document.querySelector("main");
     if (!fresh || !main) { return false; }
     main.innerHTML = fresh.innerHTML;
+    main.setAttribute("data-upload", "xhr");  // the page the upload answered, shown in place
     if (page.title) { document.title = page.title; }
     var heading = main.querySelector("#results-heading") || main.querySelector("h1");
     if (heading) { heading.setAttribute("tabindex", "-1"); heading.focus(); }

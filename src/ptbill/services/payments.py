@@ -16,7 +16,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ptbill.domain.remittance import PROVIDER_ADJUSTMENT_REASONS
+from ptbill.domain.remittance import PROVIDER_ADJUSTMENT_REASONS, ClaimStatus
 from ptbill.services.access import BILLERS, Actor, NotFoundError, require_role
 from ptbill.services.audit import audit
 from ptbill.storage.tables import (
@@ -29,7 +29,7 @@ from ptbill.storage.tables import (
 )
 
 ZERO = Decimal("0.00")
-METHODS = {"CHK": "Check", "ACH": "EFT (ACH)", "NON": "No payment", "FWT": "Wire", "BOP": "Bank's option"}
+METHODS = {"CHK": "Check", "ACH": "EFT", "NON": "No payment", "FWT": "Wire", "BOP": "Bank's option"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +70,14 @@ class PaymentClaim:
     charge: Decimal
     paid: Decimal
     patient_responsibility: Decimal
+
+    @property
+    def status(self) -> str:
+        """CLP02 in words ("processed as primary")."""
+        try:
+            return ClaimStatus(self.status_code).label
+        except ValueError:
+            return self.status_code
 
 
 @dataclass(frozen=True, slots=True)

@@ -106,10 +106,10 @@ def get_unmatched(session: Session, actor: Actor, claim_payment_id: int) -> Unma
 
 
 def find_claims(
-    session: Session, actor: Actor, text: str = "", service_date: date | None = None
+    session: Session, actor: Actor, text: str = "", service_date: date | None = None, charge: Decimal | None = None
 ) -> list[ClaimCandidate]:
     """Claims to match a payment to: by patient control number, patient name (last, first or both), or
-    date of service; at most 50, newest first."""
+    date of service; with none of these, those whose charge is ``charge`` (the payment's). At most 50."""
     require_role(actor, BILLERS)
     query = (
         select(ClaimRow, PatientRow.last_name, PatientRow.first_name)
@@ -130,7 +130,9 @@ def find_claims(
     if service_date is not None:
         query = query.where(ClaimRow.service_date == service_date)
     if not words and service_date is None:
-        return []
+        if charge is None:
+            return []
+        query = query.where(ClaimRow.total_charge == charge)
     rows = session.execute(query.order_by(ClaimRow.service_date.desc(), ClaimRow.id.desc()).limit(MAX_FOUND))
     found = [
         ClaimCandidate(

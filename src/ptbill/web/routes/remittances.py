@@ -105,7 +105,8 @@ def match_page(
     service_date = day(dos) if dos else None
     errors = {"dos": "Not a date: write it as YYYY-MM-DD."} if dos and service_date is None else {}
     searched = bool(q.strip() or service_date)
-    found = unmatched.find_claims(session, viewer.actor, q.replace("\x00", ""), service_date) if searched else []
+    # Before any search: the claims billed for the same charge, the likeliest ones.
+    found = unmatched.find_claims(session, viewer.actor, q.replace("\x00", ""), service_date, item.charge)
     context = {
         "viewer": viewer,
         "item": item,

@@ -171,7 +171,10 @@ def payers_paid(session: Session, actor: Actor) -> list[tuple[str, str]]:
     return [(identifier, name) for identifier, name in session.execute(query)]
 
 
-def get_payment(session: Session, actor: Actor, payment_id: int) -> PaymentDetail:
+def get_payment(
+    session: Session, actor: Actor, payment_id: int, *, offset: int = 0, limit: int | None = None
+) -> PaymentDetail:
+    """The payment with its claim payments (``limit`` of them from ``offset``: a check can pay thousands)."""
     require_role(actor, BILLERS)
     found = _payments(session, actor, RemittanceRow.id == payment_id)
     if not found:
@@ -183,6 +186,8 @@ def get_payment(session: Session, actor: Actor, payment_id: int) -> PaymentDetai
         .outerjoin(PatientRow, PatientRow.id == EncounterRow.patient_id)
         .where(ClaimPaymentRow.remittance_id == payment_id, ClaimPaymentRow.clinic_id == actor.clinic_id)
         .order_by(ClaimPaymentRow.id)
+        .offset(offset)
+        .limit(limit)
     )
     claims = tuple(
         PaymentClaim(

@@ -153,6 +153,22 @@ def _read(name: str, data: bytes) -> list[Remittance] | UploadResult:
     return remittances
 
 
+def _already_posted(session: Session, actor: Actor, name: str, digest: str) -> UploadResult | None:
+    row = session.scalar(
+        select(RemittanceFileRow).where(
+            RemittanceFileRow.clinic_id == actor.clinic_id, RemittanceFileRow.sha256 == digest
+        )
+    )
+    if row is None:
+        return None
+    audit(session, actor, "read", "remittance_file", str(row.id), "uploaded again: already posted")
+    earlier = _record(row, _user_name(session, row.uploaded_by_user_id))
+    message = (
+        f"{name}: already posted (file #{row.id}, {earlier.uploaded_at:%Y-%m-%d %H:%M} UTC); nothing posted again."
+    )
+    return UploadResult(name, ALREADY_POSTED, None, message, file=earlier)
+
+
 def _existing(session: Session, actor: Actor, digest: str) -> RemittanceFileRow:
     row = session.scalar(
         select(RemittanceFileRow).where(
@@ -181,6 +197,10 @@ def post_file(
         )
     if not data.strip():
         return UploadResult(name, REFUSED, "not_835", f"{name}: the file is empty.")
+    digest = hashlib.sha256(data).hexdigest()
+    posted_before = _already_posted(session, actor, name, digest)
+    if posted_before is not None:  # the same bytes: answered without reading them again
+        return posted_before
     read = _read(name, data)
     if isinstance(read, UploadResult):
         return read
@@ -188,7 +208,6 @@ def post_file(
     if problems and not accept_unbalanced:
         message = f"{name} does not balance, so nothing was posted: " + "; ".join(problems[:5])
         return UploadResult(name, REFUSED, "unbalanced", message, tuple(problems))
-    digest = hashlib.sha256(data).hexdigest()
     table = RemittanceFileRow.__table__
     try:
         with session.begin_nested():
@@ -207,17 +226,10 @@ def post_file(
                 .returning(table.c.id)
             ).scalar_one_or_none()
             if file_id is None:
-                row = _existing(session, actor, digest)
-                audit(session, actor, "read", "remittance_file", str(row.id), "uploaded again: already posted")
-                earlier = _record(row, _user_name(session, row.uploaded_by_user_id))
-                when = f"{earlier.uploaded_at:%Y-%m-%d %H:%M} UTC"
-                return UploadResult(
-                    name,
-                    ALREADY_POSTED,
-                    None,
-                    f"{name}: already posted (file #{row.id}, {when}); nothing posted again.",
-                    file=earlier,
-                )
+                # Another session posted the same bytes meanwhile: its INSERT won, this one waited for it.
+                again = _already_posted(session, actor, name, digest)
+                assert again is not None
+                return again
             summary = post_remittances(session, actor, read, name, accept_unbalanced=accept_unbalanced, file_id=file_id)
             outcome = POSTED if summary.claims_posted or not summary.claims_already_posted else ALREADY_POSTED
             session.execute(

@@ -133,6 +133,8 @@ def test_payments_reconcile_in_the_api_and_on_the_page(world: World) -> None:
     assert D(payment["total"]) == D(payment["claims_paid"]) - D(payment["plb_total"])
     detail = biller.get(f"/api/payments/{payment_id}").json()
     assert [c["claim_id"] for c in detail["claims"]] == [claim.id]
+    assert biller.get(f"/api/payments/{payment_id}", params={"offset": 1}).json()["claims"] == []
+    assert biller.get(f"/api/payments/{payment_id}", params={"limit": 0}).status_code == 422
     page = logged_in(world.app, A_USERS["biller"]).get(f"/payments/{payment_id}")
     assert f'href="/claims/{claim.id}"' in page.text
     assert "✓ yes" in page.text

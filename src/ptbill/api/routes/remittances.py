@@ -114,8 +114,17 @@ def list_payments(
     summary="A payment, its claim payments and provider-level adjustments",
     responses=errors(401, 403, 404),
 )
-def read_payment(payment_id: Id, actor: CurrentActor, session: SessionDep) -> PaymentDetailPublic:
-    return PaymentDetailPublic.model_validate(payments.get_payment(session, actor, payment_id))
+def read_payment(
+    payment_id: Id,
+    actor: CurrentActor,
+    session: SessionDep,
+    offset: Annotated[int, Query(ge=0, le=10**7, description="Claim payments to skip.")] = 0,
+    limit: Annotated[
+        int, Query(ge=1, le=5000, description="Claim payments to list (a check can pay thousands).")
+    ] = 500,
+) -> PaymentDetailPublic:
+    detail = payments.get_payment(session, actor, payment_id, offset=offset, limit=limit)
+    return PaymentDetailPublic.model_validate(detail)
 
 
 @claim_payments_router.post(

@@ -11,10 +11,11 @@ from fastapi.responses import Response
 
 from ptbill.services import access, payments
 from ptbill.web.deps import CurrentViewer, SessionDep, render
-from ptbill.web.inputs import RecordId, day
+from ptbill.web.inputs import RecordId, day, whole_number
 
 router = APIRouter()
 ZERO = payments.ZERO
+PAGE = 200  # claims per page of a payment: a check can pay thousands
 
 
 @router.get("/payments")
@@ -51,7 +52,16 @@ def payment_list(
 
 
 @router.get("/payments/{payment_id}")
-def payment_detail(request: Request, payment_id: RecordId, viewer: CurrentViewer, session: SessionDep) -> Response:
+def payment_detail(
+    request: Request,
+    payment_id: RecordId,
+    viewer: CurrentViewer,
+    session: SessionDep,
+    page: Annotated[str, Query(max_length=12)] = "1",
+) -> Response:
     access.require_role(viewer.actor, access.BILLERS)
-    detail = payments.get_payment(session, viewer.actor, payment_id)
-    return render(request, "payments/detail.html", {"viewer": viewer, "detail": detail})
+    number = whole_number(page, 1, 10**6) or 1
+    detail = payments.get_payment(session, viewer.actor, payment_id, offset=(number - 1) * PAGE, limit=PAGE)
+    pages = max(1, -(-detail.payment.claims // PAGE))
+    context = {"viewer": viewer, "detail": detail, "page": min(number, pages), "pages": pages, "per_page": PAGE}
+    return render(request, "payments/detail.html", context)

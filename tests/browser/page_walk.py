@@ -11,7 +11,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ptbill.services.reports.registry import REPORTS
-from ptbill.storage.tables import ClaimBatchRow, ClaimPaymentRow, EncounterRow, PatientRow
+from ptbill.storage.tables import (
+    ClaimBatchRow,
+    ClaimPaymentRow,
+    EncounterRow,
+    PatientRow,
+    RemittanceFileRow,
+    RemittanceRow,
+)
 from tests.browser.live_app import VISIT_DATE, LiveApp
 
 THERAPIST = "therapist1@harbor.example"
@@ -55,6 +62,11 @@ def pages(app: LiveApp) -> list[WalkedPage]:
             select(ClaimBatchRow.id).where(ClaimBatchRow.clinic_id == clinic).order_by(ClaimBatchRow.id)
         )
         claim = answered_claim(session, clinic)
+        remittance_file = session.scalar(select(RemittanceFileRow.id).where(RemittanceFileRow.clinic_id == clinic))
+        payment = session.scalar(select(RemittanceRow.id).where(RemittanceRow.clinic_id == clinic))
+        stray = session.scalar(
+            select(ClaimPaymentRow.id).where(ClaimPaymentRow.clinic_id == clinic, ClaimPaymentRow.claim_id.is_(None))
+        )
     walk = [
         WalkedPage("login", None, "/login"),
         WalkedPage("notes", THERAPIST, "/notes"),
@@ -70,6 +82,9 @@ def pages(app: LiveApp) -> list[WalkedPage]:
         WalkedPage("claims", BILLER, "/claims"),
         WalkedPage("batches", BILLER, "/batches"),
         WalkedPage("denials", BILLER, "/denials"),
+        WalkedPage("remittances", BILLER, "/remittances"),
+        WalkedPage("remittances-unmatched", BILLER, "/remittances/unmatched"),
+        WalkedPage("payments", BILLER, "/payments"),
         WalkedPage("reports", BILLER, "/reports"),
         *(WalkedPage(f"report-{r.name}", BILLER, f"/reports/{r.name}{REPORT_PARAMS.get(r.name, '')}") for r in REPORTS),
         WalkedPage("payers", BILLER, "/payers"),
@@ -94,4 +109,10 @@ def pages(app: LiveApp) -> list[WalkedPage]:
         walk.append(WalkedPage("batch", BILLER, f"/batches/{batch}"))
     if claim is not None:
         walk.append(WalkedPage("claim", BILLER, f"/claims/{claim}"))
+    if remittance_file is not None:
+        walk.append(WalkedPage("remittance-file", BILLER, f"/remittances/{remittance_file}"))
+    if payment is not None:
+        walk.append(WalkedPage("payment", BILLER, f"/payments/{payment}"))
+    if stray is not None:
+        walk.append(WalkedPage("remittance-match", BILLER, f"/remittances/unmatched/{stray}?q=a"))
     return walk

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from decimal import Decimal
@@ -251,3 +252,19 @@ def test_remit_refuses_a_file_it_would_post_nothing_from_with_the_reason(
     assert f"{era}: not posted: {message}" in result.stderr
     assert "Traceback" not in result.stderr
     assert stored(url, RemittanceRow) == 0
+
+
+def test_remit_stores_the_files_summary_and_a_second_run_names_the_file_posted_before(tmp_path: Path) -> None:
+    url, env = demo_database(tmp_path)
+    env["PTBILL_USER"] = "biller@harbor.example"
+    era = tmp_path / "era.835"
+    era.write_text(medicare_remittance())
+    first = ptbill(env, "remit", str(era))
+    assert first.returncode == 0, first.stderr
+    stored_as = re.search(r"summary stored as remittance file #(\d+) \(page /remittances/(\d+)\)", first.stdout)
+    assert stored_as is not None, first.stdout
+    again = ptbill(env, "remit", str(era))
+    assert again.returncode == 0, again.stderr
+    assert "0 claim(s) posted" in again.stdout
+    assert f"the same file was posted before as remittance file #{stored_as.group(1)}" in again.stdout
+    assert stored(url, RemittanceRow) == 1

@@ -10,6 +10,7 @@ A POST route that no page offers a form for fails the walk, so a new route canno
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import defaultdict
 from collections.abc import Iterator
@@ -24,17 +25,31 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from ptbill.claims.trading import TEST_TRADING, TradingConfig
+from ptbill.remittance.x12_835.writer import write_835
 from ptbill.server import create_app
-from ptbill.services import access, batches, billing, clinic, frozen_claims, note_returns, providers, reopening
+from ptbill.services import (
+    access,
+    batches,
+    billing,
+    clinic,
+    frozen_claims,
+    note_returns,
+    providers,
+    remittance_files,
+    reopening,
+)
 from ptbill.services import notes as notes_service
 from ptbill.services.demo_data import simulate_payments
 from ptbill.settings import Settings
 from ptbill.storage.session import transaction
 from ptbill.storage.tables import (
     ClaimBatchRow,
+    ClaimPaymentRow,
     ClaimRow,
     EncounterRow,
     NoteReturnRow,
+    RemittanceFileRow,
+    RemittanceRow,
     ReopeningRequestRow,
     UserRow,
 )
@@ -42,6 +57,7 @@ from ptbill.web.main import PAGE_ROUTERS
 from tests.demo_day import DEMO_TODAY
 from tests.integration.api.world import A_USERS, World, build_world, fresh_database
 from tests.integration.page_forms import Form, PageReader, logged_in
+from tests.integration.test_posting import remittance_for
 
 HOSTILE = (
     "²",  # a digit to str.isdigit(), not to int()
@@ -163,6 +179,13 @@ def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
                 # One claim in a batch not yet sent (the demo's batch is submitted), one still unbatched.
                 batched, _unbatched = billing.build_claims(session, actor, signed[:2])
                 batches.create_batch(session, actor, [batched.id], TradingConfig(TEST_TRADING, {}))
+                # An 835 file with a payment that named no claim: the remittance, payment and match pages.
+                row = session.get(ClaimRow, batched.id)
+                assert row is not None
+                paid = remittance_for(row, trace="EFT-HOSTILE")
+                stray = dataclasses.replace(paid.claims[0], patient_control_number="NO-SUCH-CLAIM")
+                era = write_835(dataclasses.replace(paid, claims=(stray,)))
+                remittance_files.post_file(session, actor, "era.835", era.encode(), max_bytes=2**20)
                 # A provider and a service location, so the admin pages offer their forms to the walk.
                 admin = session.scalar(select(UserRow).where(UserRow.email == A_USERS["admin"]))
                 assert admin is not None
@@ -209,6 +232,11 @@ def good_ids(world: World) -> dict[str, list[str]]:
         request = session.scalar(select(ReopeningRequestRow.id).where(ReopeningRequestRow.claim_id == claims))
         back = session.scalar(select(NoteReturnRow.id).where(NoteReturnRow.claim_id == claims))
         patient = session.scalar(select(EncounterRow.patient_id).where(EncounterRow.id == claims))
+        remittance_file = session.scalar(select(RemittanceFileRow.id).where(RemittanceFileRow.clinic_id == clinic))
+        payment = session.scalar(select(RemittanceRow.id).where(RemittanceRow.clinic_id == clinic))
+        stray = session.scalar(
+            select(ClaimPaymentRow.id).where(ClaimPaymentRow.clinic_id == clinic, ClaimPaymentRow.claim_id.is_(None))
+        )
     assert draft is not None
     assert patient is not None
     assert claims is not None
@@ -221,6 +249,9 @@ def good_ids(world: World) -> dict[str, list[str]]:
         "batch_id": [str(batch)],
         "patient_id": [str(patient)],
         "payer_id": ["aetna"],
+        "file_id": [str(remittance_file)],
+        "payment_id": [str(payment)],
+        "claim_payment_id": [str(stray)],
         "name": list(REPORTS),
     }
 

@@ -21,6 +21,7 @@ from ptbill.api.routes import (
     payers,
     providers,
     queue,
+    remittances,
     session,
     users,
 )
@@ -41,8 +42,11 @@ for module in (
     batches,
     queue,
     audit,
+    remittances,
 ):
     router.include_router(module.router)
+router.include_router(remittances.payments_router)
+router.include_router(remittances.claim_payments_router)
 
 _NO_STORE = (b"cache-control", b"no-store")
 

@@ -360,12 +360,14 @@ def remit(email: str | None, accept_unbalanced: bool, files: tuple[str, ...]) ->
     from ptbill.domain.errors import PtbillError
     from ptbill.remittance.x12_835.reader import balance_problems, read_835
     from ptbill.services.posting import PostingSummary, UnbalancedRemittanceError, post_remittances
+    from ptbill.services.remittance_files import record_file
 
     total = PostingSummary()
     failed = False
     for name in files:
         try:
-            remittances = list(read_835(Path(name)))
+            data = Path(name).read_bytes()
+            remittances = list(read_835(data))
             if not remittances:
                 raise PtbillError("the file holds no 835 transaction (ST*835 ... SE)")
             with _app_session() as session:
@@ -373,6 +375,7 @@ def remit(email: str | None, accept_unbalanced: bool, files: tuple[str, ...]) ->
                 summary = post_remittances(
                     session, actor, remittances, Path(name).name, accept_unbalanced=accept_unbalanced
                 )
+                file_id, new_file = record_file(session, actor, Path(name).name, data, summary)
         except UnbalancedRemittanceError as exc:
             click.echo(f"{printable(name)}: not posted: its amounts do not balance:", err=True)
             for problem in exc.problems:
@@ -392,6 +395,8 @@ def remit(email: str | None, accept_unbalanced: bool, files: tuple[str, ...]) ->
             f"{summary.claims_already_posted} already posted"
             + (f", {len(summary.claims_unmatched)} unmatched" if summary.claims_unmatched else "")
         )
+        stored = "summary stored as" if new_file else "the same file was posted before as"
+        click.echo(f"  {stored} remittance file #{file_id} (page /remittances/{file_id})")
     click.echo(
         f"paid ${total.paid:,.2f}; adjusted ${total.adjusted:,.2f}; denied {total.denied} claim(s); "
         f"patient responsibility ${total.patient_responsibility:,.2f}; reversals {total.reversals}; "

@@ -35,6 +35,7 @@ from ptbill.services.billing import ClaimRecord, build_claims
 from ptbill.services.notes import save_encounter, sign_encounter
 from ptbill.services.passwords import require_acceptable
 from ptbill.services.posting import post_remittances
+from ptbill.services.remittance_files import record_file
 from ptbill.storage.tables import ClinicRow, CoverageRow, EncounterRow, PatientRow, UserRow
 
 DEMO_PASSWORD = "traction-demo-2026"  # printed by `make demo`; synthetic accounts only
@@ -472,8 +473,8 @@ def simulate_payments(
             production_date=None,
             claims=tuple(payments),
         )
-        summary = post_remittances(
-            session, biller, read_835(write_835(remittance, interchange_control=number + 1)), f"demo-{payer_id}.835"
-        )
+        text, name = write_835(remittance, interchange_control=number + 1), f"demo-{payer_id}.835"
+        summary = post_remittances(session, biller, read_835(text), name)
+        record_file(session, biller, name, text.encode(), summary)  # its summary on /remittances
         posted += summary.claims_posted
     return posted

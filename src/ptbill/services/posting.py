@@ -34,6 +34,7 @@ from ptbill.services.access import Actor, ConflictError, require_role
 from ptbill.services.audit import audit
 from ptbill.services.balances import stored_payment
 from ptbill.services.bulk import among, bulk_update, insert_many
+from ptbill.services.provider_adjustments import record_provider_adjustments
 from ptbill.storage.session import dialect_insert
 from ptbill.storage.tables import Base, ClaimLineRow, ClaimPaymentRow, ClaimRow, RemittanceRow
 
@@ -63,6 +64,11 @@ class PostingSummary:
     reversals: int = 0
     provider_adjustments: Decimal = ZERO
     warnings: list[str] = field(default_factory=list)
+    remittance_ids: list[int] = field(default_factory=list)  # the payments (checks/EFTs) the file posted to
+
+    @property
+    def claims_matched(self) -> int:
+        return self.claims_posted - len(self.claims_unmatched)
 
     def add(self, other: PostingSummary) -> None:
         self.remittances += other.remittances
@@ -76,6 +82,7 @@ class PostingSummary:
         self.reversals += other.reversals
         self.provider_adjustments += other.provider_adjustments
         self.warnings += other.warnings
+        self.remittance_ids += [i for i in other.remittance_ids if i not in self.remittance_ids]
 
 
 @dataclass
@@ -114,7 +121,7 @@ class _ClaimState:
 
 
 @dataclass
-class _Writes:
+class Writes:
     payments: list[dict[str, Any]] = field(default_factory=list)
     audits: list[dict[str, Any]] = field(default_factory=list)
 
@@ -175,7 +182,7 @@ def _adjustments_json(payment: ClaimPayment) -> list[dict[str, object]]:
 def _claim_states(session: Session, actor: Actor, numbers: set[str]) -> dict[str, _ClaimState]:
     """The clinic's claims for these control numbers, locked, with their lines, in a few Core queries."""
     connection = session.connection()
-    claims, lines = ClaimRow.__table__, ClaimLineRow.__table__
+    claims = ClaimRow.__table__
     id_of: dict[str, int] = {}  # the control number as the 835 sent it -> claim id
     wanted = sorted(numbers)
     ours = select(claims.c.id, claims.c.patient_control_number).where(claims.c.clinic_id == actor.clinic_id)
@@ -187,11 +194,18 @@ def _claim_states(session: Session, actor: Actor, numbers: set[str]) -> dict[str
     for condition in among(connection, func.upper(claims.c.patient_control_number, type_=String), sorted(missing)):
         for claim_id, number in connection.execute(ours.where(condition)):
             id_of[missing[number.upper()]] = claim_id
+    by_id = claim_states_by_id(connection, set(id_of.values()))
+    return {number: by_id[claim_id] for number, claim_id in id_of.items()}
+
+
+def claim_states_by_id(connection: Connection, claim_ids: Iterable[int]) -> dict[int, _ClaimState]:
+    """These claims locked, with their lines and the payer's earlier answers (also for a manual match)."""
+    claims, lines = ClaimRow.__table__, ClaimLineRow.__table__
     # Amounts are read only once the claims are locked (FOR UPDATE on PostgreSQL; SQLite has a single
     # writer already), so a payment another file posted meanwhile is added to, never overwritten. Every
     # writer of claims locks them in id order, so two of them wait for each other instead of deadlocking.
     by_id: dict[int, _ClaimState] = {}
-    ids = sorted(set(id_of.values()))
+    ids = sorted(set(claim_ids))
     columns = (
         claims.c.id,
         claims.c.paid_amount,
@@ -222,7 +236,7 @@ def _claim_states(session: Session, actor: Actor, numbers: set[str]) -> dict[str
                 )
             )
     _earlier_answers(connection, by_id)
-    return {number: by_id[claim_id] for number, claim_id in id_of.items()}
+    return by_id
 
 
 def _earlier_answers(connection: Connection, by_id: dict[int, _ClaimState]) -> None:
@@ -247,7 +261,9 @@ def _earlier_answers(connection: Connection, by_id: dict[int, _ClaimState]) -> N
             by_id[claim_id].earlier.append(stored_payment(*stored))
 
 
-def _remittance_id(session: Session, actor: Actor, remittance: Remittance, source_name: str) -> tuple[int, bool]:
+def _remittance_id(
+    session: Session, actor: Actor, remittance: Remittance, source_name: str, file_id: int | None
+) -> tuple[int, bool]:
     """The remittance's row, and whether this call created it. Two posts of the same file at once insert
     one row: the second INSERT waits for the first transaction and then does nothing."""
     payer = _payer_key(remittance)
@@ -263,6 +279,9 @@ def _remittance_id(session: Session, actor: Actor, remittance: Remittance, sourc
             payment_amount=remittance.payment_amount,
             payment_date=remittance.payment_date,
             source_name=source_name[:200],
+            payment_method=remittance.payment_method.value if remittance.payment_method else None,
+            check_number=(remittance.trace_number or "")[:80] or None,  # TRN02: the check or EFT number
+            remittance_file_id=file_id,
         )
         .on_conflict_do_nothing(index_elements=[table.c.clinic_id, table.c.payer_identifier, table.c.trace_number])
         .returning(table.c.id)
@@ -287,6 +306,7 @@ def post_remittance(
     source_name: str,
     *,
     accept_unbalanced: bool = False,
+    file_id: int | None = None,
 ) -> PostingSummary:
     """Post one 835 transaction. Already-posted claims of the same payer and trace are skipped.
 
@@ -298,9 +318,10 @@ def post_remittance(
     if problems and not accept_unbalanced:
         raise UnbalancedRemittanceError(source_name, problems)
     summary = PostingSummary(remittances=1, warnings=list(remittance.warnings))
-    remittance_id, created = _remittance_id(session, actor, remittance, source_name)
+    remittance_id, created = _remittance_id(session, actor, remittance, source_name, file_id)
+    summary.remittance_ids.append(remittance_id)
     if created:
-        summary.provider_adjustments = sum((p.amount for p in remittance.provider_adjustments), ZERO)
+        summary.provider_adjustments = record_provider_adjustments(session, actor, remittance_id, remittance)
     if problems:
         audit(
             session,
@@ -319,7 +340,7 @@ def post_remittance(
         )
     }
     claims = _claim_states(session, actor, {p.patient_control_number for p in remittance.claims})
-    writes = _Writes()
+    writes = Writes()
     for payment in remittance.claims:
         key = (payment.patient_control_number, payment.payer_claim_control_number or "", payment.status.value)
         if key in posted:
@@ -327,7 +348,7 @@ def post_remittance(
             continue
         posted.add(key)
         _post_claim(actor, remittance_id, payment, summary, claims, writes)
-    _write(session, claims.values(), writes)
+    write_changes(session, claims.values(), writes)
     audit(
         session,
         actor,
@@ -339,7 +360,7 @@ def post_remittance(
     return summary
 
 
-def _write(session: Session, claims: Iterable[_ClaimState], writes: _Writes) -> None:
+def write_changes(session: Session, claims: Iterable[_ClaimState], writes: Writes) -> None:
     # Core statements on the session's connection: no unit-of-work bookkeeping for thousands of rows.
     connection = session.connection()
     tables = Base.metadata.tables
@@ -360,7 +381,7 @@ def _write(session: Session, claims: Iterable[_ClaimState], writes: _Writes) -> 
     session.expire_all()
 
 
-def _lines_json(payment: ClaimPayment, matched: list[_LineState | None]) -> list[dict[str, object]]:
+def lines_json(payment: ClaimPayment, matched: list[_LineState | None]) -> list[dict[str, object]]:
     return [
         {
             "code": service.billed_code,
@@ -384,33 +405,13 @@ def _post_claim(
     payment: ClaimPayment,
     summary: PostingSummary,
     claims: dict[str, _ClaimState],
-    writes: _Writes,
+    writes: Writes,
 ) -> None:
     claim = claims.get(payment.patient_control_number)
     responsibility = payment.patient_responsibility or ZERO
     matched: list[_LineState | None] = []
     if claim is not None:
-        taken: set[int] = set()
-        for service in payment.service_lines:
-            line = _match_line(claim.lines, service, taken)
-            if line is not None:
-                taken.add(line.id)
-                line.paid_amount += service.paid
-            matched.append(line)
-        claim.paid_amount += payment.paid
-        # A reversal takes back what an earlier payment said the patient owed, too.
-        claim.patient_responsibility = max(ZERO, claim.patient_responsibility + responsibility)
-        if payment.payer_claim_control_number:
-            claim.payer_claim_number = payment.payer_claim_control_number
-        numbers = tuple(line.line_number if line else None for line in matched)
-        account = claim.account(payment, numbers)
-        claim.earlier.append((payment, numbers))  # a second answer in the same file reads this one
-        status = _status_after(account)
-        problem = refusal(f"claim {claim.id}", claim.status, status)
-        if problem:
-            raise ConflictError(f"{problem}; nothing of the remittance was posted")
-        claim.status = status.value
-        claim.changed = True
+        matched, account = apply_payment(claim, payment, "nothing of the remittance was posted")
         writes.audits.append(
             {
                 "clinic_id": actor.clinic_id,
@@ -437,7 +438,7 @@ def _post_claim(
             "paid": payment.paid,
             "patient_responsibility": responsibility,
             "adjustments": _adjustments_json(payment),
-            "lines": _lines_json(payment, matched),
+            "lines": lines_json(payment, matched),
             "remarks": list(payment.remark_codes),
         }
     )
@@ -451,6 +452,35 @@ def _post_claim(
         summary.reversals += 1
 
 
+def apply_payment(
+    claim: _ClaimState, payment: ClaimPayment, refused: str
+) -> tuple[list[_LineState | None], ClaimAccount]:
+    """One answer of the payer added to the claim in memory: its lines matched, paid amounts, status."""
+    matched: list[_LineState | None] = []
+    taken: set[int] = set()
+    for service in payment.service_lines:
+        line = _match_line(claim.lines, service, taken)
+        if line is not None:
+            taken.add(line.id)
+            line.paid_amount += service.paid
+        matched.append(line)
+    claim.paid_amount += payment.paid
+    # A reversal takes back what an earlier payment said the patient owed, too.
+    claim.patient_responsibility = max(ZERO, claim.patient_responsibility + (payment.patient_responsibility or ZERO))
+    if payment.payer_claim_control_number:
+        claim.payer_claim_number = payment.payer_claim_control_number
+    numbers = tuple(line.line_number if line else None for line in matched)
+    account = claim.account(payment, numbers)
+    claim.earlier.append((payment, numbers))  # a second answer in the same file reads this one
+    status = _status_after(account)
+    problem = refusal(f"claim {claim.id}", claim.status, status)
+    if problem:
+        raise ConflictError(f"{problem}; {refused}")
+    claim.status = status.value
+    claim.changed = True
+    return matched, account
+
+
 def post_remittances(
     session: Session,
     actor: Actor,
@@ -458,8 +488,13 @@ def post_remittances(
     source_name: str,
     *,
     accept_unbalanced: bool = False,
+    file_id: int | None = None,
 ) -> PostingSummary:
     total = PostingSummary()
     for remittance in remittances:
-        total.add(post_remittance(session, actor, remittance, source_name, accept_unbalanced=accept_unbalanced))
+        total.add(
+            post_remittance(
+                session, actor, remittance, source_name, accept_unbalanced=accept_unbalanced, file_id=file_id
+            )
+        )
     return total

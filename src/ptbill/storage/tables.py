@@ -426,6 +426,10 @@ class RemittanceRow(Base):
     payment_date: Mapped[date | None] = mapped_column(Date)
     posted_at: Mapped[created_at]
     source_name: Mapped[str] = mapped_column(String(200))
+    # Migration 0011_remittance_files: BPR04 (CHK, ACH, NON ...), TRN02 as sent, and the file that posted it.
+    payment_method: Mapped[str | None] = mapped_column(String(3))
+    check_number: Mapped[str | None] = mapped_column(String(80))
+    remittance_file_id: Mapped[int | None] = mapped_column(ForeignKey("remittance_files.id"), index=True)
 
     __table_args__ = (UniqueConstraint("clinic_id", "payer_identifier", "trace_number"),)
 
@@ -520,3 +524,36 @@ class ReopeningRequestRow(Base):
     reason_text: Mapped[str] = mapped_column(String(1000))
     created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[created_at]
+
+
+class RemittanceFileRow(Base):
+    """An 835 file posted through the app, the API or ``ptbill remit`` (migration 0011_remittance_files):
+    who uploaded it, its sha256 (one clinic posts the same bytes once) and its posting summary."""
+
+    __tablename__ = "remittance_files"
+
+    id: Mapped[pk]
+    clinic_id: Mapped[clinic_fk]
+    file_name: Mapped[str] = mapped_column(String(200))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    uploaded_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[created_at]
+    outcome: Mapped[str] = mapped_column(String(20))  # posted, already_posted (every claim was on file)
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+    __table_args__ = (UniqueConstraint("clinic_id", "sha256"),)
+
+
+class ProviderAdjustmentRow(Base):
+    """A provider-level adjustment (PLB) of a posted remittance; positive amounts reduce the payment."""
+
+    __tablename__ = "provider_adjustments"
+
+    id: Mapped[pk]
+    clinic_id: Mapped[clinic_fk]
+    remittance_id: Mapped[int] = mapped_column(ForeignKey("remittances.id", ondelete="CASCADE"), index=True)
+    reason_code: Mapped[str] = mapped_column(String(2))
+    reference_id: Mapped[str | None] = mapped_column(String(80))
+    amount: Mapped[money]
+    claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"), index=True)

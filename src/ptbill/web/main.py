@@ -47,7 +47,9 @@ from ptbill.web.routes import (
     notes,
     patients,
     payers,
+    payments,
     queue,
+    remittances,
     reports,
     setup,
     two_factor,
@@ -64,6 +66,8 @@ PAGE_ROUTERS = (
     queue.router,
     payers.router,
     denials.router,
+    remittances.router,
+    payments.router,
     reports.router,
     # Last: the page walks post to these after every other page, so a session an admin ends there
     # (tests/integration/test_hostile_page_input.py) ends no other page's walk.

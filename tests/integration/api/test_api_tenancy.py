@@ -4,16 +4,19 @@ of A's rows. A route this test does not classify fails it, so new routes cannot 
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
+from ptbill.remittance.x12_835.writer import write_835
 from ptbill.storage.tables import (
     AuditRow,
     AuthorizationRow,
     ClaimBatchRow,
+    ClaimPaymentRow,
     ClaimRow,
     ClaimWriteOffRow,
     CoverageRow,
@@ -23,12 +26,15 @@ from ptbill.storage.tables import (
     PatientRow,
     PlanOfCareRow,
     ProviderRow,
+    RemittanceFileRow,
+    RemittanceRow,
     ReopeningRequestRow,
     ServiceLocationRow,
     UserRow,
     UserSessionRow,
 )
 from tests.integration.api.world import A_USERS, B_USERS, ApiClient, World, new_patient, note
+from tests.integration.test_posting import remittance_for
 
 PATH_IDS = (
     "patient_id",
@@ -40,6 +46,9 @@ PATH_IDS = (
     "provider_id",
     "session_id",
     "request_id",
+    "remittance_file_id",
+    "payment_id",
+    "claim_payment_id",
 )
 # Routes that name no record of a clinic: the session, the user's identity, a stateless check, the catalog.
 NOT_CLINIC_DATA = {
@@ -57,6 +66,8 @@ NOT_CLINIC_DATA = {
     # The caller's own clinic's settings: no id names another clinic.
     ("get", "/api/clinic"),
     ("put", "/api/clinic"),
+    # 835 files post to the caller's own clinic's claims only (services.posting filters by clinic).
+    ("post", "/api/remittances"),
 }
 LIST_ROUTES: dict[str, Any] = {
     "/api/patients": PatientRow,
@@ -69,6 +80,9 @@ LIST_ROUTES: dict[str, Any] = {
     "/api/providers": ProviderRow,
     "/api/clinic/locations": ServiceLocationRow,
     "/api/sessions": UserSessionRow,
+    "/api/remittances": RemittanceFileRow,
+    "/api/payments": RemittanceRow,
+    "/api/remittances/unmatched": ClaimPaymentRow,
 }
 COVERAGE = {"payer_id": "aetna", "member_id": "W123"}
 AUTHORIZATION = {"number": "A-1", "approved": 10, "valid_from": "2026-01-01", "valid_to": "2026-03-31"}
@@ -107,6 +121,7 @@ def make_records(world: World, users: dict[str, str]) -> dict[str, int]:
     location = admin.post("/api/clinic/locations", json=place)
     assert location.status_code == 201, location.text
     ids.update(provider_id=provider.json()["id"], location_id=location.json()["id"])
+    ids.update(remittance_ids(world, biller, claim))
     with world.session() as session:
         user = session.scalars(select(UserRow).where(UserRow.email == users["therapist"])).one()
         ids["user_id"] = user.id
@@ -122,6 +137,26 @@ def make_records(world: World, users: dict[str, str]) -> dict[str, int]:
         ids["request_id"] = request.id
         session.commit()
     return ids
+
+
+def remittance_ids(world: World, biller: ApiClient, claim: dict[str, Any]) -> dict[str, int]:
+    """An 835 posted in the clinic: one payment for its claim and one that matched no claim."""
+    with world.session() as session:
+        row = session.get(ClaimRow, claim["id"])
+        assert row is not None
+        paid = remittance_for(row, trace=f"EFT-T{claim['id']}")
+        stray = dataclasses.replace(paid.claims[0], patient_control_number=f"NO-SUCH-{claim['id']}")
+        text = write_835(
+            dataclasses.replace(paid, claims=(*paid.claims, stray), payment_amount=2 * paid.payment_amount)
+        )
+    [posted] = biller.post("/api/remittances", files=[("files", ("era.835", text.encode(), "text/plain"))]).json()
+    assert posted["outcome"] == "posted", posted
+    [stray_payment] = biller.get("/api/remittances/unmatched").json()
+    return {
+        "remittance_file_id": posted["file"]["id"],
+        "payment_id": posted["file"]["summary"]["payment_ids"][0],
+        "claim_payment_id": stray_payment["id"],
+    }
 
 
 def state_of(world: World, a: dict[str, int]) -> tuple[Any, ...]:
@@ -152,7 +187,11 @@ def state_of(world: World, a: dict[str, int]) -> tuple[Any, ...]:
         assert provider is not None
         login = session.get(UserSessionRow, a["session_id"])
         assert login is not None
+        stray = session.get(ClaimPaymentRow, a["claim_payment_id"])
+        assert stray is not None
         return (
+            stray.claim_id,
+            claim.paid_amount,
             provider.active,
             session.get(ServiceLocationRow, a["location_id"]) is not None,
             login.revoked_at,
@@ -202,6 +241,8 @@ def body_for(method: str, path: str, a: dict[str, int]) -> dict[str, Any] | None
         return {"role": "admin"}
     if (method, path) == ("patch", "/api/providers/{provider_id}"):
         return {"active": False}
+    if (method, path) == ("post", "/api/claim-payments/{claim_payment_id}/match"):
+        return {"claim_id": a["claim_id"]}
     return None
 
 

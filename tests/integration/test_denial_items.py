@@ -55,7 +55,7 @@ def test_a_paid_claim_with_one_denied_line_makes_exactly_one_item(session: Sessi
     biller, claim = billed_claim(session, "di1")
     assert len(claim.lines) >= 2, "the clean note bills several lines"
     posting.post_remittances(session, biller, read_835(write_835(with_one_denied_line(claim))), "era.835")
-    assert claim.status == "paid" or claim.status == "partial"
+    assert claim.status in {"paid", "partial"}
     [item] = items_of(session, claim.id)
     last = claim.lines[-1]
     assert (item.line_number, item.code, item.carc_group, item.carc) == (last.line_number, last.code, "CO", "96")
@@ -157,7 +157,8 @@ def test_the_worklist_filters_and_counts(session: Session) -> None:
     posting.post_remittances(session, biller, read_835(write_835(with_one_denied_line(claim))), "era.835")
     [row] = items_of(session, claim.id)
     page = denial_items(session, biller, DenialFilter(reason="CO-96"), CLOCK)
-    assert page.total == 1 and page.by_status["new"] == 1
+    assert page.total == 1
+    assert page.by_status["new"] == 1
     assert denial_items(session, biller, DenialFilter(reason="CO-16"), CLOCK).total == 0
     assert denial_items(session, biller, DenialFilter(payer="aetna"), CLOCK).total == 0
     assert denial_items(session, biller, DenialFilter(follow_up="due"), CLOCK).total == 0
@@ -211,7 +212,8 @@ def test_two_updates_with_the_same_expected_status_one_wins(factory: sessionmake
     winner = next(o for o in outcomes if o != "conflict")
     with factory() as session:
         stored = session.get(DenialItemRow, item_id)
-        assert stored is not None and stored.status == winner
+        assert stored is not None
+        assert stored.status == winner
         moves = session.scalar(
             select(func.count()).where(DenialItemEventRow.item_id == item_id, DenialItemEventRow.kind == "status")
         )

@@ -5,12 +5,14 @@ with the right deadline; and two billers changing one item at the same moment: o
 from __future__ import annotations
 
 import dataclasses
+import io
 import threading
 import uuid
 from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
 
+import pdfplumber
 import pytest
 from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -19,7 +21,7 @@ from ptbill.domain.clock import FixedClock
 from ptbill.domain.remittance import Adjustment, AdjustmentGroup, ServicePayment
 from ptbill.remittance.x12_835.reader import read_835
 from ptbill.remittance.x12_835.writer import write_835
-from ptbill.services import access, posting
+from ptbill.services import access, appeals, posting
 from ptbill.services.denial_items import ensure_backfilled, open_denial_items
 from ptbill.services.denial_work import DenialFilter, add_note, denial_item, denial_items, update_denial_item
 from ptbill.storage.session import make_engine, session_factory, transaction
@@ -218,3 +220,56 @@ def test_two_updates_with_the_same_expected_status_one_wins(factory: sessionmake
             select(func.count()).where(DenialItemEventRow.item_id == item_id, DenialItemEventRow.kind == "status")
         )
         assert moves == 1
+
+
+# The appeal packet of an item ---------------------------------------------------------------------------
+
+
+def packet_text(pdf: bytes) -> str:
+    with pdfplumber.open(io.BytesIO(pdf)) as document:
+        return " ".join((document.pages[0].extract_text() or "").split())
+
+
+def test_the_medicare_packet_names_redetermination_then_reconsideration(session: Session) -> None:
+    biller, claim = billed_claim(session, "dp1")
+    posting.post_remittances(session, biller, read_835(write_835(with_one_denied_line(claim))), "era.835")
+    [row] = items_of(session, claim.id)
+    first = packet_text(appeals.build_item_appeal_pdf(session, biller, row.id, CLOCK.today()))
+    assert "Request for redetermination" in first
+    assert "CMS-20027" in first
+    assert "file by 07/23/2026" in first
+    assert f"line {claim.lines[-1].line_number}, {claim.lines[-1].code}" in first
+    assert "LATE" not in first
+    update_denial_item(session, biller, row.id, expected_status="new", status="appealed", clock=CLOCK)
+    update_denial_item(
+        session, biller, row.id, expected_status="appealed", status="appealed", decision_date=date(2026, 3, 30),
+        clock=CLOCK,
+    )  # fmt: skip
+    second = packet_text(appeals.build_item_appeal_pdf(session, biller, row.id, CLOCK.today()))
+    assert "Request for reconsideration" in second
+    assert "Qualified Independent Contractor" in second
+    assert "CMS-20033" in second
+    assert "file by 10/01/2026" in second  # 3/30 + 5 days' presumed receipt + 180
+
+
+def test_a_packet_after_the_deadline_is_refused_unless_late_and_then_says_so(session: Session) -> None:
+    biller, claim = billed_claim(session, "dp2")
+    posting.post_remittances(session, biller, read_835(write_835(with_one_denied_line(claim))), "era.835")
+    [row] = items_of(session, claim.id)
+    after = date(2026, 7, 24)  # the redetermination deadline was 07/23/2026
+    with pytest.raises(appeals.LateAppealError, match="07/23/2026"):
+        appeals.build_item_appeal_pdf(session, biller, row.id, after)
+    late = packet_text(appeals.build_item_appeal_pdf(session, biller, row.id, after, late=True))
+    assert "LATE: the deadline for this redetermination was 07/23/2026, 1 days ago" in late
+    assert "good cause" in late
+
+
+def test_a_commercial_packet_marks_the_deadline_as_assumed(session: Session) -> None:
+    coverage = {**CLEAN["coverage"], "payer": "aetna", "member_id": "W123456789"}
+    biller, claim = billed_claim(session, "dp3", coverage=coverage)
+    posting.post_remittances(session, biller, read_835(write_835(with_one_denied_line(claim))), "era.835")
+    [row] = items_of(session, claim.id)
+    text = packet_text(appeals.build_item_appeal_pdf(session, biller, row.id, CLOCK.today()))
+    assert "Request for first-level appeal" in text
+    assert "file by 09/16/2026" in text
+    assert "assumed default: check the contract" in text

@@ -8,6 +8,7 @@ first, nothing is written and ``ConflictError`` (409) says what it is now.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -22,12 +23,22 @@ from ptbill.domain.vocabulary import BILLERS
 from ptbill.remittance.appeal_levels import MAX_LEVEL
 from ptbill.services.access import Actor, ConflictError, InvalidChangeError, require_role
 from ptbill.services.audit import audit
-from ptbill.services.denial_items import CLOSED, DenialItem, _item, ensure_backfilled, item_query, record_of
-from ptbill.storage.tables import ClaimRow, DenialItemEventRow, DenialItemRow, UserRow
+from ptbill.services.check_results import stored_rules_fired
+from ptbill.services.denial_items import (
+    CLOSED,
+    DenialItem,
+    _item,
+    ensure_backfilled,
+    item_query,
+    patient_names,
+    record_of,
+)
+from ptbill.storage.tables import ClaimRow, DenialItemEventRow, DenialItemRow, EncounterRow, UserRow
 
 ZERO = Decimal("0.00")
 MAX_NOTE = 2000
 FOLLOW_UPS = ("due", "overdue")
+_USER_ID = re.compile(r"[1-9][0-9]{0,17}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +81,8 @@ class DenialEvent:
 class DenialDetail:
     item: DenialItem
     events: list[DenialEvent] = field(default_factory=list)
+    patient_name: str = ""
+    rules_failing_now: tuple[str, ...] = ()  # of the checks that should have caught it, those the note still fails
 
 
 def _check_filter(filters: DenialFilter) -> None:
@@ -78,9 +91,7 @@ def _check_filter(filters: DenialFilter) -> None:
         raise InvalidChangeError("status", f"status must be one of {', '.join(sorted(statuses))}")
     if filters.follow_up not in (None, *FOLLOW_UPS):
         raise InvalidChangeError("follow_up", "follow_up must be due or overdue")
-    if filters.assignee not in (None, "mine", "none") and not (filters.assignee or "").isascii():
-        raise InvalidChangeError("assignee", "assignee must be mine, none or a user id")
-    if filters.assignee not in (None, "mine", "none") and not (filters.assignee or "").isdigit():
+    if filters.assignee not in (None, "mine", "none") and not _USER_ID.fullmatch(filters.assignee or ""):
         raise InvalidChangeError("assignee", "assignee must be mine, none or a user id")
 
 
@@ -119,7 +130,10 @@ def denial_items(
         chosen = everything
     else:
         chosen = [i for i in everything if i.status == filters.status]
-    chosen.sort(key=lambda i: (not i.open, i.appeal.deadline or date.max, -i.denied_amount, i.id))
+    # Open items whose appeal can still be filed first, the soonest deadline first; then those past it.
+    chosen.sort(
+        key=lambda i: (not i.open, (i.appeal.deadline or date.max) < today, i.appeal.deadline or date.max, i.id)
+    )
     states = [i.deadline_state(today)[0] for i in chosen if i.open]
     audit(session, actor, "read", "denial_items", None, f"{len(chosen)} items")
     return DenialPage(
@@ -150,8 +164,15 @@ def denial_item(session: Session, actor: Actor, item_id: int) -> DenialDetail:
             .order_by(DenialItemEventRow.id)
         )
     ]
+    note = session.get(EncounterRow, item.encounter_id)
+    fired = (
+        stored_rules_fired(session, actor.clinic_id, [note]).get(item.encounter_id, frozenset())
+        if note
+        else frozenset()
+    )
     audit(session, actor, "read", "denial_item", str(item_id))
-    return DenialDetail(item, events)
+    name = patient_names(session, actor, [item.encounter_id]).get(item.encounter_id, "")
+    return DenialDetail(item, events, name, tuple(r for r in item.reason.rules if r in fired))
 
 
 def assignable_users(session: Session, actor: Actor) -> list[tuple[int, str]]:

@@ -13,6 +13,7 @@ from ptbill.api.routes import (
     batches,
     claims,
     clinic,
+    denials,
     encounters,
     live_sessions,
     me,
@@ -37,6 +38,7 @@ for module in (
     encounters,
     claims,
     batches,
+    denials,
     queue,
     audit,
 ):

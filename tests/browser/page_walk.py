@@ -8,8 +8,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from ptbill.services.access import Actor
+from ptbill.services.denial_work import DenialFilter, denial_items
 from ptbill.services.reports.registry import REPORTS
-from ptbill.storage.tables import ClaimBatchRow, EncounterRow, PatientRow
+from ptbill.storage.tables import ClaimBatchRow, EncounterRow, PatientRow, UserRow
 from tests.browser.live_app import VISIT_DATE, LiveApp
 
 THERAPIST = "therapist1@harbor.example"
@@ -34,6 +36,13 @@ def pages(app: LiveApp) -> list[WalkedPage]:
         batch = session.scalar(
             select(ClaimBatchRow.id).where(ClaimBatchRow.clinic_id == clinic).order_by(ClaimBatchRow.id)
         )
+        user = session.scalars(select(UserRow).where(UserRow.email == BILLER)).one()
+        biller = Actor(user.id, user.clinic_id, user.role, user.name)
+        items = denial_items(session, biller, DenialFilter(status="all"), app.settings.clock, limit=100_000).items
+        session.commit()
+        today = app.settings.clock.today()
+        denial = next((i.id for i in items if i.deadline_state(today)[0] != "past"), None)
+        late = next((i.id for i in items if i.deadline_state(today)[0] == "past"), None)
     walk = [
         WalkedPage("login", None, "/login"),
         WalkedPage("notes", THERAPIST, "/notes"),
@@ -49,6 +58,7 @@ def pages(app: LiveApp) -> list[WalkedPage]:
         WalkedPage("claims", BILLER, "/claims"),
         WalkedPage("batches", BILLER, "/batches"),
         WalkedPage("denials", BILLER, "/denials"),
+        WalkedPage("denials-all", BILLER, "/denials?status=all&follow_up=due"),
         WalkedPage("reports", BILLER, "/reports"),
         *(WalkedPage(f"report-{r.name}", BILLER, f"/reports/{r.name}{REPORT_PARAMS.get(r.name, '')}") for r in REPORTS),
         WalkedPage("payers", BILLER, "/payers"),
@@ -71,4 +81,9 @@ def pages(app: LiveApp) -> list[WalkedPage]:
         walk.append(WalkedPage("note-draft", THERAPIST, f"/notes/{draft}"))
     if batch is not None:
         walk.append(WalkedPage("batch", BILLER, f"/batches/{batch}"))
+    if denial is not None:
+        walk.append(WalkedPage("denial-item", BILLER, f"/denials/items/{denial}"))
+    if late is not None:
+        walk.append(WalkedPage("denial-item-late", BILLER, f"/denials/items/{late}"))
+        walk.append(WalkedPage("denial-late-packet", BILLER, f"/denials/items/{late}/appeal.pdf"))
     return walk

@@ -363,7 +363,7 @@ def test_a_biller_assigns_schedules_notes_and_appeals_an_item(demo: Demo, log_in
 def test_a_packet_past_its_deadline_asks_first(demo: Demo, log_in: Callable[[str], TestClient]) -> None:
     client = log_in(BILLER)
     text = "".join(worklist_pages(client))
-    past = re.search(r'<tr class="deadline-row-past">\s*<td><a href="/denials/items/(\d+)"', text)
+    past = re.search(r'<tr class="deadline-row-past">\s*<td class="claim-cell"><a href="/denials/items/(\d+)"', text)
     assert past, "the demo has a denial past its appeal deadline"
     base = f"/denials/items/{past.group(1)}"
     assert "Build the late packet (PDF)" in client.get(base).text

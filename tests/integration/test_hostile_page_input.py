@@ -30,7 +30,7 @@ from ptbill.services import notes as notes_service
 from ptbill.services.demo_data import simulate_payments
 from ptbill.settings import Settings
 from ptbill.storage.session import transaction
-from ptbill.storage.tables import ClaimBatchRow, ClaimRow, EncounterRow, UserRow
+from ptbill.storage.tables import ClaimBatchRow, ClaimRow, DenialItemRow, EncounterRow, UserRow
 from ptbill.web.main import PAGE_ROUTERS
 from tests.demo_day import DEMO_TODAY
 from tests.integration.api.world import A_USERS, World, build_world, fresh_database
@@ -182,6 +182,8 @@ def good_ids(world: World) -> dict[str, list[str]]:
         ).first()
         batch = session.scalar(select(ClaimBatchRow.id).where(ClaimBatchRow.clinic_id == clinic))
         patient = session.scalar(select(EncounterRow.patient_id).where(EncounterRow.id == claims))
+        denial = session.scalar(select(DenialItemRow.id).where(DenialItemRow.clinic_id == clinic))
+    assert denial is not None, "the demo's remittances deny some line"
     assert draft is not None
     assert patient is not None
     assert claims is not None
@@ -191,6 +193,7 @@ def good_ids(world: World) -> dict[str, list[str]]:
         "claim_id": [str(claims)],
         "batch_id": [str(batch)],
         "patient_id": [str(patient)],
+        "item_id": [str(denial)],
         "payer_id": ["aetna"],
         "name": list(REPORTS),
     }

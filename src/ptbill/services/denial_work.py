@@ -39,6 +39,7 @@ ZERO = Decimal("0.00")
 MAX_NOTE = 2000
 FOLLOW_UPS = ("due", "overdue")
 _USER_ID = re.compile(r"[1-9][0-9]{0,17}")
+_PAYER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,59}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +90,10 @@ def _check_filter(filters: DenialFilter) -> None:
     statuses = {"open", "all", *(s.value for s in DenialState)}
     if filters.status not in statuses:
         raise InvalidChangeError("status", f"status must be one of {', '.join(sorted(statuses))}")
+    if filters.payer is not None and not _PAYER_ID.fullmatch(filters.payer):
+        raise InvalidChangeError("payer", "payer must be a payer id from the list (letters, digits and hyphens)")
+    if filters.reason is not None and not filters.reason.isprintable():
+        raise InvalidChangeError("reason", "reason must be a code like CO-16 or CO-16 / N443")
     if filters.follow_up not in (None, *FOLLOW_UPS):
         raise InvalidChangeError("follow_up", "follow_up must be due or overdue")
     if filters.assignee not in (None, "mine", "none") and not _USER_ID.fullmatch(filters.assignee or ""):

@@ -152,7 +152,7 @@ def back_office_day(page: Page, app: LiveApp, out: Path) -> None:
     """The simulated payers' 835s are posted (plus two late denials); the biller reads the
     reports, works the denials and opens an appeal packet, whose first two pages are rendered too."""
     with transaction(app.sessions) as session:
-        late = pay_demo_claims(session)
+        pay_demo_claims(session)
     log_in(page, app.url, "biller@harbor.example")
     for path, name in REPORT_SHOTS.items():
         page.goto(f"{app.url}{path}")
@@ -160,11 +160,16 @@ def back_office_day(page: Page, app: LiveApp, out: Path) -> None:
         _shoot(page, out, name)
 
     page.goto(f"{app.url}/denials")
-    expect(page.locator(".denial-group").first).to_be_visible()
+    expect(page.locator("table.denial-work").first).to_be_visible()
     _shoot(page, out, "denials-worklist.png")
 
-    claim_id = late.due_soon or int(page.locator("[data-appeal]").first.get_attribute("data-appeal") or 0)
-    response = page.request.get(f"{app.url}/denials/{claim_id}/appeal.pdf")
+    # The first row is the appeal due soonest (the late denial due in 6 days): its item page.
+    page.locator("table.denial-work tbody tr a.mono").first.click()
+    expect(page.locator("#appeal-title")).to_be_visible()
+    item_path = page.url.removeprefix(app.url)
+    page.screenshot(path=str(out / "denial-item.png"), full_page=True)
+    print(f"wrote {out / 'denial-item.png'}")
+    response = page.request.get(f"{app.url}{item_path}/appeal.pdf")
     assert response.ok, response.status
     assert response.headers["content-type"] == "application/pdf"
     with tempfile.TemporaryDirectory(prefix="ptbill-appeal-") as tmp:

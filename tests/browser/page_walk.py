@@ -10,6 +10,8 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ptbill.services.access import Actor
+from ptbill.services.denial_work import DenialFilter, denial_items
 from ptbill.services.reports.registry import REPORTS
 from ptbill.storage.tables import (
     ClaimBatchRow,
@@ -18,6 +20,7 @@ from ptbill.storage.tables import (
     PatientRow,
     RemittanceFileRow,
     RemittanceRow,
+    UserRow,
 )
 from tests.browser.live_app import VISIT_DATE, LiveApp
 
@@ -67,6 +70,13 @@ def pages(app: LiveApp) -> list[WalkedPage]:
         stray = session.scalar(
             select(ClaimPaymentRow.id).where(ClaimPaymentRow.clinic_id == clinic, ClaimPaymentRow.claim_id.is_(None))
         )
+        user = session.scalars(select(UserRow).where(UserRow.email == BILLER)).one()
+        biller = Actor(user.id, user.clinic_id, user.role, user.name)
+        items = denial_items(session, biller, DenialFilter(status="all"), app.settings.clock, limit=100_000).items
+        session.commit()
+        today = app.settings.clock.today()
+        denial = next((i.id for i in items if i.deadline_state(today)[0] != "past"), None)
+        late = next((i.id for i in items if i.deadline_state(today)[0] == "past"), None)
     walk = [
         WalkedPage("login", None, "/login"),
         WalkedPage("notes", THERAPIST, "/notes"),
@@ -85,6 +95,7 @@ def pages(app: LiveApp) -> list[WalkedPage]:
         WalkedPage("remittances", BILLER, "/remittances"),
         WalkedPage("remittances-unmatched", BILLER, "/remittances/unmatched"),
         WalkedPage("payments", BILLER, "/payments"),
+        WalkedPage("denials-all", BILLER, "/denials?status=all&follow_up=due"),
         WalkedPage("reports", BILLER, "/reports"),
         *(WalkedPage(f"report-{r.name}", BILLER, f"/reports/{r.name}{REPORT_PARAMS.get(r.name, '')}") for r in REPORTS),
         WalkedPage("payers", BILLER, "/payers"),
@@ -115,4 +126,9 @@ def pages(app: LiveApp) -> list[WalkedPage]:
         walk.append(WalkedPage("payment", BILLER, f"/payments/{payment}"))
     if stray is not None:
         walk.append(WalkedPage("remittance-match", BILLER, f"/remittances/unmatched/{stray}?q=a"))
+    if denial is not None:
+        walk.append(WalkedPage("denial-item", BILLER, f"/denials/items/{denial}"))
+    if late is not None:
+        walk.append(WalkedPage("denial-item-late", BILLER, f"/denials/items/{late}"))
+        walk.append(WalkedPage("denial-late-packet", BILLER, f"/denials/items/{late}/appeal.pdf"))
     return walk

@@ -19,6 +19,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from ptbill.domain.clock import FixedClock
 from ptbill.server import create_app
 from ptbill.services.demo_data import DEMO_PASSWORD, seed_demo
 from ptbill.services.denials import main_denial
@@ -99,7 +100,12 @@ def log_in(demo: Demo) -> Iterator[Callable[[str], TestClient]]:
     clients: list[TestClient] = []
 
     def make(email: str) -> TestClient:
-        app = create_app(Settings(demo.url, demo.directory, "back-office-secret-" + "z" * 32, secure_cookies=False))
+        # The app's day is the day the late denials were dated from (the system clock's "today" is the
+        # latest time zone's, which can be tomorrow already).
+        secret = "back-office-secret-" + "z" * 32
+        app = create_app(
+            Settings(demo.url, demo.directory, secret, secure_cookies=False, clock=FixedClock(date.today()))
+        )
         client = TestClient(app).__enter__()
         clients.append(client)
         token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
@@ -229,31 +235,57 @@ def test_documentation_audit_for_a_quarter_with_its_sample_size_and_trend(log_in
 # the denials worklist ----------------------------------------------------------------------------
 
 
+def worklist_pages(client: TestClient, query: str = "status=all") -> list[str]:
+    """Every page of the worklist for ``query``."""
+    pages, number = [], 1
+    while True:
+        answer = client.get(f"/denials?{query}&page={number}")
+        assert answer.status_code == 200
+        pages.append(answer.text)
+        if "Next →" not in answer.text:
+            return pages
+        number += 1
+
+
+def items_of_claim(page: str, number: str) -> list[int]:
+    return [int(i) for i in re.findall(rf'<a href="/denials/items/(\d+)" class="mono">{re.escape(number)}</a>', page)]
+
+
 def test_a_view_of_the_worklist_reads_stored_results_and_runs_the_engine_for_no_denied_note(
     demo: Demo, log_in: Callable[[str], TestClient], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     client = log_in(BILLER)
+    client.get("/denials")  # the first read of the clinic makes nothing new: posting made the items
     runs = count_engine_runs(monkeypatch)
-    page = client.get("/denials")
-    assert page.status_code == 200
+    text = "".join(worklist_pages(client))
     assert len(demo.denied) >= 3
-    assert all(number in page.text for number in demo.denied.values())
-    assert runs == []
-    client.get("/reports/documentation-audit?period=2026-02&n=5")
+    assert all(number in text for number in demo.denied.values())
     assert runs == []
 
 
-def test_the_worklist_lists_the_demo_denials_by_reason_with_the_closed_loop(
-    demo: Demo, log_in: Callable[[str], TestClient]
-) -> None:
-    page = log_in(BILLER).get("/denials").text
+def test_the_worklist_lists_every_denied_line_with_its_reason(demo: Demo, log_in: Callable[[str], TestClient]) -> None:
+    client = log_in(BILLER)
+    text = "".join(worklist_pages(client))
     for number in demo.denied.values():
-        assert number in page
-    assert "CO-236" in page
-    assert "CO-16 / N443" in page
-    assert '<code class="rule-chip" title="97012 is documented with minutes only' in page  # the rule and its words
-    assert "NCCI_MODIFIER_REQUIRED" in page
-    assert page.count('href="/denials/') >= len(demo.denied)
+        assert number in text
+    assert "CO-236" in text
+    assert "CO-16 / N443" in text
+    assert 'href="/claims/' in text  # each line links to its claim's page
+    assert 'class="tab" aria-current="page"><span>All</span>' in text
+
+
+def test_the_filters_narrow_the_list_and_the_counts_follow(demo: Demo, log_in: Callable[[str], TestClient]) -> None:
+    client = log_in(BILLER)
+    everything = "".join(worklist_pages(client))
+    only = "".join(worklist_pages(client, "status=all&reason=CO-16+%2F+N443"))
+    assert demo.denied[demo.late.due_soon] in only  # type: ignore[index]
+    assert "CO-236" not in only.split("<tbody>", 1)[1]
+    assert only.count("/denials/items/") < everything.count("/denials/items/")
+    nobody = client.get("/denials?assignee=mine")
+    assert "No denied line matches these filters." in nobody.text
+    bad = client.get("/denials?follow_up=someday")
+    assert bad.status_code == 422
+    assert "follow_up must be due or overdue" in bad.text
 
 
 def test_an_appeal_due_within_14_days_is_highlighted_and_listed_first(
@@ -261,32 +293,93 @@ def test_an_appeal_due_within_14_days_is_highlighted_and_listed_first(
 ) -> None:
     page = log_in(BILLER).get("/denials").text
     due = date.today() + timedelta(days=6)
-    row = re.search(rf'<tr class="deadline-row-(\w+)" id="claim-{demo.late.due_soon}">', page)
-    assert row
-    assert row.group(1) == "soon"
-    assert "due in 6 days" in page
-    assert f"{due:%b} {due.day}, {due.year}" in page
-    act_first = page.split('class="card act-first"', 1)[1].split("</section>", 1)[0]
-    assert demo.denied[demo.late.due_soon] in act_first  # type: ignore[index]
-    first_group = page.split('class="card flush denial-group"', 2)[1]
-    assert f'id="claim-{demo.late.due_soon}"' in first_group  # its reason comes first
+    number = demo.denied[demo.late.due_soon]  # type: ignore[index]
+    first_row = page.split("<tbody>", 1)[1].split("</tr>", 1)[0]
+    assert 'class="deadline-row-soon"' in first_row
+    assert number in first_row
+    assert "due in 6 days" in first_row
+    assert f"{due:%b} {due.day}, {due.year}" in first_row
+    assert "redetermination" in first_row
 
 
-def test_the_worklist_says_when_the_note_still_fails_the_rule(demo: Demo, log_in: Callable[[str], TestClient]) -> None:
-    page = log_in(BILLER).get("/denials").text
-    row = page.split(f'id="claim-{demo.late.still_failing}"', 1)[1].split("</tr>", 1)[0]
-    assert "Still fails" in row
-    assert LATE_FINDING in row
-    soon = page.split(f'id="claim-{demo.late.due_soon}"', 1)[1].split("</tr>", 1)[0]
-    assert "Passes now" in soon
-
-
-def test_the_appeal_link_returns_the_packet_as_a_pdf(demo: Demo, log_in: Callable[[str], TestClient]) -> None:
+def test_the_item_page_says_when_the_note_still_fails_the_rule(demo: Demo, log_in: Callable[[str], TestClient]) -> None:
     client = log_in(BILLER)
-    page = client.get("/denials").text
-    links = re.findall(r'href="(/denials/\d+/appeal\.pdf)"', page)
-    assert f"/denials/{demo.late.due_soon}/appeal.pdf" in links
-    answer = client.get(links[0])
+    text = "".join(worklist_pages(client))
+    [failing, *_] = items_of_claim(text, demo.denied[demo.late.still_failing])  # type: ignore[index]
+    page = client.get(f"/denials/items/{failing}").text
+    assert LATE_FINDING in page
+    assert "the note still fails it" in page
+    assert f'href="/claims/{demo.late.still_failing}"' in page
+    [soon, *_] = items_of_claim(text, demo.denied[demo.late.due_soon])  # type: ignore[index]
+    assert "The note passes these checks now." in client.get(f"/denials/items/{soon}").text
+
+
+def _csrf(page: str) -> str:
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert token
+    return token.group(1)
+
+
+def test_a_biller_assigns_schedules_notes_and_appeals_an_item(demo: Demo, log_in: Callable[[str], TestClient]) -> None:
+    client = log_in(BILLER)
+    text = "".join(worklist_pages(client))
+    [item, *_] = items_of_claim(text, demo.denied[demo.late.due_soon])  # type: ignore[index]
+    page = client.get(f"/denials/items/{item}").text
+    assert "Appeal: redetermination" in page
+    assert "CMS-20027" in page
+    token = _csrf(page)
+    me = re.search(r'<option value="(\d+)"[^>]*>[^<]*\(me\)</option>', page)
+    assert me
+    base = f"/denials/items/{item}"
+    post = {"csrf_token": token, "expected_status": "new"}
+    answer = client.post(f"{base}/assign", data={**post, "assignee_id": me.group(1)}, follow_redirects=False)
+    assert answer.status_code == 303
+    answer = client.post(f"{base}/follow-up", data={**post, "follow_up": "2031-02-03"}, follow_redirects=False)
+    assert answer.status_code == 303
+    answer = client.post(
+        f"{base}/notes", data={"csrf_token": token, "text": "Called MAC, ref 77"}, follow_redirects=False
+    )
+    assert answer.status_code == 303
+    answer = client.post(f"{base}/status", data={**post, "status": "appealed"}, follow_redirects=False)
+    assert answer.status_code == 303
+    stale = client.post(f"{base}/status", data={**post, "status": "resolved"})
+    assert stale.status_code == 409
+    assert "is appealed now, not new" in stale.text
+    bad = client.post(f"{base}/follow-up", data={**post, "expected_status": "appealed", "follow_up": "03/02/31"})
+    assert bad.status_code == 422
+    assert "follow_up: not a day" in bad.text
+    page = client.get(base).text
+    assert "Called MAC, ref 77" in page
+    assert "Follow up on 02/03/2031." in page
+    assert 'value="2031-02-03"' in page
+    assert "Go to level 2" in page
+    mine = client.get("/denials?assignee=mine&status=appealed").text
+    assert demo.denied[demo.late.due_soon] in mine  # type: ignore[index]
+    pdf = client.get(f"{base}/appeal.pdf")
+    assert pdf.status_code == 200
+    assert pdf.content.startswith(b"%PDF-")
+
+
+def test_a_packet_past_its_deadline_asks_first(demo: Demo, log_in: Callable[[str], TestClient]) -> None:
+    client = log_in(BILLER)
+    text = "".join(worklist_pages(client))
+    past = re.search(r'<tr class="deadline-row-past">\s*<td class="claim-cell"><a href="/denials/items/(\d+)"', text)
+    assert past, "the demo has a denial past its appeal deadline"
+    base = f"/denials/items/{past.group(1)}"
+    assert "Build the late packet (PDF)" in client.get(base).text
+    ask = client.get(f"{base}/appeal.pdf")
+    assert ask.status_code == 409
+    assert "is late" in ask.text
+    assert f'href="{base}/appeal.pdf?late=true"' in ask.text
+    late = client.get(f"{base}/appeal.pdf?late=true")
+    assert late.status_code == 200
+    assert late.content.startswith(b"%PDF-")
+
+
+def test_the_claim_appeal_link_still_returns_the_packet_as_a_pdf(
+    demo: Demo, log_in: Callable[[str], TestClient]
+) -> None:
+    answer = log_in(BILLER).get(f"/denials/{demo.late.due_soon}/appeal.pdf")
     assert answer.status_code == 200
     assert answer.headers["content-type"] == "application/pdf"
     assert answer.headers["content-disposition"].startswith('inline; filename="appeal-HPT-')
@@ -300,6 +393,15 @@ def test_another_clinic_gets_404_for_the_appeal_packet(demo: Demo, log_in: Calla
     assert answer.headers["content-type"].startswith("text/html")
     assert demo.denied[claim_id] not in answer.text  # type: ignore[index]
     assert log_in(OTHER_CLINIC).get("/denials/999999/appeal.pdf").status_code == 404
+    item = items_of_claim("".join(worklist_pages(log_in(BILLER))), demo.denied[claim_id])[0]  # type: ignore[index]
+    other = log_in(OTHER_CLINIC)
+    for path in (f"/denials/items/{item}", f"/denials/items/{item}/appeal.pdf"):
+        assert other.get(path).status_code == 404
+    token = _csrf(other.get("/denials").text)
+    changed = other.post(
+        f"/denials/items/{item}/status", data={"csrf_token": token, "expected_status": "new", "status": "resolved"}
+    )
+    assert changed.status_code == 404
 
 
 def test_another_clinic_sees_none_of_clinic_ones_rows(demo: Demo, log_in: Callable[[str], TestClient]) -> None:

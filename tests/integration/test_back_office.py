@@ -93,7 +93,8 @@ def test_the_appeal_packet_addresses_the_reason_and_carries_the_traction_note(se
     with pdfplumber.open(io.BytesIO(pdf)) as document:
         pages = [page.extract_text() or "" for page in document.pages]
     letter, note = pages[0], "\n".join(pages[1:])
-    assert "Request for reconsideration" in letter
+    assert "Request for redetermination" in letter  # Medicare's first level, from the MAC
+    assert "CMS-20027" in letter
     assert "CO-50" in letter
     assert "N661" in letter
     assert "reasonable and necessary" in letter

@@ -46,6 +46,7 @@ from ptbill.storage.tables import (
     ClaimBatchRow,
     ClaimPaymentRow,
     ClaimRow,
+    DenialItemRow,
     EncounterRow,
     NoteReturnRow,
     RemittanceFileRow,
@@ -237,6 +238,8 @@ def good_ids(world: World) -> dict[str, list[str]]:
         stray = session.scalar(
             select(ClaimPaymentRow.id).where(ClaimPaymentRow.clinic_id == clinic, ClaimPaymentRow.claim_id.is_(None))
         )
+        denial = session.scalar(select(DenialItemRow.id).where(DenialItemRow.clinic_id == clinic))
+    assert denial is not None, "the demo's remittances deny some line"
     assert draft is not None
     assert patient is not None
     assert claims is not None
@@ -248,6 +251,7 @@ def good_ids(world: World) -> dict[str, list[str]]:
         "return_id": [str(back)],
         "batch_id": [str(batch)],
         "patient_id": [str(patient)],
+        "item_id": [str(denial)],
         "payer_id": ["aetna"],
         "file_id": [str(remittance_file)],
         "payment_id": [str(payment)],

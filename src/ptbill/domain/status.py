@@ -31,6 +31,17 @@ class BatchState(StrEnum):
     SUBMITTED = "submitted"
 
 
+class DenialState(StrEnum):
+    """Where a denied line is in the biller's work (``denial_items``)."""
+
+    NEW = "new"  # found on a posted 835; nobody has touched it
+    IN_PROGRESS = "in progress"
+    APPEALED = "appealed"  # an appeal was sent (``appeal_level`` says which)
+    CORRECTED = "corrected"  # a corrected claim was sent instead
+    WRITTEN_OFF = "written off"
+    RESOLVED = "resolved"  # paid after all, or otherwise closed
+
+
 # The payer's answers. A later 835 may pay more, take back or reverse, so an answer may follow any
 # answer; a claim answered before it was marked submitted was evidently sent, so an answer may also
 # follow BUILT. Nothing goes back to BUILT or SUBMITTED once the payer has answered.
@@ -52,9 +63,21 @@ MOVES: Mapping[type[StrEnum], Mapping[StrEnum, frozenset[StrEnum]]] = {
         BatchState.BUILT: frozenset({BatchState.SUBMITTED}),
         BatchState.SUBMITTED: frozenset(),
     },
+    # Any open state may go to any other; an appealed item may be appealed again (the next level, with the
+    # decision's date); a closed item (written off, resolved) may only be reopened as in progress.
+    DenialState: {
+        DenialState.NEW: frozenset(set(DenialState) - {DenialState.NEW}),
+        DenialState.IN_PROGRESS: frozenset(set(DenialState) - {DenialState.NEW, DenialState.IN_PROGRESS}),
+        DenialState.APPEALED: frozenset(set(DenialState) - {DenialState.NEW}),
+        DenialState.CORRECTED: frozenset(
+            {DenialState.IN_PROGRESS, DenialState.APPEALED, DenialState.WRITTEN_OFF, DenialState.RESOLVED}
+        ),
+        DenialState.WRITTEN_OFF: frozenset({DenialState.IN_PROGRESS}),
+        DenialState.RESOLVED: frozenset({DenialState.IN_PROGRESS}),
+    },
 }
 
-State = TypeVar("State", EncounterState, ClaimState, BatchState)
+State = TypeVar("State", EncounterState, ClaimState, BatchState, DenialState)
 
 
 def can_move(current: str, target: State) -> bool:

@@ -327,6 +327,16 @@ DECLARATIONS: dict[str, Declaration] = {
             366,
         ),
         _days("appeals.redetermination_days", "Days to file a redetermination from receipt of the notice.", 3660),
+        _days(
+            "appeals.reconsideration_days",
+            "Days to file a QIC reconsideration from receipt of the redetermination decision.",
+            3660,
+        ),
+        _days(
+            "appeals.payer_appeal_days",
+            "Days to file an appeal with a payer other than Medicare, from the remittance (or the last decision).",
+            3660,
+        ),
         Declaration(
             "appeals.receipt_presumed_days",
             Kind.INTEGER,

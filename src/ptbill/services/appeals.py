@@ -26,12 +26,15 @@ from ptbill.domain.encounter import Encounter, dotted_diagnosis
 from ptbill.domain.encounter_json import encounter_from_dict
 from ptbill.reference.catalog import default_catalog
 from ptbill.reference.icd10 import default_catalog as icd10_catalog
+from ptbill.remittance.appeal_levels import AppealLevel, appeal_level
+from ptbill.services import denial_work
 from ptbill.services.access import Actor, ConflictError
 from ptbill.services.audit import audit
 from ptbill.services.billing import claim_row
+from ptbill.services.denial_items import DenialItem
 from ptbill.services.denials import main_denial
 from ptbill.services.pdf_text import plain, text_fonts
-from ptbill.storage.tables import ClaimPaymentRow, ClaimRow, ClinicRow, EncounterRow
+from ptbill.storage.tables import ClaimPaymentRow, ClaimRow, ClinicRow, EncounterRow, RemittanceRow
 
 # What each denial family asks the letter to show, pointing at the note's own words.
 ARGUMENTS = {
@@ -96,6 +99,33 @@ def _table(rows: list[list[Any]], widths: list[float], header: bool = True) -> T
     return table
 
 
+def _deadline_text(level: AppealLevel) -> str:
+    if level.deadline is None:
+        return "deadline unknown (no remittance date)"
+    text = f"file by {level.deadline:%m/%d/%Y} ({level.days} days from {level.counted_from}"
+    text += ", presumed received 5 days after its date)" if level.form else ")"
+    return text + (" — ptbill's assumed default: check the contract" if level.assumed else "")
+
+
+def _late_warning(level: AppealLevel, today: date, styles: dict[str, ParagraphStyle]) -> list[Any]:
+    if level.deadline is None or level.deadline >= today:
+        return []
+    days = (today - level.deadline).days
+    cause = (
+        "Medicare may extend the time limit for good cause (42 CFR 405.942(b)): state the cause below."
+        if level.form
+        else "The payer may refuse a late appeal: state why it is late."
+    )
+    style = ParagraphStyle("late", parent=styles["body"], textColor=colors.HexColor("#a4161a"))
+    return [
+        Paragraph(
+            plain(f"LATE: the deadline for this {level.name} was {level.deadline:%m/%d/%Y}, {days} days ago. {cause}"),
+            style,
+        ),
+        Spacer(1, 8),
+    ]
+
+
 def _traction_rows(encounter: Encounter) -> list[list[Any]]:
     rows: list[list[Any]] = [["Item", "As documented"]]
     for service in encounter.services:
@@ -142,11 +172,36 @@ def _traction_rows(encounter: Encounter) -> list[list[Any]]:
     return rows
 
 
-def build_appeal_pdf(session: Session, actor: Actor, claim_id: int, today: date | None = None) -> bytes:
-    """The appeal packet for a denied or short-paid claim, as PDF bytes."""
+class LateAppealError(ConflictError):
+    """The packet would be filed after its level's deadline: the caller must say it knows (``late=True``)."""
+
+
+def build_item_appeal_pdf(session: Session, actor: Actor, item_id: int, today: date, *, late: bool = False) -> bytes:
+    """The appeal packet for one denied line, at the level the item is at; refused with LateAppealError when
+    the deadline has passed, unless ``late`` (the packet then says it is late)."""
+    item = denial_work.denial_item(session, actor, item_id).item
+    deadline = item.appeal.deadline
+    if deadline is not None and deadline < today and not late:
+        raise LateAppealError(
+            f"the deadline for the {item.appeal.name} of denial item {item_id} was {deadline:%m/%d/%Y}: "
+            "a packet filed now is late (build it anyway with late=true, and explain the good cause)"
+        )
+    return build_appeal_pdf(session, actor, item.claim_id, today=today, item=item)
+
+
+def build_appeal_pdf(
+    session: Session, actor: Actor, claim_id: int, today: date | None = None, item: DenialItem | None = None
+) -> bytes:
+    """The appeal packet for a denied or short-paid claim (or one denied line of it, ``item``), as PDF bytes,
+    naming the appeal level for the payer (Medicare: redetermination, then reconsideration) and its deadline."""
     claim: ClaimRow = claim_row(session, actor, claim_id)
     payment = session.scalar(
-        select(ClaimPaymentRow).where(ClaimPaymentRow.claim_id == claim.id).order_by(ClaimPaymentRow.id.desc())
+        select(ClaimPaymentRow)
+        .where(
+            ClaimPaymentRow.claim_id == claim.id,
+            ClaimPaymentRow.id == item.claim_payment_id if item else ClaimPaymentRow.claim_id == claim.id,
+        )
+        .order_by(ClaimPaymentRow.id.desc())
     )
     if payment is None:
         raise ConflictError(f"claim {claim_id} has no posted remittance to appeal")
@@ -155,9 +210,16 @@ def build_appeal_pdf(session: Session, actor: Actor, claim_id: int, today: date 
     if encounter_row is None or clinic is None:  # pragma: no cover - foreign keys guarantee both
         raise ConflictError(f"claim {claim_id} has no note")
     encounter = encounter_from_dict(encounter_row.document, f"encounter {encounter_row.id}")
-    reason = main_denial(payment)
+    reason = item.reason if item else main_denial(payment)
     today = today or SYSTEM_CLOCK.today()
     payer = default_catalog().payer(claim.payer_id)
+    if item is not None:
+        level = item.appeal
+    else:
+        paid_on = session.scalar(select(RemittanceRow.payment_date).where(RemittanceRow.id == payment.remittance_id))
+        snapshot = default_catalog().snapshot(claim.payer_id, claim.service_date) if payer else None
+        level = appeal_level(snapshot, payer.type if payer else None, 1, paid_on, None)
+    late = level.deadline is not None and level.deadline < today
     styles = _styles()
     icd = icd10_catalog().version_for(encounter.date_of_service)[0]
     # The first rule the denial knowledge names is the one the payer's reason is about.
@@ -178,7 +240,14 @@ def build_appeal_pdf(session: Session, actor: Actor, claim_id: int, today: date 
         Spacer(1, 14),
         Paragraph(f"{today:%B %d, %Y}", styles["body"]),
         Spacer(1, 8),
-        Paragraph(plain(f"To: {payer.name if payer else claim.payer_id}, appeals / reconsideration"), styles["body"]),
+        *_late_warning(level, today, styles),
+        Paragraph(
+            plain(
+                f"To: {payer.name if payer else claim.payer_id}, {level.decided_by}: request for {level.name} "
+                f"(appeal level {level.level}" + (f", form {level.form}" if level.form else "") + ")"
+            ),
+            styles["body"],
+        ),
         Spacer(1, 8),
         _table(
             [
@@ -188,14 +257,20 @@ def build_appeal_pdf(session: Session, actor: Actor, claim_id: int, today: date 
                 ["Date of service", f"{claim.service_date:%m/%d/%Y}"],
                 ["Billed / paid", f"${claim.total_charge:,.2f} / ${Decimal(payment.paid):,.2f}"],
                 ["Denial codes", f"{codes}; remarks {remarks}"],
+                *(
+                    [["Denied line", f"line {item.line_number or '-'}, {item.code}: ${item.denied_amount:,.2f} denied"]]
+                    if item and item.code
+                    else []
+                ),
+                ["Appeal", f"{level.name} (level {level.level}); {_deadline_text(level)}" + (" LATE" if late else "")],
             ],
             [1.5 * inch, 5.0 * inch],
             header=False,
         ),
         Spacer(1, 10),
-        Paragraph("Request for reconsideration", styles["h2"]),
+        Paragraph(f"Request for {level.name}", styles["h2"]),
         Paragraph(
-            f"We ask you to reconsider the denial of the services above. Your remittance gives the reason as: "
+            f"We ask for a {level.name} of the denial of the services above. Your remittance gives the reason as: "
             f"<i>{plain((reason.reason if reason else 'no reason code').rstrip('.'))}</i>. The enclosed treatment note "
             "answers it.",
             styles["body"],
@@ -302,5 +377,10 @@ def build_appeal_pdf(session: Session, actor: Actor, claim_id: int, today: date 
         author=clinic.name,
     )
     document.build(story)
-    audit(session, actor, "export", "appeal_packet", str(claim.id))
+    detail = (
+        f"{level.name} (level {level.level})"
+        + (f", denial item {item.id}" if item else "")
+        + (", late" if late else "")
+    )
+    audit(session, actor, "export", "appeal_packet", str(claim.id), detail)
     return out.getvalue()

@@ -34,6 +34,7 @@ from ptbill.services.access import Actor, ConflictError, require_role
 from ptbill.services.audit import audit
 from ptbill.services.balances import stored_payment
 from ptbill.services.bulk import among, bulk_update, insert_many
+from ptbill.services.denial_items import open_denial_items
 from ptbill.services.provider_adjustments import record_provider_adjustments
 from ptbill.storage.session import dialect_insert
 from ptbill.storage.tables import Base, ClaimLineRow, ClaimPaymentRow, ClaimRow, RemittanceRow
@@ -357,6 +358,7 @@ def post_remittance(
         str(remittance_id),
         f"{summary.claims_posted} claims posted, {summary.claims_already_posted} already posted",
     )
+    open_denial_items(session, actor, remittance_id=remittance_id)  # each denied line becomes a work item
     return summary
 
 

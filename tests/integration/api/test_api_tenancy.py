@@ -20,6 +20,8 @@ from ptbill.storage.tables import (
     ClaimRow,
     ClaimWriteOffRow,
     CoverageRow,
+    DenialItemEventRow,
+    DenialItemRow,
     EncounterRow,
     LoginFailureRow,
     NoteReturnRow,
@@ -33,6 +35,7 @@ from ptbill.storage.tables import (
     UserRow,
     UserSessionRow,
 )
+from tests.integration.api.test_api_denials import deny_a_line
 from tests.integration.api.world import A_USERS, B_USERS, ApiClient, World, new_patient, note
 from tests.integration.test_posting import remittance_for
 
@@ -49,6 +52,7 @@ PATH_IDS = (
     "remittance_file_id",
     "payment_id",
     "claim_payment_id",
+    "denial_id",
 )
 # Routes that name no record of a clinic: the session, the user's identity, a stateless check, the catalog.
 NOT_CLINIC_DATA = {
@@ -83,6 +87,7 @@ LIST_ROUTES: dict[str, Any] = {
     "/api/remittances": RemittanceFileRow,
     "/api/payments": RemittanceRow,
     "/api/remittances/unmatched": ClaimPaymentRow,
+    "/api/denials": DenialItemRow,
 }
 COVERAGE = {"payer_id": "aetna", "member_id": "W123"}
 AUTHORIZATION = {"number": "A-1", "approved": 10, "valid_from": "2026-01-01", "valid_to": "2026-03-31"}
@@ -103,7 +108,7 @@ def make_records(world: World, users: dict[str, str]) -> dict[str, int]:
     therapist, biller = world.client(users["therapist"]), world.client(users["biller"])
     patient = new_patient(therapist)
     ids = {"patient_id": patient}
-    for name in ("draft", "signed", "billed", "batched"):
+    for name in ("draft", "signed", "billed", "batched", "denied"):
         response = therapist.post("/api/encounters", json={"patient_id": patient, "document": note()})
         assert response.status_code == 201, response.text
         ids[name] = response.json()["id"]
@@ -113,6 +118,8 @@ def make_records(world: World, users: dict[str, str]) -> dict[str, int]:
     [batched] = biller.post("/api/claims", json={"encounter_ids": [ids["batched"]]}).json()
     batch = biller.post("/api/batches", json={"claim_ids": [batched["id"]]}).json()
     ids.update(encounter_id=ids["draft"], claim_id=claim["id"], batch_id=batch["id"])
+    [denied] = biller.post("/api/claims", json={"encounter_ids": [ids["denied"]]}).json()
+    ids["denial_id"] = deny_a_line(world, users["biller"], denied["id"])
     admin = world.client(users["admin"])
     pt = {"name": "Roster PT", "discipline": "PT", "npi": "1245319599", "licence_state": "OR", "licence_number": "1"}
     provider = admin.post("/api/providers", json=pt)
@@ -166,6 +173,9 @@ def state_of(world: World, a: dict[str, int]) -> tuple[Any, ...]:
         signed = session.get(EncounterRow, a["signed"])
         claim = session.get(ClaimRow, a["claim_id"])
         batch = session.get(ClaimBatchRow, a["batch_id"])
+        denial = session.get(DenialItemRow, a["denial_id"])
+        assert denial is not None
+        notes = session.scalar(select(func.count()).where(DenialItemEventRow.item_id == a["denial_id"]))
         coverages = session.scalars(select(CoverageRow.id).where(CoverageRow.patient_id == a["patient_id"])).all()
         authorizations = session.scalars(
             select(AuthorizationRow.id).where(AuthorizationRow.patient_id == a["patient_id"])
@@ -208,6 +218,7 @@ def state_of(world: World, a: dict[str, int]) -> tuple[Any, ...]:
             user.active,
             failures,
             claim_actions,
+            (denial.status, denial.assignee_id, denial.follow_up, denial.appeal_level, notes),
         )
 
 
@@ -235,6 +246,10 @@ def body_for(method: str, path: str, a: dict[str, int]) -> dict[str, Any] | None
         return {"message": "Please check the units."}
     if (method, path) == ("post", "/api/claims/{claim_id}/reopening-requests"):
         return {"change": "Line 1 units", "reason": "Clerical error"}
+    if (method, path) == ("patch", "/api/denials/{denial_id}"):
+        return {"expected_status": "new", "status": "resolved"}
+    if (method, path) == ("post", "/api/denials/{denial_id}/notes"):
+        return {"text": "from another clinic"}
     if (method, path) == ("patch", "/api/users/{user_id}"):
         return {"active": False}
     if (method, path) == ("put", "/api/users/{user_id}/role"):
@@ -291,7 +306,12 @@ def test_list_routes_show_only_the_users_clinic(world: World, records: Any, rout
             continue
         assert response.status_code == 200
         body = response.json()
-        rows = [item["encounter"] for bucket in body.values() for item in bucket] if route == "/api/queue" else body
+        if route == "/api/queue":
+            rows = [item["encounter"] for bucket in body.values() for item in bucket]
+        elif route == "/api/denials":
+            rows = body["items"]
+        else:
+            rows = body
         ids = {row["id"] for row in rows}
         assert not ids & a_ids, f"{route} shows clinic A's rows to {email}"
         assert ids <= b_ids

@@ -19,7 +19,7 @@ from ptbill.domain.identifiers import bounded_int
 from ptbill.domain.status import EncounterState
 from ptbill.domain.vocabulary import CLINICIANS, Role
 from ptbill.reference.catalog import default_catalog
-from ptbill.services import access
+from ptbill.services import access, note_list
 from ptbill.services import notes as notes_service
 from ptbill.services import patients as patients_service
 from ptbill.services import users as users_service
@@ -189,15 +189,11 @@ def _note_page(
 
 @router.get("/notes")
 def list_notes(request: Request, viewer: CurrentViewer, session: SessionDep) -> Any:
-    rows = notes_service.list_encounters(session, viewer.actor)
     mine = viewer.is_clinician
-    drafts = [
-        r
-        for r in rows
-        if r.status == EncounterState.DRAFT and (not mine or r.therapist_user_id == viewer.actor.user_id)
-    ]
-    recent = [r for r in rows if r.status != EncounterState.DRAFT][:25]
-    return render(request, "notes/list.html", {"viewer": viewer, "drafts": drafts, "recent": recent, "mine": mine})
+    listed = note_list.notes_list(session, viewer.actor, mine=mine)
+    return render(
+        request, "notes/list.html", {"viewer": viewer, "drafts": listed.drafts, "recent": listed.recent, "mine": mine}
+    )
 
 
 @router.get("/notes/new")

@@ -156,6 +156,20 @@ def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
                 # One claim in a batch not yet sent (the demo's batch is submitted), one still unbatched.
                 batched, _unbatched = billing.build_claims(session, actor, signed[:2])
                 batches.create_batch(session, actor, [batched.id], TradingConfig(TEST_TRADING, {}))
+                # One note signed and not billed, so the queue offers its form to the walk.
+                ready = session.scalars(
+                    select(EncounterRow).where(
+                        EncounterRow.clinic_id == actor.clinic_id,
+                        EncounterRow.status == "draft",
+                        EncounterRow.verdict == "ready",
+                    )
+                ).first()
+                assert ready is not None
+                owner = session.get(UserRow, ready.therapist_user_id)
+                assert owner is not None
+                notes_service.sign_encounter(
+                    session, access.Actor(owner.id, owner.clinic_id, owner.role, owner.name), ready.id
+                )
                 # A provider and a service location, so the admin pages offer their forms to the walk.
                 admin = session.scalar(select(UserRow).where(UserRow.email == A_USERS["admin"]))
                 assert admin is not None

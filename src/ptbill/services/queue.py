@@ -120,7 +120,8 @@ def _expected(session: Session) -> ColumnElement[Decimal]:
 
 
 def _tab() -> ColumnElement[str]:
-    return func.coalesce(EncounterRow.verdict, "blocked")
+    # A literal, not a bound value: PostgreSQL must see the GROUP BY expression as the selected one.
+    return func.coalesce(EncounterRow.verdict, literal_column("'blocked'"))
 
 
 def _joined(session: Session, actor: Actor, query: _Q, filters: QueueFilter) -> _Q:
@@ -158,12 +159,13 @@ def _money(value: object) -> Decimal | None:
 
 def tab_counts(session: Session, actor: Actor, filters: QueueFilter) -> tuple[dict[str, int], dict[str, Decimal]]:
     """How many notes each tab holds under the filters, and their expected payment: one grouped query."""
-    query = _joined(session, actor, select(_tab(), func.count(), func.sum(_expected(session))), filters)
+    tab = _tab().label("tab")
+    query = _joined(session, actor, select(tab, func.count(), func.sum(_expected(session))), filters)
     counts = dict.fromkeys(TABS, 0)
     totals = dict.fromkeys(TABS, Decimal("0.00"))
-    for tab, count, total in session.execute(query.group_by(_tab())):
-        counts[tab] = count
-        totals[tab] = _money(total) or Decimal("0.00")
+    for tab_name, count, total in session.execute(query.group_by(tab)):
+        counts[tab_name] = count
+        totals[tab_name] = _money(total) or Decimal("0.00")
     return counts, totals
 
 
@@ -240,7 +242,7 @@ def therapist_names(session: Session, actor: Actor, user_ids: set[int]) -> dict[
     rows = session.execute(
         select(UserRow.id, UserRow.name).where(UserRow.clinic_id == actor.clinic_id, UserRow.id.in_(user_ids))
     )
-    return dict(rows.tuples())
+    return {row.id: row.name for row in rows}
 
 
 def queue_page(

@@ -81,6 +81,16 @@ def work_queue(request: Request, viewer: CurrentViewer, session: SessionDep) -> 
     choices = queue_service.queue_choices(session, viewer.actor)
     page = None if problems else queue_service.queue_page(session, viewer.actor, filters, tab, paging)
     unbatched = sum(1 for claim in billing_service.list_claims(session, viewer.actor) if claim.batch_id is None)
+    pager: dict[str, str | None] = {}
+    tab_links = {key: _link(key, filters, Paging(1, paging.per_page)) for key in TABS}
+    if page is not None:
+        at, size = page.paging.page, page.paging.per_page
+        pager = {
+            "first": _link(tab, filters, Paging(1, size)) if at > 1 else None,
+            "prev": _link(tab, filters, Paging(at - 1, size)) if at > 1 else None,
+            "next": _link(tab, filters, Paging(at + 1, size)) if at < page.pages else None,
+            "last": _link(tab, filters, Paging(page.pages, size)) if at < page.pages else None,
+        }
     outcome = {key: whole_number(params.get(key)) for key in ("built", "skipped", "matched", "seen")}
     context = {
         "viewer": viewer,
@@ -93,7 +103,8 @@ def work_queue(request: Request, viewer: CurrentViewer, session: SessionDep) -> 
         "choices": choices,
         "rules": rule_titles(),
         "page_sizes": PAGE_SIZES,
-        "link": _link,
+        "pager": pager,
+        "tab_links": tab_links,
         "outcome": outcome,
         "skipped_ids": [n for v in params.getlist("skipped_id")[:20] if (n := record_id(v)) is not None],
         "unbatched": unbatched,

@@ -257,7 +257,7 @@ def test_payer_settings_and_fee_schedules_stay_in_their_clinic(world: World, rec
 
 
 def test_billing_the_queue_by_filter_bills_only_the_callers_clinic(world: World, records: Any) -> None:
-    a, b = records
+    a, _ = records
     before = state_of(world, a)
     with world.session() as session:
         a_therapist = session.get(UserRow, a["user_id"])

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Numeric, Select, and_, func, literal_column, select, text
+from sqlalchemy import ColumnElement, Select, and_, func, literal_column, select, text
 from sqlalchemy.orm import Session, aliased
 
 from ptbill.domain.clock import SYSTEM_CLOCK, Clock
@@ -33,13 +33,7 @@ _Q = TypeVar("_Q", bound="Select[*tuple[Any, ...]]")
 _LATEST = aliased(EncounterCheckRow, name="latest_check")
 _EARLIER = aliased(EncounterCheckRow, name="any_check")
 
-# The check's planned lines summed, and "a finding of this rule", in each backend's JSON functions.
-_EXPECTED_SQL = {
-    "postgresql": "(SELECT round(sum((j.value ->> 'expected_payment')::numeric), 2) "
-    "FROM json_array_elements(latest_check.claim_lines::json) AS j)",
-    "sqlite": "(SELECT round(sum(json_extract(j.value, '$.expected_payment')), 2) "
-    "FROM json_each(latest_check.claim_lines) AS j)",
-}
+# "A finding of this rule in the latest check", in each backend's JSON functions.
 _RULE_SQL = {
     "postgresql": "EXISTS (SELECT 1 FROM json_array_elements(latest_check.findings::json) AS f "
     "WHERE f.value ->> 'rule' = :queue_rule)",
@@ -115,26 +109,25 @@ def _dialect(session: Session) -> str:
     return "postgresql" if name == "postgresql" else "sqlite"
 
 
-def _expected(session: Session) -> ColumnElement[Decimal]:
-    return literal_column(_EXPECTED_SQL[_dialect(session)], type_=Numeric(12, 2))
-
-
 def _tab() -> ColumnElement[str]:
     # A literal, not a bound value: PostgreSQL must see the GROUP BY expression as the selected one.
     return func.coalesce(EncounterRow.verdict, literal_column("'blocked'"))
 
 
-def _joined(session: Session, actor: Actor, query: _Q, filters: QueueFilter) -> _Q:
-    """``query`` over the clinic's signed notes, their patient and their latest check, with the filters."""
-    latest_id = (
+def _latest_id() -> Any:
+    """The id of the note's latest check: max(encounter_checks.id) for it, an index lookup per note."""
+    return (
         select(func.max(_EARLIER.id)).where(_EARLIER.encounter_id == EncounterRow.id).correlate(EncounterRow)
     ).scalar_subquery()
-    query = (
-        query.select_from(EncounterRow)
-        .join(PatientRow, PatientRow.id == EncounterRow.patient_id)
-        .outerjoin(_LATEST, _LATEST.id == latest_id)
-        .where(EncounterRow.clinic_id == actor.clinic_id, EncounterRow.status == EncounterState.SIGNED)
-    )
+
+
+def _joined(session: Session, actor: Actor, query: _Q, filters: QueueFilter, *, latest: bool = False) -> _Q:
+    """``query`` over the clinic's signed notes with the filters; joined to their latest check when ``latest``
+    or a filter reads it (rule, amount)."""
+    query = query.select_from(EncounterRow)
+    if latest or filters.rule is not None or filters.min_amount is not None or filters.max_amount is not None:
+        query = query.outerjoin(_LATEST, _LATEST.id == _latest_id())
+    query = query.where(EncounterRow.clinic_id == actor.clinic_id, EncounterRow.status == EncounterState.SIGNED)
     conditions: list[ColumnElement[bool]] = []
     if filters.payer is not None:
         conditions.append(EncounterRow.payer_id == filters.payer)
@@ -147,9 +140,9 @@ def _joined(session: Session, actor: Actor, query: _Q, filters: QueueFilter) -> 
     if filters.rule is not None:
         conditions.append(text(_RULE_SQL[_dialect(session)]).bindparams(queue_rule=filters.rule))  # type: ignore[arg-type]
     if filters.min_amount is not None:
-        conditions.append(_expected(session) >= filters.min_amount)
+        conditions.append(_LATEST.expected_payment >= filters.min_amount)
     if filters.max_amount is not None:
-        conditions.append(_expected(session) <= filters.max_amount)
+        conditions.append(_LATEST.expected_payment <= filters.max_amount)
     return query.where(and_(*conditions)) if conditions else query
 
 
@@ -160,7 +153,7 @@ def _money(value: object) -> Decimal | None:
 def tab_counts(session: Session, actor: Actor, filters: QueueFilter) -> tuple[dict[str, int], dict[str, Decimal]]:
     """How many notes each tab holds under the filters, and their expected payment: one grouped query."""
     tab = _tab().label("tab")
-    query = _joined(session, actor, select(tab, func.count(), func.sum(_expected(session))), filters)
+    query = _joined(session, actor, select(tab, func.count(), func.sum(_LATEST.expected_payment)), filters, latest=True)
     counts = dict.fromkeys(TABS, 0)
     totals = dict.fromkeys(TABS, Decimal("0.00"))
     for tab_name, count, total in session.execute(query.group_by(tab)):
@@ -196,11 +189,23 @@ def _items(
         PatientRow.chart_number,
         _LATEST.findings,
         _LATEST.claim_lines,
-        _expected(session).label("expected"),
+        _LATEST.expected_payment.label("expected"),
     )
-    query = _joined(session, actor, select(*columns), filters).where(_tab() == tab)
-    query = query.order_by(EncounterRow.date_of_service.desc(), EncounterRow.id.desc()).offset(offset)
-    rows = list(session.execute(query.limit(limit) if limit is not None else query))
+    # The page's ids first, from the index on (clinic, status, date of service, id); then their columns.
+    order = (EncounterRow.date_of_service.desc(), EncounterRow.id.desc())
+    chosen = _joined(session, actor, select(EncounterRow.id), filters).where(_tab() == tab).order_by(*order)
+    page_ids = list(session.scalars(chosen.offset(offset).limit(limit) if limit is not None else chosen.offset(offset)))
+    if not page_ids:
+        return ()
+    query = (
+        select(*columns)
+        .select_from(EncounterRow)
+        .join(PatientRow, PatientRow.id == EncounterRow.patient_id)
+        .outerjoin(_LATEST, _LATEST.id == _latest_id())
+        .where(EncounterRow.id.in_(page_ids))
+        .order_by(*order)
+    )
+    rows = list(session.execute(query))
     therapist_ids = {row.therapist_user_id for row in rows if row.therapist_user_id is not None}
     names = therapist_names(session, actor, therapist_ids)
     catalog = default_catalog()

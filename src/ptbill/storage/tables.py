@@ -264,6 +264,17 @@ class PlanOfCareRow(Base):
     created_at: Mapped[created_at]
 
 
+def expected_of_lines(lines: list[dict[str, Any]] | None) -> Decimal | None:
+    """The planned lines' expected payments summed, to the cent; None when no line has one."""
+    known = [Decimal(str(line["expected_payment"])) for line in lines or [] if line.get("expected_payment") is not None]
+    return sum(known, Decimal("0.00")).quantize(Decimal("0.01")) if known else None
+
+
+def lines_expected(context: Any) -> Decimal | None:
+    """The column default of ``encounter_checks.expected_payment``: the inserted row's lines summed."""
+    return expected_of_lines(context.get_current_parameters().get("claim_lines"))
+
+
 class EncounterRow(Base):
     __tablename__ = "encounters"
 
@@ -292,6 +303,8 @@ class EncounterRow(Base):
     __table_args__ = (
         UniqueConstraint("clinic_id", "external_id"),
         Index("ix_encounters_clinic_status", "clinic_id", "status"),
+        Index("ix_encounters_queue", "clinic_id", "status", "date_of_service", "id"),  # 0013_queue
+        Index("ix_encounters_queue_choices", "clinic_id", "status", "payer_id", "therapist_user_id"),  # 0013_queue
     )
 
 
@@ -309,6 +322,10 @@ class EncounterCheckRow(Base):
     claim_lines: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     checked_at: Mapped[created_at]
     fingerprint: Mapped[str | None] = mapped_column(String(80))  # reference.fingerprint; null before 0005_frozen
+    # The planned lines' expected payments summed (null when none is known), computed from ``claim_lines`` on
+    # insert by every writer (ORM or Core, one row or many): the queue filters, counts and totals on it
+    # without reading JSON (migration 0013_queue, which backfilled the checks before it).
+    expected_payment: Mapped[Decimal | None] = mapped_column(Numeric(12, 2), default=lines_expected)
 
     encounter: Mapped[EncounterRow] = relationship(back_populates="checks")
 

@@ -108,9 +108,7 @@ def _csv_rows(text: str) -> list[list[str]]:
     return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]
 
 
-def _header_block(
-    rows: list[list[str]], is_data: Iterable[int], label: str, wanted: str
-) -> tuple[int, list[str]]:
+def _header_block(rows: list[list[str]], is_data: Iterable[int], label: str, wanted: str) -> tuple[int, list[str]]:
     """Join the stacked header rows above the first data row, column by column (CMS stacks up to 5 rows).
 
     The block starts at the first row with at least 4 filled cells; rows above it are the file's titles.

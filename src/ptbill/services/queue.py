@@ -1,11 +1,12 @@
 """The biller's work queue: signed notes not yet billed, by verdict (ready / needs attention / blocked by
 errors), filtered by payer, therapist, date of service, rule and expected payment, a page at a time.
 
-Drafts are the therapist's (``services.note_list``), never the biller's. One query reads a page: the list's
-columns, the patient's name from the patients table, the latest check of each note joined through
-max(encounter_checks.id), its expected payment summed in SQL from the check's planned lines. One more query
-counts and totals every tab under the same WHERE, so the tab counts match the filters. Nothing loads a
-note's JSON document; only the page's rows bring their check's findings and planned lines.
+Drafts are the therapist's (``services.note_list``), never the biller's. A page is two queries: the page's
+ids in the queue's order (an index on clinic, status, date of service, id), then their list columns, the
+patient's name from the patients table and the latest check joined through max(encounter_checks.id). The
+check's expected payment and its findings' rule ids are columns (0013_queue), so the amount and rule filters
+read no JSON. One grouped query counts and totals every tab under the same WHERE, so the tab counts match
+the filters. Nothing loads a note's document; only the page's rows bring their check's findings and lines.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal_column, select, text
+from sqlalchemy import ColumnElement, Select, and_, func, literal_column, select
 from sqlalchemy.orm import Session, aliased
 
 from ptbill.domain.clock import SYSTEM_CLOCK, Clock
@@ -32,14 +33,6 @@ CENT = Decimal("0.01")
 _Q = TypeVar("_Q", bound="Select[*tuple[Any, ...]]")
 _LATEST = aliased(EncounterCheckRow, name="latest_check")
 _EARLIER = aliased(EncounterCheckRow, name="any_check")
-
-# "A finding of this rule in the latest check", in each backend's JSON functions.
-_RULE_SQL = {
-    "postgresql": "EXISTS (SELECT 1 FROM json_array_elements(latest_check.findings::json) AS f "
-    "WHERE f.value ->> 'rule' = :queue_rule)",
-    "sqlite": "EXISTS (SELECT 1 FROM json_each(latest_check.findings) AS f "
-    "WHERE json_extract(f.value, '$.rule') = :queue_rule)",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,11 +97,6 @@ class BulkResult:
     seen: int | None  # how many the biller was shown as selected, when the form said
 
 
-def _dialect(session: Session) -> str:
-    name = session.get_bind().dialect.name
-    return "postgresql" if name == "postgresql" else "sqlite"
-
-
 def _tab() -> ColumnElement[str]:
     # A literal, not a bound value: PostgreSQL must see the GROUP BY expression as the selected one.
     return func.coalesce(EncounterRow.verdict, literal_column("'blocked'"))
@@ -138,7 +126,7 @@ def _joined(session: Session, actor: Actor, query: _Q, filters: QueueFilter, *, 
     if filters.date_to is not None:
         conditions.append(EncounterRow.date_of_service <= filters.date_to)
     if filters.rule is not None:
-        conditions.append(text(_RULE_SQL[_dialect(session)]).bindparams(queue_rule=filters.rule))  # type: ignore[arg-type]
+        conditions.append(_LATEST.finding_rules.contains(f" {filters.rule} ", autoescape=True))
     if filters.min_amount is not None:
         conditions.append(_LATEST.expected_payment >= filters.min_amount)
     if filters.max_amount is not None:

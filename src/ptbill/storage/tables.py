@@ -270,6 +270,17 @@ def expected_of_lines(lines: list[dict[str, Any]] | None) -> Decimal | None:
     return sum(known, Decimal("0.00")).quantize(Decimal("0.01")) if known else None
 
 
+def rules_of_findings(findings: list[dict[str, Any]] | None) -> str:
+    """The rule ids of a check's findings, each between spaces (" A B "): "has a finding of rule R" is a LIKE."""
+    rules = sorted({str(finding.get("rule")) for finding in findings or []})
+    return f" {' '.join(rules)} " if rules else ""
+
+
+def findings_rules(context: Any) -> str:
+    """The column default of ``encounter_checks.finding_rules``: the inserted row's findings' rule ids."""
+    return rules_of_findings(context.get_current_parameters().get("findings"))
+
+
 def lines_expected(context: Any) -> Decimal | None:
     """The column default of ``encounter_checks.expected_payment``: the inserted row's lines summed."""
     return expected_of_lines(context.get_current_parameters().get("claim_lines"))
@@ -322,10 +333,11 @@ class EncounterCheckRow(Base):
     claim_lines: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     checked_at: Mapped[created_at]
     fingerprint: Mapped[str | None] = mapped_column(String(80))  # reference.fingerprint; null before 0005_frozen
-    # The planned lines' expected payments summed (null when none is known), computed from ``claim_lines`` on
-    # insert by every writer (ORM or Core, one row or many): the queue filters, counts and totals on it
-    # without reading JSON (migration 0013_queue, which backfilled the checks before it).
+    # The planned lines' expected payments summed (null when none is known) and the findings' rule ids,
+    # computed from ``claim_lines`` and ``findings`` on insert by every writer (ORM or Core, one row or many):
+    # the queue filters, counts and totals on them without reading JSON (migration 0013_queue backfilled them).
     expected_payment: Mapped[Decimal | None] = mapped_column(Numeric(12, 2), default=lines_expected)
+    finding_rules: Mapped[str | None] = mapped_column(Text, default=findings_rules)  # " RULE_A RULE_B "
 
     encounter: Mapped[EncounterRow] = relationship(back_populates="checks")
 

@@ -38,8 +38,10 @@ def date_in_future(ctx: CheckContext) -> Iterator[Hit]:
     "PLACE_OF_SERVICE_HOSPITAL",
     section=SECTION,
     severity=Severity.ERROR,
-    source=cite("42 CFR 410.60(c): a therapist in private practice furnishes services in its office or the patient's "
-                "home", CFR_410_60_URL)
+    source=cite(
+        "42 CFR 410.60(c): a therapist in private practice furnishes services in its office or the patient's home",
+        CFR_410_60_URL,
+    )
     + "; "
     + bpm_15("230.4"),
     fix="Use the place where the care was given: 11 for the practice's office, 12 for the patient's home. Care "

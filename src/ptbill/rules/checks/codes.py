@@ -105,9 +105,7 @@ def units_exceed_mue(ctx: CheckContext) -> Iterator[Hit]:
             continue
         units, source, whole_day = limit
         billed = ctx.billed_units(group.code)
-        elsewhere = (
-            [s for s in ctx.same_day if s.code == group.code and s.provider_npi != own_npi] if whole_day else []
-        )
+        elsewhere = [s for s in ctx.same_day if s.code == group.code and s.provider_npi != own_npi] if whole_day else []
         total = billed + sum(s.units for s in elsewhere)
         if total > units:
             first = group.service_indexes[0]

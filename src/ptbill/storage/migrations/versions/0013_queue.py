@@ -1,5 +1,5 @@
-"""The biller's queue reads a column, not JSON: each check's expected payment (its planned lines summed,
-backfilled here), and an index for the queue's order over a clinic's signed notes.
+"""The biller's queue reads columns, not JSON: each check's expected payment (its planned lines summed) and
+the rule ids of its findings, both backfilled here; indexes for the queue's order and its filter choices.
 
 Revision ID: 0013_queue
 Revises: 0009_password_change
@@ -30,9 +30,17 @@ def _expected(lines: Any) -> str | None:
     return str(sum(known, Decimal("0.00")).quantize(Decimal("0.01"))) if known else None
 
 
+def _rules(findings: Any) -> str:
+    if isinstance(findings, str):
+        findings = json.loads(findings)
+    rules = sorted({str(finding.get("rule")) for finding in findings or []})
+    return f" {' '.join(rules)} " if rules else ""
+
+
 def upgrade() -> None:
     with op.batch_alter_table("encounter_checks") as batch:
         batch.add_column(sa.Column("expected_payment", sa.Numeric(12, 2), nullable=True))
+        batch.add_column(sa.Column("finding_rules", sa.Text(), nullable=True))
     op.create_index("ix_encounters_queue", "encounters", ["clinic_id", "status", "date_of_service", "id"])
     op.create_index(
         "ix_encounters_queue_choices", "encounters", ["clinic_id", "status", "payer_id", "therapist_user_id"]
@@ -42,12 +50,17 @@ def upgrade() -> None:
         "encounter_checks",
         sa.column("id", sa.Integer),
         sa.column("claim_lines", sa.JSON),
+        sa.column("findings", sa.JSON),
         sa.column("expected_payment", sa.Numeric(12, 2)),
+        sa.column("finding_rules", sa.Text),
     )
     last = 0
     while True:
         rows = connection.execute(
-            sa.select(checks.c.id, checks.c.claim_lines).where(checks.c.id > last).order_by(checks.c.id).limit(BATCH)
+            sa.select(checks.c.id, checks.c.claim_lines, checks.c.findings)
+            .where(checks.c.id > last)
+            .order_by(checks.c.id)
+            .limit(BATCH)
         ).all()
         if not rows:
             break
@@ -66,4 +79,5 @@ def downgrade() -> None:
     op.drop_index("ix_encounters_queue_choices", table_name="encounters")
     op.drop_index("ix_encounters_queue", table_name="encounters")
     with op.batch_alter_table("encounter_checks") as batch:
+        batch.drop_column("finding_rules")
         batch.drop_column("expected_payment")

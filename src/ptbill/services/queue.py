@@ -17,7 +17,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal_column, select
+from sqlalchemy import ColumnElement, Select, and_, func, literal_column, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from ptbill.domain.clock import SYSTEM_CLOCK, Clock
@@ -102,6 +102,13 @@ def _tab() -> ColumnElement[str]:
     return func.coalesce(EncounterRow.verdict, literal_column("'blocked'"))
 
 
+def _in_tab(tab: str) -> ColumnElement[bool]:
+    """The notes of a tab, written so the index on (clinic, status, verdict, date of service, id) answers it."""
+    if tab == "blocked":
+        return or_(EncounterRow.verdict == "blocked", EncounterRow.verdict.is_(None))
+    return EncounterRow.verdict == tab
+
+
 def _latest_id() -> Any:
     """The id of the note's latest check: max(encounter_checks.id) for it, an index lookup per note."""
     return (
@@ -181,7 +188,7 @@ def _items(
     )
     # The page's ids first, from the index on (clinic, status, date of service, id); then their columns.
     order = (EncounterRow.date_of_service.desc(), EncounterRow.id.desc())
-    chosen = _joined(session, actor, select(EncounterRow.id), filters).where(_tab() == tab).order_by(*order)
+    chosen = _joined(session, actor, select(EncounterRow.id), filters).where(_in_tab(tab)).order_by(*order)
     page_ids = list(session.scalars(chosen.offset(offset).limit(limit) if limit is not None else chosen.offset(offset)))
     if not page_ids:
         return ()
@@ -275,7 +282,7 @@ def queue_choices(session: Session, actor: Actor) -> QueueChoices:
 
 def matching_ids(session: Session, actor: Actor, filters: QueueFilter, tab: str) -> list[int]:
     """Every note of the tab the filters match, in the queue's order: what "select all matching" bills."""
-    query = _joined(session, actor, select(EncounterRow.id), filters).where(_tab() == tab)
+    query = _joined(session, actor, select(EncounterRow.id), filters).where(_in_tab(tab))
     return list(session.scalars(query.order_by(EncounterRow.date_of_service.desc(), EncounterRow.id.desc())))
 
 

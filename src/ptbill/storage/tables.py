@@ -314,7 +314,7 @@ class EncounterRow(Base):
     __table_args__ = (
         UniqueConstraint("clinic_id", "external_id"),
         Index("ix_encounters_clinic_status", "clinic_id", "status"),
-        Index("ix_encounters_queue", "clinic_id", "status", "date_of_service", "id"),  # 0013_queue
+        Index("ix_encounters_queue", "clinic_id", "status", "verdict", "date_of_service", "id"),  # 0013_queue
         Index("ix_encounters_queue_choices", "clinic_id", "status", "payer_id", "therapist_user_id"),  # 0013_queue
     )
 
@@ -340,6 +340,10 @@ class EncounterCheckRow(Base):
     finding_rules: Mapped[str | None] = mapped_column(Text, default=findings_rules)  # " RULE_A RULE_B "
 
     encounter: Mapped[EncounterRow] = relationship(back_populates="checks")
+
+    __table_args__ = (  # 0013_queue: the queue reads a note's latest check from the index alone
+        Index("ix_encounter_checks_latest", "encounter_id", "id", "expected_payment", "finding_rules"),
+    )
 
 
 class ClaimBatchRow(Base):

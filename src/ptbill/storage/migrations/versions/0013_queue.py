@@ -41,7 +41,11 @@ def upgrade() -> None:
     with op.batch_alter_table("encounter_checks") as batch:
         batch.add_column(sa.Column("expected_payment", sa.Numeric(12, 2), nullable=True))
         batch.add_column(sa.Column("finding_rules", sa.Text(), nullable=True))
-    op.create_index("ix_encounters_queue", "encounters", ["clinic_id", "status", "date_of_service", "id"])
+    op.create_index("ix_encounters_queue", "encounters", ["clinic_id", "status", "verdict", "date_of_service", "id"])
+    # The latest check's columns the queue reads, without reading the check's JSON.
+    op.create_index(
+        "ix_encounter_checks_latest", "encounter_checks", ["encounter_id", "id", "expected_payment", "finding_rules"]
+    )
     op.create_index(
         "ix_encounters_queue_choices", "encounters", ["clinic_id", "status", "payer_id", "therapist_user_id"]
     )
@@ -76,6 +80,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_encounter_checks_latest", table_name="encounter_checks")
     op.drop_index("ix_encounters_queue_choices", table_name="encounters")
     op.drop_index("ix_encounters_queue", table_name="encounters")
     with op.batch_alter_table("encounter_checks") as batch:

@@ -68,14 +68,15 @@ def upgrade() -> None:
         ).all()
         if not rows:
             break
-        values = [{"check_id": row.id, "amount": amount} for row in rows if (amount := _expected(row.claim_lines))]
-        if values:
-            connection.execute(
-                checks.update()
-                .where(checks.c.id == sa.bindparam("check_id"))
-                .values(expected_payment=sa.bindparam("amount")),
-                values,
-            )
+        values = [
+            {"check_id": row.id, "amount": _expected(row.claim_lines), "rules": _rules(row.findings)} for row in rows
+        ]
+        connection.execute(
+            checks.update()
+            .where(checks.c.id == sa.bindparam("check_id"))
+            .values(expected_payment=sa.bindparam("amount"), finding_rules=sa.bindparam("rules")),
+            values,
+        )
         last = rows[-1].id
 
 

@@ -76,7 +76,9 @@ def seed(url: str, count: int) -> None:
                 )
             )
             models = list(session.scalars(select(EncounterRow).where(EncounterRow.clinic_id == clinic.id)))
-            checks = {c.encounter_id: c for c in session.scalars(select(EncounterCheckRow).order_by(EncounterCheckRow.id))}
+            checks = {
+                c.encounter_id: c for c in session.scalars(select(EncounterCheckRow).order_by(EncounterCheckRow.id))
+            }
             drafts = count // 10
             rows = []
             for n in range(count + drafts):
@@ -165,8 +167,8 @@ def run(kind: str, count: int) -> None:
         ]
         print(f"\n{kind}: {count} signed notes ({ready['counts']}), {count // 10} drafts, {RUNS} runs each")
         print(f"{'view':28} {'p50 ms':>8} {'p95 ms':>8} {'worst':>8}  status")
-        for name, client, url in views:
-            p50, p95, worst, status = timed(client, url)
+        for name, client, address in views:
+            p50, p95, worst, status = timed(client, address)
             print(f"{name:28} {p50:8.1f} {p95:8.1f} {worst:8.1f}  {status}")
 
 

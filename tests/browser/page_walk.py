@@ -89,6 +89,8 @@ def pages(app: LiveApp) -> list[WalkedPage]:
         WalkedPage("queue", BILLER, "/queue"),
         WalkedPage("queue-attention", BILLER, "/queue?tab=needs_attention"),
         WalkedPage("queue-blocked", BILLER, "/queue?tab=blocked"),
+        WalkedPage("queue-filtered", BILLER, "/queue?tab=needs_attention&payer=aetna&min=1&per_page=25"),
+        WalkedPage("queue-refused", BILLER, "/queue?from=2026-02-30&min=%D9%A3"),
         WalkedPage("claims", BILLER, "/claims"),
         WalkedPage("batches", BILLER, "/batches"),
         WalkedPage("denials", BILLER, "/denials"),

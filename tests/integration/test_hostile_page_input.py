@@ -187,6 +187,20 @@ def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
                 stray = dataclasses.replace(paid.claims[0], patient_control_number="NO-SUCH-CLAIM")
                 era = write_835(dataclasses.replace(paid, claims=(stray,)))
                 remittance_files.post_file(session, actor, "era.835", era.encode(), max_bytes=2**20)
+                # One note signed and not billed, so the queue offers its form to the walk.
+                ready = session.scalars(
+                    select(EncounterRow).where(
+                        EncounterRow.clinic_id == actor.clinic_id,
+                        EncounterRow.status == "draft",
+                        EncounterRow.verdict == "ready",
+                    )
+                ).first()
+                assert ready is not None
+                owner = session.get(UserRow, ready.therapist_user_id)
+                assert owner is not None
+                notes_service.sign_encounter(
+                    session, access.Actor(owner.id, owner.clinic_id, owner.role, owner.name), ready.id
+                )
                 # A provider and a service location, so the admin pages offer their forms to the walk.
                 admin = session.scalar(select(UserRow).where(UserRow.email == A_USERS["admin"]))
                 assert admin is not None

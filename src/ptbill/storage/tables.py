@@ -29,6 +29,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from ptbill.storage.check_columns import findings_rules, lines_expected
+
 # Shared column types (Warehouse-style): one definition, used everywhere.
 pk = Annotated[int, mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)]
 money = Annotated[Decimal, mapped_column(Numeric(12, 2))]
@@ -292,6 +294,8 @@ class EncounterRow(Base):
     __table_args__ = (
         UniqueConstraint("clinic_id", "external_id"),
         Index("ix_encounters_clinic_status", "clinic_id", "status"),
+        Index("ix_encounters_queue", "clinic_id", "status", "verdict", "date_of_service", "id"),  # 0013_queue
+        Index("ix_encounters_queue_choices", "clinic_id", "status", "payer_id", "therapist_user_id"),  # 0013_queue
     )
 
 
@@ -309,8 +313,17 @@ class EncounterCheckRow(Base):
     claim_lines: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     checked_at: Mapped[created_at]
     fingerprint: Mapped[str | None] = mapped_column(String(80))  # reference.fingerprint; null before 0005_frozen
+    # The planned lines' expected payments summed (null when none is known) and the findings' rule ids,
+    # computed from ``claim_lines`` and ``findings`` on insert by every writer (ORM or Core, one row or many):
+    # the queue filters, counts and totals on them without reading JSON (migration 0013_queue backfilled them).
+    expected_payment: Mapped[Decimal | None] = mapped_column(Numeric(12, 2), default=lines_expected)
+    finding_rules: Mapped[str | None] = mapped_column(Text, default=findings_rules)  # " RULE_A RULE_B "
 
     encounter: Mapped[EncounterRow] = relationship(back_populates="checks")
+
+    __table_args__ = (  # 0013_queue: the queue reads a note's latest check from the index alone
+        Index("ix_encounter_checks_latest", "encounter_id", "id", "expected_payment", "finding_rules"),
+    )
 
 
 class ClaimBatchRow(Base):

@@ -30,7 +30,7 @@ def test_the_biller_builds_a_claim_and_sends_an_837p_pyx12_accepts(world: World)
     ready = {item["encounter"]["id"]: item for item in queue["ready"]}
     assert encounter_id in ready
     assert ready[encounter_id]["reasons"] == []
-    assert set(queue) == {"ready", "needs_attention", "blocked"}
+    assert set(queue) >= {"ready", "needs_attention", "blocked"}  # paging and counts are added beside them
 
     assert (
         world.client(A_USERS["therapist"]).post("/api/claims", json={"encounter_ids": [encounter_id]}).status_code

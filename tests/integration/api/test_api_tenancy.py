@@ -72,7 +72,10 @@ NOT_CLINIC_DATA = {
     ("put", "/api/clinic"),
     # 835 files post to the caller's own clinic's claims only (services.posting filters by clinic).
     ("post", "/api/remittances"),
+    # Bills the caller's own clinic's notes matching a filter: walked by the queue test at the end.
+    ("post", "/api/queue/claims"),
 }
+QUEUE_TABS = ("ready", "needs_attention", "blocked")
 LIST_ROUTES: dict[str, Any] = {
     "/api/patients": PatientRow,
     "/api/encounters": EncounterRow,
@@ -306,8 +309,9 @@ def test_list_routes_show_only_the_users_clinic(world: World, records: Any, rout
             continue
         assert response.status_code == 200
         body = response.json()
-        if route == "/api/queue":
-            rows = [item["encounter"] for bucket in body.values() for item in bucket]
+        if route == "/api/queue":  # one tab a page: every tab's first page
+            pages = [world.client(email).get(route, params={"tab": tab}).json() for tab in QUEUE_TABS]
+            rows = [item["encounter"] for page in pages for item in page[page["tab"]]]
         elif route == "/api/denials":
             rows = body["items"]
         else:
@@ -344,3 +348,25 @@ def test_payer_settings_and_fee_schedules_stay_in_their_clinic(world: World, rec
     assert layers(a_biller)[name]["value"] == 30
     assert layers(b_biller)[name]["value"] == 10
     assert [r["amount"] for r in a_biller.get(f"/api/payers/{payer}/fee-schedule").json()["rows"]] == ["19.99"]
+
+
+def test_billing_the_queue_by_filter_bills_only_the_callers_clinic(world: World, records: Any) -> None:
+    a, _ = records
+    before = state_of(world, a)
+    with world.session() as session:
+        a_therapist = session.get(UserRow, a["user_id"])
+        assert a_therapist is not None
+    b_biller = world.client(B_USERS["biller"])
+    # Clinic A's therapist as the filter: clinic B's queue has none of their notes.
+    named = b_biller.post("/api/queue/claims", json={"therapist": str(a_therapist.id), "tab": "ready"})
+    assert named.status_code == 201, named.text
+    assert named.json()["built"] == []
+    assert named.json()["matched"] == 0
+    listed = b_biller.get("/api/queue", params={"therapist": str(a_therapist.id)}).json()
+    assert sum(listed["counts"].values()) == 0
+    for tab in ("ready", "needs_attention"):
+        response = b_biller.post("/api/queue/claims", json={"tab": tab})
+        assert response.status_code == 201, response.text
+        built = {claim["encounter_id"] for claim in response.json()["built"]}
+        assert built <= world.ids_of(EncounterRow, world.clinic_b)
+    assert state_of(world, a) == before

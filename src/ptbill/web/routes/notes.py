@@ -19,7 +19,7 @@ from ptbill.domain.identifiers import bounded_int
 from ptbill.domain.status import EncounterState
 from ptbill.domain.vocabulary import CLINICIANS, Role
 from ptbill.reference.catalog import default_catalog
-from ptbill.services import access, note_returns
+from ptbill.services import access, note_list, note_returns
 from ptbill.services import notes as notes_service
 from ptbill.services import patients as patients_service
 from ptbill.services import users as users_service
@@ -191,19 +191,12 @@ def _note_page(
 
 @router.get("/notes")
 def list_notes(request: Request, viewer: CurrentViewer, session: SessionDep) -> Any:
-    rows = notes_service.list_encounters(session, viewer.actor)
     mine = viewer.is_clinician
-    drafts = [
-        r
-        for r in rows
-        if r.status == EncounterState.DRAFT and (not mine or r.therapist_user_id == viewer.actor.user_id)
-    ]
-    recent = [r for r in rows if r.status != EncounterState.DRAFT][:25]
-    returns, by_id = note_returns.open_returns(session, viewer.actor), {r.id: r for r in rows}
-    returned = [
-        (n, by_id[e]) for e, n in returns.items() if not mine or by_id[e].therapist_user_id == viewer.actor.user_id
-    ]
-    context = {"viewer": viewer, "drafts": drafts, "recent": recent, "mine": mine, "returned": returned}
+    listed = note_list.notes_list(session, viewer.actor, mine=mine)
+    returns = note_returns.open_returns(session, viewer.actor)
+    by_id = note_list.notes_by_id(session, viewer.actor, returns, mine=mine)
+    returned = [(back, by_id[e]) for e, back in returns.items() if e in by_id]
+    context = {"viewer": viewer, "drafts": listed.drafts, "recent": listed.recent, "mine": mine, "returned": returned}
     return render(request, "notes/list.html", context)
 
 

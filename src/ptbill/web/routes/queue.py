@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -20,42 +21,28 @@ from ptbill.services import billing as billing_service
 from ptbill.services import notes as notes_service
 from ptbill.services import queue as queue_service
 from ptbill.services.balances import claim_balances
-from ptbill.services.db import Session
+from ptbill.services.patient_fields import FieldProblemsError
+from ptbill.services.queue_filters import (
+    DEFAULT_PAGE_SIZE,
+    FILTER_FIELDS,
+    PAGE_SIZES,
+    TABS,
+    Paging,
+    QueueFilter,
+    read_filters,
+    read_paging,
+    rule_titles,
+)
 from ptbill.web.deps import CsrfChecked, CurrentViewer, SessionDep, form_lists, render
-from ptbill.web.inputs import OptionalCount, RecordId, record_id
+from ptbill.web.inputs import OptionalCount, RecordId, record_id, whole_number
 
 router = APIRouter()
 ListsDep = Annotated[dict[str, list[str]], Depends(form_lists)]
-TABS = [
+TAB_TITLES = [
     ("ready", "Ready to bill", "Signed, nothing found. Select and build claims."),
     ("needs_attention", "Needs attention", "Signed, with warnings to read before billing."),
-    ("blocked", "Blocked", "The therapist must fix these notes before they can be billed."),
+    ("blocked", "Blocked by errors", "Signed, but the latest check found errors: open the note and send it back."),
 ]
-
-
-def _names(session: Session, user_ids: set[int | None]) -> dict[int, str]:
-    names = {}
-    for user_id in user_ids:
-        if user_id is not None:
-            actor = access.actor_for(session, user_id)
-            names[user_id] = actor.name if actor else f"former user {user_id}"
-    return names
-
-
-def _expected(row: notes_service.Note) -> Decimal | None:
-    latest = row.checks[-1] if row.checks else None
-    amounts = [line.get("expected_payment") for line in (latest.claim_lines if latest else [])]
-    known = [Decimal(str(a)) for a in amounts if a is not None]
-    return sum(known, Decimal("0.00")) if known else None
-
-
-def _lines(row: notes_service.Note) -> list[str]:
-    latest = row.checks[-1] if row.checks else None
-    out = []
-    for line in latest.claim_lines if latest else []:
-        units = f" ×{line['units']}" if line.get("units", 1) != 1 else ""
-        out.append(f"{line['code']}{units}")
-    return out
 
 
 def _patient_name(document: dict[str, Any]) -> str:
@@ -63,46 +50,66 @@ def _patient_name(document: dict[str, Any]) -> str:
     return f"{patient.get('last_name', '')}, {patient.get('first_name', '')}".strip(", ")
 
 
+def _link(tab: str, filters: QueueFilter, paging: Paging | None = None, **extra: object) -> str:
+    """The queue's address for a tab, the filters and a page: every view of the queue is a link."""
+    query: dict[str, object] = {"tab": tab, **filters.query()}
+    if paging is not None:
+        if paging.per_page != DEFAULT_PAGE_SIZE:
+            query["per_page"] = paging.per_page
+        if paging.page != 1:
+            query["page"] = paging.page
+    query.update({key: value for key, value in extra.items() if value is not None})
+    return "/queue?" + urlencode(query, doseq=True)
+
+
 @router.get("/queue")
-def work_queue(
-    request: Request, viewer: CurrentViewer, session: SessionDep, tab: Annotated[str, Query()] = "ready"
-) -> Any:
-    queue = queue_service.work_queue(session, viewer.actor)
-    if tab not in queue:
-        tab = "ready"
-    catalog = default_catalog()
-    names = _names(session, {row.therapist_user_id for rows in queue.values() for row, _ in rows})
-    items = [
-        {
-            "row": row,
-            "patient": _patient_name(row.document),
-            "chart": (row.document.get("patient") or {}).get("id", ""),
-            "payer": payer.name if (payer := catalog.payer(row.payer_id)) else row.payer_id,
-            "therapist": names.get(row.therapist_user_id or 0, ""),
-            "lines": _lines(row),
-            "expected": _expected(row),
-            "reasons": findings,
-        }
-        for row, findings in queue[tab]
-    ]
-    totals = {
-        key: sum((e for r, _ in rows if (e := _expected(r)) is not None), Decimal("0.00"))
-        for key, rows in queue.items()
-    }
+def work_queue(request: Request, viewer: CurrentViewer, session: SessionDep) -> Any:
+    params = request.query_params
+    tab = params.get("tab", "ready")
+    tab = tab if tab in TABS else "ready"
+    problems: dict[str, str] = {}
+    try:
+        filters = read_filters(params)
+    except FieldProblemsError as exc:
+        problems.update(exc.problems)
+        filters = QueueFilter()
+    try:
+        paging = read_paging(params.get("page"), params.get("per_page"))
+    except FieldProblemsError as exc:
+        problems.update(exc.problems)
+        paging = Paging()
+    choices = queue_service.queue_choices(session, viewer.actor)
+    page = None if problems else queue_service.queue_page(session, viewer.actor, filters, tab, paging)
     unbatched = sum(1 for claim in billing_service.list_claims(session, viewer.actor) if claim.batch_id is None)
-    return render(
-        request,
-        "queue/queue.html",
-        {
-            "viewer": viewer,
-            "tabs": TABS,
-            "tab": tab,
-            "counts": {key: len(rows) for key, rows in queue.items()},
-            "totals": totals,
-            "items": items,
-            "unbatched": unbatched,
-        },
-    )
+    pager: dict[str, str | None] = {}
+    tab_links = {key: _link(key, filters, Paging(1, paging.per_page)) for key in TABS}
+    if page is not None:
+        at, size = page.paging.page, page.paging.per_page
+        pager = {
+            "first": _link(tab, filters, Paging(1, size)) if at > 1 else None,
+            "prev": _link(tab, filters, Paging(at - 1, size)) if at > 1 else None,
+            "next": _link(tab, filters, Paging(at + 1, size)) if at < page.pages else None,
+            "last": _link(tab, filters, Paging(page.pages, size)) if at < page.pages else None,
+        }
+    outcome = {key: whole_number(params.get(key)) for key in ("built", "skipped", "matched", "seen")}
+    context = {
+        "viewer": viewer,
+        "tabs": TAB_TITLES,
+        "tab": tab,
+        "page": page,
+        "filters": filters,
+        "typed": {key: params.get(key, "")[:60] for key in (*FILTER_FIELDS, "per_page")},
+        "problems": problems,
+        "choices": choices,
+        "rules": rule_titles(),
+        "page_sizes": PAGE_SIZES,
+        "pager": pager,
+        "tab_links": tab_links,
+        "outcome": outcome,
+        "skipped_ids": [n for v in params.getlist("skipped_id")[:20] if (n := record_id(v)) is not None],
+        "unbatched": unbatched,
+    }
+    return render(request, "queue/queue.html", context, status_code=422 if problems else 200)
 
 
 def _record_ids(values: list[str]) -> list[int]:
@@ -110,14 +117,40 @@ def _record_ids(values: list[str]) -> list[int]:
     return [number for value in values if (number := record_id(value)) is not None]
 
 
+def _first(form: dict[str, list[str]], key: str) -> str | None:
+    values = form.get(key)
+    return values[0] if values else None
+
+
 @router.post("/queue/claims", dependencies=[CsrfChecked])
 def build_claims(viewer: CurrentViewer, session: SessionDep, form: ListsDep) -> Response:
-    ids = _record_ids(form.get("encounter_id", []))
-    if not ids:
-        return RedirectResponse("/queue?tab=ready&nothing=1", status_code=303)
-    built = billing_service.build_claims(session, viewer.actor, ids, clock=viewer.clock)
+    """Claims for the ticked rows, or for every note matching the filters (the query run again: a note
+    billed or changed since the page was shown is skipped and counted)."""
+    tab = _first(form, "tab") or "ready"
+    tab = tab if tab in TABS else "ready"
+    if _first(form, "scope") == "all":
+        filters = read_filters({key: _first(form, key) for key in FILTER_FIELDS})
+        seen = whole_number(_first(form, "seen"))
+        result = queue_service.build_matching(session, viewer.actor, filters, tab, seen=seen, clock=viewer.clock)
+    else:
+        ids = _record_ids(form.get("encounter_id", []))
+        if not ids:
+            return RedirectResponse("/queue?tab=ready&nothing=1", status_code=303)
+        filters = QueueFilter()
+        result = queue_service.build_selected(session, viewer.actor, ids, clock=viewer.clock)
     session.commit()
-    return RedirectResponse(f"/claims?built={len(built)}", status_code=303)
+    if not result.skipped and result.seen is None:
+        return RedirectResponse(f"/claims?built={len(result.built)}", status_code=303)
+    target = _link(
+        tab,
+        filters,
+        built=len(result.built),
+        skipped=len(result.skipped),
+        matched=result.matched,
+        seen=result.seen,
+        skipped_id=[s.encounter_id for s in result.skipped[:20]],
+    )
+    return RedirectResponse(target, status_code=303)
 
 
 @router.get("/claims")

@@ -61,6 +61,16 @@ def open_claims(session: Session, actor: Actor, params: ReportParams) -> list[tu
     return out
 
 
+def bucket_totals(rows: list[AgingRow]) -> list[Decimal]:
+    return [
+        sum((r.days_0_30 for r in rows), ZERO),
+        sum((r.days_31_60 for r in rows), ZERO),
+        sum((r.days_61_90 for r in rows), ZERO),
+        sum((r.days_91_120 for r in rows), ZERO),
+        sum((r.over_120 for r in rows), ZERO),
+    ]
+
+
 class ArAging(ReportDefinition[AgingRow]):
     name = "ar-aging"
     tab = "A/R aging"
@@ -74,10 +84,13 @@ class ArAging(ReportDefinition[AgingRow]):
             key = claim.patient if params.by == "patient" else payer_name(claim.payer_id)
             groups[key][0] += 1
             groups[key][1][bucket_of(days)] += amount
-        rows = [AgingRow(name, n, *sums, sum(sums, ZERO)) for name, (n, sums) in groups.items()]
+        rows = [
+            AgingRow(name, n, sums[0], sums[1], sums[2], sums[3], sums[4], sum(sums, ZERO))
+            for name, (n, sums) in groups.items()
+        ]
         rows.sort(key=lambda r: (-r.total, r.name.lower()))
         audit(session, actor, "read", "report", self.name, f"{params.party} by {params.by}")
-        totals = [sum((r[2 + i] for r in rows), ZERO) for i in range(len(BUCKETS))]
+        totals = bucket_totals(rows)
         basis = "date of submission" if params.basis == "submission" else "date of service"
         chart = ChartModel(
             "bar",
@@ -96,7 +109,7 @@ class ArAging(ReportDefinition[AgingRow]):
 
     def page(self, session: Session, actor: Actor, report: Report[AgingRow]) -> dict[str, Any]:
         rows = report.rows
-        totals = [sum((r[2 + i] for r in rows), ZERO) for i in range(len(BUCKETS))]
+        totals = bucket_totals(rows)
         grand = sum(totals, ZERO)
         return {
             "buckets": BUCKETS,

@@ -88,9 +88,9 @@ class CleanClaims(ReportDefinition[CleanClaimRow]):
 
     def build(self, session: Session, actor: Actor, params: ReportParams) -> Report[CleanClaimRow]:
         counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-        for payer_id, clean in first_pass(session, actor, params).values():
+        for payer_id, was_clean in first_pass(session, actor, params).values():
             counts[payer_id][0] += 1
-            counts[payer_id][1] += clean
+            counts[payer_id][1] += 1 if was_clean else 0
         rows = [
             CleanClaimRow(payer_name(p), n, ok, n - ok, None if not n else round(100 * ok / n, 1))
             for p, (n, ok) in counts.items()

@@ -113,10 +113,27 @@ def claim_balances(
     rows = session.execute(query).all()
     answered = [
         ClaimRecord(
-            r.id, actor.clinic_id, 0, None, r.patient_control_number, r.payer_id, r.status, r.frequency,
-            None, None, r.total_charge, None, ZERO, ZERO, r.service_date, r.created_at, r.submitted_at, None,
-            None, (),
-        )  # fmt: skip
+            id=r.id,
+            clinic_id=actor.clinic_id,
+            encounter_id=0,
+            batch_id=None,
+            patient_control_number=r.patient_control_number,
+            payer_id=r.payer_id,
+            status=r.status,
+            frequency=r.frequency,
+            original_claim_number=None,
+            payer_claim_number=None,
+            total_charge=r.total_charge,
+            expected_payment=None,
+            paid_amount=ZERO,
+            patient_responsibility=ZERO,
+            service_date=r.service_date,
+            created_at=r.created_at,
+            submitted_at=r.submitted_at,
+            fingerprint=None,
+            corrects_claim_id=None,
+            lines=(),
+        )
         for r in rows
         if r.status in ANSWERED
     ]

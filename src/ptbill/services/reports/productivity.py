@@ -84,7 +84,8 @@ class Productivity(ReportDefinition[ProductivityRow]):
             .group_by(therapist)
         )
         units = {t: int(u or 0) for t, u in session.execute(units_query)}
-        names = dict(session.execute(select(UserRow.id, UserRow.name).where(UserRow.clinic_id == actor.clinic_id)).all())
+        users = select(UserRow.id, UserRow.name).where(UserRow.clinic_id == actor.clinic_id)
+        names = dict(session.execute(users).all())
         totals: dict[str, list[Any]] = defaultdict(lambda: [0, 0, 0, ZERO])
         for t in set(visits) | set(billed):
             row = totals[names.get(t, "No therapist recorded") if t else "No therapist recorded"]

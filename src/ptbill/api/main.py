@@ -20,6 +20,7 @@ from ptbill.api.routes import (
     payers,
     providers,
     queue,
+    reports,
     session,
     users,
 )
@@ -38,6 +39,7 @@ for module in (
     claims,
     batches,
     queue,
+    reports,
     audit,
 ):
     router.include_router(module.router)

@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session, aliased
 
 from ptbill.services.access import Actor
 from ptbill.services.audit import audit
-from ptbill.services.balances import account_of_payment
 from ptbill.services.reports.base import (
     COMMON,
     ChartModel,
@@ -32,6 +31,7 @@ from ptbill.services.reports.base import (
     payer_name,
     share,
 )
+from ptbill.services.reports.ledger import answer_facts
 from ptbill.storage.tables import ClaimPaymentRow, ClaimRow
 
 PROCESSED = ("1", "2", "3")
@@ -57,24 +57,37 @@ def first_pass(session: Session, actor: Actor, params: ReportParams) -> dict[int
         )
     )
     query = (
-        select(ClaimPaymentRow, ClaimRow.payer_id, ClaimRow.frequency)
+        select(
+            ClaimPaymentRow.id,
+            ClaimPaymentRow.claim_id,
+            ClaimPaymentRow.status_code,
+            ClaimPaymentRow.paid,
+            ClaimPaymentRow.remittance_id,
+            ClaimRow.payer_id,
+            ClaimRow.frequency,
+        )
         .join(ClaimRow, ClaimRow.id == ClaimPaymentRow.claim_id)
         .where(ClaimPaymentRow.clinic_id == actor.clinic_id, *claim_filters(params, actor.clinic_id))
         .order_by(ClaimPaymentRow.claim_id, ClaimPaymentRow.id)
     )
+    answers = session.execute(query).all()
+    firsts: dict[int, tuple[Any, ...]] = {}
+    for answer in answers:
+        firsts.setdefault(answer.claim_id or 0, tuple(answer[:5]))
+    facts = answer_facts(session, actor.clinic_id, list(firsts.values()))
     claims: dict[int, tuple[str, bool]] = {}
-    for answer, payer_id, frequency in session.execute(query):
-        claim_id = answer.claim_id
-        assert claim_id is not None
+    for answer_id, raw_claim_id, status_code, _paid, _remittance, payer_id, frequency in answers:
+        claim_id = raw_claim_id or 0
         if claim_id not in claims:  # the first answer decides, unless a later one undoes it
             clean = (
                 frequency == "1"
                 and claim_id not in replaced
-                and answer.status_code in PROCESSED
-                and not account_of_payment(answer).has_denial
+                and status_code in PROCESSED
+                and answer_id in facts
+                and not facts[answer_id].has_denial
             )
             claims[claim_id] = (payer_id, clean)
-        elif answer.status_code == REVERSAL:
+        elif status_code == REVERSAL:
             claims[claim_id] = (payer_id, False)
     return claims
 

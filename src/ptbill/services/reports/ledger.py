@@ -1,8 +1,9 @@
 """The open balance of every billed claim, by party: what the A/R reports (aging, days in A/R) and the net
 collection rate read.
 
-Each claim's answers are accounted by ``services.balances.accounts_for`` (the one reading of paid,
-adjusted and denied), so a write-off folded into the balance there counts here too. For one claim:
+Each posted answer is accounted by ``services.balances.account_of_payment`` (the one reading of paid,
+adjusted and denied) and a claim's balance is the sum of its answers' (``accounting.account_claim`` adds
+them the same way). For one claim:
 
 - charge: the claim's total charge (what was billed, whether or not the payer has answered);
 - insurance A/R = charge − payer paid − adjustments the clinic may not bill (CO-45 contractual, CO-253
@@ -22,19 +23,76 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, aliased
 
+from ptbill.remittance.accounting import Balance
 from ptbill.services.access import Actor
-from ptbill.services.balances import accounts_for
-from ptbill.services.billing import ClaimRecord
-from ptbill.services.reports.base import ZERO, ReportParams, claim_filters
-from ptbill.storage.tables import ClaimRow, EncounterRow, PatientRow, UserRow
+from ptbill.services.balances import account_of_payment
+from ptbill.services.reports.base import ReportParams, claim_filters
+from ptbill.storage.tables import ClaimPaymentRow, ClaimRow, EncounterRow, PatientRow, UserRow
 
 IN_AR = ("submitted", "paid", "partial", "denied", "reversed")
-ANSWERED = ("paid", "partial", "denied", "reversed")
 BUCKETS = ("0–30", "31–60", "61–90", "91–120", "over 120")
+
+
+EMPTY = Balance()
+MEMO_LIMIT = 200_000  # answers remembered per process (a Balance and a flag each)
+
+# A posted answer never changes once posted (a later answer, a reversal included, is a new row), so its
+# reading by ``balances.account_of_payment`` is remembered under its id, claim and amounts: a report reads
+# each answer's JSON once per process, then only its key columns.
+_ANSWERS: dict[tuple[Any, ...], AnswerFacts] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerFacts:
+    balance: Balance
+    has_denial: bool
+
+
+def answer_facts(session: Session, clinic_id: int, keys: list[tuple[Any, ...]]) -> dict[int, AnswerFacts]:
+    """Each answer's balance and whether it denies anything; ``keys``: (id, claim id, status code, paid,
+    remittance id)."""
+    missing = [k[0] for k in keys if (clinic_id, *k) not in _ANSWERS]
+    if len(_ANSWERS) + len(missing) > MEMO_LIMIT:
+        _ANSWERS.clear()
+    for start in range(0, len(missing), 1000):
+        query = select(ClaimPaymentRow).where(
+            ClaimPaymentRow.clinic_id == clinic_id, ClaimPaymentRow.id.in_(missing[start : start + 1000])
+        )
+        for row in session.scalars(query):
+            account = account_of_payment(row)
+            key = (clinic_id, row.id, row.claim_id, row.status_code, row.paid, row.remittance_id)
+            _ANSWERS[key] = AnswerFacts(account.balance, account.has_denial)
+    return {k[0]: _ANSWERS[(clinic_id, *k)] for k in keys if (clinic_id, *k) in _ANSWERS}
+
+
+def answered_balances(session: Session, clinic_id: int, claim_ids: Select[Any]) -> dict[int, Balance]:
+    """The balance of each claim of ``claim_ids`` (a query of ids) over all its posted answers."""
+    keys: list[tuple[Any, ...]] = [
+        tuple(k)
+        for k in session.execute(
+            select(
+                ClaimPaymentRow.id,
+                ClaimPaymentRow.claim_id,
+                ClaimPaymentRow.status_code,
+                ClaimPaymentRow.paid,
+                ClaimPaymentRow.remittance_id,
+            )
+            .where(ClaimPaymentRow.clinic_id == clinic_id, ClaimPaymentRow.claim_id.in_(claim_ids))
+            .order_by(ClaimPaymentRow.id)
+        )
+    ]
+    facts = answer_facts(session, clinic_id, keys)
+    out: dict[int, Balance] = {}
+    for key in keys:
+        answer_id, claim_id = int(key[0]), int(key[1])
+        if answer_id in facts:
+            out[claim_id] = out.get(claim_id, EMPTY) + facts[answer_id].balance
+    return out
 
 
 def bucket_of(days: int) -> int:
@@ -74,8 +132,8 @@ def claim_balances(
 ) -> list[ClaimBalance]:
     """The balances of the clinic's billed claims within the report's filters, seen no later than ``as_of``.
 
-    Reads columns (no ORM rows, no lazy loads): one query for the claims, one per 1,000 answered claims for
-    their posted answers (``accounts_for``).
+    Reads columns (no ORM rows, no lazy loads): one query for the claims, one for their answers' keys, and
+    the JSON of the answers not read before in this process.
     """
     newer = aliased(ClaimRow)
     replaced = select(newer.corrects_claim_id).where(
@@ -111,44 +169,14 @@ def claim_balances(
     if as_of is not None:
         query = query.where(ClaimRow.service_date <= as_of)
     rows = session.execute(query).all()
-    answered = [
-        ClaimRecord(
-            id=r.id,
-            clinic_id=actor.clinic_id,
-            encounter_id=0,
-            batch_id=None,
-            patient_control_number=r.patient_control_number,
-            payer_id=r.payer_id,
-            status=r.status,
-            frequency=r.frequency,
-            original_claim_number=None,
-            payer_claim_number=None,
-            total_charge=r.total_charge,
-            expected_payment=None,
-            paid_amount=ZERO,
-            patient_responsibility=ZERO,
-            service_date=r.service_date,
-            created_at=r.created_at,
-            submitted_at=r.submitted_at,
-            fingerprint=None,
-            corrects_claim_id=None,
-            lines=(),
-        )
-        for r in rows
-        if r.status in ANSWERED
-    ]
-    accounts = accounts_for(session, actor.clinic_id, answered)
+    balances = answered_balances(session, actor.clinic_id, query.with_only_columns(ClaimRow.id).order_by(None))
     out = []
     for r in rows:
-        account = accounts.get(r.id)
         charge = Decimal(r.total_charge)
-        if account is None:
-            paid = contractual = adjusted = denied = patient = ZERO
-        else:
-            b = account.balance
-            paid, denied, patient = b.payer_paid, b.denied, b.patient
-            contractual = b.contractual + b.sequestration
-            adjusted = b.written_off
+        b = balances.get(r.id, EMPTY)
+        paid, denied, patient = b.payer_paid, b.denied, b.patient
+        contractual = b.contractual + b.sequestration
+        adjusted = b.written_off
         out.append(
             ClaimBalance(
                 r.id,

@@ -60,7 +60,10 @@ def seed(url: str, claims: int) -> None:
                 values = {c: original[c] for c in CLAIM_COLUMNS} | {"patient_control_number": pcn}
                 values["corrects_claim_id"] = None
                 new_id = session.execute(insert(ClaimRow.__table__).values(values).returning(ClaimRow.id)).scalar_one()
-                rows = [{c: ln[c] for c in LINE_COLUMNS} | {"claim_id": new_id} for ln in by_claim_lines.get(original["id"], [])]
+                rows = [
+                    {c: ln[c] for c in LINE_COLUMNS} | {"claim_id": new_id}
+                    for ln in by_claim_lines.get(original["id"], [])
+                ]
                 if rows:
                     session.execute(insert(ClaimLineRow.__table__), rows)
                 paid = [

@@ -51,7 +51,7 @@ HEADERS = {
         "collectible",
         "payments",
         "rate %",
-    ],  # fmt: skip
+    ],
     "clean-claims": ["payer", "adjudicated", "clean on first pass", "not clean", "clean %"],
     "productivity": ["therapist", "visits", "billed visits", "units", "charges", "charges per billed visit"],
 }

@@ -3,7 +3,9 @@
 Setup (not timed): the demo clinic (``seed_demo`` + ``simulate_payments``: notes, claims and the payers'
 835s through the reader and posting), then its claims, lines and posted answers copied with new patient
 control numbers until there are N claims, each copy answered as its original was. Timed: each report page
-(and the A/R aging CSV and PNG) through the ASGI app as the demo biller, VIEWS times, p50 and p95.
+(and the A/R aging CSV and PNG) through the ASGI app as the demo biller: the first view (which reads each
+posted answer's JSON once for the process), then VIEWS more, p50 and p95. On PostgreSQL the tables are
+ANALYZEd after seeding, as autovacuum would.
 Run: .venv/bin/python bench/report_pages.py [CLAIMS] [DATABASE_URL]   (default 5000, a temporary SQLite file)
 """
 
@@ -18,7 +20,7 @@ from datetime import date
 from pathlib import Path
 
 from fastapi.testclient import TestClient
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 
 from ptbill.server import create_app
 from ptbill.services.demo_data import DEMO_PASSWORD, seed_demo, simulate_payments
@@ -75,6 +77,10 @@ def seed(url: str, claims: int) -> None:
         total = session.scalar(select(func.count()).select_from(ClaimRow))
         posted = session.scalar(select(func.count()).select_from(ClaimPaymentRow))
         print(f"seeded {total} claims, {posted} posted answers")
+    if url.startswith("postgresql"):
+        with make_engine(url).connect() as connection:  # as autovacuum would after a day of posting
+            connection.execute(text("ANALYZE"))
+            connection.commit()
 
 
 def main() -> None:
@@ -91,10 +97,12 @@ def main() -> None:
     assert client.post("/login", data=login, follow_redirects=False).status_code == 303
     urls = [f"/reports/{r.name}" for r in REPORTS]
     urls += ["/reports/ar-aging?by=patient&party=all", "/reports/ar-aging.csv", "/reports/ar-aging.png"]
-    print(f"{'page':<48} {'p50 ms':>8} {'p95 ms':>8}")
+    print(f"{'page':<48} {'first':>8} {'p50 ms':>8} {'p95 ms':>8}")
     worst = 0.0
     for url_ in urls:
-        assert client.get(url_).status_code == 200, url_  # warm: templates, the catalog
+        start = time.perf_counter()
+        assert client.get(url_).status_code == 200, url_  # the first view: templates, the catalog, the answers
+        first = 1000 * (time.perf_counter() - start)
         times = []
         for _ in range(VIEWS):
             start = time.perf_counter()
@@ -104,7 +112,7 @@ def main() -> None:
         times.sort()
         p50, p95 = statistics.median(times), times[int(0.95 * (len(times) - 1))]
         worst = max(worst, p95)
-        print(f"{url_:<48} {p50:8.1f} {p95:8.1f}")
+        print(f"{url_:<48} {first:8.1f} {p50:8.1f} {p95:8.1f}")
     print(f"worst p95 {worst:.1f} ms (target ≤ {TARGET_MS:.0f} ms): {'ok' if worst <= TARGET_MS else 'OVER'}")
 
 

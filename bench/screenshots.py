@@ -145,6 +145,12 @@ REPORT_SHOTS = {  # page (with the parameters a biller would pick) -> screenshot
     "/reports/denial-rate": "report-denial-rate.png",
     "/reports/best-payer?code=97012": "report-best-payer.png",
     "/reports/documentation-audit?period=2026-02&n=5": "report-documentation-audit.png",
+    "/reports/ar-aging?as_of=2026-04-06": "report-ar-aging.png",
+    "/reports/ar-aging?by=patient&party=patient&as_of=2026-04-06": "report-ar-aging-patients.png",
+    "/reports/days-in-ar?as_of=2026-04-06": "report-days-in-ar.png",
+    "/reports/net-collection": "report-net-collection.png",
+    "/reports/clean-claims": "report-clean-claims.png",
+    "/reports/productivity": "report-productivity.png",
 }
 
 
@@ -158,6 +164,11 @@ def back_office_day(page: Page, app: LiveApp, out: Path) -> None:
         page.goto(f"{app.url}{path}")
         expect(page.locator("figure.chart svg")).to_be_visible()
         _shoot(page, out, name)
+    # the export: the same chart model as a PNG
+    chart = page.request.get(f"{app.url}/reports/ar-aging.png?as_of=2026-04-06")
+    assert chart.ok, chart.status
+    (out / "report-ar-aging-export.png").write_bytes(chart.body())
+    print(f"wrote {out / 'report-ar-aging-export.png'}")
 
     page.goto(f"{app.url}/denials")
     expect(page.locator("table.denial-work").first).to_be_visible()

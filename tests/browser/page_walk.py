@@ -27,7 +27,12 @@ from tests.browser.live_app import VISIT_DATE, LiveApp
 THERAPIST = "therapist1@harbor.example"
 BILLER = "biller@harbor.example"
 ADMIN = "admin@harbor.example"
-REPORT_PARAMS = {"best-payer": "?code=97012", "documentation-audit": "?period=2026-02&n=5&draw=0"}
+REPORT_PARAMS = {
+    "best-payer": "?code=97012",
+    "documentation-audit": "?period=2026-02&n=5&draw=0",
+    "ar-aging": "?as_of=2026-04-06&by=patient",  # the demo's day, so every bucket and table has rows
+    "days-in-ar": "?as_of=2026-04-06",
+}
 
 
 @dataclass(frozen=True)

@@ -41,9 +41,27 @@ HEADERS = {
     "expected-vs-paid": ["payer", "code", "expected", "allowed", "paid", "difference", "underpaid"],
     "denial-rate": ["payer", "month", "claims", "denied", "denied %", "top reasons"],
     "best-payer": ["payer", "paid lines", "average per unit", "lowest", "highest"],
-    "documentation-audit": ["period", "therapist", "rule", "notes failing", "notes sampled", "failure %"],
+    "documentation-audit": ["period", "therapist", "rule", "notes failing", "notes sampled", "failure %", "notes"],
+    "ar-aging": ["name", "claims", "0-30", "31-60", "61-90", "91-120", "over 120", "total"],
+    "days-in-ar": ["payer", "A/R", "charges in window", "average daily charges", "days in A/R"],
+    "net-collection": [
+        "payer",
+        "claims",
+        "charges",
+        "contractual adjustments",
+        "collectible",
+        "payments",
+        "rate %",
+    ],
+    "clean-claims": ["payer", "adjudicated", "clean on first pass", "not clean", "clean %"],
+    "productivity": ["therapist", "visits", "billed visits", "units", "charges", "charges per billed visit"],
 }
-PARAMS = {"best-payer": "?code=97012", "documentation-audit": "?period=2026-02&n=5&draw=0"}
+PARAMS = {
+    "best-payer": "?code=97012",
+    "documentation-audit": "?period=2026-02&n=5&draw=0",
+    "days-in-ar": "?as_of=2026-04-06",  # the demo's day: its last 90 days have charges
+    "ar-aging": "?as_of=2026-04-06",
+}
 
 
 @dataclass

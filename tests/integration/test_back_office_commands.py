@@ -147,6 +147,12 @@ def test_post_an_835_then_work_its_denial_and_print_reports(tmp_path: Path) -> N
     assert "guide average" in report.stdout
     assert csv_path.read_text().startswith("payer,type,guide average,your average reimbursed")
     assert png_path.read_bytes().startswith(b"\x89PNG")
+    aging = ptbill(env, "report", "ar-aging", "--party", "all", "--basis", "submission", "--by", "patient")
+    assert aging.returncode == 0, aging.stderr
+    assert aging.stdout.splitlines()[1].split()[:3] == ["name", "claims", "0-30"]
+    assert "Aged by date of submission" in aging.stdout
+    assert ptbill(env, "report", "productivity", "--location", "home").returncode == 0
+    assert ptbill(env, "report", "ar-aging", "--party", "nobody").returncode == 2
 
     with transaction(factory) as session:
         rows = {row.id: row for row in session.scalars(select(ClaimRow).where(ClaimRow.id.in_([paid.id, denied_id])))}

@@ -23,6 +23,7 @@ from ptbill.api.routes import (
     providers,
     queue,
     remittances,
+    reports,
     session,
     users,
 )
@@ -43,6 +44,7 @@ for module in (
     batches,
     denials,
     queue,
+    reports,
     audit,
     remittances,
 ):

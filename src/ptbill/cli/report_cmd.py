@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 import click
 
@@ -47,6 +47,30 @@ class PayerId(click.ParamType[str, Any]):
 @click.option("--payer", type=PayerId(), help="Only this payer's claims (a payer id: ptbill payers list).")
 @click.option("--therapist", help="Only the notes of this therapist (email).")
 @click.option(
+    "--location",
+    type=click.Choice(["clinic", "home", "telehealth"]),
+    help="Only visits at the clinic's office (every place of service but home and telehealth), home (POS 12) "
+    "or telehealth (POS 02, 10).",
+)
+@click.option("--as-of", "as_of", type=Day(), help="ar-aging, days-in-ar: the day balances are aged to (today).")
+@click.option(
+    "--basis",
+    type=click.Choice(["service", "submission"]),
+    default="service",
+    show_default=True,
+    help="ar-aging: age from the date of service or of submission.",
+)
+@click.option(
+    "--party",
+    type=click.Choice(["insurance", "patient", "all"]),
+    default="insurance",
+    show_default=True,
+    help="ar-aging, days-in-ar: whose balance.",
+)
+@click.option(
+    "--by", type=click.Choice(["payer", "patient"]), default="payer", show_default=True, help="ar-aging: rows per."
+)
+@click.option(
     "--code", type=ProcedureCode(), default="97012", show_default=True, help="best-payer: the code to rank payers for."
 )
 @click.option(
@@ -68,16 +92,23 @@ def report(
     date_to: date | None,
     payer: str | None,
     therapist: str | None,
+    location: str | None,
+    as_of: date | None,
+    basis: Literal["service", "submission"],
+    party: Literal["insurance", "patient", "all"],
+    by: Literal["payer", "patient"],
     code: str,
     periods: tuple[str, ...],
     sample: int,
     csv_path: str | None,
     png_path: str | None,
 ) -> None:
-    """Print a report (what payers pay, underpayments, denials, documentation audit).
+    """Print a report (A/R aging, days in A/R, net collection, clean claims, productivity, what payers pay,
+    underpayments, denials, documentation audit).
 
-    Each report reads the options its page offers (the others are ignored): --from, --to, --payer and
-    --therapist for the payment reports, --code for best-payer, --period and --sample for the audit.
+    Each report reads the options its page offers (the others are ignored): --from, --to, --payer,
+    --therapist and --location for every report, --as-of, --basis, --party and --by for the A/R reports,
+    --code for best-payer, --period and --sample for the audit.
     """
     from ptbill.cli.commands import _app_session, _cli_actor
     from ptbill.domain.clock import SYSTEM_CLOCK
@@ -89,6 +120,11 @@ def report(
         date_to=date_to,
         payer=payer,
         therapist=therapist.strip().lower() if therapist else None,
+        location=location,
+        as_of=as_of,
+        basis=basis,
+        party=party,
+        by=by,
         code=code,
         periods=periods,
         sample=sample,

@@ -74,8 +74,11 @@ NOT_CLINIC_DATA = {
     ("post", "/api/remittances"),
     # Bills the caller's own clinic's notes matching a filter: walked by the queue test at the end.
     ("post", "/api/queue/claims"),
+    # The list of reports (the registry); each report's rows are checked by the reports test below.
+    ("get", "/api/reports"),
 }
 QUEUE_TABS = ("ready", "needs_attention", "blocked")
+REPORT_ROUTES = {("get", "/api/reports/{name}"), ("get", "/api/reports/{name}.csv")}
 LIST_ROUTES: dict[str, Any] = {
     "/api/patients": PatientRow,
     "/api/encounters": EncounterRow,
@@ -287,7 +290,11 @@ def test_every_route_refuses_clinic_a_ids_to_clinic_b(world: World, records: tup
                     response = world.client(email).request(method.upper(), url, json=body)
                     assert response.status_code in (403, 404), (email, method, url, response.status_code, response.text)
                 walked += 1
-            elif "{payer_id}" in path or (method == "get" and path in LIST_ROUTES) or (method, path) in NOT_CLINIC_DATA:
+            elif (
+                "{payer_id}" in path
+                or (method == "get" and path in LIST_ROUTES)
+                or (method, path) in NOT_CLINIC_DATA | REPORT_ROUTES
+            ):
                 continue  # checked by the tests below
             else:
                 unclassified.append(f"{method.upper()} {path}")
@@ -370,3 +377,33 @@ def test_billing_the_queue_by_filter_bills_only_the_callers_clinic(world: World,
         built = {claim["encounter_id"] for claim in response.json()["built"]}
         assert built <= world.ids_of(EncounterRow, world.clinic_b)
     assert state_of(world, a) == before
+
+
+def test_every_report_shows_only_the_users_clinic(world: World, records: Any) -> None:
+    a, _b = records
+    a_biller, b_biller = world.client(A_USERS["biller"]), world.client(B_USERS["biller"])
+    assert a_biller.post(f"/api/batches/{a['batch_id']}/submitted").status_code == 200  # A's claim is now in A/R
+    a_aging = a_biller.get("/api/reports/ar-aging").json()
+    assert a_aging["totals"]["claims"] >= 1
+    names = [r["name"] for r in b_biller.get("/api/reports").json()]
+    assert {"ar-aging", "days-in-ar", "net-collection", "clean-claims", "productivity"} <= set(names)
+    with world.session() as session:
+        a_therapists = set(session.scalars(select(UserRow.name).where(UserRow.clinic_id == world.clinic_a)))
+        b_visits = session.scalar(
+            select(func.count()).where(
+                EncounterRow.clinic_id == world.clinic_b, EncounterRow.status.in_(("signed", "billed"))
+            )
+        )
+    for name in names:
+        response = b_biller.get(f"/api/reports/{name}")
+        assert response.status_code == 200, (name, response.text)
+        text = response.text + b_biller.get(f"/api/reports/{name}.csv").text
+        assert not any(t in text for t in a_therapists if t), f"{name} names a therapist of clinic A"
+    assert b_biller.get("/api/reports/ar-aging").json()["rows"] == []  # B sent nothing; A's A/R stays A's
+    assert b_biller.get("/api/reports/productivity").json()["totals"]["visits"] == b_visits
+    assert world.client(B_USERS["therapist"]).get("/api/reports/ar-aging").status_code == 403
+    bad = b_biller.get("/api/reports/ar-aging", params={"as_of": "2026-02-30", "party": "nobody"})
+    assert bad.status_code == 422
+    assert any(line.startswith("query.as_of") for line in bad.json()["problems"])
+    assert any(line.startswith("query.party") for line in bad.json()["problems"])
+    assert b_biller.get("/api/reports/no-such-report").status_code == 404

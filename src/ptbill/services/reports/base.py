@@ -17,19 +17,27 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, ClassVar, Generic, Literal, NamedTuple, TypeVar
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from ptbill.reference.catalog import default_catalog
 from ptbill.services.access import Actor
-from ptbill.storage.tables import ClaimRow, EncounterRow, UserRow
+from ptbill.storage.tables import ClaimRow, ClinicRow, EncounterRow, ServiceLocationRow, UserRow
 
 ZERO = Decimal("0.00")
 CENTS = Decimal("0.01")
 
 # The parameters a report may declare; each module says which of them it reads.
 DATE_RANGE = frozenset({"from", "to"})
-COMMON = DATE_RANGE | {"payer", "therapist"}
+COMMON = DATE_RANGE | {"payer", "therapist", "location"}
+
+# Where a visit took place. A note records its place of service (837P CLM05-1), not which of the clinic's
+# service locations it was at, so a report's location is derived from it: home (POS 12) and telehealth
+# (POS 02 or 10) are places of their own; every other place of service (11, the office, above all) is the
+# clinic's default location, the first service location of its settings, else its billing address.
+HOME, TELEHEALTH = "home", "telehealth"
+HOME_POS, TELEHEALTH_POS = ("12",), ("02", "10")
+LOCATION_KEY = re.compile(r"^(?:home|telehealth|clinic|[0-9]{1,9})$")
 
 # A month (2026-03) or a quarter (2026-Q1), in ASCII digits: what the audit and its pages accept.
 PERIOD = re.compile(r"^((?:19|20)[0-9][0-9])-(?:(0[1-9]|1[0-2])|[Qq]([1-4]))$")
@@ -45,6 +53,11 @@ class ReportParams:
     date_to: date | None = None
     payer: str | None = None  # a payer id (aetna, medicare-jl)
     therapist: str | None = None  # the therapist's email
+    location: str | None = None  # "home", "telehealth", or the default location's id ("clinic": no locations)
+    as_of: date | None = None  # A/R: the day balances are aged to (None: today)
+    basis: Literal["service", "submission"] = "service"  # A/R aging: aged from the date of service or submission
+    party: Literal["insurance", "patient", "all"] = "insurance"  # A/R: whose balance
+    by: Literal["payer", "patient"] = "payer"  # A/R aging: one row per payer or per patient
     code: str = "97012"
     periods: tuple[str, ...] = ()
     sample: int = 5
@@ -57,6 +70,11 @@ class ReportParams:
             "to": self.date_to.isoformat() if self.date_to else None,
             "payer": self.payer,
             "therapist": self.therapist,
+            "location": self.location,
+            "as_of": self.as_of.isoformat() if self.as_of else None,
+            "basis": self.basis if self.basis != "service" else None,
+            "party": self.party if self.party != "insurance" else None,
+            "by": self.by if self.by != "payer" else None,
             "code": self.code,
             "period": self.periods[-1] if self.periods else None,
             "n": str(self.sample),
@@ -137,7 +155,7 @@ class ReportDefinition(ABC, Generic[RowT]):
     name: ClassVar[str]
     tab: ClassVar[str]  # the short title of the page's tab and the index card
     question: ClassVar[str]  # what the report answers, in one line
-    accepts: ClassVar[frozenset[str]]  # of from, to, payer, therapist, code, period, sample, draw
+    accepts: ClassVar[frozenset[str]]  # of from, to, payer, therapist, location, as_of, basis, party, code, ...
     columns: ClassVar[tuple[str, ...]]
 
     @abstractmethod
@@ -150,7 +168,7 @@ class ReportDefinition(ABC, Generic[RowT]):
 
 
 def claim_filters(params: ReportParams, clinic_id: int) -> list[ColumnElement[bool]]:
-    """The clinic's claims within the report's dates of service, payer and therapist."""
+    """The clinic's claims within the report's dates of service, payer, therapist and location."""
     where: list[ColumnElement[bool]] = [ClaimRow.clinic_id == clinic_id]
     if params.date_from:
         where.append(ClaimRow.service_date >= params.date_from)
@@ -158,10 +176,45 @@ def claim_filters(params: ReportParams, clinic_id: int) -> list[ColumnElement[bo
         where.append(ClaimRow.service_date <= params.date_to)
     if params.payer:
         where.append(ClaimRow.payer_id == params.payer)
-    if params.therapist:
-        notes = select(EncounterRow.id).where(EncounterRow.therapist_user_id.in_(therapist_ids(params, clinic_id)))
+    if params.therapist or params.location:
+        notes = select(EncounterRow.id).where(EncounterRow.clinic_id == clinic_id, *note_filters(params, clinic_id))
         where.append(ClaimRow.encounter_id.in_(notes))
     return where
+
+
+def place_of_service() -> ColumnElement[str]:
+    """A note's place of service as stored in its document ("11" when the note leaves it out)."""
+    return func.coalesce(EncounterRow.document["place_of_service"].as_string(), "11")
+
+
+def note_filters(params: ReportParams, clinic_id: int) -> list[ColumnElement[bool]]:
+    """The notes of the report's therapist and location (the claims' notes, or the notes themselves)."""
+    where: list[ColumnElement[bool]] = []
+    if params.therapist:
+        where.append(EncounterRow.therapist_user_id.in_(therapist_ids(params, clinic_id)))
+    if params.location == HOME:
+        where.append(place_of_service().in_(HOME_POS))
+    elif params.location == TELEHEALTH:
+        where.append(place_of_service().in_(TELEHEALTH_POS))
+    elif params.location:  # the default location: every other place of service
+        where.append(place_of_service().not_in(HOME_POS + TELEHEALTH_POS))
+    return where
+
+
+def location_choices(session: Session, actor: Actor) -> list[tuple[str, str]]:
+    """The places a report can be narrowed to (key, label): the default location, home, telehealth."""
+    first = session.execute(
+        select(ServiceLocationRow.id, ServiceLocationRow.name)
+        .where(ServiceLocationRow.clinic_id == actor.clinic_id)
+        .order_by(ServiceLocationRow.id)
+        .limit(1)
+    ).first()
+    if first is not None:
+        default = (str(first[0]), f"{first[1]} (office)")
+    else:
+        name = session.scalar(select(ClinicRow.name).where(ClinicRow.id == actor.clinic_id)) or "The clinic"
+        default = ("clinic", f"{name} (office)")
+    return [default, (HOME, "Patient's home (POS 12)"), (TELEHEALTH, "Telehealth (POS 02, 10)")]
 
 
 def therapist_ids(params: ReportParams, clinic_id: int) -> Any:

@@ -28,8 +28,8 @@ from ptbill.services.reports.base import (
     ReportDefinition,
     ReportParams,
     Series,
+    note_filters,
     period_bounds,
-    therapist_ids,
 )
 from ptbill.storage.tables import EncounterRow, UserRow
 
@@ -43,6 +43,7 @@ class AuditRow(NamedTuple):
     notes_failing: int
     notes_sampled: int
     failure_pct: float
+    notes: str  # the failing notes' ids, space-separated: the page links each to /notes/{id}
 
 
 def previous_period(period: str) -> str:
@@ -80,13 +81,21 @@ class _Plan:
 
 def _notes(session: Session, actor: Actor, params: ReportParams) -> Any:
     query = select(EncounterRow.date_of_service, EncounterRow.therapist_user_id).where(
-        EncounterRow.clinic_id == actor.clinic_id
+        EncounterRow.clinic_id == actor.clinic_id, *_filters(params, actor.clinic_id)
     )
-    if params.payer:
-        query = query.where(EncounterRow.payer_id == params.payer)
-    if params.therapist:
-        query = query.where(EncounterRow.therapist_user_id.in_(therapist_ids(params, actor.clinic_id)))
     return list(session.execute(query))
+
+
+def _filters(params: ReportParams, clinic_id: int) -> list[Any]:
+    """The notes of the report's payer, therapist, location and dates of service."""
+    where: list[Any] = note_filters(params, clinic_id)
+    if params.payer:
+        where.append(EncounterRow.payer_id == params.payer)
+    if params.date_from:
+        where.append(EncounterRow.date_of_service >= params.date_from)
+    if params.date_to:
+        where.append(EncounterRow.date_of_service <= params.date_to)
+    return where
 
 
 def _plan(session: Session, actor: Actor, params: ReportParams) -> _Plan:
@@ -118,8 +127,8 @@ class DocumentationAudit(ReportDefinition[AuditRow]):
     name = "documentation-audit"
     tab = "Documentation audit"
     question = "A random sample of notes per therapist, checked against the rules."
-    accepts = frozenset({"period", "sample", "draw", "payer", "therapist"})
-    columns = ("period", "therapist", "rule", "notes failing", "notes sampled", "failure %")
+    accepts = frozenset({"period", "sample", "draw", "payer", "therapist", "location", "from", "to"})
+    columns = ("period", "therapist", "rule", "notes failing", "notes sampled", "failure %", "notes")
 
     def build(self, session: Session, actor: Actor, params: ReportParams) -> Report[AuditRow]:
         plan = _plan(session, actor, params)
@@ -131,7 +140,7 @@ class DocumentationAudit(ReportDefinition[AuditRow]):
         rng = random.Random(params.draw)
         for period in plan.periods:
             own_by_therapist = self._signed_notes(session, actor, params, period)
-            failures: dict[tuple[int, str], int] = defaultdict(int)
+            failures: dict[tuple[int, str], list[int]] = defaultdict(list)
             picked = {t: rng.sample(own, min(params.sample, len(own))) for t, own in sorted(own_by_therapist.items())}
             results = stored_rules_fired(session, actor.clinic_id, [n for notes in picked.values() for n in notes])
             failed_total = 0
@@ -139,10 +148,11 @@ class DocumentationAudit(ReportDefinition[AuditRow]):
                 for note in sample:
                     failing = results.get(note.id, frozenset()) & set(documentation_rules)
                     for rule_id in failing:
-                        failures[(therapist_id, rule_id)] += 1
+                        failures[(therapist_id, rule_id)].append(note.id)
                     failed_total += bool(failing)
                 for rule_id in documentation_rules:
-                    count = failures[(therapist_id, rule_id)]
+                    failed = sorted(failures[(therapist_id, rule_id)])
+                    count = len(failed)
                     if count:
                         rows.append(
                             AuditRow(
@@ -152,6 +162,7 @@ class DocumentationAudit(ReportDefinition[AuditRow]):
                                 count,
                                 len(sample),
                                 round(100 * count / len(sample), 1),
+                                " ".join(str(i) for i in failed),
                             )
                         )
             sampled[period] = sum(len(s) for s in picked.values())
@@ -201,10 +212,7 @@ class DocumentationAudit(ReportDefinition[AuditRow]):
             )
             .order_by(EncounterRow.id)
         )
-        if params.payer:
-            query = query.where(EncounterRow.payer_id == params.payer)
-        if params.therapist:
-            query = query.where(EncounterRow.therapist_user_id.in_(therapist_ids(params, actor.clinic_id)))
+        query = query.where(*_filters(params, actor.clinic_id))
         by_therapist: dict[int, list[EncounterRow]] = defaultdict(list)
         for note in session.scalars(query):
             by_therapist[note.therapist_user_id or 0].append(note)
@@ -229,9 +237,11 @@ class DocumentationAudit(ReportDefinition[AuditRow]):
                 }
             )
         failing: dict[tuple[str, str], int] = defaultdict(int)
+        note_ids: dict[str, list[int]] = defaultdict(list)
         for row in report.rows:
             if row.period == period:
                 failing[(row.rule, row.therapist)] += row.notes_failing
+                note_ids[row.rule] += [int(i) for i in row.notes.split()]
         sampled_total = sum(t["sampled"] for t in therapists)
         rule_rows: list[dict[str, Any]] = []
         for rule_id, rule in rules.items():
@@ -244,6 +254,7 @@ class DocumentationAudit(ReportDefinition[AuditRow]):
                     "counts": counts,
                     "total": sum(counts),
                     "share": round(100 * sum(counts) / sampled_total, 1) if sampled_total else None,
+                    "notes": sorted(note_ids.get(rule_id, [])),
                 }
             )
         rule_rows.sort(key=lambda r: (-r["total"], r["id"]))

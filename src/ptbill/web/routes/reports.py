@@ -19,12 +19,13 @@ from fastapi.responses import Response
 from ptbill.reference.catalog import default_catalog
 from ptbill.services import access, reports
 from ptbill.services.audit import audit
-from ptbill.services.reports import PERIOD, PROCEDURE_CODE, Report, ReportDefinition, ReportParams
-from ptbill.services.reports.base import csv_text, therapist_choices
+from ptbill.services.reports import Report, ReportDefinition, ReportParams
+from ptbill.services.reports.base import csv_text, location_choices, therapist_choices
 from ptbill.services.reports.expected_vs_paid import UNDERPAID_COLUMNS, underpaid_lines
+from ptbill.services.reports.query import parse_params
 from ptbill.web.charts import svg_chart
 from ptbill.web.deps import CurrentViewer, SessionDep, Viewer, now_of, render
-from ptbill.web.inputs import day, whole_number
+from ptbill.web.inputs import whole_number
 from ptbill.web.routes.payers import TYPE_LABELS
 
 router = APIRouter()
@@ -43,23 +44,12 @@ def _int(params: Mapping[str, str], name: str, default: int, low: int, high: int
 
 def report_params(request: Request, definition: ReportDefinition[Any]) -> ReportParams:
     """The page's query string as the report's parameters; what cannot be used is left at its default."""
-    params = request.query_params
-    accepts = definition.accepts
-    payer = params.get("payer", "").strip()
-    therapist = params.get("therapist", "").strip().lower()
-    code = params.get("code", "97012").strip().upper()
-    period = params.get("period", "").strip().upper()
-    return ReportParams(
-        today=now_of(request).date(),
-        date_from=day(params.get("from")) if "from" in accepts else None,
-        date_to=day(params.get("to")) if "to" in accepts else None,
-        payer=payer if "payer" in accepts and default_catalog().payer(payer) else None,
-        therapist=therapist if "therapist" in accepts and EMAIL.match(therapist) else None,
-        code=code if PROCEDURE_CODE.match(code) else "97012",
-        periods=(period,) if PERIOD.match(period) else (),
-        sample=_int(params, "n", 5, 1, 50),
-        draw=_int(params, "draw", 0, 0, 9999),
-    )
+    return parse_params(request.query_params, definition.accepts, now_of(request).date())[0]
+
+
+def report_problems(request: Request, definition: ReportDefinition[Any]) -> list[str]:
+    """What the page could not use of its query string, one sentence per field."""
+    return list(parse_params(request.query_params, definition.accepts, now_of(request).date())[1].values())
 
 
 def _build(request: Request, viewer: Viewer, session: Any, name: str) -> tuple[ReportDefinition[Any], Report[Any]]:
@@ -90,13 +80,18 @@ def _underpaid_csv(request: Request, viewer: Viewer, session: Any) -> Response:
 def _filters(session: Any, viewer: Viewer, definition: ReportDefinition[Any], params: ReportParams) -> dict[str, Any]:
     """The page's filter form: the report's own parameters among dates of service, payer and therapist."""
     query = params.query(definition.accepts)
-    shown = [name for name in ("from", "to", "payer", "therapist") if name in definition.accepts]
+    shown = [
+        name
+        for name in ("from", "to", "payer", "therapist", "location", "as_of", "basis", "party", "by")
+        if name in definition.accepts
+    ]
     return {
         "shown": shown,
         "chosen": query,
         "kept": {k: v for k, v in query.items() if k not in shown},  # the report's other parameters
         "payers": sorted(((p.id, p.name) for p in default_catalog().payers().values()), key=lambda p: p[1].lower()),
         "therapists": therapist_choices(session, viewer.actor) if "therapist" in shown else [],
+        "locations": location_choices(session, viewer.actor) if "location" in shown else [],
     }
 
 
@@ -145,6 +140,7 @@ def report_page(request: Request, name: str, viewer: CurrentViewer, session: Ses
             "export_query": f"?{query}" if query else "",
             "filters": _filters(session, viewer, definition, report.params),
             "asked": request.query_params.get("code"),
+            "problems": report_problems(request, definition),
             **definition.page(session, viewer.actor, report),
         },
     )

@@ -1,0 +1,124 @@
+"""A/R aging: the open balances of billed claims, by payer or by patient, in 30-day buckets.
+
+A claim's open balance is ``ledger.ClaimBalance`` (insurance A/R: charge − payer paid − adjustments and
+write-offs − the patient's share, a denied amount staying open; patient A/R: the patient's share). Billers
+age the two apart, so the report shows one party at a time (insurance, patient, or both added up).
+A claim is aged from its date of service, or (basis "submission") from the day it was marked submitted
+(its date of service when it never was), to the as-of day: the clock's today unless one is chosen.
+Buckets: 0–30, 31–60, 61–90, 91–120 and over 120 days. A claim with nothing open is left out.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+from sqlalchemy.orm import Session
+
+from ptbill.services.access import Actor
+from ptbill.services.audit import audit
+from ptbill.services.reports.base import (
+    COMMON,
+    ZERO,
+    ChartModel,
+    Report,
+    ReportDefinition,
+    ReportParams,
+    Series,
+    payer_name,
+)
+from ptbill.services.reports.ledger import BUCKETS, ClaimBalance, bucket_of, claim_balances
+
+PARTIES = {"insurance": "Insurance A/R", "patient": "Patient A/R", "all": "Insurance and patient A/R"}
+
+
+class AgingRow(NamedTuple):
+    name: str  # the payer, or the patient
+    claims: int
+    days_0_30: Decimal
+    days_31_60: Decimal
+    days_61_90: Decimal
+    days_91_120: Decimal
+    over_120: Decimal
+    total: Decimal
+
+
+def aged_days(claim: ClaimBalance, params: ReportParams) -> int:
+    as_of = params.as_of or params.today
+    start = claim.submitted if params.basis == "submission" and claim.submitted else claim.service_date
+    return max((as_of - start).days, 0)
+
+
+def open_claims(session: Session, actor: Actor, params: ReportParams) -> list[tuple[ClaimBalance, int, Decimal]]:
+    """The claims with an open balance for the party, with their age in days and the open amount."""
+    as_of = params.as_of or params.today
+    out = []
+    for claim in claim_balances(session, actor, params, as_of=as_of):
+        amount = claim.open_for(params.party)
+        if amount != ZERO:
+            out.append((claim, aged_days(claim, params), amount))
+    return out
+
+
+def bucket_totals(rows: list[AgingRow]) -> list[Decimal]:
+    return [
+        sum((r.days_0_30 for r in rows), ZERO),
+        sum((r.days_31_60 for r in rows), ZERO),
+        sum((r.days_61_90 for r in rows), ZERO),
+        sum((r.days_91_120 for r in rows), ZERO),
+        sum((r.over_120 for r in rows), ZERO),
+    ]
+
+
+class ArAging(ReportDefinition[AgingRow]):
+    name = "ar-aging"
+    tab = "A/R aging"
+    question = "What is still owed, by payer or patient, and how long it has been open."
+    accepts = COMMON | {"as_of", "basis", "party", "by"}
+    columns = ("name", "claims", "0-30", "31-60", "61-90", "91-120", "over 120", "total")
+
+    def build(self, session: Session, actor: Actor, params: ReportParams) -> Report[AgingRow]:
+        groups: dict[str, list[Any]] = defaultdict(lambda: [0, [ZERO] * len(BUCKETS)])
+        for claim, days, amount in open_claims(session, actor, params):
+            key = claim.patient if params.by == "patient" else payer_name(claim.payer_id)
+            groups[key][0] += 1
+            groups[key][1][bucket_of(days)] += amount
+        rows = [
+            AgingRow(name, n, sums[0], sums[1], sums[2], sums[3], sums[4], sum(sums, ZERO))
+            for name, (n, sums) in groups.items()
+        ]
+        rows.sort(key=lambda r: (-r.total, r.name.lower()))
+        audit(session, actor, "read", "report", self.name, f"{params.party} by {params.by}")
+        totals = bucket_totals(rows)
+        basis = "date of submission" if params.basis == "submission" else "date of service"
+        chart = ChartModel(
+            "bar",
+            f"{PARTIES[params.party]} by age ({basis}), as of {(params.as_of or params.today).isoformat()}",
+            tuple(f"{b} days" for b in BUCKETS),
+            (Series(PARTIES[params.party], tuple(float(t) for t in totals)),),
+        )
+        notes = [
+            f"Aged by {basis} to {(params.as_of or params.today).isoformat()}; total open "
+            f"{sum(totals, ZERO):.2f} on {sum(r.claims for r in rows)} claims.",
+            "Insurance A/R: charge − payer paid − adjustments and write-offs − the patient's share; "
+            "denied amounts stay open until appealed, corrected or written off.",
+        ]
+        title = f"A/R aging by {params.by}: {PARTIES[params.party].lower()}"
+        return Report(self.name, title, self.columns, rows, chart, params, notes)
+
+    def page(self, session: Session, actor: Actor, report: Report[AgingRow]) -> dict[str, Any]:
+        rows = report.rows
+        totals = bucket_totals(rows)
+        grand = sum(totals, ZERO)
+        return {
+            "buckets": BUCKETS,
+            "totals": totals,
+            "grand": grand,
+            "claims": sum(r.claims for r in rows),
+            "shares": [round(100 * t / grand) if grand else None for t in totals],
+            "over_90": totals[3] + totals[4],
+            "party_label": PARTIES[report.params.party],
+            "parties": PARTIES,
+            "as_of": report.params.as_of or report.params.today,
+        }

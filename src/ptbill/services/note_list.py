@@ -6,7 +6,7 @@ through max(encounter_checks.id), never a note's JSON document.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -41,7 +41,9 @@ class NoteList:
     recent: tuple[NoteListItem, ...]
 
 
-def _items(session: Session, actor: Actor, where: list[ColumnElement[bool]], limit: int | None) -> list[NoteListItem]:
+def _items(
+    session: Session, actor: Actor, where: Sequence[ColumnElement[bool]], limit: int | None
+) -> list[NoteListItem]:
     latest_id = (
         select(func.max(_ANY.id)).where(_ANY.encounter_id == EncounterRow.id).correlate(EncounterRow)
     ).scalar_subquery()
@@ -98,7 +100,7 @@ def notes_by_id(session: Session, actor: Actor, ids: Iterable[int], *, mine: boo
     wanted = list(ids)
     if not wanted:
         return {}
-    where = [EncounterRow.id.in_(wanted)]
+    where: list[ColumnElement[bool]] = [EncounterRow.id.in_(wanted)]
     if mine:
         where.append(EncounterRow.therapist_user_id == actor.user_id)
     return {item.id: item for item in _items(session, actor, where, None)}

@@ -498,14 +498,6 @@ class ClaimWriteOffRow(Base):
 
     __tablename__ = "claim_write_offs"
 
-
-class DenialItemRow(Base):
-    """One denied or partly denied line of a posted answer: a piece of the biller's work (migration
-    0012_denial_work). Created once per answer and line (``line_key``: ``line:<index>`` or ``claim``);
-    its status moves by compare-and-set (``domain.status.DenialState``)."""
-
-    __tablename__ = "denial_items"
-
     id: Mapped[pk]
     clinic_id: Mapped[clinic_fk]
     claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
@@ -578,6 +570,18 @@ class ProviderAdjustmentRow(Base):
     reference_id: Mapped[str | None] = mapped_column(String(80))
     amount: Mapped[money]
     claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"), index=True)
+
+
+class DenialItemRow(Base):
+    """One denied or partly denied line of a posted answer: a piece of the biller's work (migration
+    0012_denial_work). Created once per answer and line (``line_key``: ``line:<index>`` or ``claim``);
+    its status moves by compare-and-set (``domain.status.DenialState``)."""
+
+    __tablename__ = "denial_items"
+
+    id: Mapped[pk]
+    clinic_id: Mapped[clinic_fk]
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
     claim_payment_id: Mapped[int] = mapped_column(ForeignKey("claim_payments.id", ondelete="CASCADE"))
     line_key: Mapped[str] = mapped_column(String(20))
     line_index: Mapped[int | None] = mapped_column(Integer)

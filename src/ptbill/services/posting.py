@@ -16,12 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import (
-    Connection,
-    String,
-    func,
-    select,
-)
+from sqlalchemy import Connection, String, func, select
 from sqlalchemy.orm import Session
 
 from ptbill.domain.errors import PtbillError

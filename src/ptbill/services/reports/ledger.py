@@ -30,8 +30,8 @@ from sqlalchemy.orm import Session, aliased
 
 from ptbill.remittance.accounting import Balance
 from ptbill.services.access import Actor
-from ptbill.services.balances import account_of_payment
-from ptbill.services.reports.base import ReportParams, claim_filters
+from ptbill.services.balances import OpenBalance, account_of_payment, write_off_sides
+from ptbill.services.reports.base import ZERO, ReportParams, claim_filters
 from ptbill.storage.tables import ClaimPaymentRow, ClaimRow, EncounterRow, PatientRow, UserRow
 
 IN_AR = ("submitted", "paid", "partial", "denied", "reversed")
@@ -177,13 +177,20 @@ def claim_balances(
     rows = session.execute(query).all()
     where = claim_filters(params, actor.clinic_id) + ([ClaimRow.service_date <= as_of] if as_of else [])
     balances = answered_balances(session, actor.clinic_id, where, {r.id for r in rows})
+    written_off = write_off_sides(session, actor.clinic_id, [r.id for r in rows])
     out = []
     for r in rows:
         charge = Decimal(r.total_charge)
         b = balances.get(r.id, EMPTY)
         paid, denied, patient = b.payer_paid, b.denied, b.patient
         contractual = b.contractual + b.sequestration
-        adjusted = b.written_off
+        # The clinic's write-offs close a side as the claim page shows it (balances.OpenBalance).
+        payer_side, patient_side = written_off.get(r.id, (ZERO, ZERO))
+        insurance_open, patient_open = charge - paid - b.written_off - patient, patient
+        if payer_side or patient_side:
+            still = OpenBalance(insurance_open, patient_open, payer_side, patient_side)
+            insurance_open, patient_open = still.payer, still.patient
+        adjusted = b.written_off + payer_side + patient_side
         out.append(
             ClaimBalance(
                 r.id,
@@ -200,8 +207,8 @@ def claim_balances(
                 adjusted,
                 denied,
                 patient,
-                charge - paid - adjusted - patient,
-                patient,
+                insurance_open,
+                patient_open,
             )
         )
     return out

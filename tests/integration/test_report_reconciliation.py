@@ -19,10 +19,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ptbill.claims.trading import TEST_TRADING, TradingConfig
-from ptbill.services import access, batches, billing, reports
+from ptbill.domain.clock import FixedClock
+from ptbill.services import access, batches, billing, reports, write_offs
 from ptbill.services.demo_data import seed_demo, simulate_payments
 from ptbill.services.reports.ledger import bucket_of
-from ptbill.storage.tables import ClaimLineRow, ClaimPaymentRow, ClaimRow, EncounterRow, UserRow
+from ptbill.storage.tables import ClaimLineRow, ClaimPaymentRow, ClaimRow, ClaimWriteOffRow, EncounterRow, UserRow
 from tests.demo_day import DEMO_TODAY
 
 ZERO = Decimal("0.00")
@@ -145,6 +146,35 @@ def test_the_ar_aging_total_is_charges_less_payments_adjustments_and_the_patient
     one = reports.run(session, demo, "ar-aging", _params(payer=payer))
     assert _sum(one.rows, "total") == sum((c["open"] for c in claims.values() if c["claim"].payer_id == payer), ZERO)
     assert len(one.rows) == 1
+
+
+def test_write_offs_leave_the_ar_aging_as_the_write_offs_table_says(session: Session, demo: access.Actor) -> None:
+    """A/R aging = charges − payments − adjustments − write-offs: a denied amount written off (the payer's
+    side) and a patient's small balance written off both leave A/R, by the amounts in claim_write_offs."""
+    claims = _independent(session, demo.clinic_id)
+    insurance = reports.run(session, demo, "ar-aging", _params())
+    patient = reports.run(session, demo, "ar-aging", _params(party="patient"))
+    denied = next(c for c in claims.values() if c["answers"] and c["open"] > Decimal("5.00"))
+    owed = next(c for c in claims.values() if c["patient"] > Decimal("1.00") and c is not denied)
+    write_offs.write_off(
+        session, demo, denied["claim"].id, Decimal("5.00"), "contractual", clock=FixedClock(DEMO_TODAY)
+    )
+    write_offs.write_off(
+        session, demo, owed["claim"].id, Decimal("1.00"), "small_balance", clock=FixedClock(DEMO_TODAY)
+    )
+    session.flush()
+    written = session.execute(
+        select(ClaimWriteOffRow.reason_code, func.sum(ClaimWriteOffRow.amount))
+        .where(ClaimWriteOffRow.clinic_id == demo.clinic_id)
+        .group_by(ClaimWriteOffRow.reason_code)
+    ).all()
+    payer_side = sum((Decimal(t) for r, t in written if r != "small_balance"), ZERO)
+    patient_side = sum((Decimal(t) for r, t in written if r == "small_balance"), ZERO)
+    assert (payer_side, patient_side) == (Decimal("5.00"), Decimal("1.00"))
+    after = reports.run(session, demo, "ar-aging", _params())
+    assert _sum(after.rows, "total") == _sum(insurance.rows, "total") - payer_side
+    after_patient = reports.run(session, demo, "ar-aging", _params(party="patient"))
+    assert _sum(after_patient.rows, "total") == _sum(patient.rows, "total") - patient_side
 
 
 def test_days_in_ar_net_collection_and_clean_claims_reconcile_with_the_tables(

@@ -24,7 +24,7 @@ from ptbill.services.reports.base import csv_text, location_choices, therapist_c
 from ptbill.services.reports.expected_vs_paid import UNDERPAID_COLUMNS, underpaid_lines
 from ptbill.services.reports.query import parse_params
 from ptbill.web.charts import svg_chart
-from ptbill.web.deps import CurrentViewer, SessionDep, Viewer, now_of, render
+from ptbill.web.deps import CurrentViewer, SessionDep, Viewer, clock_of, render
 from ptbill.web.inputs import whole_number
 from ptbill.web.routes.payers import TYPE_LABELS
 
@@ -44,12 +44,12 @@ def _int(params: Mapping[str, str], name: str, default: int, low: int, high: int
 
 def report_params(request: Request, definition: ReportDefinition[Any]) -> ReportParams:
     """The page's query string as the report's parameters; what cannot be used is left at its default."""
-    return parse_params(request.query_params, definition.accepts, now_of(request).date())[0]
+    return parse_params(request.query_params, definition.accepts, clock_of(request).today())[0]
 
 
 def report_problems(request: Request, definition: ReportDefinition[Any]) -> list[str]:
     """What the page could not use of its query string, one sentence per field."""
-    return list(parse_params(request.query_params, definition.accepts, now_of(request).date())[1].values())
+    return list(parse_params(request.query_params, definition.accepts, clock_of(request).today())[1].values())
 
 
 def _build(request: Request, viewer: Viewer, session: Any, name: str) -> tuple[ReportDefinition[Any], Report[Any]]:

@@ -8,6 +8,7 @@ is never an underpayment, and a denied line is a denial, not an underpayment.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -111,24 +112,24 @@ def _priced_paid_lines(
         lines.setdefault(r.id, (r.claim_expected, []))[1].append((r.line_number, r.code, r.expected_payment))
     expected = {claim_id: (amount, tuple(claim_lines)) for claim_id, (amount, claim_lines) in lines.items()}
     accounts = claim_accounts(session, actor.clinic_id, where, expected)
+    by_number: dict[tuple[int, int | None], LineAccount] = {}
+    for claim_id, account in accounts.items():
+        for a in account.lines:
+            by_number.setdefault((claim_id, a.line_number), a)  # the first line of that number, as before
     out = []
     for r in rows:
         if r.expected_payment is None:
             continue
-        account = accounts.get(r.id)
-        line = next((a for a in account.lines if a.line_number == r.line_number), None) if account else None
+        line = by_number.get((r.id, r.line_number))
         if line is not None and line.answered:
             priced = _PricedLine(r.patient_control_number, r.payer_id, r.service_date, r.code, r.units)
             out.append((priced, f"{r.last_name}, {r.first_name}", line))
     return out
 
 
-def underpaid_lines(
-    session: Session, actor: Actor, params: ReportParams, tolerance: Decimal = UNDERPAID_TOLERANCE
-) -> list[UnderpaidLine]:
-    """Every line paid more than ``tolerance`` under its expected amount, with patient and payer."""
+def _underpaid(priced: list[tuple[_PricedLine, str, LineAccount]]) -> list[UnderpaidLine]:
     lines = []
-    for claim, patient, account in _priced_paid_lines(session, actor, params):
+    for claim, patient, account in priced:
         expected, allowed, paid = account.expected_allowed or ZERO, account.balance.allowed, account.balance.payer_paid
         if account.underpaid > ZERO:
             lines.append(
@@ -145,8 +146,23 @@ def underpaid_lines(
                     account.underpaid,
                 )
             )
+    return lines
+
+
+def underpaid_lines(
+    session: Session, actor: Actor, params: ReportParams, tolerance: Decimal = UNDERPAID_TOLERANCE
+) -> list[UnderpaidLine]:
+    """Every line paid more than ``tolerance`` under its expected amount, with patient and payer."""
+    lines = _underpaid(_priced_paid_lines(session, actor, params))
     audit(session, actor, "read", "report", "expected-vs-paid:lines", f"{len(lines)} lines")
     return lines
+
+
+@dataclass
+class _Built(Report[ExpectedPaidRow]):
+    """The report with the underpaid lines it was built from, so its page does not account them again."""
+
+    underpaid: list[UnderpaidLine] = field(default_factory=list, compare=False, repr=False)
 
 
 class ExpectedVsPaid(ReportDefinition[ExpectedPaidRow]):
@@ -160,7 +176,8 @@ class ExpectedVsPaid(ReportDefinition[ExpectedPaidRow]):
     def build(self, session: Session, actor: Actor, params: ReportParams) -> Report[ExpectedPaidRow]:
         totals: dict[tuple[str, str], list[Decimal]] = defaultdict(lambda: [ZERO, ZERO, ZERO, ZERO])
         underpaid: list[tuple[str, str, str, date, Decimal, Decimal]] = []
-        for claim, _patient, account in _priced_paid_lines(session, actor, params):
+        priced = _priced_paid_lines(session, actor, params)
+        for claim, _patient, account in priced:
             expected = account.expected_allowed or ZERO
             bucket = totals[(claim.payer_id, claim.code)]
             bucket[0] += expected
@@ -201,10 +218,15 @@ class ExpectedVsPaid(ReportDefinition[ExpectedPaidRow]):
             f"underpaid: {u[0]} {u[1]} {u[2]} on {u[3]}: expected ${u[4]:.2f}, allowed ${u[5]:.2f}"
             for u in underpaid[:50]
         ]
-        return Report(self.name, "Expected vs paid, by payer and code", self.columns, rows, chart, params, notes)
+        title = "Expected vs paid, by payer and code"
+        return _Built(self.name, title, self.columns, rows, chart, params, notes, _underpaid(priced))
 
     def page(self, session: Session, actor: Actor, report: Report[ExpectedPaidRow]) -> dict[str, Any]:
-        lines = underpaid_lines(session, actor, report.params, self.tolerance)
+        if isinstance(report, _Built) and self.tolerance == UNDERPAID_TOLERANCE:
+            lines = report.underpaid
+            audit(session, actor, "read", "report", "expected-vs-paid:lines", f"{len(lines)} lines")
+        else:
+            lines = underpaid_lines(session, actor, report.params, self.tolerance)
         by_group: dict[tuple[str, str], list[UnderpaidLine]] = defaultdict(list)
         for line in lines:
             by_group[(line.payer, line.code)].append(line)

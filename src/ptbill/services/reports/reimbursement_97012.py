@@ -39,22 +39,28 @@ class ReimbursementRow(NamedTuple):
     difference: Decimal | None
 
 
-class Reimbursement97012(ReportDefinition[ReimbursementRow]):
-    name = "reimbursement-97012"
-    tab = "97012 vs the guide"
-    question = "What each payer pays you for 97012, beside the billing guide's table."
-    accepts = COMMON
-    columns = ("payer", "type", "guide average", "your average reimbursed", "paid lines", "difference")
+# A posted answer never changes once posted: what it reimbursed for each paid 97012 line is remembered under
+# its id, paid amount and remittance, so a view reads each answer's JSON once per process.
+_REIMBURSED: dict[tuple[Any, ...], tuple[Decimal, ...]] = {}
+MEMO_LIMIT = 200_000
 
-    def build(self, session: Session, actor: Actor, params: ReportParams) -> Report[ReimbursementRow]:
-        catalog = default_catalog()
-        paid: dict[str, list[Decimal]] = defaultdict(list)
-        query = (
-            select(ClaimRow.payer_id, ClaimPaymentRow.lines, ClaimPaymentRow.adjustments)
-            .join(ClaimRow, ClaimRow.id == ClaimPaymentRow.claim_id)
-            .where(ClaimPaymentRow.status_code != "22", *claim_filters(params, actor.clinic_id))
-        )
-        for payer_id, lines, adjustments in session.execute(query):
+
+def _reimbursed(session: Session, clinic_id: int, keys: list[tuple[Any, ...]]) -> dict[int, tuple[Decimal, ...]]:
+    """Per answer (keys: id, paid, remittance id), the paid + patient share of each of its paid 97012 lines."""
+    missing = [k[0] for k in keys if (clinic_id, *k) not in _REIMBURSED]
+    if len(_REIMBURSED) + len(missing) > MEMO_LIMIT:
+        _REIMBURSED.clear()
+        missing = [k[0] for k in keys]
+    for start in range(0, len(missing), 1000):
+        query = select(
+            ClaimPaymentRow.id,
+            ClaimPaymentRow.paid,
+            ClaimPaymentRow.remittance_id,
+            ClaimPaymentRow.lines,
+            ClaimPaymentRow.adjustments,
+        ).where(ClaimPaymentRow.clinic_id == clinic_id, ClaimPaymentRow.id.in_(missing[start : start + 1000]))
+        for answer_id, answer_paid, remittance_id, lines, adjustments in session.execute(query):
+            amounts = []
             for line in lines:
                 if line.get("code") != "97012" or Decimal(str(line.get("paid", "0"))) <= 0:
                     continue
@@ -66,7 +72,30 @@ class Reimbursement97012(ReportDefinition[ReimbursementRow]):
                     ),
                     ZERO,
                 )
-                paid[payer_id].append(Decimal(str(line["paid"])) + patient_share)
+                amounts.append(Decimal(str(line["paid"])) + patient_share)
+            _REIMBURSED[(clinic_id, answer_id, answer_paid, remittance_id)] = tuple(amounts)
+    return {k[0]: _REIMBURSED[(clinic_id, *k)] for k in keys if (clinic_id, *k) in _REIMBURSED}
+
+
+class Reimbursement97012(ReportDefinition[ReimbursementRow]):
+    name = "reimbursement-97012"
+    tab = "97012 vs the guide"
+    question = "What each payer pays you for 97012, beside the billing guide's table."
+    accepts = COMMON
+    columns = ("payer", "type", "guide average", "your average reimbursed", "paid lines", "difference")
+
+    def build(self, session: Session, actor: Actor, params: ReportParams) -> Report[ReimbursementRow]:
+        catalog = default_catalog()
+        paid: dict[str, list[Decimal]] = defaultdict(list)
+        query = (
+            select(ClaimRow.payer_id, ClaimPaymentRow.id, ClaimPaymentRow.paid, ClaimPaymentRow.remittance_id)
+            .join(ClaimRow, ClaimRow.id == ClaimPaymentRow.claim_id)
+            .where(ClaimPaymentRow.status_code != "22", *claim_filters(params, actor.clinic_id))
+        )
+        answers = session.execute(query).all()
+        amounts_of = _reimbursed(session, actor.clinic_id, [(a.id, a.paid, a.remittance_id) for a in answers])
+        for payer_id, answer_id, _paid, _remittance in answers:
+            paid[payer_id].extend(amounts_of.get(answer_id, ()))
         rows = []
         for payer_id, payer in catalog.payers().items():
             if params.payer and payer_id != params.payer:

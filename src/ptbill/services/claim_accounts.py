@@ -19,12 +19,12 @@ from sqlalchemy.orm import Session
 
 from ptbill.remittance.accounting import ClaimAccount, Expected, ExpectedLine, account_claim
 from ptbill.services.balances import account_of_payment, payment_of
-from ptbill.storage.tables import ClaimLineRow, ClaimPaymentRow, ClaimRow
+from ptbill.storage.tables import ClaimLineRow, ClaimPaymentRow, ClaimRow, RemittanceRow
 
 MEMO_LIMIT = 100_000  # claims (or answers) remembered per process
 
 ExpectedKey = tuple[Decimal | None, tuple[tuple[int, str, Decimal | None], ...]]
-AnswerKey = tuple[Any, ...]  # (id, status code, paid, remittance id)
+AnswerKey = tuple[Any, ...]  # (id, status code, paid, remittance id, when the remittance was posted)
 
 _CLAIMS: dict[tuple[int, int], tuple[ExpectedKey, tuple[AnswerKey, ...], ClaimAccount]] = {}
 _ANSWERS: dict[tuple[Any, ...], tuple[ClaimAccount, tuple[str, ...]]] = {}
@@ -53,8 +53,10 @@ def expected_amounts(session: Session, where: Sequence[ColumnElement[bool]]) -> 
     return {k: (v[0], tuple(v[1])) for k, v in out.items()}
 
 
-def _answer_keys(session: Session, clinic_id: int, where: Sequence[ColumnElement[bool]]) -> dict[int, list[AnswerKey]]:
-    keys: dict[int, list[AnswerKey]] = {}
+def _answer_keys(
+    session: Session, clinic_id: int, where: Sequence[ColumnElement[bool]]
+) -> dict[int | None, list[AnswerKey]]:
+    keys: dict[int | None, list[AnswerKey]] = {}
     query = (
         select(
             ClaimPaymentRow.claim_id,
@@ -62,8 +64,10 @@ def _answer_keys(session: Session, clinic_id: int, where: Sequence[ColumnElement
             ClaimPaymentRow.status_code,
             ClaimPaymentRow.paid,
             ClaimPaymentRow.remittance_id,
+            RemittanceRow.posted_at,
         )
         .join(ClaimRow, ClaimRow.id == ClaimPaymentRow.claim_id)
+        .join(RemittanceRow, RemittanceRow.id == ClaimPaymentRow.remittance_id)
         .where(ClaimPaymentRow.clinic_id == clinic_id, *where)
         .order_by(ClaimPaymentRow.id)
     )
@@ -88,26 +92,27 @@ def claim_accounts(
             missing.append(claim_id)
     if len(_CLAIMS) + len(missing) > MEMO_LIMIT:
         _CLAIMS.clear()
-    posted: dict[int, list[ClaimPaymentRow]] = {claim_id: [] for claim_id in missing}
+    posted: dict[int, list[tuple[ClaimPaymentRow, Any]]] = {claim_id: [] for claim_id in missing}
     for start in range(0, len(missing), 1000):
         query = (
-            select(ClaimPaymentRow)
+            select(ClaimPaymentRow, RemittanceRow.posted_at)
+            .join(RemittanceRow, RemittanceRow.id == ClaimPaymentRow.remittance_id)
             .where(ClaimPaymentRow.clinic_id == clinic_id, ClaimPaymentRow.claim_id.in_(missing[start : start + 1000]))
             .order_by(ClaimPaymentRow.id)
         )
-        for row in session.scalars(query):
+        for row, posted_at in session.execute(query):
             assert row.claim_id is not None
-            posted[row.claim_id].append(row)
+            posted[row.claim_id].append((row, posted_at))
     for claim_id, rows in posted.items():
         claim_expected, lines = expected[claim_id]
-        read = [payment_of(row) for row in rows]
+        read = [payment_of(row) for row, _ in rows]
         account = account_claim(
             [p for p, _ in read],
             Expected(claim_expected, tuple(ExpectedLine(n, c, e) for n, c, e in lines)),
             matched=[m for _, m in read],
         )
         # remembered under the answers as read with their JSON (one posted between the two queries is a miss)
-        keys = tuple((r.id, r.status_code, r.paid, r.remittance_id) for r in rows)
+        keys = tuple((r.id, r.status_code, r.paid, r.remittance_id, at) for r, at in rows)
         _CLAIMS[(clinic_id, claim_id)] = (expected[claim_id], keys, account)
         out[claim_id] = account
     return out
@@ -117,18 +122,20 @@ def answer_accounts(
     session: Session, clinic_id: int, keys: Iterable[AnswerKey]
 ) -> dict[int, tuple[ClaimAccount, tuple[str, ...]]]:
     """Each posted answer on its own (``balances.account_of_payment``) and its claim-level remarks, by id;
-    ``keys``: (id, status code, paid, remittance id)."""
+    ``keys``: (id, status code, paid, remittance id, posted at)."""
     wanted = {k[0]: (clinic_id, *k) for k in keys}
     missing = [answer_id for answer_id, key in wanted.items() if key not in _ANSWERS]
     if len(_ANSWERS) + len(missing) > MEMO_LIMIT:
         _ANSWERS.clear()
         missing = list(wanted)
     for start in range(0, len(missing), 1000):
-        query = select(ClaimPaymentRow).where(
-            ClaimPaymentRow.clinic_id == clinic_id, ClaimPaymentRow.id.in_(missing[start : start + 1000])
+        query = (
+            select(ClaimPaymentRow, RemittanceRow.posted_at)
+            .join(RemittanceRow, RemittanceRow.id == ClaimPaymentRow.remittance_id)
+            .where(ClaimPaymentRow.clinic_id == clinic_id, ClaimPaymentRow.id.in_(missing[start : start + 1000]))
         )
-        for row in session.scalars(query):
-            key = (clinic_id, row.id, row.status_code, row.paid, row.remittance_id)
+        for row, posted_at in session.execute(query):
+            key = (clinic_id, row.id, row.status_code, row.paid, row.remittance_id, posted_at)
             _ANSWERS[key] = (account_of_payment(row), tuple(row.remarks))
             wanted[row.id] = key
     return {answer_id: _ANSWERS[key] for answer_id, key in wanted.items() if key in _ANSWERS}

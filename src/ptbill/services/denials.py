@@ -17,8 +17,8 @@ from ptbill.remittance.denials import DenialReason, appeal_deadline
 from ptbill.services.access import Actor
 from ptbill.services.audit import audit
 from ptbill.services.balances import account_of_payment
-from ptbill.services.claim_accounts import claim_accounts, expected_amounts
 from ptbill.services.check_results import stored_rules_fired
+from ptbill.services.claim_accounts import claim_accounts, expected_amounts
 from ptbill.storage.tables import ClaimPaymentRow, ClaimRow, EncounterRow, RemittanceRow
 
 ZERO = Decimal("0.00")

@@ -62,6 +62,7 @@ class DenialRate(ReportDefinition[DenialRateRow]):
                 ClaimPaymentRow.status_code,
                 ClaimPaymentRow.paid,
                 ClaimPaymentRow.remittance_id,
+                RemittanceRow.posted_at,
                 RemittanceRow.payment_date,
                 ClaimRow.payer_id,
             )
@@ -70,10 +71,10 @@ class DenialRate(ReportDefinition[DenialRateRow]):
             .where(ClaimPaymentRow.status_code != "22", *claim_filters(params, actor.clinic_id))
         )
         answers = session.execute(query).all()
-        accounts = answer_accounts(session, actor.clinic_id, (tuple(a[:4]) for a in answers))
+        accounts = answer_accounts(session, actor.clinic_id, (tuple(a[:5]) for a in answers))
         counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
         reasons: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
-        for answer_id, _status, _paid, _remittance, paid_on, payer_id in answers:
+        for answer_id, _status, _paid, _remittance, _posted, paid_on, payer_id in answers:
             key = (payer_id, paid_on.strftime("%Y-%m") if paid_on else "unknown")
             counts[key][0] += 1
             account, remarks = accounts[answer_id]

@@ -16,8 +16,9 @@ from ptbill.reference.catalog import default_catalog
 from ptbill.remittance.denials import DenialReason, appeal_deadline
 from ptbill.services.access import Actor
 from ptbill.services.audit import audit
-from ptbill.services.balances import account_of_payment, accounts_for
+from ptbill.services.balances import account_of_payment
 from ptbill.services.check_results import stored_rules_fired
+from ptbill.services.claim_accounts import claim_accounts, expected_amounts
 from ptbill.storage.tables import ClaimPaymentRow, ClaimRow, EncounterRow, RemittanceRow
 
 ZERO = Decimal("0.00")
@@ -63,21 +64,28 @@ def denial_worklist(session: Session, actor: Actor) -> list[DenialGroup]:
     check result (``check_results``): a page view does not run the engine again for every denied note.
     """
     catalog = default_catalog()
-    claims = list(
-        session.scalars(
-            select(ClaimRow)
-            .where(ClaimRow.clinic_id == actor.clinic_id, ClaimRow.status.in_((ClaimState.DENIED, ClaimState.PARTIAL)))
-            .order_by(ClaimRow.id)
+    where = [ClaimRow.clinic_id == actor.clinic_id, ClaimRow.status.in_((ClaimState.DENIED, ClaimState.PARTIAL))]
+    claims = session.execute(
+        select(
+            ClaimRow.id,
+            ClaimRow.patient_control_number,
+            ClaimRow.payer_id,
+            ClaimRow.service_date,
+            ClaimRow.total_charge,
+            ClaimRow.encounter_id,
         )
-    )
-    accounts = accounts_for(session, actor.clinic_id, claims)
+        .where(*where)
+        .order_by(ClaimRow.id)
+    ).all()
+    accounts = claim_accounts(session, actor.clinic_id, where, expected_amounts(session, where))
     # The latest remittance that answered each claim: the appeal clock runs from it.
     answered_on: dict[int, date | None] = {}
     if claims:
         for claim_id, paid_on in session.execute(
             select(ClaimPaymentRow.claim_id, RemittanceRow.payment_date)
             .join(RemittanceRow, RemittanceRow.id == ClaimPaymentRow.remittance_id)
-            .where(ClaimPaymentRow.clinic_id == actor.clinic_id, ClaimPaymentRow.claim_id.in_([c.id for c in claims]))
+            .join(ClaimRow, ClaimRow.id == ClaimPaymentRow.claim_id)
+            .where(ClaimPaymentRow.clinic_id == actor.clinic_id, *where)
             .order_by(ClaimPaymentRow.id)
         ):
             if claim_id is not None:

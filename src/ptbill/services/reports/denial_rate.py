@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from ptbill.services.access import Actor
 from ptbill.services.audit import audit
-from ptbill.services.balances import account_of_payment
+from ptbill.services.claim_accounts import answer_accounts
 from ptbill.services.denials import denial_worklist
 from ptbill.services.reports.base import (
     COMMON,
@@ -55,23 +55,34 @@ class DenialRate(ReportDefinition[DenialRateRow]):
     columns = ("payer", "month", "claims", "denied", "denied %", "top reasons")
 
     def build(self, session: Session, actor: Actor, params: ReportParams) -> Report[DenialRateRow]:
+        # the answers' key columns; each answer's JSON is read once per process (``claim_accounts``)
         query = (
-            select(ClaimPaymentRow, RemittanceRow.payment_date, ClaimRow.payer_id)
+            select(
+                ClaimPaymentRow.id,
+                ClaimPaymentRow.status_code,
+                ClaimPaymentRow.paid,
+                ClaimPaymentRow.remittance_id,
+                RemittanceRow.posted_at,
+                RemittanceRow.payment_date,
+                ClaimRow.payer_id,
+            )
             .join(RemittanceRow, RemittanceRow.id == ClaimPaymentRow.remittance_id)
             .join(ClaimRow, ClaimRow.id == ClaimPaymentRow.claim_id)
             .where(ClaimPaymentRow.status_code != "22", *claim_filters(params, actor.clinic_id))
         )
+        answers = session.execute(query).all()
+        accounts = answer_accounts(session, actor.clinic_id, (tuple(a[:5]) for a in answers))
         counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
         reasons: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
-        for payment, paid_on, payer_id in session.execute(query):
+        for answer_id, _status, _paid, _remittance, _posted, paid_on, payer_id in answers:
             key = (payer_id, paid_on.strftime("%Y-%m") if paid_on else "unknown")
             counts[key][0] += 1
-            account = account_of_payment(payment)
+            account, remarks = accounts[answer_id]
             if account.denied:
                 counts[key][1] += 1
                 for reason in account.denial_reasons:
                     reasons[key][f"{reason.group.value if reason.group else ''}-{reason.carc}"] += 1
-                for remark in payment.remarks:
+                for remark in remarks:
                     reasons[key][remark] += 1
         rows = []
         for (payer_id, month), (total, denied) in sorted(counts.items()):

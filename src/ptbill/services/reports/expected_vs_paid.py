@@ -8,17 +8,18 @@ is never an underpayment, and a denied line is a denial, not an underpayment.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any, NamedTuple
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, defer, selectinload
+from sqlalchemy.orm import Session
 
 from ptbill.remittance.accounting import UNDERPAID_TOLERANCE, LineAccount
 from ptbill.services.access import Actor
 from ptbill.services.audit import audit
-from ptbill.services.balances import accounts_for
+from ptbill.services.claim_accounts import claim_accounts
 from ptbill.services.reports.base import (
     COMMON,
     ZERO,
@@ -70,43 +71,65 @@ UNDERPAID_COLUMNS = (
 )
 
 
+class _PricedLine(NamedTuple):
+    patient_control_number: str
+    payer_id: str
+    service_date: date
+    code: str
+    units: int
+
+
 def _priced_paid_lines(
     session: Session, actor: Actor, params: ReportParams
-) -> list[tuple[ClaimRow, ClaimLineRow, Any, LineAccount]]:
-    """Paid or partly paid claim lines that had an expected amount and an answer, with their claim, patient's
-    name and account (the claims' lines loaded in one query, not one per claim)."""
-    rows: list[tuple[ClaimRow, ClaimLineRow, Any]] = [
-        (claim, line, f"{last}, {first}")
-        for claim, line, last, first in session.execute(
-            select(ClaimRow, ClaimLineRow, PatientRow.last_name, PatientRow.first_name)
-            .join(ClaimLineRow, ClaimLineRow.claim_id == ClaimRow.id)
-            .join(EncounterRow, EncounterRow.id == ClaimRow.encounter_id)
-            .join(PatientRow, PatientRow.id == EncounterRow.patient_id)
-            .options(defer(ClaimRow.claim_json), selectinload(ClaimRow.lines))
-            .where(
-                ClaimRow.status.in_(("paid", "partial")),
-                ClaimLineRow.expected_payment.is_not(None),
-                *claim_filters(params, actor.clinic_id),
-            )
-            .order_by(ClaimRow.service_date, ClaimRow.id, ClaimLineRow.line_number)
+) -> list[tuple[_PricedLine, str, LineAccount]]:
+    """Paid or partly paid claim lines that had an expected amount and an answer, with their patient's name
+    and account. Columns only: one query for the lines, one for the answers' keys, and the answers' JSON
+    only for claims not accounted before in this process (``claim_accounts``)."""
+    where = [ClaimRow.status.in_(("paid", "partial")), *claim_filters(params, actor.clinic_id)]
+    rows = session.execute(
+        select(
+            ClaimRow.id,
+            ClaimRow.patient_control_number,
+            ClaimRow.payer_id,
+            ClaimRow.service_date,
+            ClaimLineRow.line_number,
+            ClaimLineRow.code,
+            ClaimLineRow.units,
+            ClaimLineRow.expected_payment,
+            ClaimRow.expected_payment.label("claim_expected"),
+            PatientRow.last_name,
+            PatientRow.first_name,
         )
-    ]
-    claims = list({claim.id: claim for claim, _, _ in rows}.values())
-    accounts = accounts_for(session, actor.clinic_id, claims)
+        .join(ClaimLineRow, ClaimLineRow.claim_id == ClaimRow.id)
+        .join(EncounterRow, EncounterRow.id == ClaimRow.encounter_id)
+        .join(PatientRow, PatientRow.id == EncounterRow.patient_id)
+        .where(*where)
+        .order_by(ClaimRow.service_date, ClaimRow.id, ClaimLineRow.line_number)
+    ).all()
+    # every line of the claims (the account matches answers to all of them), the priced ones reported
+    lines: dict[int, tuple[Any, list[tuple[int, str, Decimal | None]]]] = {}
+    for r in rows:
+        lines.setdefault(r.id, (r.claim_expected, []))[1].append((r.line_number, r.code, r.expected_payment))
+    expected = {claim_id: (amount, tuple(claim_lines)) for claim_id, (amount, claim_lines) in lines.items()}
+    accounts = claim_accounts(session, actor.clinic_id, where, expected)
+    by_number: dict[tuple[int, int | None], LineAccount] = {}
+    for claim_id, account in accounts.items():
+        for a in account.lines:
+            by_number.setdefault((claim_id, a.line_number), a)  # the first line of that number, as before
     out = []
-    for claim, line, patient in rows:
-        account = next((a for a in accounts[claim.id].lines if a.line_number == line.line_number), None)
-        if account is not None and account.answered:
-            out.append((claim, line, patient, account))
+    for r in rows:
+        if r.expected_payment is None:
+            continue
+        line = by_number.get((r.id, r.line_number))
+        if line is not None and line.answered:
+            priced = _PricedLine(r.patient_control_number, r.payer_id, r.service_date, r.code, r.units)
+            out.append((priced, f"{r.last_name}, {r.first_name}", line))
     return out
 
 
-def underpaid_lines(
-    session: Session, actor: Actor, params: ReportParams, tolerance: Decimal = UNDERPAID_TOLERANCE
-) -> list[UnderpaidLine]:
-    """Every line paid more than ``tolerance`` under its expected amount, with patient and payer."""
+def _underpaid(priced: list[tuple[_PricedLine, str, LineAccount]]) -> list[UnderpaidLine]:
     lines = []
-    for claim, line, patient, account in _priced_paid_lines(session, actor, params):
+    for claim, patient, account in priced:
         expected, allowed, paid = account.expected_allowed or ZERO, account.balance.allowed, account.balance.payer_paid
         if account.underpaid > ZERO:
             lines.append(
@@ -114,8 +137,8 @@ def underpaid_lines(
                     claim.patient_control_number,
                     patient,
                     payer_name(claim.payer_id),
-                    line.code,
-                    line.units,
+                    claim.code,
+                    claim.units,
                     claim.service_date,
                     expected,
                     allowed,
@@ -123,8 +146,23 @@ def underpaid_lines(
                     account.underpaid,
                 )
             )
+    return lines
+
+
+def underpaid_lines(
+    session: Session, actor: Actor, params: ReportParams, tolerance: Decimal = UNDERPAID_TOLERANCE
+) -> list[UnderpaidLine]:
+    """Every line paid more than ``tolerance`` under its expected amount, with patient and payer."""
+    lines = _underpaid(_priced_paid_lines(session, actor, params))
     audit(session, actor, "read", "report", "expected-vs-paid:lines", f"{len(lines)} lines")
     return lines
+
+
+@dataclass
+class _Built(Report[ExpectedPaidRow]):
+    """The report with the underpaid lines it was built from, so its page does not account them again."""
+
+    underpaid: list[UnderpaidLine] = field(default_factory=list, compare=False, repr=False)
 
 
 class ExpectedVsPaid(ReportDefinition[ExpectedPaidRow]):
@@ -138,16 +176,17 @@ class ExpectedVsPaid(ReportDefinition[ExpectedPaidRow]):
     def build(self, session: Session, actor: Actor, params: ReportParams) -> Report[ExpectedPaidRow]:
         totals: dict[tuple[str, str], list[Decimal]] = defaultdict(lambda: [ZERO, ZERO, ZERO, ZERO])
         underpaid: list[tuple[str, str, str, date, Decimal, Decimal]] = []
-        for claim, line, _document, account in _priced_paid_lines(session, actor, params):
+        priced = _priced_paid_lines(session, actor, params)
+        for claim, _patient, account in priced:
             expected = account.expected_allowed or ZERO
-            bucket = totals[(claim.payer_id, line.code)]
+            bucket = totals[(claim.payer_id, claim.code)]
             bucket[0] += expected
             bucket[1] += account.balance.allowed
             bucket[2] += account.balance.payer_paid
             if account.underpaid > ZERO:
                 bucket[3] += account.underpaid
                 pcn, payer = claim.patient_control_number, payer_name(claim.payer_id)
-                underpaid.append((pcn, payer, line.code, claim.service_date, expected, account.balance.allowed))
+                underpaid.append((pcn, payer, claim.code, claim.service_date, expected, account.balance.allowed))
         rows = [
             ExpectedPaidRow(
                 payer_name(payer),
@@ -179,10 +218,15 @@ class ExpectedVsPaid(ReportDefinition[ExpectedPaidRow]):
             f"underpaid: {u[0]} {u[1]} {u[2]} on {u[3]}: expected ${u[4]:.2f}, allowed ${u[5]:.2f}"
             for u in underpaid[:50]
         ]
-        return Report(self.name, "Expected vs paid, by payer and code", self.columns, rows, chart, params, notes)
+        title = "Expected vs paid, by payer and code"
+        return _Built(self.name, title, self.columns, rows, chart, params, notes, _underpaid(priced))
 
     def page(self, session: Session, actor: Actor, report: Report[ExpectedPaidRow]) -> dict[str, Any]:
-        lines = underpaid_lines(session, actor, report.params, self.tolerance)
+        if isinstance(report, _Built) and self.tolerance == UNDERPAID_TOLERANCE:
+            lines = report.underpaid
+            audit(session, actor, "read", "report", "expected-vs-paid:lines", f"{len(lines)} lines")
+        else:
+            lines = underpaid_lines(session, actor, report.params, self.tolerance)
         by_group: dict[tuple[str, str], list[UnderpaidLine]] = defaultdict(list)
         for line in lines:
             by_group[(line.payer, line.code)].append(line)

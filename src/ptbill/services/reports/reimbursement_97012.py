@@ -27,7 +27,7 @@ from ptbill.services.reports.base import (
     Series,
     claim_filters,
 )
-from ptbill.storage.tables import ClaimPaymentRow, ClaimRow
+from ptbill.storage.tables import ClaimPaymentRow, ClaimRow, RemittanceRow
 
 
 class ReimbursementRow(NamedTuple):
@@ -37,6 +37,47 @@ class ReimbursementRow(NamedTuple):
     your_average: Decimal | None
     paid_lines: int
     difference: Decimal | None
+
+
+# A posted answer never changes once posted: what it reimbursed for each paid 97012 line is remembered under
+# its id, paid amount and when its remittance was posted, so a view reads each answer's JSON once per process.
+_REIMBURSED: dict[tuple[Any, ...], tuple[Decimal, ...]] = {}
+MEMO_LIMIT = 200_000
+
+
+def _reimbursed(session: Session, clinic_id: int, keys: list[tuple[Any, ...]]) -> dict[int, tuple[Decimal, ...]]:
+    """Per answer (keys: id, paid, when its remittance was posted): paid + patient share of its paid 97012 lines."""
+    missing = [k[0] for k in keys if (clinic_id, *k) not in _REIMBURSED]
+    if len(_REIMBURSED) + len(missing) > MEMO_LIMIT:
+        _REIMBURSED.clear()
+        missing = [k[0] for k in keys]
+    for start in range(0, len(missing), 1000):
+        query = select(
+            ClaimPaymentRow.id,
+            ClaimPaymentRow.paid,
+            RemittanceRow.posted_at,
+            ClaimPaymentRow.lines,
+            ClaimPaymentRow.adjustments,
+        ).join(RemittanceRow, RemittanceRow.id == ClaimPaymentRow.remittance_id)
+        query = query.where(
+            ClaimPaymentRow.clinic_id == clinic_id, ClaimPaymentRow.id.in_(missing[start : start + 1000])
+        )
+        for answer_id, answer_paid, posted_at, lines, adjustments in session.execute(query):
+            amounts = []
+            for line in lines:
+                if line.get("code") != "97012" or Decimal(str(line.get("paid", "0"))) <= 0:
+                    continue
+                patient_share = sum(
+                    (
+                        Decimal(str(a["amount"]))
+                        for a in adjustments
+                        if a.get("level") == "line" and a.get("code") == "97012" and a.get("group") == "PR"
+                    ),
+                    ZERO,
+                )
+                amounts.append(Decimal(str(line["paid"])) + patient_share)
+            _REIMBURSED[(clinic_id, answer_id, answer_paid, posted_at)] = tuple(amounts)
+    return {k[0]: _REIMBURSED[(clinic_id, *k)] for k in keys if (clinic_id, *k) in _REIMBURSED}
 
 
 class Reimbursement97012(ReportDefinition[ReimbursementRow]):
@@ -50,23 +91,15 @@ class Reimbursement97012(ReportDefinition[ReimbursementRow]):
         catalog = default_catalog()
         paid: dict[str, list[Decimal]] = defaultdict(list)
         query = (
-            select(ClaimRow.payer_id, ClaimPaymentRow.lines, ClaimPaymentRow.adjustments)
+            select(ClaimRow.payer_id, ClaimPaymentRow.id, ClaimPaymentRow.paid, RemittanceRow.posted_at)
             .join(ClaimRow, ClaimRow.id == ClaimPaymentRow.claim_id)
+            .join(RemittanceRow, RemittanceRow.id == ClaimPaymentRow.remittance_id)
             .where(ClaimPaymentRow.status_code != "22", *claim_filters(params, actor.clinic_id))
         )
-        for payer_id, lines, adjustments in session.execute(query):
-            for line in lines:
-                if line.get("code") != "97012" or Decimal(str(line.get("paid", "0"))) <= 0:
-                    continue
-                patient_share = sum(
-                    (
-                        Decimal(str(a["amount"]))
-                        for a in adjustments
-                        if a.get("level") == "line" and a.get("code") == "97012" and a.get("group") == "PR"
-                    ),
-                    ZERO,
-                )
-                paid[payer_id].append(Decimal(str(line["paid"])) + patient_share)
+        answers = session.execute(query).all()
+        amounts_of = _reimbursed(session, actor.clinic_id, [(a.id, a.paid, a.posted_at) for a in answers])
+        for payer_id, answer_id, _paid, _posted in answers:
+            paid[payer_id].extend(amounts_of.get(answer_id, ()))
         rows = []
         for payer_id, payer in catalog.payers().items():
             if params.payer and payer_id != params.payer:

@@ -1,0 +1,141 @@
+"""Claims' accounts for the pages that read thousands at once (expected vs paid, the denial worklist, the
+denial rate): the same ``balances.account_claim`` reading, remembered per process.
+
+A posted answer never changes once posted (a later answer, a reversal included, is a new row), so a
+claim's account is remembered under its id, its expected amounts (the claim's and each line's) and the key
+columns of its answers (id, status code, paid, remittance); a new answer or a repriced line is a new key.
+A page reads only those columns, and the answers' JSON only for claims it has not accounted before in
+this process (``reports.ledger`` remembers each answer's balance the same way for the A/R reports).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.orm import Session
+
+from ptbill.remittance.accounting import ClaimAccount, Expected, ExpectedLine, account_claim
+from ptbill.services.balances import account_of_payment, payment_of
+from ptbill.storage.tables import ClaimLineRow, ClaimPaymentRow, ClaimRow, RemittanceRow
+
+MEMO_LIMIT = 100_000  # claims (or answers) remembered per process
+
+ExpectedKey = tuple[Decimal | None, tuple[tuple[int, str, Decimal | None], ...]]
+AnswerKey = tuple[Any, ...]  # (id, status code, paid, remittance id, when the remittance was posted)
+
+_CLAIMS: dict[tuple[int, int], tuple[ExpectedKey, tuple[AnswerKey, ...], ClaimAccount]] = {}
+_ANSWERS: dict[tuple[Any, ...], tuple[ClaimAccount, tuple[str, ...]]] = {}
+
+
+def expected_amounts(session: Session, where: Sequence[ColumnElement[bool]]) -> dict[int, ExpectedKey]:
+    """Each claim's expected allowed amount and its lines (number, code, expected), of the claims ``where``
+    selects, in claim order (one query of columns)."""
+    out: dict[int, tuple[Decimal | None, list[tuple[int, str, Decimal | None]]]] = {}
+    query = (
+        select(
+            ClaimRow.id,
+            ClaimRow.expected_payment,
+            ClaimLineRow.line_number,
+            ClaimLineRow.code,
+            ClaimLineRow.expected_payment,
+        )
+        .outerjoin(ClaimLineRow, ClaimLineRow.claim_id == ClaimRow.id)
+        .where(*where)
+        .order_by(ClaimRow.id, ClaimLineRow.line_number)
+    )
+    for claim_id, claim_expected, number, code, line_expected in session.execute(query):
+        entry = out.setdefault(claim_id, (claim_expected, []))
+        if number is not None:
+            entry[1].append((number, code, line_expected))
+    return {k: (v[0], tuple(v[1])) for k, v in out.items()}
+
+
+def _answer_keys(
+    session: Session, clinic_id: int, where: Sequence[ColumnElement[bool]]
+) -> dict[int | None, list[AnswerKey]]:
+    keys: dict[int | None, list[AnswerKey]] = {}
+    query = (
+        select(
+            ClaimPaymentRow.claim_id,
+            ClaimPaymentRow.id,
+            ClaimPaymentRow.status_code,
+            ClaimPaymentRow.paid,
+            ClaimPaymentRow.remittance_id,
+            RemittanceRow.posted_at,
+        )
+        .join(ClaimRow, ClaimRow.id == ClaimPaymentRow.claim_id)
+        .join(RemittanceRow, RemittanceRow.id == ClaimPaymentRow.remittance_id)
+        .where(ClaimPaymentRow.clinic_id == clinic_id, *where)
+        .order_by(ClaimPaymentRow.id)
+    )
+    for claim_id, *key in session.execute(query):
+        keys.setdefault(claim_id, []).append(tuple(key))
+    return keys
+
+
+def claim_accounts(
+    session: Session, clinic_id: int, where: Sequence[ColumnElement[bool]], expected: dict[int, ExpectedKey]
+) -> dict[int, ClaimAccount]:
+    """The account of each claim of ``expected`` over all its posted answers, as ``balances.accounts_for``
+    reads it. ``where``: conditions on the claims that hold them (a join, not an IN over thousands of ids)."""
+    answers = _answer_keys(session, clinic_id, where)
+    out: dict[int, ClaimAccount] = {}
+    missing = []
+    for claim_id, amounts in expected.items():
+        known = _CLAIMS.get((clinic_id, claim_id))
+        if known is not None and known[0] == amounts and known[1] == tuple(answers.get(claim_id, ())):
+            out[claim_id] = known[2]
+        else:
+            missing.append(claim_id)
+    if len(_CLAIMS) + len(missing) > MEMO_LIMIT:
+        _CLAIMS.clear()
+    posted: dict[int, list[tuple[ClaimPaymentRow, Any]]] = {claim_id: [] for claim_id in missing}
+    for start in range(0, len(missing), 1000):
+        query = (
+            select(ClaimPaymentRow, RemittanceRow.posted_at)
+            .join(RemittanceRow, RemittanceRow.id == ClaimPaymentRow.remittance_id)
+            .where(ClaimPaymentRow.clinic_id == clinic_id, ClaimPaymentRow.claim_id.in_(missing[start : start + 1000]))
+            .order_by(ClaimPaymentRow.id)
+        )
+        for row, posted_at in session.execute(query):
+            assert row.claim_id is not None
+            posted[row.claim_id].append((row, posted_at))
+    for claim_id, rows in posted.items():
+        claim_expected, lines = expected[claim_id]
+        read = [payment_of(row) for row, _ in rows]
+        account = account_claim(
+            [p for p, _ in read],
+            Expected(claim_expected, tuple(ExpectedLine(n, c, e) for n, c, e in lines)),
+            matched=[m for _, m in read],
+        )
+        # remembered under the answers as read with their JSON (one posted between the two queries is a miss)
+        keys = tuple((r.id, r.status_code, r.paid, r.remittance_id, at) for r, at in rows)
+        _CLAIMS[(clinic_id, claim_id)] = (expected[claim_id], keys, account)
+        out[claim_id] = account
+    return out
+
+
+def answer_accounts(
+    session: Session, clinic_id: int, keys: Iterable[AnswerKey]
+) -> dict[int, tuple[ClaimAccount, tuple[str, ...]]]:
+    """Each posted answer on its own (``balances.account_of_payment``) and its claim-level remarks, by id;
+    ``keys``: (id, status code, paid, remittance id, posted at)."""
+    wanted = {k[0]: (clinic_id, *k) for k in keys}
+    missing = [answer_id for answer_id, key in wanted.items() if key not in _ANSWERS]
+    if len(_ANSWERS) + len(missing) > MEMO_LIMIT:
+        _ANSWERS.clear()
+        missing = list(wanted)
+    for start in range(0, len(missing), 1000):
+        query = (
+            select(ClaimPaymentRow, RemittanceRow.posted_at)
+            .join(RemittanceRow, RemittanceRow.id == ClaimPaymentRow.remittance_id)
+            .where(ClaimPaymentRow.clinic_id == clinic_id, ClaimPaymentRow.id.in_(missing[start : start + 1000]))
+        )
+        for row, posted_at in session.execute(query):
+            key = (clinic_id, row.id, row.status_code, row.paid, row.remittance_id, posted_at)
+            _ANSWERS[key] = (account_of_payment(row), tuple(row.remarks))
+            wanted[row.id] = key
+    return {answer_id: _ANSWERS[key] for answer_id, key in wanted.items() if key in _ANSWERS}

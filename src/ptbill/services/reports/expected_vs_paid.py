@@ -33,6 +33,8 @@ from ptbill.services.reports.base import (
 )
 from ptbill.storage.tables import ClaimLineRow, ClaimRow, EncounterRow, PatientRow
 
+LINES_SHOWN = 20  # underpaid lines listed per payer and code on the page
+
 
 class ExpectedPaidRow(NamedTuple):
     payer: str
@@ -236,7 +238,14 @@ class ExpectedVsPaid(ReportDefinition[ExpectedPaidRow]):
         ]
         groups: list[dict[str, Any]] = sorted(
             (
-                {"payer": payer, "code": code, "lines": items, "short": sum((i.short for i in items), ZERO)}
+                {
+                    "payer": payer,
+                    "code": code,
+                    "lines": items,
+                    # The largest shortfalls on the page; every line is in the underpaid lines CSV.
+                    "shown": sorted(items, key=lambda i: -i.short)[:LINES_SHOWN],
+                    "short": sum((i.short for i in items), ZERO),
+                }
                 for (payer, code), items in by_group.items()
             ),
             key=lambda g: -g["short"],

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
@@ -30,6 +31,8 @@ from ptbill.storage.tables import ClaimRow, EncounterRow
 CLAIM_FILTER_FIELDS = ("payer", "status", "from", "to")
 CLAIM_STATUSES = tuple(state.value for state in ClaimState)
 CLAIM_PAGE_SIZES = PAGE_SIZES
+BATCH_PAGE_SIZE = 100
+CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +76,10 @@ def read_claim_filter(values: Mapping[str, str | None], payers: Sequence[str] = 
     return ClaimFilter(payer, status, days["from"], days["to"])
 
 
-def read_claim_paging(page: str | None, per_page: str | None) -> Paging:
+def read_claim_paging(page: str | None, per_page: str | None, default_size: int | None = None) -> Paging:
+    """The page asked for; ``default_size`` when no size is given (else the queue's default)."""
+    if not per_page and default_size is not None:
+        per_page = str(default_size)
     return read_paging(page, per_page)
 
 
@@ -175,11 +181,27 @@ def claims_page(session: Session, actor: Actor, claim_filter: ClaimFilter, pagin
     return ClaimsPage(rows, total, paging)
 
 
-def batch_claims(session: Session, actor: Actor, batch_id: int) -> list[ClaimListRow]:
-    """The claims of one of the clinic's batches, newest first."""
-    claims = _claims(session, actor, [ClaimRow.batch_id == batch_id])
-    audit(session, actor, "read", "claim_list", None, f"{len(claims)} claims of batch {batch_id}")
-    return _rows(session, actor, claims)
+@dataclass(frozen=True, slots=True)
+class BatchClaims:
+    rows: list[ClaimListRow]  # the page's claims, newest first
+    count: int  # every claim of the batch
+    total_charge: Decimal  # of every claim of the batch
+    paging: Paging
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.count // self.paging.per_page))
+
+
+def batch_claims(session: Session, actor: Actor, batch_id: int, paging: Paging) -> BatchClaims:
+    """One page of the claims of one of the clinic's batches, newest first, with the whole batch's count and
+    charge; a page past the end shows the last page."""
+    mine = (ClaimRow.clinic_id == actor.clinic_id, ClaimRow.batch_id == batch_id)
+    count, total = session.execute(select(func.count(ClaimRow.id), func.sum(ClaimRow.total_charge)).where(*mine)).one()
+    paging = paging.last(count or 0)
+    claims = _claims(session, actor, [ClaimRow.batch_id == batch_id], paging.offset, paging.per_page)
+    audit(session, actor, "read", "claim_list", None, f"{len(claims)} of {count} claims of batch {batch_id}")
+    return BatchClaims(_rows(session, actor, claims), count or 0, Decimal(total or 0).quantize(CENT), paging)
 
 
 def count_waiting(session: Session, actor: Actor) -> int:

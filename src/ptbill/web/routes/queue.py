@@ -262,8 +262,25 @@ def batch(
 ) -> Any:
     # Read as a summary: opening the page is not an export (the download is, and is audited as one).
     found = batches_service.batch_summary(session, viewer.actor, batch_id)
-    rows = [_described(row) for row in claim_list.batch_claims(session, viewer.actor, batch_id)]
-    claims = [r["claim"] for r in rows]
+    try:
+        paging = claim_list.read_claim_paging(
+            request.query_params.get("page"), request.query_params.get("per_page"), claim_list.BATCH_PAGE_SIZE
+        )
+    except FieldProblemsError:
+        paging = Paging(1, claim_list.BATCH_PAGE_SIZE)
+    listed = claim_list.batch_claims(session, viewer.actor, batch_id, paging)
+    at, size = listed.paging.page, listed.paging.per_page
+
+    def link(number: int) -> str:
+        query = {"page": number} | ({"per_page": size} if size != claim_list.BATCH_PAGE_SIZE else {})
+        return f"/batches/{batch_id}?" + urlencode(query)
+
+    pager = {
+        "first": link(1) if at > 1 else None,
+        "prev": link(at - 1) if at > 1 else None,
+        "next": link(at + 1) if at < listed.pages else None,
+        "last": link(listed.pages) if at < listed.pages else None,
+    }
     return render(
         request,
         "queue/batch.html",
@@ -271,8 +288,10 @@ def batch(
             "viewer": viewer,
             "batch": found,
             "usage": _usage(found),
-            "rows": rows,
-            "total": sum((c.total_charge for c in claims), Decimal("0.00")),
+            "rows": [_described(row) for row in listed.rows],
+            "listed": listed,
+            "pager": pager,
+            "total": listed.total_charge,
             "created": created,
         },
     )

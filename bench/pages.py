@@ -36,7 +36,7 @@ from ptbill.services.demo_data import DEMO_PASSWORD, seed_demo, simulate_payment
 from ptbill.settings import Settings  # noqa: E402
 from ptbill.storage.migrate import upgrade  # noqa: E402
 from ptbill.storage.session import make_engine, session_factory, transaction  # noqa: E402
-from ptbill.storage.tables import ClaimRow, EncounterRow  # noqa: E402
+from ptbill.storage.tables import ClaimRow, EncounterRow, PatientRow  # noqa: E402
 from tests.browser.live_app import NEW_COVERAGE, NEW_PATIENT  # noqa: E402
 from tests.browser.page_walk import pages  # noqa: E402
 from tests.demo_day import DEMO_TODAY  # noqa: E402
@@ -51,6 +51,7 @@ class SeededApp:
 
     sessions: sessionmaker[Session]
     new_patient_id: int
+    settings: Settings | None = None  # the walk reads the app's clock
 
 
 def _empty_postgres(url: str) -> None:
@@ -80,18 +81,33 @@ def seed(url: str, notes: int) -> SeededApp:
     return SeededApp(sessions, patient_id)
 
 
+def seeded_already(url: str) -> SeededApp:
+    """A database this script seeded before (``--seeded``): the new patient is the newest patient."""
+    sessions = session_factory(make_engine(url))
+    with sessions() as session:
+        newest = session.scalar(select(func.max(PatientRow.id)))
+    assert newest is not None, "the database has no patients: seed it first"
+    return SeededApp(sessions, newest)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notes", nargs="?", type=int, default=11_800)
     parser.add_argument("database_url", nargs="?")
     parser.add_argument("--repeat", type=int, default=9)
+    parser.add_argument("--seeded", action="store_true", help="the database given was seeded by this script before")
     args = parser.parse_args()
     directory = Path(tempfile.mkdtemp(prefix="ptbill-pages-"))
     url = args.database_url or f"sqlite:///{directory / 'ptbill.sqlite3'}"
-    if url.startswith("postgresql"):
-        _empty_postgres(url)
-    seeded = seed(url, args.notes)
+    if args.seeded and args.database_url:
+        seeded = seeded_already(url)
+    else:
+        if url.startswith("postgresql"):
+            _empty_postgres(url)
+        seeded = seed(url, args.notes)
+        print(f"database: {url}")
     settings = Settings(url, directory, "bench-secret-" + "x" * 32, secure_cookies=False, clock=FixedClock(DEMO_TODAY))
+    seeded.settings = settings
     app = create_app(settings)
     clients = {}
     slow: list[str] = []

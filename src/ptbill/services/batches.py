@@ -114,6 +114,13 @@ def get_batch(session: Session, actor: Actor, batch_id: int) -> Batch:
     return copy_of(Batch, _batch_row(session, actor, batch_id))
 
 
+def batch_summary(session: Session, actor: Actor, batch_id: int) -> Batch:
+    """The batch for its page (its file's text included, to read ISA15): a read, not an export."""
+    row = owned_row(session, actor, ClaimBatchRow, batch_id, "batch")
+    audit(session, actor, "read", "claim_batch", str(batch_id))
+    return copy_of(Batch, row)
+
+
 def list_batches(session: Session, actor: Actor) -> list[Batch]:
     rows = session.scalars(
         select(ClaimBatchRow).where(ClaimBatchRow.clinic_id == actor.clinic_id).order_by(ClaimBatchRow.id.desc())

@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import exists, func, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from ptbill.domain.remittance import Adjustment, AdjustmentGroup
 from ptbill.domain.status import DenialState
@@ -238,7 +238,13 @@ def _reason(row: DenialItemRow) -> DenialReason:
             (),
             True,
         )
-    return classify(Adjustment(group, row.carc, row.denied_amount), remarks=tuple(row.rarcs))
+    return _classified(group, row.carc, tuple(row.rarcs), Decimal(row.denied_amount))
+
+
+@functools.lru_cache(maxsize=8192)
+def _classified(group: AdjustmentGroup, carc: str, rarcs: tuple[str, ...], amount: Decimal) -> DenialReason:
+    """The reason of a denied line (a frozen value): the worklist reads thousands of items, most alike."""
+    return classify(Adjustment(group, carc, amount), remarks=rarcs)
 
 
 def item_query(clinic_id: int) -> Any:
@@ -249,6 +255,10 @@ def item_query(clinic_id: int) -> Any:
         .join(RemittanceRow, RemittanceRow.id == ClaimPaymentRow.remittance_id)
         .outerjoin(UserRow, UserRow.id == DenialItemRow.assignee_id)
         .where(DenialItemRow.clinic_id == clinic_id)
+        # the item reads four of the claim's columns: its frozen JSON is never loaded for the list
+        .options(
+            load_only(ClaimRow.payer_id, ClaimRow.service_date, ClaimRow.patient_control_number, ClaimRow.encounter_id)
+        )
     )
 
 

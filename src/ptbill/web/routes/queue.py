@@ -15,12 +15,9 @@ from fastapi.responses import RedirectResponse, Response
 
 from ptbill.claims.trading import TEST_TRADING, TradingConfig
 from ptbill.reference.catalog import default_catalog
-from ptbill.services import access
 from ptbill.services import batches as batches_service
-from ptbill.services import billing as billing_service
-from ptbill.services import notes as notes_service
+from ptbill.services import claim_list
 from ptbill.services import queue as queue_service
-from ptbill.services.balances import claim_balances
 from ptbill.services.patient_fields import FieldProblemsError
 from ptbill.services.queue_filters import (
     DEFAULT_PAGE_SIZE,
@@ -43,11 +40,6 @@ TAB_TITLES = [
     ("needs_attention", "Needs attention", "Signed, with warnings to read before billing."),
     ("blocked", "Blocked by errors", "Signed, but the latest check found errors: open the note and send it back."),
 ]
-
-
-def _patient_name(document: dict[str, Any]) -> str:
-    patient = document.get("patient") or {}
-    return f"{patient.get('last_name', '')}, {patient.get('first_name', '')}".strip(", ")
 
 
 def _link(tab: str, filters: QueueFilter, paging: Paging | None = None, **extra: object) -> str:
@@ -80,7 +72,7 @@ def work_queue(request: Request, viewer: CurrentViewer, session: SessionDep) -> 
         paging = Paging()
     choices = queue_service.queue_choices(session, viewer.actor)
     page = None if problems else queue_service.queue_page(session, viewer.actor, filters, tab, paging)
-    unbatched = sum(1 for claim in billing_service.list_claims(session, viewer.actor) if claim.batch_id is None)
+    unbatched = claim_list.count_waiting(session, viewer.actor)
     pager: dict[str, str | None] = {}
     tab_links = {key: _link(key, filters, Paging(1, paging.per_page)) for key in TABS}
     if page is not None:
@@ -153,39 +145,77 @@ def build_claims(viewer: CurrentViewer, session: SessionDep, form: ListsDep) -> 
     return RedirectResponse(target, status_code=303)
 
 
+def _claims_link(claim_filter: claim_list.ClaimFilter, paging: Paging) -> str:
+    """The claims list's address for the filter and a page: every view of the list is a link."""
+    query: dict[str, object] = dict(claim_filter.query())
+    if paging.per_page != DEFAULT_PAGE_SIZE:
+        query["per_page"] = paging.per_page
+    if paging.page != 1:
+        query["page"] = paging.page
+    return "/claims" + ("?" + urlencode(query) if query else "")
+
+
+def _described(row: claim_list.ClaimListRow) -> dict[str, Any]:
+    claim = row.claim
+    payer = default_catalog().payer(claim.payer_id)
+    return {
+        "claim": claim,
+        "patient": row.patient,
+        "payer": payer.name if payer else claim.payer_id,
+        "lines": [f"{line.code}" + (f" ×{line.units}" if line.units != 1 else "") for line in claim.lines],
+        # The payer's answers by party (remittance.accounting); None until an 835 answers the claim.
+        "account": row.account,
+    }
+
+
 @router.get("/claims")
 def claims(
     request: Request, viewer: CurrentViewer, session: SessionDep, built: Annotated[OptionalCount, Query()] = None
 ) -> Any:
-    rows = billing_service.list_claims(session, viewer.actor)
-    encounters = {row.id: row for row in notes_service.list_encounters(session, viewer.actor)}
-    catalog = default_catalog()
-
-    def describe(claim: Any, account: Any = None) -> dict[str, Any]:
-        encounter = encounters.get(claim.encounter_id)
-        payer = catalog.payer(claim.payer_id)
-        return {
-            "claim": claim,
-            "patient": _patient_name(encounter.document) if encounter else "",
-            "payer": payer.name if payer else claim.payer_id,
-            "lines": [f"{line.code}" + (f" ×{line.units}" if line.units != 1 else "") for line in claim.lines],
-            # The payer's answers by party (remittance.accounting); None until an 835 answers the claim.
-            "account": account if account is not None and account.answers else None,
+    params = request.query_params
+    payer_ids = claim_list.claim_payers(session, viewer.actor)
+    problems: dict[str, str] = {}
+    try:
+        claim_filter = claim_list.read_claim_filter(params, payer_ids)
+    except FieldProblemsError as exc:
+        problems.update(exc.problems)
+        claim_filter = claim_list.ClaimFilter()
+    try:
+        paging = claim_list.read_claim_paging(params.get("page"), params.get("per_page"))
+    except FieldProblemsError as exc:
+        problems.update(exc.problems)
+        paging = Paging()
+    waiting = [_described(row) for row in claim_list.waiting_claims(session, viewer.actor)]
+    page = None if problems else claim_list.claims_page(session, viewer.actor, claim_filter, paging)
+    pager: dict[str, str | None] = {}
+    if page is not None:
+        at, size = page.paging.page, page.paging.per_page
+        pager = {
+            "first": _claims_link(claim_filter, Paging(1, size)) if at > 1 else None,
+            "prev": _claims_link(claim_filter, Paging(at - 1, size)) if at > 1 else None,
+            "next": _claims_link(claim_filter, Paging(at + 1, size)) if at < page.pages else None,
+            "last": _claims_link(claim_filter, Paging(page.pages, size)) if at < page.pages else None,
         }
-
-    waiting = [describe(c) for c in rows if c.batch_id is None]
-    shown = [c for c in rows if c.batch_id is not None][:50]
-    batched = [describe(entry.claim, entry.account) for entry in claim_balances(session, viewer.actor, shown)]
+    catalog = default_catalog()
     return render(
         request,
         "queue/claims.html",
         {
             "viewer": viewer,
             "waiting": waiting,
-            "batched": batched,
+            "page": page,
+            "batched": [_described(row) for row in page.rows] if page else [],
+            "pager": pager,
+            "filters": claim_filter,
+            "typed": {key: params.get(key, "")[:60] for key in (*claim_list.CLAIM_FILTER_FIELDS, "per_page")},
+            "problems": problems,
+            "payers": [(p, (found.name if (found := catalog.payer(p)) else p)) for p in payer_ids],
+            "statuses": claim_list.CLAIM_STATUSES,
+            "page_sizes": claim_list.CLAIM_PAGE_SIZES,
             "built": built,
             "waiting_total": sum((c["claim"].total_charge for c in waiting), Decimal("0.00")),
         },
+        status_code=422 if problems else 200,
     )
 
 
@@ -230,21 +260,27 @@ def batch(
     session: SessionDep,
     created: Annotated[OptionalCount, Query()] = None,
 ) -> Any:
-    # Read from the list: opening the page is not an export (the download is, and is audited as one).
-    found = next((b for b in batches_service.list_batches(session, viewer.actor) if b.id == batch_id), None)
-    if found is None:
-        raise access.NotFoundError(f"batch {batch_id} not found")
-    claims = [c for c in billing_service.list_claims(session, viewer.actor) if c.batch_id == batch_id]
-    encounters = {row.id: row for row in notes_service.list_encounters(session, viewer.actor)}
-    catalog = default_catalog()
-    rows = [
-        {
-            "claim": c,
-            "patient": _patient_name(encounters[c.encounter_id].document) if c.encounter_id in encounters else "",
-            "payer": p.name if (p := catalog.payer(c.payer_id)) else c.payer_id,
-        }
-        for c in claims
-    ]
+    # Read as a summary: opening the page is not an export (the download is, and is audited as one).
+    found = batches_service.batch_summary(session, viewer.actor, batch_id)
+    try:
+        paging = claim_list.read_claim_paging(
+            request.query_params.get("page"), request.query_params.get("per_page"), claim_list.BATCH_PAGE_SIZE
+        )
+    except FieldProblemsError:
+        paging = Paging(1, claim_list.BATCH_PAGE_SIZE)
+    listed = claim_list.batch_claims(session, viewer.actor, batch_id, paging)
+    at, size = listed.paging.page, listed.paging.per_page
+
+    def link(number: int) -> str:
+        query = {"page": number} | ({"per_page": size} if size != claim_list.BATCH_PAGE_SIZE else {})
+        return f"/batches/{batch_id}?" + urlencode(query)
+
+    pager = {
+        "first": link(1) if at > 1 else None,
+        "prev": link(at - 1) if at > 1 else None,
+        "next": link(at + 1) if at < listed.pages else None,
+        "last": link(listed.pages) if at < listed.pages else None,
+    }
     return render(
         request,
         "queue/batch.html",
@@ -252,8 +288,10 @@ def batch(
             "viewer": viewer,
             "batch": found,
             "usage": _usage(found),
-            "rows": rows,
-            "total": sum((c.total_charge for c in claims), Decimal("0.00")),
+            "rows": [_described(row) for row in listed.rows],
+            "listed": listed,
+            "pager": pager,
+            "total": listed.total_charge,
             "created": created,
         },
     )

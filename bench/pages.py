@@ -51,6 +51,7 @@ class SeededApp:
 
     sessions: sessionmaker[Session]
     new_patient_id: int
+    settings: Settings | None = None  # the walk reads its clock
     settings: Settings | None = None  # the walk reads the app's clock
 
 
@@ -107,6 +108,7 @@ def main() -> int:
         seeded = seed(url, args.notes)
         print(f"database: {url}")
     settings = Settings(url, directory, "bench-secret-" + "x" * 32, secure_cookies=False, clock=FixedClock(DEMO_TODAY))
+    seeded.settings = settings
     seeded.settings = settings
     app = create_app(settings)
     clients = {}

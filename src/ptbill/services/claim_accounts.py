@@ -10,6 +10,7 @@ this process (``reports.ledger`` remembers each answer's balance the same way fo
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
@@ -26,8 +27,19 @@ MEMO_LIMIT = 100_000  # claims (or answers) remembered per process
 ExpectedKey = tuple[Decimal | None, tuple[tuple[int, str, Decimal | None], ...]]
 AnswerKey = tuple[Any, ...]  # (id, status code, paid, remittance id, when the remittance was posted)
 
-_CLAIMS: dict[tuple[int, int], tuple[ExpectedKey, tuple[AnswerKey, ...], ClaimAccount]] = {}
+_CLAIMS: dict[tuple[tuple[int, int], int], tuple[ExpectedKey, tuple[AnswerKey, ...], ClaimAccount]] = {}
 _ANSWERS: dict[tuple[Any, ...], tuple[ClaimAccount, tuple[str, ...]]] = {}
+_SESSIONS = itertools.count(1)
+
+
+def memo_scope(session: Session, clinic_id: int) -> tuple[int, int]:
+    """What a remembered account is kept under besides its own columns: the session (its transaction may roll
+    back, and then ids and posting times are handed out again) and the clinic. A page's several reads of the
+    same answers share it; a new request reads them again."""
+    token = session.info.get("ptbill.memo")
+    if token is None:
+        token = session.info["ptbill.memo"] = next(_SESSIONS)
+    return (int(token), clinic_id)
 
 
 def expected_amounts(session: Session, where: Sequence[ColumnElement[bool]]) -> dict[int, ExpectedKey]:
@@ -82,10 +94,11 @@ def claim_accounts(
     """The account of each claim of ``expected`` over all its posted answers, as ``balances.accounts_for``
     reads it. ``where``: conditions on the claims that hold them (a join, not an IN over thousands of ids)."""
     answers = _answer_keys(session, clinic_id, where)
+    scope = memo_scope(session, clinic_id)
     out: dict[int, ClaimAccount] = {}
     missing = []
     for claim_id, amounts in expected.items():
-        known = _CLAIMS.get((clinic_id, claim_id))
+        known = _CLAIMS.get((scope, claim_id))
         if known is not None and known[0] == amounts and known[1] == tuple(answers.get(claim_id, ())):
             out[claim_id] = known[2]
         else:
@@ -113,7 +126,7 @@ def claim_accounts(
         )
         # remembered under the answers as read with their JSON (one posted between the two queries is a miss)
         keys = tuple((r.id, r.status_code, r.paid, r.remittance_id, at) for r, at in rows)
-        _CLAIMS[(clinic_id, claim_id)] = (expected[claim_id], keys, account)
+        _CLAIMS[(scope, claim_id)] = (expected[claim_id], keys, account)
         out[claim_id] = account
     return out
 
@@ -123,7 +136,8 @@ def answer_accounts(
 ) -> dict[int, tuple[ClaimAccount, tuple[str, ...]]]:
     """Each posted answer on its own (``balances.account_of_payment``) and its claim-level remarks, by id;
     ``keys``: (id, status code, paid, remittance id, posted at)."""
-    wanted = {k[0]: (clinic_id, *k) for k in keys}
+    scope = memo_scope(session, clinic_id)
+    wanted = {k[0]: (scope, *k) for k in keys}
     missing = [answer_id for answer_id, key in wanted.items() if key not in _ANSWERS]
     if len(_ANSWERS) + len(missing) > MEMO_LIMIT:
         _ANSWERS.clear()
@@ -135,7 +149,7 @@ def answer_accounts(
             .where(ClaimPaymentRow.clinic_id == clinic_id, ClaimPaymentRow.id.in_(missing[start : start + 1000]))
         )
         for row, posted_at in session.execute(query):
-            key = (clinic_id, row.id, row.status_code, row.paid, row.remittance_id, posted_at)
+            key = (scope, row.id, row.status_code, row.paid, row.remittance_id, posted_at)
             _ANSWERS[key] = (account_of_payment(row), tuple(row.remarks))
             wanted[row.id] = key
     return {answer_id: _ANSWERS[key] for answer_id, key in wanted.items() if key in _ANSWERS}

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session, aliased
 from ptbill.remittance.accounting import Balance
 from ptbill.services.access import Actor
 from ptbill.services.balances import OpenBalance, account_of_payment, write_off_sides
+from ptbill.services.claim_accounts import memo_scope
 from ptbill.services.reports.base import ZERO, ReportParams, claim_filters
 from ptbill.storage.tables import ClaimPaymentRow, ClaimRow, EncounterRow, PatientRow, UserRow
 
@@ -56,7 +57,8 @@ class AnswerFacts:
 def answer_facts(session: Session, clinic_id: int, keys: list[tuple[Any, ...]]) -> dict[int, AnswerFacts]:
     """Each answer's balance and whether it denies anything; ``keys``: (id, claim id, status code, paid,
     remittance id)."""
-    missing = [k[0] for k in keys if (clinic_id, *k) not in _ANSWERS]
+    scope = memo_scope(session, clinic_id)
+    missing = [k[0] for k in keys if (scope, *k) not in _ANSWERS]
     if len(_ANSWERS) + len(missing) > MEMO_LIMIT:
         _ANSWERS.clear()
     for start in range(0, len(missing), 1000):
@@ -65,9 +67,9 @@ def answer_facts(session: Session, clinic_id: int, keys: list[tuple[Any, ...]]) 
         )
         for row in session.scalars(query):
             account = account_of_payment(row)
-            key = (clinic_id, row.id, row.claim_id, row.status_code, row.paid, row.remittance_id)
+            key = (scope, row.id, row.claim_id, row.status_code, row.paid, row.remittance_id)
             _ANSWERS[key] = AnswerFacts(account.balance, account.has_denial)
-    return {k[0]: _ANSWERS[(clinic_id, *k)] for k in keys if (clinic_id, *k) in _ANSWERS}
+    return {k[0]: _ANSWERS[(scope, *k)] for k in keys if (scope, *k) in _ANSWERS}
 
 
 def answered_balances(

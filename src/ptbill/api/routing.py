@@ -17,8 +17,10 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
 from ptbill.api.schemas.common import ErrorPublic, ProblemPublic
+from ptbill.services.access import InvalidChangeError
 from ptbill.services.accounts import LoginLockedError
 from ptbill.services.passwords import PasswordRefusedError
+from ptbill.services.patient_fields import FieldProblemsError
 from ptbill.settings import KIB, MIB, RequestLimits
 
 _LIMITS = RequestLimits()
@@ -51,6 +53,21 @@ def problem_lines(raw: Sequence[Any]) -> list[str]:
         location = ".".join(str(part) for part in error.get("loc", ())) or "(request)"
         lines.append(f"{location}: {error.get('msg', 'invalid')}")
     return lines
+
+
+def invalid_change(exc: InvalidChangeError, prefix: str = "") -> JSONResponse:
+    """A change the service refused for one field: 422 with the problem line the API's validation errors use
+    (``prefix`` ``body.`` where the field is the request body's)."""
+    problem = {"detail": str(exc), "problems": [f"{prefix}{exc.field}: {exc}"], "field": exc.field}
+    return JSONResponse(problem, status_code=422)
+
+
+def field_problems(
+    exc: FieldProblemsError, where: str = "body", detail: str = "some fields cannot be used"
+) -> JSONResponse:
+    """422 in the API's problem format, one line per field of ``where`` (body or query)."""
+    problems = [f"{where}.{name}: {message}" for name, message in exc.problems.items()]
+    return JSONResponse({"detail": detail, "problems": problems}, status_code=422)
 
 
 def refused_password(exc: PasswordRefusedError) -> JSONResponse:

@@ -42,10 +42,11 @@ class AppealLevel:
     decided_by: str
     form: str | None  # the CMS form, for Medicare
     source: str  # where the level and its deadline come from
-    deadline: date | None  # None only when the clock's start is not known (no remittance date)
+    deadline: date | None  # None when the clock's start is not known, or no deadline parameter is in force
     days: int | None
     counted_from: str  # "the remittance of 2026-03-20" / "the decision of ..."
     assumed: bool  # the deadline is ptbill's default, not the payer's own: check the contract
+    receipt_days: int = 0  # the notice is presumed received this many days after its date (Medicare)
 
 
 def filing_level(appeal_level: int) -> int:
@@ -54,7 +55,7 @@ def filing_level(appeal_level: int) -> int:
 
 
 def appeal_level(
-    snapshot: Snapshot | None,
+    snapshot: Snapshot,
     payer_type: PayerType | None,
     level: int,
     remittance_date: date | None,
@@ -72,16 +73,16 @@ def appeal_level(
     if payer_type is PayerType.MEDICARE:
         name, who, form, source = MEDICARE_LEVELS[level]
         parameter = "appeals.redetermination_days" if level == 1 else "appeals.reconsideration_days"
-        resolved = snapshot.resolved(parameter) if snapshot else None
-        days = resolved.integer if resolved else (120 if level == 1 else 180)
-        receipt_value = snapshot.resolved("appeals.receipt_presumed_days") if snapshot else None
-        receipt = receipt_value.integer if receipt_value else 5
-        deadline = start + timedelta(days=receipt + days) if start else None
-        return AppealLevel(level, name, who, form, source, deadline, days, counted, assumed=False)
-    resolved = snapshot.resolved("appeals.payer_appeal_days") if snapshot else None
-    days = resolved.integer if resolved else 180
+        resolved = snapshot.resolved(parameter)
+        days = resolved.integer if resolved else None
+        receipt_value = snapshot.resolved("appeals.receipt_presumed_days")
+        receipt = receipt_value.integer if receipt_value else 0
+        deadline = start + timedelta(days=receipt + days) if start and days is not None else None
+        return AppealLevel(level, name, who, form, source, deadline, days, counted, False, receipt)
+    resolved = snapshot.resolved("appeals.payer_appeal_days")
+    days = resolved.integer if resolved else None
     assumed = resolved is None or resolved.confidence == "assumed"
-    source = resolved.reference if resolved else "ptbill default (no payer parameter on file)"
+    source = resolved.reference if resolved else "no appeal deadline on file for this payer and date"
     name = "first-level appeal" if level == 1 else "second-level appeal"
-    deadline = start + timedelta(days=days) if start else None
+    deadline = start + timedelta(days=days) if start and days is not None else None
     return AppealLevel(level, name, "the payer's appeals department", None, source, deadline, days, counted, assumed)

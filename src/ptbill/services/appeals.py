@@ -27,6 +27,7 @@ from ptbill.domain.encounter_json import encounter_from_dict
 from ptbill.reference.catalog import default_catalog
 from ptbill.reference.icd10 import default_catalog as icd10_catalog
 from ptbill.remittance.appeal_levels import AppealLevel, appeal_level
+from ptbill.rules.engine import FALLBACK_PAYER
 from ptbill.services import denial_work
 from ptbill.services.access import Actor, ConflictError
 from ptbill.services.audit import audit
@@ -101,9 +102,9 @@ def _table(rows: list[list[Any]], widths: list[float], header: bool = True) -> T
 
 def _deadline_text(level: AppealLevel) -> str:
     if level.deadline is None:
-        return "deadline unknown (no remittance date)"
+        return "deadline unknown (no remittance date, or no appeal limit on file)"
     text = f"file by {level.deadline:%m/%d/%Y} ({level.days} days from {level.counted_from}"
-    text += ", presumed received 5 days after its date)" if level.form else ")"
+    text += f", presumed received {level.receipt_days} days after its date)" if level.receipt_days else ")"
     return text + (" — ptbill's assumed default: check the contract" if level.assumed else "")
 
 
@@ -217,7 +218,7 @@ def build_appeal_pdf(
         level = item.appeal
     else:
         paid_on = session.scalar(select(RemittanceRow.payment_date).where(RemittanceRow.id == payment.remittance_id))
-        snapshot = default_catalog().snapshot(claim.payer_id, claim.service_date) if payer else None
+        snapshot = default_catalog().snapshot(claim.payer_id if payer else FALLBACK_PAYER, claim.service_date)
         level = appeal_level(snapshot, payer.type if payer else None, 1, paid_on, None)
     late = level.deadline is not None and level.deadline < today
     styles = _styles()

@@ -29,6 +29,7 @@ from ptbill.reference.catalog import Snapshot, default_catalog
 from ptbill.remittance.appeal_levels import AppealLevel, appeal_level
 from ptbill.remittance.denials import DenialReason, classify
 from ptbill.remittance.denied_lines import denied_lines
+from ptbill.rules.engine import FALLBACK_PAYER
 from ptbill.services.access import Actor, NotFoundError, require_role
 from ptbill.services.audit import audit
 from ptbill.services.balances import payment_of
@@ -218,9 +219,11 @@ class DenialItem:
 
 
 @functools.lru_cache(maxsize=4096)
-def _snapshot(payer_id: str, day: date) -> Snapshot | None:
+def _snapshot(payer_id: str, day: date) -> Snapshot:
+    """The payer's parameters on the day; a payer the catalog does not know reads the default payer's, as
+    the check engine does."""
     catalog = default_catalog()
-    return catalog.snapshot(payer_id, day) if catalog.payer(payer_id) else None
+    return catalog.snapshot(payer_id if catalog.payer(payer_id) else FALLBACK_PAYER, day)
 
 
 def _reason(row: DenialItemRow) -> DenialReason:

@@ -89,6 +89,19 @@ def return_note(
     return copy_of(NoteReturn, stored, back_to_draft=back_to_draft)
 
 
+def return_claim_note(
+    session: Session, actor: Actor, claim_id: int, message: str, *, clock: Clock = SYSTEM_CLOCK
+) -> NoteReturn:
+    """Return the note a claim was built from (the claim page's and the API's action)."""
+    require_role(actor, BILLERS)
+    encounter_id = session.scalar(
+        select(ClaimRow.encounter_id).where(ClaimRow.clinic_id == actor.clinic_id, ClaimRow.id == claim_id)
+    )
+    if encounter_id is None:
+        raise NotFoundError(f"claim {claim_id} not found")
+    return return_note(session, actor, encounter_id, message, claim_id, clock=clock)
+
+
 def resolve_return(session: Session, actor: Actor, return_id: int, *, clock: Clock = SYSTEM_CLOCK) -> NoteReturn:
     """The biller closes a return (the correction was made)."""
     require_role(actor, BILLERS)

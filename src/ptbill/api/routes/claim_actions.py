@@ -9,7 +9,7 @@ from fastapi import Path, Response
 from fastapi.responses import JSONResponse
 
 from ptbill.api.deps import ClockDep, CurrentActor, SessionDep
-from ptbill.api.routing import errors, resource_router
+from ptbill.api.routing import errors, invalid_change, resource_router
 from ptbill.api.schemas.claim_history import (
     ClaimHistoryPublic,
     CorrectionCreate,
@@ -31,10 +31,6 @@ from ptbill.services.claim_page import claim_page
 router = resource_router("/claims", "claims")
 ClaimId = Annotated[int, Path(ge=1, le=MAX_ID)]
 RequestId = Annotated[int, Path(ge=1, le=MAX_ID)]
-
-
-def _refused(exc: access.InvalidChangeError) -> JSONResponse:
-    return JSONResponse({"detail": str(exc), "problems": [f"body.{exc.field}: {exc}"]}, status_code=422)
 
 
 @router.get(
@@ -116,7 +112,7 @@ def create_write_off(
             session, actor, claim_id, amount, body.reason_code, body.reason_text, body.line_number, clock=clock
         )
     except access.InvalidChangeError as exc:
-        return _refused(exc)
+        return invalid_change(exc, "body.")
     return WriteOffPublic.model_validate(made)
 
 
@@ -132,12 +128,10 @@ def create_write_off(
 def return_claim_note(
     claim_id: ClaimId, body: ReturnCreate, actor: CurrentActor, session: SessionDep, clock: ClockDep
 ) -> ReturnPublic | JSONResponse:
-    access.require_role(actor, access.BILLERS)
-    claim = claim_page(session, actor, claim_id).claim
     try:
-        made = note_returns.return_note(session, actor, claim.encounter_id, body.message, claim_id, clock=clock)
+        made = note_returns.return_claim_note(session, actor, claim_id, body.message, clock=clock)
     except access.InvalidChangeError as exc:
-        return _refused(exc)
+        return invalid_change(exc, "body.")
     return ReturnPublic.model_validate(made)
 
 
@@ -155,7 +149,7 @@ def request_reopening(
     try:
         made = reopening.request_reopening(session, actor, claim_id, body.change, body.reason, clock=clock)
     except access.InvalidChangeError as exc:
-        return _refused(exc)
+        return invalid_change(exc, "body.")
     pdf = f"/api/claims/{claim_id}/reopening-requests/{made.id}/pdf"
     return ReopeningPublic(
         id=made.id,

@@ -9,7 +9,7 @@ from fastapi import Path, Query
 from fastapi.responses import JSONResponse, Response
 
 from ptbill.api.deps import ClockDep, CurrentActor, SessionDep
-from ptbill.api.routing import errors, resource_router
+from ptbill.api.routing import errors, invalid_change, resource_router
 from ptbill.api.schemas.common import MAX_ID
 from ptbill.api.schemas.denials import (
     DenialDetailPublic,
@@ -34,10 +34,6 @@ class PdfResponse(Response):
 
 def _public(item: DenialItem) -> DenialPublic:
     return DenialPublic.model_validate(item)
-
-
-def _refused(exc: access.InvalidChangeError) -> JSONResponse:
-    return JSONResponse({"detail": str(exc), "problems": [f"{exc.field}: {exc}"]}, status_code=422)
 
 
 @router.get(
@@ -68,7 +64,7 @@ def list_denials(
     try:
         page = denial_work.denial_items(session, actor, filters, clock, offset=offset, limit=limit)
     except access.InvalidChangeError as exc:
-        return _refused(exc)
+        return invalid_change(exc)
     return DenialListPublic(
         items=[_public(i) for i in page.items],
         total=page.total,
@@ -128,7 +124,7 @@ def change_denial(
             **changes,
         )
     except access.InvalidChangeError as exc:
-        return _refused(exc)
+        return invalid_change(exc)
     return _public(item)
 
 
@@ -145,7 +141,7 @@ def add_denial_note(
     try:
         event = denial_work.add_note(session, actor, denial_id, body.text)
     except access.InvalidChangeError as exc:
-        return _refused(exc)
+        return invalid_change(exc)
     return DenialEventPublic.model_validate(event)
 
 

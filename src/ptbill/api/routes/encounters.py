@@ -8,7 +8,7 @@ from fastapi import Body, Path, Query
 from fastapi.responses import JSONResponse
 
 from ptbill.api.deps import ClockDep, CurrentActor, SessionDep
-from ptbill.api.routing import errors, resource_router
+from ptbill.api.routing import errors, invalid_change, resource_router
 from ptbill.api.schemas.audit import AuditEventPublic
 from ptbill.api.schemas.claim_history import ReturnCreate, ReturnPublic
 from ptbill.api.schemas.common import MAX_ID
@@ -162,5 +162,5 @@ def return_encounter(
     try:
         made = note_returns.return_note(session, actor, encounter_id, body.message, clock=clock)
     except access.InvalidChangeError as exc:
-        return JSONResponse({"detail": str(exc), "problems": [f"body.{exc.field}: {exc}"]}, status_code=422)
+        return invalid_change(exc, "body.")
     return ReturnPublic.model_validate(made)

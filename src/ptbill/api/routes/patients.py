@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from ptbill.api.deps import CurrentActor, SessionDep
-from ptbill.api.routing import errors, resource_router
+from ptbill.api.routing import errors, field_problems, resource_router
 from ptbill.api.schemas.common import MAX_ID
 from ptbill.api.schemas.patients import (
     CoverageCreate,
@@ -51,12 +51,6 @@ def list_patients(
     else:
         found = patients_service.list_patients(session, actor)
     return [PatientPublic.model_validate(row) for row in found]
-
-
-def _refused(exc: FieldProblemsError) -> JSONResponse:
-    """422 in the API's problem format, one line per field."""
-    problems = [f"body.{name}: {message}" for name, message in exc.problems.items()]
-    return JSONResponse({"detail": "some fields cannot be used", "problems": problems}, status_code=422)
 
 
 def _as_text(body: BaseModel, lists: tuple[str, ...]) -> dict[str, object]:
@@ -109,11 +103,11 @@ def add_coverage(
         data.update(dict.fromkeys(subscriber))
     elif missing := {name: "required when the subscriber is not the patient" for name in subscriber if not data[name]}:
         patients_service.get_patient(session, actor, patient_id)  # another clinic's patient: 404 first
-        return _refused(FieldProblemsError(missing))
+        return field_problems(FieldProblemsError(missing))
     try:
         return CoveragePublic.model_validate(patients_service.add_coverage(session, actor, patient_id, data))
     except FieldProblemsError as exc:
-        return _refused(exc)
+        return field_problems(exc)
 
 
 @router.get(
@@ -143,7 +137,7 @@ def add_authorization(
     try:
         found = authorizations_service.add_authorization(session, actor, patient_id, _as_text(body, ("codes",)))
     except FieldProblemsError as exc:
-        return _refused(exc)
+        return field_problems(exc)
     return PriorAuthorizationPublic.model_validate(found)
 
 
@@ -171,7 +165,7 @@ def add_plan(
     try:
         found = plans_service.add_plan(session, actor, patient_id, _as_text(body, ("diagnoses",)))
     except FieldProblemsError as exc:
-        return _refused(exc)
+        return field_problems(exc)
     return PlanOfCarePublic.model_validate(found)
 
 

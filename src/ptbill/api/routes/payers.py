@@ -10,7 +10,7 @@ from fastapi import File, Path, Query, UploadFile
 from fastapi.responses import JSONResponse
 
 from ptbill.api.deps import ClockDep, CurrentActor, SessionDep
-from ptbill.api.routing import errors, resource_router
+from ptbill.api.routing import errors, invalid_change, resource_router
 from ptbill.api.schemas.payers import (
     FeeSchedulePublic,
     FeeScheduleRowPublic,
@@ -81,8 +81,7 @@ def change_parameter(
             session, actor, payer_id, name, body.value, body.effective_from, body.reference
         )
     except access.InvalidChangeError as exc:
-        problem = {"detail": str(exc), "problems": [f"{exc.field}: {exc}"], "field": exc.field}
-        return JSONResponse(problem, status_code=422)
+        return invalid_change(exc)
     return ParameterChangePublic.model_validate(row)
 
 

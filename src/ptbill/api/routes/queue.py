@@ -8,7 +8,7 @@ from fastapi import Query
 from fastapi.responses import JSONResponse
 
 from ptbill.api.deps import ClockDep, CurrentActor, SessionDep
-from ptbill.api.routing import errors, resource_router
+from ptbill.api.routing import errors, field_problems, resource_router
 from ptbill.api.schemas.claims import ClaimPublic
 from ptbill.api.schemas.encounters import EncounterSummaryPublic, FindingPublic
 from ptbill.api.schemas.queue import QueueClaimsCreate, QueueClaimsPublic, QueueItemPublic, QueuePublic, SkippedPublic
@@ -18,11 +18,7 @@ from ptbill.services.queue_filters import TABS, read_filters, read_paging
 
 router = resource_router("/queue", "queue")
 Text = Annotated[str | None, Query(max_length=60)]
-
-
-def _refused(exc: FieldProblemsError, where: str) -> JSONResponse:
-    problems = [f"{where}.{name}: {message}" for name, message in exc.problems.items()]
-    return JSONResponse({"detail": "some filters cannot be used", "problems": problems}, status_code=422)
+FILTERS_REFUSED = "some filters cannot be used"
 
 
 @router.get(
@@ -55,7 +51,7 @@ def read_queue(
         filters = read_filters(typed | {"min": min_amount, "max": max_amount})
         paging = read_paging(page, per_page)
     except FieldProblemsError as exc:
-        return _refused(exc, "query")
+        return field_problems(exc, "query", FILTERS_REFUSED)
     if tab not in TABS:
         return JSONResponse(
             {"detail": "no such tab", "problems": [f"query.tab: one of {', '.join(TABS)}"]}, status_code=422
@@ -107,7 +103,7 @@ def build_matching(body: QueueClaimsCreate, actor: CurrentActor, session: Sessio
     try:
         filters = read_filters(typed)
     except FieldProblemsError as exc:
-        return _refused(exc, "body")
+        return field_problems(exc, "body", FILTERS_REFUSED)
     if body.tab not in ("ready", "needs_attention"):
         return JSONResponse(
             {"detail": "only billable tabs", "problems": ["body.tab: ready or needs_attention"]}, status_code=422

@@ -6,11 +6,12 @@ cannot use is a 422 naming the parameter. Billers and admins only; each reads th
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import Query, Request
+from fastapi import Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from ptbill.api.deps import ClockDep, CurrentActor, SessionDep
@@ -23,6 +24,27 @@ from ptbill.services.reports.query import parse_params
 router = resource_router("/reports", "reports")
 
 Text = Annotated[str | None, Query(max_length=200)]
+
+
+@dataclass
+class ReportQuery:
+    """The query parameters a report may read, declared once for the OpenAPI document and the length limits;
+    the report itself reads those it accepts from the query string (``services.reports.query.parse_params``)."""
+
+    date_from: Annotated[str | None, Query(alias="from", max_length=20)] = None
+    date_to: Annotated[str | None, Query(alias="to", max_length=20)] = None
+    payer: Text = None
+    therapist: Text = None
+    location: Text = None
+    as_of: Annotated[str | None, Query(max_length=20)] = None
+    basis: Text = None
+    party: Text = None
+    by: Text = None
+    code: Text = None
+    period: Text = None
+
+
+ReportQueryDep = Annotated[ReportQuery, Depends()]
 
 
 def _cell(value: Any) -> Cell:
@@ -77,17 +99,7 @@ def report_csv(
     actor: CurrentActor,
     session: SessionDep,
     clock: ClockDep,
-    date_from: Annotated[str | None, Query(alias="from", max_length=20)] = None,
-    date_to: Annotated[str | None, Query(alias="to", max_length=20)] = None,
-    payer: Text = None,
-    therapist: Text = None,
-    location: Text = None,
-    as_of: Annotated[str | None, Query(max_length=20)] = None,
-    basis: Text = None,
-    party: Text = None,
-    by: Text = None,
-    code: Text = None,
-    period: Text = None,
+    _query: ReportQueryDep,
 ) -> Response:
     report = _run(request, name, actor, session, clock)
     if isinstance(report, JSONResponse):
@@ -116,17 +128,7 @@ def run_report(
     actor: CurrentActor,
     session: SessionDep,
     clock: ClockDep,
-    date_from: Annotated[str | None, Query(alias="from", max_length=20)] = None,
-    date_to: Annotated[str | None, Query(alias="to", max_length=20)] = None,
-    payer: Text = None,
-    therapist: Text = None,
-    location: Text = None,
-    as_of: Annotated[str | None, Query(max_length=20)] = None,
-    basis: Text = None,
-    party: Text = None,
-    by: Text = None,
-    code: Text = None,
-    period: Text = None,
+    _query: ReportQueryDep,
 ) -> ReportPublic | JSONResponse:
     report = _run(request, name, actor, session, clock)
     if isinstance(report, JSONResponse):

@@ -142,10 +142,7 @@ def return_note(
     request: Request, claim_id: RecordId, viewer: CurrentViewer, session: SessionDep, form: FormDep
 ) -> Response:
     def run() -> str:
-        claim = claim_page(session, viewer.actor, claim_id).claim
-        note_returns.return_note(
-            session, viewer.actor, claim.encounter_id, form.get("message", ""), claim_id, clock=viewer.clock
-        )
+        note_returns.return_claim_note(session, viewer.actor, claim_id, form.get("message", ""), clock=viewer.clock)
         return f"/claims/{claim_id}?done=returned"
 
     return _act(request, viewer, session, claim_id, form, run)

@@ -109,7 +109,6 @@ def main() -> int:
         print(f"database: {url}")
     settings = Settings(url, directory, "bench-secret-" + "x" * 32, secure_cookies=False, clock=FixedClock(DEMO_TODAY))
     seeded.settings = settings
-    seeded.settings = settings
     app = create_app(settings)
     clients = {}
     slow: list[str] = []

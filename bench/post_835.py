@@ -13,8 +13,9 @@ import uuid
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import select, text
 
+from billed_claims import LINES, TOTAL, insert_billed_claims
 from ptbill.domain.remittance import (
     Adjustment,
     AdjustmentGroup,
@@ -30,9 +31,7 @@ from ptbill.services.access import Actor, hash_password
 from ptbill.services.posting import post_remittances
 from ptbill.storage.migrate import upgrade
 from ptbill.storage.session import make_engine, session_factory
-from ptbill.storage.tables import ClaimLineRow, ClaimPaymentRow, ClaimRow, ClinicRow, UserRow
-
-LINES = (("97012", ("GP",), Decimal("28.46")), ("97110", ("GP",), Decimal("57.58")))
+from ptbill.storage.tables import ClaimPaymentRow, ClinicRow, UserRow
 
 
 def main() -> None:
@@ -69,60 +68,7 @@ def main() -> None:
             )
             session.add(user)
             session.flush()
-            session.execute(
-                text(
-                    "INSERT INTO patients (clinic_id, chart_number, first_name, last_name, birth_date, sex) "
-                    "VALUES (:c, 'B-1', 'Bench', 'Patient', '1960-01-01', 'F')"
-                ),
-                {"c": clinic.id},
-            )
-            session.execute(
-                text(
-                    "INSERT INTO encounters (clinic_id, patient_id, external_id, date_of_service, payer_id, status, "
-                    "document, version) SELECT :c, id, 'E-1', '2026-03-02', 'aetna', 'billed', '{}', 1 FROM patients"
-                ),
-                {"c": clinic.id},
-            )
-            encounter_id = session.scalar(text("SELECT id FROM encounters"))
-            total = sum(charge for _, _, charge in LINES)
-            session.execute(
-                insert(ClaimRow),
-                [
-                    {
-                        "clinic_id": clinic.id,
-                        "encounter_id": encounter_id,
-                        "patient_control_number": f"BENCH-{i:06d}",
-                        "payer_id": "aetna",
-                        "status": "submitted",
-                        "frequency": "1",
-                        "total_charge": total,
-                        "expected_payment": Decimal("40.00"),
-                        "paid_amount": Decimal(0),
-                        "patient_responsibility": Decimal(0),
-                        "service_date": date(2026, 3, 2),
-                    }
-                    for i in range(count)
-                ],
-            )
-            ids = dict(session.execute(select(ClaimRow.patient_control_number, ClaimRow.id)).all())
-            session.execute(
-                insert(ClaimLineRow),
-                [
-                    {
-                        "claim_id": ids[f"BENCH-{i:06d}"],
-                        "line_number": n + 1,
-                        "code": code,
-                        "modifiers": list(mods),
-                        "units": 1,
-                        "charge": charge,
-                        "expected_payment": Decimal("20.00"),
-                        "paid_amount": Decimal(0),
-                        "diagnosis_pointers": [1],
-                    }
-                    for i in range(count)
-                    for n, (code, mods, charge) in enumerate(LINES)
-                ],
-            )
+            insert_billed_claims(session, clinic.id, count)
             actor = Actor(user.id, clinic.id, "biller", user.name)
         setup = time.perf_counter() - started
 
@@ -147,7 +93,7 @@ def main() -> None:
                 ClaimPayment(
                     f"BENCH-{i:06d}",
                     ClaimStatus.PRIMARY,
-                    total,
+                    TOTAL,
                     Decimal("36.00"),
                     patient_responsibility=Decimal("8.00"),
                     payer_claim_control_number=f"P{i:09d}",

@@ -12,15 +12,11 @@ PostgreSQL: PTBILL_TEST_POSTGRES (default postgresql://postgres@127.0.0.1:5432/t
 
 from __future__ import annotations
 
-import os
 import re
 import statistics
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -30,36 +26,16 @@ from sqlalchemy import insert, select, text
 from ptbill.server import create_app
 from ptbill.services.demo_data import DEMO_PASSWORD, seed_demo
 from ptbill.settings import Settings
-from ptbill.storage.migrate import upgrade
 from ptbill.storage.session import make_engine, session_factory, transaction
 from ptbill.storage.tables import ClinicRow, EncounterCheckRow, EncounterRow, UserRow
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # a fresh database as the API tests make one
+from tests.integration.api.world import fresh_database
+
 TODAY = date(2026, 4, 1)
 RUNS = 40
-POSTGRES_URL = os.environ.get("PTBILL_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 PAYERS = ("ca-medicare-south", "aetna", "bcbs-ca", "united-healthcare", "cigna")
 VERDICTS = ("ready", "ready", "ready", "needs_attention", "blocked")
-
-
-@contextmanager
-def database(kind: str, tmp: Path) -> Iterator[str]:
-    if kind == "sqlite":
-        url = f"sqlite:///{tmp / 'bench.sqlite3'}"
-        upgrade(url)
-        yield url
-        return
-    schema = f"ptbill_bench_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(POSTGRES_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-        upgrade(url)
-        yield url
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def seed(url: str, count: int) -> None:
@@ -147,7 +123,7 @@ def timed(client: TestClient, url: str) -> tuple[float, float, float, int]:
 
 
 def run(kind: str, count: int) -> None:
-    with tempfile.TemporaryDirectory() as folder, database(kind, Path(folder)) as url:
+    with tempfile.TemporaryDirectory() as folder, fresh_database(kind, Path(folder)) as url:
         seed(url, count)
         settings = Settings(database_url=url, data_dir=Path(folder), secret_key="bench", secure_cookies=False)
         app = create_app(settings)

@@ -18,8 +18,9 @@ from decimal import Decimal
 from pathlib import Path
 
 from fastapi.testclient import TestClient
-from sqlalchemy import insert, select, text
+from sqlalchemy import text
 
+from billed_claims import LINES, TOTAL, insert_billed_claims
 from ptbill.domain.remittance import (
     Adjustment,
     AdjustmentGroup,
@@ -35,9 +36,8 @@ from ptbill.services.access import hash_password
 from ptbill.settings import Settings
 from ptbill.storage.migrate import upgrade
 from ptbill.storage.session import make_engine, session_factory
-from ptbill.storage.tables import ClaimLineRow, ClaimRow, ClinicRow, UserRow
+from ptbill.storage.tables import ClinicRow, UserRow
 
-LINES = (("97012", ("GP",), Decimal("28.46")), ("97110", ("GP",), Decimal("57.58")))
 PASSWORD = "bench-password-for-pages"
 STRAYS = 50
 
@@ -60,62 +60,10 @@ def seed(url: str, count: int) -> None:
                 password_hash=hash_password(PASSWORD),
             )
         )
-        session.execute(
-            text(
-                "INSERT INTO patients (clinic_id, chart_number, first_name, last_name, birth_date, sex) "
-                "VALUES (:c, 'B-1', 'Bench', 'Patient', '1960-01-01', 'F')"
-            ),
-            {"c": clinic.id},
-        )
-        session.execute(
-            text(
-                "INSERT INTO encounters (clinic_id, patient_id, external_id, date_of_service, payer_id, status, "
-                "document, version) SELECT :c, id, 'E-1', '2026-03-02', 'aetna', 'billed', '{}', 1 FROM patients"
-            ),
-            {"c": clinic.id},
-        )
-        encounter_id = session.scalar(text("SELECT id FROM encounters"))
-        total = sum(charge for _, _, charge in LINES)
-        claims = [
-            {
-                "clinic_id": clinic.id,
-                "encounter_id": encounter_id,
-                "patient_control_number": f"BENCH-{i:06d}",
-                "payer_id": "aetna",
-                "status": "submitted",
-                "frequency": "1",
-                "total_charge": total,
-                "expected_payment": Decimal("40.00"),
-                "paid_amount": Decimal(0),
-                "patient_responsibility": Decimal(0),
-                "service_date": date(2026, 3, 2),
-            }
-            for i in range(count)
-        ]
-        session.execute(insert(ClaimRow), claims)
-        ids = dict(session.execute(select(ClaimRow.patient_control_number, ClaimRow.id)).all())
-        session.execute(
-            insert(ClaimLineRow),
-            [
-                {
-                    "claim_id": ids[f"BENCH-{i:06d}"],
-                    "line_number": n + 1,
-                    "code": code,
-                    "modifiers": list(mods),
-                    "units": 1,
-                    "charge": charge,
-                    "expected_payment": Decimal("20.00"),
-                    "paid_amount": Decimal(0),
-                    "diagnosis_pointers": [1],
-                }
-                for i in range(count)
-                for n, (code, mods, charge) in enumerate(LINES)
-            ],
-        )
+        insert_billed_claims(session, clinic.id, count)
 
 
 def an_835(count: int) -> bytes:
-    total = sum(charge for _, _, charge in LINES)
     payments = []
     for i in range(count):
         lines = tuple(
@@ -131,7 +79,7 @@ def an_835(count: int) -> bytes:
             for code, mods, charge in LINES
         )
         number = f"BENCH-{i:06d}" if i >= STRAYS else f"UNKNOWN-{i:06d}"
-        payments.append(ClaimPayment(number, ClaimStatus.PRIMARY, total, Decimal("36.00"), service_lines=lines))
+        payments.append(ClaimPayment(number, ClaimStatus.PRIMARY, TOTAL, Decimal("36.00"), service_lines=lines))
     plb = (ProviderAdjustment("1245319599", date(2026, 12, 31), "WO", "BENCH-000100", Decimal("25.00")),)
     remittance = Remittance(
         payer_name="AETNA",

@@ -24,8 +24,8 @@ from ptbill.services.access import Actor
 from ptbill.services.audit import audit
 from ptbill.services.balances import claim_balances
 from ptbill.services.billing import ClaimRecord, claim_record
-from ptbill.services.patient_fields import FieldProblemsError, parse_day
-from ptbill.services.queue_filters import PAGE_SIZES, Paging, read_paging
+from ptbill.services.patient_fields import FieldProblemsError
+from ptbill.services.queue_filters import PAGE_SIZES, Paging, read_date_range, read_paging
 from ptbill.storage.tables import ClaimRow, EncounterRow
 
 CLAIM_FILTER_FIELDS = ("payer", "status", "from", "to")
@@ -64,13 +64,7 @@ def read_claim_filter(values: Mapping[str, str | None], payers: Sequence[str] = 
     status = given["status"] or None
     if status is not None and status not in CLAIM_STATUSES:
         problems["status"] = "not a claim status (" + ", ".join(CLAIM_STATUSES) + ")"
-    days: dict[str, date | None] = {}
-    for key in ("from", "to"):
-        days[key] = parse_day(given[key]) if given[key] else None
-        if given[key] and days[key] is None:
-            problems[key] = "not a date on the calendar (YYYY-MM-DD)"
-    if days["from"] and days["to"] and days["from"] > days["to"]:
-        problems["to"] = "the date range ends before it starts"
+    days = read_date_range(given, problems)
     if problems:
         raise FieldProblemsError(problems)
     return ClaimFilter(payer, status, days["from"], days["to"])

@@ -85,6 +85,19 @@ def _whole(text: str, low: int, high: int) -> int | None:
     return value if low <= value <= high else None
 
 
+def read_date_range(given: Mapping[str, str], problems: dict[str, str]) -> dict[str, date | None]:
+    """The ``from`` and ``to`` days of a list's filter (typed text, stripped; empty is no bound), adding a
+    problem for each that is not a calendar day or that ends the range before it starts."""
+    days: dict[str, date | None] = {}
+    for key in ("from", "to"):
+        days[key] = parse_day(given[key]) if given[key] else None
+        if given[key] and days[key] is None:
+            problems[key] = "not a date on the calendar (YYYY-MM-DD)"
+    if days["from"] and days["to"] and days["from"] > days["to"]:
+        problems["to"] = "the date range ends before it starts"
+    return days
+
+
 def read_filters(values: Mapping[str, str | None]) -> QueueFilter:
     """The filter from typed text; an empty or missing value is no filter on that field."""
     problems: dict[str, str] = {}
@@ -97,13 +110,7 @@ def read_filters(values: Mapping[str, str | None]) -> QueueFilter:
         therapist = _whole(given["therapist"], 1, 2**63 - 1)
         if therapist is None:
             problems["therapist"] = "not a user number (digits 0-9, from 1)"
-    days: dict[str, date | None] = {}
-    for key in ("from", "to"):
-        days[key] = parse_day(given[key]) if given[key] else None
-        if given[key] and days[key] is None:
-            problems[key] = "not a date on the calendar (YYYY-MM-DD)"
-    if days["from"] and days["to"] and days["from"] > days["to"]:
-        problems["to"] = "the date range ends before it starts"
+    days = read_date_range(given, problems)
     rule = given["rule"] or None
     if rule is not None and rule not in rule_titles():
         problems["rule"] = "no rule has this id (see docs/rules.md)"

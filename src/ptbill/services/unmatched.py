@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from ptbill.services.access import BILLERS, Actor, ConflictError, NotFoundError, require_role
 from ptbill.services.audit import audit
-from ptbill.services.balances import stored_payment
+from ptbill.services.balances import payment_of
 from ptbill.services.posting import Writes, apply_payment, claim_states_by_id, lines_json, write_changes
 from ptbill.storage.tables import ClaimPaymentRow, ClaimRow, EncounterRow, PatientRow, RemittanceRow
 
@@ -166,16 +166,7 @@ def match_payment(session: Session, actor: Actor, claim_payment_id: int, claim_i
         raise NotFoundError(f"claim {claim_id} not found")
     if row.claim_id is not None:
         raise ConflictError(f"claim payment {claim_payment_id} is already matched to claim {row.claim_id}")
-    payment, _ = stored_payment(
-        row.status_code,
-        row.patient_control_number,
-        row.charge,
-        row.paid,
-        row.patient_responsibility,
-        row.adjustments,
-        row.lines,
-        row.remarks,
-    )
+    payment, _ = payment_of(row)
     payment = dataclasses.replace(payment, payer_claim_control_number=row.payer_claim_number)
     # The claim first (locked, as posting locks it), then the payment, taken only while it is unmatched.
     claim = claim_states_by_id(session.connection(), [claim_id])[claim_id]

@@ -64,10 +64,20 @@ def audit_lines(
 ) -> list[AuditLine]:
     """The clinic's audit rows, newest first, as filtered (only the admin reads the whole log)."""
     require_role(actor, {"admin"})
+    return _lines(session, actor.clinic_id, wanted, zone, limit)
+
+
+def record_history(session: Session, actor: Actor, entity: str, entity_id: int, limit: int = 200) -> list[AuditLine]:
+    """One record's audit rows, newest first, for a page that shows the record (the caller has checked that
+    the actor may read it; the whole log stays the admin's)."""
+    return _lines(session, actor.clinic_id, AuditFilter(entity=entity, entity_id=str(entity_id)), "UTC", limit)
+
+
+def _lines(session: Session, clinic_id: int, wanted: AuditFilter, zone: str, limit: int) -> list[AuditLine]:
     query = (
         select(AuditRow, UserRow.name)
         .outerjoin(UserRow, UserRow.id == AuditRow.user_id)
-        .where(AuditRow.clinic_id == actor.clinic_id)
+        .where(AuditRow.clinic_id == clinic_id)
     )
     if wanted.user_id is not None:
         query = query.where(AuditRow.user_id == wanted.user_id)

@@ -22,15 +22,15 @@ from ptbill.domain.remittance import ClaimStatus
 from ptbill.reference.adjustment_codes import AdjustmentCodes
 from ptbill.remittance.accounting import ClaimAccount, Outcome
 from ptbill.services.access import Actor
-from ptbill.services.audit import AuditEntry, audit
+from ptbill.services.audit import audit
+from ptbill.services.audit_views import record_history
 from ptbill.services.balances import OpenBalance, account_of_payment, claim_balances, payment_of
 from ptbill.services.billing import ClaimRecord, claim_record, claim_row
 from ptbill.services.frozen_claims import replacement_refusal, stored_claim
 from ptbill.services.note_returns import NoteReturn, returns_of
-from ptbill.services.records import copy_of
 from ptbill.services.reopening import ReopeningRequest, reopenings_of
 from ptbill.services.write_offs import WriteOff, write_offs_of
-from ptbill.storage.tables import AuditRow, ClaimBatchRow, ClaimPaymentRow, ClaimRow, RemittanceRow, UserRow
+from ptbill.storage.tables import ClaimBatchRow, ClaimPaymentRow, ClaimRow, RemittanceRow
 
 ZERO = Decimal("0.00")
 
@@ -265,26 +265,16 @@ def _timeline(
 
 def _history(session: Session, actor: Actor, claim_id: int) -> list[HistoryLine]:
     """The claim's audit rows, newest first: its changes and exports, then who read it how often."""
-    rows = list(
-        session.scalars(
-            select(AuditRow)
-            .where(
-                AuditRow.clinic_id == actor.clinic_id, AuditRow.entity == "claim", AuditRow.entity_id == str(claim_id)
-            )
-            .order_by(AuditRow.id.desc())
-            .limit(200)
-        )
-    )
-    ids = {row.user_id for row in rows if row.user_id is not None}
-    names: dict[int, str] = {}
-    if ids:
-        names = {r.id: r.name for r in session.execute(select(UserRow.id, UserRow.name).where(UserRow.id.in_(ids)))}
-    entries = [copy_of(AuditEntry, row) for row in rows]
     return [
         HistoryLine(
-            e.at, names.get(e.user_id, "system") if e.user_id else "system", e.action, e.entity, e.entity_id, e.detail
+            line.entry.at,
+            (line.user_name or "system") if line.entry.user_id else "system",
+            line.entry.action,
+            line.entry.entity,
+            line.entry.entity_id,
+            line.entry.detail,
         )
-        for e in entries
+        for line in record_history(session, actor, "claim", claim_id)
     ]
 
 

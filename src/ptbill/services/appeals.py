@@ -24,12 +24,13 @@ from sqlalchemy.orm import Session
 from ptbill.domain.clock import SYSTEM_CLOCK
 from ptbill.domain.encounter import Encounter, dotted_diagnosis
 from ptbill.domain.encounter_json import encounter_from_dict
+from ptbill.domain.vocabulary import BILLERS
 from ptbill.reference.catalog import default_catalog
 from ptbill.reference.icd10 import default_catalog as icd10_catalog
 from ptbill.remittance.appeal_levels import AppealLevel, appeal_level
 from ptbill.rules.engine import FALLBACK_PAYER
 from ptbill.services import denial_work
-from ptbill.services.access import Actor, ConflictError
+from ptbill.services.access import Actor, ConflictError, require_role
 from ptbill.services.audit import audit
 from ptbill.services.billing import claim_row
 from ptbill.services.denial_items import DenialItem
@@ -195,6 +196,7 @@ def build_appeal_pdf(
 ) -> bytes:
     """The appeal packet for a denied or short-paid claim (or one denied line of it, ``item``), as PDF bytes,
     naming the appeal level for the payer (Medicare: redetermination, then reconsideration) and its deadline."""
+    require_role(actor, BILLERS)
     claim: ClaimRow = claim_row(session, actor, claim_id)
     payment = session.scalar(
         select(ClaimPaymentRow)

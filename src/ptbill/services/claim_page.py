@@ -19,9 +19,10 @@ from sqlalchemy.orm import Session
 
 from ptbill.domain.claim import Claim, ClaimFrequency
 from ptbill.domain.remittance import ClaimStatus
+from ptbill.domain.vocabulary import BILLERS
 from ptbill.reference.adjustment_codes import AdjustmentCodes
 from ptbill.remittance.accounting import ClaimAccount, Outcome
-from ptbill.services.access import Actor
+from ptbill.services.access import Actor, require_role
 from ptbill.services.audit import audit
 from ptbill.services.audit_views import record_history
 from ptbill.services.balances import OpenBalance, account_of_payment, claim_balances, payment_of
@@ -280,6 +281,7 @@ def _history(session: Session, actor: Actor, claim_id: int) -> list[HistoryLine]
 
 def claim_page(session: Session, actor: Actor, claim_id: int) -> ClaimPage:
     """The claim with its timeline, payments, balance by party, write-offs and audit history (audited)."""
+    require_role(actor, BILLERS)
     row = claim_row(session, actor, claim_id)
     record = claim_record(row)
     frozen = stored_claim(session, actor, row)

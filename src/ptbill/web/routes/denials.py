@@ -65,7 +65,6 @@ def worklist(
     follow_up: Filter = None,
     page: OptionalCount = None,
 ) -> Any:
-    access.require_role(viewer.actor, access.BILLERS)
     chosen = {"status": status or "open", "assignee": assignee, "payer": payer, "reason": reason}
     chosen["follow_up"] = follow_up
     filters = denial_work.DenialFilter(
@@ -149,7 +148,6 @@ def _item_page(request: Request, viewer: Viewer, session: Any, item_id: int, err
 
 @router.get("/denials/items/{item_id}")
 def item_page(item_id: RecordId, request: Request, viewer: CurrentViewer, session: SessionDep) -> Response:
-    access.require_role(viewer.actor, access.BILLERS)
     return _item_page(request, viewer, session, item_id)
 
 
@@ -167,7 +165,6 @@ def _change(request: Request, viewer: Viewer, session: Any, item_id: int, saved:
 
 @router.post("/denials/items/{item_id}/status", dependencies=[CsrfChecked])
 async def change_status(item_id: RecordId, request: Request, viewer: CurrentViewer, session: SessionDep) -> Response:
-    access.require_role(viewer.actor, access.BILLERS)
     form = await form_values(request)
     changes: dict[str, Any] = {"expected_status": form.get("expected_status", ""), "status": form.get("status", "")}
     saved = "status"
@@ -181,7 +178,6 @@ async def change_status(item_id: RecordId, request: Request, viewer: CurrentView
 
 @router.post("/denials/items/{item_id}/assign", dependencies=[CsrfChecked])
 async def assign(item_id: RecordId, request: Request, viewer: CurrentViewer, session: SessionDep) -> Response:
-    access.require_role(viewer.actor, access.BILLERS)
     form = await form_values(request)
     raw = form.get("assignee_id", "")
     user_id = record_id(raw) if raw else None
@@ -193,7 +189,6 @@ async def assign(item_id: RecordId, request: Request, viewer: CurrentViewer, ses
 
 @router.post("/denials/items/{item_id}/follow-up", dependencies=[CsrfChecked])
 async def follow_up(item_id: RecordId, request: Request, viewer: CurrentViewer, session: SessionDep) -> Response:
-    access.require_role(viewer.actor, access.BILLERS)
     form = await form_values(request)
     raw = form.get("follow_up", "")
     when = day(raw) if raw else None
@@ -205,7 +200,6 @@ async def follow_up(item_id: RecordId, request: Request, viewer: CurrentViewer, 
 
 @router.post("/denials/items/{item_id}/notes", dependencies=[CsrfChecked])
 async def add_note(item_id: RecordId, request: Request, viewer: CurrentViewer, session: SessionDep) -> Response:
-    access.require_role(viewer.actor, access.BILLERS)
     form = await form_values(request)
     try:
         denial_work.add_note(session, viewer.actor, item_id, form.get("text", ""))
@@ -219,7 +213,6 @@ def item_appeal(
     item_id: RecordId, request: Request, viewer: CurrentViewer, session: SessionDep, late: bool = False
 ) -> Response:
     """The packet; past its deadline, a page that says so and asks first (409) unless ``late=true``."""
-    access.require_role(viewer.actor, access.BILLERS)
     try:
         pdf = build_item_appeal_pdf(session, viewer.actor, item_id, clock_of(request).today(), late=late)
     except LateAppealError as exc:
@@ -237,7 +230,6 @@ def item_appeal(
 
 @router.get("/denials/{claim_id}/appeal.pdf")
 def appeal_packet(claim_id: RecordId, request: Request, viewer: CurrentViewer, session: SessionDep) -> Response:
-    access.require_role(viewer.actor, access.BILLERS)
     claim = billing.get_claim(session, viewer.actor, claim_id)  # another clinic's claim: NotFoundError → 404
     pdf = build_appeal_pdf(session, viewer.actor, claim_id, today=clock_of(request).today())
     name = re.sub(r"[^A-Za-z0-9-]", "", claim.patient_control_number) or str(claim_id)

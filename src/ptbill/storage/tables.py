@@ -366,6 +366,13 @@ class ClaimRow(Base):
     claim_json: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     fingerprint: Mapped[str | None] = mapped_column(String(80))
     corrects_claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"), index=True)  # frequency 7
+    # Coordination of benefits (migration 0014_cob): SBR01 (P, S, T), the claim of the payer before this one
+    # (whose 835 this claim follows), the coverage billed, and where the payer crossed the claim over itself.
+    payer_sequence: Mapped[str] = mapped_column(String(1), default="P", server_default="P")
+    prior_claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"), index=True)
+    coverage_id: Mapped[int | None] = mapped_column(ForeignKey("coverages.id"))
+    crossed_over_to: Mapped[str | None] = mapped_column(String(120))
+    crossed_over_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     lines: Mapped[list[ClaimLineRow]] = relationship(
         back_populates="claim", order_by="ClaimLineRow.line_number", cascade="all, delete-orphan"

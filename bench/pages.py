@@ -9,7 +9,12 @@ measured without touching this file), logged in as the person who opens it, thro
 process: one warm-up request, then R requests; the median, 95th percentile and worst are printed, and
 every page over the target is named at the end.
 
-Run: .venv/bin/python bench/pages.py [NOTES] [DATABASE_URL] [--repeat R]
+Run: .venv/bin/python bench/pages.py [NOTES] [DATABASE_URL] [--repeat R] [--seeded] [--only NAME ...]
+
+``--seeded`` times a database given as DATABASE_URL (a ``sqlite:////path`` or PostgreSQL URL) that this
+script seeded before, migrated to the newest schema first, instead of seeding it again; ``--only`` times
+the pages whose name contains one of the words given. A PostgreSQL URL may name a schema of its own
+(``?options=-csearch_path%3Dbench``): seeding empties that schema only.
 """
 
 from __future__ import annotations
@@ -51,14 +56,16 @@ class SeededApp:
 
     sessions: sessionmaker[Session]
     new_patient_id: int
-    settings: Settings | None = None  # the walk reads its clock
     settings: Settings | None = None  # the walk reads the app's clock
 
 
 def _empty_postgres(url: str) -> None:
+    """Empties the schema the URL's search path names (``?options=-csearch_path%3Dbench``), public by default."""
     engine = make_engine(url)
     with engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        schema = connection.scalar(text("SELECT current_schema()")) or "public"
+        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     engine.dispose()
 
 
@@ -83,7 +90,9 @@ def seed(url: str, notes: int) -> SeededApp:
 
 
 def seeded_already(url: str) -> SeededApp:
-    """A database this script seeded before (``--seeded``): the new patient is the newest patient."""
+    """A database this script seeded before (``--seeded``), migrated to the newest schema first: the new
+    patient is the newest patient."""
+    upgrade(url)
     sessions = session_factory(make_engine(url))
     with sessions() as session:
         newest = session.scalar(select(func.max(PatientRow.id)))
@@ -97,6 +106,7 @@ def main() -> int:
     parser.add_argument("database_url", nargs="?")
     parser.add_argument("--repeat", type=int, default=9)
     parser.add_argument("--seeded", action="store_true", help="the database given was seeded by this script before")
+    parser.add_argument("--only", action="append", default=[], help="time only the pages whose name contains this")
     args = parser.parse_args()
     directory = Path(tempfile.mkdtemp(prefix="ptbill-pages-"))
     url = args.database_url or f"sqlite:///{directory / 'ptbill.sqlite3'}"
@@ -114,6 +124,8 @@ def main() -> int:
     slow: list[str] = []
     print(f"{'page':40} {'status':>6} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
     for page in pages(seeded):  # type: ignore[arg-type]  # reads only .sessions and .new_patient_id
+        if args.only and not any(part in page.name for part in args.only):
+            continue
         who = page.who or ""
         if who not in clients:
             clients[who] = logged_in(app, who) if who else TestClient(app)

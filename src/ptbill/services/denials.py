@@ -8,13 +8,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session
 
 from ptbill.domain.status import ClaimState
 from ptbill.reference.catalog import default_catalog
 from ptbill.remittance.denials import DenialReason, appeal_deadline
 from ptbill.services.access import Actor
+from ptbill.services.answer_totals import fill_missing
 from ptbill.services.audit import audit
 from ptbill.services.balances import account_of_payment
 from ptbill.services.check_results import stored_rules_fired
@@ -64,7 +65,17 @@ def denial_worklist(session: Session, actor: Actor) -> list[DenialGroup]:
     check result (``check_results``): a page view does not run the engine again for every denied note.
     """
     catalog = default_catalog()
-    where = [ClaimRow.clinic_id == actor.clinic_id, ClaimRow.status.in_((ClaimState.DENIED, ClaimState.PARTIAL))]
+    # A claim has a denial left only if one of its answers has one: an answer's stored net denials
+    # (``answer_totals``) name every denial that can still be net positive over the claim's answers.
+    fill_missing(session.connection(), actor.clinic_id)
+    denying = select(ClaimPaymentRow.claim_id).where(
+        ClaimPaymentRow.clinic_id == actor.clinic_id, func.length(cast(ClaimPaymentRow.denial_keys, String)) > 2
+    )
+    where = [
+        ClaimRow.clinic_id == actor.clinic_id,
+        ClaimRow.status.in_((ClaimState.DENIED, ClaimState.PARTIAL)),
+        ClaimRow.id.in_(denying),
+    ]
     claims = session.execute(
         select(
             ClaimRow.id,

@@ -13,13 +13,13 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from ptbill.remittance.accounting import UNDERPAID_TOLERANCE, LineAccount
+from ptbill.remittance.accounting import UNDERPAID_TOLERANCE, Balance, LineAccount
 from ptbill.services.access import Actor
+from ptbill.services.answer_totals import fill_missing
 from ptbill.services.audit import audit
-from ptbill.services.claim_accounts import claim_accounts
 from ptbill.services.reports.base import (
     COMMON,
     ZERO,
@@ -31,7 +31,7 @@ from ptbill.services.reports.base import (
     claim_filters,
     payer_name,
 )
-from ptbill.storage.tables import ClaimLineRow, ClaimRow, EncounterRow, PatientRow
+from ptbill.storage.tables import ClaimLineRow, ClaimPaymentLineRow, ClaimRow, EncounterRow, PatientRow
 
 LINES_SHOWN = 20  # underpaid lines listed per payer and code on the page
 
@@ -85,8 +85,7 @@ def _priced_paid_lines(
     session: Session, actor: Actor, params: ReportParams
 ) -> list[tuple[_PricedLine, str, LineAccount]]:
     """Paid or partly paid claim lines that had an expected amount and an answer, with their patient's name
-    and account. Columns only: one query for the lines, one for the answers' keys, and the answers' JSON
-    only for claims not accounted before in this process (``claim_accounts``)."""
+    and account. Columns only: one query for the lines, one adding up their answers' stored line figures."""
     where = [ClaimRow.status.in_(("paid", "partial")), *claim_filters(params, actor.clinic_id)]
     rows = session.execute(
         select(
@@ -108,25 +107,46 @@ def _priced_paid_lines(
         .where(*where)
         .order_by(ClaimRow.service_date, ClaimRow.id, ClaimLineRow.line_number)
     ).all()
-    # every line of the claims (the account matches answers to all of them), the priced ones reported
-    lines: dict[int, tuple[Any, list[tuple[int, str, Decimal | None]]]] = {}
-    for r in rows:
-        lines.setdefault(r.id, (r.claim_expected, []))[1].append((r.line_number, r.code, r.expected_payment))
-    expected = {claim_id: (amount, tuple(claim_lines)) for claim_id, (amount, claim_lines) in lines.items()}
-    accounts = claim_accounts(session, actor.clinic_id, where, expected)
-    by_number: dict[tuple[int, int | None], LineAccount] = {}
-    for claim_id, account in accounts.items():
-        for a in account.lines:
-            by_number.setdefault((claim_id, a.line_number), a)  # the first line of that number, as before
+    answered = line_balances(session, actor.clinic_id, where)
     out = []
     for r in rows:
         if r.expected_payment is None:
             continue
-        line = by_number.get((r.id, r.line_number))
-        if line is not None and line.answered:
+        balance = answered.get((r.id, r.line_number))
+        if balance is not None:  # some answer matched the line: its account, as accounting.account_claim reads it
+            line = LineAccount(r.line_number, r.code, balance, r.expected_payment, answered=True)
             priced = _PricedLine(r.patient_control_number, r.payer_id, r.service_date, r.code, r.units)
             out.append((priced, f"{r.last_name}, {r.first_name}", line))
     return out
+
+
+def line_balances(session: Session, clinic_id: int, where: list[ColumnElement[bool]]) -> dict[tuple[int, int], Balance]:
+    """Each billed line's balance over every answer that matched it, as far as expected vs paid reads it:
+    payer paid, the patient's share (all of it in ``patient_other``), sequestration and denied amounts,
+    its answers' stored line figures (``services.answer_totals``) added up in SQL, by claim and line
+    number. ``where``: conditions on the claims."""
+    fill_missing(session.connection(), clinic_id)
+    line = ClaimPaymentLineRow
+    patient = line.deductible + line.coinsurance + line.copay + line.patient_other
+    query = (
+        select(
+            line.claim_id,
+            line.line_number,
+            func.sum(line.paid),
+            func.sum(patient),
+            func.sum(line.sequestration),
+            func.sum(line.denied_amount),
+        )
+        .join(ClaimRow, ClaimRow.id == line.claim_id)
+        .where(line.clinic_id == clinic_id, line.line_number.is_not(None), *where)
+        .group_by(line.claim_id, line.line_number)
+    )
+    return {
+        (claim_id or 0, number or 0): Balance(
+            payer_paid=Decimal(paid), patient_other=Decimal(share), sequestration=Decimal(cut), denied=Decimal(denied)
+        )
+        for claim_id, number, paid, share, cut, denied in session.execute(query)
+    }
 
 
 def _underpaid(priced: list[tuple[_PricedLine, str, LineAccount]]) -> list[UnderpaidLine]:

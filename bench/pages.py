@@ -12,7 +12,9 @@ every page over the target is named at the end.
 Run: .venv/bin/python bench/pages.py [NOTES] [DATABASE_URL] [--repeat R] [--seeded] [--only NAME ...]
 
 ``--seeded`` times a database given as DATABASE_URL (a ``sqlite:////path`` or PostgreSQL URL) that this
-script seeded before, migrated to the newest schema first, instead of seeding it again; ``--only`` times
+script seeded before, migrated to the newest schema first, instead of seeding it again; ``--copy-from URL``
+copies such a database (the SQLite file of an earlier run) into the PostgreSQL schema given and times that;
+``--only`` times
 the pages whose name contains one of the words given. A PostgreSQL URL may name a schema of its own
 (``?options=-csearch_path%3Dbench``): seeding empties that schema only.
 """
@@ -28,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select, text
+from sqlalchemy import MetaData, Table, func, inspect, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,7 +43,7 @@ from ptbill.services.demo_data import DEMO_PASSWORD, seed_demo, simulate_payment
 from ptbill.settings import Settings  # noqa: E402
 from ptbill.storage.migrate import upgrade  # noqa: E402
 from ptbill.storage.session import make_engine, session_factory, transaction  # noqa: E402
-from ptbill.storage.tables import ClaimRow, EncounterRow, PatientRow  # noqa: E402
+from ptbill.storage.tables import Base, ClaimRow, EncounterRow, PatientRow  # noqa: E402
 from tests.browser.live_app import NEW_COVERAGE, NEW_PATIENT  # noqa: E402
 from tests.browser.page_walk import pages  # noqa: E402
 from tests.demo_day import DEMO_TODAY  # noqa: E402
@@ -89,6 +91,35 @@ def seed(url: str, notes: int) -> SeededApp:
     return SeededApp(sessions, patient_id)
 
 
+def copy_database(source: str, target: str) -> None:
+    """Copies a database this script seeded (``--copy-from``, e.g. the SQLite file of an earlier run) into an
+    emptied PostgreSQL schema at the same migration, row for row: seeding PostgreSQL itself checks each of
+    thousands of notes against tables it has no statistics for yet, inside one transaction, which took
+    over half an hour. The pages then read the same clinic on both backends."""
+    started = time.perf_counter()
+    source_engine, target_engine = make_engine(source), make_engine(target)
+    with source_engine.connect() as connection:
+        revision = connection.scalar(text("SELECT version_num FROM alembic_version"))
+    upgrade(target, revision)
+    copied = 0
+    with source_engine.connect() as reading, target_engine.begin() as writing:
+        for table in Base.metadata.sorted_tables:
+            if not inspect(reading).has_table(table.name):
+                continue
+            old = Table(table.name, MetaData(), autoload_with=reading)
+            new = Table(table.name, MetaData(), autoload_with=writing)
+            columns = [c.name for c in old.columns if c.name in new.columns]
+            rows = [dict(r) for r in reading.execute(select(*(old.c[c] for c in columns))).mappings()]
+            for start in range(0, len(rows), 5000):
+                writing.execute(new.insert(), rows[start : start + 5000])
+            copied += len(rows)
+            if "id" in new.columns and rows:
+                sequence = f"pg_get_serial_sequence('{table.name}', 'id')"
+                writing.execute(text(f"SELECT setval({sequence}, (SELECT max(id) FROM {table.name}))"))
+        writing.execute(text("ANALYZE"))
+    print(f"copied {copied:,} rows from {source} at {revision} in {time.perf_counter() - started:.0f} s")
+
+
 def seeded_already(url: str) -> SeededApp:
     """A database this script seeded before (``--seeded``), migrated to the newest schema first: the new
     patient is the newest patient."""
@@ -106,11 +137,16 @@ def main() -> int:
     parser.add_argument("database_url", nargs="?")
     parser.add_argument("--repeat", type=int, default=9)
     parser.add_argument("--seeded", action="store_true", help="the database given was seeded by this script before")
+    parser.add_argument("--copy-from", help="copy this seeded database into DATABASE_URL (PostgreSQL) first")
     parser.add_argument("--only", action="append", default=[], help="time only the pages whose name contains this")
     args = parser.parse_args()
     directory = Path(tempfile.mkdtemp(prefix="ptbill-pages-"))
     url = args.database_url or f"sqlite:///{directory / 'ptbill.sqlite3'}"
-    if args.seeded and args.database_url:
+    if args.copy_from and url.startswith("postgresql"):
+        _empty_postgres(url)
+        copy_database(args.copy_from, url)
+        seeded = seeded_already(url)
+    elif args.seeded and args.database_url:
         seeded = seeded_already(url)
     else:
         if url.startswith("postgresql"):

@@ -19,7 +19,7 @@ from ptbill.services.answer_totals import fill_missing
 from ptbill.services.audit import audit
 from ptbill.services.balances import account_of_payment
 from ptbill.services.check_results import stored_rules_fired
-from ptbill.services.claim_accounts import claim_accounts, expected_amounts
+from ptbill.services.claim_accounts import claim_accounts
 from ptbill.storage.tables import ClaimPaymentRow, ClaimRow, EncounterRow, RemittanceRow
 
 ZERO = Decimal("0.00")
@@ -88,7 +88,9 @@ def denial_worklist(session: Session, actor: Actor) -> list[DenialGroup]:
         .where(*where)
         .order_by(ClaimRow.id)
     ).all()
-    accounts = claim_accounts(session, actor.clinic_id, where, expected_amounts(session, where))
+    # Whether a claim is denied, and for what, does not depend on the amounts expected (only whether it is
+    # underpaid does): its accounts are read without them.
+    accounts = claim_accounts(session, actor.clinic_id, where, {claim.id: (None, ()) for claim in claims})
     # The latest remittance that answered each claim: the appeal clock runs from it.
     answered_on: dict[int, date | None] = {}
     if claims:

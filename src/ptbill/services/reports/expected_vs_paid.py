@@ -97,21 +97,18 @@ def _priced_paid_lines(
             ClaimLineRow.code,
             ClaimLineRow.units,
             ClaimLineRow.expected_payment,
-            ClaimRow.expected_payment.label("claim_expected"),
             PatientRow.last_name,
             PatientRow.first_name,
         )
         .join(ClaimLineRow, ClaimLineRow.claim_id == ClaimRow.id)
         .join(EncounterRow, EncounterRow.id == ClaimRow.encounter_id)
         .join(PatientRow, PatientRow.id == EncounterRow.patient_id)
-        .where(*where)
+        .where(ClaimLineRow.expected_payment.is_not(None), *where)
         .order_by(ClaimRow.service_date, ClaimRow.id, ClaimLineRow.line_number)
     ).all()
     answered = line_balances(session, actor.clinic_id, where)
     out = []
     for r in rows:
-        if r.expected_payment is None:
-            continue
         balance = answered.get((r.id, r.line_number))
         if balance is not None:  # some answer matched the line: its account, as accounting.account_claim reads it
             line = LineAccount(r.line_number, r.code, balance, r.expected_payment, answered=True)
@@ -149,25 +146,21 @@ def line_balances(session: Session, clinic_id: int, where: list[ColumnElement[bo
     }
 
 
+def _underpaid_line(claim: _PricedLine, patient: str, account: LineAccount, short: Decimal) -> UnderpaidLine:
+    expected, allowed, paid = account.expected_allowed or ZERO, account.balance.allowed, account.balance.payer_paid
+    payer = payer_name(claim.payer_id)
+    return UnderpaidLine(
+        claim.patient_control_number, patient, payer, claim.code, claim.units, claim.service_date, expected, allowed,
+        paid, short,
+    )  # fmt: skip
+
+
 def _underpaid(priced: list[tuple[_PricedLine, str, LineAccount]]) -> list[UnderpaidLine]:
     lines = []
     for claim, patient, account in priced:
-        expected, allowed, paid = account.expected_allowed or ZERO, account.balance.allowed, account.balance.payer_paid
-        if account.underpaid > ZERO:
-            lines.append(
-                UnderpaidLine(
-                    claim.patient_control_number,
-                    patient,
-                    payer_name(claim.payer_id),
-                    claim.code,
-                    claim.units,
-                    claim.service_date,
-                    expected,
-                    allowed,
-                    paid,
-                    account.underpaid,
-                )
-            )
+        short = account.underpaid
+        if short > ZERO:
+            lines.append(_underpaid_line(claim, patient, account, short))
     return lines
 
 
@@ -199,16 +192,18 @@ class ExpectedVsPaid(ReportDefinition[ExpectedPaidRow]):
         totals: dict[tuple[str, str], list[Decimal]] = defaultdict(lambda: [ZERO, ZERO, ZERO, ZERO])
         underpaid: list[tuple[str, str, str, date, Decimal, Decimal]] = []
         priced = _priced_paid_lines(session, actor, params)
-        for claim, _patient, account in priced:
-            expected = account.expected_allowed or ZERO
+        lines: list[UnderpaidLine] = []
+        for claim, patient, account in priced:
+            expected, allowed, short = account.expected_allowed or ZERO, account.balance.allowed, account.underpaid
             bucket = totals[(claim.payer_id, claim.code)]
             bucket[0] += expected
-            bucket[1] += account.balance.allowed
+            bucket[1] += allowed
             bucket[2] += account.balance.payer_paid
-            if account.underpaid > ZERO:
-                bucket[3] += account.underpaid
+            if short > ZERO:
+                bucket[3] += short
                 pcn, payer = claim.patient_control_number, payer_name(claim.payer_id)
-                underpaid.append((pcn, payer, claim.code, claim.service_date, expected, account.balance.allowed))
+                underpaid.append((pcn, payer, claim.code, claim.service_date, expected, allowed))
+                lines.append(_underpaid_line(claim, patient, account, short))
         rows = [
             ExpectedPaidRow(
                 payer_name(payer),
@@ -241,7 +236,7 @@ class ExpectedVsPaid(ReportDefinition[ExpectedPaidRow]):
             for u in underpaid[:50]
         ]
         title = "Expected vs paid, by payer and code"
-        return _Built(self.name, title, self.columns, rows, chart, params, notes, _underpaid(priced))
+        return _Built(self.name, title, self.columns, rows, chart, params, notes, lines)
 
     def page(self, session: Session, actor: Actor, report: Report[ExpectedPaidRow]) -> dict[str, Any]:
         if isinstance(report, _Built) and self.tolerance == UNDERPAID_TOLERANCE:

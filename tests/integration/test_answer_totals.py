@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from ptbill.domain.remittance import ClaimStatus
 from ptbill.remittance.accounting import Balance
 from ptbill.services import access, posting, unmatched
-from ptbill.services.answer_totals import FIGURES, fill_missing
+from ptbill.services.answer_totals import FIGURES, fill_missing, stored_accounts
 from ptbill.services.balances import account_of_payment, accounts_for
 from ptbill.services.demo_data import seed_demo, simulate_payments
 from ptbill.services.reports.expected_vs_paid import line_balances
@@ -93,14 +93,23 @@ def _check_claims(session: Session, actor: access.Actor) -> None:
     accounts = accounts_for(session, actor.clinic_id, claims)
     summed = answered_balances(session, actor.clinic_id, [], {c.id for c in claims})
     lines = line_balances(session, actor.clinic_id, [])
+    stored = stored_accounts(session.connection(), actor.clinic_id, [])
     for claim in claims:
         account = accounts[claim.id]
         assert summed.get(claim.id, Balance()) == account.balance, f"claim {claim.id}"
+        if account.answers:  # what the denial summary reads: denied, for what, how much
+            read = stored[claim.id]
+            assert (read.balance, read.denied, read.has_denial, read.denial_reasons, read.denied_amount) == (
+                account.balance,
+                account.denied,
+                account.has_denial,
+                account.denial_reasons,
+                account.denied_amount,
+            )
         for line in account.lines:
             if line.line_number is None or not line.answered:
                 continue
-            stored = lines[(claim.id, line.line_number)]
-            read = dataclasses.replace(line, balance=stored)
+            read = dataclasses.replace(line, balance=lines[(claim.id, line.line_number)])
             assert (read.underpaid, read.balance.allowed, read.balance.payer_paid) == (
                 line.underpaid,
                 line.balance.allowed,
@@ -126,7 +135,7 @@ def test_an_answer_stored_without_its_figures_is_accounted_on_the_next_read(
     session.execute(
         update(ClaimPaymentRow)
         .where(ClaimPaymentRow.clinic_id == demo.clinic_id)
-        .values({column: None for _, column in FIGURES} | {"denied": None, "denial_keys": None})
+        .values({column: None for _, column in FIGURES} | {"denied": None, "denial_keys": None, "denial_reasons": None})
     )
     session.execute(ClaimPaymentLineRow.__table__.delete().where(ClaimPaymentLineRow.clinic_id == demo.clinic_id))
     assert fill_missing(session.connection(), demo.clinic_id) > 30

@@ -29,7 +29,16 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, and_, delete, select, update
 
-from ptbill.remittance.accounting import Balance, account_claim
+from ptbill.domain.remittance import AdjustmentGroup, ClaimStatus
+from ptbill.remittance.accounting import (
+    AnswerFigures,
+    Balance,
+    ClaimAccount,
+    account_claim,
+    account_of_answers,
+    denials_of,
+)
+from ptbill.remittance.denials import DenialReason
 from ptbill.services.balances import stored_payment
 from ptbill.services.bulk import insert_many
 from ptbill.storage.tables import Base
@@ -73,6 +82,7 @@ def answer_figures(answer: Mapping[Any, Any]) -> tuple[dict[str, Any], list[dict
     columns: dict[str, Any] = _figures(account.balance)
     columns["denied"] = account.denied
     columns["denial_keys"] = [f"{r.group.value if r.group else ''}-{r.carc}" for r in account.denial_reasons]
+    columns["denial_reasons"] = [reason_json(r) for r in denials_of(payment)]
     lines = []
     # Without a claim's lines every service line is accounted on its own, in the answer's order.
     for position, (number, line) in enumerate(zip(matched, account.lines, strict=True)):
@@ -140,3 +150,63 @@ def fill_missing(connection: Connection, clinic_id: int) -> int:
     for answer_id in missing:
         restate_answer(connection, answer_id)
     return len(missing)
+
+
+def reason_json(reason: DenialReason) -> dict[str, Any]:
+    return {
+        "carc": reason.carc,
+        "rarcs": list(reason.rarcs),
+        "group": reason.group.value if reason.group else None,
+        "reason": reason.reason,
+        "next_action": reason.next_action,
+        "rules": list(reason.rules),
+        "is_denial": reason.is_denial,
+        "appeal_deadline_days": reason.appeal_deadline_days,
+        "amount": None if reason.amount is None else str(reason.amount),
+        "sources": list(reason.sources),
+    }
+
+
+def reason_of(raw: Mapping[str, Any]) -> DenialReason:
+    return DenialReason(
+        raw["carc"],
+        tuple(raw["rarcs"]),
+        AdjustmentGroup(raw["group"]) if raw["group"] else None,
+        raw["reason"],
+        raw["next_action"],
+        tuple(raw["rules"]),
+        raw["is_denial"],
+        raw["appeal_deadline_days"],
+        None if raw["amount"] is None else Decimal(raw["amount"]),
+        tuple(raw["sources"]),
+    )
+
+
+def _status(code: str) -> ClaimStatus:
+    try:
+        return ClaimStatus(code)
+    except ValueError:
+        return ClaimStatus.PRIMARY  # as balances.stored_payment reads an unknown code
+
+
+def stored_accounts(connection: Connection, clinic_id: int, where: Sequence[Any]) -> dict[int, ClaimAccount]:
+    """Each claim's account (``where``: conditions on ``claims``) from its answers' stored figures:
+    balance, denied or not and for what, as ``accounting.account_claim`` reads them, without reading any
+    answer's JSON but its denials (``accounting.account_of_answers``: no lines, no expected amounts)."""
+    fill_missing(connection, clinic_id)
+    p = PAYMENTS
+    claims = Base.metadata.tables["claims"]
+    query = (
+        select(
+            p.c.claim_id, p.c.status_code, p.c.charge, p.c.paid, *(p.c[c] for c in FIGURE_COLUMNS), p.c.denial_reasons
+        )
+        .join(claims, claims.c.id == p.c.claim_id)
+        .where(p.c.clinic_id == clinic_id, *where)
+        .order_by(p.c.id)
+    )
+    answers: dict[int, list[AnswerFigures]] = {}
+    for claim_id, status_code, *figures, reasons in connection.execute(query):
+        balance = Balance(*(Decimal(f) for f in figures))
+        denials = tuple(reason_of(r) for r in reasons or ())
+        answers.setdefault(claim_id, []).append(AnswerFigures(_status(status_code), balance, denials))
+    return {claim_id: account_of_answers(found) for claim_id, found in answers.items()}

@@ -15,11 +15,10 @@ from ptbill.domain.status import ClaimState
 from ptbill.reference.catalog import default_catalog
 from ptbill.remittance.denials import DenialReason, appeal_deadline
 from ptbill.services.access import Actor
-from ptbill.services.answer_totals import fill_missing
+from ptbill.services.answer_totals import fill_missing, stored_accounts
 from ptbill.services.audit import audit
 from ptbill.services.balances import account_of_payment
 from ptbill.services.check_results import stored_rules_fired
-from ptbill.services.claim_accounts import claim_accounts
 from ptbill.storage.tables import ClaimPaymentRow, ClaimRow, EncounterRow, RemittanceRow
 
 ZERO = Decimal("0.00")
@@ -88,9 +87,9 @@ def denial_worklist(session: Session, actor: Actor) -> list[DenialGroup]:
         .where(*where)
         .order_by(ClaimRow.id)
     ).all()
-    # Whether a claim is denied, and for what, does not depend on the amounts expected (only whether it is
-    # underpaid does): its accounts are read without them.
-    accounts = claim_accounts(session, actor.clinic_id, where, {claim.id: (None, ()) for claim in claims})
+    # Whether a claim is denied, and for what, does not depend on its lines or the amounts expected (only
+    # whether it is underpaid does): its accounts are read from its answers' stored figures.
+    accounts = stored_accounts(session.connection(), actor.clinic_id, where)
     # The latest remittance that answered each claim: the appeal clock runs from it.
     answered_on: dict[int, date | None] = {}
     if claims:
@@ -104,9 +103,9 @@ def denial_worklist(session: Session, actor: Actor) -> list[DenialGroup]:
             if claim_id is not None:
                 answered_on[claim_id] = paid_on
     denied = [
-        (claim, answered_on.get(claim.id), accounts[claim.id])
+        (claim, answered_on.get(claim.id), account)
         for claim in claims
-        if accounts[claim.id].has_denial and accounts[claim.id].main_denial is not None
+        if (account := accounts.get(claim.id)) is not None and account.has_denial and account.main_denial is not None
     ]
     note_ids = {claim.encounter_id for claim, _, account in denied if account.main_denial and account.main_denial.rules}
     notes = session.scalars(

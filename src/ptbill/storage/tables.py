@@ -482,6 +482,7 @@ class ClaimPaymentRow(Base):
     denied_amount: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     denied: Mapped[bool | None]  # the answer alone denies the claim (remittance.accounting's ``denied``)
     denial_keys: Mapped[list[str] | None] = mapped_column(JSON)  # "CO-50" per net denial
+    denial_reasons: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)  # each denial, before netting
 
     __table_args__ = (UniqueConstraint("remittance_id", "patient_control_number", "payer_claim_number", "status_code"),)
 

@@ -32,6 +32,7 @@ _FIGURES = (
     "other_adjusted",
     "denied_amount",
 )
+_FLAGS = ("denied", "denial_keys", "denial_reasons")
 _STORED = (
     "id",
     "clinic_id",
@@ -57,6 +58,7 @@ def upgrade() -> None:
             batch.add_column(_money(name, True))
         batch.add_column(sa.Column("denied", sa.Boolean(), nullable=True))
         batch.add_column(sa.Column("denial_keys", sa.JSON(), nullable=True))
+        batch.add_column(sa.Column("denial_reasons", sa.JSON(), nullable=True))
     op.create_table(
         "claim_payment_lines",
         sa.Column("id", _ID, primary_key=True, autoincrement=True),
@@ -99,7 +101,9 @@ def _backfill(connection: sa.Connection) -> None:
         statement = (
             payments.update()
             .where(payments.c.id == sa.bindparam("answer_id"))
-            .values({name: sa.bindparam(f"new_{name}") for name in (*_FIGURES, "denied", "denial_keys")})
+            .values(
+                {name: sa.bindparam(f"new_{name}") for name in (*_FIGURES, "denied", "denial_keys", "denial_reasons")}
+            )
         )
         connection.execute(statement, updates)
         if rows:
@@ -110,5 +114,5 @@ def _backfill(connection: sa.Connection) -> None:
 def downgrade() -> None:
     op.drop_table("claim_payment_lines")
     with op.batch_alter_table("claim_payments") as batch:
-        for name in ("denial_keys", "denied", *reversed(_FIGURES)):
+        for name in ("denial_reasons", "denial_keys", "denied", *reversed(_FIGURES)):
             batch.drop_column(column_name=name)

@@ -3,12 +3,13 @@ in SQL instead of reading and accounting every answer's JSON on every page.
 
 The figures are ``balances.account_of_payment``'s answer for the answer on its own (no claim: what the
 A/R reports and the denial rate read), computed from the answer exactly as it is stored (its columns and
-JSON read back by ``balances.stored_payment``), so a stored figure and a fresh accounting cannot differ:
+JSON read back by ``balances.stored_payment``), so a stored figure and a fresh accounting agree:
 
 - on ``claim_payments``: the patient's share by PR reason (deductible, coinsurance, copay, other), CO-45
   contractual, CO-253 sequestration, other adjustments, denied amounts (charge and payer paid are the
   answer's own ``charge`` and ``paid``), whether the answer alone denies the claim (``denied``) and the
-  group and CARC of each net denial (``denial_keys``, as the denial rate names them);
+  group and CARC of each net denial (``denial_keys``, as the denial rate names them), and each denial as
+  the classifier read it, before netting (``denial_reasons``: a claim's denials are its answers' netted);
 - on ``claim_payment_lines``: one row per 835 service line with the billed line it matched (``line_number``,
   None when it matched none) and the same figures, which expected vs paid adds up per billed line.
 
@@ -19,6 +20,10 @@ Writers: posting (``insert_answers``, every answer a file posts, a reversal incl
 (``restate_answer``: the answer's lines now name the claim's lines) and migration 0015_answer_totals for
 answers posted before it. ``fill_missing`` accounts any answer written without them (an answer written by
 a path that does not store them yet) on the next read that needs them.
+
+Which adjustments are denials is read with the shipped denial knowledge of the day the answer is written;
+if that knowledge changes, answers already posted keep their reading until they are restated
+(``restate_answer``), as their denial work items do.
 """
 
 from __future__ import annotations

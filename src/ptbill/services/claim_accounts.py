@@ -1,11 +1,12 @@
-"""Claims' accounts for the pages that read thousands at once (expected vs paid, the denial worklist, the
-denial rate): the same ``balances.account_claim`` reading, remembered per process.
+"""Claims' accounts, with their lines, for a caller that reads thousands at once: the same
+``balances.account_claim`` reading, remembered per session.
 
-A posted answer never changes once posted (a later answer, a reversal included, is a new row), so a
-claim's account is remembered under its id, its expected amounts (the claim's and each line's) and the key
-columns of its answers (id, status code, paid, remittance); a new answer or a repriced line is a new key.
-A page reads only those columns, and the answers' JSON only for claims it has not accounted before in
-this process (``reports.ledger`` remembers each answer's balance the same way for the A/R reports).
+The reports and the denial summary no longer need it: they add up each answer's figures stored when it was
+posted (``services.answer_totals``). A posted answer never changes once posted (a later answer, a reversal
+included, is a new row), so a claim's account is remembered under its id, its expected amounts (the
+claim's and each line's) and the key columns of its answers (id, status code, paid, remittance); a new
+answer or a repriced line is a new key. A read takes only those columns, and the answers' JSON only for
+claims not accounted before in the session.
 """
 
 from __future__ import annotations

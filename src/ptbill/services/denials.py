@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import String, cast, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from ptbill.domain.status import ClaimState
 from ptbill.reference.catalog import default_catalog
@@ -109,7 +109,10 @@ def denial_worklist(session: Session, actor: Actor) -> list[DenialGroup]:
     ]
     note_ids = {claim.encounter_id for claim, _, account in denied if account.main_denial and account.main_denial.rules}
     notes = session.scalars(
-        select(EncounterRow).where(EncounterRow.clinic_id == actor.clinic_id, EncounterRow.id.in_(note_ids))
+        select(EncounterRow)
+        .where(EncounterRow.clinic_id == actor.clinic_id, EncounterRow.id.in_(note_ids))
+        # a stored check is matched by id and version; the document is read only for a note never checked
+        .options(load_only(EncounterRow.id, EncounterRow.clinic_id, EncounterRow.version))
     )
     fired = stored_rules_fired(session, actor.clinic_id, list(notes))
     groups: dict[str, DenialGroup] = {}

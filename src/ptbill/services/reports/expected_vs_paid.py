@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, Subquery, func, select
 from sqlalchemy.orm import Session
 
 from ptbill.remittance.accounting import UNDERPAID_TOLERANCE, Balance, LineAccount
@@ -85,11 +85,11 @@ def _priced_paid_lines(
     session: Session, actor: Actor, params: ReportParams
 ) -> list[tuple[_PricedLine, str, LineAccount]]:
     """Paid or partly paid claim lines that had an expected amount and an answer, with their patient's name
-    and account. Columns only: one query for the lines, one adding up their answers' stored line figures."""
-    where = [ClaimRow.status.in_(("paid", "partial")), *claim_filters(params, actor.clinic_id)]
+    and account. One query of columns: the lines joined to their answers' stored figures added up."""
+    fill_missing(session.connection(), actor.clinic_id)
+    sums = _line_sums(actor.clinic_id)
     rows = session.execute(
         select(
-            ClaimRow.id,
             ClaimRow.patient_control_number,
             ClaimRow.payer_id,
             ClaimRow.service_date,
@@ -99,50 +99,70 @@ def _priced_paid_lines(
             ClaimLineRow.expected_payment,
             PatientRow.last_name,
             PatientRow.first_name,
+            sums.c.paid,
+            sums.c.patient,
+            sums.c.sequestration,
+            sums.c.denied,
         )
         .join(ClaimLineRow, ClaimLineRow.claim_id == ClaimRow.id)
+        # only the lines some answer matched: their account, as accounting.account_claim reads it
+        .join(sums, (sums.c.claim_id == ClaimRow.id) & (sums.c.line_number == ClaimLineRow.line_number))
         .join(EncounterRow, EncounterRow.id == ClaimRow.encounter_id)
         .join(PatientRow, PatientRow.id == EncounterRow.patient_id)
-        .where(ClaimLineRow.expected_payment.is_not(None), *where)
+        .where(
+            ClaimLineRow.expected_payment.is_not(None),
+            ClaimRow.status.in_(("paid", "partial")),
+            *claim_filters(params, actor.clinic_id),
+        )
         .order_by(ClaimRow.service_date, ClaimRow.id, ClaimLineRow.line_number)
-    ).all()
-    answered = line_balances(session, actor.clinic_id, where)
+    )
     out = []
     for r in rows:
-        balance = answered.get((r.id, r.line_number))
-        if balance is not None:  # some answer matched the line: its account, as accounting.account_claim reads it
-            line = LineAccount(r.line_number, r.code, balance, r.expected_payment, answered=True)
-            priced = _PricedLine(r.patient_control_number, r.payer_id, r.service_date, r.code, r.units)
-            out.append((priced, f"{r.last_name}, {r.first_name}", line))
+        balance = _balance(r.paid, r.patient, r.sequestration, r.denied)
+        line = LineAccount(r.line_number, r.code, balance, r.expected_payment, answered=True)
+        priced = _PricedLine(r.patient_control_number, r.payer_id, r.service_date, r.code, r.units)
+        out.append((priced, f"{r.last_name}, {r.first_name}", line))
     return out
 
 
-def line_balances(session: Session, clinic_id: int, where: list[ColumnElement[bool]]) -> dict[tuple[int, int], Balance]:
-    """Each billed line's balance over every answer that matched it, as far as expected vs paid reads it:
-    payer paid, the patient's share (all of it in ``patient_other``), sequestration and denied amounts,
-    its answers' stored line figures (``services.answer_totals``) added up in SQL, by claim and line
-    number. ``where``: conditions on the claims."""
-    fill_missing(session.connection(), clinic_id)
+def _line_sums(clinic_id: int) -> Subquery:
+    """Per claim and billed line number, what every answer that matched the line paid, put on the patient,
+    sequestered and denied: their stored line figures (``services.answer_totals``) added up in SQL."""
     line = ClaimPaymentLineRow
-    patient = line.deductible + line.coinsurance + line.copay + line.patient_other
-    query = (
+    return (
         select(
-            line.claim_id,
-            line.line_number,
-            func.sum(line.paid),
-            func.sum(patient),
-            func.sum(line.sequestration),
-            func.sum(line.denied_amount),
+            line.claim_id.label("claim_id"),
+            line.line_number.label("line_number"),
+            func.sum(line.paid).label("paid"),
+            func.sum(line.deductible + line.coinsurance + line.copay + line.patient_other).label("patient"),
+            func.sum(line.sequestration).label("sequestration"),
+            func.sum(line.denied_amount).label("denied"),
         )
-        .join(ClaimRow, ClaimRow.id == line.claim_id)
-        .where(line.clinic_id == clinic_id, line.line_number.is_not(None), *where)
+        .where(line.clinic_id == clinic_id, line.line_number.is_not(None), line.claim_id.is_not(None))
         .group_by(line.claim_id, line.line_number)
+        .subquery()
     )
+
+
+def _balance(paid: Any, patient: Any, sequestration: Any, denied: Any) -> Balance:
+    """A line's balance as far as expected vs paid reads it: the patient's share all in ``patient_other``."""
+    return Balance(
+        payer_paid=Decimal(paid),
+        patient_other=Decimal(patient),
+        sequestration=Decimal(sequestration),
+        denied=Decimal(denied),
+    )
+
+
+def line_balances(session: Session, clinic_id: int, where: list[ColumnElement[bool]]) -> dict[tuple[int, int], Balance]:
+    """Each billed line's balance over every answer that matched it, as far as expected vs paid reads it, by
+    claim and line number. ``where``: conditions on the claims."""
+    fill_missing(session.connection(), clinic_id)
+    sums = _line_sums(clinic_id)
+    query = select(sums).join(ClaimRow, ClaimRow.id == sums.c.claim_id).where(*where)
     return {
-        (claim_id or 0, number or 0): Balance(
-            payer_paid=Decimal(paid), patient_other=Decimal(share), sequestration=Decimal(cut), denied=Decimal(denied)
-        )
-        for claim_id, number, paid, share, cut, denied in session.execute(query)
+        (r.claim_id, r.line_number): _balance(r.paid, r.patient, r.sequestration, r.denied)
+        for r in session.execute(query)
     }
 
 

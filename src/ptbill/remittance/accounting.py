@@ -398,3 +398,47 @@ def account_claim(
         answers=len(payments),
         _claim_level=Balance(*claim_level),
     )
+
+
+def denials_of(payment: ClaimPayment, knowledge: DenialKnowledge | None = None) -> list[DenialReason]:
+    """One answer's denials before netting, in the order ``account_claim`` reads them: the claim's
+    adjustments, then each line's. A claim's ``denial_reasons`` are its answers' lists netted together."""
+    found = _split(_zeros(), payment.adjustments, _reasons(payment, payment.adjustments, knowledge))
+    for service in payment.service_lines:
+        found += _split(_zeros(), service.adjustments, _reasons(service, service.adjustments, knowledge))
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerFigures:
+    """One answer as it was accounted on its own: its status, its balance and its denials before netting."""
+
+    status: ClaimStatus
+    balance: Balance
+    denials: tuple[DenialReason, ...]
+
+
+def account_of_answers(answers: Sequence[AnswerFigures]) -> ClaimAccount:
+    """A claim's account from its answers' own figures, in the order received: the balance, whether it is
+    denied and for what, as ``account_claim`` reads them; without its lines or expected amounts (so no
+    underpayment)."""
+    total = Balance()
+    denied_status = False
+    denials: list[DenialReason] = []
+    for answer in answers:
+        total = total + answer.balance
+        denials += answer.denials
+        if answer.status is ClaimStatus.DENIED:
+            denied_status = True
+        elif answer.status is not ClaimStatus.REVERSAL and answer.balance.payer_paid > ZERO:
+            denied_status = False  # paid after all (a reprocessed claim)
+    return ClaimAccount(
+        balance=total,
+        lines=(),
+        expected_allowed=None,
+        expected_payer_share=None,
+        denied_status=denied_status,
+        reversed_last=bool(answers) and answers[-1].status is ClaimStatus.REVERSAL,
+        denial_reasons=_net(denials),
+        answers=len(answers),
+    )

@@ -81,6 +81,9 @@ class DenialKnowledge:
     def __init__(self, entries: Iterable[DenialEntry], codes: AdjustmentCodes | None = None) -> None:
         self.entries = tuple(entries)
         self.codes = codes or AdjustmentCodes.load()
+        # matching's answers by CARC, group and remarks: the entries never change, and a page reads thousands
+        # of adjustments with a few dozen distinct codes
+        self._matched: dict[tuple[str | None, AdjustmentGroup | None, frozenset[str]], tuple[DenialEntry, ...]] = {}
 
     @classmethod
     def load(
@@ -112,11 +115,17 @@ class DenialKnowledge:
     def matching(self, carc: str | None, group: AdjustmentGroup | None, rarcs: Iterable[str]) -> list[DenialEntry]:
         """Entries that apply, the one that best explains the case first."""
         remarks = frozenset(rarcs)
-        found = [e for e in self.entries if (e.carc or e.rarcs) and e.matches(carc, group, remarks)]
-        # A remark explains a "see the remark code" CARC (16, 96, A1, 234) better than the CARC does;
-        # otherwise the more conditions an entry meets the better, and a CARC's own entry before a remark's.
-        found.sort(key=lambda e: (not e.remark_explains, e.specificity, e.carc is not None), reverse=True)
-        return found
+        key = (carc, group, remarks)
+        known = self._matched.get(key)
+        if known is None:
+            found = [e for e in self.entries if (e.carc or e.rarcs) and e.matches(carc, group, remarks)]
+            # A remark explains a "see the remark code" CARC (16, 96, A1, 234) better than the CARC does;
+            # otherwise the more conditions an entry meets the better, and a CARC's own entry before a remark's.
+            found.sort(key=lambda e: (not e.remark_explains, e.specificity, e.carc is not None), reverse=True)
+            if len(self._matched) > 10_000:
+                self._matched.clear()
+            known = self._matched[key] = tuple(found)
+        return list(known)
 
 
 @functools.cache

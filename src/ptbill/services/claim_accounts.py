@@ -1,11 +1,12 @@
-"""Claims' accounts for the pages that read thousands at once (expected vs paid, the denial worklist, the
-denial rate): the same ``balances.account_claim`` reading, remembered per process.
+"""Claims' accounts, with their lines, for a caller that reads thousands at once: the same
+``balances.account_claim`` reading, remembered per session.
 
-A posted answer never changes once posted (a later answer, a reversal included, is a new row), so a
-claim's account is remembered under its id, its expected amounts (the claim's and each line's) and the key
-columns of its answers (id, status code, paid, remittance); a new answer or a repriced line is a new key.
-A page reads only those columns, and the answers' JSON only for claims it has not accounted before in
-this process (``reports.ledger`` remembers each answer's balance the same way for the A/R reports).
+The reports and the denial summary no longer need it: they add up each answer's figures stored when it was
+posted (``services.answer_totals``). A posted answer never changes once posted (a later answer, a reversal
+included, is a new row), so a claim's account is remembered under its id, its expected amounts (the
+claim's and each line's) and the key columns of its answers (id, status code, paid, remittance); a new
+answer or a repriced line is a new key. A read takes only those columns, and the answers' JSON only for
+claims not accounted before in the session.
 """
 
 from __future__ import annotations
@@ -19,13 +20,25 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from ptbill.remittance.accounting import ClaimAccount, Expected, ExpectedLine, account_claim
-from ptbill.services.balances import account_of_payment, payment_of
+from ptbill.services.balances import account_of_payment, stored_payment
 from ptbill.storage.tables import ClaimLineRow, ClaimPaymentRow, ClaimRow, RemittanceRow
 
 MEMO_LIMIT = 100_000  # claims (or answers) remembered per process
 
 ExpectedKey = tuple[Decimal | None, tuple[tuple[int, str, Decimal | None], ...]]
 AnswerKey = tuple[Any, ...]  # (id, status code, paid, remittance id, when the remittance was posted)
+
+# what ``balances.stored_payment`` reads of an answer, in its order
+_STORED = (
+    ClaimPaymentRow.status_code,
+    ClaimPaymentRow.patient_control_number,
+    ClaimPaymentRow.charge,
+    ClaimPaymentRow.paid,
+    ClaimPaymentRow.patient_responsibility,
+    ClaimPaymentRow.adjustments,
+    ClaimPaymentRow.lines,
+    ClaimPaymentRow.remarks,
+)
 
 _CLAIMS: dict[tuple[tuple[int, int], int], tuple[ExpectedKey, tuple[AnswerKey, ...], ClaimAccount]] = {}
 _ANSWERS: dict[tuple[Any, ...], tuple[ClaimAccount, tuple[str, ...]]] = {}
@@ -105,27 +118,28 @@ def claim_accounts(
             missing.append(claim_id)
     if len(_CLAIMS) + len(missing) > MEMO_LIMIT:
         _CLAIMS.clear()
-    posted: dict[int, list[tuple[ClaimPaymentRow, Any]]] = {claim_id: [] for claim_id in missing}
+    posted: dict[int, list[Any]] = {claim_id: [] for claim_id in missing}
+    p = ClaimPaymentRow
+    columns = (p.claim_id, p.id, p.status_code, p.paid, p.remittance_id, RemittanceRow.posted_at, *_STORED)
     for start in range(0, len(missing), 1000):
         query = (
-            select(ClaimPaymentRow, RemittanceRow.posted_at)
-            .join(RemittanceRow, RemittanceRow.id == ClaimPaymentRow.remittance_id)
-            .where(ClaimPaymentRow.clinic_id == clinic_id, ClaimPaymentRow.claim_id.in_(missing[start : start + 1000]))
-            .order_by(ClaimPaymentRow.id)
+            select(*columns)  # columns, not ORM rows: a page accounts thousands of answers
+            .join(RemittanceRow, RemittanceRow.id == p.remittance_id)
+            .where(p.clinic_id == clinic_id, p.claim_id.in_(missing[start : start + 1000]))
+            .order_by(p.id)
         )
-        for row, posted_at in session.execute(query):
-            assert row.claim_id is not None
-            posted[row.claim_id].append((row, posted_at))
+        for row in session.execute(query):
+            posted[row[0]].append(row)
     for claim_id, rows in posted.items():
         claim_expected, lines = expected[claim_id]
-        read = [payment_of(row) for row, _ in rows]
+        read = [stored_payment(*row[6:]) for row in rows]
         account = account_claim(
             [p for p, _ in read],
             Expected(claim_expected, tuple(ExpectedLine(n, c, e) for n, c, e in lines)),
             matched=[m for _, m in read],
         )
         # remembered under the answers as read with their JSON (one posted between the two queries is a miss)
-        keys = tuple((r.id, r.status_code, r.paid, r.remittance_id, at) for r, at in rows)
+        keys = tuple(tuple(row[1:6]) for row in rows)
         _CLAIMS[(scope, claim_id)] = (expected[claim_id], keys, account)
         out[claim_id] = account
     return out

@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import exists, func, insert, select
-from sqlalchemy.orm import Session, load_only
+from sqlalchemy.orm import Session
 
 from ptbill.domain.remittance import Adjustment, AdjustmentGroup
 from ptbill.domain.status import DenialState
@@ -250,24 +250,53 @@ def _classified(group: AdjustmentGroup, carc: str, rarcs: tuple[str, ...], amoun
     return classify(Adjustment(group, carc, amount), remarks=rarcs)
 
 
+_ITEM_COLUMNS = (
+    DenialItemRow.id,
+    DenialItemRow.claim_id,
+    DenialItemRow.claim_payment_id,
+    DenialItemRow.line_key,
+    DenialItemRow.line_index,
+    DenialItemRow.line_number,
+    DenialItemRow.code,
+    DenialItemRow.carc_group,
+    DenialItemRow.carc,
+    DenialItemRow.rarcs,
+    DenialItemRow.denied_amount,
+    DenialItemRow.status,
+    DenialItemRow.assignee_id,
+    DenialItemRow.follow_up,
+    DenialItemRow.appeal_level,
+    DenialItemRow.decision_date,
+    DenialItemRow.created_at,
+    DenialItemRow.updated_at,
+    # the item reads four of the claim's columns: its frozen JSON is never loaded for the list
+    ClaimRow.payer_id,
+    ClaimRow.service_date,
+    ClaimRow.patient_control_number,
+    ClaimRow.encounter_id,
+)
+
+
 def item_query(clinic_id: int) -> Any:
+    """The items' columns, one row each (columns, not ORM rows: the worklist reads thousands); ``record_of``
+    makes the record of one."""
     return (
-        select(DenialItemRow, ClaimRow, RemittanceRow.payment_date, ClaimPaymentRow.payer_claim_number, UserRow.name)
+        select(*_ITEM_COLUMNS, RemittanceRow.payment_date, ClaimPaymentRow.payer_claim_number, UserRow.name)
         .join(ClaimRow, ClaimRow.id == DenialItemRow.claim_id)
         .join(ClaimPaymentRow, ClaimPaymentRow.id == DenialItemRow.claim_payment_id)
         .join(RemittanceRow, RemittanceRow.id == ClaimPaymentRow.remittance_id)
         .outerjoin(UserRow, UserRow.id == DenialItemRow.assignee_id)
         .where(DenialItemRow.clinic_id == clinic_id)
-        # the item reads four of the claim's columns: its frozen JSON is never loaded for the list
-        .options(
-            load_only(ClaimRow.payer_id, ClaimRow.service_date, ClaimRow.patient_control_number, ClaimRow.encounter_id)
-        )
     )
 
 
-def record_of(
-    row: DenialItemRow, claim: ClaimRow, paid_on: date | None, payer_claim: str | None, name: str | None
-) -> DenialItem:
+def record_of_row(found: Any) -> DenialItem:
+    """The record of one row of ``item_query``."""
+    return record_of(found, found, found.payment_date, found.payer_claim_number, found.name)
+
+
+def record_of(row: Any, claim: Any, paid_on: date | None, payer_claim: str | None, name: str | None) -> DenialItem:
+    """An item's record from its row (``DenialItemRow`` or a row of ``item_query``) and its claim's columns."""
     payer = default_catalog().payer(claim.payer_id)
     level = appeal_level(
         _snapshot(claim.payer_id, claim.service_date),
@@ -289,7 +318,7 @@ def _item(session: Session, actor: Actor, item_id: int) -> DenialItem:
     found = session.execute(item_query(actor.clinic_id).where(DenialItemRow.id == item_id)).one_or_none()
     if found is None:
         raise NotFoundError(f"denial item {item_id} not found")
-    return record_of(*found)
+    return record_of_row(found)
 
 
 def patient_names(session: Session, actor: Actor, encounter_ids: Iterable[int]) -> dict[int, str]:

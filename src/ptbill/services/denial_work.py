@@ -31,7 +31,7 @@ from ptbill.services.denial_items import (
     ensure_backfilled,
     item_query,
     patient_names,
-    record_of,
+    record_of_row,
 )
 from ptbill.storage.tables import ClaimRow, DenialItemEventRow, DenialItemRow, EncounterRow, UserRow
 
@@ -121,7 +121,7 @@ def denial_items(
         query = query.where(DenialItemRow.follow_up <= today)
     elif filters.follow_up == "overdue":
         query = query.where(DenialItemRow.follow_up < today)
-    everything = [record_of(*row) for row in session.execute(query.order_by(DenialItemRow.id))]
+    everything = [record_of_row(row) for row in session.execute(query.order_by(DenialItemRow.id))]
     payers = sorted({(i.payer_id, i.payer_name) for i in everything}, key=lambda p: p[1])
     reasons = sorted({i.key for i in everything})
     if filters.reason:

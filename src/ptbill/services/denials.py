@@ -8,17 +8,17 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import String, cast, func, select
+from sqlalchemy.orm import Session, load_only
 
 from ptbill.domain.status import ClaimState
 from ptbill.reference.catalog import default_catalog
 from ptbill.remittance.denials import DenialReason, appeal_deadline
 from ptbill.services.access import Actor
+from ptbill.services.answer_totals import fill_missing, stored_accounts
 from ptbill.services.audit import audit
 from ptbill.services.balances import account_of_payment
 from ptbill.services.check_results import stored_rules_fired
-from ptbill.services.claim_accounts import claim_accounts, expected_amounts
 from ptbill.storage.tables import ClaimPaymentRow, ClaimRow, EncounterRow, RemittanceRow
 
 ZERO = Decimal("0.00")
@@ -64,7 +64,17 @@ def denial_worklist(session: Session, actor: Actor) -> list[DenialGroup]:
     check result (``check_results``): a page view does not run the engine again for every denied note.
     """
     catalog = default_catalog()
-    where = [ClaimRow.clinic_id == actor.clinic_id, ClaimRow.status.in_((ClaimState.DENIED, ClaimState.PARTIAL))]
+    # A claim has a denial left only if one of its answers has one: an answer's stored net denials
+    # (``answer_totals``) name every denial that can still be net positive over the claim's answers.
+    fill_missing(session.connection(), actor.clinic_id)
+    denying = select(ClaimPaymentRow.claim_id).where(
+        ClaimPaymentRow.clinic_id == actor.clinic_id, func.length(cast(ClaimPaymentRow.denial_keys, String)) > 2
+    )
+    where = [
+        ClaimRow.clinic_id == actor.clinic_id,
+        ClaimRow.status.in_((ClaimState.DENIED, ClaimState.PARTIAL)),
+        ClaimRow.id.in_(denying),
+    ]
     claims = session.execute(
         select(
             ClaimRow.id,
@@ -77,7 +87,9 @@ def denial_worklist(session: Session, actor: Actor) -> list[DenialGroup]:
         .where(*where)
         .order_by(ClaimRow.id)
     ).all()
-    accounts = claim_accounts(session, actor.clinic_id, where, expected_amounts(session, where))
+    # Whether a claim is denied, and for what, does not depend on its lines or the amounts expected (only
+    # whether it is underpaid does): its accounts are read from its answers' stored figures.
+    accounts = stored_accounts(session.connection(), actor.clinic_id, where)
     # The latest remittance that answered each claim: the appeal clock runs from it.
     answered_on: dict[int, date | None] = {}
     if claims:
@@ -91,13 +103,16 @@ def denial_worklist(session: Session, actor: Actor) -> list[DenialGroup]:
             if claim_id is not None:
                 answered_on[claim_id] = paid_on
     denied = [
-        (claim, answered_on.get(claim.id), accounts[claim.id])
+        (claim, answered_on.get(claim.id), account)
         for claim in claims
-        if accounts[claim.id].has_denial and accounts[claim.id].main_denial is not None
+        if (account := accounts.get(claim.id)) is not None and account.has_denial and account.main_denial is not None
     ]
     note_ids = {claim.encounter_id for claim, _, account in denied if account.main_denial and account.main_denial.rules}
     notes = session.scalars(
-        select(EncounterRow).where(EncounterRow.clinic_id == actor.clinic_id, EncounterRow.id.in_(note_ids))
+        select(EncounterRow)
+        .where(EncounterRow.clinic_id == actor.clinic_id, EncounterRow.id.in_(note_ids))
+        # a stored check is matched by id and version; the document is read only for a note never checked
+        .options(load_only(EncounterRow.id, EncounterRow.clinic_id, EncounterRow.version))
     )
     fired = stored_rules_fired(session, actor.clinic_id, list(notes))
     groups: dict[str, DenialGroup] = {}

@@ -26,6 +26,7 @@ from ptbill.domain.vocabulary import BILLERS
 from ptbill.remittance.accounting import ClaimAccount, Expected, ExpectedLine, Outcome, account_claim
 from ptbill.remittance.x12_835.reader import balance_problems
 from ptbill.services.access import Actor, ConflictError, require_role
+from ptbill.services.answer_totals import insert_answers
 from ptbill.services.audit import audit
 from ptbill.services.balances import stored_payment
 from ptbill.services.bulk import among, bulk_update, insert_many
@@ -372,7 +373,7 @@ def write_changes(session: Session, claims: Iterable[_ClaimState], writes: Write
     bulk_update(
         connection, lines_table, ("paid_amount",), [(line.id, line.paid_amount) for c in changed for line in c.lines]
     )
-    insert_many(connection, tables["claim_payments"], writes.payments)
+    insert_answers(connection, writes.payments)  # with each answer's accounted figures
     insert_many(connection, tables["audit_log"], writes.audits)
     # Objects already loaded in the session must not show the amounts from before the posting.
     session.expire_all()

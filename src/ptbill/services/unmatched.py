@@ -19,6 +19,7 @@ from sqlalchemy import String, cast, or_, select, update
 from sqlalchemy.orm import Session
 
 from ptbill.services.access import BILLERS, Actor, ConflictError, NotFoundError, require_role
+from ptbill.services.answer_totals import restate_answer
 from ptbill.services.audit import audit
 from ptbill.services.balances import payment_of
 from ptbill.services.posting import Writes, apply_payment, claim_states_by_id, lines_json, write_changes
@@ -183,6 +184,7 @@ def match_payment(session: Session, actor: Actor, claim_payment_id: int, claim_i
     )
     if taken.rowcount != 1:  # type: ignore[attr-defined]
         raise ConflictError(f"claim payment {claim_payment_id} was matched by someone else just now")
+    restate_answer(session.connection(), claim_payment_id)  # its lines now name the claim's lines
     write_changes(session, [claim], Writes())
     audit(session, actor, "update", "claim_payment", str(claim_payment_id), f"matched by hand to claim {claim_id}")
     audit(session, actor, "update", "claim", str(claim_id), f"posted claim payment {claim_payment_id} (manual match)")

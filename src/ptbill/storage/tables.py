@@ -470,8 +470,46 @@ class ClaimPaymentRow(Base):
     adjustments: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     lines: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     remarks: Mapped[list[str]] = mapped_column(JSON)
+    # The answer accounted on its own when it was written (services/answer_totals.py, migration
+    # 0015_answer_totals); null only for an answer written by a path that does not store them yet.
+    deductible: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    coinsurance: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    copay: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    patient_other: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    contractual: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    sequestration: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    other_adjusted: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    denied_amount: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    denied: Mapped[bool | None]  # the answer alone denies the claim (remittance.accounting's ``denied``)
+    denial_keys: Mapped[list[str] | None] = mapped_column(JSON)  # "CO-50" per net denial
+    denial_reasons: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)  # each denial, before netting
 
     __table_args__ = (UniqueConstraint("remittance_id", "patient_control_number", "payer_claim_number", "status_code"),)
+
+
+class ClaimPaymentLineRow(Base):
+    """One 835 service line of a posted answer, accounted on its own, with the billed line it matched
+    (migration 0015_answer_totals): what expected vs paid adds up per billed line."""
+
+    __tablename__ = "claim_payment_lines"
+
+    id: Mapped[pk]
+    clinic_id: Mapped[clinic_fk]
+    claim_payment_id: Mapped[int] = mapped_column(ForeignKey("claim_payments.id", ondelete="CASCADE"), index=True)
+    claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"), index=True)
+    position: Mapped[int]  # the line's place in the answer
+    line_number: Mapped[int | None]  # the billed line it matched
+    code: Mapped[str] = mapped_column(String(48))
+    charge: Mapped[money]
+    paid: Mapped[money]
+    deductible: Mapped[money]
+    coinsurance: Mapped[money]
+    copay: Mapped[money]
+    patient_other: Mapped[money]
+    contractual: Mapped[money]
+    sequestration: Mapped[money]
+    other_adjusted: Mapped[money]
+    denied_amount: Mapped[money]
 
 
 class ControlNumberRow(Base):

@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any, NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
 from ptbill.services.access import Actor
+from ptbill.services.answer_totals import fill_missing
 from ptbill.services.audit import audit
-from ptbill.services.claim_accounts import answer_accounts
 from ptbill.services.denials import denial_worklist
 from ptbill.services.reports.base import (
     COMMON,
@@ -55,35 +55,31 @@ class DenialRate(ReportDefinition[DenialRateRow]):
     columns = ("payer", "month", "claims", "denied", "denied %", "top reasons")
 
     def build(self, session: Session, actor: Actor, params: ReportParams) -> Report[DenialRateRow]:
-        # the answers' key columns; each answer's JSON is read once per process (``claim_accounts``)
+        # each answer's accounting, stored when it was posted (``services.answer_totals``): whether it alone
+        # denies the claim, and the group and CARC of each of its net denials
+        fill_missing(session.connection(), actor.clinic_id)
         query = (
             select(
-                ClaimPaymentRow.id,
-                ClaimPaymentRow.status_code,
-                ClaimPaymentRow.paid,
-                ClaimPaymentRow.remittance_id,
-                RemittanceRow.posted_at,
+                ClaimPaymentRow.denied,
                 RemittanceRow.payment_date,
                 ClaimRow.payer_id,
+                case((ClaimPaymentRow.denied.is_(True), ClaimPaymentRow.denial_keys), else_=None),
+                case((ClaimPaymentRow.denied.is_(True), ClaimPaymentRow.remarks), else_=None),
             )
             .join(RemittanceRow, RemittanceRow.id == ClaimPaymentRow.remittance_id)
             .join(ClaimRow, ClaimRow.id == ClaimPaymentRow.claim_id)
             .where(ClaimPaymentRow.status_code != "22", *claim_filters(params, actor.clinic_id))
+            .order_by(ClaimPaymentRow.id)
         )
-        answers = session.execute(query).all()
-        accounts = answer_accounts(session, actor.clinic_id, (tuple(a[:5]) for a in answers))
         counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
         reasons: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
-        for answer_id, _status, _paid, _remittance, _posted, paid_on, payer_id in answers:
+        for denied, paid_on, payer_id, keys, remarks in session.execute(query):
             key = (payer_id, paid_on.strftime("%Y-%m") if paid_on else "unknown")
             counts[key][0] += 1
-            account, remarks = accounts[answer_id]
-            if account.denied:
+            if denied:
                 counts[key][1] += 1
-                for reason in account.denial_reasons:
-                    reasons[key][f"{reason.group.value if reason.group else ''}-{reason.carc}"] += 1
-                for remark in remarks:
-                    reasons[key][remark] += 1
+                for code in (*(keys or ()), *(remarks or ())):
+                    reasons[key][code] += 1
         rows = []
         for (payer_id, month), (total, denied) in sorted(counts.items()):
             top = sorted(reasons[(payer_id, month)].items(), key=lambda kv: -kv[1])[:3]

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ptbill.rules.checks.traction import SECTION as TRACTION_SECTION
@@ -76,12 +76,15 @@ class _Plan:
     periods: list[str]  # audited, oldest first
     candidates: list[str]  # the trend's periods, with those without notes
     by_period: dict[str, dict[int, int]]  # period → therapist id → notes
-    dates: list[date]  # every note's date of service (the pickers' choices)
+    dates: list[date]  # the notes' dates of service (the pickers' choices)
 
 
 def _notes(session: Session, actor: Actor, params: ReportParams) -> Any:
-    query = select(EncounterRow.date_of_service, EncounterRow.therapist_user_id).where(
-        EncounterRow.clinic_id == actor.clinic_id, *_filters(params, actor.clinic_id)
+    """How many notes each therapist has on each date of service (counted in SQL)."""
+    query = (
+        select(EncounterRow.date_of_service, EncounterRow.therapist_user_id, func.count())
+        .where(EncounterRow.clinic_id == actor.clinic_id, *_filters(params, actor.clinic_id))
+        .group_by(EncounterRow.date_of_service, EncounterRow.therapist_user_id)
     )
     return list(session.execute(query))
 
@@ -100,7 +103,7 @@ def _filters(params: ReportParams, clinic_id: int) -> list[Any]:
 
 def _plan(session: Session, actor: Actor, params: ReportParams) -> _Plan:
     notes = _notes(session, actor, params)
-    dates = [day for day, _ in notes]
+    dates = sorted({day for day, _, _ in notes})
     asked = [p.upper() for p in params.periods if PERIOD.match(p)]
     if asked:
         period = asked[-1]
@@ -113,10 +116,10 @@ def _plan(session: Session, actor: Actor, params: ReportParams) -> _Plan:
     while len(asked) <= 1 and len(candidates) < TREND_PERIODS:
         candidates.insert(0, previous_period(candidates[0]))
     by_period: dict[str, dict[int, int]] = {p: defaultdict(int) for p in candidates}
-    for day, therapist in notes:
+    for day, therapist, count in notes:
         for key in (period_of(day, "Q" in period), period_of(day, False), period_of(day, True)):
             if key in by_period:
-                by_period[key][therapist or 0] += 1
+                by_period[key][therapist or 0] += count
                 break
     # Periods without notes are left out of the trend (and named), never drawn as 0 % failing.
     periods = [p for p in candidates if by_period[p] or p == period or len(asked) > 1]
@@ -139,9 +142,12 @@ class DocumentationAudit(ReportDefinition[AuditRow]):
         sampled: dict[str, int] = {}
         rng = random.Random(params.draw)
         for period in plan.periods:
-            own_by_therapist = self._signed_notes(session, actor, params, period)
+            by_therapist = self._signed_notes(session, actor, params, period)
             failures: dict[tuple[int, str], list[int]] = defaultdict(list)
-            picked = {t: rng.sample(own, min(params.sample, len(own))) for t, own in sorted(own_by_therapist.items())}
+            # the draw picks among the notes' ids; only the notes picked are read whole
+            chosen_ids = {t: rng.sample(own, min(params.sample, len(own))) for t, own in sorted(by_therapist.items())}
+            rows_of = self._notes_by_id(session, actor, [i for ids in chosen_ids.values() for i in ids])
+            picked = {t: [rows_of[i] for i in ids] for t, ids in chosen_ids.items()}
             results = stored_rules_fired(session, actor.clinic_id, [n for notes in picked.values() for n in notes])
             failed_total = 0
             for therapist_id, sample in picked.items():
@@ -198,12 +204,11 @@ class DocumentationAudit(ReportDefinition[AuditRow]):
         return Report(self.name, title, self.columns, rows, chart, chosen, notes)
 
     @staticmethod
-    def _signed_notes(
-        session: Session, actor: Actor, params: ReportParams, period: str
-    ) -> dict[int, list[EncounterRow]]:
+    def _signed_notes(session: Session, actor: Actor, params: ReportParams, period: str) -> dict[int, list[int]]:
+        """The ids of the period's signed notes, by therapist, in id order."""
         start, end = period_bounds(period)
         query = (
-            select(EncounterRow)
+            select(EncounterRow.id, EncounterRow.therapist_user_id)
             .where(
                 EncounterRow.clinic_id == actor.clinic_id,
                 EncounterRow.status.in_(("signed", "billed")),  # the audit judges finished notes
@@ -213,10 +218,15 @@ class DocumentationAudit(ReportDefinition[AuditRow]):
             .order_by(EncounterRow.id)
         )
         query = query.where(*_filters(params, actor.clinic_id))
-        by_therapist: dict[int, list[EncounterRow]] = defaultdict(list)
-        for note in session.scalars(query):
-            by_therapist[note.therapist_user_id or 0].append(note)
+        by_therapist: dict[int, list[int]] = defaultdict(list)
+        for note_id, therapist_id in session.execute(query):
+            by_therapist[therapist_id or 0].append(note_id)
         return by_therapist
+
+    @staticmethod
+    def _notes_by_id(session: Session, actor: Actor, ids: list[int]) -> dict[int, EncounterRow]:
+        query = select(EncounterRow).where(EncounterRow.clinic_id == actor.clinic_id, EncounterRow.id.in_(ids))
+        return {note.id: note for note in session.scalars(query)}
 
     def page(self, session: Session, actor: Actor, report: Report[AuditRow]) -> dict[str, Any]:
         params = report.params

@@ -13,13 +13,13 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Subquery, func, select
 from sqlalchemy.orm import Session
 
-from ptbill.remittance.accounting import UNDERPAID_TOLERANCE, LineAccount
+from ptbill.remittance.accounting import UNDERPAID_TOLERANCE, Balance, LineAccount
 from ptbill.services.access import Actor
+from ptbill.services.answer_totals import fill_missing
 from ptbill.services.audit import audit
-from ptbill.services.claim_accounts import claim_accounts
 from ptbill.services.reports.base import (
     COMMON,
     ZERO,
@@ -31,7 +31,7 @@ from ptbill.services.reports.base import (
     claim_filters,
     payer_name,
 )
-from ptbill.storage.tables import ClaimLineRow, ClaimRow, EncounterRow, PatientRow
+from ptbill.storage.tables import ClaimLineRow, ClaimPaymentLineRow, ClaimRow, EncounterRow, PatientRow
 
 LINES_SHOWN = 20  # underpaid lines listed per payer and code on the page
 
@@ -85,12 +85,11 @@ def _priced_paid_lines(
     session: Session, actor: Actor, params: ReportParams
 ) -> list[tuple[_PricedLine, str, LineAccount]]:
     """Paid or partly paid claim lines that had an expected amount and an answer, with their patient's name
-    and account. Columns only: one query for the lines, one for the answers' keys, and the answers' JSON
-    only for claims not accounted before in this process (``claim_accounts``)."""
-    where = [ClaimRow.status.in_(("paid", "partial")), *claim_filters(params, actor.clinic_id)]
+    and account. One query of columns: the lines joined to their answers' stored figures added up."""
+    fill_missing(session.connection(), actor.clinic_id)
+    sums = _line_sums(actor.clinic_id)
     rows = session.execute(
         select(
-            ClaimRow.id,
             ClaimRow.patient_control_number,
             ClaimRow.payer_id,
             ClaimRow.service_date,
@@ -98,56 +97,90 @@ def _priced_paid_lines(
             ClaimLineRow.code,
             ClaimLineRow.units,
             ClaimLineRow.expected_payment,
-            ClaimRow.expected_payment.label("claim_expected"),
             PatientRow.last_name,
             PatientRow.first_name,
+            sums.c.paid,
+            sums.c.patient,
+            sums.c.sequestration,
+            sums.c.denied,
         )
         .join(ClaimLineRow, ClaimLineRow.claim_id == ClaimRow.id)
+        # only the lines some answer matched: their account, as accounting.account_claim reads it
+        .join(sums, (sums.c.claim_id == ClaimRow.id) & (sums.c.line_number == ClaimLineRow.line_number))
         .join(EncounterRow, EncounterRow.id == ClaimRow.encounter_id)
         .join(PatientRow, PatientRow.id == EncounterRow.patient_id)
-        .where(*where)
+        .where(
+            ClaimLineRow.expected_payment.is_not(None),
+            ClaimRow.status.in_(("paid", "partial")),
+            *claim_filters(params, actor.clinic_id),
+        )
         .order_by(ClaimRow.service_date, ClaimRow.id, ClaimLineRow.line_number)
-    ).all()
-    # every line of the claims (the account matches answers to all of them), the priced ones reported
-    lines: dict[int, tuple[Any, list[tuple[int, str, Decimal | None]]]] = {}
-    for r in rows:
-        lines.setdefault(r.id, (r.claim_expected, []))[1].append((r.line_number, r.code, r.expected_payment))
-    expected = {claim_id: (amount, tuple(claim_lines)) for claim_id, (amount, claim_lines) in lines.items()}
-    accounts = claim_accounts(session, actor.clinic_id, where, expected)
-    by_number: dict[tuple[int, int | None], LineAccount] = {}
-    for claim_id, account in accounts.items():
-        for a in account.lines:
-            by_number.setdefault((claim_id, a.line_number), a)  # the first line of that number, as before
+    )
     out = []
     for r in rows:
-        if r.expected_payment is None:
-            continue
-        line = by_number.get((r.id, r.line_number))
-        if line is not None and line.answered:
-            priced = _PricedLine(r.patient_control_number, r.payer_id, r.service_date, r.code, r.units)
-            out.append((priced, f"{r.last_name}, {r.first_name}", line))
+        balance = _balance(r.paid, r.patient, r.sequestration, r.denied)
+        line = LineAccount(r.line_number, r.code, balance, r.expected_payment, answered=True)
+        priced = _PricedLine(r.patient_control_number, r.payer_id, r.service_date, r.code, r.units)
+        out.append((priced, f"{r.last_name}, {r.first_name}", line))
     return out
+
+
+def _line_sums(clinic_id: int) -> Subquery:
+    """Per claim and billed line number, what every answer that matched the line paid, put on the patient,
+    sequestered and denied: their stored line figures (``services.answer_totals``) added up in SQL."""
+    line = ClaimPaymentLineRow
+    return (
+        select(
+            line.claim_id.label("claim_id"),
+            line.line_number.label("line_number"),
+            func.sum(line.paid).label("paid"),
+            func.sum(line.deductible + line.coinsurance + line.copay + line.patient_other).label("patient"),
+            func.sum(line.sequestration).label("sequestration"),
+            func.sum(line.denied_amount).label("denied"),
+        )
+        .where(line.clinic_id == clinic_id, line.line_number.is_not(None), line.claim_id.is_not(None))
+        .group_by(line.claim_id, line.line_number)
+        .subquery()
+    )
+
+
+def _balance(paid: Any, patient: Any, sequestration: Any, denied: Any) -> Balance:
+    """A line's balance as far as expected vs paid reads it: the patient's share all in ``patient_other``."""
+    return Balance(
+        payer_paid=Decimal(paid),
+        patient_other=Decimal(patient),
+        sequestration=Decimal(sequestration),
+        denied=Decimal(denied),
+    )
+
+
+def line_balances(session: Session, clinic_id: int, where: list[ColumnElement[bool]]) -> dict[tuple[int, int], Balance]:
+    """Each billed line's balance over every answer that matched it, as far as expected vs paid reads it, by
+    claim and line number. ``where``: conditions on the claims."""
+    fill_missing(session.connection(), clinic_id)
+    sums = _line_sums(clinic_id)
+    query = select(sums).join(ClaimRow, ClaimRow.id == sums.c.claim_id).where(*where)
+    return {
+        (r.claim_id, r.line_number): _balance(r.paid, r.patient, r.sequestration, r.denied)
+        for r in session.execute(query)
+    }
+
+
+def _underpaid_line(claim: _PricedLine, patient: str, account: LineAccount, short: Decimal) -> UnderpaidLine:
+    expected, allowed, paid = account.expected_allowed or ZERO, account.balance.allowed, account.balance.payer_paid
+    payer = payer_name(claim.payer_id)
+    return UnderpaidLine(
+        claim.patient_control_number, patient, payer, claim.code, claim.units, claim.service_date, expected, allowed,
+        paid, short,
+    )  # fmt: skip
 
 
 def _underpaid(priced: list[tuple[_PricedLine, str, LineAccount]]) -> list[UnderpaidLine]:
     lines = []
     for claim, patient, account in priced:
-        expected, allowed, paid = account.expected_allowed or ZERO, account.balance.allowed, account.balance.payer_paid
-        if account.underpaid > ZERO:
-            lines.append(
-                UnderpaidLine(
-                    claim.patient_control_number,
-                    patient,
-                    payer_name(claim.payer_id),
-                    claim.code,
-                    claim.units,
-                    claim.service_date,
-                    expected,
-                    allowed,
-                    paid,
-                    account.underpaid,
-                )
-            )
+        short = account.underpaid
+        if short > ZERO:
+            lines.append(_underpaid_line(claim, patient, account, short))
     return lines
 
 
@@ -179,16 +212,18 @@ class ExpectedVsPaid(ReportDefinition[ExpectedPaidRow]):
         totals: dict[tuple[str, str], list[Decimal]] = defaultdict(lambda: [ZERO, ZERO, ZERO, ZERO])
         underpaid: list[tuple[str, str, str, date, Decimal, Decimal]] = []
         priced = _priced_paid_lines(session, actor, params)
-        for claim, _patient, account in priced:
-            expected = account.expected_allowed or ZERO
+        lines: list[UnderpaidLine] = []
+        for claim, patient, account in priced:
+            expected, allowed, short = account.expected_allowed or ZERO, account.balance.allowed, account.underpaid
             bucket = totals[(claim.payer_id, claim.code)]
             bucket[0] += expected
-            bucket[1] += account.balance.allowed
+            bucket[1] += allowed
             bucket[2] += account.balance.payer_paid
-            if account.underpaid > ZERO:
-                bucket[3] += account.underpaid
+            if short > ZERO:
+                bucket[3] += short
                 pcn, payer = claim.patient_control_number, payer_name(claim.payer_id)
-                underpaid.append((pcn, payer, claim.code, claim.service_date, expected, account.balance.allowed))
+                underpaid.append((pcn, payer, claim.code, claim.service_date, expected, allowed))
+                lines.append(_underpaid_line(claim, patient, account, short))
         rows = [
             ExpectedPaidRow(
                 payer_name(payer),
@@ -221,7 +256,7 @@ class ExpectedVsPaid(ReportDefinition[ExpectedPaidRow]):
             for u in underpaid[:50]
         ]
         title = "Expected vs paid, by payer and code"
-        return _Built(self.name, title, self.columns, rows, chart, params, notes, _underpaid(priced))
+        return _Built(self.name, title, self.columns, rows, chart, params, notes, lines)
 
     def page(self, session: Session, actor: Actor, report: Report[ExpectedPaidRow]) -> dict[str, Any]:
         if isinstance(report, _Built) and self.tolerance == UNDERPAID_TOLERANCE:

@@ -2,8 +2,9 @@
 collection rate read.
 
 Each posted answer is accounted by ``services.balances.account_of_payment`` (the one reading of paid,
-adjusted and denied) and a claim's balance is the sum of its answers' (``accounting.account_claim`` adds
-them the same way). For one claim:
+adjusted and denied) when it is written, and its figures stored beside it (``services.answer_totals``); a
+claim's balance is the sum of its answers' (``accounting.account_claim`` adds them the same way), added
+up in SQL. For one claim:
 
 - charge: the claim's total charge (what was billed, whether or not the payer has answered);
 - insurance A/R = charge − payer paid − adjustments the clinic may not bill (CO-45 contractual, CO-253
@@ -20,32 +21,47 @@ carries no balance.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, Subquery, case, func, select
 from sqlalchemy.orm import Session, aliased
 
 from ptbill.remittance.accounting import Balance
 from ptbill.services.access import Actor
-from ptbill.services.balances import OpenBalance, account_of_payment, write_off_sides
-from ptbill.services.claim_accounts import memo_scope
+from ptbill.services.answer_totals import fill_missing
+from ptbill.services.balances import PATIENT_SIDE_WRITE_OFFS, OpenBalance
 from ptbill.services.reports.base import ZERO, ReportParams, claim_filters
-from ptbill.storage.tables import ClaimPaymentRow, ClaimRow, EncounterRow, PatientRow, UserRow
+from ptbill.storage.tables import ClaimPaymentRow, ClaimRow, ClaimWriteOffRow, EncounterRow, PatientRow, UserRow
 
 IN_AR = ("submitted", "paid", "partial", "denied", "reversed")
 BUCKETS = ("0–30", "31–60", "61–90", "91–120", "over 120")
 
 
 EMPTY = Balance()
-MEMO_LIMIT = 200_000  # answers remembered per process (a Balance and a flag each)
+REVERSAL = "22"  # CLP02 22: a reversal of an earlier answer
 
-# A posted answer never changes once posted (a later answer, a reversal included, is a new row), so its
-# reading by ``balances.account_of_payment`` is remembered under its id, claim and amounts: a report reads
-# each answer's JSON once per process, then only its key columns.
-_ANSWERS: dict[tuple[Any, ...], AnswerFacts] = {}
+# Each posted answer's accounting by ``balances.account_of_payment``, stored as columns when it was written
+# (``services.answer_totals``): charge, payer paid, then Balance's other fields in their order.
+_FIGURES = (
+    ClaimPaymentRow.charge,
+    ClaimPaymentRow.paid,
+    ClaimPaymentRow.deductible,
+    ClaimPaymentRow.coinsurance,
+    ClaimPaymentRow.copay,
+    ClaimPaymentRow.patient_other,
+    ClaimPaymentRow.contractual,
+    ClaimPaymentRow.sequestration,
+    ClaimPaymentRow.other_adjusted,
+    ClaimPaymentRow.denied_amount,
+)
+
+
+def _balance(figures: Sequence[Any]) -> Balance:
+    return Balance(*(Decimal(f) if f is not None else ZERO for f in figures))
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,52 +71,37 @@ class AnswerFacts:
 
 
 def answer_facts(session: Session, clinic_id: int, keys: list[tuple[Any, ...]]) -> dict[int, AnswerFacts]:
-    """Each answer's balance and whether it denies anything; ``keys``: (id, claim id, status code, paid,
-    remittance id)."""
-    scope = memo_scope(session, clinic_id)
-    missing = [k[0] for k in keys if (scope, *k) not in _ANSWERS]
-    if len(_ANSWERS) + len(missing) > MEMO_LIMIT:
-        _ANSWERS.clear()
-    for start in range(0, len(missing), 1000):
-        query = select(ClaimPaymentRow).where(
-            ClaimPaymentRow.clinic_id == clinic_id, ClaimPaymentRow.id.in_(missing[start : start + 1000])
+    """Each answer's balance and whether it denies anything (in whole or in part), from its stored figures;
+    ``keys``: tuples whose first item is the answer's id."""
+    fill_missing(session.connection(), clinic_id)
+    ids = [int(k[0]) for k in keys]
+    out: dict[int, AnswerFacts] = {}
+    for start in range(0, len(ids), 1000):
+        query = select(ClaimPaymentRow.id, ClaimPaymentRow.status_code, ClaimPaymentRow.denied, *_FIGURES).where(
+            ClaimPaymentRow.clinic_id == clinic_id, ClaimPaymentRow.id.in_(ids[start : start + 1000])
         )
-        for row in session.scalars(query):
-            account = account_of_payment(row)
-            key = (scope, row.id, row.claim_id, row.status_code, row.paid, row.remittance_id)
-            _ANSWERS[key] = AnswerFacts(account.balance, account.has_denial)
-    return {k[0]: _ANSWERS[(scope, *k)] for k in keys if (scope, *k) in _ANSWERS}
+        for answer_id, status_code, denied, *figures in session.execute(query):
+            balance = _balance(figures)
+            # accounting's has_denial for one answer: denied outright, or a denying adjustment not reversed
+            has_denial = bool(denied) or (status_code != REVERSAL and balance.denied > ZERO)
+            out[answer_id] = AnswerFacts(balance, has_denial)
+    return out
 
 
 def answered_balances(
     session: Session, clinic_id: int, where: list[ColumnElement[bool]], claim_ids: set[int]
 ) -> dict[int, Balance]:
-    """The balance of each claim of ``claim_ids`` over all its posted answers. ``where``: conditions on the
-    claims that hold those (the report's filters): a plain join plans well on PostgreSQL, where an IN over
-    the claims' own query did not."""
-    keys: list[tuple[Any, ...]] = [
-        tuple(k)
-        for k in session.execute(
-            select(
-                ClaimPaymentRow.id,
-                ClaimPaymentRow.claim_id,
-                ClaimPaymentRow.status_code,
-                ClaimPaymentRow.paid,
-                ClaimPaymentRow.remittance_id,
-            )
-            .join(ClaimRow, ClaimRow.id == ClaimPaymentRow.claim_id)
-            .where(ClaimPaymentRow.clinic_id == clinic_id, *where)
-            .order_by(ClaimPaymentRow.id)
-        )
-        if k[1] in claim_ids
-    ]
-    facts = answer_facts(session, clinic_id, keys)
-    out: dict[int, Balance] = {}
-    for key in keys:
-        answer_id, claim_id = int(key[0]), int(key[1])
-        if answer_id in facts:
-            out[claim_id] = out.get(claim_id, EMPTY) + facts[answer_id].balance
-    return out
+    """The balance of each claim of ``claim_ids`` over all its posted answers: the sum of its answers'
+    stored figures, added up in SQL. ``where``: conditions on the claims that hold those (the report's
+    filters): a plain join plans well on PostgreSQL, where an IN over the claims' own query did not."""
+    fill_missing(session.connection(), clinic_id)
+    query = (
+        select(ClaimPaymentRow.claim_id, *(func.sum(f) for f in _FIGURES))
+        .join(ClaimRow, ClaimRow.id == ClaimPaymentRow.claim_id)
+        .where(ClaimPaymentRow.clinic_id == clinic_id, *where)
+        .group_by(ClaimPaymentRow.claim_id)
+    )
+    return {claim_id: _balance(sums) for claim_id, *sums in session.execute(query) if claim_id in claim_ids}
 
 
 def bucket_of(days: int) -> int:
@@ -135,37 +136,83 @@ class ClaimBalance:
         return self.insurance_open
 
 
+def _claim_figures(clinic_id: int) -> Subquery:
+    """Per claim, its answers' stored figures added up as the open balance reads them, and its write-offs by
+    side (``balances.PATIENT_SIDE_WRITE_OFFS`` close the patient's side)."""
+    a = ClaimPaymentRow
+    return (
+        select(
+            a.claim_id.label("claim_id"),
+            func.sum(a.paid).label("paid"),
+            func.sum(a.deductible + a.coinsurance + a.copay + a.patient_other).label("patient"),
+            func.sum(a.contractual + a.sequestration).label("contractual"),
+            func.sum(a.other_adjusted).label("other"),
+            func.sum(a.denied_amount).label("denied"),
+        )
+        .where(a.clinic_id == clinic_id, a.claim_id.is_not(None))
+        .group_by(a.claim_id)
+        .subquery()
+    )
+
+
+def _write_offs(clinic_id: int) -> Subquery:
+    w = ClaimWriteOffRow
+    patient_side = w.reason_code.in_(sorted(PATIENT_SIDE_WRITE_OFFS))
+    return (
+        select(
+            w.claim_id.label("claim_id"),
+            func.sum(case((patient_side, ZERO), else_=w.amount)).label("payer_side"),
+            func.sum(case((patient_side, w.amount), else_=ZERO)).label("patient_side"),
+        )
+        .where(w.clinic_id == clinic_id)
+        .group_by(w.claim_id)
+        .subquery()
+    )
+
+
+def _money(value: Any) -> Decimal:
+    return ZERO if value is None else Decimal(value)
+
+
 def claim_balances(
     session: Session, actor: Actor, params: ReportParams, *, as_of: date | None = None
 ) -> list[ClaimBalance]:
     """The balances of the clinic's billed claims within the report's filters, seen no later than ``as_of``.
 
-    Reads columns (no ORM rows, no lazy loads): one query for the claims, one for their answers' keys, and
-    the JSON of the answers not read before in this process.
+    One query of columns (no ORM rows, no lazy loads): the claims, each with its answers' stored figures
+    and its write-offs added up in SQL (``services.answer_totals``).
     """
+    fill_missing(session.connection(), actor.clinic_id)
     newer = aliased(ClaimRow)
     replaced = select(newer.corrects_claim_id).where(
         newer.clinic_id == actor.clinic_id, newer.corrects_claim_id.is_not(None)
     )
+    answers, write_offs = _claim_figures(actor.clinic_id), _write_offs(actor.clinic_id)
     query = (
         select(
             ClaimRow.id,
             ClaimRow.patient_control_number,
             ClaimRow.payer_id,
-            ClaimRow.status,
-            ClaimRow.frequency,
             ClaimRow.total_charge,
             ClaimRow.service_date,
             ClaimRow.submitted_at,
-            ClaimRow.created_at,
             EncounterRow.patient_id,
             PatientRow.last_name,
             PatientRow.first_name,
             UserRow.name,
+            answers.c.paid,
+            answers.c.patient,
+            answers.c.contractual,
+            answers.c.other,
+            answers.c.denied,
+            write_offs.c.payer_side,
+            write_offs.c.patient_side,
         )
         .join(EncounterRow, EncounterRow.id == ClaimRow.encounter_id)
         .join(PatientRow, PatientRow.id == EncounterRow.patient_id)
         .outerjoin(UserRow, UserRow.id == EncounterRow.therapist_user_id)
+        .outerjoin(answers, answers.c.claim_id == ClaimRow.id)
+        .outerjoin(write_offs, write_offs.c.claim_id == ClaimRow.id)
         .where(
             ClaimRow.status.in_(IN_AR),
             ClaimRow.frequency != "8",
@@ -176,23 +223,17 @@ def claim_balances(
     )
     if as_of is not None:
         query = query.where(ClaimRow.service_date <= as_of)
-    rows = session.execute(query).all()
-    where = claim_filters(params, actor.clinic_id) + ([ClaimRow.service_date <= as_of] if as_of else [])
-    balances = answered_balances(session, actor.clinic_id, where, {r.id for r in rows})
-    written_off = write_off_sides(session, actor.clinic_id, [r.id for r in rows])
     out = []
-    for r in rows:
+    for r in session.execute(query):
         charge = Decimal(r.total_charge)
-        b = balances.get(r.id, EMPTY)
-        paid, denied, patient = b.payer_paid, b.denied, b.patient
-        contractual = b.contractual + b.sequestration
+        paid, patient, contractual, denied = _money(r.paid), _money(r.patient), _money(r.contractual), _money(r.denied)
+        written_off = contractual + _money(r.other)  # Balance.written_off: contractual, sequestration, other
         # The clinic's write-offs close a side as the claim page shows it (balances.OpenBalance).
-        payer_side, patient_side = written_off.get(r.id, (ZERO, ZERO))
-        insurance_open, patient_open = charge - paid - b.written_off - patient, patient
+        payer_side, patient_side = _money(r.payer_side), _money(r.patient_side)
+        insurance_open, patient_open = charge - paid - written_off - patient, patient
         if payer_side or patient_side:
             still = OpenBalance(insurance_open, patient_open, payer_side, patient_side)
             insurance_open, patient_open = still.payer, still.patient
-        adjusted = b.written_off + payer_side + patient_side
         out.append(
             ClaimBalance(
                 r.id,
@@ -206,7 +247,7 @@ def claim_balances(
                 charge,
                 paid,
                 contractual,
-                adjusted,
+                written_off + payer_side + patient_side,
                 denied,
                 patient,
                 insurance_open,

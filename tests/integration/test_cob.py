@@ -26,7 +26,7 @@ from ptbill.domain.remittance import (
 from ptbill.remittance.x12_835.reader import read_835
 from ptbill.remittance.x12_835.writer import write_835
 from ptbill.services import access, batches, billing, cob, notes, patients, posting
-from ptbill.storage.tables import ClaimRow
+from ptbill.storage.tables import ClaimRow, EncounterRow
 from tests.integration.test_storage_services import CLEAN, make_clinic
 from tests.pyx12_check import pyx12_errors
 
@@ -273,3 +273,32 @@ def test_a_secondary_claim_without_the_primarys_answer_is_refused_by_the_writer(
     claim = claim_for(Path(__file__).resolve().parents[1] / "scenarios/medicare-lumbar-clean.json")
     assert cob_problems(claim) == []
     assert re.search("adjudication is missing", "; ".join(cob_problems(dataclasses.replace(claim, payer_sequence="S"))))
+
+
+def test_a_tertiary_claim_carries_both_earlier_payers(session: Session) -> None:
+    biller, primary = medicare_and_medigap(session, "cob6")
+    patient_id = session.get(EncounterRow, primary.encounter_id).patient_id  # type: ignore[union-attr]
+    patients.add_coverage(session, biller, patient_id, {"payer_id": "cencal-health", "member_id": "91234567"})
+    number = primary.patient_control_number
+    posting.post_remittances(
+        session, biller, [answer(number, ClaimStatus.PRIMARY, PRIMARY, payer="M", trace="M6")], "m"
+    )
+    secondary = secondary_of(session, primary)
+    assert secondary is not None
+    posting.post_remittances(
+        session,
+        biller,
+        [answer(secondary.patient_control_number, ClaimStatus.SECONDARY, SECONDARY, payer="AETNA", trace="A6")],
+        "a",
+    )
+    tertiary = secondary_of(session, secondary)
+    assert tertiary is not None, "the deductible the Medigap plan left goes to the Medicaid plan"
+    assert (tertiary.payer_sequence, tertiary.payer_id) == ("T", "cencal-health")
+    text = billing.claim_837p(session, biller, tertiary.id, TRADING)
+    assert pyx12_errors(text) == []
+    segments = [s.split("*") for s in text.split("~") if s.strip()]
+    assert [s[1] for s in segments if s[0] == "SBR"] == ["T", "P", "S"]  # 2000B, then 2320 for each payer before
+    assert ["AMT", "D", "41.69"] in segments
+    assert ["AMT", "D", "10.64"] in segments
+    assert ["AMT", "EAF", "11.94"] in segments  # what the patient still owed after the Medigap plan
+    assert sum(1 for s in segments if s[0] == "SVD") == 6  # each line, as each earlier payer decided it

@@ -68,6 +68,11 @@ class ClaimRecord:
     fingerprint: str | None
     corrects_claim_id: int | None
     lines: tuple[ClaimLineRecord, ...]
+    # Coordination of benefits (services.cob): the payer's place, the claim before it, a crossover.
+    payer_sequence: str = "P"
+    prior_claim_id: int | None = None
+    crossed_over_to: str | None = None
+    crossed_over_at: datetime | None = None
 
 
 def claim_record(row: ClaimRow) -> ClaimRecord:

@@ -85,6 +85,14 @@ class ServiceLine:
 
 
 @dataclass(frozen=True, slots=True)
+class InsuredName:
+    """The other payer's insured as the 837P names them (2330A): a name only, no birth date or sex."""
+
+    last_name: str
+    first_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class OtherPayerLine:
     """What an earlier payer decided on one of our lines (837P loop 2430, from its 835's service payment)."""
 
@@ -106,12 +114,12 @@ class OtherPayer:
     payer_name: str
     payer_identifier: str
     filing_indicator: ClaimFilingIndicator
-    subscriber: Person
+    subscriber: InsuredName
     relationship: str  # self, spouse, child, other
     member_id: str
     group_number: str | None
     paid: Decimal
-    adjudicated: date
+    adjudicated: date | None  # when that payer adjudicated the claim (2330B DTP*573; situational)
     patient_liability: Decimal  # what the patient still owes on the claim after that payer
     adjustments: tuple[Adjustment, ...] = ()  # claim-level
     payer_claim_number: str | None = None

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from ptbill.claims.build import ClaimBuildError, claim_payer
 from ptbill.claims.x12_837p.writer import cob_problems
-from ptbill.domain.claim import Claim, ClaimFrequency, OtherPayer, OtherPayerLine, Person
+from ptbill.domain.claim import Claim, ClaimFrequency, InsuredName, OtherPayer, OtherPayerLine, Person
 from ptbill.domain.clock import SYSTEM_CLOCK, Clock
 from ptbill.domain.remittance import Adjustment, AdjustmentGroup, ClaimPayment
 from ptbill.domain.status import ClaimState
@@ -161,7 +161,7 @@ def _other_payer(prior: Claim, answers: Sequence[tuple[ClaimPayment, tuple[int |
         payer_name=prior.payer.name,
         payer_identifier=prior.payer.payer_identifier,
         filing_indicator=prior.payer.filing_indicator,
-        subscriber=prior.subscriber,
+        subscriber=InsuredName(prior.subscriber.last_name, prior.subscriber.first_name),
         relationship=prior.relationship,
         member_id=prior.member_id,
         group_number=prior.group_number,

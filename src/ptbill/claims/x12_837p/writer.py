@@ -333,11 +333,24 @@ def _write_other_payer(b: _Builder, other: OtherPayer) -> None:
     b.add("AMT", "D", amount(other.paid))  # payer paid amount
     b.add("AMT", "EAF", amount(other.patient_liability))  # remaining patient liability
     b.add("OI", "", "", "Y", "P", "", "Y")
-    b.person_name("IL", other.subscriber, "MI", b.identifier(other.member_id, 80))
+    insured = other.subscriber
+    b.add(
+        "NM1",
+        "IL",
+        "1",
+        b.text(insured.last_name, 60),
+        b.text(insured.first_name, 35),
+        "",
+        "",
+        "",
+        "MI",
+        b.identifier(other.member_id, 80),
+    )
     b.add(
         "NM1", "PR", "2", b.text(other.payer_name, 60), "", "", "", "", "PI", b.identifier(other.payer_identifier, 80)
     )
-    b.add("DTP", "573", "D8", ccyymmdd(other.adjudicated))  # claim check or remittance date
+    if other.adjudicated is not None:
+        b.add("DTP", "573", "D8", ccyymmdd(other.adjudicated))  # claim check or remittance date
 
 
 def _write_line_adjudication(b: _Builder, other: OtherPayer, line: OtherPayerLine) -> None:

@@ -29,7 +29,7 @@ from ptbill.domain.encounter import ASSISTANT_OF, Address, Credential, Encounter
 from ptbill.domain.errors import PtbillError
 from ptbill.domain.vocabulary import ClaimFilingIndicator
 from ptbill.pricing import NATIONAL_LOCALITY_KEY, MedicareFeeSchedule, NotPricedError
-from ptbill.reference.catalog import ReferenceCatalog
+from ptbill.reference.catalog import ReferenceCatalog, Snapshot
 from ptbill.reference.modifiers import ModifierCodeSet
 from ptbill.reference.parameters import ParameterLayer
 
@@ -111,6 +111,31 @@ def _person_party(name: str, npi: str, credential: Credential | None = None) -> 
     last, first = _split_name(name)
     taxonomy = TAXONOMY.get(credential, PHYSICAL_THERAPIST_TAXONOMY) if credential else PHYSICAL_THERAPIST_TAXONOMY
     return ClaimParty(last, npi, first_name=first, taxonomy=taxonomy)
+
+
+def _claim_payer(payer_id: str, name: str, snapshot: Snapshot) -> ClaimPayer:
+    return ClaimPayer(
+        id=payer_id,
+        name=name,
+        payer_identifier=str(snapshot.value("claims.payer_identifier", payer_id.upper()[:80])),
+        # declared required, so always set; commercial is the baseline's own default
+        filing_indicator=ClaimFilingIndicator(
+            snapshot.choice("claims.filing_indicator") or ClaimFilingIndicator.COMMERCIAL
+        ),
+    )
+
+
+def claim_payer(
+    catalog: ReferenceCatalog, payer_id: str, day: date, clinic_layer: ParameterLayer | None = None
+) -> ClaimPayer:
+    """The payer as a claim to it names it on ``day`` (its identifier and filing indicator parameters)."""
+    info = catalog.payer(payer_id)
+    if info is None:
+        raise ClaimBuildError(payer_id, [f"payer {payer_id!r} is not in the catalog"])
+    snapshot = catalog.snapshot(info.id, day)
+    if clinic_layer is not None:
+        snapshot = snapshot.with_layer(clinic_layer)
+    return _claim_payer(info.id, info.name, snapshot)
 
 
 def build_claim(
@@ -234,15 +259,7 @@ def build_claim(
                 "(name, birth date, sex) so the claim can name the insured"
             ],
         )
-    payer = ClaimPayer(
-        id=payer_info.id,
-        name=payer_info.name,
-        payer_identifier=str(snapshot.value("claims.payer_identifier", payer_info.id.upper()[:80])),
-        # declared required, so always set; commercial is the baseline's own default
-        filing_indicator=ClaimFilingIndicator(
-            snapshot.choice("claims.filing_indicator") or ClaimFilingIndicator.COMMERCIAL
-        ),
-    )
+    payer = _claim_payer(payer_info.id, payer_info.name, snapshot)
     auth = encounter.coverage.authorization
     return Claim(
         claim_id=claim_id or encounter.id,

@@ -11,6 +11,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
+from ptbill.domain.remittance import Adjustment
 from ptbill.domain.vocabulary import ClaimFilingIndicator
 
 # What one claim line can carry, in the 837P (SV101-3..6, SV107) and on the CMS-1500 (24D, 24E).
@@ -84,6 +85,48 @@ class ServiceLine:
 
 
 @dataclass(frozen=True, slots=True)
+class InsuredName:
+    """The other payer's insured as the 837P names them (2330A): a name only, no birth date or sex."""
+
+    last_name: str
+    first_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OtherPayerLine:
+    """What an earlier payer decided on one of our lines (837P loop 2430, from its 835's service payment)."""
+
+    line_number: int  # our line it answers
+    code: str
+    modifiers: tuple[str, ...]
+    units: int
+    paid: Decimal
+    adjustments: tuple[Adjustment, ...]
+    adjudicated: date
+    patient_liability: Decimal  # what the patient still owes on the line after that payer
+
+
+@dataclass(frozen=True, slots=True)
+class OtherPayer:
+    """An earlier payer in the patient's order of benefits, with its answer (837P loops 2320, 2330A, 2330B)."""
+
+    sequence: str  # P primary, S secondary: its place in the order
+    payer_name: str
+    payer_identifier: str
+    filing_indicator: ClaimFilingIndicator
+    subscriber: InsuredName
+    relationship: str  # self, spouse, child, other
+    member_id: str
+    group_number: str | None
+    paid: Decimal
+    adjudicated: date | None  # when that payer adjudicated the claim (2330B DTP*573; situational)
+    patient_liability: Decimal  # what the patient still owes on the claim after that payer
+    adjustments: tuple[Adjustment, ...] = ()  # claim-level
+    payer_claim_number: str | None = None
+    lines: tuple[OtherPayerLine, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Claim:
     """Everything a clearinghouse or a paper form needs for one encounter's claim."""
 
@@ -109,6 +152,8 @@ class Claim:
     patient_account: str | None = None
     created: date | None = None
     notes: tuple[str, ...] = field(default=())
+    payer_sequence: str = "P"  # this payer's place in the order of benefits: P, S or T
+    other_payers: tuple[OtherPayer, ...] = ()  # the earlier payers and their answers, primary first
 
     @property
     def total_charge(self) -> Decimal:

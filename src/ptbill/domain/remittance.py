@@ -58,6 +58,8 @@ class ClaimStatus(StrEnum):
         return _STATUS_LABELS[self]
 
 
+FORWARDED = frozenset({ClaimStatus.PRIMARY_FORWARDED, ClaimStatus.SECONDARY_FORWARDED, ClaimStatus.TERTIARY_FORWARDED})
+
 _STATUS_LABELS = {
     ClaimStatus.PRIMARY: "processed as primary",
     ClaimStatus.SECONDARY: "processed as secondary",
@@ -192,6 +194,12 @@ class ClaimPayment:
     service_end: date | None = None
     received_date: date | None = None
     service_lines: tuple[ServicePayment, ...] = ()
+    crossover_carrier: str | None = None  # the payer this one forwarded the claim to (a Medicare crossover)
+
+    @property
+    def forwarded(self) -> bool:
+        """The payer processed the claim and sent it on to the next payer itself (a crossover)."""
+        return self.status in FORWARDED
 
     @property
     def is_reversal(self) -> bool:

@@ -26,7 +26,7 @@ from ptbill.services.notes import check_for_clinic, encounter_of
 from ptbill.services.payers import clinic_layer
 from ptbill.services.records import copy_of
 from ptbill.storage.control_numbers import StoredControlNumbers
-from ptbill.storage.tables import ClaimRow, EncounterRow
+from ptbill.storage.tables import ClaimRow, CoverageRow, EncounterRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +68,11 @@ class ClaimRecord:
     fingerprint: str | None
     corrects_claim_id: int | None
     lines: tuple[ClaimLineRecord, ...]
+    # Coordination of benefits (services.cob): the payer's place, the claim before it, a crossover.
+    payer_sequence: str = "P"
+    prior_claim_id: int | None = None
+    crossed_over_to: str | None = None
+    crossed_over_at: datetime | None = None
 
 
 def claim_record(row: ClaimRow) -> ClaimRecord:
@@ -101,6 +106,7 @@ def build_claims(
         from ptbill.services import frozen_claims  # the claim is frozen as it is built
 
         stored = frozen_claims.new_claim_row(actor.clinic_id, row.id, claim, catalog)
+        stored.payer_sequence, stored.coverage_id = "P", _primary_coverage(session, actor, row)
         # Compare-and-set: of two requests billing the same note at once, only one finds it still signed.
         moved = rows_changed(
             session,
@@ -116,6 +122,20 @@ def build_claims(
         audit(session, actor, "create", "claim", str(stored.id), f"from encounter {row.id}")
         built.append(claim_record(stored))
     return built
+
+
+def _primary_coverage(session: Session, actor: Actor, encounter: EncounterRow) -> int | None:
+    """The patient's coverage the note bills: its payer's active coverage, the first in the patient's order."""
+    return session.scalar(
+        select(CoverageRow.id)
+        .where(
+            CoverageRow.clinic_id == actor.clinic_id,
+            CoverageRow.patient_id == encounter.patient_id,
+            CoverageRow.payer_id == encounter.payer_id,
+            CoverageRow.active.is_(True),
+        )
+        .order_by(CoverageRow.priority, CoverageRow.id)
+    )
 
 
 def claim_domain(session: Session, actor: Actor, claim_row: ClaimRow, *, clock: Clock = SYSTEM_CLOCK) -> Claim:

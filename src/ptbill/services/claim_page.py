@@ -13,9 +13,13 @@ import functools
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+
+if TYPE_CHECKING:
+    from ptbill.services.cob_page import CobView
 
 from ptbill.domain.claim import Claim, ClaimFrequency
 from ptbill.domain.remittance import ClaimStatus
@@ -120,6 +124,7 @@ class ClaimPage:
     history: tuple[HistoryLine, ...]
     replacement_refusal: str | None  # why this payer takes no frequency 7/8 claims; None: it does
     correction_blocked: str | None  # why no corrected claim or void can be made now; None: it can
+    cob: CobView | None = None  # the order of benefits: the claims before and after this one
 
     @property
     def lines_by_number(self) -> dict[int, object]:
@@ -307,10 +312,14 @@ def claim_page(session: Session, actor: Actor, claim_id: int) -> ClaimPage:
     elif not record.payer_claim_number:
         blocked = "No payer claim number: the payer never adjudicated this claim. Resubmit it instead."
     audit(session, actor, "read", "claim_page", str(row.id), f"{len(payments)} payments")
+    from ptbill.services.cob_page import cob_view  # it builds on this module's timeline events
+
+    cob = cob_view(session, actor, record)
+    events = _timeline(session, record, payments, corrected_by, write_offs) + list(cob.events)
     return ClaimPage(
         record,
         frozen,
-        tuple(_timeline(session, record, payments, corrected_by, write_offs)),
+        tuple(events),  # the crossover and the next payers' claims come after the answer that made them
         tuple(payments),
         entry.account,
         entry.open,
@@ -322,4 +331,5 @@ def claim_page(session: Session, actor: Actor, claim_id: int) -> ClaimPage:
         tuple(_history(session, actor, row.id)),
         refusal,
         blocked,
+        cob,
     )

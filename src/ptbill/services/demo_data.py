@@ -32,6 +32,7 @@ from ptbill.remittance.x12_835.writer import write_835
 from ptbill.services.access import Actor, hash_password
 from ptbill.services.batches import create_batch, mark_batch_submitted
 from ptbill.services.billing import ClaimRecord, build_claims
+from ptbill.services.demo_cob import add_medigap, crossed_over
 from ptbill.services.notes import save_encounter, sign_encounter
 from ptbill.services.passwords import require_acceptable
 from ptbill.services.posting import post_remittances
@@ -261,7 +262,7 @@ def seed_demo(
         )
         session.add(coverage)
         patient_rows.append((patient, coverage))
-    session.flush()
+    add_medigap(session, [coverage for _, coverage in patient_rows])
 
     clinicians = [u for u in users if u.role in ("therapist", "pta") and u.clinic_id == clinic.id]
     supervising = clinicians[0]
@@ -471,7 +472,7 @@ def simulate_payments(
             trace_number=f"EFT{seed}{number:04d}",
             originating_company_id=None,
             production_date=None,
-            claims=tuple(payments),
+            claims=tuple(crossed_over(session, payer_claims, payments)),
         )
         text, name = write_835(remittance, interchange_control=number + 1), f"demo-{payer_id}.835"
         summary = post_remittances(session, biller, read_835(text), name)

@@ -30,6 +30,7 @@ from ptbill.services.answer_totals import insert_answers
 from ptbill.services.audit import audit
 from ptbill.services.balances import stored_payment
 from ptbill.services.bulk import among, bulk_update, insert_many
+from ptbill.services.cob_posting import after_posting, routed
 from ptbill.services.denial_items import open_denial_items
 from ptbill.services.provider_adjustments import record_provider_adjustments
 from ptbill.storage.session import dialect_insert
@@ -314,6 +315,7 @@ def post_remittance(
     problems = balance_problems(remittance)
     if problems and not accept_unbalanced:
         raise UnbalancedRemittanceError(source_name, problems)
+    remittance = routed(session, actor, remittance)  # a later payer's answer goes to that payer's claim
     summary = PostingSummary(remittances=1, warnings=list(remittance.warnings))
     remittance_id, created = _remittance_id(session, actor, remittance, source_name, file_id)
     summary.remittance_ids.append(remittance_id)
@@ -355,6 +357,7 @@ def post_remittance(
         f"{summary.claims_posted} claims posted, {summary.claims_already_posted} already posted",
     )
     open_denial_items(session, actor, remittance_id=remittance_id)  # each denied line becomes a work item
+    summary.warnings += after_posting(session, actor, remittance)  # crossovers; the next payers' claims
     return summary
 
 

@@ -378,7 +378,11 @@ class ClaimRow(Base):
         back_populates="claim", order_by="ClaimLineRow.line_number", cascade="all, delete-orphan"
     )
 
-    __table_args__ = (UniqueConstraint("clinic_id", "patient_control_number"),)
+    __table_args__ = (
+        UniqueConstraint("clinic_id", "patient_control_number"),
+        # One claim per payer after each claim (0016_cob_more): a secondary is built once per primary answer.
+        Index("uq_claims_prior_sequence", "prior_claim_id", "payer_sequence", unique=True),
+    )
 
 
 class ClaimLineRow(Base):

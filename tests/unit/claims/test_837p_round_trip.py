@@ -11,7 +11,19 @@ import pytest
 
 from ptbill.claims.x12_837p.reader import read_837p
 from ptbill.claims.x12_837p.writer import Trading, write_batch
-from ptbill.domain.claim import Claim, ClaimFrequency, ClaimParty, ClaimPayer, Person, PostalAddress, ServiceLine
+from ptbill.domain.claim import (
+    Claim,
+    ClaimFrequency,
+    ClaimParty,
+    ClaimPayer,
+    InsuredName,
+    OtherPayer,
+    OtherPayerLine,
+    Person,
+    PostalAddress,
+    ServiceLine,
+)
+from ptbill.domain.remittance import Adjustment, AdjustmentGroup
 from ptbill.domain.vocabulary import ClaimFilingIndicator
 from ptbill.x12.control_numbers import ControlNumbers
 from ptbill.x12.errors import X12MappingError
@@ -109,3 +121,53 @@ def test_a_dependent_claim_reads_back_except_the_subscriber_birth_date(numbers: 
     assert parsed.lines == written.lines
     assert parsed.diagnoses == written.diagnoses
     assert parsed.claim_id == "ENC-0002"
+
+
+def test_a_secondary_claim_reads_back_with_the_primarys_answer(numbers: ControlNumbers) -> None:
+    """Loops 2320/2330A/2330B and each line's 2430 come back as the OtherPayer the writer was given."""
+    adjudicated = date(2026, 11, 20)
+    co, pr = AdjustmentGroup.CONTRACTUAL, AdjustmentGroup.PATIENT
+    medicare = OtherPayer(
+        sequence="P",
+        payer_name="MEDICARE PART B",
+        payer_identifier="01182",
+        filing_indicator=ClaimFilingIndicator.MEDICARE_PART_B,
+        subscriber=InsuredName("EXAMPLE", "ANNA"),
+        relationship="self",
+        member_id="1EG4TE5MK73",
+        group_number=None,
+        paid=Decimal("40.25"),
+        adjudicated=adjudicated,
+        patient_liability=Decimal("28.35"),
+        lines=(
+            OtherPayerLine(
+                1,
+                "97012",
+                ("GP",),
+                1,
+                Decimal("0"),
+                (Adjustment(co, "45", Decimal("20.5")), Adjustment(pr, "1", Decimal("14.5"))),
+                adjudicated,
+                Decimal("14.5"),
+            ),
+            OtherPayerLine(
+                2,
+                "97110",
+                ("GP", "KX"),
+                2,
+                Decimal("40.25"),
+                (Adjustment(co, "45", Decimal("16.4")), Adjustment(pr, "2", Decimal("13.85"))),
+                adjudicated,
+                Decimal("13.85"),
+            ),
+        ),
+    )
+    aetna = ClaimPayer("aetna", "AETNA", "60054", filing_indicator=ClaimFilingIndicator.COMMERCIAL)
+    written = dataclasses.replace(
+        self_insured(), payer=aetna, member_id="MS88", payer_sequence="S", other_payers=(medicare,)
+    )
+    batch = write_batch([written], TRADING, numbers, created=WHEN)
+    (transaction,) = read_837p(batch.text)
+    (parsed,) = transaction.claims
+    assert transaction.all_problems() == []
+    assert parsed.claim == dataclasses.replace(written, payer=dataclasses.replace(aetna, id="60054"))

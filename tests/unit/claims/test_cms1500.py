@@ -25,7 +25,17 @@ from ptbill.claims.cms1500 import (
 )
 from ptbill.claims.cms1500.form import DATA_FONT
 from ptbill.claims.cms1500.layout import COLUMN_WIDTH, PAGE_HEIGHT, PAGE_WIDTH
-from ptbill.domain.claim import Claim, ClaimFrequency, ClaimParty, ClaimPayer, Person, PostalAddress, ServiceLine
+from ptbill.domain.claim import (
+    Claim,
+    ClaimFrequency,
+    ClaimParty,
+    ClaimPayer,
+    InsuredName,
+    OtherPayer,
+    Person,
+    PostalAddress,
+    ServiceLine,
+)
 from ptbill.domain.vocabulary import ClaimFilingIndicator
 
 DAY = date(2026, 3, 2)
@@ -318,3 +328,36 @@ def test_write_cms1500_writes_the_pdf(tmp_path: Path) -> None:
     assert target.read_bytes().startswith(b"%PDF")
     with pytest.raises(ValueError, match="at least one claim"):
         render_cms1500([])
+
+
+def test_a_secondary_claim_names_the_primary_in_items_9_and_checks_11d() -> None:
+    primary = lumbar_traction_claim()
+    answer = OtherPayer(
+        sequence="P",
+        payer_name="Noridian JE Part B",
+        payer_identifier="01182",
+        filing_indicator=ClaimFilingIndicator.MEDICARE_PART_B,
+        subscriber=InsuredName(primary.subscriber.last_name, primary.subscriber.first_name),
+        relationship="self",
+        member_id="1EG4TE5MK73",
+        group_number=None,
+        paid=Decimal("30.00"),
+        adjudicated=date(2026, 3, 20),
+        patient_liability=Decimal("7.50"),
+    )
+    claim = replace(
+        primary,
+        payer=ClaimPayer("aetna", "Aetna", "60054", filing_indicator=ClaimFilingIndicator.COMMERCIAL),
+        payer_sequence="S",
+        other_payers=(answer,),
+    )
+    with open_pdf(render_cms1500([claim])) as pdf:
+        page = pdf.pages[0]
+        assert text_in(page, LAYOUT.field("9").rect) == _person_name_of(primary.subscriber)
+        assert text_in(page, LAYOUT.field("9a").rect) == "1EG4TE5MK73"
+        assert text_in(page, LAYOUT.field("9d").rect) == "NORIDIAN JE PART B"
+        assert text_in(page, LAYOUT.field("11d.yes").rect) == "X"
+
+
+def _person_name_of(person: Person) -> str:
+    return f"{person.last_name}, {person.first_name}".upper()

@@ -111,8 +111,9 @@ def test_an_unknown_code_says_so_and_asks_for_a_newer_list() -> None:
         "HC", "97012", ("GP",), Decimal(40), Decimal(0), adjustments=(Adjustment(CO, "999", Decimal(40)),)
     )
     assert classify(line, appeal_deadline_days=120).is_denial  # nothing paid: a denial, whatever the code
-    known_but_no_entry = reason_for(OA, "23")
-    assert known_but_no_entry.reason == "unknown CARC 23 (load a newer list)"
+    prior_payer = reason_for(OA, "23")  # a secondary payer's share of what the primary settled: an entry of its own
+    assert "secondary or tertiary" in prior_payer.reason
+    assert not prior_payer.is_denial
 
 
 def test_appeal_deadline_comes_from_the_payer_parameter_and_only_for_appealable_denials() -> None:

@@ -22,6 +22,9 @@ from ptbill.domain.claim import (
     ClaimFrequency,
     ClaimParty,
     ClaimPayer,
+    InsuredName,
+    OtherPayer,
+    OtherPayerLine,
     Person,
     PostalAddress,
     ServiceLine,
@@ -39,6 +42,7 @@ from ptbill.domain.remittance import (
 from ptbill.domain.vocabulary import ClaimFilingIndicator
 from ptbill.remittance.x12_835.writer import write_835
 from ptbill.x12.syntax import Delimiters
+from tests.pyx12_check import pyx12_errors
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 WHEN = datetime(2026, 3, 3, 9, 5)
@@ -279,7 +283,57 @@ def remittance_835_defaults() -> str:
     return write_835(remittance)
 
 
+def _answered(
+    number: int, code: str, modifiers: tuple[str, ...], units: int, paid: str, *cas: tuple[str, str, str]
+) -> OtherPayerLine:
+    adjustments = tuple(Adjustment(AdjustmentGroup(group), reason, D(value)) for group, reason, value in cas)
+    owed = sum((a.amount for a in adjustments if a.group is AdjustmentGroup.PATIENT), D(0))
+    return OtherPayerLine(number, code, modifiers, units, D(paid), adjustments, date(2026, 3, 20), owed)
+
+
+# Medicare's answer on MEDICARE_CLAIM, as its Medigap secondary reads it: each line's paid + CAS = its charge.
+MEDICARE_ANSWER = OtherPayer(
+    sequence="P",
+    payer_name=MEDICARE.name,
+    payer_identifier=MEDICARE.payer_identifier,
+    filing_indicator=MEDICARE.filing_indicator,
+    subscriber=InsuredName(PATIENT.last_name, PATIENT.first_name),
+    relationship="self",
+    member_id="1EG4-TE5-MK73",
+    group_number=None,
+    paid=D("70.00"),
+    adjudicated=date(2026, 3, 20),
+    patient_liability=D("37.50"),
+    lines=(
+        _answered(
+            1, "97012", ("GP", "KX"), 1, "30.00", ("CO", "45", "15.00"), ("PR", "2", "7.50"), ("CO", "253", "2.50")
+        ),
+        _answered(2, "97110", ("GP",), 2, "0.00", ("CO", "45", "100.50"), ("PR", "1", "20.00")),
+        _answered(3, "97140", ("GP", "CQ", "59"), 1, "40.00", ("CO", "45", "10.10"), ("PR", "2", "10.00")),
+    ),
+)
+
+
+def claims_837p_secondary() -> str:
+    """The Medicare claim sent on to a Medigap plan: SBR*S, loops 2320/2330A/2330B and a 2430 per line."""
+    secondary = dataclasses.replace(
+        MEDICARE_CLAIM,
+        claim_id="EX-01-S",
+        payer=COMMERCIAL,
+        member_id="MS88123456",
+        prior_authorization=None,
+        payer_sequence="S",
+        other_payers=(MEDICARE_ANSWER,),
+    )
+    return write_batch([secondary], TRADING, FixedNumbers(21, 6, 12), created=WHEN).text
+
+
+def test_the_secondary_golden_claim_is_clean_for_pyx12() -> None:
+    assert pyx12_errors(claims_837p_secondary()) == []
+
+
 CASES: dict[str, Callable[[], str]] = {
+    "837p_secondary.x12": claims_837p_secondary,
     "837p_medicare.x12": claims_837p_medicare,
     "837p_mixed.x12": claims_837p_mixed,
     "835_full.x12": remittance_835_full,

@@ -25,7 +25,7 @@ from ptbill.api.schemas.claim_history import (
 )
 from ptbill.api.schemas.claims import BalancePublic, ClaimPublic
 from ptbill.api.schemas.common import MAX_ID
-from ptbill.services import access, frozen_claims, note_returns, reopening, write_offs
+from ptbill.services import access, cob, frozen_claims, note_returns, reopening, write_offs
 from ptbill.services.claim_page import claim_page
 
 router = resource_router("/claims", "claims")
@@ -75,6 +75,21 @@ def correct(
 ) -> ClaimPublic:
     number = body.payer_claim_number if body else None
     return ClaimPublic.model_validate(frozen_claims.correct_claim(session, actor, claim_id, number, clock=clock))
+
+
+@router.post(
+    "/{claim_id}/next-payer",
+    status_code=201,
+    response_model=ClaimPublic,
+    summary="Build the secondary (or tertiary) claim",
+    description="The claim to the patient's next coverage after this claim's payer answered: a new frozen claim "
+    "with SBR01 S (or T) carrying this payer's answer (837P loops 2320/2330A/2330B and, per line, 2430), waiting "
+    "to be batched. The one already built when there is one. 409 when the payer's 835 is not posted, left "
+    "the patient nothing (no PR), crossed the claim over itself, or the patient has no next coverage.",
+    responses=errors(401, 403, 404, 409, 422),
+)
+def next_payer(claim_id: ClaimId, actor: CurrentActor, session: SessionDep, clock: ClockDep) -> ClaimPublic:
+    return ClaimPublic.model_validate(cob.build_next_claim(session, actor, claim_id, clock=clock))
 
 
 @router.post(

@@ -255,6 +255,14 @@ def _header(claim: Claim) -> dict[str, str]:
         values["11a.dob"] = _mm_dd_yyyy(insured.birth_date)
         if insured.sex.upper() in ("M", "F"):
             values[f"11a.sex_{insured.sex.lower()}"] = CHECKED
+    if claim.other_payers:  # items 9, 9a, 9d and 11d: the payer before this one (secondary and tertiary claims)
+        other = claim.other_payers[-1]
+        values["9"] = _upper(
+            ", ".join(part for part in (other.subscriber.last_name, other.subscriber.first_name) if part)
+        )
+        values["9a"] = _upper(other.group_number or other.member_id)
+        values["9d"] = _upper(other.payer_name)
+        values["11d.yes"] = CHECKED
     if claim.referring_provider is not None:
         values["17.qual"] = REFERRING_QUALIFIER
         values["17.name"] = _party_name(claim.referring_provider)

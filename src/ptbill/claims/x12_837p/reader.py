@@ -14,8 +14,18 @@ from decimal import Decimal, InvalidOperation
 from typing import TypeVar, cast
 
 from ptbill.claims.x12_837p import GUIDE
+from ptbill.claims.x12_837p.cob_reader import CobReadError, other_payers
 from ptbill.claims.x12_837p.loops import SPECS, TRANSACTION_LOOP, Loop, TreeBuilder, subtree_problems
-from ptbill.domain.claim import Claim, ClaimFrequency, ClaimParty, ClaimPayer, Person, PostalAddress, ServiceLine
+from ptbill.domain.claim import (
+    Claim,
+    ClaimFrequency,
+    ClaimParty,
+    ClaimPayer,
+    OtherPayer,
+    Person,
+    PostalAddress,
+    ServiceLine,
+)
 from ptbill.domain.identifiers import bounded_int, is_ascii_digits
 from ptbill.domain.vocabulary import ClaimFilingIndicator
 from ptbill.x12.envelope import EnvelopeIds, EnvelopeReader, Transaction
@@ -525,6 +535,7 @@ class _ClaimMapper:
             notes.block(clm, claim_loop, "the claim has no service line (2400)")
         self._check_total(clm, lines, len(lines) == len(line_loops), notes)
 
+        sequence, others = self._cob(claim_loop, subscriber_hl, line_loops, lines, notes)
         claim: Claim | None = None
         complete = (
             billing is not None
@@ -569,6 +580,8 @@ class _ClaimMapper:
                 patient_account=record.segment.element(2) if record else None,
                 created=self.created,
                 notes=tuple(r.segment.element(2) for r in claim_loop.all("NTE")),
+                payer_sequence=sequence,
+                other_payers=others,
             )
         problems = subtree_problems(claim_loop) + notes.problems
         problems.sort(key=lambda p: p.segment_number or 0)
@@ -583,6 +596,23 @@ class _ClaimMapper:
             problems=tuple(problems),
             loop=claim_loop,
         )
+
+    @staticmethod
+    def _cob(
+        claim_loop: Loop,
+        subscriber_hl: Loop | None,
+        line_loops: list[Loop],
+        lines: list[ServiceLine],
+        notes: _Notes,
+    ) -> tuple[str, tuple[OtherPayer, ...]]:
+        """SBR01 (the payer's place: P, S or T) and the earlier payers' answers (2320/2330A/2330B/2430)."""
+        sbr = subscriber_hl.first("SBR") if subscriber_hl is not None else None
+        sequence = sbr.segment.element(1) if sbr is not None and sbr.segment.element(1) in ("P", "S", "T") else "P"
+        try:
+            return sequence, other_payers(claim_loop, line_loops, lines)
+        except CobReadError as exc:
+            notes.add(X12MappingError(exc.segment_number, "SBR", f"other payer (2320): {exc}"))
+            return sequence, ()
 
     @staticmethod
     def _hls(claim_loop: Loop) -> tuple[Loop | None, Loop | None]:

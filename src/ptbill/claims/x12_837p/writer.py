@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 
 from ptbill.claims.claim_text import claim_text_problems
 from ptbill.claims.x12_837p import GUIDE
@@ -21,11 +22,14 @@ from ptbill.domain.claim import (
     Claim,
     ClaimFrequency,
     ClaimParty,
+    OtherPayer,
+    OtherPayerLine,
     Person,
     PostalAddress,
 )
 from ptbill.domain.errors import PtbillError
 from ptbill.domain.identifiers import is_ascii_digits, npi_is_valid
+from ptbill.x12.adjustments import cas_segments
 from ptbill.x12.control_numbers import ControlNumberSource
 from ptbill.x12.envelope_writer import Parties, st, write_interchange
 from ptbill.x12.syntax import Delimiters, Segment, clean_identifier, clean_text
@@ -123,7 +127,43 @@ def validate_claim(claim: Claim) -> list[str]:
         reasons.append("a replacement or void needs the payer's original claim number (REF*F8)")
     if not claim.member_id.strip():
         reasons.append("the member id is empty")
+    reasons.extend(cob_problems(claim))
     reasons.extend(claim_text_problems(claim))
+    return reasons
+
+
+def cob_problems(claim: Claim) -> list[str]:
+    """Why the claim's coordination of benefits would be rejected: a secondary or tertiary claim without
+    the earlier payers' answers, or an answer whose amounts do not add up to the charge (TR3 2320/2430)."""
+    reasons: list[str] = []
+    wanted = {"P": 0, "S": 1, "T": 2}.get(claim.payer_sequence)
+    if wanted is None:
+        return [f"payer sequence {claim.payer_sequence!r} is not P, S or T (SBR01)"]
+    if len(claim.other_payers) != wanted:
+        reasons.append(
+            f"a claim to the payer in place {claim.payer_sequence} needs the answers of the {wanted} payer(s) "
+            f"before it (loop 2320); it has {len(claim.other_payers)}: the primary's adjudication is missing"
+        )
+    charges = {line.line_number: line.charge for line in claim.lines}
+    for other in claim.other_payers:
+        for answered in other.lines:
+            charge = charges.get(answered.line_number)
+            if charge is None:
+                reasons.append(f"{other.payer_name} answered line {answered.line_number}, which the claim lacks")
+                continue
+            adjusted = sum((a.amount for a in answered.adjustments), Decimal(0))
+            if answered.paid + adjusted != charge:
+                reasons.append(
+                    f"COB amounts do not balance on line {answered.line_number}: {other.payer_name} paid "
+                    f"{answered.paid} and adjusted {adjusted}, the line charges {charge} (loop 2430)"
+                )
+        if other.lines:
+            line_paid = sum((line.paid for line in other.lines), Decimal(0))
+            if line_paid != other.paid:
+                reasons.append(
+                    f"COB amounts do not balance: {other.payer_name} paid {other.paid} on the claim and "
+                    f"{line_paid} on its lines (loop 2320 AMT*D)"
+                )
     return reasons
 
 
@@ -196,7 +236,7 @@ def _write_claim(b: _Builder, claim: Claim, hl: int, parent_hl: int) -> int:
     b.add("HL", str(hl), str(parent_hl), "22", "1" if not self_insured else "0")
     b.add(
         "SBR",
-        "P",
+        claim.payer_sequence,
         "18" if self_insured else "",
         b.text(claim.group_number, 50),
         "",
@@ -249,6 +289,8 @@ def _write_claim(b: _Builder, claim: Claim, hl: int, parent_hl: int) -> int:
         b.add("PRV", "PE", "PXC", claim.rendering_provider.taxonomy)
     if claim.supervising_provider:
         b.party_name("DQ", claim.supervising_provider)
+    for other in claim.other_payers:
+        _write_other_payer(b, other)
 
     # Loop 2400 service lines
     for line in claim.lines:
@@ -264,7 +306,66 @@ def _write_claim(b: _Builder, claim: Claim, hl: int, parent_hl: int) -> int:
             tuple(str(p) for p in line.diagnosis_pointers[:MAX_DIAGNOSIS_POINTERS]),
         )
         b.add("DTP", "472", "D8", ccyymmdd(line.service_date))
+        for other in claim.other_payers:
+            for answered in other.lines:
+                if answered.line_number == line.line_number:
+                    _write_line_adjudication(b, other, answered)
     return last_hl
+
+
+def _write_other_payer(b: _Builder, other: OtherPayer) -> None:
+    """Loop 2320 (the other subscriber's coverage and that payer's claim-level answer), 2330A (the other
+    subscriber) and 2330B (the other payer, with the date it adjudicated the claim)."""
+    self_insured = other.relationship == "self"
+    b.add(
+        "SBR",
+        other.sequence,
+        "18" if self_insured else RELATIONSHIP_CODES.get(other.relationship, "G8"),
+        b.text(other.group_number, 50),
+        "",
+        "",
+        "",
+        "",
+        "",
+        other.filing_indicator.value,
+    )
+    b.segments.extend(cas_segments(other.adjustments))
+    b.add("AMT", "D", amount(other.paid))  # payer paid amount
+    b.add("AMT", "EAF", amount(other.patient_liability))  # remaining patient liability
+    b.add("OI", "", "", "Y", "P", "", "Y")
+    insured = other.subscriber
+    b.add(
+        "NM1",
+        "IL",
+        "1",
+        b.text(insured.last_name, 60),
+        b.text(insured.first_name, 35),
+        "",
+        "",
+        "",
+        "MI",
+        b.identifier(other.member_id, 80),
+    )
+    b.add(
+        "NM1", "PR", "2", b.text(other.payer_name, 60), "", "", "", "", "PI", b.identifier(other.payer_identifier, 80)
+    )
+    if other.adjudicated is not None:
+        b.add("DTP", "573", "D8", ccyymmdd(other.adjudicated))  # claim check or remittance date
+
+
+def _write_line_adjudication(b: _Builder, other: OtherPayer, line: OtherPayerLine) -> None:
+    """Loop 2430: the other payer's decision on this line: paid, adjustments by group, date, what is left."""
+    b.add(
+        "SVD",
+        b.identifier(other.payer_identifier, 80),
+        amount(line.paid),
+        ("HC", line.code, *line.modifiers[:MAX_MODIFIERS]),
+        "",
+        str(line.units),
+    )
+    b.segments.extend(cas_segments(line.adjustments))
+    b.add("DTP", "573", "D8", ccyymmdd(line.adjudicated))
+    b.add("AMT", "EAF", amount(line.patient_liability))
 
 
 def _write_transaction(

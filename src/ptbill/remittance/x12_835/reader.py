@@ -185,6 +185,7 @@ class _ClaimDraft:
     service_end: date | None = None
     received_date: date | None = None
     lines: list[ServicePayment] = field(default_factory=list)
+    crossover_carrier: str | None = None
 
     def freeze(self) -> ClaimPayment:
         return ClaimPayment(
@@ -205,6 +206,7 @@ class _ClaimDraft:
             service_end=self.service_end,
             received_date=self.received_date,
             service_lines=tuple(self.lines),
+            crossover_carrier=self.crossover_carrier,
         )
 
 
@@ -712,6 +714,8 @@ def _name(ctx: _Context) -> None:
         )
     elif entity == "82" and ctx.text(NM108) == "XX":  # rendering provider, by NPI
         ctx.claim.rendering_provider_npi = ctx.optional_text(NM109)
+    elif entity == "TT":  # crossover carrier: the payer the claim was forwarded to
+        ctx.claim.crossover_carrier = ctx.optional_text(NM103)
 
 
 def _remarks(ctx: _Context, elements: tuple[ElementRef, ...]) -> None:

@@ -10,24 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 
-from ptbill.domain.remittance import Adjustment, ClaimPayment, ProviderAdjustment, Remittance, ServicePayment
+from ptbill.domain.remittance import ClaimPayment, ProviderAdjustment, Remittance, ServicePayment
 from ptbill.remittance.x12_835 import GUIDE
+from ptbill.x12.adjustments import cas_segments
 from ptbill.x12.envelope_writer import Parties, st, write_interchange
 from ptbill.x12.syntax import Delimiters, Segment, clean_identifier, clean_text
 from ptbill.x12.values import amount, ccyymmdd, quantity
-
-
-def _cas(adjustments: Sequence[Adjustment]) -> Iterator[Segment]:
-    """CAS segments: up to 6 reason/amount triples per group code."""
-    by_group: dict[str, list[Adjustment]] = {}
-    for adjustment in adjustments:
-        by_group.setdefault(adjustment.group.value, []).append(adjustment)
-    for group, items in by_group.items():
-        for start in range(0, len(items), 6):
-            elements: list[str] = [group]
-            for item in items[start : start + 6]:
-                elements += [item.reason, amount(item.amount), "" if item.quantity is None else quantity(item.quantity)]
-            yield Segment("CAS", tuple(elements))
 
 
 def _service(line: ServicePayment, d: Delimiters) -> Iterator[Segment]:
@@ -43,7 +31,7 @@ def _service(line: ServicePayment, d: Delimiters) -> Iterator[Segment]:
     )
     if line.service_start:
         yield Segment("DTM", ("472", ccyymmdd(line.service_start)))
-    yield from _cas(line.adjustments)
+    yield from cas_segments(line.adjustments)
     if line.line_control_number:
         yield Segment("REF", ("6R", clean_text(line.line_control_number, d)[:50]))
     if line.allowed_amount is not None:
@@ -67,7 +55,7 @@ def _claim(claim: ClaimPayment, d: Delimiters) -> Iterator[Segment]:
             claim.frequency or "1",
         ),
     )
-    yield from _cas(claim.adjustments)
+    yield from cas_segments(claim.adjustments)
     if claim.patient is not None:
         yield Segment(
             "NM1",
@@ -82,6 +70,10 @@ def _claim(claim: ClaimPayment, d: Delimiters) -> Iterator[Segment]:
                 "MI" if claim.patient.member_id else "",
                 claim.patient.member_id or "",
             ),
+        )
+    if claim.crossover_carrier:  # 2100 NM1*TT: the payer the claim was forwarded to (a crossover)
+        yield Segment(
+            "NM1", ("TT", "2", clean_text(claim.crossover_carrier, d)[:60], "", "", "", "", "PI", "CROSSOVER")
         )
     if claim.remark_codes:
         yield Segment("MOA", ("", "", *claim.remark_codes[:5]))

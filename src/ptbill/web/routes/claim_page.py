@@ -16,7 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from ptbill.domain.errors import PtbillError
 from ptbill.reference.catalog import default_catalog
-from ptbill.services import access, frozen_claims, note_returns, reopening, write_offs
+from ptbill.services import access, cob, frozen_claims, note_returns, reopening, write_offs
 from ptbill.services.claim_page import claim_page
 from ptbill.services.db import Session
 from ptbill.web.deps import CsrfChecked, CurrentViewer, SessionDep, Viewer, form_values, render
@@ -31,6 +31,7 @@ DONE = {
     "returned": "Note returned to the therapist.",
     "reopening": "Reopening request saved. Download the PDF and send it to the payer.",
     "resolved": "Return marked resolved.",
+    "next-payer": "Claim to the next payer built, with the earlier payer's answer (COB). Put it in a batch to send it.",
 }
 
 
@@ -95,6 +96,17 @@ def corrected(
             session, viewer.actor, claim_id, form.get("payer_claim_number"), clock=viewer.clock
         )
         return f"/claims/{made.id}?done=corrected"
+
+    return _act(request, viewer, session, claim_id, form, run)
+
+
+@router.post("/claims/{claim_id}/next-payer", dependencies=[CsrfChecked])
+def next_payer(
+    request: Request, claim_id: RecordId, viewer: CurrentViewer, session: SessionDep, form: FormDep
+) -> Response:
+    def run() -> str:
+        made = cob.build_next_claim(session, viewer.actor, claim_id, clock=viewer.clock)
+        return f"/claims/{made.id}?done=next-payer"
 
     return _act(request, viewer, session, claim_id, form, run)
 

@@ -14,7 +14,7 @@ each time. ``ledger_invariants`` says what does not balance (an empty list: the 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
@@ -178,6 +178,21 @@ def compute_ledger(patient: PatientRow, rows: PatientRows, today: date) -> Patie
 
 
 _ORDER = {"charge": 0, "payer_payment": 1, "adjustment": 2, "denied": 2, "transfer": 3, "transfer_in": 3}
+
+
+def combined_entries(entries: Sequence[LedgerEntry]) -> list[LedgerEntry]:
+    """The entries as a person reads them: one per day, kind, party, visit, text and record, the claim's
+    lines added together (``line_number`` None); a transfer's receiving side is left out (its "passed to"
+    entry says where the money went)."""
+    combined: dict[tuple[object, ...], LedgerEntry] = {}
+    for entry in entries:
+        if entry.kind == "transfer_in":
+            continue
+        key = (entry.day, entry.kind, entry.party, entry.claim_id, entry.text, entry.record)
+        before = combined.get(key)
+        amount = entry.amount + (before.amount if before else ZERO)
+        combined[key] = replace(before or entry, amount=amount, line_number=None)
+    return [e for e in combined.values() if e.amount != ZERO]
 
 
 def patient_ledger(session: Session, actor: Actor, patient_id: int, *, today: date) -> PatientLedger:

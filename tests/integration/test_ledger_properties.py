@@ -4,14 +4,16 @@ payments, credits applied, refunds and write-offs, each through the services tha
 step the ledger's invariants hold, nothing that must not go negative does (the open balance per line and
 party, the patient's credit), and a refund above the credit is refused.
 
-SQLite runs more examples; PostgreSQL a smaller variant. Each example runs in a savepoint rolled back.
+Each step happens a day after the one before, so the order of answers, payments and write-offs varies.
+SQLite runs 20 examples of up to 12 steps; PostgreSQL a smaller variant (6 steps). Each example runs in a
+savepoint rolled back.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from hypothesis import HealthCheck, given, settings
@@ -32,7 +34,7 @@ from tests.integration.test_posting import billed_claim, remittance_for
 
 D = Decimal
 CO, PR, OA = AdjustmentGroup.CONTRACTUAL, AdjustmentGroup.PATIENT, AdjustmentGroup.OTHER
-CLOCK = FixedClock(date(2026, 6, 1))
+FIRST_DAY = date(2026, 4, 1)  # each step happens a day after the one before
 CENT = D("0.01")
 
 fraction = st.integers(min_value=0, max_value=100).map(lambda n: D(n) / 100)
@@ -104,11 +106,14 @@ class World:
         self.standing: dict[int, list[ClaimPayment]] = {}
         self.next_of: dict[int, ClaimRow] = {}
         self.traces = 0
+        self.clock = FixedClock(FIRST_DAY)
 
     def post(self, claim: ClaimRow, payment: ClaimPayment) -> None:
         self.traces += 1
         base = remittance_for(claim, trace=f"PROP-{self.traces}")
-        remittance = dataclasses.replace(base, claims=(payment,), payment_amount=payment.paid)
+        remittance = dataclasses.replace(
+            base, claims=(payment,), payment_amount=payment.paid, payment_date=self.clock.today()
+        )
         posting.post_remittance(self.session, self.biller, remittance, "prop.835")
 
     def claim_for(self, visit: int) -> ClaimRow:
@@ -187,26 +192,26 @@ class World:
         elif kind == "pay":
             picked = [self.visits[1].id] if action[2] else None
             record_payment(
-                self.session, self.biller, self.patient_id, str(action[1]), "cash", claim_ids=picked, clock=CLOCK
+                self.session, self.biller, self.patient_id, str(action[1]), "cash", claim_ids=picked, clock=self.clock
             )
         elif kind == "refund":
             amount = cents(ledger.credit * action[1]) + (CENT if action[2] else D(0))  # type: ignore[operator]
             if amount <= 0:
                 return
             try:
-                record_refund(self.session, self.biller, self.patient_id, str(amount), "check", "700", clock=CLOCK)
+                record_refund(self.session, self.biller, self.patient_id, str(amount), "check", "700", clock=self.clock)
             except ConflictError:
                 assert amount > ledger.credit, "a refund within the credit was refused"
             else:
                 assert amount <= ledger.credit, "a refund above the credit was recorded"
         elif kind == "apply credit" and ledger.credit > 0:
-            apply_credit(self.session, self.biller, self.patient_id, clock=CLOCK)
+            apply_credit(self.session, self.biller, self.patient_id, clock=self.clock)
         elif kind == "write off":
             visit = ledger.visits[action[1]]  # type: ignore[index]
-            amount = cents((visit.patient_owes + visit.insurance_open) * action[2])  # type: ignore[operator]
+            amount = cents(visit.charge * action[2] / 4)  # type: ignore[operator]
             if amount > 0:
                 with contextlib.suppress(ConflictError):  # more than the claim's own open balance: refused
-                    write_off(self.session, self.biller, visit.claim_id, amount, action[3], clock=CLOCK)  # type: ignore[arg-type]
+                    write_off(self.session, self.biller, visit.claim_id, amount, action[3], clock=self.clock)  # type: ignore[arg-type]
 
 
 def check(ledger: PatientLedger) -> None:
@@ -221,16 +226,17 @@ def check(ledger: PatientLedger) -> None:
 def run(session: Session, steps: list[tuple[object, ...]]) -> None:
     biller, first = billed_claim(session, "props")
     world = World(session, biller, [first, second_visit(session, first, biller)])
-    for action in steps:
+    for number, action in enumerate(steps):
+        world.clock = FixedClock(FIRST_DAY + timedelta(days=number))
         savepoint = session.begin_nested()
-        ledger = patient_ledger(session, biller, world.patient_id, today=CLOCK.today())
+        ledger = patient_ledger(session, biller, world.patient_id, today=world.clock.today())
         world.apply(action, ledger)
-        check(patient_ledger(session, biller, world.patient_id, today=CLOCK.today()))
+        check(patient_ledger(session, biller, world.patient_id, today=world.clock.today()))
         savepoint.commit()
 
 
 @settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 )
 @given(steps=st.lists(step, min_size=1, max_size=12))
 def test_the_ledger_balances_after_every_step(session: Session, steps: list[tuple[object, ...]]) -> None:

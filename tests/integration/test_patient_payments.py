@@ -18,6 +18,7 @@ from ptbill.services import billing, notes
 from ptbill.services.access import Actor, ConflictError, ForbiddenError, InvalidChangeError, actor_for
 from ptbill.services.patient_ledger import ledger_invariants, patient_ledger
 from ptbill.services.patient_payments import apply_credit, record_payment, record_refund
+from ptbill.services.write_offs import write_off
 from ptbill.storage.tables import AuditRow, ClaimRow, EncounterRow, PatientPaymentRow, PaymentApplicationRow
 from tests.integration.ledger_world import coinsurance_by_line, post_primary
 from tests.integration.test_posting import billed_claim
@@ -152,3 +153,14 @@ def test_a_payment_dated_tomorrow_or_by_a_therapist_is_refused(session: Session)
     assert pt is not None
     with pytest.raises(ForbiddenError):
         record_payment(session, pt, patient_id, "5", "cash", clock=CLOCK)
+
+
+def test_a_write_off_after_the_patient_paid_in_full_is_refused(session: Session) -> None:
+    """The claim's own answers still show the coinsurance open; the patient's payment closed it."""
+    biller, claim = billed_claim(session, "pay5")
+    patient_id, owes = owed(session, biller, claim)
+    record_payment(session, biller, patient_id, str(owes), "cash", clock=CLOCK)
+    next_day = FixedClock(date(2026, 5, 2))
+    with pytest.raises(ConflictError, match=r"visit's open balance of 0\.00"):
+        write_off(session, biller, claim.id, D("1.00"), "small_balance", clock=next_day)
+    assert ledger_invariants(patient_ledger(session, biller, patient_id, today=next_day.today())) == []

@@ -16,7 +16,8 @@ entry. A denial is not an adjustment: it stays open on the payer while it is wor
 
 Amounts the 835 gives at the claim level, claim-level write-offs and patient money are spread over the
 claim's lines in line order, each line taking up to what is open on it; patient money beyond what the
-patient owes on the visit goes back to the patient's credit. Nothing is stored: every figure is derived
+patient owes on the visit goes back to the patient's credit, and a write-off closes at most what is open
+on the visit (what a payer paid after it is listed as not needed). Nothing is stored: every figure is derived
 from the posted answers, the write-offs and the patient's payments each time it is read.
 
 Pure: values in, frozen values out. Money is ``Decimal``.
@@ -117,7 +118,7 @@ class Entry:
 
     day: date
     kind: str  # charge, payer_payment, adjustment, prior_payer, denied, transfer, transfer_in, write_off,
-    # patient_payment, applied, returned, refund, provider_adjustment
+    # write_off_unused, patient_payment, applied, returned, refund, provider_adjustment
     amount: Decimal
     source: str  # 835, user, statement
     party: str  # "payer 1", "payer 2" ... or "patient"
@@ -367,19 +368,23 @@ class _Visit:
             self.place(replace(entry, kind="denied" if denial else "adjustment"))
 
     def write_off(self, item: UserWriteOff, party_of_claim: dict[int, str]) -> None:
-        side = PATIENT if item.reason_code in PATIENT_SIDE else party_of_claim.get(item.claim_id, party_name(0))
-        other = party_of_claim.get(item.claim_id, party_name(0)) if side == PATIENT else PATIENT
+        """Closes what is open: on its side first (the patient's, or the payer of its claim), then anywhere
+        else on the visit (a next payer billed after the patient's share was written off holds it now). What
+        nothing has open any more (the payer paid it after the write-off) is listed, and closes nothing."""
+        mine = party_of_claim.get(item.claim_id, party_name(0))
+        side = PATIENT if item.reason_code in PATIENT_SIDE else mine
+        everyone = [side, mine, *(party_name(i) for i in range(len(self.chain) + 1)), PATIENT]
         base = Entry(item.day, "write_off", ZERO, "user", side, f"Written off: {item.reason}", self.root.id)
         base = replace(base, record=f"claim_write_off {item.id}", audit_id=item.audit_id)
         numbers = [item.line_number] if item.line_number in self.numbers else self.numbers
         left = item.amount
-        for party in (side, other):
+        for party in dict.fromkeys(everyone):
             for number in numbers:
                 take = min(max(self.open(number, party), ZERO), left)
-                if party == other and number == numbers[-1]:
-                    take = left  # what nobody had open stays here, where the check sees it
                 self.add(replace(base, amount=take, party=party, line_number=number))
                 left -= take
+        text = "Not needed any more: paid or passed on after the write-off"
+        self.add(replace(base, kind="write_off_unused", amount=left, text=text, line_number=None))
 
     def apply(self, item: Application) -> Decimal:
         """Patient money applied to the visit, up to what the patient owes on it; the rest (returned)."""

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, aliased
 from ptbill.reference.adjustment_codes import AdjustmentCodes
 from ptbill.remittance.ledger import Answer, Application, BilledLine, ChainClaim, UserWriteOff
 from ptbill.services.balances import payment_of
-from ptbill.services.write_offs import REASONS
+from ptbill.services.write_off_reasons import REASONS
 from ptbill.storage.tables import (
     AuditRow,
     ClaimLineRow,

@@ -26,7 +26,7 @@ from ptbill.remittance.ledger_checks import broken_invariants
 from ptbill.services.access import Actor, owned_row, require_role
 from ptbill.services.audit import audit
 from ptbill.services.ledger_rows import PatientRows, carc_text, read_rows
-from ptbill.storage.tables import PatientRow, PaymentApplicationRow
+from ptbill.storage.tables import ClaimRow, EncounterRow, PatientRow, PaymentApplicationRow
 
 # Who reads and records a patient's money: the front desk takes payments; billers and admins run the books.
 # (ptbill has no front-desk role yet: billers and admins do both.)
@@ -202,6 +202,26 @@ def patient_ledger(session: Session, actor: Actor, patient_id: int, *, today: da
     rows = read_rows(session, actor.clinic_id, [patient.id]).get(patient.id, PatientRows())
     audit(session, actor, "read", "patient_ledger", str(patient.id))
     return compute_ledger(patient, rows, today)
+
+
+def visit_open(session: Session, actor: Actor, claim_id: int, today: date) -> Decimal:
+    """What is still open on the visit ``claim_id`` belongs to, with the payers and the patient together
+    (a write-off may take no more). The patient's row is locked first, as patient payments lock it, so a
+    payment and a write-off recorded at once cannot together close more than was open."""
+    patient_id = session.scalar(
+        select(EncounterRow.patient_id)
+        .join(ClaimRow, ClaimRow.encounter_id == EncounterRow.id)
+        .where(ClaimRow.id == claim_id, ClaimRow.clinic_id == actor.clinic_id)
+    )
+    if patient_id is None:
+        return ZERO
+    session.execute(select(PatientRow.id).where(PatientRow.id == patient_id).with_for_update())
+    patient = session.get(PatientRow, patient_id)
+    assert patient is not None
+    rows = read_rows(session, actor.clinic_id, [patient_id]).get(patient_id, PatientRows())
+    ledger = compute_ledger(patient, rows, today)
+    visit = next((v for v in ledger.visits if claim_id in v.claim_ids), None)
+    return visit.patient_owes + visit.insurance_open if visit else ZERO
 
 
 def ledger_invariants(ledger: PatientLedger) -> list[str]:

@@ -19,7 +19,7 @@ class LedgerEntryPublic(BaseModel):
     day: date
     kind: str = Field(
         description="charge, payer_payment, adjustment, prior_payer, denied, transfer, transfer_in, write_off, "
-        "patient_payment, applied, returned, refund or provider_adjustment."
+        "write_off_unused, patient_payment, applied, returned, refund or provider_adjustment."
     )
     amount: Money
     source: str = Field(description="835, user or statement.")

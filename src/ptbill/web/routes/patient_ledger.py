@@ -36,6 +36,7 @@ KINDS = {
     "transfer": "Passed on",
     "transfer_in": "Now owed",
     "write_off": "Written off",
+    "write_off_unused": "Write-off not needed",
     "patient_payment": "Payment received",
     "applied": "Payment applied",
     "returned": "Back to credit",

@@ -4,12 +4,14 @@ land where they should, and every entry names its source and the audit row that 
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from decimal import Decimal
 
 import pytest
 from sqlalchemy.orm import Session
 
+from ptbill.domain.remittance import ProviderAdjustment
 from ptbill.services import posting
 from ptbill.services.access import NotFoundError
 from ptbill.services.patient_ledger import (
@@ -22,6 +24,7 @@ from ptbill.services.write_offs import write_off
 from ptbill.storage.tables import EncounterRow, PatientPaymentRow, PaymentApplicationRow
 from tests.integration.ledger_world import coinsurance_by_line, next_claim, post_primary, secondary_answer
 from tests.integration.test_posting import billed_claim
+from tests.integration.test_remittance_accounting import answer_with, medicare_line
 
 D = Decimal
 TODAY = date(2026, 5, 1)
@@ -154,3 +157,26 @@ def test_another_clinics_patient_is_not_found(session: Session) -> None:
     with pytest.raises(NotFoundError):
         patient_ledger(session, other, patient_of(session, claim.encounter_id), today=TODAY)
     assert patient_paid_by_claim(session, other.clinic_id, [claim.id]) == {}
+
+
+def test_provider_level_adjustments_that_name_the_claim_are_listed_with_plain_reasons(session: Session) -> None:
+    biller, claim = billed_claim(session, "ledger8")
+    (remittance,) = answer_with(claim, medicare_line, "EFT-PLB-1")
+    plb = (
+        ProviderAdjustment("1245319599", date(2026, 12, 31), "L6", claim.patient_control_number, D("-1.25")),
+        ProviderAdjustment("1245319599", date(2026, 12, 31), "WO", claim.patient_control_number, D("3.00")),
+    )
+    paid = remittance.claims[0].paid
+    posting.post_remittance(
+        session,
+        biller,
+        dataclasses.replace(remittance, provider_adjustments=plb, payment_amount=paid - D("1.75")),
+        "plb.835",
+    )
+    ledger = patient_ledger(session, biller, patient_of(session, claim.encounter_id), today=TODAY)
+    listed = {e.reason: e for e in ledger.entries if e.kind == "provider_adjustment"}
+    assert listed["L6"].amount == D("1.25")  # interest: money to the clinic
+    assert listed["L6"].text == "PLB L6: Interest paid by the payer"
+    assert listed["WO"].amount == D("-3.00")  # an overpayment recovered: money taken back
+    assert all(e.claim_id == claim.id and e.audit_id and e.source == "835" for e in listed.values())
+    assert ledger_invariants(ledger) == []  # provider-level: no claim line's figures move

@@ -16,6 +16,7 @@ from ptbill.services.reports.registry import REPORTS
 from ptbill.storage.tables import (
     ClaimBatchRow,
     ClaimPaymentRow,
+    ClaimRow,
     EncounterRow,
     PatientRow,
     RemittanceFileRow,
@@ -70,6 +71,15 @@ def pages(app: LiveApp) -> list[WalkedPage]:
             select(ClaimBatchRow.id).where(ClaimBatchRow.clinic_id == clinic).order_by(ClaimBatchRow.id)
         )
         claim = answered_claim(session, clinic)
+        ledger_patient = (
+            session.scalar(
+                select(EncounterRow.patient_id)
+                .join(ClaimRow, ClaimRow.encounter_id == EncounterRow.id)
+                .where(ClaimRow.id == claim)
+            )
+            if claim is not None
+            else None
+        )
         remittance_file = session.scalar(select(RemittanceFileRow.id).where(RemittanceFileRow.clinic_id == clinic))
         payment = session.scalar(select(RemittanceRow.id).where(RemittanceRow.clinic_id == clinic))
         stray = session.scalar(
@@ -127,6 +137,8 @@ def pages(app: LiveApp) -> list[WalkedPage]:
         walk.append(WalkedPage("batch", BILLER, f"/batches/{batch}"))
     if claim is not None:
         walk.append(WalkedPage("claim", BILLER, f"/claims/{claim}"))
+    if ledger_patient is not None:
+        walk.append(WalkedPage("patient-ledger", BILLER, f"/patients/{ledger_patient}/ledger"))
     if remittance_file is not None:
         walk.append(WalkedPage("remittance-file", BILLER, f"/remittances/{remittance_file}"))
     if payment is not None:

@@ -17,21 +17,16 @@ from sqlalchemy.orm import Session
 
 from ptbill.domain.clock import SYSTEM_CLOCK, Clock
 from ptbill.domain.vocabulary import BILLERS
+from ptbill.services import write_off_reasons
 from ptbill.services.access import Actor, ConflictError, InvalidChangeError, require_role
 from ptbill.services.audit import audit
 from ptbill.services.balances import PATIENT_SIDE_WRITE_OFFS, OpenBalance, claim_balances
 from ptbill.services.billing import claim_record, claim_row
+from ptbill.services.patient_ledger import visit_open
 from ptbill.services.records import copy_of
 from ptbill.storage.tables import ClaimRow, ClaimWriteOffRow
 
-REASONS = {
-    "small_balance": "Small balance",
-    "timely_filing": "Timely filing (not billable to the patient)",
-    "not_medically_necessary": "Not medically necessary, no ABN on file",
-    "contractual": "Contractual adjustment",
-    "bad_debt": "Bad debt (patient will not pay)",
-    "other": "Other (say why)",
-}
+REASONS = write_off_reasons.REASONS  # what the pages and the API offer
 MAX_REASON_TEXT = 500
 MAX_AMOUNT = Decimal("9999999999.99")
 CENT = Decimal("0.01")  # what Numeric(12, 2) holds
@@ -108,6 +103,13 @@ def write_off(
     open_now = open_of(session, actor, row)
     if amount > open_now.total:
         raise ConflictError(f"amount: {amount} is more than the claim's open balance of {open_now.total}")
+    visit_left = visit_open(session, actor, row.id, clock.today())
+    if amount > visit_left:
+        # The patient's payments and a next payer's answers are on the visit, not on this claim's answers.
+        raise ConflictError(
+            f"amount: {amount} is more than the visit's open balance of {visit_left} "
+            "(after the patient's payments and any next payer)"
+        )
     if line_number is not None:
         line = next(line for line in row.lines if line.line_number == line_number)
         taken = session.scalars(

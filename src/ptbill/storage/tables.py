@@ -15,6 +15,7 @@ from typing import Annotated, Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    CheckConstraint,
     Date,
     DateTime,
     ForeignKey,
@@ -672,3 +673,61 @@ class DenialBackfillRow(Base):
 
     clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"), primary_key=True, autoincrement=False)
     done_at: Mapped[created_at]
+
+
+class _PatientMoney:
+    """Columns every row of the patient's money has (migration 0015_patient_ledger): positive amounts only."""
+
+    id: Mapped[pk]
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id", ondelete="RESTRICT"))
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"))
+    amount: Mapped[money]
+    created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[created_at]
+
+
+class PatientPaymentRow(_PatientMoney, Base):
+    """Money a patient paid: cash, a check (its number) or a card (the receipt's reference; ptbill takes no cards)."""
+
+    __tablename__ = "patient_payments"
+
+    method: Mapped[str] = mapped_column(String(10))  # cash, check, card
+    reference: Mapped[str | None] = mapped_column(String(40))
+    received_on: Mapped[date] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(10), default="user", server_default="user")  # user, statement
+
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="ck_patient_payments_amount_positive"),
+        Index("ix_patient_payments_clinic_patient", "clinic_id", "patient_id"),
+    )
+
+
+class PaymentApplicationRow(_PatientMoney, Base):
+    """Patient money applied to a visit's claim: at receipt (``payment_id``), or later from the credit (null)."""
+
+    __tablename__ = "payment_applications"
+
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("patient_payments.id"))
+    applied_on: Mapped[date] = mapped_column(Date)
+
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="ck_payment_applications_amount_positive"),
+        Index("ix_payment_applications_clinic_patient", "clinic_id", "patient_id"),
+    )
+
+
+class PatientRefundRow(_PatientMoney, Base):
+    """Money given back to a patient out of their credit."""
+
+    __tablename__ = "patient_refunds"
+
+    method: Mapped[str] = mapped_column(String(10))
+    reference: Mapped[str | None] = mapped_column(String(40))
+    refunded_on: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str | None] = mapped_column(String(200))
+
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="ck_patient_refunds_amount_positive"),
+        Index("ix_patient_refunds_clinic_patient", "clinic_id", "patient_id"),
+    )

@@ -25,6 +25,8 @@ from ptbill.storage.tables import (
     EncounterRow,
     LoginFailureRow,
     NoteReturnRow,
+    PatientPaymentRow,
+    PatientRefundRow,
     PatientRow,
     PlanOfCareRow,
     ProviderRow,
@@ -187,6 +189,10 @@ def state_of(world: World, a: dict[str, int]) -> tuple[Any, ...]:
             select(AuthorizationRow.id).where(AuthorizationRow.patient_id == a["patient_id"])
         ).all()
         plans = session.scalars(select(PlanOfCareRow.id).where(PlanOfCareRow.patient_id == a["patient_id"])).all()
+        patient_money = [
+            session.scalar(select(func.count()).select_from(table).where(table.patient_id == a["patient_id"]))
+            for table in (PatientPaymentRow, PatientRefundRow)
+        ]
         assert draft is not None
         assert signed is not None
         assert claim is not None
@@ -221,6 +227,7 @@ def state_of(world: World, a: dict[str, int]) -> tuple[Any, ...]:
             len(coverages),
             len(authorizations),
             len(plans),
+            patient_money,
             user.active,
             failures,
             claim_actions,
@@ -243,6 +250,10 @@ def body_for(method: str, path: str, a: dict[str, int]) -> dict[str, Any] | None
         return {"encounter_ids": [a["signed"]]}
     if (method, path) == ("post", "/api/batches"):
         return {"claim_ids": [a["claim_id"]]}
+    if (method, path) == ("post", "/api/patients/{patient_id}/payments"):
+        return {"amount": "5.00", "method": "cash"}
+    if (method, path) == ("post", "/api/patients/{patient_id}/refunds"):
+        return {"amount": "1.00", "method": "check", "reference": "1001"}
     if (method, path) == ("post", "/api/claims/{claim_id}/write-offs"):
         return {"amount": "1.00", "reason_code": "small_balance"}
     if (method, path) in (

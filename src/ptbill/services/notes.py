@@ -18,12 +18,12 @@ from ptbill.domain.errors import EncounterFormatError
 from ptbill.reference.catalog import ReferenceCatalog, default_catalog
 from ptbill.reference.fingerprint import fingerprint
 from ptbill.rules.engine import RULESET_VERSION, CheckReport, check_encounter
+from ptbill.services.abn import signed_abns_for
 from ptbill.services.access import CLINICIANS, SIGNERS, Actor, ConflictError, owned_row, require_role
 from ptbill.services.audit import AuditEntry, audit
 from ptbill.services.patients import get_patient
 from ptbill.services.payers import clinic_fee_schedule, clinic_layer
 from ptbill.services.records import copy_of
-from ptbill.services.abn import signed_abns_for
 from ptbill.services.same_day import same_day_services
 from ptbill.services.therapy_year import clinic_context
 from ptbill.storage.tables import AuditRow, EncounterCheckRow, EncounterRow, PatientRow

@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ptbill.api.routes import (
+    abns,
     audit,
     batches,
     claim_actions,
@@ -37,6 +38,7 @@ for module in (
     providers,
     live_sessions,
     patients,
+    abns,
     payers,
     encounters,
     claims,

@@ -325,15 +325,21 @@ def record_signature(
     return abn_record(row)
 
 
+def abn_records(session: Session, actor: Actor, patient_id: int) -> list[Abn]:
+    """The patient's notices, newest first, without an audit row: for a caller that audits its own read
+    (the chart, read once per view)."""
+    rows = session.scalars(
+        select(AbnRow)
+        .where(AbnRow.clinic_id == actor.clinic_id, AbnRow.patient_id == patient_id)
+        .order_by(AbnRow.given_on.desc(), AbnRow.id.desc())
+    )
+    return [abn_record(row) for row in rows]
+
+
 def abns_of(session: Session, actor: Actor, patient_id: int) -> list[Abn]:
     """The patient's notices, newest first (one audit row for the read)."""
     patient = owned_row(session, actor, PatientRow, patient_id, "patient")
-    rows = session.scalars(
-        select(AbnRow)
-        .where(AbnRow.clinic_id == actor.clinic_id, AbnRow.patient_id == patient.id)
-        .order_by(AbnRow.given_on.desc(), AbnRow.id.desc())
-    )
-    found = [abn_record(row) for row in rows]
+    found = abn_records(session, actor, patient.id)
     audit(session, actor, "read", "abn", f"patient {patient.id}", f"{len(found)} notice(s)")
     return found
 

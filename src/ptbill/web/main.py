@@ -37,6 +37,7 @@ from ptbill.web.deps import (
 )
 from ptbill.web.request_limits import BodyLimits
 from ptbill.web.routes import (
+    abns,
     admin,
     admin_people,
     admin_views,
@@ -62,6 +63,7 @@ PAGE_ROUTERS = (
     history.router,
     claim_page.router,
     notes.router,
+    abns.router,
     patients.router,
     queue.router,
     payers.router,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -15,15 +16,6 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from ptbill.domain.clock import FixedClock
-from ptbill.domain.remittance import (
-    Adjustment,
-    AdjustmentGroup,
-    ClaimPayment,
-    ClaimStatus,
-    PatientName,
-    Remittance,
-    ServicePayment,
-)
 from ptbill.remittance.x12_835.reader import read_835
 from ptbill.remittance.x12_835.writer import liability_denial, write_835
 from ptbill.services import abn as abn_service
@@ -33,6 +25,7 @@ from ptbill.services.balances import accounts_for
 from ptbill.services.patient_fields import FieldProblemsError
 from ptbill.services.patients import add_coverage
 from ptbill.storage.tables import AbnRow, AuditRow, ClaimRow, PatientRow
+from tests.integration.test_posting import remittance_for
 from tests.integration.test_storage_services import CLEAN, make_clinic
 
 CLOCK = FixedClock(date(2026, 3, 10))
@@ -156,54 +149,20 @@ def test_a_ga_line_with_an_abn_on_file_is_ready_and_medicare_denying_it_makes_it
     assert claim is not None
     by_code = {line.code: line for line in claim.lines}
 
-    answers: list[ServicePayment] = []
-    for line in claim.lines:
-        units = D(line.units)
-        denied = liability_denial(line.code, tuple(line.modifiers), line.charge, units, claim.service_date)
-        if denied is not None:
-            answers.append(denied)
-            continue
-        paid = D("10.00")
-        answers.append(
-            ServicePayment(
-                "HC",
-                line.code,
-                tuple(line.modifiers),
-                line.charge,
-                paid,
-                units_paid=units,
-                service_start=claim.service_date,
-                adjustments=(posting_adjustment(line.charge - paid),),
-            )
-        )
-    paid_total = sum((a.paid for a in answers), D(0))
-    remittance = Remittance(
-        payer_name="CA MEDICARE SOUTH",
-        payer_id="CAMEDS",
-        payee_name="HARBOR PT",
-        payee_npi="1245319599",
-        payee_tax_id=None,
-        handling=None,
-        payment_amount=paid_total,
-        credit_debit=None,
-        payment_method=None,
-        payment_date=date(2026, 3, 25),
-        trace_number="EFT-ABN-1",
-        originating_company_id=None,
-        production_date=None,
-        claims=(
-            ClaimPayment(
-                claim.patient_control_number,
-                ClaimStatus.PRIMARY,
-                claim.total_charge,
-                paid_total,
-                patient_responsibility=by_code["97110"].charge,
-                payer_claim_control_number="ICN-ABN-1",
-                patient=PatientName("TESTWELL", "AVA", member_id="1EG4TE5MK73"),
-                service_lines=tuple(answers),
-            ),
-        ),
+    # Medicare's answer: the 97012 line paid as test_posting's remittance pays it, the GA and GZ lines denied.
+    usual = remittance_for(claim, trace="EFT-ABN-1")
+    answers = tuple(
+        liability_denial(line.code, tuple(line.modifiers), line.charge, D(line.units), claim.service_date) or answer
+        for line, answer in zip(claim.lines, usual.claims[0].service_lines, strict=True)
     )
+    paid_total = sum((a.paid for a in answers), D(0))
+    payment = replace(
+        usual.claims[0],
+        paid=paid_total,
+        patient_responsibility=by_code["97110"].charge + D("1.00"),  # the GA line and the 97012 line's $1
+        service_lines=answers,
+    )
+    remittance = replace(usual, claims=(payment,), payment_amount=paid_total)
     text = write_835(remittance)
     assert "CAS*PR*50*" in text  # the GA line: patient responsibility, not medically necessary
     assert "LQ*HE*M38" in text  # the patient agreed in writing (the ABN) to pay
@@ -215,11 +174,8 @@ def test_a_ga_line_with_an_abn_on_file_is_ready_and_medicare_denying_it_makes_it
     assert lines["97110"].patient == by_code["97110"].charge
     assert lines["97140"].patient == D("0.00")  # GZ: no ABN, the clinic's
     assert lines["97140"].denied == by_code["97140"].charge
-    assert account.balance.patient == by_code["97110"].charge
-
-
-def posting_adjustment(amount: Decimal) -> Adjustment:
-    return Adjustment(AdjustmentGroup.CONTRACTUAL, "45", amount)
+    assert lines["97012"].patient == D("1.00")  # the paid line's coinsurance, as remittance_for answers it
+    assert account.balance.patient == by_code["97110"].charge + D("1.00")
 
 
 @pytest.mark.postgres

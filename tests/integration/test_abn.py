@@ -12,7 +12,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, delete, func, insert, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from ptbill.domain.clock import FixedClock
@@ -24,7 +25,7 @@ from ptbill.services.abn_pdf import abn_pdf
 from ptbill.services.balances import accounts_for
 from ptbill.services.patient_fields import FieldProblemsError
 from ptbill.services.patients import add_coverage
-from ptbill.storage.tables import AbnRow, AuditRow, ClaimRow, PatientRow
+from ptbill.storage.tables import AbnRow, AbnServiceRow, AuditRow, ClaimRow, PatientRow
 from tests.integration.test_posting import remittance_for
 from tests.integration.test_storage_services import CLEAN, make_clinic
 
@@ -131,6 +132,27 @@ def test_a_signed_abn_is_never_changed_and_another_clinic_cannot_see_it(session:
         abn_pdf(session, other, patient.id, signed.id)
     pdf = abn_pdf(session, pt, patient.id, signed.id)
     assert pdf.startswith(b"%PDF")
+
+
+def test_the_database_refuses_to_change_a_signed_abn_or_its_services(session: Session) -> None:
+    pt, _biller, patient = medicare_patient(session, "abn-frozen")
+    signed = signed_abn(session, pt, patient.id, ["97110"])
+    unsigned = abn_service.prepare_abn(session, pt, patient.id, [{"code": "97140"}], "maintenance", clock=CLOCK)
+    refused = [
+        update(AbnRow).where(AbnRow.id == signed.id).values(option=3),
+        delete(AbnRow).where(AbnRow.id == signed.id),
+        update(AbnServiceRow).where(AbnServiceRow.abn_id == signed.id).values(estimated_cost=D("1.00")),
+        delete(AbnServiceRow).where(AbnServiceRow.abn_id == signed.id),
+        insert(AbnServiceRow).values(
+            clinic_id=pt.clinic_id, abn_id=signed.id, position=9, code="97140", label="x", estimated_cost=D("1.00")
+        ),
+    ]
+    for statement in refused:
+        with pytest.raises(DBAPIError, match="never changed"), session.begin_nested():
+            session.execute(statement)
+    with session.begin_nested():  # an unsigned notice is still a draft
+        session.execute(update(AbnServiceRow).where(AbnServiceRow.abn_id == unsigned.id).values(label="Hands-on"))
+    assert abn_service.abn_of(session, pt, patient.id, signed.id).option == 1
 
 
 def test_a_ga_line_with_an_abn_on_file_is_ready_and_medicare_denying_it_makes_it_the_patients(

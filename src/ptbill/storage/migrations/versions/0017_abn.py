@@ -1,6 +1,7 @@
 """Advance Beneficiary Notices (form CMS-R-131): one row per notice given to a patient, its services with the
 clinic's own labels and estimated costs. Signed once: the date signed and the option chosen are set together,
-by compare-and-set on an unsigned row, and never changed after (a new notice replaces it).
+by compare-and-set on an unsigned row, and never changed after (a new notice replaces it): triggers refuse
+to update or delete a signed notice, or to add, change or remove its services.
 
 Revision ID: 0017_abn
 Revises: 0014_cob
@@ -59,9 +60,58 @@ def upgrade() -> None:
     )
     op.create_index("ix_abn_services_clinic_id", "abn_services", ["clinic_id"])
     op.create_index("ix_abn_services_abn_id", "abn_services", ["abn_id"])
+    dialect = op.get_bind().dialect.name
+    for statement in TRIGGERS_POSTGRESQL if dialect == "postgresql" else TRIGGERS_SQLITE:
+        op.execute(statement)
+
+
+FROZEN = "a signed ABN is never changed: prepare a new one"
+TRIGGERS_SQLITE = [
+    f"CREATE TRIGGER abns_signed_no_update BEFORE UPDATE ON abns WHEN OLD.signed_on IS NOT NULL "
+    f"BEGIN SELECT RAISE(ABORT, '{FROZEN}'); END",
+    f"CREATE TRIGGER abns_signed_no_delete BEFORE DELETE ON abns WHEN OLD.signed_on IS NOT NULL "
+    f"BEGIN SELECT RAISE(ABORT, '{FROZEN}'); END",
+    *(
+        f"CREATE TRIGGER abn_services_signed_no_{op_name.lower()} BEFORE {op_name} ON abn_services "
+        f"WHEN (SELECT signed_on FROM abns WHERE id = {row}.abn_id) IS NOT NULL "
+        f"BEGIN SELECT RAISE(ABORT, '{FROZEN}'); END"
+        for op_name, row in (("INSERT", "NEW"), ("UPDATE", "OLD"), ("DELETE", "OLD"))
+    ),
+]
+TRIGGERS_POSTGRESQL = [
+    "CREATE FUNCTION abn_signed_frozen() RETURNS trigger AS $$ "
+    "DECLARE notice bigint; "
+    "BEGIN "
+    "IF TG_TABLE_NAME = 'abns' THEN "
+    f"  IF OLD.signed_on IS NOT NULL THEN RAISE EXCEPTION '{FROZEN}'; END IF; "
+    "ELSE "
+    "  IF TG_OP = 'INSERT' THEN notice := NEW.abn_id; ELSE notice := OLD.abn_id; END IF; "
+    "  IF EXISTS (SELECT 1 FROM abns WHERE id = notice AND signed_on IS NOT NULL) THEN "
+    f"    RAISE EXCEPTION '{FROZEN}'; "
+    "  END IF; "
+    "END IF; "
+    "IF TG_OP = 'DELETE' THEN RETURN OLD; END IF; "
+    "RETURN NEW; "
+    "END $$ LANGUAGE plpgsql",
+    "CREATE TRIGGER abns_signed_frozen BEFORE UPDATE OR DELETE ON abns "
+    "FOR EACH ROW EXECUTE FUNCTION abn_signed_frozen()",
+    "CREATE TRIGGER abn_services_signed_frozen BEFORE INSERT OR UPDATE OR DELETE ON abn_services "
+    "FOR EACH ROW EXECUTE FUNCTION abn_signed_frozen()",
+]
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER IF EXISTS abn_services_signed_frozen ON abn_services")
+        op.execute("DROP TRIGGER IF EXISTS abns_signed_frozen ON abns")
+        op.execute("DROP FUNCTION IF EXISTS abn_signed_frozen()")
+    else:
+        for name in (
+            "abns_signed_no_update",
+            "abns_signed_no_delete",
+            *(f"abn_services_signed_no_{op_name}" for op_name in ("insert", "update", "delete")),
+        ):
+            op.execute(f"DROP TRIGGER IF EXISTS {name}")
     op.drop_index("ix_abn_services_abn_id", table_name="abn_services")
     op.drop_index("ix_abn_services_clinic_id", table_name="abn_services")
     op.drop_table("abn_services")

@@ -6,6 +6,7 @@ finds it signed on the chart and downloads the CMS-R-131 PDF. The pages are phot
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +29,14 @@ def test_the_front_desk_prepares_an_abn_records_the_signature_and_downloads_it(
     log_in(page, live_app.url, "admin@harbor.example")
     page.goto(f"{live_app.url}/patients/{live_app.new_patient_id}")
     page.get_by_role("link", name="Prepare an ABN").click()
-    fill(page, {"code_1": "97012", "label_1": "Traction for the low back", "cost_1": "12,5x"})
-    fill(page, {"code_2": "97110", "reason_kind": "above_threshold", "given_on": today})
+    fill(page, {"code_1": "97012", "label_1": "Traction for the low back", "code_2": "97110"})
+    fill(page, {"reason_kind": "above_threshold", "given_on": today})
+    page.get_by_role("button", name="Fill in labels and costs").click()
+    expect(page.locator("#f-label_1")).to_have_value("Traction for the low back")  # the clinic's own words stay
+    expect(page.locator("#f-label_2")).not_to_have_value("")  # ptbill's short label
+    expect(page.locator("#f-cost_2")).to_have_value(re.compile(r"^[0-9]+\.[0-9]{2}$"))  # the Medicare amount
+    shoot(page, folder, "abn-new")
+    fill(page, {"cost_1": "12,5x"})
     page.get_by_role("button", name="Prepare the ABN").click()
     expect(page.locator("#f-cost_1-error")).to_contain_text("dollars and cents")
     expect(page.locator("#f-label_1")).to_have_value("Traction for the low back")  # kept as typed

@@ -133,7 +133,8 @@ def expected_amount(session: Session, clinic_id: int, code: str, day: date) -> D
     return None
 
 
-def _label(code: str) -> str | None:
+def short_label(code: str) -> str | None:
+    """ptbill's own short label of the code (never the CPT descriptor), or None for a code it does not know."""
     info = default_catalog().procedure_codes.get(code)
     return info.label if info is not None else None
 
@@ -162,7 +163,7 @@ def _services(
             problems[f"{where}.code"] = "a procedure code: 5 letters or digits, like 97012"
             continue
         try:
-            label = _text(item.get("label"), 120) or _label(code)
+            label = _text(item.get("label"), 120) or short_label(code)
         except ValueError as exc:
             problems[f"{where}.label"] = str(exc)
             continue

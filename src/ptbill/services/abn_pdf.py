@@ -4,8 +4,12 @@ three options (G); additional information (H); signature (I) and date (J); the P
 statement with OMB 0938-0566 and the form version in force on the day the notice was given.
 
 The wording is the public form's (CMS Beneficiary Notices Initiative,
-https://www.cms.gov/medicare/forms-notices/beneficiary-notices-initiative). Every value the clinic or the
-patient's record supplied goes through ``pdf_text.plain``: a Paragraph reads its text as markup.
+https://www.cms.gov/medicare/forms-notices/beneficiary-notices-initiative) as printed on the versions that
+expired 06/30/2023 and 01/31/2026. The version approved through 03/31/2029 (mandatory from 2026-05-12) made
+plain-language and layout edits and revised the options' wording without changing their meaning; its exact
+text was not at hand here: compare against the CMS download before relying on this print for notices given
+from 2026-05-12 (the footer prints the version in force, parameter ``abn.form_version``). Every value the
+clinic or the patient's record supplied goes through ``pdf_text.plain``: a Paragraph reads its text as markup.
 """
 
 from __future__ import annotations

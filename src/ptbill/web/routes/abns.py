@@ -16,7 +16,7 @@ from fastapi.responses import RedirectResponse
 from ptbill.services import abn as abn_service
 from ptbill.services.abn_pdf import abn_pdf
 from ptbill.services.db import Session
-from ptbill.services.patient_fields import FieldProblemsError
+from ptbill.services.patient_fields import FieldProblemsError, parse_day
 from ptbill.services.patients import get_patient
 from ptbill.web.deps import CsrfChecked, CurrentViewer, SessionDep, Viewer, form_values, render
 from ptbill.web.inputs import RecordId
@@ -105,8 +105,28 @@ def _on_form(problems: dict[str, str], origin: dict[int, int]) -> dict[str, str]
     return errors
 
 
+def _filled(session: Session, viewer: Viewer, form: dict[str, str]) -> dict[str, str]:
+    """The form with each row's empty label and cost filled in: ptbill's short label and one unit at the
+    Medicare amount for the clinic's locality on the day given (the "Fill in labels and costs" button)."""
+    values = dict(form)
+    day = parse_day(form.get("given_on", "").strip()) or viewer.clock.today()
+    for row in range(1, ROWS + 1):
+        code = form.get(f"code_{row}", "").strip().upper()
+        if not code:
+            continue
+        values[f"code_{row}"] = code
+        if not form.get(f"label_{row}", "").strip():
+            values[f"label_{row}"] = abn_service.short_label(code) or ""
+        if not form.get(f"cost_{row}", "").strip():
+            amount = abn_service.expected_amount(session, viewer.actor.clinic_id, code, day)
+            values[f"cost_{row}"] = f"{amount:.2f}" if amount is not None else ""
+    return values
+
+
 @router.post("/patients/{patient_id}/abns", dependencies=[CsrfChecked])
 def prepare(request: Request, patient_id: RecordId, viewer: CurrentViewer, session: SessionDep, form: FormDep) -> Any:
+    if form.get("action") == "fill":
+        return _form(request, session, viewer, patient_id, _filled(session, viewer, form))
     services, origin = _rows(form)
     try:
         prepared = abn_service.prepare_abn(

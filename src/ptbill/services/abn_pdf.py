@@ -30,25 +30,38 @@ from ptbill.services.audit import audit
 from ptbill.services.pdf_text import plain, text_fonts
 
 OMB_NUMBER = "0938-0566"
-ITEMS = "services"  # blank D: the notifier's word for what the notice is about
+ITEMS = "services"  # blank D on the forms that expired 06/30/2023 and 01/31/2026: the notifier's word
+# From the version approved through 03/31/2029 the form names what it is about in general words, in the table
+# and the options alike, so the services are listed once, in the table (Illinois Chiropractic Society, "CMS
+# Releases Updated Advance Beneficiary Notice", 2026: ilchiro.org/?p=232169).
+ITEMS_2029 = "item, test, service or care"
 BOX, CHECKED = "\u2610", "\u2612"
-OPTION_TEXT = {
-    1: (
-        f"I want the {ITEMS} listed above. You may ask to be paid now, but I also want Medicare billed for an "
-        "official decision on payment, which is sent to me on a Medicare Summary Notice (MSN). I understand that if "
-        "Medicare doesn't pay, I am responsible for payment, but I can appeal to Medicare by following the "
-        "directions on the MSN. If Medicare does pay, you will refund any payments I made to you, less co-pays or "
-        "deductibles."
-    ),
-    2: (
-        f"I want the {ITEMS} listed above, but do not bill Medicare. You may ask to be paid now as I am "
-        "responsible for payment. I cannot appeal if Medicare is not billed."
-    ),
-    3: (
-        f"I don't want the {ITEMS} listed above. I understand with this choice I am not responsible for payment, "
-        "and I cannot appeal to see if Medicare would pay."
-    ),
-}
+
+
+def _items(form_version: str) -> str:
+    return ITEMS_2029 if "2029" in form_version else ITEMS
+
+
+def _option_text(items: str) -> dict[int, str]:
+    return {
+        1: (
+            f"I want the {items} listed above. You may ask to be paid now, but I also want Medicare billed for an "
+            "official decision on payment, which is sent to me on a Medicare Summary Notice (MSN). I understand "
+            "that if Medicare doesn't pay, I am responsible for payment, but I can appeal to Medicare by following "
+            "the directions on the MSN. If Medicare does pay, you will refund any payments I made to you, less "
+            "co-pays or deductibles."
+        ),
+        2: (
+            f"I want the {items} listed above, but do not bill Medicare. You may ask to be paid now as I am "
+            "responsible for payment. I cannot appeal if Medicare is not billed."
+        ),
+        3: (
+            f"I don't want the {items} listed above. I understand with this choice I am not responsible for "
+            "payment, and I cannot appeal to see if Medicare would pay."
+        ),
+    }
+
+
 PRA_STATEMENT = (
     "According to the Paperwork Reduction Act of 1995, no persons are required to respond to a collection of "
     "information unless it displays a valid OMB control number. The valid OMB control number for this information "
@@ -98,6 +111,7 @@ def _boxed(
 def abn_pdf_bytes(abn: Abn) -> bytes:
     """The notice as a one-page PDF, with the option and date filled in once the patient has signed."""
     s = _styles()
+    items = _items(abn.form_version)
     width = 7.3 * inch
     head = _boxed(
         [
@@ -112,7 +126,7 @@ def abn_pdf_bytes(abn: Abn) -> bytes:
     head.setStyle(TableStyle([("SPAN", (0, 0), (1, 0))]))
     services = [
         [
-            Paragraph(f"<b>D. {ITEMS.capitalize()}</b>", s["cell"]),
+            Paragraph(f"<b>D. {items.capitalize()}</b>", s["cell"]),
             Paragraph("<b>E. Reason Medicare May Not Pay:</b>", s["cell"]),
             Paragraph("<b>F. Estimated Cost</b>", s["cell"]),
         ]
@@ -126,7 +140,7 @@ def abn_pdf_bytes(abn: Abn) -> bytes:
             ]
         )
     options = []
-    for number, words in OPTION_TEXT.items():
+    for number, words in _option_text(items).items():
         mark = CHECKED if abn.option == number else BOX
         options.append([Paragraph(f"{mark} <b>OPTION {number}.</b> {words}", s["cell"])])
     signed = f"{abn.signed_on:%m/%d/%Y}" if abn.signed_on else ""
@@ -135,10 +149,10 @@ def abn_pdf_bytes(abn: Abn) -> bytes:
         Spacer(1, 8),
         Paragraph("Advance Beneficiary Notice of Non-coverage (ABN)", s["title"]),
         Spacer(1, 4),
-        Paragraph(f"<b>NOTE:</b> If Medicare doesn't pay for <u>D. {ITEMS}</u> below, you may have to pay.", s["body"]),
+        Paragraph(f"<b>NOTE:</b> If Medicare doesn't pay for <u>D. {items}</u> below, you may have to pay.", s["body"]),
         Paragraph(
             "Medicare does not pay for everything, even some care that you or your health care provider have good "
-            f"reason to think you need. We expect Medicare may not pay for the <u>D. {ITEMS}</u> below.",
+            f"reason to think you need. We expect Medicare may not pay for the <u>D. {items}</u> below.",
             s["body"],
         ),
         Spacer(1, 5),
@@ -147,7 +161,7 @@ def abn_pdf_bytes(abn: Abn) -> bytes:
         Paragraph("<b>WHAT YOU NEED TO DO NOW:</b>", s["body"]),
         Paragraph("• Read this notice, so you can make an informed decision about your care.", s["body"]),
         Paragraph("• Ask us any questions that you may have after you finish reading.", s["body"]),
-        Paragraph(f"• Choose an option below about whether to receive the <u>D. {ITEMS}</u> listed above.", s["body"]),
+        Paragraph(f"• Choose an option below about whether to receive the <u>D. {items}</u> listed above.", s["body"]),
         Paragraph(
             "<b>Note:</b> If you choose Option 1 or 2, we may help you to use any other insurance that you might have, "
             "but Medicare cannot require us to do this.",

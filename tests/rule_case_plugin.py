@@ -41,6 +41,7 @@ import pytest
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ptbill.domain.dates import DateRange
+from ptbill.domain.encounter import AdvanceBeneficiaryNotice
 from ptbill.domain.encounter_json import encounter_from_dict
 from ptbill.domain.errors import ReferenceDataError
 from ptbill.domain.same_day import SameDayService
@@ -106,10 +107,12 @@ class Case(_Strict):
     mue: list[tuple[str, int, int]] | None = None
     today: date | None = None
     same_day: list[SameDay] = []
+    abns_on_file: list[dict[str, Any]] = []  # the patient's signed ABNs, as the app passes them (format 1's abn shape)
     fires: Fires | None = None
     quiet: Literal[True] | None = None
     verdict: Literal["ready", "needs_attention", "blocked"] | None = None
     claim_units: dict[str, int] | None = None
+    claim_modifiers: dict[str, list[str]] | None = None  # the planned lines' modifiers, by code
 
     @field_validator("change")
     @classmethod
@@ -261,6 +264,7 @@ class RuleCaseItem(pytest.Item):
                 SameDayService(line.note, line.code, line.units, line.provider, tuple(line.modifiers))
                 for line in case.same_day
             ],
+            abns=[AdvanceBeneficiaryNotice.model_validate(abn) for abn in case.abns_on_file],
         )
         mine = [f for f in report.findings if f.rule == self.rule_id]
         if case.quiet:
@@ -280,6 +284,10 @@ class RuleCaseItem(pytest.Item):
             units = {line.code: line.units for line in report.claim_lines}
             if units != case.claim_units:
                 raise RuleCaseError(f"claim units {units}, expected {case.claim_units}")
+        if case.claim_modifiers is not None:
+            modifiers = {line.code: list(line.modifiers) for line in report.claim_lines}
+            if modifiers != case.claim_modifiers:
+                raise RuleCaseError(f"claim modifiers {modifiers}, expected {case.claim_modifiers}")
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, RuleCaseError):

@@ -10,10 +10,12 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ptbill.services.abn import prepare_abn
 from ptbill.services.access import Actor
 from ptbill.services.denial_work import DenialFilter, denial_items
 from ptbill.services.reports.registry import REPORTS
 from ptbill.storage.tables import (
+    AbnRow,
     ClaimBatchRow,
     ClaimPaymentRow,
     ClaimRow,
@@ -88,6 +90,14 @@ def pages(app: LiveApp) -> list[WalkedPage]:
         user = session.scalars(select(UserRow).where(UserRow.email == BILLER)).one()
         biller = Actor(user.id, user.clinic_id, user.role, user.name)
         items = denial_items(session, biller, DenialFilter(status="all"), app.settings.clock, limit=100_000).items
+        abn = session.scalar(select(AbnRow.id).where(AbnRow.patient_id == app.new_patient_id))
+        if abn is None:  # an unsigned ABN for the new Medicare patient: its page shows the signature form
+            admin = session.scalars(select(UserRow).where(UserRow.email == ADMIN)).one()
+            preparer = Actor(admin.id, admin.clinic_id, admin.role, admin.name)
+            services = [{"code": "97012"}, {"code": "97110", "label": "Exercises to keep strength"}]
+            abn = prepare_abn(
+                session, preparer, app.new_patient_id, services, "above_threshold", clock=app.settings.clock
+            ).id
         session.commit()
         today = app.settings.clock.today()
         denial = next((i.id for i in items if i.deadline_state(today)[0] != "past"), None)
@@ -124,6 +134,8 @@ def pages(app: LiveApp) -> list[WalkedPage]:
         WalkedPage("patient-coverage-new", ADMIN, f"/patients/{app.new_patient_id}/coverages/new"),
         WalkedPage("patient-authorization-new", ADMIN, f"/patients/{app.new_patient_id}/authorizations/new"),
         WalkedPage("patient-plan-new", ADMIN, f"/patients/{app.new_patient_id}/plans-of-care/new"),
+        WalkedPage("patient-abn-new", ADMIN, f"/patients/{app.new_patient_id}/abns/new"),
+        WalkedPage("patient-abn", ADMIN, f"/patients/{app.new_patient_id}/abns/{abn}"),
         WalkedPage("admin-clinic", ADMIN, "/admin/clinic"),
         WalkedPage("admin-providers", ADMIN, "/admin/providers"),
         WalkedPage("admin-users", ADMIN, "/admin/users"),

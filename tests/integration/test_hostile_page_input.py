@@ -25,15 +25,18 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from ptbill.claims.trading import TEST_TRADING, TradingConfig
+from ptbill.domain.clock import FixedClock
 from ptbill.remittance.x12_835.writer import write_835
 from ptbill.server import create_app
 from ptbill.services import (
+    abn,
     access,
     batches,
     billing,
     clinic,
     frozen_claims,
     note_returns,
+    patients,
     providers,
     remittance_files,
     reopening,
@@ -43,6 +46,7 @@ from ptbill.services.demo_data import simulate_payments
 from ptbill.settings import Settings
 from ptbill.storage.session import transaction
 from ptbill.storage.tables import (
+    AbnRow,
     ClaimBatchRow,
     ClaimPaymentRow,
     ClaimRow,
@@ -216,6 +220,14 @@ def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
                 assert first is not None
                 reopening.request_reopening(session, actor, first.id, "Line 1 units", "Clerical error")
                 note_returns.return_note(session, actor, first.encounter_id, "Check the units.", first.id)
+                # An unsigned ABN for that claim's patient (given Medicare), so its page offers the signature form.
+                patient = session.scalar(select(EncounterRow.patient_id).where(EncounterRow.id == first.encounter_id))
+                assert patient is not None
+                medicare = {"payer_id": "ca-medicare-south", "member_id": "1EG4TE5MK73"}
+                patients.add_coverage(session, boss, patient, medicare)
+                abn.prepare_abn(
+                    session, boss, patient, [{"code": "97110"}], "maintenance", clock=FixedClock(DEMO_TODAY)
+                )
             yield built
         finally:
             built.close()
@@ -253,6 +265,7 @@ def good_ids(world: World) -> dict[str, list[str]]:
             select(ClaimPaymentRow.id).where(ClaimPaymentRow.clinic_id == clinic, ClaimPaymentRow.claim_id.is_(None))
         )
         denial = session.scalar(select(DenialItemRow.id).where(DenialItemRow.clinic_id == clinic))
+        notice = session.scalar(select(AbnRow.id).where(AbnRow.clinic_id == clinic, AbnRow.patient_id == patient))
     assert denial is not None, "the demo's remittances deny some line"
     assert draft is not None
     assert patient is not None
@@ -265,6 +278,7 @@ def good_ids(world: World) -> dict[str, list[str]]:
         "return_id": [str(back)],
         "batch_id": [str(batch)],
         "patient_id": [str(patient)],
+        "abn_id": [str(notice)],
         "item_id": [str(denial)],
         "payer_id": ["aetna"],
         "file_id": [str(remittance_file)],

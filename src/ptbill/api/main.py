@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ptbill.api.routes import (
+    abns,
     audit,
     batches,
     claim_actions,
@@ -39,6 +40,7 @@ for module in (
     live_sessions,
     patients,
     patient_ledger,
+    abns,
     payers,
     encounters,
     claims,

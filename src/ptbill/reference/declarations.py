@@ -396,6 +396,20 @@ DECLARATIONS: dict[str, Declaration] = {
         ),
         Declaration("coverage.covered_codes", Kind.CODES, "The only codes the payer covers.", items=PROCEDURE_CODE),
         Declaration(
+            "abn.expected_denial_codes",
+            Kind.CODE_TEXTS,
+            "Codes Medicare is expected to deny as not reasonable and necessary, and why: an ABN before treatment "
+            "and GA, else GZ.",
+            items=PROCEDURE_CODE,
+        ),
+        Declaration(
+            "abn.statutorily_excluded_codes",
+            Kind.CODE_TEXTS,
+            "Codes that are not a Medicare benefit (statutorily excluded), and why: billed with GY, the patient pays.",
+            items=PROCEDURE_CODE,
+        ),
+        Declaration("abn.form_version", Kind.TEXT, "The ABN form version in force (form CMS-R-131 and its expiry)."),
+        Declaration(
             "codes.not_payable_series",
             Kind.CODE_TEXTS,
             "Series of codes (by their first letters) the payer never accepts, and why.",

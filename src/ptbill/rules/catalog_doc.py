@@ -29,7 +29,9 @@ line it touches.
 
 SPEC_EXTRAS = frozenset(
     {
+        "ABN_EXPECTED_DENIAL",
         "ABN_MISSING",
+        "ABN_STATUTORY_EXCLUSION",
         "ASSISTANT_WITHOUT_SUPERVISOR",
         "CLAIM_TEXT_NOT_TRANSLITERABLE",
         "DATE_OF_SERVICE_IN_FUTURE",

@@ -11,7 +11,7 @@ from decimal import Decimal
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from ptbill.domain.encounter import Encounter, Service
+from ptbill.domain.encounter import AdvanceBeneficiaryNotice, DeviceType, Encounter, Service
 from ptbill.domain.errors import ReferenceDataError
 from ptbill.domain.same_day import SameDayService
 from ptbill.pricing import (
@@ -87,10 +87,49 @@ class CheckContext:
     modifiers: ModifierCodeSet = field(default_factory=ModifierCodeSet.default)
     today: date | None = None  # from the caller's clock; None where no clock is given (no future-date check)
     same_day: tuple[SameDayService, ...] = ()  # the patient's other notes of the day, where the app sees them
+    abns: tuple[AdvanceBeneficiaryNotice, ...] = ()  # the patient's signed ABNs on file, where the app sees them
 
     @property
     def services(self) -> tuple[Service, ...]:
         return self.encounter.services
+
+    @property
+    def all_abns(self) -> tuple[AdvanceBeneficiaryNotice, ...]:
+        """The note's own ABN (format 1's ``abn``) and the signed ABNs the app has on file for the patient."""
+        own = (self.encounter.abn,) if self.encounter.abn is not None else ()
+        return own + self.abns
+
+    def abn_covering(self, code: str) -> AdvanceBeneficiaryNotice | None:
+        """An ABN signed by the date of service, option 1 (bill Medicare), listing the code."""
+        day = self.encounter.date_of_service
+        return next((abn for abn in self.all_abns if abn.covers(code, day)), None)
+
+    def expected_denial(self, code: str, indexes: list[int]) -> tuple[str, str] | None:
+        """Why Medicare is expected to deny the code as not reasonable and necessary, and the source: the
+        parameter ``abn.expected_denial_codes``, or traction given on a decompression table (NCD 160.16)."""
+        if not self.is_medicare:
+            return None
+        listed = self.snapshot.resolved("abn.expected_denial_codes")
+        if listed is not None and code in listed.code_texts:
+            return listed.code_texts[code], f"{listed.reference} (in force from {listed.effective.start})"
+        for index in indexes:
+            traction = self.services[index].traction
+            if traction is not None and traction.device_type is DeviceType.DECOMPRESSION_TABLE:
+                return (
+                    "Medicare does not cover vertebral axial decompression (NCD 160.16)",
+                    "NCD 160.16 Vertebral Axial Decompression (VAX-D) "
+                    "(https://www.cms.gov/medicare-coverage-database/view/ncd.aspx?NCDId=124)",
+                )
+        return None
+
+    def statutory_exclusion(self, code: str) -> tuple[str, str] | None:
+        """Why the code is not a Medicare benefit (parameter ``abn.statutorily_excluded_codes``), and the source."""
+        if not self.is_medicare:
+            return None
+        listed = self.snapshot.resolved("abn.statutorily_excluded_codes")
+        if listed is None or code not in listed.code_texts:
+            return None
+        return listed.code_texts[code], f"{listed.reference} (in force from {listed.effective.start})"
 
     def code_info(self, code: str) -> ProcedureCode | None:
         return self.codes.get(code)

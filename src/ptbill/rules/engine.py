@@ -14,7 +14,7 @@ from typing import Any
 from ptbill import __version__
 from ptbill.domain.claim import MAX_DIAGNOSIS_POINTERS
 from ptbill.domain.claim_line import ClaimLine
-from ptbill.domain.encounter import Encounter
+from ptbill.domain.encounter import AdvanceBeneficiaryNotice, Encounter
 from ptbill.domain.finding import Finding, Severity, Verdict, verdict_of
 from ptbill.domain.same_day import SameDayService
 from ptbill.domain.vocabulary import PayerType
@@ -24,6 +24,7 @@ from ptbill.reference.catalog import ReferenceCatalog, Snapshot, default_catalog
 from ptbill.reference.ncci import open_when_changed
 from ptbill.reference.parameters import ParameterLayer
 from ptbill.rules import checks  # noqa: F401  (importing registers every check)
+from ptbill.rules.checks.abn import liability_modifier
 from ptbill.rules.context import CheckContext
 from ptbill.rules.registry import Hit, Rule, in_words, rules_in_force
 from ptbill.units import UnitResult
@@ -61,6 +62,7 @@ def build_context(
     clinic: ClinicContext | None = None,
     today: date | None = None,
     same_day: Sequence[SameDayService] = (),
+    abns: Sequence[AdvanceBeneficiaryNotice] = (),
 ) -> CheckContext:
     payer_known = catalog.payer(encounter.coverage.payer) is not None
     # With an unknown payer the checks still run against the generic commercial rules, so the
@@ -94,6 +96,7 @@ def build_context(
         therapy_claims_this_year=clinic.therapy_claims_this_year,
         today=today,
         same_day=tuple(same_day),
+        abns=tuple(abns),
     )
 
 
@@ -116,6 +119,7 @@ def check_encounter(
     *,
     today: date | None = None,
     same_day: Sequence[SameDayService] = (),
+    abns: Sequence[AdvanceBeneficiaryNotice] = (),
 ) -> CheckReport:
     """Every check in force on the date of service, the verdict, and the planned claim lines.
 
@@ -123,11 +127,20 @@ def check_encounter(
     ``fee_schedule`` is the clinic's contracted rates for the payer, when they are not an installed file.
     ``clinic`` carries the clinic's locality and the patient's therapy amount from the clinic's own claims.
     ``today`` comes from the caller's clock (a note dated after it is refused); ``same_day`` holds the
-    patient's services in the clinic's other notes of the same day (duplicates, per-day unit limits).
+    patient's services in the clinic's other notes of the same day (duplicates, per-day unit limits);
+    ``abns`` the patient's signed ABNs on file (GA, ABN_MISSING), beside the note's own ``abn``.
     """
     catalog = catalog or default_catalog()
     context = build_context(
-        encounter, catalog, parameter_overrides, clinic_layer, fee_schedule, clinic, today=today, same_day=same_day
+        encounter,
+        catalog,
+        parameter_overrides,
+        clinic_layer,
+        fee_schedule,
+        clinic,
+        today=today,
+        same_day=same_day,
+        abns=abns,
     )
     findings: list[Finding] = []
     for registered in rules_in_force(encounter.date_of_service):
@@ -192,7 +205,8 @@ def _one_per_visit(hits: Iterable[Hit], context: CheckContext) -> Hit:
 
 
 def plan_claim_lines(context: CheckContext) -> list[ClaimLine]:
-    """One line per code, with the calculator's units; codes that earn no unit stay off the claim."""
+    """One line per code, with the calculator's units; codes that earn no unit stay off the claim. A Medicare
+    line gets the liability modifier its ABN standing calls for (GA, GZ or GY: ``checks.abn``)."""
     lines = []
     diagnoses = len(context.encounter.diagnoses)
     for group in context.groups:
@@ -205,6 +219,9 @@ def plan_claim_lines(context: CheckContext) -> list[ClaimLine]:
             service = context.services[index]
             modifiers += [m for m in service.modifiers if m not in modifiers]
             pointers += [p for p in service.diagnosis_pointers if 1 <= p <= diagnoses and p not in pointers]
+        liability = liability_modifier(context, group.code, group.service_indexes, modifiers)
+        if liability is not None:
+            modifiers.append(liability)
         price = context.line_prices.get(group.code)
         lines.append(
             ClaimLine(

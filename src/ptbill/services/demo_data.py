@@ -26,9 +26,10 @@ from ptbill.domain.remittance import (
     Remittance,
     ServicePayment,
 )
+from ptbill.domain.vocabulary import PayerType
 from ptbill.reference.catalog import default_catalog
 from ptbill.remittance.x12_835.reader import read_835
-from ptbill.remittance.x12_835.writer import write_835
+from ptbill.remittance.x12_835.writer import liability_denial, write_835
 from ptbill.services.access import Actor, hash_password
 from ptbill.services.batches import create_batch, mark_batch_submitted
 from ptbill.services.billing import ClaimRecord, build_claims
@@ -409,8 +410,13 @@ def simulate_payments(
         seed_rate = catalog.snapshot(payer_id, today).value("fees.seed_average.97012", 14.0)
         for claim in payer_claims:
             denial = DEMO_DENIALS[rng.randrange(len(DEMO_DENIALS))] if rng.random() < 0.2 else None
+            medicare, day = catalog.payers()[payer_id].type is PayerType.MEDICARE, claim.service_date
             lines = []
             for line in claim.lines:
+                units = Decimal(line.units)
+                if medicare and (answer := liability_denial(line.code, line.modifiers, line.charge, units, day)):
+                    lines.append(answer)  # GA: the patient's (PR-50, M38); GZ: the clinic's (CO-50); GY: PR-96
+                    continue
                 if line.code == "97012":
                     rate = Decimal(str(seed_rate)) * Decimal(str(rng.uniform(0.85, 1.12)))
                 else:
@@ -434,7 +440,7 @@ def simulate_payments(
                         tuple(line.modifiers),
                         line.charge,
                         paid,
-                        units_paid=Decimal(line.units),
+                        units_paid=units,
                         service_start=claim.service_date,
                         adjustments=tuple(adjustments),
                         remark_codes=denial[1] if denial else (),
@@ -447,7 +453,7 @@ def simulate_payments(
             payments.append(
                 ClaimPayment(
                     claim.patient_control_number,
-                    ClaimStatus.DENIED if denial else ClaimStatus.PRIMARY,
+                    ClaimStatus.DENIED if denial or not paid_total else ClaimStatus.PRIMARY,
                     claim.total_charge,
                     paid_total,
                     patient_responsibility=responsibility,

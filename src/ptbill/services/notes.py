@@ -18,6 +18,7 @@ from ptbill.domain.errors import EncounterFormatError
 from ptbill.reference.catalog import ReferenceCatalog, default_catalog
 from ptbill.reference.fingerprint import fingerprint
 from ptbill.rules.engine import RULESET_VERSION, CheckReport, check_encounter
+from ptbill.services.abn import signed_abns_for
 from ptbill.services.access import CLINICIANS, SIGNERS, Actor, ConflictError, owned_row, require_role
 from ptbill.services.audit import AuditEntry, audit
 from ptbill.services.patients import get_patient
@@ -80,7 +81,8 @@ def check_for_clinic(
     clock: Clock = SYSTEM_CLOCK,
 ) -> CheckReport:
     """The one way the app checks a note: the engine with the clinic's own payer values and fee schedule,
-    today's date from the caller's clock, and the patient's other notes of the day (duplicates, per-day unit limits)."""
+    today's date from the caller's clock, the patient's other notes of the day (duplicates, per-day unit limits)
+    and the patient's signed ABNs (GA on the lines they cover)."""
     catalog = catalog or default_catalog()
     payer_id = encounter.coverage.payer
     same_day, notes_read = same_day_services(session, clinic_id, encounter)
@@ -94,6 +96,7 @@ def check_for_clinic(
         clinic=clinic_context(session, clinic_id, encounter, catalog),
         today=clock.today(),
         same_day=same_day,
+        abns=signed_abns_for(session, clinic_id, encounter),
     )
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ptbill.domain.status import ClaimState
+from ptbill.services.abn import Abn, abn_records
 from ptbill.services.access import Actor, owned_row
 from ptbill.services.audit import audit
 from ptbill.services.authorizations import Authorization, authorization_records
@@ -74,6 +75,7 @@ class Chart:
     notes: list[ChartNote]
     claims: list[ChartClaim]
     balances: Balances
+    abns: tuple[Abn, ...] = ()  # the patient's ABNs (form CMS-R-131), newest first
 
 
 def _notes(session: Session, actor: Actor, patient_id: int) -> list[ChartNote]:
@@ -126,4 +128,5 @@ def patient_chart(session: Session, actor: Actor, patient_id: int) -> Chart:
         _notes(session, actor, patient_id),
         claims,
         balances,
+        tuple(abn_records(session, actor, patient_id)),
     )

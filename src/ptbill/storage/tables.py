@@ -731,3 +731,55 @@ class PatientRefundRow(_PatientMoney, Base):
         CheckConstraint("amount > 0", name="ck_patient_refunds_amount_positive"),
         Index("ix_patient_refunds_clinic_patient", "clinic_id", "patient_id"),
     )
+
+
+class AbnRow(Base):
+    """An Advance Beneficiary Notice (form CMS-R-131) given to a patient (migration 0017_abn): who gave it, the
+    notifier, name and ID number as printed, the reason Medicare may not pay, the day given; the day signed and
+    the option chosen are set once, together, and never changed (a new notice replaces it)."""
+
+    __tablename__ = "abns"
+
+    id: Mapped[pk]
+    clinic_id: Mapped[clinic_fk]
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    form_version: Mapped[str] = mapped_column(String(60))
+    notifier: Mapped[str] = mapped_column(String(400))
+    patient_name: Mapped[str] = mapped_column(String(130))
+    identification: Mapped[str] = mapped_column(String(40))
+    reason_kind: Mapped[str] = mapped_column(String(20))  # decompression, above_threshold, maintenance, other
+    reason_text: Mapped[str] = mapped_column(String(500))
+    additional_info: Mapped[str | None] = mapped_column(String(1000))
+    given_on: Mapped[date] = mapped_column(Date)
+    signed_on: Mapped[date | None] = mapped_column(Date)
+    option: Mapped[int | None] = mapped_column(Integer)
+    created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    signature_recorded_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    signature_recorded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[created_at]
+    services: Mapped[list[AbnServiceRow]] = relationship(order_by="AbnServiceRow.position", lazy="selectin")
+
+    __table_args__ = (
+        CheckConstraint("option IS NULL OR option IN (1, 2, 3)", name="ck_abns_option"),
+        CheckConstraint("(signed_on IS NULL) = (option IS NULL)", name="ck_abns_signed_with_option"),
+        CheckConstraint("signed_on IS NULL OR signed_on >= given_on", name="ck_abns_signed_after_given"),
+    )
+
+
+class AbnServiceRow(Base):
+    """One service an ABN lists: its code, the clinic's own plain-language label, the estimated cost."""
+
+    __tablename__ = "abn_services"
+
+    id: Mapped[pk]
+    clinic_id: Mapped[clinic_fk]
+    abn_id: Mapped[int] = mapped_column(ForeignKey("abns.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    code: Mapped[str] = mapped_column(String(5))
+    label: Mapped[str] = mapped_column(String(120))
+    estimated_cost: Mapped[money]
+
+    __table_args__ = (
+        CheckConstraint("estimated_cost >= 0", name="ck_abn_services_cost"),
+        UniqueConstraint("abn_id", "position"),
+    )

@@ -37,6 +37,7 @@ from ptbill.web.deps import (
 )
 from ptbill.web.request_limits import BodyLimits
 from ptbill.web.routes import (
+    abns,
     admin,
     admin_people,
     admin_views,
@@ -63,6 +64,7 @@ PAGE_ROUTERS = (
     history.router,
     claim_page.router,
     notes.router,
+    abns.router,
     patients.router,
     patient_ledger.router,
     queue.router,

@@ -76,7 +76,12 @@ def existing_records(world: World) -> dict[str, Any]:
         assert therapist.post(f"/api/encounters/{made[-1]}/sign").status_code == 200
     [claim] = biller.post("/api/claims", json={"encounter_ids": [made[1]]}).json()
     batch = biller.post("/api/batches", json={"claim_ids": [claim["id"]]}).json()
+    medicare = {"payer_id": "ca-medicare-south", "member_id": "1EG4TE5MK73"}
+    assert therapist.post(f"/api/patients/{patient}/coverages", json=medicare).status_code == 201
+    body = {"services": [{"code": "97110"}], "reason_kind": "maintenance"}
+    abn = therapist.post(f"/api/patients/{patient}/abns", json=body).json()
     return {
+        "abn_id": abn["id"],
         "patient_id": patient,
         "encounter_id": made[0],  # a draft, so updates get as far as the engine
         "claim_id": claim["id"],

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from ptbill.remittance.x12_835.writer import write_835
 from ptbill.storage.tables import (
+    AbnRow,
     AuditRow,
     AuthorizationRow,
     ClaimBatchRow,
@@ -55,6 +56,7 @@ PATH_IDS = (
     "payment_id",
     "claim_payment_id",
     "denial_id",
+    "abn_id",
 )
 # Routes that name no record of a clinic: the session, the user's identity, a stateless check, the catalog.
 NOT_CLINIC_DATA = {
@@ -99,6 +101,8 @@ LIST_ROUTES: dict[str, Any] = {
 }
 COVERAGE = {"payer_id": "aetna", "member_id": "W123"}
 AUTHORIZATION = {"number": "A-1", "approved": 10, "valid_from": "2026-01-01", "valid_to": "2026-03-31"}
+MEDICARE = {"payer_id": "ca-medicare-south", "member_id": "1EG4TE5MK73"}
+ABN = {"services": [{"code": "97110"}], "reason_kind": "maintenance"}
 PLAN_OF_CARE = {
     "start_date": "2026-01-05",
     "end_date": "2026-04-04",
@@ -116,6 +120,10 @@ def make_records(world: World, users: dict[str, str]) -> dict[str, int]:
     therapist, biller = world.client(users["therapist"]), world.client(users["biller"])
     patient = new_patient(therapist)
     ids = {"patient_id": patient}
+    assert therapist.post(f"/api/patients/{patient}/coverages", json=MEDICARE).status_code == 201
+    abn = therapist.post(f"/api/patients/{patient}/abns", json=ABN)
+    assert abn.status_code == 201, abn.text
+    ids["abn_id"] = abn.json()["id"]
     for name in ("draft", "signed", "billed", "batched", "denied"):
         response = therapist.post("/api/encounters", json={"patient_id": patient, "document": note()})
         assert response.status_code == 201, response.text
@@ -193,6 +201,9 @@ def state_of(world: World, a: dict[str, int]) -> tuple[Any, ...]:
             session.scalar(select(func.count()).select_from(table).where(table.patient_id == a["patient_id"]))
             for table in (PatientPaymentRow, PatientRefundRow)
         ]
+        abns = session.execute(
+            select(AbnRow.id, AbnRow.signed_on, AbnRow.option).where(AbnRow.patient_id == a["patient_id"])
+        ).all()
         assert draft is not None
         assert signed is not None
         assert claim is not None
@@ -228,6 +239,7 @@ def state_of(world: World, a: dict[str, int]) -> tuple[Any, ...]:
             len(authorizations),
             len(plans),
             patient_money,
+            sorted(tuple(row) for row in abns),
             user.active,
             failures,
             claim_actions,
@@ -246,6 +258,10 @@ def body_for(method: str, path: str, a: dict[str, int]) -> dict[str, Any] | None
         return AUTHORIZATION
     if (method, path) == ("post", "/api/patients/{patient_id}/plans-of-care"):
         return PLAN_OF_CARE
+    if (method, path) == ("post", "/api/patients/{patient_id}/abns"):
+        return ABN
+    if (method, path) == ("post", "/api/patients/{patient_id}/abns/{abn_id}/signature"):
+        return {"signed_on": "2026-03-02", "option": 1}
     if (method, path) == ("post", "/api/claims"):
         return {"encounter_ids": [a["signed"]]}
     if (method, path) == ("post", "/api/batches"):

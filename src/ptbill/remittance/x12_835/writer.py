@@ -9,13 +9,53 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime
+from decimal import Decimal
 
-from ptbill.domain.remittance import ClaimPayment, ProviderAdjustment, Remittance, ServicePayment
+from ptbill.domain.remittance import (
+    Adjustment,
+    AdjustmentGroup,
+    ClaimPayment,
+    ProviderAdjustment,
+    Remittance,
+    ServicePayment,
+)
 from ptbill.remittance.x12_835 import GUIDE
 from ptbill.x12.adjustments import cas_segments
 from ptbill.x12.envelope_writer import Parties, st, write_interchange
 from ptbill.x12.syntax import Delimiters, Segment, clean_identifier, clean_text
 from ptbill.x12.values import amount, ccyymmdd, quantity
+
+# How Medicare answers a line it denies for the liability modifier it carries (Medicare Claims Processing Manual,
+# Pub. 100-04, ch.30 §50; the X12 CARC and RARC lists): GA, an ABN on file, denied as not medically necessary
+# with the patient liable (PR-50, remark M38); GZ, no ABN, denied with the clinic liable (CO-50); GY, not a
+# Medicare benefit, denied as non-covered with the patient liable (PR-96, remark N425).
+LIABILITY_DENIALS: dict[str, tuple[AdjustmentGroup, str, tuple[str, ...]]] = {
+    "GA": (AdjustmentGroup.PATIENT, "50", ("M38",)),
+    "GZ": (AdjustmentGroup.CONTRACTUAL, "50", ()),
+    "GY": (AdjustmentGroup.PATIENT, "96", ("N425",)),
+}
+
+
+def liability_denial(
+    code: str, modifiers: Sequence[str], charge: Decimal, units: Decimal, service_start: date | None
+) -> ServicePayment | None:
+    """The simulated Medicare answer to a line carrying GA, GZ or GY: nothing paid, the whole charge adjusted
+    in the group that says who is liable; None for any other line (the payer's usual answer applies)."""
+    modifier = next((m for m in modifiers if m in LIABILITY_DENIALS), None)
+    if modifier is None:
+        return None
+    group, reason, remarks = LIABILITY_DENIALS[modifier]
+    return ServicePayment(
+        "HC",
+        code,
+        tuple(modifiers),
+        charge,
+        Decimal("0.00"),
+        units_paid=units,
+        service_start=service_start,
+        adjustments=(Adjustment(group, reason, charge),),
+        remark_codes=remarks,
+    )
 
 
 def _service(line: ServicePayment, d: Delimiters) -> Iterator[Segment]:

@@ -1,6 +1,7 @@
 """Every check module; importing this package registers all checks."""
 
 from ptbill.rules.checks import (
+    abn,
     claim,
     claim_text,
     codes,
@@ -14,6 +15,7 @@ from ptbill.rules.checks import (
 )
 
 __all__ = [
+    "abn",
     "claim",
     "claim_text",
     "codes",

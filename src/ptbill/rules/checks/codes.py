@@ -53,6 +53,8 @@ def code_not_payable(ctx: CheckContext) -> Iterator[Hit]:
     not_payable = ctx.snapshot.resolved("codes.not_payable")
     series = ctx.snapshot.resolved("codes.not_payable_series")
     for index, service in enumerate(ctx.services):
+        if ctx.statutory_exclusion(service.code) is not None:
+            continue  # not a Medicare benefit: billed with GY for the patient to pay (ABN_STATUTORY_EXCLUSION)
         # A code's own entry says the most; a whole series (Medicare: every S code) catches the rest.
         if not_payable is not None and service.code in not_payable.code_texts:
             reason, basis = not_payable.code_texts[service.code], not_payable

@@ -55,6 +55,8 @@ def kx_missing(ctx: CheckContext) -> Iterator[Hit]:
         present = _modifiers(ctx, group.service_indexes)
         if "KX" in present or "GA" in present:  # GA without an ABN is ABN_MISSING's finding
             continue
+        if ctx.abn_covering(group.code) is not None:
+            continue  # a signed ABN is on file: the planned line carries GA
         first = group.service_indexes[0]
         yield Hit(
             f"Therapy this year reaches ${year.amount + visit:,.2f} with this visit (${year.amount:,.2f} before it: "
@@ -77,17 +79,19 @@ def kx_missing(ctx: CheckContext) -> Iterator[Hit]:
     "line: without an ABN the clinic, not the patient, is liable (bill GZ, or KX when the care is necessary).",
 )
 def abn_missing(ctx: CheckContext) -> Iterator[Hit]:
-    """A Medicare line carries GA but no ABN signed by the date of service, choosing to bill Medicare, lists it."""
+    """A Medicare line carries GA but no ABN signed by the date of service, choosing to bill Medicare, lists it
+    (the note's own ``abn`` or one of the patient's signed ABNs on file)."""
     if not ctx.is_medicare:
         return
-    abn = ctx.encounter.abn
     day = ctx.encounter.date_of_service
     for group in ctx.groups:
         if "GA" not in _modifiers(ctx, group.service_indexes):
             continue
-        if abn is not None and abn.covers(group.code, day):
+        if ctx.abn_covering(group.code) is not None:
             continue
         first = group.service_indexes[0]
+        listing = [abn for abn in ctx.all_abns if group.code in abn.services]
+        abn = listing[-1] if listing else (ctx.all_abns[-1] if ctx.all_abns else None)
         if abn is None:
             why = "no ABN is recorded for the visit"
         elif abn.date_signed > day:

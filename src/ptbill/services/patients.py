@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -66,6 +67,10 @@ class Coverage:
     subscriber_last_name: str | None
     subscriber_birth_date: date | None
     created_at: datetime
+    deductible_remaining: Decimal | None = None
+    coinsurance_percent: Decimal | None = None
+    copay: Decimal | None = None
+    cost_sharing_as_of: date | None = None
 
 
 class DuplicatePatientError(ConflictError):
@@ -270,12 +275,27 @@ def read_coverage(data: Mapping[str, object]) -> dict[str, Any]:
         "subscriber_first_name": None,
         "subscriber_last_name": None,
         "subscriber_birth_date": None,
+        **read_cost_sharing(fields),
     }
     if relationship not in (None, "self"):
         values["subscriber_first_name"] = fields.text("subscriber_first_name", 60, required=True)
         values["subscriber_last_name"] = fields.text("subscriber_last_name", 60, required=True)
         values["subscriber_birth_date"] = fields.day("subscriber_birth_date", required=True)
     fields.done()
+    return values
+
+
+def read_cost_sharing(fields: Fields) -> dict[str, Any]:
+    """The patient's cost sharing on a coverage, as the plan or the eligibility answer states it (all optional)."""
+    values = {
+        "deductible_remaining": fields.amount("deductible_remaining", Decimal("99999.99")),
+        "coinsurance_percent": fields.amount("coinsurance_percent", Decimal(100)),
+        "copay": fields.amount("copay", Decimal("9999.99")),
+        "cost_sharing_as_of": fields.day("cost_sharing_as_of"),
+    }
+    stated = [key for key in ("deductible_remaining", "coinsurance_percent", "copay") if values[key] is not None]
+    if stated and values["cost_sharing_as_of"] is None and not fields.problems:
+        fields.fail("cost_sharing_as_of", "required with a deductible, coinsurance or copay: the day it was checked")
     return values
 
 

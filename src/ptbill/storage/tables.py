@@ -15,11 +15,13 @@ from typing import Annotated, Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    CheckConstraint,
     Date,
     DateTime,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     Numeric,
     String,
     Text,
@@ -223,6 +225,11 @@ class CoverageRow(Base):
     subscriber_first_name: Mapped[str | None] = mapped_column(String(60))
     subscriber_last_name: Mapped[str | None] = mapped_column(String(60))
     subscriber_birth_date: Mapped[date | None] = mapped_column(Date)
+    # The patient's cost sharing for an estimate (migration 0016_estimates), by hand until eligibility fills it.
+    deductible_remaining: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    coinsurance_percent: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    copay: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))  # per visit
+    cost_sharing_as_of: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[created_at]
 
 
@@ -529,6 +536,33 @@ class NoteReturnRow(Base):
     returned_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     returned_at: Mapped[created_at]
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class EstimateRow(Base):
+    """A cost estimate prepared before treatment (migration 0016_estimates): its lines and arithmetic as JSON,
+    its totals, and the PDF handed to the patient, kept as it was printed."""
+
+    __tablename__ = "estimates"
+    __table_args__ = (
+        CheckConstraint("visits > 0", name="ck_estimates_visits"),
+        CheckConstraint("patient_total >= 0 AND allowed_total >= 0", name="ck_estimates_totals"),
+    )
+
+    id: Mapped[pk]
+    clinic_id: Mapped[clinic_fk]
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    coverage_id: Mapped[int | None] = mapped_column(ForeignKey("coverages.id"))
+    plan_of_care_id: Mapped[int | None] = mapped_column(ForeignKey("plans_of_care.id"))
+    payer_id: Mapped[str | None] = mapped_column(String(60))
+    self_pay: Mapped[bool]
+    first_visit: Mapped[date] = mapped_column(Date)
+    visits: Mapped[int]
+    document: Mapped[json_doc]
+    allowed_total: Mapped[money]
+    patient_total: Mapped[money]
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[created_at]
 
 
 class ReopeningRequestRow(Base):

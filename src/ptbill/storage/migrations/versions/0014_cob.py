@@ -22,7 +22,9 @@ def upgrade() -> None:
         # SBR01: P primary, S secondary, T tertiary.
         batch.add_column(sa.Column("payer_sequence", sa.String(1), nullable=False, server_default="P"))
         batch.add_column(
-            sa.Column("prior_claim_id", kind, sa.ForeignKey("claims.id", name="fk_claims_prior_claim_id"), nullable=True)
+            sa.Column(
+                "prior_claim_id", kind, sa.ForeignKey("claims.id", name="fk_claims_prior_claim_id"), nullable=True
+            )
         )
         batch.add_column(
             sa.Column("coverage_id", kind, sa.ForeignKey("coverages.id", name="fk_claims_coverage_id"), nullable=True)

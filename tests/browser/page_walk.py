@@ -114,6 +114,7 @@ def pages(app: LiveApp) -> list[WalkedPage]:
         WalkedPage("patient-coverage-new", ADMIN, f"/patients/{app.new_patient_id}/coverages/new"),
         WalkedPage("patient-authorization-new", ADMIN, f"/patients/{app.new_patient_id}/authorizations/new"),
         WalkedPage("patient-plan-new", ADMIN, f"/patients/{app.new_patient_id}/plans-of-care/new"),
+        WalkedPage("patient-estimate-new", ADMIN, f"/patients/{app.new_patient_id}/estimates/new"),
         WalkedPage("admin-clinic", ADMIN, "/admin/clinic"),
         WalkedPage("admin-providers", ADMIN, "/admin/providers"),
         WalkedPage("admin-users", ADMIN, "/admin/users"),

@@ -23,6 +23,7 @@ from ptbill.storage.tables import (
     DenialItemEventRow,
     DenialItemRow,
     EncounterRow,
+    EstimateRow,
     LoginFailureRow,
     NoteReturnRow,
     PatientRow,
@@ -53,6 +54,7 @@ PATH_IDS = (
     "payment_id",
     "claim_payment_id",
     "denial_id",
+    "estimate_id",
 )
 # Routes that name no record of a clinic: the session, the user's identity, a stateless check, the catalog.
 NOT_CLINIC_DATA = {
@@ -148,6 +150,21 @@ def make_records(world: World, users: dict[str, str]) -> dict[str, int]:
         session.add(request)
         session.flush()
         ids["request_id"] = request.id
+        # A cost estimate of the patient, whose PDF another clinic must not download.
+        estimate = EstimateRow(
+            clinic_id=user.clinic_id,
+            patient_id=patient,
+            self_pay=True,
+            first_visit=datetime(2026, 3, 9, tzinfo=UTC).date(),
+            visits=1,
+            document={},
+            allowed_total=0,
+            patient_total=0,
+            pdf=b"%PDF-1.4 estimate of clinic A",
+        )
+        session.add(estimate)
+        session.flush()
+        ids["estimate_id"] = estimate.id
         session.commit()
     return ids
 
@@ -187,6 +204,7 @@ def state_of(world: World, a: dict[str, int]) -> tuple[Any, ...]:
             select(AuthorizationRow.id).where(AuthorizationRow.patient_id == a["patient_id"])
         ).all()
         plans = session.scalars(select(PlanOfCareRow.id).where(PlanOfCareRow.patient_id == a["patient_id"])).all()
+        estimates = session.scalars(select(EstimateRow.id).where(EstimateRow.patient_id == a["patient_id"])).all()
         assert draft is not None
         assert signed is not None
         assert claim is not None
@@ -221,6 +239,7 @@ def state_of(world: World, a: dict[str, int]) -> tuple[Any, ...]:
             len(coverages),
             len(authorizations),
             len(plans),
+            len(estimates),
             user.active,
             failures,
             claim_actions,
@@ -239,6 +258,8 @@ def body_for(method: str, path: str, a: dict[str, int]) -> dict[str, Any] | None
         return AUTHORIZATION
     if (method, path) == ("post", "/api/patients/{patient_id}/plans-of-care"):
         return PLAN_OF_CARE
+    if (method, path) == ("post", "/api/patients/{patient_id}/estimates"):
+        return {"lines": [{"code": "97012", "not_covered": True}]}
     if (method, path) == ("post", "/api/claims"):
         return {"encounter_ids": [a["signed"]]}
     if (method, path) == ("post", "/api/batches"):

@@ -98,6 +98,7 @@ def pages(app: LiveApp) -> list[WalkedPage]:
         WalkedPage("queue-refused", BILLER, "/queue?from=2026-02-30&min=%D9%A3"),
         WalkedPage("claims", BILLER, "/claims"),
         WalkedPage("batches", BILLER, "/batches"),
+        WalkedPage("claims-timely-filing", BILLER, "/claims/timely-filing"),
         WalkedPage("denials", BILLER, "/denials"),
         WalkedPage("remittances", BILLER, "/remittances"),
         WalkedPage("remittances-unmatched", BILLER, "/remittances/unmatched"),

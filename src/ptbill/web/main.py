@@ -53,6 +53,7 @@ from ptbill.web.routes import (
     remittances,
     reports,
     setup,
+    timely_filing,
     two_factor,
 )
 
@@ -61,6 +62,7 @@ PAGE_ROUTERS = (
     auth.router,
     two_factor.router,
     history.router,
+    timely_filing.router,  # before claim_page: /claims/timely-filing is not a claim id
     claim_page.router,
     notes.router,
     patients.router,

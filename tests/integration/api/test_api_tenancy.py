@@ -96,6 +96,7 @@ LIST_ROUTES: dict[str, Any] = {
     "/api/payments": RemittanceRow,
     "/api/remittances/unmatched": ClaimPaymentRow,
     "/api/denials": DenialItemRow,
+    "/api/claims/timely-filing": ClaimRow,  # rows name their claim as claim_id
 }
 COVERAGE = {"payer_id": "aetna", "member_id": "W123"}
 AUTHORIZATION = {"number": "A-1", "approved": 10, "valid_from": "2026-01-01", "valid_to": "2026-03-31"}
@@ -344,7 +345,7 @@ def test_list_routes_show_only_the_users_clinic(world: World, records: Any, rout
             rows = body["items"]
         else:
             rows = body
-        ids = {row["id"] for row in rows}
+        ids = {row["claim_id"] if "claim_id" in row else row["id"] for row in rows}
         assert not ids & a_ids, f"{route} shows clinic A's rows to {email}"
         assert ids <= b_ids
         assert not {row.get("user_id") for row in rows} & a_users

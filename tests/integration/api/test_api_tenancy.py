@@ -5,7 +5,7 @@ of A's rows. A route this test does not classify fails it, so new routes cannot 
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -78,6 +78,8 @@ NOT_CLINIC_DATA = {
     ("post", "/api/queue/claims"),
     # The list of reports (the registry); each report's rows are checked by the reports test below.
     ("get", "/api/reports"),
+    # The caller's clinic's unsent claims near their filing limit: checked by the timely filing test below.
+    ("get", "/api/claims/timely-filing"),
 }
 QUEUE_TABS = ("ready", "needs_attention", "blocked")
 REPORT_ROUTES = {("get", "/api/reports/{name}"), ("get", "/api/reports/{name}.csv")}
@@ -96,7 +98,6 @@ LIST_ROUTES: dict[str, Any] = {
     "/api/payments": RemittanceRow,
     "/api/remittances/unmatched": ClaimPaymentRow,
     "/api/denials": DenialItemRow,
-    "/api/claims/timely-filing": ClaimRow,  # rows name their claim as claim_id
 }
 COVERAGE = {"payer_id": "aetna", "member_id": "W123"}
 AUTHORIZATION = {"number": "A-1", "approved": 10, "valid_from": "2026-01-01", "valid_to": "2026-03-31"}
@@ -345,7 +346,7 @@ def test_list_routes_show_only_the_users_clinic(world: World, records: Any, rout
             rows = body["items"]
         else:
             rows = body
-        ids = {row["claim_id"] if "claim_id" in row else row["id"] for row in rows}
+        ids = {row["id"] for row in rows}
         assert not ids & a_ids, f"{route} shows clinic A's rows to {email}"
         assert ids <= b_ids
         assert not {row.get("user_id") for row in rows} & a_users
@@ -431,3 +432,24 @@ def test_every_report_shows_only_the_users_clinic(world: World, records: Any) ->
     assert any(line.startswith("query.as_of") for line in bad.json()["problems"])
     assert any(line.startswith("query.party") for line in bad.json()["problems"])
     assert b_biller.get("/api/reports/no-such-report").status_code == 404
+
+
+def test_the_timely_filing_worklist_shows_only_the_users_clinic(world: World, records: Any) -> None:
+    a, _ = records
+    therapist, biller = world.client(A_USERS["therapist"]), world.client(A_USERS["biller"])
+    signed = therapist.post("/api/encounters", json={"patient_id": a["patient_id"], "document": note()}).json()["id"]
+    assert therapist.post(f"/api/encounters/{signed}/sign").status_code == 200
+    [claim] = biller.post("/api/claims", json={"encounter_ids": [signed]}).json()
+    with world.session() as session:  # clinic A's unsent claim, dated long enough ago to be past its limit
+        row = session.get(ClaimRow, claim["id"])
+        assert row is not None
+        row.service_date = date(2025, 1, 6)
+        session.commit()
+    mine = biller.get("/api/claims/timely-filing")
+    assert mine.status_code == 200
+    assert claim["id"] in {found["claim_id"] for found in mine.json()}
+    for email in B_USERS.values():
+        response = world.client(email).get("/api/claims/timely-filing")
+        assert response.status_code in (200, 403)
+        if response.status_code == 200:
+            assert claim["id"] not in {found["claim_id"] for found in response.json()}

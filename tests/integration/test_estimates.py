@@ -163,3 +163,24 @@ def test_another_clinic_sees_no_estimate_and_user_text_prints_as_written(session
         estimates.estimate_pdf(session, other, patient.id, made.id)
     with pytest.raises(access.NotFoundError):
         estimates.estimates_of(session, other, patient.id)
+
+
+def test_an_insured_estimate_needs_the_coverages_cost_sharing_which_can_be_updated(session: Session) -> None:
+    _pt, biller, patient = make_clinic(session, "est-g")
+    payers.replace_fee_schedule(session, biller, "aetna", FEES, "aetna.csv")
+    cov = coverage(session, biller, patient.id, "aetna")
+    form = {"coverage_id": str(cov), "first_visit": "2026-03-09"} | lines(("97012", "", "1", False))
+    with pytest.raises(FieldProblemsError) as refused:
+        estimates.prepare_estimate(session, biller, patient.id, form, clock=CLOCK)
+    assert "cost sharing first" in refused.value.problems["coverage_id"]
+    with pytest.raises(FieldProblemsError) as refused:
+        patients.update_cost_sharing(session, biller, patient.id, cov, {"copay": "12", "coinsurance_percent": "101"})
+    assert set(refused.value.problems) == {"coinsurance_percent"}
+    with pytest.raises(FieldProblemsError) as refused:
+        patients.update_cost_sharing(session, biller, patient.id, cov, {"copay": "12"})
+    assert set(refused.value.problems) == {"cost_sharing_as_of"}
+    sharing = {"deductible_remaining": "0", "copay": "12", "cost_sharing_as_of": "2026-03-01"}
+    updated = patients.update_cost_sharing(session, biller, patient.id, cov, sharing)
+    assert (updated.copay, updated.coinsurance_percent) == (Decimal("12.00"), None)
+    made = estimates.prepare_estimate(session, biller, patient.id, form, clock=CLOCK)
+    assert made.patient_total == Decimal("12.00")  # one visit allowed 30.00: no deductible left, the copay only

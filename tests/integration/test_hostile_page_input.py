@@ -25,6 +25,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from ptbill.claims.trading import TEST_TRADING, TradingConfig
+from ptbill.domain.clock import FixedClock
 from ptbill.remittance.x12_835.writer import write_835
 from ptbill.server import create_app
 from ptbill.services import (
@@ -46,8 +47,10 @@ from ptbill.storage.tables import (
     ClaimBatchRow,
     ClaimPaymentRow,
     ClaimRow,
+    CoverageRow,
     DenialItemRow,
     EncounterRow,
+    EstimateRow,
     NoteReturnRow,
     RemittanceFileRow,
     RemittanceRow,
@@ -179,7 +182,10 @@ def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
                 signed = [n.id for n in notes_service.list_encounters(session, actor) if n.status == "signed"]
                 # One claim in a batch not yet sent (the demo's batch is submitted), one still unbatched.
                 batched, _unbatched = billing.build_claims(session, actor, signed[:2])
-                batches.create_batch(session, actor, [batched.id], TradingConfig(TEST_TRADING, {}))
+                # Batched on the demo's day: its notes are dated around it (and within their filing limits then).
+                batches.create_batch(
+                    session, actor, [batched.id], TradingConfig(TEST_TRADING, {}), clock=FixedClock(DEMO_TODAY)
+                )
                 # An 835 file with a payment that named no claim: the remittance, payment and match pages.
                 row = session.get(ClaimRow, batched.id)
                 assert row is not None
@@ -253,7 +259,25 @@ def good_ids(world: World) -> dict[str, list[str]]:
             select(ClaimPaymentRow.id).where(ClaimPaymentRow.clinic_id == clinic, ClaimPaymentRow.claim_id.is_(None))
         )
         denial = session.scalar(select(DenialItemRow.id).where(DenialItemRow.clinic_id == clinic))
+        coverage = session.scalar(select(CoverageRow.id).where(CoverageRow.patient_id == patient))
+        estimate = session.scalar(select(EstimateRow.id).where(EstimateRow.patient_id == patient))
+        if estimate is None:  # a stored estimate of the patient, for its PDF's route
+            made = EstimateRow(
+                clinic_id=clinic,
+                patient_id=patient,
+                self_pay=True,
+                first_visit=DEMO_TODAY,
+                visits=1,
+                document={},
+                allowed_total=0,
+                patient_total=0,
+                pdf=b"%PDF-1.4",
+            )
+            session.add(made)
+            session.commit()
+            estimate = made.id
     assert denial is not None, "the demo's remittances deny some line"
+    assert coverage is not None
     assert draft is not None
     assert patient is not None
     assert claims is not None
@@ -271,6 +295,8 @@ def good_ids(world: World) -> dict[str, list[str]]:
         "payment_id": [str(payment)],
         "claim_payment_id": [str(stray)],
         "name": list(REPORTS),
+        "estimate_id": [str(estimate)],
+        "coverage_id": [str(coverage)],
     }
 
 

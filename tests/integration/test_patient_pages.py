@@ -346,3 +346,23 @@ def test_an_estimate_is_prepared_listed_and_downloaded_from_the_chart(
     assert pdf.content.startswith(b"%PDF")
     assert clients["other_clinic"].get(link).status_code == 404
     assert clients["other_clinic"].get(f"/patients/{patient}/estimates/new").status_code == 404
+
+
+def test_a_coverages_cost_sharing_is_entered_on_its_own_form(clients: dict[str, TestClient], patient: int) -> None:
+    biller = clients["biller"]
+    chart = biller.get(f"/patients/{patient}").text
+    [link] = re.findall(rf'href="(/patients/{patient}/coverages/[0-9]+/cost-sharing)"', chart)[:1]
+    refused = post(biller, link, link, {"coinsurance_percent": "120", "cost_sharing_as_of": "2026-03-01"})
+    assert refused.status_code == 422
+    assert 'id="f-coinsurance_percent-error">an amount from 0 to 100' in refused.text
+    saved = post(
+        biller,
+        link,
+        link,
+        {"deductible_remaining": "$1,250.00", "coinsurance_percent": "20", "cost_sharing_as_of": "2026-03-01"},
+    )
+    assert saved.status_code == 303
+    chart = biller.get(f"/patients/{patient}").text
+    assert "deductible left $1,250.00" in chart
+    assert "coinsurance 20 %" in chart
+    assert clients["other_clinic"].get(link).status_code == 404

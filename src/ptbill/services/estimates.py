@@ -134,6 +134,8 @@ def prepare_estimate(
         if coverage is None or coverage.clinic_id != actor.clinic_id or coverage.patient_id != patient_id:
             fields.fail("coverage_id", f"not a coverage of this patient: {coverage_text[:20]}")
             coverage = None
+        elif coverage.cost_sharing_as_of is None:
+            fields.fail("coverage_id", "enter this coverage's cost sharing first (deductible left, coinsurance, copay)")
     if plan_text := fields.raw("plan_of_care_id"):
         plan_id = fields.whole("plan_of_care_id", 1, 2**62)
         plan = session.get(PlanOfCareRow, plan_id) if plan_id else None

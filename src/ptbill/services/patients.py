@@ -18,7 +18,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ptbill.reference.catalog import default_catalog
-from ptbill.services.access import Actor, ConflictError, owned_row
+from ptbill.services.access import Actor, ConflictError, NotFoundError, owned_row
 from ptbill.services.audit import audit
 from ptbill.services.patient_fields import FieldProblemsError, Fields, parse_day
 from ptbill.services.records import copy_of
@@ -318,3 +318,23 @@ def add_coverage(session: Session, actor: Actor, patient_id: int, data: dict[str
 def register_coverage(session: Session, actor: Actor, patient_id: int, data: Mapping[str, object]) -> Coverage:
     owned_row(session, actor, PatientRow, patient_id, "patient")  # another clinic's patient: 404 before the form
     return add_coverage(session, actor, patient_id, read_coverage(data))
+
+
+def update_cost_sharing(
+    session: Session, actor: Actor, patient_id: int, coverage_id: int, data: Mapping[str, object]
+) -> Coverage:
+    """Replace a coverage's cost sharing (deductible remaining, coinsurance, copay, the day checked): audited."""
+    get_patient(session, actor, patient_id)
+    row = owned_row(session, actor, CoverageRow, coverage_id, "coverage")
+    if row.patient_id != patient_id:
+        raise NotFoundError(f"coverage {coverage_id} of patient {patient_id} not found")
+    fields = Fields(data)
+    values = read_cost_sharing(fields)
+    if values["cost_sharing_as_of"] is None and not fields.problems:
+        fields.fail("cost_sharing_as_of", "required: the day the payer stated the cost sharing")
+    fields.done()
+    for key, value in values.items():
+        setattr(row, key, value)
+    session.flush()
+    audit(session, actor, "update", "coverage", str(row.id), "cost sharing")
+    return copy_of(Coverage, row)

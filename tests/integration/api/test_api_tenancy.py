@@ -55,6 +55,7 @@ PATH_IDS = (
     "claim_payment_id",
     "denial_id",
     "estimate_id",
+    "coverage_id",
 )
 # Routes that name no record of a clinic: the session, the user's identity, a stateless check, the catalog.
 NOT_CLINIC_DATA = {
@@ -138,6 +139,9 @@ def make_records(world: World, users: dict[str, str]) -> dict[str, int]:
     location = admin.post("/api/clinic/locations", json=place)
     assert location.status_code == 201, location.text
     ids.update(provider_id=provider.json()["id"], location_id=location.json()["id"])
+    coverage = biller.post(f"/api/patients/{patient}/coverages", json=COVERAGE)
+    assert coverage.status_code == 201, coverage.text
+    ids["coverage_id"] = coverage.json()["id"]
     ids.update(remittance_ids(world, biller, claim))
     with world.session() as session:
         user = session.scalars(select(UserRow).where(UserRow.email == users["therapist"])).one()
@@ -207,6 +211,7 @@ def state_of(world: World, a: dict[str, int]) -> tuple[Any, ...]:
         ).all()
         plans = session.scalars(select(PlanOfCareRow.id).where(PlanOfCareRow.patient_id == a["patient_id"])).all()
         estimates = session.scalars(select(EstimateRow.id).where(EstimateRow.patient_id == a["patient_id"])).all()
+        sharing = session.scalars(select(CoverageRow.copay).where(CoverageRow.patient_id == a["patient_id"])).all()
         assert draft is not None
         assert signed is not None
         assert claim is not None
@@ -242,6 +247,7 @@ def state_of(world: World, a: dict[str, int]) -> tuple[Any, ...]:
             len(authorizations),
             len(plans),
             len(estimates),
+            sharing,
             user.active,
             failures,
             claim_actions,
@@ -260,6 +266,8 @@ def body_for(method: str, path: str, a: dict[str, int]) -> dict[str, Any] | None
         return AUTHORIZATION
     if (method, path) == ("post", "/api/patients/{patient_id}/plans-of-care"):
         return PLAN_OF_CARE
+    if (method, path) == ("put", "/api/patients/{patient_id}/coverages/{coverage_id}/cost-sharing"):
+        return {"copay": "99.00", "cost_sharing_as_of": "2026-03-01"}
     if (method, path) == ("post", "/api/patients/{patient_id}/estimates"):
         return {"lines": [{"code": "97012", "not_covered": True}]}
     if (method, path) == ("post", "/api/claims"):

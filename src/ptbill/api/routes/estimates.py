@@ -1,4 +1,5 @@
-"""A patient's cost estimates: prepare one, list them, download the stored PDF."""
+"""A patient's cost estimates: prepare one, list them, download the stored PDF; and the cost sharing of a
+coverage the estimates read."""
 
 from __future__ import annotations
 
@@ -11,12 +12,15 @@ from ptbill.api.deps import ClockDep, CurrentActor, SessionDep
 from ptbill.api.routing import errors, field_problems, resource_router
 from ptbill.api.schemas.common import MAX_ID
 from ptbill.api.schemas.estimates import EstimateCreate, EstimatePublic
+from ptbill.api.schemas.patients import CostSharingUpdate, CoveragePublic
 from ptbill.services import estimates as estimates_service
+from ptbill.services import patients as patients_service
 from ptbill.services.patient_fields import FieldProblemsError
 
 router = resource_router("/patients", "patients")
 PatientId = Annotated[int, Path(ge=1, le=MAX_ID)]
 EstimateId = Annotated[int, Path(ge=1, le=MAX_ID)]
+CoverageId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 class PdfResponse(Response):
@@ -92,3 +96,21 @@ def estimate_pdf(patient_id: PatientId, estimate_id: EstimateId, actor: CurrentA
     pdf = estimates_service.estimate_pdf(session, actor, patient_id, estimate_id)
     name = f"estimate-{patient_id}-{estimate_id}.pdf"
     return PdfResponse(pdf, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@router.put(
+    "/{patient_id}/coverages/{coverage_id}/cost-sharing",
+    response_model=CoveragePublic,
+    summary="Set a coverage's cost sharing (deductible left, coinsurance, copay)",
+    description="What the payer stated on `cost_sharing_as_of`; estimates read it. Replaces the previous values.",
+    responses=errors(401, 404, 422),
+)
+def set_cost_sharing(
+    patient_id: PatientId, coverage_id: CoverageId, body: CostSharingUpdate, actor: CurrentActor, session: SessionDep
+) -> CoveragePublic | JSONResponse:
+    data = {key: "" if value is None else str(value) for key, value in body.model_dump().items()}
+    try:
+        found = patients_service.update_cost_sharing(session, actor, patient_id, coverage_id, data)
+    except FieldProblemsError as exc:
+        return field_problems(exc)
+    return CoveragePublic.model_validate(found)

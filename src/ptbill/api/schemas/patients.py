@@ -90,6 +90,15 @@ class CoverageCreate(BaseModel):
     ]
 
 
+class CostSharingUpdate(BaseModel):
+    """The patient's cost sharing on a coverage, as the payer stated it on ``cost_sharing_as_of``."""
+
+    deductible_remaining: Annotated[Decimal | None, Field(default=None, ge=0, le=Decimal("99999.99"), decimal_places=2)]
+    coinsurance_percent: Annotated[Decimal | None, Field(default=None, ge=0, le=100, decimal_places=2)]
+    copay: Annotated[Decimal | None, Field(default=None, ge=0, le=Decimal("9999.99"), decimal_places=2)]
+    cost_sharing_as_of: date
+
+
 class CoveragePublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

@@ -88,6 +88,7 @@ OUTCOMES = {
     "authorization": "Authorization added.",
     "plan": "Plan of care added.",
     "estimate": "Estimate prepared: download its PDF below.",
+    "cost-sharing": "Cost sharing saved.",
 }
 
 

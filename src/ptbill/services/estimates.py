@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -121,27 +121,34 @@ def _payer_prices(
     return expected_prices(priced, snapshot, schedule, year, where)
 
 
+Owned = TypeVar("Owned", CoverageRow, PlanOfCareRow)
+
+
+def _patients_row(
+    session: Session, actor: Actor, fields: Fields, table: type[Owned], patient_id: int, name: str
+) -> Owned | None:
+    """The patient's coverage or plan the form names by id (none named: None; another's: a problem)."""
+    text = fields.raw(name)
+    if not text:
+        return None
+    row_id = fields.whole(name, 1, 2**62)
+    row = session.get(table, row_id) if row_id else None
+    if row is None or row.clinic_id != actor.clinic_id or row.patient_id != patient_id:
+        fields.fail(name, f"not a record of this patient: {text[:20]}")
+        return None
+    return row
+
+
 def prepare_estimate(
     session: Session, actor: Actor, patient_id: int, data: Mapping[str, object], *, clock: Clock = SYSTEM_CLOCK
 ) -> Estimate:
     """Compute, draw and store an estimate from the form's typed text (a bad field: FieldProblemsError)."""
     patient = owned_row(session, actor, PatientRow, patient_id, "patient")
     fields = Fields(data)
-    coverage = plan = None
-    if coverage_text := fields.raw("coverage_id"):
-        coverage_id = fields.whole("coverage_id", 1, 2**62)
-        coverage = session.get(CoverageRow, coverage_id) if coverage_id else None
-        if coverage is None or coverage.clinic_id != actor.clinic_id or coverage.patient_id != patient_id:
-            fields.fail("coverage_id", f"not a coverage of this patient: {coverage_text[:20]}")
-            coverage = None
-        elif coverage.cost_sharing_as_of is None:
-            fields.fail("coverage_id", "enter this coverage's cost sharing first (deductible left, coinsurance, copay)")
-    if plan_text := fields.raw("plan_of_care_id"):
-        plan_id = fields.whole("plan_of_care_id", 1, 2**62)
-        plan = session.get(PlanOfCareRow, plan_id) if plan_id else None
-        if plan is None or plan.clinic_id != actor.clinic_id or plan.patient_id != patient_id:
-            fields.fail("plan_of_care_id", f"not a plan of care of this patient: {plan_text[:20]}")
-            plan = None
+    coverage = _patients_row(session, actor, fields, CoverageRow, patient_id, "coverage_id")
+    if coverage is not None and coverage.cost_sharing_as_of is None:
+        fields.fail("coverage_id", "enter this coverage's cost sharing first (deductible left, coinsurance, copay)")
+    plan = _patients_row(session, actor, fields, PlanOfCareRow, patient_id, "plan_of_care_id")
     first_visit = fields.day("first_visit") or (plan.start_date if plan else clock.today())
     if fields.raw("visits"):
         visits = fields.whole("visits", 1, MAX_VISITS)

@@ -9,6 +9,7 @@ from fastapi import Path, Response
 from fastapi.responses import JSONResponse
 
 from ptbill.api.deps import ClockDep, CurrentActor, SessionDep
+from ptbill.api.routes.claims import PdfResponse
 from ptbill.api.routing import errors, field_problems, resource_router
 from ptbill.api.schemas.common import MAX_ID
 from ptbill.api.schemas.estimates import EstimateCreate, EstimatePublic
@@ -21,10 +22,6 @@ router = resource_router("/patients", "patients")
 PatientId = Annotated[int, Path(ge=1, le=MAX_ID)]
 EstimateId = Annotated[int, Path(ge=1, le=MAX_ID)]
 CoverageId = Annotated[int, Path(ge=1, le=MAX_ID)]
-
-
-class PdfResponse(Response):
-    media_type = "application/pdf"
 
 
 def _public(found: estimates_service.Estimate) -> EstimatePublic:

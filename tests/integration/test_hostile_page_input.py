@@ -50,8 +50,10 @@ from ptbill.storage.tables import (
     ClaimBatchRow,
     ClaimPaymentRow,
     ClaimRow,
+    CoverageRow,
     DenialItemRow,
     EncounterRow,
+    EstimateRow,
     NoteReturnRow,
     RemittanceFileRow,
     RemittanceRow,
@@ -183,7 +185,10 @@ def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
                 signed = [n.id for n in notes_service.list_encounters(session, actor) if n.status == "signed"]
                 # One claim in a batch not yet sent (the demo's batch is submitted), one still unbatched.
                 batched, _unbatched = billing.build_claims(session, actor, signed[:2])
-                batches.create_batch(session, actor, [batched.id], TradingConfig(TEST_TRADING, {}))
+                # Batched on the demo's day: its notes are dated around it (and within their filing limits then).
+                batches.create_batch(
+                    session, actor, [batched.id], TradingConfig(TEST_TRADING, {}), clock=FixedClock(DEMO_TODAY)
+                )
                 # An 835 file with a payment that named no claim: the remittance, payment and match pages.
                 row = session.get(ClaimRow, batched.id)
                 assert row is not None
@@ -266,7 +271,25 @@ def good_ids(world: World) -> dict[str, list[str]]:
         )
         denial = session.scalar(select(DenialItemRow.id).where(DenialItemRow.clinic_id == clinic))
         notice = session.scalar(select(AbnRow.id).where(AbnRow.clinic_id == clinic, AbnRow.patient_id == patient))
+        coverage = session.scalar(select(CoverageRow.id).where(CoverageRow.patient_id == patient))
+        estimate = session.scalar(select(EstimateRow.id).where(EstimateRow.patient_id == patient))
+        if estimate is None:  # a stored estimate of the patient, for its PDF's route
+            made = EstimateRow(
+                clinic_id=clinic,
+                patient_id=patient,
+                self_pay=True,
+                first_visit=DEMO_TODAY,
+                visits=1,
+                document={},
+                allowed_total=0,
+                patient_total=0,
+                pdf=b"%PDF-1.4",
+            )
+            session.add(made)
+            session.commit()
+            estimate = made.id
     assert denial is not None, "the demo's remittances deny some line"
+    assert coverage is not None
     assert draft is not None
     assert patient is not None
     assert claims is not None
@@ -285,6 +308,8 @@ def good_ids(world: World) -> dict[str, list[str]]:
         "payment_id": [str(payment)],
         "claim_payment_id": [str(stray)],
         "name": list(REPORTS),
+        "estimate_id": [str(estimate)],
+        "coverage_id": [str(coverage)],
     }
 
 

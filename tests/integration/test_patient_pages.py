@@ -317,3 +317,52 @@ def test_the_notes_live_check_reads_the_patient_without_an_audit_row_per_keystro
         fields = {**note.fields, "services[0].minutes": [minutes]}
         assert therapist.post("/notes/check", data=fields).status_code == 200
     assert reads() == opened
+
+
+def test_an_estimate_is_prepared_listed_and_downloaded_from_the_chart(
+    world: World, clients: dict[str, TestClient], patient: int
+) -> None:
+    biller = clients["biller"]
+    prices = "code,modifiers,amount,effective_from,effective_to\n97012,,55.00,2026-01-01,\n97110,,65.00,2026-01-01,\n"
+    upload = world.client(A_USERS["biller"]).put(
+        "/api/payers/self-pay/fee-schedule", files={"file": ("self-pay.csv", prices.encode(), "text/csv")}
+    )
+    assert upload.status_code == 200, upload.text
+    form = f"/patients/{patient}/estimates/new"
+    assert 'name="code_0"' in biller.get(form).text
+    refused = post(biller, f"/patients/{patient}/estimates", form, {"first_visit": "2026-03-09", "code_0": "9701"})
+    assert refused.status_code == 422
+    assert 'id="f-code_0-error">a CPT or HCPCS code' in refused.text
+    fields = {"coverage_id": "", "first_visit": "2026-03-09", "visits": "4", "code_0": "97012", "units_0": "1"}
+    fields |= {"code_1": "97110", "units_1": "2"}
+    made = post(biller, f"/patients/{patient}/estimates", form, fields)
+    assert made.status_code == 303, made.text
+    chart = biller.get(f"/patients/{patient}").text
+    assert "Self-pay (good-faith estimate)" in chart
+    assert "$740.00" in chart  # (55.00 + 2 x 65.00) x 4 visits
+    [link] = re.findall(rf'href="(/patients/{patient}/estimates/[0-9]+\.pdf)"', chart)
+    pdf = biller.get(link)
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")
+    assert clients["other_clinic"].get(link).status_code == 404
+    assert clients["other_clinic"].get(f"/patients/{patient}/estimates/new").status_code == 404
+
+
+def test_a_coverages_cost_sharing_is_entered_on_its_own_form(clients: dict[str, TestClient], patient: int) -> None:
+    biller = clients["biller"]
+    chart = biller.get(f"/patients/{patient}").text
+    [link] = re.findall(rf'href="(/patients/{patient}/coverages/[0-9]+/cost-sharing)"', chart)[:1]
+    refused = post(biller, link, link, {"coinsurance_percent": "120", "cost_sharing_as_of": "2026-03-01"})
+    assert refused.status_code == 422
+    assert 'id="f-coinsurance_percent-error">an amount from 0 to 100' in refused.text
+    saved = post(
+        biller,
+        link,
+        link,
+        {"deductible_remaining": "$1,250.00", "coinsurance_percent": "20", "cost_sharing_as_of": "2026-03-01"},
+    )
+    assert saved.status_code == 303
+    chart = biller.get(f"/patients/{patient}").text
+    assert "deductible left $1,250.00" in chart
+    assert "coinsurance 20 %" in chart
+    assert clients["other_clinic"].get(link).status_code == 404

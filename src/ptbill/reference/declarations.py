@@ -70,6 +70,7 @@ DIAGNOSIS_PREFIX = ItemFormat(
 ANY_TEXT = ItemFormat("text", re.compile(r".*\S.*", re.DOTALL))
 CODE_SERIES = ItemFormat("the first letter(s) of a HCPCS code (like S)", re.compile(r"[A-Z][A-Z0-9]{0,3}"))
 MODIFIER = ItemFormat("a modifier (2 letters or digits, like GP)", re.compile(r"[A-Z0-9]{2}"))
+FILING_LIMIT = re.compile(r"[1-9][0-9]{0,3} (days|months)")
 PLACE_OF_SERVICE = ItemFormat("a place-of-service code (2 digits, like 22)", re.compile(r"[0-9]{2}"))
 
 
@@ -377,6 +378,14 @@ DECLARATIONS: dict[str, Declaration] = {
             choices=tuple(ClaimFilingIndicator),
             required=True,
         ),
+        Declaration(
+            "claims.filing_limit",
+            Kind.TEXT,
+            "How long after the date of service the payer accepts a claim: a number of days or months.",
+            items=ItemFormat('a number of days or months (like "12 months" or "90 days")', FILING_LIMIT),
+            max_length=12,
+        ),
+        _days("claims.filing_warning_days", "Days before the filing limit a claim not yet sent is flagged.", 366),
         Declaration(
             "claims.accepts_replacement_claims",
             Kind.BOOLEAN,

@@ -15,21 +15,15 @@ from ptbill.domain.encounter import AdvanceBeneficiaryNotice, DeviceType, Encoun
 from ptbill.domain.errors import ReferenceDataError
 from ptbill.domain.same_day import SameDayService
 from ptbill.pricing import (
-    ASSISTANT_MODIFIERS,
-    NATIONAL_LOCALITY_KEY,
     FeeSchedule,
     MedicareFeeSchedule,
     PfsYear,
     PricingLine,
-    Rate,
     ZipLocalityTable,
-    locality_for,
-    price_visit,
-    round_cents,
-    year_at,
 )
-from ptbill.reference.catalog import ProcedureCode, ResolvedValue, Snapshot
+from ptbill.reference.catalog import ProcedureCode, Snapshot
 from ptbill.reference.modifiers import ModifierCodeSet
+from ptbill.rules.prices import ExpectedPrice, Place, expected_prices, locality_choice, medicare_year_for
 from ptbill.units import TimedMinutes, UnitMethod, UnitResult, compute_units
 
 if TYPE_CHECKING:
@@ -47,25 +41,11 @@ class CodeGroup:
 
 
 @dataclass(frozen=True, slots=True)
-class ExpectedPrice:
-    """A line's expected payment, how it was computed, and a short name for the method."""
-
-    amount: Decimal
-    basis: str
-    label: str
-    estimate: bool = False
-
-
-@dataclass(frozen=True, slots=True)
 class YearToDate:
     """An amount of therapy already incurred this year, and what it is made of, in words."""
 
     amount: Decimal
     explanation: str
-
-
-def _rate(found: ResolvedValue | None) -> Rate | None:
-    return None if found is None else Rate(found.decimal, found.reference, found.effective)
 
 
 @dataclass
@@ -195,90 +175,24 @@ class CheckContext:
             for g in self.groups
             if self.computed_units(g.code) > 0
         ]
-        prices: dict[str, ExpectedPrice] = {}
-        if self.fee_schedule is not None:
-            for line in lines:
-                found = self.fee_schedule.amount_for(line.code, line.modifiers, line.service_date)
-                if found is not None:
-                    prices[line.code] = ExpectedPrice(
-                        (found.amount * line.units).quantize(Decimal("0.01")),
-                        f"contracted fee schedule: {found.explanation}",
-                        "contracted fee schedule",
-                    )
-        medicare_year = self.medicare_year
-        if medicare_year is not None:
-            key, where = self.medicare_locality_choice(medicare_year)
-            pending = [line for line in lines if line.code not in prices]
-            # Codes the schedule cannot price (not in the file, contractor-priced) are left to the fallback;
-            # the others are priced together, so MPPR ranks every unit of the day.
-            priceable = [line for line in pending if medicare_year.can_price(line.code, line.modifiers)]
-            if medicare_year.estimate:
-                heading = (
-                    f"Medicare PFS estimate: the {medicare_year.effective.start.year} RVUs are not installed, so the "
-                    f"{medicare_year.name} RVUs are priced at the {medicare_year.effective.start.year} conversion "
-                    f"factor ${medicare_year.conversion_factor}"
-                )
-            else:
-                heading = f"Medicare PFS {medicare_year.name}"
-            for price in price_visit(priceable, medicare_year, key):
-                prices[price.code] = ExpectedPrice(
-                    price.amount,
-                    f"{heading}, {where}: " + "; ".join(price.steps),
-                    medicare_year.label,
-                    medicare_year.estimate,
-                )
-        for line in lines:
-            if line.code in prices:
-                continue
-            seed = self.snapshot.resolved(f"fees.seed_average.{line.code}")
-            if seed is not None:
-                prices[line.code] = self._seed_price(line, seed)
-        return prices
+        year = self.medicare_year
+        where = self.medicare_locality_choice(year) if year is not None else None
+        return expected_prices(lines, self.snapshot, self.fee_schedule, year, where)
 
     @cached_property
     def medicare_year(self) -> PfsYear | None:
         """The Medicare schedule for the date of service (an estimate when its RVUs are not installed)."""
         if not self.is_medicare:
             return None
-        return year_at(
-            self.medicare_schedule,
-            self.encounter.date_of_service,
-            _rate(self.snapshot.resolved(self._conversion_factor_name())),
-            _rate(self.snapshot.resolved("pfs.assistant_rate")),
-        )
-
-    def _conversion_factor_name(self) -> str:
-        qualifying = self.snapshot.flag("pfs.qualifying_apm_participant")
-        if qualifying and self.snapshot.resolved("pfs.conversion_factor_qualifying_apm") is not None:
-            return "pfs.conversion_factor_qualifying_apm"
-        return "pfs.conversion_factor"
+        return medicare_year_for(self.snapshot, self.medicare_schedule, self.encounter.date_of_service)
 
     def medicare_locality_choice(self, year: PfsYear) -> tuple[str, str]:
         """The locality key and how it was chosen: the clinic's own setting wins over a guess from the ZIP code."""
-        note = ""
-        explicit = self.medicare_locality or self.encounter.billing_provider.medicare_locality
-        if explicit:
-            if explicit in year.localities:
-                return explicit, f"locality {year.localities[explicit].name} ({explicit}, set by the clinic)"
-            note = f" The clinic's locality {explicit} is not in the {year.name} GPCI file, so it was not used."
-        address = self.encounter.billing_provider.address
-        choice = locality_for(address.state, address.zip[:5], self.zip_table, localities=year.localities)
-        if choice is None:
-            return NATIONAL_LOCALITY_KEY, "national amounts (no locality found)" + note
-        return choice.key, f"locality {choice.name} ({choice.how}){note}"
-
-    def _seed_price(self, line: PricingLine, seed: ResolvedValue) -> ExpectedPrice:
-        amount = seed.decimal * line.units
-        basis = (
-            f"seed guide's average payment for {line.code} x {line.units} "
-            f"(no fee schedule in force on the date of service; {seed.reference})"
+        provider = self.encounter.billing_provider
+        place = Place(
+            self.medicare_locality or provider.medicare_locality, provider.address.state, provider.address.zip
         )
-        assistant = self.snapshot.resolved("pfs.assistant_rate")
-        if assistant is not None and assistant.decimal < 1 and ASSISTANT_MODIFIERS.intersection(line.modifiers):
-            amount *= assistant.decimal
-            rate = f"{assistant.decimal * 100:f}".rstrip("0").rstrip(".")
-            basis += f"; CQ/CO: paid at {rate} % ({assistant.reference})"
-        return ExpectedPrice(round_cents(amount), basis, "seed average")
+        return locality_choice(year, place, self.zip_table)
 
     def expected_payment(self, code: str, units: int) -> tuple[Decimal | None, str | None]:
         """What the payer should pay for the line of ``code``, and how that was worked out."""

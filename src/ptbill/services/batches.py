@@ -18,6 +18,7 @@ from ptbill.services.audit import audit
 from ptbill.services.billing import claim_domain, claim_row, rows_changed
 from ptbill.services.claims import write_837p
 from ptbill.services.records import copy_of
+from ptbill.services.timely_filing import guard_late_claims
 from ptbill.storage.control_numbers import StoredControlNumbers
 from ptbill.storage.tables import ClaimBatchRow, ClaimRow
 
@@ -39,13 +40,20 @@ class Batch:
 
 
 def create_batch(
-    session: Session, actor: Actor, claim_ids: Sequence[int], trading: TradingConfig, *, clock: Clock = SYSTEM_CLOCK
+    session: Session,
+    actor: Actor,
+    claim_ids: Sequence[int],
+    trading: TradingConfig,
+    *,
+    clock: Clock = SYSTEM_CLOCK,
+    confirm_late: bool = False,
 ) -> Batch:
     """One 837P batch of the clinic's claims, with control numbers drawn from the database.
 
     A claim goes into one batch only: its row is locked (PostgreSQL) or the database's single writer is
     held (SQLite) before its batch is read, and the move into the batch only takes claims in no batch.
     Of two requests at the same moment, the later gets ConflictError naming the claims already batched.
+    A claim past its payer's filing limit is refused (``LateFilingError`` names it) unless ``confirm_late``.
     """
     require_role(actor, BILLERS)
     ids = list(dict.fromkeys(claim_ids))  # a claim listed twice is sent once
@@ -62,6 +70,8 @@ def create_batch(
     }
     if batched:
         raise ConflictError(_already_batched(batched))
+    unsent = [(row.id, row.status, row.payer_id, row.service_date) for row in rows]
+    guard_late_claims(session, actor, unsent, clock.today(), confirmed=confirm_late)
     claims = [claim_domain(session, actor, row, clock=clock) for row in rows]
     try:
         batches = write_837p(claims, trading, StoredControlNumbers(session))
@@ -128,9 +138,12 @@ def list_batches(session: Session, actor: Actor) -> list[Batch]:
     return [copy_of(Batch, row) for row in rows]
 
 
-def mark_batch_submitted(session: Session, actor: Actor, batch_id: int, *, clock: Clock = SYSTEM_CLOCK) -> Batch:
+def mark_batch_submitted(
+    session: Session, actor: Actor, batch_id: int, *, clock: Clock = SYSTEM_CLOCK, confirm_late: bool = False
+) -> Batch:
     """The batch and its claims become submitted, all or nothing: a claim the payer has already answered
-    (paid, denied ...) keeps its status, and the batch is refused with the claims named."""
+    (paid, denied ...) keeps its status, and the batch is refused with the claims named; so is a batch with a
+    claim past its payer's filing limit on the day it is sent, unless ``confirm_late``."""
     require_role(actor, BILLERS)
     batch = _batch_row(session, actor, batch_id)
     session.flush()  # on SQLite, this first write takes the writer lock, so what is read next stays true
@@ -140,18 +153,18 @@ def mark_batch_submitted(session: Session, actor: Actor, batch_id: int, *, clock
     problem = refusal(f"batch {batch_id}", current or "", BatchState.SUBMITTED)
     if problem:
         raise ConflictError(problem)
-    claims = [
-        (claim_id, status)
-        for claim_id, status in session.execute(
-            select(ClaimRow.id, ClaimRow.status)
-            .where(ClaimRow.batch_id == batch_id)
-            .order_by(ClaimRow.id)
-            .with_for_update()
-        )
-    ]
+    found = session.execute(
+        select(ClaimRow.id, ClaimRow.status, ClaimRow.payer_id, ClaimRow.service_date)
+        .where(ClaimRow.batch_id == batch_id)
+        .order_by(ClaimRow.id)
+        .with_for_update()
+    ).all()
+    claims = [(claim_id, status) for claim_id, status, _payer, _day in found]
     problem = refusals("its claims", claims, ClaimState.SUBMITTED)
     if problem:
         raise ConflictError(f"batch {batch_id} cannot be marked submitted: {problem}; nothing was changed")
+    unsent = [(claim_id, status, payer, day) for claim_id, status, payer, day in found]
+    guard_late_claims(session, actor, unsent, clock.today(), confirmed=confirm_late)
     now = clock.now()
     moved = rows_changed(
         session,

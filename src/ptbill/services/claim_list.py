@@ -20,12 +20,14 @@ from sqlalchemy.orm import Session, selectinload
 
 from ptbill.domain.status import ClaimState
 from ptbill.remittance.accounting import ClaimAccount
+from ptbill.rules.filing_limit import FilingLimit
 from ptbill.services.access import Actor
 from ptbill.services.audit import audit
 from ptbill.services.balances import claim_balances
 from ptbill.services.billing import ClaimRecord, claim_record
 from ptbill.services.patient_fields import FieldProblemsError
 from ptbill.services.queue_filters import PAGE_SIZES, Paging, read_date_range, read_paging
+from ptbill.services.timely_filing import FilingLimits, unsent_limit
 from ptbill.storage.tables import ClaimRow, EncounterRow
 
 CLAIM_FILTER_FIELDS = ("payer", "status", "from", "to")
@@ -84,6 +86,7 @@ class ClaimListRow:
     claim: ClaimRecord
     patient: str
     account: ClaimAccount | None = None
+    filing: FilingLimit | None = None  # the payer's filing limit while the claim waits to be sent (with today)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,9 +131,21 @@ def _patients(session: Session, actor: Actor, claims: Sequence[ClaimRecord]) -> 
     return names
 
 
-def _rows(session: Session, actor: Actor, claims: Sequence[ClaimRecord]) -> list[ClaimListRow]:
+def _limits(
+    session: Session, actor: Actor, claims: Sequence[ClaimRecord], today: date | None
+) -> list[FilingLimit | None]:
+    if today is None:
+        return [None] * len(claims)
+    limits = FilingLimits(session, actor.clinic_id, today)
+    return [unsent_limit(limits, c.status, c.payer_id, c.service_date) for c in claims]
+
+
+def _rows(
+    session: Session, actor: Actor, claims: Sequence[ClaimRecord], today: date | None = None
+) -> list[ClaimListRow]:
     names = _patients(session, actor, claims)
-    return [ClaimListRow(c, names.get(c.encounter_id, "")) for c in claims]
+    limits = _limits(session, actor, claims, today)
+    return [ClaimListRow(c, names.get(c.encounter_id, ""), None, f) for c, f in zip(claims, limits, strict=True)]
 
 
 def claim_payers(session: Session, actor: Actor) -> list[str]:
@@ -139,11 +154,12 @@ def claim_payers(session: Session, actor: Actor) -> list[str]:
     return sorted(session.scalars(query))
 
 
-def waiting_claims(session: Session, actor: Actor) -> list[ClaimListRow]:
-    """The clinic's claims in no batch yet, newest first: what the batch form offers."""
+def waiting_claims(session: Session, actor: Actor, today: date | None = None) -> list[ClaimListRow]:
+    """The clinic's claims in no batch yet, newest first: what the batch form offers (with ``today``, each
+    with its payer's filing limit)."""
     claims = _claims(session, actor, [ClaimRow.batch_id.is_(None)])
     audit(session, actor, "read", "claim_list", None, f"{len(claims)} claims waiting for a batch")
-    return _rows(session, actor, claims)
+    return _rows(session, actor, claims, today)
 
 
 def _conditions(claim_filter: ClaimFilter) -> list[ColumnElement[bool]]:
@@ -159,7 +175,9 @@ def _conditions(claim_filter: ClaimFilter) -> list[ColumnElement[bool]]:
     return where
 
 
-def claims_page(session: Session, actor: Actor, claim_filter: ClaimFilter, paging: Paging) -> ClaimsPage:
+def claims_page(
+    session: Session, actor: Actor, claim_filter: ClaimFilter, paging: Paging, today: date | None = None
+) -> ClaimsPage:
     """One page of the clinic's batched claims under the filter, newest first, each with its account; a
     page past the end shows the last page."""
     where = _conditions(claim_filter)
@@ -168,9 +186,10 @@ def claims_page(session: Session, actor: Actor, claim_filter: ClaimFilter, pagin
     claims = _claims(session, actor, where, paging.offset, paging.per_page)
     audit(session, actor, "read", "claim_list", None, f"{len(claims)} of {total} batched claims")
     names = _patients(session, actor, claims)
+    answered = claim_balances(session, actor, claims)
     rows = [
-        ClaimListRow(claim, names.get(claim.encounter_id, ""), entry.account if entry.account.answers else None)
-        for claim, entry in zip(claims, claim_balances(session, actor, claims), strict=True)
+        ClaimListRow(claim, names.get(claim.encounter_id, ""), entry.account if entry.account.answers else None, f)
+        for claim, entry, f in zip(claims, answered, _limits(session, actor, claims, today), strict=True)
     ]
     return ClaimsPage(rows, total, paging)
 
@@ -187,7 +206,9 @@ class BatchClaims:
         return max(1, -(-self.count // self.paging.per_page))
 
 
-def batch_claims(session: Session, actor: Actor, batch_id: int, paging: Paging) -> BatchClaims:
+def batch_claims(
+    session: Session, actor: Actor, batch_id: int, paging: Paging, today: date | None = None
+) -> BatchClaims:
     """One page of the claims of one of the clinic's batches, newest first, with the whole batch's count and
     charge; a page past the end shows the last page."""
     mine = (ClaimRow.clinic_id == actor.clinic_id, ClaimRow.batch_id == batch_id)
@@ -195,7 +216,7 @@ def batch_claims(session: Session, actor: Actor, batch_id: int, paging: Paging) 
     paging = paging.last(count or 0)
     claims = _claims(session, actor, [ClaimRow.batch_id == batch_id], paging.offset, paging.per_page)
     audit(session, actor, "read", "claim_list", None, f"{len(claims)} of {count} claims of batch {batch_id}")
-    return BatchClaims(_rows(session, actor, claims), count or 0, Decimal(total or 0).quantize(CENT), paging)
+    return BatchClaims(_rows(session, actor, claims, today), count or 0, Decimal(total or 0).quantize(CENT), paging)
 
 
 def count_waiting(session: Session, actor: Actor) -> int:

@@ -26,6 +26,7 @@ from ptbill.domain.remittance import ClaimStatus
 from ptbill.domain.vocabulary import BILLERS
 from ptbill.reference.adjustment_codes import AdjustmentCodes
 from ptbill.remittance.accounting import ClaimAccount, Outcome
+from ptbill.rules.filing_limit import FilingLimit
 from ptbill.services.access import Actor, require_role
 from ptbill.services.audit import audit
 from ptbill.services.audit_views import record_history
@@ -34,6 +35,7 @@ from ptbill.services.billing import ClaimRecord, claim_record, claim_row
 from ptbill.services.frozen_claims import replacement_refusal, stored_claim
 from ptbill.services.note_returns import NoteReturn, returns_of
 from ptbill.services.reopening import ReopeningRequest, reopenings_of
+from ptbill.services.timely_filing import FilingLimits, unsent_limit
 from ptbill.services.write_offs import WriteOff, write_offs_of
 from ptbill.storage.tables import ClaimBatchRow, ClaimPaymentRow, ClaimRow, RemittanceRow
 
@@ -125,6 +127,7 @@ class ClaimPage:
     replacement_refusal: str | None  # why this payer takes no frequency 7/8 claims; None: it does
     correction_blocked: str | None  # why no corrected claim or void can be made now; None: it can
     cob: CobView | None = None  # the order of benefits: the claims before and after this one
+    filing: FilingLimit | None = None  # the payer's filing limit while the claim waits to be sent
 
     @property
     def lines_by_number(self) -> dict[int, object]:
@@ -284,8 +287,9 @@ def _history(session: Session, actor: Actor, claim_id: int) -> list[HistoryLine]
     ]
 
 
-def claim_page(session: Session, actor: Actor, claim_id: int) -> ClaimPage:
-    """The claim with its timeline, payments, balance by party, write-offs and audit history (audited)."""
+def claim_page(session: Session, actor: Actor, claim_id: int, today: date | None = None) -> ClaimPage:
+    """The claim with its timeline, payments, balance by party, write-offs and audit history (audited); with
+    ``today``, the payer's filing limit of a claim not yet sent."""
     require_role(actor, BILLERS)
     row = claim_row(session, actor, claim_id)
     record = claim_record(row)
@@ -332,4 +336,7 @@ def claim_page(session: Session, actor: Actor, claim_id: int) -> ClaimPage:
         refusal,
         blocked,
         cob,
+        unsent_limit(FilingLimits(session, actor.clinic_id, today), record.status, record.payer_id, record.service_date)
+        if today is not None
+        else None,
     )

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ptbill.claims.trading import TEST_TRADING, TradingConfig
-from ptbill.domain.clock import SYSTEM_CLOCK, Clock
+from ptbill.domain.clock import SYSTEM_CLOCK, Clock, FixedClock
 from ptbill.domain.errors import EncounterFormatError
 from ptbill.domain.remittance import (
     Adjustment,
@@ -398,8 +398,10 @@ def simulate_payments(
     claims = build_claims(session, biller, signed[: int(len(signed) * 0.85)], clock=clock)
     if not claims:
         return 0
-    batch = create_batch(session, biller, [c.id for c in claims], TradingConfig(TEST_TRADING, {}), clock=clock)
-    mark_batch_submitted(session, biller, batch.id, clock=clock)  # the payers answered it, so it was sent
+    # Sent on the demo's day (its filing limits are measured from then, not from the machine's day).
+    sent = clock if clock.today() == today else FixedClock(today)
+    batch = create_batch(session, biller, [c.id for c in claims], TradingConfig(TEST_TRADING, {}), clock=sent)
+    mark_batch_submitted(session, biller, batch.id, clock=sent)  # the payers answered it, so it was sent
     catalog = default_catalog()
     by_payer: dict[str, list[ClaimRecord]] = {}
     for claim in claims:

@@ -2,8 +2,8 @@
 
 Visits and notes (each with its id, so every note can be linked), claims with their status and
 amounts, the balances they add up to, coverages in order, authorizations used and left, plans of care
-with their dates and the next progress report, and the documents a biller can open (appeal packets of
-denied claims).
+with their dates and the next progress report, cost estimates prepared, and the documents a biller can
+open (appeal packets of denied claims).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from ptbill.services.abn import Abn, abn_records
 from ptbill.services.access import Actor, owned_row
 from ptbill.services.audit import audit
 from ptbill.services.authorizations import Authorization, authorization_records
+from ptbill.services.estimates import Estimate, estimate_records
 from ptbill.services.patients import Coverage, Patient, coverage_records
 from ptbill.services.plans_of_care import PlanOfCare, plan_records
 from ptbill.services.records import copy_of
@@ -75,6 +76,7 @@ class Chart:
     notes: list[ChartNote]
     claims: list[ChartClaim]
     balances: Balances
+    estimates: list[Estimate]
     abns: tuple[Abn, ...] = ()  # the patient's ABNs (form CMS-R-131), newest first
 
 
@@ -128,5 +130,6 @@ def patient_chart(session: Session, actor: Actor, patient_id: int) -> Chart:
         _notes(session, actor, patient_id),
         claims,
         balances,
+        estimate_records(session, actor, patient_id),
         tuple(abn_records(session, actor, patient_id)),
     )

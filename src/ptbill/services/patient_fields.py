@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import date
+from decimal import Decimal
 
 from ptbill.domain.errors import PtbillError
 from ptbill.domain.identifiers import npi_is_valid
@@ -39,6 +40,9 @@ def parse_day(text: str) -> date | None:
         return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
     except ValueError:
         return None
+
+
+_AMOUNT = re.compile(r"[0-9]{1,10}(\.[0-9]{1,2})?")
 
 
 class Fields:
@@ -96,6 +100,18 @@ class Fields:
             self.fail(name, f"a whole number from {low} to {high} (digits 0-9)")
             return None
         return int(value)
+
+    def amount(self, name: str, high: Decimal, *, required: bool = False) -> Decimal | None:
+        """Dollars and cents (a leading $ and thousands commas allowed), from 0 to ``high``."""
+        value = self.raw(name).removeprefix("$").replace(",", "")
+        if not value:
+            if required:
+                self.fail(name, "required")
+            return None
+        if not _AMOUNT.fullmatch(value) or Decimal(value) > high:
+            self.fail(name, f"an amount from 0 to {high:,} in dollars and cents (e.g. 1250.00)")
+            return None
+        return Decimal(value).quantize(Decimal("0.01"))
 
     def choice(self, name: str, options: Mapping[str, str] | tuple[str, ...], default: str | None = None) -> str | None:
         value = self.raw(name) or default

@@ -11,13 +11,14 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ptbill.reference.catalog import default_catalog
-from ptbill.services.access import Actor, ConflictError, owned_row
+from ptbill.services.access import Actor, ConflictError, NotFoundError, owned_row
 from ptbill.services.audit import audit
 from ptbill.services.patient_fields import FieldProblemsError, Fields, parse_day
 from ptbill.services.records import copy_of
@@ -66,6 +67,10 @@ class Coverage:
     subscriber_last_name: str | None
     subscriber_birth_date: date | None
     created_at: datetime
+    deductible_remaining: Decimal | None = None
+    coinsurance_percent: Decimal | None = None
+    copay: Decimal | None = None
+    cost_sharing_as_of: date | None = None
 
 
 class DuplicatePatientError(ConflictError):
@@ -270,12 +275,27 @@ def read_coverage(data: Mapping[str, object]) -> dict[str, Any]:
         "subscriber_first_name": None,
         "subscriber_last_name": None,
         "subscriber_birth_date": None,
+        **read_cost_sharing(fields),
     }
     if relationship not in (None, "self"):
         values["subscriber_first_name"] = fields.text("subscriber_first_name", 60, required=True)
         values["subscriber_last_name"] = fields.text("subscriber_last_name", 60, required=True)
         values["subscriber_birth_date"] = fields.day("subscriber_birth_date", required=True)
     fields.done()
+    return values
+
+
+def read_cost_sharing(fields: Fields) -> dict[str, Any]:
+    """The patient's cost sharing on a coverage, as the plan or the eligibility answer states it (all optional)."""
+    values = {
+        "deductible_remaining": fields.amount("deductible_remaining", Decimal("99999.99")),
+        "coinsurance_percent": fields.amount("coinsurance_percent", Decimal(100)),
+        "copay": fields.amount("copay", Decimal("9999.99")),
+        "cost_sharing_as_of": fields.day("cost_sharing_as_of"),
+    }
+    stated = [key for key in ("deductible_remaining", "coinsurance_percent", "copay") if values[key] is not None]
+    if stated and values["cost_sharing_as_of"] is None and not fields.problems:
+        fields.fail("cost_sharing_as_of", "required with a deductible, coinsurance or copay: the day it was checked")
     return values
 
 
@@ -298,3 +318,23 @@ def add_coverage(session: Session, actor: Actor, patient_id: int, data: dict[str
 def register_coverage(session: Session, actor: Actor, patient_id: int, data: Mapping[str, object]) -> Coverage:
     owned_row(session, actor, PatientRow, patient_id, "patient")  # another clinic's patient: 404 before the form
     return add_coverage(session, actor, patient_id, read_coverage(data))
+
+
+def update_cost_sharing(
+    session: Session, actor: Actor, patient_id: int, coverage_id: int, data: Mapping[str, object]
+) -> Coverage:
+    """Replace a coverage's cost sharing (deductible remaining, coinsurance, copay, the day checked): audited."""
+    get_patient(session, actor, patient_id)
+    row = owned_row(session, actor, CoverageRow, coverage_id, "coverage")
+    if row.patient_id != patient_id:
+        raise NotFoundError(f"coverage {coverage_id} of patient {patient_id} not found")
+    fields = Fields(data)
+    values = read_cost_sharing(fields)
+    if values["cost_sharing_as_of"] is None and not fields.problems:
+        fields.fail("cost_sharing_as_of", "required: the day the payer stated the cost sharing")
+    fields.done()
+    for key, value in values.items():
+        setattr(row, key, value)
+    session.flush()
+    audit(session, actor, "update", "coverage", str(row.id), "cost sharing")
+    return copy_of(Coverage, row)

@@ -160,6 +160,9 @@ def payer_detail(session: Session, actor: Actor, payer_id: str, day: date) -> tu
     return payer, payer_parameters(session, actor, payer_id, day)
 
 
+# The clinic's self-pay price list is a fee schedule of its own under this id (no payer of the catalog has it):
+# what an uninsured patient pays, and what a service a payer does not cover costs on an estimate.
+SELF_PAY = "self-pay"
 _MAX_AMOUNT = Decimal("9999999999.99")  # Numeric(12, 2)
 
 
@@ -174,8 +177,7 @@ def replace_fee_schedule(
     A bad row raises ReferenceDataError naming the file, the line and the field; nothing is kept then.
     """
     require_role(actor, BILLERS)
-    if default_catalog().payer(payer_id) is None:
-        raise NotFoundError(f"payer {payer_id} not found")
+    _schedule_owner(payer_id)
     schedule = _parse_fee_schedule(csv_text, filename)
     session.execute(
         delete(FeeScheduleRow).where(FeeScheduleRow.clinic_id == actor.clinic_id, FeeScheduleRow.payer_id == payer_id)
@@ -200,9 +202,14 @@ def replace_fee_schedule(
     return [copy_of(FeeScheduleEntry, row) for row in rows]
 
 
-def fee_schedule_of(session: Session, actor: Actor, payer_id: str) -> list[FeeScheduleEntry]:
-    if default_catalog().payer(payer_id) is None:
+def _schedule_owner(payer_id: str) -> None:
+    """A fee schedule belongs to a payer of the catalog, or is the clinic's self-pay price list."""
+    if payer_id != SELF_PAY and default_catalog().payer(payer_id) is None:
         raise NotFoundError(f"payer {payer_id} not found")
+
+
+def fee_schedule_of(session: Session, actor: Actor, payer_id: str) -> list[FeeScheduleEntry]:
+    _schedule_owner(payer_id)
     rows = session.scalars(
         select(FeeScheduleRow)
         .where(FeeScheduleRow.clinic_id == actor.clinic_id, FeeScheduleRow.payer_id == payer_id)

@@ -21,6 +21,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     Numeric,
     String,
     Text,
@@ -224,6 +225,11 @@ class CoverageRow(Base):
     subscriber_first_name: Mapped[str | None] = mapped_column(String(60))
     subscriber_last_name: Mapped[str | None] = mapped_column(String(60))
     subscriber_birth_date: Mapped[date | None] = mapped_column(Date)
+    # The patient's cost sharing for an estimate (migration 0018_estimates), by hand until eligibility fills it.
+    deductible_remaining: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    coinsurance_percent: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    copay: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))  # per visit
+    cost_sharing_as_of: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[created_at]
 
 
@@ -381,7 +387,7 @@ class ClaimRow(Base):
 
     __table_args__ = (
         UniqueConstraint("clinic_id", "patient_control_number"),
-        # One claim per payer after each claim (0016_cob_more): a secondary is built once per primary answer.
+        # One claim per payer after each claim (0017_cob_more): a secondary is built once per primary answer.
         Index("uq_claims_prior_sequence", "prior_claim_id", "payer_sequence", unique=True),
     )
 
@@ -574,6 +580,33 @@ class NoteReturnRow(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+class EstimateRow(Base):
+    """A cost estimate prepared before treatment (migration 0018_estimates): its lines and arithmetic as JSON,
+    its totals, and the PDF handed to the patient, kept as it was printed."""
+
+    __tablename__ = "estimates"
+    __table_args__ = (
+        CheckConstraint("visits > 0", name="ck_estimates_visits"),
+        CheckConstraint("patient_total >= 0 AND allowed_total >= 0", name="ck_estimates_totals"),
+    )
+
+    id: Mapped[pk]
+    clinic_id: Mapped[clinic_fk]
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    coverage_id: Mapped[int | None] = mapped_column(ForeignKey("coverages.id"))
+    plan_of_care_id: Mapped[int | None] = mapped_column(ForeignKey("plans_of_care.id"))
+    payer_id: Mapped[str | None] = mapped_column(String(60))
+    self_pay: Mapped[bool]
+    first_visit: Mapped[date] = mapped_column(Date)
+    visits: Mapped[int]
+    document: Mapped[json_doc]
+    allowed_total: Mapped[money]
+    patient_total: Mapped[money]
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[created_at]
+
+
 class ReopeningRequestRow(Base):
     """A reopening request prepared for a payer that takes no replacement or void claims (migration 0010);
     its PDF is drawn again from this row on every download."""
@@ -676,7 +709,7 @@ class DenialBackfillRow(Base):
 
 
 class _PatientMoney:
-    """Columns every row of the patient's money has (migration 0015_patient_ledger): positive amounts only."""
+    """Columns every row of the patient's money has (migration 0016_patient_ledger): positive amounts only."""
 
     id: Mapped[pk]
     clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id", ondelete="RESTRICT"))
@@ -734,7 +767,7 @@ class PatientRefundRow(_PatientMoney, Base):
 
 
 class AbnRow(Base):
-    """An Advance Beneficiary Notice (form CMS-R-131) given to a patient (migration 0017_abn): who gave it, the
+    """An Advance Beneficiary Notice (form CMS-R-131) given to a patient (migration 0019_abn): who gave it, the
     notifier, name and ID number as printed, the reason Medicare may not pay, the day given; the day signed and
     the option chosen are set once, together, and never changed (a new notice replaces it)."""
 

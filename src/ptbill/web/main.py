@@ -44,6 +44,7 @@ from ptbill.web.routes import (
     auth,
     claim_page,
     denials,
+    estimates,
     history,
     notes,
     patient_ledger,
@@ -54,6 +55,7 @@ from ptbill.web.routes import (
     remittances,
     reports,
     setup,
+    timely_filing,
     two_factor,
 )
 
@@ -62,11 +64,13 @@ PAGE_ROUTERS = (
     auth.router,
     two_factor.router,
     history.router,
+    timely_filing.router,  # before claim_page: /claims/timely-filing is not a claim id
     claim_page.router,
     notes.router,
     abns.router,
     patients.router,
     patient_ledger.router,
+    estimates.router,
     queue.router,
     payers.router,
     denials.router,

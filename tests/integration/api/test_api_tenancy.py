@@ -5,7 +5,7 @@ of A's rows. A route this test does not classify fails it, so new routes cannot 
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -24,6 +24,7 @@ from ptbill.storage.tables import (
     DenialItemEventRow,
     DenialItemRow,
     EncounterRow,
+    EstimateRow,
     LoginFailureRow,
     NoteReturnRow,
     PatientPaymentRow,
@@ -57,6 +58,8 @@ PATH_IDS = (
     "claim_payment_id",
     "denial_id",
     "abn_id",
+    "estimate_id",
+    "coverage_id",
 )
 # Routes that name no record of a clinic: the session, the user's identity, a stateless check, the catalog.
 NOT_CLINIC_DATA = {
@@ -80,6 +83,8 @@ NOT_CLINIC_DATA = {
     ("post", "/api/queue/claims"),
     # The list of reports (the registry); each report's rows are checked by the reports test below.
     ("get", "/api/reports"),
+    # The caller's clinic's unsent claims near their filing limit: checked by the timely filing test below.
+    ("get", "/api/claims/timely-filing"),
 }
 QUEUE_TABS = ("ready", "needs_attention", "blocked")
 REPORT_ROUTES = {("get", "/api/reports/{name}"), ("get", "/api/reports/{name}.csv")}
@@ -144,6 +149,9 @@ def make_records(world: World, users: dict[str, str]) -> dict[str, int]:
     location = admin.post("/api/clinic/locations", json=place)
     assert location.status_code == 201, location.text
     ids.update(provider_id=provider.json()["id"], location_id=location.json()["id"])
+    coverage = biller.post(f"/api/patients/{patient}/coverages", json=COVERAGE)
+    assert coverage.status_code == 201, coverage.text
+    ids["coverage_id"] = coverage.json()["id"]
     ids.update(remittance_ids(world, biller, claim))
     with world.session() as session:
         user = session.scalars(select(UserRow).where(UserRow.email == users["therapist"])).one()
@@ -158,6 +166,21 @@ def make_records(world: World, users: dict[str, str]) -> dict[str, int]:
         session.add(request)
         session.flush()
         ids["request_id"] = request.id
+        # A cost estimate of the patient, whose PDF another clinic must not download.
+        estimate = EstimateRow(
+            clinic_id=user.clinic_id,
+            patient_id=patient,
+            self_pay=True,
+            first_visit=datetime(2026, 3, 9, tzinfo=UTC).date(),
+            visits=1,
+            document={},
+            allowed_total=0,
+            patient_total=0,
+            pdf=b"%PDF-1.4 estimate of clinic A",
+        )
+        session.add(estimate)
+        session.flush()
+        ids["estimate_id"] = estimate.id
         session.commit()
     return ids
 
@@ -204,6 +227,8 @@ def state_of(world: World, a: dict[str, int]) -> tuple[Any, ...]:
         abns = session.execute(
             select(AbnRow.id, AbnRow.signed_on, AbnRow.option).where(AbnRow.patient_id == a["patient_id"])
         ).all()
+        estimates = session.scalars(select(EstimateRow.id).where(EstimateRow.patient_id == a["patient_id"])).all()
+        sharing = session.scalars(select(CoverageRow.copay).where(CoverageRow.patient_id == a["patient_id"])).all()
         assert draft is not None
         assert signed is not None
         assert claim is not None
@@ -240,6 +265,8 @@ def state_of(world: World, a: dict[str, int]) -> tuple[Any, ...]:
             len(plans),
             patient_money,
             sorted(tuple(row) for row in abns),
+            len(estimates),
+            sharing,
             user.active,
             failures,
             claim_actions,
@@ -262,6 +289,10 @@ def body_for(method: str, path: str, a: dict[str, int]) -> dict[str, Any] | None
         return ABN
     if (method, path) == ("post", "/api/patients/{patient_id}/abns/{abn_id}/signature"):
         return {"signed_on": "2026-03-02", "option": 1}
+    if (method, path) == ("put", "/api/patients/{patient_id}/coverages/{coverage_id}/cost-sharing"):
+        return {"copay": "99.00", "cost_sharing_as_of": "2026-03-01"}
+    if (method, path) == ("post", "/api/patients/{patient_id}/estimates"):
+        return {"lines": [{"code": "97012", "not_covered": True}]}
     if (method, path) == ("post", "/api/claims"):
         return {"encounter_ids": [a["signed"]]}
     if (method, path) == ("post", "/api/batches"):
@@ -436,3 +467,24 @@ def test_every_report_shows_only_the_users_clinic(world: World, records: Any) ->
     assert any(line.startswith("query.as_of") for line in bad.json()["problems"])
     assert any(line.startswith("query.party") for line in bad.json()["problems"])
     assert b_biller.get("/api/reports/no-such-report").status_code == 404
+
+
+def test_the_timely_filing_worklist_shows_only_the_users_clinic(world: World, records: Any) -> None:
+    a, _ = records
+    therapist, biller = world.client(A_USERS["therapist"]), world.client(A_USERS["biller"])
+    signed = therapist.post("/api/encounters", json={"patient_id": a["patient_id"], "document": note()}).json()["id"]
+    assert therapist.post(f"/api/encounters/{signed}/sign").status_code == 200
+    [claim] = biller.post("/api/claims", json={"encounter_ids": [signed]}).json()
+    with world.session() as session:  # clinic A's unsent claim, dated long enough ago to be past its limit
+        row = session.get(ClaimRow, claim["id"])
+        assert row is not None
+        row.service_date = date(2025, 1, 6)
+        session.commit()
+    mine = biller.get("/api/claims/timely-filing")
+    assert mine.status_code == 200
+    assert claim["id"] in {found["claim_id"] for found in mine.json()}
+    for email in B_USERS.values():
+        response = world.client(email).get("/api/claims/timely-filing")
+        assert response.status_code in (200, 403)
+        if response.status_code == 200:
+            assert claim["id"] not in {found["claim_id"] for found in response.json()}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Path
+from fastapi import Path, Query
 from fastapi.responses import PlainTextResponse
 
 from ptbill.api.deps import ClockDep, CurrentActor, SessionDep, TradingDep
@@ -24,14 +24,16 @@ BatchId = Annotated[int, Path(ge=1, le=MAX_ID)]
     summary="Build an 837P batch from claims",
     description="One interchange per receiver; 409 when a claim is already in a batch (the message names "
     "the claims and their batch, also when another request took them a moment earlier) or the 837P writer "
-    "refuses one (the message says why).",
+    "refuses one (the message says why), or a claim is past its payer's filing limit and `confirm_late` is "
+    "not set (TIMELY_FILING_LIMIT: the message names each claim, its limit and last day).",
     responses=errors(400, 401, 403, 404, 409, 422),
 )
 def create_batch(
     body: BatchCreate, actor: CurrentActor, session: SessionDep, trading: TradingDep, clock: ClockDep
 ) -> BatchPublic:
     ids = list(dict.fromkeys(body.claim_ids))  # a claim listed twice must not be sent twice
-    batch = BatchPublic.model_validate(batches_service.create_batch(session, actor, ids, trading, clock=clock))
+    made = batches_service.create_batch(session, actor, ids, trading, clock=clock, confirm_late=body.confirm_late)
+    batch = BatchPublic.model_validate(made)
     session.commit()  # 201 means stored: the claims are in this batch and its control numbers are taken
     return batch
 
@@ -66,8 +68,16 @@ def download_batch_837p(batch_id: BatchId, actor: CurrentActor, session: Session
     response_model=BatchPublic,
     summary="Mark a batch as sent",
     description="Its claims become `submitted`; 409, changing nothing, when the batch was already marked or "
-    "the payer has already answered for some of its claims (the message names them).",
+    "the payer has already answered for some of its claims (the message names them), or a claim is past its "
+    "payer's filing limit today and `confirm_late` is not true (TIMELY_FILING_LIMIT).",
     responses=errors(401, 403, 404, 409, 422),
 )
-def mark_batch_submitted(batch_id: BatchId, actor: CurrentActor, session: SessionDep, clock: ClockDep) -> BatchPublic:
-    return BatchPublic.model_validate(batches_service.mark_batch_submitted(session, actor, batch_id, clock=clock))
+def mark_batch_submitted(
+    batch_id: BatchId,
+    actor: CurrentActor,
+    session: SessionDep,
+    clock: ClockDep,
+    confirm_late: Annotated[bool, Query(description="Send claims past their filing limit anyway.")] = False,
+) -> BatchPublic:
+    marked = batches_service.mark_batch_submitted(session, actor, batch_id, clock=clock, confirm_late=confirm_late)
+    return BatchPublic.model_validate(marked)

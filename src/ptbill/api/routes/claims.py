@@ -4,16 +4,24 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Path, Response
+from fastapi import Path, Query, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from ptbill.api.deps import ClockDep, CurrentActor, SessionDep, TradingDep
 from ptbill.api.routing import errors, resource_router
-from ptbill.api.schemas.claims import BalancePublic, ClaimAnswer, ClaimCreate, ClaimPublic, LineAnswer
+from ptbill.api.schemas.claims import (
+    BalancePublic,
+    ClaimAnswer,
+    ClaimCreate,
+    ClaimPublic,
+    LineAnswer,
+    TimelyFilingPublic,
+)
 from ptbill.api.schemas.common import MAX_ID
 from ptbill.remittance.accounting import Balance, LineAccount
 from ptbill.services import billing
 from ptbill.services.balances import ClaimWithAccount, claim_balances
+from ptbill.services.timely_filing import timely_filing_worklist
 
 router = resource_router("/claims", "claims")
 ClaimId = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -75,6 +83,41 @@ def create_claims(body: ClaimCreate, actor: CurrentActor, session: SessionDep, c
 @router.get("", response_model=list[ClaimPublic], summary="List the clinic's claims", responses=errors(401))
 def list_claims(actor: CurrentActor, session: SessionDep) -> list[ClaimPublic]:
     return [_public(entry) for entry in claim_balances(session, actor, billing.list_claims(session, actor))]
+
+
+@router.get(
+    "/timely-filing",
+    response_model=list[TimelyFilingPublic],
+    summary="Claims not yet sent whose filing limit is near or past",
+    description="The clinic's built claims (in no batch, or in a batch not yet marked submitted) within the "
+    "payer's warning window (`claims.filing_warning_days`) of their filing limit (`claims.filing_limit`), or "
+    "past it, fewest days left first, as of today on the installation's clock. Billers and admins.",
+    responses=errors(401, 403, 422),
+)
+def timely_filing(
+    actor: CurrentActor,
+    session: SessionDep,
+    clock: ClockDep,
+    payer: Annotated[str | None, Query(max_length=60, description="Only this payer's claims.")] = None,
+) -> list[TimelyFilingPublic]:
+    found = timely_filing_worklist(session, actor, clock.today(), payer or None)
+    return [
+        TimelyFilingPublic(
+            claim_id=item.claim_id,
+            patient_control_number=item.patient_control_number,
+            patient=item.patient,
+            payer_id=item.payer_id,
+            service_date=item.service_date,
+            batch_id=item.batch_id,
+            limit=item.filing.limit,
+            last_day=item.filing.last_day,
+            days_left=item.filing.days_left,
+            state=item.filing.state,
+            reference=item.filing.reference,
+            confidence=item.filing.confidence,
+        )
+        for item in found
+    ]
 
 
 @router.get("/{claim_id}", response_model=ClaimPublic, summary="Read a claim", responses=errors(401, 404, 422))

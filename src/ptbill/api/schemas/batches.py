@@ -11,6 +11,9 @@ from ptbill.api.schemas.common import Id
 
 class BatchCreate(BaseModel):
     claim_ids: list[Id] = Field(min_length=1, max_length=1000, description="Claims not yet in a batch.")
+    confirm_late: bool = Field(
+        default=False, description="Send claims past their payer's filing limit anyway (TIMELY_FILING_LIMIT)."
+    )
 
 
 class BatchPublic(BaseModel):

@@ -82,3 +82,22 @@ class ClaimPublic(BaseModel):
     submitted_at: datetime | None
     lines: list[ClaimLinePublic]
     answer: ClaimAnswer | None = Field(None, description="None until an 835 answers the claim.")
+
+
+class TimelyFilingPublic(BaseModel):
+    """A claim not yet sent whose payer's filing limit is near or past (TIMELY_FILING_LIMIT)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    claim_id: int
+    patient_control_number: str
+    patient: str
+    payer_id: str
+    service_date: date
+    batch_id: int | None
+    limit: str = Field(description='The payer\'s limit from the date of service: "12 months", "90 days".')
+    last_day: date = Field(description="The last day the payer accepts the claim.")
+    days_left: int = Field(description="Negative: past the limit by that many days.")
+    state: str = Field(description="near (inside the warning window) or late (past the last day).")
+    reference: str
+    confidence: str = Field(description="assumed: a default to check against the payer's contract.")

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ptbill.api.schemas.common import MAX_ID, NoNul
+from ptbill.api.schemas.common import MAX_ID, Money, NoNul
 
 Sex = Literal["F", "M", "U"]
 
@@ -71,6 +72,31 @@ class CoverageCreate(BaseModel):
     subscriber_first_name: Annotated[str | None, Field(default=None, max_length=60), NoNul]
     subscriber_last_name: Annotated[str | None, Field(default=None, max_length=60), NoNul]
     subscriber_birth_date: date | None = None
+    deductible_remaining: Annotated[
+        Decimal | None,
+        Field(
+            default=None, ge=0, le=Decimal("99999.99"), decimal_places=2, description="What is left of the deductible."
+        ),
+    ]
+    coinsurance_percent: Annotated[
+        Decimal | None,
+        Field(default=None, ge=0, le=100, decimal_places=2, description="The patient's share, 0 to 100."),
+    ]
+    copay: Annotated[
+        Decimal | None, Field(default=None, ge=0, le=Decimal("9999.99"), decimal_places=2, description="Per visit.")
+    ]
+    cost_sharing_as_of: Annotated[
+        date | None, Field(default=None, description="The day the cost sharing was checked with the payer.")
+    ]
+
+
+class CostSharingUpdate(BaseModel):
+    """The patient's cost sharing on a coverage, as the payer stated it on ``cost_sharing_as_of``."""
+
+    deductible_remaining: Annotated[Decimal | None, Field(default=None, ge=0, le=Decimal("99999.99"), decimal_places=2)]
+    coinsurance_percent: Annotated[Decimal | None, Field(default=None, ge=0, le=100, decimal_places=2)]
+    copay: Annotated[Decimal | None, Field(default=None, ge=0, le=Decimal("9999.99"), decimal_places=2)]
+    cost_sharing_as_of: date
 
 
 class CoveragePublic(BaseModel):
@@ -88,6 +114,10 @@ class CoveragePublic(BaseModel):
     subscriber_first_name: str | None
     subscriber_last_name: str | None
     subscriber_birth_date: date | None
+    deductible_remaining: Money | None
+    coinsurance_percent: Money | None
+    copay: Money | None
+    cost_sharing_as_of: date | None
     created_at: datetime
 
 

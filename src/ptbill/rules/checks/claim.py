@@ -11,8 +11,9 @@ from collections.abc import Iterator
 
 from ptbill.domain.finding import Severity
 from ptbill.rules.context import CheckContext
+from ptbill.rules.filing_limit import LATE, OPEN, filing_limit
 from ptbill.rules.registry import Hit, in_words, lines_hit, rule
-from ptbill.rules.sources import CARC_URL, CFR_410_60_URL, bpm_15, cite, cpm
+from ptbill.rules.sources import CARC_URL, CFR_410_60_URL, CFR_424_44_URL, bpm_15, cite, cpm
 
 SECTION = "Claim: providers, place, date, duplicates"
 
@@ -97,3 +98,28 @@ def duplicate_service(ctx: CheckContext) -> Iterator[Hit]:
             indexes,
             "code",
         )
+
+
+@rule(
+    "TIMELY_FILING_LIMIT",
+    section=SECTION,
+    severity=Severity.WARNING,
+    source=cite(
+        "42 CFR 424.44(a)(1): Medicare claims are filed within 12 months of the date of service",
+        CFR_424_44_URL,
+    )
+    + "; "
+    + cpm(1, "70", "time limitations for filing claims")
+    + "; other payers: the contract's limit (parameter claims.filing_limit)",
+    fix="Send the claim before its last day. Past it, the payer denies it (CARC 29) and the patient may not "
+    "be billed: send it only with proof of an exception (42 CFR 424.44(b)), or write the balance off.",
+)
+def timely_filing(ctx: CheckContext) -> Iterator[Hit]:
+    """The payer's timely filing limit is near (within the warning window) or past on the day of the check."""
+    if ctx.today is None or ctx.encounter.date_of_service > ctx.today:
+        return
+    found = filing_limit(ctx.snapshot, ctx.encounter.date_of_service, ctx.today)
+    if found is None or found.state == OPEN:
+        return
+    lead = "Past the payer's filing limit" if found.state == LATE else "The payer's filing limit is near"
+    yield Hit(f"{lead}: {found.words()}.", None, "date_of_service", reference=found.reference)

@@ -46,7 +46,7 @@ def _page(
     status_code: int = 200,
     form: dict[str, str] | None = None,
 ) -> Response:
-    page = claim_page(session, viewer.actor, claim_id)
+    page = claim_page(session, viewer.actor, claim_id, viewer.clock.today())
     payer = default_catalog().payer(page.claim.payer_id)
     context: dict[str, Any] = {
         "viewer": viewer,

@@ -87,6 +87,8 @@ OUTCOMES = {
     "coverage": "Coverage added.",
     "authorization": "Authorization added.",
     "plan": "Plan of care added.",
+    "estimate": "Estimate prepared: download its PDF below.",
+    "cost-sharing": "Cost sharing saved.",
 }
 
 

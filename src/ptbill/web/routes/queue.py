@@ -30,7 +30,8 @@ from ptbill.services.queue_filters import (
     read_paging,
     rule_titles,
 )
-from ptbill.web.deps import CsrfChecked, CurrentViewer, SessionDep, form_lists, render
+from ptbill.services.timely_filing import LateFilingError
+from ptbill.web.deps import CsrfChecked, CurrentViewer, SessionDep, Viewer, form_lists, render
 from ptbill.web.inputs import OptionalCount, RecordId, record_id, whole_number
 
 router = APIRouter()
@@ -165,6 +166,8 @@ def _described(row: claim_list.ClaimListRow) -> dict[str, Any]:
         "lines": [f"{line.code}" + (f" ×{line.units}" if line.units != 1 else "") for line in claim.lines],
         # The payer's answers by party (remittance.accounting); None until an 835 answers the claim.
         "account": row.account,
+        # The payer's filing limit while the claim waits to be sent; near or late shows a badge.
+        "filing": row.filing,
     }
 
 
@@ -185,8 +188,10 @@ def claims(
     except FieldProblemsError as exc:
         problems.update(exc.problems)
         paging = Paging()
-    waiting = [_described(row) for row in claim_list.waiting_claims(session, viewer.actor)]
-    page = None if problems else claim_list.claims_page(session, viewer.actor, claim_filter, paging)
+    waiting = [_described(row) for row in claim_list.waiting_claims(session, viewer.actor, viewer.clock.today())]
+    page = (
+        None if problems else claim_list.claims_page(session, viewer.actor, claim_filter, paging, viewer.clock.today())
+    )
     pager: dict[str, str | None] = {}
     if page is not None:
         at, size = page.paging.page, page.paging.per_page
@@ -231,9 +236,24 @@ def _trading(request: Request) -> tuple[TradingConfig, bool]:
 def create_batch(request: Request, viewer: CurrentViewer, session: SessionDep, form: ListsDep) -> Response:
     ids = _record_ids(form.get("claim_id", []))
     trading, _test = _trading(request)
-    batch = batches_service.create_batch(session, viewer.actor, ids, trading, clock=viewer.clock)
+    confirmed = _first(form, "confirm_late") == "1"
+    try:
+        batch = batches_service.create_batch(
+            session, viewer.actor, ids, trading, clock=viewer.clock, confirm_late=confirmed
+        )
+    except LateFilingError as exc:
+        return _late(request, viewer, exc, "/batches", ids, "Create the batch anyway")
     session.commit()
     return RedirectResponse(f"/batches/{batch.id}?created=1", status_code=303)
+
+
+def _late(
+    request: Request, viewer: Viewer, refused: LateFilingError, action: str, ids: list[int], label: str
+) -> Response:
+    """The claims past their filing limit, and a form that sends the same request again, confirmed."""
+    context = {"viewer": viewer, "late": refused.late, "action": action, "ids": ids, "label": label}
+    response: Response = render(request, "queue/late_filing.html", context, status_code=409)
+    return response
 
 
 def _usage(batch: batches_service.Batch) -> str:
@@ -268,7 +288,7 @@ def batch(
         )
     except FieldProblemsError:
         paging = Paging(1, claim_list.BATCH_PAGE_SIZE)
-    listed = claim_list.batch_claims(session, viewer.actor, batch_id, paging)
+    listed = claim_list.batch_claims(session, viewer.actor, batch_id, paging, viewer.clock.today())
     at, size = listed.paging.page, listed.paging.per_page
 
     def link(number: int) -> str:
@@ -309,7 +329,15 @@ def download_batch(batch_id: RecordId, viewer: CurrentViewer, session: SessionDe
 
 
 @router.post("/batches/{batch_id}/submitted", dependencies=[CsrfChecked])
-def mark_submitted(batch_id: RecordId, viewer: CurrentViewer, session: SessionDep) -> Response:
-    batches_service.mark_batch_submitted(session, viewer.actor, batch_id, clock=viewer.clock)
+def mark_submitted(
+    request: Request, batch_id: RecordId, viewer: CurrentViewer, session: SessionDep, form: ListsDep
+) -> Response:
+    confirmed = _first(form, "confirm_late") == "1"
+    try:
+        batches_service.mark_batch_submitted(
+            session, viewer.actor, batch_id, clock=viewer.clock, confirm_late=confirmed
+        )
+    except LateFilingError as exc:
+        return _late(request, viewer, exc, f"/batches/{batch_id}/submitted", [], "Mark it submitted anyway")
     session.commit()
     return RedirectResponse(f"/batches/{batch_id}", status_code=303)

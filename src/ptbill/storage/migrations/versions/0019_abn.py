@@ -3,8 +3,8 @@ clinic's own labels and estimated costs. Signed once: the date signed and the op
 by compare-and-set on an unsigned row, and never changed after (a new notice replaces it): triggers refuse
 to update or delete a signed notice, or to add, change or remove its services.
 
-Revision ID: 0017_abn
-Revises: 0014_cob
+Revision ID: 0019_abn
+Revises: 0018_estimates
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0017_abn"
-down_revision = "0014_cob"
+revision = "0019_abn"
+down_revision = "0018_estimates"
 branch_labels = None
 depends_on = None
 

@@ -1,8 +1,8 @@
 """The patient's money: payments received (cash, check, card reference), their application to visits, and
 refunds. Balances are not stored: the ledger derives them from these rows and the payers' answers.
 
-Revision ID: 0015_patient_ledger
-Revises: 0014_cob
+Revision ID: 0016_patient_ledger
+Revises: 0015_answer_totals
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.schema import SchemaItem
 
-revision = "0015_patient_ledger"
-down_revision = "0014_cob"
+revision = "0016_patient_ledger"
+down_revision = "0015_answer_totals"
 branch_labels = None
 depends_on = None
 

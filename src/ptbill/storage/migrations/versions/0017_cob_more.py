@@ -1,16 +1,16 @@
 """Coordination of benefits, more: one claim per payer in the order for each claim before it. Two requests
 building the secondary claim of the same primary answer at once cannot both succeed.
 
-Revision ID: 0016_cob_more
-Revises: 0014_cob
+Revision ID: 0017_cob_more
+Revises: 0016_patient_ledger
 """
 
 from __future__ import annotations
 
 from alembic import op
 
-revision = "0016_cob_more"
-down_revision = "0014_cob"
+revision = "0017_cob_more"
+down_revision = "0016_patient_ledger"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,139 @@
+"""Expected payment of a visit's lines: the one computation the checks and the cost estimate share.
+
+The clinic's contracted fee schedule first; then, for Medicare, the PFS year in force on the date (MPPR
+looks at every line of the visit together); then the seed guide's average where nothing else prices a code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from ptbill.pricing import (
+    ASSISTANT_MODIFIERS,
+    NATIONAL_LOCALITY_KEY,
+    FeeSchedule,
+    MedicareFeeSchedule,
+    PfsYear,
+    PricingLine,
+    Rate,
+    ZipLocalityTable,
+    locality_for,
+    price_visit,
+    round_cents,
+    year_at,
+)
+from ptbill.reference.catalog import ResolvedValue, Snapshot
+
+
+@dataclass(frozen=True, slots=True)
+class ExpectedPrice:
+    """A line's expected payment, how it was computed, and a short name for the method."""
+
+    amount: Decimal
+    basis: str
+    label: str
+    estimate: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where the visit happens, for the Medicare locality: the clinic's own locality, else its state and ZIP."""
+
+    locality: str | None
+    state: str
+    zip: str
+
+
+def _rate(found: ResolvedValue | None) -> Rate | None:
+    return None if found is None else Rate(found.decimal, found.reference, found.effective)
+
+
+def medicare_year_for(snapshot: Snapshot, schedule: MedicareFeeSchedule, day: date) -> PfsYear | None:
+    """The Medicare schedule for the date of service (an estimate when its RVUs are not installed)."""
+    name = "pfs.conversion_factor"
+    if snapshot.flag("pfs.qualifying_apm_participant") and snapshot.resolved(f"{name}_qualifying_apm") is not None:
+        name = f"{name}_qualifying_apm"
+    return year_at(schedule, day, _rate(snapshot.resolved(name)), _rate(snapshot.resolved("pfs.assistant_rate")))
+
+
+def locality_choice(year: PfsYear, place: Place, zip_table: ZipLocalityTable | None) -> tuple[str, str]:
+    """The locality key and how it was chosen: the clinic's own setting wins over a guess from the ZIP code."""
+    note = ""
+    if place.locality:
+        if place.locality in year.localities:
+            return (
+                place.locality,
+                f"locality {year.localities[place.locality].name} ({place.locality}, set by the clinic)",
+            )
+        note = f" The clinic's locality {place.locality} is not in the {year.name} GPCI file, so it was not used."
+    choice = locality_for(place.state, place.zip[:5], zip_table, localities=year.localities)
+    if choice is None:
+        return NATIONAL_LOCALITY_KEY, "national amounts (no locality found)" + note
+    return choice.key, f"locality {choice.name} ({choice.how}){note}"
+
+
+def _seed_price(snapshot: Snapshot, line: PricingLine, seed: ResolvedValue) -> ExpectedPrice:
+    amount = seed.decimal * line.units
+    basis = (
+        f"seed guide's average payment for {line.code} x {line.units} "
+        f"(no fee schedule in force on the date of service; {seed.reference})"
+    )
+    assistant = snapshot.resolved("pfs.assistant_rate")
+    if assistant is not None and assistant.decimal < 1 and ASSISTANT_MODIFIERS.intersection(line.modifiers):
+        amount *= assistant.decimal
+        rate = f"{assistant.decimal * 100:f}".rstrip("0").rstrip(".")
+        basis += f"; CQ/CO: paid at {rate} % ({assistant.reference})"
+    return ExpectedPrice(round_cents(amount), basis, "seed average")
+
+
+def expected_prices(
+    lines: Sequence[PricingLine],
+    snapshot: Snapshot,
+    fee_schedule: FeeSchedule | None,
+    medicare_year: PfsYear | None,
+    medicare_locality: tuple[str, str] | None,
+) -> dict[str, ExpectedPrice]:
+    """Expected payment of every line of one visit, by code, priced together (MPPR looks at the whole visit).
+
+    ``medicare_year`` is None for other payers; ``medicare_locality`` is ``locality_choice``'s answer."""
+    prices: dict[str, ExpectedPrice] = {}
+    if fee_schedule is not None:
+        for line in lines:
+            found = fee_schedule.amount_for(line.code, line.modifiers, line.service_date)
+            if found is not None:
+                prices[line.code] = ExpectedPrice(
+                    (found.amount * line.units).quantize(Decimal("0.01")),
+                    f"contracted fee schedule: {found.explanation}",
+                    "contracted fee schedule",
+                )
+    if medicare_year is not None:
+        key, where = medicare_locality or (NATIONAL_LOCALITY_KEY, "national amounts (no locality given)")
+        pending = [line for line in lines if line.code not in prices]
+        # Codes the schedule cannot price (not in the file, contractor-priced) are left to the fallback;
+        # the others are priced together, so MPPR ranks every unit of the day.
+        priceable = [line for line in pending if medicare_year.can_price(line.code, line.modifiers)]
+        if medicare_year.estimate:
+            heading = (
+                f"Medicare PFS estimate: the {medicare_year.effective.start.year} RVUs are not installed, so the "
+                f"{medicare_year.name} RVUs are priced at the {medicare_year.effective.start.year} conversion "
+                f"factor ${medicare_year.conversion_factor}"
+            )
+        else:
+            heading = f"Medicare PFS {medicare_year.name}"
+        for price in price_visit(priceable, medicare_year, key):
+            prices[price.code] = ExpectedPrice(
+                price.amount,
+                f"{heading}, {where}: " + "; ".join(price.steps),
+                medicare_year.label,
+                medicare_year.estimate,
+            )
+    for line in lines:
+        if line.code in prices:
+            continue
+        seed = snapshot.resolved(f"fees.seed_average.{line.code}")
+        if seed is not None:
+            prices[line.code] = _seed_price(snapshot, line, seed)
+    return prices

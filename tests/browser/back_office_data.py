@@ -70,7 +70,7 @@ def _fails(row: EncounterRow, rule_id: str) -> bool:
 def deny_with_n443(session: Session, biller: access.Actor, row: EncounterRow, notice: date) -> int:
     """Bill the note and post the payer's CO-16 / N443 denial (treatment times missing) dated ``notice``."""
     claim = billing.build_claims(session, biller, [row.id])[0]
-    batches.create_batch(session, biller, [claim.id], TradingConfig(TEST_TRADING, {}))
+    batches.create_batch(session, biller, [claim.id], TradingConfig(TEST_TRADING, {}), confirm_late=True)
     lines = tuple(
         ServicePayment(
             "HC",

@@ -201,13 +201,15 @@ def test_marking_a_batch_the_payer_answered_submitted_shows_why_and_changes_noth
         ready = [row.id for row, _ in queue_service.work_queue(session, biller)["ready"][:2]]
         claims = billing.build_claims(session, biller, ready)
         batch_id = batches_service.create_batch(
-            session, biller, [c.id for c in claims], TradingConfig(TEST_TRADING, {})
+            session, biller, [c.id for c in claims], TradingConfig(TEST_TRADING, {}), confirm_late=True
         ).id
         answer(session, biller, *claims)
         before = {c.id: session.get(ClaimRow, c.id).status for c in claims}  # type: ignore[union-attr]
     _log_in(client)
     token = _csrf(client.get(f"/batches/{batch_id}").text)
-    response = client.post(f"/batches/{batch_id}/submitted", data={"csrf_token": token}, follow_redirects=False)
+    response = client.post(
+        f"/batches/{batch_id}/submitted", data={"csrf_token": token, "confirm_late": "1"}, follow_redirects=False
+    )
     assert response.status_code == 409
     assert response.headers["content-type"].startswith("text/html")
     paid, denied = before

@@ -72,8 +72,8 @@ def one_line_denied(claim: ClaimRow, trace: str = "EFT-2001") -> Remittance:
 
 
 def sent_and_answered(session: Session, biller: access.Actor, claim: ClaimRow) -> None:
-    batch = batches.create_batch(session, biller, [claim.id], TRADING)
-    batches.mark_batch_submitted(session, biller, batch.id)
+    batch = batches.create_batch(session, biller, [claim.id], TRADING, confirm_late=True)
+    batches.mark_batch_submitted(session, biller, batch.id, confirm_late=True)
     posting.post_remittances(session, biller, through_x12(one_line_denied(claim)), "era-0320.835")
 
 

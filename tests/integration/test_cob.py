@@ -164,7 +164,7 @@ def test_the_medigap_secondary_is_billed_after_medicare_and_the_patient_owes_the
     for charge, (paid, adjusted) in zip(charges, lines, strict=True):
         assert paid + adjusted == charge  # the line balances: SVD paid + CAS amounts
 
-    batch = batches.create_batch(session, biller, [secondary.id], TRADING)  # batched like any claim
+    batch = batches.create_batch(session, biller, [secondary.id], TRADING, confirm_late=True)  # batched like any claim
     assert batch.claim_count == 1
 
     secondary_835 = answer(

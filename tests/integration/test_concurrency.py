@@ -228,7 +228,7 @@ def test_the_same_835_posted_twice_at_once_posts_once_and_says_already_posted(
 
 def make_batch(factory: sessionmaker[Session], actor: access.Actor, claim_ids: list[int]) -> int:
     with transaction(factory) as session:
-        return batches_service.create_batch(session, actor, claim_ids, TRADING).id
+        return batches_service.create_batch(session, actor, claim_ids, TRADING, confirm_late=True).id
 
 
 def clm01s(content: str) -> list[str]:
@@ -295,7 +295,9 @@ def test_control_numbers_come_from_the_database_so_two_app_servers_never_reuse_o
         claim_ids = billed_claims(factory, clinic, 1)
         with transaction(sessions) as session:
             numbers.append(
-                batches_service.create_batch(session, clinic.biller, claim_ids, TRADING).interchange_control_number
+                batches_service.create_batch(
+                    session, clinic.biller, claim_ids, TRADING, confirm_late=True
+                ).interchange_control_number
             )
         sessions.kw["bind"].dispose()
     assert numbers[0] != numbers[1]

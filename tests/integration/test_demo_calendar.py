@@ -82,6 +82,6 @@ def test_a_demo_seeded_on_any_day_is_current_on_that_day(tmp_path: Path, today: 
         assert ready, "the demo leaves signed notes for the biller to bill"
         claims = billing.build_claims(session, biller, ready)
         first_real = batch_service.create_batch(
-            session, biller, [c.id for c in claims], TradingConfig(TEST_TRADING, {})
+            session, biller, [c.id for c in claims], TradingConfig(TEST_TRADING, {}), confirm_late=True
         )
         assert first_real.interchange_control_number != batches[0].interchange_control_number

@@ -34,7 +34,9 @@ def test_accented_names_reach_the_batch_transliterated_and_the_note_keeps_them(
         notes.sign_encounter(session, pt, row.id)
         rows.append(row)
     claims = billing.build_claims(session, biller, [row.id for row in rows])
-    batch = batches_service.create_batch(session, biller, [c.id for c in claims], TradingConfig(TEST_TRADING, {}))
+    batch = batches_service.create_batch(
+        session, biller, [c.id for c in claims], TradingConfig(TEST_TRADING, {}), confirm_late=True
+    )
     assert "NM1*IL*1*MUNOZ-PENA*JOSE****MI*" in batch.content
     assert "NM1*IL*1*NGUYEN*THI****MI*" in batch.content
     assert batch.content.isascii()

@@ -236,14 +236,16 @@ def test_marking_a_batch_submitted_after_the_payer_answered_is_refused_and_chang
         row, _ = notes.save_encounter(session, pt, document, patient.id)
         notes.sign_encounter(session, pt, row.id)
         claims += [session.get(ClaimRow, c.id) for c in billing.build_claims(session, biller, [row.id])]
-    batch_id = batches.create_batch(session, biller, [c.id for c in claims], TradingConfig(TEST_TRADING, {})).id
+    batch_id = batches.create_batch(
+        session, biller, [c.id for c in claims], TradingConfig(TEST_TRADING, {}), confirm_late=True
+    ).id
     answer(session, biller, *claims)  # the payer answered before the biller marked the batch sent
     before = {claim.id: claim.status for claim in claims}
     assert sorted(before.values()) == ["denied", "paid"]
     assert [item.claim_id for group in denial_worklist(session, biller) for item in group.items] == [claims[1].id]
 
     with pytest.raises(access.ConflictError) as refused:
-        batches.mark_batch_submitted(session, biller, batch_id)
+        batches.mark_batch_submitted(session, biller, batch_id, confirm_late=True)
     assert str(refused.value) == (
         f"batch {batch_id} cannot be marked submitted: its claims cannot become submitted "
         f"(denied: {claims[1].id}; paid: {claims[0].id}); nothing was changed"

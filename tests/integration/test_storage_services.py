@@ -107,9 +107,11 @@ def test_the_biller_builds_a_claim_and_a_batch_pyx12_accepts(session: Session) -
     assert [r.id for r, _ in queue["ready"]] == [row.id]
     claims = billing_service.build_claims(session, biller, [row.id])
     assert [line.code for line in claims[0].lines] == ["97012", "97110", "97140"]
-    batch = batches_service.create_batch(session, biller, [claims[0].id], TradingConfig(TEST_TRADING, {}))
+    batch = batches_service.create_batch(
+        session, biller, [claims[0].id], TradingConfig(TEST_TRADING, {}), confirm_late=True
+    )
     assert pyx12_errors(batch.content) == []
-    assert batches_service.mark_batch_submitted(session, biller, batch.id).submitted_at is not None
+    assert batches_service.mark_batch_submitted(session, biller, batch.id, confirm_late=True).submitted_at is not None
     with pytest.raises(access.ConflictError):
         billing_service.build_claims(session, biller, [row.id])  # already billed
 

@@ -160,8 +160,11 @@ def seed_demo(
     clock: Clock = SYSTEM_CLOCK,
     today: date | None = None,
 ) -> list[DemoLogin]:
-    """The demo clinic, dated relative to ``today`` (the clock's day when not given)."""
+    """The demo clinic, dated relative to ``today`` (the clock's day when not given); its notes are checked and
+    signed on that day, so a check that reads the day (timely filing) sees them as the demo's clinic would."""
     today = today or clock.today()
+    if clock.today() != today:
+        clock = FixedClock(today)
     start = demo_start(today)
     fake = Faker("en_US")
     Faker.seed(seed)

@@ -103,7 +103,7 @@ def duplicate_service(ctx: CheckContext) -> Iterator[Hit]:
 @rule(
     "TIMELY_FILING_LIMIT",
     section=SECTION,
-    severity=Severity.WARNING,
+    severity=Severity.INFO,
     source=cite(
         "42 CFR 424.44(a)(1): Medicare claims are filed within 12 months of the date of service",
         CFR_424_44_URL,

@@ -41,7 +41,8 @@ sys.path.insert(0, str(ROOT))  # the page list and the login helper are shared w
 from ptbill.domain.clock import FixedClock  # noqa: E402
 from ptbill.server import create_app  # noqa: E402
 from ptbill.services import patients, users  # noqa: E402
-from ptbill.services.demo_data import DEMO_PASSWORD, seed_demo, simulate_payments  # noqa: E402
+from ptbill.services.demo_data import DEMO_PASSWORD, seed_demo  # noqa: E402
+from ptbill.services.demo_payments import simulate_payments  # noqa: E402
 from ptbill.settings import Settings  # noqa: E402
 from ptbill.storage.migrate import upgrade  # noqa: E402
 from ptbill.storage.session import make_engine, session_factory, transaction  # noqa: E402

@@ -23,7 +23,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, insert, select, text
 
 from ptbill.server import create_app
-from ptbill.services.demo_data import DEMO_PASSWORD, seed_demo, simulate_payments
+from ptbill.services.demo_data import DEMO_PASSWORD, seed_demo
+from ptbill.services.demo_payments import simulate_payments
 from ptbill.services.reports.registry import REPORTS
 from ptbill.settings import Settings
 from ptbill.storage.migrate import upgrade

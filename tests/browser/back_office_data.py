@@ -31,7 +31,8 @@ from ptbill.remittance.denials import appeal_deadline
 from ptbill.remittance.x12_835.reader import read_835
 from ptbill.remittance.x12_835.writer import write_835
 from ptbill.services import access, batches, billing, users
-from ptbill.services.demo_data import CLINIC_NPI, DEMO_PASSWORD, simulate_payments
+from ptbill.services.demo_data import CLINIC_NPI, DEMO_PASSWORD
+from ptbill.services.demo_payments import simulate_payments
 from ptbill.services.posting import post_remittances
 from ptbill.storage.tables import EncounterRow
 from tests.demo_day import DEMO_TODAY

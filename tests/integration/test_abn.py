@@ -9,6 +9,7 @@ import threading
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,7 +26,9 @@ from ptbill.services.abn_pdf import abn_pdf
 from ptbill.services.balances import accounts_for
 from ptbill.services.patient_fields import FieldProblemsError
 from ptbill.services.patients import add_coverage
+from ptbill.storage.session import make_engine
 from ptbill.storage.tables import AbnRow, AbnServiceRow, AuditRow, ClaimRow, PatientRow
+from tests.integration.api.world import fresh_database
 from tests.integration.test_posting import remittance_for
 from tests.integration.test_storage_services import CLEAN, make_clinic
 
@@ -201,9 +204,17 @@ def test_a_ga_line_with_an_abn_on_file_is_ready_and_medicare_denying_it_makes_it
 
 
 @pytest.mark.postgres
-def test_two_people_recording_the_signature_at_once_record_it_once(engine: Engine) -> None:
-    if engine.dialect.name != "postgresql":
-        pytest.skip("parallel connections need PostgreSQL")
+def test_two_people_recording_the_signature_at_once_record_it_once(tmp_path: Path) -> None:
+    # A database of its own: what this test commits must not reach the rolled-back tests that share one.
+    with fresh_database("postgresql", tmp_path) as url:
+        engine = make_engine(url)
+        try:
+            _race_the_signature(engine)
+        finally:
+            engine.dispose()
+
+
+def _race_the_signature(engine: Engine) -> None:
     with Session(engine) as setup:
         pt, _biller, patient = medicare_patient(setup, "abn-race")
         prepared = abn_service.prepare_abn(setup, pt, patient.id, [{"code": "97110"}], "maintenance", clock=CLOCK)

@@ -18,7 +18,8 @@ from ptbill.remittance.accounting import Balance
 from ptbill.services import access, posting, unmatched
 from ptbill.services.answer_totals import FIGURES, fill_missing, stored_accounts
 from ptbill.services.balances import account_of_payment, accounts_for
-from ptbill.services.demo_data import seed_demo, simulate_payments
+from ptbill.services.demo_data import seed_demo
+from ptbill.services.demo_payments import simulate_payments
 from ptbill.services.reports.expected_vs_paid import line_balances
 from ptbill.services.reports.ledger import answer_facts, answered_balances
 from ptbill.storage.tables import ClaimPaymentLineRow, ClaimPaymentRow, ClaimRow, UserRow

@@ -14,7 +14,8 @@ from sqlalchemy import select
 
 from ptbill.cli.commands import register
 from ptbill.cli.main import EXIT_BUG, cli, main
-from ptbill.services.demo_data import seed_demo, simulate_payments
+from ptbill.services.demo_data import seed_demo
+from ptbill.services.demo_payments import simulate_payments
 from ptbill.storage.migrate import upgrade
 from ptbill.storage.session import make_engine, session_factory, transaction
 from ptbill.storage.tables import ClaimRow

@@ -18,7 +18,8 @@ from ptbill.domain.status import BatchState, ClaimState
 from ptbill.services import batches as batch_service
 from ptbill.services import billing, queue, users
 from ptbill.services import notes as note_service
-from ptbill.services.demo_data import DEMO_PASSWORD, seed_demo, simulate_payments
+from ptbill.services.demo_data import DEMO_PASSWORD, seed_demo
+from ptbill.services.demo_payments import simulate_payments
 from ptbill.services.denials import denial_worklist
 from ptbill.storage.migrate import upgrade
 from ptbill.storage.session import make_engine, session_factory, transaction

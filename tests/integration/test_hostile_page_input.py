@@ -36,13 +36,15 @@ from ptbill.services import (
     clinic,
     frozen_claims,
     note_returns,
+    patient_ledger,
+    patient_payments,
     patients,
     providers,
     remittance_files,
     reopening,
 )
 from ptbill.services import notes as notes_service
-from ptbill.services.demo_data import simulate_payments
+from ptbill.services.demo_payments import simulate_payments
 from ptbill.settings import Settings
 from ptbill.storage.session import transaction
 from ptbill.storage.tables import (
@@ -55,6 +57,8 @@ from ptbill.storage.tables import (
     EncounterRow,
     EstimateRow,
     NoteReturnRow,
+    PatientPaymentRow,
+    PatientRow,
     RemittanceFileRow,
     RemittanceRow,
     ReopeningRequestRow,
@@ -220,7 +224,9 @@ def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
                 clinic.add_location(session, boss, place | {"zip": "97701"})
                 # On the claim the walk opens: a reopening request and an open return, so its page offers them.
                 first = session.scalars(
-                    select(ClaimRow).where(ClaimRow.clinic_id == actor.clinic_id).order_by(ClaimRow.status != "denied")
+                    select(ClaimRow)
+                    .where(ClaimRow.clinic_id == actor.clinic_id)
+                    .order_by(ClaimRow.status != "denied", ClaimRow.id)
                 ).first()
                 assert first is not None
                 reopening.request_reopening(session, actor, first.id, "Line 1 units", "Clerical error")
@@ -232,6 +238,25 @@ def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
                 patients.add_coverage(session, boss, patient, medicare)
                 abn.prepare_abn(
                     session, boss, patient, [{"code": "97110"}], "maintenance", clock=FixedClock(DEMO_TODAY)
+                )
+                # A patient who owes on one visit and overpaid another, so the ledger offers its credit and
+                # refund forms.
+                owing = (
+                    patient_ledger.patient_ledger(session, actor, p.id, today=DEMO_TODAY)
+                    for p in session.scalars(
+                        select(PatientRow).where(PatientRow.clinic_id == actor.clinic_id).order_by(PatientRow.id)
+                    )
+                )
+                ledger = next(led for led in owing if sum(v.patient_owes > 0 for v in led.visits) >= 2)
+                visit = next(v for v in ledger.visits if v.patient_owes > 0)
+                patient_payments.record_payment(
+                    session,
+                    actor,
+                    ledger.patient_id,
+                    str(visit.patient_owes + 10),
+                    "cash",
+                    claim_ids=[visit.claim_id],
+                    clock=FixedClock(DEMO_TODAY),
                 )
             yield built
         finally:
@@ -247,7 +272,7 @@ def good_ids(world: World) -> dict[str, list[str]]:
             select(EncounterRow.id).where(EncounterRow.clinic_id == clinic, EncounterRow.status == "draft")
         )
         claims = session.scalars(
-            select(ClaimRow.id).where(ClaimRow.clinic_id == clinic).order_by(ClaimRow.status != "denied")
+            select(ClaimRow.id).where(ClaimRow.clinic_id == clinic).order_by(ClaimRow.status != "denied", ClaimRow.id)
         ).first()
         batch = session.scalar(select(ClaimBatchRow.id).where(ClaimBatchRow.clinic_id == clinic))
         # The claim pages: one payer that takes corrected claims and one that wants a reopening (Medicare).
@@ -263,7 +288,12 @@ def good_ids(world: World) -> dict[str, list[str]]:
         more = [next(i for i, yes in takes.items() if yes), next(i for i, yes in takes.items() if not yes)]
         request = session.scalar(select(ReopeningRequestRow.id).where(ReopeningRequestRow.claim_id == claims))
         back = session.scalar(select(NoteReturnRow.id).where(NoteReturnRow.claim_id == claims))
-        patient = session.scalar(select(EncounterRow.patient_id).where(EncounterRow.id == claims))
+        patient = session.scalar(
+            select(EncounterRow.patient_id)
+            .join(ClaimRow, ClaimRow.encounter_id == EncounterRow.id)
+            .where(ClaimRow.id == claims)
+        )
+        credited = session.scalar(select(PatientPaymentRow.patient_id).where(PatientPaymentRow.clinic_id == clinic))
         remittance_file = session.scalar(select(RemittanceFileRow.id).where(RemittanceFileRow.clinic_id == clinic))
         payment = session.scalar(select(RemittanceRow.id).where(RemittanceRow.clinic_id == clinic))
         stray = session.scalar(
@@ -300,7 +330,7 @@ def good_ids(world: World) -> dict[str, list[str]]:
         "request_id": [str(request)],
         "return_id": [str(back)],
         "batch_id": [str(batch)],
-        "patient_id": [str(patient)],
+        "patient_id": [str(patient), str(credited)],
         "abn_id": [str(notice)],
         "item_id": [str(denial)],
         "payer_id": ["aetna"],

@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 from ptbill.claims.trading import TEST_TRADING, TradingConfig
 from ptbill.domain.clock import FixedClock
 from ptbill.services import access, batches, billing, reports, write_offs
-from ptbill.services.demo_data import seed_demo, simulate_payments
+from ptbill.services.demo_data import seed_demo
+from ptbill.services.demo_payments import simulate_payments
 from ptbill.services.reports.ledger import bucket_of
 from ptbill.storage.tables import ClaimLineRow, ClaimPaymentRow, ClaimRow, ClaimWriteOffRow, EncounterRow, UserRow
 from tests.demo_day import DEMO_TODAY

@@ -247,7 +247,8 @@ def demo(ctx: click.Context, port: int, workers: int, reset: bool) -> None:
     """Seed a synthetic demo clinic (if the database is empty), print the logins, and serve the app."""
     from sqlalchemy import func, select
 
-    from ptbill.services.demo_data import DEMO_PASSWORD, seed_demo, simulate_payments
+    from ptbill.services.demo_data import DEMO_PASSWORD, seed_demo
+    from ptbill.services.demo_payments import simulate_payments
     from ptbill.settings import Settings
     from ptbill.storage.migrate import upgrade
     from ptbill.storage.session import make_engine, session_factory, transaction

@@ -7,41 +7,23 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
 from typing import Any
 
 from faker import Faker
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ptbill.claims.trading import TEST_TRADING, TradingConfig
 from ptbill.domain.clock import SYSTEM_CLOCK, Clock, FixedClock
 from ptbill.domain.errors import EncounterFormatError
-from ptbill.domain.remittance import (
-    Adjustment,
-    AdjustmentGroup,
-    ClaimPayment,
-    ClaimStatus,
-    PatientName,
-    Remittance,
-    ServicePayment,
-)
-from ptbill.domain.vocabulary import PayerType
 from ptbill.reference.catalog import default_catalog
-from ptbill.remittance.x12_835.reader import read_835
-from ptbill.remittance.x12_835.writer import liability_denial, write_835
 from ptbill.services.access import Actor, hash_password
-from ptbill.services.batches import create_batch, mark_batch_submitted
-from ptbill.services.billing import ClaimRecord, build_claims
-from ptbill.services.demo_cob import add_medigap, crossed_over
+from ptbill.services.demo_cob import add_medigap
 from ptbill.services.notes import save_encounter, sign_encounter
 from ptbill.services.passwords import require_acceptable
-from ptbill.services.posting import post_remittances
-from ptbill.services.remittance_files import record_file
-from ptbill.storage.tables import ClinicRow, CoverageRow, EncounterRow, PatientRow, UserRow
+from ptbill.storage.tables import ClinicRow, CoverageRow, PatientRow, UserRow
 
 DEMO_PASSWORD = "traction-demo-2026"  # printed by `make demo`; synthetic accounts only
 CLINIC_NPI = "1245319599"
+DEMO_CLINIC = "Harbor Physical Therapy (demo)"
 THERAPIST_NPIS = ["1093817462", "1144556671", "1003000126", "1667788990"]
 REFERRING_NPI = "1528060639"
 # Each patient's diagnoses name the region their traction treats (cervical for one patient in three).
@@ -173,7 +155,7 @@ def seed_demo(
     payer_ids = [p for p in catalog.payers() if p != "commercial-default"]
 
     clinic = ClinicRow(
-        name="Harbor Physical Therapy (demo)",
+        name=DEMO_CLINIC,
         npi=CLINIC_NPI,
         tax_id="954512345",
         address_line1="120 Harbor Way",
@@ -275,9 +257,11 @@ def seed_demo(
         visit = number // len(patient_rows)
         therapist = clinicians[number % len(clinicians)]
         day = min(start + timedelta(days=VISIT_SPACING_DAYS * visit + number % 5), today)
-        cervical = patient.id % 3 == 0
+        # The patient's place in the list (1-based), not its id: ids differ from one database to the next.
+        place = number % len(patient_rows) + 1
+        cervical = place % 3 == 0
         choices = CERVICAL_DIAGNOSES if cervical else LUMBAR_DIAGNOSES
-        diagnoses = choices[patient.id % len(choices)]
+        diagnoses = choices[place % len(choices)]
         pta = therapist.role == "pta"
         modifiers = ["GP", "CQ"] if pta else ["GP"]
         exercise = rng.randint(8, 30)
@@ -369,124 +353,3 @@ def seed_demo(
 
 
 # Denials the demo payers send, with the CARC/RARC a real remittance would carry.
-DEMO_DENIALS = [
-    ("4", ("N519",), "modifier"),  # procedure code inconsistent with the modifier
-    ("197", (), "authorization"),
-    ("50", ("N661",), "necessity"),
-    ("16", ("N443",), "time"),
-    ("236", (), "pair"),
-    ("151", ("N640",), "frequency"),
-]
-
-
-def simulate_payments(
-    session: Session, seed: int = 2026, *, clock: Clock = SYSTEM_CLOCK, today: date | None = None
-) -> int:
-    """Bill every signed demo note and post the 835s its payer would send: payments near each payer's
-    real 97012 rate, patient shares, some underpayments and denials with their codes."""
-    today = today or clock.today()
-    rng = random.Random(seed)
-    biller_row = session.scalar(select(UserRow).where(UserRow.role == "biller").order_by(UserRow.id))
-    if biller_row is None:  # pragma: no cover - seed_demo always creates one
-        return 0
-    biller = Actor(biller_row.id, biller_row.clinic_id, "biller", biller_row.name)
-    signed = [
-        r.id
-        for r in session.scalars(
-            select(EncounterRow)
-            .where(EncounterRow.clinic_id == biller.clinic_id, EncounterRow.status == "signed")
-            .order_by(EncounterRow.id)
-        )
-    ]
-    claims = build_claims(session, biller, signed[: int(len(signed) * 0.85)], clock=clock)
-    if not claims:
-        return 0
-    # Sent on the demo's day (its filing limits are measured from then, not from the machine's day).
-    sent = clock if clock.today() == today else FixedClock(today)
-    batch = create_batch(session, biller, [c.id for c in claims], TradingConfig(TEST_TRADING, {}), clock=sent)
-    mark_batch_submitted(session, biller, batch.id, clock=sent)  # the payers answered it, so it was sent
-    catalog = default_catalog()
-    by_payer: dict[str, list[ClaimRecord]] = {}
-    for claim in claims:
-        by_payer.setdefault(claim.payer_id, []).append(claim)
-    posted = 0
-    for number, (payer_id, payer_claims) in enumerate(sorted(by_payer.items())):
-        payments = []
-        seed_rate = catalog.snapshot(payer_id, today).value("fees.seed_average.97012", 14.0)
-        for claim in payer_claims:
-            denial = DEMO_DENIALS[rng.randrange(len(DEMO_DENIALS))] if rng.random() < 0.2 else None
-            medicare, day = catalog.payers()[payer_id].type is PayerType.MEDICARE, claim.service_date
-            lines = []
-            for line in claim.lines:
-                units = Decimal(line.units)
-                if medicare and (answer := liability_denial(line.code, line.modifiers, line.charge, units, day)):
-                    lines.append(answer)  # GA: the patient's (PR-50, M38); GZ: the clinic's (CO-50); GY: PR-96
-                    continue
-                if line.code == "97012":
-                    rate = Decimal(str(seed_rate)) * Decimal(str(rng.uniform(0.85, 1.12)))
-                else:
-                    rate = (line.expected_payment or line.charge / 3) * Decimal(str(rng.uniform(0.8, 1.02)))
-                paid = Decimal(0) if denial else (rate * line.units).quantize(Decimal("0.01"))
-                patient = (
-                    Decimal(0)
-                    if denial or claim.payer_id.endswith("medicaid")
-                    else (paid * Decimal("0.2")).quantize(Decimal("0.01"))
-                )
-                paid -= patient
-                adjustments = [
-                    Adjustment(AdjustmentGroup.CONTRACTUAL, denial[0] if denial else "45", line.charge - paid - patient)
-                ]
-                if patient:
-                    adjustments.append(Adjustment(AdjustmentGroup.PATIENT, "2", patient))
-                lines.append(
-                    ServicePayment(
-                        "HC",
-                        line.code,
-                        tuple(line.modifiers),
-                        line.charge,
-                        paid,
-                        units_paid=units,
-                        service_start=claim.service_date,
-                        adjustments=tuple(adjustments),
-                        remark_codes=denial[1] if denial else (),
-                    )
-                )
-            paid_total = sum((s.paid for s in lines), Decimal(0))
-            responsibility = sum(
-                (a.amount for s in lines for a in s.adjustments if a.group is AdjustmentGroup.PATIENT), Decimal(0)
-            )
-            payments.append(
-                ClaimPayment(
-                    claim.patient_control_number,
-                    ClaimStatus.DENIED if denial or not paid_total else ClaimStatus.PRIMARY,
-                    claim.total_charge,
-                    paid_total,
-                    patient_responsibility=responsibility,
-                    payer_claim_control_number=f"{number:02d}{claim.id:08d}",
-                    patient=PatientName("PATIENT", "DEMO"),
-                    service_lines=tuple(lines),
-                )
-            )
-        total = sum((p.paid for p in payments), Decimal(0))
-        payment_day = min(max(c.service_date for c in payer_claims) + timedelta(days=rng.randint(14, 30)), today)
-        remittance = Remittance(
-            payer_name=catalog.payers()[payer_id].name.upper(),
-            payer_id=payer_id.upper()[:80],
-            payee_name="HARBOR PHYSICAL THERAPY",
-            payee_npi=CLINIC_NPI,
-            payee_tax_id=None,
-            handling=None,
-            payment_amount=total,
-            credit_debit=None,
-            payment_method=None,
-            payment_date=payment_day,
-            trace_number=f"EFT{seed}{number:04d}",
-            originating_company_id=None,
-            production_date=None,
-            claims=tuple(crossed_over(session, payer_claims, payments)),
-        )
-        text, name = write_835(remittance, interchange_control=number + 1), f"demo-{payer_id}.835"
-        summary = post_remittances(session, biller, read_835(text), name)
-        record_file(session, biller, name, text.encode(), summary)  # its summary on /remittances
-        posted += summary.claims_posted
-    return posted

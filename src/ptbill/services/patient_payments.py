@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ptbill.domain.clock import SYSTEM_CLOCK, Clock
+from ptbill.domain.identifiers import is_ascii_digits
 from ptbill.services.access import Actor, ConflictError, InvalidChangeError, owned_row, require_role
 from ptbill.services.audit import audit
 from ptbill.services.ledger_rows import PatientRows, read_rows
@@ -55,13 +56,13 @@ def _method(method: str, reference: str | None) -> tuple[str, str | None]:
         raise InvalidChangeError("method", f"method: choose one of {', '.join(METHODS)}")
     text = (reference or "").strip() or None
     if method == "check":
-        if text is None or not (text.isascii() and text.isdigit()) or len(text) > 15:
+        if text is None or not is_ascii_digits(text) or len(text) > 15:
             raise InvalidChangeError("reference", "reference: a check's number, in digits (up to 15)")
     elif text is not None and (len(text) > MAX_REFERENCE or not (text.isascii() and text.replace("-", "").isalnum())):
         raise InvalidChangeError(
             "reference", f"reference: letters, digits and dashes, at most {MAX_REFERENCE} (never a card number)"
         )
-    if method == "card" and text is not None and text.isdigit() and len(text) >= 12:
+    if method == "card" and text is not None and is_ascii_digits(text) and len(text) >= 12:
         raise InvalidChangeError("reference", "reference: the receipt's reference, never the card number")
     return method, text
 

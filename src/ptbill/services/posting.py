@@ -26,6 +26,7 @@ from ptbill.domain.vocabulary import BILLERS
 from ptbill.remittance.accounting import ClaimAccount, Expected, ExpectedLine, Outcome, account_claim
 from ptbill.remittance.x12_835.reader import balance_problems
 from ptbill.services.access import Actor, ConflictError, require_role
+from ptbill.services.answer_json import adjustments_json, lines_json
 from ptbill.services.answer_totals import insert_answers
 from ptbill.services.audit import audit
 from ptbill.services.balances import stored_payment
@@ -156,25 +157,6 @@ _STATE_OF = {
 def _status_after(account: ClaimAccount) -> ClaimState:
     """The claim's status is what ``remittance.accounting`` reads in all the payer's answers so far."""
     return _STATE_OF[account.outcome]
-
-
-def _adjustments_json(payment: ClaimPayment) -> list[dict[str, object]]:
-    rows: list[dict[str, object]] = [
-        {"level": "claim", "group": a.group.value, "reason": a.reason, "amount": str(a.amount)}
-        for a in payment.adjustments
-    ]
-    for line in payment.service_lines:
-        rows += [
-            {
-                "level": "line",
-                "code": line.billed_code,
-                "group": a.group.value,
-                "reason": a.reason,
-                "amount": str(a.amount),
-            }
-            for a in line.adjustments
-        ]
-    return rows
 
 
 def _claim_states(session: Session, actor: Actor, numbers: set[str]) -> dict[str, _ClaimState]:
@@ -382,24 +364,6 @@ def write_changes(session: Session, claims: Iterable[_ClaimState], writes: Write
     session.expire_all()
 
 
-def lines_json(payment: ClaimPayment, matched: list[_LineState | None]) -> list[dict[str, object]]:
-    return [
-        {
-            "code": service.billed_code,
-            "modifiers": list(service.modifiers),
-            "charge": str(service.charge),
-            "paid": str(service.paid),
-            "matched_line": line.line_number if line else None,
-            "remarks": list(service.remark_codes),
-            # The line's own adjustments, so its balance by party can be read back (services.balances).
-            "adjustments": [
-                {"group": a.group.value, "reason": a.reason, "amount": str(a.amount)} for a in service.adjustments
-            ],
-        }
-        for service, line in zip(payment.service_lines, matched, strict=True)
-    ]
-
-
 def _post_claim(
     actor: Actor,
     remittance_id: int,
@@ -438,7 +402,7 @@ def _post_claim(
             "charge": payment.charge,
             "paid": payment.paid,
             "patient_responsibility": responsibility,
-            "adjustments": _adjustments_json(payment),
+            "adjustments": adjustments_json(payment),
             "lines": lines_json(payment, matched),
             "remarks": list(payment.remark_codes),
         }

@@ -19,10 +19,11 @@ from sqlalchemy import String, cast, or_, select, update
 from sqlalchemy.orm import Session
 
 from ptbill.services.access import BILLERS, Actor, ConflictError, NotFoundError, require_role
+from ptbill.services.answer_json import lines_json
 from ptbill.services.answer_totals import restate_answer
 from ptbill.services.audit import audit
 from ptbill.services.balances import payment_of
-from ptbill.services.posting import Writes, apply_payment, claim_states_by_id, lines_json, write_changes
+from ptbill.services.posting import Writes, apply_payment, claim_states_by_id, write_changes
 from ptbill.storage.tables import ClaimPaymentRow, ClaimRow, EncounterRow, PatientRow, RemittanceRow
 
 MAX_FOUND = 50

@@ -17,7 +17,7 @@ from ptbill.api.schemas.claims import (
     LineAnswer,
     TimelyFilingPublic,
 )
-from ptbill.api.schemas.common import MAX_ID
+from ptbill.api.schemas.common import MAX_ID, NoNul
 from ptbill.remittance.accounting import Balance, LineAccount
 from ptbill.services import billing
 from ptbill.services.balances import ClaimWithAccount, claim_balances
@@ -98,7 +98,7 @@ def timely_filing(
     actor: CurrentActor,
     session: SessionDep,
     clock: ClockDep,
-    payer: Annotated[str | None, Query(max_length=60, description="Only this payer's claims.")] = None,
+    payer: Annotated[str | None, Query(max_length=60, description="Only this payer's claims."), NoNul] = None,
 ) -> list[TimelyFilingPublic]:
     found = timely_filing_worklist(session, actor, clock.today(), payer or None)
     return [

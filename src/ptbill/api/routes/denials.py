@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse, Response
 
 from ptbill.api.deps import ClockDep, CurrentActor, SessionDep
 from ptbill.api.routing import errors, invalid_change, resource_router
-from ptbill.api.schemas.common import MAX_ID
+from ptbill.api.schemas.common import MAX_ID, NoNul
 from ptbill.api.schemas.denials import (
     DenialDetailPublic,
     DenialEventPublic,
@@ -25,7 +25,7 @@ from ptbill.services.denial_items import DenialItem
 
 router = resource_router("/denials", "denials")
 DenialId = Annotated[int, Path(ge=1, le=MAX_ID)]
-Text = Annotated[str | None, Query(max_length=60)]
+Text = Annotated[str | None, Query(max_length=60), NoNul]
 
 
 class PdfResponse(Response):

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from ptbill.api.deps import CurrentActor, SessionDep
 from ptbill.api.routing import errors, field_problems, resource_router
-from ptbill.api.schemas.common import MAX_ID
+from ptbill.api.schemas.common import MAX_ID, NoNul
 from ptbill.api.schemas.patients import (
     CoverageCreate,
     CoveragePublic,
@@ -44,7 +44,7 @@ PatientId = Annotated[int, Path(ge=1, le=MAX_ID)]
 def list_patients(
     actor: CurrentActor,
     session: SessionDep,
-    q: Annotated[str | None, Query(max_length=200, description="Name, date of birth or chart number.")] = None,
+    q: Annotated[str | None, Query(max_length=200, description="Name, date of birth or chart number."), NoNul] = None,
 ) -> list[PatientPublic]:
     if q is not None and q.strip():
         found = patients_service.search_patients(session, actor, q)

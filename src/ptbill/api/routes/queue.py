@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from ptbill.api.deps import ClockDep, CurrentActor, SessionDep
 from ptbill.api.routing import errors, field_problems, resource_router
 from ptbill.api.schemas.claims import ClaimPublic
+from ptbill.api.schemas.common import NoNul
 from ptbill.api.schemas.encounters import EncounterSummaryPublic, FindingPublic
 from ptbill.api.schemas.queue import QueueClaimsCreate, QueueClaimsPublic, QueueItemPublic, QueuePublic, SkippedPublic
 from ptbill.services import queue as queue_service
@@ -17,7 +18,7 @@ from ptbill.services.patient_fields import FieldProblemsError
 from ptbill.services.queue_filters import TABS, read_filters, read_paging
 
 router = resource_router("/queue", "queue")
-Text = Annotated[str | None, Query(max_length=60)]
+Text = Annotated[str | None, Query(max_length=60), NoNul]
 FILTERS_REFUSED = "some filters cannot be used"
 
 
@@ -35,16 +36,16 @@ FILTERS_REFUSED = "some filters cannot be used"
 def read_queue(
     actor: CurrentActor,
     session: SessionDep,
-    tab: Annotated[str, Query(max_length=30)] = "ready",
+    tab: Annotated[str, Query(max_length=30), NoNul] = "ready",
     page: Text = None,
     per_page: Text = None,
     payer: Text = None,
     therapist: Text = None,
-    date_from: Annotated[str | None, Query(alias="from", max_length=60)] = None,
-    date_to: Annotated[str | None, Query(alias="to", max_length=60)] = None,
+    date_from: Annotated[str | None, Query(alias="from", max_length=60), NoNul] = None,
+    date_to: Annotated[str | None, Query(alias="to", max_length=60), NoNul] = None,
     rule: Text = None,
-    min_amount: Annotated[str | None, Query(alias="min", max_length=60)] = None,
-    max_amount: Annotated[str | None, Query(alias="max", max_length=60)] = None,
+    min_amount: Annotated[str | None, Query(alias="min", max_length=60), NoNul] = None,
+    max_amount: Annotated[str | None, Query(alias="max", max_length=60), NoNul] = None,
 ) -> Any:
     typed = {"payer": payer, "therapist": therapist, "from": date_from, "to": date_to, "rule": rule}
     try:

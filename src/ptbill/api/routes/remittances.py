@@ -11,7 +11,7 @@ from fastapi import File, Query, Request, UploadFile
 
 from ptbill.api.deps import CurrentActor, SessionDep
 from ptbill.api.routing import errors, resource_router
-from ptbill.api.schemas.common import Id
+from ptbill.api.schemas.common import Id, NoNul
 from ptbill.api.schemas.remittances import (
     MatchPublic,
     MatchRequest,
@@ -100,7 +100,7 @@ def read_remittance_file(remittance_file_id: Id, actor: CurrentActor, session: S
 def list_payments(
     actor: CurrentActor,
     session: SessionDep,
-    payer: Annotated[str | None, Query(max_length=80, description="The payer's identifier.")] = None,
+    payer: Annotated[str | None, Query(max_length=80, description="The payer's identifier."), NoNul] = None,
     date_from: Annotated[date | None, Query(alias="from", description="Payment date from (YYYY-MM-DD).")] = None,
     date_to: Annotated[date | None, Query(alias="to", description="Payment date to, inclusive.")] = None,
 ) -> list[PaymentPublic]:

@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse, Response
 
 from ptbill.api.deps import ClockDep, CurrentActor, SessionDep
 from ptbill.api.routing import errors, resource_router
+from ptbill.api.schemas.common import NoNul
 from ptbill.api.schemas.reports import Cell, ReportInfoPublic, ReportPublic
 from ptbill.services import access, reports
 from ptbill.services.audit import audit
@@ -23,7 +24,7 @@ from ptbill.services.reports.query import parse_params
 
 router = resource_router("/reports", "reports")
 
-Text = Annotated[str | None, Query(max_length=200)]
+Text = Annotated[str | None, Query(max_length=200), NoNul]
 
 
 @dataclass
@@ -31,12 +32,12 @@ class ReportQuery:
     """The query parameters a report may read, declared once for the OpenAPI document and the length limits;
     the report itself reads those it accepts from the query string (``services.reports.query.parse_params``)."""
 
-    date_from: Annotated[str | None, Query(alias="from", max_length=20)] = None
-    date_to: Annotated[str | None, Query(alias="to", max_length=20)] = None
+    date_from: Annotated[str | None, Query(alias="from", max_length=20), NoNul] = None
+    date_to: Annotated[str | None, Query(alias="to", max_length=20), NoNul] = None
     payer: Text = None
     therapist: Text = None
     location: Text = None
-    as_of: Annotated[str | None, Query(max_length=20)] = None
+    as_of: Annotated[str | None, Query(max_length=20), NoNul] = None
     basis: Text = None
     party: Text = None
     by: Text = None

@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 
 from ptbill.claims.x12_837p.loops import Loop
 from ptbill.domain.claim import InsuredName, OtherPayer, OtherPayerLine, ServiceLine
+from ptbill.domain.identifiers import is_ascii_digits
 from ptbill.domain.remittance import Adjustment, AdjustmentGroup
 from ptbill.domain.vocabulary import ClaimFilingIndicator
 from ptbill.x12.syntax import Segment
@@ -38,7 +39,7 @@ def _amount(text: str, number: int, what: str) -> Decimal:
 
 
 def _day(text: str, number: int, what: str) -> date:
-    if len(text) == 8 and text.isdigit():
+    if len(text) == 8 and is_ascii_digits(text):
         try:
             return date(int(text[:4]), int(text[4:6]), int(text[6:8]))
         except ValueError:

@@ -8,7 +8,6 @@ import csv
 import io
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.routing import APIRoute
@@ -18,7 +17,7 @@ from sqlalchemy import select
 from ptbill.storage.tables import AuditRow, ClinicRow, ProviderRow, ServiceLocationRow, UserRow, UserSessionRow
 from ptbill.web.routes import admin as admin_routes_module
 from ptbill.web.routes import admin_people, admin_views
-from tests.integration.api.world import A_USERS, B_USERS, World, build_world, fresh_database
+from tests.integration.api.world import A_USERS, B_USERS, World, running_world
 from tests.integration.page_forms import forms_of, logged_in
 
 ADMIN_PAGES = (
@@ -33,13 +32,8 @@ ADMIN_PAGES = (
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    tmp: Path = tmp_path_factory.mktemp("admin-pages")
-    with fresh_database("sqlite", tmp) as url:
-        built = build_world(url, tmp, encounters=6, patients=3)
-        try:
-            yield built
-        finally:
-            built.close()
+    with running_world("sqlite", tmp_path_factory.mktemp("admin-pages"), encounters=6, patients=3) as built:
+        yield built
 
 
 @pytest.fixture(scope="module")

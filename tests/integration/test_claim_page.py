@@ -9,7 +9,6 @@ import re
 import subprocess
 from collections.abc import Iterator
 from html import unescape
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,7 +17,15 @@ from sqlalchemy import select
 
 from ptbill.services import access, posting
 from ptbill.storage.tables import ClaimRow, UserRow
-from tests.integration.api.world import A_USERS, B_USERS, World, build_world, fresh_database, new_patient, note
+from tests.integration.api.world import (
+    A_USERS,
+    B_USERS,
+    World,
+    billed_claim,
+    new_patient,
+    note,
+    running_world,
+)
 from tests.integration.page_forms import logged_in
 from tests.integration.test_claim_actions import one_line_denied
 from tests.integration.test_posting import through_x12
@@ -26,25 +33,14 @@ from tests.integration.test_posting import through_x12
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    tmp: Path = tmp_path_factory.mktemp("claim-page")
-    with fresh_database("sqlite", tmp) as url:
-        built = build_world(url, tmp, encounters=4, patients=2)
-        try:
-            yield built
-        finally:
-            built.close()
+    with running_world("sqlite", tmp_path_factory.mktemp("claim-page"), encounters=4, patients=2) as built:
+        yield built
 
 
 @pytest.fixture(scope="module")
 def claim_id(world: World) -> int:
     """A Medicare claim sent, then answered by an 835 that pays every line but the last, which it denies."""
-    therapist, biller = world.client(A_USERS["therapist"]), world.client(A_USERS["biller"])
-    patient = new_patient(therapist)
-    encounter = therapist.post("/api/encounters", json={"patient_id": patient, "document": note()}).json()["id"]
-    assert therapist.post(f"/api/encounters/{encounter}/sign").status_code == 200
-    [claim] = biller.post("/api/claims", json={"encounter_ids": [encounter]}).json()
-    batch = biller.post("/api/batches", json={"claim_ids": [claim["id"]]}).json()
-    assert biller.post(f"/api/batches/{batch['id']}/submitted").status_code == 200
+    _patient, claim = billed_claim(world)
     with world.session() as session:
         user = session.scalars(select(UserRow).where(UserRow.email == A_USERS["biller"])).one()
         actor = access.Actor(user.id, user.clinic_id, user.role, user.name)

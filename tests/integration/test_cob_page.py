@@ -5,7 +5,6 @@ primary, and the API's next-payer action returns that same claim; another clinic
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -14,7 +13,13 @@ from sqlalchemy import select
 from ptbill.domain.remittance import ClaimStatus
 from ptbill.services import access, patients, posting
 from ptbill.storage.tables import ClaimRow, UserRow
-from tests.integration.api.world import A_USERS, B_USERS, World, build_world, fresh_database, new_patient, note
+from tests.integration.api.world import (
+    A_USERS,
+    B_USERS,
+    World,
+    billed_claim,
+    running_world,
+)
 from tests.integration.page_forms import logged_in
 from tests.integration.test_claim_page import csrf_of, text_of
 from tests.integration.test_cob import PRIMARY, answer
@@ -22,26 +27,15 @@ from tests.integration.test_cob import PRIMARY, answer
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    tmp: Path = tmp_path_factory.mktemp("cob-page")
-    with fresh_database("sqlite", tmp) as url:
-        built = build_world(url, tmp, encounters=2, patients=1)
-        try:
-            yield built
-        finally:
-            built.close()
+    with running_world("sqlite", tmp_path_factory.mktemp("cob-page"), encounters=2, patients=1) as built:
+        yield built
 
 
 @pytest.fixture(scope="module")
 def claim_id(world: World) -> int:
     """A Medicare claim sent and answered with a patient share; the Medigap coverage is added afterwards,
     so posting built no secondary claim and the biller builds it from the page."""
-    therapist, biller = world.client(A_USERS["therapist"]), world.client(A_USERS["biller"])
-    patient = new_patient(therapist)
-    encounter = therapist.post("/api/encounters", json={"patient_id": patient, "document": note()}).json()["id"]
-    assert therapist.post(f"/api/encounters/{encounter}/sign").status_code == 200
-    [claim] = biller.post("/api/claims", json={"encounter_ids": [encounter]}).json()
-    batch = biller.post("/api/batches", json={"claim_ids": [claim["id"]]}).json()
-    assert biller.post(f"/api/batches/{batch['id']}/submitted").status_code == 200
+    patient, claim = billed_claim(world)
     with world.session() as session:
         user = session.scalars(select(UserRow).where(UserRow.email == A_USERS["biller"])).one()
         actor = access.Actor(user.id, user.clinic_id, user.role, user.name)

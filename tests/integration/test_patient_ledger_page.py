@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -15,7 +14,12 @@ from sqlalchemy import select
 
 from ptbill.services import access
 from ptbill.storage.tables import ClaimRow, UserRow
-from tests.integration.api.world import A_USERS, World, build_world, fresh_database, new_patient, note
+from tests.integration.api.world import (
+    A_USERS,
+    World,
+    billed_claim,
+    running_world,
+)
 from tests.integration.ledger_world import coinsurance_by_line, post_primary
 from tests.integration.page_forms import logged_in
 from tests.integration.test_claim_page import csrf_of, text_of
@@ -25,23 +29,14 @@ D = Decimal
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    tmp: Path = tmp_path_factory.mktemp("ledger-page")
-    with fresh_database("sqlite", tmp) as url:
-        built = build_world(url, tmp, encounters=2, patients=1)
-        try:
-            yield built
-        finally:
-            built.close()
+    with running_world("sqlite", tmp_path_factory.mktemp("ledger-page"), encounters=2, patients=1) as built:
+        yield built
 
 
 @pytest.fixture(scope="module")
 def visit(world: World) -> tuple[int, Decimal]:
     """A patient whose Medicare claim was answered: (patient id, the coinsurance left to them)."""
-    therapist, biller = world.client(A_USERS["therapist"]), world.client(A_USERS["biller"])
-    patient = new_patient(therapist)
-    encounter = therapist.post("/api/encounters", json={"patient_id": patient, "document": note()}).json()["id"]
-    assert therapist.post(f"/api/encounters/{encounter}/sign").status_code == 200
-    [claim] = biller.post("/api/claims", json={"encounter_ids": [encounter]}).json()
+    patient, claim = billed_claim(world, sent=False)
     with world.session() as session:
         user = session.scalars(select(UserRow).where(UserRow.email == A_USERS["biller"])).one()
         row = session.get(ClaimRow, claim["id"])

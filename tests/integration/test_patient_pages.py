@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,7 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from ptbill.storage.tables import AuditRow, EncounterRow, PatientRow
-from tests.integration.api.world import A_USERS, B_USERS, World, build_world, fresh_database
+from tests.integration.api.world import A_USERS, B_USERS, World, running_world
 from tests.integration.page_forms import forms_of, logged_in
 
 REGISTRATION = {
@@ -63,13 +62,8 @@ PLAN = {
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    tmp: Path = tmp_path_factory.mktemp("patient-pages")
-    with fresh_database("sqlite", tmp) as url:
-        built = build_world(url, tmp)
-        try:
-            yield built
-        finally:
-            built.close()
+    with running_world("sqlite", tmp_path_factory.mktemp("patient-pages")) as built:
+        yield built
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -17,7 +16,7 @@ from ptbill.server import create_app
 from ptbill.services.access import Actor
 from ptbill.settings import Settings
 from ptbill.storage.tables import ClaimRow, PatientRow, UserRow
-from tests.integration.api.world import A_USERS, World, build_world, fresh_database
+from tests.integration.api.world import A_USERS, World, running_world
 from tests.integration.page_forms import logged_in
 from tests.integration.test_timely_filing import built_claim
 
@@ -26,13 +25,8 @@ LATE_DAY = date(2026, 6, 1)  # the day after the commercial plan's assumed 90 da
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    tmp: Path = tmp_path_factory.mktemp("timely-pages")
-    with fresh_database("sqlite", tmp) as url:
-        built = build_world(url, tmp, encounters=2, patients=1)
-        try:
-            yield built
-        finally:
-            built.close()
+    with running_world("sqlite", tmp_path_factory.mktemp("timely-pages"), encounters=2, patients=1) as built:
+        yield built
 
 
 @pytest.fixture(scope="module")

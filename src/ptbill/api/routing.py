@@ -9,12 +9,13 @@ import math
 import re
 from collections.abc import Callable, Coroutine, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
+from pydantic import BaseModel
 
 from ptbill.api.schemas.common import ErrorPublic, ProblemPublic
 from ptbill.services.access import InvalidChangeError
@@ -60,6 +61,35 @@ def invalid_change(exc: InvalidChangeError, prefix: str = "") -> JSONResponse:
     (``prefix`` ``body.`` where the field is the request body's)."""
     problem = {"detail": str(exc), "problems": [f"{prefix}{exc.field}: {exc}"], "field": exc.field}
     return JSONResponse(problem, status_code=422)
+
+
+Public = TypeVar("Public", bound=BaseModel)
+
+
+def made_or_refused(public: type[Public], make: Callable[[], object], prefix: str = "body.") -> Public | JSONResponse:
+    """What ``make`` (a service call) returns, read as ``public``; or the 422 naming the field it refused."""
+    try:
+        made = make()
+    except InvalidChangeError as exc:
+        return invalid_change(exc, prefix)
+    return public.model_validate(made)
+
+
+class PdfResponse(Response):
+    """A PDF the API hands out (CMS-1500, appeal packet, reopening request, estimate, ABN)."""
+
+    media_type = "application/pdf"
+
+
+def pdf_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` of a route answering a PDF: the binary 200 and these error statuses."""
+    pdf = {"content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}
+    return {200: pdf, **errors(*statuses)}
+
+
+def pdf_download(pdf: bytes, name: str) -> PdfResponse:
+    """``pdf`` as a download named ``name``."""
+    return PdfResponse(pdf, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 def field_problems(

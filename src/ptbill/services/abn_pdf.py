@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from ptbill.services.abn import PREPARERS, Abn, abn_record, owned_abn
 from ptbill.services.access import Actor, require_role
 from ptbill.services.audit import audit
+from ptbill.services.pdf_tables import ruled_table
 from ptbill.services.pdf_text import plain, text_fonts
 
 OMB_NUMBER = "0938-0566"
@@ -94,18 +95,17 @@ def _styles() -> dict[str, ParagraphStyle]:
 def _boxed(
     rows: list[list[Any]], widths: list[float], header: bool = False, heights: list[float] | None = None
 ) -> Table:
-    table = Table(rows, colWidths=widths, rowHeights=heights, hAlign="LEFT")
-    style = [
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("BOX", (0, 0), (-1, -1), 0.8, GRID),
-        ("INNERGRID", (0, 0), (-1, -1), 0.5, GRID),
-        ("TOPPADDING", (0, 0), (-1, -1), 3),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-    ]
-    if header:
-        style.append(("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e6e9ee")))
-    table.setStyle(TableStyle(style))
-    return table
+    return ruled_table(
+        rows,
+        widths,
+        shade="header" if header else None,
+        heights=heights,
+        line=0.5,
+        outline=0.8,
+        rule=GRID,
+        fill=colors.HexColor("#e6e9ee"),
+        extra=[("TOPPADDING", (0, 0), (-1, -1), 3), ("BOTTOMPADDING", (0, 0), (-1, -1), 4)],
+    )
 
 
 def abn_pdf_bytes(abn: Abn) -> bytes:

@@ -17,7 +17,7 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import inch
-from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -35,6 +35,7 @@ from ptbill.services.audit import audit
 from ptbill.services.billing import claim_row
 from ptbill.services.denial_items import DenialItem
 from ptbill.services.denials import main_denial
+from ptbill.services.pdf_tables import ruled_table
 from ptbill.services.pdf_text import plain, text_fonts
 from ptbill.storage.tables import ClaimPaymentRow, ClaimRow, ClinicRow, EncounterRow, RemittanceRow
 
@@ -84,21 +85,12 @@ def _styles() -> dict[str, ParagraphStyle]:
 
 
 def _table(rows: list[list[Any]], widths: list[float], header: bool = True) -> Table:
-    table = Table(
+    return ruled_table(
         [[Paragraph(plain(c), _styles()["body"]) if isinstance(c, str) else c for c in row] for row in rows],
-        colWidths=widths,
-        hAlign="LEFT",
+        widths,
+        shade="header" if header else None,
+        extra=[("LEFTPADDING", (0, 0), (-1, -1), 5), ("RIGHTPADDING", (0, 0), (-1, -1), 5)],
     )
-    style = [
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#c8ccd2")),
-        ("LEFTPADDING", (0, 0), (-1, -1), 5),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 5),
-    ]
-    if header:
-        style.append(("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef1f5")))
-    table.setStyle(TableStyle(style))
-    return table
 
 
 def _deadline_text(level: AppealLevel) -> str:

@@ -20,15 +20,14 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import inch
-from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table
 
+from ptbill.services.pdf_tables import ruled_table
 from ptbill.services.pdf_text import plain, text_fonts
 from ptbill.storage.tables import ClinicRow, EstimateRow, PatientRow
 
 GFE_SOURCE = "45 CFR 149.610 (good faith estimates for uninsured or self-pay individuals)"
 DISPUTE_INFO = "www.cms.gov/nosurprises"
-GRID = colors.HexColor("#c8ccd2")
-HEAD = colors.HexColor("#eef1f5")
 
 
 def _money(value: Decimal | str | int) -> str:
@@ -50,11 +49,7 @@ def _styles() -> dict[str, ParagraphStyle]:
 
 
 def _grid(rows: list[list[Any]], widths: list[float], header: bool = True) -> Table:
-    table = Table(rows, colWidths=[w * inch for w in widths], hAlign="LEFT", repeatRows=1 if header else 0)
-    style = [("VALIGN", (0, 0), (-1, -1), "TOP"), ("GRID", (0, 0), (-1, -1), 0.4, GRID)]
-    style.append(("BACKGROUND", (0, 0), (-1, 0), HEAD) if header else ("BACKGROUND", (0, 0), (0, -1), HEAD))
-    table.setStyle(TableStyle(style))
-    return table
+    return ruled_table(rows, [w * inch for w in widths], shade="header" if header else "labels")
 
 
 def _facts(rows: list[tuple[str, str]], s: dict[str, ParagraphStyle]) -> Table:

@@ -18,7 +18,7 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import inch
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -29,6 +29,7 @@ from ptbill.services.audit import audit
 from ptbill.services.billing import claim_row
 from ptbill.services.clinic import clinic_zone
 from ptbill.services.frozen_claims import stored_claim, takes_replacement_claims
+from ptbill.services.pdf_tables import ruled_table
 from ptbill.services.pdf_text import plain, text_fonts
 from ptbill.services.records import copy_of
 from ptbill.storage.tables import ClinicRow, ReopeningRequestRow
@@ -112,21 +113,11 @@ def _styles() -> dict[str, ParagraphStyle]:
 
 
 def _table(rows: list[list[str]], styles: dict[str, ParagraphStyle]) -> Table:
-    table = Table(
+    return ruled_table(
         [[Paragraph(plain(cell), styles["body"]) for cell in row] for row in rows],
-        colWidths=[1.7 * inch, 4.8 * inch],
-        hAlign="LEFT",
+        [1.7 * inch, 4.8 * inch],
+        shade="labels",
     )
-    table.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#c8ccd2")),
-                ("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#eef1f5")),
-            ]
-        )
-    )
-    return table
 
 
 def reopening_pdf(session: Session, actor: Actor, claim_id: int, request_id: int) -> bytes:

@@ -7,15 +7,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.integration.api.world import World, build_world, fresh_database
+from tests.integration.api.world import World, running_world
 
 
 @pytest.fixture(scope="session", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    tmp = tmp_path_factory.mktemp(f"api-{request.param}")
-    with fresh_database(request.param, tmp) as url:
-        built = build_world(url, tmp)
-        try:
-            yield built
-        finally:
-            built.close()
+    with running_world(request.param, tmp_path_factory.mktemp(f"api-{request.param}")) as built:
+        yield built

@@ -172,3 +172,29 @@ def build_world(database_url: str, data_dir: Path, *, encounters: int = 24, pati
         clinic_a=users[A_USERS["biller"]].clinic_id,
         clinic_b=users[B_USERS["biller"]].clinic_id,
     )
+
+
+@contextmanager
+def running_world(kind: str, tmp: Path, *, encounters: int = 24, patients: int = 8) -> Iterator[World]:
+    """A world on a fresh database of ``kind`` (sqlite, postgresql), closed and dropped afterwards: what a
+    module's ``world`` fixture yields."""
+    with fresh_database(kind, tmp) as url:
+        built = build_world(url, tmp, encounters=encounters, patients=patients)
+        try:
+            yield built
+        finally:
+            built.close()
+
+
+def billed_claim(world: World, *, sent: bool = True) -> tuple[int, dict[str, Any]]:
+    """A new patient's standard note signed and billed (then ``sent`` in a batch marked submitted) through the
+    API as the therapist and the biller do it: the patient's id and the claim as the API returns it."""
+    therapist, biller = world.client(A_USERS["therapist"]), world.client(A_USERS["biller"])
+    patient = new_patient(therapist)
+    encounter = therapist.post("/api/encounters", json={"patient_id": patient, "document": note()}).json()["id"]
+    assert therapist.post(f"/api/encounters/{encounter}/sign").status_code == 200
+    [claim] = biller.post("/api/claims", json={"encounter_ids": [encounter]}).json()
+    if sent:
+        batch = biller.post("/api/batches", json={"claim_ids": [claim["id"]]}).json()
+        assert biller.post(f"/api/batches/{batch['id']}/submitted").status_code == 200
+    return patient, dict(claim)

@@ -8,7 +8,7 @@ from fastapi import Path, Response
 from fastapi.responses import JSONResponse
 
 from ptbill.api.deps import ClockDep, CurrentActor, SessionDep
-from ptbill.api.routing import errors, field_problems, resource_router
+from ptbill.api.routing import PdfResponse, errors, field_problems, pdf_download, pdf_responses, resource_router
 from ptbill.api.schemas.abns import AbnCreate, AbnPublic, AbnSignature
 from ptbill.api.schemas.common import MAX_ID
 from ptbill.services import abn as abn_service
@@ -18,10 +18,6 @@ from ptbill.services.patient_fields import FieldProblemsError
 router = resource_router("/patients", "abns")
 PatientId = Annotated[int, Path(ge=1, le=MAX_ID)]
 AbnId = Annotated[int, Path(ge=1, le=MAX_ID)]
-
-
-class PdfResponse(Response):
-    media_type = "application/pdf"
 
 
 @router.get(
@@ -93,11 +89,8 @@ def sign_abn(
     response_model=bytes,
     response_class=PdfResponse,
     summary="An ABN as form CMS-R-131 (PDF)",
-    responses={
-        200: {"content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}},
-        **errors(401, 403, 404, 422),
-    },
+    responses=pdf_responses(401, 403, 404, 422),
 )
 def download_abn(patient_id: PatientId, abn_id: AbnId, actor: CurrentActor, session: SessionDep) -> Response:
     pdf = abn_pdf(session, actor, patient_id, abn_id)
-    return PdfResponse(pdf, headers={"Content-Disposition": f'attachment; filename="abn-{abn_id}.pdf"'})
+    return pdf_download(pdf, f"abn-{abn_id}.pdf")

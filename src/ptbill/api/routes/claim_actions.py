@@ -9,7 +9,15 @@ from fastapi import Path, Response
 from fastapi.responses import JSONResponse
 
 from ptbill.api.deps import ClockDep, CurrentActor, SessionDep
-from ptbill.api.routing import errors, invalid_change, resource_router
+from ptbill.api.routing import (
+    PdfResponse,
+    errors,
+    invalid_change,
+    made_or_refused,
+    pdf_download,
+    pdf_responses,
+    resource_router,
+)
 from ptbill.api.schemas.claim_history import (
     ClaimHistoryPublic,
     CorrectionCreate,
@@ -120,14 +128,13 @@ def void(
 def create_write_off(
     claim_id: ClaimId, body: WriteOffCreate, actor: CurrentActor, session: SessionDep, clock: ClockDep
 ) -> WriteOffPublic | JSONResponse:
-    try:
+    def write_off() -> object:
         amount = write_offs.parse_amount(body.amount)
-        made = write_offs.write_off(
+        return write_offs.write_off(
             session, actor, claim_id, amount, body.reason_code, body.reason_text, body.line_number, clock=clock
         )
-    except access.InvalidChangeError as exc:
-        return invalid_change(exc, "body.")
-    return WriteOffPublic.model_validate(made)
+
+    return made_or_refused(WriteOffPublic, write_off)
 
 
 @router.post(
@@ -142,11 +149,9 @@ def create_write_off(
 def return_claim_note(
     claim_id: ClaimId, body: ReturnCreate, actor: CurrentActor, session: SessionDep, clock: ClockDep
 ) -> ReturnPublic | JSONResponse:
-    try:
-        made = note_returns.return_claim_note(session, actor, claim_id, body.message, clock=clock)
-    except access.InvalidChangeError as exc:
-        return invalid_change(exc, "body.")
-    return ReturnPublic.model_validate(made)
+    return made_or_refused(
+        ReturnPublic, lambda: note_returns.return_claim_note(session, actor, claim_id, body.message, clock=clock)
+    )
 
 
 @router.post(
@@ -175,21 +180,14 @@ def request_reopening(
     )
 
 
-class PdfResponse(Response):
-    media_type = "application/pdf"
-
-
 @router.get(
     "/{claim_id}/reopening-requests/{request_id}/pdf",
     response_model=bytes,
     response_class=PdfResponse,
     summary="A reopening request as a PDF",
-    responses={
-        200: {"content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}},
-        **errors(401, 403, 404, 422),
-    },
+    responses=pdf_responses(401, 403, 404, 422),
 )
 def reopening_pdf(claim_id: ClaimId, request_id: RequestId, actor: CurrentActor, session: SessionDep) -> Response:
     pdf = reopening.reopening_pdf(session, actor, claim_id, request_id)
     name = f"reopening-claim-{claim_id}-{request_id}.pdf"
-    return PdfResponse(pdf, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return pdf_download(pdf, name)

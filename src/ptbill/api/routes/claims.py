@@ -8,7 +8,7 @@ from fastapi import Path, Query, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from ptbill.api.deps import ClockDep, CurrentActor, SessionDep, TradingDep
-from ptbill.api.routing import errors, resource_router
+from ptbill.api.routing import PdfResponse, errors, pdf_download, pdf_responses, resource_router
 from ptbill.api.schemas.claims import (
     BalancePublic,
     ClaimAnswer,
@@ -25,10 +25,6 @@ from ptbill.services.timely_filing import timely_filing_worklist
 
 router = resource_router("/claims", "claims")
 ClaimId = Annotated[int, Path(ge=1, le=MAX_ID)]
-
-
-class PdfResponse(Response):
-    media_type = "application/pdf"
 
 
 class FhirJsonResponse(Response):
@@ -148,10 +144,7 @@ def download_claim_837p(
     response_model=bytes,
     response_class=PdfResponse,
     summary="The claim on the paper 1500 form (PDF)",
-    responses={
-        200: {"content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}},
-        **errors(401, 404, 409, 422),
-    },
+    responses=pdf_responses(401, 404, 409, 422),
 )
 def download_claim_cms1500(claim_id: ClaimId, actor: CurrentActor, session: SessionDep, clock: ClockDep) -> Response:
     from ptbill.claims.cms1500 import Cms1500Error, render_cms1500  # its renderer loads only when asked for
@@ -163,7 +156,7 @@ def download_claim_cms1500(claim_id: ClaimId, actor: CurrentActor, session: Sess
         return JSONResponse(
             {"detail": "the claim cannot be put on the 1500 form", "problems": exc.problems}, status_code=409
         )
-    return PdfResponse(pdf, headers=_attachment(f"claim-{claim_id}-cms1500.pdf"))
+    return pdf_download(pdf, f"claim-{claim_id}-cms1500.pdf")
 
 
 @router.get(

@@ -9,7 +9,15 @@ from fastapi import Path, Query
 from fastapi.responses import JSONResponse, Response
 
 from ptbill.api.deps import ClockDep, CurrentActor, SessionDep
-from ptbill.api.routing import errors, invalid_change, resource_router
+from ptbill.api.routing import (
+    PdfResponse,
+    errors,
+    invalid_change,
+    made_or_refused,
+    pdf_download,
+    pdf_responses,
+    resource_router,
+)
 from ptbill.api.schemas.common import MAX_ID, NoNul
 from ptbill.api.schemas.denials import (
     DenialDetailPublic,
@@ -26,10 +34,6 @@ from ptbill.services.denial_items import DenialItem
 router = resource_router("/denials", "denials")
 DenialId = Annotated[int, Path(ge=1, le=MAX_ID)]
 Text = Annotated[str | None, Query(max_length=60), NoNul]
-
-
-class PdfResponse(Response):
-    media_type = "application/pdf"
 
 
 def _public(item: DenialItem) -> DenialPublic:
@@ -138,11 +142,7 @@ def change_denial(
 def add_denial_note(
     denial_id: DenialId, body: DenialNoteCreate, actor: CurrentActor, session: SessionDep
 ) -> DenialEventPublic | JSONResponse:
-    try:
-        event = denial_work.add_note(session, actor, denial_id, body.text)
-    except access.InvalidChangeError as exc:
-        return invalid_change(exc)
-    return DenialEventPublic.model_validate(event)
+    return made_or_refused(DenialEventPublic, lambda: denial_work.add_note(session, actor, denial_id, body.text), "")
 
 
 @router.get(
@@ -153,10 +153,7 @@ def add_denial_note(
     description="A cover letter naming the appeal level for the payer (Medicare: redetermination, form CMS-20027, "
     "then reconsideration, CMS-20033) and its deadline, the note and the claim lines. After the deadline the "
     "answer is 409 unless `late=true`; the packet then says it is late.",
-    responses={
-        200: {"content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}},
-        **errors(401, 403, 404, 409, 422),
-    },
+    responses=pdf_responses(401, 403, 404, 409, 422),
 )
 def denial_appeal_packet(
     denial_id: DenialId, actor: CurrentActor, session: SessionDep, clock: ClockDep, late: bool = False
@@ -165,4 +162,4 @@ def denial_appeal_packet(
         pdf = build_item_appeal_pdf(session, actor, denial_id, clock.today(), late=late)
     except LateAppealError as exc:
         return JSONResponse({"detail": str(exc)}, status_code=409)
-    return PdfResponse(pdf, headers={"Content-Disposition": f'attachment; filename="appeal-{denial_id}.pdf"'})
+    return pdf_download(pdf, f"appeal-{denial_id}.pdf")

@@ -8,7 +8,7 @@ from fastapi import Body, Path, Query
 from fastapi.responses import JSONResponse
 
 from ptbill.api.deps import ClockDep, CurrentActor, SessionDep
-from ptbill.api.routing import errors, invalid_change, resource_router
+from ptbill.api.routing import errors, made_or_refused, resource_router
 from ptbill.api.schemas.audit import AuditEventPublic
 from ptbill.api.schemas.claim_history import ReturnCreate, ReturnPublic
 from ptbill.api.schemas.common import MAX_ID
@@ -22,7 +22,7 @@ from ptbill.api.schemas.encounters import (
     EncounterUpdate,
     StoredCheckPublic,
 )
-from ptbill.services import access, note_returns
+from ptbill.services import note_returns
 from ptbill.services import notes as notes_service
 from ptbill.services.notes import Note
 
@@ -159,8 +159,6 @@ def read_encounter_history(
 def return_encounter(
     encounter_id: EncounterId, body: ReturnCreate, actor: CurrentActor, session: SessionDep, clock: ClockDep
 ) -> ReturnPublic | JSONResponse:
-    try:
-        made = note_returns.return_note(session, actor, encounter_id, body.message, clock=clock)
-    except access.InvalidChangeError as exc:
-        return invalid_change(exc, "body.")
-    return ReturnPublic.model_validate(made)
+    return made_or_refused(
+        ReturnPublic, lambda: note_returns.return_note(session, actor, encounter_id, body.message, clock=clock)
+    )

@@ -9,8 +9,7 @@ from fastapi import Path, Response
 from fastapi.responses import JSONResponse
 
 from ptbill.api.deps import ClockDep, CurrentActor, SessionDep
-from ptbill.api.routes.claims import PdfResponse
-from ptbill.api.routing import errors, field_problems, resource_router
+from ptbill.api.routing import PdfResponse, errors, field_problems, pdf_download, pdf_responses, resource_router
 from ptbill.api.schemas.common import MAX_ID
 from ptbill.api.schemas.estimates import EstimateCreate, EstimatePublic
 from ptbill.api.schemas.patients import CostSharingUpdate, CoveragePublic
@@ -84,15 +83,12 @@ def prepare_estimate(
     response_model=bytes,
     response_class=PdfResponse,
     summary="A cost estimate as the PDF handed to the patient",
-    responses={
-        200: {"content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}},
-        **errors(401, 404, 422),
-    },
+    responses=pdf_responses(401, 404, 422),
 )
 def estimate_pdf(patient_id: PatientId, estimate_id: EstimateId, actor: CurrentActor, session: SessionDep) -> Response:
     pdf = estimates_service.estimate_pdf(session, actor, patient_id, estimate_id)
     name = f"estimate-{patient_id}-{estimate_id}.pdf"
-    return PdfResponse(pdf, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return pdf_download(pdf, name)
 
 
 @router.put(

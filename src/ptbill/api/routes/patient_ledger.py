@@ -8,10 +8,10 @@ from fastapi import Path
 from fastapi.responses import JSONResponse
 
 from ptbill.api.deps import ClockDep, CurrentActor, SessionDep
-from ptbill.api.routing import errors, invalid_change, resource_router
+from ptbill.api.routing import errors, made_or_refused, resource_router
 from ptbill.api.schemas.common import MAX_ID
 from ptbill.api.schemas.patient_ledger import PatientLedgerPublic, PaymentCreate, PaymentResultPublic, RefundCreate
-from ptbill.services import access, patient_payments
+from ptbill.services import patient_payments
 from ptbill.services.patient_ledger import patient_ledger
 
 router = resource_router("/patients", "patients")
@@ -46,8 +46,9 @@ def read_ledger(
 def create_payment(
     patient_id: PatientId, body: PaymentCreate, actor: CurrentActor, session: SessionDep, clock: ClockDep
 ) -> PaymentResultPublic | JSONResponse:
-    try:
-        made = patient_payments.record_payment(
+    return made_or_refused(
+        PaymentResultPublic,
+        lambda: patient_payments.record_payment(
             session,
             actor,
             patient_id,
@@ -58,10 +59,8 @@ def create_payment(
             claim_ids=body.claim_ids,
             source=body.source,
             clock=clock,
-        )
-    except access.InvalidChangeError as exc:
-        return invalid_change(exc, "body.")
-    return PaymentResultPublic.model_validate(made)
+        ),
+    )
 
 
 @router.post(
@@ -75,8 +74,9 @@ def create_payment(
 def create_refund(
     patient_id: PatientId, body: RefundCreate, actor: CurrentActor, session: SessionDep, clock: ClockDep
 ) -> PaymentResultPublic | JSONResponse:
-    try:
-        made = patient_payments.record_refund(
+    return made_or_refused(
+        PaymentResultPublic,
+        lambda: patient_payments.record_refund(
             session,
             actor,
             patient_id,
@@ -86,7 +86,5 @@ def create_refund(
             refunded_on=body.refunded_on,
             reason=body.reason,
             clock=clock,
-        )
-    except access.InvalidChangeError as exc:
-        return invalid_change(exc, "body.")
-    return PaymentResultPublic.model_validate(made)
+        ),
+    )

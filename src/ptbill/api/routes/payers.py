@@ -10,7 +10,7 @@ from fastapi import File, Path, Query, UploadFile
 from fastapi.responses import JSONResponse
 
 from ptbill.api.deps import ClockDep, CurrentActor, SessionDep
-from ptbill.api.routing import errors, invalid_change, resource_router
+from ptbill.api.routing import errors, made_or_refused, resource_router
 from ptbill.api.schemas.payers import (
     FeeSchedulePublic,
     FeeScheduleRowPublic,
@@ -21,7 +21,6 @@ from ptbill.api.schemas.payers import (
     PayerPublic,
 )
 from ptbill.domain.errors import ReferenceDataError
-from ptbill.services import access
 from ptbill.services import payers as payers_service
 
 router = resource_router("/payers", "payers")
@@ -76,13 +75,13 @@ def read_payer(
 def change_parameter(
     payer_id: PayerId, name: ParameterName, body: ParameterUpdate, actor: CurrentActor, session: SessionDep
 ) -> ParameterChangePublic | JSONResponse:
-    try:
-        row = payers_service.set_payer_parameter(
+    return made_or_refused(
+        ParameterChangePublic,
+        lambda: payers_service.set_payer_parameter(
             session, actor, payer_id, name, body.value, body.effective_from, body.reference
-        )
-    except access.InvalidChangeError as exc:
-        return invalid_change(exc)
-    return ParameterChangePublic.model_validate(row)
+        ),
+        "",
+    )
 
 
 @router.get(

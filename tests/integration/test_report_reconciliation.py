@@ -96,7 +96,22 @@ def _independent(session: Session, clinic_id: int, date_from: date | None = None
             "patient": patient,
             "open": claim.total_charge - paid - contractual - patient,
             "answers": answers,
+            "transferred": ZERO,  # the patient share billed to a next payer whose claim is in A/R
         }
+    # Coordination of benefits: a patient share the next payer is billed for (or a payer forwarded, a
+    # crossover) is not the patient's yet: it is the next claim's A/R once that claim is sent, and insurance
+    # A/R on this claim until then.
+    links = select(ClaimRow.prior_claim_id, ClaimRow.id).where(
+        ClaimRow.clinic_id == clinic_id, ClaimRow.prior_claim_id.is_not(None)
+    )
+    following = dict(session.execute(links).all())
+    for claim_id, c in out.items():
+        if c["patient"] and (claim_id in following or c["claim"].crossed_over_to):
+            if following.get(claim_id) in out:
+                c["transferred"] = c["patient"]
+            else:
+                c["open"] += c["patient"]
+            c["patient"] = ZERO
     return out
 
 
@@ -121,6 +136,7 @@ def test_the_ar_aging_total_is_charges_less_payments_adjustments_and_the_patient
         - sum((c["paid"] for c in claims.values()), ZERO)
         - sum((c["contractual"] for c in claims.values()), ZERO)
         - sum((c["patient"] for c in claims.values()), ZERO)
+        - sum((c["transferred"] for c in claims.values()), ZERO)
     )
     assert expected == independent > 0
     aging = reports.run(session, demo, "ar-aging", _params())

@@ -1,8 +1,9 @@
 """A/R aging: the open balances of billed claims, by payer or by patient, in 30-day buckets.
 
 A claim's open balance is ``ledger.ClaimBalance`` (insurance A/R: charge − payer paid − adjustments and
-write-offs − the patient's share, a denied amount staying open; patient A/R: the patient's share). Billers
-age the two apart, so the report shows one party at a time (insurance, patient, or both added up).
+write-offs − the patient's share, a denied amount staying open; patient A/R: the patient's share less what
+the patient paid; a share billed to a next payer or forwarded by a crossover is insurance A/R until that
+payer answers: ``chains.settle_chains``). Billers age the two apart, so the report shows one party at a time (insurance, patient, or both added up).
 A claim is aged from its date of service, or (basis "submission") from the day it was marked submitted
 (its date of service when it never was), to the as-of day: the clock's today unless one is chosen.
 Buckets: 0–30, 31–60, 61–90, 91–120 and over 120 days. A claim with nothing open is left out.
@@ -103,6 +104,8 @@ class ArAging(ReportDefinition[AgingRow]):
             f"{sum(totals, ZERO):.2f} on {sum(r.claims for r in rows)} claims.",
             "Insurance A/R: charge − payer paid − adjustments and write-offs − the patient's share; "
             "denied amounts stay open until appealed, corrected or written off.",
+            "Patient A/R: what the last payer left to the patient, less the patient's payments; a share sent on "
+            "to a secondary payer (or crossed over) is that payer's A/R until it answers.",
         ]
         title = f"A/R aging by {params.by}: {PARTIES[params.party].lower()}"
         return Report(self.name, title, self.columns, rows, chart, params, notes)

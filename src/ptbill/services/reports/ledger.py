@@ -34,7 +34,9 @@ from ptbill.remittance.accounting import Balance
 from ptbill.services.access import Actor
 from ptbill.services.answer_totals import fill_missing
 from ptbill.services.balances import PATIENT_SIDE_WRITE_OFFS, OpenBalance
+from ptbill.services.patient_ledger import patient_paid_by_claim
 from ptbill.services.reports.base import ZERO, ReportParams, claim_filters
+from ptbill.services.reports.chains import root_of, settle_chains
 from ptbill.storage.tables import ClaimPaymentRow, ClaimRow, ClaimWriteOffRow, EncounterRow, PatientRow, UserRow
 
 IN_AR = ("submitted", "paid", "partial", "denied", "reversed")
@@ -188,6 +190,7 @@ def claim_balances(
         newer.clinic_id == actor.clinic_id, newer.corrects_claim_id.is_not(None)
     )
     answers, write_offs = _claim_figures(actor.clinic_id), _write_offs(actor.clinic_id)
+    earlier = _claim_figures(actor.clinic_id)  # the prior payer's answers, for a next payer's claim
     query = (
         select(
             ClaimRow.id,
@@ -207,12 +210,15 @@ def claim_balances(
             answers.c.denied,
             write_offs.c.payer_side,
             write_offs.c.patient_side,
+            ClaimRow.prior_claim_id,
+            earlier.c.patient.label("moved"),
         )
         .join(EncounterRow, EncounterRow.id == ClaimRow.encounter_id)
         .join(PatientRow, PatientRow.id == EncounterRow.patient_id)
         .outerjoin(UserRow, UserRow.id == EncounterRow.therapist_user_id)
         .outerjoin(answers, answers.c.claim_id == ClaimRow.id)
         .outerjoin(write_offs, write_offs.c.claim_id == ClaimRow.id)
+        .outerjoin(earlier, earlier.c.claim_id == ClaimRow.prior_claim_id)
         .where(
             ClaimRow.status.in_(IN_AR),
             ClaimRow.frequency != "8",
@@ -231,6 +237,8 @@ def claim_balances(
         # The clinic's write-offs close a side as the claim page shows it (balances.OpenBalance).
         payer_side, patient_side = _money(r.payer_side), _money(r.patient_side)
         insurance_open, patient_open = charge - paid - written_off - patient, patient
+        if r.prior_claim_id is not None and r.paid is None:  # a next payer's claim, not answered yet
+            insurance_open = _money(r.moved)  # open for what the earlier payer left, not the whole charge
         if payer_side or patient_side:
             still = OpenBalance(insurance_open, patient_open, payer_side, patient_side)
             insurance_open, patient_open = still.payer, still.patient
@@ -254,4 +262,21 @@ def claim_balances(
                 patient_open,
             )
         )
-    return out
+    return _settled(session, actor.clinic_id, out)
+
+
+def _settled(session: Session, clinic_id: int, balances: list[ClaimBalance]) -> list[ClaimBalance]:
+    """The balances with each patient share where coordination of benefits puts it and the patient's
+    payments taken off (``chains.settle_chains``)."""
+    links = select(ClaimRow.id, ClaimRow.prior_claim_id).where(
+        ClaimRow.clinic_id == clinic_id, ClaimRow.prior_claim_id.is_not(None), ClaimRow.frequency != "8"
+    )
+    prior = {after: before for after, before in session.execute(links) if before is not None}
+    crossed = set(
+        session.scalars(
+            select(ClaimRow.id).where(ClaimRow.clinic_id == clinic_id, ClaimRow.crossed_over_to.is_not(None))
+        )
+    )
+    visits = {root_of(b.claim_id, prior) for b in balances} | {b.claim_id for b in balances}
+    paid = patient_paid_by_claim(session, clinic_id, sorted(visits | set(prior)))
+    return settle_chains(balances, prior, crossed, paid)

@@ -1,12 +1,13 @@
 """A/R aging: the open balances of billed claims, by payer or by patient, in 30-day buckets.
 
 A claim's open balance is ``ledger.ClaimBalance`` (insurance A/R: charge − payer paid − adjustments and
-write-offs − the patient's share, a denied amount staying open; patient A/R: the patient's share less what
-the patient paid; a share billed to a next payer or forwarded by a crossover is insurance A/R until that
-payer answers: ``chains.settle_chains``). Billers age the two apart, so the report shows one party at a time (insurance, patient, or both added up).
-A claim is aged from its date of service, or (basis "submission") from the day it was marked submitted
-(its date of service when it never was), to the as-of day: the clock's today unless one is chosen.
-Buckets: 0–30, 31–60, 61–90, 91–120 and over 120 days. A claim with nothing open is left out.
+write-offs − the patient's share, a denied amount staying open; patient A/R: the patient's share less what the
+patient paid; a share billed to a next payer or forwarded by a crossover is insurance A/R until that payer
+answers: ``chains.settle_chains``). Billers age the two apart, so the report shows one party at a time
+(insurance, patient, or both added up). A claim is aged from its date of service, or (basis "submission") from
+the day it was marked submitted (its date of service when it never was), to the as-of day: the clock's today
+unless one is chosen. Buckets: 0–30, 31–60, 61–90, 91–120 and over 120 days. A claim with nothing open is left
+out.
 """
 
 from __future__ import annotations

@@ -57,8 +57,9 @@ def main_denial(payment: ClaimPaymentRow) -> DenialReason | None:
     return account_of_payment(payment).main_denial
 
 
-def denial_worklist(session: Session, actor: Actor) -> list[DenialGroup]:
-    """Open denials of the clinic, largest amount first within each reason.
+def denial_worklist(session: Session, actor: Actor, *, detail: bool = True) -> list[DenialGroup]:
+    """Open denials of the clinic, largest amount first within each reason. Without ``detail`` (a report that
+    counts them by reason) no appeal deadline is worked out and no note's checks are read.
 
     Whether a note still fails the checks that should have caught its denial comes from the note's stored
     check result (``check_results``): a page view does not run the engine again for every denied note.
@@ -107,7 +108,11 @@ def denial_worklist(session: Session, actor: Actor) -> list[DenialGroup]:
         for claim in claims
         if (account := accounts.get(claim.id)) is not None and account.has_denial and account.main_denial is not None
     ]
-    note_ids = {claim.encounter_id for claim, _, account in denied if account.main_denial and account.main_denial.rules}
+    note_ids = {
+        claim.encounter_id
+        for claim, _, account in denied
+        if detail and account.main_denial and account.main_denial.rules
+    }
     notes = session.scalars(
         select(EncounterRow)
         .where(EncounterRow.clinic_id == actor.clinic_id, EncounterRow.id.in_(note_ids))
@@ -119,7 +124,8 @@ def denial_worklist(session: Session, actor: Actor) -> list[DenialGroup]:
     for claim, paid_on, account in denied:
         main = account.main_denial
         assert main is not None
-        snapshot = catalog.snapshot(claim.payer_id, claim.service_date) if catalog.payer(claim.payer_id) else None
+        known = detail and catalog.payer(claim.payer_id) is not None
+        snapshot = catalog.snapshot(claim.payer_id, claim.service_date) if known else None
         days = snapshot.value("appeals.redetermination_days", None) if snapshot else None
         receipt = snapshot.value("appeals.receipt_presumed_days", 0) if snapshot else 0
         appeal_by = appeal_deadline(paid_on, int(days), int(receipt)) if paid_on and days else None

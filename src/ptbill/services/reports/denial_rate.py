@@ -128,7 +128,7 @@ class DenialRate(ReportDefinition[DenialRateRow]):
                 totals[1] += row.denied
         payers = sorted(cells, key=lambda p: (-payer_totals[p][1] / max(payer_totals[p][0], 1), p.lower()))
         reasons: dict[str, dict[str, Any]] = {}
-        for group in denial_worklist(session, actor):
+        for group in denial_worklist(session, actor, detail=False):
             entry = reasons.setdefault(
                 group.key, {"key": group.key, "reason": group.reason, "months": defaultdict(int), "amount": ZERO}
             )

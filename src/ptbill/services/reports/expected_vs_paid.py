@@ -81,15 +81,50 @@ class _PricedLine(NamedTuple):
     units: int
 
 
-def _priced_paid_lines(
-    session: Session, actor: Actor, params: ReportParams
-) -> list[tuple[_PricedLine, str, LineAccount]]:
-    """Paid or partly paid claim lines that had an expected amount and an answer, with their patient's name
-    and account. One query of columns: the lines joined to their answers' stored figures added up."""
+def _answered_lines(session: Session, actor: Actor, params: ReportParams) -> tuple[Any, Subquery]:
+    """The FROM and WHERE of every paid or partly paid claim line with an expected amount and an answer: the
+    lines joined to their answers' stored figures added up (``_line_sums``)."""
     fill_missing(session.connection(), actor.clinic_id)
     sums = _line_sums(actor.clinic_id)
+    query = (
+        select()
+        .select_from(ClaimRow)
+        .join(ClaimLineRow, ClaimLineRow.claim_id == ClaimRow.id)
+        # only the lines some answer matched: their account, as accounting.account_claim reads it
+        .join(sums, (sums.c.claim_id == ClaimRow.id) & (sums.c.line_number == ClaimLineRow.line_number))
+        .where(
+            ClaimLineRow.expected_payment.is_not(None),
+            ClaimRow.status.in_(("paid", "partial")),
+            *claim_filters(params, actor.clinic_id),
+        )
+    )
+    return query, sums
+
+
+def _totals(session: Session, actor: Actor, params: ReportParams) -> dict[tuple[str, str], tuple[Decimal, ...]]:
+    """Per payer and code: expected allowed, allowed (paid + patient + sequestration) and paid, added up in SQL."""
+    query, sums = _answered_lines(session, actor, params)
+    allowed = sums.c.paid + sums.c.patient + sums.c.sequestration
+    grouped = query.add_columns(
+        ClaimRow.payer_id,
+        ClaimLineRow.code,
+        func.sum(ClaimLineRow.expected_payment),
+        func.sum(allowed),
+        func.sum(sums.c.paid),
+    ).group_by(ClaimRow.payer_id, ClaimLineRow.code)
+    return {(payer, code): tuple(Decimal(v or 0) for v in values) for payer, code, *values in session.execute(grouped)}
+
+
+def _priced_paid_lines(
+    session: Session, actor: Actor, params: ReportParams, tolerance: Decimal = UNDERPAID_TOLERANCE
+) -> list[tuple[_PricedLine, str, LineAccount]]:
+    """The lines that may be underpaid, with their patient's name and account: those the payer allowed more
+    than ``tolerance`` under the expected amount and denied nothing of, as ``LineAccount.underpaid`` reads a
+    line (the database narrows them down; the account decides)."""
+    query, sums = _answered_lines(session, actor, params)
+    short = ClaimLineRow.expected_payment - (sums.c.paid + sums.c.patient + sums.c.sequestration)
     rows = session.execute(
-        select(
+        query.add_columns(
             ClaimRow.patient_control_number,
             ClaimRow.payer_id,
             ClaimRow.service_date,
@@ -104,22 +139,15 @@ def _priced_paid_lines(
             sums.c.sequestration,
             sums.c.denied,
         )
-        .join(ClaimLineRow, ClaimLineRow.claim_id == ClaimRow.id)
-        # only the lines some answer matched: their account, as accounting.account_claim reads it
-        .join(sums, (sums.c.claim_id == ClaimRow.id) & (sums.c.line_number == ClaimLineRow.line_number))
         .join(EncounterRow, EncounterRow.id == ClaimRow.encounter_id)
         .join(PatientRow, PatientRow.id == EncounterRow.patient_id)
-        .where(
-            ClaimLineRow.expected_payment.is_not(None),
-            ClaimRow.status.in_(("paid", "partial")),
-            *claim_filters(params, actor.clinic_id),
-        )
+        .where(sums.c.denied == 0, short > tolerance)
         .order_by(ClaimRow.service_date, ClaimRow.id, ClaimLineRow.line_number)
     )
     out = []
     for r in rows:
         balance = _balance(r.paid, r.patient, r.sequestration, r.denied)
-        line = LineAccount(r.line_number, r.code, balance, r.expected_payment, answered=True)
+        line = LineAccount(r.line_number, r.code, balance, r.expected_payment, answered=True, tolerance=tolerance)
         priced = _PricedLine(r.patient_control_number, r.payer_id, r.service_date, r.code, r.units)
         out.append((priced, f"{r.last_name}, {r.first_name}", line))
     return out
@@ -188,7 +216,7 @@ def underpaid_lines(
     session: Session, actor: Actor, params: ReportParams, tolerance: Decimal = UNDERPAID_TOLERANCE
 ) -> list[UnderpaidLine]:
     """Every line paid more than ``tolerance`` under its expected amount, with patient and payer."""
-    lines = _underpaid(_priced_paid_lines(session, actor, params))
+    lines = _underpaid(_priced_paid_lines(session, actor, params, tolerance))
     audit(session, actor, "read", "report", "expected-vs-paid:lines", f"{len(lines)} lines")
     return lines
 
@@ -209,18 +237,16 @@ class ExpectedVsPaid(ReportDefinition[ExpectedPaidRow]):
     tolerance = UNDERPAID_TOLERANCE
 
     def build(self, session: Session, actor: Actor, params: ReportParams) -> Report[ExpectedPaidRow]:
-        totals: dict[tuple[str, str], list[Decimal]] = defaultdict(lambda: [ZERO, ZERO, ZERO, ZERO])
+        totals: dict[tuple[str, str], list[Decimal]] = {
+            key: [*sums, ZERO] for key, sums in _totals(session, actor, params).items()
+        }
         underpaid: list[tuple[str, str, str, date, Decimal, Decimal]] = []
-        priced = _priced_paid_lines(session, actor, params)
         lines: list[UnderpaidLine] = []
-        for claim, patient, account in priced:
-            expected, allowed, short = account.expected_allowed or ZERO, account.balance.allowed, account.underpaid
-            bucket = totals[(claim.payer_id, claim.code)]
-            bucket[0] += expected
-            bucket[1] += allowed
-            bucket[2] += account.balance.payer_paid
+        for claim, patient, account in _priced_paid_lines(session, actor, params, self.tolerance):
+            short = account.underpaid
             if short > ZERO:
-                bucket[3] += short
+                expected, allowed = account.expected_allowed or ZERO, account.balance.allowed
+                totals[(claim.payer_id, claim.code)][3] += short
                 pcn, payer = claim.patient_control_number, payer_name(claim.payer_id)
                 underpaid.append((pcn, payer, claim.code, claim.service_date, expected, allowed))
                 lines.append(_underpaid_line(claim, patient, account, short))

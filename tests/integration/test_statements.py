@@ -134,7 +134,7 @@ def test_a_bulk_write_off_refused_writes_nothing_and_names_the_field(session: Se
     clock = FixedClock(date(2026, 5, 1))
     for under, reason, field in ((owes + 1, "x" * 501, "reason_text"), ("ten", "ok", "under"), ("0", "ok", "under")):
         with pytest.raises(access.InvalidChangeError) as refused:
-            write_off_small_balances(session, biller, under=under, reason_text=reason, clock=clock)  # type: ignore[arg-type]
+            write_off_small_balances(session, biller, under=under, reason_text=reason, clock=clock)
         assert refused.value.field == field
     therapist = access.Actor(biller.user_id, biller.clinic_id, "therapist", "T")
     with pytest.raises(access.ForbiddenError):

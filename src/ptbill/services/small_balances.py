@@ -32,7 +32,7 @@ class SmallBalanceWriteOff:
 
 
 def write_off_small_balances(
-    session: Session, actor: Actor, *, under: Decimal, reason_text: str, clock: Clock = SYSTEM_CLOCK
+    session: Session, actor: Actor, *, under: Decimal | str, reason_text: str, clock: Clock = SYSTEM_CLOCK
 ) -> SmallBalanceWriteOff:
     """Write off the balance of every patient who owes less than ``under``; the count and total written off."""
     require_role(actor, LEDGER_ROLES)

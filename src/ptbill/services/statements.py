@@ -204,7 +204,9 @@ def print_statement(session: Session, actor: Actor, patient_id: int, *, clock: C
     return _record(row, patient)
 
 
-def run_statements(session: Session, actor: Actor, *, minimum: Decimal, clock: Clock = SYSTEM_CLOCK) -> StatementRun:
+def run_statements(
+    session: Session, actor: Actor, *, minimum: Decimal | str, clock: Clock = SYSTEM_CLOCK
+) -> StatementRun:
     """A statement for every patient who owes more than ``minimum`` and was not stated within the cycle."""
     require_role(actor, LEDGER_ROLES)
     threshold = parse_money(minimum, "minimum")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from datetime import date
 from decimal import Decimal
 
@@ -14,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ptbill.claims.trading import TEST_TRADING, TradingConfig
+from ptbill.domain.clock import FixedClock
 from ptbill.domain.remittance import (
     Adjustment,
     AdjustmentGroup,
@@ -25,7 +27,7 @@ from ptbill.domain.remittance import (
 )
 from ptbill.remittance.x12_835.reader import read_835
 from ptbill.remittance.x12_835.writer import write_835
-from ptbill.services import access, batches, billing, cob, notes, patients, posting
+from ptbill.services import access, batches, billing, cob, notes, patients, posting, statements
 from ptbill.storage.tables import ClaimRow, EncounterRow
 from tests.integration.test_storage_services import CLEAN, make_clinic
 from tests.pyx12_check import pyx12_errors
@@ -175,6 +177,15 @@ def test_the_medigap_secondary_is_billed_after_medicare_and_the_patient_owes_the
     assert secondary.paid_amount == D("10.64")
     assert secondary.patient_responsibility == PATIENT_OWES == D("11.94")
     assert secondary_of(session, secondary) is None  # no tertiary coverage: nothing more is built
+
+    # The patient's statement shows exactly what the hand computation says they owe.
+    encounter = session.get(EncounterRow, primary.encounter_id)
+    assert encounter is not None
+    made = statements.print_statement(session, biller, encounter.patient_id, clock=FixedClock(date(2026, 5, 1)))
+    assert made.amount_due == PATIENT_OWES
+    pdf = statements.statement_pdf(session, biller, made.id)[1]
+    text = subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True).stdout
+    assert text.decode().count("$11.94") >= 3  # the visit, the amount due and the stub
 
 
 def _line_adjudications(segments: list[list[str]]) -> list[tuple[Decimal, Decimal]]:

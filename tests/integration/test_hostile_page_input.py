@@ -15,6 +15,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
@@ -42,6 +43,7 @@ from ptbill.services import (
     providers,
     remittance_files,
     reopening,
+    statements,
 )
 from ptbill.services import notes as notes_service
 from ptbill.services.demo_payments import simulate_payments
@@ -62,6 +64,7 @@ from ptbill.storage.tables import (
     RemittanceFileRow,
     RemittanceRow,
     ReopeningRequestRow,
+    StatementRow,
     UserRow,
 )
 from ptbill.web.main import PAGE_ROUTERS
@@ -258,9 +261,18 @@ def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
                     claim_ids=[visit.claim_id],
                     clock=FixedClock(DEMO_TODAY),
                 )
+                # A statement run, so the statements page lists a statement and its PDF's route has an id.
+                statements.run_statements(session, actor, minimum=Decimal("0.00"), clock=FixedClock(DEMO_TODAY))
             yield built
         finally:
             built.close()
+
+
+def session_statement(world: World) -> int:
+    with world.session() as session:
+        found = session.scalar(select(StatementRow.id).where(StatementRow.clinic_id == world.clinic_a))
+    assert found is not None, "the world's statement run stated someone"
+    return found
 
 
 def good_ids(world: World) -> dict[str, list[str]]:
@@ -318,6 +330,7 @@ def good_ids(world: World) -> dict[str, list[str]]:
             session.add(made)
             session.commit()
             estimate = made.id
+    statement = session_statement(world)
     assert denial is not None, "the demo's remittances deny some line"
     assert coverage is not None
     assert draft is not None
@@ -340,6 +353,7 @@ def good_ids(world: World) -> dict[str, list[str]]:
         "name": list(REPORTS),
         "estimate_id": [str(estimate)],
         "coverage_id": [str(coverage)],
+        "statement_id": [str(statement)],
     }
 
 

@@ -28,6 +28,7 @@ from ptbill.api.routes import (
     remittances,
     reports,
     session,
+    statements,
     users,
 )
 
@@ -41,6 +42,7 @@ for module in (
     live_sessions,
     patients,
     patient_ledger,
+    statements,
     abns,
     estimates,
     payers,
@@ -57,6 +59,7 @@ for module in (
     router.include_router(module.router)
 router.include_router(remittances.payments_router)
 router.include_router(remittances.claim_payments_router)
+router.include_router(statements.patients_router)
 
 _NO_STORE = (b"cache-control", b"no-store")
 

@@ -7,7 +7,7 @@ the evening in any US time zone is never taken for a note dated in the future.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from typing import Protocol
 
 LATEST_ZONE = timezone(timedelta(hours=14))
@@ -46,6 +46,13 @@ class FixedClock:
 
 
 SYSTEM_CLOCK: Clock = SystemClock()
+
+
+def day_in(clock: Clock, zone: tzinfo) -> date:
+    """The day it is in ``zone`` (a clinic's time zone): a pinned clock's day as pinned, else the moment there."""
+    if isinstance(clock, FixedClock):
+        return clock.day
+    return clock.now().astimezone(zone).date()
 
 
 def local_now() -> datetime:

@@ -28,6 +28,7 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
     func,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -816,3 +817,53 @@ class AbnServiceRow(Base):
         CheckConstraint("estimated_cost >= 0", name="ck_abn_services_cost"),
         UniqueConstraint("abn_id", "position"),
     )
+
+
+class StatementRunRow(Base):
+    """One run of patient statements (migration 0020_statements): the threshold it used, and how many
+    statements it made for how much (both added up from its statements as it made them)."""
+
+    __tablename__ = "statement_runs"
+    __table_args__ = (CheckConstraint("threshold >= 0 AND total >= 0 AND count >= 0", name="ck_statement_runs_totals"),)
+
+    id: Mapped[pk]
+    clinic_id: Mapped[clinic_fk]
+    run_date: Mapped[date] = mapped_column(Date)
+    threshold: Mapped[money]
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[money]
+    created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[created_at]
+
+
+class StatementRow(Base):
+    """A patient statement as it was printed (migration 0020_statements): made by a run, or printed from the
+    patient's ledger (``run_id`` null). A run never states a patient twice on one day: the partial unique index
+    ``uq_statements_run_patient_day`` refuses the second, whatever two runs do at once."""
+
+    __tablename__ = "statements"
+    __table_args__ = (
+        CheckConstraint("amount_due >= 0", name="ck_statements_amount_due"),
+        CheckConstraint("reminder_level BETWEEN 0 AND 3", name="ck_statements_reminder_level"),
+        Index(
+            "uq_statements_run_patient_day",
+            "clinic_id",
+            "patient_id",
+            "statement_date",
+            unique=True,
+            sqlite_where=text("run_id IS NOT NULL"),
+            postgresql_where=text("run_id IS NOT NULL"),
+        ),
+    )
+
+    id: Mapped[pk]
+    clinic_id: Mapped[clinic_fk]
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("statement_runs.id"), index=True)
+    statement_date: Mapped[date] = mapped_column(Date)
+    amount_due: Mapped[money]
+    oldest_due: Mapped[date | None] = mapped_column(Date)
+    reminder_level: Mapped[int] = mapped_column(Integer)
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[created_at]

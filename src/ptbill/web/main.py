@@ -55,6 +55,7 @@ from ptbill.web.routes import (
     remittances,
     reports,
     setup,
+    statements,
     timely_filing,
     two_factor,
 )
@@ -70,6 +71,7 @@ PAGE_ROUTERS = (
     abns.router,
     patients.router,
     patient_ledger.router,
+    statements.router,
     estimates.router,
     queue.router,
     payers.router,

@@ -36,6 +36,8 @@ from ptbill.storage.tables import (
     RemittanceRow,
     ReopeningRequestRow,
     ServiceLocationRow,
+    StatementRow,
+    StatementRunRow,
     UserRow,
     UserSessionRow,
 )
@@ -60,6 +62,7 @@ PATH_IDS = (
     "abn_id",
     "estimate_id",
     "coverage_id",
+    "statement_id",
 )
 # Routes that name no record of a clinic: the session, the user's identity, a stateless check, the catalog.
 NOT_CLINIC_DATA = {
@@ -85,6 +88,9 @@ NOT_CLINIC_DATA = {
     ("get", "/api/reports"),
     # The caller's clinic's unsent claims near their filing limit: checked by the timely filing test below.
     ("get", "/api/claims/timely-filing"),
+    # Statement runs and the small-balance write-off act on the caller's own clinic's patients and take no id.
+    ("post", "/api/statements/runs"),
+    ("post", "/api/statements/small-balance-write-offs"),
 }
 QUEUE_TABS = ("ready", "needs_attention", "blocked")
 REPORT_ROUTES = {("get", "/api/reports/{name}"), ("get", "/api/reports/{name}.csv")}
@@ -103,6 +109,7 @@ LIST_ROUTES: dict[str, Any] = {
     "/api/payments": RemittanceRow,
     "/api/remittances/unmatched": ClaimPaymentRow,
     "/api/denials": DenialItemRow,
+    "/api/statements/runs": StatementRunRow,
 }
 COVERAGE = {"payer_id": "aetna", "member_id": "W123"}
 AUTHORIZATION = {"number": "A-1", "approved": 10, "valid_from": "2026-01-01", "valid_to": "2026-03-31"}
@@ -181,6 +188,23 @@ def make_records(world: World, users: dict[str, str]) -> dict[str, int]:
         session.add(estimate)
         session.flush()
         ids["estimate_id"] = estimate.id
+        # A statement run with the patient's statement, whose PDF another clinic must not download.
+        day = datetime(2026, 3, 9, tzinfo=UTC).date()
+        run = StatementRunRow(clinic_id=user.clinic_id, run_date=day, threshold=0, count=1, total=0)
+        session.add(run)
+        session.flush()
+        statement = StatementRow(
+            clinic_id=user.clinic_id,
+            patient_id=patient,
+            run_id=run.id,
+            statement_date=day,
+            amount_due=0,
+            reminder_level=0,
+            pdf=b"%PDF-1.4 statement of clinic A",
+        )
+        session.add(statement)
+        session.flush()
+        ids["statement_id"] = statement.id
         session.commit()
     return ids
 

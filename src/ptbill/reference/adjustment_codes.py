@@ -17,6 +17,9 @@ from typing import Literal
 from ptbill.domain.errors import ReferenceDataError
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "reference_data" / "code_sets" / "carc_rarc.csv"
+# Codes the extract above lacks and ptbill's own answers use (M38 with a GA line's PR-50), same columns, each
+# with its source: laid over the extract whenever the shipped list is read.
+ADDITIONS_PATH = DEFAULT_PATH.with_name("carc_rarc_additions.csv")
 
 Kind = Literal["CARC", "RARC", "GROUP"]
 KINDS: tuple[Kind, ...] = ("CARC", "RARC", "GROUP")
@@ -60,8 +63,9 @@ class AdjustmentCodes:
         In a plain list, ``kind`` says which list it is; without it each code's kind is guessed from
         its shape (M/MA/N + digits = RARC, CO/CR/OA/PI/PR = group, else CARC).
         """
-        source = path or DEFAULT_PATH
-        return cls(_read(source, kind), str(source))
+        if path is None:
+            return cls(_read(DEFAULT_PATH, kind), str(DEFAULT_PATH)).updated(ADDITIONS_PATH)
+        return cls(_read(path, kind), str(path))
 
     def updated(self, path: Path, kind: Kind | None = None) -> AdjustmentCodes:
         """These codes with a newer list's entries laid over them (new codes added, changed texts replaced)."""

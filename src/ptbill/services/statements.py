@@ -24,6 +24,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from ptbill.domain.clock import SYSTEM_CLOCK, Clock, day_in
+from ptbill.domain.identifiers import is_ascii_digits
 from ptbill.services.access import Actor, ConflictError, InvalidChangeError, owned_row, require_role
 from ptbill.services.audit import audit
 from ptbill.services.clinic import clinic_zone
@@ -102,7 +103,7 @@ def _remit_to(clinic: ClinicRow) -> tuple[str, ...]:
 
 
 def _phone(raw: str | None) -> str | None:
-    digits = "".join(c for c in raw or "" if c.isascii() and c.isdigit())
+    digits = "".join(c for c in raw or "" if is_ascii_digits(c))
     return f"({digits[:3]}) {digits[3:6]}-{digits[6:]}" if len(digits) == 10 else (raw or None)
 
 

@@ -26,7 +26,8 @@ def test_the_shipped_list_describes_carcs_rarcs_and_groups() -> None:
     assert entry is not None
     assert "medicalbillingcertify.com" in entry.source
     assert "garbled" in entry.note
-    assert len(codes.entries) == 84
+    assert len(codes.entries) == 84 + 1  # the extract, and M38 from the additions
+    assert codes.describe_rarc("M38").startswith("Alert: The patient is liable for the charges")
 
 
 def test_unknown_codes_ask_for_a_newer_list() -> None:

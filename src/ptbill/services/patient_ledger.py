@@ -263,20 +263,27 @@ def patient_balances(session: Session, actor: Actor, *, today: date, minimum: De
     return sorted(found, key=lambda b: (-b.owed, b.patient_id))
 
 
-def patient_paid_by_claim(session: Session, clinic_id: int, claim_ids: Sequence[int]) -> dict[int, Decimal]:
-    """Patient payments and credits applied to each claim, as recorded (the A/R aging's patient bucket
-    subtracts them). Claims with none are absent."""
+def patient_paid_by_claim(
+    session: Session, clinic_id: int, claim_ids: Sequence[int] | None = None
+) -> dict[int, Decimal]:
+    """Patient payments and credits applied to each claim (of ``claim_ids``, else every claim of the clinic),
+    as recorded: the A/R aging's patient bucket subtracts them. Claims with none are absent."""
+    base = (
+        select(PaymentApplicationRow.claim_id, func.sum(PaymentApplicationRow.amount))
+        .where(PaymentApplicationRow.clinic_id == clinic_id)
+        .group_by(PaymentApplicationRow.claim_id)
+    )
+    ids = list(claim_ids) if claim_ids is not None else None
+    chunks = (
+        [base]
+        if ids is None
+        else [
+            base.where(PaymentApplicationRow.claim_id.in_(ids[start : start + 1000]))
+            for start in range(0, len(ids), 1000)
+        ]
+    )
     paid: dict[int, Decimal] = {}
-    ids = list(claim_ids)
-    for start in range(0, len(ids), 1000):
-        query = (
-            select(PaymentApplicationRow.claim_id, func.sum(PaymentApplicationRow.amount))
-            .where(
-                PaymentApplicationRow.clinic_id == clinic_id,
-                PaymentApplicationRow.claim_id.in_(ids[start : start + 1000]),
-            )
-            .group_by(PaymentApplicationRow.claim_id)
-        )
+    for query in chunks:
         for claim_id, total in session.execute(query):
             paid[claim_id] = Decimal(total).quantize(Decimal("0.01"))
     return paid

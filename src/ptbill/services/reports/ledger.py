@@ -36,7 +36,7 @@ from ptbill.services.answer_totals import fill_missing
 from ptbill.services.balances import PATIENT_SIDE_WRITE_OFFS, OpenBalance
 from ptbill.services.patient_ledger import patient_paid_by_claim
 from ptbill.services.reports.base import ZERO, ReportParams, claim_filters
-from ptbill.services.reports.chains import root_of, settle_chains
+from ptbill.services.reports.chains import settle_chains
 from ptbill.storage.tables import ClaimPaymentRow, ClaimRow, ClaimWriteOffRow, EncounterRow, PatientRow, UserRow
 
 IN_AR = ("submitted", "paid", "partial", "denied", "reversed")
@@ -277,6 +277,4 @@ def _settled(session: Session, clinic_id: int, balances: list[ClaimBalance]) -> 
             select(ClaimRow.id).where(ClaimRow.clinic_id == clinic_id, ClaimRow.crossed_over_to.is_not(None))
         )
     )
-    visits = {root_of(b.claim_id, prior) for b in balances} | {b.claim_id for b in balances}
-    paid = patient_paid_by_claim(session, clinic_id, sorted(visits | set(prior)))
-    return settle_chains(balances, prior, crossed, paid)
+    return settle_chains(balances, prior, crossed, patient_paid_by_claim(session, clinic_id))

@@ -20,6 +20,7 @@ router = APIRouter()
 FormDep = Annotated[dict[str, str], Depends(form_values)]
 DEFAULT_MINIMUM = "10.00"
 DEFAULT_UNDER = "5.00"
+STATEMENTS_SHOWN = 50  # statements listed per run, the largest amounts due first
 
 
 def _page(
@@ -35,6 +36,7 @@ def _page(
     context: dict[str, Any] = {
         "viewer": viewer,
         "runs": statements.recent_runs(session, viewer.actor),
+        "shown": STATEMENTS_SHOWN,
         "done": done,
         "problem": problem,  # (which form, the reason)
         "form": {"minimum": DEFAULT_MINIMUM, "under": DEFAULT_UNDER, **(form or {})},

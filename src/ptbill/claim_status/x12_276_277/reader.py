@@ -242,11 +242,11 @@ def _walk(view: TransactionView) -> tuple[_State, str | None, date | None]:
             elif claim is not None and kind == "D9":
                 claim.clearinghouse_trace = value
         elif sid == "AMT":
-            kind, value = view.text(read, AMT01), view.amount(read, AMT02)
-            if claim is not None and kind == "T3":
-                claim.charge = value
+            qualifier, money = view.text(read, AMT01), view.amount(read, AMT02)
+            if claim is not None and qualifier == "T3":
+                claim.charge = money
             elif state.level_draft is not None:
-                state.level_draft.amounts[kind] = value
+                state.level_draft.amounts[qualifier] = money
         elif sid == "QTY" and state.level_draft is not None:
             state.level_draft.counts[view.text(read, QTY01)] = view.whole(read, QTY02)
         elif sid == "SVC":

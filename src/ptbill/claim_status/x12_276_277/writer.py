@@ -9,55 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import datetime
 
 from ptbill.claim_status.x12_276_277 import GUIDE, REQUEST_FUNCTIONAL_ID, RESPONSE_FUNCTIONAL_ID
 from ptbill.domain.claim_status import ClaimInquiry, ClaimStatusEntry, ClaimStatusReport, ClaimStatusRequest, Status
 from ptbill.domain.coded import Party
 from ptbill.x12.control_numbers import ControlNumberSource
 from ptbill.x12.envelope_writer import Parties, st, write_single
+from ptbill.x12.hierarchy import Hierarchy, nm1, period
 from ptbill.x12.syntax import Delimiters, Segment, clean_identifier, clean_text
 from ptbill.x12.values import amount, ccyymmdd, hhmm
 
 ACKNOWLEDGMENT_GUIDE = "005010X214"
-
-
-class Hierarchy:
-    """Numbers HL segments and remembers each one's parent."""
-
-    def __init__(self) -> None:
-        self.count = 0
-
-    def hl(self, parent: int | None, level: str, has_children: bool | None) -> tuple[int, Segment]:
-        self.count += 1
-        child = "" if has_children is None else ("1" if has_children else "0")
-        return self.count, Segment("HL", (str(self.count), "" if parent is None else str(parent), level, child))
-
-
-def nm1(role: str, party: Party, d: Delimiters, default_kind: str) -> Segment:
-    """An NM1 for a person (a first name given) or an organization, with its identifier when known."""
-    person = party.first_name is not None or role in ("IL", "QC", "03")
-    return Segment(
-        "NM1",
-        (
-            role,
-            "1" if person else "2",
-            clean_text(party.name, d)[:60],
-            clean_text(party.first_name or "", d)[:35],
-            "",
-            "",
-            "",
-            (party.id_kind or default_kind) if party.id else "",
-            clean_identifier(party.id or "", d),
-        ),
-    )
-
-
-def period(start: date, end: date) -> tuple[str, str]:
-    """DTP02/DTP03 for one day (D8) or a range (RD8)."""
-    if start == end:
-        return "D8", ccyymmdd(start)
-    return "RD8", f"{ccyymmdd(start)}-{ccyymmdd(end)}"
 
 
 def _inquiry(h: Hierarchy, provider_hl: int, claim: ClaimInquiry, d: Delimiters) -> list[Segment]:

@@ -9,12 +9,13 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from ptbill.claim_status.x12_276_277 import RESPONSE_FUNCTIONAL_ID
-from ptbill.claim_status.x12_276_277.writer import Hierarchy, nm1, period, providers, stc
+from ptbill.claim_status.x12_276_277.writer import providers, stc
 from ptbill.claim_status.x12_277ca import GUIDE
 from ptbill.domain.claim_status import Acknowledged, ClaimStatusEntry, ClaimStatusReport
 from ptbill.domain.coded import Party
 from ptbill.x12.control_numbers import ControlNumberSource
 from ptbill.x12.envelope_writer import Parties, st, write_single
+from ptbill.x12.hierarchy import Hierarchy, nm1, period
 from ptbill.x12.syntax import Delimiters, Segment, clean_identifier
 from ptbill.x12.values import amount, ccyymmdd, hhmm
 

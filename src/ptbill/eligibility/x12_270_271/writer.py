@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from ptbill.claim_status.x12_276_277.writer import Hierarchy, nm1
 from ptbill.domain.eligibility import EligibilityInquiry, EligibilityRequest
 from ptbill.eligibility.x12_270_271 import GUIDE, REQUEST_FUNCTIONAL_ID
 from ptbill.x12.control_numbers import ControlNumberSource
 from ptbill.x12.envelope_writer import Parties, st, write_single
+from ptbill.x12.hierarchy import Hierarchy, nm1
 from ptbill.x12.syntax import Delimiters, Segment, clean_identifier
 from ptbill.x12.values import ccyymmdd, hhmm
 

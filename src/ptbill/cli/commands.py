@@ -294,10 +294,12 @@ def register(cli: click.Group) -> None:
     cli.add_command(payers)
     cli.add_command(rules_command)
     cli.add_command(explain)
+    from ptbill.cli.read_cmd import read_command
     from ptbill.cli.reference_cmds import reference
     from ptbill.cli.setup_cmds import register as register_setup
 
     cli.add_command(reference)
+    cli.add_command(read_command)
     register_setup(cli, users)
     register_back_office(cli)
 

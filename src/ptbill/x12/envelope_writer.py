@@ -9,10 +9,11 @@ The reading side, with the same checks the other way round, is ``ptbill.x12.enve
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from ptbill.x12.control_numbers import ControlNumberSource
 from ptbill.x12.syntax import Delimiters, Segment, SegmentEncoder
 from ptbill.x12.values import ccyymmdd, hhmm, interchange_control_number, transaction_control_number, yymmdd
 
@@ -111,3 +112,18 @@ def write_interchange(
     out.append(encode(Segment("GE", (str(count), str(group)))))
     out.append(encode(Segment("IEA", ("1", interchange_control_number(interchange)))))
     return "".join(out)
+
+
+def write_single(
+    parties: Parties,
+    created: datetime,
+    numbers: ControlNumberSource,
+    build: Callable[[int], Sequence[Segment]],
+    delimiters: Delimiters | None = None,
+) -> str:
+    """One interchange, one group and one transaction set whose segments ``build`` makes from its ST02
+    number; the three control numbers come from ``numbers`` (the 999, 277, 277CA, 270 and 276 writers)."""
+    interchange = numbers.next("interchange")
+    group = numbers.next("group")
+    transaction = numbers.next("transaction")
+    return write_interchange(parties, delimiters or Delimiters(), created, interchange, group, [build(transaction)])

@@ -7,24 +7,9 @@ references appear only here and in the reader's handlers. Source: the X221A1 TR3
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from ptbill.x12.elements import ElementRef, element_ref
 
-
-class ElementRef(NamedTuple):
-    """An element: its X12 reference (segment id + position) and its name in the guide."""
-
-    ref: str
-    name: str
-    position: int
-
-    def __str__(self) -> str:
-        return f"{self.ref} ({self.name})"
-
-
-def element_ref(ref: str, name: str) -> ElementRef:
-    """An element by its reference (``CLP04``) and its name in the guide."""
-    return ElementRef(ref, name, int(ref[-2:]))
-
+__all__ = ["ElementRef", "element_ref"]
 
 # Envelope
 ISA13 = element_ref("ISA13", "interchange control number")

@@ -202,3 +202,35 @@ def test_the_sftp_credential_is_stored_encrypted_never_shown_back_nor_audited(se
 def make_admin(session: Session, name: str) -> access.Actor:
     _, biller, _ = make_clinic(session, name)
     return access.Actor(biller.user_id, biller.clinic_id, "admin", "Admin")
+
+
+@pytest.mark.postgres
+def test_two_polls_at_once_on_two_postgresql_connections_post_the_835_once(tmp_path: Path) -> None:
+    from ptbill.storage.session import make_engine, session_factory, transaction
+    from tests.integration.api.world import fresh_database
+    from tests.integration.test_concurrency import together
+
+    clock = MovingClock()
+    with fresh_database("postgresql", tmp_path) as url:
+        engine = make_engine(url)
+        try:
+            factory = session_factory(engine)
+            with transaction(factory) as session:
+                biller, claim, _ = batched_claim(session, "mbpg", clock)
+                data = answer_835(claim, "EFT-MBPG")
+            (tmp_path / "inbox").mkdir()
+            (tmp_path / "inbox" / "era.835").write_bytes(data)
+
+            def one_poll() -> mailbox.PollResult:
+                with transaction(factory) as session:
+                    return mailbox.poll(session, biller, FolderMailbox(tmp_path), clock)
+
+            results = together(one_poll, one_poll)
+            assert all(isinstance(r, mailbox.PollResult) for r in results), results
+            assert sum(r.received for r in results) == 1
+            with factory() as session:
+                assert count(session, RemittanceFileRow, biller.clinic_id) == 1
+                [row] = received(session, biller.clinic_id)
+                assert row.outcome == "posted"
+        finally:
+            engine.dispose()

@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml package-lock.json 2>/dev/null | cksum | cut -d' ' -f1)
-APT_PACKAGES := chromium poppler-utils wrk
+APT_PACKAGES := chromium poppler-utils wrk openssh-server
 
 .PHONY: install system-deps demo serve test lint typecheck bench clean
 
@@ -17,7 +17,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Debian packages the browser and PDF tests need (Chromium for Playwright, pdftoppm) and wrk for bench/api_load.py.
+# Debian packages the browser and PDF tests need (Chromium for Playwright, pdftoppm), wrk for bench/api_load.py and
+# OpenSSH's sshd for the mailbox's SFTP test, which runs its own on a free loopback port (without systemd the
+# package's postinst starts no sshd on port 22).
 system-deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \

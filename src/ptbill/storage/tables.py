@@ -867,3 +867,52 @@ class StatementRow(Base):
     pdf: Mapped[bytes] = mapped_column(LargeBinary)
     created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[created_at]
+
+
+class ClinicMailboxRow(Base):
+    """The clinic's clearinghouse mailbox (migration 0021_mailbox): the transport (a folder on this machine or
+    SFTP) with its server, folders and stored host key, the credential encrypted with the app's secret key
+    (Fernet; never stored or shown in plain text), and the rule that names the files it sends."""
+
+    __tablename__ = "clinic_mailboxes"
+
+    id: Mapped[pk]
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id", ondelete="RESTRICT"), unique=True)
+    transport: Mapped[str] = mapped_column(String(10))  # folder, sftp
+    host: Mapped[str | None] = mapped_column(String(255))
+    port: Mapped[int | None] = mapped_column(Integer)
+    username: Mapped[str | None] = mapped_column(String(100))
+    auth: Mapped[str | None] = mapped_column(String(10))  # password, key
+    credential_encrypted: Mapped[str | None] = mapped_column(Text)
+    known_host_key: Mapped[str | None] = mapped_column(Text)
+    outbox_path: Mapped[str | None] = mapped_column(String(255))
+    inbox_path: Mapped[str | None] = mapped_column(String(255))
+    archive_path: Mapped[str | None] = mapped_column(String(255))
+    name_template: Mapped[str] = mapped_column(String(120))
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class MailboxFileRow(Base):
+    """A file the mailbox sent or received (migration 0021_mailbox), kept as it was: its transaction type read
+    from the envelope, what handling it came to (posted, waiting for a reader, retrying ...) and, while it
+    fails, its attempts and the moment of the next try. A clinic receives the same bytes once."""
+
+    __tablename__ = "mailbox_files"
+
+    id: Mapped[pk]
+    clinic_id: Mapped[clinic_fk]
+    direction: Mapped[str] = mapped_column(String(3))  # in, out
+    name: Mapped[str] = mapped_column(String(200))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    transaction_type: Mapped[str] = mapped_column(String(10))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # sent at, for a file sent
+    outcome: Mapped[str] = mapped_column(String(24))
+    message: Mapped[str | None] = mapped_column(String(500))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_try_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("claim_batches.id"))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+    __table_args__ = (UniqueConstraint("clinic_id", "direction", "sha256"),)

@@ -46,6 +46,7 @@ from ptbill.web.routes import (
     denials,
     estimates,
     history,
+    mailbox,
     notes,
     patient_ledger,
     patients,
@@ -77,6 +78,7 @@ PAGE_ROUTERS = (
     payers.router,
     denials.router,
     remittances.router,
+    mailbox.router,
     payments.router,
     reports.router,
     # Last: the page walks post to these after every other page, so a session an admin ends there

@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from ptbill.reference.catalog import default_catalog
 from ptbill.services import clinic as clinic_service
+from ptbill.services import mailbox_settings
 from ptbill.services.access import ForbiddenError
 from ptbill.services.clinic import IDENTITY_FIELDS, PLACES_OF_SERVICE, SETTING_FIELDS, SettingsRefusedError
 from ptbill.services.db import Session
@@ -24,6 +25,7 @@ SAVED = {
     "settings": "The clinic settings are saved.",
     "location": "The service location is added.",
     "removed": "The service location is removed.",
+    "mailbox": "The clearinghouse mailbox is saved.",
 }
 
 
@@ -42,6 +44,7 @@ def _settings_page(
     errors: dict[str, str] | None = None,
     location: tuple[dict[str, str], dict[str, str]] | None = None,
     status: int = 200,
+    mailbox: tuple[dict[str, str], dict[str, str]] | None = None,
 ) -> Response:
     clinic = clinic_service.get_clinic(session, viewer.actor)
     if values is None:
@@ -49,6 +52,9 @@ def _settings_page(
         values = {name: "" if value is None else str(value) for name, value in stored.items()}
         values["place_of_service"] = values["place_of_service"] or "11"
     location_values, location_errors = location or ({}, {})
+    box = mailbox_settings.get_settings(session, viewer.actor)
+    stored_box = {name: getattr(box, name) for name in mailbox_settings.FORM_FIELDS}
+    box_values, box_errors = mailbox or ({k: "" if v is None else str(v) for k, v in stored_box.items()}, {})
     context: dict[str, Any] = {
         "viewer": viewer,
         "section": "admin",
@@ -62,6 +68,11 @@ def _settings_page(
         "locations": clinic_service.list_locations(session, viewer.actor),
         "location_values": location_values,
         "location_errors": location_errors,
+        "mailbox": box,
+        "mailbox_values": box_values,
+        "mailbox_errors": box_errors,
+        "transports": list(mailbox_settings.TRANSPORTS.items()),
+        "auths": list(mailbox_settings.AUTHS.items()),
         "saved": SAVED.get(request.query_params.get("saved", "")),
     }
     return render(request, "admin/clinic.html", context, status)
@@ -108,3 +119,18 @@ def remove_location(location_id: RecordId, viewer: CurrentViewer, session: Sessi
     clinic_service.remove_location(session, admin_only(viewer).actor, location_id)
     session.commit()
     return RedirectResponse("/admin/clinic?saved=removed#locations", status_code=303)
+
+
+@router.post("/admin/clinic/mailbox", dependencies=[CsrfChecked])
+def save_mailbox(request: Request, viewer: CurrentViewer, session: SessionDep, form: FormDep) -> Response:
+    """The mailbox's settings; the credential typed is saved encrypted and never put back into the page."""
+    admin_only(viewer)
+    secret = request.app.state.ptbill.settings.secret_key
+    try:
+        mailbox_settings.save_settings(session, viewer.actor, form, secret_key=secret, clock=viewer.clock)
+    except SettingsRefusedError as refused:
+        session.rollback()
+        typed = {name: form.get(name, "") for name in mailbox_settings.FORM_FIELDS}
+        return _settings_page(request, session, viewer, mailbox=(typed, refused.problems), status=422)
+    session.commit()
+    return RedirectResponse("/admin/clinic?saved=mailbox#mailbox", status_code=303)

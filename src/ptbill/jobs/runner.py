@@ -19,11 +19,17 @@ from croniter import croniter
 from sqlalchemy.orm import Session, sessionmaker
 
 from ptbill.domain.clock import Clock
+from ptbill.domain.errors import PtbillError
 from ptbill.jobs.declared import JOBS, JobContext, JobKind, JobRefusedError
 from ptbill.services.access import Actor
 from ptbill.services.job_runs import create_run, end_run, input_of, last_started, record_progress, start_run
 from ptbill.settings import Settings
 from ptbill.storage.session import transaction
+
+
+class JobAttemptError(PtbillError):
+    """An attempt failed; the queue retries it per the job's policy. It carries the error's type only."""
+
 
 PROGRESS_SECONDS = 0.5  # progress written at most this often (PostgreSQL: its own short transaction)
 
@@ -128,7 +134,7 @@ class JobRunner:
             # The type only: an error's text may quote the data it was handling.
             message = f"attempt {attempt} failed: {type(error).__name__} (details withheld; retried per its policy)"
             self._end(run_id, failed=True, message=message, progress=progress)
-            raise
+            raise JobAttemptError(f"job {run_id}: {message}") from None  # what the queue logs: no data
         self._end(run_id, failed=False, message=outcome.message, result_id=outcome.result_id, progress=progress)
 
     def _end(
@@ -189,13 +195,16 @@ class JobRunner:
                 self._deferrer = None
 
     def run_worker(self, *, queues: list[str] | None, concurrency: int, wait: bool = True) -> None:
-        asyncio.run(self.worker(queues=queues, concurrency=concurrency, wait=wait))
+        asyncio.run(self.worker(queues=queues, concurrency=concurrency, wait=wait, signals=wait))
 
-    async def worker(self, *, queues: list[str] | None, concurrency: int, wait: bool = True) -> None:
+    async def worker(
+        self, *, queues: list[str] | None, concurrency: int, wait: bool = True, signals: bool = False
+    ) -> None:
+        """A worker on its own connections (cancel it to stop it; ``signals``: Ctrl-C stops it, main thread only)."""
         app = self.app()
         async with app.open_async():
             await app.run_worker_async(
-                queues=queues, concurrency=concurrency, wait=wait, install_signal_handlers=wait, listen_notify=wait
+                queues=queues, concurrency=concurrency, wait=wait, install_signal_handlers=signals, listen_notify=wait
             )
 
 

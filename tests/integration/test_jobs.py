@@ -145,10 +145,13 @@ def test_on_sqlite_deferring_a_job_runs_it_in_process_and_records_its_row_done(t
             row = session.get(JobRunRow, run_id)
             assert row is not None
             assert (row.status, row.attempts, row.progress_done, row.progress_total) == ("done", 1, 5, 5)
-            assert row.input is None and row.input_name is None  # the file's bytes are not kept past the job
+            assert row.input is None
+            assert row.input_name is None
             posted = session.get(RemittanceFileRow, row.result_id)
-            assert posted is not None and posted.file_name == "era.835"
-            assert row.started_at is not None and row.finished_at is not None
+            assert posted is not None
+            assert posted.file_name == "era.835"
+            assert row.started_at is not None
+            assert row.finished_at is not None
 
 
 ATTEMPTS: dict[str, int] = {}  # by database and job
@@ -174,11 +177,13 @@ def test_a_failing_job_is_recorded_failed_with_its_message_and_retried_per_its_p
             run_workers(url, tmp_path, 1, 8.0, None)
         with sessions() as session:
             row, bad = session.get(JobRunRow, failing), session.get(JobRunRow, refused)
-            assert row is not None and bad is not None
+            assert row is not None
+            assert bad is not None
             assert (row.status, row.attempts, ATTEMPTS[f"{url}#{failing}"]) == ("failed", 3, 3)
             assert row.message == "attempt 3 failed: RuntimeError (details withheld; retried per its policy)"
             assert (bad.status, bad.attempts) == ("failed", 1)  # a refused file is not retried
-            assert bad.message is not None and bad.message.startswith("not posted (malformed)")
+            assert bad.message is not None
+            assert bad.message.startswith("not posted (malformed)")
             assert "TESTWELL" not in (row.message + bad.message)
             assert bad.input is not None  # kept until it is posted or given up on
         assert "TESTWELL" not in caplog.text  # nor in what the queue logs
@@ -214,15 +219,18 @@ def test_the_large_835_upload_page_shows_progress_and_ends_posted(kind: str, tmp
         assert first.status_code == 200
         assert 'id="job-progress"' in first.text
         if app.state.ptbill.jobs.queued:
-            assert "Waiting for a worker" in first.text and 'http-equiv="refresh"' in first.text
+            assert "Waiting for a worker" in first.text
+            assert 'http-equiv="refresh"' in first.text
             app.state.ptbill.jobs.close()
             app.state.ptbill.jobs.run_worker(queues=None, concurrency=1, wait=False)
         done = client.get(job_page)
-        assert "Posted" in done.text and "40 of 40 (100%)" in done.text, done.text
+        assert "Posted" in done.text, done.text
+        assert "40 of 40 (100%)" in done.text
         assert 'http-equiv="refresh"' not in done.text
         app.state.ptbill.jobs.close()
         summary = re.search(r'href="(/remittances/[0-9]+)"', done.text)
-        assert summary is not None and client.get(summary.group(1)).status_code == 200
+        assert summary is not None
+        assert client.get(summary.group(1)).status_code == 200
         other = logged_in(app, "biller@mesa.example")
         assert other.get(job_page).status_code == 404  # another clinic's job is not found
         app.state.ptbill.sessions.kw["bind"].dispose()

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ptbill import __version__
 from ptbill.domain.errors import EncounterFormatError, PtbillError
+from ptbill.jobs.runner import JobRunner
 from ptbill.log_privacy import withhold_exception_messages
 from ptbill.reference.catalog import ReferenceCatalog, configure_default_catalog
 from ptbill.services.access import ConflictError, ForbiddenError, NotFoundError
@@ -31,6 +32,7 @@ class AppState:
     sessions: sessionmaker[Session]
     signer: SessionSigner
     clock: Clock  # session expiry and login limits; tests move it
+    jobs: JobRunner  # background jobs: procrastinate's queue on PostgreSQL, in-process on SQLite
 
 
 def create_app(settings: Settings | None = None, clock: Clock = system_clock) -> FastAPI:
@@ -47,8 +49,9 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
         docs_url=None,  # served by ptbill.web.main from the vendored Swagger UI: it works offline
         redoc_url=None,
     )
+    sessions = session_factory(make_engine(settings.database_url))
     app.state.ptbill = AppState(
-        settings, session_factory(make_engine(settings.database_url)), SessionSigner(settings.secret_key), clock
+        settings, sessions, SessionSigner(settings.secret_key), clock, JobRunner(settings, sessions)
     )
     legacy_numbers = settings.data_dir / CONTROL_NUMBER_FILE  # where earlier versions kept them
     if legacy_numbers.is_file():

@@ -44,6 +44,43 @@ def _byte_count(name: str, default: int) -> int:
     return int(raw)
 
 
+DEFAULT_SCHEDULE = (("reference_checks", "0 6 * * *"),)  # the reference tables checked daily, 06:00 UTC
+
+
+@dataclass(frozen=True, slots=True)
+class JobSettings:
+    """Background jobs: the upload size from which an 835 posts as a job (with progress) instead of within
+    the request, and the periodic schedule, job name and cron expression (UTC), from ``PTBILL_JOB_SCHEDULE``:
+    ``"reference_checks=0 6 * * *; other=*/15 * * * *"``, or ``off`` for none."""
+
+    background_bytes: int = 1 * MIB
+    schedule: tuple[tuple[str, str], ...] = DEFAULT_SCHEDULE
+
+    @classmethod
+    def from_environment(cls) -> JobSettings:
+        return cls(
+            background_bytes=_byte_count("PTBILL_JOB_UPLOAD_BYTES", cls().background_bytes),
+            schedule=parse_schedule(os.environ.get("PTBILL_JOB_SCHEDULE", "")),
+        )
+
+
+def parse_schedule(text: str) -> tuple[tuple[str, str], ...]:
+    """``name=cron`` entries separated by ``;`` (empty: the default; ``off``: none). The names and the cron
+    expressions are checked where the jobs are declared (``ptbill.jobs``)."""
+    text = text.strip()
+    if not text:
+        return DEFAULT_SCHEDULE
+    if text.lower() == "off":
+        return ()
+    entries = []
+    for entry in filter(None, (e.strip() for e in text.split(";"))):
+        name, sep, cron = entry.partition("=")
+        if not sep or not name.strip() or not cron.strip():
+            raise ValueError(f"PTBILL_JOB_SCHEDULE: expected name=cron, not {entry!r}")
+        entries.append((name.strip(), " ".join(cron.split())))
+    return tuple(entries)
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     database_url: str
@@ -52,6 +89,7 @@ class Settings:
     secure_cookies: bool  # Secure flag on cookies: on unless serving plain http on loopback
     request_limits: RequestLimits = field(default_factory=RequestLimits)
     clock: Clock = SYSTEM_CLOCK  # today's date for checks and forms; PTBILL_TODAY pins it
+    jobs: JobSettings = field(default_factory=JobSettings)
 
     @classmethod
     def from_environment(cls) -> Settings:
@@ -64,6 +102,7 @@ class Settings:
             secure_cookies=os.environ.get("PTBILL_SECURE_COOKIES", "1") != "0",
             request_limits=RequestLimits.from_environment(),
             clock=clock_from_environment(),
+            jobs=JobSettings.from_environment(),
         )
 
 

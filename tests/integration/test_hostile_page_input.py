@@ -15,6 +15,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,7 @@ from ptbill.storage.tables import (
     DenialItemRow,
     EncounterRow,
     EstimateRow,
+    JobRunRow,
     NoteReturnRow,
     PatientPaymentRow,
     PatientRow,
@@ -330,6 +332,19 @@ def good_ids(world: World) -> dict[str, list[str]]:
             session.add(made)
             session.commit()
             estimate = made.id
+        job = JobRunRow(  # a finished background job of the clinic, for its progress page
+            clinic_id=clinic,
+            kind="post_835_file",
+            status="done",
+            attempts=1,
+            progress_done=1,
+            progress_total=1,
+            args={},
+            created_at=datetime.now(UTC),
+        )
+        session.add(job)
+        session.commit()
+        job_id = job.id
     statement = session_statement(world)
     assert denial is not None, "the demo's remittances deny some line"
     assert coverage is not None
@@ -338,6 +353,7 @@ def good_ids(world: World) -> dict[str, list[str]]:
     assert claims is not None
     assert batch is not None
     return {
+        "job_id": [str(job_id)],
         "encounter_id": [str(draft)],
         "claim_id": [str(claims), *(str(i) for i in more if i != claims)],
         "request_id": [str(request)],

@@ -297,9 +297,11 @@ def register(cli: click.Group) -> None:
     from ptbill.cli.read_cmd import read_command
     from ptbill.cli.reference_cmds import reference
     from ptbill.cli.setup_cmds import register as register_setup
+    from ptbill.cli.worker_cmd import worker
 
     cli.add_command(reference)
     cli.add_command(read_command)
+    cli.add_command(worker)
     register_setup(cli, users)
     register_back_office(cli)
 

@@ -11,7 +11,7 @@ at the same moment are applied one after the other and neither payment is lost.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -287,6 +287,7 @@ def post_remittance(
     *,
     accept_unbalanced: bool = False,
     file_id: int | None = None,
+    advance: Callable[[], None] | None = None,
 ) -> PostingSummary:
     """Post one 835 transaction. Already-posted claims of the same payer and trace are skipped.
 
@@ -329,6 +330,8 @@ def post_remittance(
             continue
         posted.add(key)
         _post_claim(actor, remittance_id, payment, summary, claims, writes)
+        if advance is not None:  # a background job's progress, one claim payment at a time
+            advance()
     write_changes(session, claims.values(), writes)
     audit(
         session,
@@ -454,12 +457,19 @@ def post_remittances(
     *,
     accept_unbalanced: bool = False,
     file_id: int | None = None,
+    advance: Callable[[], None] | None = None,
 ) -> PostingSummary:
     total = PostingSummary()
     for remittance in remittances:
         total.add(
             post_remittance(
-                session, actor, remittance, source_name, accept_unbalanced=accept_unbalanced, file_id=file_id
+                session,
+                actor,
+                remittance,
+                source_name,
+                accept_unbalanced=accept_unbalanced,
+                file_id=file_id,
+                advance=advance,
             )
         )
     return total

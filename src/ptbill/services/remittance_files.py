@@ -11,6 +11,7 @@ carrying payments already on file (same payer and trace number) posts only what 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -187,8 +188,10 @@ def post_file(
     *,
     max_bytes: int,
     accept_unbalanced: bool = False,
+    progress: Callable[[int, int], None] | None = None,
 ) -> UploadResult:
-    """Check one 835 file and post it whole or not at all (a savepoint); store its summary."""
+    """Check one 835 file and post it whole or not at all (a savepoint); store its summary.
+    ``progress(done, total)`` hears of each claim payment posted (a background job's progress)."""
     require_role(actor, BILLERS)
     name = file_name.replace("\x00", "").strip()[:200] or "upload.835"
     if len(data) > max_bytes:
@@ -230,7 +233,15 @@ def post_file(
                 again = _already_posted(session, actor, name, digest)
                 assert again is not None
                 return again
-            summary = post_remittances(session, actor, read, name, accept_unbalanced=accept_unbalanced, file_id=file_id)
+            summary = post_remittances(
+                session,
+                actor,
+                read,
+                name,
+                accept_unbalanced=accept_unbalanced,
+                file_id=file_id,
+                advance=_counter(progress, sum(len(r.claims) for r in read)),
+            )
             outcome = POSTED if summary.claims_posted or not summary.claims_already_posted else ALREADY_POSTED
             session.execute(
                 update(RemittanceFileRow)
@@ -246,6 +257,19 @@ def post_file(
     else:
         message = f"{name}: posted {summary.claims_posted} claim payment(s), {summary.claims_matched} matched."
     return UploadResult(name, outcome, None, message, tuple(problems), stored)
+
+
+def _counter(progress: Callable[[int, int], None] | None, total: int) -> Callable[[], None] | None:
+    if progress is None:
+        return None
+    done = [0]
+    progress(0, total)
+
+    def advance() -> None:
+        done[0] += 1
+        progress(done[0], total)
+
+    return advance
 
 
 def record_file(

@@ -916,3 +916,33 @@ class MailboxFileRow(Base):
     content: Mapped[bytes] = mapped_column(LargeBinary)
 
     __table_args__ = (UniqueConstraint("clinic_id", "direction", "sha256"),)
+
+
+class JobRunRow(Base):
+    """A background job and its progress (migration 0022_jobs): what kind, for which clinic (none for the
+    installation's own jobs, the reference checks), who asked, queued → running → done or failed, how far it
+    got, and a message without patient data. ``args`` holds ids and numbers only; ``input`` the bytes a job
+    reads (an uploaded 835), dropped once it ends. On PostgreSQL procrastinate's own tables hold the queue."""
+
+    __tablename__ = "job_runs"
+    __table_args__ = (
+        CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name="ck_job_runs_status"),
+        CheckConstraint("progress_done >= 0 AND progress_total >= 0 AND attempts >= 0", name="ck_job_runs_counts"),
+    )
+
+    id: Mapped[pk]
+    clinic_id: Mapped[int | None] = mapped_column(ForeignKey("clinics.id", ondelete="RESTRICT"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(10))
+    attempts: Mapped[int] = mapped_column(Integer)
+    progress_done: Mapped[int] = mapped_column(Integer)
+    progress_total: Mapped[int] = mapped_column(Integer)
+    message: Mapped[str | None] = mapped_column(String(500))
+    args: Mapped[dict[str, Any]] = mapped_column(JSON)
+    input: Mapped[bytes | None] = mapped_column(LargeBinary)
+    input_name: Mapped[str | None] = mapped_column(String(200))  # the uploaded file's name, kept with its bytes
+    result_id: Mapped[int | None] = mapped_column(BigInteger)  # what it made: the remittance file, the run
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
-from ptbill.services import access, remittance_files, unmatched
+from ptbill.services import access, job_runs, remittance_files, unmatched
 from ptbill.web.deps import CsrfChecked, CurrentViewer, SessionDep, form_values, render
 from ptbill.web.inputs import RecordId, day, record_id
 
@@ -47,7 +47,14 @@ async def uploaded_files(request: Request) -> list[tuple[str, bytes]]:
 FilesDep = Annotated[list[tuple[str, bytes]], Depends(uploaded_files)]
 
 
-def _page(request: Request, viewer: Any, session: Any, results: list[Any], error: str | None = None) -> Response:
+def _page(
+    request: Request,
+    viewer: Any,
+    session: Any,
+    results: list[Any],
+    error: str | None = None,
+    jobs: list[tuple[str, int]] | None = None,
+) -> Response:
     files = remittance_files.list_files(session, viewer.actor, limit=50)
     context = {
         "viewer": viewer,
@@ -57,6 +64,7 @@ def _page(request: Request, viewer: Any, session: Any, results: list[Any], error
         "limit": limit_text(upload_limit(request)),
         "max_files": MAX_FILES,
         "unmatched": len(unmatched.list_unmatched(session, viewer.actor)),
+        "jobs": jobs or [],
     }
     return render(request, "remittances/upload.html", context)
 
@@ -73,12 +81,24 @@ def upload(request: Request, viewer: CurrentViewer, session: SessionDep, files: 
     if not files:
         return _page(request, viewer, session, [], "Choose one or more 835 files first.")
     limit = upload_limit(request)
-    results = [
-        remittance_files.post_file(session, viewer.actor, name, data, max_bytes=limit)
-        for name, data in files[:MAX_FILES]
-    ]
+    background = request.app.state.ptbill.settings.jobs.background_bytes
+    small = [(name, data) for name, data in files[:MAX_FILES] if not background <= len(data) <= limit]
+    large = [(name, data) for name, data in files[:MAX_FILES] if background <= len(data) <= limit]
+    results = [remittance_files.post_file(session, viewer.actor, name, data, max_bytes=limit) for name, data in small]
+    session.commit()  # before a job's own transactions (on SQLite it runs now, in this thread)
+    runner = request.app.state.ptbill.jobs
+    jobs = [(name, runner.defer("post_835_file", viewer.actor, data=data, data_name=name)) for name, data in large]
+    if len(files) == 1 and jobs:
+        return RedirectResponse(f"/remittances/jobs/{jobs[0][1]}", status_code=303)
     error = f"Only the first {MAX_FILES} files were read; upload the rest next." if len(files) > MAX_FILES else None
-    return _page(request, viewer, session, results, error)
+    return _page(request, viewer, session, results, error, jobs)
+
+
+@router.get("/remittances/jobs/{job_id}")
+def job_page(request: Request, job_id: RecordId, viewer: CurrentViewer, session: SessionDep) -> Response:
+    """A large file posting in the background: its progress, refreshed until it is posted or refused."""
+    run = job_runs.get_run(session, viewer.actor, job_id)
+    return render(request, "remittances/job.html", {"viewer": viewer, "run": run})
 
 
 @router.get("/remittances/unmatched")

@@ -124,6 +124,7 @@ def pages(app: LiveApp) -> list[WalkedPage]:
         WalkedPage("remittances-unmatched", BILLER, "/remittances/unmatched"),
         WalkedPage("payments", BILLER, "/payments"),
         WalkedPage("statements", BILLER, "/statements"),
+        WalkedPage("mailbox", BILLER, "/mailbox"),
         WalkedPage("denials-all", BILLER, "/denials?status=all&follow_up=due"),
         WalkedPage("reports", BILLER, "/reports"),
         *(WalkedPage(f"report-{r.name}", BILLER, f"/reports/{r.name}{REPORT_PARAMS.get(r.name, '')}") for r in REPORTS),

@@ -222,7 +222,13 @@ def test_the_large_835_upload_page_shows_progress_and_ends_posted(kind: str, tmp
             assert "Waiting for a worker" in first.text
             assert 'http-equiv="refresh"' in first.text
             app.state.ptbill.jobs.close()
-            app.state.ptbill.jobs.run_worker(queues=None, concurrency=1, wait=False)
+            # In a thread of its own, as `ptbill worker` runs it: this thread may hold a running event loop
+            # (Playwright's sync API, when the browser tests ran first in the same session).
+            worker = threading.Thread(
+                target=app.state.ptbill.jobs.run_worker, kwargs={"queues": None, "concurrency": 1, "wait": False}
+            )
+            worker.start()
+            worker.join()
         done = client.get(job_page)
         assert "Posted" in done.text, done.text
         assert "40 of 40 (100%)" in done.text

@@ -8,11 +8,13 @@ import dataclasses
 from datetime import date
 from decimal import Decimal
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ptbill.domain.remittance import Adjustment, AdjustmentGroup, ClaimPayment, ClaimStatus, Remittance, ServicePayment
 from ptbill.services import access, posting
-from ptbill.storage.tables import ClaimLineRow, ClaimRow
+from ptbill.storage.tables import ClaimLineRow, ClaimRow, UserRow
+from tests.integration.api.world import A_USERS, World, billed_claim
 from tests.integration.test_posting import remittance_for, through_x12
 from tests.integration.test_remittance_accounting import answer_with, medicare_line
 
@@ -96,3 +98,16 @@ def secondary_answer(claim: ClaimRow, pays: list[Decimal], owed: list[Decimal], 
         )
     )
     return remittance
+
+
+def answered_visit(world: World, trace: str) -> tuple[int, Decimal]:
+    """A new patient's Medicare claim, billed through the API and answered by Medicare's 835 (``trace``): the
+    patient's id and the coinsurance it left to them."""
+    patient, claim = billed_claim(world, sent=False)
+    with world.session() as session:
+        user = session.scalars(select(UserRow).where(UserRow.email == A_USERS["biller"])).one()
+        row = session.get(ClaimRow, claim["id"])
+        assert row is not None
+        remittance = post_primary(session, access.Actor(user.id, user.clinic_id, user.role, user.name), row, trace)
+        session.commit()
+    return patient, sum(coinsurance_by_line(remittance), D(0))

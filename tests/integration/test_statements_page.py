@@ -10,12 +10,9 @@ from decimal import Decimal
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
 
-from ptbill.services import access
-from ptbill.storage.tables import ClaimRow, UserRow
-from tests.integration.api.world import A_USERS, B_USERS, World, billed_claim, running_world
-from tests.integration.ledger_world import coinsurance_by_line, post_primary
+from tests.integration.api.world import A_USERS, B_USERS, World, running_world
+from tests.integration.ledger_world import answered_visit
 from tests.integration.page_forms import logged_in
 from tests.integration.test_claim_page import csrf_of, text_of
 from tests.integration.test_statements import pdf_text
@@ -32,15 +29,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 @pytest.fixture(scope="module")
 def visit(world: World) -> tuple[int, Decimal]:
     """A patient whose Medicare claim was answered: (patient id, the coinsurance left to them)."""
-    patient, claim = billed_claim(world, sent=False)
-    with world.session() as session:
-        user = session.scalars(select(UserRow).where(UserRow.email == A_USERS["biller"])).one()
-        row = session.get(ClaimRow, claim["id"])
-        assert row is not None
-        actor = access.Actor(user.id, user.clinic_id, user.role, user.name)
-        remittance = post_primary(session, actor, row, "EFT-STMT-PAGE")
-        session.commit()
-    return patient, sum(coinsurance_by_line(remittance), D(0))
+    return answered_visit(world, "EFT-STMT-PAGE")
 
 
 @pytest.fixture(scope="module")

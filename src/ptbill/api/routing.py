@@ -9,15 +9,15 @@ import math
 import re
 from collections.abc import Callable, Coroutine, Sequence
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Path, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
-from ptbill.api.schemas.common import ErrorPublic, ProblemPublic
+from ptbill.api.schemas.common import MAX_ID, ErrorPublic, ProblemPublic
 from ptbill.services.access import InvalidChangeError
 from ptbill.services.accounts import LoginLockedError
 from ptbill.services.passwords import PasswordRefusedError
@@ -25,6 +25,8 @@ from ptbill.services.patient_fields import FieldProblemsError
 from ptbill.settings import KIB, MIB, RequestLimits
 
 _LIMITS = RequestLimits()
+# A record's id in a path: 1 up to the largest id both databases hold (a larger one is a 422, never a driver error).
+PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 _ERRORS: dict[int, tuple[type[ErrorPublic | ProblemPublic], str]] = {
     400: (ErrorPublic, "Reference data or settings the request needs are broken; the message names them."),

@@ -234,3 +234,11 @@ async def form_lists(request: Request) -> dict[str, list[str]]:
 
 def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:
     return templates.TemplateResponse(request, name, context, status_code=status_code)
+
+
+def pdf_response(pdf: bytes, name: str, *, inline: bool = False) -> Response:
+    """A PDF the browser downloads as ``name`` (``inline``: shows it in a tab, as appeal packets and ABNs)."""
+    disposition = "inline" if inline else "attachment"
+    return Response(
+        pdf, media_type="application/pdf", headers={"Content-Disposition": f'{disposition}; filename="{name}"'}
+    )

@@ -6,11 +6,46 @@ X212, X214 and X279A1 guides use it.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from ptbill.domain.coded import Party
+from ptbill.x12.elements import element_ref
+from ptbill.x12.envelope_writer import st
 from ptbill.x12.syntax import Delimiters, Segment, clean_identifier, clean_text
-from ptbill.x12.values import ccyymmdd
+from ptbill.x12.values import ccyymmdd, hhmm
+
+# The header and party elements every hierarchical set shares (BHT, HL, NM1, TRN, DMG, DTP), by reference and name;
+# each set's ``segments.py`` re-exports them beside its own.
+BHT03 = element_ref("BHT03", "reference identification")
+BHT04 = element_ref("BHT04", "date")
+HL03 = element_ref("HL03", "hierarchical level code")
+NM101 = element_ref("NM101", "entity identifier code")
+NM103 = element_ref("NM103", "last or organization name")
+NM104 = element_ref("NM104", "first name")
+NM108 = element_ref("NM108", "identification code qualifier")
+NM109 = element_ref("NM109", "identification code")
+TRN02 = element_ref("TRN02", "trace number")
+DMG02 = element_ref("DMG02", "date time period (birth date)")
+DTP01 = element_ref("DTP01", "date time qualifier")
+DTP02 = element_ref("DTP02", "date time period format qualifier")
+DTP03 = element_ref("DTP03", "date time period")
+
+
+def heading(
+    set_id: str,
+    control: int,
+    guide: str,
+    bht: tuple[str, str],
+    reference: str | None,
+    created: datetime,
+    d: Delimiters,
+    kind: str | None = None,
+) -> list[Segment]:
+    """ST and BHT of a hierarchical set: ``bht`` its structure and purpose codes (BHT01, BHT02), BHT03 the
+    ``reference`` or else the control number, BHT04/05 the creation day and time, BHT06 ``kind`` if given."""
+    number = clean_identifier(reference or str(control), d)
+    elements = (*bht, number, ccyymmdd(created.date()), hhmm(created), *((kind,) if kind else ()))
+    return [st(set_id, control, guide), Segment("BHT", elements)]
 
 
 class Hierarchy:

@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import Path, Response
+from fastapi import Response
 from fastapi.responses import JSONResponse
 
 from ptbill.api.deps import ClockDep, CurrentActor, SessionDep
-from ptbill.api.routing import PdfResponse, errors, field_problems, pdf_download, pdf_responses, resource_router
+from ptbill.api.routing import PathId, PdfResponse, errors, field_problems, pdf_download, pdf_responses, resource_router
 from ptbill.api.schemas.abns import AbnCreate, AbnPublic, AbnSignature
-from ptbill.api.schemas.common import MAX_ID
 from ptbill.services import abn as abn_service
 from ptbill.services.abn_pdf import abn_pdf
 from ptbill.services.patient_fields import FieldProblemsError
 
 router = resource_router("/patients", "abns")
-PatientId = Annotated[int, Path(ge=1, le=MAX_ID)]
-AbnId = Annotated[int, Path(ge=1, le=MAX_ID)]
+PatientId = PathId
+AbnId = PathId
 
 
 @router.get(

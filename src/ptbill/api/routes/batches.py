@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Path, Query
+from fastapi import Query
 from fastapi.responses import PlainTextResponse
 
 from ptbill.api.deps import ClockDep, CurrentActor, SessionDep, TradingDep
-from ptbill.api.routing import errors, resource_router
+from ptbill.api.routing import PathId, errors, resource_router
 from ptbill.api.schemas.batches import BatchCreate, BatchPublic
-from ptbill.api.schemas.common import MAX_ID
 from ptbill.services import batches as batches_service
 
 router = resource_router("/batches", "batches")
-BatchId = Annotated[int, Path(ge=1, le=MAX_ID)]
+BatchId = PathId
 
 
 @router.post(

@@ -3,13 +3,12 @@ request, and returning the note to its therapist."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import Path, Response
+from fastapi import Response
 from fastapi.responses import JSONResponse
 
 from ptbill.api.deps import ClockDep, CurrentActor, SessionDep
 from ptbill.api.routing import (
+    PathId,
     PdfResponse,
     errors,
     invalid_change,
@@ -32,13 +31,12 @@ from ptbill.api.schemas.claim_history import (
     WriteOffPublic,
 )
 from ptbill.api.schemas.claims import BalancePublic, ClaimPublic
-from ptbill.api.schemas.common import MAX_ID
 from ptbill.services import access, cob, frozen_claims, note_returns, reopening, write_offs
 from ptbill.services.claim_page import claim_page
 
 router = resource_router("/claims", "claims")
-ClaimId = Annotated[int, Path(ge=1, le=MAX_ID)]
-RequestId = Annotated[int, Path(ge=1, le=MAX_ID)]
+ClaimId = PathId
+RequestId = PathId
 
 
 @router.get(

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Path, Query, Response
+from fastapi import Query, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from ptbill.api.deps import ClockDep, CurrentActor, SessionDep, TradingDep
-from ptbill.api.routing import PdfResponse, errors, pdf_download, pdf_responses, resource_router
+from ptbill.api.routing import PathId, PdfResponse, errors, pdf_download, pdf_responses, resource_router
 from ptbill.api.schemas.claims import (
     BalancePublic,
     ClaimAnswer,
@@ -17,14 +17,14 @@ from ptbill.api.schemas.claims import (
     LineAnswer,
     TimelyFilingPublic,
 )
-from ptbill.api.schemas.common import MAX_ID, NoNul
+from ptbill.api.schemas.common import NoNul
 from ptbill.remittance.accounting import Balance, LineAccount
 from ptbill.services import billing
 from ptbill.services.balances import ClaimWithAccount, claim_balances
 from ptbill.services.timely_filing import timely_filing_worklist
 
 router = resource_router("/claims", "claims")
-ClaimId = Annotated[int, Path(ge=1, le=MAX_ID)]
+ClaimId = PathId
 
 
 class FhirJsonResponse(Response):

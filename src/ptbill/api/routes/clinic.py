@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import Path, Response
+from fastapi import Response
 from fastapi.responses import JSONResponse
 
 from ptbill.api.deps import ClockDep, CurrentActor, SessionDep
-from ptbill.api.routing import errors, resource_router
+from ptbill.api.routing import PathId, errors, resource_router
 from ptbill.api.schemas.clinic import ClinicPublic, ClinicSettingsIn, LocationIn, LocationPublic
-from ptbill.api.schemas.common import MAX_ID
 from ptbill.services import clinic as clinic_service
 from ptbill.services.access import require_role
 from ptbill.services.clinic import Clinic, SettingsRefusedError
 
 router = resource_router("/clinic", "clinic")
-LocationId = Annotated[int, Path(ge=1, le=MAX_ID)]
+LocationId = PathId
 
 
 def refused_settings(refused: SettingsRefusedError) -> JSONResponse:

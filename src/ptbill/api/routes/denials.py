@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Path, Query
+from fastapi import Query
 from fastapi.responses import JSONResponse, Response
 
 from ptbill.api.deps import ClockDep, CurrentActor, SessionDep
 from ptbill.api.routing import (
+    PathId,
     PdfResponse,
     errors,
     invalid_change,
@@ -18,7 +19,7 @@ from ptbill.api.routing import (
     pdf_responses,
     resource_router,
 )
-from ptbill.api.schemas.common import MAX_ID, NoNul
+from ptbill.api.schemas.common import NoNul
 from ptbill.api.schemas.denials import (
     DenialDetailPublic,
     DenialEventPublic,
@@ -32,7 +33,7 @@ from ptbill.services.appeals import LateAppealError, build_item_appeal_pdf
 from ptbill.services.denial_items import DenialItem
 
 router = resource_router("/denials", "denials")
-DenialId = Annotated[int, Path(ge=1, le=MAX_ID)]
+DenialId = PathId
 Text = Annotated[str | None, Query(max_length=60), NoNul]
 
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import Body, Path, Query
+from fastapi import Body, Query
 from fastapi.responses import JSONResponse
 
 from ptbill.api.deps import ClockDep, CurrentActor, SessionDep
-from ptbill.api.routing import errors, made_or_refused, resource_router
+from ptbill.api.routing import PathId, errors, made_or_refused, resource_router
 from ptbill.api.schemas.audit import AuditEventPublic
 from ptbill.api.schemas.claim_history import ReturnCreate, ReturnPublic
-from ptbill.api.schemas.common import MAX_ID
 from ptbill.api.schemas.encounters import (
     EXAMPLE_NOTE,
     CheckPublic,
@@ -27,7 +26,7 @@ from ptbill.services import notes as notes_service
 from ptbill.services.notes import Note
 
 router = resource_router("/encounters", "encounters")
-EncounterId = Annotated[int, Path(ge=1, le=MAX_ID)]
+EncounterId = PathId
 
 
 def encounter_public(row: Note) -> EncounterPublic:

@@ -3,14 +3,11 @@ coverage the estimates read."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import Path, Response
+from fastapi import Response
 from fastapi.responses import JSONResponse
 
 from ptbill.api.deps import ClockDep, CurrentActor, SessionDep
-from ptbill.api.routing import PdfResponse, errors, field_problems, pdf_download, pdf_responses, resource_router
-from ptbill.api.schemas.common import MAX_ID
+from ptbill.api.routing import PathId, PdfResponse, errors, field_problems, pdf_download, pdf_responses, resource_router
 from ptbill.api.schemas.estimates import EstimateCreate, EstimatePublic
 from ptbill.api.schemas.patients import CostSharingUpdate, CoveragePublic
 from ptbill.services import estimates as estimates_service
@@ -18,9 +15,9 @@ from ptbill.services import patients as patients_service
 from ptbill.services.patient_fields import FieldProblemsError
 
 router = resource_router("/patients", "patients")
-PatientId = Annotated[int, Path(ge=1, le=MAX_ID)]
-EstimateId = Annotated[int, Path(ge=1, le=MAX_ID)]
-CoverageId = Annotated[int, Path(ge=1, le=MAX_ID)]
+PatientId = PathId
+EstimateId = PathId
+CoverageId = PathId
 
 
 def _public(found: estimates_service.Estimate) -> EstimatePublic:

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import Path, Request, Response
+from fastapi import Request, Response
 
 from ptbill.api.deps import CurrentActor, SessionDep, now_of
-from ptbill.api.routing import errors, resource_router
+from ptbill.api.routing import PathId, errors, resource_router
 from ptbill.api.schemas.clinic import LiveSessionPublic
-from ptbill.api.schemas.common import MAX_ID
 from ptbill.services import audit_views
 from ptbill.services.web_sessions import SESSION_COOKIE
 
 router = resource_router("/sessions", "sessions")
-SessionId = Annotated[int, Path(ge=1, le=MAX_ID)]
+SessionId = PathId
 
 
 @router.get(

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import Path
 from fastapi.responses import JSONResponse
 
 from ptbill.api.deps import ClockDep, CurrentActor, SessionDep
-from ptbill.api.routing import errors, made_or_refused, resource_router
-from ptbill.api.schemas.common import MAX_ID
+from ptbill.api.routing import PathId, errors, made_or_refused, resource_router
 from ptbill.api.schemas.patient_ledger import PatientLedgerPublic, PaymentCreate, PaymentResultPublic, RefundCreate
 from ptbill.services import patient_payments
 from ptbill.services.patient_ledger import patient_ledger
 
 router = resource_router("/patients", "patients")
-PatientId = Annotated[int, Path(ge=1, le=MAX_ID)]
+PatientId = PathId
 
 
 @router.get(

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import Path, Query
+from fastapi import Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from ptbill.api.deps import CurrentActor, SessionDep
-from ptbill.api.routing import errors, field_problems, resource_router
-from ptbill.api.schemas.common import MAX_ID, NoNul
+from ptbill.api.routing import PathId, errors, field_problems, resource_router
+from ptbill.api.schemas.common import NoNul
 from ptbill.api.schemas.patients import (
     CoverageCreate,
     CoveragePublic,
@@ -30,7 +30,7 @@ from ptbill.services import plans_of_care as plans_service
 from ptbill.services.patient_fields import FieldProblemsError
 
 router = resource_router("/patients", "patients")
-PatientId = Annotated[int, Path(ge=1, le=MAX_ID)]
+PatientId = PathId
 
 
 @router.get(

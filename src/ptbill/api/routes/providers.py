@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import Path, Response
+from fastapi import Response
 
 from ptbill.api.deps import CurrentActor, SessionDep
 from ptbill.api.routes.clinic import refused_settings
-from ptbill.api.routing import errors, resource_router
+from ptbill.api.routing import PathId, errors, resource_router
 from ptbill.api.schemas.clinic import ProviderActive, ProviderIn, ProviderPublic
-from ptbill.api.schemas.common import MAX_ID
 from ptbill.services import providers as providers_service
 from ptbill.services.access import require_role
 from ptbill.services.clinic import SettingsRefusedError
 
 router = resource_router("/providers", "providers")
-ProviderId = Annotated[int, Path(ge=1, le=MAX_ID)]
+ProviderId = PathId
 
 
 @router.get("", response_model=list[ProviderPublic], summary="The providers roster", responses=errors(401, 403))

@@ -3,14 +3,19 @@ and the bulk write-off of small balances."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import Path, Response
+from fastapi import Response
 from fastapi.responses import JSONResponse
 
 from ptbill.api.deps import ClockDep, CurrentActor, SessionDep
-from ptbill.api.routing import PdfResponse, errors, made_or_refused, pdf_download, pdf_responses, resource_router
-from ptbill.api.schemas.common import MAX_ID
+from ptbill.api.routing import (
+    PathId,
+    PdfResponse,
+    errors,
+    made_or_refused,
+    pdf_download,
+    pdf_responses,
+    resource_router,
+)
 from ptbill.api.schemas.statements import (
     SmallBalanceWriteOffCreate,
     SmallBalanceWriteOffPublic,
@@ -23,20 +28,8 @@ from ptbill.services.small_balances import write_off_small_balances
 
 router = resource_router("/statements", "statements")
 patients_router = resource_router("/patients", "patients")
-StatementId = Annotated[int, Path(ge=1, le=MAX_ID)]
-PatientId = Annotated[int, Path(ge=1, le=MAX_ID)]
-
-
-def _statement(found: statements.Statement) -> StatementPublic:
-    made = StatementPublic.model_validate(found)
-    made.pdf = f"/api/statements/{found.id}.pdf"
-    return made
-
-
-def _run(found: statements.StatementRun) -> StatementRunPublic:
-    made = StatementRunPublic.model_validate(found)
-    made.statements = [_statement(s) for s in found.statements]
-    return made
+StatementId = PathId
+PatientId = PathId
 
 
 @router.post(
@@ -52,13 +45,9 @@ def _run(found: statements.StatementRun) -> StatementRunPublic:
 def run_statements(
     body: StatementRunCreate, actor: CurrentActor, session: SessionDep, clock: ClockDep
 ) -> StatementRunPublic | JSONResponse:
-    made = made_or_refused(
+    return made_or_refused(
         StatementRunPublic, lambda: statements.run_statements(session, actor, minimum=body.minimum, clock=clock)
     )
-    if not isinstance(made, JSONResponse):
-        for statement in made.statements:
-            statement.pdf = f"/api/statements/{statement.id}.pdf"
-    return made
 
 
 @router.get(
@@ -68,7 +57,7 @@ def run_statements(
     responses=errors(401, 403),
 )
 def list_runs(actor: CurrentActor, session: SessionDep) -> list[StatementRunPublic]:
-    return [_run(found) for found in statements.recent_runs(session, actor)]
+    return [StatementRunPublic.model_validate(found) for found in statements.recent_runs(session, actor)]
 
 
 @router.get(
@@ -108,4 +97,4 @@ def small_balances(
     responses=errors(401, 403, 404),
 )
 def patient_statements(patient_id: PatientId, actor: CurrentActor, session: SessionDep) -> list[StatementPublic]:
-    return [_statement(found) for found in statements.statements_of(session, actor, patient_id)]
+    return [StatementPublic.model_validate(found) for found in statements.statements_of(session, actor, patient_id)]

@@ -3,20 +3,17 @@ clear a login lockout."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import Path, Request, Response
+from fastapi import Request, Response
 
 from ptbill.api.deps import CurrentActor, SessionDep, now_of
-from ptbill.api.routing import errors, refused_password, resource_router
-from ptbill.api.schemas.common import MAX_ID
+from ptbill.api.routing import PathId, errors, refused_password, resource_router
 from ptbill.api.schemas.users import RoleChange, TemporaryPassword, UserCreate, UserPublic, UserUpdate
 from ptbill.services import accounts, login_limits
 from ptbill.services import users as users_service
 from ptbill.services.passwords import PasswordRefusedError
 
 router = resource_router("/users", "users")
-UserId = Annotated[int, Path(ge=1, le=MAX_ID)]
+UserId = PathId
 
 
 @router.get("", response_model=list[UserPublic], summary="List the clinic's users", responses=errors(401, 403))

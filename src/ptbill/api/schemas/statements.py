@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from ptbill.api.schemas.common import Money, NoNul
 
@@ -30,7 +30,11 @@ class StatementPublic(BaseModel):
     reminder_level: int = Field(description="0 a first statement; 1, 2, 3: 30, 60, 90 days past due (final notice).")
     reminder: str
     created_at: datetime
-    pdf: str = Field("", description="Where its PDF is.")
+
+    @computed_field(description="Where its PDF is.")  # type: ignore[prop-decorator]
+    @property
+    def pdf(self) -> str:
+        return f"/api/statements/{self.id}.pdf"
 
 
 class StatementRunPublic(BaseModel):

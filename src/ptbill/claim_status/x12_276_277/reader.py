@@ -18,18 +18,6 @@ from ptbill.claim_status.x12_276_277.codes import category, entity, status_code
 from ptbill.claim_status.x12_276_277.segments import (
     AMT01,
     AMT02,
-    BHT03,
-    BHT04,
-    DMG02,
-    DTP01,
-    DTP02,
-    DTP03,
-    HL03,
-    NM101,
-    NM103,
-    NM104,
-    NM108,
-    NM109,
     QTY01,
     QTY02,
     REF01,
@@ -49,7 +37,6 @@ from ptbill.claim_status.x12_276_277.segments import (
     SVC02,
     SVC03,
     SVC07,
-    TRN02,
 )
 from ptbill.domain.claim_status import (
     ClaimInquiry,
@@ -63,6 +50,21 @@ from ptbill.domain.claim_status import (
 from ptbill.domain.coded import Party
 from ptbill.x12.elements import ElementRef
 from ptbill.x12.errors import X12LoopError
+from ptbill.x12.hierarchy import (
+    BHT03,
+    BHT04,
+    DMG02,
+    DTP01,
+    DTP02,
+    DTP03,
+    HL03,
+    NM101,
+    NM103,
+    NM104,
+    NM108,
+    NM109,
+    TRN02,
+)
 from ptbill.x12.reader import ReadSegment, Source
 from ptbill.x12.transactions import TransactionView, read_transactions
 

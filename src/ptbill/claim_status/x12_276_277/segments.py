@@ -9,15 +9,8 @@ from __future__ import annotations
 
 from ptbill.x12.elements import element_ref
 
-BHT03 = element_ref("BHT03", "reference identification")
-BHT04 = element_ref("BHT04", "date")
-HL03 = element_ref("HL03", "hierarchical level code")
-NM101 = element_ref("NM101", "entity identifier code")
-NM103 = element_ref("NM103", "last or organization name")
-NM104 = element_ref("NM104", "first name")
-NM108 = element_ref("NM108", "identification code qualifier")
-NM109 = element_ref("NM109", "identification code")
-TRN02 = element_ref("TRN02", "trace number")
+# The BHT, HL, NM1, TRN, DMG and DTP elements every hierarchical set shares are in ``x12.hierarchy``.
+
 STC01 = element_ref("STC01", "health care claim status")
 STC02 = element_ref("STC02", "status information effective date")
 STC03 = element_ref("STC03", "action code")
@@ -35,10 +28,6 @@ AMT01 = element_ref("AMT01", "amount qualifier code")
 AMT02 = element_ref("AMT02", "monetary amount")
 QTY01 = element_ref("QTY01", "quantity qualifier")
 QTY02 = element_ref("QTY02", "quantity")
-DMG02 = element_ref("DMG02", "date time period (birth date)")
-DTP01 = element_ref("DTP01", "date time qualifier")
-DTP02 = element_ref("DTP02", "date time period format qualifier")
-DTP03 = element_ref("DTP03", "date time period")
 SVC01 = element_ref("SVC01", "composite medical procedure identifier")
 SVC02 = element_ref("SVC02", "line item charge amount")
 SVC03 = element_ref("SVC03", "line item provider payment amount")

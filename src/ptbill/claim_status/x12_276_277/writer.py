@@ -15,10 +15,10 @@ from ptbill.claim_status.x12_276_277 import GUIDE, REQUEST_FUNCTIONAL_ID, RESPON
 from ptbill.domain.claim_status import ClaimInquiry, ClaimStatusEntry, ClaimStatusReport, ClaimStatusRequest, Status
 from ptbill.domain.coded import Party
 from ptbill.x12.control_numbers import ControlNumberSource
-from ptbill.x12.envelope_writer import Parties, st, write_single
-from ptbill.x12.hierarchy import Hierarchy, nm1, period
+from ptbill.x12.envelope_writer import Parties, write_single
+from ptbill.x12.hierarchy import Hierarchy, heading, nm1, period
 from ptbill.x12.syntax import Delimiters, Segment, clean_identifier, clean_text
-from ptbill.x12.values import amount, ccyymmdd, hhmm
+from ptbill.x12.values import amount, ccyymmdd
 
 ACKNOWLEDGMENT_GUIDE = "005010X214"
 
@@ -62,11 +62,7 @@ def write_276(
 
     def build(control: int) -> list[Segment]:
         h = Hierarchy()
-        reference = clean_identifier(request.reference or str(control), d)
-        body = [
-            st("276", control, GUIDE),
-            Segment("BHT", ("0010", "13", reference, ccyymmdd(created.date()), hhmm(created))),
-        ]
+        body = heading("276", control, GUIDE, ("0010", "13"), request.reference, created, d)
         payer_hl, hl = h.hl(None, "20", True)
         body += [hl, nm1("PR", payer, d, "PI")]
         receiver_hl, hl = h.hl(payer_hl, "21", True)
@@ -149,11 +145,7 @@ def write_277(
 
     def build(control: int) -> list[Segment]:
         h = Hierarchy()
-        reference = clean_identifier(report.reference or str(control), d)
-        body = [
-            st("277", control, GUIDE),
-            Segment("BHT", ("0010", "08", reference, ccyymmdd(created.date()), hhmm(created), "DG")),
-        ]
+        body = heading("277", control, GUIDE, ("0010", "08"), report.reference, created, d, "DG")
         payer_hl, hl = h.hl(None, "20", True)
         body += [hl, nm1("PR", payer, d, "PI")]
         receiver_hl, hl = h.hl(payer_hl, "21", True)

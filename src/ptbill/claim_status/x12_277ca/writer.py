@@ -14,10 +14,10 @@ from ptbill.claim_status.x12_277ca import GUIDE
 from ptbill.domain.claim_status import Acknowledged, ClaimStatusEntry, ClaimStatusReport
 from ptbill.domain.coded import Party
 from ptbill.x12.control_numbers import ControlNumberSource
-from ptbill.x12.envelope_writer import Parties, st, write_single
-from ptbill.x12.hierarchy import Hierarchy, nm1, period
+from ptbill.x12.envelope_writer import Parties, write_single
+from ptbill.x12.hierarchy import Hierarchy, heading, nm1, period
 from ptbill.x12.syntax import Delimiters, Segment, clean_identifier
-from ptbill.x12.values import amount, ccyymmdd, hhmm
+from ptbill.x12.values import amount, ccyymmdd
 
 
 def _charge(claim: ClaimStatusEntry) -> Decimal:
@@ -75,11 +75,8 @@ def write_277ca(
 
     def build(control: int) -> list[Segment]:
         h = Hierarchy()
-        reference = clean_identifier(report.reference or str(control), d)
-        body = [
-            st("277", control, GUIDE),
-            Segment("BHT", ("0085", "08", reference, today, hhmm(created), "TH")),
-        ]
+        body = heading("277", control, GUIDE, ("0085", "08"), report.reference, created, d, "TH")
+        reference = body[1].element(3)  # BHT03: the report's reference, else the control number
         payer_hl, hl = h.hl(None, "20", True)
         body += [hl, nm1("PR", payer, d, "PI"), Segment("TRN", ("1", reference))]
         body += [Segment("DTP", ("050", "D8", received_day)), Segment("DTP", ("009", "D8", today))]

@@ -39,13 +39,7 @@ from ptbill.eligibility.x12_270_271.segments import (
     AAA01,
     AAA03,
     AAA04,
-    BHT03,
-    BHT04,
-    DMG02,
     DMG03,
-    DTP01,
-    DTP02,
-    DTP03,
     EB01,
     EB02,
     EB03,
@@ -60,19 +54,27 @@ from ptbill.eligibility.x12_270_271.segments import (
     EB12,
     EB13,
     EQ01,
-    HL03,
     HSD01,
     HSD02,
     HSD05,
     HSD06,
     MSG01,
+)
+from ptbill.x12.elements import ElementRef
+from ptbill.x12.hierarchy import (
+    BHT03,
+    BHT04,
+    DMG02,
+    DTP01,
+    DTP02,
+    DTP03,
+    HL03,
     NM103,
     NM104,
     NM108,
     NM109,
     TRN02,
 )
-from ptbill.x12.elements import ElementRef
 from ptbill.x12.reader import ReadSegment, Source
 from ptbill.x12.transactions import TransactionView, read_transactions
 

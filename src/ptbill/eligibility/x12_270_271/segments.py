@@ -9,20 +9,9 @@ from __future__ import annotations
 
 from ptbill.x12.elements import element_ref
 
-BHT03 = element_ref("BHT03", "reference identification")
-BHT04 = element_ref("BHT04", "date")
-HL03 = element_ref("HL03", "hierarchical level code")
-NM101 = element_ref("NM101", "entity identifier code")
-NM103 = element_ref("NM103", "last or organization name")
-NM104 = element_ref("NM104", "first name")
-NM108 = element_ref("NM108", "identification code qualifier")
-NM109 = element_ref("NM109", "identification code")
-TRN02 = element_ref("TRN02", "trace number")
-DMG02 = element_ref("DMG02", "date time period (birth date)")
+# The BHT, HL, NM1, TRN, DMG and DTP elements every hierarchical set shares are in ``x12.hierarchy``.
+
 DMG03 = element_ref("DMG03", "gender code")
-DTP01 = element_ref("DTP01", "date time qualifier")
-DTP02 = element_ref("DTP02", "date time period format qualifier")
-DTP03 = element_ref("DTP03", "date time period")
 AAA01 = element_ref("AAA01", "yes/no condition or response code (valid request)")
 AAA03 = element_ref("AAA03", "reject reason code")
 AAA04 = element_ref("AAA04", "follow-up action code")

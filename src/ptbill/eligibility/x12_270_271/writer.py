@@ -12,10 +12,10 @@ from datetime import datetime
 from ptbill.domain.eligibility import EligibilityInquiry, EligibilityRequest
 from ptbill.eligibility.x12_270_271 import GUIDE, REQUEST_FUNCTIONAL_ID
 from ptbill.x12.control_numbers import ControlNumberSource
-from ptbill.x12.envelope_writer import Parties, st, write_single
-from ptbill.x12.hierarchy import Hierarchy, nm1
+from ptbill.x12.envelope_writer import Parties, write_single
+from ptbill.x12.hierarchy import Hierarchy, heading, nm1
 from ptbill.x12.syntax import Delimiters, Segment, clean_identifier
-from ptbill.x12.values import ccyymmdd, hhmm
+from ptbill.x12.values import ccyymmdd
 
 
 def _member(
@@ -56,11 +56,7 @@ def write_270(
 
     def build(control: int) -> list[Segment]:
         h = Hierarchy()
-        reference = clean_identifier(request.reference or str(control), d)
-        body = [
-            st("270", control, GUIDE),
-            Segment("BHT", ("0022", "13", reference, ccyymmdd(created.date()), hhmm(created))),
-        ]
+        body = heading("270", control, GUIDE, ("0022", "13"), request.reference, created, d)
         payer_hl, hl = h.hl(None, "20", True)
         body += [hl, nm1("PR", payer, d, "PI")]
         provider_hl, hl = h.hl(payer_hl, "21", True)

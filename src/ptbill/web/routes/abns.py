@@ -18,7 +18,7 @@ from ptbill.services.abn_pdf import abn_pdf
 from ptbill.services.db import Session
 from ptbill.services.patient_fields import FieldProblemsError, parse_day
 from ptbill.services.patients import get_patient
-from ptbill.web.deps import CsrfChecked, CurrentViewer, SessionDep, Viewer, form_values, render
+from ptbill.web.deps import CsrfChecked, CurrentViewer, SessionDep, Viewer, form_values, pdf_response, render
 from ptbill.web.inputs import RecordId
 
 router = APIRouter()
@@ -174,9 +174,7 @@ def _page(
 @router.get("/patients/{patient_id}/abns/{abn_id}.pdf")
 def download(patient_id: RecordId, abn_id: RecordId, viewer: CurrentViewer, session: SessionDep) -> Response:
     pdf = abn_pdf(session, viewer.actor, patient_id, abn_id)
-    return Response(
-        pdf, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="abn-{abn_id}.pdf"'}
-    )
+    return pdf_response(pdf, f"abn-{abn_id}.pdf", inline=True)
 
 
 @router.get("/patients/{patient_id}/abns/{abn_id}")

@@ -19,7 +19,7 @@ from ptbill.reference.catalog import default_catalog
 from ptbill.services import access, cob, frozen_claims, note_returns, reopening, write_offs
 from ptbill.services.claim_page import claim_page
 from ptbill.services.db import Session
-from ptbill.web.deps import CsrfChecked, CurrentViewer, SessionDep, Viewer, form_values, render
+from ptbill.web.deps import CsrfChecked, CurrentViewer, SessionDep, Viewer, form_values, pdf_response, render
 from ptbill.web.inputs import RecordId, record_id
 
 router = APIRouter()
@@ -184,6 +184,4 @@ def reopen(request: Request, claim_id: RecordId, viewer: CurrentViewer, session:
 def reopening_pdf(claim_id: RecordId, request_id: RecordId, viewer: CurrentViewer, session: SessionDep) -> Response:
     pdf = reopening.reopening_pdf(session, viewer.actor, claim_id, request_id)
     name = f"reopening-claim-{claim_id}-{request_id}.pdf"
-    return Response(
-        pdf, media_type="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}"'}
-    )
+    return pdf_response(pdf, name)

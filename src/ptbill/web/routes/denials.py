@@ -24,7 +24,7 @@ from ptbill.rules.registry import all_rules
 from ptbill.services import access, billing, denial_work
 from ptbill.services.appeals import LateAppealError, build_appeal_pdf, build_item_appeal_pdf
 from ptbill.services.denial_items import DUE_SOON_DAYS, patient_names
-from ptbill.web.deps import CsrfChecked, CurrentViewer, SessionDep, Viewer, clock_of, form_values, render
+from ptbill.web.deps import CsrfChecked, CurrentViewer, SessionDep, Viewer, clock_of, form_values, pdf_response, render
 from ptbill.web.inputs import OptionalCount, RecordId, day, record_id
 
 router = APIRouter()
@@ -221,11 +221,7 @@ def item_appeal(
         return render(request, "denials/late.html", context, 409)
     item = denial_work.denial_item(session, viewer.actor, item_id).item
     name = re.sub(r"[^A-Za-z0-9-]", "", item.patient_control_number) or str(item.claim_id)
-    return Response(
-        pdf,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="appeal-{name}-{item.appeal.name}.pdf"'},
-    )
+    return pdf_response(pdf, f"appeal-{name}-{item.appeal.name}.pdf", inline=True)
 
 
 @router.get("/denials/{claim_id}/appeal.pdf")
@@ -233,8 +229,4 @@ def appeal_packet(claim_id: RecordId, request: Request, viewer: CurrentViewer, s
     claim = billing.get_claim(session, viewer.actor, claim_id)  # another clinic's claim: NotFoundError → 404
     pdf = build_appeal_pdf(session, viewer.actor, claim_id, today=clock_of(request).today())
     name = re.sub(r"[^A-Za-z0-9-]", "", claim.patient_control_number) or str(claim_id)
-    return Response(
-        pdf,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="appeal-{name}.pdf"'},
-    )
+    return pdf_response(pdf, f"appeal-{name}.pdf", inline=True)

@@ -16,7 +16,7 @@ from ptbill.services import plans_of_care as plans_service
 from ptbill.services.access import NotFoundError
 from ptbill.services.db import Session
 from ptbill.services.patient_fields import FieldProblemsError
-from ptbill.web.deps import CsrfChecked, CurrentViewer, SessionDep, Viewer, form_values, render
+from ptbill.web.deps import CsrfChecked, CurrentViewer, SessionDep, Viewer, form_values, pdf_response, render
 from ptbill.web.inputs import RecordId
 
 router = APIRouter()
@@ -70,9 +70,7 @@ def prepare(request: Request, patient_id: RecordId, viewer: CurrentViewer, sessi
 def download(patient_id: RecordId, estimate_id: RecordId, viewer: CurrentViewer, session: SessionDep) -> Response:
     pdf = estimates_service.estimate_pdf(session, viewer.actor, patient_id, estimate_id)
     name = f"estimate-{patient_id}-{estimate_id}.pdf"
-    return Response(
-        pdf, media_type="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}"'}
-    )
+    return pdf_response(pdf, name)
 
 
 def _cost_sharing_form(

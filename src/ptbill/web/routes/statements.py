@@ -13,7 +13,7 @@ from ptbill.domain.errors import PtbillError
 from ptbill.services import access, statements
 from ptbill.services.db import Session
 from ptbill.services.small_balances import write_off_small_balances
-from ptbill.web.deps import CsrfChecked, CurrentViewer, SessionDep, Viewer, form_values, render
+from ptbill.web.deps import CsrfChecked, CurrentViewer, SessionDep, Viewer, form_values, pdf_response, render
 from ptbill.web.inputs import RecordId
 
 router = APIRouter()
@@ -96,9 +96,7 @@ def small_balances(request: Request, viewer: CurrentViewer, session: SessionDep,
 def statement_pdf(statement_id: RecordId, viewer: CurrentViewer, session: SessionDep) -> Response:
     found, pdf = statements.statement_pdf(session, viewer.actor, statement_id)
     name = f"statement-{found.patient_id}-{found.statement_date:%Y%m%d}-{found.id}.pdf"
-    return Response(
-        pdf, media_type="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}"'}
-    )
+    return pdf_response(pdf, name)
 
 
 @router.post("/patients/{patient_id}/statements", dependencies=[CsrfChecked])

@@ -51,7 +51,8 @@ DEFAULT_SCHEDULE = (("reference_checks", "0 6 * * *"),)  # the reference tables 
 class JobSettings:
     """Background jobs: the upload size from which an 835 posts as a job (with progress) instead of within
     the request (``PTBILL_JOB_UPLOAD_BYTES``), the number of statements from which a statement run does
-    (``PTBILL_JOB_STATEMENTS``), and the periodic schedule, job name and cron expression (UTC), from ``PTBILL_JOB_SCHEDULE``:
+    (``PTBILL_JOB_STATEMENTS``), and the periodic schedule, job name and cron expression (UTC), from
+    ``PTBILL_JOB_SCHEDULE``:
     ``"reference_checks=0 6 * * *; other=*/15 * * * *"``, or ``off`` for none."""
 
     background_bytes: int = 1 * MIB

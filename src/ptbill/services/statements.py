@@ -16,7 +16,6 @@ and a final notice always follows the 60-day reminder.
 from __future__ import annotations
 
 from collections.abc import Callable
-
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation

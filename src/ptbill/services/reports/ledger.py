@@ -248,8 +248,8 @@ def claim_balances(
         answered_contractual,
         answered_other,
         answered_denied,
-        payer_side,
-        patient_side,
+        written_payer_side,
+        written_patient_side,
         prior_claim_id,
     ) in rows:  # unpacked: reading 18 columns by name from 5,000 rows is a measurable share of the report
         charge = Decimal(total_charge)
@@ -257,7 +257,7 @@ def claim_balances(
         contractual, denied = _money(answered_contractual), _money(answered_denied)
         written_off = contractual + _money(answered_other)  # Balance.written_off: contractual, sequestration, other
         # The clinic's write-offs close a side as the claim page shows it (balances.OpenBalance).
-        payer_side, patient_side = _money(payer_side), _money(patient_side)
+        payer_side, patient_side = _money(written_payer_side), _money(written_patient_side)
         insurance_open, patient_open = charge - paid - written_off - patient, patient
         if prior_claim_id is not None and answered_paid is None:  # a next payer's claim, not answered yet
             insurance_open = moved.get(prior_claim_id, ZERO)
@@ -295,7 +295,7 @@ def _patient_shares(session: Session, clinic_id: int, claim_ids: set[int]) -> di
         .where(a.clinic_id == clinic_id, a.claim_id.in_(sorted(claim_ids)))
         .group_by(a.claim_id)
     )
-    return {claim_id: _money(share) for claim_id, share in session.execute(query)}
+    return {claim_id: _money(share) for claim_id, share in session.execute(query) if claim_id is not None}
 
 
 def _settled(session: Session, clinic_id: int, balances: list[ClaimBalance]) -> list[ClaimBalance]:

@@ -354,7 +354,7 @@ def record_271(
         raise ConflictError(f"not a readable 271: {exc}") from None
     if not responses:
         raise ConflictError("the file holds no 271 transaction set (ST*271)")
-    unreadable = [r for r in responses if not r.members and not r.rejections and r.problems]
+    unreadable = [r for r in responses if r.problems]  # a part of it may be misread: refused whole
     if unreadable:
         raise ConflictError(f"not a readable 271: {'; '.join(unreadable[0].problems)[:400]}")
     zone = ZoneInfo(clinic_zone(session, clinic_id))

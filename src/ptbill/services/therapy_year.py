@@ -1,6 +1,5 @@
-"""What the app adds to a check beyond the note: the clinic's Medicare locality, the patient's therapy on the
-clinic's own claims this calendar year (toward Medicare's KX threshold), and the coverage's eligibility answer
-on file (``eligibility_use.eligibility_for_check``)."""
+"""What the app adds to a check beyond the note: the clinic's Medicare locality, and the patient's therapy
+on the clinic's own claims this calendar year (toward Medicare's KX threshold)."""
 
 from __future__ import annotations
 
@@ -17,7 +16,6 @@ from ptbill.pricing.installed import InstalledPfs
 from ptbill.pricing.medicare_pfs import MedicareFeeSchedule
 from ptbill.reference.catalog import ReferenceCatalog
 from ptbill.rules.engine import ClinicContext
-from ptbill.services.eligibility_use import eligibility_for_check
 from ptbill.storage.tables import ClaimLineRow, ClaimRow, ClinicRow, EncounterRow, PatientRow
 
 # The KX threshold counts PT and SLP together (OT has its own): lines under a PT or SLP plan of care.
@@ -33,7 +31,6 @@ def clinic_context(session: Session, clinic_id: int, encounter: Encounter, catal
     return ClinicContext(
         medicare_locality=clinic.medicare_locality if clinic is not None else None,
         therapy_claims_this_year=therapy_claims_this_year(session, clinic_id, encounter, catalog),
-        eligibility=eligibility_for_check(session, clinic_id, encounter),
     )
 
 

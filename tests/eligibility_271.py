@@ -31,8 +31,7 @@ def write_271(
     ]
     segments = [*body, f"SE*{len(body) + 1}*0001"]
     isa = (
-        "ISA*00*          *00*          *ZZ*RECEIVERTEST   *ZZ*PTBILLTEST     *260227*1200*^*00501*"
-        f"{control:09d}*0*T*:"
+        f"ISA*00*          *00*          *ZZ*RECEIVERTEST   *ZZ*PTBILLTEST     *260227*1200*^*00501*{control:09d}*0*T*:"
     )
     envelope = [isa, f"GS*HB*RECEIVERTEST*PTBILLTEST*20260227*1200*{control}*X*005010X279A1"]
     return "~".join([*envelope, *segments, f"GE*1*{control}", f"IEA*1*{control:09d}"]) + "~\n"

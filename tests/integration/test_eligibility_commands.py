@@ -71,6 +71,8 @@ def test_the_commands_refuse_on_one_line_without_a_user_or_with_a_broken_file(tm
     broken.write_text("ISA*00*not a 271~")
     refused = ptbill(env, "eligibility", "record", str(broken))
     assert refused.returncode == 1
-    assert refused.stderr.startswith("broken.271 not recorded: not a readable 271") and "Traceback" not in refused.stderr
+    assert (
+        refused.stderr.startswith("broken.271 not recorded: not a readable 271") and "Traceback" not in refused.stderr
+    )
     missing = ptbill(env, "eligibility", "request", "999")
     assert (missing.returncode, missing.stderr.strip()) == (1, "no 270 for patient 999: patient 999 not found")

@@ -3,7 +3,6 @@ care get a 270 through the clinic's mailbox unless their 271 is current; running
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from pathlib import Path
 

@@ -92,7 +92,9 @@ def record(email: str | None, path: str) -> None:
 
     data = Path(path).read_bytes()
     with _refused(f"{printable(Path(path).name)} not recorded"):
-        recorded = _acting(email, lambda session, actor, settings: service.record_file(session, actor, data, settings.clock))
+        recorded = _acting(
+            email, lambda session, actor, settings: service.record_file(session, actor, data, settings.clock)
+        )
     click.echo(recorded.summary)
     for answer in recorded.answers:
         who = f"patient {answer.patient_id}, coverage {answer.coverage_id}" if answer.patient_id else answer.message

@@ -138,7 +138,9 @@ def figures_of(member: MemberEligibility, response: EligibilityResponse) -> Figu
         deductible_total=deductible_total,
         out_of_pocket_remaining=out_of_pocket,
         out_of_pocket_total=out_of_pocket_total,
-        coinsurance_percent=(coinsurance.percent * 100).quantize(CENT) if coinsurance and coinsurance.percent is not None else None,
+        coinsurance_percent=(coinsurance.percent * 100).quantize(CENT)
+        if coinsurance and coinsurance.percent is not None
+        else None,
         copay=copay.amount if copay else None,
         visits_limit=limit,
         visits_used=used,

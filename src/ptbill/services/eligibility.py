@@ -210,7 +210,9 @@ def write_request(
         provider=Party(clinic.name, clinic.npi, "XX"),
         inquiries=(_inquiry(patient, coverage, row.trace_number, day),),
     )
-    row.content = write_270(request, f"9{clinic.tax_id}"[:10], _parties(clinic), clock.now(), StoredControlNumbers(session))
+    row.content = write_270(
+        request, f"9{clinic.tax_id}"[:10], _parties(clinic), clock.now(), StoredControlNumbers(session)
+    )
     row.interchange_control_number = _interchange_number(row.content)
     session.flush()
     audit(session, None, "create", "eligibility_request", str(row.id), f"patient {patient.id} {source}",
@@ -383,7 +385,9 @@ def record_file(session: Session, actor: Actor, data: bytes | str, clock: Clock,
     return recorded
 
 
-def _answers(session: Session, clinic_id: int, patient_id: int, coverage_id: int | None = None) -> list[EligibilityAnswer]:
+def _answers(
+    session: Session, clinic_id: int, patient_id: int, coverage_id: int | None = None
+) -> list[EligibilityAnswer]:
     query = select(EligibilityResponseRow).where(
         EligibilityResponseRow.clinic_id == clinic_id,
         EligibilityResponseRow.patient_id == patient_id,
@@ -417,7 +421,9 @@ def latest_answer(
 ) -> EligibilityAnswer | None:
     """The coverage's newest answer (received on or before ``on`` when given), audited."""
     owned_row(session, actor, PatientRow, patient_id, "patient")
-    found = [a for a in _answers(session, actor.clinic_id, patient_id, coverage_id) if on is None or a.received_on <= on]
+    found = [
+        a for a in _answers(session, actor.clinic_id, patient_id, coverage_id) if on is None or a.received_on <= on
+    ]
     latest = found[0] if found else None
     audit(session, actor, "read", "eligibility_response", str(latest.id) if latest else None, f"patient {patient_id}")
     return latest

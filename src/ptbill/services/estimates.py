@@ -206,10 +206,14 @@ def prepare_estimate(
         entry["total"] = str(Decimal(entry["per_visit"]) * visits)
         lines.append(entry)
     fields.done()
-    sharing = from_271.sharing if from_271 else CostSharing(
-        coverage.deductible_remaining if coverage else None,
-        coverage.coinsurance_percent if coverage else None,
-        coverage.copay if coverage else None,
+    sharing = (
+        from_271.sharing
+        if from_271
+        else CostSharing(
+            coverage.deductible_remaining if coverage else None,
+            coverage.coinsurance_percent if coverage else None,
+            coverage.copay if coverage else None,
+        )
     )
     as_of = from_271.as_of if from_271 else (coverage.cost_sharing_as_of if coverage else None)
     shares = visit_shares(covered_visit, visits, sharing) if not self_pay else []

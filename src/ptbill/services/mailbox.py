@@ -281,7 +281,11 @@ def send_270(session: Session, clinic_id: int, mailbox: Mailbox, request_id: int
         raise NotFoundError(f"eligibility request {request_id} not found")
     day = day_in(clock, ZoneInfo(clinic_zone(session, clinic_id)))
     name = file_name(
-        name_template(session, clinic_id), clinic_code(session, clinic_id), asked.id, day, asked.interchange_control_number
+        name_template(session, clinic_id),
+        clinic_code(session, clinic_id),
+        asked.id,
+        day,
+        asked.interchange_control_number,
     )
     name = name[: -len(".837")] + ".270" if name.endswith(".837") else name
     data = asked.content.encode("utf-8")
@@ -303,7 +307,15 @@ def send_270(session: Session, clinic_id: int, mailbox: Mailbox, request_id: int
         session.flush()
         asked.mailbox_file_id = row.id
         mailbox.send(name, data)  # last: a failure rolls the savepoint back
-    audit(session, None, "create", "mailbox_file", str(row.id), f"sent eligibility request {asked.id}", clinic_id=clinic_id)
+    audit(
+        session,
+        None,
+        "create",
+        "mailbox_file",
+        str(row.id),
+        f"sent eligibility request {asked.id}",
+        clinic_id=clinic_id,
+    )
     return copy_of(MailboxFile, row)
 
 

@@ -56,5 +56,4 @@ def record_271_file(session: Session, actor: Actor, name: str, data: bytes) -> H
     return Handled("recorded", recorded.summary[:500], True)
 
 
-
 register_handler(ELIGIBILITY_271, record_271_file)

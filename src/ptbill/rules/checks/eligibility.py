@@ -65,8 +65,7 @@ def coverage_inactive(ctx: CheckContext) -> Iterator[Hit]:
         )
     elif found.plan_end is not None and day > found.plan_end:
         yield Hit(
-            f"The date of service {day} is after the plan ended ({found.plan_end}) according to "
-            f"{_answer(found)}.{why}",
+            f"The date of service {day} is after the plan ended ({found.plan_end}) according to {_answer(found)}.{why}",
             None,
             "coverage.member_id",
         )

@@ -399,6 +399,11 @@ def _answers(
     return [copy_of(EligibilityAnswer, row) for row in rows]
 
 
+def answer_records(session: Session, actor: Actor, patient_id: int) -> list[EligibilityAnswer]:
+    """As ``answers_of`` for a caller that has read (and audited) the patient already (the chart)."""
+    return _answers(session, actor.clinic_id, patient_id)
+
+
 def answers_of(session: Session, actor: Actor, patient_id: int) -> list[EligibilityAnswer]:
     """Every answer recorded for the patient, newest first (one audit row)."""
     owned_row(session, actor, PatientRow, patient_id, "patient")

@@ -143,10 +143,9 @@ def status_line(answer: EligibilityAnswer | None) -> str:
     return line
 
 
-def note_status(session: Session, actor: Actor, encounter: Encounter) -> str:
+def coverage_line(session: Session, actor: Actor, coverage_id: int | None) -> str:
     """The one line beside a note: its coverage's latest answer, audited as the note page's read."""
-    coverage = _note_coverage(session, actor.clinic_id, encounter)
-    answer = latest_of_coverage(session, actor.clinic_id, coverage.id) if coverage is not None else None
+    answer = latest_of_coverage(session, actor.clinic_id, coverage_id) if coverage_id is not None else None
     if answer is not None:
         audit(session, actor, "read", "eligibility_response", str(answer.id), "note page")
     return status_line(answer)

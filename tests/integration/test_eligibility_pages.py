@@ -84,9 +84,9 @@ def test_verify_now_sends_a_270_and_the_recorded_271_shows_on_the_chart_and_besi
 
     chart = biller.get(f"/patients/{patient_id}").text
     row = chart[chart.index('id="h-eligibility"') :]
-    for shown in ("Active", "2026", "$500.00", "of $1,500.00", "$4,200.00", "20 %", ">12<", "of 30", "Not said"):
+    for shown in ("Active", "2026", "$500.00 left", "of $1,500.00", "$4,200.00 left", "20 %", "12 left", "of 30", "Not said"):
         assert shown in row, shown
     note_page = therapist.get(f"/notes/{note_id}").text
     assert "data-eligibility" in note_page
     side = note_page[note_page.index("data-eligibility") :][:300]
-    assert re.search(r"Active \(271 received 2026-02-27 for [0-9-]{10}\); 12 visit\(s\) left", side), side
+    assert re.search(r"Active \(271 received Feb 27, 2026 for \w{3} \d{1,2}, \d{4}\); 12 visit\(s\) left", side), side

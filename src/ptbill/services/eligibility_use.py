@@ -131,11 +131,16 @@ def sharing_from_271(session: Session, actor: Actor, coverage_id: int) -> Sharin
     )
 
 
+def _day(day: date) -> str:
+    return f"{day:%b} {day.day}, {day.year}"
+
+
 def status_line(answer: EligibilityAnswer | None) -> str:
     """The note page's one line: the latest answer's status and day, or that none is on file."""
     if answer is None:
-        return "Eligibility: not verified in ptbill"
-    line = f"Eligibility: {answer.status_text.lower()} (271 received {answer.received_on} for {answer.service_date})"
+        return "Not verified in ptbill"
+    received, asked = _day(answer.received_on), _day(answer.service_date)
+    line = f"{answer.status_text} (271 received {received} for {asked})"
     if answer.visits_remaining is not None:
         line += f"; {answer.visits_remaining} visit(s) left"
     if answer.prior_auth_required:

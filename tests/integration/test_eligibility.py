@@ -51,7 +51,8 @@ def test_an_inactive_271_blocks_the_visits_claim_with_the_271s_reason_in_the_fin
         date(2026, 3, 2),
         ("30", "PT"),
     )
-    assert inquiry.subscriber.id == NOTE["coverage"]["member_id"] and inquiry.patient is None
+    assert inquiry.subscriber.id == NOTE["coverage"]["member_id"]
+    assert inquiry.patient is None
     answer = write_271(
         member_id=NOTE["coverage"]["member_id"],
         last="TESTWELL",
@@ -74,7 +75,8 @@ def test_an_inactive_271_blocks_the_visits_claim_with_the_271s_reason_in_the_fin
     (finding,) = [f for f in report.findings if f.rule == "ELIGIBILITY_COVERAGE_INACTIVE"]
     assert finding.severity.value == "error"
     assert "POLICY TERMINATED 01/31/2026" in finding.message
-    assert "EB01 6 (inactive)" in finding.message and "AAA 72" in finding.message
+    assert "EB01 6 (inactive)" in finding.message
+    assert "AAA 72" in finding.message
     with pytest.raises(access.ConflictError, match="blocking"):
         notes.sign_encounter(session, pt, note.id, clock=ASKED_ON)
     reads = session.scalars(
@@ -124,7 +126,8 @@ def test_a_270_goes_out_through_the_mailbox_and_the_polled_271_is_recorded_match
     box = FolderMailbox(tmp_path)
     asked = eligibility.request_270(session, biller, patient.id, clock)
     sent = mailbox.send_270(session, biller.clinic_id, box, asked.id, clock)
-    assert sent.name.endswith(".270") and (tmp_path / "outbox" / sent.name).read_text() == asked.content
+    assert sent.name.endswith(".270")
+    assert (tmp_path / "outbox" / sent.name).read_text() == asked.content
     answer = write_271(member_id=NOTE["coverage"]["member_id"], last="TESTWELL", first="AVA", trace=asked.trace_number,
                        benefits=ACTIVE_500_20)  # fmt: skip
     stranger = write_271(member_id="ZZ0000000", last="NOBODY", first="NEMO", trace=None, benefits=INACTIVE, control=2)
@@ -144,7 +147,9 @@ def test_a_270_goes_out_through_the_mailbox_and_the_polled_271_is_recorded_match
     assert (unmatched.outcome, unmatched.patient_id) == ("unmatched", None)
     assert unmatched.message == "no coverage of this clinic has the 271's member id"
     latest = eligibility.latest_answer(session, biller, patient.id, coverage_id)
-    assert latest is not None and latest.deductible_remaining == Decimal("500.00") and latest.visits_remaining == 12
+    assert latest is not None
+    assert latest.deductible_remaining == Decimal("500.00")
+    assert latest.visits_remaining == 12
     assert mailbox.poll(session, biller, box, clock).received == 0  # polling again changes nothing
 
 

@@ -34,7 +34,8 @@ def test_a_270_is_written_and_sent_a_271_recorded_and_the_latest_answer_shown(tm
     assert (inquiry.service_date, inquiry.subscriber.id) == (date(2026, 3, 2), NOTE["coverage"]["member_id"])
     sent = ptbill(env, "eligibility", "request", str(patient.id), "--coverage", str(coverage_id), "--send")
     assert sent.returncode == 0, sent.stderr
-    assert sent.stdout.startswith("270 for 2026-02-27 sent as ") and ".270 (trace " in sent.stdout
+    assert sent.stdout.startswith("270 for 2026-02-27 sent as ")
+    assert ".270 (trace " in sent.stdout
     answer = tmp_path / "answer.271"
     answer.write_text(write_271(member_id=NOTE["coverage"]["member_id"], last="TESTWELL", first="AVA",
                                 trace=inquiry.trace_number, benefits=ACTIVE_500_20))  # fmt: skip
@@ -71,8 +72,7 @@ def test_the_commands_refuse_on_one_line_without_a_user_or_with_a_broken_file(tm
     broken.write_text("ISA*00*not a 271~")
     refused = ptbill(env, "eligibility", "record", str(broken))
     assert refused.returncode == 1
-    assert (
-        refused.stderr.startswith("broken.271 not recorded: not a readable 271") and "Traceback" not in refused.stderr
-    )
+    assert refused.stderr.startswith("broken.271 not recorded: not a readable 271")
+    assert "Traceback" not in refused.stderr
     missing = ptbill(env, "eligibility", "request", "999")
     assert (missing.returncode, missing.stderr.strip()) == (1, "no 270 for patient 999: patient 999 not found")

@@ -72,5 +72,6 @@ def test_the_nightly_run_asks_about_patients_expected_soon_whose_eligibility_is_
             assert by_patient[ahead.id] == date.fromisoformat(NOTE["date_of_service"])  # asked for the visit's day
             assert by_patient[planned.id] == NIGHT.day
         outbox = sorted(p.name for p in (tmp_path / "mailbox" / f"clinic-{biller.clinic_id}" / "outbox").iterdir())
-        assert len(outbox) == 2 and all(name.endswith(".270") for name in outbox)
+        assert len(outbox) == 2
+        assert all(name.endswith(".270") for name in outbox)
         engine.dispose()

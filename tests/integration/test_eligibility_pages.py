@@ -63,7 +63,7 @@ def test_verify_now_sends_a_270_and_the_recorded_271_shows_on_the_chart_and_besi
     chart = biller.get(f"/patients/{patient_id}").text
     assert "Not verified in ptbill yet." in chart
     assert f'action="/patients/{patient_id}/coverages/{coverage_id}/eligibility"' in chart
-    assert "/eligibility\"" not in therapist.get(f"/patients/{patient_id}").text  # no button for a therapist
+    assert '/eligibility"' not in therapist.get(f"/patients/{patient_id}").text  # no button for a therapist
     url = f"/patients/{patient_id}/coverages/{coverage_id}/eligibility"
     refused = therapist.post(url, data={"csrf_token": csrf(therapist, f"/patients/{patient_id}")})
     assert refused.status_code == 403
@@ -74,9 +74,13 @@ def test_verify_now_sends_a_270_and_the_recorded_271_shows_on_the_chart_and_besi
     assert sent.headers["location"] == f"/patients/{patient_id}?outcome=eligibility-sent#h-eligibility"
     assert "Eligibility request (270) sent through the mailbox" in biller.get(sent.headers["location"]).text
     with world.session() as session:
-        asked = session.scalars(select(EligibilityRequestRow).where(EligibilityRequestRow.patient_id == patient_id)).one()
+        asked = session.scalars(
+            select(EligibilityRequestRow).where(EligibilityRequestRow.patient_id == patient_id)
+        ).one()
         out = session.get(MailboxFileRow, asked.mailbox_file_id)
-        assert out is not None and out.name.endswith(".270") and out.transaction_type == "270"
+        assert out is not None
+        assert out.name.endswith(".270")
+        assert out.transaction_type == "270"
         answer = write_271(member_id=NOTE["coverage"]["member_id"], last="ELIGO", first="VERA",
                            trace=asked.trace_number, benefits=ACTIVE_500_20)  # fmt: skip
         eligibility.record_file(session, _actor(session, A_USERS["biller"]), answer, FixedClock(date(2026, 2, 27)))
@@ -84,7 +88,17 @@ def test_verify_now_sends_a_270_and_the_recorded_271_shows_on_the_chart_and_besi
 
     chart = biller.get(f"/patients/{patient_id}").text
     row = chart[chart.index('id="h-eligibility"') :]
-    for shown in ("Active", "2026", "$500.00 left", "of $1,500.00", "$4,200.00 left", "20 %", "12 left", "of 30", "Not said"):
+    for shown in (
+        "Active",
+        "2026",
+        "$500.00 left",
+        "of $1,500.00",
+        "$4,200.00 left",
+        "20 %",
+        "12 left",
+        "of 30",
+        "Not said",
+    ):
         assert shown in row, shown
     note_page = therapist.get(f"/notes/{note_id}").text
     assert "data-eligibility" in note_page

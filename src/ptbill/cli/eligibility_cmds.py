@@ -102,13 +102,14 @@ def record(email: str | None, path: str) -> None:
 
 
 def _lines(answer: Any) -> list[str]:
+    percent = answer.coinsurance_percent
     lines = [
-        f"coverage {answer.coverage_id}: {answer.status_text} (271 received {answer.received_on} for {answer.service_date})",
+        f"coverage {answer.coverage_id}: {answer.status_text} "
+        f"(271 received {answer.received_on} for {answer.service_date})",
         f"  plan dates: {answer.plan_begin or '—'} to {answer.plan_end or 'open'}",
         f"  deductible left {_money(answer.deductible_remaining)} of {_money(answer.deductible_total)}; "
         f"out of pocket left {_money(answer.out_of_pocket_remaining)} of {_money(answer.out_of_pocket_total)}",
-        f"  coinsurance {'—' if answer.coinsurance_percent is None else f'{answer.coinsurance_percent.normalize():f} %'}; "
-        f"copay {_money(answer.copay)}",
+        f"  coinsurance {'—' if percent is None else f'{percent.normalize():f} %'}; copay {_money(answer.copay)}",
         f"  visits left {'—' if answer.visits_remaining is None else answer.visits_remaining}"
         + (f" of {answer.visits_limit}" if answer.visits_limit is not None else ""),
         "  prior authorization: "

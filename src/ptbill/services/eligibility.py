@@ -186,7 +186,8 @@ def write_request(
     """Store and write the 270 for ``coverage`` on ``day`` (the caller checked who may ask)."""
     clinic = session.get(ClinicRow, clinic_id)
     patient = session.get(PatientRow, coverage.patient_id)
-    assert clinic is not None and patient is not None
+    assert clinic is not None
+    assert patient is not None
     row = EligibilityRequestRow(
         clinic_id=clinic_id,
         patient_id=patient.id,

@@ -75,7 +75,7 @@ def _expected(session: Session, clinic_id: int, today: date, days_ahead: int) ->
         )
         .group_by(EncounterRow.patient_id)
     ).all()
-    expected = {patient_id: day for patient_id, day in soon}
+    expected = dict(soon)
     planned = session.scalars(
         select(PlanOfCareRow.patient_id).where(
             PlanOfCareRow.clinic_id == clinic_id, PlanOfCareRow.start_date <= today, PlanOfCareRow.end_date >= today

@@ -1,7 +1,8 @@
 """What the mailbox does with a received file, by the transaction type its envelope names: one handler per
 type in ``HANDLERS``. The 835 is posted through ``remittance_files.post_file``, the 271's answers recorded
-through ``eligibility.record_271`` (matched or not); a 999, 277CA or 277 is kept as received, "waiting for a reader", until its reader registers a handler here with
-``register_handler``: the next poll hands the kept files to it, and the mailbox itself does not change."""
+through ``eligibility.record_271`` (matched or not); a 999, 277CA or 277 is kept as received, "waiting for a
+reader", until its reader registers a handler here with ``register_handler``: the next poll hands the kept files
+to it, and the mailbox itself does not change."""
 
 from __future__ import annotations
 

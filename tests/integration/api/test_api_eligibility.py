@@ -21,7 +21,8 @@ def test_a_270_is_asked_and_sent_and_the_recorded_271_comes_back_latest_per_cove
 
     written = therapist.post(f"/api/patients/{patient}/eligibility", json={"send": False, "date": "2026-03-02"})
     assert written.status_code == 201, written.text
-    assert "ST*270*" in written.json()["content"] and written.json()["mailbox_file_id"] is None
+    assert "ST*270*" in written.json()["content"]
+    assert written.json()["mailbox_file_id"] is None
     assert therapist.post(f"/api/patients/{patient}/eligibility", json={}).status_code == 403  # sending: billers
     sent = biller.post(f"/api/patients/{patient}/eligibility", json={"coverage_id": coverage})
     assert sent.status_code == 201, sent.text

@@ -20,7 +20,7 @@ from ptbill.rules.sources import cite
 
 SECTION = "Eligibility (270/271)"
 X279_URL = "https://x12.org/products/transaction-sets"
-TR3 = "ASC X12 005010X279A1 Health Care Eligibility Benefit Inquiry and Response (270/271) TR3"
+TR3 = "ASC X12 Health Care Eligibility Benefit Inquiry and Response (270/271), guide 005010X279A1"
 HETS_URL = "https://www.cms.gov/data-research/cms-information-technology/hipaa-eligibility-transaction-system"
 
 
@@ -39,8 +39,8 @@ def _answer(found: EligibilityOnFile) -> str:
     section=SECTION,
     severity=Severity.ERROR,
     source=cite(
-        f"{TR3}, loop 2110C/D EB01 6-8 (inactive) and AAA rejections, loop 2100C/D DTP*346/347 plan dates; "
-        "for Medicare, CMS HIPAA Eligibility Transaction System (HETS)",
+        f"{TR3}: the benefit's eligibility code EB01 6-8 (inactive), the AAA rejections, and the member's plan "
+        "begin and end dates (DTP*346/347); for Medicare, the CMS HIPAA Eligibility Transaction System (HETS)",
         X279_URL,
     )
     + f"; {cite('CMS HETS 270/271', HETS_URL)}",
@@ -77,8 +77,7 @@ def coverage_inactive(ctx: CheckContext) -> Iterator[Hit]:
     severity=Severity.WARNING,
     source="the payer's expectation of how recent an eligibility check must be (parameter "
     f"eligibility.verify_within_days); {cite(TR3 + ', DTP*291 the date of service asked', X279_URL)}",
-    fix="Verify eligibility now (the chart's Verify now, or ptbill eligibility request --send) and check the "
-    "answer before billing.",
+    fix="Verify eligibility now (Verify now on the patient's chart) and check the payer's answer before billing.",
 )
 def not_verified(ctx: CheckContext) -> Iterator[Hit]:
     """Eligibility was not verified with the payer within the payer's window before the date of service."""
@@ -105,7 +104,7 @@ def not_verified(ctx: CheckContext) -> Iterator[Hit]:
     "ELIGIBILITY_VISITS_EXCEEDED",
     section=SECTION,
     severity=Severity.WARNING,
-    source=cite(f"{TR3}, loop 2110C/D EB09 VS with EB10 and EB06 29 (visits remaining), or HSD", X279_URL),
+    source=cite(f"{TR3}: the visits a benefit states (EB09 VS with EB10; EB06 29 what remains), or HSD", X279_URL),
     fix="Tell the patient before treatment that the plan will not pay for visits beyond its limit (they owe the "
     "visit), or ask the payer for more visits.",
 )
@@ -128,7 +127,7 @@ def visits_exceeded(ctx: CheckContext) -> Iterator[Hit]:
     "ELIGIBILITY_AUTH_REQUIRED",
     section=SECTION,
     severity=Severity.ERROR,
-    source=cite(f"{TR3}, loop 2110C/D EB11 Y (authorization or certification required)", X279_URL),
+    source=cite(f"{TR3}: EB11 Y, authorization or certification required", X279_URL),
     fix="Request prior authorization from the payer and record its number and dates before billing the visit.",
 )
 def auth_required(ctx: CheckContext) -> Iterator[Hit]:

@@ -20,6 +20,7 @@ from ptbill.mailbox.folder import FolderMailbox
 from ptbill.services import access, eligibility, estimates, mailbox, notes, patients, payers
 from ptbill.storage.tables import AuditRow, EligibilityResponseRow, MailboxFileRow
 from tests.eligibility_271 import ACTIVE_500_20, INACTIVE, write_271
+from tests.hostile import SAMPLES
 from tests.integration.mailbox_world import MovingClock
 from tests.integration.test_storage_services import make_clinic
 
@@ -172,3 +173,30 @@ def test_another_clinic_cannot_ask_about_or_read_a_patients_eligibility(session:
         eligibility.request_270(session, other, patient.id, ASKED_ON, coverage_id=coverage_id)
     with pytest.raises(access.NotFoundError):
         eligibility.answers_of(session, other, patient.id)
+
+
+PUBLIC_271S = sorted(
+    p for p in SAMPLES.glob("*/270_271_*/*") if p.suffix == ".271" or p.name.startswith(("response", "error"))
+)
+
+
+@pytest.mark.skipif(not PUBLIC_271S, reason="the public X12 samples are not on this machine")
+def test_every_public_271_sample_is_recorded_or_refused_naming_the_segment(session: Session) -> None:
+    _pt, biller, patient = make_clinic(session, "elig-samples")
+    form = {"payer_id": "aetna", "member_id": "123456789", "priority": "1"}
+    coverage_id = patients.register_coverage(session, biller, patient.id, form).id
+    outcomes = {}
+    for path in PUBLIC_271S:
+        try:
+            recorded = eligibility.record_file(session, biller, path.read_bytes(), ASKED_ON)
+        except access.ConflictError as exc:
+            outcomes[path.name] = str(exc)
+            continue
+        outcomes[path.name] = [(a.outcome, a.coverage_id, a.coverage_status, a.reasons) for a in recorded.answers]
+    assert outcomes["subscriber-health-benefit-check.271"] == [("matched", coverage_id, "active", None)]
+    assert outcomes["dependent-health-benefit-check.271"] == [("matched", coverage_id, "active", None)]
+    refused = outcomes["subscriber-health-benefit-check-error.271"]
+    assert "SE02" in refused and "segment 10 (SE)" in refused
+    (stored,) = outcomes["error-response-from-payer-to-clinic-not-eligible-for-inquiries-with-payer.edi"]
+    assert stored[:3] == ("unmatched", None, "unknown")
+    assert "AAA 50 (provider not eligible for inquiries) (provider)" in stored[3]

@@ -337,6 +337,13 @@ def _store(
     return row
 
 
+def _answering(response: EligibilityResponse) -> list[MemberEligibility]:
+    """The members the 271 answers for: a subscriber loop that only leads to its dependents (no benefit, no
+    rejection of its own) is not an answer."""
+    dependents = any(m.is_dependent for m in response.members)
+    return [m for m in response.members if m.is_dependent or m.benefits or m.rejections or not dependents]
+
+
 def record_271(
     session: Session,
     clinic_id: int,
@@ -373,7 +380,7 @@ def record_271(
     stored = []
     with session.begin_nested():  # all the file's answers, or none
         for response in responses:
-            members: list[MemberEligibility | None] = list(response.members) or [None]
+            members: list[MemberEligibility | None] = [*_answering(response)] or [None]
             stored += [_store(session, clinic_id, response, member, moment, how) for member in members]
     return Recorded(tuple(copy_of(EligibilityAnswer, row) for row in stored))
 

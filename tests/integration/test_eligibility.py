@@ -196,7 +196,8 @@ def test_every_public_271_sample_is_recorded_or_refused_naming_the_segment(sessi
     assert outcomes["subscriber-health-benefit-check.271"] == [("matched", coverage_id, "active", None)]
     assert outcomes["dependent-health-benefit-check.271"] == [("matched", coverage_id, "active", None)]
     refused = outcomes["subscriber-health-benefit-check-error.271"]
-    assert "SE02" in refused and "segment 10 (SE)" in refused
+    assert "SE02" in refused
+    assert "segment 10 (SE)" in refused
     (stored,) = outcomes["error-response-from-payer-to-clinic-not-eligible-for-inquiries-with-payer.edi"]
     assert stored[:3] == ("unmatched", None, "unknown")
     assert "AAA 50 (provider not eligible for inquiries) (provider)" in stored[3]

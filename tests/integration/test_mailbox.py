@@ -102,7 +102,7 @@ def test_a_file_that_fails_stays_in_the_inbox_and_is_tried_again_after_a_doublin
     assert mailbox.backoff(30) == mailbox.LONGEST_WAIT
 
 
-def test_a_999_a_277ca_and_a_271_are_kept_as_received_waiting_for_a_reader_and_archived(
+def test_a_999_and_277s_are_kept_waiting_for_a_reader_and_a_cut_off_271_is_done_as_unreadable_all_archived(
     session: Session, tmp_path: Path
 ) -> None:
     clock = MovingClock()
@@ -125,7 +125,7 @@ def test_a_999_a_277ca_and_a_271_are_kept_as_received_waiting_for_a_reader_and_a
         "ack.999": ("999", "waiting_for_reader"),
         "claims.277": ("277CA", "waiting_for_reader"),
         "status.277": ("277", "waiting_for_reader"),
-        "benefits.271": ("271", "waiting_for_reader"),
+        "benefits.271": ("271", "unreadable"),  # its reader is registered: a 271 cut off after ST is unreadable
         "notes.txt": ("unknown", "not_recognised"),
     }
     assert all(row.content == files[row.name].encode() for row in received(session, biller.clinic_id))

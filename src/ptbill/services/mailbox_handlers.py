@@ -1,7 +1,8 @@
 """What the mailbox does with a received file, by the transaction type its envelope names: one handler per
-type in ``HANDLERS``. Only the 835 has one (posted through ``remittance_files.post_file``); a 999, 277CA, 277
-or 271 is kept as received, "waiting for a reader", until its reader registers a handler here with
-``register_handler``: the next poll hands the kept files to it, and the mailbox itself does not change."""
+type in ``HANDLERS``. The 835 is posted through ``remittance_files.post_file``, the 271's answers recorded
+through ``eligibility.record_271`` (matched or not); a 999, 277CA or 277 is kept as received, "waiting for a
+reader", until its reader registers a handler here with ``register_handler``: the next poll hands the kept files
+to it, and the mailbox itself does not change."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from ptbill.mailbox.kinds import REMITTANCE_835
-from ptbill.services.access import Actor
+from ptbill.mailbox.kinds import ELIGIBILITY_271, REMITTANCE_835
+from ptbill.services.access import Actor, ConflictError
+from ptbill.services.eligibility import record_271
 from ptbill.services.remittance_files import ALREADY_POSTED, POSTED, post_file
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
@@ -43,3 +45,16 @@ def post_835(session: Session, actor: Actor, name: str, data: bytes) -> Handled:
 
 
 register_handler(REMITTANCE_835, post_835)
+
+
+def record_271_file(session: Session, actor: Actor, name: str, data: bytes) -> Handled:
+    """Each member's answer of a 271 recorded against the clinic's patients (an unmatched one is kept too); a
+    file that is not a readable 271 is done as "unreadable", with the segment named: trying again cannot help."""
+    try:
+        recorded = record_271(session, actor.clinic_id, data, None, source="mailbox", file_name=name)
+    except ConflictError as exc:
+        return Handled("unreadable", f"{name}: {exc}"[:500], True)
+    return Handled("recorded", recorded.summary[:500], True)
+
+
+register_handler(ELIGIBILITY_271, record_271_file)

@@ -140,19 +140,25 @@ def answer_277ca(batch: bytes, when: datetime, numbers: Numbers, reject_claim: s
 
 
 def answer_277(
-    claims: list[tuple[ParsedClaim, str]], parties: Parties, when: datetime, numbers: Numbers, trace: str | None = None
+    claims: list[tuple[ParsedClaim, str]],
+    parties: Parties,
+    when: datetime,
+    numbers: Numbers,
+    traces: dict[str, str] | None = None,
 ) -> str:
-    """Each claim's status: (claim, 'P1' pended in process, or 'F1' finalized paid...)."""
+    """Each claim's status: (claim, 'P1' pended in process, or 'F1' finalized paid...). With ``traces``
+    (patient control number -> the 276's TRN02), the claim is named by the inquiry's trace alone."""
     entries = []
     for claim, code in claims:
+        trace = (traces or {}).get(claim.claim_id.upper())
         assert claim.claim is not None
         status = Status(category(code), status_code("20" if code.startswith("P") else "3"), None, when.date())
         entry = _entry(claim, (status,), f"PCN{claim.claim_id}"[:30])
         entries.append(
             ClaimStatusEntry(
-                entry.patient_control_number,
+                None if trace else entry.patient_control_number,
                 trace or entry.patient_control_number,
-                entry.payer_claim_number,
+                None if trace else entry.payer_claim_number,
                 None,
                 entry.patient,
                 entry.provider,

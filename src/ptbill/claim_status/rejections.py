@@ -4,8 +4,8 @@
 A 277CA names the problem by its STC: the status code (X12 external code list 508, claim status codes,
 https://x12.org/codes/claim-status-codes) and the entity it is about (entity identifier codes, element 98). A
 999 names the segment (IK3, at its position in the transaction set we sent) and the element (IK4, by its
-data element number) of the 837P (ASC X12N 005010X231A1 and 005010X222A1). Anything not listed gets the general fix: read the codes, correct
-the claim and send it again.
+data element number) of the 837P (ASC X12N 005010X231A1 and 005010X222A1). Anything not listed gets the
+general fix: read the codes, correct the claim and send it again.
 """
 
 from __future__ import annotations

@@ -168,7 +168,7 @@ def send_inquiries(session: Session, actor: Actor, mailbox: Mailbox, clock: Cloc
             )
             session.add(file_row)
             session.flush()
-            for claim, row in claims:
+            for _claim, row in claims:
                 days = _days(session, actor.clinic_id, row.payer_id, row.service_date)
                 session.add(
                     ClaimAnswerRow(

@@ -141,6 +141,9 @@ def reference_checks(ctx: JobContext) -> Outcome:
     return Outcome(text + (f"; not installed: {', '.join(missing)}" if missing else ""))
 
 
-# Later, from the parallel work: ``nightly_eligibility`` (the 270/271 reader) and ``mailbox_poll`` (the
-# clearinghouse mailbox's poll service) are declared here with ``@job(..., periodic=True)`` and scheduled by
-# PTBILL_JOB_SCHEDULE; nothing else changes.
+# The clearinghouse mailbox's jobs (mailbox_poll, mailbox_send, claim_status_inquiries) are declared in their
+# own module, imported here so that every job is declared once this module is imported.
+from ptbill.jobs import mailbox_jobs  # noqa: E402, F401
+
+# Later, from the parallel work: ``nightly_eligibility`` (the 270/271 reader) is declared here with
+# ``@job(..., periodic=True)`` and scheduled by PTBILL_JOB_SCHEDULE; nothing else changes.

@@ -223,8 +223,7 @@ def _acknowledgements(session: Session, claim: ClaimRecord) -> list[TimelineEven
             detail += f" · Fix: {row.fix}"
         if row.rule_ids:
             detail += f" (ptbill checks {', '.join(row.rule_ids)})"
-        link = "/claims/rejections" if row.outcome == "rejected" else None
-        events.append(TimelineEvent(row.outcome, row.label, at=row.received_at, detail=detail, link=link))
+        events.append(TimelineEvent(row.outcome, row.label, at=row.received_at, detail=detail))
     return events
 
 

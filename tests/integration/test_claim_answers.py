@@ -34,7 +34,7 @@ def outcomes(session: Session, clinic_id: int) -> dict[str, str]:
     query = select(MailboxFileRow.name, MailboxFileRow.outcome).where(
         MailboxFileRow.clinic_id == clinic_id, MailboxFileRow.direction == "in"
     )
-    return dict(session.execute(query))
+    return {row.name: row.outcome for row in session.execute(query)}
 
 
 def sent_batch(session: Session, name: str, tmp_path: Path) -> tuple[object, list[ClaimRow], bytes, FolderMailbox]:

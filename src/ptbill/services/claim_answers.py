@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ptbill.acknowledgments.x12_999.reader import read_999
@@ -120,25 +120,26 @@ def received_at(session: Session, actor: Actor, data: bytes) -> datetime:
     return moment
 
 
-def _lock(session: Session, actor: Actor, condition: ColumnElement[bool]) -> list[ClaimRow]:
-    query = select(ClaimRow).where(ClaimRow.clinic_id == actor.clinic_id, condition).order_by(ClaimRow.id)
-    return list(session.scalars(query.with_for_update()))
-
-
 def claims_by_number(session: Session, actor: Actor, numbers: Iterable[str]) -> dict[str, ClaimRow]:
-    """The clinic's claims by patient control number (also as a payer upper-cased it), locked in id order."""
+    """The clinic's claims by patient control number (also as a payer upper-cased it), found first, then
+    locked in one query in id order (as posting locks them, so the two wait for each other, never deadlock)
+    and read again even when the session holds them: the status compared is the one now stored."""
     wanted = sorted({n for n in numbers if n})
     if not wanted:
         return {}
-    found = {
-        row.patient_control_number: row for row in _lock(session, actor, ClaimRow.patient_control_number.in_(wanted))
-    }
-    missing = {n.upper(): n for n in wanted if n not in found}
+    ours = select(ClaimRow.id, ClaimRow.patient_control_number).where(ClaimRow.clinic_id == actor.clinic_id)
+    found = session.execute(ours.where(ClaimRow.patient_control_number.in_(wanted)))
+    id_of = {number: claim_id for claim_id, number in found}
+    missing = {n.upper(): n for n in wanted if n not in id_of}
     if missing:
         upper = func.upper(ClaimRow.patient_control_number)
-        for row in _lock(session, actor, upper.in_(sorted(missing))):
-            found[missing[row.patient_control_number.upper()]] = row
-    return found
+        for claim_id, number in session.execute(ours.where(upper.in_(sorted(missing)))):
+            id_of[missing[number.upper()]] = claim_id
+    if not id_of:
+        return {}
+    query = select(ClaimRow).where(ClaimRow.id.in_(sorted(set(id_of.values())))).order_by(ClaimRow.id)
+    rows = {row.id: row for row in session.scalars(query.with_for_update().execution_options(populate_existing=True))}
+    return {number: rows[claim_id] for number, claim_id in id_of.items()}
 
 
 def _write(
@@ -181,6 +182,8 @@ def _record(
 ) -> Recorded:
     """Write the answers of the claims the clinic has (by patient control number), once per claim and file."""
     file_id = _file_id(session, actor, data)
+    audit(session, actor, "create", "claim_answer", str(file_id) if file_id else None, f"{kind}: {len(answers)}")
+    session.flush()  # on SQLite, this first write takes the writer lock, so the statuses read next stay true
     claims = claims_by_number(session, actor, (number for number, _ in answers))
     tally, seen = _Tally(), set()
     for number, answer in answers:
@@ -196,7 +199,6 @@ def _record(
         if moved:
             tally.moved[moved] = tally.moved.get(moved, 0) + 1
     session.flush()
-    audit(session, actor, "create", "claim_answer", str(file_id) if file_id else None, f"{kind}: {tally.written}")
     return tally.result(kind)
 
 

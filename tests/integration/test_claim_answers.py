@@ -22,6 +22,7 @@ from ptbill.storage.tables import ClaimAnswerRow, ClaimBatchRow, ClaimRow, Mailb
 from ptbill.x12.envelope_writer import Parties
 from tests.integration.clearinghouse import Numbers, answer_277, answer_277ca, answer_999, parsed
 from tests.integration.mailbox_world import MovingClock, batched_claims
+from tests.integration.test_storage_services import make_clinic
 from tests.pyx12_check import pyx12_errors
 
 
@@ -76,6 +77,8 @@ def test_the_999_and_277ca_move_each_claim_and_the_rejected_one_lands_on_the_wor
     accepted_page = claim_page.claim_page(session, biller, accepted[0].id)  # type: ignore[arg-type]
     assert ("accepted", "Accepted by the payer (277CA)") in [(e.kind, e.label) for e in accepted_page.timeline]
 
+    _, other_biller, _ = make_clinic(session, "ack1-other")
+    assert rejections.rejection_worklist(session, other_biller) == []  # each clinic sees only its own
     [item] = rejections.rejection_worklist(session, biller)  # type: ignore[arg-type]
     assert (item.claim_id, item.kind, item.codes) == (rejected.id, "277CA", ("A7:562:85",))
     assert item.fix is not None

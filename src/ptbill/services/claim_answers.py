@@ -241,13 +241,13 @@ def batch_sets(content: str) -> dict[tuple[str, str], SentSet]:
 
 def _batch_of_group(session: Session, actor: Actor, group: str) -> dict[tuple[str, str], SentSet] | None:
     """The sets of the clinic's batch whose functional group has control number ``group`` (newest first)."""
+    number = _number(group)
     rows = session.execute(
         select(ClaimBatchRow.content)
-        .where(ClaimBatchRow.clinic_id == actor.clinic_id)
+        .where(ClaimBatchRow.clinic_id == actor.clinic_id, ClaimBatchRow.content.contains(number, autoescape=True))
         .order_by(ClaimBatchRow.id.desc())
         .limit(BATCHES_SEARCHED)
     )
-    number = _number(group)
     for (content,) in rows:
         sets = batch_sets(content)
         if any(g == number for g, _ in sets):

@@ -16,6 +16,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+	$(PY) -m compileall -q -j 0 src >/dev/null  # bytecode ahead: the CLI starts without compiling (PYTHONDONTWRITEBYTECODE)
 
 # Debian packages the browser and PDF tests need (Chromium for Playwright, pdftoppm), wrk for bench/api_load.py and
 # OpenSSH's sshd for the mailbox's SFTP test, which runs its own on a free loopback port (without systemd the

@@ -94,7 +94,7 @@ def start_server(url: str, data_dir: Path, port: int, workers: int) -> subproces
         "PTBILL_SECRET_KEY": "load-test",
         "PTBILL_SECURE_COOKIES": "0",
     }
-    command = [sys.executable, "-m", "uvicorn", "ptbill.server:create_app", "--factory"]
+    command = [sys.executable, "-m", "uvicorn", "ptbill.server:serving_app", "--factory"]
     command += ["--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
     command += ["--log-level", "warning", "--no-access-log"]
     return subprocess.Popen(command, env=env)

@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the page list and the login helper are shared with the tests
 
 from ptbill.domain.clock import FixedClock  # noqa: E402
-from ptbill.server import create_app  # noqa: E402
+from ptbill.server import create_app, settle_heap  # noqa: E402
 from ptbill.services import patients, users  # noqa: E402
 from ptbill.services.demo_data import DEMO_PASSWORD, seed_demo  # noqa: E402
 from ptbill.services.demo_payments import simulate_payments  # noqa: E402
@@ -159,6 +159,7 @@ def main() -> int:
     settings = Settings(url, directory, "bench-secret-" + "x" * 32, secure_cookies=False, clock=FixedClock(DEMO_TODAY))
     seeded.settings = settings
     app = create_app(settings)
+    settle_heap()  # as ptbill serve does (server.serving_app)
     clients = {}
     slow: list[str] = []
     print(f"{'page':40} {'status':>6} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'cpu p50':>8}")

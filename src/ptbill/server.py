@@ -6,6 +6,7 @@ session signer and the error pages.
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass
 
 from fastapi import FastAPI, Request
@@ -81,6 +82,28 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
     app.add_middleware(NoStore)
     mount_web(app)
     return app
+
+
+def serving_app() -> FastAPI:
+    """The app as ``ptbill serve`` runs it: one app for the life of the process, its heap settled."""
+    app = create_app()
+    settle_heap()
+    return app
+
+
+def settle_heap() -> None:
+    """Take what lives as long as the process (the modules, the routes and their validators, the reference
+    data loaded so far) out of the garbage collector's full scans: collect once, then ``gc.freeze()``.
+
+    A full (generation 2) collection otherwise walks every object the app holds, about 265,000 after the first
+    requests, which took 145 ms on this project's bench machine and landed on whichever request triggered it: a
+    page whose median is 120 ms then shows a 95th percentile near 300 ms. Frozen, a full collection walks only
+    what requests created since (about 60,000 objects, 16 ms). Only for a process that serves one app for its
+    life (``ptbill serve``, the page and API benches); tests build many apps and never call it, since frozen
+    objects are never collected.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def _handler(status: int):  # type: ignore[no-untyped-def]

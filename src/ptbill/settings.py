@@ -35,12 +35,12 @@ class RequestLimits:
         )
 
 
-def _byte_count(name: str, default: int) -> int:
+def _byte_count(name: str, default: int, unit: str = "bytes") -> int:
     raw = os.environ.get(name, "").strip()
     if not raw:
         return default
     if not is_ascii_digits(raw) or int(raw) == 0:
-        raise ValueError(f"{name} must be a positive whole number of bytes, not {raw!r}")
+        raise ValueError(f"{name} must be a positive whole number of {unit}, not {raw!r}")
     return int(raw)
 
 
@@ -50,16 +50,20 @@ DEFAULT_SCHEDULE = (("reference_checks", "0 6 * * *"),)  # the reference tables 
 @dataclass(frozen=True, slots=True)
 class JobSettings:
     """Background jobs: the upload size from which an 835 posts as a job (with progress) instead of within
-    the request, and the periodic schedule, job name and cron expression (UTC), from ``PTBILL_JOB_SCHEDULE``:
+    the request (``PTBILL_JOB_UPLOAD_BYTES``), the number of statements from which a statement run does
+    (``PTBILL_JOB_STATEMENTS``), and the periodic schedule, job name and cron expression (UTC), from
+    ``PTBILL_JOB_SCHEDULE``:
     ``"reference_checks=0 6 * * *; other=*/15 * * * *"``, or ``off`` for none."""
 
     background_bytes: int = 1 * MIB
+    background_statements: int = 100  # a statement run making more than this many runs as a job
     schedule: tuple[tuple[str, str], ...] = DEFAULT_SCHEDULE
 
     @classmethod
     def from_environment(cls) -> JobSettings:
         return cls(
             background_bytes=_byte_count("PTBILL_JOB_UPLOAD_BYTES", cls().background_bytes),
+            background_statements=_byte_count("PTBILL_JOB_STATEMENTS", cls().background_statements, "statements"),
             schedule=parse_schedule(os.environ.get("PTBILL_JOB_SCHEDULE", "")),
         )
 

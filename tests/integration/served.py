@@ -30,7 +30,7 @@ def served_app(
     database_url: str,
     data_dir: Path,
     secret: str,
-    factory: str = "ptbill.server:create_app",
+    factory: str = "ptbill.server:serving_app",
     log_level: str = "warning",
     keep_log: bool = False,
 ) -> Iterator[ServedApp]:

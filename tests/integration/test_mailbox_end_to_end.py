@@ -28,10 +28,10 @@ from ptbill.storage.tables import ClaimAnswerRow, ClaimRow, JobRunRow, MailboxFi
 from tests.integration.api.world import fresh_database
 from tests.integration.clearinghouse import Numbers, answer_277ca, answer_999
 from tests.integration.mailbox_world import MovingClock, answer_835, batched_claims
-from tests.integration.test_jobs import BACKENDS
 from tests.integration.test_mailbox_sftp import SECRET, Server, settings_form, sshd  # noqa: F401
 from tests.pyx12_check import pyx12_errors
 
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 PASSWORD = "pw-123456"  # tests.integration.test_storage_services.make_clinic's
 
 

@@ -209,7 +209,7 @@ def serve(host: str, port: int, workers: int) -> None:
         f"{workers} worker{'s' * (workers > 1)})"
     )
     _offer_first_run(settings, host, port)
-    uvicorn.run("ptbill.server:create_app", factory=True, host=host, port=port, workers=workers, log_level="warning")
+    uvicorn.run("ptbill.server:serving_app", factory=True, host=host, port=port, workers=workers, log_level="warning")
 
 
 def _offer_first_run(settings: Settings, host: str, port: int) -> None:

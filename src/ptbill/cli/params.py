@@ -14,8 +14,6 @@ from typing import Any, NoReturn
 
 import click
 
-from ptbill.web.inputs import day, record_id
-
 
 class InputError(click.ClickException):
     """An argument or option a command cannot use: one line naming it (no usage text), exit status 2."""
@@ -39,6 +37,8 @@ class Day(_OneLine, click.ParamType[date]):
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
         if isinstance(value, date):
             return value
+        from ptbill.web.inputs import day  # pydantic, imported only by the commands taking a day
+
         parsed = day(str(value))
         if parsed is None:
             self.fail(f"{value!r} is not a date on the calendar (YYYY-MM-DD)", param, ctx)
@@ -51,6 +51,8 @@ class RecordId(_OneLine, click.ParamType[int]):
     name = "ID"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        from ptbill.web.inputs import record_id
+
         parsed = value if isinstance(value, int) else record_id(str(value))
         if parsed is None or parsed < 1:
             self.fail(f"{value!r} is not a record number (digits 0-9, from 1)", param, ctx)

@@ -1,6 +1,7 @@
 """Readable terminal output: a summary line per encounter, then each finding with its fix and source.
 
-Colour and the progress bar appear only on a terminal; piped output is plain text.
+Colour and the progress bar appear only on a terminal; piped output is plain text, written without importing
+rich (a command's start-up time is most of what a script calling ``ptbill`` waits for).
 """
 
 from __future__ import annotations
@@ -9,13 +10,15 @@ import contextlib
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
-
-from rich.console import Console
-from rich.text import Text
+from typing import TYPE_CHECKING
 
 from ptbill.cli.terminal import printable
-from ptbill.rules.engine import CheckReport
-from ptbill.units import UnitResult
+
+if TYPE_CHECKING:  # the engine and the unit types only name what is printed: not imported at run time
+    from ptbill.rules.engine import CheckReport
+    from ptbill.units import UnitResult
+
+Segment = tuple[str, str | None]  # text, and its rich style on a terminal
 
 _VERDICT_STYLE = {
     "ready": ("READY", "bold green"),
@@ -25,8 +28,28 @@ _VERDICT_STYLE = {
 _SEVERITY_STYLE = {"error": ("error", "red"), "warning": ("warning", "yellow"), "info": ("info", "cyan")}
 
 
-def _console(stderr: bool = False) -> Console:
+def _console(stderr: bool = False):  # type: ignore[no-untyped-def]  # rich's Console, imported on a terminal only
+    from rich.console import Console
+
     return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+class _Lines:
+    """Lines of styled segments: through rich on a terminal, plain text otherwise."""
+
+    def __init__(self) -> None:
+        self.console = _console() if sys.stdout.isatty() else None
+
+    def print(self, *segments: Segment) -> None:
+        if self.console is None:
+            sys.stdout.write("".join(text for text, _ in segments) + "\n")
+            return
+        from rich.text import Text
+
+        line = Text()
+        for text, style in segments:
+            line.append(text, style=style or "")
+        self.console.print(line)
 
 
 @contextlib.contextmanager
@@ -50,38 +73,40 @@ def progress(total: int, label: str = "Checking") -> Iterator[Callable[[], None]
 
 
 def reports(items: list[CheckReport]) -> None:
-    console = _console()
+    out = _Lines()
     for number, report in enumerate(items):
         if number:
-            console.print()
+            out.print()
         label, style = _VERDICT_STYLE[report.verdict.value]
         counts = {s: sum(1 for f in report.findings if f.severity.value == s) for s in ("error", "warning", "info")}
-        summary = Text()
-        summary.append(f"{printable(report.encounter_id)}  ")
-        summary.append(label, style=style)
-        summary.append(
-            f"  payer {printable(report.payer_id)}; {counts['error']} error(s), {counts['warning']} warning(s); "
-            f"{len(report.claim_lines)} claim line(s)" + expected_text(report)
+        out.print(
+            (f"{printable(report.encounter_id)}  ", None),
+            (label, style),
+            (
+                f"  payer {printable(report.payer_id)}; {counts['error']} error(s), {counts['warning']} warning(s); "
+                f"{len(report.claim_lines)} claim line(s)" + expected_text(report),
+                None,
+            ),
         )
-        console.print(summary)
         for finding in report.findings:
             word, colour = _SEVERITY_STYLE[finding.severity.value]
-            line = Text("  ")
-            line.append(f"{word:<7}", style=colour)
-            line.append(f" {printable(finding.message)}")  # the message names the code or field it concerns
-            line.append(f"  [{finding.rule}]", style="dim")  # the id stays findable, but the words come first
-            console.print(line)
-            console.print(Text(f"          fix: {printable(finding.fix)}"))
-            console.print(Text(f"          source: {finding.reference}", style="dim"))
+            out.print(
+                ("  ", None),
+                (f"{word:<7}", colour),
+                (f" {printable(finding.message)}", None),  # the message names the code or field it concerns
+                (f"  [{finding.rule}]", "dim"),  # the id stays findable, but the words come first
+            )
+            out.print((f"          fix: {printable(finding.fix)}", None))
+            out.print((f"          source: {finding.reference}", "dim"))
             if finding.detail:
-                console.print(Text(f"          for the biller: {finding.detail}", style="dim"))
+                out.print((f"          for the biller: {finding.detail}", "dim"))
         if report.claim_lines:
             billed = ", ".join(
                 f"{line.code}" + (f"-{'-'.join(line.modifiers)}" if line.modifiers else "") + f" x{line.units}"
                 for line in report.claim_lines
             )
             billed = printable(billed)
-            console.print(Text(f"  claim: {billed}", style="dim"))
+            out.print((f"  claim: {billed}", "dim"))
 
 
 def expected_text(report: CheckReport) -> str:
@@ -95,16 +120,16 @@ def expected_text(report: CheckReport) -> str:
 
 
 def unit_result(result: UnitResult, labels: Mapping[str, str]) -> None:
-    console = _console()
+    out = _Lines()
     method = "Medicare 8-minute rule (pooled)" if result.method.value == "cms" else "per code"
-    console.print(f"Method: {method}; total timed minutes: {result.total_timed_minutes}")
+    out.print((f"Method: {method}; total timed minutes: {result.total_timed_minutes}", None))
     for code, count in result.units.items():
-        console.print(f"  {code}  {count} unit(s)  {labels.get(code, '')}")
+        out.print((f"  {code}  {count} unit(s)  {labels.get(code, '')}", None))
     for tie in result.ties:
-        console.print(
-            Text(
+        out.print(
+            (
                 f"  tie: {', '.join(tie.codes)} each had {tie.leftover_minutes} minutes left over; "
                 f"{tie.chosen} got the unit, but either may be billed.",
-                style="yellow",
+                "yellow",
             )
         )

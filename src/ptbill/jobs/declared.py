@@ -127,7 +127,8 @@ def run_statements(ctx: JobContext) -> Outcome:
     clinic_id, user_id = ctx.actor_ids()
     minimum = Decimal(str(ctx.args.get("minimum", "0")))
     with transaction(ctx.sessions) as session:
-        run = statement_run(session, actor_of(session, clinic_id, user_id), minimum=minimum, clock=ctx.clock)
+        actor = actor_of(session, clinic_id, user_id)
+        run = statement_run(session, actor, minimum=minimum, clock=ctx.clock, progress=ctx.progress)
     return Outcome(f"statement run #{run.id}: {run.count} statement(s)", run.id)
 
 

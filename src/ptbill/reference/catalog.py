@@ -24,7 +24,7 @@ from ptbill.domain.finding import Severity
 from ptbill.domain.vocabulary import PayerType
 from ptbill.reference.declarations import InvalidValueError, declaration_for, declared
 from ptbill.reference.parameters import DatedValue, Parameter, ParameterLayer, load_parameter_file
-from ptbill.reference.strict_yaml import load_strict_yaml
+from ptbill.reference.yaml_cache import load_yaml_file
 
 if TYPE_CHECKING:
     from ptbill.reference.icd10 import CodeSetVersion, Icd10Catalog
@@ -450,7 +450,7 @@ class ReferenceCatalog:
 
 def _read_payer(directory: Path) -> PayerInfo:
     path = directory / "payer.yaml"
-    data = load_strict_yaml(path.read_text(encoding="utf-8"), str(path))
+    data = load_yaml_file(path, str(path))
     unknown = sorted(str(key) for key in data if key not in ("name", "type", "notes")) if isinstance(data, dict) else []
     if unknown:
         raise ReferenceDataError(f"{path}: unknown key(s) {', '.join(unknown)} (a payer file has name, type, notes)")

@@ -26,7 +26,7 @@ from ptbill.reference.declarations import (
     declaration_for,
     declared,
 )
-from ptbill.reference.strict_yaml import load_strict_yaml, shown_key
+from ptbill.reference.yaml_cache import load_yaml_file
 
 
 class Confidence:
@@ -115,6 +115,8 @@ _CITATION_KEYS = ("title", "href")
 def _refuse_unknown_keys(mapping: Mapping[Any, Any], known: tuple[str, ...], where: str) -> None:
     for key in mapping:
         if key not in known:
+            from ptbill.reference.strict_yaml import shown_key
+
             raise ReferenceDataError(f"{where}: unknown key {shown_key(key)} (known: {', '.join(known)})")
 
 
@@ -182,7 +184,7 @@ def parameter_from_mapping(name: str, body: Any, layer: str, origin: str) -> Par
 
 def load_parameter_file(path: Path, layer: str, label: str | None = None) -> list[Parameter]:
     origin = label or str(path)
-    data = load_strict_yaml(path.read_text(encoding="utf-8"), origin)
+    data = load_yaml_file(path, origin)
     if data is None:
         return []
     if not isinstance(data, Mapping):

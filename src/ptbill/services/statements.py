@@ -15,6 +15,7 @@ and a final notice always follows the 60-day reminder.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -205,10 +206,30 @@ def print_statement(session: Session, actor: Actor, patient_id: int, *, clock: C
     return _record(row, patient)
 
 
+def statements_due(session: Session, actor: Actor, *, minimum: Decimal | str, clock: Clock = SYSTEM_CLOCK) -> int:
+    """How many statements a run over ``minimum`` would make now: the page runs a few within the request and
+    hands a larger run to the ``run_statements`` job. A bad minimum is refused here, naming the field."""
+    require_role(actor, LEDGER_ROLES)
+    threshold = parse_money(minimum, "minimum")
+    clinic = session.get(ClinicRow, actor.clinic_id)
+    assert clinic is not None
+    day = statement_day(session, clinic.id, clock)
+    owing = [b.patient_id for b in patient_balances(session, actor, today=day, minimum=threshold) if b.owed > threshold]
+    latest = _latest(session, actor.clinic_id, owing)
+    cycle = clinic.statement_cycle_days or DEFAULT_CYCLE_DAYS
+    return sum(1 for i in owing if i not in latest or (day - latest[i].statement_date).days >= cycle)
+
+
 def run_statements(
-    session: Session, actor: Actor, *, minimum: Decimal | str, clock: Clock = SYSTEM_CLOCK
+    session: Session,
+    actor: Actor,
+    *,
+    minimum: Decimal | str,
+    clock: Clock = SYSTEM_CLOCK,
+    progress: Callable[[int, int], None] | None = None,
 ) -> StatementRun:
-    """A statement for every patient who owes more than ``minimum`` and was not stated within the cycle."""
+    """A statement for every patient who owes more than ``minimum`` and was not stated within the cycle;
+    ``progress(done, total)`` is told as the statements are made (the job's progress bar)."""
     require_role(actor, LEDGER_ROLES)
     threshold = parse_money(minimum, "minimum")
     run = StatementRunRow(
@@ -235,12 +256,14 @@ def run_statements(
     every = read_rows(session, actor.clinic_id, due)
     patients = {p.id: p for p in session.scalars(select(PatientRow).where(PatientRow.id.in_(due)))}
     made = []
-    for patient_id in due:
+    for n, patient_id in enumerate(due, 1):
         rows = every.get(patient_id, PatientRows())
         previous = latest.get(patient_id)
         made.append(
             _make(session, actor, clinic, patients[patient_id], rows, day, previous, run_id=run.id, clock=clock)
         )
+        if progress is not None and (n % 25 == 0 or n == len(due)):
+            progress(n, len(due))
     run.count = len(made)
     run.total = sum((row.amount_due for row in made), ZERO)
     session.flush()

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from ptbill.domain.errors import PtbillError
-from ptbill.services import access, statements
+from ptbill.services import access, job_runs, statements
 from ptbill.services.db import Session
 from ptbill.services.small_balances import write_off_small_balances
 from ptbill.web.deps import CsrfChecked, CurrentViewer, SessionDep, Viewer, form_values, pdf_response, render
@@ -60,8 +60,14 @@ def statements_page(request: Request, viewer: CurrentViewer, session: SessionDep
 
 @router.post("/statements/runs", dependencies=[CsrfChecked])
 def run(request: Request, viewer: CurrentViewer, session: SessionDep, form: FormDep) -> Response:
+    minimum = form.get("minimum", "")
     try:
-        made = statements.run_statements(session, viewer.actor, minimum=form.get("minimum", ""), clock=viewer.clock)
+        due = statements.statements_due(session, viewer.actor, minimum=minimum, clock=viewer.clock)
+        if due > request.app.state.ptbill.settings.jobs.background_statements:
+            session.commit()  # before the job's own transactions (on SQLite it runs now, in this thread)
+            job_id = request.app.state.ptbill.jobs.defer("run_statements", viewer.actor, minimum=minimum.strip())
+            return RedirectResponse(f"/statements/jobs/{job_id}", status_code=303)
+        made = statements.run_statements(session, viewer.actor, minimum=minimum, clock=viewer.clock)
     except (access.NotFoundError, access.ForbiddenError):
         raise
     except PtbillError as exc:
@@ -69,6 +75,15 @@ def run(request: Request, viewer: CurrentViewer, session: SessionDep, form: Form
     session.commit()
     done = f"{made.count} statement{'s' if made.count != 1 else ''} made, ${made.total:,.2f} due in all."
     return _page(request, viewer, session, done=done)
+
+
+@router.get("/statements/jobs/{job_id}")
+def job_page(request: Request, job_id: RecordId, viewer: CurrentViewer, session: SessionDep) -> Response:
+    """A large statement run in the background: its progress, refreshed until it ends."""
+    run = job_runs.get_run(session, viewer.actor, job_id)
+    if run.kind != "run_statements":
+        raise access.NotFoundError(f"statement run job {job_id} not found")
+    return render(request, "statements/job.html", {"viewer": viewer, "run": run})
 
 
 @router.post("/statements/small-balance-write-offs", dependencies=[CsrfChecked])

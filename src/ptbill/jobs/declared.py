@@ -147,10 +147,6 @@ def reference_checks(ctx: JobContext) -> Outcome:
     return Outcome(text + (f"; not installed: {', '.join(missing)}" if missing else ""))
 
 
-# Later, from the parallel work: ``mailbox_poll`` (the clearinghouse mailbox's poll service) is declared here
-# with ``@job(..., periodic=True)`` and scheduled by PTBILL_JOB_SCHEDULE; nothing else changes.
-
-
 @job("nightly_eligibility", retries=1, periodic=True)
 def nightly_eligibility(ctx: JobContext) -> Outcome:
     """Each clinic's patients expected in the next ``days_ahead`` days (default 7) or under a plan of care in
@@ -177,3 +173,8 @@ def nightly_eligibility(ctx: JobContext) -> Outcome:
         ctx.progress(number, len(clinics))
     text = f"{asked} eligibility request(s) sent for {len(clinics)} clinic(s), {failed} failed"
     return Outcome(text + (f"; {unreachable} clinic mailbox(es) unreachable" if unreachable else ""))
+
+
+# The clearinghouse mailbox's jobs (mailbox_poll, mailbox_send, claim_status_inquiries) are declared in their
+# own module, imported here so that every job is declared once this module is imported.
+from ptbill.jobs import mailbox_jobs  # noqa: E402, F401

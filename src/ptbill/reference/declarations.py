@@ -391,6 +391,11 @@ DECLARATIONS: dict[str, Declaration] = {
             max_length=12,
         ),
         _days("claims.filing_warning_days", "Days before the filing limit a claim not yet sent is flagged.", 366),
+        _days(
+            "claims.status_inquiry_after_days",
+            "Days after a claim is sent with no 835 and no claim status (277) before ptbill asks the payer (a 276).",
+            365,
+        ),
         Declaration(
             "claims.accepts_replacement_claims",
             Kind.BOOLEAN,

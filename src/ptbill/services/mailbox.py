@@ -42,6 +42,8 @@ OUTCOME_TEXT = {
     "already_posted": "Already posted",
     "recorded": "Recorded",
     "unreadable": "Not readable",
+    "partly_matched": "Recorded; some claims are not ours",
+    "unmatched": "Not our claims: nothing recorded",
     SENT: "Sent",
     WAITING: "Waiting for a reader",
     NOT_RECOGNISED: "Not recognised",

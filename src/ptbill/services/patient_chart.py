@@ -28,7 +28,10 @@ from ptbill.services.records import copy_of
 from ptbill.storage.tables import ClaimRow, EncounterRow, PatientRow, UserRow
 
 ZERO = Decimal("0.00")
-OPEN_CLAIMS = frozenset({ClaimState.BUILT, ClaimState.SUBMITTED})
+OPEN_CLAIMS = frozenset(
+    {ClaimState.BUILT, ClaimState.SUBMITTED, ClaimState.ACCEPTED, ClaimState.REJECTED, ClaimState.PENDED}
+    | {ClaimState.FINALIZED}
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1013,3 +1013,32 @@ class EligibilityResponseRow(Base):
     reasons: Mapped[str | None] = mapped_column(String(1000))  # EB01 words, AAA reasons and MSG text
     answer: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class ClaimAnswerRow(Base):
+    """What the clearinghouse or the payer said of one claim before its 835 (migration 0024_claim_answers): a
+    999's verdict on the claim's transaction set, a 277CA's acknowledgement, a 277's status, or a 276 sent
+    (``kind``), in words (``label``, ``detail``) with its codes (STC category, status and entity; IK3/IK4),
+    the fix and the ptbill checks for a rejection, and the mailbox file it came in or went out in."""
+
+    __tablename__ = "claim_answers"
+    __table_args__ = (
+        UniqueConstraint("claim_id", "mailbox_file_id", "kind", name="uq_claim_answers_file"),
+        Index("ix_claim_answers_claim", "claim_id", "id"),
+        Index("ix_claim_answers_clinic_outcome", "clinic_id", "outcome"),
+    )
+
+    id: Mapped[pk]
+    clinic_id: Mapped[clinic_fk]
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"))
+    mailbox_file_id: Mapped[int | None] = mapped_column(ForeignKey("mailbox_files.id"))
+    kind: Mapped[str] = mapped_column(String(6))  # 999, 277CA, 277, 276
+    outcome: Mapped[str] = mapped_column(String(20))  # accepted, rejected, pended, finalized, noted, asked
+    label: Mapped[str] = mapped_column(String(200))
+    codes: Mapped[list[str]] = mapped_column(JSON)  # 'A7:562:85' (STC), 'IK3 NM1 at 17: 8', 'IK4 67: 7'
+    detail: Mapped[str] = mapped_column(String(1000))
+    fix: Mapped[str | None] = mapped_column(String(1000))
+    rule_ids: Mapped[list[str]] = mapped_column(JSON)
+    payer_claim_number: Mapped[str | None] = mapped_column(String(50))
+    trace_number: Mapped[str | None] = mapped_column(String(50))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -54,6 +54,7 @@ from ptbill.web.routes import (
     payers,
     payments,
     queue,
+    rejections,
     remittances,
     reports,
     setup,
@@ -68,6 +69,7 @@ PAGE_ROUTERS = (
     two_factor.router,
     history.router,
     timely_filing.router,  # before claim_page: /claims/timely-filing is not a claim id
+    rejections.router,  # before claim_page: /claims/rejections is not a claim id
     claim_page.router,
     notes.router,
     abns.router,

@@ -140,7 +140,7 @@ def test_a_batch_sent_over_sftp_is_acknowledged_rejected_in_part_and_paid_each_s
             assert f'href="/claims/{paid_one}"' not in worklist
             assert '<code class="rule">NPI_INVALID</code>' in worklist
             inbox = client.get("/mailbox").text
-            assert inbox.count("Recorded on its claims") == 2
+            assert inbox.count("Recorded") == 2  # the 999 and the 277CA
 
             # 3. Later, the payer's 835s for the two claims accepted; then the poll twice more.
             with sessions() as session:

@@ -27,6 +27,7 @@ from ptbill.domain.eligibility import (
     EligibilityResponse,
     MemberEligibility,
 )
+from ptbill.domain.identifiers import is_ascii_digits
 from ptbill.domain.vocabulary import Role
 from ptbill.eligibility.figures import figures_of, plain, reasons_of
 from ptbill.eligibility.x12_270_271.reader import read_271
@@ -170,7 +171,7 @@ def _inquiry(patient: PatientRow, coverage: CoverageRow, trace: str, day: date) 
 def _interchange_number(text: str) -> int | None:
     """ISA13 of a written interchange (the ISA is fixed width: 106 characters with its terminator)."""
     elements = text[:105].split(text[3]) if len(text) > 105 else []
-    return int(elements[13]) if len(elements) > 13 and elements[13].isdigit() else None
+    return int(elements[13]) if len(elements) > 13 and is_ascii_digits(elements[13]) else None
 
 
 def write_request(

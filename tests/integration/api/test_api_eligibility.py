@@ -4,11 +4,24 @@ but not send; an unknown coverage is 404."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import pytest
+
 from ptbill.domain.clock import SYSTEM_CLOCK
 from ptbill.services import access, eligibility
 from ptbill.storage.tables import UserRow
 from tests.eligibility_271 import ACTIVE_500_20, write_271
-from tests.integration.api.world import A_USERS, World, new_patient
+from tests.integration.api.world import A_USERS, World, new_patient, running_world
+
+
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    """A world of its own: once a clinic verifies eligibility in ptbill, every later note of it is checked for
+    a current 271 (ELIGIBILITY_NOT_VERIFIED), which the shared API world's other tests do not expect."""
+    with running_world(request.param, tmp_path_factory.mktemp(f"api-eligibility-{request.param}")) as built:
+        yield built
+
 
 AETNA = {"payer_id": "aetna", "member_id": "W555000111"}
 

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from ptbill.domain.encounter import Encounter
@@ -30,8 +31,12 @@ CODES = ["97110", "97112", "97140", "97530", "97035", "97116"]
 
 
 def synthetic(n: int, seed: int = 7) -> list[bytes]:
+    return list(synthetic_stream(n, seed))
+
+
+def synthetic_stream(n: int, seed: int = 7) -> Iterator[bytes]:
+    """The same documents one at a time: a bench of big batches writes them without holding them."""
     rng = random.Random(seed)
-    documents = []
     for i in range(n):
         d = copy.deepcopy(BASE)
         d["id"] = f"bench-{i}"
@@ -46,8 +51,7 @@ def synthetic(n: int, seed: int = 7) -> list[bytes]:
         d["services"][1]["minutes"] = rng.randint(5, 40)
         d["services"][2]["minutes"] = rng.randint(5, 30)
         d["plan_of_care"]["start_date"] = "2025-12-20"
-        documents.append(json.dumps(d).encode())
-    return documents
+        yield json.dumps(d).encode()
 
 
 def rate(count: int, seconds: float) -> str:

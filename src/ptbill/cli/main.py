@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import NoReturn
 
 import click
 
@@ -38,44 +38,28 @@ def cli() -> None:
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per file (an array for several files).")
+@click.option(
+    "--ndjson",
+    is_flag=True,
+    help="Read JSON Lines (one encounter a line) and write one JSON report a line, as each is checked.",
+)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Check in this many processes; the output keeps the input's order.",
+)
 @click.argument("files", nargs=-1, required=True)
-def check(as_json: bool, files: tuple[str, ...]) -> None:
+def check(as_json: bool, ndjson: bool, jobs: int, files: tuple[str, ...]) -> None:
     """Check encounter files (format 1; '-' reads standard input) and report each finding with its fix."""
-    from ptbill.cli import render
+    from ptbill.cli.check_cmd import run_check
     from ptbill.domain.clock import SYSTEM_CLOCK
-    from ptbill.domain.encounter_json import parse_encounter
-    from ptbill.domain.errors import EncounterFormatError, PtbillError
-    from ptbill.rules.engine import CheckReport, check_encounter
 
-    reports: list[CheckReport] = []
-    problems: list[str] = []
-    with render.progress(len(files)) as advance:
-        for name in files:
-            try:
-                text = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
-            except OSError as exc:
-                problems.append(f"{name}: cannot read the file: {exc.strerror or exc}")
-                advance()
-                continue
-            try:
-                reports.append(check_encounter(parse_encounter(text, name), today=SYSTEM_CLOCK.today()))
-            except EncounterFormatError as exc:
-                problems.extend(f"{name}: {p}" for p in exc.problems)
-            except PtbillError as exc:
-                problems.append(f"{name}: {exc}")
-            advance()
-
-    if as_json:
-        payload: Any = [r.to_json() for r in reports]
-        if len(files) == 1 and reports:
-            payload = payload[0]
-        if reports or len(files) > 1:
-            click.echo(json.dumps(payload, indent=2))
-    else:
-        render.reports(reports)
-    if problems:
-        _fail(problems)
-    sys.exit(EXIT_BLOCKED if any(r.verdict.value == "blocked" for r in reports) else EXIT_OK)
+    if as_json and ndjson:
+        _fail(["check: --json and --ndjson are two outputs: choose one"])
+    sys.exit(run_check(as_json, ndjson, jobs, files, SYSTEM_CLOCK.today()))
 
 
 @cli.command()

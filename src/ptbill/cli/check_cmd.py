@@ -10,25 +10,22 @@ flat in the number of encounters: at most a window of chunks is in flight betwee
 from __future__ import annotations
 
 import json
-import multiprocessing
 import sys
-from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
-from itertools import islice
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING
 
 import click
 
+from ptbill.cli.fanout import chunked, ordered
 from ptbill.cli.terminal import printable
 
 if TYPE_CHECKING:
     from ptbill.rules.engine import CheckReport
 
 CHUNK = 64  # encounters handed to a process at a time: large enough that pickling is a small share
-WINDOW_PER_JOB = 4  # chunks in flight per process: the parent never holds more than this
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,29 +84,10 @@ def check_items(items: list[Item], mode: Mode, today: date) -> list[Outcome]:
     return outcomes
 
 
-def _chunks(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
-    iterator = iter(items)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
-
-
 def checked(items: Iterable[Item], mode: Mode, today: date, jobs: int) -> Iterator[Outcome]:
     """Each item's outcome, in the items' order, from ``jobs`` processes; never more than a window ahead."""
-    if jobs <= 1:
-        for chunk in _chunks(items, CHUNK):
-            yield from check_items(chunk, mode, today)
-        return
-    # fork: the children start with the reference data the parent already loaded (and the catalog
-    # `ptbill reference` installed), instead of each importing and loading it again.
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
-    with multiprocessing.get_context(method).Pool(jobs) as pool:
-        pending: deque[Any] = deque()
-        for chunk in _chunks(items, CHUNK):
-            pending.append(pool.apply_async(check_items, (chunk, mode, today)))
-            if len(pending) >= jobs * WINDOW_PER_JOB:
-                yield from pending.popleft().get()
-        while pending:
-            yield from pending.popleft().get()
+    for outcomes in ordered(check_items, chunked(items, CHUNK), jobs, mode, today):
+        yield from outcomes
 
 
 def _file_items(files: tuple[str, ...]) -> Iterator[Item]:

@@ -129,6 +129,14 @@ def units(method: str, as_json: bool, services: tuple[str, ...]) -> None:
     "--frequency", type=click.Choice(["original", "replacement", "void"]), default="original", show_default=True
 )
 @click.option("--original-claim", help="The payer's claim number, for a replacement or a void.")
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Check and build in this many processes; the claims keep the files' order.",
+)
 @click.argument("files", nargs=-1, required=True)
 def claim(
     output_format: str,
@@ -138,16 +146,15 @@ def claim(
     trading: str | None,
     frequency: str,
     original_claim: str | None,
+    jobs: int,
     files: tuple[str, ...],
 ) -> None:
     """Build claims from encounter files. Blocked encounters are refused and their errors listed."""
     from ptbill.claims.build import ChargeMaster
     from ptbill.claims.trading import TEST_TRADING, TradingConfig
-    from ptbill.cli import render
     from ptbill.domain.claim import ClaimFrequency
     from ptbill.domain.errors import PtbillError
-    from ptbill.reference.catalog import default_catalog
-    from ptbill.services.claims import claims_from_files, default_control_numbers, write_837p
+    from ptbill.services.claims import default_control_numbers, stream_837p
     from ptbill.settings import Settings
 
     if output_format == "cms1500" and not output:
@@ -168,20 +175,9 @@ def claim(
     if kind is not ClaimFrequency.ORIGINAL and not original_claim:
         _fail(["claim: --original-claim is required for a replacement or a void"])
 
-    def read(name: str) -> bytes:
-        return sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+    from ptbill.cli.claim_cmd import Options, build_claims, write_pieces
 
-    with render.progress(len(files), "Building claims") as advance:
-        run = claims_from_files(
-            files,
-            read,
-            default_catalog(),
-            charge_master=charge_master,
-            allow_blocked=allow_blocked,
-            frequency=kind,
-            original_claim_number=original_claim,
-            advance=advance,
-        )
+    run = build_claims(files, Options(charge_master, allow_blocked, kind, original_claim), jobs)
     for name, reasons in run.refused:
         click.echo(f"{printable(name)}: refused:", err=True)
         for reason in reasons:
@@ -189,24 +185,23 @@ def claim(
     if run.claims:
         try:
             if output_format == "837p":
-                batches = write_837p(run.claims, partners, default_control_numbers(settings.data_dir))
-                payload: bytes = "".join(b.text for b in batches).encode("ascii")
+                pieces = stream_837p(run.claims, partners, default_control_numbers(settings.data_dir))
             elif output_format == "fhir":
                 from ptbill.claims.fhir import claims_to_fhir_json
 
-                payload = claims_to_fhir_json(run.claims).encode("utf-8")
+                pieces = iter([claims_to_fhir_json(run.claims)])
             else:
                 from ptbill.claims.cms1500 import render_cms1500
 
-                payload = render_cms1500(run.claims)
+                pdf = render_cms1500(run.claims)
         except PtbillError as exc:
             _fail([f"claim: {exc}"])
-        if output:
-            write_output(output, payload, "claim")
-            click.echo(f"claim: wrote {len(run.claims)} claim(s) to {printable(output)}", err=True)
+        if output_format == "cms1500":
+            write_output(output or "", pdf, "claim")
         else:
-            sys.stdout.buffer.write(payload)
-            sys.stdout.flush()
+            write_pieces(pieces, output, "ascii" if output_format == "837p" else "utf-8")
+        if output:
+            click.echo(f"claim: wrote {len(run.claims)} claim(s) to {printable(output)}", err=True)
     if run.problems:
         _fail(run.problems)
     sys.exit(EXIT_BLOCKED if run.refused else EXIT_OK)

@@ -1,9 +1,10 @@
 """Work over several processes with the results in the input's order and a bounded window in flight.
 
-``ordered(function, chunks, jobs, *args)`` yields ``function(chunk, *args)`` for each chunk, in order. With one
-job it runs in this process. With more, a process pool started by fork (the children begin with the
-reference data and the catalog the parent already loaded) takes at most ``jobs * WINDOW_PER_JOB`` chunks
-ahead of the one being handed back, so neither the inputs read nor the results waiting grow with the batch.
+``ordered(function, chunks, jobs, *args)`` yields ``function(chunk, *args)`` for each chunk, in order. With
+one job it runs in this process. With more, the first chunk runs here (loading the reference data lazily),
+then a process pool started by fork (the children begin with what the parent loaded) takes at most
+``jobs * WINDOW_PER_JOB`` chunks ahead of the one being handed back, so neither the inputs read nor the
+results waiting grow with the batch.
 """
 
 from __future__ import annotations
@@ -30,6 +31,13 @@ def ordered(function: Callable[..., R], chunks: Iterable[Any], jobs: int, *args:
         for chunk in chunks:
             yield function(chunk, *args)
         return
+    chunks = iter(chunks)
+    first = next(chunks, None)
+    if first is None:
+        return
+    # The first chunk runs here, before the fork: it loads the reference data, the code sets and the
+    # catalog's first snapshots lazily, and the children then start with them instead of each loading its own.
+    yield function(first, *args)
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
     with multiprocessing.get_context(method).Pool(jobs) as pool:
         pending: deque[Any] = deque()

@@ -38,9 +38,10 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 
 import pytest
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator, model_validator
 
 from ptbill.domain.dates import DateRange
+from ptbill.domain.eligibility import EligibilityOnFile
 from ptbill.domain.encounter import AdvanceBeneficiaryNotice
 from ptbill.domain.encounter_json import encounter_from_dict
 from ptbill.domain.errors import ReferenceDataError
@@ -51,7 +52,7 @@ from ptbill.reference.mue import MueTable, MueValue
 from ptbill.reference.ncci import PtpEdit, PtpTable
 from ptbill.reference.parameters import ClinicChange, Confidence, clinic_layer_from
 from ptbill.reference.strict_yaml import load_strict_yaml
-from ptbill.rules.engine import check_encounter
+from ptbill.rules.engine import ClinicContext, check_encounter
 
 SCENARIOS = Path(__file__).resolve().parent / "scenarios"
 DELETE = "$delete"
@@ -108,6 +109,7 @@ class Case(_Strict):
     today: date | None = None
     same_day: list[SameDay] = []
     abns_on_file: list[dict[str, Any]] = []  # the patient's signed ABNs, as the app passes them (format 1's abn shape)
+    eligibility_on_file: dict[str, Any] | None = None  # the coverage's latest 271 figures, as the app passes them
     fires: Fires | None = None
     quiet: Literal[True] | None = None
     verdict: Literal["ready", "needs_attention", "blocked"] | None = None
@@ -265,6 +267,9 @@ class RuleCaseItem(pytest.Item):
                 for line in case.same_day
             ],
             abns=[AdvanceBeneficiaryNotice.model_validate(abn) for abn in case.abns_on_file],
+            clinic=ClinicContext(eligibility=TypeAdapter(EligibilityOnFile).validate_python(case.eligibility_on_file))
+            if case.eligibility_on_file is not None
+            else None,
         )
         mine = [f for f in report.findings if f.rule == self.rule_id]
         if case.quiet:

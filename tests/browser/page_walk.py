@@ -10,8 +10,13 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ptbill.claims.trading import TEST_TRADING, TradingConfig
+from ptbill.domain.clock import Clock, FixedClock
 from ptbill.services.abn import prepare_abn
 from ptbill.services.access import Actor
+from ptbill.services.batches import create_batch, mark_batch_submitted
+from ptbill.services.billing import build_claims
+from ptbill.services.claim_answers import record_277ca, record_999
 from ptbill.services.denial_work import DenialFilter, denial_items
 from ptbill.services.reports.registry import REPORTS
 from ptbill.storage.tables import (
@@ -26,6 +31,8 @@ from ptbill.storage.tables import (
     UserRow,
 )
 from tests.browser.live_app import VISIT_DATE, LiveApp
+from tests.demo_day import DEMO_TODAY
+from tests.integration.clearinghouse import Numbers, answer_277ca, answer_999
 
 THERAPIST = "therapist1@harbor.example"
 BILLER = "biller@harbor.example"
@@ -63,6 +70,31 @@ def answered_claim(session: Session, clinic: int | None) -> int | None:
     return some_paid or first
 
 
+def acknowledged_claims(session: Session, biller: Actor, clock: Clock) -> tuple[int | None, int | None]:
+    """(a rejected claim, an accepted one): two of the demo's signed notes billed, sent, and answered by the
+    stand-in clearinghouse's 999 and 277CA rejecting the first; the ones made before when there are."""
+    rejected = session.scalar(
+        select(ClaimRow.id).where(ClaimRow.clinic_id == biller.clinic_id, ClaimRow.status == "rejected")
+    )
+    if rejected is not None:
+        accepted = session.scalar(
+            select(ClaimRow.id).where(ClaimRow.clinic_id == biller.clinic_id, ClaimRow.status == "accepted")
+        )
+        return rejected, accepted
+    signed = select(EncounterRow.id).where(EncounterRow.clinic_id == biller.clinic_id, EncounterRow.status == "signed")
+    notes = list(session.scalars(signed.order_by(EncounterRow.id.desc()).limit(2)))
+    if len(notes) < 2:
+        return None, None
+    claims = build_claims(session, biller, notes, clock=clock)
+    batch = create_batch(session, biller, [c.id for c in claims], TradingConfig(TEST_TRADING, {}), clock=clock)
+    mark_batch_submitted(session, biller, batch.id, clock=clock)
+    sent, now, numbers = batch.content.encode(), clock.now(), Numbers()
+    record_999(session, biller, answer_999(sent, now, numbers).encode(), now)
+    record_277ca(session, biller, answer_277ca(sent, now, numbers, claims[0].patient_control_number).encode(), now)
+    session.commit()
+    return claims[0].id, claims[1].id
+
+
 def pages(app: LiveApp) -> list[WalkedPage]:
     with app.sessions() as session:
         clinic = session.scalar(select(PatientRow.clinic_id).where(PatientRow.id == app.new_patient_id))
@@ -90,6 +122,7 @@ def pages(app: LiveApp) -> list[WalkedPage]:
         user = session.scalars(select(UserRow).where(UserRow.email == BILLER)).one()
         biller = Actor(user.id, user.clinic_id, user.role, user.name)
         items = denial_items(session, biller, DenialFilter(status="all"), app.settings.clock, limit=100_000).items
+        rejected, accepted = acknowledged_claims(session, biller, FixedClock(DEMO_TODAY))
         abn = session.scalar(select(AbnRow.id).where(AbnRow.patient_id == app.new_patient_id))
         if abn is None:  # an unsigned ABN for the new Medicare patient: its page shows the signature form
             admin = session.scalars(select(UserRow).where(UserRow.email == ADMIN)).one()
@@ -119,6 +152,7 @@ def pages(app: LiveApp) -> list[WalkedPage]:
         WalkedPage("claims", BILLER, "/claims"),
         WalkedPage("batches", BILLER, "/batches"),
         WalkedPage("claims-timely-filing", BILLER, "/claims/timely-filing"),
+        WalkedPage("claims-rejections", BILLER, "/claims/rejections"),
         WalkedPage("denials", BILLER, "/denials"),
         WalkedPage("remittances", BILLER, "/remittances"),
         WalkedPage("remittances-unmatched", BILLER, "/remittances/unmatched"),
@@ -153,6 +187,10 @@ def pages(app: LiveApp) -> list[WalkedPage]:
         walk.append(WalkedPage("batch", BILLER, f"/batches/{batch}"))
     if claim is not None:
         walk.append(WalkedPage("claim", BILLER, f"/claims/{claim}"))
+    if rejected is not None:
+        walk.append(WalkedPage("claim-rejected", BILLER, f"/claims/{rejected}"))
+    if accepted is not None:
+        walk.append(WalkedPage("claim-accepted", BILLER, f"/claims/{accepted}"))
     if ledger_patient is not None:
         walk.append(WalkedPage("patient-ledger", BILLER, f"/patients/{ledger_patient}/ledger"))
     if remittance_file is not None:

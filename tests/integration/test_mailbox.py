@@ -1,6 +1,7 @@
 """The clearinghouse mailbox through its folder transport, on SQLite and PostgreSQL: a batch sent into the
 outbox, the payer's 835 polled from the inbox and posted once, failures left in place and tried again with a
-doubling wait, the other transaction types kept waiting for their reader, and the credential kept encrypted."""
+doubling wait, a 271 kept waiting for its reader (the 999, 277CA and 277: test_claim_answers), and the credential
+kept encrypted."""
 
 from __future__ import annotations
 
@@ -102,7 +103,7 @@ def test_a_file_that_fails_stays_in_the_inbox_and_is_tried_again_after_a_doublin
     assert mailbox.backoff(30) == mailbox.LONGEST_WAIT
 
 
-def test_a_999_a_277ca_and_a_271_are_kept_as_received_waiting_for_a_reader_and_archived(
+def test_a_cut_off_271_is_done_as_unreadable_and_a_cut_off_999_or_277_is_left_in_the_inbox_naming_the_segment(
     session: Session, tmp_path: Path
 ) -> None:
     clock = MovingClock()
@@ -119,17 +120,18 @@ def test_a_999_a_277ca_and_a_271_are_kept_as_received_waiting_for_a_reader_and_a
     for name, text in files.items():
         (tmp_path / "inbox" / name).write_text(text)
     result = mailbox.poll(session, biller, FolderMailbox(tmp_path), clock)
-    assert (result.received, result.handled, result.failed) == (5, 5, 0)
-    kinds = {row.name: (row.transaction_type, row.outcome) for row in received(session, biller.clinic_id)}
-    assert kinds == {
-        "ack.999": ("999", "waiting_for_reader"),
-        "claims.277": ("277CA", "waiting_for_reader"),
-        "status.277": ("277", "waiting_for_reader"),
-        "benefits.271": ("271", "waiting_for_reader"),
+    assert (result.received, result.handled, result.failed) == (5, 2, 3)
+    rows = {row.name: row for row in received(session, biller.clinic_id)}
+    assert {name: (row.transaction_type, row.outcome) for name, row in rows.items()} == {
+        "ack.999": ("999", "retrying"),
+        "claims.277": ("277CA", "retrying"),
+        "status.277": ("277", "retrying"),
+        "benefits.271": ("271", "unreadable"),  # its reader is registered: a 271 cut off after ST is unreadable
         "notes.txt": ("unknown", "not_recognised"),
     }
-    assert all(row.content == files[row.name].encode() for row in received(session, biller.clinic_id))
-    assert list((tmp_path / "inbox").iterdir()) == []
+    assert "not a readable 999: segment 3 (ST): the file ends before SE" in (rows["ack.999"].message or "")
+    assert all(row.content == files[row.name].encode() for row in rows.values())
+    assert sorted(p.name for p in (tmp_path / "inbox").iterdir()) == ["ack.999", "claims.277", "status.277"]
     assert transaction_kind(b"") == "unknown"
 
 

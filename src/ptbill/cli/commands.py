@@ -521,10 +521,11 @@ def correct(email: str | None, claim_id: int, payer_claim_number: str | None) ->
 
 
 def register_back_office(cli: click.Group) -> None:
+    from ptbill.cli.eligibility_cmds import eligibility
     from ptbill.cli.mailbox_cmds import mailbox
     from ptbill.cli.report_cmd import report
 
-    for command in (remit, balances, denials, appeal, correct, report, mailbox):
+    for command in (remit, balances, denials, appeal, correct, report, mailbox, eligibility):
         cli.add_command(command)
 
 

@@ -15,7 +15,7 @@ import click
     "--queue",
     "queues",
     multiple=True,
-    help="Take jobs of this queue only (repeatable): remittances, statements, default. Default: every queue.",
+    help="Take jobs of this queue only (repeatable): remittances, statements, mailbox, default. Default: every queue.",
 )
 @click.option(
     "--once",

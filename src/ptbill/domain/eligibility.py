@@ -189,3 +189,26 @@ class EligibilityRequest:
     provider: Party | None
     inquiries: tuple[EligibilityInquiry, ...]
     problems: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class EligibilityOnFile:
+    """What the app hands the checks about the note's coverage: the latest 271 answer on file (None: none yet),
+    the days since it of the patient's other visits, and whether a prior authorization is on file for the day.
+    The checks only see one when the clinic verifies eligibility in ptbill (it has asked or recorded one)."""
+
+    received_on: date | None = None  # the day the latest answer came, in the clinic's zone
+    asked_for: date | None = None  # the date of service the 270 asked about
+    status: str = Coverage.UNKNOWN.value
+    plan_begin: date | None = None
+    plan_end: date | None = None
+    reasons: str = ""  # the 271's words: EB01, AAA reasons and follow-up, MSG
+    visits_remaining: int | None = None
+    visits_after: int = 0  # the patient's other visits dated after the answer and before this one
+    prior_auth_required: bool | None = None
+    authorization_on_file: bool = False
+    answer_id: int | None = None  # the stored answer, for the finding's reference
+
+    @property
+    def on_file(self) -> bool:
+        return self.received_on is not None

@@ -20,6 +20,10 @@ class EncounterState(StrEnum):
 class ClaimState(StrEnum):
     BUILT = "built"  # built from a signed note, not sent yet
     SUBMITTED = "submitted"  # its batch was sent to the clearinghouse
+    ACCEPTED = "accepted"  # a 277CA (or 277) says the payer or clearinghouse took it in for processing
+    REJECTED = "rejected"  # a 999 or 277CA rejected it: never entered adjudication; fix it and send again
+    PENDED = "pended"  # a 277 says the payer holds it (pending, or asking for more information)
+    FINALIZED = "finalized"  # a 277 says the payer decided it; its 835 is on the way
     PAID = "paid"
     PARTIAL = "partial"  # paid less than expected
     DENIED = "denied"
@@ -46,6 +50,10 @@ class DenialState(StrEnum):
 # answer; a claim answered before it was marked submitted was evidently sent, so an answer may also
 # follow BUILT. Nothing goes back to BUILT or SUBMITTED once the payer has answered.
 _ANSWERED = frozenset({ClaimState.PAID, ClaimState.PARTIAL, ClaimState.DENIED, ClaimState.REVERSED})
+# What the clearinghouse and the payer say before the 835 (999, 277CA, 277: ``services.claim_answers``). An
+# acknowledgement or a status may follow another (a claim rejected, corrected and acknowledged again; pended,
+# then finalized); each may be followed by the 835. None follows an 835: the payer's answer is the last word.
+_ACKNOWLEDGED = frozenset({ClaimState.ACCEPTED, ClaimState.REJECTED, ClaimState.PENDED, ClaimState.FINALIZED})
 
 MOVES: Mapping[type[StrEnum], Mapping[StrEnum, frozenset[StrEnum]]] = {
     EncounterState: {
@@ -55,8 +63,9 @@ MOVES: Mapping[type[StrEnum], Mapping[StrEnum, frozenset[StrEnum]]] = {
         EncounterState.BILLED: frozenset(),
     },
     ClaimState: {
-        ClaimState.BUILT: frozenset({ClaimState.SUBMITTED, *_ANSWERED}),
-        ClaimState.SUBMITTED: _ANSWERED,
+        ClaimState.BUILT: frozenset({ClaimState.SUBMITTED, *_ANSWERED, *_ACKNOWLEDGED}),
+        ClaimState.SUBMITTED: _ANSWERED | _ACKNOWLEDGED,
+        **{state: _ANSWERED | (_ACKNOWLEDGED - {state}) for state in _ACKNOWLEDGED},
         **dict.fromkeys(_ANSWERED, _ANSWERED),
     },
     BatchState: {

@@ -21,16 +21,21 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ptbill.domain.clock import Clock
 from ptbill.domain.errors import PtbillError
+from ptbill.mailbox.transport import MailboxError
+from ptbill.services.eligibility_send import DAYS_AHEAD, nightly_run
 from ptbill.services.job_runs import actor_of
+from ptbill.services.mailbox_settings import clinic_mailbox
 from ptbill.services.reference_status import reference_status
 from ptbill.services.remittance_files import REFUSED, post_file
 from ptbill.services.statements import run_statements as statement_run
 from ptbill.settings import Settings
 from ptbill.storage.session import transaction
+from ptbill.storage.tables import ClinicRow
 
 
 class JobRefusedError(PtbillError):
@@ -142,6 +147,34 @@ def reference_checks(ctx: JobContext) -> Outcome:
     return Outcome(text + (f"; not installed: {', '.join(missing)}" if missing else ""))
 
 
-# Later, from the parallel work: ``nightly_eligibility`` (the 270/271 reader) and ``mailbox_poll`` (the
-# clearinghouse mailbox's poll service) are declared here with ``@job(..., periodic=True)`` and scheduled by
-# PTBILL_JOB_SCHEDULE; nothing else changes.
+@job("nightly_eligibility", retries=1, periodic=True)
+def nightly_eligibility(ctx: JobContext) -> Outcome:
+    """Each clinic's patients expected in the next ``days_ahead`` days (default 7) or under a plan of care in
+    force, whose eligibility answer is not current: a 270 each through the clinic's mailbox. Scheduled, it runs
+    for every clinic; deferred for one clinic, for that clinic only."""
+    days_ahead = int(ctx.args.get("days_ahead", DAYS_AHEAD))
+    with ctx.sessions() as session:
+        clinics = [ctx.clinic_id] if ctx.clinic_id is not None else list(session.scalars(select(ClinicRow.id)))
+    asked = failed = unreachable = 0
+    for number, clinic_id in enumerate(clinics, start=1):
+        try:
+            with transaction(ctx.sessions) as session:
+                box = clinic_mailbox(
+                    session, clinic_id, secret_key=ctx.settings.secret_key, data_dir=ctx.settings.data_dir
+                )
+                try:
+                    result = nightly_run(session, clinic_id, box, ctx.clock, days_ahead=days_ahead)
+                finally:
+                    box.close()
+        except MailboxError:  # this clinic's mailbox cannot be reached tonight: the others still run
+            unreachable += 1
+            continue
+        asked, failed = asked + result.asked, failed + result.failed
+        ctx.progress(number, len(clinics))
+    text = f"{asked} eligibility request(s) sent for {len(clinics)} clinic(s), {failed} failed"
+    return Outcome(text + (f"; {unreachable} clinic mailbox(es) unreachable" if unreachable else ""))
+
+
+# The clearinghouse mailbox's jobs (mailbox_poll, mailbox_send, claim_status_inquiries) are declared in their
+# own module, imported here so that every job is declared once this module is imported.
+from ptbill.jobs import mailbox_jobs  # noqa: E402, F401

@@ -320,6 +320,11 @@ DECLARATIONS: dict[str, Declaration] = {
         ),
         Declaration("plan_of_care.required", Kind.BOOLEAN, "A plan of care must be on file."),
         _days("plan_of_care.certification_days", "Days from the plan's start to certify it.", 366),
+        _days(
+            "eligibility.verify_within_days",
+            "Days before the date of service an eligibility answer stays current.",
+            366,
+        ),
         _days("plan_of_care.max_days", "Longest a plan runs before recertification.", 3660),
         _days("plan_of_care.progress_report_every", "Treatment days between progress reports.", 366, "treatment days"),
         _days(
@@ -386,6 +391,11 @@ DECLARATIONS: dict[str, Declaration] = {
             max_length=12,
         ),
         _days("claims.filing_warning_days", "Days before the filing limit a claim not yet sent is flagged.", 366),
+        _days(
+            "claims.status_inquiry_after_days",
+            "Days after a claim is sent with no 835 and no claim status (277) before ptbill asks the payer (a 276).",
+            365,
+        ),
         Declaration(
             "claims.accepts_replacement_claims",
             Kind.BOOLEAN,

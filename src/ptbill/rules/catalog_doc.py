@@ -14,6 +14,7 @@ SECTION_ORDER = [
     "Claim text",
     "Claim: providers, place, date, duplicates",
     "Clinical consistency",
+    "Eligibility (270/271)",
 ]
 
 _INTRO = """# Check catalog
@@ -36,6 +37,10 @@ SPEC_EXTRAS = frozenset(
         "CLAIM_TEXT_NOT_TRANSLITERABLE",
         "DATE_OF_SERVICE_IN_FUTURE",
         "DUPLICATE_SERVICE",
+        "ELIGIBILITY_AUTH_REQUIRED",
+        "ELIGIBILITY_COVERAGE_INACTIVE",
+        "ELIGIBILITY_NOT_VERIFIED",
+        "ELIGIBILITY_VISITS_EXCEEDED",
         "ICD10_CODE_SET_NOT_LOADED",
         "MODIFIER_CO_MISSING",
         "MODIFIER_GN_MISSING",

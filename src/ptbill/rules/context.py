@@ -11,6 +11,7 @@ from decimal import Decimal
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from ptbill.domain.eligibility import EligibilityOnFile
 from ptbill.domain.encounter import AdvanceBeneficiaryNotice, DeviceType, Encounter, Service
 from ptbill.domain.errors import ReferenceDataError
 from ptbill.domain.same_day import SameDayService
@@ -68,6 +69,7 @@ class CheckContext:
     today: date | None = None  # from the caller's clock; None where no clock is given (no future-date check)
     same_day: tuple[SameDayService, ...] = ()  # the patient's other notes of the day, where the app sees them
     abns: tuple[AdvanceBeneficiaryNotice, ...] = ()  # the patient's signed ABNs on file, where the app sees them
+    eligibility: EligibilityOnFile | None = None  # the coverage's latest 271 on file, where the clinic verifies
 
     @property
     def services(self) -> tuple[Service, ...]:

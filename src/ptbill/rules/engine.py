@@ -14,6 +14,7 @@ from typing import Any
 from ptbill import __version__
 from ptbill.domain.claim import MAX_DIAGNOSIS_POINTERS
 from ptbill.domain.claim_line import ClaimLine
+from ptbill.domain.eligibility import EligibilityOnFile
 from ptbill.domain.encounter import AdvanceBeneficiaryNotice, Encounter
 from ptbill.domain.finding import Finding, Severity, Verdict, verdict_of
 from ptbill.domain.same_day import SameDayService
@@ -94,6 +95,7 @@ def build_context(
         zip_table=pfs.zip_table if pfs else None,
         medicare_locality=clinic.medicare_locality,
         therapy_claims_this_year=clinic.therapy_claims_this_year,
+        eligibility=clinic.eligibility,
         today=today,
         same_day=tuple(same_day),
         abns=tuple(abns),
@@ -102,11 +104,13 @@ def build_context(
 
 @dataclass(frozen=True, slots=True)
 class ClinicContext:
-    """What the app knows beyond the note: the clinic's own MAC locality, and the therapy amount of the
-    patient's claims ptbill built this calendar year before this visit (None: ptbill cannot see them)."""
+    """What the app knows beyond the note: the clinic's own MAC locality, the therapy amount of the
+    patient's claims ptbill built this calendar year before this visit (None: ptbill cannot see them), and the
+    coverage's eligibility on file (None: the clinic does not verify eligibility in ptbill)."""
 
     medicare_locality: str | None = None
     therapy_claims_this_year: Decimal | None = None
+    eligibility: EligibilityOnFile | None = None
 
 
 def check_encounter(

@@ -3,8 +3,8 @@
 What the claim says comes from the frozen claim (``frozen_claims.stored_claim``). The status timeline is
 derived from the rows themselves, never kept as a second copy: the claim's creation, its batch, its
 submission, each posted 835 answer (its meaning from ``balances``), the claims that correct or void it and
-the clinic's write-offs. Acknowledgements (999/277CA) will add "accepted" and "rejected" events in
-``_acknowledgements`` once they are stored.
+the clinic's write-offs, and what the clearinghouse and the payer said before the 835 (999, 277CA, 277 and
+the 276s sent: ``claim_answers``) in ``_acknowledgements``.
 """
 
 from __future__ import annotations
@@ -37,14 +37,14 @@ from ptbill.services.note_returns import NoteReturn, returns_of
 from ptbill.services.reopening import ReopeningRequest, reopenings_of
 from ptbill.services.timely_filing import FilingLimits, unsent_limit
 from ptbill.services.write_offs import WriteOff, write_offs_of
-from ptbill.storage.tables import ClaimBatchRow, ClaimPaymentRow, ClaimRow, RemittanceRow
+from ptbill.storage.tables import ClaimAnswerRow, ClaimBatchRow, ClaimPaymentRow, ClaimRow, RemittanceRow
 
 ZERO = Decimal("0.00")
 
 
 @dataclass(frozen=True, slots=True)
 class TimelineEvent:
-    kind: str  # created, batched, submitted, accepted, rejected, answered, corrected, voided, written_off
+    kind: str  # created, batched, submitted, accepted, rejected, pended, finalized, noted, asked, answered ...
     label: str
     at: datetime | None = None  # a moment (shown in the clinic's zone) ...
     day: date | None = None  # ... or a day (an 835's payment date)
@@ -211,8 +211,20 @@ def _payments(session: Session, actor: Actor, claim: ClaimRecord) -> list[Paymen
 
 
 def _acknowledgements(session: Session, claim: ClaimRecord) -> list[TimelineEvent]:
-    """Accepted or rejected by the clearinghouse and the payer (999/277CA): none stored yet."""
-    return []
+    """What the clearinghouse and the payer said before the 835 (``claim_answers``: 999, 277CA, 277) and the
+    276 inquiries sent, each in words with its codes; a rejection with its fix and the checks it maps to."""
+    rows = session.scalars(
+        select(ClaimAnswerRow).where(ClaimAnswerRow.claim_id == claim.id).order_by(ClaimAnswerRow.id)
+    )
+    events = []
+    for row in rows:
+        detail = row.detail + (f" · codes {', '.join(row.codes)}" if row.codes else "")
+        if row.fix:
+            detail += f" · Fix: {row.fix}"
+        if row.rule_ids:
+            detail += f" (ptbill checks {', '.join(row.rule_ids)})"
+        events.append(TimelineEvent(row.outcome, row.label, at=row.received_at, detail=detail))
+    return events
 
 
 def _timeline(

@@ -154,7 +154,8 @@ def draw_estimate(
                 "Your cost sharing",
                 f"deductible remaining {_money(sharing['deductible_remaining'] or 0)}; coinsurance "
                 f"{Decimal(percent or 0):f} %; copay {_money(sharing['copay'] or 0)} a visit"
-                + (f" (as of {sharing['as_of']})" if sharing["as_of"] else " (not yet checked with the plan)"),
+                + (f" (as of {sharing['as_of']})" if sharing["as_of"] else " (not yet checked with the plan)")
+                + (f"; from {sharing['source']}" if sharing.get("eligibility_response_id") else ""),
             ),
         ]
     story += [_facts(facts, s), Paragraph("Services", s["h2"]), _lines_table(doc, visits, row.self_pay, s)]

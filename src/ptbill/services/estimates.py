@@ -2,7 +2,8 @@
 
 Per code: the expected allowed amount from the payer's schedule, computed exactly as the checks compute
 expected payment (``rules.prices``: the clinic's contracted fee schedule, the Medicare PFS by locality with
-MPPR, the seed average), times the visits; the patient's share from the coverage's cost sharing
+MPPR, the seed average), times the visits; the patient's share from the coverage's latest active eligibility
+answer (271: deductible remaining, coinsurance, copay, with its date), else the cost sharing typed on the coverage
 (``pricing.patient_share``: deductible, then coinsurance, then copay, visit by visit); services the payer does
 not cover (marked by the user, or paid $0.00 by the payer's schedule) at the clinic's self-pay price list
 (the fee schedule ``self-pay``). Without a coverage the patient is self-pay and the estimate is the good-faith
@@ -32,6 +33,7 @@ from ptbill.reference.ncci import open_when_changed
 from ptbill.rules.prices import ExpectedPrice, Place, expected_prices, locality_choice, medicare_year_for
 from ptbill.services.access import Actor, NotFoundError, owned_row
 from ptbill.services.audit import audit
+from ptbill.services.eligibility_use import sharing_from_271
 from ptbill.services.estimate_pdf import draw_estimate
 from ptbill.services.patient_fields import Fields
 from ptbill.services.payers import SELF_PAY, clinic_fee_schedule, clinic_layer
@@ -146,7 +148,8 @@ def prepare_estimate(
     patient = owned_row(session, actor, PatientRow, patient_id, "patient")
     fields = Fields(data)
     coverage = _patients_row(session, actor, fields, CoverageRow, patient_id, "coverage_id")
-    if coverage is not None and coverage.cost_sharing_as_of is None:
+    from_271 = sharing_from_271(session, actor, coverage.id) if coverage is not None else None
+    if coverage is not None and coverage.cost_sharing_as_of is None and from_271 is None:
         fields.fail("coverage_id", "enter this coverage's cost sharing first (deductible left, coinsurance, copay)")
     plan = _patients_row(session, actor, fields, PlanOfCareRow, patient_id, "plan_of_care_id")
     first_visit = fields.day("first_visit") or (plan.start_date if plan else clock.today())
@@ -203,11 +206,16 @@ def prepare_estimate(
         entry["total"] = str(Decimal(entry["per_visit"]) * visits)
         lines.append(entry)
     fields.done()
-    sharing = CostSharing(
-        coverage.deductible_remaining if coverage else None,
-        coverage.coinsurance_percent if coverage else None,
-        coverage.copay if coverage else None,
+    sharing = (
+        from_271.sharing
+        if from_271
+        else CostSharing(
+            coverage.deductible_remaining if coverage else None,
+            coverage.coinsurance_percent if coverage else None,
+            coverage.copay if coverage else None,
+        )
     )
+    as_of = from_271.as_of if from_271 else (coverage.cost_sharing_as_of if coverage else None)
     shares = visit_shares(covered_visit, visits, sharing) if not self_pay else []
     covered_share = sum((s.patient for s in shares), ZERO)
     document = {
@@ -218,7 +226,9 @@ def prepare_estimate(
             "deductible_remaining": None if sharing.deductible_remaining is None else str(sharing.deductible_remaining),
             "coinsurance_percent": None if sharing.coinsurance_percent is None else str(sharing.coinsurance_percent),
             "copay": None if sharing.copay is None else str(sharing.copay),
-            "as_of": coverage.cost_sharing_as_of.isoformat() if coverage and coverage.cost_sharing_as_of else None,
+            "as_of": as_of.isoformat() if as_of else None,
+            "source": from_271.source if from_271 else ("as typed on the coverage" if coverage else None),
+            "eligibility_response_id": from_271.answer_id if from_271 else None,
         },
         "order": ORDER,
         "runs": [

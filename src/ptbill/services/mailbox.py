@@ -25,7 +25,7 @@ from ptbill.domain.clock import Clock, day_in
 from ptbill.domain.errors import PtbillError
 from ptbill.mailbox.kinds import REMITTANCE_835, UNKNOWN, transaction_kind
 from ptbill.mailbox.transport import Mailbox, MailboxError
-from ptbill.services.access import BILLERS, Actor, require_role
+from ptbill.services.access import BILLERS, Actor, NotFoundError, require_role
 from ptbill.services.audit import audit
 from ptbill.services.batches import get_batch, mark_batch_submitted
 from ptbill.services.clinic import clinic_zone
@@ -33,13 +33,17 @@ from ptbill.services.mailbox_handlers import HANDLERS, MAX_FILE_BYTES, Handled
 from ptbill.services.mailbox_settings import clinic_code, file_name, name_template
 from ptbill.services.records import copy_of
 from ptbill.storage.session import dialect_insert
-from ptbill.storage.tables import MailboxFileRow
+from ptbill.storage.tables import EligibilityRequestRow, MailboxFileRow
 
 IN, OUT = "in", "out"
 SENT, WAITING, NOT_RECOGNISED, RETRYING, FAILED = "sent", "waiting_for_reader", "not_recognised", "retrying", "failed"
 OUTCOME_TEXT = {
     "posted": "Posted",
     "already_posted": "Already posted",
+    "recorded": "Recorded",
+    "unreadable": "Not readable",
+    "partly_matched": "Recorded; some claims are not ours",
+    "unmatched": "Not our claims: nothing recorded",
     SENT: "Sent",
     WAITING: "Waiting for a reader",
     NOT_RECOGNISED: "Not recognised",
@@ -268,6 +272,52 @@ def send_batch(
         session.flush()
         mailbox.send(name, data)  # last: a failure rolls the savepoint back
     audit(session, actor, "create", "mailbox_file", str(row.id), f"sent batch {batch.id}")
+    return copy_of(MailboxFile, row)
+
+
+def send_270(session: Session, clinic_id: int, mailbox: Mailbox, request_id: int, clock: Clock) -> MailboxFile:
+    """Put a stored 270 into the outbox, named by the clinic's rule (``{batch}`` is the request's number, and a
+    rule's ``.837`` ending becomes ``.270``); the caller checked who may ask. A failed upload stores nothing."""
+    asked = session.get(EligibilityRequestRow, request_id)
+    if asked is None or asked.clinic_id != clinic_id:
+        raise NotFoundError(f"eligibility request {request_id} not found")
+    day = day_in(clock, ZoneInfo(clinic_zone(session, clinic_id)))
+    name = file_name(
+        name_template(session, clinic_id),
+        clinic_code(session, clinic_id),
+        asked.id,
+        day,
+        asked.interchange_control_number,
+    )
+    name = name[: -len(".837")] + ".270" if name.endswith(".837") else name
+    data = asked.content.encode("utf-8")
+    with session.begin_nested():
+        row = MailboxFileRow(
+            clinic_id=clinic_id,
+            direction=OUT,
+            name=name,
+            sha256=hashlib.sha256(data).hexdigest(),
+            size_bytes=len(data),
+            transaction_type="270",
+            received_at=clock.now(),
+            outcome=SENT,
+            message=f"eligibility request {asked.id}",
+            attempts=1,
+            content=data,
+        )
+        session.add(row)
+        session.flush()
+        asked.mailbox_file_id = row.id
+        mailbox.send(name, data)  # last: a failure rolls the savepoint back
+    audit(
+        session,
+        None,
+        "create",
+        "mailbox_file",
+        str(row.id),
+        f"sent eligibility request {asked.id}",
+        clinic_id=clinic_id,
+    )
     return copy_of(MailboxFile, row)
 
 

@@ -206,9 +206,14 @@ def open_mailbox(session: Session, actor: Actor, *, secret_key: str, data_dir: P
     """The clinic's mailbox, connected: the folder ``<data dir>/mailbox/clinic-<id>`` unless SFTP is set up.
     The caller closes it. Raises MailboxError when the server cannot be reached or refuses the login."""
     require_role(actor, BILLERS)
-    row = _row(session, actor.clinic_id)
+    return clinic_mailbox(session, actor.clinic_id, secret_key=secret_key, data_dir=data_dir)
+
+
+def clinic_mailbox(session: Session, clinic_id: int, *, secret_key: str, data_dir: Path) -> Mailbox:
+    """As ``open_mailbox`` for the installation's own jobs (the nightly eligibility run), which act for no user."""
+    row = _row(session, clinic_id)
     if row is None or row.transport == FOLDER:
-        return FolderMailbox(data_dir / "mailbox" / f"clinic-{actor.clinic_id}")
+        return FolderMailbox(data_dir / "mailbox" / f"clinic-{clinic_id}")
     credential = decrypt_credential(secret_key, row.credential_encrypted or "") if row.credential_encrypted else ""
     target = SftpTarget(
         host=row.host or "",

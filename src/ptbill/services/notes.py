@@ -4,7 +4,7 @@ carried forward."""
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -21,6 +21,7 @@ from ptbill.rules.engine import RULESET_VERSION, CheckReport, check_encounter
 from ptbill.services.abn import signed_abns_for
 from ptbill.services.access import CLINICIANS, SIGNERS, Actor, ConflictError, owned_row, require_role
 from ptbill.services.audit import AuditEntry, audit
+from ptbill.services.eligibility_use import eligibility_for_check
 from ptbill.services.patients import get_patient
 from ptbill.services.payers import clinic_fee_schedule, clinic_layer
 from ptbill.services.records import copy_of
@@ -81,8 +82,8 @@ def check_for_clinic(
     clock: Clock = SYSTEM_CLOCK,
 ) -> CheckReport:
     """The one way the app checks a note: the engine with the clinic's own payer values and fee schedule,
-    today's date from the caller's clock, the patient's other notes of the day (duplicates, per-day unit limits)
-    and the patient's signed ABNs (GA on the lines they cover)."""
+    today's date from the caller's clock, the patient's other notes of the day (duplicates, per-day unit limits),
+    the patient's signed ABNs (GA on the lines they cover) and the coverage's eligibility answer on file."""
     catalog = catalog or default_catalog()
     payer_id = encounter.coverage.payer
     same_day, notes_read = same_day_services(session, clinic_id, encounter)
@@ -93,7 +94,10 @@ def check_for_clinic(
         catalog,
         clinic_layer=clinic_layer(session, clinic_id, payer_id),
         fee_schedule=clinic_fee_schedule(session, clinic_id, payer_id),
-        clinic=clinic_context(session, clinic_id, encounter, catalog),
+        clinic=replace(
+            clinic_context(session, clinic_id, encounter, catalog),
+            eligibility=eligibility_for_check(session, clinic_id, encounter),
+        ),
         today=clock.today(),
         same_day=same_day,
         abns=signed_abns_for(session, clinic_id, encounter),

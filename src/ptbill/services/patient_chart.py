@@ -2,13 +2,13 @@
 
 Visits and notes (each with its id, so every note can be linked), claims with their status and
 amounts, the balances they add up to, coverages in order, authorizations used and left, plans of care
-with their dates and the next progress report, cost estimates prepared, and the documents a biller can
-open (appeal packets of denied claims).
+with their dates and the next progress report, cost estimates prepared, the latest eligibility answer (271) of
+each coverage, and the documents a biller can open (appeal packets of denied claims).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
@@ -20,6 +20,7 @@ from ptbill.services.abn import Abn, abn_records
 from ptbill.services.access import Actor, owned_row
 from ptbill.services.audit import audit
 from ptbill.services.authorizations import Authorization, authorization_records
+from ptbill.services.eligibility import EligibilityAnswer, answer_records, latest_by_coverage
 from ptbill.services.estimates import Estimate, estimate_records
 from ptbill.services.patients import Coverage, Patient, coverage_records
 from ptbill.services.plans_of_care import PlanOfCare, plan_records
@@ -27,7 +28,10 @@ from ptbill.services.records import copy_of
 from ptbill.storage.tables import ClaimRow, EncounterRow, PatientRow, UserRow
 
 ZERO = Decimal("0.00")
-OPEN_CLAIMS = frozenset({ClaimState.BUILT, ClaimState.SUBMITTED})
+OPEN_CLAIMS = frozenset(
+    {ClaimState.BUILT, ClaimState.SUBMITTED, ClaimState.ACCEPTED, ClaimState.REJECTED, ClaimState.PENDED}
+    | {ClaimState.FINALIZED}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +82,7 @@ class Chart:
     balances: Balances
     estimates: list[Estimate]
     abns: tuple[Abn, ...] = ()  # the patient's ABNs (form CMS-R-131), newest first
+    eligibility: dict[int, EligibilityAnswer] = field(default_factory=dict)  # the latest 271 per coverage id
 
 
 def _notes(session: Session, actor: Actor, patient_id: int) -> list[ChartNote]:
@@ -132,4 +137,5 @@ def patient_chart(session: Session, actor: Actor, patient_id: int) -> Chart:
         balances,
         estimate_records(session, actor, patient_id),
         tuple(abn_records(session, actor, patient_id)),
+        latest_by_coverage(answer_records(session, actor, patient_id)),
     )

@@ -946,3 +946,99 @@ class JobRunRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class EligibilityRequestRow(Base):
+    """A 270 asked for a patient's coverage on a date of service (migration 0023_eligibility): its trace number
+    (TRN02, unique per clinic, echoed by the 271), its interchange control number and the file as written; the
+    mailbox file it went out as, when sent."""
+
+    __tablename__ = "eligibility_requests"
+    __table_args__ = (UniqueConstraint("clinic_id", "trace_number", name="uq_eligibility_requests_trace"),)
+
+    id: Mapped[pk]
+    clinic_id: Mapped[clinic_fk]
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    coverage_id: Mapped[int] = mapped_column(ForeignKey("coverages.id"))
+    service_date: Mapped[date] = mapped_column(Date)
+    trace_number: Mapped[str] = mapped_column(String(50))
+    interchange_control_number: Mapped[int | None] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(20))  # web, cli, api, nightly
+    mailbox_file_id: Mapped[int | None] = mapped_column(ForeignKey("mailbox_files.id"))
+    content: Mapped[str] = mapped_column(Text)
+    created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class EligibilityResponseRow(Base):
+    """One member's 271 answer (migration 0023_eligibility), matched to the clinic's patient and coverage (or
+    kept unmatched with the reason): the day asked, when and how it came, the key figures as columns and the
+    whole parsed answer as JSON."""
+
+    __tablename__ = "eligibility_responses"
+    __table_args__ = (
+        CheckConstraint("outcome IN ('matched', 'unmatched')", name="ck_eligibility_responses_outcome"),
+        Index("ix_eligibility_responses_coverage", "clinic_id", "patient_id", "coverage_id", "received_at"),
+    )
+
+    id: Mapped[pk]
+    clinic_id: Mapped[clinic_fk]
+    patient_id: Mapped[int | None] = mapped_column(ForeignKey("patients.id"))
+    coverage_id: Mapped[int | None] = mapped_column(ForeignKey("coverages.id"))
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("eligibility_requests.id"))
+    service_date: Mapped[date] = mapped_column(Date)  # the day asked about
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    received_on: Mapped[date] = mapped_column(Date)  # the clinic's day it was received (its time zone)
+    source: Mapped[str] = mapped_column(String(20))  # mailbox, manual, cli, api
+    mailbox_file_id: Mapped[int | None] = mapped_column(ForeignKey("mailbox_files.id"))
+    outcome: Mapped[str] = mapped_column(String(12))
+    message: Mapped[str] = mapped_column(String(500))
+    member_id: Mapped[str | None] = mapped_column(String(80))
+    trace_number: Mapped[str | None] = mapped_column(String(50))
+    request_control_number: Mapped[int | None] = mapped_column(Integer)  # the 270's ISA13, when matched by trace
+    coverage_status: Mapped[str] = mapped_column(String(10))  # active, inactive, unknown
+    plan_begin: Mapped[date | None] = mapped_column(Date)
+    plan_end: Mapped[date | None] = mapped_column(Date)
+    deductible_remaining: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    deductible_total: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    out_of_pocket_remaining: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    out_of_pocket_total: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    coinsurance_percent: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    copay: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    visits_limit: Mapped[int | None] = mapped_column(Integer)
+    visits_used: Mapped[int | None] = mapped_column(Integer)
+    visits_remaining: Mapped[int | None] = mapped_column(Integer)
+    prior_auth_required: Mapped[bool | None]
+    therapy_applied: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    reasons: Mapped[str | None] = mapped_column(String(1000))  # EB01 words, AAA reasons and MSG text
+    answer: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class ClaimAnswerRow(Base):
+    """What the clearinghouse or the payer said of one claim before its 835 (migration 0024_claim_answers): a
+    999's verdict on the claim's transaction set, a 277CA's acknowledgement, a 277's status, or a 276 sent
+    (``kind``), in words (``label``, ``detail``) with its codes (STC category, status and entity; IK3/IK4),
+    the fix and the ptbill checks for a rejection, and the mailbox file it came in or went out in."""
+
+    __tablename__ = "claim_answers"
+    __table_args__ = (
+        UniqueConstraint("claim_id", "mailbox_file_id", "kind", name="uq_claim_answers_file"),
+        Index("ix_claim_answers_claim", "claim_id", "id"),
+        Index("ix_claim_answers_clinic_outcome", "clinic_id", "outcome"),
+    )
+
+    id: Mapped[pk]
+    clinic_id: Mapped[clinic_fk]
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"))
+    mailbox_file_id: Mapped[int | None] = mapped_column(ForeignKey("mailbox_files.id"))
+    kind: Mapped[str] = mapped_column(String(6))  # 999, 277CA, 277, 276
+    outcome: Mapped[str] = mapped_column(String(20))  # accepted, rejected, pended, finalized, noted, asked
+    label: Mapped[str] = mapped_column(String(200))
+    codes: Mapped[list[str]] = mapped_column(JSON)  # 'A7:562:85' (STC), 'IK3 NM1 at 17: 8', 'IK4 67: 7'
+    detail: Mapped[str] = mapped_column(String(1000))
+    fix: Mapped[str | None] = mapped_column(String(1000))
+    rule_ids: Mapped[list[str]] = mapped_column(JSON)
+    payer_claim_number: Mapped[str | None] = mapped_column(String(50))
+    trace_number: Mapped[str | None] = mapped_column(String(50))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

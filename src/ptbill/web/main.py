@@ -44,6 +44,7 @@ from ptbill.web.routes import (
     auth,
     claim_page,
     denials,
+    eligibility,
     estimates,
     history,
     mailbox,
@@ -53,6 +54,7 @@ from ptbill.web.routes import (
     payers,
     payments,
     queue,
+    rejections,
     remittances,
     reports,
     setup,
@@ -67,9 +69,11 @@ PAGE_ROUTERS = (
     two_factor.router,
     history.router,
     timely_filing.router,  # before claim_page: /claims/timely-filing is not a claim id
+    rejections.router,  # before claim_page: /claims/rejections is not a claim id
     claim_page.router,
     notes.router,
     abns.router,
+    eligibility.router,
     patients.router,
     patient_ledger.router,
     statements.router,

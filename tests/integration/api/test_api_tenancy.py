@@ -23,6 +23,7 @@ from ptbill.storage.tables import (
     CoverageRow,
     DenialItemEventRow,
     DenialItemRow,
+    EligibilityRequestRow,
     EncounterRow,
     EstimateRow,
     LoginFailureRow,
@@ -253,6 +254,9 @@ def state_of(world: World, a: dict[str, int]) -> tuple[Any, ...]:
             select(AbnRow.id, AbnRow.signed_on, AbnRow.option).where(AbnRow.patient_id == a["patient_id"])
         ).all()
         estimates = session.scalars(select(EstimateRow.id).where(EstimateRow.patient_id == a["patient_id"])).all()
+        asked = session.scalars(
+            select(EligibilityRequestRow.id).where(EligibilityRequestRow.patient_id == a["patient_id"])
+        ).all()
         sharing = session.scalars(select(CoverageRow.copay).where(CoverageRow.patient_id == a["patient_id"])).all()
         assert draft is not None
         assert signed is not None
@@ -291,6 +295,7 @@ def state_of(world: World, a: dict[str, int]) -> tuple[Any, ...]:
             patient_money,
             sorted(tuple(row) for row in abns),
             len(estimates),
+            len(asked),
             sharing,
             user.active,
             failures,
@@ -316,6 +321,8 @@ def body_for(method: str, path: str, a: dict[str, int]) -> dict[str, Any] | None
         return {"signed_on": "2026-03-02", "option": 1}
     if (method, path) == ("put", "/api/patients/{patient_id}/coverages/{coverage_id}/cost-sharing"):
         return {"copay": "99.00", "cost_sharing_as_of": "2026-03-01"}
+    if (method, path) == ("post", "/api/patients/{patient_id}/eligibility"):
+        return {"coverage_id": a["coverage_id"], "send": True}
     if (method, path) == ("post", "/api/patients/{patient_id}/estimates"):
         return {"lines": [{"code": "97012", "not_covered": True}]}
     if (method, path) == ("post", "/api/claims"):

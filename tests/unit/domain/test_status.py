@@ -49,3 +49,23 @@ def test_refusals_name_every_item_that_may_not_move_by_its_status() -> None:
     items = [(4, "paid"), (2, "denied"), (3, "built"), (1, "paid")]
     assert refusals("claims", items, ClaimState.SUBMITTED) == "claims cannot become submitted (denied: 2; paid: 1, 4)"
     assert refusals("claims", [(3, "built")], ClaimState.SUBMITTED) is None
+
+
+ACKNOWLEDGED = (ClaimState.ACCEPTED, ClaimState.REJECTED, ClaimState.PENDED, ClaimState.FINALIZED)
+
+
+@pytest.mark.parametrize("answer", ACKNOWLEDGED)
+def test_a_sent_claim_is_acknowledged_and_then_answered_by_the_835_but_an_835_has_the_last_word(
+    answer: ClaimState,
+) -> None:
+    assert can_move(ClaimState.SUBMITTED, answer)
+    assert all(can_move(answer, paid) for paid in ANSWERED)
+    assert all(not can_move(paid, answer) for paid in ANSWERED)
+    assert not can_move(answer, ClaimState.SUBMITTED)
+    assert not can_move(answer, answer)
+
+
+def test_a_rejected_claim_may_be_accepted_when_sent_again_and_a_pended_one_finalized() -> None:
+    assert can_move(ClaimState.REJECTED, ClaimState.ACCEPTED)
+    assert can_move(ClaimState.ACCEPTED, ClaimState.REJECTED)  # the payer's 277CA after the clearinghouse's
+    assert can_move(ClaimState.PENDED, ClaimState.FINALIZED)

@@ -18,7 +18,8 @@ class TimelineEventPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     kind: str = Field(
-        description="created, batched, submitted, accepted, rejected, answered, corrected, voided, written_off"
+        description="created, batched, submitted, accepted, rejected, pended, finalized, noted (999, 277CA, 277), "
+        "asked (a 276 sent), answered (an 835), corrected, voided, written_off"
     )
     label: str
     at: datetime | None = Field(description="When it happened (UTC).")

@@ -47,7 +47,15 @@ STATUS_CODES = {  # STC01-2, only the common ones; the rest are shown as codes
     "19": "receipt of the claim acknowledged",
     "20": "accepted for processing",
     "21": "missing or invalid information",
+    "33": "subscriber and subscriber id not found",
     "65": "claim or line has been paid",
+    "164": "the entity's contract or member number",
+    "187": "the dates of service",
+    "254": "the principal diagnosis code",
+    "255": "a diagnosis code",
+    "453": "the procedure code's modifiers",
+    "454": "the procedure code",
+    "562": "the entity's NPI",
 }
 
 ENTITIES = {  # STC01-3

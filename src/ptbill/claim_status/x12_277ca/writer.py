@@ -29,17 +29,15 @@ def _totals(claims: list[ClaimStatusEntry], day: str, provider: bool = False) ->
     no STC02)."""
     accepted = [c for c in claims if c.acknowledged is not Acknowledged.REJECTED]
     rejected = [c for c in claims if c.acknowledged is Acknowledged.REJECTED]
-    out: list[Segment] = []
+    out: list[Segment] = []  # the counts first, then the amounts (the TR3's segment order)
     if accepted:
-        out += [
-            Segment("QTY", ("QA" if provider else "90", str(len(accepted)))),
-            Segment("AMT", ("YU", amount(sum(map(_charge, accepted), Decimal(0))))),
-        ]
+        out.append(Segment("QTY", ("QA" if provider else "90", str(len(accepted)))))
     if rejected:
-        out += [
-            Segment("QTY", ("QC" if provider else "AA", str(len(rejected)))),
-            Segment("AMT", ("YY", amount(sum(map(_charge, rejected), Decimal(0))))),
-        ]
+        out.append(Segment("QTY", ("QC" if provider else "AA", str(len(rejected)))))
+    if accepted:
+        out.append(Segment("AMT", ("YU", amount(sum(map(_charge, accepted), Decimal(0))))))
+    if rejected:
+        out.append(Segment("AMT", ("YY", amount(sum(map(_charge, rejected), Decimal(0))))))
     total = amount(sum(map(_charge, claims), Decimal(0)))
     return [Segment("STC", (("A1", "19"), "" if provider else day, "WQ", total)), *out]
 

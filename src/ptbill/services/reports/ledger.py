@@ -39,7 +39,7 @@ from ptbill.services.reports.base import ZERO, ReportParams, claim_filters
 from ptbill.services.reports.chains import settle_chains
 from ptbill.storage.tables import ClaimPaymentRow, ClaimRow, ClaimWriteOffRow, EncounterRow, PatientRow, UserRow
 
-IN_AR = ("submitted", "paid", "partial", "denied", "reversed")
+IN_AR = ("submitted", "accepted", "rejected", "pended", "finalized", "paid", "partial", "denied", "reversed")
 BUCKETS = ("0–30", "31–60", "61–90", "91–120", "over 120")
 
 

@@ -1,5 +1,6 @@
 """The clearinghouse mailbox page (billers and admins): files received with their type, time in the clinic's
-zone, outcome and message; "poll now"; a built batch sent; the files sent."""
+zone, outcome and message; "poll now" and "send" defer the ``mailbox_poll`` and ``mailbox_send`` jobs (on
+SQLite they run in-process before the page answers); the files sent."""
 
 from __future__ import annotations
 
@@ -8,9 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from ptbill.domain.errors import PtbillError
-from ptbill.mailbox.transport import Mailbox
-from ptbill.services import access, batches, mailbox, mailbox_settings
+from ptbill.services import access, batches, job_runs, mailbox, mailbox_settings
 from ptbill.services.db import Session
 from ptbill.web.deps import CsrfChecked, CurrentViewer, SessionDep, Viewer, form_values, render
 from ptbill.web.inputs import record_id
@@ -38,51 +37,42 @@ def _page(
     return render(request, "mailbox/inbox.html", context, 422 if error else 200)
 
 
-def _open(request: Request, session: Session, viewer: Viewer) -> Mailbox:
-    settings = request.app.state.ptbill.settings
-    return mailbox_settings.open_mailbox(
-        session, viewer.actor, secret_key=settings.secret_key, data_dir=settings.data_dir
-    )
-
-
 @router.get("/mailbox")
 def inbox(request: Request, viewer: CurrentViewer, session: SessionDep) -> Response:
     access.require_role(viewer.actor, access.BILLERS)
     return _page(request, session, viewer)
 
 
+def _job_words(session: Session, viewer: Viewer, run_id: int, what: str) -> tuple[str | None, str | None]:
+    """(notice, error) for a deferred job: what it did when it has run (SQLite runs it at once), else queued."""
+    run = job_runs.get_run(session, viewer.actor, run_id)
+    if run.status == job_runs.DONE:
+        return f"{what}: {run.message}", None
+    if run.status == job_runs.FAILED:
+        return None, f"{what} failed: {run.message}"
+    return f"{what} queued as job #{run.id}: a worker runs it; reload this page to see what it received.", None
+
+
 @router.post("/mailbox/poll", dependencies=[CsrfChecked])
 def poll_now(request: Request, viewer: CurrentViewer, session: SessionDep) -> Response:
+    """The ``mailbox_poll`` job for the clinic, as this user (on SQLite it has run when this returns)."""
     access.require_role(viewer.actor, access.BILLERS)
-    try:
-        box = _open(request, session, viewer)
-    except PtbillError as exc:
-        return _page(request, session, viewer, error=f"The mailbox could not be opened: {exc}")
-    try:
-        result = mailbox.poll(session, viewer.actor, box, viewer.clock)
-    finally:
-        box.close()
-    session.commit()
-    return _page(request, session, viewer, notice=result.summary)
+    session.commit()  # before the job's own transactions (on SQLite it runs now, in this thread)
+    run_id = request.app.state.ptbill.jobs.defer("mailbox_poll", viewer.actor)
+    notice, error = _job_words(session, viewer, run_id, "Poll")
+    return _page(request, session, viewer, notice=notice, error=error)
 
 
 @router.post("/mailbox/send", dependencies=[CsrfChecked])
 def send(request: Request, viewer: CurrentViewer, session: SessionDep, form: FormDep) -> Response:
+    """The ``mailbox_send`` job for a built batch of the clinic (another clinic's: not found)."""
     access.require_role(viewer.actor, access.BILLERS)
     batch_id = record_id(form.get("batch_id"))
     if batch_id is None:
         return _page(request, session, viewer, error="Choose a built batch to send.")
-    try:
-        box = _open(request, session, viewer)
-        try:
-            sent = mailbox.send_batch(
-                session, viewer.actor, box, batch_id, viewer.clock, confirm_late=form.get("confirm_late") == "1"
-            )
-        finally:
-            box.close()
-    except access.NotFoundError:
-        raise
-    except PtbillError as exc:  # refused (late, already sent) or the upload failed: the batch stays built
-        return _page(request, session, viewer, error=f"Batch {batch_id} was not sent: {exc}")
+    batches.batch_summary(session, viewer.actor, batch_id)  # another clinic's batch: 404 before any job
     session.commit()
-    return _page(request, session, viewer, notice=f"Batch {batch_id} was sent as {sent.name} and marked submitted.")
+    confirm = form.get("confirm_late") == "1"
+    run_id = request.app.state.ptbill.jobs.defer("mailbox_send", viewer.actor, batch_id=batch_id, confirm_late=confirm)
+    notice, error = _job_words(session, viewer, run_id, f"Batch {batch_id}")
+    return _page(request, session, viewer, notice=notice, error=error)

@@ -25,6 +25,7 @@ from ptbill.services import patients as patients_service
 from ptbill.services import users as users_service
 from ptbill.services.clinic import get_clinic
 from ptbill.services.db import Session
+from ptbill.services.eligibility_use import coverage_line
 from ptbill.services.notes import Note
 from ptbill.services.patients import Coverage, Patient
 from ptbill.web import inputs, note_form
@@ -142,6 +143,7 @@ def _note_page(
     message: str | None = None,
     tone: str = "info",
     status_code: int = 200,
+    eligibility_line: str | None = None,
 ) -> Any:
     counts = note_form.row_counts(values)
     supervising = viewer.actor.role == Role.PTA or bool(values.get("supervising_provider.name"))
@@ -184,6 +186,7 @@ def _note_page(
             "total_hint": note_form.form_minutes(values),
             "returned": note_returns.open_returns(session, viewer.actor, [row.id]).get(row.id) if row else None,
             "note_claims": note_returns.claims_of_note(session, viewer.actor, row.id) if row else [],
+            "eligibility_line": eligibility_line,
         },
         status_code=status_code,
     )
@@ -349,6 +352,7 @@ def _stored_page(
         message=message,
         tone=tone,
         status_code=status_code,
+        eligibility_line=coverage_line(session, viewer.actor, chosen.id if chosen else None),
     )
 
 

@@ -89,6 +89,10 @@ OUTCOMES = {
     "plan": "Plan of care added.",
     "estimate": "Estimate prepared: download its PDF below.",
     "cost-sharing": "Cost sharing saved.",
+    "eligibility-sent": "Eligibility request (270) sent through the mailbox: the answer shows here once the "
+    "mailbox is polled.",
+    "eligibility-not-sent": "The eligibility request was not sent: the clinic's mailbox could not be reached. "
+    "Nothing was stored; try again.",
 }
 
 
@@ -118,6 +122,7 @@ def chart(
             "message": OUTCOMES.get(outcome or ""),
             "can_authorize": viewer.actor.role in authorizations_service.AUTHORIZERS,
             "can_plan": viewer.actor.role in plans_service.PLANNERS,
+            "can_verify": viewer.actor.role in access.BILLERS,
         },
     )
 

@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import NoReturn
 
 import click
 
@@ -38,44 +38,28 @@ def cli() -> None:
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per file (an array for several files).")
+@click.option(
+    "--ndjson",
+    is_flag=True,
+    help="Read JSON Lines (one encounter a line) and write one JSON report a line, as each is checked.",
+)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Check in this many processes; the output keeps the input's order.",
+)
 @click.argument("files", nargs=-1, required=True)
-def check(as_json: bool, files: tuple[str, ...]) -> None:
+def check(as_json: bool, ndjson: bool, jobs: int, files: tuple[str, ...]) -> None:
     """Check encounter files (format 1; '-' reads standard input) and report each finding with its fix."""
-    from ptbill.cli import render
+    from ptbill.cli.check_cmd import run_check
     from ptbill.domain.clock import SYSTEM_CLOCK
-    from ptbill.domain.encounter_json import parse_encounter
-    from ptbill.domain.errors import EncounterFormatError, PtbillError
-    from ptbill.rules.engine import CheckReport, check_encounter
 
-    reports: list[CheckReport] = []
-    problems: list[str] = []
-    with render.progress(len(files)) as advance:
-        for name in files:
-            try:
-                text = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
-            except OSError as exc:
-                problems.append(f"{name}: cannot read the file: {exc.strerror or exc}")
-                advance()
-                continue
-            try:
-                reports.append(check_encounter(parse_encounter(text, name), today=SYSTEM_CLOCK.today()))
-            except EncounterFormatError as exc:
-                problems.extend(f"{name}: {p}" for p in exc.problems)
-            except PtbillError as exc:
-                problems.append(f"{name}: {exc}")
-            advance()
-
-    if as_json:
-        payload: Any = [r.to_json() for r in reports]
-        if len(files) == 1 and reports:
-            payload = payload[0]
-        if reports or len(files) > 1:
-            click.echo(json.dumps(payload, indent=2))
-    else:
-        render.reports(reports)
-    if problems:
-        _fail(problems)
-    sys.exit(EXIT_BLOCKED if any(r.verdict.value == "blocked" for r in reports) else EXIT_OK)
+    if as_json and ndjson:
+        _fail(["check: --json and --ndjson are two outputs: choose one"])
+    sys.exit(run_check(as_json, ndjson, jobs, files, SYSTEM_CLOCK.today()))
 
 
 @cli.command()
@@ -145,6 +129,14 @@ def units(method: str, as_json: bool, services: tuple[str, ...]) -> None:
     "--frequency", type=click.Choice(["original", "replacement", "void"]), default="original", show_default=True
 )
 @click.option("--original-claim", help="The payer's claim number, for a replacement or a void.")
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Check and build in this many processes; the claims keep the files' order.",
+)
 @click.argument("files", nargs=-1, required=True)
 def claim(
     output_format: str,
@@ -154,16 +146,15 @@ def claim(
     trading: str | None,
     frequency: str,
     original_claim: str | None,
+    jobs: int,
     files: tuple[str, ...],
 ) -> None:
     """Build claims from encounter files. Blocked encounters are refused and their errors listed."""
     from ptbill.claims.build import ChargeMaster
     from ptbill.claims.trading import TEST_TRADING, TradingConfig
-    from ptbill.cli import render
     from ptbill.domain.claim import ClaimFrequency
     from ptbill.domain.errors import PtbillError
-    from ptbill.reference.catalog import default_catalog
-    from ptbill.services.claims import claims_from_files, default_control_numbers, write_837p
+    from ptbill.services.claims import default_control_numbers, stream_837p
     from ptbill.settings import Settings
 
     if output_format == "cms1500" and not output:
@@ -184,20 +175,9 @@ def claim(
     if kind is not ClaimFrequency.ORIGINAL and not original_claim:
         _fail(["claim: --original-claim is required for a replacement or a void"])
 
-    def read(name: str) -> bytes:
-        return sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+    from ptbill.cli.claim_cmd import Options, build_claims, write_pieces
 
-    with render.progress(len(files), "Building claims") as advance:
-        run = claims_from_files(
-            files,
-            read,
-            default_catalog(),
-            charge_master=charge_master,
-            allow_blocked=allow_blocked,
-            frequency=kind,
-            original_claim_number=original_claim,
-            advance=advance,
-        )
+    run = build_claims(files, Options(charge_master, allow_blocked, kind, original_claim), jobs)
     for name, reasons in run.refused:
         click.echo(f"{printable(name)}: refused:", err=True)
         for reason in reasons:
@@ -205,24 +185,23 @@ def claim(
     if run.claims:
         try:
             if output_format == "837p":
-                batches = write_837p(run.claims, partners, default_control_numbers(settings.data_dir))
-                payload: bytes = "".join(b.text for b in batches).encode("ascii")
+                pieces = stream_837p(run.claims, partners, default_control_numbers(settings.data_dir))
             elif output_format == "fhir":
                 from ptbill.claims.fhir import claims_to_fhir_json
 
-                payload = claims_to_fhir_json(run.claims).encode("utf-8")
+                pieces = iter([claims_to_fhir_json(run.claims)])
             else:
                 from ptbill.claims.cms1500 import render_cms1500
 
-                payload = render_cms1500(run.claims)
+                pdf = render_cms1500(run.claims)
         except PtbillError as exc:
             _fail([f"claim: {exc}"])
-        if output:
-            write_output(output, payload, "claim")
-            click.echo(f"claim: wrote {len(run.claims)} claim(s) to {printable(output)}", err=True)
+        if output_format == "cms1500":
+            write_output(output or "", pdf, "claim")
         else:
-            sys.stdout.buffer.write(payload)
-            sys.stdout.flush()
+            write_pieces(pieces, output, "ascii" if output_format == "837p" else "utf-8")
+        if output:
+            click.echo(f"claim: wrote {len(run.claims)} claim(s) to {printable(output)}", err=True)
     if run.problems:
         _fail(run.problems)
     sys.exit(EXIT_BLOCKED if run.refused else EXIT_OK)

@@ -72,6 +72,11 @@ def progress(total: int, label: str = "Checking") -> Iterator[Callable[[], None]
         yield lambda: bar.advance(task)
 
 
+def blank_line() -> None:
+    """The blank line between two encounters' reports."""
+    _Lines().print()
+
+
 def reports(items: list[CheckReport]) -> None:
     out = _Lines()
     for number, report in enumerate(items):

@@ -6,14 +6,15 @@ and writes 837P batches (one interchange per receiver), CMS-1500 PDFs or FHIR Cl
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import chain
 from pathlib import Path
 
 from ptbill.claims.build import ChargeMaster, ClaimBuildError, build_claim
 from ptbill.claims.trading import TradingConfig
-from ptbill.claims.x12_837p.writer import Batch, write_batch
+from ptbill.claims.x12_837p.writer import Batch, Trading, stream_batch, write_batch
 from ptbill.domain.claim import Claim, ClaimFrequency
 from ptbill.domain.clock import SYSTEM_CLOCK, local_now
 from ptbill.domain.encounter_json import parse_encounter
@@ -29,6 +30,12 @@ class ClaimRun:
     claims: list[Claim] = field(default_factory=list)
     refused: list[tuple[str, list[str]]] = field(default_factory=list)  # (file, reasons)
     problems: list[str] = field(default_factory=list)  # unreadable input, one line each
+
+    def extend(self, other: ClaimRun) -> None:
+        """Add a later part's claims, refusals and problems after this one's (``ptbill claim --jobs``)."""
+        self.claims.extend(other.claims)
+        self.refused.extend(other.refused)
+        self.problems.extend(other.problems)
 
 
 def _blocking(findings: Sequence[Finding]) -> list[str]:
@@ -88,6 +95,22 @@ def write_837p(
 ) -> list[Batch]:
     """One interchange per receiver, in the order receivers first appear."""
     created = created if created is not None else local_now()
+    return [write_batch(group, partner, numbers, created=created) for partner, group in _by_receiver(claims, trading)]
+
+
+def stream_837p(
+    claims: Sequence[Claim], trading: TradingConfig, numbers: ControlNumberSource, created: datetime | None = None
+) -> Iterator[str]:
+    """``write_837p``'s text in pieces, one transaction set at a time. Every claim is validated and every
+    control number taken before this returns, so a refused claim stops the run before any byte is out."""
+    created = created if created is not None else local_now()
+    streams = [
+        stream_batch(group, partner, numbers, created=created)[1] for partner, group in _by_receiver(claims, trading)
+    ]
+    return chain.from_iterable(streams)
+
+
+def _by_receiver(claims: Sequence[Claim], trading: TradingConfig) -> list[tuple[Trading, list[Claim]]]:
     by_receiver: dict[tuple[str, str], list[Claim]] = {}
     settings = {}
     for claim in claims:
@@ -95,7 +118,7 @@ def write_837p(
         key = (partner.receiver_id, partner.submitter_id)
         by_receiver.setdefault(key, []).append(claim)
         settings[key] = partner
-    return [write_batch(group, settings[key], numbers, created=created) for key, group in by_receiver.items()]
+    return [(settings[key], group) for key, group in by_receiver.items()]
 
 
 CONTROL_NUMBER_FILE = "control-numbers.sqlite3"

@@ -9,7 +9,7 @@ The reading side, with the same checks the other way round, is ``ptbill.x12.enve
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -102,16 +102,29 @@ def write_interchange(
     """One interchange holding one functional group: ISA, GS, each transaction set (ST first, its SE
     added here), GE counting the sets, IEA. Transaction sets are encoded as they come, so a writer can
     hand them over one at a time."""
+    return "".join(stream_interchange(parties, delimiters, created, interchange, group, transactions, encoder))
+
+
+def stream_interchange(
+    parties: Parties,
+    delimiters: Delimiters,
+    created: datetime,
+    interchange: int,
+    group: int,
+    transactions: Iterable[Sequence[Segment]],
+    encoder: SegmentEncoder | None = None,
+) -> Iterator[str]:
+    """``write_interchange`` in pieces: ISA and GS, then each transaction set's text as soon as it is built
+    (so a big batch is written one ST/SE at a time), then GE and IEA."""
     encode = (encoder or SegmentEncoder(delimiters)).encode
-    out = [encode(isa(parties, interchange, created, delimiters)), encode(gs(parties, group, created))]
+    yield encode(isa(parties, interchange, created, delimiters)) + encode(gs(parties, group, created))
     count = 0
     for transaction in transactions:
         count += 1
-        out.extend(encode(segment) for segment in transaction)
-        out.append(encode(se(transaction)))
-    out.append(encode(Segment("GE", (str(count), str(group)))))
-    out.append(encode(Segment("IEA", ("1", interchange_control_number(interchange)))))
-    return "".join(out)
+        yield "".join([*map(encode, transaction), encode(se(transaction))])
+    yield encode(Segment("GE", (str(count), str(group)))) + encode(
+        Segment("IEA", ("1", interchange_control_number(interchange)))
+    )
 
 
 def write_single(

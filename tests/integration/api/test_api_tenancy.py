@@ -72,6 +72,7 @@ NOT_CLINIC_DATA = {
     ("get", "/api/me"),
     ("put", "/api/me/password"),
     ("post", "/api/encounters/check"),
+    ("post", "/api/encounters/check/batch"),  # the same check, many notes: each with the caller's clinic's values
     ("get", "/api/payers"),
     # These create in the caller's own clinic and take no id that could name another clinic's record.
     ("post", "/api/patients"),

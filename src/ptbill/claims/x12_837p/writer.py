@@ -31,7 +31,7 @@ from ptbill.domain.errors import PtbillError
 from ptbill.domain.identifiers import is_ascii_digits, npi_is_valid
 from ptbill.x12.adjustments import cas_segments
 from ptbill.x12.control_numbers import ControlNumberSource
-from ptbill.x12.envelope_writer import Parties, st, write_interchange
+from ptbill.x12.envelope_writer import Parties, st, stream_interchange
 from ptbill.x12.syntax import Delimiters, Segment, clean_identifier, clean_text
 from ptbill.x12.values import amount, ccyymmdd, hhmm
 
@@ -429,25 +429,29 @@ def write_batch(
 
     ``created`` is the batch's creation time (ISA09/10, GS04/05, BHT04/05): the caller reads its clock.
     """
-    # Writing creates hundreds of thousands of short-lived strings and tuples and no reference cycles;
-    # the cycle collector would only rescan the caller's heap over and over (a third of the time).
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        return _write_batch(claims, trading, numbers, created, batch_reference, claims_per_transaction)
-    finally:
-        if collecting:
-            gc.enable()
+    used, pieces = stream_batch(
+        claims,
+        trading,
+        numbers,
+        created=created,
+        batch_reference=batch_reference,
+        claims_per_transaction=claims_per_transaction,
+    )
+    return Batch("".join(pieces), used, len(claims))
 
 
-def _write_batch(
+def stream_batch(
     claims: Sequence[Claim],
     trading: Trading,
     numbers: ControlNumberSource,
+    *,
     created: datetime,
-    batch_reference: str | None,
-    claims_per_transaction: int,
-) -> Batch:
+    batch_reference: str | None = None,
+    claims_per_transaction: int = MAX_CLAIMS_PER_TRANSACTION,
+) -> tuple[ControlNumbersUsed, Iterator[str]]:
+    """``write_batch`` one transaction set at a time: every claim is validated and the control numbers
+    taken before this returns (so nothing is written for a batch that would be refused); the text then
+    comes in pieces, ISA/GS, each ST..SE as it is built, GE/IEA, for the caller to write as they come."""
     if not claims:
         raise ClaimRejectedError("(batch)", ["a batch needs at least one claim"])
     if not 1 <= claims_per_transaction <= MAX_CLAIMS_PER_TRANSACTION:
@@ -461,7 +465,7 @@ def _write_batch(
     group = numbers.next("group")
     first_transaction = numbers.next("transaction", len(parts))
     transactions = tuple(range(first_transaction, first_transaction + len(parts)))
-    text = write_interchange(
+    pieces = stream_interchange(
         _parties(trading),
         trading.delimiters,
         created,
@@ -472,4 +476,16 @@ def _write_batch(
             for offset, (control, part) in enumerate(zip(transactions, parts, strict=True))
         ),
     )
-    return Batch(text, ControlNumbersUsed(interchange, (group,), transactions), len(claims))
+    return ControlNumbersUsed(interchange, (group,), transactions), _without_collection(pieces)
+
+
+def _without_collection(pieces: Iterator[str]) -> Iterator[str]:
+    """Writing creates hundreds of thousands of short-lived strings and tuples and no reference cycles;
+    the cycle collector would only rescan the caller's heap over and over (a third of the time)."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield from pieces
+    finally:
+        if collecting:
+            gc.enable()

@@ -8,6 +8,7 @@ what only breaks conformance (a missing contact, a bad date) becomes a warning o
 
 from __future__ import annotations
 
+import gc
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -856,7 +857,25 @@ def read_835(source: Source, warnings: list[str] | None = None) -> Iterator[Remi
     its own ``warnings``; pass a list as ``warnings`` to collect every warning of the file, including
     envelope problems found after the last remittance. Raises ``RemittanceFormatError`` for content
     that cannot be read (``OSError`` only when the file itself cannot be opened).
+
+    The cycle collector is off while the reader works and back on while the caller has a remittance:
+    reading makes millions of small objects and no reference cycles, and each full collection would
+    rescan every claim read so far, which made a 50,000-claim file slower per claim than a 5,000-claim one.
     """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        for remittance in _read_835(source, warnings):
+            if collecting:
+                gc.enable()
+            yield remittance
+            gc.disable()
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _read_835(source: Source, warnings: list[str] | None) -> Iterator[Remittance]:
     stream = LenientReader(source)  # payers' files: perhaps no envelope, stray bytes or line breaks
     ctx = _Context(stream, warnings)
     try:

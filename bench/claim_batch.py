@@ -1,0 +1,82 @@
+"""`ptbill claim` on N files (default 10,000), with --jobs 1 and 2, beside pyx12's validation of its output.
+
+Every run is a child process whose wall time, CPU time (user + system, with the processes it waited for)
+and peak RSS come from os.wait4. The notes are bench/check_throughput.py's synthetic ones, built with
+--allow-blocked so that each file makes a claim. pyx12 4.0.0 validates the 837P of the last run, in a
+child process too, in the same run. With `--reference PYTHON` the command of another checkout (the code
+before a change) runs first, on the same files.
+Run: .venv/bin/python bench/claim_batch.py [--runs 3] [--reference /path/to/.venv/bin/python] [N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from check_batch import measure
+from check_throughput import synthetic_stream
+
+VALIDATE = """
+import io, logging, sys
+import pyx12.params, pyx12.x12n_document
+logging.getLogger("pyx12").setLevel(logging.CRITICAL)
+ok = pyx12.x12n_document.x12n_document(param=pyx12.params.params(), src_file=sys.argv[1], fd_997=io.StringIO(),
+                                       fd_html=None, fd_json=None)
+sys.exit(0 if ok else 1)
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("count", nargs="?", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--jobs", type=int, nargs="*", default=[1, 2])
+    parser.add_argument("--reference", help="another checkout's python: its `ptbill claim` on the same files")
+    args = parser.parse_args()
+    print(f"load average at start: {os.getloadavg()}; cores: {os.cpu_count()}", flush=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "notes"
+        folder.mkdir()
+        names = []
+        for number, document in enumerate(synthetic_stream(args.count)):
+            (folder / f"{number}.json").write_bytes(document)
+            names.append(str(folder / f"{number}.json"))
+        output = Path(tmp) / "batch.837"
+        os.environ["PTBILL_DATA_DIR"] = str(Path(tmp) / "data")
+        variants = [(f"--jobs {jobs}", sys.executable, ["--jobs", str(jobs)]) for jobs in args.jobs]
+        if args.reference:
+            variants.insert(0, ("reference", args.reference, []))
+        medians = {}
+        for label, python, extra in variants:
+            command = [python, "-m", "ptbill", "claim", "--allow-blocked", *extra, "-o", str(output), *names]
+            runs = [measure(command) for _ in range(args.runs)]
+            wall, cpu = statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
+            medians[label] = (wall, cpu)
+            print(
+                f"ptbill claim {label:<10} wall {wall:6.2f} s  cpu {cpu:6.2f} s  "
+                f"peak RSS {statistics.median(r[2] for r in runs):5.0f} MiB  exit {sorted({r[3] for r in runs})}",
+                flush=True,
+            )
+        text = output.read_text(encoding="ascii")
+        print(
+            f"837P: {text.count('CLM*'):,} claims, {text.count('ST*837*')} transaction sets, {len(text) / 1e6:.1f} MB"
+        )
+        runs = [measure([sys.executable, "-c", VALIDATE, str(output)]) for _ in range(args.runs)]
+        wall, cpu = statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
+        print(f"pyx12 validation   wall {wall:6.2f} s  cpu {cpu:6.2f} s  valid: {runs[0][3] == 0}")
+        for label, (claim_wall, claim_cpu) in medians.items():
+            print(
+                f"ratio pyx12 / claim {label:<10} wall {wall / claim_wall:5.1f}x  cpu {cpu / claim_cpu:5.1f}x",
+            )
+        if "--jobs 1" in medians and "--jobs 2" in medians:
+            print(f"--jobs 2 speed-up over --jobs 1 (wall): {medians['--jobs 1'][0] / medians['--jobs 2'][0]:.2f}x")
+    print(f"load average at end: {os.getloadavg()}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,94 @@
+"""`ptbill claim`'s work: claims built over ``--jobs`` processes, the 837P written one ST/SE at a time.
+
+Each process checks and builds the claims of a chunk of files (``services.claims.claims_from_files``);
+the parts come back in the files' order and are joined, so the output is the same for any ``--jobs``.
+The 837P goes out transaction set by transaction set (``services.claims.stream_837p``), to standard
+output or to a temporary file beside ``-o`` that takes its name once complete: a failure leaves no
+half-written batch.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from ptbill.cli.fanout import chunked, ordered
+
+if TYPE_CHECKING:
+    from ptbill.claims.build import ChargeMaster
+    from ptbill.domain.claim import ClaimFrequency
+    from ptbill.services.claims import ClaimRun
+
+CHUNK = 50  # files a process builds at a time
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    charge_master: ChargeMaster | None
+    allow_blocked: bool
+    frequency: ClaimFrequency
+    original_claim_number: str | None
+
+
+def claims_of_chunk(files: list[tuple[str, bytes | None]], options: Options) -> ClaimRun:
+    """Check and build one chunk's claims: what each process does. Standard input comes read already."""
+    from ptbill.reference.catalog import default_catalog
+    from ptbill.services.claims import claims_from_files
+
+    given = {name: text for name, text in files if text is not None}
+
+    def read(name: str) -> bytes:
+        return given[name] if name in given else Path(name).read_bytes()
+
+    return claims_from_files(
+        [name for name, _ in files],
+        read,
+        default_catalog(),
+        charge_master=options.charge_master,
+        allow_blocked=options.allow_blocked,
+        frequency=options.frequency,
+        original_claim_number=options.original_claim_number,
+    )
+
+
+def build_claims(files: tuple[str, ...], options: Options, jobs: int) -> ClaimRun:
+    from ptbill.cli import render
+    from ptbill.services.claims import ClaimRun
+
+    named = [(name, sys.stdin.buffer.read() if name == "-" else None) for name in files]
+    run = ClaimRun()
+    with render.progress(len(files), "Building claims") as advance:
+        for number, part in enumerate(ordered(claims_of_chunk, chunked(named, CHUNK), jobs, options)):
+            run.extend(part)
+            for _ in range(min(CHUNK, len(files) - number * CHUNK)):
+                advance()
+    return run
+
+
+def write_pieces(pieces: Iterable[str], output: str | None, encoding: str) -> None:
+    """Text in pieces to standard output, or to ``output`` through a temporary file renamed once complete."""
+    if output is None:
+        for piece in pieces:
+            sys.stdout.buffer.write(piece.encode(encoding))
+        sys.stdout.flush()
+        return
+    target = Path(output)
+    temporary = None
+    try:
+        descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or Path("."))
+        with os.fdopen(descriptor, "wb") as handle:
+            for piece in pieces:
+                handle.write(piece.encode(encoding))
+        os.replace(temporary, target)
+    except OSError as error:
+        if temporary is not None:
+            Path(temporary).unlink(missing_ok=True)
+        click.echo(f"claim: cannot write {output}: {error.strerror or error}", err=True)
+        sys.exit(2)

@@ -63,20 +63,25 @@ def test_a_format_1_note_is_a_daily_note_with_no_new_sections() -> None:
     assert encounter.note_type is NoteType.DAILY_NOTE
     assert encounter.format is None
     assert (encounter.subjective, encounter.objective, encounter.assessment, encounter.plan) == (None,) * 4
-    assert encounter.goals == () and encounter.flowsheet == ()
+    assert encounter.goals == ()
+    assert encounter.flowsheet == ()
     assert encounter.services[0].goal_ids == ()
 
 
 def test_an_evaluation_reads_every_section_typed() -> None:
     encounter = parse_encounter(json.dumps(evaluation()))
-    assert encounter.note_type is NoteType.INITIAL_EVALUATION and encounter.note_type.is_evaluation
-    assert encounter.subjective is not None and encounter.subjective.pain_now == 6
-    assert encounter.objective is not None and encounter.objective.measured
+    assert encounter.note_type is NoteType.INITIAL_EVALUATION
+    assert encounter.note_type.is_evaluation
+    assert encounter.subjective is not None
+    assert encounter.subjective.pain_now == 6
+    assert encounter.objective is not None
+    assert encounter.objective.measured
     assert encounter.objective.range_of_motion[0].degrees == Decimal(40)
     assert encounter.objective.outcome_measures[0].scale_max == Decimal(100)
     assert encounter.flowsheet[0].reps == 10
     assert encounter.goals[0].target_date == date(2026, 3, 20)
-    assert encounter.plan_of_care is not None and encounter.plan_of_care.most_visits_per_week == 3
+    assert encounter.plan_of_care is not None
+    assert encounter.plan_of_care.most_visits_per_week == 3
     assert encounter.services[0].goal_ids == ("STG1",)
 
 
@@ -91,7 +96,9 @@ def test_a_progress_report_records_each_goal_status() -> None:
 def test_null_new_sections_are_absent() -> None:
     document = evaluation() | {"note_type": None, "goals": None, "flowsheet": None, "objective": None}
     encounter = parse_encounter(json.dumps(document))
-    assert encounter.note_type is NoteType.DAILY_NOTE and encounter.goals == () and encounter.objective is None
+    assert encounter.note_type is NoteType.DAILY_NOTE
+    assert encounter.goals == ()
+    assert encounter.objective is None
 
 
 def test_bad_sections_are_named_one_line_per_field() -> None:

@@ -10,6 +10,7 @@ goals, the treatment note, the discharge note). A daily note (every format-1 doc
 from __future__ import annotations
 
 from collections.abc import Iterator
+
 from ptbill.domain.finding import Severity
 from ptbill.domain.note_content import NoteType
 from ptbill.rules.context import CheckContext
@@ -164,8 +165,11 @@ def progress_assessment_missing(ctx: CheckContext) -> Iterator[Hit]:
     "NOTE_TYPE_BY_ASSISTANT",
     section=SECTION,
     severity=Severity.ERROR,
-    source=bpm_15("220.3", "evaluations, re-evaluations, progress reports and the discharge note are the "
-    "clinician's; assistants may not write them"),
+    source=bpm_15(
+        "220.3",
+        "evaluations, re-evaluations, progress reports and the discharge note are the "
+        "clinician's; assistants may not write them",
+    ),
     fix="Have the supervising therapist see the patient and write this note; the assistant writes daily notes.",
 )
 def note_type_by_assistant(ctx: CheckContext) -> Iterator[Hit]:
@@ -210,4 +214,3 @@ def poc_frequency_exceeded(ctx: CheckContext) -> Iterator[Hit]:
             None,
             "plan_of_care.visit_number",
         )
-

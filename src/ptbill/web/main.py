@@ -47,6 +47,7 @@ from ptbill.web.routes import (
     estimates,
     history,
     mailbox,
+    note_addenda,
     notes,
     patient_ledger,
     patients,
@@ -68,6 +69,7 @@ PAGE_ROUTERS = (
     history.router,
     timely_filing.router,  # before claim_page: /claims/timely-filing is not a claim id
     claim_page.router,
+    note_addenda.router,
     notes.router,
     abns.router,
     patients.router,

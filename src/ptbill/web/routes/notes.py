@@ -19,7 +19,7 @@ from ptbill.domain.identifiers import bounded_int
 from ptbill.domain.status import EncounterState
 from ptbill.domain.vocabulary import CLINICIANS, Role
 from ptbill.reference.catalog import default_catalog
-from ptbill.services import access, note_list, note_returns
+from ptbill.services import access, addenda, note_list, note_returns
 from ptbill.services import notes as notes_service
 from ptbill.services import patients as patients_service
 from ptbill.services import users as users_service
@@ -142,8 +142,10 @@ def _note_page(
     message: str | None = None,
     tone: str = "info",
     status_code: int = 200,
+    addendum: dict[str, Any] | None = None,
 ) -> Any:
     counts = note_form.row_counts(values)
+    signed = row is not None and row.status != EncounterState.DRAFT
     supervising = viewer.actor.role == Role.PTA or bool(values.get("supervising_provider.name"))
     known = note_form.field_names(counts, supervising)
     placed: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -184,6 +186,9 @@ def _note_page(
             "total_hint": note_form.form_minutes(values),
             "returned": note_returns.open_returns(session, viewer.actor, [row.id]).get(row.id) if row else None,
             "note_claims": note_returns.claims_of_note(session, viewer.actor, row.id) if row else [],
+            "addenda": addenda.addenda_of(session, viewer.actor, row.id) if row and signed else [],
+            "can_amend": signed and viewer.actor.role in CLINICIANS,
+            "addendum": addendum or {},
         },
         status_code=status_code,
     )
@@ -290,6 +295,7 @@ def _carried_from(session: Session, viewer: Viewer, previous: dict[str, Any]) ->
 OUTCOMES = {
     "saved": ("Saved and checked.", "ok"),
     "signed": ("Signed. The note is now in the biller's queue.", "ok"),
+    "amended": ("Addendum added. The signed note is unchanged; the addendum is shown with it.", "ok"),
     "not-signed": ("Saved, but not signed: the findings marked in red block signing. Fix them, then sign.", "error"),
     "confirm-sign": (
         "Saved, but not signed yet: the findings marked “Check” are still open. Read them; to sign with them open,"
@@ -310,10 +316,10 @@ def show_note(
 ) -> Any:
     row = notes_service.get_encounter(session, viewer.actor, encounter_id)
     message, tone = OUTCOMES.get(outcome or "", (None, "info"))
-    return _stored_page(request, session, viewer, row, message, tone)
+    return stored_page(request, session, viewer, row, message, tone)
 
 
-def _stored_page(
+def stored_page(
     request: Request,
     session: Session,
     viewer: Viewer,
@@ -321,6 +327,7 @@ def _stored_page(
     message: str | None = None,
     tone: str = "info",
     status_code: int = 200,
+    addendum: dict[str, Any] | None = None,
 ) -> Any:
     patient = patients_service.get_patient(session, viewer.actor, row.patient_id)
     coverages = patients_service.coverages_of(session, viewer.actor, row.patient_id)
@@ -349,6 +356,7 @@ def _stored_page(
         message=message,
         tone=tone,
         status_code=status_code,
+        addendum=addendum,
     )
 
 
@@ -412,7 +420,7 @@ def _save(request: Request, viewer: Viewer, session: Session, form: dict[str, st
         raise access.ForbiddenError(f"a {viewer.actor.role} may read notes but not write them")
     row = notes_service.get_encounter(session, viewer.actor, encounter_id) if encounter_id is not None else None
     if row is not None and row.status != EncounterState.DRAFT:
-        return _stored_page(
+        return stored_page(
             request, session, viewer, row, f"This note is {row.status}; a signed note cannot be changed.", "error", 409
         )
     patient_id = row.patient_id if row is not None else inputs.record_id(form.get("patient_id"))
@@ -467,7 +475,7 @@ def _save(request: Request, viewer: Viewer, session: Session, form: dict[str, st
         except (access.ConflictError, access.ForbiddenError) as exc:
             session.commit()  # the save stands; only the signature was refused, and the page says why
             status = 403 if isinstance(exc, access.ForbiddenError) else 409
-            return _stored_page(request, session, viewer, row, f"Saved, but not signed: {exc}.", "error", status)
+            return stored_page(request, session, viewer, row, f"Saved, but not signed: {exc}.", "error", status)
         session.commit()
         return RedirectResponse(f"/notes/{row.id}?outcome=signed", status_code=303)
     session.commit()

@@ -70,7 +70,9 @@ def test_a_therapist_adds_an_addendum_to_a_signed_note_from_its_page(app: FastAP
     assert done.headers["location"] == f"/notes/{note_id}?outcome=amended#addenda"
     shown = html_text.unescape(client.get(done.headers["location"]).text)
     assert "Addendum added." in shown
-    assert "Addendum 1" in shown and "Late entry" in shown and "HEP reviewed, 3 exercises." in shown
+    assert "Addendum 1" in shown
+    assert "Late entry" in shown
+    assert "HEP reviewed, 3 exercises." in shown
     with app.state.ptbill.sessions() as session:
         [row] = session.scalars(select(NoteAddendumRow).where(NoteAddendumRow.encounter_id == note_id)).all()
         assert row.reason == "Late entry"

@@ -27,7 +27,7 @@ from ptbill.services.clinic import get_clinic
 from ptbill.services.db import Session
 from ptbill.services.notes import Note
 from ptbill.services.patients import Coverage, Patient
-from ptbill.web import inputs, note_form
+from ptbill.web import inputs, note_form, note_sections
 from ptbill.web.deps import CsrfChecked, CurrentViewer, SessionDep, Viewer, form_values, render
 from ptbill.web.inputs import OptionalRecordId, RecordId
 
@@ -182,6 +182,8 @@ def _note_page(
             "message": message,
             "tone": tone,
             "f": note_form,
+            "s": note_sections,
+            "goal_status": note_sections.shows_goal_status(values),
             "procedure_codes": catalog.procedure_codes,
             "total_hint": note_form.form_minutes(values),
             "returned": note_returns.open_returns(session, viewer.actor, [row.id]).get(row.id) if row else None,
@@ -213,6 +215,7 @@ def new_note(
     patient_id: Annotated[OptionalRecordId, Query()] = None,
     date_of_service: Annotated[str | None, Query()] = None,
     q: Annotated[str, Query(max_length=200)] = "",
+    note_type: Annotated[str, Query(max_length=40)] = "daily_note",
 ) -> Any:
     day = inputs.day(date_of_service) if date_of_service else viewer.clock.today()
     # The patient field: every patient, or those the search finds (what patients.js asks as one types).
@@ -220,7 +223,9 @@ def new_note(
         patients = patients_service.search_patients(session, viewer.actor, q)
     else:
         patients = patients_service.list_patients(session, viewer.actor)
+    kind = note_type if note_type in dict(note_sections.NOTE_TYPES) else "daily_note"
     values = {"date_of_service": day.isoformat() if day else date_of_service or "", "place_of_service": "11"}
+    values["note_type"] = kind
     if patient_id is None or day is None:
         # Step 1 again, with what was chosen kept and a date that is not one marked beside the date.
         values["patient_id"] = str(patient_id or "")

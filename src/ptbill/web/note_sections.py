@@ -124,13 +124,13 @@ def build_sections(form: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, s
     if note_type and note_type != NoteType.DAILY_NOTE.value:
         parts["note_type"] = note_type  # a daily note stays a plain format-1 document
     subjective = {"text": _text(form, "subjective.text")} | {key: _number(form, f"subjective.{key}") for key in PAIN}
-    if any(value is not None for value in subjective.values()):
+    if subjective := {key: value for key, value in subjective.items() if value is not None}:
         parts["subjective"] = subjective
     objective: dict[str, Any] = {"text": _text(form, "objective.text")}
     for path in GRIDS:
         if path.startswith("objective."):
             objective[path.split(".", 1)[1]] = _grid(form, path, renames)
-    if any(objective.values()):
+    if objective := {key: value for key, value in objective.items() if value}:
         parts["objective"] = objective
     for path in ("flowsheet", "goals"):
         rows = _grid(form, path, renames)

@@ -52,7 +52,8 @@ def test_a_daily_note_on_the_form_adds_nothing_to_format_1() -> None:
 def test_grids_show_a_spare_row_and_goal_status_only_on_reports() -> None:
     values = note_sections.section_values(evaluation())
     counts = note_sections.row_counts(values)
-    assert counts["goals"] == 3 and counts["flowsheet"] == 4
+    assert counts["goals"] == 3
+    assert counts["flowsheet"] == 4
     assert "goals[2]" in note_sections.field_names(counts)
     assert not note_sections.shows_goal_status(values)
     assert note_sections.shows_goal_status({"note_type": "discharge_summary"})

@@ -1,6 +1,6 @@
 """The whole visit in Chromium: a therapist writes an initial evaluation with its plan of care, measures, flowsheet
-and goals on the note page, signs it, corrects it with an addendum, and starts a progress report whose check asks
-for what the report lacks. ``PTBILL_SCREENSHOTS=docs/screenshots`` keeps the pages (``note-type-*.png``)."""
+and goals on the note page, signs it, corrects it with an addendum, opens the next daily note with the flowsheet
+and goals carried forward, and starts a progress report whose check asks for what the report lacks. ``PTBILL_SCREENSHOTS=docs/screenshots`` keeps the pages (``note-type-*.png``)."""
 
 from __future__ import annotations
 
@@ -126,6 +126,15 @@ def test_an_evaluation_then_an_addendum_then_a_progress_report(app: LiveApp, bro
             "Late entry"
         ]
     _shoot(page, "addendum", "#addenda")
+
+    # The next daily note starts from the evaluation: its exercises and goals, the visit counted on.
+    _open(page, app, "2026-11-26", "daily_note")
+    expect(page.locator('[name="flowsheet[0].exercise"]')).to_have_value("Bridges")
+    expect(page.locator('[name="flowsheet[1].minutes"]')).to_have_value("8")
+    expect(page.locator('[name="goals[1].id"]')).to_have_value("LTG1")
+    expect(page.locator('[name="plan_of_care.visit_number"]')).to_have_value("2")
+    expect(page.locator('[name="plan_of_care.visits_since_progress_report"]')).to_have_value("0")
+    expect(page.locator('[name="subjective.text"]')).to_have_value("")  # today's words are today's
 
     _open(page, app, LATER, "progress_report")
     expect(page.locator("th.col-status")).to_be_visible()  # a report records each goal's status

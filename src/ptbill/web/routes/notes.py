@@ -273,7 +273,8 @@ def new_note(
 
 
 def _carried_from(session: Session, viewer: Viewer, previous: dict[str, Any]) -> dict[str, str]:
-    """What else a follow-up visit keeps from the last one: diagnoses, plan of care, referral, other codes.
+    """What else a follow-up visit keeps from the last one: diagnoses, plan of care, referral, other codes, the
+    exercise flowsheet and the goals.
 
     Minutes, times, the patient's response and the justification are today's and start empty.
     """
@@ -283,6 +284,7 @@ def _carried_from(session: Session, viewer: Viewer, previous: dict[str, Any]) ->
         name: value
         for name, value in stored.items()
         if name.startswith(("diagnoses[", "referring_provider.", "supervising_provider.", "plan_of_care."))
+        or name.startswith(("flowsheet[", "goals["))  # the exercises and the plan's goals go on
         or name in ("services[0].modifiers", "services[0].diagnosis_pointers")
         or (name.startswith("services[") and name.endswith((".code", ".modifiers", ".diagnosis_pointers")))
     }
@@ -290,6 +292,8 @@ def _carried_from(session: Session, viewer: Viewer, previous: dict[str, Any]) ->
         value = stored.get(f"plan_of_care.{counter}", "")
         if (visits := bounded_int(value, 5)) is not None:
             keep[f"plan_of_care.{counter}"] = str(visits + 1)
+    if note_sections.shows_goal_status(stored) or stored.get("note_type") == "initial_evaluation":
+        keep["plan_of_care.visits_since_progress_report"] = "0"  # that note was the report: the count starts again
     coverage = last.document.get("coverage") or {}
     for candidate in patients_service.coverages_of(session, viewer.actor, last.patient_id):
         if candidate.payer_id == coverage.get("payer") and candidate.active:

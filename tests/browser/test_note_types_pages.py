@@ -1,6 +1,7 @@
 """The whole visit in Chromium: a therapist writes an initial evaluation with its plan of care, measures, flowsheet
 and goals on the note page, signs it, corrects it with an addendum, opens the next daily note with the flowsheet
-and goals carried forward, and starts a progress report whose check asks for what the report lacks. ``PTBILL_SCREENSHOTS=docs/screenshots`` keeps the pages (``note-type-*.png``)."""
+and goals carried forward, and starts a progress report whose check asks for what the report lacks.
+``PTBILL_SCREENSHOTS=docs/screenshots`` keeps the pages (``note-type-*.png``)."""
 
 from __future__ import annotations
 

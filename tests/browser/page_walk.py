@@ -140,6 +140,11 @@ def pages(app: LiveApp) -> list[WalkedPage]:
         WalkedPage("notes", THERAPIST, "/notes"),
         WalkedPage("note-new", THERAPIST, "/notes/new"),
         WalkedPage("note-start", THERAPIST, f"/notes/new?patient_id={app.new_patient_id}&date_of_service={VISIT_DATE}"),
+        WalkedPage(
+            "note-progress-report",
+            THERAPIST,
+            f"/notes/new?patient_id={app.new_patient_id}&date_of_service={VISIT_DATE}&note_type=progress_report",
+        ),
         WalkedPage("note-signed", THERAPIST, f"/notes/{signed}"),
         WalkedPage("note-history", THERAPIST, f"/notes/{signed}/history"),
         WalkedPage("account-password", THERAPIST, "/account/password"),

@@ -285,6 +285,10 @@ def good_ids(world: World) -> dict[str, list[str]]:
         draft = session.scalar(
             select(EncounterRow.id).where(EncounterRow.clinic_id == clinic, EncounterRow.status == "draft")
         )
+        # A signed note too: its page offers the addendum form.
+        signed = session.scalar(
+            select(EncounterRow.id).where(EncounterRow.clinic_id == clinic, EncounterRow.status == "signed")
+        )
         claims = session.scalars(
             select(ClaimRow.id).where(ClaimRow.clinic_id == clinic).order_by(ClaimRow.status != "denied", ClaimRow.id)
         ).first()
@@ -354,7 +358,7 @@ def good_ids(world: World) -> dict[str, list[str]]:
     assert batch is not None
     return {
         "job_id": [str(job_id)],
-        "encounter_id": [str(draft)],
+        "encounter_id": [str(draft), str(signed)],
         "claim_id": [str(claims), *(str(i) for i in more if i != claims)],
         "request_id": [str(request)],
         "return_id": [str(back)],

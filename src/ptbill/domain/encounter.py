@@ -12,9 +12,21 @@ import re
 from datetime import date, time
 from decimal import Decimal
 from enum import IntEnum, StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, field_validator, model_validator
+
+from ptbill.domain.note_content import (
+    MAX_ROWS,
+    MAX_TEXT,
+    FlowsheetRow,
+    Goal,
+    GoalId,
+    NoteType,
+    Objective,
+    Subjective,
+    duplicate_goal_ids,
+)
 
 _DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _TIME_RE = re.compile(r"([0-9]{1,2}):([0-9]{2})")
@@ -280,6 +292,10 @@ class PlanOfCare(_Model):
     order_signed_date: IsoDate | None = None
     sent_to_referrer_date: IsoDate | None = None
     recertification: StrictBool = False
+    # ptbill additions (the plan an evaluation writes): a frequency range's upper end ("2-3x/week" is
+    # frequency_per_week 2 and frequency_max_per_week 3) and the plan's duration in weeks.
+    frequency_max_per_week: Count | None = None
+    duration_weeks: Count | None = None
 
     @field_validator("recertification", mode="before")
     @classmethod
@@ -290,7 +306,14 @@ class PlanOfCare(_Model):
     def _dates_in_order(self) -> PlanOfCare:
         if self.end_date and self.end_date < self.start_date:
             raise ValueError(f"end_date {self.end_date} is before start_date {self.start_date}")
+        low, high = self.frequency_per_week, self.frequency_max_per_week
+        if low is not None and high is not None and high < low:
+            raise ValueError(f"frequency_max_per_week {high} is below frequency_per_week {low}")
         return self
+
+    @property
+    def most_visits_per_week(self) -> int | None:
+        return self.frequency_max_per_week if self.frequency_max_per_week is not None else self.frequency_per_week
 
 
 class ForceChange(_Model):
@@ -329,6 +352,7 @@ class Service(_Model):
     traction: Traction | None = None
     patient_response: str | None = None
     clinical_justification: str | None = None
+    goal_ids: tuple[GoalId, ...] = ()  # ptbill addition: the goals this service's justification serves
 
     @field_validator("code", mode="after")
     @classmethod
@@ -344,7 +368,7 @@ class Service(_Model):
             return tuple(m.upper() if isinstance(m, str) else m for m in value)
         return value
 
-    @field_validator("diagnosis_pointers", mode="before")
+    @field_validator("diagnosis_pointers", "goal_ids", mode="before")
     @classmethod
     def _pointers(cls, value: Any) -> Any:
         return () if value is None else value
@@ -393,6 +417,50 @@ class Encounter(_Model):
     services: tuple[Service, ...] = ()
     total_treatment_minutes: Count | None = None
     abn: AdvanceBeneficiaryNotice | None = None  # ptbill extension: the ABN on file for this visit
+    # ptbill additions, the whole visit (domain/note_content.py): absent in a format-1 document, which is a
+    # daily treatment note with only the sections above.
+    format: Literal[1] | None = None
+    note_type: NoteType = NoteType.DAILY_NOTE
+    subjective: Subjective | None = None
+    objective: Objective | None = None
+    flowsheet: tuple[FlowsheetRow, ...] = Field(default=(), max_length=MAX_ROWS)
+    assessment: Annotated[str, Field(max_length=MAX_TEXT)] | None = None
+    plan: Annotated[str, Field(max_length=MAX_TEXT)] | None = None
+    goals: tuple[Goal, ...] = Field(default=(), max_length=MAX_ROWS)
+
+    @field_validator("note_type", mode="before")
+    @classmethod
+    def _null_is_daily(cls, value: Any) -> Any:
+        return NoteType.DAILY_NOTE if value is None else value
+
+    @field_validator("flowsheet", "goals", mode="before")
+    @classmethod
+    def _null_is_no_rows(cls, value: Any) -> Any:
+        return () if value is None else value
+
+    @field_validator("goals", mode="after")
+    @classmethod
+    def _unique_goals(cls, value: tuple[Goal, ...]) -> tuple[Goal, ...]:
+        problems = duplicate_goal_ids(value)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return value
+
+    @property
+    def goal_ids(self) -> frozenset[str]:
+        return frozenset(goal.id for goal in self.goals)
+
+    def unknown_goal_references(self) -> list[str]:
+        """One line per service goal id that names no goal of the note (a note that lists goals)."""
+        if not self.goals:
+            return []
+        known = self.goal_ids
+        return [
+            f"services[{index}].goal_ids[{position}]: no goal with id {goal_id!r} among the note's goals"
+            for index, service in enumerate(self.services)
+            for position, goal_id in enumerate(service.goal_ids)
+            if goal_id not in known
+        ]
 
     @field_validator("place_of_service", mode="before")
     @classmethod

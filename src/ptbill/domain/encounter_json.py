@@ -51,6 +51,8 @@ _MESSAGES = {
     "model_attributes_type": "not an object",
     "date_type": "not a date",
     "bool_type": "not true or false",
+    "literal_error": "must be 1 (the only format there is)",
+    "too_long": "too many entries",
 }
 
 
@@ -148,6 +150,10 @@ def encounter_from_dict(data: dict[str, Any], source: str = "<input>") -> Encoun
     if _json_size(data) > MAX_NOTE_BYTES:
         raise EncounterFormatError(source, [TOO_LARGE])
     try:
-        return Encounter.model_validate(data)
+        encounter = Encounter.model_validate(data)
     except ValidationError as exc:
         raise EncounterFormatError(source, problems_of(exc)) from None
+    unknown = encounter.unknown_goal_references()
+    if unknown:
+        raise EncounterFormatError(source, unknown)
+    return encounter

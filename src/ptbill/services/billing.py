@@ -20,6 +20,7 @@ from ptbill.domain.encounter_json import encounter_from_dict
 from ptbill.domain.status import EncounterState
 from ptbill.reference.catalog import default_catalog
 from ptbill.services.access import BILLERS, Actor, ConflictError, owned_row, require_role
+from ptbill.services.addenda import note_version
 from ptbill.services.audit import audit
 from ptbill.services.claims import write_837p
 from ptbill.services.notes import check_for_clinic, encounter_of
@@ -73,6 +74,9 @@ class ClaimRecord:
     prior_claim_id: int | None = None
     crossed_over_to: str | None = None
     crossed_over_at: datetime | None = None
+    # The note it was built from (services.addenda.note_version): "3+1", and its sha256. Null before 0025.
+    note_version: str | None = None
+    note_hash: str | None = None
 
 
 def claim_record(row: ClaimRow) -> ClaimRecord:
@@ -107,6 +111,8 @@ def build_claims(
 
         stored = frozen_claims.new_claim_row(actor.clinic_id, row.id, claim, catalog)
         stored.payer_sequence, stored.coverage_id = "P", _primary_coverage(session, actor, row)
+        version = note_version(session, row)  # which signed note, with which addenda, the claim says
+        stored.note_version, stored.note_hash = version.label, version.sha256
         # Compare-and-set: of two requests billing the same note at once, only one finds it still signed.
         moved = rows_changed(
             session,

@@ -84,6 +84,7 @@ def build_next_claim(
 
     row = new_claim_row(actor.clinic_id, prior.encounter_id, claim, default_catalog())
     row.payer_sequence, row.prior_claim_id, row.coverage_id = sequence, prior.id, coverage.id
+    row.note_version, row.note_hash = prior.note_version, prior.note_hash  # the same note as the first claim
     if crossover:
         row.status, row.submitted_at = ClaimState.SUBMITTED, clock.now()
     session.add(row)

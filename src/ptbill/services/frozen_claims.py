@@ -28,6 +28,7 @@ from ptbill.rules.engine import RULESET_VERSION
 
 # billing.py, which builds and exports claims, imports this module inside its functions.
 from ptbill.services.access import Actor, ConflictError, require_role
+from ptbill.services.addenda import note_version
 from ptbill.services.audit import audit
 from ptbill.services.billing import ClaimRecord, claim_record, claim_row
 from ptbill.services.notes import check_for_clinic, encounter_of
@@ -164,6 +165,8 @@ def correct_claim(
     claim = _build_now(session, actor, original.encounter_id, corrected, frequency, number, clock)
     row = new_claim_row(actor.clinic_id, original.encounter_id, claim, default_catalog())
     row.corrects_claim_id = original.id
+    version = note_version(session, encounter_of(session, actor, original.encounter_id))  # its addenda included
+    row.note_version, row.note_hash = version.label, version.sha256
     session.add(row)
     session.flush()
     verb, done = ("corrects", "corrected") if frequency is ClaimFrequency.REPLACEMENT else ("voids", "voided")

@@ -381,6 +381,10 @@ class ClaimRow(Base):
     coverage_id: Mapped[int | None] = mapped_column(ForeignKey("coverages.id"))
     crossed_over_to: Mapped[str | None] = mapped_column(String(120))
     crossed_over_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The note as the claim was built from it (migration 0025_note_types): "3+1" is version 3 with one
+    # addendum, and the sha256 of the signed document with its addenda. Null for claims built before.
+    note_version: Mapped[str | None] = mapped_column(String(20))
+    note_hash: Mapped[str | None] = mapped_column(String(64))
 
     lines: Mapped[list[ClaimLineRow]] = relationship(
         back_populates="claim", order_by="ClaimLineRow.line_number", cascade="all, delete-orphan"
@@ -579,6 +583,26 @@ class NoteReturnRow(Base):
     returned_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     returned_at: Mapped[created_at]
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class NoteAddendumRow(Base):
+    """A correction to a signed note (migration 0025_note_types): the signed note never changes, the addendum
+    says what is added or corrected, by whom, when and why. Numbered 1, 2, ... per note; the note's row is
+    locked while the next number is taken, and (note, number) is unique."""
+
+    __tablename__ = "note_addenda"
+    __table_args__ = (UniqueConstraint("encounter_id", "sequence", name="uq_note_addenda_sequence"),)
+
+    id: Mapped[pk]
+    clinic_id: Mapped[clinic_fk]
+    encounter_id: Mapped[int] = mapped_column(ForeignKey("encounters.id"), index=True)
+    sequence: Mapped[int]
+    encounter_version: Mapped[int]  # the signed version it amends
+    author_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    author_name: Mapped[str] = mapped_column(String(120))
+    reason: Mapped[str] = mapped_column(String(400))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # from the caller's clock
 
 
 class EstimateRow(Base):

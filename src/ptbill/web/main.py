@@ -48,6 +48,7 @@ from ptbill.web.routes import (
     estimates,
     history,
     mailbox,
+    note_addenda,
     notes,
     patient_ledger,
     patients,
@@ -71,6 +72,7 @@ PAGE_ROUTERS = (
     timely_filing.router,  # before claim_page: /claims/timely-filing is not a claim id
     rejections.router,  # before claim_page: /claims/rejections is not a claim id
     claim_page.router,
+    note_addenda.router,
     notes.router,
     abns.router,
     eligibility.router,

@@ -18,6 +18,7 @@ from typing import Any
 
 from ptbill.services.clinic import Clinic
 from ptbill.services.patients import Coverage, Patient
+from ptbill.web import note_sections
 
 TRACTION_CODE = "97012"
 T = "services[0].traction."  # the traction section's input names start with this
@@ -164,6 +165,7 @@ def build_document(form: Mapping[str, str], parties: NoteParties) -> BuiltNote:
     plan_counts = ("frequency_per_week", "visit_number", "visits_since_progress_report")
     plan = {name: _text(form, f"plan_of_care.{name}") for name in plan_fields}
     plan.update({name: _number(form, f"plan_of_care.{name}") for name in plan_counts})
+    plan.update(note_sections.plan_additions(form))
 
     diagnoses = [form.get(f"diagnoses[{i}]", "").strip().upper() for i in range(_rows(form, "diagnoses[", 0))]
     while diagnoses and not diagnoses[-1]:
@@ -223,6 +225,8 @@ def build_document(form: Mapping[str, str], parties: NoteParties) -> BuiltNote:
             }
         )
 
+    if ids := note_sections.goal_ids(form, "services[0].goal_ids"):
+        services[0]["goal_ids"] = ids
     coverage_part: dict[str, Any] = {}
     if coverage is not None:
         coverage_part = {
@@ -260,6 +264,9 @@ def build_document(form: Mapping[str, str], parties: NoteParties) -> BuiltNote:
         "services": services,
         "total_treatment_minutes": _number(form, "total_treatment_minutes"),
     }
+    parts, renames = note_sections.build_sections(form)
+    built.document.update(parts)
+    built.renames.update(renames)
     return built
 
 
@@ -319,6 +326,7 @@ def form_values(document: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, 
         if row == 0:
             for key in ("start_time", "end_time", "patient_response", "clinical_justification"):
                 values[f"{prefix}.{key}"] = _shown(service.get(key))
+            values[f"{prefix}.goal_ids"] = ", ".join(service.get("goal_ids") or [])
             traction = service.get("traction") or {}
             for key in CARRIED:
                 values[T + key] = _shown(traction.get(key))
@@ -326,6 +334,7 @@ def form_values(document: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, 
             for number, change in enumerate(traction.get("force_changes") or []):
                 for key in ("at_minute", "force_lbs", "reason"):
                     values[f"{T}force_changes[{number}].{key}"] = _shown(change.get(key))
+    values.update(note_sections.section_values(document))
     return values, renames
 
 
@@ -419,6 +428,7 @@ def row_counts(values: Mapping[str, str]) -> dict[str, Any]:
         "diagnoses": _rows(values, "diagnoses[", DIAGNOSIS_ROWS),
         "force_changes": _rows(values, T + "force_changes[", FORCE_CHANGE_ROWS),
         "services": list(range(1, max(last + 2, OTHER_SERVICE_ROWS + 1))),
+        **note_sections.row_counts(values),
     }
 
 
@@ -452,6 +462,7 @@ def field_names(counts: Mapping[str, Any], supervising: bool = False) -> set[str
         f"plan_of_care.{key}" for key in ("frequency_per_week", "visit_number", "visits_since_progress_report")
     )
     names.update(T + key for key in CARRIED)
+    names.update(note_sections.field_names(counts))
     names.update(f"diagnoses[{row}]" for row in range(counts["diagnoses"]))
     for row in counts["services"]:
         names.update(

@@ -166,3 +166,27 @@ def test_nan_and_infinite_numbers_are_refused_not_stored(world: World) -> None:
         )
         assert response.status_code == 422
         assert response.json()["problems"] == [f"body: {number} is not a finite number"]
+
+
+def test_a_signed_note_is_corrected_by_an_addendum_and_its_claim_says_which_version(world: World) -> None:
+    therapist, biller = world.client(A_USERS["therapist"]), world.client(A_USERS["biller"])
+    made = therapist.post("/api/encounters", json={"patient_id": new_patient(therapist), "document": note()}).json()
+    url = f"/api/encounters/{made['id']}/addenda"
+    assert therapist.post(url, json={"reason": "Late entry", "text": "HEP reviewed"}).status_code == 409  # a draft
+    assert therapist.post(f"/api/encounters/{made['id']}/sign").status_code == 200
+    assert therapist.put(f"/api/encounters/{made['id']}", json={"document": note()}).status_code == 409
+    blank = therapist.post(url, json={"reason": " ", "text": "HEP reviewed"})
+    assert blank.status_code == 422
+    assert blank.json()["problems"] == ["body.reason: required"]
+    assert biller.post(url, json={"reason": "Late entry", "text": "HEP reviewed"}).status_code == 403
+    added = therapist.post(url, json={"reason": "Late entry", "text": "Home program reviewed."})
+    assert added.status_code == 201, added.text
+    assert {k: added.json()[k] for k in ("sequence", "encounter_version", "reason")} == {
+        "sequence": 1,
+        "encounter_version": 1,
+        "reason": "Late entry",
+    }
+    assert [a["text"] for a in biller.get(url).json()] == ["Home program reviewed."]
+    [claim] = biller.post("/api/claims", json={"encounter_ids": [made["id"]]}).json()
+    assert claim["note_version"] == "1+1"
+    assert len(claim["note_hash"]) == 64

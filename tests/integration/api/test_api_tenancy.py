@@ -27,6 +27,7 @@ from ptbill.storage.tables import (
     EncounterRow,
     EstimateRow,
     LoginFailureRow,
+    NoteAddendumRow,
     NoteReturnRow,
     PatientPaymentRow,
     PatientRefundRow,
@@ -270,6 +271,7 @@ def state_of(world: World, a: dict[str, int]) -> tuple[Any, ...]:
             for table in (ClaimWriteOffRow, NoteReturnRow, ReopeningRequestRow)
         ]
         claim_actions.append(session.scalar(select(func.count()).where(ClaimRow.corrects_claim_id == a["claim_id"])))
+        claim_actions.append(session.scalar(select(func.count()).select_from(NoteAddendumRow)))
         provider = session.get(ProviderRow, a["provider_id"])
         assert provider is not None
         login = session.get(UserSessionRow, a["session_id"])
@@ -340,6 +342,8 @@ def body_for(method: str, path: str, a: dict[str, int]) -> dict[str, Any] | None
         ("post", "/api/encounters/{encounter_id}/return"),
     ):
         return {"message": "Please check the units."}
+    if (method, path) == ("post", "/api/encounters/{encounter_id}/addenda"):
+        return {"reason": "from another clinic", "text": "leaked"}
     if (method, path) == ("post", "/api/claims/{claim_id}/reopening-requests"):
         return {"change": "Line 1 units", "reason": "Clerical error"}
     if (method, path) == ("patch", "/api/denials/{denial_id}"):

@@ -8,11 +8,13 @@ from fastapi import Body, Query
 from fastapi.responses import JSONResponse
 
 from ptbill.api.deps import ClockDep, CurrentActor, SessionDep
-from ptbill.api.routing import PathId, errors, made_or_refused, resource_router
+from ptbill.api.routing import PathId, errors, field_problems, made_or_refused, resource_router
 from ptbill.api.schemas.audit import AuditEventPublic
 from ptbill.api.schemas.claim_history import ReturnCreate, ReturnPublic
 from ptbill.api.schemas.encounters import (
     EXAMPLE_NOTE,
+    AddendumCreate,
+    AddendumPublic,
     CheckPublic,
     EncounterCreate,
     EncounterHistoryPublic,
@@ -21,9 +23,10 @@ from ptbill.api.schemas.encounters import (
     EncounterUpdate,
     StoredCheckPublic,
 )
-from ptbill.services import note_returns
+from ptbill.services import addenda, note_returns
 from ptbill.services import notes as notes_service
 from ptbill.services.notes import Note
+from ptbill.services.patient_fields import FieldProblemsError
 
 router = resource_router("/encounters", "encounters")
 EncounterId = PathId
@@ -161,3 +164,33 @@ def return_encounter(
     return made_or_refused(
         ReturnPublic, lambda: note_returns.return_note(session, actor, encounter_id, body.message, clock=clock)
     )
+
+
+@router.get(
+    "/{encounter_id}/addenda",
+    response_model=list[AddendumPublic],
+    summary="A signed note's addenda, oldest first",
+    responses=errors(401, 403, 404, 422),
+)
+def list_addenda(encounter_id: EncounterId, actor: CurrentActor, session: SessionDep) -> list[AddendumPublic]:
+    return [AddendumPublic.model_validate(found) for found in addenda.addenda_of(session, actor, encounter_id)]
+
+
+@router.post(
+    "/{encounter_id}/addenda",
+    status_code=201,
+    response_model=AddendumPublic,
+    summary="Correct a signed note with an addendum",
+    description="A signed note never changes: the addendum records its author, the time, the reason and the text. "
+    "Therapists and PTAs only; 409 for a draft (edit it instead). A claim built afterwards records the note's "
+    "version with its addenda.",
+    responses=errors(401, 403, 404, 409, 422),
+)
+def add_addendum(
+    encounter_id: EncounterId, body: AddendumCreate, actor: CurrentActor, session: SessionDep, clock: ClockDep
+) -> AddendumPublic | JSONResponse:
+    try:
+        found = addenda.add_addendum(session, actor, encounter_id, body.reason, body.text, clock=clock)
+    except FieldProblemsError as exc:
+        return field_problems(exc)
+    return AddendumPublic.model_validate(found)

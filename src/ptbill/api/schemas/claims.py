@@ -82,6 +82,10 @@ class ClaimPublic(BaseModel):
     submitted_at: datetime | None
     lines: list[ClaimLinePublic]
     answer: ClaimAnswer | None = Field(None, description="None until an 835 answers the claim.")
+    note_version: str | None = Field(
+        None, description='The note it was built from: "3+1" is signed version 3 with one addendum.'
+    )
+    note_hash: str | None = Field(None, description="sha256 of that note's document with its addenda.")
 
 
 class TimelyFilingPublic(BaseModel):

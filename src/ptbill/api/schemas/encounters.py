@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ptbill.api.schemas.audit import AuditEventPublic
-from ptbill.api.schemas.common import Id
+from ptbill.api.schemas.common import Id, NoNul
 
 # The note of docs/encounter-format.md, shown in the API docs.
 EXAMPLE_NOTE: dict[str, Any] = {
@@ -179,3 +179,22 @@ class EncounterHistoryPublic(BaseModel):
     encounter: EncounterSummaryPublic
     checks: list[StoredCheckPublic] = Field(description="One per save, oldest first.")
     events: list[AuditEventPublic] = Field(description="Every audited read and change of the note, oldest first.")
+
+
+class AddendumCreate(BaseModel):
+    reason: Annotated[str, Field(min_length=1, max_length=400, description="Why the signed note is corrected."), NoNul]
+    text: Annotated[str, Field(min_length=1, max_length=8000, description="What is added or corrected."), NoNul]
+
+
+class AddendumPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    encounter_id: int
+    sequence: int = Field(description="1 for the note's first addendum, then 2, ...")
+    encounter_version: int = Field(description="The signed version of the note it amends.")
+    author_user_id: int | None
+    author_name: str
+    reason: str
+    text: str
+    created_at: datetime

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 
 from ptbill.domain.dates import DateRange
 from ptbill.domain.finding import Severity
+from ptbill.domain.note_content import NoteType
 from ptbill.rules.context import CheckContext
 from ptbill.rules.registry import Hit, rule
 from ptbill.rules.sources import CARC_URL, CY2025_PFS_URL, bpm_15, cite
@@ -286,6 +287,15 @@ def poc_expired(ctx: CheckContext) -> Iterator[Hit]:
     if plan.end_date is not None and day > plan.end_date:
         yield Hit(f"The plan of care ended on {plan.end_date}.", None, "plan_of_care.end_date")
         return
+    if plan.end_date is None and plan.duration_weeks is not None:  # ptbill's duration field, no end date
+        last = plan.start_date + timedelta(weeks=plan.duration_weeks, days=-1)
+        if day > last:
+            yield Hit(
+                f"The plan of care ran {plan.duration_weeks} weeks from {plan.start_date} and ended on {last}.",
+                None,
+                "plan_of_care.duration_weeks",
+            )
+            return
     longest = ctx.snapshot.resolved("plan_of_care.max_days")
     if longest is not None and day > plan.start_date + timedelta(days=longest.integer):
         yield Hit(
@@ -304,7 +314,13 @@ def poc_expired(ctx: CheckContext) -> Iterator[Hit]:
     fix="Have the PT (not the PTA) write the progress report at this visit.",
 )
 def progress_report_due(ctx: CheckContext) -> Iterator[Hit]:
-    """A progress report is due on the 10th treatment day since the last one, and overdue after it."""
+    """A progress report is due on the 10th treatment day since the last one, and overdue after it.
+
+    Asked of a daily note: a progress report, re-evaluation or discharge summary is that report, and an
+    initial evaluation starts the count.
+    """
+    if ctx.encounter.note_type is not NoteType.DAILY_NOTE:
+        return
     plan = ctx.encounter.plan_of_care
     every = ctx.snapshot.resolved("plan_of_care.progress_report_every")
     if plan is None or every is None or plan.visits_since_progress_report is None:

@@ -19,7 +19,7 @@ from ptbill.domain.identifiers import bounded_int
 from ptbill.domain.status import EncounterState
 from ptbill.domain.vocabulary import CLINICIANS, Role
 from ptbill.reference.catalog import default_catalog
-from ptbill.services import access, note_list, note_returns
+from ptbill.services import access, addenda, note_list, note_returns
 from ptbill.services import notes as notes_service
 from ptbill.services import patients as patients_service
 from ptbill.services import users as users_service
@@ -28,7 +28,7 @@ from ptbill.services.db import Session
 from ptbill.services.eligibility_use import coverage_line
 from ptbill.services.notes import Note
 from ptbill.services.patients import Coverage, Patient
-from ptbill.web import inputs, note_form
+from ptbill.web import inputs, note_form, note_sections
 from ptbill.web.deps import CsrfChecked, CurrentViewer, SessionDep, Viewer, form_values, render
 from ptbill.web.inputs import OptionalRecordId, RecordId
 
@@ -144,8 +144,10 @@ def _note_page(
     tone: str = "info",
     status_code: int = 200,
     eligibility_line: str | None = None,
+    addendum: dict[str, Any] | None = None,
 ) -> Any:
     counts = note_form.row_counts(values)
+    signed = row is not None and row.status != EncounterState.DRAFT
     supervising = viewer.actor.role == Role.PTA or bool(values.get("supervising_provider.name"))
     known = note_form.field_names(counts, supervising)
     placed: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -182,11 +184,16 @@ def _note_page(
             "message": message,
             "tone": tone,
             "f": note_form,
+            "s": note_sections,
+            "goal_status": note_sections.shows_goal_status(values),
             "procedure_codes": catalog.procedure_codes,
             "total_hint": note_form.form_minutes(values),
             "returned": note_returns.open_returns(session, viewer.actor, [row.id]).get(row.id) if row else None,
             "note_claims": note_returns.claims_of_note(session, viewer.actor, row.id) if row else [],
             "eligibility_line": eligibility_line,
+            "addenda": addenda.addenda_of(session, viewer.actor, row.id) if row and signed else [],
+            "can_amend": signed and viewer.actor.role in CLINICIANS,
+            "addendum": addendum or {},
         },
         status_code=status_code,
     )
@@ -211,6 +218,7 @@ def new_note(
     patient_id: Annotated[OptionalRecordId, Query()] = None,
     date_of_service: Annotated[str | None, Query()] = None,
     q: Annotated[str, Query(max_length=200)] = "",
+    note_type: Annotated[str, Query(max_length=40)] = "daily_note",
 ) -> Any:
     day = inputs.day(date_of_service) if date_of_service else viewer.clock.today()
     # The patient field: every patient, or those the search finds (what patients.js asks as one types).
@@ -218,7 +226,9 @@ def new_note(
         patients = patients_service.search_patients(session, viewer.actor, q)
     else:
         patients = patients_service.list_patients(session, viewer.actor)
+    kind = note_type if note_type in dict(note_sections.NOTE_TYPES) else "daily_note"
     values = {"date_of_service": day.isoformat() if day else date_of_service or "", "place_of_service": "11"}
+    values["note_type"] = kind
     if patient_id is None or day is None:
         # Step 1 again, with what was chosen kept and a date that is not one marked beside the date.
         values["patient_id"] = str(patient_id or "")
@@ -266,7 +276,8 @@ def new_note(
 
 
 def _carried_from(session: Session, viewer: Viewer, previous: dict[str, Any]) -> dict[str, str]:
-    """What else a follow-up visit keeps from the last one: diagnoses, plan of care, referral, other codes.
+    """What else a follow-up visit keeps from the last one: diagnoses, plan of care, referral, other codes, the
+    exercise flowsheet and the goals.
 
     Minutes, times, the patient's response and the justification are today's and start empty.
     """
@@ -276,6 +287,7 @@ def _carried_from(session: Session, viewer: Viewer, previous: dict[str, Any]) ->
         name: value
         for name, value in stored.items()
         if name.startswith(("diagnoses[", "referring_provider.", "supervising_provider.", "plan_of_care."))
+        or name.startswith(("flowsheet[", "goals["))  # the exercises and the plan's goals go on
         or name in ("services[0].modifiers", "services[0].diagnosis_pointers")
         or (name.startswith("services[") and name.endswith((".code", ".modifiers", ".diagnosis_pointers")))
     }
@@ -283,6 +295,8 @@ def _carried_from(session: Session, viewer: Viewer, previous: dict[str, Any]) ->
         value = stored.get(f"plan_of_care.{counter}", "")
         if (visits := bounded_int(value, 5)) is not None:
             keep[f"plan_of_care.{counter}"] = str(visits + 1)
+    if note_sections.shows_goal_status(stored) or stored.get("note_type") == "initial_evaluation":
+        keep["plan_of_care.visits_since_progress_report"] = "0"  # that note was the report: the count starts again
     coverage = last.document.get("coverage") or {}
     for candidate in patients_service.coverages_of(session, viewer.actor, last.patient_id):
         if candidate.payer_id == coverage.get("payer") and candidate.active:
@@ -293,6 +307,7 @@ def _carried_from(session: Session, viewer: Viewer, previous: dict[str, Any]) ->
 OUTCOMES = {
     "saved": ("Saved and checked.", "ok"),
     "signed": ("Signed. The note is now in the biller's queue.", "ok"),
+    "amended": ("Addendum added. The signed note is unchanged; the addendum is shown with it.", "ok"),
     "not-signed": ("Saved, but not signed: the findings marked in red block signing. Fix them, then sign.", "error"),
     "confirm-sign": (
         "Saved, but not signed yet: the findings marked “Check” are still open. Read them; to sign with them open,"
@@ -313,10 +328,10 @@ def show_note(
 ) -> Any:
     row = notes_service.get_encounter(session, viewer.actor, encounter_id)
     message, tone = OUTCOMES.get(outcome or "", (None, "info"))
-    return _stored_page(request, session, viewer, row, message, tone)
+    return stored_page(request, session, viewer, row, message, tone)
 
 
-def _stored_page(
+def stored_page(
     request: Request,
     session: Session,
     viewer: Viewer,
@@ -324,6 +339,7 @@ def _stored_page(
     message: str | None = None,
     tone: str = "info",
     status_code: int = 200,
+    addendum: dict[str, Any] | None = None,
 ) -> Any:
     patient = patients_service.get_patient(session, viewer.actor, row.patient_id)
     coverages = patients_service.coverages_of(session, viewer.actor, row.patient_id)
@@ -353,6 +369,7 @@ def _stored_page(
         tone=tone,
         status_code=status_code,
         eligibility_line=coverage_line(session, viewer.actor, chosen.id if chosen else None),
+        addendum=addendum,
     )
 
 
@@ -416,7 +433,7 @@ def _save(request: Request, viewer: Viewer, session: Session, form: dict[str, st
         raise access.ForbiddenError(f"a {viewer.actor.role} may read notes but not write them")
     row = notes_service.get_encounter(session, viewer.actor, encounter_id) if encounter_id is not None else None
     if row is not None and row.status != EncounterState.DRAFT:
-        return _stored_page(
+        return stored_page(
             request, session, viewer, row, f"This note is {row.status}; a signed note cannot be changed.", "error", 409
         )
     patient_id = row.patient_id if row is not None else inputs.record_id(form.get("patient_id"))
@@ -471,7 +488,7 @@ def _save(request: Request, viewer: Viewer, session: Session, form: dict[str, st
         except (access.ConflictError, access.ForbiddenError) as exc:
             session.commit()  # the save stands; only the signature was refused, and the page says why
             status = 403 if isinstance(exc, access.ForbiddenError) else 409
-            return _stored_page(request, session, viewer, row, f"Saved, but not signed: {exc}.", "error", status)
+            return stored_page(request, session, viewer, row, f"Saved, but not signed: {exc}.", "error", status)
         session.commit()
         return RedirectResponse(f"/notes/{row.id}?outcome=signed", status_code=303)
     session.commit()

@@ -30,6 +30,7 @@ from ptbill.storage.session import make_engine, session_factory, transaction
 from ptbill.storage.tables import JobRunRow, RemittanceFileRow, RemittanceRow
 from tests.integration.api.world import A_USERS, fresh_database, running_world
 from tests.integration.page_forms import logged_in
+from tests.integration.queue_worker import work_the_queue
 from tests.integration.test_storage_services import make_clinic
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
@@ -221,14 +222,7 @@ def test_the_large_835_upload_page_shows_progress_and_ends_posted(kind: str, tmp
         if app.state.ptbill.jobs.queued:
             assert "Waiting for a worker" in first.text
             assert 'http-equiv="refresh"' in first.text
-            app.state.ptbill.jobs.close()
-            # In a thread of its own, as `ptbill worker` runs it: this thread may hold a running event loop
-            # (Playwright's sync API, when the browser tests ran first in the same session).
-            worker = threading.Thread(
-                target=app.state.ptbill.jobs.run_worker, kwargs={"queues": None, "concurrency": 1, "wait": False}
-            )
-            worker.start()
-            worker.join()
+            work_the_queue(app)
         done = client.get(job_page)
         assert "Posted" in done.text, done.text
         assert "40 of 40 (100%)" in done.text

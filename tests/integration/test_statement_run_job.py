@@ -5,7 +5,6 @@ PostgreSQL); a smaller run is made within the request, as before."""
 from __future__ import annotations
 
 import re
-import threading
 from decimal import Decimal
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from ptbill.settings import JobSettings, Settings
 from tests.integration.api.world import A_USERS, running_world
 from tests.integration.ledger_world import answered_visit
 from tests.integration.page_forms import logged_in
+from tests.integration.queue_worker import work_the_queue
 from tests.integration.test_claim_page import csrf_of, text_of
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
@@ -49,12 +49,7 @@ def test_a_large_statement_run_is_made_by_the_job_and_its_page_shows_the_progres
             waiting = biller.get(job_page)
             assert "Waiting for a worker" in waiting.text
             assert 'http-equiv="refresh"' in waiting.text
-            app.state.ptbill.jobs.close()
-            worker = threading.Thread(
-                target=app.state.ptbill.jobs.run_worker, kwargs={"queues": None, "concurrency": 1, "wait": False}
-            )
-            worker.start()
-            worker.join()
+            work_the_queue(app)
         done = biller.get(job_page)
         assert "Statements made" in done.text, done.text
         assert "2 of 2 (100%)" in done.text

@@ -254,25 +254,51 @@ def send_batch(
     data = batch.content.encode("utf-8")
     with session.begin_nested():
         mark_batch_submitted(session, actor, batch_id, clock=clock, confirm_late=confirm_late)
-        row = MailboxFileRow(
-            clinic_id=actor.clinic_id,
-            direction=OUT,
-            name=name,
-            sha256=hashlib.sha256(data).hexdigest(),
-            size_bytes=len(data),
-            transaction_type="837P",
-            received_at=clock.now(),
-            outcome=SENT,
-            message=f"batch {batch.id}: {batch.claim_count} claim(s)",
-            attempts=1,
+        row = outgoing_file(
+            session,
+            actor.clinic_id,
+            name,
+            data,
+            "837P",
+            f"batch {batch.id}: {batch.claim_count} claim(s)",
+            clock.now(),
             batch_id=batch.id,
-            content=data,
         )
-        session.add(row)
-        session.flush()
         mailbox.send(name, data)  # last: a failure rolls the savepoint back
     audit(session, actor, "create", "mailbox_file", str(row.id), f"sent batch {batch.id}")
     return copy_of(MailboxFile, row)
+
+
+def outgoing_file(
+    session: Session,
+    clinic_id: int,
+    name: str,
+    data: bytes,
+    transaction_type: str,
+    message: str,
+    now: datetime,
+    *,
+    batch_id: int | None = None,
+) -> MailboxFileRow:
+    """The row of a file about to be sent (an 837P batch, a 270, a 276), flushed for its id. The caller adds it
+    in the savepoint that ends with ``mailbox.send``, so a failed upload leaves no row."""
+    row = MailboxFileRow(
+        clinic_id=clinic_id,
+        direction=OUT,
+        name=name,
+        sha256=hashlib.sha256(data).hexdigest(),
+        size_bytes=len(data),
+        transaction_type=transaction_type,
+        received_at=now,
+        outcome=SENT,
+        message=message,
+        attempts=1,
+        batch_id=batch_id,
+        content=data,
+    )
+    session.add(row)
+    session.flush()
+    return row
 
 
 def send_270(session: Session, clinic_id: int, mailbox: Mailbox, request_id: int, clock: Clock) -> MailboxFile:
@@ -292,21 +318,7 @@ def send_270(session: Session, clinic_id: int, mailbox: Mailbox, request_id: int
     name = name[: -len(".837")] + ".270" if name.endswith(".837") else name
     data = asked.content.encode("utf-8")
     with session.begin_nested():
-        row = MailboxFileRow(
-            clinic_id=clinic_id,
-            direction=OUT,
-            name=name,
-            sha256=hashlib.sha256(data).hexdigest(),
-            size_bytes=len(data),
-            transaction_type="270",
-            received_at=clock.now(),
-            outcome=SENT,
-            message=f"eligibility request {asked.id}",
-            attempts=1,
-            content=data,
-        )
-        session.add(row)
-        session.flush()
+        row = outgoing_file(session, clinic_id, name, data, "270", f"eligibility request {asked.id}", clock.now())
         asked.mailbox_file_id = row.id
         mailbox.send(name, data)  # last: a failure rolls the savepoint back
     audit(

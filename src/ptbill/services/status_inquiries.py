@@ -8,7 +8,6 @@ that a failed upload rolls back.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -28,10 +27,11 @@ from ptbill.services.access import BILLERS, Actor, require_role
 from ptbill.services.audit import audit
 from ptbill.services.clinic import clinic_zone
 from ptbill.services.frozen_claims import stored_claim
+from ptbill.services.mailbox import outgoing_file
 from ptbill.services.mailbox_settings import clinic_code
 from ptbill.services.payers import clinic_layer
 from ptbill.storage.control_numbers import StoredControlNumbers
-from ptbill.storage.tables import ClaimAnswerRow, ClaimBatchRow, ClaimPaymentRow, ClaimRow, MailboxFileRow
+from ptbill.storage.tables import ClaimAnswerRow, ClaimBatchRow, ClaimPaymentRow, ClaimRow
 from ptbill.x12.envelope_writer import Parties
 from ptbill.x12.reader import read_lenient
 
@@ -153,21 +153,8 @@ def send_inquiries(session: Session, actor: Actor, mailbox: Mailbox, clock: Cloc
             control = int(next(iter(read_lenient(text)))[13])
             name = f"{clinic_code(session, actor.clinic_id)}_276_{day:%Y%m%d}_{control:09d}.276"
             data = text.encode("ascii")
-            file_row = MailboxFileRow(
-                clinic_id=actor.clinic_id,
-                direction="out",
-                name=name,
-                sha256=hashlib.sha256(data).hexdigest(),
-                size_bytes=len(data),
-                transaction_type="276",
-                received_at=now,
-                outcome="sent",
-                message=f"claim status inquiry: {len(claims)} claim(s)",
-                attempts=1,
-                content=data,
-            )
-            session.add(file_row)
-            session.flush()
+            message = f"claim status inquiry: {len(claims)} claim(s)"
+            file_row = outgoing_file(session, actor.clinic_id, name, data, "276", message, now)
             for _claim, row in claims:
                 days = _days(session, actor.clinic_id, row.payer_id, row.service_date)
                 session.add(

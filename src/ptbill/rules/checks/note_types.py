@@ -76,6 +76,13 @@ def eval_plan_incomplete(ctx: CheckContext) -> Iterator[Hit]:
         yield Hit("The plan of care does not say how long it runs.", None, "plan_of_care.duration_weeks")
 
 
+def _no_measure(ctx: CheckContext) -> Iterator[Hit]:
+    """The note records no objective measure (the evaluation's baseline, a report's re-measurement)."""
+    objective = ctx.encounter.objective
+    if objective is None or not objective.measured:
+        yield Hit(f"The {_kind(ctx)} records no objective measure.", None, "objective")
+
+
 @rule(
     "EVAL_MEASURES_MISSING",
     section=SECTION,
@@ -86,9 +93,8 @@ def eval_plan_incomplete(ctx: CheckContext) -> Iterator[Hit]:
 )
 def eval_measures_missing(ctx: CheckContext) -> Iterator[Hit]:
     """An initial evaluation or re-evaluation records no objective measure."""
-    objective = ctx.encounter.objective
-    if ctx.encounter.note_type.is_evaluation and (objective is None or not objective.measured):
-        yield Hit(f"The {_kind(ctx)} records no objective measure.", None, "objective")
+    if ctx.encounter.note_type.is_evaluation:
+        yield from _no_measure(ctx)
 
 
 @rule(
@@ -100,9 +106,8 @@ def eval_measures_missing(ctx: CheckContext) -> Iterator[Hit]:
 )
 def progress_measures_missing(ctx: CheckContext) -> Iterator[Hit]:
     """A progress report or discharge summary records no objective measure of progress."""
-    objective = ctx.encounter.objective
-    if ctx.encounter.note_type in _REPORTS and (objective is None or not objective.measured):
-        yield Hit(f"The {_kind(ctx)} records no objective measure.", None, "objective")
+    if ctx.encounter.note_type in _REPORTS:
+        yield from _no_measure(ctx)
 
 
 @rule(

@@ -143,12 +143,18 @@ def parse_encounter(text: str | bytes, source: str = "<input>") -> Encounter:
         raise EncounterFormatError(source, ["not valid JSON: nested too deeply to be an encounter"]) from None
     if not isinstance(data, dict):
         raise EncounterFormatError(source, ["(document): an encounter must be a JSON object"])
-    return encounter_from_dict(data, source)
+    # The text was at most MAX_NOTE_BYTES, so what it decoded to is too: no need to walk it again.
+    return _validated(data, source)
 
 
 def encounter_from_dict(data: dict[str, Any], source: str = "<input>") -> Encounter:
+    """An encounter from a document already in memory (an API body, a stored note), its size bounded first."""
     if _json_size(data) > MAX_NOTE_BYTES:
         raise EncounterFormatError(source, [TOO_LARGE])
+    return _validated(data, source)
+
+
+def _validated(data: dict[str, Any], source: str) -> Encounter:
     try:
         encounter = Encounter.model_validate(data)
     except ValidationError as exc:

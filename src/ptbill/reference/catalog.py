@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import csv
 import functools
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from ptbill.domain.dates import DateRange
 from ptbill.domain.errors import ReferenceDataError
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from ptbill.reference.mue import MueTable
     from ptbill.reference.ncci import PtpTable
 
+_T = TypeVar("_T")
 DATA_DIR = Path(__file__).resolve().parent.parent / "reference_data"
 
 
@@ -149,6 +150,16 @@ class Snapshot:
         self._layers = layers
         self._cache: dict[str, ResolvedValue | None] = {}
         self._severity_rules: frozenset[str] | None = None
+        self._derived: dict[str, Any] = {}
+
+    def derived(self, key: str, make: Callable[[], _T]) -> _T:
+        """What a caller works out from this snapshot alone, worked out once per snapshot (the engine's rule plan:
+        the rules in force with their severities). The snapshot is immutable, so the value never goes stale."""
+        try:
+            return cast(_T, self._derived[key])
+        except KeyError:
+            value = self._derived[key] = make()
+            return value
 
     def resolved(self, name: str) -> ResolvedValue | None:
         if name in self._cache:

@@ -147,10 +147,7 @@ def check_encounter(
         abns=abns,
     )
     findings: list[Finding] = []
-    for registered in rules_in_force(encounter.date_of_service):
-        severity = context.snapshot.severity(registered.id, registered.severity)
-        if severity is None:
-            continue
+    for registered, severity in context.snapshot.derived(_PLAN, lambda: rule_plan(context.snapshot)):
         hits = list(registered.check(context))
         if not hits:
             continue
@@ -169,6 +166,18 @@ def check_encounter(
 
 
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+_PLAN = "rules.plan"
+
+
+def rule_plan(snapshot: Snapshot) -> tuple[tuple[Rule, Severity], ...]:
+    """The rules in force on the snapshot's day with the severity its payer gives each, the rules it turns off
+    left out: worked out once per snapshot (``Snapshot.derived``), not once per rule per note."""
+    plan = []
+    for registered in rules_in_force(snapshot.day):
+        severity = snapshot.severity(registered.id, registered.severity)
+        if severity is not None:
+            plan.append((registered, severity))
+    return tuple(plan)
 
 
 def _finding(registered: Rule, severity: Severity, hit: Hit) -> Finding:

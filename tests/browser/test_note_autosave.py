@@ -8,11 +8,14 @@ began) and in the same one (its localStorage copy too). Saving it then clears bo
 
 The offline test: with the server down, typing says "Not saved to the server (offline) — kept in this browser";
 after the restart, opening the note puts what was typed offline back from the browser's copy.
+
+``PTBILL_SCREENSHOTS=docs/screenshots`` keeps the restored page and the offline status (``note-draft-*.png``).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import time
 import uuid
 from collections.abc import Iterator
@@ -29,6 +32,7 @@ from ptbill.services.demo_data import DEMO_PASSWORD, seed_demo
 from ptbill.storage.migrate import upgrade
 from ptbill.storage.session import make_engine, session_factory, transaction
 from ptbill.storage.tables import EncounterRow, NoteDraftRow
+from tests.browser.axe import BLOCKING, violations
 from tests.browser.killable_server import KillableServer
 from tests.browser.live_app import (
     NEW_COVERAGE,
@@ -52,7 +56,6 @@ FORCE = (T + "force_lbs", "65")
 LAST = (T + "patient_position", "prone, pillow under the abdomen")  # typed just before Save: only the save sends it
 OFFLINE_DATE = "2026-11-26"
 OFFLINE_TEXT = "Typed while the server was down: leg pain 2/10 after."
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def _expect() -> Any:
@@ -188,17 +191,21 @@ def test_the_server_killed_in_the_middle_of_a_save_loses_nothing_typed(
     assert _notes_of(world.engine, world.patient_id) == 0  # the save itself never happened
 
     # Another browser, nothing in its localStorage: the server's draft, linked from the notes list.
-    other = browser.new_context(viewport=VIEWPORT)
+    other = browser.new_context(viewport=VIEWPORT, bypass_csp=True)  # axe is injected
     try:
         elsewhere = other.new_page()
         log_in(elsewhere, server.url, THERAPIST)
         elsewhere.goto(f"{server.url}/notes")
         unsaved = elsewhere.locator("[data-unsaved-drafts]")
         expect(unsaved).to_contain_text("Lindqvist, Nora")
+        assert [str(v) for v in violations(elsewhere) if v.impact in BLOCKING] == []
+        if folder := os.environ.get("PTBILL_SCREENSHOTS"):
+            unsaved.screenshot(path=str(Path(folder) / "note-draft-list.png"))
         unsaved.get_by_role("link", name="Open").click()
         expect(elsewhere.locator("[data-draft-notice=restored]")).to_contain_text("were restored")
         _every_value_is_there(elsewhere)
         assert _browser_copy(elsewhere) == {}
+        assert [str(v) for v in violations(elsewhere) if v.impact in BLOCKING] == []
     finally:
         other.close()
 
@@ -209,9 +216,8 @@ def test_the_server_killed_in_the_middle_of_a_save_loses_nothing_typed(
     [copy] = [entry for name, entry in _browser_copy(page).items() if name.endswith(key)]
     assert copy["values"][LAST[0]] == LAST[1]
     assert copy["values"][FORCE[0]] == FORCE[1]
-    page.locator(".note-layout").scroll_into_view_if_needed()
-    page.evaluate("window.scrollTo(0, 0)")
-    page.screenshot(path=str(SHOTS / "note-draft-restored.png"))
+    if folder := os.environ.get("PTBILL_SCREENSHOTS"):
+        page.screenshot(path=str(Path(folder) / "note-draft-restored.png"))
 
     page.get_by_role("button", name="Save draft").click()
     page.wait_for_url("**/notes/*?outcome=saved")
@@ -234,7 +240,8 @@ def test_typing_with_the_server_down_is_kept_in_the_browser_and_restored(world: 
     page.fill('[name="services[0].patient_response"]', OFFLINE_TEXT)
     status = page.locator("#autosave-status")
     expect(status).to_have_text("Not saved to the server (offline) — kept in this browser", timeout=15_000)
-    page.locator(".note-side").screenshot(path=str(SHOTS / "note-autosave-offline.png"))
+    if folder := os.environ.get("PTBILL_SCREENSHOTS"):
+        page.locator(".note-side").screenshot(path=str(Path(folder) / "note-draft-offline.png"))
     page.close()  # the tab is closed while the server is down
     assert (_draft_form(world.engine, f"new-{world.patient_id}-{OFFLINE_DATE}") or {}).get(
         "services[0].patient_response", ""
@@ -253,6 +260,13 @@ def test_typing_with_the_server_down_is_kept_in_the_browser_and_restored(world: 
     assert form is not None
     assert form["services[0].patient_response"] == OFFLINE_TEXT  # and the server has it now
 
+    # Logging out leaves no copy the server has confirmed in the browser.
+    again.get_by_role("button", name="Log out").click()
+    again.wait_for_url("**/login**")
+    assert _browser_copy(again) == {}
+    log_in(again, server.url, THERAPIST)
+    again.goto(address)
+    expect(again.locator('[name="services[0].patient_response"]')).to_have_value(OFFLINE_TEXT)  # the server's draft
     again.get_by_role("button", name="Discard them").click()
     expect(again.locator("[data-draft-notice=discarded]")).to_contain_text("discarded")
     expect(again.locator('[name="services[0].patient_response"]')).to_have_value("")

@@ -10,6 +10,7 @@ A draft of a note signed since is listed beside it, for an addendum. The browser
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -28,7 +29,9 @@ from ptbill.web import inputs
 from ptbill.web.deps import Viewer, in_zone
 
 # The inputs a draft and the page are compared on: what the note says, not the request's bookkeeping.
-_BOOKKEEPING = drafts.NOT_KEPT | {"draft_key", "q"}
+_ROW = re.compile(r"([a-z_]+)\[([0-9]{1,3})\]")
+_ROWS = {"services": "service", "diagnoses": "diagnosis", "force_changes": "force change", "goals": "goal"}
+_BOOKKEEPING = drafts.NOT_KEPT | {"draft_key", "q", "id", "patient_id"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +116,7 @@ def on_page(
         return values, _with(view, banner="discarded") if discarded and editable else view
     saved_at = f"{in_zone(draft.saved_at, zone):%H:%M}"
     if not editable:
-        changes = [(name, value) for name, value in draft.form.items() if _differs(name, value, values)]
+        changes = [(label(name), value) for name, value in draft.form.items() if _differs(name, value, values)]
         drafts.record_use(session, viewer.actor, draft, "read")
         return values, _with(view, banner="signed", at=draft.saved_at, changes=changes)
     if request.method != "GET":  # a refused save shows the form as sent, which the draft now holds
@@ -127,6 +130,16 @@ def on_page(
         restored = {**draft.form, "patient_id": str(patient.id)}
         return restored, _with(view, saved=saved_at, banner="restored", at=draft.saved_at)
     return values, _with(view, banner="older", at=draft.saved_at)
+
+
+def label(name: str) -> str:
+    """An input's name as words: ``services[1].traction.force_lbs`` is "Service 2: force lbs"."""
+    rows = [(part, int(number)) for part, number in _ROW.findall(name)]
+    last = name.rsplit(".", 1)[-1]
+    words = _ROW.sub("", last).replace("_", " ").strip()
+    where = ", ".join(f"{_ROWS.get(part, part.replace('_', ' '))} {number + 1}" for part, number in rows)
+    text = f"{where.capitalize()}: {words}" if where else words.capitalize()
+    return text if words else where.capitalize()
 
 
 def _differs(name: str, value: str, values: dict[str, str]) -> bool:

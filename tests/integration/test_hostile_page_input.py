@@ -37,6 +37,7 @@ from ptbill.services import (
     billing,
     clinic,
     frozen_claims,
+    note_drafts,
     note_returns,
     patient_ledger,
     patient_payments,
@@ -94,7 +95,10 @@ HOSTILE = (
 ON_POSTGRES = ("99999999999999999999999999999", "", "NaN", "1e999", "x" * 10_000, "a\x00b")
 HOSTILE_ROWS = ("²", "٣", "99999999999999999999999999999")  # in a field name: services[²].code
 # The live check posts the note form as it stands, from a script rather than a form action.
-POSTED_BY_SCRIPT = {"/notes/check": ("/notes", "/notes/{encounter_id}")}
+POSTED_BY_SCRIPT = {
+    "/notes/check": ("/notes", "/notes/{encounter_id}"),
+    "/notes/drafts": ("/notes", "/notes/{encounter_id}"),  # autosave (static/note_autosave.js)
+}
 # Forms that appear only in the middle of a two-step login or its set-up: their hostile values are sent
 # by tests/integration/test_two_factor.py, which reaches those steps.
 WALKED_BY_TWO_FACTOR_TESTS = {"POST /login/code", "POST /account/two-factor/confirm"}
@@ -243,6 +247,15 @@ def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
                 patients.add_coverage(session, boss, patient, medicare)
                 abn.prepare_abn(
                     session, boss, patient, [{"code": "97110"}], "maintenance", clock=FixedClock(DEMO_TODAY)
+                )
+                # An unsaved draft of the therapist walker's, so the notes list offers its discard form.
+                writer = session.scalar(select(UserRow).where(UserRow.email == A_USERS["therapist"]))
+                assert writer is not None
+                note_drafts.save_draft(
+                    session,
+                    access.Actor(writer.id, writer.clinic_id, writer.role, writer.name),
+                    note_drafts.key_for_new(patient, DEMO_TODAY),
+                    {"date_of_service": DEMO_TODAY.isoformat(), "assessment": "Typed, not saved."},
                 )
                 # A patient who owes on one visit and overpaid another, so the ledger offers its credit and
                 # refund forms.

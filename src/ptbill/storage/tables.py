@@ -605,6 +605,30 @@ class NoteAddendumRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # from the caller's clock
 
 
+class NoteDraftRow(Base):
+    """What a clinician typed into a note's form and has not saved yet (migration 0026_note_drafts): the raw form
+    values, so an entry the note cannot read is kept too. One row per clinic, user and draft key ("note-12" for a
+    stored draft note, "new-7-2026-11-24" for a new note of patient 7 on that day), written by an upsert on that
+    key and removed when the note is saved. ``saves`` counts the writes; ``audited_at`` and ``audited_save`` are
+    the last write the audit log records."""
+
+    __tablename__ = "note_drafts"
+    __table_args__ = (UniqueConstraint("clinic_id", "user_id", "draft_key", name="uq_note_drafts_key"),)
+
+    id: Mapped[pk]
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id", ondelete="RESTRICT"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    draft_key: Mapped[str] = mapped_column(String(60))
+    encounter_id: Mapped[int | None] = mapped_column(ForeignKey("encounters.id", ondelete="CASCADE"), index=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"))
+    form: Mapped[json_doc]
+    saves: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[created_at]
+    saved_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    audited_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    audited_save: Mapped[int] = mapped_column(Integer)  # the write ``audited_at`` stamps
+
+
 class EstimateRow(Base):
     """A cost estimate prepared before treatment (migration 0018_estimates): its lines and arithmetic as JSON,
     its totals, and the PDF handed to the patient, kept as it was printed."""

@@ -49,6 +49,8 @@ from ptbill.web.routes import (
     history,
     mailbox,
     note_addenda,
+    note_drafts,
+    note_list,
     notes,
     patient_ledger,
     patients,
@@ -73,6 +75,8 @@ PAGE_ROUTERS = (
     rejections.router,  # before claim_page: /claims/rejections is not a claim id
     claim_page.router,
     note_addenda.router,
+    note_list.router,
+    note_drafts.router,  # before notes: /notes/drafts is not a note id
     notes.router,
     abns.router,
     eligibility.router,

@@ -19,7 +19,7 @@ from ptbill.domain.identifiers import bounded_int
 from ptbill.domain.status import EncounterState
 from ptbill.domain.vocabulary import CLINICIANS, Role
 from ptbill.reference.catalog import default_catalog
-from ptbill.services import access, addenda, note_list, note_returns
+from ptbill.services import access, addenda, note_returns
 from ptbill.services import notes as notes_service
 from ptbill.services import patients as patients_service
 from ptbill.services import users as users_service
@@ -28,7 +28,7 @@ from ptbill.services.db import Session
 from ptbill.services.eligibility_use import coverage_line
 from ptbill.services.notes import Note
 from ptbill.services.patients import Coverage, Patient
-from ptbill.web import inputs, note_form, note_sections
+from ptbill.web import inputs, note_drafts, note_form, note_sections
 from ptbill.web.deps import CsrfChecked, CurrentViewer, SessionDep, Viewer, form_values, render
 from ptbill.web.inputs import OptionalRecordId, RecordId
 
@@ -146,6 +146,7 @@ def _note_page(
     eligibility_line: str | None = None,
     addendum: dict[str, Any] | None = None,
 ) -> Any:
+    values, draft = note_drafts.on_page(request, session, viewer, values, row, patient)
     counts = note_form.row_counts(values)
     signed = row is not None and row.status != EncounterState.DRAFT
     supervising = viewer.actor.role == Role.PTA or bool(values.get("supervising_provider.name"))
@@ -194,20 +195,10 @@ def _note_page(
             "addenda": addenda.addenda_of(session, viewer.actor, row.id) if row and signed else [],
             "can_amend": signed and viewer.actor.role in CLINICIANS,
             "addendum": addendum or {},
+            "draft": draft,
         },
         status_code=status_code,
     )
-
-
-@router.get("/notes")
-def list_notes(request: Request, viewer: CurrentViewer, session: SessionDep) -> Any:
-    mine = viewer.is_clinician
-    listed = note_list.notes_list(session, viewer.actor, mine=mine)
-    returns = note_returns.open_returns(session, viewer.actor)
-    by_id = note_list.notes_by_id(session, viewer.actor, returns, mine=mine)
-    returned = [(back, by_id[e]) for e, back in returns.items() if e in by_id]
-    context = {"viewer": viewer, "drafts": listed.drafts, "recent": listed.recent, "mine": mine, "returned": returned}
-    return render(request, "notes/list.html", context)
 
 
 @router.get("/notes/new")
@@ -431,6 +422,7 @@ def _save(request: Request, viewer: Viewer, session: Session, form: dict[str, st
     """Save (checked on every save), then sign when asked and nothing blocks it; redirect after success."""
     if viewer.actor.role not in EDITORS:
         raise access.ForbiddenError(f"a {viewer.actor.role} may read notes but not write them")
+    note_drafts.keep_first(session, viewer, form, encounter_id)  # committed before anything can fail
     row = notes_service.get_encounter(session, viewer.actor, encounter_id) if encounter_id is not None else None
     if row is not None and row.status != EncounterState.DRAFT:
         return stored_page(
@@ -476,6 +468,7 @@ def _save(request: Request, viewer: Viewer, session: Session, form: dict[str, st
             tone="error",
             status_code=422 if unreadable else 409,
         )
+    note_drafts.saved(session, viewer, form, encounter_id, row)  # the note holds what the draft held
     if form.get("action") == "sign":
         if report.verdict.value == "blocked":
             session.commit()

@@ -78,3 +78,14 @@ document.addEventListener("DOMContentLoaded", () => {
     update();
   }
 });
+
+// Logging out leaves no note text in this browser that the server already keeps: the note page's autosave
+// copies the server has confirmed are removed (one typed offline, never confirmed, stays until it is sent).
+document.addEventListener("submit", (event) => {
+  if (!(event.target instanceof HTMLFormElement) || event.target.getAttribute("action") !== "/logout") return;
+  try {
+    for (const key of Object.keys(localStorage)) {
+      if (key.startsWith("ptbill.draft.") && JSON.parse(localStorage.getItem(key) || "{}").acked) localStorage.removeItem(key);
+    }
+  } catch { /* storage blocked: nothing was kept */ }
+});

@@ -49,6 +49,7 @@ from ptbill.web.routes import (
     history,
     mailbox,
     note_addenda,
+    note_templates,
     notes,
     patient_ledger,
     patients,
@@ -72,6 +73,7 @@ PAGE_ROUTERS = (
     timely_filing.router,  # before claim_page: /claims/timely-filing is not a claim id
     rejections.router,  # before claim_page: /claims/rejections is not a claim id
     claim_page.router,
+    note_templates.router,  # before notes: /notes/templates is not a note id
     note_addenda.router,
     notes.router,
     abns.router,

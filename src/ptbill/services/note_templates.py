@@ -241,4 +241,5 @@ def delete_template(session: Session, actor: Actor, template_id: int) -> None:
     row = owned_row(session, actor, NoteTemplateRow, template_id, "note template")
     require_role(actor, MANAGERS)
     session.delete(row)
+    session.flush()
     audit(session, actor, "delete", "note_template", str(template_id))

@@ -19,25 +19,32 @@ from ptbill.rules.sources import bpm_15
 SECTION = "Note types"
 
 
-def _texts(encounter: Encounter) -> Iterator[tuple[str, str | None]]:
-    """Every free-text field of the note with its document path."""
-    yield "assessment", encounter.assessment
-    yield "plan", encounter.plan
+def _parts(encounter: Encounter) -> Iterator[tuple[str, str, dict[str, str | None]]]:
+    """Each part of the note with free text: its document path, how to name it, and its fields' texts."""
+    yield "assessment", "The assessment", {"": encounter.assessment}
+    yield "plan", "The plan", {"": encounter.plan}
     if encounter.subjective is not None:
-        yield "subjective.text", encounter.subjective.text
+        yield "subjective.text", "The subjective", {"": encounter.subjective.text}
     if encounter.objective is not None:
-        yield "objective.text", encounter.objective.text
+        yield "objective.text", "The observation", {"": encounter.objective.text}
     for index, goal in enumerate(encounter.goals):
-        for key in ("description", "baseline", "target", "progress"):
-            yield f"goals[{index}].{key}", getattr(goal, key)
+        texts = {key: getattr(goal, key) for key in ("description", "baseline", "target", "progress")}
+        yield f"goals[{index}]", f"Goal {goal.id}", texts
     for index, row in enumerate(encounter.flowsheet):
-        for key in ("exercise", "load", "cues"):
-            yield f"flowsheet[{index}].{key}", getattr(row, key)
+        yield f"flowsheet[{index}]", f"Exercise {row.exercise}", {"load": row.load, "cues": row.cues}
     for index, service in enumerate(encounter.services):
-        yield f"services[{index}].patient_response", service.patient_response
-        yield f"services[{index}].clinical_justification", service.clinical_justification
+        texts = {"patient response": service.patient_response, "justification": service.clinical_justification}
         if service.traction is not None:
-            yield f"services[{index}].traction.patient_position", service.traction.patient_position
+            texts["patient position"] = service.traction.patient_position
+        for key, text in texts.items():
+            yield f"services[{index}].{_FIELDS[key]}", f"The {key} of {service.code}", {"": text}
+
+
+_FIELDS = {
+    "patient response": "patient_response",
+    "justification": "clinical_justification",
+    "patient position": "traction.patient_position",
+}
 
 
 @rule(
@@ -48,9 +55,15 @@ def _texts(encounter: Encounter) -> Iterator[tuple[str, str | None]]:
     fix=f"Complete each blank ({BLANK}) with the patient's own words or figures, or delete what does not apply.",
 )
 def note_template_blank(ctx: CheckContext) -> Iterator[Hit]:
-    """A field of the note still holds a template's blank (___)."""
-    for path, text in _texts(ctx.encounter):
-        if text and BLANK in text:
-            count = text.count(BLANK)
-            what = "a blank" if count == 1 else f"{count} blanks"
-            yield Hit(f"{path} still holds {what} ({BLANK}) from a template.", None, path)
+    """A part of the note still holds a template's blank (___)."""
+    for path, name, texts in _parts(ctx.encounter):
+        where = [key for key, text in texts.items() if text and BLANK in text]
+        if not where:
+            continue
+        count = sum((texts[key] or "").count(BLANK) for key in where)
+        blanks = "a blank" if count == 1 else f"{count} blanks"
+        named = [key for key in where if key]
+        fields = " and ".join([", ".join(named[:-1]), named[-1]] if len(named) > 1 else named)
+        yield Hit(
+            f"{name} still holds {blanks} ({BLANK}) from a template{f' in its {fields}' if fields else ''}.", None, path
+        )

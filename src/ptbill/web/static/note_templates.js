@@ -16,6 +16,7 @@ document.addEventListener("DOMContentLoaded", () => {
   const REGION = "services[0].traction.body_region";
   let ranked = null; // what the list was ranked for
   let timer = null;
+  let sequence = 0;
   picker.hidden = false;
 
   function element(tag, className, text) {
@@ -34,10 +35,12 @@ document.addEventListener("DOMContentLoaded", () => {
     const key = basis();
     if (key === ranked) return;
     ranked = key;
+    const mine = ++sequence;
     try {
       const response = await fetch("/notes/templates/choices", { method: "POST", body: new FormData(form), credentials: "same-origin" });
       if (!response.ok) throw new Error(`choices answered ${response.status}`);
       const data = await response.json();
+      if (mine !== sequence) return; // a newer list is on its way
       const kept = choice.value;
       const groups = [];
       for (const [label, items] of [["Fits this patient", data.matching], ["Other templates", data.other]]) {
@@ -55,8 +58,8 @@ document.addEventListener("DOMContentLoaded", () => {
         groups.push(group);
       }
       choice.replaceChildren(new Option("Choose a template…", ""), ...groups);
-      if ([...choice.options].some((option) => option.value === kept)) choice.value = kept;
-      else if (data.matching.length && !kept) choice.value = data.matching[0].key; // the best fit, ready to apply
+      if (kept && [...choice.options].some((option) => option.value === kept)) choice.value = kept;
+      else if (data.matching.length) choice.value = data.matching[0].key; // the best fit, ready to apply
     } catch (error) {
       ranked = null;
       status.textContent = "Could not list the templates just now.";
@@ -123,7 +126,11 @@ document.addEventListener("DOMContentLoaded", () => {
     const holder = row ? row.nextElementSibling?.querySelector("td") : where.closest(".field, [data-field]");
     if (row) row.classList.add("from-template");
     if (holder && !holder.querySelector(":scope > .from-template-note")) {
-      holder.append(element("p", "from-template-note", `from template: ${template}`));
+      const note = element("p", "from-template-note", `from template: ${template}`);
+      const findings = holder.querySelector(":scope > .findings");
+      if (row) holder.prepend(note); // under its row, above the row's findings
+      else if (findings) findings.before(note); // under its input, above its findings
+      else holder.append(note);
     }
   }
 
@@ -155,7 +162,8 @@ document.addEventListener("DOMContentLoaded", () => {
       choice.focus();
       return;
     }
-    apply.disabled = true;
+    if (apply.getAttribute("aria-busy") === "true") return; // one at a time; the button keeps its focus
+    apply.setAttribute("aria-busy", "true");
     status.textContent = "Applying…";
     try {
       const response = await fetch("/notes/templates/apply", { method: "POST", body: new FormData(form), credentials: "same-origin" });
@@ -177,7 +185,7 @@ document.addEventListener("DOMContentLoaded", () => {
     } catch (error) {
       status.textContent = "Could not apply the template just now; nothing was changed.";
     } finally {
-      apply.disabled = false;
+      apply.removeAttribute("aria-busy");
     }
   }
 

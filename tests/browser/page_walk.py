@@ -147,6 +147,8 @@ def pages(app: LiveApp) -> list[WalkedPage]:
         ),
         WalkedPage("note-signed", THERAPIST, f"/notes/{signed}"),
         WalkedPage("note-history", THERAPIST, f"/notes/{signed}/history"),
+        WalkedPage("note-templates", THERAPIST, "/notes/templates"),
+        WalkedPage("note-template-new", THERAPIST, f"/notes/templates/new?note={signed}"),
         WalkedPage("account-password", THERAPIST, "/account/password"),
         WalkedPage("account-two-factor", THERAPIST, "/account/two-factor"),
         WalkedPage("queue", BILLER, "/queue"),

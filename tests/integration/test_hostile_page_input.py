@@ -39,6 +39,7 @@ from ptbill.services import (
     frozen_claims,
     note_drafts,
     note_returns,
+    note_templates,
     patient_ledger,
     patient_payments,
     patients,
@@ -94,11 +95,12 @@ HOSTILE = (
 # for); the others are refused before anything is stored, the same way on both.
 ON_POSTGRES = ("99999999999999999999999999999", "", "NaN", "1e999", "x" * 10_000, "a\x00b")
 HOSTILE_ROWS = ("²", "٣", "99999999999999999999999999999")  # in a field name: services[²].code
-# The live check posts the note form as it stands, from a script rather than a form action.
-POSTED_BY_SCRIPT = {
-    "/notes/check": ("/notes", "/notes/{encounter_id}"),
-    "/notes/drafts": ("/notes", "/notes/{encounter_id}"),  # autosave (static/note_autosave.js)
-}
+# The live check, autosave (static/note_autosave.js) and the note templates post the note form as it stands, from a
+# script rather than a form action.
+POSTED_BY_SCRIPT = dict.fromkeys(
+    ("/notes/check", "/notes/drafts", "/notes/templates/choices", "/notes/templates/apply"),
+    ("/notes", "/notes/{encounter_id}"),
+)
 # Forms that appear only in the middle of a two-step login or its set-up: their hostile values are sent
 # by tests/integration/test_two_factor.py, which reaches those steps.
 WALKED_BY_TWO_FACTOR_TESTS = {"POST /login/code", "POST /account/two-factor/confirm"}
@@ -278,6 +280,10 @@ def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
                 )
                 # A statement run, so the statements page lists a statement and its PDF's route has an id.
                 statements.run_statements(session, actor, minimum=Decimal("0.00"), clock=FixedClock(DEMO_TODAY))
+                # A clinic note template, so the templates page offers its rename and delete forms.
+                note_templates.save_from_note(
+                    session, boss, first.encounter_id, "Walk template", clock=FixedClock(DEMO_TODAY)
+                )
             yield built
         finally:
             built.close()

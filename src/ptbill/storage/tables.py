@@ -629,6 +629,23 @@ class NoteDraftRow(Base):
     audited_save: Mapped[int] = mapped_column(Integer)  # the write ``audited_at`` stamps
 
 
+class NoteTemplateRow(Base):
+    """A clinic's own note template (migration 0027_note_templates), saved from a note: the template's parts
+    as JSON (``domain.note_template.NoteTemplate``), which hold nothing of the patient or the visit. Its name
+    is unique in the clinic."""
+
+    __tablename__ = "note_templates"
+    __table_args__ = (UniqueConstraint("clinic_id", "name", name="uq_note_templates_name"),)
+
+    clinic_id: Mapped[clinic_fk]
+    name: Mapped[str] = mapped_column(String(80))
+    body_region: Mapped[str] = mapped_column(String(20))
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # from the caller's clock
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class EstimateRow(Base):
     """A cost estimate prepared before treatment (migration 0018_estimates): its lines and arithmetic as JSON,
     its totals, and the PDF handed to the patient, kept as it was printed."""

@@ -51,6 +51,7 @@ from ptbill.web.routes import (
     note_addenda,
     note_drafts,
     note_list,
+    note_templates,
     notes,
     patient_ledger,
     patients,
@@ -74,6 +75,7 @@ PAGE_ROUTERS = (
     timely_filing.router,  # before claim_page: /claims/timely-filing is not a claim id
     rejections.router,  # before claim_page: /claims/rejections is not a claim id
     claim_page.router,
+    note_templates.router,  # before notes: /notes/templates is not a note id
     note_addenda.router,
     note_list.router,
     note_drafts.router,  # before notes: /notes/drafts is not a note id

@@ -637,6 +637,7 @@ class NoteTemplateRow(Base):
     __tablename__ = "note_templates"
     __table_args__ = (UniqueConstraint("clinic_id", "name", name="uq_note_templates_name"),)
 
+    id: Mapped[pk]
     clinic_id: Mapped[clinic_fk]
     name: Mapped[str] = mapped_column(String(80))
     body_region: Mapped[str] = mapped_column(String(20))

@@ -279,7 +279,8 @@ def _carried_from(session: Session, viewer: Viewer, previous: dict[str, Any]) ->
     """What else a follow-up visit keeps from the last one: diagnoses, plan of care, referral, other codes, the
     exercise flowsheet and the goals.
 
-    Minutes, times, the patient's response and the justification are today's and start empty.
+    Minutes, times, the patient's response and the justification are today's and start empty; an evaluation or
+    re-evaluation code is that day's and is not carried.
     """
     last = notes_service.get_encounter(session, viewer.actor, previous["encounter_id"])
     stored, _renames = note_form.form_values(last.document)
@@ -291,6 +292,9 @@ def _carried_from(session: Session, viewer: Viewer, previous: dict[str, Any]) ->
         or name in ("services[0].modifiers", "services[0].diagnosis_pointers")
         or (name.startswith("services[") and name.endswith((".code", ".modifiers", ".diagnosis_pointers")))
     }
+    for code_name in [name for name in keep if name.endswith(".code") and keep[name] in note_form.EVALUATION_CODES]:
+        row = code_name.removesuffix(".code") + "."  # an evaluation is billed on its own day, not carried on
+        keep = {name: value for name, value in keep.items() if not name.startswith(row)}
     for counter in ("visit_number", "visits_since_progress_report"):
         value = stored.get(f"plan_of_care.{counter}", "")
         if (visits := bounded_int(value, 5)) is not None:

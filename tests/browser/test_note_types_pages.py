@@ -134,7 +134,7 @@ def test_an_evaluation_then_an_addendum_then_a_progress_report(app: LiveApp, bro
     expect(page.locator('[name="flowsheet[1].minutes"]')).to_have_value("8")
     expect(page.locator('[name="goals[1].id"]')).to_have_value("LTG1")
     expect(page.locator('[name="plan_of_care.visit_number"]')).to_have_value("2")
-    expect(page.locator('[name="plan_of_care.visits_since_progress_report"]')).to_have_value("0")
+    expect(page.locator('[name="plan_of_care.visits_since_progress_report"]')).to_have_value("1")  # evaluation day 1
     expect(page.locator('[name="subjective.text"]')).to_have_value("")  # today's words are today's
 
     _open(page, app, LATER, "progress_report")

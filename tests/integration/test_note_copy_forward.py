@@ -105,3 +105,20 @@ def test_a_note_after_the_evaluation_carries_the_plan_and_exercises_but_not_the_
     assert (form["goals[0].id"], form["goals[1].id"]) == ("STG1", "LTG1")
     assert form["plan_of_care.visit_number"] == "2"
     assert '<option value="97164"' in page  # a re-evaluation's code is offered, to be chosen on its day
+
+
+def test_the_evaluation_day_is_treatment_day_one_and_a_progress_report_starts_the_count_again(
+    app: tuple[FastAPI, int, Any],
+) -> None:
+    """Medicare's first reporting period begins on the first day of the episode, even when that day's service is
+    the evaluation (Benefit Policy Manual ch.15 §220.3 D): the day after the evaluation is treatment day 2. A
+    progress report ends its period, so the next visit is day 1 of the next."""
+    web, patient_id, sessions = app
+    form, _page = _new_note(web, patient_id, "2026-02-23")  # after the evaluation of 2026-02-20 (the test above)
+    assert (form["plan_of_care.visit_number"], form["plan_of_care.visits_since_progress_report"]) == ("2", "1")
+
+    report = copy.deepcopy(_scenario("medicare-lumbar-progress-report"))  # visit 10, treatment day 10
+    report["id"] = "CF-REPORT"
+    _signed(sessions, patient_id, report)
+    form, _page = _new_note(web, patient_id, "2026-03-18")
+    assert (form["plan_of_care.visit_number"], form["plan_of_care.visits_since_progress_report"]) == ("11", "0")

@@ -299,8 +299,10 @@ def _carried_from(session: Session, viewer: Viewer, previous: dict[str, Any]) ->
         value = stored.get(f"plan_of_care.{counter}", "")
         if (visits := bounded_int(value, 5)) is not None:
             keep[f"plan_of_care.{counter}"] = str(visits + 1)
-    if note_sections.shows_goal_status(stored) or stored.get("note_type") == "initial_evaluation":
-        keep["plan_of_care.visits_since_progress_report"] = "0"  # that note was the report: the count starts again
+    # A report ends its period: the next visit is day 1 of the next. The evaluation's day is day 1 of the first
+    # (BPM ch.15 §220.3 D), so after it the count goes on.
+    if note_sections.shows_goal_status(stored):
+        keep["plan_of_care.visits_since_progress_report"] = "0"
     coverage = last.document.get("coverage") or {}
     for candidate in patients_service.coverages_of(session, viewer.actor, last.patient_id):
         if candidate.payer_id == coverage.get("payer") and candidate.active:

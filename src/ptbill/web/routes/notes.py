@@ -35,6 +35,7 @@ from ptbill.web.inputs import OptionalRecordId, RecordId
 router = APIRouter()
 FormDep = Annotated[dict[str, str], Depends(form_values)]
 EDITORS = CLINICIANS | {Role.ADMIN}
+EVALUATIONS = set(note_form.EVALUATION_CODES)
 
 
 # reading the rows a note is made of ----------------------------------------------------------------
@@ -292,16 +293,13 @@ def _carried_from(session: Session, viewer: Viewer, previous: dict[str, Any]) ->
         or name in ("services[0].modifiers", "services[0].diagnosis_pointers")
         or (name.startswith("services[") and name.endswith((".code", ".modifiers", ".diagnosis_pointers")))
     }
-    for code_name in [name for name in keep if name.endswith(".code") and keep[name] in note_form.EVALUATION_CODES]:
-        row = code_name.removesuffix(".code") + "."  # an evaluation is billed on its own day, not carried on
-        keep = {name: value for name, value in keep.items() if not name.startswith(row)}
+    evaluated = tuple(n.removesuffix("code") for n, v in keep.items() if n.endswith(".code") and v in EVALUATIONS)
+    keep = {name: value for name, value in keep.items() if not name.startswith(evaluated)}  # billed on its day
     for counter in ("visit_number", "visits_since_progress_report"):
         value = stored.get(f"plan_of_care.{counter}", "")
         if (visits := bounded_int(value, 5)) is not None:
             keep[f"plan_of_care.{counter}"] = str(visits + 1)
-    # A report ends its period: the next visit is day 1 of the next. The evaluation's day is day 1 of the first
-    # (BPM ch.15 §220.3 D), so after it the count goes on.
-    if note_sections.shows_goal_status(stored):
+    if note_sections.shows_goal_status(stored):  # a report ends its period; an evaluation's day is day 1 (§220.3 D)
         keep["plan_of_care.visits_since_progress_report"] = "0"
     coverage = last.document.get("coverage") or {}
     for candidate in patients_service.coverages_of(session, viewer.actor, last.patient_id):

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import uvicorn
 from sqlalchemy.orm import Session, sessionmaker
 
+from ptbill.domain.clock import SYSTEM_CLOCK, Clock
 from ptbill.server import create_app
 from ptbill.services import patients, users
 from ptbill.services.demo_data import DEMO_PASSWORD, seed_demo
@@ -114,12 +115,13 @@ def _seed(url: str) -> int:
         return patient.id
 
 
-def start_live_app(directory: Path) -> LiveApp:
+def start_live_app(directory: Path, clock: Clock = SYSTEM_CLOCK) -> LiveApp:
+    """The app on a fresh seeded database; ``clock`` is its today (a test that turns the calendar passes its own)."""
     directory.mkdir(parents=True, exist_ok=True)
     database_url = f"sqlite:///{directory / 'ptbill.sqlite3'}"
     upgrade(database_url)
     patient_id = _seed(database_url)
-    settings = Settings(database_url, directory, "browser-test-secret-" + "x" * 32, secure_cookies=False)
+    settings = Settings(database_url, directory, "browser-test-secret-" + "x" * 32, secure_cookies=False, clock=clock)
     return serve(settings, patient_id)
 
 

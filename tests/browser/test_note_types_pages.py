@@ -1,7 +1,8 @@
 """The whole visit in Chromium: a therapist writes an initial evaluation with its plan of care, measures, flowsheet
 and goals on the note page, signs it, corrects it with an addendum, opens the next daily note with the flowsheet
 and goals carried forward, and starts a progress report whose check asks for what the report lacks.
-``PTBILL_SCREENSHOTS=docs/screenshots`` keeps the pages (``note-type-*.png``)."""
+``PTBILL_SCREENSHOTS=docs/screenshots`` keeps the report with its findings (``note-type-progress-report-findings.png``;
+each note type's page is ``test_episode_journey.py``'s)."""
 
 from __future__ import annotations
 
@@ -113,7 +114,6 @@ def test_an_evaluation_then_an_addendum_then_a_progress_report(app: LiveApp, bro
     assert document["flowsheet"][1] == {"exercise": "Recumbent bike", "minutes": 8}
     assert document["plan_of_care"]["frequency_max_per_week"] == 3
     assert document["services"][0]["goal_ids"] == ["STG1", "LTG1"]
-    _shoot(page, "initial-evaluation", "[data-field=objective]")
 
     page.get_by_role("button", name="Sign note").click()
     page.wait_for_url(lambda url: "outcome=signed" in url)
@@ -126,7 +126,6 @@ def test_an_evaluation_then_an_addendum_then_a_progress_report(app: LiveApp, bro
         assert session.scalars(select(NoteAddendumRow.reason).where(NoteAddendumRow.encounter_id == note_id)).all() == [
             "Late entry"
         ]
-    _shoot(page, "addendum", "#addenda")
 
     # The next daily note starts from the evaluation: its exercises and goals, the visit counted on.
     _open(page, app, "2026-11-26", "daily_note")
@@ -134,7 +133,7 @@ def test_an_evaluation_then_an_addendum_then_a_progress_report(app: LiveApp, bro
     expect(page.locator('[name="flowsheet[1].minutes"]')).to_have_value("8")
     expect(page.locator('[name="goals[1].id"]')).to_have_value("LTG1")
     expect(page.locator('[name="plan_of_care.visit_number"]')).to_have_value("2")
-    expect(page.locator('[name="plan_of_care.visits_since_progress_report"]')).to_have_value("0")
+    expect(page.locator('[name="plan_of_care.visits_since_progress_report"]')).to_have_value("1")  # evaluation day 1
     expect(page.locator('[name="subjective.text"]')).to_have_value("")  # today's words are today's
 
     _open(page, app, LATER, "progress_report")
@@ -152,5 +151,5 @@ def test_an_evaluation_then_an_addendum_then_a_progress_report(app: LiveApp, bro
     page.wait_for_url(lambda url: "outcome=saved" in url)
     expect(page.locator("#check-verdict")).to_contain_text("Blocked")
     expect(page.locator('[data-findings-for="objective"]')).to_contain_text("records no objective measure")
-    _shoot(page, "progress-report", "[data-field=goals]")
+    _shoot(page, "progress-report-findings", "[data-field=goals]")
     context.close()

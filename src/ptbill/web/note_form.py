@@ -51,6 +51,7 @@ OTHER_DEVICES = [
 MODES = [("intermittent", "Intermittent"), ("static", "Static (sustained)")]
 PLACES_OF_SERVICE = [("11", "11 Office"), ("22", "22 Outpatient hospital"), ("12", "12 Home"), ("02", "02 Telehealth")]
 OTHER_CODES = ["97110", "97140", "97112", "97530", "97116", "97535", "97035", "97032", "G0283", "97014", "97010"]
+EVALUATION_CODES = ["97161", "97162", "97163", "97164"]  # PT evaluation (low, moderate, high complexity), re-evaluation
 DEVICE_LABELS = {value: label for value, label, _hint in MECHANICAL_DEVICES + OTHER_DEVICES}
 CARRIED = {  # traction inputs that start from the last visit, and how a previous value reads
     "body_region": dict(BODY_REGIONS),

@@ -35,6 +35,7 @@ from ptbill.web.inputs import OptionalRecordId, RecordId
 router = APIRouter()
 FormDep = Annotated[dict[str, str], Depends(form_values)]
 EDITORS = CLINICIANS | {Role.ADMIN}
+EVALUATIONS = set(note_form.EVALUATION_CODES)
 
 
 # reading the rows a note is made of ----------------------------------------------------------------
@@ -270,7 +271,8 @@ def _carried_from(session: Session, viewer: Viewer, previous: dict[str, Any]) ->
     """What else a follow-up visit keeps from the last one: diagnoses, plan of care, referral, other codes, the
     exercise flowsheet and the goals.
 
-    Minutes, times, the patient's response and the justification are today's and start empty.
+    Minutes, times, the patient's response and the justification are today's and start empty; an evaluation or
+    re-evaluation code is that day's and is not carried.
     """
     last = notes_service.get_encounter(session, viewer.actor, previous["encounter_id"])
     stored, _renames = note_form.form_values(last.document)
@@ -282,12 +284,14 @@ def _carried_from(session: Session, viewer: Viewer, previous: dict[str, Any]) ->
         or name in ("services[0].modifiers", "services[0].diagnosis_pointers")
         or (name.startswith("services[") and name.endswith((".code", ".modifiers", ".diagnosis_pointers")))
     }
+    evaluated = tuple(n.removesuffix("code") for n, v in keep.items() if n.endswith(".code") and v in EVALUATIONS)
+    keep = {name: value for name, value in keep.items() if not name.startswith(evaluated)}  # billed on its day
     for counter in ("visit_number", "visits_since_progress_report"):
         value = stored.get(f"plan_of_care.{counter}", "")
         if (visits := bounded_int(value, 5)) is not None:
             keep[f"plan_of_care.{counter}"] = str(visits + 1)
-    if note_sections.shows_goal_status(stored) or stored.get("note_type") == "initial_evaluation":
-        keep["plan_of_care.visits_since_progress_report"] = "0"  # that note was the report: the count starts again
+    if note_sections.shows_goal_status(stored):  # a report ends its period; an evaluation's day is day 1 (§220.3 D)
+        keep["plan_of_care.visits_since_progress_report"] = "0"
     coverage = last.document.get("coverage") or {}
     for candidate in patients_service.coverages_of(session, viewer.actor, last.patient_id):
         if candidate.payer_id == coverage.get("payer") and candidate.active:

@@ -49,6 +49,7 @@ from ptbill.web.routes import (
     history,
     mailbox,
     note_addenda,
+    note_documents,
     notes,
     patient_ledger,
     patients,
@@ -73,6 +74,7 @@ PAGE_ROUTERS = (
     rejections.router,  # before claim_page: /claims/rejections is not a claim id
     claim_page.router,
     note_addenda.router,
+    note_documents.router,  # the PDFs of a note and of a patient's episode of care
     notes.router,
     abns.router,
     eligibility.router,

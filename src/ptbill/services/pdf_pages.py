@@ -100,15 +100,18 @@ def _canvas_for(head: RunningHead) -> type[Canvas]:
             self.saveState()
             top = height - 0.48 * inch
             self.setFillColor(INK)
-            self.setFont(bold, 8.5)
-            patient = _fit(self, head.patient, bold, 8.5, WIDTH * 0.6)
+            self.setFont(bold, 8)
+            patient = _fit(self, head.patient, bold, 8, WIDTH * 0.6)
             self.drawString(MARGIN, top, patient)
             if mark is not None:
-                room = WIDTH - self.stringWidth(patient, bold, 8.5) - 18
-                self.setFont(bold if mark.draft else font, 8.5)
+                room = WIDTH - self.stringWidth(patient, bold, 8) - 16
+                face = bold if mark.draft else font
+                self.setFont(face, 8)
                 self.setFillColor(ALERT if mark.draft else MUTED)
-                label = f"DRAFT, NOT SIGNED · {mark.label}" if mark.draft else mark.label
-                self.drawRightString(width - MARGIN, top, _fit(self, label, bold if mark.draft else font, 8.5, room))
+                # A draft's mark survives a narrow header whole; the note's label gives way first.
+                labels = [f"DRAFT, NOT SIGNED · {mark.label}", "DRAFT, NOT SIGNED"] if mark.draft else [mark.label]
+                label = next((text for text in labels if self.stringWidth(text, face, 8) <= room), None)
+                self.drawRightString(width - MARGIN, top, label or _fit(self, labels[-1], face, 8, room))
             self.setStrokeColor(RULE)
             self.setLineWidth(0.5)
             self.line(MARGIN, top - 5, width - MARGIN, top - 5)

@@ -52,8 +52,10 @@ def document(note_id: str, day: str, **sections: Any) -> dict[str, Any]:
     return found
 
 
-def every_section(note_id: str = "enc-all", day: str = "2026-02-20") -> dict[str, Any]:
-    """An initial evaluation with every section ptbill knows filled in, hostile text in the typed fields."""
+def every_section(note_id: str = "enc-all", day: str = "2026-02-20", *, hostile: bool = True) -> dict[str, Any]:
+    """An initial evaluation with every section ptbill knows filled in, hostile text in two typed fields (plain
+    words instead when not ``hostile``: the screenshots)."""
+    typed = HOSTILE if hostile else "and standing"
     found = json.loads(json.dumps(EVALUATION))
     found.update(id=note_id, date_of_service=day)
     found["patient"].update(first_name=FIRST, last_name=LAST)
@@ -65,8 +67,8 @@ def every_section(note_id: str = "enc-all", day: str = "2026-02-20") -> dict[str
         certified_date=(start + timedelta(days=4)).isoformat(),
         visit_number=1,
     )
-    found["subjective"] = {"text": f"Sitting hurts {HOSTILE} after 10 min.", "pain_now": 6, "pain_best": 2,
-                           "pain_worst": 8}  # fmt: skip
+    found["subjective"] = {"text": f"Sitting hurts {typed} after 10 min.", "pain_now": 6, "pain_best": 2}
+    found["subjective"]["pain_worst"] = 8
     found["objective"] = {
         "text": "Antalgic gait, guarded lumbar flexion.",
         "range_of_motion": [
@@ -79,7 +81,7 @@ def every_section(note_id: str = "enc-all", day: str = "2026-02-20") -> dict[str
     }
     found["flowsheet"] = [
         {"exercise": "bridges", "sets": 2, "reps": 10, "load": "body weight", "cues": "neutral spine"},
-        {"exercise": "recumbent bike", "minutes": 8, "cues": HOSTILE},
+        {"exercise": "recumbent bike", "minutes": 8, "cues": HOSTILE if hostile else "steady cadence"},
     ]
     found["assessment"] = "Lumbar radiculopathy limiting sitting tolerance; responds to unloading."
     found["plan"] = "Traction, exercise and manual therapy; progress loading as leg pain settles."
@@ -104,8 +106,8 @@ def write(session: Session, pt: access.Actor, patient_id: int, doc: dict[str, An
 def patient_of_clinic(session: Session, name: str) -> tuple[access.Actor, access.Actor, int]:
     """A clinic (therapist Dana Reyes, biller) and a patient named in Vietnamese, chart VN-1."""
     pt, biller, _ = make_clinic(session, name)
-    data = {"chart_number": "VN-1", "first_name": FIRST, "last_name": LAST, "birth_date": date(1958, 7, 14),
-            "sex": "F"}  # fmt: skip
+    data = {"chart_number": "VN-1", "first_name": FIRST, "last_name": LAST, "sex": "F"}
+    data["birth_date"] = date(1958, 7, 14)
     return pt, biller, patients.create_patient(session, pt, data).id
 
 
@@ -120,45 +122,32 @@ class EpisodeWorld:
     external: dict[int, str]  # note id → its note id as written
 
 
-def episode_world(session: Session, name: str) -> EpisodeWorld:
+def _report(note_id: str, day: str, note_type: str, status: str, assessment: str, oswestry: int) -> dict[str, Any]:
+    """A progress report or discharge summary: the goals with their status, the Oswestry score, assessment, plan."""
+    found = document(note_id, day, note_type=note_type, goals=progress_goals(status), assessment=assessment)
+    found["objective"] = {"outcome_measures": [{"name": "Oswestry", "score": oswestry, "scale_max": 100}]}
+    found["plan"] = "Continue 2x/week; add lifting mechanics." if note_type == "progress_report" else None
+    return found
+
+
+def episode_world(session: Session, name: str, *, hostile: bool = True) -> EpisodeWorld:
     pt, biller, patient = patient_of_clinic(session, name)
-    ids: dict[str, int] = {}
-    ids["orphan"] = write(session, pt, patient, document("enc-before", "2025-11-10"))
-    evaluation = every_section("enc-eval", "2026-02-20")
-    ids["eval"] = write(session, pt, patient, evaluation)
+    written = [("orphan", document("enc-before", "2025-11-10"))]
+    written.append(("eval", every_section("enc-eval", "2026-02-20", hostile=hostile)))
     for number, day in enumerate(("2026-02-23", "2026-02-25", "2026-02-27", "2026-03-02"), start=1):
-        ids[f"daily{number}"] = write(session, pt, patient, document(f"enc-daily{number}", day))
-    progress = document(
-        "enc-progress", "2026-03-04", note_type="progress_report", goals=progress_goals("progressing"),
-        assessment="Sitting tolerance up to 20 minutes; leg pain settling.",
-        plan="Continue 2x/week; add lifting mechanics.",
-        objective={"outcome_measures": [{"name": "Oswestry", "score": 30, "scale_max": 100}]},
-    )  # fmt: skip
-    ids["progress"] = write(session, pt, patient, progress)
-    discharge = document(
-        "enc-discharge", "2026-03-06", note_type="discharge_summary", goals=progress_goals("met"),
-        assessment="Goals met; independent with the home program.",
-        objective={"outcome_measures": [{"name": "Oswestry", "score": 12, "scale_max": 100}]},
-    )  # fmt: skip
-    ids["discharge"] = write(session, pt, patient, discharge)
-    addenda.add_addendum(session, pt, ids["daily2"], "Late entry", "Home program reviewed with the patient.",
-                         clock=CLOCK)  # fmt: skip
-    again = every_section("enc-eval-2", "2026-06-01")
-    ids["eval2"] = write(session, pt, patient, again)
-    ids["draft"] = write(session, pt, patient, document("enc-after-draft", "2026-06-03"), sign=False)
+        written.append((f"daily{number}", document(f"enc-daily{number}", day)))
+    settling = "Sitting tolerance up to 20 minutes; leg pain settling."
+    written.append(("progress", _report("enc-progress", "2026-03-04", "progress_report", "progressing", settling, 30)))
+    home = "Goals met; independent with the home program."
+    written.append(("discharge", _report("enc-discharge", "2026-03-06", "discharge_summary", "met", home, 12)))
+    written.append(("eval2", every_section("enc-eval-2", "2026-06-01", hostile=hostile)))
+    written.append(("draft", document("enc-after-draft", "2026-06-03")))
+    ids = {key: write(session, pt, patient, doc, sign=key != "draft") for key, doc in written}
+    addenda.add_addendum(
+        session, pt, ids["daily2"], "Late entry", "Home program reviewed with the patient.", clock=CLOCK
+    )
+    external = {ids[key]: doc["id"] for key, doc in written}
     order = ("eval", "daily1", "daily2", "daily3", "daily4", "progress", "discharge")
-    external = {ids[key]: value for key, value in (("orphan", "enc-before"), ("eval", "enc-eval"),
-                ("daily1", "enc-daily1"), ("daily2", "enc-daily2"), ("daily3", "enc-daily3"),
-                ("daily4", "enc-daily4"), ("progress", "enc-progress"), ("discharge", "enc-discharge"),
-                ("eval2", "enc-eval-2"), ("draft", "enc-after-draft"))}  # fmt: skip
     return EpisodeWorld(
         pt, biller, patient, [ids["orphan"]], [ids[key] for key in order], [ids["eval2"], ids["draft"]], external
     )
-
-
-def png_pages(pdf: bytes, folder: Path, name: str, resolution: int = 60) -> list[Path]:
-    """The pages as PNG files (pdftoppm), for looking at them."""
-    path = folder / f"{name}.pdf"
-    path.write_bytes(pdf)
-    subprocess.run(["pdftoppm", "-png", "-r", str(resolution), str(path), str(folder / name)], check=True)
-    return sorted(folder.glob(f"{name}-*.png"))

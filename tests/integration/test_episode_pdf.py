@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from ptbill.services import access, appeals, billing, episode_pdf, episodes
 from ptbill.storage.tables import AuditRow, ClaimRow
-from tests.integration.note_documents_world import CLOCK, EpisodeWorld, episode_world, flat, pages_of
+from tests.integration.note_documents_world import CLOCK, FIRST, LAST, EpisodeWorld, episode_world, flat, pages_of
 from tests.integration.test_back_office import deny_claim
 from tests.integration.test_storage_services import make_clinic
 
@@ -46,10 +46,11 @@ def test_the_episode_holds_its_notes_in_order_from_new_pages_and_no_other_episod
     assert [row[4] for row in listed] == ["—", "—", "1", "—", "—", "—", "—"]  # the second daily note's addendum
 
     begun = starts(pages, world, world.episode)
-    assert begun == sorted(begun) and len(set(begun)) == 7  # date order, each on a page of its own
-    for note_id, page, kind, day in zip(world.episode, begun, TYPES, DATES, strict=True):
+    assert begun == sorted(begun)
+    assert len(set(begun)) == 7
+    for page, kind, day in zip(begun, TYPES, DATES, strict=True):
         assert f"Date of service {day}" in pages[page - 1]  # the note's header opens its page
-        assert pages[page - 1].startswith(f"{'Thị Hồng Nguyễn'} · DOB 07/14/1958 · Chart VN-1 {kind} · {day}")
+        assert pages[page - 1].startswith(f"{FIRST} {LAST} · DOB 07/14/1958 · Chart VN-1 {kind} · {day}")
         listed_pages = next(row[5] for row in listed if row[1] == day)
         assert listed_pages.split("–")[0] == str(page)  # the cover says where it starts
     assert listed[-1][5].split("–")[-1] == str(len(pages))

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from ptbill.reference.catalog import default_catalog
 from ptbill.services import access, addenda, note_pdf
-from ptbill.storage.tables import AuditRow, EncounterRow
+from ptbill.storage.tables import AuditRow, ClinicRow, EncounterRow
 from tests.integration.note_documents_world import (
     CLEAN,
     CLOCK,
@@ -38,7 +38,8 @@ def test_a_note_prints_every_section_it_holds(session: Session) -> None:
     text = flat(note_pdf.note_pdf(session, biller, note_id, clock=CLOCK))
 
     row = session.get(EncounterRow, note_id)
-    assert row is not None and row.signed_at is not None
+    assert row is not None
+    assert row.signed_at is not None
     signed = row.signed_at.astimezone(ZoneInfo("America/Los_Angeles"))  # a clinic in CA, no zone chosen
     version = addenda.note_version(session, row)
     codes = default_catalog().procedure_codes
@@ -53,7 +54,7 @@ def test_a_note_prints_every_section_it_holds(session: Session) -> None:
         "CA Medicare South",
         "1EG4TE5MK73",
         "Dana Reyes, PT · NPI 1093817462",
-        f"Dana Reyes, PT, {signed:%m/%d/%Y} at {signed:%H:%M} {signed.tzname()}",
+        f"Signed {signed:%m/%d/%Y %H:%M} {signed.tzname()} by Dana Reyes, PT",
         "enc-all · version 1+1",
         version.sha256,
         "M51.16 Intervertebral disc disorders with radiculopathy, lumbar region",
@@ -189,3 +190,20 @@ def test_a_very_long_typed_text_flows_over_pages(session: Session) -> None:
     pages = pages_of(note_pdf.note_pdf(session, biller, note_id, clock=CLOCK))
     assert len(pages) > 10
     assert sum(page.count("radicular pain eased") for page in pages) == 3000
+
+
+def test_times_print_in_the_zone_the_clinic_chose(session: Session) -> None:
+    pt, biller, patient = patient_of_clinic(session, "eastern")
+    clinic = session.get(ClinicRow, pt.clinic_id)
+    assert clinic is not None
+    clinic.time_zone = "America/New_York"  # a clinic in CA that works in Eastern time
+    note_id = write(session, pt, patient, every_section())
+    made = addenda.add_addendum(session, pt, note_id, "Late entry", "Called the patient.", clock=CLOCK)
+    row = session.get(EncounterRow, note_id)
+    assert row is not None
+    assert row.signed_at is not None
+    eastern = ZoneInfo("America/New_York")
+    signed, added = row.signed_at.astimezone(eastern), made.created_at.astimezone(eastern)
+    text = flat(note_pdf.note_pdf(session, biller, note_id, clock=CLOCK))
+    assert f"Signed {signed:%m/%d/%Y %H:%M} EDT by Dana Reyes, PT" in text
+    assert f"Addendum 1 Dana Reyes, {added:%m/%d/%Y} at {added:%H:%M} EDT" in text

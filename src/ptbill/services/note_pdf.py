@@ -159,7 +159,8 @@ def _header(sheet: NoteSheet) -> list[Any]:
     return [table, Spacer(1, 4), HRFlowable(width="100%", thickness=1.2, color=RULE, spaceAfter=6)]
 
 
-def _people(sheet: NoteSheet) -> list[list[Any]]:
+def _people(sheet: NoteSheet) -> tuple[list[list[Any]], list[list[Any]]]:
+    """The identity rows two by two, and the rows that take the whole width."""
     e = sheet.encounter
     r = e.rendering_provider
     coverage = e.coverage
@@ -167,7 +168,8 @@ def _people(sheet: NoteSheet) -> list[list[Any]]:
     if sheet.draft:
         signed = f"NOT SIGNED: draft version {sheet.saved_version}"
     else:
-        signed = f"{sheet.signer or 'a former user'}, {moment_text(sheet.signed_at)}" if sheet.signed_at else "—"
+        when = f"{sheet.signed_at:%m/%d/%Y %H:%M} {sheet.signed_at.tzname()}" if sheet.signed_at else "—"
+        signed = f"{when} by {sheet.signer or 'a former user'}"
     rows: list[list[Any]] = [
         ["Patient", f"{sheet.patient_name} ({e.patient.sex.value})", "Date of birth", f"{sheet.birth_date:%m/%d/%Y}"],
         ["Chart number", sheet.chart_number, "Note", f"{sheet.external_id} · version {sheet.version.label}"],
@@ -185,20 +187,23 @@ def _people(sheet: NoteSheet) -> list[list[Any]]:
         used = f", {a.visits_used} of {a.visits_approved} visits used" if a.visits_approved is not None else ""
         dates = f", {sx.day(a.valid_from)} to {sx.day(a.valid_to)}" if a.valid_from or a.valid_to else ""
         extra.append(("Authorization", f"{a.number}{used}{dates}"))
-    for index in range(0, len(extra), 2):
-        pair = extra[index : index + 2]
-        rows.append([pair[0][0], pair[0][1], *(pair[1] if len(pair) > 1 else ("", ""))])
-    return rows
+    for index in range(0, len(extra) - 1, 2):
+        rows.append([*extra[index], *extra[index + 1]])
+    wide = [list(extra[-1])] if len(extra) % 2 else []  # the odd one spans the width
+    return rows, wide
 
 
 def _identity(sheet: NoteSheet) -> list[Any]:
     w = WIDTH
-    found: list[Any] = [sx.grid(_people(sheet), [0.15 * w, 0.35 * w, 0.15 * w, 0.35 * w], header=False, labels=(0, 2))]
+    pairs, wide = _people(sheet)
+    found: list[Any] = [sx.grid(pairs, [0.15 * w, 0.35 * w, 0.15 * w, 0.35 * w], header=False, labels=(0, 2))]
     e = sheet.encounter
     if e.diagnoses:
         icd = icd10_catalog().version_for(e.date_of_service)[0]
         named = [f"{n}. {dotted_diagnosis(c)} {icd.description(c) or ''}".strip() for n, c in enumerate(e.diagnoses, 1)]
-        found.append(sx.grid([["Diagnoses", "; ".join(named)]], [0.15 * w, 0.85 * w], header=False, labels=(0,)))
+        wide.append(["Diagnoses", "; ".join(named)])
+    if wide:
+        found.append(sx.grid(wide, [0.15 * w, 0.85 * w], header=False, labels=(0,)))
     return found
 
 

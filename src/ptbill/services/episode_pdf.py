@@ -127,10 +127,8 @@ def episode_pdf(
     episodes = episodes_of(session, actor, patient_id)
     episode = pick_episode(episodes, evaluation, include_drafts)
     if episode is None:
-        raise ConflictError(
-            f"patient {patient_id} has no signed note to print"
-            + ("" if include_drafts else " (drafts are left out unless asked for)")
-        )
+        kind = "note" if include_drafts else "signed note (drafts are left out unless asked for)"
+        raise ConflictError(f"patient {patient_id} has no {kind} to print")
     printed = episode.printed(include_drafts)
     if not printed:
         raise ConflictError(f"the episode from note {episode.first_id} has only drafts: print it with drafts")

@@ -26,7 +26,7 @@ from ptbill.domain.note_content import NoteType
 from ptbill.domain.status import EncounterState
 from ptbill.reference.catalog import default_catalog
 from ptbill.reference.icd10 import default_catalog as icd10_catalog
-from ptbill.services import note_pdf_sections as sections
+from ptbill.services import note_pdf_sections as sx
 from ptbill.services.access import Actor
 from ptbill.services.addenda import NoteVersion, note_version
 from ptbill.services.audit import audit
@@ -35,8 +35,6 @@ from ptbill.services.notes import encounter_of
 from ptbill.services.pdf_pages import RULE, WIDTH, PageMark, RunningHead, build_document
 from ptbill.services.pdf_text import plain
 from ptbill.storage.tables import ClinicRow, EncounterRow, NoteAddendumRow, PatientRow, UserRow
-
-sx = sections
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ from ptbill.api.routes import (
     estimates,
     live_sessions,
     me,
+    note_documents,
     patient_ledger,
     patients,
     payers,
@@ -64,6 +65,8 @@ for module in (
 router.include_router(remittances.payments_router)
 router.include_router(remittances.claim_payments_router)
 router.include_router(statements.patients_router)
+router.include_router(note_documents.router)
+router.include_router(note_documents.patients_router)
 
 _NO_STORE = (b"cache-control", b"no-store")
 

@@ -2,27 +2,27 @@
 
 It follows the seed guide's advice: assess the reason for denial, gather the supporting
 documentation, and include a cover letter that addresses the payer's criteria. Page 1 is the cover
-letter; then the traction note (device, settings, force and its changes, times, monitoring,
-justification, response), the plan of care and progress, and the claim lines as billed and paid.
+letter; then its enclosures (``appeal_enclosures``), each printed as the note PDF prints notes: the treatment
+note the claim was built from (every section, the traction record, signature and addenda), the plan of care and
+progress (the episode's initial evaluation and its latest progress report before the note), and the claim lines
+as billed and paid. Every page names the patient and says "Page X of Y".
 """
 
 from __future__ import annotations
 
-import io
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from reportlab.lib import colors
-from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import inch
-from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table
+from reportlab.platypus import Paragraph, Spacer, Table
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ptbill.domain.clock import SYSTEM_CLOCK
-from ptbill.domain.encounter import Encounter, dotted_diagnosis
+from ptbill.domain.encounter import dotted_diagnosis
 from ptbill.domain.encounter_json import encounter_from_dict
 from ptbill.domain.vocabulary import BILLERS
 from ptbill.reference.catalog import default_catalog
@@ -31,10 +31,13 @@ from ptbill.remittance.appeal_levels import AppealLevel, appeal_level
 from ptbill.rules.engine import FALLBACK_PAYER
 from ptbill.services import denial_work
 from ptbill.services.access import Actor, ConflictError, require_role
+from ptbill.services.appeal_enclosures import enclosures
 from ptbill.services.audit import audit
 from ptbill.services.billing import claim_row
+from ptbill.services.clinic import clinic_zone
 from ptbill.services.denial_items import DenialItem
 from ptbill.services.denials import main_denial
+from ptbill.services.pdf_pages import build_document
 from ptbill.services.pdf_tables import ruled_table
 from ptbill.services.pdf_text import plain, text_fonts
 from ptbill.storage.tables import ClaimPaymentRow, ClaimRow, ClinicRow, EncounterRow, RemittanceRow
@@ -120,52 +123,6 @@ def _late_warning(level: AppealLevel, today: date, styles: dict[str, ParagraphSt
     ]
 
 
-def _traction_rows(encounter: Encounter) -> list[list[Any]]:
-    rows: list[list[Any]] = [["Item", "As documented"]]
-    for service in encounter.services:
-        if service.code != "97012":
-            continue
-        t = service.traction
-        times = (
-            f"{service.start_time:%H:%M} to {service.end_time:%H:%M} ({service.documented_minutes} min)"
-            if service.start_time and service.end_time
-            else f"{service.minutes} min (no clock times)"
-        )
-        rows += [
-            ["Body region", t.body_region.value.replace("_", " ") if t and t.body_region else "not recorded"],
-            [
-                "Device",
-                (f"{t.device_type.value.replace('_', ' ')}" + (f", {t.device_name}" if t.device_name else ""))
-                if t and t.device_type
-                else "not recorded",
-            ],
-            [
-                "Mode and angle",
-                f"{t.mode.value if t and t.mode else 'not recorded'}, "
-                f"{t.angle_deg if t and t.angle_deg is not None else '?'} degrees",
-            ],
-            ["Hold / rest", f"{t.hold_seconds} s / {t.rest_seconds} s" if t and t.hold_seconds else "static (none)"],
-            ["Force", f"{t.force_lbs} lb" if t and t.force_lbs else "not recorded"],
-            [
-                "Force changes",
-                "; ".join(
-                    f"minute {c.at_minute}: {c.force_lbs} lb ({c.reason or 'no reason given'})" for c in t.force_changes
-                )
-                if t and t.force_changes
-                else "none",
-            ],
-            ["Patient position", (t.patient_position if t else None) or "not recorded"],
-            ["Time", times],
-            [
-                "Monitoring checks",
-                ", ".join(f"{c:%H:%M}" for c in t.monitoring_checks) if t and t.monitoring_checks else "not recorded",
-            ],
-            ["Clinical justification", service.clinical_justification or "not recorded"],
-            ["Patient response", service.patient_response or "not recorded"],
-        ]
-    return rows
-
-
 class LateAppealError(ConflictError):
     """The packet would be filed after its level's deadline: the caller must say it knows (``late=True``)."""
 
@@ -222,6 +179,7 @@ def build_appeal_pdf(
     codes = f"{reason.group.value if reason and reason.group else ''}-{reason.carc}" if reason else "not stated"
     remarks = ", ".join(reason.rarcs) if reason and reason.rarcs else "none"
     patient = encounter.patient
+    enclosed = enclosures(session, actor, claim, encounter_row, clinic_zone(session, actor.clinic_id))
 
     story: list[Any] = [
         Paragraph(plain(clinic.name), styles["title"]),
@@ -284,98 +242,20 @@ def build_appeal_pdf(
         ),
         Spacer(1, 22),
         Paragraph(plain(f"{actor.name}, for {clinic.name}"), styles["body"]),
-        Paragraph("Enclosures: treatment note (traction), plan of care and progress, claim lines.", styles["small"]),
-        PageBreak(),
-        Paragraph(f"Treatment note, {encounter.date_of_service:%m/%d/%Y}: mechanical traction (97012)", styles["h2"]),
-        Paragraph(
-            plain(
-                f"Rendered by {encounter.rendering_provider.name}, {encounter.rendering_provider.credential.value}, "
-                f"NPI {encounter.rendering_provider.npi}"
-                + (f"; supervised by {encounter.supervising_provider.name}" if encounter.supervising_provider else "")
-            ),
-            styles["small"],
-        ),
-        Spacer(1, 4),
-        _table(_traction_rows(encounter), [1.8 * inch, 4.7 * inch]),
-        Paragraph("Other services and time", styles["h2"]),
-        _table(
-            [["Code", "Modifiers", "Minutes", "Diagnosis pointers"]]
-            + [
-                [
-                    s.code,
-                    " ".join(s.modifiers) or "-",
-                    str(s.documented_minutes if s.documented_minutes is not None else "-"),
-                    ", ".join(map(str, s.diagnosis_pointers)),
-                ]
-                for s in encounter.services
-            ]
-            + [["Total treatment time", "", str(encounter.total_treatment_minutes or "not recorded"), ""]],
-            [1.6 * inch, 1.4 * inch, 1.2 * inch, 2.3 * inch],
-        ),
+        Paragraph(plain("Enclosures: " + "; ".join(enclosed.names) + "."), styles["small"]),
+        *enclosed.story,
     ]
-    plan = encounter.plan_of_care
-    story += [Paragraph("Plan of care and progress", styles["h2"])]
-    if plan is not None:
-        story.append(
-            _table(
-                [
-                    [
-                        "Plan period",
-                        f"{plan.start_date:%m/%d/%Y} to {plan.end_date:%m/%d/%Y}"
-                        if plan.end_date
-                        else f"from {plan.start_date:%m/%d/%Y}",
-                    ],
-                    ["Certified", f"{plan.certified_date:%m/%d/%Y}" if plan.certified_date else "not yet certified"],
-                    [
-                        "Frequency",
-                        f"{plan.frequency_per_week} visits a week" if plan.frequency_per_week else "not recorded",
-                    ],
-                    [
-                        "This visit",
-                        f"visit {plan.visit_number} under the plan; {plan.visits_since_progress_report} visits "
-                        "since the last progress report",
-                    ],
-                ],
-                [1.8 * inch, 4.7 * inch],
-                header=False,
-            )
-        )
-    else:
-        story.append(Paragraph("No plan of care is recorded with this note.", styles["body"]))
-    story += [
-        Paragraph("Claim lines as billed and paid", styles["h2"]),
-        _table(
-            [["Line", "Code", "Modifiers", "Units", "Charge", "Paid"]]
-            + [
-                [
-                    str(line.line_number),
-                    line.code,
-                    " ".join(line.modifiers),
-                    str(line.units),
-                    f"${line.charge:,.2f}",
-                    f"${Decimal(line.paid_amount or 0):,.2f}",
-                ]
-                for line in claim.lines
-            ],
-            [0.6 * inch, 0.9 * inch, 1.4 * inch, 0.8 * inch, 1.4 * inch, 1.4 * inch],
-        ),
-    ]
-    out = io.BytesIO()
-    document = SimpleDocTemplate(
-        out,
-        pagesize=LETTER,
-        leftMargin=0.9 * inch,
-        rightMargin=0.9 * inch,
-        topMargin=0.8 * inch,
-        bottomMargin=0.8 * inch,
+    pdf = build_document(
+        story,
+        enclosed.head,
         title=f"Appeal {claim.patient_control_number}",
         author=clinic.name,
     )
-    document.build(story)
     detail = (
         f"{level.name} (level {level.level})"
         + (f", denial item {item.id}" if item else "")
         + (", late" if late else "")
     )
+    detail += ", notes " + ", ".join(str(note) for note in enclosed.note_ids)
     audit(session, actor, "export", "appeal_packet", str(claim.id), detail)
-    return out.getvalue()
+    return pdf

@@ -49,6 +49,7 @@ from ptbill.web.routes import (
     history,
     mailbox,
     note_addenda,
+    note_documents,
     note_drafts,
     note_list,
     note_templates,
@@ -79,6 +80,7 @@ PAGE_ROUTERS = (
     note_addenda.router,
     note_list.router,
     note_drafts.router,  # before notes: /notes/drafts is not a note id
+    note_documents.router,  # the PDFs of a note and of a patient's episode of care
     notes.router,
     abns.router,
     eligibility.router,

@@ -339,7 +339,6 @@ def _discharge(page: Any, app: LiveApp, calendar: Calendar, flowsheet: list[dict
 
     visit = ep.DISCHARGE_VISIT
     _start_day(page, app, calendar, visit.day)
-    _re_evaluation_page(page, app, visit.day)
     _open(page, app, visit.day, "discharge_summary")
     form = _form(page)
     _assert_carried(form, flowsheet, 11, 0, ep.REPORT_VISIT.force)  # the report started the count again
@@ -351,6 +350,9 @@ def _discharge(page: Any, app: LiveApp, calendar: Calendar, flowsheet: list[dict
     document = _stored(app, note_id)
     assert document["note_type"] == "discharge_summary"
     assert [(g["id"], g["status"]) for g in document["goals"]] == [("STG1", "met"), ("LTG1", "partially_met")]
+    # After the discharge is signed: a re-evaluation form is filled for its picture only. Before it, its autosaved
+    # draft (the patient and day's new note) would be restored into the discharge form, as autosave should.
+    _re_evaluation_page(page, app, visit.day)
     return note_id
 
 

@@ -19,6 +19,7 @@ from ptbill.services import access, cosign
 from ptbill.services import notes as notes_service
 from ptbill.storage.session import transaction
 from ptbill.storage.tables import EncounterRow, UserRow
+from tests.browser.axe import BLOCKING, violations
 from tests.browser.live_app import NEW_COVERAGE, NEW_PATIENT, VIEWPORT, LiveApp, log_in, start_live_app
 
 pytestmark = pytest.mark.browser
@@ -34,16 +35,17 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
     live.stop()
 
 
-def _waiting_note(app: LiveApp) -> tuple[int, str]:
-    """The clinic's state rule on, and a PTA's note for the new patient signed yesterday; its id and the PT."""
-    day = app.settings.clock.today() - timedelta(days=1)
+def _waiting_note(app: LiveApp, days_back: int = 1) -> tuple[int, str]:
+    """The clinic's state rule on, and a PTA's note for the new patient signed ``days_back`` days ago; its id and
+    the PT it waits for."""
+    day = app.settings.clock.today() - timedelta(days=days_back)
     with transaction(app.sessions) as session:
         by_email = {u.email: u for u in session.scalars(select(UserRow))}
         pta, pt, admin = (by_email[f"{r}@harbor.example"] for r in ("pta", "therapist1", "admin"))
         cosign.set_assistant_cosign(
             session, access.Actor(admin.id, admin.clinic_id, "admin", admin.name), date(2020, 1, 1)
         )
-        document = copy.deepcopy(PTA_NOTE) | {"id": "cosign-browser-1", "date_of_service": day.isoformat()}
+        document = copy.deepcopy(PTA_NOTE) | {"id": f"cosign-browser-{days_back}", "date_of_service": day.isoformat()}
         document["rendering_provider"] = {"name": pta.name, "npi": pta.npi, "credential": "PTA"}
         document["supervising_provider"] = {"name": pt.name, "npi": pt.npi, "credential": "PT"}
         document["patient"] |= {"id": NEW_PATIENT["chart_number"], "first_name": NEW_PATIENT["first_name"]}
@@ -96,3 +98,27 @@ def test_the_pt_cosigns_a_waiting_pta_note_from_the_list(app: LiveApp, browser: 
     page.goto(f"{app.url}/notes")
     expect(page.locator("[data-to-cosign]")).to_have_count(0)
     context.close()
+
+
+def test_the_cosignature_sections_pass_axe_and_fit_a_phone(app: LiveApp, browser: Any) -> None:
+    note_id, _ = _waiting_note(app, days_back=2)
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    problems: list[str] = []
+    for who, paths in (
+        ("therapist1@harbor.example", ("/notes", f"/notes/{note_id}")),
+        ("admin@harbor.example", ("/admin/clinic",)),
+    ):
+        context.clear_cookies()
+        log_in(page, app.url, who)
+        for width in (1280, 390):
+            page.set_viewport_size({"width": width, "height": 900})
+            for path in paths:
+                page.goto(app.url + path)
+                page.wait_for_load_state("networkidle")
+                problems += [f"{path} at {width} px: {v}" for v in violations(page) if v.impact in BLOCKING]
+                if (wide := page.evaluate("document.documentElement.scrollWidth")) > width:
+                    problems.append(f"{path} is {wide} px wide on a {width} px screen")
+    context.close()
+    assert problems == [], "\n".join(problems)

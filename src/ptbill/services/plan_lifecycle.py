@@ -36,14 +36,19 @@ CHART_PLAN = "the plan of care on the chart"
 
 def with_chart_facts(session: Session, clinic_id: int, encounter: Encounter, context: ClinicContext) -> ClinicContext:
     """The clinic context with the chart's plan-of-care facts and the note's signatures added."""
+    signatures = signatures_for(session, clinic_id, encounter)
+    plan = encounter.plan_of_care
+    if plan is None:  # nothing of the chart's plan to compare or count against
+        return replace(context, signatures=signatures)
     patient_id = _patient_id(session, clinic_id, encounter)
     if patient_id is None:
-        return replace(context, visits_this_week=(), signatures=signatures_for(session, clinic_id, encounter))
+        return replace(context, visits_this_week=(), signatures=signatures)
+    counted = plan.most_visits_per_week is not None
     return replace(
         context,
-        visits_this_week=visits_this_week(session, clinic_id, patient_id, encounter),
+        visits_this_week=visits_this_week(session, clinic_id, patient_id, encounter) if counted else None,
         certified_plan=certified_plan_for(session, clinic_id, patient_id, encounter),
-        signatures=signatures_for(session, clinic_id, encounter),
+        signatures=signatures,
     )
 
 

@@ -13,6 +13,9 @@ A file looks like::
         mue: [["97110", 4, 1]]                        # optional: an MUE table (code, units, MAI) instead
         today: 2026-03-02                             # optional: the clock's day (future dates are refused)
         same_day: [{note: N-2, code: "97012", units: 1, provider: "1093817462"}]  # the patient's other notes
+        visits_this_week: [2026-03-02, 2026-03-03]   # optional: days of the patient's other signed notes that week
+        certified_plan: {source: "note N-1", start_date: 2026-02-20, certified_date: 2026-02-25}  # from the chart
+        signatures: {state: signed, cosigned_by: null, clinic_requires_cosign: true}  # the stored note's
         fires: {severity: error, service: 0, field: services[0].traction.force_lbs}
       - name: A commercial plan's note that records the force raises nothing
         scenario: commercial-lumbar-clean             # its own scenario: then its own payer and date too
@@ -32,14 +35,25 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Iterator
+from dataclasses import fields
 from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 
 import pytest
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
+from ptbill.domain.chart import CertifiedPlan, NoteSignatures
 from ptbill.domain.dates import DateRange
 from ptbill.domain.eligibility import EligibilityOnFile
 from ptbill.domain.encounter import AdvanceBeneficiaryNotice
@@ -110,6 +124,9 @@ class Case(_Strict):
     same_day: list[SameDay] = []
     abns_on_file: list[dict[str, Any]] = []  # the patient's signed ABNs, as the app passes them (format 1's abn shape)
     eligibility_on_file: dict[str, Any] | None = None  # the coverage's latest 271 figures, as the app passes them
+    visits_this_week: list[date] | None = None  # days of the patient's other signed notes in the visit's week
+    certified_plan: dict[str, Any] | None = None  # the plan as certified, as the app finds it in the chart
+    signatures: dict[str, Any] | None = None  # the stored note's state and co-signature (domain.chart)
     fires: Fires | None = None
     quiet: Literal[True] | None = None
     verdict: Literal["ready", "needs_attention", "blocked"] | None = None
@@ -123,6 +140,18 @@ class Case(_Strict):
             if path in change:
                 raise ValueError(f"set {path} with the case's {key}: key, not inside change")
         return change
+
+    @field_validator("certified_plan", "signatures")
+    @classmethod
+    def _chart_facts_are_known(cls, value: dict[str, Any] | None, info: ValidationInfo) -> dict[str, Any] | None:
+        if value is None:
+            return value
+        kind = CertifiedPlan if info.field_name == "certified_plan" else NoteSignatures
+        unknown = sorted(set(value) - {f.name for f in fields(kind)})
+        if unknown:
+            raise ValueError(f"unknown key {', '.join(unknown)}")
+        TypeAdapter(kind).validate_python(value)
+        return value
 
     @field_validator("parameters")
     @classmethod
@@ -199,6 +228,20 @@ def apply_change(document: dict[str, Any], path: str, value: Any) -> None:
         node[last] = value
 
 
+def _clinic_context(case: Case) -> ClinicContext | None:
+    """What the app would hand the engine beyond the note, from the case's keys (None: a single file's check)."""
+    given = (case.eligibility_on_file, case.visits_this_week, case.certified_plan, case.signatures)
+    if all(value is None for value in given):
+        return None
+    eligibility, week, plan, signatures = given
+    return ClinicContext(
+        eligibility=TypeAdapter(EligibilityOnFile).validate_python(eligibility) if eligibility is not None else None,
+        visits_this_week=tuple(week) if week is not None else None,
+        certified_plan=TypeAdapter(CertifiedPlan).validate_python(plan) if plan is not None else None,
+        signatures=TypeAdapter(NoteSignatures).validate_python(signatures) if signatures is not None else None,
+    )
+
+
 class RuleCaseFile(pytest.File):
     def collect(self) -> Iterator[pytest.Item]:
         try:
@@ -267,9 +310,7 @@ class RuleCaseItem(pytest.Item):
                 for line in case.same_day
             ],
             abns=[AdvanceBeneficiaryNotice.model_validate(abn) for abn in case.abns_on_file],
-            clinic=ClinicContext(eligibility=TypeAdapter(EligibilityOnFile).validate_python(case.eligibility_on_file))
-            if case.eligibility_on_file is not None
-            else None,
+            clinic=_clinic_context(case),
         )
         mine = [f for f in report.findings if f.rule == self.rule_id]
         if case.quiet:

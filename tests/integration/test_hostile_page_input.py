@@ -15,7 +15,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -36,6 +36,7 @@ from ptbill.services import (
     batches,
     billing,
     clinic,
+    cosign,
     frozen_claims,
     note_drafts,
     note_returns,
@@ -233,6 +234,22 @@ def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
                 providers.add_provider(session, boss, pt | {"licence_number": "PT-1"})
                 place = {"name": "Walk annex", "address_line1": "1 Main St", "city": "Bend", "state": "OR"}
                 clinic.add_location(session, boss, place | {"zip": "97701"})
+                # The clinic's state asks a co-signature of assistants' notes and a PTA's note waits for it: the
+                # signed note the walk opens offers the therapist the co-sign form (the admin, the rule's form).
+                cosign.set_assistant_cosign(session, boss, DEMO_TODAY.replace(month=1, day=1))
+                pta = session.scalar(select(UserRow).where(UserRow.email == A_USERS["pta"]))
+                assert pta is not None
+                theirs = session.scalars(
+                    select(EncounterRow)
+                    .where(EncounterRow.therapist_user_id == pta.id, EncounterRow.status != "draft")
+                    .order_by(EncounterRow.id)
+                ).first()
+                assert theirs is not None, "the demo's PTA has signed notes"
+                copied = dict(theirs.document, id=f"{theirs.external_id[:30]}-COS")
+                copied["date_of_service"] = (theirs.date_of_service + timedelta(days=1)).isoformat()
+                pta_actor = access.Actor(pta.id, pta.clinic_id, pta.role, pta.name)
+                written, _ = notes_service.save_encounter(session, pta_actor, copied, theirs.patient_id)
+                notes_service.sign_encounter(session, pta_actor, written.id)
                 # On the claim the walk opens: a reopening request and an open return, so its page offers them.
                 first = session.scalars(
                     select(ClaimRow)
@@ -304,10 +321,12 @@ def good_ids(world: World) -> dict[str, list[str]]:
         draft = session.scalar(
             select(EncounterRow.id).where(EncounterRow.clinic_id == clinic, EncounterRow.status == "draft")
         )
-        # A signed note too: its page offers the addendum form.
-        signed = session.scalar(
-            select(EncounterRow.id).where(EncounterRow.clinic_id == clinic, EncounterRow.status == "signed")
-        )
+        # A signed note too: its page offers the addendum form (and, waiting for co-signature, the co-sign form).
+        signed = session.scalars(
+            select(EncounterRow.id)
+            .where(EncounterRow.clinic_id == clinic, EncounterRow.status == "signed")
+            .order_by(EncounterRow.verdict != "blocked", EncounterRow.id)  # the PTA's note waiting for co-signature
+        ).first()
         claims = session.scalars(
             select(ClaimRow.id).where(ClaimRow.clinic_id == clinic).order_by(ClaimRow.status != "denied", ClaimRow.id)
         ).first()

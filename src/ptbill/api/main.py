@@ -22,6 +22,7 @@ from ptbill.api.routes import (
     estimates,
     live_sessions,
     me,
+    note_cosign,
     note_documents,
     patient_ledger,
     patients,
@@ -52,6 +53,7 @@ for module in (
     payers,
     check_batch,
     encounters,
+    note_cosign,
     claims,
     claim_actions,
     batches,
@@ -67,6 +69,7 @@ router.include_router(remittances.claim_payments_router)
 router.include_router(statements.patients_router)
 router.include_router(note_documents.router)
 router.include_router(note_documents.patients_router)
+router.include_router(note_cosign.clinic_router)
 
 _NO_STORE = (b"cache-control", b"no-store")
 

@@ -332,6 +332,17 @@ DECLARATIONS: dict[str, Declaration] = {
             "Days from the initial evaluation to send the plan to the practitioner whose signed order certifies it.",
             366,
         ),
+        _days("plan_of_care.recertification_notice_days", "Days before a certification ends to warn.", 90),
+        Declaration(
+            "plan_of_care.changes_need_certification",
+            Kind.BOOLEAN,
+            "A significant change of a certified plan needs the physician's or NPP's signature.",
+        ),
+        Declaration(
+            "notes.assistant_cosign_required",
+            Kind.BOOLEAN,
+            "A PTA's or OTA's note waits for the supervising therapist's co-signature before it is billed.",
+        ),
         _days("appeals.redetermination_days", "Days to file a redetermination from receipt of the notice.", 3660),
         _days(
             "appeals.reconsideration_days",

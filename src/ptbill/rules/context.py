@@ -11,6 +11,7 @@ from decimal import Decimal
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from ptbill.domain.chart import CertifiedPlan, NoteSignatures
 from ptbill.domain.eligibility import EligibilityOnFile
 from ptbill.domain.encounter import AdvanceBeneficiaryNotice, DeviceType, Encounter, Service
 from ptbill.domain.errors import ReferenceDataError
@@ -70,6 +71,10 @@ class CheckContext:
     same_day: tuple[SameDayService, ...] = ()  # the patient's other notes of the day, where the app sees them
     abns: tuple[AdvanceBeneficiaryNotice, ...] = ()  # the patient's signed ABNs on file, where the app sees them
     eligibility: EligibilityOnFile | None = None  # the coverage's latest 271 on file, where the clinic verifies
+    # The chart beyond the note (domain.chart), where the app sees it; None in a single file's check.
+    visits_this_week: tuple[date, ...] | None = None  # days of the patient's other signed notes, Monday to Sunday
+    certified_plan: CertifiedPlan | None = None  # the plan as the physician certified it
+    signatures: NoteSignatures | None = None  # the stored note's state and co-signature
 
     @property
     def services(self) -> tuple[Service, ...]:

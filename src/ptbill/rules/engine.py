@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from ptbill import __version__
+from ptbill.domain.chart import CertifiedPlan, NoteSignatures
 from ptbill.domain.claim import MAX_DIAGNOSIS_POINTERS
 from ptbill.domain.claim_line import ClaimLine
 from ptbill.domain.eligibility import EligibilityOnFile
@@ -96,6 +97,9 @@ def build_context(
         medicare_locality=clinic.medicare_locality,
         therapy_claims_this_year=clinic.therapy_claims_this_year,
         eligibility=clinic.eligibility,
+        visits_this_week=clinic.visits_this_week,
+        certified_plan=clinic.certified_plan,
+        signatures=clinic.signatures,
         today=today,
         same_day=tuple(same_day),
         abns=tuple(abns),
@@ -105,12 +109,17 @@ def build_context(
 @dataclass(frozen=True, slots=True)
 class ClinicContext:
     """What the app knows beyond the note: the clinic's own MAC locality, the therapy amount of the
-    patient's claims ptbill built this calendar year before this visit (None: ptbill cannot see them), and the
-    coverage's eligibility on file (None: the clinic does not verify eligibility in ptbill)."""
+    patient's claims ptbill built this calendar year before this visit (None: ptbill cannot see them), the
+    coverage's eligibility on file (None: the clinic does not verify eligibility in ptbill), and the chart's
+    plan-of-care facts (``domain.chart``: the patient's other signed visits of the week, the certified plan, the
+    note's signatures; None: not seen)."""
 
     medicare_locality: str | None = None
     therapy_claims_this_year: Decimal | None = None
     eligibility: EligibilityOnFile | None = None
+    visits_this_week: tuple[date, ...] | None = None
+    certified_plan: CertifiedPlan | None = None
+    signatures: NoteSignatures | None = None
 
 
 def check_encounter(

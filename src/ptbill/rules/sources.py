@@ -15,6 +15,8 @@ THERAPY_SERVICES_URL = "https://www.cms.gov/medicare/coding-billing/therapy-serv
 ICD10_URL = "https://www.cms.gov/medicare/coding-billing/icd-10-codes"
 NCD_160_16_URL = "https://www.cms.gov/medicare-coverage-database/view/ncd.aspx?NCDId=124"
 CFR_410_60_URL = "https://www.ecfr.gov/current/title-42/chapter-IV/subchapter-B/part-410/subpart-B/section-410.60"
+CFR_424_24_URL = "https://www.ecfr.gov/current/title-42/chapter-IV/subchapter-B/part-424/subpart-B/section-424.24"
+CFR_410_61_URL = "https://www.ecfr.gov/current/title-42/chapter-IV/subchapter-B/part-410/subpart-B/section-410.61"
 CFR_424_44_URL = "https://www.ecfr.gov/current/title-42/chapter-IV/subchapter-B/part-424/subpart-C/section-424.44"
 NPI_RULE_URL = "https://www.ecfr.gov/current/title-45/subtitle-A/subchapter-C/part-162/subpart-D"
 NORIDIAN_GA_URL = "https://med.noridianmedicare.com/web/jadme/topics/modifiers/ga"

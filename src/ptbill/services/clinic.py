@@ -87,6 +87,9 @@ class Clinic(ClinicIdentity):
     contact_phone: str | None
     two_factor_roles: str | None
     created_at: datetime
+    # The first date of service from which the clinic's state requires a therapist's co-signature of an
+    # assistant's notes (services.cosign); None: it requires none.
+    assistant_cosign_from: date | None = None
 
     @property
     def zone(self) -> str:

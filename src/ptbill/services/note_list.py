@@ -1,5 +1,6 @@
 """The notes list (``/notes``): the drafts a therapist still owns, each with how many blocking findings its
-latest check has, and the notes signed most recently. Drafts are the therapist's work, never the biller's
+latest check has, the notes signed most recently, and for a therapist the assistants' notes waiting for their
+co-signature (the latest check's NOTE_COSIGN_MISSING). Drafts are the therapist's work, never the biller's
 queue. Reads the list's columns only: the patient from the patients table, the latest check's findings
 through max(encounter_checks.id), never a note's JSON document.
 """
@@ -14,6 +15,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, aliased
 
 from ptbill.domain.status import EncounterState
+from ptbill.domain.vocabulary import Role
 from ptbill.services.access import Actor
 from ptbill.services.audit import audit
 from ptbill.storage.tables import EncounterCheckRow, EncounterRow, PatientRow
@@ -33,12 +35,14 @@ class NoteListItem:
     version: int
     errors: int  # the latest check's blocking findings
     warnings: int
+    waiting: str | None = None  # the latest check's "waiting for co-signature by ..." (NOTE_COSIGN_MISSING)
 
 
 @dataclass(frozen=True, slots=True)
 class NoteList:
     drafts: tuple[NoteListItem, ...]
     recent: tuple[NoteListItem, ...]
+    to_cosign: tuple[NoteListItem, ...] = ()  # assistants' signed notes waiting for a therapist's co-signature
 
 
 def _items(
@@ -79,9 +83,14 @@ def _items(
                 version=row.version,
                 errors=severities.count("error"),
                 warnings=severities.count("warning"),
+                waiting=next((f.get("message") for f in row.findings or [] if _holds(f)), None),
             )
         )
     return items
+
+
+def _holds(finding: dict[str, object]) -> bool:
+    return finding.get("rule") == "NOTE_COSIGN_MISSING" and finding.get("severity") == "error"
 
 
 def notes_list(session: Session, actor: Actor, *, mine: bool, recent: int = 25) -> NoteList:
@@ -91,8 +100,13 @@ def notes_list(session: Session, actor: Actor, *, mine: bool, recent: int = 25) 
         draft_where.append(EncounterRow.therapist_user_id == actor.user_id)
     drafts = _items(session, actor, draft_where, None)
     signed = _items(session, actor, [EncounterRow.status != EncounterState.DRAFT], recent)
-    audit(session, actor, "read", "encounter_list", None, f"{len(drafts)} drafts, {len(signed)} recent notes")
-    return NoteList(tuple(drafts), tuple(signed))
+    waiting: list[NoteListItem] = []
+    if actor.role == Role.THERAPIST:  # the therapists co-sign (services.cosign)
+        held = _LATEST.finding_rules.contains(" NOTE_COSIGN_MISSING ", autoescape=True)
+        waiting = _items(session, actor, [EncounterRow.status == EncounterState.SIGNED, held], None)
+    counts = f"{len(drafts)} drafts, {len(signed)} recent notes, {len(waiting)} to co-sign"
+    audit(session, actor, "read", "encounter_list", None, counts)
+    return NoteList(tuple(drafts), tuple(signed), tuple(waiting))
 
 
 def notes_by_id(session: Session, actor: Actor, ids: Iterable[int], *, mine: bool) -> dict[int, NoteListItem]:

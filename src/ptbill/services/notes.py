@@ -24,6 +24,7 @@ from ptbill.services.audit import AuditEntry, audit
 from ptbill.services.eligibility_use import eligibility_for_check
 from ptbill.services.patients import get_patient
 from ptbill.services.payers import clinic_fee_schedule, clinic_layer
+from ptbill.services.plan_lifecycle import with_chart_facts
 from ptbill.services.records import copy_of
 from ptbill.services.same_day import same_day_services
 from ptbill.services.therapy_year import clinic_context
@@ -65,6 +66,12 @@ class Note:
     created_at: datetime
     updated_at: datetime
     checks: tuple[NoteCheck, ...]  # oldest first
+    # The supervising therapist's co-signature of an assistant's note (services.cosign); it holds for the
+    # version it names only.
+    cosigned_by_user_id: int | None = None
+    cosigned_by_name: str | None = None
+    cosigned_at: datetime | None = None
+    cosigned_version: int | None = None
 
 
 def note_of(row: EncounterRow) -> Note:
@@ -83,7 +90,8 @@ def check_for_clinic(
 ) -> CheckReport:
     """The one way the app checks a note: the engine with the clinic's own payer values and fee schedule,
     today's date from the caller's clock, the patient's other notes of the day (duplicates, per-day unit limits),
-    the patient's signed ABNs (GA on the lines they cover) and the coverage's eligibility answer on file."""
+    the patient's signed ABNs (GA on the lines they cover), the coverage's eligibility answer on file, and the
+    chart's plan-of-care facts and the note's signatures (``plan_lifecycle``)."""
     catalog = catalog or default_catalog()
     payer_id = encounter.coverage.payer
     same_day, notes_read = same_day_services(session, clinic_id, encounter)
@@ -94,9 +102,14 @@ def check_for_clinic(
         catalog,
         clinic_layer=clinic_layer(session, clinic_id, payer_id),
         fee_schedule=clinic_fee_schedule(session, clinic_id, payer_id),
-        clinic=replace(
-            clinic_context(session, clinic_id, encounter, catalog),
-            eligibility=eligibility_for_check(session, clinic_id, encounter),
+        clinic=with_chart_facts(
+            session,
+            clinic_id,
+            encounter,
+            replace(
+                clinic_context(session, clinic_id, encounter, catalog),
+                eligibility=eligibility_for_check(session, clinic_id, encounter),
+            ),
         ),
         today=clock.today(),
         same_day=same_day,
@@ -234,6 +247,9 @@ def sign_encounter(session: Session, actor: Actor, encounter_id: int, *, clock: 
 
     resolve_on_sign(session, row.id, row.signed_at)
     audit(session, actor, "sign", "encounter", str(encounter_id), f"version {row.version}")
+    from ptbill.services.cosign import check_after_signing  # it re-checks notes through this module
+
+    check_after_signing(session, row, clock)
     return note_of(row)
 
 

@@ -76,6 +76,9 @@ class ClinicRow(Base):
     receiver_id: Mapped[str | None] = mapped_column(String(15))
     receiver_name: Mapped[str | None] = mapped_column(String(60))
     contact_phone: Mapped[str | None] = mapped_column(String(15))
+    # 0028_note_cosign: the first date of service from which the clinic's state requires a supervising
+    # therapist's co-signature on an assistant's notes; null: it requires none (payers may: a parameter).
+    assistant_cosign_from: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[created_at]
 
 
@@ -290,6 +293,11 @@ class EncounterRow(Base):
     therapist_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     signed_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     signed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # 0028_note_cosign: the supervising therapist's co-signature of an assistant's signed note (services.cosign).
+    cosigned_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", name="fk_encounters_cosigned_by"))
+    cosigned_by_name: Mapped[str | None] = mapped_column(String(120))
+    cosigned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cosigned_version: Mapped[int | None]  # the signed version co-signed; a later version needs its own
     created_at: Mapped[created_at]
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()

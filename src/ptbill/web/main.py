@@ -49,6 +49,7 @@ from ptbill.web.routes import (
     history,
     mailbox,
     note_addenda,
+    note_cosign,
     note_documents,
     note_drafts,
     note_list,
@@ -81,6 +82,7 @@ PAGE_ROUTERS = (
     note_list.router,
     note_drafts.router,  # before notes: /notes/drafts is not a note id
     note_documents.router,  # the PDFs of a note and of a patient's episode of care
+    note_cosign.router,
     notes.router,
     abns.router,
     eligibility.router,

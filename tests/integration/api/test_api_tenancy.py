@@ -83,6 +83,7 @@ NOT_CLINIC_DATA = {
     # The caller's own clinic's settings: no id names another clinic.
     ("get", "/api/clinic"),
     ("put", "/api/clinic"),
+    ("put", "/api/clinic/cosign"),
     # 835 files post to the caller's own clinic's claims only (services.posting filters by clinic).
     ("post", "/api/remittances"),
     # Bills the caller's own clinic's notes matching a filter: walked by the queue test at the end.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -66,6 +66,9 @@ class ClinicPublic(BaseModel):
     receiver_id: str | None
     receiver_name: str | None
     contact_phone: str | None
+    assistant_cosign_from: date | None = Field(
+        None, description="From this date of service an assistant's notes wait for a therapist's co-signature."
+    )
 
 
 class LocationIn(BaseModel):

@@ -168,6 +168,10 @@ class EncounterSummaryPublic(BaseModel):
     signed_by_user_id: int | None
     signed_at: datetime | None
     updated_at: datetime
+    cosigned_by_user_id: int | None = Field(None, description="The therapist who co-signed an assistant's note.")
+    cosigned_by_name: str | None = None
+    cosigned_at: datetime | None = None
+    cosigned_version: int | None = Field(None, description="The signed version co-signed.")
 
 
 class EncounterPublic(EncounterSummaryPublic):

@@ -12,7 +12,9 @@ from ptbill.rules.checks import (
     note_blanks,
     note_types,
     payer,
+    plan_lifecycle,
     providers,
+    signatures,
     threshold,
     traction,
 )
@@ -29,7 +31,9 @@ __all__ = [
     "note_blanks",
     "note_types",
     "payer",
+    "plan_lifecycle",
     "providers",
+    "signatures",
     "threshold",
     "traction",
 ]

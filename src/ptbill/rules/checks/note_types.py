@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ptbill.domain.chart import calendar_week
 from ptbill.domain.finding import Severity
 from ptbill.domain.note_content import NoteType
 from ptbill.rules.context import CheckContext
-from ptbill.rules.registry import Hit, rule
+from ptbill.rules.registry import Hit, in_words, rule
 from ptbill.rules.sources import bpm_15
 
 SECTION = "Note types"
@@ -199,14 +200,17 @@ def note_type_by_assistant(ctx: CheckContext) -> Iterator[Hit]:
     "certified before the extra visits.",
 )
 def poc_frequency_exceeded(ctx: CheckContext) -> Iterator[Hit]:
-    """The visit's number is beyond what the plan's frequency allows by this week, or over its whole duration.
+    """More visits than the plan's certified frequency allows, in the visit's calendar week or over the plan.
 
-    Checked for a plan that states its frequency range or duration (ptbill's plan of care fields).
+    The week's visits are the days of the patient's signed notes in the chart from Monday up to this visit, plus
+    this one (where the app sees the chart). The plan's count is the note's visit number, for a plan that states
+    its frequency range or duration. The upper end of a frequency range is what is certified.
     """
     plan = ctx.encounter.plan_of_care
-    if plan is None or plan.visit_number is None or plan.most_visits_per_week is None:
+    if plan is None or plan.most_visits_per_week is None:
         return
-    if plan.duration_weeks is None and plan.frequency_max_per_week is None:
+    yield from _over_the_week(ctx, plan.most_visits_per_week)
+    if plan.visit_number is None or (plan.duration_weeks is None and plan.frequency_max_per_week is None):
         return
     per_week = plan.most_visits_per_week
     week = (ctx.encounter.date_of_service - plan.start_date).days // 7 + 1
@@ -219,3 +223,21 @@ def poc_frequency_exceeded(ctx: CheckContext) -> Iterator[Hit]:
             None,
             "plan_of_care.visit_number",
         )
+
+
+def _over_the_week(ctx: CheckContext, per_week: int) -> Iterator[Hit]:
+    """The visit is one too many in its calendar week, counted from the chart's signed notes of the plan."""
+    plan, day = ctx.encounter.plan_of_care, ctx.encounter.date_of_service
+    if plan is None or ctx.visits_this_week is None:
+        return
+    monday, _sunday = calendar_week(day)
+    before = sorted({d for d in ctx.visits_this_week if max(monday, plan.start_date) <= d < day})
+    if len(before) + 1 <= per_week:
+        return
+    field = "frequency_max_per_week" if plan.frequency_max_per_week is not None else "frequency_per_week"
+    yield Hit(
+        f"This is visit {len(before) + 1} in the week of {monday} (the patient was also seen on "
+        f"{in_words([str(d) for d in before])}); the plan certifies at most {per_week} a week.",
+        None,
+        f"plan_of_care.{field}",
+    )

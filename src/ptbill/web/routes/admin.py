@@ -26,6 +26,7 @@ SAVED = {
     "location": "The service location is added.",
     "removed": "The service location is removed.",
     "mailbox": "The clearinghouse mailbox is saved.",
+    "cosign": "The co-signature rule is saved.",
 }
 
 
@@ -45,6 +46,7 @@ def _settings_page(
     location: tuple[dict[str, str], dict[str, str]] | None = None,
     status: int = 200,
     mailbox: tuple[dict[str, str], dict[str, str]] | None = None,
+    **extra: Any,  # another section's typed values and problems (routes/note_cosign.py)
 ) -> Response:
     clinic = clinic_service.get_clinic(session, viewer.actor)
     if values is None:
@@ -74,7 +76,7 @@ def _settings_page(
         "transports": list(mailbox_settings.TRANSPORTS.items()),
         "auths": list(mailbox_settings.AUTHS.items()),
         "saved": SAVED.get(request.query_params.get("saved", "")),
-    }
+    } | extra
     return render(request, "admin/clinic.html", context, status)
 
 

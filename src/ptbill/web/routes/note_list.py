@@ -28,4 +28,4 @@ def list_notes(request: Request, viewer: CurrentViewer, session: SessionDep) -> 
             if key is not None:
                 unsaved.append((item, href_of(key)))
     context = {"viewer": viewer, "drafts": listed.drafts, "recent": listed.recent, "mine": mine, "returned": returned}
-    return render(request, "notes/list.html", {**context, "unsaved": unsaved})
+    return render(request, "notes/list.html", {**context, "unsaved": unsaved, "listed": listed})

@@ -161,6 +161,16 @@ def _tab_to(page: Any, key: str, name: str, limit: int = 40) -> int:
     raise AssertionError(f"{key} x{limit} never reached {name}; the focus is on {_focused(page)!r}")
 
 
+def _log_in(page: Any, app: LiveApp) -> None:
+    """The login page by keyboard: the email has the focus."""
+    page.goto(f"{app.url}/login")
+    page.keyboard.type(THERAPIST)
+    page.keyboard.press("Tab")
+    page.keyboard.type(DEMO_PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(lambda url: "/login" not in url)
+
+
 def _shoot(page: Any, name: str, anchor: str, block: str = "center") -> None:
     folder = os.environ.get("PTBILL_SCREENSHOTS")
     if folder:
@@ -179,13 +189,7 @@ def test_a_returning_patients_daily_note_by_keyboard_in_at_most_12_field_changes
     page = context.new_page()
     keys = 0  # the keys pressed to move about the page (typing aside)
 
-    # Log in: the email has the focus.
-    page.goto(f"{app.url}/login")
-    page.keyboard.type(THERAPIST)
-    page.keyboard.press("Tab")
-    page.keyboard.type(DEMO_PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_url(lambda url: "/login" not in url)
+    _log_in(page, app)
 
     # The new note: the patient chosen by typing her name in the list; today's date is filled in.
     page.goto(f"{app.url}/notes/new")
@@ -274,3 +278,80 @@ def test_a_returning_patients_daily_note_by_keyboard_in_at_most_12_field_changes
         assert biller is not None
         ready = queue_page(session, biller, QueueFilter(date_from=TODAY, date_to=TODAY), "ready")
         assert note_id in [item.id for item in ready.items]
+
+
+def test_rows_added_and_removed_are_marked_and_warnings_are_confirmed_by_keyboard(app: LiveApp, browser: Any) -> None:
+    """The day between: the bike left off (Alt+X), an exercise added, a diagnosis changed, and the monitoring
+    not written, so signing asks for the box that confirms a finding marked "Check": Ctrl+Enter goes to it,
+    Space ticks it, Ctrl+Enter signs."""
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport=VIEWPORT)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    _log_in(page, app)
+    page.goto(f"{app.url}/notes/new?patient_id={app.new_patient_id}&date_of_service=2026-11-25")
+    page.wait_for_selector("form#note")
+
+    for _ in range(30):  # the skip link, first in the note, goes to today's first entry
+        page.keyboard.press("Tab")
+        if page.evaluate("() => document.activeElement.matches('[data-jump-today]')"):
+            break
+    expect(page.locator("[data-jump-today]")).to_be_visible()
+    page.keyboard.press("Enter")
+    assert _focused(page) == "subjective.text"
+
+    _tab_to(page, "Shift+Tab", "diagnoses[1]", limit=60)
+    page.keyboard.type("M54.17")
+    expect(page.locator('[data-field="diagnoses[1]"] [data-carry-mark]')).to_have_text("was M54.16")
+    for how, name, text in (
+        ("Alt+N", "subjective.text", "Leg pain steady."),
+        ("Tab", "subjective.pain_now", "5"),
+        ("Alt+N", "services[0].start_time", "2:10 pm"),
+        ("Tab", "services[0].end_time", "1428"),
+        ("Tab", "services[0].patient_response", "Tolerated well; leg pain 5/10 before, 3/10 after."),
+        ("Tab", "services[0].clinical_justification", "L5 radiculopathy: traction unloads the nerve root."),
+        ("Alt+N", "services[1].minutes", "15"),
+        ("Alt+N", "total_treatment_minutes", "33"),
+    ):
+        if how == "Alt+N":
+            page.keyboard.press("Alt+N")
+            assert _focused(page) == name, f"Alt+N went to {_focused(page)!r}, not {name}"
+        else:
+            _tab_to(page, how, name)
+        page.keyboard.type(text)
+
+    _tab_to(page, "Tab", "flowsheet[1].exercise")
+    page.keyboard.press("Alt+X")  # the bike not done today
+    expect(page.locator('[name="flowsheet[1].minutes"]')).to_have_value("")
+    expect(page.locator('[data-field="flowsheet[1]"] + tr [data-carry-mark]')).to_have_text(
+        "removed today · was Recumbent bike 8 min"
+    )
+    _tab_to(page, "Tab", "flowsheet[3].exercise")
+    page.keyboard.type("Bird dog")
+    page.keyboard.press("Tab")
+    page.keyboard.type("2")
+    page.keyboard.press("Tab")
+    page.keyboard.type("8")
+    expect(page.locator('[data-field="flowsheet[3]"] + tr [data-carry-mark]')).to_have_text("new today")
+    expect(page.locator('[name="services[0].start_time"]')).to_have_value("14:10")
+
+    expect(page.locator("#check-verdict")).to_contain_text("Needs attention")  # the monitoring is not written
+    expect(page.locator('[data-findings-for="services[0].traction.monitoring_checks"]')).to_contain_text(
+        "MONITORING_NOT_DOCUMENTED"
+    )
+    expect(page.locator("[data-confirm-warnings]")).to_be_visible()
+    page.keyboard.press("Control+Enter")  # not signed yet: the box that confirms the open finding first
+    assert page.evaluate("() => document.activeElement.name") == "confirm_warnings"
+    page.keyboard.press("Space")
+    page.keyboard.press("Control+Enter")
+    page.wait_for_url(re.compile(r"/notes/\d+\?outcome=signed$"))
+    expect(page.locator(".badge-status-signed")).to_be_visible()
+    expect(page.locator("[data-changes] li")).to_contain_text(
+        [
+            re.compile("Diagnoses.*Diagnosis 2: M54.16 → M54.17"),
+            re.compile("Exercise flowsheet.*Bird dog: added \\(2 × 8\\)"),
+            re.compile("Exercise flowsheet.*Recumbent bike: removed \\(was 8 min\\)"),
+        ]
+    )
+    context.close()

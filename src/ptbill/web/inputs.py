@@ -55,6 +55,29 @@ def input_type(value: str, kind: str) -> str:
     return kind
 
 
+_TYPED_CLOCK = re.compile(r"([0-9]{1,2})(?:[:.h]?([0-9]{2}))?\s*(am|pm|a|p)?")
+
+
+def clock_time(text: str | None) -> str | None:
+    """A clock time as typed quickly ("905", "0905", "9:05", "9.05", "2:30 pm", "2pm") written HH:MM (24-hour).
+
+    Anything else, or an hour or minute out of range, comes back as typed, and the note's check names the field.
+    A bare "9" or "14" is not read as a time: it is too easily a slip.
+    """
+    typed = (text or "").strip()
+    match = _TYPED_CLOCK.fullmatch(typed.lower())
+    if match is None or (match.group(2) is None and match.group(3) is None):
+        return text
+    hour, minute, half = int(match.group(1)), int(match.group(2) or 0), match.group(3)
+    if half:
+        if not 1 <= hour <= 12:
+            return text
+        hour = hour % 12 + (12 if half.startswith("p") else 0)
+    if hour > 23 or minute > 59:
+        return text
+    return f"{hour:02d}:{minute:02d}"
+
+
 def _strict(reader: Callable[[str], object | None], kind: str, message: str) -> BeforeValidator:
     """A validator that reads a typed text with ``reader`` and names the problem when it cannot;
     an empty text is a value not given (a form's cleared input)."""

@@ -19,6 +19,7 @@ from typing import Any
 from ptbill.services.clinic import Clinic
 from ptbill.services.patients import Coverage, Patient
 from ptbill.web import note_sections
+from ptbill.web.inputs import clock_time
 
 TRACTION_CODE = "97012"
 T = "services[0].traction."  # the traction section's input names start with this
@@ -135,7 +136,7 @@ def _pointers(form: Mapping[str, str], name: str) -> list[Any]:
 
 
 def _times(form: Mapping[str, str], name: str) -> list[str]:
-    return [part for part in _SPLIT.split(form.get(name, "")) if part]
+    return [clock_time(part) or part for part in _SPLIT.split(form.get(name, "")) if part]
 
 
 def _address(line1: str | None, city: str | None, state: str | None, zip_code: str | None) -> dict[str, Any] | None:
@@ -203,8 +204,8 @@ def build_document(form: Mapping[str, str], parties: NoteParties) -> BuiltNote:
             "code": TRACTION_CODE,
             "modifiers": _words(form, "services[0].modifiers"),
             "diagnosis_pointers": _pointers(form, "services[0].diagnosis_pointers"),
-            "start_time": _text(form, "services[0].start_time"),
-            "end_time": _text(form, "services[0].end_time"),
+            "start_time": clock_time(_text(form, "services[0].start_time")),  # "0905" typed is 09:05
+            "end_time": clock_time(_text(form, "services[0].end_time")),
             "traction": traction,
             "patient_response": _text(form, "services[0].patient_response"),
             "clinical_justification": _text(form, "services[0].clinical_justification"),
@@ -339,34 +340,6 @@ def form_values(document: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, 
     return values, renames
 
 
-def carried_values(previous: Mapping[str, Any] | None) -> dict[str, str]:
-    """The traction inputs a new note starts from: the last visit's device, settings and force.
-
-    Force changes, times, monitoring and the patient's response belong to that session and are not copied.
-    """
-    traction = (previous or {}).get("traction") or {}
-    return {T + key: _shown(traction.get(key)) for key in CARRIED if traction.get(key) is not None}
-
-
-def was_labels(previous: Mapping[str, Any] | None) -> dict[str, dict[str, str]]:
-    """For each carried input: last visit's value (to compare) and how to say it ("65 lb")."""
-    traction = (previous or {}).get("traction") or {}
-    out: dict[str, dict[str, str]] = {}
-    for key, reading in CARRIED.items():
-        value = traction.get(key)
-        if value is None:
-            continue
-        shown = _shown(value)
-        if isinstance(reading, dict):
-            text = reading.get(shown, shown.replace("_", " ")).lower()
-        elif isinstance(reading, str):
-            text = f"{shown}{reading}" if reading == "°" else f"{shown} {reading}"
-        else:
-            text = shown
-        out[T + key] = {"value": shown, "text": text}
-    return out
-
-
 def previous_force_story(previous: Mapping[str, Any] | None) -> str | None:
     """How the force went last visit, when it was changed during the session."""
     traction = (previous or {}).get("traction") or {}
@@ -401,7 +374,7 @@ def documented_minutes(document: Mapping[str, Any]) -> int | None:
 def form_minutes(values: Mapping[str, str]) -> int | None:
     """``documented_minutes`` of the form as it stands, before any document is built."""
     services: list[dict[str, Any]] = [
-        {"start_time": values.get("services[0].start_time"), "end_time": values.get("services[0].end_time")}
+        {key: clock_time(values.get(f"services[0].{key}")) for key in ("start_time", "end_time")}
     ]
     services += [
         {"minutes": _number(values, f"services[{row}].minutes")}

@@ -15,7 +15,6 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 
 from ptbill.domain.errors import EncounterFormatError
-from ptbill.domain.identifiers import bounded_int
 from ptbill.domain.status import EncounterState
 from ptbill.domain.vocabulary import CLINICIANS, Role
 from ptbill.reference.catalog import default_catalog
@@ -28,14 +27,14 @@ from ptbill.services.db import Session
 from ptbill.services.eligibility_use import coverage_line
 from ptbill.services.notes import Note
 from ptbill.services.patients import Coverage, Patient
-from ptbill.web import inputs, note_drafts, note_form, note_sections
+from ptbill.web import copy_forward, inputs, note_drafts, note_form, note_sections
+from ptbill.web.copy_forward import LastVisit
 from ptbill.web.deps import CsrfChecked, CurrentViewer, SessionDep, Viewer, form_values, render
 from ptbill.web.inputs import OptionalRecordId, RecordId
 
 router = APIRouter()
 FormDep = Annotated[dict[str, str], Depends(form_values)]
 EDITORS = CLINICIANS | {Role.ADMIN}
-EVALUATIONS = set(note_form.EVALUATION_CODES)
 
 
 # reading the rows a note is made of ----------------------------------------------------------------
@@ -137,7 +136,7 @@ def _note_page(
     patients: list[Patient] | None,
     coverages: list[Coverage],
     row: Note | None,
-    previous: dict[str, Any] | None,
+    previous: LastVisit | None,
     findings: list[dict[str, Any]],
     verdict: str | None,
     claim_lines: list[dict[str, Any]],
@@ -176,8 +175,8 @@ def _note_page(
             "summary": summary,
             "claim_lines": claim_lines,
             "previous": previous,
-            "was": note_form.was_labels(previous) if editable else {},
-            "force_story": note_form.previous_force_story(previous) if editable else None,
+            **copy_forward.page_context(previous, values, editable=editable, saved=row is not None),
+            "force_story": note_form.previous_force_story(previous.force_source) if editable and previous else None,
             "editable": editable,
             "supervising": supervising,
             "signer": signer.name if signer else "a former user",
@@ -244,11 +243,10 @@ def new_note(
         )
     patient = patients_service.get_patient(session, viewer.actor, patient_id)
     coverages = [c for c in patients_service.coverages_of(session, viewer.actor, patient_id) if c.active]
-    previous = notes_service.previous_traction(session, viewer.actor, patient_id, before=day)
+    previous = copy_forward.last_visit(session, viewer, patient_id, day)
     values.update({"id": note_form.new_encounter_id(day), "services[0].modifiers": "GP"})
     if previous is not None:
-        values.update(_carried_from(session, viewer, previous))
-    values.update(note_form.carried_values(previous))
+        values.update(copy_forward.start_values(session, viewer, previous, patient_id))
     if "coverage_id" not in values and coverages:
         values["coverage_id"] = str(coverages[0].id)
     return _note_page(
@@ -265,38 +263,6 @@ def new_note(
         verdict=None,
         claim_lines=[],
     )
-
-
-def _carried_from(session: Session, viewer: Viewer, previous: dict[str, Any]) -> dict[str, str]:
-    """What else a follow-up visit keeps from the last one: diagnoses, plan of care, referral, other codes, the
-    exercise flowsheet and the goals.
-
-    Minutes, times, the patient's response and the justification are today's and start empty; an evaluation or
-    re-evaluation code is that day's and is not carried.
-    """
-    last = notes_service.get_encounter(session, viewer.actor, previous["encounter_id"])
-    stored, _renames = note_form.form_values(last.document)
-    keep = {
-        name: value
-        for name, value in stored.items()
-        if name.startswith(("diagnoses[", "referring_provider.", "supervising_provider.", "plan_of_care."))
-        or name.startswith(("flowsheet[", "goals["))  # the exercises and the plan's goals go on
-        or name in ("services[0].modifiers", "services[0].diagnosis_pointers")
-        or (name.startswith("services[") and name.endswith((".code", ".modifiers", ".diagnosis_pointers")))
-    }
-    evaluated = tuple(n.removesuffix("code") for n, v in keep.items() if n.endswith(".code") and v in EVALUATIONS)
-    keep = {name: value for name, value in keep.items() if not name.startswith(evaluated)}  # billed on its day
-    for counter in ("visit_number", "visits_since_progress_report"):
-        value = stored.get(f"plan_of_care.{counter}", "")
-        if (visits := bounded_int(value, 5)) is not None:
-            keep[f"plan_of_care.{counter}"] = str(visits + 1)
-    if note_sections.shows_goal_status(stored):  # a report ends its period; an evaluation's day is day 1 (§220.3 D)
-        keep["plan_of_care.visits_since_progress_report"] = "0"
-    coverage = last.document.get("coverage") or {}
-    for candidate in patients_service.coverages_of(session, viewer.actor, last.patient_id):
-        if candidate.payer_id == coverage.get("payer") and candidate.active:
-            keep["coverage_id"] = str(candidate.id)
-    return keep
 
 
 OUTCOMES = {
@@ -346,7 +312,7 @@ def stored_page(
         values["coverage_id"] = str(chosen.id)
     built = note_form.BuiltNote(row.document, renames)
     latest = row.checks[-1] if row.checks else None
-    previous = notes_service.previous_traction(session, viewer.actor, row.patient_id, before=row.date_of_service)
+    previous = copy_forward.last_visit(session, viewer, row.patient_id, row.date_of_service)
     return _note_page(
         request,
         session,
@@ -450,9 +416,7 @@ def _save(request: Request, viewer: Viewer, session: Session, form: dict[str, st
     except (EncounterFormatError, access.ConflictError) as exc:
         # The note was not written: the form comes back as typed, each unreadable entry beside its input.
         unreadable = isinstance(exc, EncounterFormatError)
-        previous = notes_service.previous_traction(
-            session, viewer.actor, patient_id, before=_day(form.get("date_of_service"), viewer)
-        )
+        previous = copy_forward.last_visit(session, viewer, patient_id, _day(form.get("date_of_service"), viewer))
         return _note_page(
             request,
             session,

@@ -152,6 +152,7 @@ document.addEventListener("DOMContentLoaded", () => {
         showHints(data);
       }
       form.dataset.checked = String(mine);
+      form.dispatchEvent(new CustomEvent("note-checked", { detail: data })); // note_keys.js: the confirm box
       if (status) status.textContent = data.ruleset_version ? `Checked with rule set ${data.ruleset_version}.` : "";
     } catch (error) {
       if (status && mine === sequence) status.textContent = "Could not check just now; saving still checks the note.";

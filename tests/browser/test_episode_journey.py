@@ -211,7 +211,7 @@ def _daily_notes(page: Any, app: LiveApp, calendar: Calendar, flowsheet: list[di
     for treatment_day, visit in enumerate(ep.DAILY, start=2):
         _start_day(page, app, calendar, visit.day)
         _open(page, app, visit.day, "daily_note")
-        expect(page.locator("p.carried")).to_contain_text("carried forward from the visit of")
+        expect(page.locator("[data-carried-note]")).to_contain_text("Carried forward from the visit of")
         _assert_carried(_form(page), flowsheet, treatment_day, treatment_day - 1, force)
         _type(page, {**visit.typed(), **_edit(flowsheet, visit.flowsheet)})
         if treatment_day == 4:  # the flowsheet after three visits of edits, on a note started by copy-forward

@@ -16,7 +16,8 @@ document.addEventListener("DOMContentLoaded", () => {
   const KEY = `ptbill.draft.${form.dataset.draftOwner}.${form.dataset.draftKey}`;
   const SUBMITTED = "ptbill.draft.submitted"; // sessionStorage: the copy whose save was sent
   const RESTORED = "ptbill.draft.restored"; // sessionStorage: when the copy put back from this browser was typed
-  const SKIP = new Set(["csrf_token", "action", "confirm_warnings", "draft_key"]);
+  // Not the note: the token, the button pressed, the sign confirmation, the draft key, the template picker.
+  const SKIP = new Set(["csrf_token", "action", "confirm_warnings", "draft_key", "template"]);
   const RETRY_MS = 10_000;
   const status = document.getElementById("autosave-status");
   const zone = form.dataset.zone || "UTC";

@@ -4,12 +4,11 @@ the code catalogs and the units the calculator gives. Built once per encounter b
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from ptbill.domain.chart import CertifiedPlan, NoteSignatures
 from ptbill.domain.eligibility import EligibilityOnFile
@@ -32,6 +31,32 @@ if TYPE_CHECKING:
     from ptbill.reference.icd10 import CodeSetVersion
     from ptbill.reference.mue import MueTable
     from ptbill.reference.ncci import PtpTable
+
+
+_T = TypeVar("_T")
+
+
+class cached_property(Generic[_T]):  # noqa: N801 - a drop-in for functools.cached_property
+    """``functools.cached_property`` without its lock (Python 3.11 takes one on every first read, and a context
+    computes about ten of them per note): a context belongs to one check in one thread."""
+
+    def __init__(self, func: Callable[[Any], _T]) -> None:
+        self.func = func
+        self.name = func.__name__
+        self.__doc__ = func.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, instance: None, owner: type | None = None) -> cached_property[_T]: ...
+    @overload
+    def __get__(self, instance: object, owner: type | None = None) -> _T: ...
+    def __get__(self, instance: object | None, owner: type | None = None) -> _T | cached_property[_T]:
+        if instance is None:
+            return self
+        value = instance.__dict__[self.name] = self.func(instance)
+        return value
 
 
 @dataclass(slots=True)

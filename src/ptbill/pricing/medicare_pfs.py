@@ -702,6 +702,7 @@ def _rounding_step(unrounded: Decimal, amount: Decimal) -> str:
     return f"Line total {_money(unrounded)} before rounding; rounded half-up to the cent, once, at the end: ${amount}."
 
 
+@functools.lru_cache(maxsize=4096)  # a few hundred RVUs and GPCIs, written into every priced line's steps
 def _num(value: Decimal) -> str:
     """A number without trailing zeros beyond two decimals: 0.44000 → 0.44, 0.41217 → 0.41217."""
     whole, _, fraction = format(value.normalize(), "f").partition(".")

@@ -216,7 +216,12 @@ class CheckContext:
         """The Medicare schedule for the date of service (an estimate when its RVUs are not installed)."""
         if not self.is_medicare:
             return None
-        return medicare_year_for(self.snapshot, self.medicare_schedule, self.encounter.date_of_service)
+        schedule, day, snapshot = self.medicare_schedule, self.encounter.date_of_service, self.snapshot
+        # The same for every day the snapshot's values and the schedule's period are the same: worked out once
+        # (the schedule in the key keeps its periods alive, so their ids stay theirs).
+        in_force = schedule.schedule_for(day) if schedule.years else None
+        key = ("pfs.year", schedule, id(in_force) if in_force is not None else day.year)
+        return snapshot.derived(key, lambda: medicare_year_for(snapshot, schedule, day))
 
     def medicare_locality_choice(self, year: PfsYear) -> tuple[str, str]:
         """The locality key and how it was chosen: the clinic's own setting wins over a guess from the ZIP code."""

@@ -493,11 +493,12 @@ class ReferenceCatalog:
             period = (payer_id, bisect.bisect_right(days, day))
             shared = self._resolutions.get(period)
             if shared is None:
+                if len(self._resolutions) > 4096:  # at most payers × periods of the data, but bounded all the same
+                    self._resolutions.clear()
                 shared = self._resolutions[period] = _Resolutions()
             snapshot = Snapshot(day, payer, layers, shared)
             if len(self._snapshots) > 4096:  # a long batch over many dates must not grow without bound
                 self._snapshots.clear()
-                self._resolutions.clear()
             self._snapshots[key] = snapshot
         return snapshot
 

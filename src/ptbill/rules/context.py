@@ -160,6 +160,31 @@ class CheckContext:
         return tuple((i, s) for i, s in enumerate(self.services) if self.is_traction(s.code))
 
     @cached_property
+    def ncci_pairs(self) -> tuple[tuple[int, int, int, str, str], ...]:
+        """Every code pair of the encounter with a PTP edit in force, worked out once for the three checks that read
+        them: (column-1 line, column-2 line, modifier indicator, source, rationale)."""
+        if self.ptp is None:
+            return ()
+        groups, day, pairs = self.groups, self.encounter.date_of_service, []
+        for a in range(len(groups)):
+            for b in range(a + 1, len(groups)):
+                edit = self.ptp.lookup(groups[a].code, groups[b].code, day)
+                if edit is None or edit.modifier_indicator == 9:
+                    continue
+                column1 = groups[a] if groups[a].code == edit.column1 else groups[b]
+                column2 = groups[b] if column1 is groups[a] else groups[a]
+                pairs.append(
+                    (
+                        column1.service_indexes[0],
+                        column2.service_indexes[0],
+                        edit.modifier_indicator,
+                        edit.source,
+                        edit.rationale,
+                    )
+                )
+        return tuple(pairs)
+
+    @cached_property
     def unit_method(self) -> UnitMethod:
         method = self.snapshot.choice("units.method")
         if method is None:  # declared required: only a date before the baseline's first value gets here

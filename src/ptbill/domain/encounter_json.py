@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from pydantic import ValidationError
@@ -34,19 +33,6 @@ class LongNumber:
 def _bounded_int(text: str) -> int | LongNumber:
     digits = len(text.lstrip("-"))
     return int(text) if digits <= MAX_INTEGER_DIGITS else LongNumber(digits)
-
-
-# A JSON integer's digits stand together in the text: where no run of digits is longer than any field holds, the
-# parser converts every integer itself (its C scanner, without a Python call for each). UTF-16 and UTF-32 put a
-# NUL byte in the first four, and their digits do not stand together: those always take the careful way.
-_LONG_DIGITS_TEXT = re.compile(f"[0-9]{{{MAX_INTEGER_DIGITS + 1}}}")
-_LONG_DIGITS_BYTES = re.compile(f"[0-9]{{{MAX_INTEGER_DIGITS + 1}}}".encode())
-
-
-def _may_hold_long_integer(text: str | bytes) -> bool:
-    if isinstance(text, str):
-        return _LONG_DIGITS_TEXT.search(text) is not None
-    return b"\x00" in text[:4] or _LONG_DIGITS_BYTES.search(text) is not None
 
 
 _MESSAGES = {
@@ -146,7 +132,7 @@ def parse_encounter(text: str | bytes, source: str = "<input>") -> Encounter:
     if len(text) > MAX_NOTE_BYTES:  # characters or bytes: a str's UTF-8 is never shorter
         raise EncounterFormatError(source, [TOO_LARGE])
     try:
-        data = json.loads(text, parse_int=_bounded_int) if _may_hold_long_integer(text) else json.loads(text)
+        data = json.loads(text, parse_int=_bounded_int)
     except json.JSONDecodeError as exc:
         raise EncounterFormatError(
             source, [f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"]

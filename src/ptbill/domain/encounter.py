@@ -72,12 +72,17 @@ def _plain_number(value: Any) -> Any:
     return _reject_bool(value)
 
 
+# A constraint written before the BeforeValidator is pydantic's native one (checked in its core), after it a
+# Python callback. Native where the accepted values and the message stay the same: bounds of whole numbers and
+# the digits of an Amount. Money and Force keep the callback: the native check tests the digits before the
+# sign, so a large negative amount would be told "more than 12 digits" instead of "greater than or equal to 0".
+# Dates and clock times keep theirs too: pydantic's own parsing takes other forms (timestamps, datetimes).
 IsoDate = Annotated[date, BeforeValidator(_parse_iso_date)]
 ClockTime = Annotated[time, BeforeValidator(_parse_clock_time)]
-Count = Annotated[int, BeforeValidator(_reject_bool), Field(ge=0, le=MAX_COUNT, strict=False)]
-Pointer = Annotated[int, BeforeValidator(_reject_bool), Field(ge=-MAX_COUNT, le=MAX_COUNT)]
+Count = Annotated[int, Field(ge=0, le=MAX_COUNT, strict=False), BeforeValidator(_reject_bool)]
+Pointer = Annotated[int, Field(ge=-MAX_COUNT, le=MAX_COUNT), BeforeValidator(_reject_bool)]
 Money = Annotated[Decimal, BeforeValidator(_plain_number), Field(ge=0, max_digits=12, decimal_places=2)]
-Amount = Annotated[Decimal, BeforeValidator(_plain_number), Field(max_digits=12)]
+Amount = Annotated[Decimal, Field(max_digits=12), BeforeValidator(_plain_number)]
 Force = Annotated[Decimal, BeforeValidator(_plain_number), Field(gt=0, max_digits=12)]
 
 

@@ -49,10 +49,12 @@ def _empty_list(value: Any) -> Any:
 
 Text = Annotated[str, Field(max_length=MAX_TEXT)]
 Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME)]
-Pain = Annotated[int, BeforeValidator(_no_bool), Field(ge=0, le=10)]
+# Constraints before the BeforeValidator are pydantic's native ones, after it Python callbacks (encounter.py):
+# Degrees keeps the callback, since natively its digits would be tested before its bounds (another message).
+Pain = Annotated[int, Field(ge=0, le=10), BeforeValidator(_no_bool)]
 Degrees = Annotated[Decimal, BeforeValidator(_no_bool), Field(ge=-360, le=360, max_digits=6, decimal_places=1)]
-Score = Annotated[Decimal, BeforeValidator(_no_bool), Field(max_digits=8, decimal_places=2)]
-SmallCount = Annotated[int, BeforeValidator(_no_bool), Field(ge=0, le=9_999)]
+Score = Annotated[Decimal, Field(max_digits=8, decimal_places=2), BeforeValidator(_no_bool)]
+SmallCount = Annotated[int, Field(ge=0, le=9_999), BeforeValidator(_no_bool)]
 IsoDay = Annotated[date, BeforeValidator(_day)]
 GoalId = Annotated[str, Field(pattern=_GOAL_ID.pattern)]
 

@@ -12,7 +12,7 @@ import dataclasses
 import functools
 import itertools
 import json
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -539,8 +539,10 @@ def price_visit(
     (work×GPCIw + 50 % × PE×GPCIpe + MP×GPCImp) × CF. Ties go to the line listed first.
     CQ/CO: 85 % of the line from 2022-01-01. ``order`` says which comes first (see AdjustmentOrder).
     Each line amount is rounded half-up to the cent once, at the end.
+
+    A visit of one day is priced once per schedule, locality and lines (code, units, modifiers): the same
+    codes on another day of the period reuse the amounts and steps, with that day written in.
     """
-    locality = year.locality(locality_key)
     for line in lines:
         if not year.effective.contains(line.service_date):
             raise ValueError(
@@ -548,11 +550,64 @@ def price_visit(
                 "pick the schedule with MedicareFeeSchedule.schedule_for(day)"
             )
     assistant_set = frozenset(m.upper() for m in assistant_modifiers)
+    days = {line.service_date for line in lines}
+    if len(days) != 1:
+        return _price_lines(lines, year, locality_key, facility, order, assistant_set, str)
+    (day,) = days
+    key = (
+        id(year),
+        locality_key,
+        facility,
+        order,
+        assistant_set,
+        tuple((line.code, line.units, tuple(line.modifiers)) for line in lines),
+    )
+    found = _ONE_DAY_PRICES.get(key)
+    if found is None or found[0] is not year:  # the year in the value: an id is reused once its object is gone
+        priced = _price_lines(lines, year, locality_key, facility, order, assistant_set, _day_slot)
+        if len(_ONE_DAY_PRICES) >= _ONE_DAY_LIMIT:
+            _ONE_DAY_PRICES.clear()
+        found = _ONE_DAY_PRICES[key] = (year, priced)
+    shown = str(day)
+    return [
+        dataclasses.replace(price, service_date=day, steps=[step.replace(_DAY_SLOT, shown) for step in price.steps])
+        for price in found[1]
+    ]
+
+
+# The day a cached visit's steps name, filled in when the visit is read back; a NUL never occurs in their text.
+_DAY_SLOT = "\x00day\x00"
+_ONE_DAY_LIMIT = 4096
+_ONE_DAY_PRICES: dict[tuple[object, ...], tuple[PfsYear, list[LinePrice]]] = {}
+
+
+def _day_slot(day: date) -> str:
+    return _DAY_SLOT
+
+
+def _price_lines(
+    lines: Sequence[PricingLine],
+    year: PfsYear,
+    locality_key: str,
+    facility: bool,
+    order: AdjustmentOrder,
+    assistant_set: frozenset[str],
+    shown: Callable[[date], str],
+) -> list[LinePrice]:
+    """``price_visit``'s work, with each day written as ``shown`` writes it."""
+    locality = year.locality(locality_key)
     prepared = [_prepare(year, line, facility, assistant_set) for line in lines]
     full_unit_owner = _mppr_full_units(prepared, locality, year.conversion_factor, order, year.assistant_rate)
     return [
         _price_line(
-            index, item, prepared=prepared, full_unit_owner=full_unit_owner, year=year, loc=locality, order=order
+            index,
+            item,
+            prepared=prepared,
+            full_unit_owner=full_unit_owner,
+            year=year,
+            loc=locality,
+            order=order,
+            shown=shown,
         )
         for index, item in enumerate(prepared)
     ]
@@ -610,6 +665,7 @@ def _price_line(
     year: PfsYear,
     loc: Locality,
     order: AdjustmentOrder,
+    shown: Callable[[date], str] = str,
 ) -> LinePrice:
     line = item.line
     modifiers = tuple(line.modifiers)
@@ -623,8 +679,8 @@ def _price_line(
     row = item.row
     cf = year.conversion_factor
     steps = [
-        f"{row.label} × {line.units} on {line.service_date}: Medicare PFS {year.name} RVUs work {_num(row.work)}, "
-        f"{item.pe_setting} PE {_num(item.pe_rvu)}, MP {_num(row.mp)}; {loc.label} GPCIs work "
+        f"{row.label} × {line.units} on {shown(line.service_date)}: Medicare PFS {year.name} RVUs work "
+        f"{_num(row.work)}, {item.pe_setting} PE {_num(item.pe_rvu)}, MP {_num(row.mp)}; {loc.label} GPCIs work "
         f"{loc.work_gpci}, PE {loc.pe_gpci}, MP {loc.mp_gpci}.",
     ]
     steps.extend(step for step in (_status_step(row), item.pe_step) if step)
@@ -638,7 +694,7 @@ def _price_line(
         full_units = 1 if full_unit_owner[day] == index else 0
         reduced_units = line.units - full_units
         if day_units == 1:
-            steps.append(f"MPPR: this is the only 'always therapy' unit (MULT PROC 5) on {day}; full PE.")
+            steps.append(f"MPPR: this is the only 'always therapy' unit (MULT PROC 5) on {shown(day)}; full PE.")
         else:
             owner_payment = _pe_payment(owner, loc, cf, order, year.assistant_rate)
             cut = (
@@ -647,7 +703,7 @@ def _price_line(
                 else ""
             )
             steps.append(
-                f"MPPR: {day_units} units of 'always therapy' codes (MULT PROC 5) on {day}. The highest PE "
+                f"MPPR: {day_units} units of 'always therapy' codes (MULT PROC 5) on {shown(day)}. The highest PE "
                 f"payment per unit is {owner.line.code}'s: PE {_num(owner.pe_rvu)} × {loc.pe_gpci} × ${cf}{cut} "
                 f"{_money(owner_payment)}. One unit of it keeps its full PE; every other unit is paid "
                 f"{_percent(year.mppr_pe_share)} of its PE ({year.mppr_reference})."
@@ -702,6 +758,7 @@ def _rounding_step(unrounded: Decimal, amount: Decimal) -> str:
     return f"Line total {_money(unrounded)} before rounding; rounded half-up to the cent, once, at the end: ${amount}."
 
 
+@functools.lru_cache(maxsize=4096)  # a few hundred RVUs and GPCIs, written into every priced line's steps
 def _num(value: Decimal) -> str:
     """A number without trailing zeros beyond two decimals: 0.44000 → 0.44, 0.41217 → 0.41217."""
     whole, _, fraction = format(value.normalize(), "f").partition(".")

@@ -8,9 +8,10 @@ traction time although the commercial baseline sets one).
 
 from __future__ import annotations
 
+import bisect
 import csv
 import functools
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -139,22 +140,54 @@ class RefusedValue:
 _MISSING: Any = object()
 
 
+class _Resolutions:
+    """What a snapshot has worked out from its layers: shared by the snapshots of every day of one period in
+    which no value of those layers starts or ends (``ReferenceCatalog.snapshot``), since they resolve alike."""
+
+    __slots__ = ("derived", "resolved", "severity_rules")
+
+    def __init__(self) -> None:
+        self.resolved: dict[str, ResolvedValue | None] = {}
+        self.derived: dict[Hashable, Any] = {}
+        self.severity_rules: frozenset[str] | None = None
+
+
+def change_days(layers: tuple[ParameterLayer, ...]) -> tuple[date, ...]:
+    """Every day on which a value of the layers starts or ends, in order: between two of them (and before the
+    first, and after the last) every parameter resolves the same on every day."""
+    days = {
+        bound
+        for layer in layers
+        for parameter in layer.parameters.values()
+        for dated in parameter.values
+        for bound in (dated.effective.start, dated.effective.end)
+        if bound is not None
+    }
+    return tuple(sorted(days))
+
+
 class Snapshot:
     """The parameters in force on one date of service for one payer. Rules read only this, through the
     typed readers (``integer``, ``decimal``, ``flag``, ``choice``, ``text``, ``codes``, ``code_texts``),
-    which return None when the parameter has no value that day."""
+    which return None when the parameter has no value that day.
 
-    def __init__(self, day: date, payer: PayerInfo, layers: tuple[ParameterLayer, ...]) -> None:
+    ``shared`` is what another snapshot of the same layers already resolved, for a day that resolves alike."""
+
+    def __init__(
+        self, day: date, payer: PayerInfo, layers: tuple[ParameterLayer, ...], shared: _Resolutions | None = None
+    ) -> None:
         self.day = day
         self.payer = payer
         self._layers = layers
-        self._cache: dict[str, ResolvedValue | None] = {}
-        self._severity_rules: frozenset[str] | None = None
-        self._derived: dict[str, Any] = {}
+        self._shared = shared if shared is not None else _Resolutions()
+        self._cache = self._shared.resolved
+        self._derived = self._shared.derived
 
-    def derived(self, key: str, make: Callable[[], _T]) -> _T:
-        """What a caller works out from this snapshot alone, worked out once per snapshot (the engine's rule plan:
-        the rules in force with their severities). The snapshot is immutable, so the value never goes stale."""
+    def derived(self, key: Hashable, make: Callable[[], _T]) -> _T:
+        """What a caller works out from this snapshot's values alone, worked out once (the engine's rule plan: the
+        rules in force with their severities). Snapshots of days that resolve alike share it, so ``make`` must not
+        read ``day`` itself, only the key may (the engine keys its plan by the rules' own period as well). The
+        snapshot is immutable, so the value never goes stale."""
         try:
             return cast(_T, self._derived[key])
         except KeyError:
@@ -162,8 +195,10 @@ class Snapshot:
             return value
 
     def resolved(self, name: str) -> ResolvedValue | None:
-        if name in self._cache:
+        try:
             return self._cache[name]
+        except KeyError:
+            pass
         result: ResolvedValue | None = None
         for layer in self._layers:
             parameter = layer.parameters.get(name)
@@ -217,14 +252,15 @@ class Snapshot:
 
     def severity(self, rule_id: str, default: Severity) -> Severity | None:
         """A payer may raise, lower or turn off (``off``) a rule's severity with ``severity.<RULE>``."""
-        if self._severity_rules is None:  # which rules any layer sets a severity for, worked out once
-            self._severity_rules = frozenset(
+        shared = self._shared
+        if shared.severity_rules is None:  # which rules any layer sets a severity for, worked out once
+            shared.severity_rules = frozenset(
                 name.removeprefix("severity.")
                 for layer in self._layers
                 for name in layer.parameters
                 if name.startswith("severity.")
             )
-        if rule_id not in self._severity_rules:
+        if rule_id not in shared.severity_rules:
             return default
         override = self.choice(f"severity.{rule_id}")
         if override is None:
@@ -335,6 +371,10 @@ class ReferenceCatalog:
         self._payers: dict[str, PayerInfo] | None = None
         self._codes: dict[str, ProcedureCode] | None = None
         self._snapshots: dict[tuple[str, date], Snapshot] = {}
+        # Per payer: its layers and the days a value of them starts or ends; per (payer, period between two
+        # such days): what its snapshots resolved, shared by every day of the period.
+        self._payer_layers: dict[str, tuple[tuple[ParameterLayer, ...], tuple[date, ...]]] = {}
+        self._resolutions: dict[tuple[str, int], _Resolutions] = {}
 
     # payers -------------------------------------------------------------------------------------
 
@@ -445,7 +485,18 @@ class ReferenceCatalog:
             payer = self.payer(payer_id)
             if payer is None:
                 raise ReferenceDataError(f"payer {payer_id!r} is not in the payer catalog")
-            snapshot = Snapshot(day, payer, self.layers_for(payer))
+            known = self._payer_layers.get(payer_id)
+            if known is None:
+                layers = self.layers_for(payer)
+                known = self._payer_layers[payer_id] = (layers, change_days(layers))
+            layers, days = known
+            period = (payer_id, bisect.bisect_right(days, day))
+            shared = self._resolutions.get(period)
+            if shared is None:
+                if len(self._resolutions) > 4096:  # at most payers × periods of the data, but bounded all the same
+                    self._resolutions.clear()
+                shared = self._resolutions[period] = _Resolutions()
+            snapshot = Snapshot(day, payer, layers, shared)
             if len(self._snapshots) > 4096:  # a long batch over many dates must not grow without bound
                 self._snapshots.clear()
             self._snapshots[key] = snapshot

@@ -8,7 +8,6 @@ from __future__ import annotations
 import bisect
 import functools
 import gzip
-import itertools
 import json
 import threading
 from collections.abc import Callable
@@ -98,13 +97,11 @@ class CodeSetVersion:
         """The billable codes below a header (``M54.5`` → M5450, M5451, M5459), in code order."""
         prefix = normalize_code(header)
         ordered = _sorted_billable(self)
+        # The codes below the header sort together: from the first at or after the prefix up to the first after
+        # every code that starts with it (the prefix followed by the highest character).
         start = bisect.bisect_left(ordered, prefix)
-        found = []
-        for code in itertools.islice(ordered, start, None):
-            if not code.startswith(prefix):
-                break
-            found.append(code)
-        return found
+        end = bisect.bisect_left(ordered, prefix + "\U0010ffff", start)
+        return list(ordered[start:end])
 
     def status(self, code: str) -> CodeStatus:
         """``code`` may have the dot or not, any case, and spaces around it."""

@@ -4,12 +4,11 @@ the code catalogs and the units the calculator gives. Built once per encounter b
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from ptbill.domain.chart import CertifiedPlan, NoteSignatures
 from ptbill.domain.eligibility import EligibilityOnFile
@@ -32,6 +31,32 @@ if TYPE_CHECKING:
     from ptbill.reference.icd10 import CodeSetVersion
     from ptbill.reference.mue import MueTable
     from ptbill.reference.ncci import PtpTable
+
+
+_T = TypeVar("_T")
+
+
+class cached_property(Generic[_T]):  # noqa: N801 - a drop-in for functools.cached_property
+    """``functools.cached_property`` without its lock (Python 3.11 takes one on every first read, and a context
+    computes about ten of them per note): a context belongs to one check in one thread."""
+
+    def __init__(self, func: Callable[[Any], _T]) -> None:
+        self.func = func
+        self.name = func.__name__
+        self.__doc__ = func.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, instance: None, owner: type | None = None) -> cached_property[_T]: ...
+    @overload
+    def __get__(self, instance: object, owner: type | None = None) -> _T: ...
+    def __get__(self, instance: object | None, owner: type | None = None) -> _T | cached_property[_T]:
+        if instance is None:
+            return self
+        value = instance.__dict__[self.name] = self.func(instance)
+        return value
 
 
 @dataclass(slots=True)
@@ -135,6 +160,31 @@ class CheckContext:
         return tuple((i, s) for i, s in enumerate(self.services) if self.is_traction(s.code))
 
     @cached_property
+    def ncci_pairs(self) -> tuple[tuple[int, int, int, str, str], ...]:
+        """Every code pair of the encounter with a PTP edit in force, worked out once for the three checks that read
+        them: (column-1 line, column-2 line, modifier indicator, source, rationale)."""
+        if self.ptp is None:
+            return ()
+        groups, day, pairs = self.groups, self.encounter.date_of_service, []
+        for a in range(len(groups)):
+            for b in range(a + 1, len(groups)):
+                edit = self.ptp.lookup(groups[a].code, groups[b].code, day)
+                if edit is None or edit.modifier_indicator == 9:
+                    continue
+                column1 = groups[a] if groups[a].code == edit.column1 else groups[b]
+                column2 = groups[b] if column1 is groups[a] else groups[a]
+                pairs.append(
+                    (
+                        column1.service_indexes[0],
+                        column2.service_indexes[0],
+                        edit.modifier_indicator,
+                        edit.source,
+                        edit.rationale,
+                    )
+                )
+        return tuple(pairs)
+
+    @cached_property
     def unit_method(self) -> UnitMethod:
         method = self.snapshot.choice("units.method")
         if method is None:  # declared required: only a date before the baseline's first value gets here
@@ -191,7 +241,12 @@ class CheckContext:
         """The Medicare schedule for the date of service (an estimate when its RVUs are not installed)."""
         if not self.is_medicare:
             return None
-        return medicare_year_for(self.snapshot, self.medicare_schedule, self.encounter.date_of_service)
+        schedule, day, snapshot = self.medicare_schedule, self.encounter.date_of_service, self.snapshot
+        # The same for every day the snapshot's values and the schedule's period are the same: worked out once
+        # (the schedule in the key keeps its periods alive, so their ids stay theirs).
+        in_force = schedule.schedule_for(day) if schedule.years else None
+        key = ("pfs.year", schedule, id(in_force) if in_force is not None else day.year)
+        return snapshot.derived(key, lambda: medicare_year_for(snapshot, schedule, day))
 
     def medicare_locality_choice(self, year: PfsYear) -> tuple[str, str]:
         """The locality key and how it was chosen: the clinic's own setting wins over a guess from the ZIP code."""

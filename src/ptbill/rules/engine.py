@@ -28,7 +28,7 @@ from ptbill.reference.parameters import ParameterLayer
 from ptbill.rules import checks  # noqa: F401  (importing registers every check)
 from ptbill.rules.checks.abn import liability_modifier
 from ptbill.rules.context import CheckContext
-from ptbill.rules.registry import Hit, Rule, in_words, rules_in_force
+from ptbill.rules.registry import Hit, Rule, in_words, rules_in_force, rules_period
 from ptbill.units import UnitResult
 
 RULESET_VERSION = __version__
@@ -156,7 +156,9 @@ def check_encounter(
         abns=abns,
     )
     findings: list[Finding] = []
-    for registered, severity in context.snapshot.derived(_PLAN, lambda: rule_plan(context.snapshot)):
+    snapshot = context.snapshot
+    plan_key = (_PLAN, rules_period(snapshot.day))
+    for registered, severity in snapshot.derived(plan_key, lambda: rule_plan(snapshot)):
         hits = list(registered.check(context))
         if not hits:
             continue
@@ -180,7 +182,8 @@ _PLAN = "rules.plan"
 
 def rule_plan(snapshot: Snapshot) -> tuple[tuple[Rule, Severity], ...]:
     """The rules in force on the snapshot's day with the severity its payer gives each, the rules it turns off
-    left out: worked out once per snapshot (``Snapshot.derived``), not once per rule per note."""
+    left out: worked out once per snapshot (``Snapshot.derived``, keyed by the rules' own period too, since
+    snapshots of days that resolve alike share it), not once per rule per note."""
     plan = []
     for registered in rules_in_force(snapshot.day):
         severity = snapshot.severity(registered.id, registered.severity)

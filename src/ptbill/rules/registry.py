@@ -6,6 +6,7 @@ with the same id whose dates overlap an existing one, at import time.
 
 from __future__ import annotations
 
+import bisect
 import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -118,6 +119,7 @@ def rule(
                 )
         _RULES.setdefault(rule_id, []).append(new)
         rules_in_force.cache_clear()
+        _change_days.cache_clear()
         return check
 
     return register
@@ -131,6 +133,18 @@ def all_rules() -> list[Rule]:
 def rules_in_force(day: date) -> tuple[Rule, ...]:
     """The rules in force on a day (registering a rule clears what was remembered)."""
     return tuple(r for r in all_rules() if r.effective.contains(day))
+
+
+@functools.cache
+def _change_days() -> tuple[date, ...]:
+    bounds = {d for r in all_rules() for d in (r.effective.start, r.effective.end) if d is not None}
+    return tuple(sorted(bounds))
+
+
+def rules_period(day: date) -> int:
+    """Which period between the days a rule starts or ends holds ``day``: days of one period have the same
+    rules in force (the engine keys its compiled rule plan by it)."""
+    return bisect.bisect_right(_change_days(), day)
 
 
 def rule_by_id(rule_id: str) -> list[Rule]:

@@ -79,6 +79,18 @@ def test_a_json_integer_of_any_length_is_a_bad_field_never_a_value_error(field: 
     assert f"a number of {digits} digits" in refused.value.problems[0]
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "utf-32"])
+@pytest.mark.parametrize("digits", [30, 31, 5000])
+def test_an_integer_is_bounded_in_every_encoding_json_reads(encoding: str, digits: int) -> None:
+    # The parser converts integers itself where no run of digits is long; UTF-16 and UTF-32 spread the digits.
+    text = json.dumps(changed("total_treatment_minutes", "HUGE")).replace('"HUGE"', "7" * digits).encode(encoding)
+    with pytest.raises(EncounterFormatError) as refused:
+        parse_encounter(text)
+    shown = f"input should be less than or equal to 99999: {'7' * digits}"
+    expected = shown if digits <= 30 else f"not a whole number: a number of {digits} digits"
+    assert refused.value.problems == [f"total_treatment_minutes: {expected}"]
+
+
 @pytest.mark.parametrize(
     ("field", "value"),
     [

@@ -227,3 +227,22 @@ def test_a_bad_rvu_row_names_file_line_and_field(tmp_path: Path) -> None:
     rvu.write_text("\n".join(lines) + "\n")
     with pytest.raises(ReferenceDataError, match=r"rvu\.csv: line 3: field 'work_rvu': '0\.2x5' is not a number"):
         PfsYear.load(folder)
+
+
+def test_the_same_visit_on_another_day_reuses_its_prices_with_that_day_written_in(pfs2025: PfsYear) -> None:
+    from ptbill.pricing import medicare_pfs
+
+    def visit(day: date) -> list[PricingLine]:
+        return [PricingLine("97110", 2, day, ("GP",)), PricingLine("97012", 1, day, ("GP", "CQ"))]
+
+    later = date(2025, 6, 17)
+    first, second = price_visit(visit(DOS), pfs2025, REST_OF_TEXAS), price_visit(visit(later), pfs2025, REST_OF_TEXAS)
+    medicare_pfs._ONE_DAY_PRICES.clear()
+    fresh = price_visit(visit(later), pfs2025, REST_OF_TEXAS)
+    assert second == fresh  # amounts, steps and dates as if priced anew
+    assert [p.amount for p in first] == [p.amount for p in second]
+    assert all(p.service_date == later for p in second)
+    assert any(str(later) in step for step in second[0].steps)
+    assert not any(str(DOS) in step or "\x00" in step for price in second for step in price.steps)
+    two_days = price_visit([*visit(DOS)[:1], *visit(later)[1:]], pfs2025, REST_OF_TEXAS)
+    assert [p.service_date for p in two_days] == [DOS, later]  # a visit over two days is priced as it is

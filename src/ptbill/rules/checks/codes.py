@@ -6,7 +6,7 @@ Medicare Benefit Policy Manual ch.15 §220.3 (total timed and total treatment mi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from ptbill.domain.finding import Severity
 from ptbill.rules.context import CheckContext
@@ -71,19 +71,20 @@ def code_not_payable(ctx: CheckContext) -> Iterator[Hit]:
         )
 
 
-def _mue_limit(ctx: CheckContext, code: str) -> tuple[int, str, bool] | None:
-    """The code's MUE: units, source, and whether it counts the whole day (MAI 2 or 3) or one claim line."""
+def _mue_limit(ctx: CheckContext, code: str) -> tuple[int, Callable[[], str], bool] | None:
+    """The code's MUE: units, its source (in words only when a finding needs them), and whether it counts the
+    whole day (MAI 2 or 3) or one claim line."""
     # An installed CMS table answers for its quarter onward; earlier visits keep the dated parameters.
     if ctx.mue is not None and ctx.mue.quarter <= ctx.encounter.date_of_service:
         found = ctx.mue.lookup(code)
         if found is not None:
             indicator = found.adjudication_indicator
-            return found.units, f"{found.source} (MAI {indicator})", indicator != 1
+            return found.units, lambda: f"{found.source} (MAI {indicator})", indicator != 1
     parameter = ctx.snapshot.resolved(f"mue.{code}")
     if parameter is None:
         return None
     # The shipped values are per patient per day, as CMS's date-of-service edits are.
-    return parameter.integer, f"{parameter.reference} (confidence: {parameter.confidence})", True
+    return parameter.integer, lambda: f"{parameter.reference} (confidence: {parameter.confidence})", True
 
 
 @rule(
@@ -122,7 +123,7 @@ def units_exceed_mue(ctx: CheckContext) -> Iterator[Hit]:
                 f"here{other}; the medically unlikely edit allows {units} a day.",
                 first,
                 f"services[{first}].units",
-                reference=source,
+                reference=source(),
             )
 
 

@@ -212,28 +212,6 @@ def modifier_conflict(ctx: CheckContext) -> Iterator[Hit]:
                 yield Hit(f"{service.code} carries both {first} and {second}.", index, f"services[{index}].modifiers")
 
 
-def _pairs(ctx: CheckContext) -> Iterator[tuple[int, int, int, str, str]]:
-    """Every code pair of the encounter that has a PTP edit in force: (col1 index, col2 index, indicator, ...)."""
-    if ctx.ptp is None:
-        return
-    groups = ctx.groups
-    day = ctx.encounter.date_of_service
-    for a in range(len(groups)):
-        for b in range(a + 1, len(groups)):
-            edit = ctx.ptp.lookup(groups[a].code, groups[b].code, day)
-            if edit is None or edit.modifier_indicator == 9:
-                continue
-            column1 = groups[a] if groups[a].code == edit.column1 else groups[b]
-            column2 = groups[b] if column1 is groups[a] else groups[a]
-            yield (
-                column1.service_indexes[0],
-                column2.service_indexes[0],
-                edit.modifier_indicator,
-                edit.source,
-                edit.rationale,
-            )
-
-
 @rule(
     "NCCI_MODIFIER_REQUIRED",
     section=SECTION,
@@ -245,7 +223,7 @@ def _pairs(ctx: CheckContext) -> Iterator[tuple[int, int, int, str, str]]:
 def ncci_modifier_required(ctx: CheckContext) -> Iterator[Hit]:
     """Two codes form an NCCI pair that allows a modifier, and the column-2 line has no 59 or X modifier."""
     accepted = DISTINCT_MODIFIERS if ctx.snapshot.flag("modifiers.x_accepted") else frozenset({"59"})
-    for column1, column2, indicator, source, _rationale in _pairs(ctx):
+    for column1, column2, indicator, source, _rationale in ctx.ncci_pairs:
         if indicator != 1:
             continue
         code1, code2 = ctx.services[column1].code, ctx.services[column2].code
@@ -270,7 +248,7 @@ def ncci_modifier_required(ctx: CheckContext) -> Iterator[Hit]:
 )
 def ncci_pair_not_allowed(ctx: CheckContext) -> Iterator[Hit]:
     """Two codes form an NCCI pair that no modifier can bypass."""
-    for column1, column2, indicator, source, _rationale in _pairs(ctx):
+    for column1, column2, indicator, source, _rationale in ctx.ncci_pairs:
         if indicator == 0:
             code1, code2 = ctx.services[column1].code, ctx.services[column2].code
             yield Hit(
@@ -295,7 +273,7 @@ def ncci_pair_not_allowed(ctx: CheckContext) -> Iterator[Hit]:
 )
 def modifier_59_without_pair(ctx: CheckContext) -> Iterator[Hit]:
     """A line carries 59 or an X modifier but forms no code pair in the encounter."""
-    paired = {ctx.services[i].code for pair in _pairs(ctx) for i in pair[:2]}
+    paired = {ctx.services[i].code for pair in ctx.ncci_pairs for i in pair[:2]}
     for index, service in enumerate(ctx.services):
         distinct = sorted(set(service.modifiers) & DISTINCT_MODIFIERS)
         if distinct and service.code not in paired:

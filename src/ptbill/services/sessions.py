@@ -81,7 +81,11 @@ def actor_for_token(session: Session, token: str | None, now: datetime) -> Actor
         return None
     session_id, last_seen, user_id, clinic_id, role, name = row
     if now - in_utc(last_seen) >= LAST_SEEN_EVERY:
-        session.execute(update(UserSessionRow).where(UserSessionRow.id == session_id).values(last_seen_at=now))
+        # SKIP LOCKED: a concurrent request of the same session that is writing it already wins. Waiting for
+        # its row lock here would block the event loop (the API's session dependency runs on it) while that
+        # request's commit waits for the event loop: the whole server process would hang (bench/clinic_scale.py).
+        unlocked = select(UserSessionRow.id).where(UserSessionRow.id == session_id).with_for_update(skip_locked=True)
+        session.execute(update(UserSessionRow).where(UserSessionRow.id.in_(unlocked)).values(last_seen_at=now))
     return Actor(user_id, clinic_id, role, name)
 
 

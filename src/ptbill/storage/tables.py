@@ -561,6 +561,9 @@ class AuditRow(Base):
     detail: Mapped[str | None] = mapped_column(Text)  # never PHI: ids and field names only
     at: Mapped[created_at]
 
+    # 0031_scale_indexes: one record's audit rows (note history, patient ledger) without the clinic's other rows
+    __table_args__ = (Index("ix_audit_log_record", "clinic_id", "entity", "entity_id"),)
+
 
 class ClaimWriteOffRow(Base):
     """What the clinic decided not to collect on a claim (or one of its lines), and why (migration 0010)."""

@@ -14,7 +14,7 @@ from ptbill.domain.eligibility import EligibilityOnFile
 from ptbill.domain.encounter import Encounter
 from ptbill.pricing.patient_share import CostSharing
 from ptbill.services.access import Actor
-from ptbill.services.audit import audit
+from ptbill.services.audit import ReadAudits, audit
 from ptbill.services.eligibility import EligibilityAnswer, latest_of_coverage
 from ptbill.storage.tables import (
     AuthorizationRow,
@@ -77,16 +77,19 @@ def _authorization_on(session: Session, clinic_id: int, coverage: CoverageRow, d
     return found is not None
 
 
-def eligibility_for_check(session: Session, clinic_id: int, encounter: Encounter) -> EligibilityOnFile | None:
-    """The note's coverage's latest answer for the checks; None where the clinic does not verify in ptbill.
-    An empty ``EligibilityOnFile`` (nothing received) where it does and this coverage has no answer."""
-    if not clinic_verifies(session, clinic_id):
+def eligibility_for_check(
+    session: Session, clinic_id: int, encounter: Encounter, verifies: bool, audits: ReadAudits
+) -> EligibilityOnFile | None:
+    """The note's coverage's latest answer for the checks; None where the clinic does not verify in ptbill
+    (``verifies``: ``clinic_verifies``, read by the caller). An empty ``EligibilityOnFile`` (nothing received)
+    where it does and this coverage has no answer. The read of an answer is audited in ``audits``."""
+    if not verifies:
         return None
     coverage = _note_coverage(session, clinic_id, encounter)
     answer = latest_of_coverage(session, clinic_id, coverage.id) if coverage is not None else None
     if coverage is None or answer is None:
         return EligibilityOnFile()
-    audit(session, None, "read", "eligibility_response", str(answer.id), "for a check", clinic_id=clinic_id)
+    audits.read("eligibility_response", answer.id, "for a check")
     day = encounter.date_of_service
     return EligibilityOnFile(
         received_on=answer.received_on,

@@ -52,7 +52,9 @@ class StatementCounter:
         self.spent[key] += spent
 
 
-async def drive(app: Any, checks: int, counter: StatementCounter, profile: cProfile.Profile | None) -> list[float]:
+async def drive(
+    app: Any, checks: int, counter: StatementCounter, profile: cProfile.Profile | None
+) -> tuple[list[float], float]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
         login = await client.post(
@@ -66,6 +68,7 @@ async def drive(app: Any, checks: int, counter: StatementCounter, profile: cProf
         counter.spent.clear()
         counter.seconds = 0.0
         times = []
+        cpu = time.process_time()
         if profile:
             profile.enable()
         for index in range(checks):
@@ -78,7 +81,7 @@ async def drive(app: Any, checks: int, counter: StatementCounter, profile: cProf
                 raise SystemExit(f"HTTP {response.status_code}: {response.text[:200]}")
         if profile:
             profile.disable()
-        return times
+        return times, time.process_time() - cpu
 
 
 def main() -> None:
@@ -99,9 +102,7 @@ def main() -> None:
         counter = StatementCounter()
         counter.attach(app.state.ptbill.sessions.kw["bind"])
         profile = cProfile.Profile() if args.profile else None
-        cpu = time.process_time()
-        times = asyncio.run(drive(app, args.checks, counter, profile))
-        cpu = time.process_time() - cpu
+        times, cpu = asyncio.run(drive(app, args.checks, counter, profile))
         app.state.ptbill.sessions.kw["bind"].dispose()
 
     total = sum(counter.statements.values())
@@ -109,7 +110,7 @@ def main() -> None:
     print(f"backend {backend}, {args.checks} checks one at a time, in process")
     print(
         f"per check   median {statistics.median(times) * 1000:.2f} ms, mean {statistics.fmean(times) * 1000:.2f} ms,"
-        f" CPU {cpu / args.checks * 1000:.2f} ms (with warm-up{' and profiler' if profile else ''})"
+        f" CPU {cpu / args.checks * 1000:.2f} ms{' (profiled)' if profile else ''}"
     )
     print(
         f"SQL         {total / args.checks:.1f} statements per check, {counter.seconds / args.checks * 1000:.2f} ms "
@@ -122,6 +123,7 @@ def main() -> None:
         stats = pstats.Stats(profile)
         stats.sort_stats("cumulative").print_stats(45)
         stats.sort_stats("tottime").print_stats(25)
+        stats.print_callees("check_for_clinic|solve_dependencies|route")
 
 
 if __name__ == "__main__":

@@ -97,7 +97,7 @@ def check_for_clinic(
     facts = clinic_facts(session, clinic_id, encounter)  # first: the revision the kept configuration is read under
     config = payer_config(session, clinic_id, encounter.coverage.payer, facts.config_revision)
     audits = ReadAudits(clinic_id)
-    same_day, notes_read = same_day_services(session, clinic_id, encounter)
+    same_day, notes_read = same_day_services(session, clinic_id, encounter) if facts.other_notes_that_day else ([], [])
     for row_id in notes_read:
         audits.read("encounter", row_id, "same-day lines for a check")
     context = ClinicContext(
@@ -106,7 +106,7 @@ def check_for_clinic(
         eligibility=eligibility_for_check(session, clinic_id, encounter, facts.verifies_eligibility, audits),
     )
     context = with_chart_facts(session, clinic_id, encounter, context, facts, audits)
-    abns = signed_abns_for(session, clinic_id, encounter, audits)
+    abns = signed_abns_for(session, clinic_id, encounter, audits) if facts.signed_abns else []
     audits.write(session)  # every read of patient data above, in one statement
     return check_encounter(
         encounter,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import os
 import pstats
 import statistics
@@ -26,6 +27,26 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from api_load import database, notes, seed
 from ptbill.server import serving_app
 from ptbill.services.demo_data import DEMO_PASSWORD
+
+
+class GcPauses:
+    """The garbage collector's collections by generation during the timed checks, and the time they took."""
+
+    def __init__(self) -> None:
+        self.count = [0, 0, 0]
+        self.seconds = [0.0, 0.0, 0.0]
+        self._started = 0.0
+        gc.callbacks.append(self._callback)
+
+    def reset(self) -> None:
+        self.count, self.seconds = [0, 0, 0], [0.0, 0.0, 0.0]
+
+    def _callback(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.count[info["generation"]] += 1
+            self.seconds[info["generation"]] += time.perf_counter() - self._started
 
 
 class StatementCounter:
@@ -53,7 +74,7 @@ class StatementCounter:
 
 
 async def drive(
-    app: Any, checks: int, counter: StatementCounter, profile: cProfile.Profile | None
+    app: Any, checks: int, counter: StatementCounter, profile: cProfile.Profile | None, pauses: GcPauses
 ) -> tuple[list[float], float]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
@@ -68,6 +89,7 @@ async def drive(
         counter.spent.clear()
         counter.seconds = 0.0
         times = []
+        pauses.reset()
         cpu = time.process_time()
         if profile:
             profile.enable()
@@ -90,6 +112,7 @@ def main() -> None:
     parser.add_argument("--seeded", help="the URL of a database bench/api_load.py's clinic is seeded in already")
     parser.add_argument("--checks", type=int, default=400)
     parser.add_argument("--profile", action="store_true", help="print the top functions by cumulative time")
+    parser.add_argument("--gc-threshold", help="gc.set_threshold for the run, e.g. 700,10,10 (Python's default)")
     args = parser.parse_args()
     import asyncio
 
@@ -99,10 +122,13 @@ def main() -> None:
             seed(url)
         os.environ.update(DATABASE_URL=url, PTBILL_DATA_DIR=tmp, PTBILL_SECRET_KEY="profile", PTBILL_SECURE_COOKIES="0")
         app = serving_app()
+        if args.gc_threshold:
+            gc.set_threshold(*(int(part) for part in args.gc_threshold.split(",")))
+        pauses = GcPauses()
         counter = StatementCounter()
         counter.attach(app.state.ptbill.sessions.kw["bind"])
         profile = cProfile.Profile() if args.profile else None
-        times, cpu = asyncio.run(drive(app, args.checks, counter, profile))
+        times, cpu = asyncio.run(drive(app, args.checks, counter, profile, pauses))
         app.state.ptbill.sessions.kw["bind"].dispose()
 
     total = sum(counter.statements.values())
@@ -116,6 +142,13 @@ def main() -> None:
         f"SQL         {total / args.checks:.1f} statements per check, {counter.seconds / args.checks * 1000:.2f} ms "
         f"per check in the driver (waiting for the database included)"
     )
+    collections = ", ".join(
+        f"gen {generation}: {pauses.count[generation]} taking {pauses.seconds[generation] * 1000:.1f} ms"
+        for generation in range(3)
+    )
+    print(f"GC          thresholds {gc.get_threshold()}, {collections}; {gc.get_freeze_count()} objects frozen")
+    ordered = sorted(times)
+    print(f"            p95 {ordered[int(len(ordered) * 0.95)] * 1000:.2f} ms, worst {ordered[-1] * 1000:.2f} ms")
     for statement, count in counter.statements.most_common():
         spent = counter.spent[statement] / args.checks * 1000
         print(f"  {count / args.checks:5.2f} {spent:6.2f} ms  {statement}")

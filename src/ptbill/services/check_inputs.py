@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import BindParameter, Date, String, bindparam, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from ptbill.domain.encounter import Encounter
@@ -40,46 +40,59 @@ class ClinicFacts:
     signed_abns: bool = True
 
 
+_CLINIC: BindParameter[int] = bindparam("clinic_id")  # typed by the columns it is compared with
+_NOTE = bindparam("note_id", type_=String)
+_CHART = bindparam("chart_number", type_=String)
+_DAY = bindparam("day", type_=Date)
+_SAVED = (  # the saved note's patient
+    select(EncounterRow.patient_id)
+    .where(EncounterRow.clinic_id == _CLINIC, EncounterRow.external_id == _NOTE)
+    .scalar_subquery()
+)
+_BY_CHART = (
+    select(PatientRow.id).where(PatientRow.clinic_id == _CLINIC, PatientRow.chart_number == _CHART).scalar_subquery()
+)
+_PATIENT = func.coalesce(_SAVED, _BY_CHART)
+_VERIFIES = or_(
+    exists().where(EligibilityRequestRow.clinic_id == _CLINIC),
+    exists().where(EligibilityResponseRow.clinic_id == _CLINIC),
+)
+_CHARTED = (PatientRow.clinic_id == _CLINIC) & (PatientRow.chart_number == _CHART)
+_THAT_DAY = exists().where(  # as same_day.same_day_services finds them, their checks aside
+    EncounterRow.patient_id == PatientRow.id,
+    _CHARTED,
+    EncounterRow.clinic_id == _CLINIC,
+    EncounterRow.date_of_service == _DAY,
+    EncounterRow.external_id != _NOTE,
+)
+_ABNS = exists().where(  # as abn.signed_abns_for finds them
+    AbnRow.patient_id == PatientRow.id, _CHARTED, AbnRow.clinic_id == _CLINIC, AbnRow.signed_on.is_not(None)
+)
+# Built once: a check only binds its values (building the statement cost more than running it).
+_FACTS = select(
+    ClinicRow.config_revision,
+    ClinicRow.medicare_locality,
+    ClinicRow.assistant_cosign_from,
+    _VERIFIES,
+    _PATIENT,
+    _THAT_DAY,
+    _ABNS,
+).where(ClinicRow.id == _CLINIC)
+_WITHOUT_CLINIC = select(_VERIFIES, _PATIENT)
+
+
 def clinic_facts(session: Session, clinic_id: int, encounter: Encounter) -> ClinicFacts:
     """One statement: the clinic's row and the note's patient. A clinic without a row has no facts (its id
     comes from a logged-in user, so it does not happen outside tests)."""
-    saved = (
-        select(EncounterRow.patient_id)
-        .where(EncounterRow.clinic_id == clinic_id, EncounterRow.external_id == encounter.id)
-        .scalar_subquery()
-    )
-    by_chart = (
-        select(PatientRow.id)
-        .where(PatientRow.clinic_id == clinic_id, PatientRow.chart_number == encounter.patient.id)
-        .scalar_subquery()
-    )
-    asked = exists().where(EligibilityRequestRow.clinic_id == clinic_id)
-    answered = exists().where(EligibilityResponseRow.clinic_id == clinic_id)
-    charted = (PatientRow.clinic_id == clinic_id) & (PatientRow.chart_number == encounter.patient.id)
-    that_day = exists().where(  # as same_day.same_day_services finds them, their checks aside
-        EncounterRow.patient_id == PatientRow.id,
-        charted,
-        EncounterRow.clinic_id == clinic_id,
-        EncounterRow.date_of_service == encounter.date_of_service,
-        EncounterRow.external_id != encounter.id,
-    )
-    abns = exists().where(  # as abn.signed_abns_for finds them
-        AbnRow.patient_id == PatientRow.id, charted, AbnRow.clinic_id == clinic_id, AbnRow.signed_on.is_not(None)
-    )
-    row = session.execute(
-        select(
-            ClinicRow.config_revision,
-            ClinicRow.medicare_locality,
-            ClinicRow.assistant_cosign_from,
-            or_(asked, answered),
-            func.coalesce(saved, by_chart),
-            that_day,
-            abns,
-        ).where(ClinicRow.id == clinic_id)
-    ).first()
+    values = {
+        "clinic_id": clinic_id,
+        "note_id": encounter.id,
+        "chart_number": encounter.patient.id,
+        "day": encounter.date_of_service,
+    }
+    row = session.execute(_FACTS, values).first()
     if row is None:
-        patient_id = session.scalar(select(func.coalesce(saved, by_chart)))
-        verifies = bool(session.scalar(select(or_(asked, answered))))
-        return ClinicFacts(f"no clinic {clinic_id}", None, None, verifies, patient_id)
+        verifies, patient_id = session.execute(_WITHOUT_CLINIC, values).one()
+        return ClinicFacts(f"no clinic {clinic_id}", None, None, bool(verifies), patient_id)
     revision, locality, cosign_from, verifies, patient_id, others, signed = row
     return ClinicFacts(revision, locality, cosign_from, bool(verifies), patient_id, bool(others), bool(signed))

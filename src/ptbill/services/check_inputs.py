@@ -53,7 +53,7 @@ _BY_CHART = (
     select(PatientRow.id).where(PatientRow.clinic_id == _CLINIC, PatientRow.chart_number == _CHART).scalar_subquery()
 )
 _PATIENT = func.coalesce(_SAVED, _BY_CHART)
-_VERIFIES = or_(
+_VERIFIES = or_(  # the clinic verifies eligibility in ptbill: it has asked (a 270) or recorded (a 271) once
     exists().where(EligibilityRequestRow.clinic_id == _CLINIC),
     exists().where(EligibilityResponseRow.clinic_id == _CLINIC),
 )

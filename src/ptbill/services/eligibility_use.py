@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ptbill.domain.eligibility import EligibilityOnFile
@@ -19,18 +19,9 @@ from ptbill.services.eligibility import EligibilityAnswer, latest_of_coverage
 from ptbill.storage.tables import (
     AuthorizationRow,
     CoverageRow,
-    EligibilityRequestRow,
-    EligibilityResponseRow,
     EncounterRow,
     PatientRow,
 )
-
-
-def clinic_verifies(session: Session, clinic_id: int) -> bool:
-    """Whether the clinic verifies eligibility in ptbill: it has asked (a 270) or recorded (a 271) at least once."""
-    asked = exists().where(EligibilityRequestRow.clinic_id == clinic_id)
-    answered = exists().where(EligibilityResponseRow.clinic_id == clinic_id)
-    return bool(session.scalar(select(or_(asked, answered))))
 
 
 def _note_coverage(session: Session, clinic_id: int, encounter: Encounter) -> CoverageRow | None:
@@ -81,8 +72,9 @@ def eligibility_for_check(
     session: Session, clinic_id: int, encounter: Encounter, verifies: bool, audits: ReadAudits
 ) -> EligibilityOnFile | None:
     """The note's coverage's latest answer for the checks; None where the clinic does not verify in ptbill
-    (``verifies``: ``clinic_verifies``, read by the caller). An empty ``EligibilityOnFile`` (nothing received)
-    where it does and this coverage has no answer. The read of an answer is audited in ``audits``."""
+    (``verifies``: it has asked (a 270) or recorded (a 271) at least once; ``check_inputs`` reads it). An empty
+    ``EligibilityOnFile`` (nothing received) where it does and this coverage has no answer. The read of an answer
+    is audited in ``audits``."""
     if not verifies:
         return None
     coverage = _note_coverage(session, clinic_id, encounter)

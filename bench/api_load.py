@@ -21,7 +21,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -69,7 +69,8 @@ def database(tmp: Path, postgres: str | None) -> Iterator[str]:
     with admin.begin() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     try:
-        yield f"{postgres}{'&' if '?' in postgres else '?'}options=-csearch_path%3D{schema}"
+        query = f"options=-csearch_path%3D{schema}&application_name={schema}"  # its backends, found by name
+        yield f"{postgres}{'&' if '?' in postgres else '?'}{query}"
     finally:
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
@@ -175,7 +176,77 @@ end
 """
 
 
-def run_wrk(base: str, token: str, clients: int, seconds: float, tmp: Path) -> tuple[int, float, list[float], int]:
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of one process so far (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            found += [int(child) for child in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return found
+
+
+class CpuShares:
+    """CPU seconds the server's processes, its PostgreSQL backends and wrk spent during the measured run, beside
+    the machine's total (all processes, other users' included) from /proc/stat."""
+
+    def __init__(self, server: int, url: str) -> None:
+        self.server = [server, *children_of(server)]
+        self.backends = self._backends(url)
+        self.started: dict[str, float] = {}
+
+    @staticmethod
+    def _backends(url: str) -> list[int]:
+        if not url.startswith("postgresql"):
+            return []
+        name = re.search(r"application_name=([\w]+)", url)
+        engine = make_engine(url)
+        try:
+            with engine.connect() as connection:
+                rows = connection.execute(
+                    text("SELECT pid FROM pg_stat_activity WHERE application_name = :name AND pid <> pg_backend_pid()"),
+                    {"name": name.group(1) if name else ""},
+                )
+                return [row[0] for row in rows]
+        finally:
+            engine.dispose()
+
+    @staticmethod
+    def machine() -> float:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+        busy = sum(int(x) for x in fields) - int(fields[3]) - int(fields[4])  # all but idle and iowait
+        return busy / TICKS
+
+    def snapshot(self) -> dict[str, float]:
+        return {
+            "server": sum(cpu_seconds(pid) for pid in self.server),
+            "postgres": sum(cpu_seconds(pid) for pid in self.backends),
+            "machine": self.machine(),
+        }
+
+    def start(self) -> None:
+        self.started = self.snapshot()
+
+    def spent(self, wrk_cpu: float) -> dict[str, float]:
+        now = self.snapshot()
+        return {**{key: now[key] - self.started[key] for key in now}, "wrk": wrk_cpu}
+
+
+def run_wrk(
+    base: str, token: str, clients: int, seconds: float, tmp: Path, shares: Callable[[], CpuShares] | None = None
+) -> tuple[int, float, list[float], int, dict[str, float]]:
     """wrk (C, from Debian) as the load generator: it leaves the CPU to the server under test."""
     script = tmp / "check.lua"
     script.write_text(WRK_SCRIPT % {"body": json.dumps(notes()[0]), "token": token})
@@ -184,6 +255,10 @@ def run_wrk(base: str, token: str, clients: int, seconds: float, tmp: Path) -> t
         capture_output=True,
         check=True,
     )  # warm-up
+    counted = shares() if shares is not None else None  # after the warm-up: the pools' connections are open
+    if counted is not None:
+        counted.start()
+    before = os.times()
     result = subprocess.run(
         [
             "wrk",
@@ -205,7 +280,10 @@ def run_wrk(base: str, token: str, clients: int, seconds: float, tmp: Path) -> t
     parts = line.split()
     requests, duration_us = int(parts[1]), int(parts[2])
     p50, p95, p99, mean, worst = (float(x) for x in parts[3:8])
-    return requests, duration_us / 1e6, [p50, p95, p99, mean, worst], int(parts[8])
+    after = os.times()
+    wrk_cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
+    spent = counted.spent(wrk_cpu) if counted is not None else {"wrk": wrk_cpu}
+    return requests, duration_us / 1e6, [p50, p95, p99, mean, worst], int(parts[8]), spent
 
 
 # The mixed load: of every 10 requests a connection sends, 5 check a note (API, bearer token), 3 view a page
@@ -422,9 +500,16 @@ def main() -> None:
             )
             login.raise_for_status()
             if args.client == "wrk":
-                count, wall, figures, failures = run_wrk(
-                    base, login.json()["token"], args.clients, args.seconds, Path(tmp)
+                load_before = os.getloadavg()
+                count, wall, figures, failures, spent = run_wrk(
+                    base,
+                    login.json()["token"],
+                    args.clients,
+                    args.seconds,
+                    Path(tmp),
+                    lambda: CpuShares(server.pid, url),
                 )
+                load_after = os.getloadavg()
             else:
                 latencies, errors, wall = asyncio.run(
                     run_load(base, login.json()["token"], args.clients, args.seconds, args.warmup)
@@ -442,6 +527,17 @@ def main() -> None:
         print(f"requests    {count}  ({count / wall:.0f} requests/s)")
         print(f"latency ms  p50 {p50:.1f}  p95 {p95:.1f}  p99 {p99:.1f}  mean {mean:.1f}  max {worst:.1f}")
         print(f"errors      {failures}")
+        machine = spent.get("machine", 0.0)
+        ours = spent.get("server", 0.0) + spent.get("postgres", 0.0) + spent["wrk"]
+        print(
+            f"CPU s       server {spent.get('server', 0.0):.1f} ({args.workers} workers), PostgreSQL backends "
+            f"{spent.get('postgres', 0.0):.1f}, wrk {spent['wrk']:.1f}; machine {machine:.1f} of "
+            f"{len(os.sched_getaffinity(0)) * wall:.1f} core-seconds, {machine - ours:.1f} of it other work"
+        )
+        if count:
+            per = {key: spent.get(key, 0.0) / count * 1000 for key in ("server", "postgres", "wrk")}
+            print(f"CPU ms/req  server {per['server']:.2f}, PostgreSQL {per['postgres']:.2f}, wrk {per['wrk']:.2f}")
+        print(f"load avg    {load_before[0]:.2f} before, {load_after[0]:.2f} after (1 min)")
         verdict = "met" if p95 <= TARGET_P95_MS and not failures else "MISSED"
         print(f"target      p95 <= {TARGET_P95_MS:.0f} ms with no errors: {verdict}")
         return

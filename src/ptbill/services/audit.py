@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from ptbill.services.access import BILLERS, Actor, require_role
@@ -48,6 +49,24 @@ def audit(
             detail=detail,
         )
     )
+
+
+@dataclass(slots=True)
+class ReadAudits:
+    """The audit rows of the reads one check makes on a note's behalf (no acting user), written together in one
+    statement by ``write`` before the check returns."""
+
+    clinic_id: int
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+    def read(self, entity: str, entity_id: int, detail: str) -> None:
+        row = {"clinic_id": self.clinic_id, "user_id": None, "action": "read", "entity": entity}
+        self.rows.append({**row, "entity_id": str(entity_id), "detail": detail})
+
+    def write(self, session: Session) -> None:
+        if self.rows:
+            session.execute(insert(AuditRow), self.rows)
+            self.rows = []
 
 
 def audit_log(session: Session, actor: Actor, limit: int = 200) -> list[AuditEntry]:

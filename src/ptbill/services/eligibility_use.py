@@ -7,30 +7,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ptbill.domain.eligibility import EligibilityOnFile
 from ptbill.domain.encounter import Encounter
 from ptbill.pricing.patient_share import CostSharing
 from ptbill.services.access import Actor
-from ptbill.services.audit import audit
+from ptbill.services.audit import ReadAudits, audit
 from ptbill.services.eligibility import EligibilityAnswer, latest_of_coverage
 from ptbill.storage.tables import (
     AuthorizationRow,
     CoverageRow,
-    EligibilityRequestRow,
-    EligibilityResponseRow,
     EncounterRow,
     PatientRow,
 )
-
-
-def clinic_verifies(session: Session, clinic_id: int) -> bool:
-    """Whether the clinic verifies eligibility in ptbill: it has asked (a 270) or recorded (a 271) at least once."""
-    asked = exists().where(EligibilityRequestRow.clinic_id == clinic_id)
-    answered = exists().where(EligibilityResponseRow.clinic_id == clinic_id)
-    return bool(session.scalar(select(or_(asked, answered))))
 
 
 def _note_coverage(session: Session, clinic_id: int, encounter: Encounter) -> CoverageRow | None:
@@ -77,16 +68,20 @@ def _authorization_on(session: Session, clinic_id: int, coverage: CoverageRow, d
     return found is not None
 
 
-def eligibility_for_check(session: Session, clinic_id: int, encounter: Encounter) -> EligibilityOnFile | None:
-    """The note's coverage's latest answer for the checks; None where the clinic does not verify in ptbill.
-    An empty ``EligibilityOnFile`` (nothing received) where it does and this coverage has no answer."""
-    if not clinic_verifies(session, clinic_id):
+def eligibility_for_check(
+    session: Session, clinic_id: int, encounter: Encounter, verifies: bool, audits: ReadAudits
+) -> EligibilityOnFile | None:
+    """The note's coverage's latest answer for the checks; None where the clinic does not verify in ptbill
+    (``verifies``: it has asked (a 270) or recorded (a 271) at least once; ``check_inputs`` reads it). An empty
+    ``EligibilityOnFile`` (nothing received) where it does and this coverage has no answer. The read of an answer
+    is audited in ``audits``."""
+    if not verifies:
         return None
     coverage = _note_coverage(session, clinic_id, encounter)
     answer = latest_of_coverage(session, clinic_id, coverage.id) if coverage is not None else None
     if coverage is None or answer is None:
         return EligibilityOnFile()
-    audit(session, None, "read", "eligibility_response", str(answer.id), "for a check", clinic_id=clinic_id)
+    audits.read("eligibility_response", answer.id, "for a check")
     day = encounter.date_of_service
     return EligibilityOnFile(
         received_on=answer.received_on,

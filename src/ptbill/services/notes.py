@@ -4,7 +4,7 @@ carried forward."""
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -17,17 +17,18 @@ from ptbill.domain.encounter_json import encounter_from_dict
 from ptbill.domain.errors import EncounterFormatError
 from ptbill.reference.catalog import ReferenceCatalog, default_catalog
 from ptbill.reference.fingerprint import fingerprint
-from ptbill.rules.engine import RULESET_VERSION, CheckReport, check_encounter
+from ptbill.rules.engine import RULESET_VERSION, CheckReport, ClinicContext, check_encounter
 from ptbill.services.abn import signed_abns_for
 from ptbill.services.access import CLINICIANS, SIGNERS, Actor, ConflictError, owned_row, require_role
-from ptbill.services.audit import AuditEntry, audit
+from ptbill.services.audit import AuditEntry, ReadAudits, audit
+from ptbill.services.check_inputs import clinic_facts
+from ptbill.services.clinic_config import payer_config
 from ptbill.services.eligibility_use import eligibility_for_check
 from ptbill.services.patients import get_patient
-from ptbill.services.payers import clinic_fee_schedule, clinic_layer
 from ptbill.services.plan_lifecycle import with_chart_facts
 from ptbill.services.records import copy_of
 from ptbill.services.same_day import same_day_services
-from ptbill.services.therapy_year import clinic_context
+from ptbill.services.therapy_year import therapy_claims_of
 from ptbill.storage.tables import AuditRow, EncounterCheckRow, EncounterRow, PatientRow
 
 
@@ -93,27 +94,29 @@ def check_for_clinic(
     the patient's signed ABNs (GA on the lines they cover), the coverage's eligibility answer on file, and the
     chart's plan-of-care facts and the note's signatures (``plan_lifecycle``)."""
     catalog = catalog or default_catalog()
-    payer_id = encounter.coverage.payer
-    same_day, notes_read = same_day_services(session, clinic_id, encounter)
+    facts = clinic_facts(session, clinic_id, encounter)  # first: the revision the kept configuration is read under
+    config = payer_config(session, clinic_id, encounter.coverage.payer, facts.config_revision)
+    audits = ReadAudits(clinic_id)
+    same_day, notes_read = same_day_services(session, clinic_id, encounter) if facts.other_notes_that_day else ([], [])
     for row_id in notes_read:
-        audit(session, None, "read", "encounter", str(row_id), "same-day lines for a check", clinic_id=clinic_id)
+        audits.read("encounter", row_id, "same-day lines for a check")
+    context = ClinicContext(
+        medicare_locality=facts.medicare_locality,
+        therapy_claims_this_year=therapy_claims_of(session, clinic_id, facts.patient_id, encounter, catalog),
+        eligibility=eligibility_for_check(session, clinic_id, encounter, facts.verifies_eligibility, audits),
+    )
+    context = with_chart_facts(session, clinic_id, encounter, context, facts, audits)
+    abns = signed_abns_for(session, clinic_id, encounter, audits) if facts.signed_abns else []
+    audits.write(session)  # every read of patient data above, in one statement
     return check_encounter(
         encounter,
         catalog,
-        clinic_layer=clinic_layer(session, clinic_id, payer_id),
-        fee_schedule=clinic_fee_schedule(session, clinic_id, payer_id),
-        clinic=with_chart_facts(
-            session,
-            clinic_id,
-            encounter,
-            replace(
-                clinic_context(session, clinic_id, encounter, catalog),
-                eligibility=eligibility_for_check(session, clinic_id, encounter),
-            ),
-        ),
+        clinic_layer=config.layer,
+        fee_schedule=config.fee_schedule,
+        clinic=context,
         today=clock.today(),
         same_day=same_day,
-        abns=signed_abns_for(session, clinic_id, encounter),
+        abns=abns,
     )
 
 

@@ -8,10 +8,12 @@ import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from itertools import chain
 from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, event, select, update
 from sqlalchemy.orm import Session
 
 from ptbill.domain.dates import DateRange
@@ -31,7 +33,7 @@ from ptbill.rules.registry import all_rules
 from ptbill.services.access import BILLERS, Actor, InvalidChangeError, NotFoundError, require_role
 from ptbill.services.audit import audit
 from ptbill.services.records import copy_of
-from ptbill.storage.tables import FeeScheduleRow, PayerParameterRow
+from ptbill.storage.tables import ClinicRow, FeeScheduleRow, PayerParameterRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +117,7 @@ def set_payer_parameter(
         changed_by_user_id=actor.user_id,
     )
     session.add(row)
-    session.flush()
+    session.flush()  # the flush gives the clinic a new configuration revision (config_changed)
     audit(session, actor, "update", "payer_parameter", f"{payer_id}:{name}", f"from {effective_from}")
     return copy_of(ParameterChange, row)
 
@@ -179,6 +181,7 @@ def replace_fee_schedule(
     require_role(actor, BILLERS)
     _schedule_owner(payer_id)
     schedule = _parse_fee_schedule(csv_text, filename)
+    config_changed(session, actor.clinic_id)  # the checks of every server process read the schedule again
     session.execute(
         delete(FeeScheduleRow).where(FeeScheduleRow.clinic_id == actor.clinic_id, FeeScheduleRow.payer_id == payer_id)
     )
@@ -267,3 +270,23 @@ def clinic_fee_schedule(session: Session, clinic_id: int, payer_id: str) -> FeeS
         ],
         f"the clinic's fee schedule, {filename}",
     )
+
+
+def config_changed(session: Session, clinic_id: int) -> None:
+    """Give the clinic a new configuration revision in the caller's transaction: every server process then reads
+    its payer parameters and fee schedules again at its next check (``services.clinic_config``)."""
+    revised = update(ClinicRow).where(ClinicRow.id == clinic_id).values(config_revision=uuid4().hex)
+    session.connection().execute(revised)  # not session.execute: it runs inside a flush too
+
+
+@event.listens_for(Session, "before_flush")
+def _config_rows_written(session: Session, _context: Any, _instances: Any) -> None:
+    """A flush that writes payer parameters or fee-schedule rows, whoever wrote them, gives their clinics a new
+    configuration revision."""
+    clinics = {
+        row.clinic_id
+        for row in chain(session.new, session.dirty, session.deleted)
+        if isinstance(row, PayerParameterRow | FeeScheduleRow) and row.clinic_id is not None
+    }
+    for clinic_id in sorted(clinics):
+        config_changed(session, clinic_id)

@@ -28,38 +28,37 @@ from ptbill.domain.chart import CertifiedPlan, NoteSignatures, NoteState, calend
 from ptbill.domain.encounter import Encounter, PlanOfCare
 from ptbill.domain.status import EncounterState
 from ptbill.rules.engine import ClinicContext
-from ptbill.services.audit import audit
-from ptbill.storage.tables import ClinicRow, EncounterRow, PatientRow, PlanOfCareRow
+from ptbill.services.audit import ReadAudits
+from ptbill.services.check_inputs import ClinicFacts
+from ptbill.storage.tables import EncounterRow, PlanOfCareRow
 
 CHART_PLAN = "the plan of care on the chart"
 
 
-def with_chart_facts(session: Session, clinic_id: int, encounter: Encounter, context: ClinicContext) -> ClinicContext:
-    """The clinic context with the chart's plan-of-care facts and the note's signatures added."""
-    signatures = signatures_for(session, clinic_id, encounter)
+def with_chart_facts(
+    session: Session,
+    clinic_id: int,
+    encounter: Encounter,
+    context: ClinicContext,
+    facts: ClinicFacts,
+    audits: ReadAudits,
+) -> ClinicContext:
+    """The clinic context with the chart's plan-of-care facts and the note's signatures added; the note's patient
+    and the clinic's co-signature rule come from ``facts``, each read of the chart is audited in ``audits``."""
+    signatures = signatures_for(session, clinic_id, encounter, facts.assistant_cosign_from)
     plan = encounter.plan_of_care
     if plan is None:  # nothing of the chart's plan to compare or count against
         return replace(context, signatures=signatures)
-    patient_id = _patient_id(session, clinic_id, encounter)
+    patient_id = facts.patient_id
     if patient_id is None:
         return replace(context, visits_this_week=(), signatures=signatures)
     counted = plan.most_visits_per_week is not None
     return replace(
         context,
-        visits_this_week=visits_this_week(session, clinic_id, patient_id, encounter) if counted else None,
-        certified_plan=certified_plan_for(session, clinic_id, patient_id, encounter),
+        visits_this_week=visits_this_week(session, clinic_id, patient_id, encounter, audits) if counted else None,
+        certified_plan=certified_plan_for(session, clinic_id, patient_id, encounter, audits),
         signatures=signatures,
     )
-
-
-def _patient_id(session: Session, clinic_id: int, encounter: Encounter) -> int | None:
-    saved = select(EncounterRow.patient_id).where(
-        EncounterRow.clinic_id == clinic_id, EncounterRow.external_id == encounter.id
-    )
-    by_chart = select(PatientRow.id).where(
-        PatientRow.clinic_id == clinic_id, PatientRow.chart_number == encounter.patient.id
-    )
-    return session.scalar(saved) or session.scalar(by_chart)
 
 
 def _signed_notes_of(clinic_id: int, patient_id: int, encounter: Encounter) -> list[Any]:
@@ -72,7 +71,9 @@ def _signed_notes_of(clinic_id: int, patient_id: int, encounter: Encounter) -> l
     ]
 
 
-def visits_this_week(session: Session, clinic_id: int, patient_id: int, encounter: Encounter) -> tuple[date, ...]:
+def visits_this_week(
+    session: Session, clinic_id: int, patient_id: int, encounter: Encounter, audits: ReadAudits
+) -> tuple[date, ...]:
     """The days of the patient's other signed notes in the visit's calendar week, each day once."""
     monday, sunday = calendar_week(encounter.date_of_service)
     days = session.scalars(
@@ -86,11 +87,13 @@ def visits_this_week(session: Session, clinic_id: int, patient_id: int, encounte
     ).all()
     if days:
         detail = f"{len(days)} other visit days of the week for a check"
-        audit(session, None, "read", "patient", str(patient_id), detail, clinic_id=clinic_id)
+        audits.read("patient", patient_id, detail)
     return tuple(sorted(days))
 
 
-def certified_plan_for(session: Session, clinic_id: int, patient_id: int, encounter: Encounter) -> CertifiedPlan | None:
+def certified_plan_for(
+    session: Session, clinic_id: int, patient_id: int, encounter: Encounter, audits: ReadAudits
+) -> CertifiedPlan | None:
     """The plan the note's certification date certified, as the chart holds it (None: not found)."""
     plan = encounter.plan_of_care
     if plan is None or plan.certified_date is None:
@@ -106,7 +109,7 @@ def certified_plan_for(session: Session, clinic_id: int, patient_id: int, encoun
         .order_by(PlanOfCareRow.id)
     ).first()
     if stored is not None:
-        audit(session, None, "read", "plan_of_care", str(stored.id), "certified plan for a check", clinic_id=clinic_id)
+        audits.read("plan_of_care", stored.id, "certified plan for a check")
         return CertifiedPlan(
             CHART_PLAN,
             stored.start_date,
@@ -115,11 +118,11 @@ def certified_plan_for(session: Session, clinic_id: int, patient_id: int, encoun
             frequency_per_week=stored.visits_per_week,
             duration_weeks=stored.duration_weeks,
         )
-    return _from_notes(session, clinic_id, patient_id, encounter, plan)
+    return _from_notes(session, clinic_id, patient_id, encounter, plan, audits)
 
 
 def _from_notes(
-    session: Session, clinic_id: int, patient_id: int, encounter: Encounter, plan: PlanOfCare
+    session: Session, clinic_id: int, patient_id: int, encounter: Encounter, plan: PlanOfCare, audits: ReadAudits
 ) -> CertifiedPlan | None:
     """The plan as it stood when the physician signed it: the latest note of the plan dated by the certification
     date and not under an earlier certification, else the first note that carries the certification."""
@@ -148,7 +151,7 @@ def _from_notes(
     if found is None:
         return None
     row, theirs = found
-    audit(session, None, "read", "encounter", str(row.id), "certified plan for a check", clinic_id=clinic_id)
+    audits.read("encounter", row.id, "certified plan for a check")
     return CertifiedPlan(
         f"note {row.external_id} of {row.date_of_service}",
         theirs.start_date,
@@ -183,14 +186,14 @@ def _long_term_goals(document: dict[str, Any]) -> dict[str, str] | None:
     }
 
 
-def signatures_for(session: Session, clinic_id: int, encounter: Encounter) -> NoteSignatures | None:
-    """The stored note's state and co-signature, and the clinic's own co-signature rule on its date of service.
+def signatures_for(session: Session, clinic_id: int, encounter: Encounter, since: date | None) -> NoteSignatures | None:
+    """The stored note's state and co-signature, and the clinic's own co-signature rule on its date of service
+    (``since``: ``clinics.assistant_cosign_from``).
 
     None for a note not furnished by an assistant (nothing to co-sign). A note not saved yet is a draft.
     """
     if not encounter.furnished_by_assistant:
         return None
-    since = session.scalar(select(ClinicRow.assistant_cosign_from).where(ClinicRow.id == clinic_id))
     by_clinic = since is not None and encounter.date_of_service >= since
     row = session.execute(
         select(

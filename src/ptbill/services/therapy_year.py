@@ -1,5 +1,6 @@
-"""What the app adds to a check beyond the note: the clinic's Medicare locality, and the patient's therapy
-on the clinic's own claims this calendar year (toward Medicare's KX threshold)."""
+"""What the app adds to a check beyond the note: the patient's therapy on the clinic's own claims this calendar
+year (toward Medicare's KX threshold), and the Medicare localities a clinic can choose from (the check reads the
+clinic's own with its other facts, ``check_inputs``)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,7 @@ from ptbill.domain.vocabulary import PayerType
 from ptbill.pricing.installed import InstalledPfs
 from ptbill.pricing.medicare_pfs import MedicareFeeSchedule
 from ptbill.reference.catalog import ReferenceCatalog
-from ptbill.rules.engine import ClinicContext
-from ptbill.storage.tables import ClaimLineRow, ClaimRow, ClinicRow, EncounterRow, PatientRow
+from ptbill.storage.tables import ClaimLineRow, ClaimRow, EncounterRow, PatientRow
 
 # The KX threshold counts PT and SLP together (OT has its own): lines under a PT or SLP plan of care.
 THRESHOLD_MODIFIERS = frozenset({"GP", "GN"})
@@ -24,14 +24,6 @@ NOT_INCURRED = frozenset({ClaimState.DENIED})  # a denied claim's lines were not
 VOID_FREQUENCY = "8"
 _correction = aliased(ClaimRow)
 _replaced = select(_correction.corrects_claim_id).where(_correction.corrects_claim_id.is_not(None))
-
-
-def clinic_context(session: Session, clinic_id: int, encounter: Encounter, catalog: ReferenceCatalog) -> ClinicContext:
-    clinic = session.get(ClinicRow, clinic_id)
-    return ClinicContext(
-        medicare_locality=clinic.medicare_locality if clinic is not None else None,
-        therapy_claims_this_year=therapy_claims_this_year(session, clinic_id, encounter, catalog),
-    )
 
 
 def therapy_claims_this_year(
@@ -49,7 +41,16 @@ def therapy_claims_this_year(
     by_chart = select(PatientRow.id).where(
         PatientRow.clinic_id == clinic_id, PatientRow.chart_number == encounter.patient.id
     )
-    patient_id = session.scalar(saved) or session.scalar(by_chart)
+    return therapy_claims_of(session, clinic_id, session.scalar(saved) or session.scalar(by_chart), encounter, catalog)
+
+
+def therapy_claims_of(
+    session: Session, clinic_id: int, patient_id: int | None, encounter: Encounter, catalog: ReferenceCatalog
+) -> Decimal | None:
+    """``therapy_claims_this_year`` for the note's patient, known to the caller (None: no patient found)."""
+    payer = catalog.payer(encounter.coverage.payer)
+    if payer is None or payer.type is not PayerType.MEDICARE:
+        return None
     if patient_id is None:
         return Decimal("0.00")
     medicare = [p.id for p in catalog.payers().values() if p.type is PayerType.MEDICARE]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
+from uuid import uuid4
 
 from sqlalchemy import (
     JSON,
@@ -79,6 +80,9 @@ class ClinicRow(Base):
     # 0028_note_cosign: the first date of service from which the clinic's state requires a supervising
     # therapist's co-signature on an assistant's notes; null: it requires none (payers may: a parameter).
     assistant_cosign_from: Mapped[date | None] = mapped_column(Date)
+    # 0029_clinic_config_revision: a random token replaced in the same transaction as every change to the
+    # clinic's payer parameters or fee schedules (services.clinic_config); a new clinic starts with its own.
+    config_revision: Mapped[str] = mapped_column(String(32), default=lambda: uuid4().hex, server_default="")
     created_at: Mapped[created_at]
 
 

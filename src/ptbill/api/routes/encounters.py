@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import Body, Query
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from ptbill.api.deps import ClockDep, CurrentActor, SessionDep
 from ptbill.api.routing import PathId, errors, field_problems, made_or_refused, resource_router
@@ -59,8 +59,21 @@ async def check_note(
         dict[str, Any],
         Body(description="The note in encounter format 1.", openapi_examples={"note": {"value": EXAMPLE_NOTE}}),
     ],
-) -> CheckPublic:
-    return CheckPublic.model_validate(notes_service.check_document(session, actor, document, clock=clock).to_json())
+) -> Response:
+    report = notes_service.check_document(session, actor, document, clock=clock)
+    return JSONResponse(check_public(report.to_json()))
+
+
+_UNPRICED = {"expected_payment": None, "payment_basis": None, "payment_is_estimate": False}
+
+
+def check_public(report: dict[str, Any]) -> dict[str, Any]:
+    """The engine's report (``CheckReport.to_json``) as ``CheckPublic`` serializes it, without validating it
+    again: the same keys in the same order, an unpriced line with its price fields null (and not an estimate)."""
+    lines = report["claim_lines"]
+    if any("expected_payment" not in line for line in lines):
+        report = {**report, "claim_lines": [line if "expected_payment" in line else line | _UNPRICED for line in lines]}
+    return report
 
 
 @router.post(

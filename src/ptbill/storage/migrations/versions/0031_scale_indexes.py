@@ -11,7 +11,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0031_scale_indexes"
-down_revision = "0028_note_cosign"
+down_revision = "0029_clinic_config_revision"
 branch_labels = None
 depends_on = None
 

@@ -144,12 +144,15 @@ class _Resolutions:
     """What a snapshot has worked out from its layers: shared by the snapshots of every day of one period in
     which no value of those layers starts or ends (``ReferenceCatalog.snapshot``), since they resolve alike."""
 
-    __slots__ = ("derived", "resolved", "severity_rules")
+    __slots__ = ("derived", "layered", "resolved", "severity_rules")
 
     def __init__(self) -> None:
         self.resolved: dict[str, ResolvedValue | None] = {}
         self.derived: dict[Hashable, Any] = {}
         self.severity_rules: frozenset[str] | None = None
+        # ``Snapshot.with_layer(layer, share=True)``: per layer (held, so its id is not reused while kept), the
+        # layer's own change days and the resolutions of each of its periods within this one.
+        self.layered: dict[int, tuple[ParameterLayer, tuple[date, ...], dict[int, _Resolutions]]] = {}
 
 
 def change_days(layers: tuple[ParameterLayer, ...]) -> tuple[date, ...]:
@@ -277,9 +280,27 @@ class Snapshot:
                     found.append(RefusedValue(name, dated.value, dated.effective, dated.problem))
         return found
 
-    def with_layer(self, layer: ParameterLayer) -> Snapshot:
-        """A copy that reads ``layer`` first (a clinic's own dated changes to this payer's rules)."""
-        return Snapshot(self.day, self.payer, (layer, *self._layers))
+    def with_layer(self, layer: ParameterLayer, *, share: bool = False) -> Snapshot:
+        """A copy that reads ``layer`` first (a clinic's own dated changes to this payer's rules).
+
+        With ``share``, the copies of every day on which neither this snapshot's layers nor ``layer`` change a
+        value share what they resolve and derive (the rule plan), as the payer's own snapshots do: for a layer
+        that is never changed after it is made, such as the one ``services.clinic_config`` keeps per clinic,
+        payer and configuration revision. Without it the copy resolves everything afresh."""
+        if not share:
+            return Snapshot(self.day, self.payer, (layer, *self._layers))
+        layered = self._shared.layered
+        entry = layered.get(id(layer))
+        if entry is None or entry[0] is not layer:
+            if len(layered) >= 256:  # layers of older configuration revisions are let go
+                layered.clear()
+            entry = layered[id(layer)] = (layer, change_days((layer,)), {})
+        _, days, periods = entry
+        index = bisect.bisect_right(days, self.day)
+        shared = periods.get(index)
+        if shared is None:
+            shared = periods.setdefault(index, _Resolutions())
+        return Snapshot(self.day, self.payer, (layer, *self._layers), shared)
 
     def with_overrides(self, overrides: Mapping[str, Any], label: str = "override") -> Snapshot:
         """A copy with some values replaced for this date only (rule cases, what-if questions).

@@ -65,6 +65,7 @@ def build_context(
     today: date | None = None,
     same_day: Sequence[SameDayService] = (),
     abns: Sequence[AdvanceBeneficiaryNotice] = (),
+    clinic_layer_is_kept: bool = False,
 ) -> CheckContext:
     payer_known = catalog.payer(encounter.coverage.payer) is not None
     # With an unknown payer the checks still run against the generic commercial rules, so the
@@ -72,7 +73,7 @@ def build_context(
     payer_id = encounter.coverage.payer if payer_known else FALLBACK_PAYER
     snapshot: Snapshot = catalog.snapshot(payer_id, encounter.date_of_service)
     if clinic_layer is not None:
-        snapshot = snapshot.with_layer(clinic_layer)
+        snapshot = snapshot.with_layer(clinic_layer, share=clinic_layer_is_kept)
     if parameter_overrides:
         snapshot = snapshot.with_overrides(parameter_overrides)
     icd_version, icd_exact = catalog.icd10_for(encounter.date_of_service)
@@ -133,6 +134,7 @@ def check_encounter(
     today: date | None = None,
     same_day: Sequence[SameDayService] = (),
     abns: Sequence[AdvanceBeneficiaryNotice] = (),
+    clinic_layer_is_kept: bool = False,
 ) -> CheckReport:
     """Every check in force on the date of service, the verdict, and the planned claim lines.
 
@@ -142,6 +144,8 @@ def check_encounter(
     ``today`` comes from the caller's clock (a note dated after it is refused); ``same_day`` holds the
     patient's services in the clinic's other notes of the same day (duplicates, per-day unit limits);
     ``abns`` the patient's signed ABNs on file (GA, ABN_MISSING), beside the note's own ``abn``.
+    ``clinic_layer_is_kept``: the layer is never changed after it was made and is handed in again for later
+    notes (``services.clinic_config``), so the snapshots with it share their resolved values and rule plan.
     """
     catalog = catalog or default_catalog()
     context = build_context(
@@ -154,6 +158,7 @@ def check_encounter(
         today=today,
         same_day=same_day,
         abns=abns,
+        clinic_layer_is_kept=clinic_layer_is_kept,
     )
     findings: list[Finding] = []
     snapshot = context.snapshot

@@ -117,6 +117,7 @@ def check_for_clinic(
         today=clock.today(),
         same_day=same_day,
         abns=abns,
+        clinic_layer_is_kept=True,  # clinic_config keeps one layer per (clinic, payer, revision), never changed
     )
 
 

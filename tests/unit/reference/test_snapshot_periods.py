@@ -8,6 +8,7 @@ import pytest
 
 from ptbill.reference.catalog import ReferenceCatalog, Snapshot, change_days
 from ptbill.reference.icd10 import default_catalog as icd10_catalog
+from ptbill.reference.parameters import ClinicChange, ParameterLayer, clinic_layer_from
 from ptbill.rules.engine import rule_plan
 
 PAYERS = ("ca-medicare", "aetna", "commercial-default")
@@ -62,3 +63,47 @@ def test_a_header_lists_exactly_the_billable_codes_below_it() -> None:
     assert children == sorted(c for c in version.billable_codes if c.startswith("M545"))
     assert children[:3] == ["M5450", "M5451", "M5459"]
     assert version.billable_under("ZZZ9") == []
+
+
+def _clinic_layer(changed_on: date) -> ParameterLayer:
+    return clinic_layer_from(
+        "clinic:1",
+        [
+            ClinicChange("units.method", "per_code", changed_on, "clinic contract", "confirmed", changed_on),
+            ClinicChange(
+                "severity.KX_MODIFIER_MISSING", "warning", changed_on + timedelta(days=10), "x", "confirmed", changed_on
+            ),
+        ],
+    )
+
+
+def test_a_kept_clinic_layer_shares_only_between_days_it_resolves_alike() -> None:
+    catalog = ReferenceCatalog()
+    changed_on = date(2026, 3, 10)
+    layer = _clinic_layer(changed_on)
+    payer = catalog.payer("ca-medicare")
+    assert payer is not None
+    days = [changed_on + timedelta(days=shift) for shift in (-2, -1, 0, 1, 9, 10, 11)]
+    for day in days:
+        shared = catalog.snapshot("ca-medicare", day).with_layer(layer, share=True)
+        alone = Snapshot(day, payer, (layer, *catalog.layers_for(payer)))
+        for name in shared.names():
+            assert shared.resolved(name) == alone.resolved(name), (day, name)
+        assert rule_plan(shared) == rule_plan(alone), day
+    before = catalog.snapshot("ca-medicare", changed_on - timedelta(days=1)).with_layer(layer, share=True)
+    on = catalog.snapshot("ca-medicare", changed_on).with_layer(layer, share=True)
+    again = catalog.snapshot("ca-medicare", changed_on).with_layer(layer, share=True)
+    assert before.choice("units.method") != "per_code"
+    assert on.choice("units.method") == "per_code"
+    assert before._shared is not on._shared
+    assert again._shared is on._shared  # the next note of the day reuses what the first resolved
+
+
+def test_another_layer_object_never_reads_what_an_earlier_layer_resolved() -> None:
+    catalog = ReferenceCatalog()
+    day = date(2026, 3, 20)
+    first = catalog.snapshot("aetna", day).with_layer(_clinic_layer(date(2026, 3, 10)), share=True)
+    assert first.choice("units.method") == "per_code"
+    second = catalog.snapshot("aetna", day).with_layer(_clinic_layer(date(2026, 4, 1)), share=True)
+    assert second.choice("units.method") != "per_code"
+    assert first._shared is not second._shared

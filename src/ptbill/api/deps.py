@@ -13,10 +13,10 @@ from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBea
 
 from ptbill.claims.trading import TEST_TRADING, TradingConfig
 from ptbill.domain.clock import Clock
-from ptbill.services import access, two_factor
+from ptbill.services import access
 from ptbill.services.accounts import Client
 from ptbill.services.db import Session
-from ptbill.services.sessions import actor_for_token
+from ptbill.services.login_state import login_for_token
 from ptbill.services.web_sessions import SESSION_COOKIE
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -73,15 +73,16 @@ class LoggedIn:
 
     token: str
     actor: access.Actor
+    first_step: str | None = None  # two_factor.first_step_due, read with the session (login_state)
 
 
 async def _logged_in(request: Request, session: SessionDep, token: Annotated[str | None, Depends(_token)]) -> LoggedIn:
     """The live session behind the request, looked up on every request (nothing cached), so a logout
     or a deactivation takes effect on the next one."""
-    actor = actor_for_token(session, token, request.app.state.ptbill.clock())
-    if actor is None or token is None:
+    login = login_for_token(session, token, request.app.state.ptbill.clock())
+    if login is None or token is None:
         raise HTTPException(status_code=401, detail="log in first", headers={"WWW-Authenticate": "Bearer"})
-    return LoggedIn(token, actor)
+    return LoggedIn(token, login.actor, login.first_step)
 
 
 CurrentLogin = Annotated[LoggedIn, Depends(_logged_in)]
@@ -90,7 +91,7 @@ CurrentLogin = Annotated[LoggedIn, Depends(_logged_in)]
 async def _actor(login: CurrentLogin, session: SessionDep) -> access.Actor:
     """The logged-in user, once they have replaced a temporary password an admin gave them (only
     changing the password and logging out take a session that has not)."""
-    if two_factor.first_step_due(session, login.actor) == "password":
+    if login.first_step == "password":
         raise HTTPException(
             status_code=403,
             detail="this account has a temporary password: choose your own first (PUT /api/me/password)",

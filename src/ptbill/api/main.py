@@ -37,7 +37,11 @@ from ptbill.api.routes import (
 )
 
 router = APIRouter()
+# Starlette tries the routes in order: the live check (the request a clinic sends most) is matched first
+# instead of after about a hundred others. check_batch stays before encounters, whose paths it must precede.
 for module in (
+    check_batch,
+    encounters,
     session,
     me,
     users,
@@ -51,8 +55,6 @@ for module in (
     eligibility,
     estimates,
     payers,
-    check_batch,
-    encounters,
     note_cosign,
     claims,
     claim_actions,

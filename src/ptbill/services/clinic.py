@@ -169,7 +169,12 @@ def clinic_zone(session: Session, clinic_id: int) -> str:
     row = session.execute(select(ClinicRow.time_zone, ClinicRow.state).where(ClinicRow.id == clinic_id)).first()
     if row is None:
         return DEFAULT_ZONE
-    return row.time_zone or STATE_ZONES.get(row.state, DEFAULT_ZONE)
+    return zone_of(row.time_zone, row.state)
+
+
+def zone_of(time_zone: str | None, state: str | None) -> str:
+    """The clinic's chosen IANA zone, else its state's (``clinic_zone`` from the two columns)."""
+    return time_zone or STATE_ZONES.get(state or "", DEFAULT_ZONE)
 
 
 def _clean(value: str) -> str:

@@ -10,7 +10,7 @@ import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
 from ptbill.domain.clock import SYSTEM_CLOCK
@@ -61,6 +61,26 @@ def open_session(
     return token
 
 
+def live_session_where(token: str, now: datetime) -> tuple[ColumnElement[bool], ...]:
+    """The conditions of a live session of an active user (join ``UserRow`` on the session's user)."""
+    return (
+        UserSessionRow.token_hash == digest(token),
+        UserSessionRow.revoked_at.is_(None),
+        UserSessionRow.expires_at > now,
+        UserRow.active.is_(True),
+    )
+
+
+def mark_seen(session: Session, session_id: int, last_seen: datetime, now: datetime) -> None:
+    """Write the session's last-seen time, at most once every ``LAST_SEEN_EVERY``."""
+    if now - in_utc(last_seen) >= LAST_SEEN_EVERY:
+        # SKIP LOCKED: a concurrent request of the same session that is writing it already wins. Waiting for
+        # its row lock here would block the event loop (the API's session dependency runs on it) while that
+        # request's commit waits for the event loop: the whole server process would hang (bench/clinic_scale.py).
+        unlocked = select(UserSessionRow.id).where(UserSessionRow.id == session_id).with_for_update(skip_locked=True)
+        session.execute(update(UserSessionRow).where(UserSessionRow.id.in_(unlocked)).values(last_seen_at=now))
+
+
 def actor_for_token(session: Session, token: str | None, now: datetime) -> Actor | None:
     """The active user of a live session, or None (unknown, expired or revoked token, inactive user)."""
     if not token:
@@ -70,22 +90,12 @@ def actor_for_token(session: Session, token: str | None, now: datetime) -> Actor
             UserSessionRow.id, UserSessionRow.last_seen_at, UserRow.id, UserRow.clinic_id, UserRow.role, UserRow.name
         )
         .join(UserRow, UserRow.id == UserSessionRow.user_id)
-        .where(
-            UserSessionRow.token_hash == digest(token),
-            UserSessionRow.revoked_at.is_(None),
-            UserSessionRow.expires_at > now,
-            UserRow.active,
-        )
+        .where(*live_session_where(token, now))
     ).first()
     if row is None:
         return None
     session_id, last_seen, user_id, clinic_id, role, name = row
-    if now - in_utc(last_seen) >= LAST_SEEN_EVERY:
-        # SKIP LOCKED: a concurrent request of the same session that is writing it already wins. Waiting for
-        # its row lock here would block the event loop (the API's session dependency runs on it) while that
-        # request's commit waits for the event loop: the whole server process would hang (bench/clinic_scale.py).
-        unlocked = select(UserSessionRow.id).where(UserSessionRow.id == session_id).with_for_update(skip_locked=True)
-        session.execute(update(UserSessionRow).where(UserSessionRow.id.in_(unlocked)).values(last_seen_at=now))
+    mark_seen(session, session_id, last_seen, now)
     return Actor(user_id, clinic_id, role, name)
 
 
@@ -94,12 +104,7 @@ def session_is_live(session: Session, token: str, now: datetime) -> bool:
     found = session.scalar(
         select(UserSessionRow.id)
         .join(UserRow, UserRow.id == UserSessionRow.user_id)
-        .where(
-            UserSessionRow.token_hash == digest(token),
-            UserSessionRow.revoked_at.is_(None),
-            UserSessionRow.expires_at > now,
-            UserRow.active,
-        )
+        .where(*live_session_where(token, now))
     )
     return found is not None
 

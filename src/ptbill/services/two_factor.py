@@ -97,9 +97,14 @@ def first_step_due(session: Session, actor: Actor) -> str | None:
     if row is None:
         return None
     roles, enabled_at, must_change = row
+    return first_step_of(actor.role, roles, enabled_at, must_change)
+
+
+def first_step_of(role: str, required_of: str | None, enabled_at: datetime | None, must_change: bool) -> str | None:
+    """``first_step_due`` from the columns it reads (``login_state`` reads them with the session)."""
     if must_change:
         return "password"
-    if enabled_at is None and actor.role in (roles or "").split(","):
+    if enabled_at is None and role in (required_of or "").split(","):
         return "two_factor"
     return None
 

@@ -21,11 +21,10 @@ from jinja2 import pass_context
 
 from ptbill.domain.clock import Clock
 from ptbill.domain.vocabulary import BILLERS, CLINICIANS, SIGNERS
-from ptbill.services import access, two_factor
+from ptbill.services import access
 from ptbill.services.accounts import Client
-from ptbill.services.clinic import clinic_zone
 from ptbill.services.db import Session
-from ptbill.services.sessions import actor_for_token
+from ptbill.services.login_state import login_for_token
 from ptbill.services.web_sessions import SESSION_COOKIE, SessionSigner
 from ptbill.web.inputs import day, input_type
 
@@ -176,18 +175,19 @@ class Viewer:
 def _enrolment_viewer(request: Request, session: SessionDep) -> Viewer:
     """The user of the live session in the cookie, looked up on every request (nothing cached)."""
     token = request.cookies.get(SESSION_COOKIE)
-    actor = actor_for_token(session, token, now_of(request))
-    if actor is None or token is None:
+    login = login_for_token(session, token, now_of(request))
+    if login is None or token is None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise LoginRequiredError(target)
-    request.state.clinic_zone = clinic_zone(session, actor.clinic_id)  # every time on the page is in it
-    return Viewer(actor, signer_of(request).csrf_token(token), clock_of(request))
+    request.state.clinic_zone = login.zone  # every time on the page is in it
+    request.state.first_step = login.first_step
+    return Viewer(login.actor, signer_of(request).csrf_token(token), clock_of(request))
 
 
 def _viewer(request: Request, session: SessionDep) -> Viewer:
     """The logged-in user, who must first set up two-step login when their clinic requires it of their role."""
     viewer = _enrolment_viewer(request, session)
-    due = two_factor.first_step_due(session, viewer.actor)
+    due = request.state.first_step  # read with the session (services.login_state)
     if due == "password":
         raise PasswordChangeRequiredError
     if due == "two_factor":

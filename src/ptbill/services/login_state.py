@@ -1,0 +1,62 @@
+"""What every request of a logged-in user decides on, read in one statement with the session itself: the user
+(``sessions.actor_for_token``), the step they must take before anything else (``two_factor.first_step_due``)
+and their clinic's time zone (``clinic.clinic_zone``). The pages and the API looked these up in two or three
+statements a request; nothing is cached, so a logout, a deactivation, a temporary password or a clinic's new
+two-step rule still takes effect on the very next request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ptbill.services.access import Actor
+from ptbill.services.clinic import zone_of
+from ptbill.services.sessions import live_session_where, mark_seen
+from ptbill.services.two_factor import first_step_of
+from ptbill.storage.tables import ClinicRow, UserRow, UserSessionRow
+
+
+@dataclass(frozen=True, slots=True)
+class Login:
+    """A live session's user, the step due first ("password", "two_factor" or None) and the clinic's zone."""
+
+    actor: Actor
+    first_step: str | None
+    zone: str
+
+
+def login_for_token(session: Session, token: str | None, now: datetime) -> Login | None:
+    """The live session's login, or None (unknown, expired or revoked token, inactive user)."""
+    if not token:
+        return None
+    row = session.execute(
+        select(
+            UserSessionRow.id,
+            UserSessionRow.last_seen_at,
+            UserRow.id,
+            UserRow.clinic_id,
+            UserRow.role,
+            UserRow.name,
+            UserRow.password_must_change,
+            UserRow.totp_enabled_at,
+            ClinicRow.two_factor_roles,
+            ClinicRow.time_zone,
+            ClinicRow.state,
+        )
+        .join(UserRow, UserRow.id == UserSessionRow.user_id)
+        .join(ClinicRow, ClinicRow.id == UserRow.clinic_id)
+        .where(*live_session_where(token, now))
+    ).first()
+    if row is None:
+        return None
+    session_id, last_seen, user_id, clinic_id, role, name, must_change, enabled_at, required_of, zone, state = row
+    mark_seen(session, session_id, last_seen, now)
+    return Login(
+        Actor(user_id, clinic_id, role, name),
+        first_step_of(role, required_of, enabled_at, must_change),
+        zone_of(zone, state),
+    )

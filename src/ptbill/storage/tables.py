@@ -551,6 +551,7 @@ class AuditRow(Base):
     and, on PostgreSQL, TRUNCATE (migration 0002_sessions)."""
 
     __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_record", "clinic_id", "entity", "entity_id", "id"),)  # 0030_page_indexes
 
     id: Mapped[pk]
     clinic_id: Mapped[int | None] = mapped_column(ForeignKey("clinics.id"), index=True)

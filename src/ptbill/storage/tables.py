@@ -402,6 +402,14 @@ class ClaimRow(Base):
         UniqueConstraint("clinic_id", "patient_control_number"),
         # One claim per payer after each claim (0017_cob_more): a secondary is built once per primary answer.
         Index("uq_claims_prior_sequence", "prior_claim_id", "payer_sequence", unique=True),
+        # 0030_page_indexes: the few claims a payer forwarded (crossovers), which every A/R report reads.
+        Index(
+            "ix_claims_crossed_over",
+            "clinic_id",
+            "id",
+            postgresql_where=text("crossed_over_to IS NOT NULL"),
+            sqlite_where=text("crossed_over_to IS NOT NULL"),
+        ),
     )
 
 
@@ -508,7 +516,17 @@ class ClaimPaymentRow(Base):
     denial_keys: Mapped[list[str] | None] = mapped_column(JSON)  # "CO-50" per net denial
     denial_reasons: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)  # each denial, before netting
 
-    __table_args__ = (UniqueConstraint("remittance_id", "patient_control_number", "payer_claim_number", "status_code"),)
+    __table_args__ = (
+        UniqueConstraint("remittance_id", "patient_control_number", "payer_claim_number", "status_code"),
+        # 0030_page_indexes: the answers not accounted yet (answer_totals.fill_missing), found without a scan
+        Index(
+            "ix_claim_payments_unaccounted",
+            "clinic_id",
+            "id",
+            postgresql_where=text("denied IS NULL"),
+            sqlite_where=text("denied IS NULL"),
+        ),
+    )
 
 
 class ClaimPaymentLineRow(Base):

@@ -148,7 +148,7 @@ class ClaimBalance:
         return self.insurance_open
 
 
-def _claim_figures(clinic_id: int) -> Subquery:
+def _claim_figures(clinic_id: int, claim_ids: list[int] | None = None) -> Subquery:
     """Per claim, its answers' stored figures added up as the open balance reads them, and its write-offs by
     side (``balances.PATIENT_SIDE_WRITE_OFFS`` close the patient's side)."""
     a = ClaimPaymentRow
@@ -161,13 +161,13 @@ def _claim_figures(clinic_id: int) -> Subquery:
             func.sum(a.other_adjusted).label("other"),
             func.sum(a.denied_amount).label("denied"),
         )
-        .where(a.clinic_id == clinic_id, a.claim_id.is_not(None))
+        .where(a.clinic_id == clinic_id, a.claim_id.is_not(None), *_among(a.claim_id, claim_ids))
         .group_by(a.claim_id)
         .subquery()
     )
 
 
-def _write_offs(clinic_id: int) -> Subquery:
+def _write_offs(clinic_id: int, claim_ids: list[int] | None = None) -> Subquery:
     w = ClaimWriteOffRow
     patient_side = w.reason_code.in_(sorted(PATIENT_SIDE_WRITE_OFFS))
     return (
@@ -176,10 +176,14 @@ def _write_offs(clinic_id: int) -> Subquery:
             func.sum(case((patient_side, ZERO), else_=w.amount)).label("payer_side"),
             func.sum(case((patient_side, w.amount), else_=ZERO)).label("patient_side"),
         )
-        .where(w.clinic_id == clinic_id)
+        .where(w.clinic_id == clinic_id, *_among(w.claim_id, claim_ids))
         .group_by(w.claim_id)
         .subquery()
     )
+
+
+def _among(column: Any, claim_ids: list[int] | None) -> list[ColumnElement[bool]]:
+    return [] if claim_ids is None else [column.in_(claim_ids)]
 
 
 def _money(value: Any) -> Decimal:
@@ -298,7 +302,15 @@ def claim_balances(
     and its write-offs added up in SQL (``services.answer_totals``).
     """
     fill_missing(session.connection(), actor.clinic_id)
-    answers, write_offs = _claim_figures(actor.clinic_id), _write_offs(actor.clinic_id)
+    chosen = [*_in_ar(actor.clinic_id), *claim_filters(params, actor.clinic_id)]
+    if as_of is not None:
+        chosen.append(ClaimRow.service_date <= as_of)
+    claim_ids = None
+    if linked:  # a few claims: their answers and write-offs only, not the clinic's (added up, then dropped)
+        claim_ids = list(session.scalars(select(ClaimRow.id).where(*chosen, linked_claim())))
+        if not claim_ids:
+            return []
+    answers, write_offs = _claim_figures(actor.clinic_id, claim_ids), _write_offs(actor.clinic_id, claim_ids)
     query = (
         select(
             ClaimRow.id,
@@ -325,13 +337,9 @@ def claim_balances(
         .outerjoin(UserRow, UserRow.id == EncounterRow.therapist_user_id)
         .outerjoin(answers, answers.c.claim_id == ClaimRow.id)
         .outerjoin(write_offs, write_offs.c.claim_id == ClaimRow.id)
-        .where(*_in_ar(actor.clinic_id), *claim_filters(params, actor.clinic_id))
+        .where(*chosen, *_among(ClaimRow.id, claim_ids))
         .order_by(ClaimRow.id)
     )
-    if as_of is not None:
-        query = query.where(ClaimRow.service_date <= as_of)
-    if linked:
-        query = query.where(linked_claim())
     rows = session.execute(query).all()
     # A next payer's claim not answered yet is open for what the earlier payer left to the patient (its
     # answers' patient share), not for the whole charge: read for those few claims only.

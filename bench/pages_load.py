@@ -7,8 +7,9 @@ then copied into PostgreSQL: seeding PostgreSQL directly takes over half an hour
 of the PostgreSQL database given (emptied first); ``--seeded`` reuses the schemas as an earlier run left them,
 ``--copy-from`` copies a SQLite file ``bench/pages.py`` seeded. ``--reference SRC`` also serves the code before
 (a source tree, e.g. ``git archive <commit> src``) from a copy of the same data in ``pages17_load_before`` at
-that code's migration, and measures it interleaved with this tree's, page by page: the before figures beside
-the after ones, from the same minutes of the same machine. Each server runs with PTBILL_TODAY at the demo's
+that code's migration, and measures it interleaved with this tree's, round by round (one server up at a
+time: each worker keeps up to 20 database connections open): the before figures beside the after ones, from the
+same minutes of the same machine. Each server runs with PTBILL_TODAY at the demo's
 day, logged in through the login form as the demo biller (the session cookie).
 
 Timed, for each page in turn, in each of ``--runs`` rounds (interleaved, so every figure has its reference
@@ -267,9 +268,26 @@ def median_figures(runs: list[Figures]) -> Figures:
     return Figures(*(statistics.median(getattr(run, name) for run in runs) for name in Figures.__dataclass_fields__))
 
 
+def measure(served: Served, path: str, args: argparse.Namespace, backends: Backends) -> None:
+    result = served.results[path]
+    result.one.append(one_at_a_time(served, path))
+    print(f"{path} [{served.name}]: one at a time, median of 20 {result.one[-1]:.1f} ms", flush=True)
+    result.closed.append(run_wrk(served, path, "closed", args.clients, args.seconds, backends))
+    show("closed loop", result.closed[-1])
+    result.think.append(run_wrk(served, path, "think", args.clients, args.think_seconds, backends))
+    show("think time (~1 s)", result.think[-1])
+
+
+def stop(served: Served) -> None:
+    if served.process is not None:
+        served.process.terminate()
+        served.process.wait(timeout=30)
+        served.process = None
+
+
 def start(served: Served, tmp: Path, workers: int) -> None:
     folder = tmp / served.name
-    folder.mkdir()
+    folder.mkdir(parents=True)
     port = free_port()
     served.base = f"http://127.0.0.1:{port}"
     kept = os.environ.get("PYTHONPATH")
@@ -324,37 +342,30 @@ def main() -> int:
         if args.only:
             paths = [p for p in paths if any(part in p for part in args.only)]
         os.environ["PTBILL_TODAY"] = DEMO_TODAY.isoformat()  # the demo's data is dated around its day
+        for served in servers:
+            served.results = {path: PageResult() for path in paths}
         backends = Backends(args.postgres)
+        print(
+            f"each server: uvicorn, {args.workers} workers; wrk 2 threads x {args.clients} connections; PostgreSQL "
+            f"backends found by application_name; all on {len(os.sched_getaffinity(0))} cores, shared with the "
+            f"machine's other work. One server up at a time (each worker keeps up to 20 connections open, and the "
+            f"machine's PostgreSQL has 100 for everyone), started again in each round.",
+            flush=True,
+        )
         try:
-            for served in servers:
-                start(served, tmp, args.workers)
-                served.results = {path: PageResult() for path in paths}
-                for path in paths:  # warm-up: every worker renders every page (templates, caches, the pool)
-                    run_wrk(served, path, "closed", args.clients, 2, backends)
-            described = ", ".join(f"{s.name} (uvicorn {args.workers} workers, pids {s.workers})" for s in servers)
-            print(
-                f"servers: {described}; PostgreSQL backends found by application_name; wrk 2 threads x "
-                f"{args.clients} connections; all on {len(os.sched_getaffinity(0))} cores, shared with the "
-                f"machine's other work; load average {load_average()}",
-                flush=True,
-            )
             for round_number in range(1, args.runs + 1):
                 print(f"\nround {round_number} (load average {load_average()})", flush=True)
-                for path in paths:
-                    for served in servers:  # interleaved: the code before, then after, page by page
-                        result = served.results[path]
-                        result.one.append(one_at_a_time(served, path))
-                        print(f"{path} [{served.name}]: one at a time, median of 20 {result.one[-1]:.1f} ms")
-                        result.closed.append(run_wrk(served, path, "closed", args.clients, args.seconds, backends))
-                        show("closed loop", result.closed[-1])
-                        result.think.append(run_wrk(served, path, "think", args.clients, args.think_seconds, backends))
-                        show("think time (~1 s)", result.think[-1])
+                for served in servers:  # interleaved: the code before, then after, in each round
+                    start(served, tmp / f"{round_number}", args.workers)
+                    try:
+                        for path in paths:  # warm-up: every worker renders every page (templates, caches, pool)
+                            run_wrk(served, path, "closed", args.clients, 2, backends)
+                        for path in paths:
+                            measure(served, path, args, backends)
+                    finally:
+                        stop(served)
         finally:
             backends.close()
-            for served in servers:
-                if served.process is not None:
-                    served.process.terminate()
-                    served.process.wait(timeout=30)
 
     print(f"\nmedians of {args.runs} rounds (ms; CPU per request; target p95 <= {TARGET_P95_MS:.0f} ms, after)")
     missed = []

@@ -61,7 +61,7 @@ def open_claims(
     session: Session, actor: Actor, params: ReportParams, *, linked: bool = False
 ) -> list[tuple[ClaimBalance, int, Decimal]]:
     """The claims with an open balance for the party, with their age in days and the open amount (with
-    ``linked``, only ``ledger.linked_claim`` ones)."""
+    ``linked``, only ``ledger.linked_claim_ids`` ones)."""
     as_of = params.as_of or params.today
     out = []
     for claim in claim_balances(session, actor, params, as_of=as_of, linked=linked):

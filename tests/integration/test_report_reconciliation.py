@@ -20,11 +20,21 @@ from sqlalchemy.orm import Session
 
 from ptbill.claims.trading import TEST_TRADING, TradingConfig
 from ptbill.domain.clock import FixedClock
-from ptbill.services import access, batches, billing, reports, write_offs
+from ptbill.services import access, batches, billing, patient_payments, reports, write_offs
 from ptbill.services.demo_data import seed_demo
 from ptbill.services.demo_payments import simulate_payments
-from ptbill.services.reports.ledger import bucket_of
-from ptbill.storage.tables import ClaimLineRow, ClaimPaymentRow, ClaimRow, ClaimWriteOffRow, EncounterRow, UserRow
+from ptbill.services.reports.ar_aging import aged_days
+from ptbill.services.reports.base import payer_name
+from ptbill.services.reports.ledger import bucket_of, claim_balances
+from ptbill.storage.tables import (
+    ClaimLineRow,
+    ClaimPaymentRow,
+    ClaimRow,
+    ClaimWriteOffRow,
+    EncounterRow,
+    PaymentApplicationRow,
+    UserRow,
+)
 from tests.demo_day import DEMO_TODAY
 
 ZERO = Decimal("0.00")
@@ -193,6 +203,46 @@ def test_write_offs_leave_the_ar_aging_as_the_write_offs_table_says(session: Ses
     assert _sum(after.rows, "total") == _sum(insurance.rows, "total") - payer_side
     after_patient = reports.run(session, demo, "ar-aging", _params(party="patient"))
     assert _sum(after_patient.rows, "total") == _sum(patient.rows, "total") - patient_side
+
+
+def _aging_claim_by_claim(session: Session, actor: access.Actor, params: reports.ReportParams) -> list[Any]:
+    """The A/R aging's rows as it built them before issue 17 (every claim's balance built, then grouped): the
+    reference for the grouped path (``ledger.open_groups`` for the claims linked to no other)."""
+    groups: dict[str, list[Any]] = defaultdict(lambda: [0, [ZERO] * 5])
+    as_of = params.as_of or params.today
+    for claim in claim_balances(session, actor, params, as_of=as_of):
+        amount = claim.open_for(params.party)
+        if amount != ZERO:
+            key = claim.patient if params.by == "patient" else payer_name(claim.payer_id)
+            groups[key][0] += 1
+            groups[key][1][bucket_of(aged_days(claim, params))] += amount
+    return sorted((name, n, *sums) for name, (n, sums) in groups.items())
+
+
+def test_the_ar_aging_added_up_in_sql_equals_the_aging_claim_by_claim(session: Session, demo: access.Actor) -> None:
+    """Every party, grouping and basis, with claims linked to others among them (a write-off on each side, a
+    patient payment): the grouped path gives the rows the claim-by-claim reading gives."""
+    claims = _independent(session, demo.clinic_id)
+    answered = [c for c in claims.values() if c["answers"] and c["open"] > Decimal("5.00")]
+    owed = [c for c in claims.values() if c["patient"] > Decimal("2.00")]
+    day = FixedClock(DEMO_TODAY)
+    write_offs.write_off(session, demo, answered[0]["claim"].id, Decimal("5.00"), "contractual", clock=day)
+    write_offs.write_off(session, demo, owed[0]["claim"].id, Decimal("1.00"), "small_balance", clock=day)
+    patient_id = session.get(EncounterRow, owed[-1]["claim"].encounter_id).patient_id  # type: ignore[union-attr]
+    patient_payments.record_payment(session, demo, patient_id, "2.00", "cash", clock=day)
+    session.flush()
+    assert session.scalar(select(func.count()).select_from(PaymentApplicationRow)) > 0
+    assert len(claims) > 10
+    for party in ("insurance", "patient", "all"):
+        for by in ("payer", "patient"):
+            for basis in ("service", "submission"):
+                params = _params(party=party, by=by, basis=basis)
+                report = reports.run(session, demo, "ar-aging", params)
+                got = sorted((r.name, r.claims, *r[2:7]) for r in report.rows)
+                assert got == _aging_claim_by_claim(session, demo, params), (party, by, basis)
+    earlier = _params(as_of=DEMO_TODAY - timedelta(days=20), date_from=DEMO_TODAY - timedelta(days=75))
+    got = sorted((r.name, r.claims, *r[2:7]) for r in reports.run(session, demo, "ar-aging", earlier).rows)
+    assert got == _aging_claim_by_claim(session, demo, earlier) != []
 
 
 def test_days_in_ar_net_collection_and_clean_claims_reconcile_with_the_tables(

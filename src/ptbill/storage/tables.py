@@ -406,6 +406,14 @@ class ClaimRow(Base):
         UniqueConstraint("clinic_id", "patient_control_number"),
         # One claim per payer after each claim (0017_cob_more): a secondary is built once per primary answer.
         Index("uq_claims_prior_sequence", "prior_claim_id", "payer_sequence", unique=True),
+        # 0030_page_indexes: the few claims a payer forwarded (crossovers), which every A/R report reads.
+        Index(
+            "ix_claims_crossed_over",
+            "clinic_id",
+            "id",
+            postgresql_where=text("crossed_over_to IS NOT NULL"),
+            sqlite_where=text("crossed_over_to IS NOT NULL"),
+        ),
     )
 
 
@@ -512,7 +520,17 @@ class ClaimPaymentRow(Base):
     denial_keys: Mapped[list[str] | None] = mapped_column(JSON)  # "CO-50" per net denial
     denial_reasons: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)  # each denial, before netting
 
-    __table_args__ = (UniqueConstraint("remittance_id", "patient_control_number", "payer_claim_number", "status_code"),)
+    __table_args__ = (
+        UniqueConstraint("remittance_id", "patient_control_number", "payer_claim_number", "status_code"),
+        # 0030_page_indexes: the answers not accounted yet (answer_totals.fill_missing), found without a scan
+        Index(
+            "ix_claim_payments_unaccounted",
+            "clinic_id",
+            "id",
+            postgresql_where=text("denied IS NULL"),
+            sqlite_where=text("denied IS NULL"),
+        ),
+    )
 
 
 class ClaimPaymentLineRow(Base):
@@ -555,6 +573,7 @@ class AuditRow(Base):
     and, on PostgreSQL, TRUNCATE (migration 0002_sessions)."""
 
     __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_record", "clinic_id", "entity", "entity_id", "id"),)  # 0030_page_indexes
 
     id: Mapped[pk]
     clinic_id: Mapped[int | None] = mapped_column(ForeignKey("clinics.id"), index=True)
@@ -564,9 +583,6 @@ class AuditRow(Base):
     entity_id: Mapped[str | None] = mapped_column(String(60))
     detail: Mapped[str | None] = mapped_column(Text)  # never PHI: ids and field names only
     at: Mapped[created_at]
-
-    # 0031_scale_indexes: one record's audit rows (note history, patient ledger) without the clinic's other rows
-    __table_args__ = (Index("ix_audit_log_record", "clinic_id", "entity", "entity_id"),)
 
 
 class ClaimWriteOffRow(Base):

@@ -13,6 +13,7 @@ out.
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -30,7 +31,7 @@ from ptbill.services.reports.base import (
     Series,
     payer_name,
 )
-from ptbill.services.reports.ledger import BUCKETS, ClaimBalance, bucket_of, claim_balances
+from ptbill.services.reports.ledger import BUCKETS, ClaimBalance, bucket_of, claim_balances, open_groups
 
 PARTIES = {"insurance": "Insurance A/R", "patient": "Patient A/R", "all": "Insurance and patient A/R"}
 
@@ -46,17 +47,24 @@ class AgingRow(NamedTuple):
     total: Decimal
 
 
-def aged_days(claim: ClaimBalance, params: ReportParams) -> int:
+def age_in_days(service_date: date, submitted: date | None, params: ReportParams) -> int:
     as_of = params.as_of or params.today
-    start = claim.submitted if params.basis == "submission" and claim.submitted else claim.service_date
+    start = submitted if params.basis == "submission" and submitted else service_date
     return max((as_of - start).days, 0)
 
 
-def open_claims(session: Session, actor: Actor, params: ReportParams) -> list[tuple[ClaimBalance, int, Decimal]]:
-    """The claims with an open balance for the party, with their age in days and the open amount."""
+def aged_days(claim: ClaimBalance, params: ReportParams) -> int:
+    return age_in_days(claim.service_date, claim.submitted, params)
+
+
+def open_claims(
+    session: Session, actor: Actor, params: ReportParams, *, linked: bool = False
+) -> list[tuple[ClaimBalance, int, Decimal]]:
+    """The claims with an open balance for the party, with their age in days and the open amount (with
+    ``linked``, only ``ledger.linked_claim_ids`` ones)."""
     as_of = params.as_of or params.today
     out = []
-    for claim in claim_balances(session, actor, params, as_of=as_of):
+    for claim in claim_balances(session, actor, params, as_of=as_of, linked=linked):
         amount = claim.open_for(params.party)
         if amount != ZERO:
             out.append((claim, aged_days(claim, params), amount))
@@ -82,10 +90,18 @@ class ArAging(ReportDefinition[AgingRow]):
 
     def build(self, session: Session, actor: Actor, params: ReportParams) -> Report[AgingRow]:
         groups: dict[str, list[Any]] = defaultdict(lambda: [0, [ZERO] * len(BUCKETS)])
-        for claim, days, amount in open_claims(session, actor, params):
-            key = claim.patient if params.by == "patient" else payer_name(claim.payer_id)
+        by_patient = params.by == "patient"
+        # The claims linked to others (coordination of benefits, write-offs, patient payments) one by one; the
+        # rest, nearly all, added up in SQL by payer or patient and day (ledger.open_groups).
+        for claim, days, amount in open_claims(session, actor, params, linked=True):
+            key = claim.patient if by_patient else payer_name(claim.payer_id)
             groups[key][0] += 1
             groups[key][1][bucket_of(days)] += amount
+        submission = params.basis == "submission"
+        for group in open_groups(session, actor, params, params.party, by_patient=by_patient, by_submission=submission):
+            key = group.patient if by_patient else payer_name(group.payer_id)
+            groups[key][0] += group.claims
+            groups[key][1][bucket_of(age_in_days(group.service_date, group.submitted, params))] += group.amount
         rows = [
             AgingRow(name, n, sums[0], sums[1], sums[2], sums[3], sums[4], sum(sums, ZERO))
             for name, (n, sums) in groups.items()

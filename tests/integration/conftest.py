@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -21,9 +22,10 @@ from ptbill.storage.session import make_engine
 POSTGRES_URL = os.environ.get("PTBILL_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 
 
-@pytest.fixture(scope="session", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if request.param == "sqlite":
+@contextmanager
+def migrated_database(kind: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A database of its own at the newest migration: a SQLite file, or a PostgreSQL schema dropped afterwards."""
+    if kind == "sqlite":
         path: Path = tmp_path_factory.mktemp("db") / "ptbill.sqlite3"
         url = f"sqlite:///{path}"
         upgrade(url)
@@ -41,6 +43,15 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with migrated_database(request.param, tmp_path_factory) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

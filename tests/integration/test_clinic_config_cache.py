@@ -17,7 +17,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ptbill.services import access, payers
 from ptbill.services import notes as notes_service
+from ptbill.storage.session import make_engine
 from ptbill.storage.tables import ClinicRow, PayerParameterRow
+from tests.integration.conftest import BACKENDS, migrated_database
 from tests.integration.test_storage_services import CLEAN, make_clinic
 
 MINIMUM = "traction.minimum_minutes"  # the note's traction lasts 18 minutes
@@ -25,9 +27,19 @@ SHORT = "TRACTION_BELOW_MIN_DURATION"
 FEES = "code,modifiers,amount,effective_from,effective_to\n97012,,30.00,2026-01-01,\n97110,,40.00,2026-01-01,\n"
 
 
+@pytest.fixture(scope="module", params=BACKENDS)
+def own_engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """A database of this module's own: its tests commit for good, as separate server processes do, and the
+    shared database's tests, each rolled back, must never find these clinics and users."""
+    with migrated_database(request.param, tmp_path_factory) as url:
+        engine = make_engine(url)
+        yield engine
+        engine.dispose()
+
+
 @pytest.fixture
-def sessions(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+def sessions(own_engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(own_engine, expire_on_commit=False)
 
 
 @contextmanager

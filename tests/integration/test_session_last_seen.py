@@ -14,7 +14,8 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from ptbill.services.sessions import actor_for_token, open_session
+from ptbill.services.login_state import login_for_token
+from ptbill.services.sessions import open_session
 from ptbill.storage.session import make_engine
 from ptbill.storage.tables import UserSessionRow
 from tests.integration.api.world import fresh_database
@@ -34,9 +35,9 @@ def test_a_request_does_not_wait_for_another_request_of_the_same_login_writing_i
                 setup.commit()
             later = LOGGED_IN + timedelta(minutes=5)  # past LAST_SEEN_EVERY: both requests want to write it
             with Session(engine) as first, Session(engine) as second:
-                assert actor_for_token(first, token, later) == therapist  # its transaction holds the row
+                assert login_for_token(first, token, later).actor == therapist  # its transaction holds the row
                 second.execute(text("SET LOCAL lock_timeout = '2s'"))  # waiting would fail here, not hang
-                assert actor_for_token(second, token, later + timedelta(seconds=1)) == therapist
+                assert login_for_token(second, token, later + timedelta(seconds=1)).actor == therapist
                 second.commit()
                 first.commit()
             with Session(engine) as check:

@@ -1,8 +1,8 @@
 """What every request of a logged-in user decides on, read in one statement with the session itself: the user
-(``sessions.actor_for_token``), the step they must take before anything else (``two_factor.first_step_due``)
-and their clinic's time zone (``clinic.clinic_zone``). The pages and the API looked these up in two or three
-statements a request; nothing is cached, so a logout, a deactivation, a temporary password or a clinic's new
-two-step rule still takes effect on the very next request.
+of a live session (``sessions.live_session_where``), the step they must take before anything else
+(``two_factor.first_step_due``) and their clinic's time zone (``clinic.clinic_zone``). The pages and the API
+looked these up in two or three statements a request; nothing is cached, so a logout, a deactivation, a
+temporary password or a clinic's new two-step rule still takes effect on the very next request.
 """
 
 from __future__ import annotations

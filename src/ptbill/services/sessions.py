@@ -81,24 +81,6 @@ def mark_seen(session: Session, session_id: int, last_seen: datetime, now: datet
         session.execute(update(UserSessionRow).where(UserSessionRow.id.in_(unlocked)).values(last_seen_at=now))
 
 
-def actor_for_token(session: Session, token: str | None, now: datetime) -> Actor | None:
-    """The active user of a live session, or None (unknown, expired or revoked token, inactive user)."""
-    if not token:
-        return None
-    row = session.execute(
-        select(
-            UserSessionRow.id, UserSessionRow.last_seen_at, UserRow.id, UserRow.clinic_id, UserRow.role, UserRow.name
-        )
-        .join(UserRow, UserRow.id == UserSessionRow.user_id)
-        .where(*live_session_where(token, now))
-    ).first()
-    if row is None:
-        return None
-    session_id, last_seen, user_id, clinic_id, role, name = row
-    mark_seen(session, session_id, last_seen, now)
-    return Actor(user_id, clinic_id, role, name)
-
-
 def session_is_live(session: Session, token: str, now: datetime) -> bool:
     """Whether the token is a live session of an active user; reads only (no last-seen write)."""
     found = session.scalar(

@@ -1,8 +1,9 @@
 """Benchmark: what looking the session up on every request costs, beside the lookup it replaced.
 
-Every API and page request now reads its server-side session (one indexed query joining sessions and
-users, so a logout or deactivation counts at once). The reference, in the same run on the same database,
-is the primary-key read of the user that the signed-token design did when its 30-second cache missed.
+Every API and page request now reads its server-side session (one indexed query joining sessions, users and
+the clinic, ``login_state.login_for_token``, so a logout or deactivation counts at once). The reference, in the
+same run on the same database, is the primary-key read of the user that the signed-token design did when its
+30-second cache missed.
 Run from the repository root: ``.venv/bin/python bench/session_lookup.py [--postgres URL]``.
 """
 
@@ -20,7 +21,8 @@ from sqlalchemy.orm import Session
 
 from ptbill.services.access import actor_for
 from ptbill.services.demo_data import seed_demo
-from ptbill.services.sessions import actor_for_token, open_session, system_clock
+from ptbill.services.login_state import login_for_token
+from ptbill.services.sessions import open_session, system_clock
 from ptbill.storage.migrate import upgrade
 from ptbill.storage.session import make_engine, session_factory, transaction
 from ptbill.storage.tables import UserRow
@@ -54,8 +56,10 @@ def measure(url: str) -> None:
             open_session(session, actor, now)
         token = open_session(session, actor, now)
     with factory() as session:
-        assert actor_for_token(session, token, now) == actor
-        session_lookup = per_lookup_microseconds(session, lambda: actor_for_token(session, token, now))
+        found = login_for_token(session, token, now)
+        assert found is not None
+        assert found.actor == actor
+        session_lookup = per_lookup_microseconds(session, lambda: login_for_token(session, token, now))
         user_read = per_lookup_microseconds(session, lambda: actor_for(session, user.id))
     backend = url.split(":", 1)[0]
     print(f"{backend:<11} session lookup {session_lookup:7.0f} µs   reference (user by id) {user_read:7.0f} µs")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import gc
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -29,7 +30,9 @@ def test_the_heap_is_settled_once_after_the_warm_up_requests(unfrozen: None) -> 
     settling = SettleAfterWarmUp(app, requests=3)
 
     def request(path: str, kind: str = "http") -> None:
-        asyncio.run(settling({"type": kind, "path": path}, None, None))
+        # A loop of its own in its own thread: an earlier test's (Playwright's) loop may still run in this one.
+        with ThreadPoolExecutor(1) as thread:
+            thread.submit(asyncio.run, settling({"type": kind, "path": path}, None, None)).result()
 
     request("/one")
     request("/", "lifespan")  # not a request

@@ -9,6 +9,7 @@ results waiting grow with the batch.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -38,6 +39,9 @@ def ordered(function: Callable[..., R], chunks: Iterable[Any], jobs: int, *args:
     # The first chunk runs here, before the fork: it loads the reference data, the code sets and the
     # catalog's first snapshots lazily, and the children then start with them instead of each loading its own.
     yield function(first, *args)
+    # What the first chunk loaded lives as long as the run: out of the collector's scans, the parent's later
+    # collections skip it, and the children's do not touch (and so copy) the pages it shares with them.
+    gc.freeze()
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
     with multiprocessing.get_context(method).Pool(jobs) as pool:
         pending: deque[Any] = deque()

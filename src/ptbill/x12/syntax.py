@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -144,6 +145,44 @@ class SegmentEncoder:
         if self._foreign(text):
             self._refuse_characters(segment)
         return text + self._terminator
+
+    def encode_all(self, segments: Sequence[Segment]) -> str:
+        """``"".join(map(self.encode, segments))`` with the checks made once over the whole text rather than
+        once per segment (a writer's claim at a time); on any doubt each segment is encoded on its own, which
+        names the segment and value at fault."""
+        element, component, separator = self._element, self._component, self.delimiters.segment
+        texts = []
+        elements_placed = joins = 0
+        for segment in segments:
+            if segment.id == "ISA":
+                return "".join(map(self.encode, segments))
+            elements = list(segment.elements)
+            while elements and (elements[-1] == "" or elements[-1] == ()):
+                elements.pop()
+            parts = [segment.id]
+            for value in elements:
+                if isinstance(value, str):
+                    parts.append(value)
+                    continue
+                trimmed = list(value)
+                while trimmed and trimmed[-1] == "":
+                    trimmed.pop()
+                joins += max(len(trimmed) - 1, 0)
+                parts.append(component.join(trimmed))
+            elements_placed += len(parts) - 1
+            texts.append(element.join(parts))
+        body = separator.join(texts) + separator if texts else ""
+        if (
+            body.count(element) != elements_placed
+            or body.count(component) != joins
+            or body.count(separator) != len(texts)
+            or self.delimiters.repetition in body
+            or self._foreign(body)
+        ):
+            return "".join(map(self.encode, segments))
+        if self._terminator != separator:
+            return self._terminator.join(texts) + self._terminator
+        return body
 
     def _stray_outside(self, text: str) -> bool:
         return self.delimiters.segment in text or self.delimiters.repetition in text

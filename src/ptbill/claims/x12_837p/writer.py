@@ -405,23 +405,23 @@ def render_claim(
     reasons = tuple(validate_claim(claim))
     if reasons:
         return RenderedClaim(claim.claim_id, claim.payer.id, key, delimiters, reasons)
-    encode = (encoder or SegmentEncoder(delimiters)).encode
+    encode_all = (encoder or SegmentEncoder(delimiters)).encode_all
     b = _Builder(delimiters)
     billing_texts = {} if billing_texts is None else billing_texts
     known = billing_texts.get((claim.billing_provider, delimiters))
     if known is None:
         _write_billing_provider(b, claim.billing_provider)
-        known = billing_texts[claim.billing_provider, delimiters] = ("".join(map(encode, b.segments)), len(b.segments))
+        known = billing_texts[claim.billing_provider, delimiters] = (encode_all(b.segments), len(b.segments))
         b.segments = []
     billing, billing_segments = known
     _write_claim(b, claim, 1, 0)  # HL numbers are the batch's: the HL segments are left out below
     segments = b.segments
     second = next((i for i in range(1, len(segments)) if segments[i].id == "HL"), None)
     if second is None:
-        subscriber, patient = "".join(map(encode, segments[1:])), None
+        subscriber, patient = encode_all(segments[1:]), None
     else:
-        subscriber = "".join(map(encode, segments[1:second]))
-        patient = "".join(map(encode, segments[second + 1 :]))
+        subscriber = encode_all(segments[1:second])
+        patient = encode_all(segments[second + 1 :])
     count = len(segments) - (1 if second is None else 2)
     return RenderedClaim(
         claim.claim_id, claim.payer.id, key, delimiters, (), billing, billing_segments, subscriber, patient, count
@@ -449,7 +449,7 @@ def _transaction_text(
     b.add("NM1", "41", "2", b.text(trading.submitter_name, 60), "", "", "", "", "46", trading.submitter_id)
     b.add("PER", "IC", b.text(trading.contact_name, 60), "TE", trading.contact_phone)
     b.add("NM1", "40", "2", b.text(trading.receiver_name, 60), "", "", "", "", "46", trading.receiver_id)
-    pieces = [SegmentEncoder(delimiters).encode(segment) for segment in b.segments]
+    pieces = [SegmentEncoder(delimiters).encode_all(b.segments)]
     count = len(b.segments)
     by_billing: dict[tuple[str, str], list[RenderedClaim]] = {}
     for claim in claims:

@@ -124,23 +124,9 @@ class SegmentEncoder:
             if self._foreign(text):
                 self._refuse_characters(segment)
             return text + self._terminator
-        elements = list(segment.elements)
-        while elements and (elements[-1] == "" or elements[-1] == ()):
-            elements.pop()
-        parts = [segment.id]
-        joins = 0  # component separators we place ourselves
-        for value in elements:
-            if isinstance(value, str):
-                parts.append(value)
-                continue
-            trimmed = list(value)
-            while trimmed and trimmed[-1] == "":
-                trimmed.pop()
-            joins += max(len(trimmed) - 1, 0)
-            parts.append(component.join(trimmed))
-        text = element.join(parts)
+        text, placed, joins = self._joined(segment)
         # One pass over the joined text: any separator beyond the ones placed came from a value.
-        if text.count(element) != len(parts) - 1 or text.count(component) != joins or self._stray_outside(text):
+        if text.count(element) != placed or text.count(component) != joins or self._stray_outside(text):
             self._refuse(segment)
         if self._foreign(text):
             self._refuse_characters(segment)
@@ -156,22 +142,13 @@ class SegmentEncoder:
         for segment in segments:
             if segment.id == "ISA":
                 return "".join(map(self.encode, segments))
-            elements = list(segment.elements)
-            while elements and (elements[-1] == "" or elements[-1] == ()):
-                elements.pop()
-            parts = [segment.id]
-            for value in elements:
-                if isinstance(value, str):
-                    parts.append(value)
-                    continue
-                trimmed = list(value)
-                while trimmed and trimmed[-1] == "":
-                    trimmed.pop()
-                joins += max(len(trimmed) - 1, 0)
-                parts.append(component.join(trimmed))
-            elements_placed += len(parts) - 1
-            texts.append(element.join(parts))
-        body = separator.join(texts) + separator if texts else ""
+            text, placed, joined = self._joined(segment)
+            elements_placed += placed
+            joins += joined
+            texts.append(text)
+        if not texts:
+            return ""
+        body = separator.join(texts) + separator
         if (
             body.count(element) != elements_placed
             or body.count(component) != joins
@@ -183,6 +160,26 @@ class SegmentEncoder:
         if self._terminator != separator:
             return self._terminator.join(texts) + self._terminator
         return body
+
+    def _joined(self, segment: Segment) -> tuple[str, int, int]:
+        """The segment's text without its terminator, trailing empty elements and components trimmed, with
+        the number of element and of component separators placed in it."""
+        component = self._component
+        elements = list(segment.elements)
+        while elements and (elements[-1] == "" or elements[-1] == ()):
+            elements.pop()
+        parts = [segment.id]
+        joins = 0  # component separators we place ourselves
+        for value in elements:
+            if isinstance(value, str):
+                parts.append(value)
+                continue
+            trimmed = list(value)
+            while trimmed and trimmed[-1] == "":
+                trimmed.pop()
+            joins += max(len(trimmed) - 1, 0)
+            parts.append(component.join(trimmed))
+        return self._element.join(parts), len(parts) - 1, joins
 
     def _stray_outside(self, text: str) -> bool:
         return self.delimiters.segment in text or self.delimiters.repetition in text

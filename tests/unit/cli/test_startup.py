@@ -48,7 +48,9 @@ def test_units_loads_no_validation_library_no_engine_and_no_other_command() -> N
     status, modules, output = loaded_by("units", "97110=33", "97012=15")
     assert status == 0
     assert "97110  2 unit(s)" in output
-    assert loaded_packages(modules, (*NEVER, "pydantic", "ptbill.rules.engine", "ptbill.domain.encounter")) == []
+    not_for_units = ("pydantic", "ptbill.rules.engine", "ptbill.domain.encounter")
+    parameters = ("ptbill.reference.parameters", "ptbill.reference.declarations", "ptbill.reference.yaml_cache")
+    assert loaded_packages(modules, (*NEVER, *not_for_units, *parameters)) == []
 
 
 def test_check_loads_the_engine_but_not_what_only_claims_and_the_app_use() -> None:

@@ -8,7 +8,6 @@ expect (a bug: one line saying so, without the data it was handling).
 from __future__ import annotations
 
 import gc
-import json
 import os
 import sys
 from collections.abc import Sequence
@@ -152,6 +151,8 @@ def units(method: str, as_json: bool, services: tuple[str, ...]) -> None:
         _fail(problems)
     result = compute_units(parsed, UnitMethod(method))
     if as_json:
+        import json
+
         click.echo(json.dumps(result.to_json()))
         return
     from ptbill.cli import render

@@ -9,7 +9,6 @@ results waiting grow with the batch.
 
 from __future__ import annotations
 
-import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
@@ -38,6 +37,8 @@ def ordered(function: Callable[..., R], chunks: Iterable[Any], jobs: int, *args:
     # The first chunk runs here, before the fork: it loads the reference data, the code sets and the
     # catalog's first snapshots lazily, and the children then start with them instead of each loading its own.
     yield function(first, *args)
+    import multiprocessing  # here: one process (most runs) never loads it
+
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
     with multiprocessing.get_context(method).Pool(jobs) as pool:
         pending: deque[Any] = deque()

@@ -27,7 +27,19 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, CompoundSelect, Numeric, Subquery, and_, case, func, select, union
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Numeric,
+    Subquery,
+    and_,
+    case,
+    column,
+    func,
+    select,
+    table,
+    union,
+)
 from sqlalchemy.orm import Session, aliased
 
 from ptbill.remittance.accounting import Balance
@@ -55,6 +67,28 @@ EMPTY = Balance()
 CENT = Decimal("0.01")
 D_HALF_CENT = Decimal("0.005")
 REVERSAL = "22"  # CLP02 22: a reversal of an earlier answer
+
+# Written by the database's triggers (migration 0031_ledger_marks) in the same transaction as every change the
+# A/R reports read; never deleted. Not an ORM table: only ``ledger_revision`` reads it.
+LEDGER_MARKS = table("ledger_marks", column("clinic_id"), column("tx"))
+
+
+def ledger_revision(session: Session, clinic_id: int) -> int | None:
+    """The clinic's ledger revision: how many committed transactions (on SQLite, changed rows) marked it. Two
+    reads that find the same number saw the same ledger, since marks only accumulate. None when this
+    transaction changed the clinic's ledger itself and has not committed: its view is its own, so nothing may
+    be kept under a number other transactions can see, nor read from what they kept."""
+    marks = LEDGER_MARKS
+    if session.get_bind().dialect.name == "postgresql":
+        mine = func.count().filter(marks.c.tx == func.txid_current_if_assigned())
+        count, own = session.execute(select(func.count(), mine).where(marks.c.clinic_id == clinic_id)).one()
+        return None if own else int(count)
+    # SQLite (pysqlite) opens a transaction only at a transaction's first write: if one is open, this session
+    # has written something not committed yet (marked or not), and may not share what it reads.
+    if session.connection().connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
+        return None
+    return int(session.scalar(select(func.count()).select_from(marks).where(marks.c.clinic_id == clinic_id)) or 0)
+
 
 # Each posted answer's accounting by ``balances.account_of_payment``, stored as columns when it was written
 # (``services.answer_totals``): charge, payer paid, then Balance's other fields in their order.

@@ -10,17 +10,20 @@ import dataclasses
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from ptbill.domain.clock import FixedClock
 from ptbill.domain.remittance import ClaimStatus
+from ptbill.jobs.runner import JobRunner
 from ptbill.services import access, batches, patient_payments, posting, reports, write_offs
-from ptbill.services.reports import ar_aging
+from ptbill.services.reports import ar_aging, ledger
+from ptbill.settings import Settings
 from ptbill.storage.session import make_engine
-from ptbill.storage.tables import ClaimRow, EncounterRow
+from ptbill.storage.tables import ClaimRow, EncounterRow, JobRunRow
 from tests.integration.conftest import BACKENDS, migrated_database
 from tests.integration.test_cob import (
     DAY,
@@ -181,3 +184,38 @@ def test_one_clinics_changes_and_figures_never_reach_another(
         write_offs.write_off(session, first, first_claim, D("2.00"), "timely_filing", clock=CLOCK)
     assert aging(here, first, "insurance")[0] == CHARGE - D("2.00") == computed(other, first, "insurance")
     assert aging(here, second, "insurance")[0] == CHARGE - D("40.00") == computed(other, second, "insurance")
+
+
+def test_folding_the_marks_into_totals_keeps_every_revision_and_the_kept_aging(
+    database: str, tmp_path: Path, here: sessionmaker[Session], other: sessionmaker[Session]
+) -> None:
+    """The nightly ``ledger_marks_compact`` job: the marks go, each clinic's revision stays, so what is kept is
+    still served; the next change after it is seen at once, and a second run finds nothing to fold."""
+    biller, claim_id = submitted_claim(other, "kept5")
+    kept = aging(here, biller, "insurance")[1]
+    with committed(other) as session:
+        before = ledger.ledger_revision(session, biller.clinic_id)
+    assert before is not None
+    settings = Settings(database_url=database, data_dir=tmp_path, secret_key="test", secure_cookies=False)
+    runner = JobRunner(settings, other, CLOCK)
+    try:
+        run_id = runner.run_periodic("ledger_marks_compact")
+    finally:
+        runner.close()
+    with committed(other) as session:
+        run = session.get(JobRunRow, run_id)
+        assert run is not None
+        assert run.status == "done"
+        folded = int(run.message.split()[0])
+    assert folded >= before > 0  # this clinic's marks among them
+    with committed(other) as session:
+        assert ledger.ledger_revision(session, biller.clinic_id) == before
+        assert session.scalar(select(func.count()).select_from(ledger.LEDGER_MARKS)) == 0
+        assert ledger.compact_ledger_marks(session) == 0
+    assert aging(here, biller, "insurance")[1] is kept
+
+    with committed(other) as session:
+        write_offs.write_off(session, biller, claim_id, D("3.00"), "timely_filing", clock=CLOCK)
+    with committed(other) as session:
+        assert (ledger.ledger_revision(session, biller.clinic_id) or 0) > before
+    assert aging(here, biller, "insurance")[0] == CHARGE - D("3.00") == computed(other, biller, "insurance")

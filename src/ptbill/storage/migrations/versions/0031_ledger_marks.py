@@ -4,9 +4,11 @@ its status or chain), an answer posted or restated, a clinic write-off, a patien
 note, patient and user columns the reports group or filter by. Triggers write the marks, so no code path can
 change the ledger without one.
 
-The count of a clinic's committed marks only grows (marks are never deleted), so two reads that find the same
-count saw the same ledger: ``services.reports.ledger.ledger_revision`` reads it in one index-only statement, and
-the A/R aging keeps its computed report per process under it. On PostgreSQL a transaction writes at most one
+The clinic's revision is ``ledger_mark_totals.marks`` (the marks counted and folded there by the
+``ledger_marks_compact`` job) plus the count of its marks still in ``ledger_marks``: it only grows, so two
+reads that find the same number saw the same ledger. ``services.reports.ledger.ledger_revision`` reads it in
+one statement (one snapshot, so a compaction committing meanwhile changes neither term's sum), and the A/R
+aging keeps its computed report per process under it. On PostgreSQL a transaction writes at most one
 mark per clinic (``INSERT ... ON CONFLICT DO NOTHING`` on the clinic and the transaction id), and concurrent
 transactions insert different keys, so postings never wait on each other for their marks. SQLite writes one
 or two per changed row (a single writer at a time there anyway).
@@ -72,6 +74,11 @@ def upgrade() -> None:
         sa.Column("tx", sa.BigInteger, nullable=True),  # PostgreSQL's transaction id; NULL on SQLite
     )
     op.create_index("ux_ledger_marks_tx", "ledger_marks", ["clinic_id", "tx"], unique=True)
+    op.create_table(
+        "ledger_mark_totals",
+        sa.Column("clinic_id", sa.Integer, primary_key=True),
+        sa.Column("marks", sa.BigInteger, nullable=False),
+    )
     postgres = op.get_bind().dialect.name == "postgresql"
     if postgres:
         op.execute(POSTGRES_FUNCTION)
@@ -97,5 +104,6 @@ def downgrade() -> None:
             op.execute(f"DROP TRIGGER {name} ON {table}" if postgres else f"DROP TRIGGER {name}")
     if postgres:
         op.execute("DROP FUNCTION ptbill_ledger_mark()")
+    op.drop_table("ledger_mark_totals")
     op.drop_index("ux_ledger_marks_tx", table_name="ledger_marks")
     op.drop_table("ledger_marks")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -44,7 +43,8 @@ def _byte_count(name: str, default: int, unit: str = "bytes") -> int:
     return int(raw)
 
 
-DEFAULT_SCHEDULE = (("reference_checks", "0 6 * * *"),)  # the reference tables checked daily, 06:00 UTC
+# The reference tables checked daily at 06:00 UTC; the A/R aging's ledger marks folded into totals at 05:30.
+DEFAULT_SCHEDULE = (("reference_checks", "0 6 * * *"), ("ledger_marks_compact", "30 5 * * *"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +97,7 @@ class Settings:
 
     @classmethod
     def from_environment(cls) -> Settings:
-        data_dir = Path(os.environ.get("PTBILL_DATA_DIR", "var"))
+        data_dir = data_dir_from_environment()
         secret = os.environ.get("PTBILL_SECRET_KEY") or _local_secret(data_dir)
         return cls(
             database_url=os.environ.get("DATABASE_URL", f"sqlite:///{data_dir / 'ptbill.sqlite3'}"),
@@ -108,6 +108,11 @@ class Settings:
             clock=clock_from_environment(),
             jobs=JobSettings.from_environment(),
         )
+
+
+def data_dir_from_environment() -> Path:
+    """``PTBILL_DATA_DIR``, else ``var``: what a command that needs only the data folder reads (no secret made)."""
+    return Path(os.environ.get("PTBILL_DATA_DIR", "var"))
 
 
 def clock_from_environment() -> Clock:
@@ -126,6 +131,8 @@ def _local_secret(data_dir: Path) -> str:
     path = data_dir / "secret_key"
     if path.exists():
         return path.read_text().strip()
+    import secrets  # here: most commands never make a secret
+
     data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # the owner's only: it holds the database
     secret = secrets.token_urlsafe(48)
     path.write_text(secret)

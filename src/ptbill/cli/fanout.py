@@ -10,7 +10,6 @@ results waiting grow with the batch.
 from __future__ import annotations
 
 import gc
-import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
@@ -42,6 +41,8 @@ def ordered(function: Callable[..., R], chunks: Iterable[Any], jobs: int, *args:
     # What the first chunk loaded lives as long as the run: out of the collector's scans, the parent's later
     # collections skip it, and the children's do not touch (and so copy) the pages it shares with them.
     gc.freeze()
+    import multiprocessing  # here: one process (most runs) never loads it
+
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
     with multiprocessing.get_context(method).Pool(jobs) as pool:
         pending: deque[Any] = deque()

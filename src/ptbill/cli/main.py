@@ -7,7 +7,7 @@ expect (a bug: one line saying so, without the data it was handling).
 
 from __future__ import annotations
 
-import json
+import gc
 import os
 import sys
 from collections.abc import Sequence
@@ -30,10 +30,56 @@ def _fail(lines: Sequence[str]) -> NoReturn:
     sys.exit(EXIT_BAD_INPUT)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """check, units and claim are defined here; the other commands (``cli.commands.register``) are imported
+    only when one of them is asked for, or all of them are listed (help, an unknown name's suggestions)."""
+
+    registered = False
+
+    def _register(self) -> None:
+        if not self.registered:
+            self.registered = True
+            from ptbill.cli.commands import register
+
+            register(self)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is None:
+            self._register()
+            command = super().get_command(ctx, cmd_name)
+        return command
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._register()
+        return super().list_commands(ctx)
+
+
+# Loading `ptbill check`'s modules makes about 55,000 tracked objects that live as long as the process (modules,
+# classes, validators) and a few hundred garbage ones: the collector's repeated scans of the growing heap cost
+# more than they free. main() pauses the cyclic garbage collector while the command's modules load, and the
+# commands resume it before they work on their input.
+IMPORTS_ONLY = ("check", "units")  # these resume it themselves, after their own imports
+
+
+def _resume_collection(settled: bool = False) -> None:
+    """Resume the collector; ``settled``: what loaded so far lives as long as the process, so the
+    collector's scans skip it from now on (``gc.freeze``) instead of scanning it all at the first. Nothing
+    when the collector runs: main() did not start this command (a test's runner, another program)."""
+    if gc.isenabled():
+        return
+    if settled:
+        gc.freeze()
+    gc.enable()
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="ptbill")
-def cli() -> None:
+@click.pass_context
+def cli(ctx: click.Context) -> None:
     """ptbill: check physical-therapy notes and claims before the payer does."""
+    if ctx.invoked_subcommand not in IMPORTS_ONLY:
+        _resume_collection()
 
 
 @cli.command()
@@ -56,7 +102,10 @@ def check(as_json: bool, ndjson: bool, jobs: int, files: tuple[str, ...]) -> Non
     """Check encounter files (format 1; '-' reads standard input) and report each finding with its fix."""
     from ptbill.cli.check_cmd import run_check
     from ptbill.domain.clock import SYSTEM_CLOCK
+    from ptbill.domain.encounter_json import parse_encounter  # noqa: F401 - loaded before the collector resumes
+    from ptbill.rules.engine import check_encounter  # noqa: F401 - loaded before the collector resumes
 
+    _resume_collection(settled=True)
     if as_json and ndjson:
         _fail(["check: --json and --ndjson are two outputs: choose one"])
     sys.exit(run_check(as_json, ndjson, jobs, files, SYSTEM_CLOCK.today()))
@@ -79,6 +128,7 @@ def units(method: str, as_json: bool, services: tuple[str, ...]) -> None:
     from ptbill.units import TimedMinutes, UnitMethod, compute_units
 
     codes = default_catalog().procedure_codes
+    _resume_collection(settled=True)
     parsed: list[TimedMinutes] = []
     problems: list[str] = []
     for item in services:
@@ -101,6 +151,8 @@ def units(method: str, as_json: bool, services: tuple[str, ...]) -> None:
         _fail(problems)
     result = compute_units(parsed, UnitMethod(method))
     if as_json:
+        import json
+
         click.echo(json.dumps(result.to_json()))
         return
     from ptbill.cli import render
@@ -211,9 +263,9 @@ def claim(
 def _configure() -> None:
     """Check against the CMS tables `ptbill reference load-*` installed, where there are any."""
     from ptbill.reference.catalog import ReferenceCatalog, configure_default_catalog
-    from ptbill.settings import Settings
+    from ptbill.settings import data_dir_from_environment
 
-    reference_dir = Settings.from_environment().data_dir / "reference"
+    reference_dir = data_dir_from_environment() / "reference"
     if reference_dir.is_dir():
         configure_default_catalog(ReferenceCatalog(installed_dir=reference_dir))
 
@@ -222,13 +274,12 @@ def main() -> None:
     # pydantic looks for plugins among every installed package's entry points the first time it builds a
     # validator (about 20 ms of each command's start); ptbill uses none.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    gc.disable()  # resumed by the command (see _resume_collection), and below whatever happens
     try:
-        from ptbill.cli.commands import register
         from ptbill.log_privacy import withhold_exception_messages
 
         withhold_exception_messages()
         _configure()
-        register(cli)
         cli(prog_name="ptbill")
     except KeyboardInterrupt:  # pragma: no cover - interactive only
         sys.exit(130)
@@ -243,3 +294,5 @@ def main() -> None:
             err=True,
         )
         sys.exit(EXIT_BUG)
+    finally:
+        gc.enable()

@@ -11,12 +11,14 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
+from ptbill.domain import claim_line
 from ptbill.domain.remittance import Adjustment
 from ptbill.domain.vocabulary import ClaimFilingIndicator
 
-# What one claim line can carry, in the 837P (SV101-3..6, SV107) and on the CMS-1500 (24D, 24E).
+# What one claim line can carry, in the 837P (SV101-3..6, SV107) and on the CMS-1500 (24D, 24E). The pointers'
+# limit is set in claim_line.py, which the checks import without this module's and remittance's classes.
 MAX_MODIFIERS = 4
-MAX_DIAGNOSIS_POINTERS = 4
+MAX_DIAGNOSIS_POINTERS = claim_line.MAX_DIAGNOSIS_POINTERS
 
 
 class ClaimFrequency(StrEnum):

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+# Diagnosis pointers one claim line can carry: SV107 of the 837P, item 24E of the CMS-1500.
+MAX_DIAGNOSIS_POINTERS = 4
+
 
 @dataclass(frozen=True, slots=True)
 class ClaimLine:

@@ -19,6 +19,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, 
 MAX_TEXT = 8_000  # a section's free text: pages of it, far below the note's size limit
 MAX_NAME = 120  # an exercise, a joint, a test, a goal's id
 MAX_ROWS = 200  # rows of a list (measures, exercises, goals)
+# A template's blank the therapist fills in; a note still holding one cannot be signed (NOTE_TEMPLATE_BLANK).
+BLANK = "___"
 _GOAL_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,19}")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _DECIMAL_TEXT = re.compile(r"-?[0-9]{1,12}(\.[0-9]{1,12})?")

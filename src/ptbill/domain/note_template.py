@@ -24,6 +24,7 @@ from ptbill.domain.encounter import BodyRegion, DeviceType, Encounter, TractionM
 from ptbill.domain.encounter_json import encounter_from_dict, problems_of
 from ptbill.domain.errors import EncounterFormatError, PtbillError
 from ptbill.domain.note_content import (
+    BLANK,
     MAX_TEXT,
     Degrees,
     FlowsheetRow,
@@ -35,7 +36,6 @@ from ptbill.domain.note_content import (
     SmallCount,
 )
 
-BLANK = "___"  # a blank the therapist fills in; a note still holding one cannot be signed (NOTE_TEMPLATE_BLANK)
 TRACTION_CODE = "97012"
 # Evaluations are billed by the evaluation note itself, never carried by a template into another note.
 EVALUATION_CODES = frozenset({"97161", "97162", "97163", "97164", "97165", "97166", "97167", "97168"})

@@ -32,6 +32,7 @@ from ptbill.services.job_runs import actor_of
 from ptbill.services.mailbox_settings import clinic_mailbox
 from ptbill.services.reference_status import reference_status
 from ptbill.services.remittance_files import REFUSED, post_file
+from ptbill.services.reports.ledger import compact_ledger_marks
 from ptbill.services.statements import run_statements as statement_run
 from ptbill.settings import Settings
 from ptbill.storage.session import transaction
@@ -145,6 +146,16 @@ def reference_checks(ctx: JobContext) -> Outcome:
     ctx.progress(len(lines), len(lines))
     text = f"{len(lines) - len(missing)} of {len(lines)} reference tables installed"
     return Outcome(text + (f"; not installed: {', '.join(missing)}" if missing else ""))
+
+
+@job("ledger_marks_compact", retries=2, periodic=True)
+def ledger_marks_compact(ctx: JobContext) -> Outcome:
+    """The ledger marks every clinic's changes left (the A/R aging's revision) folded into each clinic's total,
+    so reading a revision stays one short count however long the clinic has billed. Revisions are unchanged."""
+    with transaction(ctx.sessions) as session:
+        folded = compact_ledger_marks(session)
+    ctx.progress(folded, folded)
+    return Outcome(f"{folded} ledger mark(s) folded into the clinics' totals")
 
 
 @job("nightly_eligibility", retries=1, periodic=True)

@@ -23,14 +23,12 @@ from ptbill.domain.dates import DateRange
 from ptbill.domain.errors import ReferenceDataError
 from ptbill.domain.finding import Severity
 from ptbill.domain.vocabulary import PayerType
-from ptbill.reference.declarations import InvalidValueError, declaration_for, declared
-from ptbill.reference.parameters import DatedValue, Parameter, ParameterLayer, load_parameter_file
-from ptbill.reference.yaml_cache import load_yaml_file
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the parameters' modules load where parameters are read: `ptbill units` reads none
     from ptbill.reference.icd10 import CodeSetVersion, Icd10Catalog
     from ptbill.reference.mue import MueTable
     from ptbill.reference.ncci import PtpTable
+    from ptbill.reference.parameters import DatedValue, Parameter, ParameterLayer
 
 _T = TypeVar("_T")
 DATA_DIR = Path(__file__).resolve().parent.parent / "reference_data"
@@ -87,6 +85,8 @@ class ResolvedValue:
     note: str | None = None
 
     def _misread(self, reader: str) -> ReferenceDataError:
+        from ptbill.reference.declarations import declaration_for
+
         kind = declaration_for(self.name)
         return ReferenceDataError(f"parameter {self.name} is {kind.kind.value if kind else '?'}, not read as {reader}")
 
@@ -307,6 +307,9 @@ class Snapshot:
 
         Each value passes its parameter's declaration, as a shipped one does; ReferenceDataError if not.
         """
+        from ptbill.reference.declarations import InvalidValueError, declared
+        from ptbill.reference.parameters import DatedValue, Parameter, ParameterLayer
+
         layer = ParameterLayer(label)
         for name, raw in overrides.items():
             declaration = declared(name)
@@ -475,6 +478,8 @@ class ReferenceCatalog:
     def _layer(self, key: str, directories: list[Path]) -> ParameterLayer:
         layer = self._layers.get(key)
         if layer is None:
+            from ptbill.reference.parameters import ParameterLayer, load_parameter_file
+
             layer = ParameterLayer(key)
             for index, directory in enumerate(directories):
                 if not directory.is_dir():
@@ -532,6 +537,8 @@ class ReferenceCatalog:
 
 
 def _read_payer(directory: Path) -> PayerInfo:
+    from ptbill.reference.yaml_cache import load_yaml_file
+
     path = directory / "payer.yaml"
     data = load_yaml_file(path, str(path))
     unknown = sorted(str(key) for key in data if key not in ("name", "type", "notes")) if isinstance(data, dict) else []

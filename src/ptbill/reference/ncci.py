@@ -13,22 +13,22 @@ import itertools
 import json
 import os
 import re
-import sqlite3
 import sys
-import tempfile
 import threading
 import weakref
-import zipfile
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Generic, Protocol, TextIO, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TextIO, TypeVar, cast
 
 from ptbill.domain.clock import SYSTEM_CLOCK
 from ptbill.domain.dates import DateRange
 from ptbill.domain.errors import ReferenceDataError
 from ptbill.domain.identifiers import is_ascii_digits
+
+if TYPE_CHECKING:
+    import sqlite3  # imported where a compiled table is written or opened: a check without one never needs it
 
 PTP_FILE_NAME = "ncci_ptp.sqlite3"
 MANIFEST_NAME = "manifest.json"
@@ -411,6 +411,8 @@ def write_atomically(path: Path, write: Callable[[Path], object]) -> None:
     Readers never see half a file, and on any failure the temporary file is removed and whatever
     was at ``path`` stays as it was.
     """
+    import tempfile  # only writing a table needs it: a check never loads it
+
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(handle)
@@ -466,6 +468,8 @@ def open_inputs(path: Path, suffixes: tuple[str, ...]) -> Generator[tuple[str, s
         raise ReferenceDataError(
             f"{path.name}: spreadsheets are not read; give the {wanted} file from the same CMS ZIP"
         )
+    import zipfile  # only reading a CMS file needs it
+
     if not zipfile.is_zipfile(path):
         yield path.name, path.name, open(path, encoding="latin-1", newline="")  # noqa: SIM115 - caller closes
         return
@@ -505,6 +509,8 @@ def write_compiled(
     and a ``meta`` table holding ``tag`` (with the format version) and the JSON ``header``. Atomic.
     """
 
+    import sqlite3
+
     def build(temporary: Path) -> None:
         connection = sqlite3.connect(temporary)
         try:
@@ -531,6 +537,8 @@ def open_compiled(path: Path, tag: str) -> tuple[sqlite3.Connection, dict[str, o
     Raises ReferenceDataError when the file is missing, not sqlite3, truncated, of another kind
     (``tag``) or of another format version.
     """
+    import sqlite3
+
     if not path.is_file():
         raise ReferenceDataError(f"{path}: not found")
     # immutable=1: installs replace the file by rename and never change it in place, so sqlite can
@@ -635,6 +643,8 @@ class StoredLookup(Generic[_Key, _Value]):
         return self._run(lambda: self._connection.execute(sql, parameters).fetchall())
 
     def _run(self, work: Callable[[], _Result]) -> _Result:
+        import sqlite3  # loaded already: the connection was opened by open_compiled
+
         try:
             return work()
         except sqlite3.DatabaseError as error:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +48,8 @@ def load_yaml_file(path: Path, origin: str) -> Any:
 
 
 def _store(entry: Path, data: Any) -> None:
+    import tempfile  # only a file not cached yet is stored: most commands never load it
+
     try:
         entry.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=entry.parent, suffix=".tmp")

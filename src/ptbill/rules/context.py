@@ -11,7 +11,6 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from ptbill.domain.chart import CertifiedPlan, NoteSignatures
-from ptbill.domain.eligibility import EligibilityOnFile
 from ptbill.domain.encounter import AdvanceBeneficiaryNotice, DeviceType, Encounter, Service
 from ptbill.domain.errors import ReferenceDataError
 from ptbill.domain.same_day import SameDayService
@@ -28,6 +27,7 @@ from ptbill.rules.prices import ExpectedPrice, Place, expected_prices, locality_
 from ptbill.units import TimedMinutes, UnitMethod, UnitResult, compute_units
 
 if TYPE_CHECKING:
+    from ptbill.domain.eligibility import EligibilityOnFile
     from ptbill.reference.icd10 import CodeSetVersion
     from ptbill.reference.mue import MueTable
     from ptbill.reference.ncci import PtpTable

@@ -9,19 +9,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ptbill import __version__
 from ptbill.domain.chart import CertifiedPlan, NoteSignatures
-from ptbill.domain.claim import MAX_DIAGNOSIS_POINTERS
-from ptbill.domain.claim_line import ClaimLine
-from ptbill.domain.eligibility import EligibilityOnFile
+from ptbill.domain.claim_line import MAX_DIAGNOSIS_POINTERS, ClaimLine
 from ptbill.domain.encounter import AdvanceBeneficiaryNotice, Encounter
 from ptbill.domain.finding import Finding, Severity, Verdict, verdict_of
 from ptbill.domain.same_day import SameDayService
 from ptbill.domain.vocabulary import PayerType
 from ptbill.pricing import FeeSchedule, MedicareFeeSchedule
-from ptbill.pricing.installed import InstalledPfs
 from ptbill.reference.catalog import ReferenceCatalog, Snapshot, default_catalog
 from ptbill.reference.ncci import open_when_changed
 from ptbill.reference.parameters import ParameterLayer
@@ -30,6 +27,9 @@ from ptbill.rules.checks.abn import liability_modifier
 from ptbill.rules.context import CheckContext
 from ptbill.rules.registry import Hit, Rule, in_words, rules_in_force, rules_period
 from ptbill.units import UnitResult
+
+if TYPE_CHECKING:  # the app hands these over; a check of a note alone never loads their modules
+    from ptbill.domain.eligibility import EligibilityOnFile
 
 RULESET_VERSION = __version__
 FALLBACK_PAYER = "commercial-default"
@@ -80,7 +80,11 @@ def build_context(
     if fee_schedule is None:
         installed = catalog.fee_schedule(payer_id)
         fee_schedule = open_when_changed(installed, FeeSchedule.from_csv) if installed else None
-    pfs = InstalledPfs.at(catalog.installed_dir) if catalog.installed_dir else None
+    pfs = None
+    if catalog.installed_dir:
+        from ptbill.pricing.installed import InstalledPfs
+
+        pfs = InstalledPfs.at(catalog.installed_dir)
     clinic = clinic or ClinicContext()
     return CheckContext(
         encounter=encounter,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 
-from ptbill.domain.claim import MAX_DIAGNOSIS_POINTERS
+from ptbill.domain.claim_line import MAX_DIAGNOSIS_POINTERS
 from ptbill.domain.encounter import dotted_diagnosis, normalize_diagnosis
 from ptbill.domain.finding import Severity
 from ptbill.reference.icd10 import CodeStatus

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
-from ptbill.domain.eligibility import EligibilityOnFile
 from ptbill.domain.finding import Severity
 from ptbill.rules.context import CheckContext
 from ptbill.rules.registry import Hit, rule
 from ptbill.rules.sources import cite
+
+if TYPE_CHECKING:
+    from ptbill.domain.eligibility import EligibilityOnFile
 
 SECTION = "Eligibility (270/271)"
 X279_URL = "https://x12.org/products/transaction-sets"

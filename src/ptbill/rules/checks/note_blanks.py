@@ -1,4 +1,4 @@
-"""A note that still holds a template's blank (``___``, ``domain.note_template.BLANK``) is not finished: a
+"""A note that still holds a template's blank (``___``, ``domain.note_content.BLANK``) is not finished: a
 goal's baseline or an assessment left as "leg pain ___/10" says nothing a reviewer can read as the patient's.
 
 Source: Medicare Benefit Policy Manual (Pub. 100-02) ch.15 §220.3, the documentation of the evaluation, the
@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 from ptbill.domain.encounter import Encounter
 from ptbill.domain.finding import Severity
-from ptbill.domain.note_template import BLANK
+from ptbill.domain.note_content import BLANK
 from ptbill.rules.context import CheckContext
 from ptbill.rules.registry import Hit, rule
 from ptbill.rules.sources import bpm_15

@@ -12,7 +12,7 @@ out.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from datetime import date
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 from sqlalchemy.orm import Session
 
 from ptbill.services.access import Actor
+from ptbill.services.answer_totals import fill_missing
 from ptbill.services.audit import audit
 from ptbill.services.reports.base import (
     COMMON,
@@ -31,7 +32,14 @@ from ptbill.services.reports.base import (
     Series,
     payer_name,
 )
-from ptbill.services.reports.ledger import BUCKETS, ClaimBalance, bucket_of, claim_balances, open_groups
+from ptbill.services.reports.ledger import (
+    BUCKETS,
+    ClaimBalance,
+    bucket_of,
+    claim_balances,
+    ledger_revision,
+    open_groups,
+)
 
 PARTIES = {"insurance": "Insurance A/R", "patient": "Patient A/R", "all": "Insurance and patient A/R"}
 
@@ -45,6 +53,15 @@ class AgingRow(NamedTuple):
     days_91_120: Decimal
     over_120: Decimal
     total: Decimal
+
+
+KEPT_REPORTS = 64  # computed agings kept per process (clinic and parameters), the least recently used dropped
+_kept: OrderedDict[tuple[int, ReportParams], tuple[int, list[AgingRow]]] = OrderedDict()
+
+
+def forget_all() -> None:
+    """Drops every kept aging (tests; a process's cache otherwise lives as long as the process)."""
+    _kept.clear()
 
 
 def age_in_days(service_date: date, submitted: date | None, params: ReportParams) -> int:
@@ -89,6 +106,30 @@ class ArAging(ReportDefinition[AgingRow]):
     columns = ("name", "claims", "0-30", "31-60", "61-90", "91-120", "over 120", "total")
 
     def build(self, session: Session, actor: Actor, params: ReportParams) -> Report[AgingRow]:
+        rows = self.rows(session, actor, params)
+        audit(session, actor, "read", "report", self.name, f"{params.party} by {params.by}")
+        return self.report(rows, params)
+
+    def rows(self, session: Session, actor: Actor, params: ReportParams) -> list[AgingRow]:
+        """The aging's rows, kept per process under the clinic's ledger revision (``ledger.ledger_revision``)
+        and the parameters (which hold the clock's today): a change to anything the aging reads, committed by
+        any process, makes a new revision, so a kept aging is served only while the ledger is as it was."""
+        fill_missing(session.connection(), actor.clinic_id)  # its restatements mark the ledger, so first
+        revision = ledger_revision(session, actor.clinic_id)
+        key = (actor.clinic_id, params)
+        kept = _kept.get(key)
+        if revision is not None and kept is not None and kept[0] == revision:
+            _kept.move_to_end(key)
+            return kept[1]
+        rows = self.computed(session, actor, params)
+        if revision is not None:  # read before the rows: they are at least as new as the revision they are kept
+            _kept[key] = (revision, rows)
+            _kept.move_to_end(key)
+            while len(_kept) > KEPT_REPORTS:
+                _kept.popitem(last=False)
+        return rows
+
+    def computed(self, session: Session, actor: Actor, params: ReportParams) -> list[AgingRow]:
         groups: dict[str, list[Any]] = defaultdict(lambda: [0, [ZERO] * len(BUCKETS)])
         by_patient = params.by == "patient"
         # The claims linked to others (coordination of benefits, write-offs, patient payments) one by one; the
@@ -107,7 +148,9 @@ class ArAging(ReportDefinition[AgingRow]):
             for name, (n, sums) in groups.items()
         ]
         rows.sort(key=lambda r: (-r.total, r.name.lower()))
-        audit(session, actor, "read", "report", self.name, f"{params.party} by {params.by}")
+        return rows
+
+    def report(self, rows: list[AgingRow], params: ReportParams) -> Report[AgingRow]:
         totals = bucket_totals(rows)
         basis = "date of submission" if params.basis == "submission" else "date of service"
         chart = ChartModel(

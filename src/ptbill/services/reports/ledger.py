@@ -27,7 +27,21 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, CompoundSelect, Numeric, Subquery, and_, case, func, select, union
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Numeric,
+    Subquery,
+    and_,
+    case,
+    column,
+    delete,
+    func,
+    select,
+    table,
+    union,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
 from ptbill.remittance.accounting import Balance
@@ -55,6 +69,55 @@ EMPTY = Balance()
 CENT = Decimal("0.01")
 D_HALF_CENT = Decimal("0.005")
 REVERSAL = "22"  # CLP02 22: a reversal of an earlier answer
+
+# Written by the database's triggers (migration 0031_ledger_marks) in the same transaction as every change the
+# A/R reports read. Not ORM tables: only ``ledger_revision`` and ``compact_ledger_marks`` use them.
+LEDGER_MARKS = table("ledger_marks", column("id"), column("clinic_id"), column("tx"))
+LEDGER_MARK_TOTALS = table("ledger_mark_totals", column("clinic_id"), column("marks"))
+
+
+def ledger_revision(session: Session, clinic_id: int) -> int | None:
+    """The clinic's ledger revision: how many committed transactions (on SQLite, changed rows) marked it, those
+    already folded into ``ledger_mark_totals`` included. Two reads that find the same number saw the same
+    ledger, since it only grows. None when this transaction changed the clinic's ledger itself and has not
+    committed: its view is its own, so nothing may be kept under a number other transactions can see, nor read
+    from what they kept."""
+    marks, totals = LEDGER_MARKS, LEDGER_MARK_TOTALS
+    folded = select(totals.c.marks).where(totals.c.clinic_id == clinic_id).scalar_subquery()
+    if session.get_bind().dialect.name == "postgresql":
+        mine = func.count().filter(marks.c.tx == func.txid_current_if_assigned())
+        statement = select(func.count(), mine, folded).where(marks.c.clinic_id == clinic_id)
+        count, own, base = session.execute(statement).one()
+        return None if own else int(count) + int(base or 0)
+    # SQLite (pysqlite) opens a transaction only at a transaction's first write: if one is open, this session
+    # has written something not committed yet (marked or not), and may not share what it reads.
+    if session.connection().connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
+        return None
+    count, base = session.execute(select(func.count(), folded).where(marks.c.clinic_id == clinic_id)).one()
+    return int(count) + int(base or 0)
+
+
+def compact_ledger_marks(session: Session) -> int:
+    """Fold every clinic's committed marks into its ``ledger_mark_totals`` row, so the count a revision reads
+    stays short: the marks are deleted and their number added to the total in this one transaction, which
+    leaves every clinic's revision as it was. Marks of transactions not committed yet are not visible here and
+    stay. Returns how many marks were folded. Concurrent runs are safe: a mark is deleted (and counted) once."""
+    marks, totals = LEDGER_MARKS, LEDGER_MARK_TOTALS
+    last = session.scalar(select(func.max(marks.c.id)))
+    if last is None:
+        return 0
+    gone = session.execute(delete(marks).where(marks.c.id <= last).returning(marks.c.clinic_id)).scalars().all()
+    per_clinic: dict[int, int] = {}
+    for clinic_id in gone:
+        per_clinic[clinic_id] = per_clinic.get(clinic_id, 0) + 1
+    upsert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    for clinic_id, count in sorted(per_clinic.items()):  # a fixed order: two runs lock the totals alike
+        adding = upsert(totals).values(clinic_id=clinic_id, marks=count)
+        session.execute(
+            adding.on_conflict_do_update(index_elements=[totals.c.clinic_id], set_={"marks": totals.c.marks + count})
+        )
+    return len(gone)
+
 
 # Each posted answer's accounting by ``balances.account_of_payment``, stored as columns when it was written
 # (``services.answer_totals``): charge, payer paid, then Balance's other fields in their order.

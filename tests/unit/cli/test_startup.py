@@ -1,0 +1,124 @@
+"""Start-up of `ptbill check` and `ptbill units` (issue 17): each loads only what it uses, every other command
+is still there when asked for, and the garbage collector that start-up pauses is running again when a
+command works on its input and after it ends."""
+
+from __future__ import annotations
+
+import gc
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+NOTE = ROOT / "tests" / "scenarios" / "medicare-lumbar-clean.json"
+
+# Run `ptbill ARGS` in a fresh interpreter and print, as the last line of stderr, the modules it loaded.
+PROBE = """
+import json, sys
+from ptbill.cli.main import main
+try:
+    main()
+except SystemExit as end:
+    status = end.code
+print(json.dumps({"status": status, "modules": sorted(sys.modules)}), file=sys.stderr)
+"""
+
+# Neither command needs the app's libraries, the terminal styling, PyYAML (cached), process pools, sqlite or the
+# other commands.
+NEVER = ("sqlalchemy", "httpx", "jinja2", "fastapi", "rich", "yaml", "multiprocessing", "sqlite3")
+NEVER += ("ptbill.cli.commands",)
+
+
+def loaded_by(*args: str) -> tuple[int, set[str], str]:
+    command = [sys.executable, "-c", PROBE, *args]
+    for _ in range(2):  # the first run may parse reference YAML (and import PyYAML) to fill the cache
+        result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=False)
+    report = json.loads(result.stderr.splitlines()[-1])
+    return report["status"], set(report["modules"]), result.stdout
+
+
+def loaded_packages(modules: set[str], names: tuple[str, ...]) -> list[str]:
+    return sorted(name for name in names if name in modules)
+
+
+def test_units_loads_no_validation_library_no_engine_and_no_other_command() -> None:
+    status, modules, output = loaded_by("units", "97110=33", "97012=15")
+    assert status == 0
+    assert "97110  2 unit(s)" in output
+    not_for_units = ("pydantic", "ptbill.rules.engine", "ptbill.domain.encounter")
+    parameters = ("ptbill.reference.parameters", "ptbill.reference.declarations", "ptbill.reference.yaml_cache")
+    assert loaded_packages(modules, (*NEVER, *not_for_units, *parameters)) == []
+
+
+def test_check_loads_the_engine_but_not_what_only_claims_and_the_app_use() -> None:
+    status, modules, output = loaded_by("check", str(NOTE))
+    assert status == 0
+    assert output.startswith("enc-1001  READY  payer ca-medicare-south;")
+    assert "ptbill.rules.engine" in modules
+    only_elsewhere = (
+        "ptbill.domain.claim",  # the claim and the 835's classes: the checks need one constant of them
+        "ptbill.domain.remittance",
+        "ptbill.domain.eligibility",  # the app hands a 271 on file over; a note checked alone has none
+        "ptbill.domain.note_template",  # the blank's text is all note_blanks needs
+        "ptbill.pricing.installed",  # installed CMS tables, read only when the data folder has them
+    )
+    assert loaded_packages(modules, (*NEVER, *only_elsewhere)) == []
+
+
+def test_every_command_is_still_listed_found_and_suggested() -> None:
+    def ptbill(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "ptbill", *args]
+        return subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=False)
+
+    listed = ptbill("--help")
+    assert listed.returncode == 0
+    for name in ("check", "units", "claim", "payers", "reference", "read", "worker", "init", "users", "mailbox"):
+        assert f"\n  {name} " in listed.stdout, name
+    payers = ptbill("payers", "list", "--json")
+    assert payers.returncode == 0
+    assert any(payer["id"] == "ca-medicare-south" for payer in json.loads(payers.stdout))
+    unknown = ptbill("unitz")
+    assert unknown.returncode == 2
+    assert unknown.stderr.endswith("Error: No such command 'unitz'. (Did you mean one of: 'init', 'units'?)\n")
+
+
+@pytest.fixture
+def collector_restored() -> object:
+    yield
+    gc.unfreeze()
+    gc.enable()
+
+
+@pytest.mark.usefixtures("collector_restored")
+@pytest.mark.parametrize(
+    ("args", "patched"),
+    [
+        (["check", str(NOTE)], ("ptbill.cli.check_cmd", "run_check")),
+        (["units", "97110=33"], ("ptbill.units", "compute_units")),
+        (["rules"], ("ptbill.rules.catalog_doc", "rules_text")),
+    ],
+)
+def test_the_collector_runs_while_the_command_works_and_after_it(
+    monkeypatch: pytest.MonkeyPatch, args: list[str], patched: tuple[str, str]
+) -> None:
+    import importlib
+
+    from ptbill.cli import main as cli_main
+
+    module = importlib.import_module(patched[0])
+    original = getattr(module, patched[1])
+    seen: list[bool] = []
+
+    def watched(*a: object, **k: object) -> object:
+        seen.append(gc.isenabled())
+        return original(*a, **k)
+
+    monkeypatch.setattr(module, patched[1], watched)
+    monkeypatch.setattr(sys, "argv", ["ptbill", *args])
+    with pytest.raises(SystemExit):
+        cli_main.main()
+    assert seen == [True]
+    assert gc.isenabled()

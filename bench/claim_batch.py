@@ -4,7 +4,8 @@ Every run is a child process whose wall time, CPU time (user + system, with the 
 and peak RSS come from os.wait4. The notes are bench/check_throughput.py's synthetic ones, built with
 --allow-blocked so that each file makes a claim. pyx12 4.0.0 validates the 837P of the last run, in a
 child process too, in the same run. With `--reference PYTHON` the command of another checkout (the code
-before a change) runs first, on the same files.
+before a change) runs too, on the same files; each round runs every variant once (interleaved), and the
+medians are over the rounds.
 Run: .venv/bin/python bench/claim_batch.py [--runs 3] [--reference /path/to/.venv/bin/python] [N]
 """
 
@@ -52,9 +53,13 @@ def main() -> None:
         if args.reference:
             variants.insert(0, ("reference", args.reference, []))
         medians = {}
-        for label, python, extra in variants:
-            command = [python, "-m", "ptbill", "claim", "--allow-blocked", *extra, "-o", str(output), *names]
-            runs = [measure(command) for _ in range(args.runs)]
+        samples: dict[str, list[tuple[float, float, float, int]]] = {label: [] for label, _, _ in variants}
+        for _ in range(args.runs):  # interleaved: each round runs every variant once, in the same minutes
+            for label, python, extra in variants:
+                command = [python, "-m", "ptbill", "claim", "--allow-blocked", *extra, "-o", str(output), *names]
+                samples[label].append(measure(command))
+            print(f"  round done, load average {os.getloadavg()}", flush=True)
+        for label, runs in samples.items():
             wall, cpu = statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
             medians[label] = (wall, cpu)
             print(

@@ -2,7 +2,8 @@
 
 On a shared machine the wall time of `--jobs 2` says how busy the other core was more than how well the work
 splits. This bench runs the command's own pieces (`cli.fanout.ordered` over `cli.claim_cmd.claims_of_chunk`,
-then `services.claims.stream_837p`) on N synthetic notes (bench/check_throughput.py's, `--allow-blocked`) and
+which writes each claim's 837P text in the worker, then `services.claims.stream_837p`, which joins them) on N
+synthetic notes (bench/check_throughput.py's, `--allow-blocked`) and
 prints, for each --jobs, the build's wall time, the parent's CPU time, each worker's CPU time (measured in the
 worker, around its chunks) and the writing's CPU time. On free cores the build takes about its slowest
 process's CPU time, so the speed-up two free cores would give is the serial CPU over that critical path.
@@ -22,36 +23,41 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from check_throughput import synthetic_stream
 from ptbill.claims.trading import TEST_TRADING, TradingConfig
+from ptbill.claims.x12_837p.writer import RenderedClaim
 from ptbill.cli.claim_cmd import Options, claims_of_chunk
 from ptbill.cli.fanout import chunked, ordered
-from ptbill.domain.claim import Claim, ClaimFrequency
+from ptbill.domain.claim import ClaimFrequency
 from ptbill.services.claims import ClaimRun, default_control_numbers, stream_837p
 
+TRADING = TradingConfig(TEST_TRADING, {})
 
-def timed_chunk(chunk: list[tuple[str, bytes | None]], options: Options) -> tuple[int, float, ClaimRun]:
+
+def timed_chunk(chunk: list[tuple[str, bytes | None]], options: Options) -> tuple[int, float, ClaimRun[Any]]:
     started = time.process_time()
     run = claims_of_chunk(chunk, options)
     return os.getpid(), time.process_time() - started, run
 
 
 def once(named: list[tuple[str, bytes | None]], jobs: int, data: Path) -> dict[str, Any]:
-    options = Options(None, True, ClaimFrequency.ORIGINAL, None)
+    options = Options(None, True, ClaimFrequency.ORIGINAL, None, TRADING)
     wall, cpu = time.perf_counter(), time.process_time()
     workers: dict[int, float] = {}
-    claims: list[Claim] = []
+    claims: list[RenderedClaim] = []
     for pid, seconds, run in ordered(timed_chunk, chunked(named, 50), jobs, options):
         workers[pid] = workers.get(pid, 0.0) + seconds
         claims.extend(run.claims)
     build_wall, parent_cpu = time.perf_counter() - wall, time.process_time() - cpu
     started = time.process_time()
-    text = "".join(stream_837p(claims, TradingConfig(TEST_TRADING, {}), default_control_numbers(data)))
+    text = "".join(stream_837p(claims, TRADING, default_control_numbers(data)))
     assert text.count("CLM*") == len(named)
     workers.pop(os.getpid(), None)  # the first chunk, run in the parent, is in the parent's figure
+    write_cpu = time.process_time() - started
     return {
         "build_wall": build_wall,
         "parent_cpu": parent_cpu,
         "slowest_worker_cpu": max(workers.values(), default=0.0),
-        "write_cpu": time.process_time() - started,
+        "write_cpu": write_cpu,
+        "total_cpu": parent_cpu + sum(workers.values()) + write_cpu,
     }
 
 
@@ -73,7 +79,8 @@ def main() -> None:
     for jobs, m in medians.items():
         print(
             f"--jobs {jobs}: build wall {m['build_wall']:.2f} s, parent CPU {m['parent_cpu']:.2f} s, slowest worker "
-            f"CPU {m['slowest_worker_cpu']:.2f} s, 837P writing CPU {m['write_cpu']:.2f} s"
+            f"CPU {m['slowest_worker_cpu']:.2f} s, 837P joining CPU {m['write_cpu']:.2f} s, "
+            f"all processes' CPU {m['total_cpu']:.2f} s"
         )
     serial = medians[1]["parent_cpu"] + medians[1]["write_cpu"]
     critical = max(medians[2]["parent_cpu"], medians[2]["slowest_worker_cpu"]) + medians[2]["write_cpu"]

@@ -8,6 +8,7 @@ Medicare national amount, else of its expected payment, else of ``charges.fallba
 from __future__ import annotations
 
 import csv
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -86,7 +87,13 @@ class ChargeMaster:
 
 def _medicare_national(code: str) -> Decimal | None:
     """One unit of the code at the latest Medicare PFS national amount: the base of default charges."""
-    schedule = MedicareFeeSchedule.default()
+    return _national_amount(MedicareFeeSchedule.default(), code)
+
+
+@functools.lru_cache(maxsize=4096)
+def _national_amount(schedule: MedicareFeeSchedule, code: str) -> Decimal | None:
+    """Kept per schedule object (a schedule never changes once loaded): a claim's lines would otherwise work
+    out and describe the same price, steps and all, for every line of every claim."""
     try:
         return schedule.latest.amount(code, NATIONAL_LOCALITY_KEY).amount or None
     except (NotPricedError, LookupError):

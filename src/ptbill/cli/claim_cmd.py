@@ -22,7 +22,10 @@ import click
 from ptbill.cli.fanout import chunked, ordered
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from ptbill.claims.build import ChargeMaster
+    from ptbill.claims.trading import TradingConfig
     from ptbill.domain.claim import ClaimFrequency
     from ptbill.services.claims import ClaimRun
 
@@ -35,19 +38,23 @@ class Options:
     allow_blocked: bool
     frequency: ClaimFrequency
     original_claim_number: str | None
+    # Set for the 837P: each process then writes its claims' text too (``services.claims.render_837p``), and
+    # hands back short strings rather than Claim values for the parent to pickle, hold and write.
+    trading: TradingConfig | None = None
 
 
-def claims_of_chunk(files: list[tuple[str, bytes | None]], options: Options) -> ClaimRun:
-    """Check and build one chunk's claims: what each process does. Standard input comes read already."""
+def claims_of_chunk(files: list[tuple[str, bytes | None]], options: Options) -> ClaimRun[Any]:
+    """Check and build one chunk's claims, and write them when the output is an 837P: what each process
+    does. Standard input comes read already."""
     from ptbill.reference.catalog import default_catalog
-    from ptbill.services.claims import claims_from_files
+    from ptbill.services.claims import ClaimRun, claims_from_files, render_837p
 
     given = {name: text for name, text in files if text is not None}
 
     def read(name: str) -> bytes:
         return given[name] if name in given else Path(name).read_bytes()
 
-    return claims_from_files(
+    run = claims_from_files(
         [name for name, _ in files],
         read,
         default_catalog(),
@@ -56,14 +63,19 @@ def claims_of_chunk(files: list[tuple[str, bytes | None]], options: Options) -> 
         frequency=options.frequency,
         original_claim_number=options.original_claim_number,
     )
+    if options.trading is None:
+        return run
+    return ClaimRun(render_837p(run.claims, options.trading), run.refused, run.problems)
 
 
-def build_claims(files: tuple[str, ...], options: Options, jobs: int) -> ClaimRun:
+def build_claims(files: tuple[str, ...], options: Options, jobs: int) -> ClaimRun[Any]:
+    """Every file's claim (or its 837P text, when ``options.trading`` is set), refusals and problems, in
+    the files' order for any ``jobs``."""
     from ptbill.cli import render
     from ptbill.services.claims import ClaimRun
 
     named = [(name, sys.stdin.buffer.read() if name == "-" else None) for name in files]
-    run = ClaimRun()
+    run: ClaimRun[Any] = ClaimRun()
     with render.progress(len(files), "Building claims") as advance:
         for number, part in enumerate(ordered(claims_of_chunk, chunked(named, CHUNK), jobs, options)):
             run.extend(part)

@@ -9,6 +9,7 @@ results waiting grow with the batch.
 
 from __future__ import annotations
 
+import gc
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
@@ -37,6 +38,9 @@ def ordered(function: Callable[..., R], chunks: Iterable[Any], jobs: int, *args:
     # The first chunk runs here, before the fork: it loads the reference data, the code sets and the
     # catalog's first snapshots lazily, and the children then start with them instead of each loading its own.
     yield function(first, *args)
+    # What the first chunk loaded lives as long as the run: out of the collector's scans, the parent's later
+    # collections skip it, and the children's do not touch (and so copy) the pages it shares with them.
+    gc.freeze()
     import multiprocessing  # here: one process (most runs) never loads it
 
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None

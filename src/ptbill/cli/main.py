@@ -229,7 +229,8 @@ def claim(
 
     from ptbill.cli.claim_cmd import Options, build_claims, write_pieces
 
-    run = build_claims(files, Options(charge_master, allow_blocked, kind, original_claim), jobs)
+    writes_837p = partners if output_format == "837p" else None
+    run = build_claims(files, Options(charge_master, allow_blocked, kind, original_claim, writes_837p), jobs)
     for name, reasons in run.refused:
         click.echo(f"{printable(name)}: refused:", err=True)
         for reason in reasons:

@@ -11,11 +11,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import chain
 from pathlib import Path
+from typing import Generic, TypeVar
 
 from ptbill.claims.build import ChargeMaster, ClaimBuildError, build_claim
 from ptbill.claims.trading import TradingConfig
-from ptbill.claims.x12_837p.writer import Batch, Trading, stream_batch, write_batch
-from ptbill.domain.claim import Claim, ClaimFrequency
+from ptbill.claims.x12_837p.writer import (
+    Batch,
+    RenderedClaim,
+    Trading,
+    render_claim,
+    stream_batch,
+    write_batch,
+)
+from ptbill.domain.claim import Claim, ClaimFrequency, ClaimParty
 from ptbill.domain.clock import SYSTEM_CLOCK, local_now
 from ptbill.domain.encounter_json import parse_encounter
 from ptbill.domain.errors import EncounterFormatError, PtbillError
@@ -23,15 +31,26 @@ from ptbill.domain.finding import Finding
 from ptbill.reference.catalog import ReferenceCatalog
 from ptbill.rules.engine import check_encounter
 from ptbill.x12.control_numbers import ControlNumbers, ControlNumberSource
+from ptbill.x12.syntax import Delimiters, SegmentEncoder
+
+C = TypeVar("C", Claim, RenderedClaim)
+X = TypeVar("X")
+
+
+def _payer_id(claim: Claim) -> str:
+    return claim.payer.id
 
 
 @dataclass
-class ClaimRun:
-    claims: list[Claim] = field(default_factory=list)
+class ClaimRun(Generic[C]):
+    """Claims built (as ``Claim`` values, or as their 837P text for ``ptbill claim --jobs``), the files
+    refused with their reasons, and the inputs that could not be read."""
+
+    claims: list[C] = field(default_factory=list)
     refused: list[tuple[str, list[str]]] = field(default_factory=list)  # (file, reasons)
     problems: list[str] = field(default_factory=list)  # unreadable input, one line each
 
-    def extend(self, other: ClaimRun) -> None:
+    def extend(self, other: ClaimRun[C]) -> None:
         """Add a later part's claims, refusals and problems after this one's (``ptbill claim --jobs``)."""
         self.claims.extend(other.claims)
         self.refused.extend(other.refused)
@@ -52,8 +71,8 @@ def claims_from_files(
     frequency: ClaimFrequency = ClaimFrequency.ORIGINAL,
     original_claim_number: str | None = None,
     advance: Callable[[], None] = lambda: None,
-) -> ClaimRun:
-    run = ClaimRun()
+) -> ClaimRun[Claim]:
+    run: ClaimRun[Claim] = ClaimRun()
     for name in files:
         try:
             encounter = parse_encounter(read(name), name)
@@ -95,26 +114,52 @@ def write_837p(
 ) -> list[Batch]:
     """One interchange per receiver, in the order receivers first appear."""
     created = created if created is not None else local_now()
-    return [write_batch(group, partner, numbers, created=created) for partner, group in _by_receiver(claims, trading)]
+    return [
+        write_batch(group, partner, numbers, created=created)
+        for partner, group in _by_receiver(claims, _payer_id, trading)
+    ]
+
+
+def render_837p(claims: Sequence[Claim], trading: TradingConfig) -> list[RenderedClaim]:
+    """Each claim validated and written as 837P text with its receiver's delimiters, ready for
+    ``stream_837p``: the per-claim part of the work, which ``ptbill claim --jobs`` does in its workers."""
+    encoders: dict[Delimiters, SegmentEncoder] = {}
+    billing_texts: dict[tuple[ClaimParty, Delimiters], tuple[str, int]] = {}
+    rendered = []
+    for claim in claims:
+        delimiters = trading.for_payer(claim.payer.id).delimiters
+        encoder = encoders.get(delimiters) or encoders.setdefault(delimiters, SegmentEncoder(delimiters))
+        rendered.append(render_claim(claim, delimiters, encoder, billing_texts))
+    return rendered
 
 
 def stream_837p(
-    claims: Sequence[Claim], trading: TradingConfig, numbers: ControlNumberSource, created: datetime | None = None
+    claims: Sequence[Claim] | Sequence[RenderedClaim],
+    trading: TradingConfig,
+    numbers: ControlNumberSource,
+    created: datetime | None = None,
 ) -> Iterator[str]:
     """``write_837p``'s text in pieces, one transaction set at a time. Every claim is validated and every
-    control number taken before this returns, so a refused claim stops the run before any byte is out."""
+    control number taken before this returns, so a refused claim stops the run before any byte is out.
+    The claims may come as ``render_837p`` wrote them."""
     created = created if created is not None else local_now()
+    rendered = [c for c in claims if isinstance(c, RenderedClaim)]
+    if len(rendered) != len(claims):
+        rendered = render_837p([c for c in claims if isinstance(c, Claim)], trading)
     streams = [
-        stream_batch(group, partner, numbers, created=created)[1] for partner, group in _by_receiver(claims, trading)
+        stream_batch(group, partner, numbers, created=created)[1]
+        for partner, group in _by_receiver(rendered, lambda claim: claim.payer_id, trading)
     ]
     return chain.from_iterable(streams)
 
 
-def _by_receiver(claims: Sequence[Claim], trading: TradingConfig) -> list[tuple[Trading, list[Claim]]]:
-    by_receiver: dict[tuple[str, str], list[Claim]] = {}
+def _by_receiver(
+    claims: Sequence[X], payer_of: Callable[[X], str], trading: TradingConfig
+) -> list[tuple[Trading, list[X]]]:
+    by_receiver: dict[tuple[str, str], list[X]] = {}
     settings = {}
     for claim in claims:
-        partner = trading.for_payer(claim.payer.id)
+        partner = trading.for_payer(payer_of(claim))
         key = (partner.receiver_id, partner.submitter_id)
         by_receiver.setdefault(key, []).append(claim)
         settings[key] = partner

@@ -117,11 +117,27 @@ def stream_interchange(
     """``write_interchange`` in pieces: ISA and GS, then each transaction set's text as soon as it is built
     (so a big batch is written one ST/SE at a time), then GE and IEA."""
     encode = (encoder or SegmentEncoder(delimiters)).encode
+    texts = (("".join(map(encode, t)), len(t), t[0].element(2)) for t in transactions)
+    return stream_interchange_texts(parties, delimiters, created, interchange, group, texts, encoder)
+
+
+def stream_interchange_texts(
+    parties: Parties,
+    delimiters: Delimiters,
+    created: datetime,
+    interchange: int,
+    group: int,
+    transactions: Iterable[tuple[str, int, str]],
+    encoder: SegmentEncoder | None = None,
+) -> Iterator[str]:
+    """``stream_interchange`` for transaction sets already encoded: each is its text from ST on (SE not
+    yet in it), its number of segments from ST on, and its ST02; the SE is added here."""
+    encode = (encoder or SegmentEncoder(delimiters)).encode
     yield encode(isa(parties, interchange, created, delimiters)) + encode(gs(parties, group, created))
     count = 0
-    for transaction in transactions:
+    for text, segments, control in transactions:
         count += 1
-        yield "".join([*map(encode, transaction), encode(se(transaction))])
+        yield text + encode(Segment("SE", (str(segments + 1), control)))
     yield encode(Segment("GE", (str(count), str(group)))) + encode(
         Segment("IEA", ("1", interchange_control_number(interchange)))
     )

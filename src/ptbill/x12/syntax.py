@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -123,6 +124,47 @@ class SegmentEncoder:
             if self._foreign(text):
                 self._refuse_characters(segment)
             return text + self._terminator
+        text, placed, joins = self._joined(segment)
+        # One pass over the joined text: any separator beyond the ones placed came from a value.
+        if text.count(element) != placed or text.count(component) != joins or self._stray_outside(text):
+            self._refuse(segment)
+        if self._foreign(text):
+            self._refuse_characters(segment)
+        return text + self._terminator
+
+    def encode_all(self, segments: Sequence[Segment]) -> str:
+        """``"".join(map(self.encode, segments))`` with the checks made once over the whole text rather than
+        once per segment (a writer's claim at a time); on any doubt each segment is encoded on its own, which
+        names the segment and value at fault."""
+        element, component, separator = self._element, self._component, self.delimiters.segment
+        texts = []
+        elements_placed = joins = 0
+        for segment in segments:
+            if segment.id == "ISA":
+                return "".join(map(self.encode, segments))
+            text, placed, joined = self._joined(segment)
+            elements_placed += placed
+            joins += joined
+            texts.append(text)
+        if not texts:
+            return ""
+        body = separator.join(texts) + separator
+        if (
+            body.count(element) != elements_placed
+            or body.count(component) != joins
+            or body.count(separator) != len(texts)
+            or self.delimiters.repetition in body
+            or self._foreign(body)
+        ):
+            return "".join(map(self.encode, segments))
+        if self._terminator != separator:
+            return self._terminator.join(texts) + self._terminator
+        return body
+
+    def _joined(self, segment: Segment) -> tuple[str, int, int]:
+        """The segment's text without its terminator, trailing empty elements and components trimmed, with
+        the number of element and of component separators placed in it."""
+        component = self._component
         elements = list(segment.elements)
         while elements and (elements[-1] == "" or elements[-1] == ()):
             elements.pop()
@@ -137,13 +179,7 @@ class SegmentEncoder:
                 trimmed.pop()
             joins += max(len(trimmed) - 1, 0)
             parts.append(component.join(trimmed))
-        text = element.join(parts)
-        # One pass over the joined text: any separator beyond the ones placed came from a value.
-        if text.count(element) != len(parts) - 1 or text.count(component) != joins or self._stray_outside(text):
-            self._refuse(segment)
-        if self._foreign(text):
-            self._refuse_characters(segment)
-        return text + self._terminator
+        return self._element.join(parts), len(parts) - 1, joins
 
     def _stray_outside(self, text: str) -> bool:
         return self.delimiters.segment in text or self.delimiters.repetition in text

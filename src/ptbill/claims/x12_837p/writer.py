@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import NamedTuple, TypeVar
 
 from ptbill.claims.claim_text import claim_text_problems
 from ptbill.claims.x12_837p import GUIDE
@@ -31,15 +32,16 @@ from ptbill.domain.errors import PtbillError
 from ptbill.domain.identifiers import is_ascii_digits, npi_is_valid
 from ptbill.x12.adjustments import cas_segments
 from ptbill.x12.control_numbers import ControlNumberSource
-from ptbill.x12.envelope_writer import Parties, st, stream_interchange
-from ptbill.x12.syntax import Delimiters, Segment, clean_identifier, clean_text
-from ptbill.x12.values import amount, ccyymmdd, hhmm
+from ptbill.x12.envelope_writer import Parties, st, stream_interchange_texts
+from ptbill.x12.syntax import Delimiters, Segment, SegmentEncoder, clean_identifier, clean_text
+from ptbill.x12.values import amount, ccyymmdd, hhmm, transaction_control_number
 
 MAX_CLAIMS_PER_TRANSACTION = 5000  # TR3 1.4.1: no more than 5,000 CLM segments per ST/SE
 MAX_LINES_PER_CLAIM = 50  # TR3 loop 2400 repeats up to 50 times
 MAX_DIAGNOSES = 12  # HI01-HI12
 RELATIONSHIP_CODES = {"spouse": "01", "child": "19", "other": "G8"}  # 2000C PAT01 / SBR02
 DIAGNOSIS_RE = re.compile(r"^[A-Z][0-9][0-9A-Z]{1,5}$")
+T = TypeVar("T")
 
 
 class ClaimRejectedError(PtbillError):
@@ -368,35 +370,113 @@ def _write_line_adjudication(b: _Builder, other: OtherPayer, line: OtherPayerLin
     b.add("AMT", "EAF", amount(line.patient_liability))
 
 
-def _write_transaction(
-    claims: Sequence[Claim], trading: Trading, control: int, batch_reference: str, created: datetime
-) -> list[Segment]:
-    """Loops 1000A/1000B and each billing provider's 2000A with its claims: ST first, SE left to the envelope."""
-    b = _Builder(trading.delimiters)
+class RenderedClaim(NamedTuple):
+    """One claim's 837P text, made apart from its batch (in a ``ptbill claim --jobs`` worker, say): the batch
+    only numbers the HL segments, groups the claims by billing provider and adds the envelope.
+
+    ``billing`` is loop 2000A after its HL (PRV, NM1*85, N3/N4, REF*EI), written once per billing provider
+    and transaction set; ``subscriber`` is loop 2000B after its HL, and ``patient`` loop 2000C after its
+    HL, or None when the subscriber is the patient (then ``subscriber`` runs on to the claim's end).
+    ``segments`` counts those of ``subscriber`` and ``patient``. ``reasons`` says why the claim cannot be
+    sent (``validate_claim``); a refused claim has no text.
+    """
+
+    claim_id: str
+    payer_id: str
+    billing_key: tuple[str, str]
+    delimiters: Delimiters
+    reasons: tuple[str, ...]
+    billing: str = ""
+    billing_segments: int = 0
+    subscriber: str = ""
+    patient: str | None = None
+    segments: int = 0
+
+
+def render_claim(
+    claim: Claim,
+    delimiters: Delimiters,
+    encoder: SegmentEncoder | None = None,
+    billing_texts: dict[tuple[ClaimParty, Delimiters], tuple[str, int]] | None = None,
+) -> RenderedClaim:
+    """The claim validated and, when it can be sent, written with ``delimiters`` (those of its receiver).
+    ``billing_texts`` keeps each billing provider's loop 2000A text for the next claims it bills."""
+    key = (claim.billing_provider.npi, claim.billing_provider.tax_id or "")
+    reasons = tuple(validate_claim(claim))
+    if reasons:
+        return RenderedClaim(claim.claim_id, claim.payer.id, key, delimiters, reasons)
+    encode_all = (encoder or SegmentEncoder(delimiters)).encode_all
+    b = _Builder(delimiters)
+    billing_texts = {} if billing_texts is None else billing_texts
+    known = billing_texts.get((claim.billing_provider, delimiters))
+    if known is None:
+        _write_billing_provider(b, claim.billing_provider)
+        known = billing_texts[claim.billing_provider, delimiters] = (encode_all(b.segments), len(b.segments))
+        b.segments = []
+    billing, billing_segments = known
+    _write_claim(b, claim, 1, 0)  # HL numbers are the batch's: the HL segments are left out below
+    segments = b.segments
+    second = next((i for i in range(1, len(segments)) if segments[i].id == "HL"), None)
+    if second is None:
+        subscriber, patient = encode_all(segments[1:]), None
+    else:
+        subscriber = encode_all(segments[1:second])
+        patient = encode_all(segments[second + 1 :])
+    count = len(segments) - (1 if second is None else 2)
+    return RenderedClaim(
+        claim.claim_id, claim.payer.id, key, delimiters, (), billing, billing_segments, subscriber, patient, count
+    )
+
+
+def _write_billing_provider(b: _Builder, billing: ClaimParty) -> None:
+    if billing.taxonomy:
+        b.add("PRV", "BI", "PXC", billing.taxonomy)
+    b.party_name("85", billing)
+    if billing.address:
+        b.address(billing.address)
+    b.add("REF", "EI", billing.tax_id or "")
+
+
+def _transaction_text(
+    claims: Sequence[RenderedClaim], trading: Trading, control: int, batch_reference: str, created: datetime
+) -> tuple[str, int, str]:
+    """Loops 1000A/1000B and each billing provider's 2000A with its claims, HL numbered: the text from ST
+    on, its segment count and ST02 (the SE is left to the envelope)."""
+    delimiters = trading.delimiters
+    b = _Builder(delimiters)
     b.segments.append(st("837", control, GUIDE))
     b.add("BHT", "0019", "00", b.text(batch_reference, 50), ccyymmdd(created.date()), hhmm(created), "CH")
     b.add("NM1", "41", "2", b.text(trading.submitter_name, 60), "", "", "", "", "46", trading.submitter_id)
     b.add("PER", "IC", b.text(trading.contact_name, 60), "TE", trading.contact_phone)
     b.add("NM1", "40", "2", b.text(trading.receiver_name, 60), "", "", "", "", "46", trading.receiver_id)
-    hl = 0
-    by_billing: dict[tuple[str, str], list[Claim]] = {}
+    pieces = [SegmentEncoder(delimiters).encode_all(b.segments)]
+    count = len(b.segments)
+    by_billing: dict[tuple[str, str], list[RenderedClaim]] = {}
     for claim in claims:
-        key = (claim.billing_provider.npi, claim.billing_provider.tax_id or "")
-        by_billing.setdefault(key, []).append(claim)
+        by_billing.setdefault(claim.billing_key, []).append(claim)
+    e, t = delimiters.element, delimiters.terminator
+    hl = 0
+    append = pieces.append
     for group in by_billing.values():
-        billing = group[0].billing_provider
         hl += 1
-        provider_hl = hl
-        b.add("HL", str(provider_hl), "", "20", "1")
-        if billing.taxonomy:
-            b.add("PRV", "BI", "PXC", billing.taxonomy)
-        b.party_name("85", billing)
-        if billing.address:
-            b.address(billing.address)
-        b.add("REF", "EI", billing.tax_id or "")
+        provider = hl
+        append(f"HL{e}{provider}{e}{e}20{e}1{t}")
+        append(group[0].billing)
+        count += 1 + group[0].billing_segments
         for claim in group:
-            hl = _write_claim(b, claim, hl + 1, provider_hl)
-    return b.segments
+            hl += 1
+            if claim.patient is None:
+                append(f"HL{e}{hl}{e}{provider}{e}22{e}0{t}")
+                append(claim.subscriber)
+                count += 1 + claim.segments
+            else:
+                append(f"HL{e}{hl}{e}{provider}{e}22{e}1{t}")
+                append(claim.subscriber)
+                append(f"HL{e}{hl + 1}{e}{hl}{e}23{e}0{t}")
+                append(claim.patient)
+                hl += 1
+                count += 2 + claim.segments
+    return "".join(pieces), count, transaction_control_number(control)
 
 
 def _parties(trading: Trading) -> Parties:
@@ -411,7 +491,7 @@ def _parties(trading: Trading) -> Parties:
     )
 
 
-def chunks(claims: Sequence[Claim], size: int = MAX_CLAIMS_PER_TRANSACTION) -> Iterator[Sequence[Claim]]:
+def chunks(claims: Sequence[T], size: int = MAX_CLAIMS_PER_TRANSACTION) -> Iterator[Sequence[T]]:
     for start in range(0, len(claims), size):
         yield claims[start : start + size]
 
@@ -441,7 +521,7 @@ def write_batch(
 
 
 def stream_batch(
-    claims: Sequence[Claim],
+    claims: Sequence[Claim] | Sequence[RenderedClaim],
     trading: Trading,
     numbers: ControlNumberSource,
     *,
@@ -451,28 +531,43 @@ def stream_batch(
 ) -> tuple[ControlNumbersUsed, Iterator[str]]:
     """``write_batch`` one transaction set at a time: every claim is validated and the control numbers
     taken before this returns (so nothing is written for a batch that would be refused); the text then
-    comes in pieces, ISA/GS, each ST..SE as it is built, GE/IEA, for the caller to write as they come."""
+    comes in pieces, ISA/GS, each ST..SE, GE/IEA, for the caller to write as they come. The claims may
+    come as ``render_claim`` wrote them, with this partner's delimiters."""
     if not claims:
         raise ClaimRejectedError("(batch)", ["a batch needs at least one claim"])
     if not 1 <= claims_per_transaction <= MAX_CLAIMS_PER_TRANSACTION:
         raise ValueError(f"claims_per_transaction must be 1..{MAX_CLAIMS_PER_TRANSACTION}")
-    for claim in claims:
-        reasons = validate_claim(claim)
-        if reasons:
-            raise ClaimRejectedError(claim.claim_id, reasons)
-    parts = list(chunks(claims, claims_per_transaction))
+    rendered = [claim for claim in claims if isinstance(claim, RenderedClaim)]
+    if len(rendered) != len(claims):
+        values = [claim for claim in claims if isinstance(claim, Claim)]
+        for value in values:
+            reasons = validate_claim(value)
+            if reasons:
+                raise ClaimRejectedError(value.claim_id, reasons)
+        encoder = SegmentEncoder(trading.delimiters)
+        billing_texts: dict[tuple[ClaimParty, Delimiters], tuple[str, int]] = {}
+        rendered = [render_claim(value, trading.delimiters, encoder, billing_texts) for value in values]
+    for claim in rendered:
+        if claim.reasons:
+            raise ClaimRejectedError(claim.claim_id, list(claim.reasons))
+        if claim.delimiters != trading.delimiters:
+            raise ClaimRejectedError(
+                claim.claim_id,
+                [f"its payer {claim.payer_id} names other delimiters than the payers sharing its receiver"],
+            )
+    parts = list(chunks(rendered, claims_per_transaction))
     interchange = numbers.next("interchange")
     group = numbers.next("group")
     first_transaction = numbers.next("transaction", len(parts))
     transactions = tuple(range(first_transaction, first_transaction + len(parts)))
-    pieces = stream_interchange(
+    pieces = stream_interchange_texts(
         _parties(trading),
         trading.delimiters,
         created,
         interchange,
         group,
         (
-            _write_transaction(part, trading, control, batch_reference or f"{interchange}-{offset + 1}", created)
+            _transaction_text(part, trading, control, batch_reference or f"{interchange}-{offset + 1}", created)
             for offset, (control, part) in enumerate(zip(transactions, parts, strict=True))
         ),
     )

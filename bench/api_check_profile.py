@@ -112,6 +112,7 @@ def main() -> None:
     parser.add_argument("--seeded", help="the URL of a database bench/api_load.py's clinic is seeded in already")
     parser.add_argument("--checks", type=int, default=400)
     parser.add_argument("--profile", action="store_true", help="print the top functions by cumulative time")
+    parser.add_argument("--profile-out", help="with --profile: also write cProfile's statistics to this file (pstats)")
     parser.add_argument("--gc-threshold", help="gc.set_threshold for the run, e.g. 700,10,10 (Python's default)")
     args = parser.parse_args()
     import asyncio
@@ -154,6 +155,8 @@ def main() -> None:
         print(f"  {count / args.checks:5.2f} {spent:6.2f} ms  {statement}")
     if profile:
         stats = pstats.Stats(profile)
+        if args.profile_out:
+            stats.dump_stats(args.profile_out)
         stats.sort_stats("cumulative").print_stats(45)
         stats.sort_stats("tottime").print_stats(25)
         stats.print_callees("check_for_clinic|solve_dependencies|route")

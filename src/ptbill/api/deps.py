@@ -4,6 +4,7 @@ the clock, and what the claim exports need (trading-partner settings)."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
@@ -102,15 +103,33 @@ async def _actor(login: CurrentLogin, session: SessionDep) -> access.Actor:
 CurrentActor = Annotated[access.Actor, Depends(_actor)]
 
 
+@asynccontextmanager
+async def actor_in_transaction(request: Request) -> AsyncIterator[tuple[access.Actor, Session]]:
+    """What ``CurrentActor`` and ``SessionDep`` give a handler, for a route that skips FastAPI's dependency solving
+    (the live check, ``routes.encounters``): the same functions in the same order, so the same refusals (401, the
+    CSRF and temporary-password 403s). The transaction commits when the block ends, before the answer is sent, and
+    rolls back on any error."""
+    token = await _token(request, await _bearer(request), await _cookie(request), request.headers.get("x-csrf-token"))
+    factory = request.app.state.ptbill.sessions
+    with factory() as session, session.begin():
+        actor = await _actor(await _logged_in(request, session, token), session)
+        yield actor, session
+
+
 def now_of(request: Request) -> datetime:
     moment: datetime = request.app.state.ptbill.clock()
     return moment
 
 
-def _clock(request: Request) -> Clock:
+def clock_of(request: Request) -> Clock:
     """The installation's clock (Settings): today for checks and default dates; PTBILL_TODAY pins it."""
     clock: Clock = request.app.state.ptbill.settings.clock
     return clock
+
+
+async def _clock(request: Request) -> Clock:
+    # async: a plain function dependency would be run on the thread pool, a hop there and back per request
+    return clock_of(request)
 
 
 ClockDep = Annotated[Clock, Depends(_clock)]

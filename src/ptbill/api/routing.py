@@ -152,11 +152,14 @@ async def _non_finite_number(request: Request) -> str | None:
     return None
 
 
+Handler = Callable[[Request], Coroutine[Any, Any, Response]]
+
+
 class ProblemRoute(APIRoute):
     """An APIRoute whose request validation errors come out as ``{"detail", "problems"}``."""
 
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
+    def get_route_handler(self) -> Handler:
+        handler = self.fast_path(super().get_route_handler())
 
         async def route(request: Request) -> Response:
             number = await _non_finite_number(request)
@@ -173,6 +176,28 @@ class ProblemRoute(APIRoute):
                 )
 
         return route
+
+    def fast_path(self, handler: Handler) -> Handler:
+        """The handler FastAPI built for the route (dependencies, body, validation); a route class may answer its
+        common request itself and hand the rest to it."""
+        return handler
+
+
+# The content types FastAPI reads as a JSON body that a fast path takes; others (``+json`` types, parameters)
+# are left to FastAPI.
+_PLAIN_JSON = frozenset({"application/json", "application/json; charset=utf-8"})
+
+
+async def json_object(request: Request) -> dict[str, Any] | None:
+    """The request's body when it is a JSON object sent as plain ``application/json``, which a ``dict[str, Any]``
+    body parameter takes as it is; None for anything else (FastAPI then reads it, and words its refusal)."""
+    if request.headers.get("content-type", "").lower() not in _PLAIN_JSON:
+        return None
+    try:
+        document = json.loads(await request.body())
+    except (ValueError, RecursionError):
+        return None
+    return document if isinstance(document, dict) else None
 
 
 def _operation_id(route: APIRoute) -> str:

@@ -90,9 +90,12 @@ def clinic_facts(session: Session, clinic_id: int, encounter: Encounter) -> Clin
         "chart_number": encounter.patient.id,
         "day": encounter.date_of_service,
     }
-    row = session.execute(_FACTS, values).first()
+    if session.autoflush:
+        session.flush()  # what session.execute does first, so a caller's pending change (a new revision) is read
+    connection = session.connection()  # the statement selects columns: the ORM's execute would add only overhead
+    row = connection.execute(_FACTS, values).first()
     if row is None:
-        verifies, patient_id = session.execute(_WITHOUT_CLINIC, values).one()
+        verifies, patient_id = connection.execute(_WITHOUT_CLINIC, values).one()
         return ClinicFacts(f"no clinic {clinic_id}", None, None, bool(verifies), patient_id)
     revision, locality, cosign_from, verifies, patient_id, others, signed = row
     return ClinicFacts(revision, locality, cosign_from, bool(verifies), patient_id, bool(others), bool(signed))

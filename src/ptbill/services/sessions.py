@@ -9,6 +9,7 @@ import hashlib
 import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
@@ -63,8 +64,14 @@ def open_session(
 
 def live_session_where(token: str, now: datetime) -> tuple[ColumnElement[bool], ...]:
     """The conditions of a live session of an active user (join ``UserRow`` on the session's user)."""
+    return live_session_conditions(digest(token), now)
+
+
+def live_session_conditions(token_hash: Any, now: Any) -> tuple[ColumnElement[bool], ...]:
+    """The same conditions on the token's digest and the time given as values or as bound parameters (a
+    statement built once, such as ``login_state``'s)."""
     return (
-        UserSessionRow.token_hash == digest(token),
+        UserSessionRow.token_hash == token_hash,
         UserSessionRow.revoked_at.is_(None),
         UserSessionRow.expires_at > now,
         UserRow.active.is_(True),

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import Body, Query
+from fastapi import Body, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from ptbill.api.deps import ClockDep, CurrentActor, SessionDep
-from ptbill.api.routing import PathId, errors, field_problems, made_or_refused, resource_router
+from ptbill.api.deps import ClockDep, CurrentActor, SessionDep, actor_in_transaction, clock_of
+from ptbill.api.routing import (
+    Handler,
+    PathId,
+    ProblemRoute,
+    errors,
+    field_problems,
+    json_object,
+    made_or_refused,
+    resource_router,
+)
 from ptbill.api.schemas.audit import AuditEventPublic
 from ptbill.api.schemas.claim_history import ReturnCreate, ReturnPublic
 from ptbill.api.schemas.encounters import (
@@ -43,14 +52,6 @@ def encounter_public(row: Note) -> EncounterPublic:
     )
 
 
-@router.post(
-    "/check",
-    response_model=CheckPublic,
-    summary="Check a note without saving it",
-    description="The body is the note itself (encounter format 1). The answer is the check output of the "
-    "spec: verdict, findings and planned claim lines. A malformed note is a 422 with one line per field.",
-    responses=errors(401, 422),
-)
 async def check_note(
     actor: CurrentActor,
     session: SessionDep,
@@ -62,6 +63,37 @@ async def check_note(
 ) -> Response:
     report = notes_service.check_document(session, actor, document, clock=clock)
     return JSONResponse(check_public(report.to_json()))
+
+
+class _CheckRoute(ProblemRoute):
+    """The live check, the request a clinic sends most: a note sent as a JSON object is answered here, with the
+    login, CSRF and temporary-password rules of ``CurrentActor`` called directly (``deps.actor_in_transaction``)
+    instead of through FastAPI's dependency solving, which took about a tenth of the request's time. Any other
+    body (none, malformed JSON, not an object, another content type) goes FastAPI's way, so its refusals are
+    worded as before."""
+
+    def fast_path(self, handler: Handler) -> Handler:
+        async def check(request: Request) -> Response:
+            document = await json_object(request)
+            if document is None:
+                return await handler(request)
+            async with actor_in_transaction(request) as (actor, session):
+                return await check_note(actor, session, clock_of(request), document)
+
+        return check
+
+
+router.add_api_route(
+    "/check",
+    check_note,
+    methods=["POST"],
+    route_class_override=_CheckRoute,
+    response_model=CheckPublic,
+    summary="Check a note without saving it",
+    description="The body is the note itself (encounter format 1). The answer is the check output of the "
+    "spec: verdict, findings and planned claim lines. A malformed note is a 422 with one line per field.",
+    responses=errors(401, 422),
+)
 
 
 _UNPRICED = {"expected_payment": None, "payment_basis": None, "payment_is_estimate": False}

@@ -12,6 +12,7 @@ out.
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict, defaultdict
 from datetime import date
 from decimal import Decimal
@@ -57,11 +58,13 @@ class AgingRow(NamedTuple):
 
 KEPT_REPORTS = 64  # computed agings kept per process (clinic and parameters), the least recently used dropped
 _kept: OrderedDict[tuple[int, ReportParams], tuple[int, list[AgingRow]]] = OrderedDict()
+_kept_lock = threading.Lock()  # page routes run on the server's thread pool: one request at a time reorders it
 
 
 def forget_all() -> None:
     """Drops every kept aging (tests; a process's cache otherwise lives as long as the process)."""
-    _kept.clear()
+    with _kept_lock:
+        _kept.clear()
 
 
 def age_in_days(service_date: date, submitted: date | None, params: ReportParams) -> int:
@@ -117,16 +120,19 @@ class ArAging(ReportDefinition[AgingRow]):
         fill_missing(session.connection(), actor.clinic_id)  # its restatements mark the ledger, so first
         revision = ledger_revision(session, actor.clinic_id)
         key = (actor.clinic_id, params)
-        kept = _kept.get(key)
-        if revision is not None and kept is not None and kept[0] == revision:
-            _kept.move_to_end(key)
-            return kept[1]
+        if revision is not None:
+            with _kept_lock:
+                kept = _kept.get(key)
+                if kept is not None and kept[0] == revision:
+                    _kept.move_to_end(key)
+                    return kept[1]
         rows = self.computed(session, actor, params)
         if revision is not None:  # read before the rows: they are at least as new as the revision they are kept
-            _kept[key] = (revision, rows)
-            _kept.move_to_end(key)
-            while len(_kept) > KEPT_REPORTS:
-                _kept.popitem(last=False)
+            with _kept_lock:
+                _kept[key] = (revision, rows)
+                _kept.move_to_end(key)
+                while len(_kept) > KEPT_REPORTS:
+                    _kept.popitem(last=False)
         return rows
 
     def computed(self, session: Session, actor: Actor, params: ReportParams) -> list[AgingRow]:

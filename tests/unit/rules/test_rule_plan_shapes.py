@@ -68,6 +68,13 @@ def _mutations(document: dict[str, Any], rng: random.Random) -> dict[str, Any]:
         services[0]["modifiers"] = [*services[0].get("modifiers", []), rng.choice(["59", "XS", "GA", "ZZ", "GY"])]
     if rng.random() < 0.2:
         d["diagnoses"] = rng.sample(["M54.5", "M51.16", "S13.4XXA", "Z99.99", "M54.12"], 2)
+    if rng.random() < 0.15:  # template blanks (NOTE_TEMPLATE_BLANK)
+        d["assessment"] = rng.choice(["Pain ___/10 after traction.", "Tolerated well."])
+        if services:
+            services[-1]["patient_response"] = "Reports ___ relief."
+    if rng.random() < 0.15:  # text a claim must transliterate or cannot carry (CLAIM_TEXT_NOT_TRANSLITERABLE)
+        d["patient"]["last_name"] = rng.choice(["Muñoz-Peña", "王芳", "O\u2019Brien"])
+        d["coverage"]["member_id"] = rng.choice(["1EG4TE5MK73", "1EG4\u0663TE5MK73"])
     d["date_of_service"] = (date(2024, 1, 2) + timedelta(days=rng.randrange(1000))).isoformat()
     return d
 

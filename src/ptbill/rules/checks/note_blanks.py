@@ -40,8 +40,8 @@ def _parts(encounter: Encounter) -> Iterator[tuple[str, str, dict[str, str | Non
             yield f"services[{index}].{_FIELDS[key]}", f"The {key} of {service.code}", {"": text}
 
 
-def _any_blank(encounter: Encounter) -> bool:
-    """Whether any text ``_parts`` reads holds a blank: one quick pass before the one that names the parts."""
+def _texts(encounter: Encounter) -> list[str | None]:
+    """Every text ``_parts`` reads, without naming them (a test keeps the two lists alike)."""
     texts = [encounter.assessment, encounter.plan]
     if encounter.subjective is not None:
         texts.append(encounter.subjective.text)
@@ -55,7 +55,12 @@ def _any_blank(encounter: Encounter) -> bool:
         texts += (service.patient_response, service.clinical_justification)
         if service.traction is not None:
             texts.append(service.traction.patient_position)
-    return BLANK in "\n".join(text for text in texts if text)  # a blank never spans the line break between two
+    return texts
+
+
+def _any_blank(encounter: Encounter) -> bool:
+    """Whether any text of the note holds a blank: one quick pass before the one that names the parts."""
+    return BLANK in "\n".join(text for text in _texts(encounter) if text)  # a blank never spans a line break
 
 
 _FIELDS = {

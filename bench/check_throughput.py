@@ -11,6 +11,7 @@ Run: .venv/bin/python bench/check_throughput.py [N] [RUNS]
 
 from __future__ import annotations
 
+import argparse
 import copy
 import json
 import os
@@ -91,8 +92,11 @@ def check_streamed(documents: list[bytes], catalog: ReferenceCatalog) -> dict[st
 
 
 def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
-    runs = int(sys.argv[2]) if len(sys.argv) > 2 else 3
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    parser.add_argument("n", nargs="?", type=int, default=5000, help="synthetic notes per pass (default 5000)")
+    parser.add_argument("runs", nargs="?", type=int, default=3, help="interleaved passes (default 3)")
+    args = parser.parse_args()
+    n, runs = args.n, args.runs
     documents = synthetic(n)
     catalog = default_catalog()
     check_encounter(parse_encounter(documents[0]), catalog)  # load reference data once, as a server would

@@ -4,8 +4,8 @@ Every run is a child process whose wall time, CPU time (user + system, with the 
 and peak RSS come from os.wait4. The notes are bench/check_throughput.py's synthetic ones, built with
 --allow-blocked so that each file makes a claim. pyx12 4.0.0 validates the 837P of the last run, in a
 child process too, in the same run. With `--reference PYTHON` the command of another checkout (the code
-before a change) runs too, on the same files; each round runs every variant once (interleaved), and the
-medians are over the rounds.
+before a change) runs too, with each --jobs, on the same files; each round runs every variant once
+(interleaved), and the medians are over the rounds.
 Run: .venv/bin/python bench/claim_batch.py [--runs 3] [--reference /path/to/.venv/bin/python] [N]
 """
 
@@ -50,8 +50,8 @@ def main() -> None:
         output = Path(tmp) / "batch.837"
         os.environ["PTBILL_DATA_DIR"] = str(Path(tmp) / "data")
         variants = [(f"--jobs {jobs}", sys.executable, ["--jobs", str(jobs)]) for jobs in args.jobs]
-        if args.reference:
-            variants.insert(0, ("reference", args.reference, []))
+        if args.reference:  # the reference with each --jobs too, so that both speed-ups compare
+            variants = [(f"ref -j {jobs}", args.reference, ["--jobs", str(jobs)]) for jobs in args.jobs] + variants
         medians = {}
         samples: dict[str, list[tuple[float, float, float, int]]] = {label: [] for label, _, _ in variants}
         for _ in range(args.runs):  # interleaved: each round runs every variant once, in the same minutes
@@ -78,8 +78,9 @@ def main() -> None:
             print(
                 f"ratio pyx12 / claim {label:<10} wall {wall / claim_wall:5.1f}x  cpu {cpu / claim_cpu:5.1f}x",
             )
-        if "--jobs 1" in medians and "--jobs 2" in medians:
-            print(f"--jobs 2 speed-up over --jobs 1 (wall): {medians['--jobs 1'][0] / medians['--jobs 2'][0]:.2f}x")
+        for one, two in (("--jobs 1", "--jobs 2"), ("ref -j 1", "ref -j 2")):
+            if one in medians and two in medians:
+                print(f"{two} speed-up over {one} (wall): {medians[one][0] / medians[two][0]:.2f}x")
     print(f"load average at end: {os.getloadavg()}")
 
 

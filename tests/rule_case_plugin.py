@@ -299,19 +299,26 @@ class RuleCaseItem(pytest.Item):
             ClinicChange(name, value, encounter.date_of_service, "rule case", Confidence.CLINIC, self.date_of_service)
             for name, value in case.clinic_settings.items()
         ]
-        report = check_encounter(
-            encounter,
-            catalog,
-            parameter_overrides=case.parameters,
-            clinic_layer=clinic_layer_from("clinic:rule case", stored) if stored else None,
-            today=case.today,
-            same_day=[
+        inputs: dict[str, Any] = {
+            "parameter_overrides": case.parameters,
+            "clinic_layer": clinic_layer_from("clinic:rule case", stored) if stored else None,
+            "today": case.today,
+            "same_day": [
                 SameDayService(line.note, line.code, line.units, line.provider, tuple(line.modifiers))
                 for line in case.same_day
             ],
-            abns=[AdvanceBeneficiaryNotice.model_validate(abn) for abn in case.abns_on_file],
-            clinic=_clinic_context(case),
-        )
+            "abns": [AdvanceBeneficiaryNotice.model_validate(abn) for abn in case.abns_on_file],
+            "clinic": _clinic_context(case),
+        }
+        report = check_encounter(encounter, catalog, **inputs)
+        # The engine skips the rules whose declared facts the note lacks (registry.FACTS): the report must be the
+        # one every rule in force gives, so a rule that declares a fact it can fire without fails here.
+        every = check_encounter(encounter, catalog, **inputs, every_rule=True)
+        if report.to_json() != every.to_json():
+            raise RuleCaseError(
+                f"the planned run differs from every rule's: {[f.rule for f in report.findings]} against "
+                f"{[f.rule for f in every.findings]}"
+            )
         mine = [f for f in report.findings if f.rule == self.rule_id]
         if case.quiet:
             if mine:

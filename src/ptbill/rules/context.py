@@ -4,6 +4,7 @@ the code catalogs and the units the calculator gives. Built once per encounter b
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -34,6 +35,13 @@ if TYPE_CHECKING:
 
 
 _T = TypeVar("_T")
+
+
+@functools.lru_cache(maxsize=4096)
+def _units_for(minutes: tuple[tuple[str, int, bool], ...], method: UnitMethod) -> UnitResult:
+    """The calculator's answer for a visit's (code, minutes, timed) under a method: visits repeat, so it is kept
+    (the engine copies its dict of units into each report)."""
+    return compute_units((TimedMinutes(code, m, timed) for code, m, timed in minutes), method)
 
 
 class cached_property(Generic[_T]):  # noqa: N801 - a drop-in for functools.cached_property
@@ -201,17 +209,21 @@ class CheckContext:
     @cached_property
     def units(self) -> UnitResult:
         """Units per code under the payer's method, from the minutes each service documents."""
-        return compute_units(
-            (TimedMinutes(s.code, s.documented_minutes or 0, self.is_timed(s.code)) for s in self.services),
-            self.unit_method,
-        )
+        minutes = tuple((s.code, s.documented_minutes or 0, self.is_timed(s.code)) for s in self.services)
+        found = _units_for(minutes, self.unit_method)
+        # Each report gets its own dict of units: a caller may change it without changing another report's.
+        return UnitResult(found.method, found.total_timed_minutes, dict(found.units), found.ties)
 
     def computed_units(self, code: str) -> int:
         return self.units.units.get(code, 0)
 
+    @cached_property
+    def _groups_by_code(self) -> dict[str, CodeGroup]:
+        return {group.code: group for group in self.groups}
+
     def billed_units(self, code: str) -> int:
         """What the clinic intends to bill for a code: its stated units, else what the calculator gives."""
-        group = next((g for g in self.groups if g.code == code), None)
+        group = self._groups_by_code.get(code)
         if group is None:
             return 0
         stated = [self.services[i].units for i in group.service_indexes]

@@ -25,7 +25,7 @@ from ptbill.reference.parameters import ParameterLayer
 from ptbill.rules import checks  # noqa: F401  (importing registers every check)
 from ptbill.rules.checks.abn import liability_modifier
 from ptbill.rules.context import CheckContext
-from ptbill.rules.registry import Hit, Rule, in_words, rules_in_force, rules_period
+from ptbill.rules.registry import EVERY_FACT, Hit, Rule, in_words, note_shape, rules_in_force, rules_period
 from ptbill.units import UnitResult
 
 if TYPE_CHECKING:  # the app hands these over; a check of a note alone never loads their modules
@@ -139,6 +139,7 @@ def check_encounter(
     same_day: Sequence[SameDayService] = (),
     abns: Sequence[AdvanceBeneficiaryNotice] = (),
     clinic_layer_is_kept: bool = False,
+    every_rule: bool = False,
 ) -> CheckReport:
     """Every check in force on the date of service, the verdict, and the planned claim lines.
 
@@ -150,6 +151,8 @@ def check_encounter(
     ``abns`` the patient's signed ABNs on file (GA, ABN_MISSING), beside the note's own ``abn``.
     ``clinic_layer_is_kept``: the layer is never changed after it was made and is handed in again for later
     notes (``services.clinic_config``), so the snapshots with it share their resolved values and rule plan.
+    ``every_rule`` runs every rule in force, also those the note's shape says cannot fire (the differential
+    tests compare both ways; the report is the same).
     """
     catalog = catalog or default_catalog()
     context = build_context(
@@ -164,16 +167,7 @@ def check_encounter(
         abns=abns,
         clinic_layer_is_kept=clinic_layer_is_kept,
     )
-    findings: list[Finding] = []
-    snapshot = context.snapshot
-    plan_key = (_PLAN, rules_period(snapshot.day))
-    for registered, severity in snapshot.derived(plan_key, lambda: rule_plan(snapshot)):
-        hits = list(registered.check(context))
-        if not hits:
-            continue
-        if registered.per_visit and len(hits) > 1:
-            hits = [_one_per_visit(hits, context)]
-        findings.extend(_finding(registered, severity, hit) for hit in hits)
+    findings = run_checks(context, EVERY_FACT if every_rule else note_shape(context))
     findings.sort(key=lambda f: (f.service is not None, f.service or 0, _SEVERITY_ORDER[f.severity.value]))
     return CheckReport(
         encounter_id=encounter.id,
@@ -187,6 +181,31 @@ def check_encounter(
 
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 _PLAN = "rules.plan"
+_SHAPE_PLAN = "rules.plan.shape"
+
+
+def run_checks(context: CheckContext, shape: int) -> list[Finding]:
+    """The findings of every rule of the snapshot's plan that can fire on a note of this shape (``note_shape``).
+
+    The plan per (rules' period, shape) is worked out once per snapshot: a rule whose declared facts (``needs``)
+    the note lacks is left out, since its check would return at once with nothing."""
+    snapshot = context.snapshot
+    period = rules_period(snapshot.day)
+
+    def shaped() -> tuple[tuple[Rule, Severity], ...]:
+        full = snapshot.derived((_PLAN, period), lambda: rule_plan(snapshot))
+        return tuple(step for step in full if step[0].can_fire(shape))
+
+    plan = snapshot.derived((_SHAPE_PLAN, period, shape), shaped)
+    findings: list[Finding] = []
+    for registered, severity in plan:
+        hits = list(registered.check(context))
+        if not hits:
+            continue
+        if registered.per_visit and len(hits) > 1:
+            hits = [_one_per_visit(hits, context)]
+        findings.extend(_finding(registered, severity, hit) for hit in hits)
+    return findings
 
 
 def rule_plan(snapshot: Snapshot) -> tuple[tuple[Rule, Severity], ...]:

@@ -14,7 +14,9 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from ptbill.domain.dates import DateRange
+from ptbill.domain.encounter import Credential
 from ptbill.domain.finding import Severity
+from ptbill.domain.note_content import NoteType
 
 if TYPE_CHECKING:
     from ptbill.rules.context import CheckContext
@@ -68,6 +70,66 @@ def in_words(items: Sequence[str]) -> str:
 
 CheckFunction = Callable[["CheckContext"], Iterable[Hit]]
 
+# What a note (with what the app knows beside it) has or is, each told by a cheap test of the context. A rule
+# declares the facts it ``needs``: a check that can report nothing unless each of them holds (its own first
+# lines return early otherwise). The engine runs, per note, only the rules whose facts all hold (its rule plan
+# per snapshot and note shape); tests/unit/rules/test_rule_plan_shapes.py and every rule case run notes both ways.
+FACTS: dict[str, Callable[[CheckContext], bool]] = {
+    "today": lambda ctx: ctx.today is not None,  # the caller's clock is known
+    "same_day": lambda ctx: bool(ctx.same_day),  # the patient's other notes of the day are on file
+    "authorization": lambda ctx: ctx.encounter.coverage.authorization is not None,
+    "plan_of_care": lambda ctx: ctx.encounter.plan_of_care is not None,
+    "eligibility": lambda ctx: ctx.eligibility is not None,  # an eligibility record of the coverage on file
+    "signatures": lambda ctx: ctx.signatures is not None,
+    "certified_plan": lambda ctx: ctx.certified_plan is not None,
+    "assistant": lambda ctx: ctx.encounter.furnished_by_assistant,
+    "pta": lambda ctx: ctx.encounter.rendering_provider.credential is Credential.PTA,
+    "ota": lambda ctx: ctx.encounter.rendering_provider.credential is Credential.OTA,
+    "medicare": lambda ctx: ctx.is_medicare,
+    "payer_unknown": lambda ctx: not ctx.payer_known,
+    "icd10": lambda ctx: ctx.icd10 is not None,  # a code set to check the diagnoses against
+    "icd10_inexact": lambda ctx: ctx.icd10 is not None and not ctx.icd10_exact,
+    "traction": lambda ctx: bool(ctx.traction_services),
+    "ncci_pairs": lambda ctx: bool(ctx.ncci_pairs),  # a code pair of the visit has a PTP edit in force
+    "modifiers": lambda ctx: any(service.modifiers for service in ctx.services),
+    "daily_note": lambda ctx: ctx.encounter.note_type is NoteType.DAILY_NOTE,
+    "not_daily_note": lambda ctx: ctx.encounter.note_type is not NoteType.DAILY_NOTE,
+    "evaluation": lambda ctx: ctx.encounter.note_type.is_evaluation,
+    "progress_report": lambda ctx: ctx.encounter.note_type is NoteType.PROGRESS_REPORT,
+    "discharge_summary": lambda ctx: ctx.encounter.note_type is NoteType.DISCHARGE_SUMMARY,
+    "progress_or_re_evaluation": lambda ctx: (
+        ctx.encounter.note_type in (NoteType.PROGRESS_REPORT, NoteType.RE_EVALUATION)
+    ),
+    "progress_or_discharge": lambda ctx: (
+        ctx.encounter.note_type in (NoteType.PROGRESS_REPORT, NoteType.DISCHARGE_SUMMARY)
+    ),
+    "plan_writer": lambda ctx: (
+        ctx.encounter.note_type in (NoteType.INITIAL_EVALUATION, NoteType.RE_EVALUATION, NoteType.PROGRESS_REPORT)
+    ),
+    "not_discharge_summary": lambda ctx: ctx.encounter.note_type is not NoteType.DISCHARGE_SUMMARY,
+}
+_FACT_BITS = {name: 1 << position for position, name in enumerate(FACTS)}
+EVERY_FACT = (1 << len(FACTS)) - 1  # the shape under which every rule runs (the differential tests' reference)
+_FACT_TESTS = tuple((_FACT_BITS[name], test) for name, test in FACTS.items())
+
+
+def note_shape(ctx: CheckContext) -> int:
+    """The facts that hold for this note, one bit each (``FACTS``' order)."""
+    shape = 0
+    for bit, test in _FACT_TESTS:
+        if test(ctx):
+            shape |= bit
+    return shape
+
+
+def facts_mask(needs: Iterable[str]) -> int:
+    mask = 0
+    for name in needs:
+        if name not in _FACT_BITS:
+            raise ValueError(f"unknown fact {name!r}: one of {', '.join(FACTS)}")
+        mask |= _FACT_BITS[name]
+    return mask
+
 
 @dataclass(frozen=True, slots=True)
 class Rule:
@@ -80,6 +142,11 @@ class Rule:
     effective: DateRange
     check: CheckFunction
     per_visit: bool = False  # the problem is the visit's: the engine reports its hits as one finding
+    needs: int = 0  # the facts (``FACTS``, one bit each) without which the check reports nothing
+
+    def can_fire(self, shape: int) -> bool:
+        """Whether the check may report anything on a note of this shape (``note_shape``)."""
+        return self.needs & shape == self.needs
 
     @property
     def function_name(self) -> str:
@@ -100,18 +167,22 @@ def rule(
     fix: str,
     effective: DateRange = FROM_THE_START,
     per_visit: bool = False,
+    needs: tuple[str, ...] = (),
 ) -> Callable[[CheckFunction], CheckFunction]:
     """Register a check. Its docstring's first line is the rule in plain words.
 
     ``per_visit`` marks a check that yields one hit a line for a problem of the whole visit (a
     threshold the visit passes, a provider's missing modifier): the engine merges them into one finding.
+    ``needs`` names the facts (``FACTS``) without which the check can report nothing: the engine skips it on
+    notes that lack one. Declare only what the check's own first lines return on.
     """
+    mask = facts_mask(needs)
 
     def register(check: CheckFunction) -> CheckFunction:
         title = (check.__doc__ or "").strip().splitlines()[0] if check.__doc__ else ""
         if not title:
             raise ValueError(f"rule {rule_id}: the check needs a docstring stating the rule in plain words")
-        new = Rule(rule_id, section, title, severity, source, fix, effective, check, per_visit)
+        new = Rule(rule_id, section, title, severity, source, fix, effective, check, per_visit, mask)
         for existing in _RULES.get(rule_id, []):
             if existing.effective.overlaps(effective):
                 raise ValueError(

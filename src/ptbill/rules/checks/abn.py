@@ -54,6 +54,7 @@ def _present(ctx: CheckContext, indexes: list[int]) -> set[str]:
 
 @rule(
     "ABN_EXPECTED_DENIAL",
+    needs=("medicare",),
     section=SECTION,
     severity=Severity.WARNING,
     source=ABN_NOTICE,
@@ -82,6 +83,7 @@ def expected_denial(ctx: CheckContext) -> Iterator[Hit]:
 
 @rule(
     "ABN_STATUTORY_EXCLUSION",
+    needs=("medicare",),
     section=SECTION,
     severity=Severity.INFO,
     source=cite(

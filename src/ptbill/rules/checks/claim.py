@@ -20,6 +20,7 @@ SECTION = "Claim: providers, place, date, duplicates"
 
 @rule(
     "DATE_OF_SERVICE_IN_FUTURE",
+    needs=("today",),
     section=SECTION,
     severity=Severity.ERROR,
     source=cpm(26, "10.4", "item 24A, the dates the services were furnished"),
@@ -66,6 +67,7 @@ def place_of_service_hospital(ctx: CheckContext) -> Iterator[Hit]:
 
 @rule(
     "DUPLICATE_SERVICE",
+    needs=("same_day",),
     section=SECTION,
     severity=Severity.ERROR,
     source=cpm(1, "120", "detection of duplicate claims")
@@ -102,6 +104,7 @@ def duplicate_service(ctx: CheckContext) -> Iterator[Hit]:
 
 @rule(
     "TIMELY_FILING_LIMIT",
+    needs=("today",),
     section=SECTION,
     severity=Severity.INFO,
     source=cite(

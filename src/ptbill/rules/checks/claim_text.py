@@ -13,7 +13,7 @@ from ptbill.domain.encounter import Address, Encounter
 from ptbill.domain.finding import Severity
 from ptbill.rules.context import CheckContext
 from ptbill.rules.registry import Hit, rule
-from ptbill.x12.charset import describe, outside_x12, untransliterable
+from ptbill.x12.charset import describe, is_x12_identifier, outside_x12, untransliterable
 
 SECTION = "Claim text"
 
@@ -68,6 +68,12 @@ def _identifiers(encounter: Encounter) -> Iterator[tuple[str, str | None]]:
 )
 def claim_text_not_transliterable(ctx: CheckContext) -> Iterator[Hit]:
     """A name, address or identifier has characters that no claim format can carry."""
+    # Most notes are printable ASCII throughout: one test of all their text joined first (printable ASCII has
+    # nothing to transliterate and nothing outside the set, and text is so when each of its parts is).
+    texts = [value for _, value in _names_and_addresses(ctx.encounter)]
+    texts += [value for _, value in _identifiers(ctx.encounter)]
+    if is_x12_identifier("".join(value for value in texts if value)):
+        return
     for field, value in _names_and_addresses(ctx.encounter):
         missing = untransliterable(value or "")
         if missing:

@@ -87,6 +87,7 @@ def auth_missing(ctx: CheckContext) -> Iterator[Hit]:
 
 @rule(
     "AUTH_EXPIRED",
+    needs=("authorization",),
     section=SECTION,
     severity=Severity.ERROR,
     source=cite("the authorization's own dates (denied with claim adjustment reason code 197 outside them)", CARC_URL),
@@ -110,6 +111,7 @@ def auth_expired(ctx: CheckContext) -> Iterator[Hit]:
 
 @rule(
     "AUTH_VISITS_EXHAUSTED",
+    needs=("authorization",),
     section=SECTION,
     severity=Severity.ERROR,
     source=cite("the authorization's approved visits (denied with reason code 197 and remark N640 after)", CARC_URL),
@@ -130,6 +132,7 @@ def auth_visits_exhausted(ctx: CheckContext) -> Iterator[Hit]:
 
 @rule(
     "AUTH_VISITS_LOW",
+    needs=("authorization",),
     section=SECTION,
     severity=Severity.WARNING,
     source="the authorization's approved visits: payers review a request for more visits before they run out "
@@ -231,6 +234,7 @@ def _order_exception(ctx: CheckContext) -> _OrderException | None:
 
 @rule(
     "POC_NOT_SENT_IN_TIME",
+    needs=("plan_of_care",),
     section=CONSISTENCY,
     severity=Severity.WARNING,
     source=ORDER_EXCEPTION,
@@ -273,6 +277,7 @@ def poc_not_sent_in_time(ctx: CheckContext) -> Iterator[Hit]:
 
 @rule(
     "POC_EXPIRED",
+    needs=("plan_of_care",),
     section=SECTION,
     severity=Severity.ERROR,
     source=bpm_15("220.1.3", "a plan lasts at most 90 calendar days before recertification"),
@@ -308,6 +313,10 @@ def poc_expired(ctx: CheckContext) -> Iterator[Hit]:
 
 @rule(
     "PROGRESS_REPORT_DUE",
+    needs=(
+        "daily_note",
+        "plan_of_care",
+    ),
     section=SECTION,
     severity=Severity.WARNING,
     source=bpm_15("220.3", "a progress report at least once every 10 treatment days"),
@@ -346,6 +355,10 @@ def progress_report_due(ctx: CheckContext) -> Iterator[Hit]:
 
 @rule(
     "PROGRESS_REPORT_BY_ASSISTANT",
+    needs=(
+        "plan_of_care",
+        "assistant",
+    ),
     section=CONSISTENCY,
     severity=Severity.WARNING,
     source=bpm_15("220.3", "the progress report is written by the therapist; assistants may not write it"),

@@ -54,6 +54,7 @@ def diagnosis_missing(ctx: CheckContext) -> Iterator[Hit]:
 
 @rule(
     "DIAGNOSIS_INVALID",
+    needs=("icd10",),
     section=SECTION,
     severity=Severity.ERROR,
     source=cite(
@@ -105,6 +106,7 @@ def diagnosis_invalid(ctx: CheckContext) -> Iterator[Hit]:
 
 @rule(
     "ICD10_CODE_SET_NOT_LOADED",
+    needs=("icd10_inexact",),
     section=SECTION,
     severity=Severity.INFO,
     source=cite("ICD-10-CM is updated each fiscal year on October 1 (CMS and CDC)", ICD10_URL),

@@ -39,6 +39,7 @@ def _answer(found: EligibilityOnFile) -> str:
 
 @rule(
     "ELIGIBILITY_COVERAGE_INACTIVE",
+    needs=("eligibility",),
     section=SECTION,
     severity=Severity.ERROR,
     source=cite(
@@ -76,6 +77,7 @@ def coverage_inactive(ctx: CheckContext) -> Iterator[Hit]:
 
 @rule(
     "ELIGIBILITY_NOT_VERIFIED",
+    needs=("eligibility",),
     section=SECTION,
     severity=Severity.WARNING,
     source="the payer's expectation of how recent an eligibility check must be (parameter "
@@ -105,6 +107,7 @@ def not_verified(ctx: CheckContext) -> Iterator[Hit]:
 
 @rule(
     "ELIGIBILITY_VISITS_EXCEEDED",
+    needs=("eligibility",),
     section=SECTION,
     severity=Severity.WARNING,
     source=cite(f"{TR3}: the visits a benefit states (EB09 VS with EB10; EB06 29 what remains), or HSD", X279_URL),
@@ -128,6 +131,7 @@ def visits_exceeded(ctx: CheckContext) -> Iterator[Hit]:
 
 @rule(
     "ELIGIBILITY_AUTH_REQUIRED",
+    needs=("eligibility",),
     section=SECTION,
     severity=Severity.ERROR,
     source=cite(f"{TR3}: EB11 Y, authorization or certification required", X279_URL),

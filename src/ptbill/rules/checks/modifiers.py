@@ -125,6 +125,7 @@ def _assistant_lines(ctx: CheckContext, assistant: Credential, wanted: str) -> I
 
 @rule(
     "MODIFIER_CQ_MISSING",
+    needs=("pta",),
     section=SECTION,
     per_visit=True,
     severity=Severity.ERROR,
@@ -139,6 +140,7 @@ def cq_missing(ctx: CheckContext) -> Iterator[Hit]:
 
 @rule(
     "MODIFIER_CO_MISSING",
+    needs=("ota",),
     section=SECTION,
     per_visit=True,
     severity=Severity.ERROR,
@@ -153,6 +155,7 @@ def co_missing(ctx: CheckContext) -> Iterator[Hit]:
 
 @rule(
     "MODIFIER_UNKNOWN",
+    needs=("modifiers",),
     section=SECTION,
     severity=Severity.ERROR,
     source=cite(
@@ -195,6 +198,7 @@ def modifier_unknown(ctx: CheckContext) -> Iterator[Hit]:
 
 @rule(
     "MODIFIER_CONFLICT",
+    needs=("modifiers",),
     section=SECTION,
     severity=Severity.ERROR,
     source=cite(
@@ -214,6 +218,7 @@ def modifier_conflict(ctx: CheckContext) -> Iterator[Hit]:
 
 @rule(
     "NCCI_MODIFIER_REQUIRED",
+    needs=("ncci_pairs",),
     section=SECTION,
     severity=Severity.ERROR,
     source=cite(NCCI_PTP + ", modifier indicator 1", NCCI_URL),
@@ -241,6 +246,7 @@ def ncci_modifier_required(ctx: CheckContext) -> Iterator[Hit]:
 
 @rule(
     "NCCI_PAIR_NOT_ALLOWED",
+    needs=("ncci_pairs",),
     section=SECTION,
     severity=Severity.ERROR,
     source=cite(NCCI_PTP + ", modifier indicator 0", NCCI_URL),
@@ -261,6 +267,7 @@ def ncci_pair_not_allowed(ctx: CheckContext) -> Iterator[Hit]:
 
 @rule(
     "MODIFIER_59_WITHOUT_PAIR",
+    needs=("modifiers",),
     section=SECTION,
     severity=Severity.WARNING,
     source=cite(

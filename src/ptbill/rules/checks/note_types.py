@@ -35,6 +35,7 @@ def _kind(ctx: CheckContext) -> str:
 
 @rule(
     "EVAL_GOALS_MISSING",
+    needs=("evaluation",),
     section=SECTION,
     severity=Severity.ERROR,
     source=bpm_15("220.1.2", "the plan of care contains the long-term treatment goals")
@@ -55,6 +56,7 @@ def eval_goals_missing(ctx: CheckContext) -> Iterator[Hit]:
 
 @rule(
     "EVAL_PLAN_INCOMPLETE",
+    needs=("evaluation",),
     section=SECTION,
     severity=Severity.ERROR,
     source=bpm_15("220.1.2", "the plan of care states the type, amount, frequency and duration of therapy"),
@@ -86,6 +88,7 @@ def _no_measure(ctx: CheckContext) -> Iterator[Hit]:
 
 @rule(
     "EVAL_MEASURES_MISSING",
+    needs=("evaluation",),
     section=SECTION,
     severity=Severity.WARNING,
     source=bpm_15("220.3", "the evaluation's objective measures, the baseline that progress is judged against"),
@@ -100,6 +103,7 @@ def eval_measures_missing(ctx: CheckContext) -> Iterator[Hit]:
 
 @rule(
     "PROGRESS_MEASURES_MISSING",
+    needs=("progress_or_discharge",),
     section=SECTION,
     severity=Severity.ERROR,
     source=bpm_15("220.3", "the progress report's objective measurements or other quantifiable assessment"),
@@ -113,6 +117,7 @@ def progress_measures_missing(ctx: CheckContext) -> Iterator[Hit]:
 
 @rule(
     "PROGRESS_GOALS_MISSING",
+    needs=("progress_or_re_evaluation",),
     section=SECTION,
     severity=Severity.ERROR,
     source=bpm_15("220.3", "the progress report assesses the extent of progress, or lack of it, toward each goal"),
@@ -128,6 +133,7 @@ def progress_goals_missing(ctx: CheckContext) -> Iterator[Hit]:
 
 @rule(
     "DISCHARGE_GOAL_STATUS_MISSING",
+    needs=("discharge_summary",),
     section=SECTION,
     severity=Severity.ERROR,
     source=bpm_15("220.3", "the discharge note is a progress report covering the care up to discharge"),
@@ -151,6 +157,7 @@ def _goal_status(ctx: CheckContext) -> Iterator[Hit]:
 
 @rule(
     "PROGRESS_ASSESSMENT_MISSING",
+    needs=("progress_report",),
     section=SECTION,
     severity=Severity.WARNING,
     source=bpm_15("220.3", "the progress report's assessment and plans for continuing treatment"),
@@ -169,6 +176,10 @@ def progress_assessment_missing(ctx: CheckContext) -> Iterator[Hit]:
 
 @rule(
     "NOTE_TYPE_BY_ASSISTANT",
+    needs=(
+        "not_daily_note",
+        "assistant",
+    ),
     section=SECTION,
     severity=Severity.ERROR,
     source=bpm_15(
@@ -193,6 +204,7 @@ def note_type_by_assistant(ctx: CheckContext) -> Iterator[Hit]:
 
 @rule(
     "POC_FREQUENCY_EXCEEDED",
+    needs=("plan_of_care",),
     section=SECTION,
     severity=Severity.WARNING,
     source=bpm_15("220.1.2", "the plan's frequency and duration; visits beyond them need a changed plan"),

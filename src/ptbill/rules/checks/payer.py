@@ -15,6 +15,7 @@ SECTION = "Coverage, authorization, plan of care"
 
 @rule(
     "PAYER_UNKNOWN",
+    needs=("payer_unknown",),
     section=SECTION,
     severity=Severity.ERROR,
     source="the clinic's payer list (the Payers page): each payer's rules come from its own policy and contract",

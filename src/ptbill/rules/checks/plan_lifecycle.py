@@ -43,6 +43,10 @@ def _limit(ctx: CheckContext, plan: PlanOfCare) -> date | None:
 
 @rule(
     "POC_RECERT_DUE",
+    needs=(
+        "plan_of_care",
+        "not_discharge_summary",
+    ),
     section=SECTION,
     severity=Severity.WARNING,
     source=RECERTIFICATION,
@@ -80,6 +84,10 @@ def poc_recert_due(ctx: CheckContext) -> Iterator[Hit]:
 
 @rule(
     "POC_LONGER_THAN_CERTIFICATION",
+    needs=(
+        "plan_of_care",
+        "plan_writer",
+    ),
     section=SECTION,
     severity=Severity.WARNING,
     source=RECERTIFICATION + "; " + bpm_15("220.1.2", "the duration is the number of weeks of THIS plan"),
@@ -137,6 +145,10 @@ def _wording(text: str) -> str:
 
 @rule(
     "POC_CHANGE_NOT_CERTIFIED",
+    needs=(
+        "plan_of_care",
+        "certified_plan",
+    ),
     section=SECTION,
     severity=Severity.WARNING,
     source=bpm_15("220.1.2", "changes to the therapy plan: a significant change needs the physician's signature")

@@ -22,6 +22,10 @@ CLINIC_SETTING = "the clinic's settings: its state's practice act requires a co-
 
 @rule(
     "NOTE_COSIGN_MISSING",
+    needs=(
+        "signatures",
+        "assistant",
+    ),
     section=SECTION,
     severity=Severity.ERROR,
     source="the payer's contract or provider manual, or the state's physical therapy practice act (parameter "

@@ -71,6 +71,7 @@ def kx_missing(ctx: CheckContext) -> Iterator[Hit]:
 
 @rule(
     "ABN_MISSING",
+    needs=("medicare",),
     section=SECTION,
     per_visit=True,
     severity=Severity.ERROR,

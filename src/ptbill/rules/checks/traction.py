@@ -49,6 +49,7 @@ def _where(index: int, name: str) -> str:
 
 @rule(
     "TRACTION_NOT_MECHANICAL",
+    needs=("traction",),
     section=SECTION,
     severity=Severity.ERROR,
     source=CPT_97012,
@@ -70,6 +71,7 @@ def not_mechanical(ctx: CheckContext) -> Iterator[Hit]:
 
 @rule(
     "TRACTION_DECOMPRESSION_DEVICE",
+    needs=("traction",),
     section=SECTION,
     severity=Severity.WARNING,
     source=cite(
@@ -94,6 +96,7 @@ def decompression_device(ctx: CheckContext) -> Iterator[Hit]:
 
 @rule(
     "TRACTION_DEVICE_MISSING",
+    needs=("traction",),
     section=SECTION,
     severity=Severity.ERROR,
     source=GUIDE_DOCUMENTATION,
@@ -108,6 +111,7 @@ def device_missing(ctx: CheckContext) -> Iterator[Hit]:
 
 @rule(
     "TRACTION_BODY_REGION_MISSING",
+    needs=("traction",),
     section=SECTION,
     severity=Severity.ERROR,
     source=GUIDE_DOCUMENTATION,
@@ -122,6 +126,7 @@ def body_region_missing(ctx: CheckContext) -> Iterator[Hit]:
 
 @rule(
     "TRACTION_FORCE_MISSING",
+    needs=("traction",),
     section=SECTION,
     severity=Severity.ERROR,
     source=GUIDE_DOCUMENTATION,
@@ -136,6 +141,7 @@ def force_missing(ctx: CheckContext) -> Iterator[Hit]:
 
 @rule(
     "TRACTION_SETTINGS_MISSING",
+    needs=("traction",),
     section=SECTION,
     severity=Severity.ERROR,
     source=GUIDE_DOCUMENTATION,
@@ -180,6 +186,7 @@ def time_not_documented(ctx: CheckContext) -> Iterator[Hit]:
 
 @rule(
     "START_END_TIMES_MISSING",
+    needs=("traction",),
     section=SECTION,
     severity=Severity.WARNING,
     source=bpm_15(
@@ -200,6 +207,7 @@ def start_end_times_missing(ctx: CheckContext) -> Iterator[Hit]:
 
 @rule(
     "TRACTION_BELOW_MIN_DURATION",
+    needs=("traction",),
     section=SECTION,
     severity=Severity.WARNING,
     source="the payer's minimum traction time (parameter traction.minimum_minutes)",
@@ -225,6 +233,7 @@ def below_min_duration(ctx: CheckContext) -> Iterator[Hit]:
 
 @rule(
     "MONITORING_NOT_DOCUMENTED",
+    needs=("traction",),
     section=SECTION,
     severity=Severity.WARNING,
     source=CPT_97012 + "; " + TREATMENT_NOTE,
@@ -243,6 +252,7 @@ def monitoring_not_documented(ctx: CheckContext) -> Iterator[Hit]:
 
 @rule(
     "PATIENT_RESPONSE_MISSING",
+    needs=("traction",),
     section=SECTION,
     severity=Severity.WARNING,
     source=bpm_15("220.3", "the treatment note records the patient's response to the treatment"),
@@ -257,6 +267,7 @@ def patient_response_missing(ctx: CheckContext) -> Iterator[Hit]:
 
 @rule(
     "JUSTIFICATION_MISSING",
+    needs=("traction",),
     section=SECTION,
     severity=Severity.ERROR,
     source=bpm_15("220.2", "services must be reasonable and necessary for the patient's condition"),
@@ -285,6 +296,7 @@ def _region_diagnoses(ctx: CheckContext, region: str) -> tuple[str, ...] | None:
 
 @rule(
     "TRACTION_REGION_DIAGNOSIS_MISMATCH",
+    needs=("traction",),
     section=CONSISTENCY,
     severity=Severity.WARNING,
     source=bpm_15("220.2", "a service is necessary for the condition documented")
@@ -327,6 +339,7 @@ def region_diagnosis_mismatch(ctx: CheckContext) -> Iterator[Hit]:
 
 @rule(
     "MONITORING_OUTSIDE_SESSION",
+    needs=("traction",),
     section=CONSISTENCY,
     severity=Severity.WARNING,
     source=CPT_97012 + "; " + TREATMENT_NOTE,

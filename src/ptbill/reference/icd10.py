@@ -334,7 +334,7 @@ def _load_version(
         text = codes_path.read_text(encoding="ascii")
     except FileNotFoundError:
         raise ValueError(f"{where}: codes file {codes_path} not found") from None
-    counts = {key: entry[key] for key in ("billable_count", "header_count") if key in entry}
+    counts: dict[str, object] = {key: entry[key] for key in ("billable_count", "header_count") if key in entry}
 
     def checked(billable: frozenset[str], headers: frozenset[str]) -> tuple[frozenset[str], frozenset[str]]:
         for key, found in (("billable_count", billable), ("header_count", headers)):

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ptbill import __version__
+from ptbill.domain.encounter import build_validators
 from ptbill.domain.errors import EncounterFormatError, PtbillError
 from ptbill.jobs.runner import JobRunner
 from ptbill.log_privacy import withhold_exception_messages
@@ -42,6 +43,7 @@ class AppState:
 def create_app(settings: Settings | None = None, clock: Clock = system_clock) -> FastAPI:
     settings = settings or Settings.from_environment()
     withhold_exception_messages()  # uvicorn has set up its logging by now; a crash log names no patient
+    build_validators()  # the encounter's, deferred for the command line: built before the first request
     reference_dir = settings.data_dir / "reference"
     if reference_dir.is_dir():
         configure_default_catalog(ReferenceCatalog(installed_dir=reference_dir))

@@ -91,7 +91,9 @@ def minutes_of_day(clock: time) -> int:
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore", str_strip_whitespace=True)
+    # Validators are built at first use, not when the class is made: ``ptbill check`` reads a plainly valid note
+    # without them (encounter_plain.py), and a server builds them before its first request (build_validators).
+    model_config = ConfigDict(frozen=True, extra="ignore", str_strip_whitespace=True, defer_build=True)
 
 
 class Credential(StrEnum):
@@ -491,3 +493,8 @@ class Encounter(_Model):
         if self.furnished_by_assistant and self.supervising_provider is not None:
             return self.supervising_provider
         return self.rendering_provider
+
+
+def build_validators() -> None:
+    """Build the encounter's validators now, which the models otherwise build at their first validation."""
+    Encounter.model_rebuild()

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from pydantic import ValidationError
 
 from ptbill.domain.encounter import Encounter
+from ptbill.domain.encounter_plain import plain_encounter
 from ptbill.domain.errors import EncounterFormatError
 
 # The largest note ptbill reads. A traction note is 2 to 5 KB; this leaves room for pages of free text,
@@ -128,7 +130,8 @@ def _json_size(document: object) -> int:
 
 
 def parse_encounter(text: str | bytes, source: str = "<input>") -> Encounter:
-    """Parse and validate one encounter document; raise EncounterFormatError naming each bad field."""
+    """Parse and validate one encounter document; raise EncounterFormatError naming each bad field. A plainly
+    valid note is read without pydantic's validators (``encounter_plain``), into the same encounter."""
     if len(text) > MAX_NOTE_BYTES:  # characters or bytes: a str's UTF-8 is never shorter
         raise EncounterFormatError(source, [TOO_LARGE])
     try:
@@ -144,7 +147,30 @@ def parse_encounter(text: str | bytes, source: str = "<input>") -> Encounter:
     if not isinstance(data, dict):
         raise EncounterFormatError(source, ["(document): an encounter must be a JSON object"])
     # The text was at most MAX_NOTE_BYTES, so what it decoded to is too: no need to walk it again.
+    if _plain_text(text):
+        encounter = plain_encounter(data)
+        if encounter is not None:
+            return encounter
     return _validated(data, source)
+
+
+# A \uD800-\uDFFF escape may decode to a lone surrogate, which pydantic refuses as text: pydantic reads it.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE_ESCAPE_BYTES = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _plain_text(text: str | bytes) -> bool:
+    """No lone surrogate can be in what ``text`` decodes to (the plain reader's one blind spot)."""
+    if isinstance(text, bytes):
+        return _SURROGATE_ESCAPE_BYTES.search(text) is None
+    if _SURROGATE_ESCAPE.search(text) is not None:
+        return False
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+    return True
 
 
 def encounter_from_dict(data: dict[str, Any], source: str = "<input>") -> Encounter:

@@ -62,7 +62,8 @@ GoalId = Annotated[str, Field(pattern=_GOAL_ID.pattern)]
 
 
 class _Part(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore", str_strip_whitespace=True)
+    # built at first use, as encounter.py's models are
+    model_config = ConfigDict(frozen=True, extra="ignore", str_strip_whitespace=True, defer_build=True)
 
 
 class NoteType(StrEnum):

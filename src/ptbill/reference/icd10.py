@@ -9,8 +9,9 @@ import bisect
 import functools
 import gzip
 import json
+import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -77,6 +78,10 @@ class CodeSetVersion:
         default_factory=list, init=False, repr=False, compare=False
     )
     _sets_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
+    # A version read from a well-formed codes file answers its first few ``status`` questions by searching the
+    # file's text (about 0.2 ms each) instead of building its sets (about 20 ms): a note has a handful of codes.
+    blocks: tuple[str, str] | None = field(default=None, repr=False, compare=False)
+    _searches: list[int] = field(default_factory=lambda: [_SEARCHES], init=False, repr=False, compare=False)
 
     def _code_sets(self) -> tuple[frozenset[str], frozenset[str]]:
         if not self._sets:
@@ -106,6 +111,15 @@ class CodeSetVersion:
     def status(self, code: str) -> CodeStatus:
         """``code`` may have the dot or not, any case, and spaces around it."""
         key = normalize_code(code)
+        if self.blocks is not None and not self._sets and self._searches[0] > 0:
+            self._searches[0] -= 1
+            # Each block is its codes, one a line, between newlines, and holds only 0-9 and A-Z (_code_blocks).
+            if not key or not _CODE_CHARACTERS.fullmatch(key):
+                return CodeStatus.UNKNOWN
+            billable, headers = self.blocks
+            if f"\n{key}\n" in billable:
+                return CodeStatus.BILLABLE
+            return CodeStatus.HEADER if f"\n{key}\n" in headers else CodeStatus.UNKNOWN
         if key in self.billable_codes:
             return CodeStatus.BILLABLE
         if key in self.header_codes:
@@ -191,6 +205,36 @@ def render_code_index(billable: frozenset[str], headers: frozenset[str]) -> str:
         parts.append(f"[{section} {len(codes)}]")
         parts.extend(sorted(codes))
     return "\n".join(parts) + "\n"
+
+
+_SEARCHES = 64  # status questions a version answers from its text before it builds its sets
+_CODE_CHARACTERS = re.compile(r"[0-9A-Z]+")
+_CODE_BYTES = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _not_codes(block: str) -> bool:
+    """Anything in ``block`` but codes of 0-9 and A-Z and the newlines between them (ASCII, as the file is read)."""
+    return bool(block.encode("ascii", "replace").translate(None, _CODE_BYTES).strip(b"\n"))
+
+
+def _code_blocks(text: str, counts: Mapping[str, object]) -> tuple[str, str] | None:
+    """The billable and header blocks of a ``render_code_index`` text, each its codes between newlines, when
+    the text is plainly well formed: each line one code of 0-9 and A-Z, as many as its section's count and the
+    manifest's say (so a truncated file is refused as before). None otherwise: the sets are built and checked."""
+    _, found, rest = ("\n" + text).partition(f"\n[{_BILLABLE} ")
+    billable_count, _, rest = rest.partition("]")
+    billable, found_header, rest = rest.partition(f"\n[{_HEADER} ")
+    header_count, _, headers = rest.partition("]")
+    if not (found and found_header and is_ascii_digits(billable_count) and is_ascii_digits(header_count)):
+        return None
+    billable += "\n"
+    for block, count, key in ((billable, billable_count, "billable_count"), (headers, header_count, "header_count")):
+        lines = block.count("\n") - 1
+        if not block.startswith("\n") or "\n\n" in block or _not_codes(block):
+            return None
+        if lines != int(count) or counts.get(key, lines) != lines:
+            return None
+    return billable, headers
 
 
 def parse_code_index(text: str, source: str = "codes file") -> tuple[frozenset[str], frozenset[str]]:
@@ -290,7 +334,7 @@ def _load_version(
         text = codes_path.read_text(encoding="ascii")
     except FileNotFoundError:
         raise ValueError(f"{where}: codes file {codes_path} not found") from None
-    counts = {key: entry[key] for key in ("billable_count", "header_count") if key in entry}
+    counts: dict[str, object] = {key: entry[key] for key in ("billable_count", "header_count") if key in entry}
 
     def checked(billable: frozenset[str], headers: frozenset[str]) -> tuple[frozenset[str], frozenset[str]]:
         for key, found in (("billable_count", billable), ("header_count", headers)):
@@ -298,11 +342,17 @@ def _load_version(
                 raise ValueError(f"{where}: {key} is {counts[key]} but {codes_path} holds {len(found)}")
         return billable, headers
 
+    blocks = None
     if base_id is None:
-        sets = checked(*parse_code_index(text, str(codes_path)))
+        blocks = _code_blocks(text, counts)
+        # A well-formed file's sets wait for the first question its text does not answer; duplicate lines (which
+        # only a hand edit makes) are then refused there, a file that is not well formed here at once.
+        sets = [] if blocks is not None else [checked(*parse_code_index(text, str(codes_path)))]
 
         def codes() -> tuple[frozenset[str], frozenset[str]]:
-            return sets
+            if not sets:
+                sets.append(checked(*parse_code_index(text, str(codes_path))))
+            return sets[0]
     elif base_id in loaded:
         base = loaded[base_id]
 
@@ -323,6 +373,7 @@ def _load_version(
         effective=effective,
         source=_text(entry, "source", where),
         codes=codes,
+        blocks=blocks,
         note=_optional_text(entry, "note", where) or "",
         # A version stored as changes shows its base's titles (the codes it adds have none).
         descriptions_path=directory / descriptions_file

@@ -9,6 +9,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,7 +24,14 @@ try:
     main()
 except SystemExit as end:
     status = end.code
-print(json.dumps({"status": status, "modules": sorted(sys.modules)}), file=sys.stderr)
+built = []  # what start-up builds only when a note needs it
+encounter = sys.modules.get("ptbill.domain.encounter")
+if encounter is not None and encounter.Encounter.__pydantic_complete__:
+    built.append("encounter validators")
+icd10 = sys.modules.get("ptbill.reference.icd10")
+if icd10 is not None and icd10.default_catalog.cache_info().currsize:
+    built += [f"ICD-10-CM sets {v.id}" for v in icd10.default_catalog().versions if v._sets]
+print(json.dumps({"status": status, "modules": sorted(sys.modules), "built": built}), file=sys.stderr)
 """
 
 # Neither command needs the app's libraries, the terminal styling, PyYAML (cached), process pools, sqlite or the
@@ -32,12 +40,18 @@ NEVER = ("sqlalchemy", "httpx", "jinja2", "fastapi", "rich", "yaml", "multiproce
 NEVER += ("ptbill.cli.commands",)
 
 
-def loaded_by(*args: str) -> tuple[int, set[str], str]:
+def probe(*args: str) -> dict[str, Any]:
     command = [sys.executable, "-c", PROBE, *args]
     for _ in range(2):  # the first run may parse reference YAML (and import PyYAML) to fill the cache
         result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=False)
-    report = json.loads(result.stderr.splitlines()[-1])
-    return report["status"], set(report["modules"]), result.stdout
+    report: dict[str, Any] = json.loads(result.stderr.splitlines()[-1])
+    report["stdout"] = result.stdout
+    return report
+
+
+def loaded_by(*args: str) -> tuple[int, set[str], str]:
+    report = probe(*args)
+    return report["status"], set(report["modules"]), report["stdout"]
 
 
 def loaded_packages(modules: set[str], names: tuple[str, ...]) -> list[str]:
@@ -66,6 +80,24 @@ def test_check_loads_the_engine_but_not_what_only_claims_and_the_app_use() -> No
         "ptbill.pricing.installed",  # installed CMS tables, read only when the data folder has them
     )
     assert loaded_packages(modules, (*NEVER, *only_elsewhere)) == []
+
+
+def test_a_plain_note_is_checked_without_building_validators_or_code_sets(tmp_path: Path) -> None:
+    # pydantic's validators (and its plugin scan through importlib.metadata) and the ICD-10-CM sets cost more
+    # than the rest of checking one note; a plainly valid note needs neither (issue 17, round 4).
+    report = probe("check", str(NOTE))
+    assert report["status"] == 0
+    assert report["stdout"].startswith("enc-1001  READY  payer ca-medicare-south;")
+    assert report["built"] == []
+    assert loaded_packages(set(report["modules"]), ("importlib.metadata", "pydantic.plugin._loader")) == []
+    # a note pydantic must read (a whole-visit section) builds the validators, with the same answer as before
+    note = json.loads(NOTE.read_text(encoding="utf-8"))
+    note["subjective"] = {"text": "Better today.", "pain_now": 3}
+    other = tmp_path / "with-subjective.json"
+    other.write_text(json.dumps(note), encoding="utf-8")
+    report = probe("check", str(other))
+    assert report["status"] == 0
+    assert report["built"] == ["encounter validators"]
 
 
 def test_every_command_is_still_listed_found_and_suggested() -> None:

@@ -423,3 +423,30 @@ def test_spine_codes_from_shared_reference(fy2026: CodeSetVersion) -> None:
         expected = CodeStatus.BILLABLE if row["billable_leaf"] == "Y" else CodeStatus.HEADER
         assert fy2026.status(row["code"]) is expected, row["code"]
         assert fy2026.status(row["code_dotted"]) is expected, row["code_dotted"]
+
+
+def test_status_from_the_text_agrees_with_the_sets() -> None:
+    # A freshly loaded version answers its first questions from the codes file's text, without its sets.
+    text_version = next(v for v in Icd10Catalog.load().versions if v.id == FY2026_ID)
+    set_version = next(v for v in Icd10Catalog.load().versions if v.id == FY2026_ID)
+    assert text_version.blocks is not None
+    assert text_version.status("M54.16") is CodeStatus.BILLABLE
+    assert not text_version._sets  # no set built for that answer
+    text_version._searches[0] = 10**9  # every question below from the text
+    rng = random.Random(19)
+    codes = sorted(set_version.billable_codes | set_version.header_codes)
+    asked = [*rng.sample(codes, 3000), "", " ", "M54\n", "M5416\nM5417", "m54.16", " M54.16 ", "M54.1é", "M5"]
+    for code in rng.sample(codes, 3000):
+        at = rng.randrange(len(code))
+        asked += [code[:at], code[at:], code + "0", code[:at] + "Z" + code[at + 1 :], code.lower(), f"{code}\n"]
+    for code in asked:
+        assert text_version.status(code) is set_version.status(code), repr(code)
+    assert not text_version._sets
+
+
+def test_a_codes_file_not_plainly_well_formed_builds_its_sets_at_load(shipped_copy: Path) -> None:
+    codes = shipped_copy / f"{FY2026_ID}-codes.txt"
+    codes.write_text(codes.read_text(encoding="ascii").replace("\nM5416\n", "\nM5416 \n"), encoding="ascii")
+    version = next(v for v in Icd10Catalog.load(shipped_copy).versions if v.id == FY2026_ID)
+    assert version.blocks is None
+    assert version.status("M54.16") is CodeStatus.BILLABLE

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import os
 import pstats
 import statistics
 import sys
@@ -102,7 +103,7 @@ def main() -> int:
     wall_ms, cpu_ms = statistics.median(wall), statistics.median(cpu)
     print(f"{args.views} views: wall median {wall_ms:.1f} ms, app CPU median {cpu_ms:.1f} ms")
     if profile:
-        pstats.Stats(profile).sort_stats("cumulative").print_stats(60)
+        pstats.Stats(profile).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(60)
     return 0
 
 

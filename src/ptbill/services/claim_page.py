@@ -15,7 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ColumnElement, exists, or_, select
+from sqlalchemy import BigInteger, BindParameter, ColumnElement, bindparam, exists, or_, select
 from sqlalchemy.orm import Session, aliased, defer, selectinload
 
 if TYPE_CHECKING:
@@ -340,30 +340,34 @@ class _Found:
     followed: bool  # claims that correct or void it, or go to the payers after it
 
 
+# The claim, its batch's date and its flags (``_Found``) for the bound ``claim_id`` and ``clinic``: built once,
+# since an aliased table makes a proxy of each of its columns every time it is built.
+_CLINIC: BindParameter[int] = bindparam("clinic", type_=BigInteger)
+_LATER = aliased(ClaimRow)
+_CLAIM_AND_FOUND = (
+    select(
+        ClaimRow,
+        select(ClaimBatchRow.created_at).where(ClaimBatchRow.id == ClaimRow.batch_id).scalar_subquery(),
+        exists().where(ClaimPaymentRow.claim_id == ClaimRow.id, ClaimPaymentRow.clinic_id == _CLINIC),
+        exists().where(ClaimWriteOffRow.claim_id == ClaimRow.id, ClaimWriteOffRow.clinic_id == _CLINIC),
+        exists().where(ClaimAnswerRow.claim_id == ClaimRow.id),
+        exists().where(NoteReturnRow.encounter_id == ClaimRow.encounter_id, NoteReturnRow.clinic_id == _CLINIC),
+        exists().where(ReopeningRequestRow.claim_id == ClaimRow.id, ReopeningRequestRow.clinic_id == _CLINIC),
+        exists().where(
+            _LATER.clinic_id == _CLINIC,
+            or_(_LATER.corrects_claim_id == ClaimRow.id, _LATER.prior_claim_id == ClaimRow.id),
+        ),
+    )
+    .where(ClaimRow.id == bindparam("claim_id", type_=BigInteger))
+    .options(selectinload(ClaimRow.lines))
+)
+
+
 def _claim_and_found(session: Session, actor: Actor, claim_id: int) -> tuple[ClaimRow, _Found]:
     """The claim of the acting user's clinic, with its lines, and what else it has (one query for the claim
     and its flags, one for its lines); one of another clinic looks the same as a missing one."""
-    clinic = actor.clinic_id
-    later = aliased(ClaimRow)
-    query = (
-        select(
-            ClaimRow,
-            select(ClaimBatchRow.created_at).where(ClaimBatchRow.id == ClaimRow.batch_id).scalar_subquery(),
-            exists().where(ClaimPaymentRow.claim_id == ClaimRow.id, ClaimPaymentRow.clinic_id == clinic),
-            exists().where(ClaimWriteOffRow.claim_id == ClaimRow.id, ClaimWriteOffRow.clinic_id == clinic),
-            exists().where(ClaimAnswerRow.claim_id == ClaimRow.id),
-            exists().where(NoteReturnRow.encounter_id == ClaimRow.encounter_id, NoteReturnRow.clinic_id == clinic),
-            exists().where(ReopeningRequestRow.claim_id == ClaimRow.id, ReopeningRequestRow.clinic_id == clinic),
-            exists().where(
-                later.clinic_id == clinic,
-                or_(later.corrects_claim_id == ClaimRow.id, later.prior_claim_id == ClaimRow.id),
-            ),
-        )
-        .where(ClaimRow.id == claim_id)
-        .options(selectinload(ClaimRow.lines))
-    )
-    found = session.execute(query).first()
-    if found is None or found[0].clinic_id != clinic:
+    found = session.execute(_CLAIM_AND_FOUND, {"claim_id": claim_id, "clinic": actor.clinic_id}).first()
+    if found is None or found[0].clinic_id != actor.clinic_id:
         raise NotFoundError(f"claim {claim_id} not found")
     row, batched_at, *flags = found
     return row, _Found(batched_at, *(bool(flag) for flag in flags))

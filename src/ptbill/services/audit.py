@@ -53,19 +53,20 @@ def audit(
 
 @dataclass(slots=True)
 class ReadAudits:
-    """The audit rows of the reads one check makes on a note's behalf (no acting user), written together in one
-    statement by ``write`` before the check returns."""
+    """The audit rows of the reads one check makes on a note's behalf (no acting user), or one page makes for
+    its ``user_id``, written together in one statement by ``write`` before the check or page returns."""
 
     clinic_id: int
     rows: list[dict[str, Any]] = field(default_factory=list)
+    user_id: int | None = None
 
-    def read(self, entity: str, entity_id: int, detail: str) -> None:
-        row = {"clinic_id": self.clinic_id, "user_id": None, "action": "read", "entity": entity}
-        self.rows.append({**row, "entity_id": str(entity_id), "detail": detail})
+    def read(self, entity: str, entity_id: int | str | None, detail: str | None = None) -> None:
+        row = {"clinic_id": self.clinic_id, "user_id": self.user_id, "action": "read", "entity": entity}
+        self.rows.append({**row, "entity_id": None if entity_id is None else str(entity_id), "detail": detail})
 
     def write(self, session: Session) -> None:
-        if self.rows:
-            session.execute(insert(AuditRow), self.rows)
+        if self.rows:  # one INSERT with a VALUES list (a list of parameters would be split by its None values)
+            session.execute(insert(AuditRow).values(self.rows))
             self.rows = []
 
 

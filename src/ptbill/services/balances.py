@@ -186,13 +186,16 @@ def write_off_sides(session: Session, clinic_id: int, claim_ids: Sequence[int]) 
             .group_by(ClaimWriteOffRow.claim_id, ClaimWriteOffRow.reason_code)
         )
         for claim_id, reason, total in session.execute(query):
-            payer, patient = sides.get(claim_id, (ZERO, ZERO))
-            if reason in PATIENT_SIDE_WRITE_OFFS:
-                patient += Decimal(total)
-            else:
-                payer += Decimal(total)
-            sides[claim_id] = (payer, patient)
+            sides[claim_id] = with_write_off(sides.get(claim_id, (ZERO, ZERO)), reason, Decimal(total))
     return sides
+
+
+def with_write_off(sides: tuple[Decimal, Decimal], reason: str, amount: Decimal) -> tuple[Decimal, Decimal]:
+    """(payer side, patient side) with one more write-off (or one reason's total) on the side it closes."""
+    payer, patient = sides
+    if reason in PATIENT_SIDE_WRITE_OFFS:
+        return payer, patient + amount
+    return payer + amount, patient
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,12 +218,12 @@ def accounts_for(session: Session, clinic_id: int, claims: Sequence[AnyClaim]) -
         for row in session.scalars(query):
             assert row.claim_id is not None
             answers[row.claim_id].append(payment_of(row))
-    return {
-        claim.id: account_claim(
-            [p for p, _ in answers[claim.id]], expected_of(claim), matched=[m for _, m in answers[claim.id]]
-        )
-        for claim in claims
-    }
+    return {claim.id: account_of_answers(claim, answers[claim.id]) for claim in claims}
+
+
+def account_of_answers(claim: AnyClaim, answers: Sequence[tuple[ClaimPayment, tuple[int | None, ...]]]) -> ClaimAccount:
+    """The claim's account over its posted answers (``payment_of`` each, in the order they were posted)."""
+    return account_claim([p for p, _ in answers], expected_of(claim), matched=[m for _, m in answers])
 
 
 def claim_balances(session: Session, actor: Actor, claims: Sequence[AnyClaim]) -> list[ClaimWithAccount]:

@@ -15,29 +15,45 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import BigInteger, BindParameter, ColumnElement, bindparam, exists, or_, select
+from sqlalchemy.orm import Session, aliased, defer, selectinload
 
 if TYPE_CHECKING:
     from ptbill.services.cob_page import CobView
 
 from ptbill.domain.claim import Claim, ClaimFrequency
-from ptbill.domain.remittance import ClaimStatus
+from ptbill.domain.remittance import ClaimPayment, ClaimStatus
 from ptbill.domain.vocabulary import BILLERS
 from ptbill.reference.adjustment_codes import AdjustmentCodes
 from ptbill.remittance.accounting import ClaimAccount, Outcome
 from ptbill.rules.filing_limit import FilingLimit
-from ptbill.services.access import Actor, require_role
-from ptbill.services.audit import audit
+from ptbill.services.access import Actor, NotFoundError, require_role
+from ptbill.services.audit import ReadAudits
 from ptbill.services.audit_views import record_history
-from ptbill.services.balances import OpenBalance, account_of_payment, claim_balances, payment_of
-from ptbill.services.billing import ClaimRecord, claim_record, claim_row
+from ptbill.services.balances import (
+    OpenBalance,
+    account_of_answers,
+    account_of_payment,
+    open_balance,
+    payment_of,
+    with_write_off,
+)
+from ptbill.services.billing import ClaimRecord, claim_record
 from ptbill.services.frozen_claims import replacement_refusal, stored_claim
 from ptbill.services.note_returns import NoteReturn, returns_of
 from ptbill.services.reopening import ReopeningRequest, reopenings_of
 from ptbill.services.timely_filing import FilingLimits, unsent_limit
 from ptbill.services.write_offs import WriteOff, write_offs_of
-from ptbill.storage.tables import ClaimAnswerRow, ClaimBatchRow, ClaimPaymentRow, ClaimRow, RemittanceRow
+from ptbill.storage.tables import (
+    ClaimAnswerRow,
+    ClaimBatchRow,
+    ClaimPaymentRow,
+    ClaimRow,
+    ClaimWriteOffRow,
+    NoteReturnRow,
+    RemittanceRow,
+    ReopeningRequestRow,
+)
 
 ZERO = Decimal("0.00")
 
@@ -152,7 +168,11 @@ def outcome_label(row: ClaimPaymentRow, claim: ClaimRecord) -> str:
     """What one posted answer means, in a biller's words."""
     if row.status_code == ClaimStatus.REVERSAL.value:
         return "reversed"
-    account = account_of_payment(row, claim)
+    return _outcome(account_of_payment(row, claim))
+
+
+def _outcome(account: ClaimAccount) -> str:
+    """What an answer that is not a reversal means, from its account on its own."""
     balance = account.balance
     if balance.payer_paid <= ZERO and balance.deductible > ZERO and balance.denied <= ZERO:
         return "processed to deductible"
@@ -165,16 +185,26 @@ def outcome_label(row: ClaimPaymentRow, claim: ClaimRecord) -> str:
     }[account.outcome]
 
 
-def _payments(session: Session, actor: Actor, claim: ClaimRecord) -> list[Payment]:
+def _payment_rows(session: Session, actor: Actor, claim_id: int) -> list[tuple[ClaimPaymentRow, RemittanceRow]]:
+    """The claim's posted answers with their 835s, in the order they were posted (one query)."""
     query = (
         select(ClaimPaymentRow, RemittanceRow)
         .join(RemittanceRow, RemittanceRow.id == ClaimPaymentRow.remittance_id)
-        .where(ClaimPaymentRow.clinic_id == actor.clinic_id, ClaimPaymentRow.claim_id == claim.id)
+        .where(ClaimPaymentRow.clinic_id == actor.clinic_id, ClaimPaymentRow.claim_id == claim_id)
         .order_by(ClaimPaymentRow.id)
     )
+    return [(row, remittance) for row, remittance in session.execute(query)]
+
+
+Answer = tuple[ClaimPayment, tuple[int | None, ...]]  # balances.payment_of: the answer and its matched lines
+
+
+def _payments(
+    rows: list[tuple[ClaimPaymentRow, RemittanceRow]], answers: list[Answer], claim: ClaimRecord
+) -> list[Payment]:
     found = []
-    for row, remittance in session.execute(query):
-        answer, matched = payment_of(row)
+    for (row, remittance), (answer, matched) in zip(rows, answers, strict=True):
+        reversal = row.status_code == ClaimStatus.REVERSAL.value
         lines = tuple(
             PaidLine(
                 number,
@@ -198,7 +228,7 @@ def _payments(session: Session, actor: Actor, claim: ClaimRecord) -> list[Paymen
                 remittance.posted_at,
                 row.payer_claim_number,
                 row.status_code,
-                outcome_label(row, claim),
+                "reversed" if reversal else _outcome(account_of_answers(claim, [(answer, matched)])),
                 answer.charge,
                 answer.paid,
                 answer.patient_responsibility or ZERO,
@@ -228,8 +258,9 @@ def _acknowledgements(session: Session, claim: ClaimRecord) -> list[TimelineEven
 
 
 def _timeline(
-    session: Session,
     claim: ClaimRecord,
+    batched_at: datetime | None,
+    acknowledgements: list[TimelineEvent],
     payments: list[Payment],
     corrected_by: list[ClaimRecord],
     write_offs: list[WriteOff],
@@ -244,20 +275,14 @@ def _timeline(
             detail=f"{verb} claim {claim.corrects_claim_id} (frequency {claim.frequency})",
             link=f"/claims/{claim.corrects_claim_id}",
         )
-    if claim.batch_id is not None:
-        # Two columns, not the row: a batch row holds its whole 837P file (20 ms a page for a batch of 200).
-        batch = session.execute(
-            select(ClaimBatchRow.id, ClaimBatchRow.created_at).where(ClaimBatchRow.id == claim.batch_id)
-        ).first()
-        if batch is not None:
-            events.append(
-                TimelineEvent(
-                    "batched", "In batch", at=batch.created_at, detail=f"batch #{batch.id}", link=f"/batches/{batch.id}"
-                )
-            )
+    if claim.batch_id is not None and batched_at is not None:
+        batch = claim.batch_id
+        events.append(
+            TimelineEvent("batched", "In batch", at=batched_at, detail=f"batch #{batch}", link=f"/batches/{batch}")
+        )
     if claim.submitted_at is not None:
         events.append(TimelineEvent("submitted", "Submitted", at=claim.submitted_at))
-    events.extend(_acknowledgements(session, claim))
+    events.extend(acknowledgements)
     for p in payments:
         events.append(
             TimelineEvent(
@@ -302,24 +327,97 @@ def _history(session: Session, actor: Actor, claim_id: int) -> list[HistoryLine]
     ]
 
 
-def claim_page(session: Session, actor: Actor, claim_id: int, today: date | None = None) -> ClaimPage:
-    """The claim with its timeline, payments, balance by party, write-offs and audit history (audited); with
-    ``today``, the payer's filing limit of a claim not yet sent."""
-    require_role(actor, BILLERS)
-    row = claim_row(session, actor, claim_id)
-    record = claim_record(row)
-    frozen = stored_claim(session, actor, row)
-    (entry,) = claim_balances(session, actor, [record])
-    assert entry.open is not None
-    payments = _payments(session, actor, record)
-    later = session.scalars(
+@dataclass(frozen=True, slots=True)
+class _Found:
+    """What else the claim has, asked in the query that reads it, so the page skips the empty lookups."""
+
+    batched_at: datetime | None  # the batch's creation (two columns, not the row: it holds its whole 837P)
+    answered: bool  # posted 835 answers
+    written_off: bool
+    acknowledged: bool  # 999, 277CA, 277 answers and 276 inquiries (claim_answers)
+    returned: bool  # the note's returns to its therapist
+    reopened: bool  # reopening requests
+    followed: bool  # claims that correct or void it, or go to the payers after it
+
+
+# The claim, its batch's date and its flags (``_Found``) for the bound ``claim_id`` and ``clinic``: built once,
+# since an aliased table makes a proxy of each of its columns every time it is built.
+_CLINIC: BindParameter[int] = bindparam("clinic", type_=BigInteger)
+_LATER = aliased(ClaimRow)
+_CLAIM_AND_FOUND = (
+    select(
+        ClaimRow,
+        select(ClaimBatchRow.created_at).where(ClaimBatchRow.id == ClaimRow.batch_id).scalar_subquery(),
+        exists().where(ClaimPaymentRow.claim_id == ClaimRow.id, ClaimPaymentRow.clinic_id == _CLINIC),
+        exists().where(ClaimWriteOffRow.claim_id == ClaimRow.id, ClaimWriteOffRow.clinic_id == _CLINIC),
+        exists().where(ClaimAnswerRow.claim_id == ClaimRow.id),
+        exists().where(NoteReturnRow.encounter_id == ClaimRow.encounter_id, NoteReturnRow.clinic_id == _CLINIC),
+        exists().where(ReopeningRequestRow.claim_id == ClaimRow.id, ReopeningRequestRow.clinic_id == _CLINIC),
+        exists().where(
+            _LATER.clinic_id == _CLINIC,
+            or_(_LATER.corrects_claim_id == ClaimRow.id, _LATER.prior_claim_id == ClaimRow.id),
+        ),
+    )
+    .where(ClaimRow.id == bindparam("claim_id", type_=BigInteger))
+    .options(selectinload(ClaimRow.lines))
+)
+
+
+def _claim_and_found(session: Session, actor: Actor, claim_id: int) -> tuple[ClaimRow, _Found]:
+    """The claim of the acting user's clinic, with its lines, and what else it has (one query for the claim
+    and its flags, one for its lines); one of another clinic looks the same as a missing one."""
+    found = session.execute(_CLAIM_AND_FOUND, {"claim_id": claim_id, "clinic": actor.clinic_id}).first()
+    if found is None or found[0].clinic_id != actor.clinic_id:
+        raise NotFoundError(f"claim {claim_id} not found")
+    row, batched_at, *flags = found
+    return row, _Found(batched_at, *(bool(flag) for flag in flags))
+
+
+def _related(session: Session, actor: Actor, row: ClaimRow, found: _Found) -> list[ClaimRecord]:
+    """The clinic's claims linked to this one either way (the one it corrects, the payer's before it, those
+    that correct it or follow it), in one query, without their frozen claims."""
+    linked = [claim_id for claim_id in (row.corrects_claim_id, row.prior_claim_id) if claim_id is not None]
+    if not linked and not found.followed:
+        return []
+    which: list[ColumnElement[bool]] = [ClaimRow.id.in_(linked)] if linked else []
+    if found.followed:
+        which += [ClaimRow.corrects_claim_id == row.id, ClaimRow.prior_claim_id == row.id]
+    query = (
         select(ClaimRow)
-        .where(ClaimRow.clinic_id == actor.clinic_id, ClaimRow.corrects_claim_id == row.id)
+        .where(ClaimRow.clinic_id == actor.clinic_id, or_(*which))
+        .options(defer(ClaimRow.claim_json), selectinload(ClaimRow.lines))
         .order_by(ClaimRow.id)
     )
-    corrected_by = [claim_record(c) for c in later]
-    earlier = session.get(ClaimRow, row.corrects_claim_id) if row.corrects_claim_id else None
-    write_offs = write_offs_of(session, actor, row.id)
+    return [claim_record(c) for c in session.scalars(query)]
+
+
+def claim_page(session: Session, actor: Actor, claim_id: int, today: date | None = None) -> ClaimPage:
+    """The claim with its timeline, payments, balance by party, write-offs and audit history (audited); with
+    ``today``, the payer's filing limit of a claim not yet sent.
+
+    The claim is read once with flags for what else it has; a lookup whose flag says it is empty is skipped.
+    The page's three reads (the claim, its balance, the page) are audited in one statement, before the
+    history is read, so the history shows this view as before."""
+    require_role(actor, BILLERS)
+    audits = ReadAudits(actor.clinic_id, user_id=actor.user_id)
+    row, found = _claim_and_found(session, actor, claim_id)
+    audits.read("claim", claim_id)
+    record = claim_record(row)
+    if row.claim_json is None:  # built before 0005_frozen: frozen now, its update audited after this read
+        audits.write(session)
+    frozen = stored_claim(session, actor, row)
+    rows = _payment_rows(session, actor, row.id) if found.answered else []
+    answers = [payment_of(payment) for payment, _ in rows]
+    write_offs = write_offs_of(session, actor, row.id) if found.written_off else []
+    sides = (ZERO, ZERO)
+    for w in write_offs:
+        sides = with_write_off(sides, w.reason_code, w.amount)
+    account = account_of_answers(record, answers)
+    audits.read("claim_balances", None, "1 claims")
+    payments = _payments(rows, answers, record)
+    related = _related(session, actor, row, found)
+    corrected_by = [c for c in related if c.corrects_claim_id == row.id]
+    earlier = next((c for c in related if c.id == row.corrects_claim_id), None)
     refusal = replacement_refusal(session, actor.clinic_id, record)
     blocked = None
     if record.status == "built":
@@ -330,23 +428,26 @@ def claim_page(session: Session, actor: Actor, claim_id: int, today: date | None
         blocked = "This claim is a void."
     elif not record.payer_claim_number:
         blocked = "No payer claim number: the payer never adjudicated this claim. Resubmit it instead."
-    audit(session, actor, "read", "claim_page", str(row.id), f"{len(payments)} payments")
-    from ptbill.services.cob_page import cob_view  # it builds on this module's timeline events
+    audits.read("claim_page", row.id, f"{len(payments)} payments")
+    audits.write(session)
+    from ptbill.services.cob_page import cob_of  # it builds on this module's timeline events
 
-    cob = cob_view(session, actor, record)
-    events = _timeline(session, record, payments, corrected_by, write_offs) + list(cob.events)
+    prior = next((c for c in related if c.id == row.prior_claim_id), None)
+    cob = cob_of(record, prior, tuple(c for c in related if c.prior_claim_id == row.id))
+    acknowledged = _acknowledgements(session, record) if found.acknowledged else []
+    events = _timeline(record, found.batched_at, acknowledged, payments, corrected_by, write_offs) + list(cob.events)
     return ClaimPage(
         record,
         frozen,
         tuple(events),  # the crossover and the next payers' claims come after the answer that made them
         tuple(payments),
-        entry.account,
-        entry.open,
+        account,
+        open_balance(record.total_charge, account, *sides),
         tuple(write_offs),
         tuple(corrected_by),
-        claim_record(earlier) if earlier is not None and earlier.clinic_id == actor.clinic_id else None,
-        tuple(returns_of(session, actor, row.encounter_id)),
-        tuple(reopenings_of(session, actor, row.id)),
+        earlier,
+        tuple(returns_of(session, actor, row.encounter_id)) if found.returned else (),
+        tuple(reopenings_of(session, actor, row.id)) if found.reopened else (),
         tuple(_history(session, actor, row.id)),
         refusal,
         blocked,

@@ -5,13 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from ptbill.services.access import Actor
-from ptbill.services.billing import ClaimRecord, claim_record
+from ptbill.services.billing import ClaimRecord
 from ptbill.services.claim_page import TimelineEvent
-from ptbill.storage.tables import ClaimRow
 
 PLACES = {"P": "primary", "S": "secondary", "T": "tertiary"}
 
@@ -25,17 +20,8 @@ class CobView:
     events: tuple[TimelineEvent, ...]
 
 
-def cob_view(session: Session, actor: Actor, claim: ClaimRecord) -> CobView:
-    prior_row = session.get(ClaimRow, claim.prior_claim_id) if claim.prior_claim_id else None
-    prior = claim_record(prior_row) if prior_row is not None and prior_row.clinic_id == actor.clinic_id else None
-    following = tuple(
-        claim_record(row)
-        for row in session.scalars(
-            select(ClaimRow)
-            .where(ClaimRow.clinic_id == actor.clinic_id, ClaimRow.prior_claim_id == claim.id)
-            .order_by(ClaimRow.id)
-        )
-    )
+def cob_of(claim: ClaimRecord, prior: ClaimRecord | None, following: tuple[ClaimRecord, ...]) -> CobView:
+    """The view from the claims already read: the clinic's claim before this one, and those after it by id."""
     events: list[TimelineEvent] = []
     if claim.crossed_over_to:
         events.append(

@@ -7,6 +7,7 @@ session is sent to the login page rather than answered with a bare 401.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -63,10 +64,16 @@ def _money(value: object) -> str:
     return "—"
 
 
+@functools.lru_cache(maxsize=64)
+def _zone(name: str) -> ZoneInfo:
+    """The time zone object of a name, made once (``ZoneInfo(name)`` looks its cache up on every call)."""
+    return ZoneInfo(name)
+
+
 def in_zone(value: datetime, zone: str | None) -> datetime:
     """A stored moment (UTC; SQLite hands it back without its zone) in the clinic's time zone."""
     moment = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-    return moment.astimezone(ZoneInfo(zone)) if zone else moment.astimezone(UTC)
+    return moment.astimezone(_zone(zone)) if zone else moment.astimezone(UTC)
 
 
 def _zone_of(context: Any) -> str | None:
@@ -101,7 +108,14 @@ def _moment(context: Any, value: datetime | None) -> str:
     """Times are stored in UTC and shown in the clinic's time zone, with its abbreviation (PST, EDT)."""
     if value is None:
         return "—"
-    local = in_zone(value, _zone_of(context))
+    return _moment_text(value, _zone_of(context))
+
+
+@functools.lru_cache(maxsize=8192)
+def _moment_text(value: datetime, zone: str | None) -> str:
+    """One moment's text in one zone, kept: a page shows the same moments on every view (a claim's history
+    holds up to 200), and the text depends on nothing else. (An aware and a naive moment never share a key.)"""
+    local = in_zone(value, zone)
     return f"{_plain_day(local)} {local:%H:%M} {local.tzname()}"
 
 

@@ -23,9 +23,9 @@ from ptbill.server import create_app
 from ptbill.services import patients, users
 from ptbill.services.demo_data import DEMO_PASSWORD, seed_demo
 from ptbill.settings import Settings
-from ptbill.storage.migrate import upgrade
 from ptbill.storage.session import make_engine, session_factory, transaction
 from tests.demo_day import DEMO_TODAY
+from tests.migrated import migrate
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page, Playwright
@@ -119,7 +119,7 @@ def start_live_app(directory: Path, clock: Clock = SYSTEM_CLOCK) -> LiveApp:
     """The app on a fresh seeded database; ``clock`` is its today (a test that turns the calendar passes its own)."""
     directory.mkdir(parents=True, exist_ok=True)
     database_url = f"sqlite:///{directory / 'ptbill.sqlite3'}"
-    upgrade(database_url)
+    migrate(database_url)
     patient_id = _seed(database_url)
     settings = Settings(database_url, directory, "browser-test-secret-" + "x" * 32, secure_cookies=False, clock=clock)
     return serve(settings, patient_id)

@@ -21,11 +21,11 @@ from sqlalchemy import select
 
 from ptbill.domain.clock import FixedClock
 from ptbill.settings import Settings
-from ptbill.storage.migrate import upgrade
 from ptbill.storage.tables import DenialItemRow
 from tests.browser.live_app import VIEWPORT, LiveApp, _seed, log_in, serve
 from tests.browser.payer_answers import answer_batch
 from tests.demo_day import DEMO_TODAY
+from tests.migrated import migrate
 
 pytestmark = pytest.mark.browser
 BILLER = "biller@harbor.example"
@@ -37,7 +37,7 @@ def back_office(tmp_path_factory: pytest.TempPathFactory, browser: Browser) -> I
     """Its own copy of the demo clinic, on the demo's day, so the journey's claims change no other test."""
     directory = tmp_path_factory.mktemp("back-office-journey")
     url = f"sqlite:///{directory / 'ptbill.sqlite3'}"
-    upgrade(url)
+    migrate(url)
     patient_id = _seed(url)
     settings = Settings(
         url, directory, "journey-secret-" + "z" * 32, secure_cookies=False, clock=FixedClock(DEMO_TODAY)

@@ -25,7 +25,6 @@ from ptbill.services.demo_data import DEMO_PASSWORD, seed_demo
 from ptbill.services.denials import main_denial
 from ptbill.services.reports import documentation_audit as report_pages
 from ptbill.settings import Settings
-from ptbill.storage.migrate import upgrade
 from ptbill.storage.session import make_engine, session_factory, transaction
 from ptbill.storage.tables import ClaimPaymentRow, ClaimRow, EncounterRow, UserRow
 from ptbill.web import charts
@@ -33,6 +32,7 @@ from ptbill.web.routes.denials import deadline_state
 from tests.browser.back_office_data import LATE_FINDING, LateDenials, pay_demo_claims
 from tests.demo_day import DEMO_TODAY
 from tests.engine_runs import count_engine_runs
+from tests.migrated import migrate
 
 BILLER = "biller@harbor.example"
 OTHER_CLINIC = "biller@mesa.example"
@@ -78,7 +78,7 @@ class Demo:
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
     directory = tmp_path_factory.mktemp("back-office")
     url = f"sqlite:///{directory / 'ptbill.sqlite3'}"
-    upgrade(url)
+    migrate(url)
     with transaction(session_factory(make_engine(url))) as session:
         seed_demo(session, today=DEMO_TODAY)
         late = pay_demo_claims(session, due_in_days=6)

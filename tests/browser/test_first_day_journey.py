@@ -20,9 +20,9 @@ from typing import Any
 import pytest
 
 from ptbill.settings import Settings
-from ptbill.storage.migrate import upgrade
 from tests.browser.live_app import LiveApp, fill_visit, serve
 from tests.browser.test_patient_pages import fill, shoot
+from tests.migrated import migrate
 
 pytestmark = pytest.mark.browser
 SECRET_KEY = "journey-test-secret-" + "y" * 32
@@ -61,7 +61,7 @@ def first_day_app(tmp_path: Path) -> Iterator[LiveApp]:
     directory = tmp_path / "clinic"
     directory.mkdir()
     database_url = f"sqlite:///{directory / 'ptbill.sqlite3'}"
-    upgrade(database_url)
+    migrate(database_url)
     name, email, password = ADMIN
     said = _ptbill(
         directory,

@@ -34,7 +34,6 @@ from ptbill.services.demo_data import DEMO_PASSWORD
 from ptbill.services.queue import queue_page
 from ptbill.services.queue_filters import QueueFilter
 from ptbill.settings import Settings
-from ptbill.storage.migrate import upgrade
 from ptbill.storage.session import make_engine, session_factory, transaction
 from ptbill.storage.tables import EncounterRow
 from ptbill.web import note_form
@@ -50,6 +49,7 @@ from tests.browser.live_app import (
     _seed,
     serve,
 )
+from tests.migrated import migrate
 
 pytestmark = pytest.mark.browser
 LAST_VISIT, TODAY = date(2026, 11, 24), date(2026, 11, 26)
@@ -125,7 +125,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
     """An app of its own, its clock on TODAY, and the new patient's last visit signed two days before."""
     directory = tmp_path_factory.mktemp("keyboard-note")
     url = f"sqlite:///{directory / 'ptbill.sqlite3'}"
-    upgrade(url)
+    migrate(url)
     patient_id = _seed(url)
     clock = FixedClock(TODAY)
     with transaction(session_factory(make_engine(url))) as session:

@@ -29,7 +29,6 @@ from sqlalchemy.engine import make_url
 
 from ptbill.services import patients, users
 from ptbill.services.demo_data import DEMO_PASSWORD, seed_demo
-from ptbill.storage.migrate import upgrade
 from ptbill.storage.session import make_engine, session_factory, transaction
 from ptbill.storage.tables import EncounterRow, NoteDraftRow
 from tests.browser.axe import BLOCKING, violations
@@ -49,6 +48,7 @@ from tests.browser.live_app import (
 )
 from tests.demo_day import DEMO_TODAY
 from tests.integration.conftest import POSTGRES_URL
+from tests.migrated import migrate
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres]
 THERAPIST = "therapist1@harbor.example"
@@ -81,7 +81,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     server = KillableServer(url, tmp_path_factory.mktemp("autosave"), "autosave-test-secret-" + "x" * 32)
     engine = make_engine(url)
     try:
-        upgrade(url)
+        migrate(url)
         with transaction(session_factory(engine)) as session:
             seed_demo(session, encounters=24, patients=8, today=DEMO_TODAY)
             boss = users.authenticate(session, "admin@harbor.example", DEMO_PASSWORD)

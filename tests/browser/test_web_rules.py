@@ -21,13 +21,13 @@ from ptbill.services import billing, users
 from ptbill.services import queue as queue_service
 from ptbill.services.demo_data import DEMO_PASSWORD, seed_demo
 from ptbill.settings import Settings
-from ptbill.storage.migrate import upgrade
 from ptbill.storage.session import make_engine, session_factory, transaction
 from ptbill.storage.tables import ClaimBatchRow, ClaimRow
 from ptbill.web import note_form
 from tests.browser.live_app import VISIT, VISIT_CHOICES, VISIT_RADIOS
 from tests.demo_day import DEMO_TODAY
 from tests.integration.test_posting import answer
+from tests.migrated import migrate
 
 T = note_form.T
 
@@ -36,7 +36,7 @@ T = note_form.T
 def database(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
     directory = tmp_path_factory.mktemp("web-rules")
     url = f"sqlite:///{directory / 'ptbill.sqlite3'}"
-    upgrade(url)
+    migrate(url)
     with transaction(session_factory(make_engine(url))) as session:
         seed_demo(session, encounters=20, patients=10, today=DEMO_TODAY)
     return url, directory

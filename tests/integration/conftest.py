@@ -16,8 +16,8 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
-from ptbill.storage.migrate import upgrade
 from ptbill.storage.session import make_engine
+from tests.migrated import migrate
 
 POSTGRES_URL = os.environ.get("PTBILL_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -28,7 +28,7 @@ def migrated_database(kind: str, tmp_path_factory: pytest.TempPathFactory) -> It
     if kind == "sqlite":
         path: Path = tmp_path_factory.mktemp("db") / "ptbill.sqlite3"
         url = f"sqlite:///{path}"
-        upgrade(url)
+        migrate(url)
         yield url
         return
     schema = f"ptbill_test_{uuid.uuid4().hex[:10]}"
@@ -37,7 +37,7 @@ def migrated_database(kind: str, tmp_path_factory: pytest.TempPathFactory) -> It
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
     try:
-        upgrade(url)
+        migrate(url)
         yield url
     finally:
         with admin.begin() as connection:

@@ -22,10 +22,10 @@ from ptbill.domain.remittance import (
 )
 from ptbill.remittance.x12_835.writer import write_835
 from ptbill.services.demo_data import DEMO_PASSWORD, seed_demo
-from ptbill.storage.migrate import upgrade
 from ptbill.storage.session import make_engine, session_factory, transaction
 from ptbill.storage.tables import AuditRow, ClaimRow, RemittanceRow
 from tests.demo_day import DEMO_TODAY
+from tests.migrated import migrate
 from tests.unit.remittance.synthetic_835 import interchange, medicare_remittance
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,7 +39,7 @@ def ptbill(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
 
 def test_post_an_835_then_work_its_denial_and_print_reports(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'clinic.sqlite3'}"
-    upgrade(url)
+    migrate(url)
     factory = session_factory(make_engine(url))
     with transaction(factory) as session:
         seed_demo(session, encounters=40, patients=10, today=DEMO_TODAY)
@@ -162,7 +162,7 @@ def test_post_an_835_then_work_its_denial_and_print_reports(tmp_path: Path) -> N
 
 def test_remit_refuses_a_broken_file_without_a_traceback(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'clinic.sqlite3'}"
-    upgrade(url)
+    migrate(url)
     with transaction(session_factory(make_engine(url))) as session:
         seed_demo(session, encounters=2, patients=2, today=DEMO_TODAY)
     broken = tmp_path / "broken.835"
@@ -176,7 +176,7 @@ def test_remit_refuses_a_broken_file_without_a_traceback(tmp_path: Path) -> None
 def demo_database(tmp_path: Path) -> tuple[str, dict[str, str]]:
     """A two-clinic demo database, and the environment that points `ptbill` at it."""
     url = f"sqlite:///{tmp_path / 'clinic.sqlite3'}"
-    upgrade(url)
+    migrate(url)
     with transaction(session_factory(make_engine(url))) as session:
         seed_demo(session, encounters=2, patients=2, today=DEMO_TODAY)
     return url, {**os.environ, "DATABASE_URL": url, "PTBILL_DATA_DIR": str(tmp_path)}

@@ -16,10 +16,10 @@ from ptbill.cli.commands import register
 from ptbill.cli.main import EXIT_BUG, cli, main
 from ptbill.services.demo_data import seed_demo
 from ptbill.services.demo_payments import simulate_payments
-from ptbill.storage.migrate import upgrade
 from ptbill.storage.session import make_engine, session_factory, transaction
 from ptbill.storage.tables import ClaimRow
 from tests.demo_day import DEMO_TODAY
+from tests.migrated import migrate
 
 ROOT = Path(__file__).resolve().parents[2]
 CLEAN = str(ROOT / "examples" / "medicare-lumbar-traction-clean.json")
@@ -80,7 +80,7 @@ def clinic(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """A demo clinic paid and denied by the simulated payers, and the files and paths the cases name."""
     tmp = tmp_path_factory.mktemp("cli-hostile")
     url = f"sqlite:///{tmp / 'clinic.sqlite3'}"
-    upgrade(url)
+    migrate(url)
     engine = make_engine(url)
     with transaction(session_factory(engine)) as session:
         seed_demo(session, encounters=30, patients=8, today=DEMO_TODAY)

@@ -21,9 +21,9 @@ from ptbill.services import notes as note_service
 from ptbill.services.demo_data import DEMO_PASSWORD, seed_demo
 from ptbill.services.demo_payments import simulate_payments
 from ptbill.services.denials import denial_worklist
-from ptbill.storage.migrate import upgrade
 from ptbill.storage.session import make_engine, session_factory, transaction
 from ptbill.storage.tables import ClaimBatchRow, ClaimRow, EncounterRow
+from tests.migrated import migrate
 
 POC_RULES = {"POC_EXPIRED", "POC_MISSING", "POC_NOT_CERTIFIED"}
 
@@ -32,7 +32,7 @@ POC_RULES = {"POC_EXPIRED", "POC_MISSING", "POC_NOT_CERTIFIED"}
 @pytest.mark.parametrize("today", [date(2026, 1, 2), date(2026, 7, 15), date(2026, 12, 4), date(2025, 11, 20)])
 def test_a_demo_seeded_on_any_day_is_current_on_that_day(tmp_path: Path, today: date) -> None:
     url = f"sqlite:///{tmp_path / 'demo.sqlite3'}"
-    upgrade(url)
+    migrate(url)
     factory = session_factory(make_engine(url))
     with transaction(factory) as session:
         seed_demo(session, encounters=48, patients=12, today=today)

@@ -8,17 +8,17 @@ from datetime import date
 from pathlib import Path
 
 from ptbill.eligibility.x12_270_271.reader import read_270
-from ptbill.storage.migrate import upgrade
 from ptbill.storage.session import make_engine, session_factory, transaction
 from tests.eligibility_271 import ACTIVE_500_20, write_271
 from tests.integration.test_back_office_commands import ptbill
 from tests.integration.test_eligibility import NOTE, _coverage
 from tests.integration.test_storage_services import make_clinic
+from tests.migrated import migrate
 
 
 def test_a_270_is_written_and_sent_a_271_recorded_and_the_latest_answer_shown(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'clinic.sqlite3'}"
-    upgrade(url)
+    migrate(url)
     engine = make_engine(url)
     with transaction(session_factory(engine)) as session:
         _pt, biller, patient = make_clinic(session, "elig-cli")

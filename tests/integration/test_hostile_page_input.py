@@ -6,14 +6,22 @@ and link it meets. Then it sends hostile values, one at a time: in each path par
 page: such a value names no record), in each query value the route declares or a page uses with it, in
 each field of each form that posts to the route, and in the row number of each repeated field's name.
 A POST route that no page offers a form for fails the walk, so a new route cannot skip it.
+
+Every field is attacked, but not with every value: each path parameter, query value and form field gets a
+sample of the hostile kinds (a third of them, a different third for each field, chosen by a stable hash of
+the route and the field's name, so a run repeats the last one). Every kind is then sent to every type of
+field (where it sits, and for a form field the shape of its good value: number, date, text...) at least
+once, to the first field of that type when no sampled field took it. Across the walk each kind reaches
+dozens of fields; sending all twelve to every field took about three times as long for the same types.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import re
+import zlib
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -105,6 +113,7 @@ POSTED_BY_SCRIPT = dict.fromkeys(
 # Forms that appear only in the middle of a two-step login or its set-up: their hostile values are sent
 # by tests/integration/test_two_factor.py, which reaches those steps.
 WALKED_BY_TWO_FACTOR_TESTS = {"POST /login/code", "POST /account/two-factor/confirm"}
+KINDS_PER_FIELD = 3  # each field gets len(values) // KINDS_PER_FIELD of the hostile kinds (at least one)
 WALKERS = ("therapist", "admin")  # between them every role check of the pages is passed
 REPORTS = ("reimbursement-97012", "expected-vs-paid", "denial-rate", "best-payer", "documentation-audit")
 
@@ -132,6 +141,31 @@ def address(route: APIRoute, values: dict[str, str]) -> str:
     return re.sub(r"{(\w+)}", lambda m: quote(values[m.group(1)], safe=""), route.path)
 
 
+def sample(values: tuple[str, ...], where: str) -> tuple[str, ...]:
+    """The hostile kinds one field gets: a run of a third of them, starting where a stable hash of the field
+    (route and name) points, so neighbouring fields get different kinds and every run the same ones."""
+    count = max(1, len(values) // KINDS_PER_FIELD)
+    start = zlib.crc32(where.encode()) % len(values)
+    return tuple(values[(start + i) % len(values)] for i in range(count))
+
+
+def field_type(place: str, good: list[str] | None = None) -> str:
+    """Where a value goes and, for a form field, the shape of the value its page fills in."""
+    if good is None:
+        return place
+    value = good[-1] if good else ""
+    for name, pattern in (
+        ("empty", r""),
+        ("integer", r"-?[0-9]+"),
+        ("decimal", r"-?[0-9]*\.[0-9]+"),
+        ("date", r"[0-9]{4}-[0-9]{2}-[0-9]{2}"),
+        ("flag", r"on|true|false|yes|no"),
+    ):
+        if re.fullmatch(pattern, value, re.IGNORECASE):
+            return f"{place}:{name}"
+    return f"{place}:text"
+
+
 def shape(name: str) -> str:
     """Fields that differ only by a row number past the first take the same code path."""
     return re.sub(r"\[[1-9][0-9]*\]", "[#]", name)
@@ -148,6 +182,28 @@ class Walk:
     openers: dict[str, str] = field(default_factory=dict)  # route path -> a walker it answered 200
     failures: list[str] = field(default_factory=list)
     sent: int = 0
+    # field type -> the hostile kinds sent to a field of that type; and the first field of each type, to send
+    # the kinds no sampled field of the type took
+    sent_to: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    first_of: dict[str, tuple[Callable[[str], None], tuple[str, ...]]] = field(default_factory=dict)
+    fields_per_kind: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    opened: set[tuple[str, str]] = field(default_factory=set)  # (walker, address) read already
+
+    def attack(self, kind: str, where: str, send: Callable[[str], None], *, empty: bool = True) -> None:
+        """Send the field's sample of the hostile kinds (no empty one to a path segment: it is another address)."""
+        values = self.hostile if empty else tuple(v for v in self.hostile if v)
+        self.first_of.setdefault(kind, (send, values))
+        for value in sample(values, where):
+            send(value)
+            self.sent_to[kind].add(value)
+            self.fields_per_kind[value] += 1
+
+    def every_kind_to_every_type(self) -> None:
+        for kind, (send, values) in self.first_of.items():
+            for value in values:
+                if value not in self.sent_to[kind]:
+                    send(value)
+                    self.sent_to[kind].add(value)
 
     def answer(self, response: Any, what: str, pages: tuple[int, ...] | None = None) -> None:
         """Note a 5xx, or (for a path parameter) anything but an HTML page with one of ``pages``."""
@@ -157,7 +213,11 @@ class Walk:
             self.failures.append(f"{what} -> {response.status_code}: {response.text[:160]!r}")
 
     def read(self, role: str, url: str) -> list[str]:
-        """Open a page; keep its forms, the query names its links use, and where they lead."""
+        """Open a page; keep its forms, the query names its links use, and where they lead. A page the walker
+        read already is not read again: many pages link to the same filtered list, and nothing has changed yet."""
+        if (role, url) in self.opened:
+            return []
+        self.opened.add((role, url))
         response = self.clients[role].get(url, follow_redirects=False)
         self.answer(response, f"{role} GET {url}")
         route = route_of("GET", urlsplit(url).path)
@@ -420,15 +480,20 @@ def attack_get(walk: Walk, route: APIRoute) -> None:
     client = walk.clients[role]
     good = {name: walk.ids[name][0] for name in path_names(route)}
     for name in good:
-        for value in walk.hostile:
-            if value:  # an empty segment is another address, not a value of the parameter
-                url = address(route, {**good, name: value})
-                walk.answer(client.get(url, follow_redirects=False), f"{role} GET {url[:80]}", (404, 422))
+
+        def in_path(value: str, name: str = name) -> None:
+            url = address(route, {**good, name: value})
+            walk.answer(client.get(url, follow_redirects=False), f"{role} GET {url[:80]}", (404, 422))
+
+        walk.attack(field_type("GET path"), f"GET {route.path} {name}", in_path, empty=False)
     for path, names in sorted(walk.queries[route.path].items()):
         for name in sorted(names):
-            for value in walk.hostile:
+
+            def in_query(value: str, path: str = path, name: str = name) -> None:
                 response = client.get(path, params={name: value}, follow_redirects=False)
                 walk.answer(response, f"{role} GET {path}?{name}={value[:40]!r}")
+
+            walk.attack(field_type("query"), f"GET {path} ?{name}", in_query)
 
 
 def attack_post(walk: Walk, route: APIRoute) -> bool:
@@ -441,16 +506,21 @@ def attack_post(walk: Walk, route: APIRoute) -> bool:
     match = route.path_regex.match(urlsplit(form.action).path)
     good = match.groupdict() if match else {name: walk.ids[name][0] for name in path_names(route)}
     for name in good:
-        for value in walk.hostile:
-            if value:
-                url = address(route, {**good, name: value})
-                response = client.post(url, data=form.fields, follow_redirects=False)
-                walk.answer(response, f"{role} POST {url[:80]}", (404, 422))
+
+        def in_path(value: str, name: str = name) -> None:
+            url = address(route, {**good, name: value})
+            response = client.post(url, data=form.fields, follow_redirects=False)
+            walk.answer(response, f"{role} POST {url[:80]}", (404, 422))
+
+        walk.attack(field_type("POST path"), f"POST {route.path} {name}", in_path, empty=False)
     shapes = {shape(name): name for name in reversed(list(form.fields)) if name != "csrf_token"}
     for name in sorted(shapes.values()):
-        for value in walk.hostile:
+
+        def in_form(value: str, name: str = name) -> None:
             response = client.post(address(route, good), data={**form.fields, name: [value]}, follow_redirects=False)
             walk.answer(response, f"{role} POST {route.path} with {name}={value[:40]!r}")
+
+        walk.attack(field_type("form", form.fields[name]), f"POST {route.path} {name}", in_form)
         if re.search(r"\[[0-9]+\]", name):
             for row in HOSTILE_ROWS:
                 forged = re.sub(r"\[[0-9]+\]", f"[{row}]", name, count=1)
@@ -483,6 +553,7 @@ def test_every_page_route_answers_hostile_values_without_a_server_error(world: W
             attack_get(walk, route)
         elif not attack_post(walk, route) and f"{method} {route.path}" not in WALKED_BY_TWO_FACTOR_TESTS:
             unreached.append(f"{method} {route.path}")
+    walk.every_kind_to_every_type()
     assert walk.failures == [], f"{len(walk.failures)} of {walk.sent} requests failed:\n" + "\n".join(walk.failures)
     assert unreached == [], "no page offers a form for these routes: give the walk one"
     assert set(walk.openers) >= {
@@ -494,6 +565,10 @@ def test_every_page_route_answers_hostile_values_without_a_server_error(world: W
         "/patients/{patient_id}/plans-of-care/new",
     }
     assert walk.sent > (700 if postgres else 1500)
+    # The samples spread each kind over many fields (not only the first field of each type), and every type of
+    # field took every kind.
+    assert min(walk.fields_per_kind[value] for value in walk.hostile) >= 100, dict(walk.fields_per_kind)
+    assert all(walk.sent_to[kind] >= set(values) for kind, (_, values) in walk.first_of.items())
 
 
 def test_an_unexpected_error_is_a_page_without_its_text_and_json_under_api(world: World, tmp_path: Path) -> None:

@@ -16,8 +16,8 @@ from sqlalchemy import text
 
 from ptbill.log_privacy import WITHHELD
 from ptbill.server import create_app
-from ptbill.storage.migrate import upgrade
 from tests.integration.served import served_app
+from tests.migrated import migrate
 
 
 def crashing_app() -> FastAPI:
@@ -54,7 +54,7 @@ def test_a_crash_log_names_no_patient(tmp_path: Path) -> None:
         "member_id": fake.bothify("#??#??#??##").upper(),
     }
     url = f"sqlite:///{tmp_path / 'ptbill.sqlite3'}"
-    upgrade(url)
+    migrate(url)
     factory = "tests.integration.test_log_privacy:crashing_app"
     secret = "log-privacy-test-" + "x" * 32
     with served_app(url, tmp_path, secret, factory, log_level="info", keep_log=True) as served:

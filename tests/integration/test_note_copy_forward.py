@@ -21,10 +21,10 @@ from ptbill.server import create_app
 from ptbill.services import notes, patients, users
 from ptbill.services.demo_data import DEMO_PASSWORD, seed_demo
 from ptbill.settings import Settings
-from ptbill.storage.migrate import upgrade
 from ptbill.storage.session import make_engine, session_factory, transaction
 from tests.demo_day import DEMO_TODAY
 from tests.integration.page_forms import forms_of, logged_in
+from tests.migrated import migrate
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 TODAY = date(2026, 3, 31)
@@ -40,7 +40,7 @@ def _scenario(name: str) -> dict[str, Any]:
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FastAPI, int, Any]]:
     directory: Path = tmp_path_factory.mktemp("copy-forward")
     url = f"sqlite:///{directory / 'ptbill.sqlite3'}"
-    upgrade(url)
+    migrate(url)
     engine = make_engine(url)
     sessions = session_factory(engine)
     with transaction(sessions) as session:

@@ -23,12 +23,12 @@ from ptbill.domain.clock import FixedClock
 from ptbill.services import access, billing, cosign, note_list, payers, queue
 from ptbill.services import notes as notes_service
 from ptbill.services.clinic import SettingsRefusedError
-from ptbill.storage.migrate import upgrade
 from ptbill.storage.session import DatabaseBusyError, make_engine, session_factory, transaction
 from ptbill.storage.tables import AuditRow, EncounterRow, UserRow
 from tests.integration.conftest import POSTGRES_URL
 from tests.integration.test_concurrency import together
 from tests.integration.test_storage_services import make_clinic
+from tests.migrated import migrate
 
 ROOT = Path(__file__).resolve().parents[2]
 PTA_NOTE: dict[str, Any] = json.loads((ROOT / "tests/scenarios/medicare-lumbar-pta-cq.json").read_text())
@@ -226,7 +226,7 @@ def factory(
 ) -> Iterator[sessionmaker[Session]]:
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('cosign') / 'ptbill.sqlite3'}"
-        upgrade(url)
+        migrate(url)
         engine: Engine = make_engine(url)
         yield session_factory(engine)
         engine.dispose()
@@ -237,7 +237,7 @@ def factory(
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     try:
         url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-        upgrade(url)
+        migrate(url)
         engine = make_engine(url)
         yield session_factory(engine)
         engine.dispose()

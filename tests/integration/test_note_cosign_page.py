@@ -24,11 +24,11 @@ from ptbill.services import access
 from ptbill.services import notes as notes_service
 from ptbill.services.demo_data import DEMO_PASSWORD, seed_demo
 from ptbill.settings import Settings
-from ptbill.storage.migrate import upgrade
 from ptbill.storage.session import make_engine, session_factory, transaction
 from ptbill.storage.tables import ClinicRow, EncounterRow, PatientRow, UserRow
 from tests.demo_day import DEMO_TODAY
 from tests.integration.page_forms import forms_of, logged_in
+from tests.migrated import migrate
 
 ROOT = Path(__file__).resolve().parents[2]
 PTA_NOTE: dict[str, Any] = json.loads((ROOT / "tests/scenarios/medicare-lumbar-pta-cq.json").read_text())
@@ -45,7 +45,7 @@ CLOCK = FixedClock(DEMO_TODAY)
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
     directory: Path = tmp_path_factory.mktemp("cosign-page")
     url = f"sqlite:///{directory / 'ptbill.sqlite3'}"
-    upgrade(url)
+    migrate(url)
     engine = make_engine(url)
     with transaction(session_factory(engine)) as session:
         seed_demo(session, encounters=8, patients=4, today=DEMO_TODAY)

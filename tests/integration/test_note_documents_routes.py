@@ -19,11 +19,11 @@ from ptbill.services.access import Actor
 from ptbill.services.sessions import open_session, system_clock
 from ptbill.services.web_sessions import SESSION_COOKIE
 from ptbill.settings import Settings
-from ptbill.storage.migrate import upgrade
 from ptbill.storage.session import make_engine, session_factory, transaction
 from ptbill.storage.tables import AuditRow
 from tests.integration.note_documents_world import EpisodeWorld, episode_world, flat
 from tests.integration.test_storage_services import make_clinic
+from tests.migrated import migrate
 
 
 @dataclass
@@ -50,7 +50,7 @@ class Served:
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     directory: Path = tmp_path_factory.mktemp("note-documents")
     url = f"sqlite:///{directory / 'ptbill.sqlite3'}"
-    upgrade(url)
+    migrate(url)
     engine = make_engine(url)
     with transaction(session_factory(engine)) as session:
         world = episode_world(session, "harbor")

@@ -21,12 +21,12 @@ from sqlalchemy import select
 from ptbill.server import create_app
 from ptbill.services.demo_data import seed_demo
 from ptbill.settings import Settings
-from ptbill.storage.migrate import upgrade
 from ptbill.storage.session import make_engine, session_factory, transaction
 from ptbill.storage.tables import EncounterRow
 from tests.browser.live_app import VISIT, VISIT_CHOICES, VISIT_RADIOS, T
 from tests.demo_day import DEMO_TODAY
 from tests.integration.page_forms import Form, forms_of, logged_in
+from tests.migrated import migrate
 
 DAY = "2026-11-25"
 TYPED = {**VISIT, **VISIT_CHOICES, **VISIT_RADIOS, T + "force_lbs": "65", "date_of_service": DAY}
@@ -36,7 +36,7 @@ TYPED = {**VISIT, **VISIT_CHOICES, **VISIT_RADIOS, T + "force_lbs": "65", "date_
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
     directory: Path = tmp_path_factory.mktemp("note-refusals")
     url = f"sqlite:///{directory / 'ptbill.sqlite3'}"
-    upgrade(url)
+    migrate(url)
     engine = make_engine(url)
     with transaction(session_factory(engine)) as session:
         seed_demo(session, encounters=12, patients=6, today=DEMO_TODAY)

@@ -18,11 +18,11 @@ from ptbill.server import create_app
 from ptbill.services import patients, users
 from ptbill.services.demo_data import DEMO_PASSWORD, seed_demo
 from ptbill.settings import Settings
-from ptbill.storage.migrate import upgrade
 from ptbill.storage.session import make_engine, session_factory, transaction
 from ptbill.storage.tables import EncounterRow, NoteTemplateRow, PatientRow, UserRow
 from tests.demo_day import DEMO_TODAY
 from tests.integration.page_forms import forms_of, logged_in
+from tests.migrated import migrate
 
 T = "services[0].traction."
 THERAPIST = "therapist1@harbor.example"
@@ -32,7 +32,7 @@ THERAPIST = "therapist1@harbor.example"
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
     directory: Path = tmp_path_factory.mktemp("template-pages")
     url = f"sqlite:///{directory / 'ptbill.sqlite3'}"
-    upgrade(url)
+    migrate(url)
     engine = make_engine(url)
     with transaction(session_factory(engine)) as session:
         seed_demo(session, encounters=8, patients=4, today=DEMO_TODAY)

@@ -12,14 +12,14 @@ from fastapi.testclient import TestClient
 
 from ptbill.server import create_app
 from ptbill.settings import Settings
-from ptbill.storage.migrate import upgrade
+from tests.migrated import migrate
 
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     directory: Path = tmp_path_factory.mktemp("offline-assets")
     url = f"sqlite:///{directory / 'ptbill.sqlite3'}"
-    upgrade(url)
+    migrate(url)
     app = create_app(Settings(url, directory, "offline-assets-" + "q" * 32, secure_cookies=False))
     with TestClient(app) as client:
         yield client

@@ -20,11 +20,11 @@ from sqlalchemy import select
 from ptbill.services import access
 from ptbill.services.demo_data import seed_demo
 from ptbill.services.sessions import open_session, system_clock
-from ptbill.storage.migrate import upgrade
 from ptbill.storage.session import make_engine, session_factory, transaction
 from ptbill.storage.tables import UserRow
 from tests.demo_day import DEMO_TODAY
 from tests.integration.served import served_app
+from tests.migrated import migrate
 
 BODY_BYTES = 200 * 1024 * 1024
 CHUNK = b"7" * (64 * 1024)
@@ -52,7 +52,7 @@ class Served:
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     directory = tmp_path_factory.mktemp("served")
     url = f"sqlite:///{directory / 'ptbill.sqlite3'}"
-    upgrade(url)
+    migrate(url)
     engine = make_engine(url)
     with transaction(session_factory(engine)) as session:
         seed_demo(session, encounters=4, patients=2, today=DEMO_TODAY)

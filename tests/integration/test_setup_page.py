@@ -200,10 +200,10 @@ def test_serve_prints_the_set_up_address_with_a_token_on_an_empty_database_only(
     tmp_path: Path, clients: list[TestClient]
 ) -> None:
     from ptbill.cli.commands import _offer_first_run
-    from ptbill.storage.migrate import upgrade
+    from tests.migrated import migrate
 
     url = f"sqlite:///{tmp_path / 'ptbill.sqlite3'}"
-    upgrade(url)
+    migrate(url)
     settings = Settings(url, tmp_path, "serve-" + "s" * 32, secure_cookies=False)
     printed = subprocess.run(
         [

@@ -11,9 +11,9 @@ from pathlib import Path
 
 from ptbill.cli.terminal import printable
 from ptbill.services.demo_data import seed_demo
-from ptbill.storage.migrate import upgrade
 from ptbill.storage.session import make_engine, session_factory, transaction
 from tests.demo_day import DEMO_TODAY
+from tests.migrated import migrate
 from tests.unit.remittance import synthetic_835
 from tests.unit.remittance.synthetic_835 import CLAIM_PAID, interchange
 
@@ -69,7 +69,7 @@ def test_claim_escapes_the_name_of_a_refused_file(tmp_path: Path) -> None:
 
 def test_remit_escapes_a_claim_number_from_the_835(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'clinic.sqlite3'}"
-    upgrade(url)
+    migrate(url)
     with transaction(session_factory(make_engine(url))) as session:
         seed_demo(session, encounters=2, patients=2, today=DEMO_TODAY)
     # A balanced 835 whose claim number carries escape sequences: a payer's file might; ours never would.

@@ -15,10 +15,10 @@ from ptbill.services import login_limits
 from ptbill.services.demo_data import seed_demo
 from ptbill.services.sessions import system_clock
 from ptbill.settings import Settings
-from ptbill.storage.migrate import upgrade
 from ptbill.storage.session import make_engine, session_factory, transaction
 from ptbill.storage.tables import AuditRow, LoginFailureRow, UserRow
 from tests.demo_day import DEMO_TODAY
+from tests.migrated import migrate
 
 ADMIN = "admin@harbor.example"
 
@@ -28,7 +28,7 @@ def test_the_operator_clears_a_locked_out_admin(tmp_path: Path, monkeypatch: pyt
     monkeypatch.setenv("PTBILL_SECRET_KEY", "k" * 48)
     monkeypatch.delenv("DATABASE_URL", raising=False)
     url = Settings.from_environment().database_url
-    upgrade(url)
+    migrate(url)
     factory = session_factory(make_engine(url))
     now = system_clock()
     with transaction(factory) as session:
@@ -62,7 +62,7 @@ def test_an_admin_requires_two_step_login_and_turns_it_off_for_a_lost_phone(
     monkeypatch.setenv("PTBILL_USER", ADMIN)
     register(cli)  # as `ptbill` does: the users group gains init's account commands
     url = Settings.from_environment().database_url
-    upgrade(url)
+    migrate(url)
     factory = session_factory(make_engine(url))
     with transaction(factory) as session:
         seed_demo(session, encounters=2, patients=1, today=DEMO_TODAY)

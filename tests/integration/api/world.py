@@ -23,10 +23,10 @@ from ptbill.services.access import Actor, hash_password
 from ptbill.services.demo_data import DEMO_PASSWORD, seed_demo
 from ptbill.services.sessions import open_session, system_clock
 from ptbill.settings import Settings
-from ptbill.storage.migrate import upgrade
 from ptbill.storage.session import make_engine, session_factory, transaction
 from ptbill.storage.tables import ClinicRow, UserRow
 from tests.demo_day import DEMO_TODAY
+from tests.migrated import migrate
 
 ROOT = Path(__file__).resolve().parents[3]
 POSTGRES_URL = os.environ.get("PTBILL_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
@@ -109,7 +109,7 @@ def fresh_database(kind: str, tmp: Path) -> Iterator[str]:
     """A migrated, empty database: a SQLite file in ``tmp`` or a PostgreSQL schema dropped afterwards."""
     if kind == "sqlite":
         url = f"sqlite:///{tmp / 'ptbill.sqlite3'}"
-        upgrade(url)
+        migrate(url)
         yield url
         return
     schema = f"ptbill_api_{uuid.uuid4().hex[:10]}"
@@ -118,7 +118,7 @@ def fresh_database(kind: str, tmp: Path) -> Iterator[str]:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     try:
         url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-        upgrade(url)
+        migrate(url)
         yield url
     finally:
         with admin.begin() as connection:

@@ -100,6 +100,26 @@ def test_a_plain_note_is_checked_without_building_validators_or_code_sets(tmp_pa
     assert report["built"] == ["encounter validators"]
 
 
+def test_a_batch_builds_the_validators_once_its_first_notes_are_read_plainly(tmp_path: Path) -> None:
+    # pydantic's compiled validators read a note about twice as fast as the plain reader, so a batch longer than
+    # the plain reader's quota builds them and reads the rest with them, with the same reports.
+    from ptbill.domain.encounter_json import PLAIN_NOTES
+
+    text = NOTE.read_text(encoding="utf-8")
+    files = []
+    for index in range(PLAIN_NOTES + 2):
+        path = tmp_path / f"note-{index:04d}.json"
+        path.write_text(text, encoding="utf-8")
+        files.append(str(path))
+    report = probe("check", *files)
+    assert report["status"] == 0
+    assert "encounter validators" in report["built"]  # (and the ICD-10-CM sets, after the text's first questions)
+    lines = [line for line in report["stdout"].splitlines() if line.startswith("enc-1001")]
+    assert len(lines) == PLAIN_NOTES + 2
+    assert len(set(lines)) == 1  # the plainly read notes and the validated ones get the same report
+    assert report["stdout"].count("READY") >= PLAIN_NOTES + 2
+
+
 def test_every_command_is_still_listed_found_and_suggested() -> None:
     def ptbill(*args: str) -> subprocess.CompletedProcess[str]:
         command = [sys.executable, "-m", "ptbill", *args]

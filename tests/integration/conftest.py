@@ -7,17 +7,16 @@ each test runs inside a transaction that is rolled back, so tests never see each
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from ptbill.storage.session import make_engine
-from tests.migrated import migrate
+from tests.migrated import migrate, postgres_database
 
 POSTGRES_URL = os.environ.get("PTBILL_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -31,18 +30,8 @@ def migrated_database(kind: str, tmp_path_factory: pytest.TempPathFactory) -> It
         migrate(url)
         yield url
         return
-    schema = f"ptbill_test_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(POSTGRES_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    try:
-        migrate(url)
+    with postgres_database(POSTGRES_URL) as url:
         yield url
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ptbill.domain.clock import FixedClock
@@ -28,7 +28,7 @@ from ptbill.storage.tables import AuditRow, EncounterRow, UserRow
 from tests.integration.conftest import POSTGRES_URL
 from tests.integration.test_concurrency import together
 from tests.integration.test_storage_services import make_clinic
-from tests.migrated import migrate
+from tests.migrated import migrate, postgres_database
 
 ROOT = Path(__file__).resolve().parents[2]
 PTA_NOTE: dict[str, Any] = json.loads((ROOT / "tests/scenarios/medicare-lumbar-pta-cq.json").read_text())
@@ -231,20 +231,10 @@ def factory(
         yield session_factory(engine)
         engine.dispose()
         return
-    schema = f"ptbill_poc16_cosign_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(POSTGRES_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-        migrate(url)
+    with postgres_database(POSTGRES_URL, "ptbill_cosign") as url:
         engine = make_engine(url)
         yield session_factory(engine)
         engine.dispose()
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def _cosign(factory: sessionmaker[Session], actor: access.Actor, note_id: int) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ptbill.server import create_app
@@ -26,7 +26,7 @@ from ptbill.settings import Settings
 from ptbill.storage.session import make_engine, session_factory, transaction
 from ptbill.storage.tables import ClinicRow, UserRow
 from tests.demo_day import DEMO_TODAY
-from tests.migrated import migrate
+from tests.migrated import migrate, postgres_database
 
 ROOT = Path(__file__).resolve().parents[3]
 POSTGRES_URL = os.environ.get("PTBILL_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
@@ -112,18 +112,8 @@ def fresh_database(kind: str, tmp: Path) -> Iterator[str]:
         migrate(url)
         yield url
         return
-    schema = f"ptbill_api_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(POSTGRES_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-        migrate(url)
+    with postgres_database(POSTGRES_URL, "ptbill_api") as url:
         yield url
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def build_world(database_url: str, data_dir: Path, *, encounters: int = 24, patients: int = 8) -> World:

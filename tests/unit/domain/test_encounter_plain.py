@@ -279,7 +279,9 @@ def test_every_field_of_a_full_note_with_every_edge_value() -> None:
     assert document == full_document()
 
 
-@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Derandomized so CI reads the same notes each run (a failure replays); the edge-value walk above covers
+# every field with every edge value, so these random mutations need not be many.
+@settings(max_examples=400, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mutated())
 def test_mutated_notes_read_alike_or_go_to_pydantic(document: dict[str, Any]) -> None:
     assert_agrees(document)

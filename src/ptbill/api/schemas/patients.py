@@ -26,7 +26,7 @@ class PatientCreate(BaseModel):
     middle_name: Annotated[str | None, Field(default=None, max_length=60), NoNul]
     address_line2: Annotated[str | None, Field(default=None, max_length=120), NoNul]
     phone: Annotated[str | None, Field(default=None, pattern=r"^[0-9]{10}$", description="Ten digits.")]
-    email: Annotated[str | None, Field(default=None, max_length=200, pattern=r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")]
+    email: Annotated[str | None, Field(default=None, max_length=200, pattern=r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$"), NoNul]
 
 
 class PatientPublic(BaseModel):

@@ -45,8 +45,19 @@ lint: install
 typecheck: install
 	$(VENV)/bin/mypy
 
+# The browser tests (mostly waiting on Chromium and the served app) and the rest (mostly Python on the CPU) run side
+# by side in two pytest processes: each makes its own databases (uuid-named PostgreSQL copies, SQLite files in its
+# own temporary folders) and its own loopback ports, so neither sees the other. The browser run's output is printed
+# when both have ended; the run fails if either does (pytest's exit 5, no tests collected, included).
 test: system-deps lint typecheck
-	$(PY) -m pytest -q
+	@mkdir -p build
+	@$(PY) -m pytest -q -p no:cacheprovider tests/browser > build/browser-tests.log 2>&1 & browser=$$!; \
+	$(PY) -m pytest -q -p no:cacheprovider --ignore=tests/browser; rest=$$?; \
+	wait $$browser; browser_status=$$?; \
+	echo; echo "== browser tests (tests/browser, run beside the others; build/browser-tests.log)"; \
+	cat build/browser-tests.log; \
+	echo "== exit: browser tests $$browser_status, other tests $$rest"; \
+	test $$rest -eq 0 && test $$browser_status -eq 0
 
 bench: install
 	$(PY) bench/check_throughput.py

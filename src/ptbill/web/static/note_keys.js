@@ -155,10 +155,12 @@ document.addEventListener("DOMContentLoaded", () => {
   });
   form.addEventListener("input", () => {
     stale = true;
+    form.dataset.checkStale = "true"; // what Ctrl+Enter will do is visible: typed since the last check answered
   });
   form.addEventListener("note-checked", (event) => {
     const data = event.detail || {};
     stale = false;
+    delete form.dataset.checkStale;
     verdict = data.verdict || "";
     if (!confirmBox) return;
     const open = verdict === "needs_attention";

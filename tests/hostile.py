@@ -119,14 +119,15 @@ ENCOUNTER_FILES = sorted((ROOT / "examples").glob("*.json")) + sorted((ROOT / "t
 ENCOUNTERS: list[dict[str, Any]] = [json.loads(p.read_text(encoding="utf-8")) for p in ENCOUNTER_FILES]
 
 
-def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+def json_paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """The path (keys and indexes) of every value inside ``node``, depth first, ``node`` itself left out."""
     found = [prefix] if prefix else []
     if isinstance(node, dict):
         for key, value in node.items():
-            found += _paths(value, (*prefix, key))
+            found += json_paths(value, (*prefix, key))
     elif isinstance(node, list):
         for index, value in enumerate(node):
-            found += _paths(value, (*prefix, index))
+            found += json_paths(value, (*prefix, index))
     return found
 
 
@@ -147,7 +148,7 @@ def hostile_encounter(r: random.Random, base: dict[str, Any] | None = None) -> s
     document = json.loads(json.dumps(base if base is not None else r.choice(ENCOUNTERS)))
     raw: list[str] = []
     for _ in range(r.choice([1, 1, 1, 2, 2, 3, 4])):
-        paths = _paths(document)
+        paths = json_paths(document)
         texts = [p for p in paths if p[-1] in TEXT_FIELDS]
         if not paths:
             break

@@ -37,8 +37,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         yield built
 
 
-@pytest.fixture(scope="module")
-def claim_id(world: World) -> int:
+def denied_claim(world: World, trace: str, file_name: str) -> int:
     """A Medicare claim sent, then answered by an 835 that pays every line but the last, which it denies."""
     _patient, claim = billed_claim(world)
     with world.session() as session:
@@ -46,9 +45,14 @@ def claim_id(world: World) -> int:
         actor = access.Actor(user.id, user.clinic_id, user.role, user.name)
         row = session.get(ClaimRow, claim["id"])
         assert row is not None
-        posting.post_remittances(session, actor, through_x12(one_line_denied(row, "EFT-7731")), "era-0320.835")
+        posting.post_remittances(session, actor, through_x12(one_line_denied(row, trace)), file_name)
         session.commit()
     return int(claim["id"])
+
+
+@pytest.fixture(scope="module")
+def claim_id(world: World) -> int:
+    return denied_claim(world, "EFT-7731", "era-0320.835")
 
 
 def csrf_of(html: str) -> str:

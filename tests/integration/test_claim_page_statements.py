@@ -12,12 +12,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event, select
 from sqlalchemy.engine import Engine
 
-from ptbill.services import access, posting
-from ptbill.storage.tables import AuditRow, ClaimRow, UserRow
-from tests.integration.api.world import A_USERS, World, billed_claim, running_world
+from ptbill.storage.tables import AuditRow
+from tests.integration.api.world import A_USERS, World, running_world
 from tests.integration.page_forms import logged_in
-from tests.integration.test_claim_actions import one_line_denied
-from tests.integration.test_posting import through_x12
+from tests.integration.test_claim_page import denied_claim
 
 # The session lookup, the claim with its flags, its lines, its answers, the payer's clinic parameters, the
 # audit INSERT, the history; two to spare (a session's last-seen update). The page made 18 before.
@@ -32,15 +30,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 
 @pytest.fixture(scope="module")
 def claim_id(world: World) -> int:
-    _patient, claim = billed_claim(world)
-    with world.session() as session:
-        user = session.scalars(select(UserRow).where(UserRow.email == A_USERS["biller"])).one()
-        actor = access.Actor(user.id, user.clinic_id, user.role, user.name)
-        row = session.get(ClaimRow, claim["id"])
-        assert row is not None
-        posting.post_remittances(session, actor, through_x12(one_line_denied(row, "EFT-8812")), "era-0321.835")
-        session.commit()
-    return int(claim["id"])
+    return denied_claim(world, "EFT-8812", "era-0321.835")
 
 
 def statements_of(client: TestClient, path: str) -> tuple[int, list[str]]:

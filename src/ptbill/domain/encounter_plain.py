@@ -20,6 +20,15 @@ from enum import Enum
 from typing import Any, TypeVar
 
 from ptbill.domain.encounter import (
+    _DATE_RE as _DAY,  # the models' own forms: what they read, this reads
+)
+from ptbill.domain.encounter import (
+    _DECIMAL_TEXT as _DECIMAL,
+)
+from ptbill.domain.encounter import (
+    _TIME_RE as _CLOCK,
+)
+from ptbill.domain.encounter import (
     MAX_COUNT,
     AbnOption,
     Address,
@@ -47,9 +56,6 @@ from ptbill.domain.encounter import (
 )
 from ptbill.domain.note_content import MAX_TEXT, NoteType
 
-_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_CLOCK = re.compile(r"([0-9]{1,2}):([0-9]{2})")
-_DECIMAL = re.compile(r"-?[0-9]{1,12}(\.[0-9]{1,12})?")
 _STATE = re.compile(r"[A-Z]{2}")
 _ZIP = re.compile(r"[0-9]{5}(-?[0-9]{4})?")
 _TAX_ID = re.compile(r"[0-9]{2}-?[0-9]{7}")

@@ -26,6 +26,7 @@ from ptbill.domain.encounter import Encounter
 from ptbill.domain.encounter_json import LongNumber, _validated, parse_encounter
 from ptbill.domain.encounter_plain import plain_encounter
 from ptbill.domain.errors import EncounterFormatError
+from tests.hostile import json_paths
 from tests.rule_case_plugin import apply_change, read_case_file
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -216,17 +217,6 @@ def full_document() -> dict[str, Any]:
     return document
 
 
-def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    found = [prefix]
-    if isinstance(node, dict):
-        for key, value in node.items():
-            found += _paths(value, (*prefix, key))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            found += _paths(value, (*prefix, index))
-    return found
-
-
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=12),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(FIELD_NAMES), inner, max_size=3),
@@ -240,8 +230,7 @@ def mutated(draw: st.DrawFn) -> dict[str, Any]:
     documents = DOCUMENTS()
     document = copy.deepcopy(draw(st.sampled_from(documents))[1])
     for _ in range(draw(st.integers(1, 3))):
-        paths = _paths(document)
-        path = draw(st.sampled_from(paths[1:]))
+        path = draw(st.sampled_from(json_paths(document)))
         parent = document
         for step in path[:-1]:
             parent = parent[step]
@@ -262,7 +251,7 @@ def mutated(draw: st.DrawFn) -> dict[str, Any]:
 def test_every_field_of_a_full_note_with_every_edge_value() -> None:
     document = full_document()
     assert plain_encounter(copy.deepcopy(document)) is not None
-    for path in _paths(document)[1:]:
+    for path in json_paths(document):
         parent = document
         for step in path[:-1]:
             parent = parent[step]

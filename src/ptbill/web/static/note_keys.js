@@ -30,7 +30,6 @@ document.addEventListener("DOMContentLoaded", () => {
   ];
   const CLOCK = /^([0-9]{1,2})(?:[:.h]?([0-9]{2}))?\s*(am|pm|a|p)?$/;
   let verdict = document.getElementById("check-panel")?.dataset.verdict || "";
-  let stale = false; // typed since the last check answered
 
   function say(text) {
     if (status) status.textContent = text;
@@ -109,7 +108,7 @@ document.addEventListener("DOMContentLoaded", () => {
       return;
     }
     const box = confirmBox?.querySelector("input");
-    if (!stale && verdict === "needs_attention" && box && !box.checked) {
+    if (!form.dataset.checkStale && verdict === "needs_attention" && box && !box.checked) {
       confirmBox.hidden = false;
       box.focus();
       say("Findings marked “Check” are open: Space ticks the box to sign with them, then Ctrl+Enter.");
@@ -154,12 +153,10 @@ document.addEventListener("DOMContentLoaded", () => {
     }
   });
   form.addEventListener("input", () => {
-    stale = true;
-    form.dataset.checkStale = "true"; // what Ctrl+Enter will do is visible: typed since the last check answered
+    form.dataset.checkStale = "true"; // typed since the last check answered: Ctrl+Enter sends, the server decides
   });
   form.addEventListener("note-checked", (event) => {
     const data = event.detail || {};
-    stale = false;
     delete form.dataset.checkStale;
     verdict = data.verdict || "";
     if (!confirmBox) return;

@@ -570,7 +570,18 @@ def price_visit(
         found = _ONE_DAY_PRICES[key] = (year, priced)
     shown = str(day)
     return [
-        dataclasses.replace(price, service_date=day, steps=[step.replace(_DAY_SLOT, shown) for step in price.steps])
+        LinePrice(
+            price.code,
+            price.units,
+            price.amount,
+            [step.replace(_DAY_SLOT, shown) for step in price.steps],
+            price.source,
+            day,
+            price.modifiers,
+            price.full_pe_units,
+            price.reduced_pe_units,
+            price.assistant_rate_applied,
+        )
         for price in found[1]
     ]
 
@@ -579,6 +590,14 @@ def price_visit(
 _DAY_SLOT = "\x00day\x00"
 _ONE_DAY_LIMIT = 4096
 _ONE_DAY_PRICES: dict[tuple[object, ...], tuple[PfsYear, list[LinePrice]]] = {}
+# One line of a one-day visit, its day written as the slot (``_price_lines``); cleared with the visits.
+_LINE_PRICES: dict[tuple[object, ...], tuple[PfsYear, LinePrice]] = {}
+
+
+def clear_price_caches() -> None:
+    """Forget every priced visit and line (tests compare prices made afresh with those read back)."""
+    _ONE_DAY_PRICES.clear()
+    _LINE_PRICES.clear()
 
 
 def _day_slot(day: date) -> str:
@@ -598,8 +617,9 @@ def _price_lines(
     locality = year.locality(locality_key)
     prepared = [_prepare(year, line, facility, assistant_set) for line in lines]
     full_unit_owner = _mppr_full_units(prepared, locality, year.conversion_factor, order, year.assistant_rate)
-    return [
-        _price_line(
+
+    def price(index: int, item: _Prepared) -> LinePrice:
+        return _price_line(
             index,
             item,
             prepared=prepared,
@@ -609,8 +629,35 @@ def _price_lines(
             order=order,
             shown=shown,
         )
-        for index, item in enumerate(prepared)
-    ]
+
+    if shown is not _day_slot:
+        return [price(index, item) for index, item in enumerate(prepared)]
+    # One day, written as the slot: a line's price and steps depend on the schedule, locality, setting, order, the
+    # line itself (code, units, modifiers) and, under MPPR, on the day's MPPR units and the line that keeps its
+    # full PE (its code and modifiers decide its PE and CQ/CO cut), so a line priced once is reused in other
+    # visits. Keyed by all of it; bounded; the year is kept in the value, as an id is reused once its object is gone.
+    day_units = sum(item.line.units for item in prepared if item.mppr)
+    owner_index = next(iter(full_unit_owner.values()), None)
+    owner = prepared[owner_index].line if owner_index is not None else None
+    visit = (id(year), locality_key, facility, order, assistant_set, day_units)
+    priced = []
+    for index, item in enumerate(prepared):
+        line = item.line
+        key = (
+            visit,
+            line.code,
+            line.units,
+            tuple(line.modifiers),
+            item.mppr and owner_index == index,
+            (owner.code, tuple(owner.modifiers)) if item.mppr and owner is not None else None,
+        )
+        found = _LINE_PRICES.get(key)
+        if found is None or found[0] is not year:
+            if len(_LINE_PRICES) >= _ONE_DAY_LIMIT:
+                _LINE_PRICES.clear()
+            found = _LINE_PRICES[key] = (year, price(index, item))
+        priced.append(found[1])
+    return priced
 
 
 def _prepare(year: PfsYear, line: PricingLine, facility: bool, assistant_set: frozenset[str]) -> _Prepared:

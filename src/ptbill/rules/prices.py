@@ -130,10 +130,28 @@ def expected_prices(
                 medicare_year.label,
                 medicare_year.estimate,
             )
+    seeds: dict[tuple[str, int, tuple[str, ...]], ExpectedPrice | None] | None = None
     for line in lines:
         if line.code in prices:
             continue
-        seed = snapshot.resolved(f"fees.seed_average.{line.code}")
-        if seed is not None:
-            prices[line.code] = _seed_price(snapshot, line, seed)
+        if seeds is None:
+            seeds = snapshot.derived(_SEED_PRICES, dict)
+        seed_key = (line.code, line.units, tuple(line.modifiers))
+        try:
+            seeded = seeds[seed_key]
+        except KeyError:
+            seed = snapshot.resolved(f"fees.seed_average.{line.code}")
+            seeded = None if seed is None else _seed_price(snapshot, line, seed)
+            if len(seeds) >= _SEED_LIMIT:
+                seeds.clear()
+            seeds[seed_key] = seeded
+        if seeded is not None:
+            prices[line.code] = seeded
     return prices
+
+
+# A seed-priced line depends on the snapshot's values (the code's seed average, the assistant rate) and the line's
+# code, units and modifiers, not its date: kept per snapshot (``Snapshot.derived``: shared by the days that resolve
+# alike, never stale since a snapshot never changes), bounded.
+_SEED_PRICES = "prices.seed"
+_SEED_LIMIT = 1024

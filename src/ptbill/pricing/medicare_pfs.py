@@ -598,6 +598,8 @@ def clear_price_caches() -> None:
     """Forget every priced visit and line (tests compare prices made afresh with those read back)."""
     _ONE_DAY_PRICES.clear()
     _LINE_PRICES.clear()
+    _RVU_STEPS.clear()
+    _UNIT_STEPS.clear()
 
 
 def _day_slot(day: date) -> str:
@@ -725,11 +727,7 @@ def _price_line(
         )
     row = item.row
     cf = year.conversion_factor
-    steps = [
-        f"{row.label} × {line.units} on {shown(line.service_date)}: Medicare PFS {year.name} RVUs work "
-        f"{_num(row.work)}, {item.pe_setting} PE {_num(item.pe_rvu)}, MP {_num(row.mp)}; {loc.label} GPCIs work "
-        f"{loc.work_gpci}, PE {loc.pe_gpci}, MP {loc.mp_gpci}.",
-    ]
+    steps = [_rvu_step(row, line.units, shown(line.service_date), year.name, item.pe_setting, item.pe_rvu, loc)]
     steps.extend(step for step in (_status_step(row), item.pe_step) if step)
 
     full_units, reduced_units = line.units, 0
@@ -762,15 +760,8 @@ def _price_line(
     for count, reduced in ((full_units, False), (reduced_units, True)):
         if count == 0:
             continue
-        parts = _UnitParts.of(row, item.pe_rvu, loc, cf, reduced=reduced, share=year.mppr_pe_share)
-        kind = f"{_percent(year.mppr_pe_share)} PE" if reduced else "full PE"
-        subtotal = parts.total * count
-        each = " each" if count > 1 else ""
-        times = f"; × {count} {_money(subtotal)}" if count > 1 else ""
-        steps.append(
-            f"{count} unit{'s' if count > 1 else ''} with {kind}: "
-            f"{parts.describe(row, item.pe_rvu, loc, cf)}{each}{times}."
-        )
+        subtotal, step = _unit_step(row, item.pe_rvu, loc, cf, reduced, year.mppr_pe_share, count)
+        steps.append(step)
         total += subtotal
 
     if item.assistant_cut:
@@ -799,6 +790,51 @@ def _price_line(
         reduced_pe_units=reduced_units,
         assistant_rate_applied=item.assistant_cut,
     )
+
+
+# The steps a line's row, locality and units decide, whatever else the visit holds: written once. Keyed by the row's
+# and locality's ids with every other input; the row and locality are kept in the value (an id is reused once its
+# object is gone) and checked on reading. Bounded: cleared when full.
+_STEP_LIMIT = 4096
+_RVU_STEPS: dict[tuple[object, ...], tuple[RvuRow, Locality, str]] = {}
+_UNIT_STEPS: dict[tuple[object, ...], tuple[RvuRow, Locality, Decimal, str]] = {}
+
+
+def _rvu_step(row: RvuRow, units: int, day: str, name: str, setting: str, pe_rvu: Decimal, loc: Locality) -> str:
+    """The line's first step: its RVUs and the locality's GPCIs."""
+    key = (id(row), id(loc), units, day, name, setting, pe_rvu)
+    found = _RVU_STEPS.get(key)
+    if found is not None and found[0] is row and found[1] is loc:
+        return found[2]
+    step = (
+        f"{row.label} × {units} on {day}: Medicare PFS {name} RVUs work "
+        f"{_num(row.work)}, {setting} PE {_num(pe_rvu)}, MP {_num(row.mp)}; {loc.label} GPCIs work "
+        f"{loc.work_gpci}, PE {loc.pe_gpci}, MP {loc.mp_gpci}."
+    )
+    if len(_RVU_STEPS) >= _STEP_LIMIT:
+        _RVU_STEPS.clear()
+    _RVU_STEPS[key] = (row, loc, step)
+    return step
+
+
+def _unit_step(
+    row: RvuRow, pe_rvu: Decimal, loc: Locality, cf: Decimal, reduced: bool, share: Decimal, count: int
+) -> tuple[Decimal, str]:
+    """What ``count`` units with full (or MPPR-reduced) PE come to, unrounded, and the step that says so."""
+    key = (id(row), id(loc), pe_rvu, cf, reduced, share, count)
+    found = _UNIT_STEPS.get(key)
+    if found is not None and found[0] is row and found[1] is loc:
+        return found[2], found[3]
+    parts = _UnitParts.of(row, pe_rvu, loc, cf, reduced=reduced, share=share)
+    kind = f"{_percent(share)} PE" if reduced else "full PE"
+    subtotal = parts.total * count
+    each = " each" if count > 1 else ""
+    times = f"; × {count} {_money(subtotal)}" if count > 1 else ""
+    step = f"{count} unit{'s' if count > 1 else ''} with {kind}: {parts.describe(row, pe_rvu, loc, cf)}{each}{times}."
+    if len(_UNIT_STEPS) >= _STEP_LIMIT:
+        _UNIT_STEPS.clear()
+    _UNIT_STEPS[key] = (row, loc, subtotal, step)
+    return subtotal, step
 
 
 def _rounding_step(unrounded: Decimal, amount: Decimal) -> str:

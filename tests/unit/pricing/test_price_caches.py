@@ -1,9 +1,10 @@
 """Prices read back from the pricing caches are those priced afresh: a differential run over many visits.
 
-``price_visit`` keeps one-day visits and, inside them, each line (keyed by the schedule, locality, setting, order,
-the line, and under MPPR the day's MPPR units and the line that keeps its full PE). Visits of random codes, units,
-modifiers (CQ/CO, 59, 26/TC where the file has them), orders and days are priced with every cache cleared first and
-again with the caches warm from all the others; the prices, steps and dates must be the same.
+``price_visit`` keeps one-day visits, inside them each line (keyed by the schedule, locality, setting, order,
+the line, and under MPPR the day's MPPR units and the line that keeps its full PE), and the steps that a line's
+row, locality and units decide. Visits of random codes, units, modifiers (CQ/CO, 59, KX), settings, orders and
+days are priced with every cache cleared first and again with the caches warm from all the others; the prices,
+steps and dates must be the same.
 """
 
 from __future__ import annotations

@@ -600,6 +600,7 @@ def clear_price_caches() -> None:
     _LINE_PRICES.clear()
     _RVU_STEPS.clear()
     _UNIT_STEPS.clear()
+    _PREPARED.clear()
 
 
 def _day_slot(day: date) -> str:
@@ -662,7 +663,35 @@ def _price_lines(
     return priced
 
 
+# What ``_prepare`` finds for a code and its modifiers in a schedule and setting: the same for every line of them.
+# Keyed by the year's id with the rest (the year kept in the value and checked), bounded.
+_PREPARED: dict[tuple[object, ...], tuple[PfsYear, _Prepared]] = {}
+
+
 def _prepare(year: PfsYear, line: PricingLine, facility: bool, assistant_set: frozenset[str]) -> _Prepared:
+    key = (id(year), line.code, tuple(line.modifiers), facility, assistant_set)
+    found = _PREPARED.get(key)
+    if found is None or found[0] is not year:
+        if len(_PREPARED) >= _STEP_LIMIT:
+            _PREPARED.clear()
+        found = _PREPARED[key] = (year, _prepare_line(year, line, facility, assistant_set))
+    known = found[1]
+    if known.line is line:
+        return known
+    return _Prepared(
+        line,
+        known.row,
+        known.status_reason,
+        known.pe_rvu,
+        known.pe_setting,
+        known.pe_step,
+        known.mppr,
+        known.assistant,
+        known.assistant_cut,
+    )
+
+
+def _prepare_line(year: PfsYear, line: PricingLine, facility: bool, assistant_set: frozenset[str]) -> _Prepared:
     modifiers = tuple(m.strip().upper() for m in line.modifiers if m.strip())
     assistant = bool(assistant_set.intersection(modifiers))
     assistant_cut = assistant and year.assistant_rate < 1

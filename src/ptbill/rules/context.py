@@ -109,8 +109,9 @@ class CheckContext:
     certified_plan: CertifiedPlan | None = None  # the plan as the physician certified it
     signatures: NoteSignatures | None = None  # the stored note's state and co-signature
 
-    @property
+    @cached_property
     def services(self) -> tuple[Service, ...]:
+        """The encounter's services (read about twenty times a note: kept on the context after the first read)."""
         return self.encounter.services
 
     @property

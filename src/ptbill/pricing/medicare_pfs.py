@@ -18,7 +18,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from ptbill.domain.dates import DateRange
 from ptbill.domain.errors import PtbillError, ReferenceDataError
@@ -26,6 +26,8 @@ from ptbill.domain.identifiers import is_ascii_digits
 
 DEFAULT_DIRECTORY = Path(__file__).resolve().parent.parent / "reference_data" / "baseline" / "medicare" / "pfs"
 SCHEDULE_FILE = "schedule.json"
+
+_T = TypeVar("_T")
 
 CENT = Decimal("0.01")
 NATIONAL_LOCALITY_KEY = "national"
@@ -601,6 +603,8 @@ def clear_price_caches() -> None:
     _RVU_STEPS.clear()
     _UNIT_STEPS.clear()
     _PREPARED.clear()
+    _MPPR_STEPS.clear()
+    _rounding_step.cache_clear()
 
 
 def _day_slot(day: date) -> str:
@@ -770,18 +774,7 @@ def _price_line(
         if day_units == 1:
             steps.append(f"MPPR: this is the only 'always therapy' unit (MULT PROC 5) on {shown(day)}; full PE.")
         else:
-            owner_payment = _pe_payment(owner, loc, cf, order, year.assistant_rate)
-            cut = (
-                f" after the CQ/CO {_percent(year.assistant_rate)}"
-                if order is AdjustmentOrder.CQ_THEN_MPPR and owner.assistant_cut
-                else ""
-            )
-            steps.append(
-                f"MPPR: {day_units} units of 'always therapy' codes (MULT PROC 5) on {shown(day)}. The highest PE "
-                f"payment per unit is {owner.line.code}'s: PE {_num(owner.pe_rvu)} × {loc.pe_gpci} × ${cf}{cut} "
-                f"{_money(owner_payment)}. One unit of it keeps its full PE; every other unit is paid "
-                f"{_percent(year.mppr_pe_share)} of its PE ({year.mppr_reference})."
-            )
+            steps.append(_mppr_step(owner, loc, year, order, day_units, shown(day)))
     else:
         steps.append(f"MPPR does not apply: MULT PROC indicator {row.mult_proc}, not {MPPR_INDICATOR}.")
 
@@ -821,51 +814,83 @@ def _price_line(
     )
 
 
-# The steps a line's row, locality and units decide, whatever else the visit holds: written once. Keyed by the row's
-# and locality's ids with every other input; the row and locality are kept in the value (an id is reused once its
-# object is gone) and checked on reading. Bounded: cleared when full.
+# The steps a line's row, locality and units decide whatever else the visit holds, and the MPPR step a day's units
+# and full-PE line decide: written once. Keyed by the row's (or year's) and locality's ids with every other input;
+# those two objects are kept in the value (an id is reused once its object is gone) and checked on reading.
+# Bounded: cleared when full.
 _STEP_LIMIT = 4096
-_RVU_STEPS: dict[tuple[object, ...], tuple[RvuRow, Locality, str]] = {}
-_UNIT_STEPS: dict[tuple[object, ...], tuple[RvuRow, Locality, Decimal, str]] = {}
+_Kept = dict[tuple[object, ...], tuple[object, object, Any]]
+_RVU_STEPS: _Kept = {}
+_UNIT_STEPS: _Kept = {}
+_MPPR_STEPS: _Kept = {}
+
+
+def _kept(cache: _Kept, key: tuple[object, ...], first: object, second: object, make: Callable[[], _T]) -> _T:
+    """``make()``, kept in ``cache`` under ``key``, which names ``first`` and ``second`` by id: they are kept beside
+    the value and checked on reading (an id is reused once its object is gone). Cleared when full."""
+    found = cache.get(key)
+    if found is not None and found[0] is first and found[1] is second:
+        return cast(_T, found[2])
+    value = make()
+    if len(cache) >= _STEP_LIMIT:
+        cache.clear()
+    cache[key] = (first, second, value)
+    return value
 
 
 def _rvu_step(row: RvuRow, units: int, day: str, name: str, setting: str, pe_rvu: Decimal, loc: Locality) -> str:
     """The line's first step: its RVUs and the locality's GPCIs."""
-    key = (id(row), id(loc), units, day, name, setting, pe_rvu)
-    found = _RVU_STEPS.get(key)
-    if found is not None and found[0] is row and found[1] is loc:
-        return found[2]
-    step = (
-        f"{row.label} × {units} on {day}: Medicare PFS {name} RVUs work "
-        f"{_num(row.work)}, {setting} PE {_num(pe_rvu)}, MP {_num(row.mp)}; {loc.label} GPCIs work "
-        f"{loc.work_gpci}, PE {loc.pe_gpci}, MP {loc.mp_gpci}."
-    )
-    if len(_RVU_STEPS) >= _STEP_LIMIT:
-        _RVU_STEPS.clear()
-    _RVU_STEPS[key] = (row, loc, step)
-    return step
+
+    def make() -> str:
+        return (
+            f"{row.label} × {units} on {day}: Medicare PFS {name} RVUs work "
+            f"{_num(row.work)}, {setting} PE {_num(pe_rvu)}, MP {_num(row.mp)}; {loc.label} GPCIs work "
+            f"{loc.work_gpci}, PE {loc.pe_gpci}, MP {loc.mp_gpci}."
+        )
+
+    return _kept(_RVU_STEPS, (id(row), id(loc), units, day, name, setting, pe_rvu), row, loc, make)
 
 
 def _unit_step(
     row: RvuRow, pe_rvu: Decimal, loc: Locality, cf: Decimal, reduced: bool, share: Decimal, count: int
 ) -> tuple[Decimal, str]:
     """What ``count`` units with full (or MPPR-reduced) PE come to, unrounded, and the step that says so."""
-    key = (id(row), id(loc), pe_rvu, cf, reduced, share, count)
-    found = _UNIT_STEPS.get(key)
-    if found is not None and found[0] is row and found[1] is loc:
-        return found[2], found[3]
-    parts = _UnitParts.of(row, pe_rvu, loc, cf, reduced=reduced, share=share)
-    kind = f"{_percent(share)} PE" if reduced else "full PE"
-    subtotal = parts.total * count
-    each = " each" if count > 1 else ""
-    times = f"; × {count} {_money(subtotal)}" if count > 1 else ""
-    step = f"{count} unit{'s' if count > 1 else ''} with {kind}: {parts.describe(row, pe_rvu, loc, cf)}{each}{times}."
-    if len(_UNIT_STEPS) >= _STEP_LIMIT:
-        _UNIT_STEPS.clear()
-    _UNIT_STEPS[key] = (row, loc, subtotal, step)
-    return subtotal, step
+
+    def make() -> tuple[Decimal, str]:
+        parts = _UnitParts.of(row, pe_rvu, loc, cf, reduced=reduced, share=share)
+        kind = f"{_percent(share)} PE" if reduced else "full PE"
+        subtotal = parts.total * count
+        each = " each" if count > 1 else ""
+        times = f"; × {count} {_money(subtotal)}" if count > 1 else ""
+        plural = "s" if count > 1 else ""
+        return subtotal, f"{count} unit{plural} with {kind}: {parts.describe(row, pe_rvu, loc, cf)}{each}{times}."
+
+    return _kept(_UNIT_STEPS, (id(row), id(loc), pe_rvu, cf, reduced, share, count), row, loc, make)
 
 
+def _mppr_step(owner: _Prepared, loc: Locality, year: PfsYear, order: AdjustmentOrder, units: int, day: str) -> str:
+    """The MPPR step of a day with more than one 'always therapy' unit: which line keeps its full PE, and why."""
+
+    def make() -> str:
+        cf = year.conversion_factor
+        owner_payment = _pe_payment(owner, loc, cf, order, year.assistant_rate)
+        cut = (
+            f" after the CQ/CO {_percent(year.assistant_rate)}"
+            if order is AdjustmentOrder.CQ_THEN_MPPR and owner.assistant_cut
+            else ""
+        )
+        return (
+            f"MPPR: {units} units of 'always therapy' codes (MULT PROC 5) on {day}. The highest PE "
+            f"payment per unit is {owner.line.code}'s: PE {_num(owner.pe_rvu)} × {loc.pe_gpci} × ${cf}{cut} "
+            f"{_money(owner_payment)}. One unit of it keeps its full PE; every other unit is paid "
+            f"{_percent(year.mppr_pe_share)} of its PE ({year.mppr_reference})."
+        )
+
+    key = (id(year), id(loc), order, units, owner.line.code, owner.pe_rvu, owner.assistant_cut, day)
+    return _kept(_MPPR_STEPS, key, year, loc, make)
+
+
+@functools.lru_cache(maxsize=4096)  # its text depends on the amounts' values alone (equal Decimals read the same)
 def _rounding_step(unrounded: Decimal, amount: Decimal) -> str:
     return f"Line total {_money(unrounded)} before rounding; rounded half-up to the cent, once, at the end: ${amount}."
 

@@ -545,6 +545,44 @@ def price_visit(
     A visit of one day is priced once per schedule, locality and lines (code, units, modifiers): the same
     codes on another day of the period reuse the amounts and steps, with that day written in.
     """
+    day, priced = _visit(lines, year, locality_key, (facility, order, assistant_modifiers))
+    if day is None:
+        return priced
+    shown = str(day)
+    return [
+        LinePrice(
+            price.code,
+            price.units,
+            price.amount,
+            [step.replace(DAY_SLOT, shown) for step in price.steps],
+            price.source,
+            day,
+            price.modifiers,
+            price.full_pe_units,
+            price.reduced_pe_units,
+            price.assistant_rate_applied,
+        )
+        for price in priced
+    ]
+
+
+def price_visit_slotted(
+    lines: Sequence[PricingLine], year: PfsYear, locality_key: str
+) -> tuple[date | None, list[LinePrice]]:
+    """``price_visit``'s prices (non-facility, default order and assistant modifiers) as kept: for a visit of one
+    day, that day and the prices with ``DAY_SLOT`` where their steps name the day (the caller writes the day in;
+    the objects are shared, never to be changed); for any other visit, None and the prices as ``price_visit``
+    gives them."""
+    return _visit(lines, year, locality_key, (False, DEFAULT_ORDER, ASSISTANT_MODIFIERS))
+
+
+def _visit(
+    lines: Sequence[PricingLine],
+    year: PfsYear,
+    locality_key: str,
+    options: tuple[bool, AdjustmentOrder, Collection[str]],
+) -> tuple[date | None, list[LinePrice]]:
+    facility, order, assistant_modifiers = options
     for line in lines:
         if not year.effective.contains(line.service_date):
             raise ValueError(
@@ -554,7 +592,7 @@ def price_visit(
     assistant_set = frozenset(m.upper() for m in assistant_modifiers)
     days = {line.service_date for line in lines}
     if len(days) != 1:
-        return _price_lines(lines, year, locality_key, facility, order, assistant_set, str)
+        return None, _price_lines(lines, year, locality_key, facility, order, assistant_set, str)
     (day,) = days
     key = (
         id(year),
@@ -570,26 +608,11 @@ def price_visit(
         if len(_ONE_DAY_PRICES) >= _ONE_DAY_LIMIT:
             _ONE_DAY_PRICES.clear()
         found = _ONE_DAY_PRICES[key] = (year, priced)
-    shown = str(day)
-    return [
-        LinePrice(
-            price.code,
-            price.units,
-            price.amount,
-            [step.replace(_DAY_SLOT, shown) for step in price.steps],
-            price.source,
-            day,
-            price.modifiers,
-            price.full_pe_units,
-            price.reduced_pe_units,
-            price.assistant_rate_applied,
-        )
-        for price in found[1]
-    ]
+    return day, found[1]
 
 
 # The day a cached visit's steps name, filled in when the visit is read back; a NUL never occurs in their text.
-_DAY_SLOT = "\x00day\x00"
+DAY_SLOT = "\x00day\x00"
 _ONE_DAY_LIMIT = 4096
 _ONE_DAY_PRICES: dict[tuple[object, ...], tuple[PfsYear, list[LinePrice]]] = {}
 # One line of a one-day visit, its day written as the slot (``_price_lines``); cleared with the visits.
@@ -608,7 +631,7 @@ def clear_price_caches() -> None:
 
 
 def _day_slot(day: date) -> str:
-    return _DAY_SLOT
+    return DAY_SLOT
 
 
 def _price_lines(

@@ -1,10 +1,11 @@
 """The engine's caches change no report: notes checked with every cache cleared first and with the caches warm.
 
 The engine keeps the calculator's units per visit (``context._units_for``), seed-priced lines per snapshot
-(``prices.expected_prices``) and Medicare visits and lines (``pricing.medicare_pfs``). Notes over every payer, many
-days of two years, codes, minutes, modifiers (CQ, KX, GA) and therapy amounts before the visit (so the KX threshold
-prices the visit) are checked once with every cache cleared before each note, then twice with them warm; every
-finding, unit, tie and claim line (with its expected payment and how it was worked out) must be the same.
+(``prices.expected_prices``), Medicare visits, lines and steps (``pricing.medicare_pfs``) and a Medicare line's
+steps joined (``prices._joined``). Notes over every payer, many days of two years, codes, minutes, modifiers (CQ,
+KX, GA), clinic localities and therapy amounts before the visit (so the KX threshold prices the visit) are checked
+once with every cache cleared before each note, then twice with them warm; every finding, unit, tie and claim line
+(with its expected payment and how it was worked out) must be the same.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ def _report(catalog: ReferenceCatalog, note: dict[str, Any], clinic: ClinicConte
 def _clear(catalog: ReferenceCatalog, note: dict[str, Any]) -> None:
     context_module._units_for.cache_clear()
     clear_price_caches()
+    prices._JOINED.clear()
     catalog.snapshot(note["coverage"]["payer"], encounter_from_dict(note).date_of_service).derived(
         prices._SEED_PRICES, dict
     ).clear()

@@ -180,7 +180,7 @@ class SegmentEncoder:
                     if isinstance(value, str):
                         parts.append(value)
                         continue
-                    components = _trimmed_components(value)
+                    components = _trimmed_components(value) if value and value[-1] == "" else value
                     joins += len(components) - 1 if components else 0
                     parts.append(component_join(components))
                 append(join(parts))

@@ -188,6 +188,8 @@ def test_a_clinic_starts_from_an_empty_database_and_bills_its_first_note(
         if discipline == "PTA":
             page.locator("#supervisor_id").select_option(label=f"{PT[0]} (PT)")
         page.get_by_role("button", name="Add the provider").click()
+        # The page after this save: its roster lists the provider (the PTA's page before already says "saved").
+        expect(page.locator("tbody tr", has_text=who)).to_have_count(1)
         expect(page.get_by_role("status")).to_contain_text("The provider is saved")
     pta_row = page.locator("tbody tr", has_text=PTA[0])
     expect(pta_row.locator('[data-label="Supervised by"]')).to_have_text(PT[0])
@@ -201,7 +203,8 @@ def test_a_clinic_starts_from_an_empty_database_and_bills_its_first_note(
         if role == "therapist":  # she signs notes with her NPI and credential from the roster
             page.locator("#provider_id").select_option(label=f"{PT[0]} (PT, NPI {PT[1]})")
         page.get_by_role("button", name="Add the user").click()
-        secret = page.locator(".admin-secret")
+        # This user's password: the biller's page before shows the therapist's, in the same place.
+        secret = page.locator(".notice", has_text=f"Temporary password for {who}").locator(".admin-secret")
         expect(secret).to_be_visible()
         temporary[address] = secret.inner_text().strip()
         shoot(page, folder, f"admin-users-invited-{role}")
@@ -209,6 +212,7 @@ def test_a_clinic_starts_from_an_empty_database_and_bills_its_first_note(
 
     # 5. The patient, her coverages, an authorization and a plan of care.
     page.get_by_role("link", name="Patients").click()
+    page.wait_for_url(f"{url}/patients")  # the list, not the users page, in the picture
     shoot(page, folder, "patients-empty")
     page.get_by_role("link", name="Register a patient").click()
     fill(

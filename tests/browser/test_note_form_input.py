@@ -54,10 +54,14 @@ def test_an_impossible_date_is_marked_beside_the_date_and_nothing_typed_is_lost(
     expect(date_findings).to_contain_text("not a date")
     _every_value_kept(page)
 
-    # A browser without a date picker sends the text as typed.
-    page.locator(DATE).evaluate("input => { input.type = 'text'; }")
+    # A browser without a date picker sends the text as typed. The input this test turned into text is marked:
+    # the page the save leaves already shows the same error (the live check writes it as the date is typed) and
+    # the same URL, so only the mark's going tells that the server's page has replaced it.
+    page.locator(DATE).evaluate("input => { input.type = 'text'; input.dataset.madeText = 'by the test'; }")
     page.locator(DATE).fill("2026-02-30")
     page.get_by_role("button", name="Save draft").click()
+    expect(page.locator(f"{DATE}[data-made-text]")).to_have_count(0)
+    expect(page.locator(DATE)).to_have_attribute("type", "text")  # the server's choice for a date it cannot read
     expect(date_findings).to_contain_text('not a date: "2026-02-30"')
     expect(date_findings.locator(".finding.sev-error")).to_have_count(1)
     expect(page.locator(DATE)).to_have_value("2026-02-30")  # shown as typed, beside its error

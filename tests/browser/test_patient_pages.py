@@ -56,6 +56,7 @@ def test_front_desk_registers_a_patient_with_two_coverages_and_the_therapist_fin
     log_in(page, live_app.url, "admin@harbor.example")
 
     page.get_by_role("link", name="Patients").click()
+    page.wait_for_url(f"{live_app.url}/patients")  # the list, not the queue the login opened, in the picture
     shoot(page, folder, "patients-list")
     page.get_by_role("link", name="Register a patient").click()
     fill(

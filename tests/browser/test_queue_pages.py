@@ -43,6 +43,7 @@ def test_select_all_matching_bills_every_page(own_app: LiveApp, page: Any) -> No
     assert page.locator("table.queue tbody tr").count() == 25
     first = page.locator('tbody input[name="encounter_id"]').evaluate_all("(boxes) => boxes.map((b) => b.value)")
     page.get_by_role("link", name="Next ›").click()
+    page.wait_for_url(re.compile(r"[?&]page=2(&|$)"))  # evaluate_all does not wait: read the second page
     second = page.locator('tbody input[name="encounter_id"]').evaluate_all("(boxes) => boxes.map((b) => b.value)")
     assert second
     assert not set(first) & set(second)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import re
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
@@ -77,6 +78,8 @@ def an_835(app: LiveApp, trace: str) -> tuple[bytes, ClaimRow]:
 def test_a_biller_uploads_an_835_reconciles_the_check_and_matches_the_stray_payment(
     browser: Any, remit_app: LiveApp, tmp_path: Path
 ) -> None:
+    from playwright.sync_api import expect
+
     SHOTS.mkdir(parents=True, exist_ok=True)
     data, claim = an_835(remit_app, "0004417")
     era = tmp_path / "era-0004417.835"
@@ -100,6 +103,7 @@ def test_a_biller_uploads_an_835_reconciles_the_check_and_matches_the_stray_paym
     page.locator("#remit-results", has_text="Already posted").wait_for()
 
     page.click("#remit-results a:has-text('Summary of')")
+    page.wait_for_url(re.compile(r"/remittances/\d+$"))  # the upload page has "Claims matched" too
     assert "Claims matched" in page.inner_text("main")
     assert "HARBOR-0000X" in page.inner_text("main")
     page.screenshot(path=str(SHOTS / "remittance-summary.png"), full_page=True)
@@ -110,6 +114,7 @@ def test_a_biller_uploads_an_835_reconciles_the_check_and_matches_the_stray_paym
     assert "✓" in row.inner_text()
     page.screenshot(path=str(SHOTS / "payments.png"), full_page=True)
     row.locator("a").first.click()
+    page.wait_for_url(re.compile(r"/payments/\d+$"))  # count() does not wait: count on the payment's page
     assert page.locator(f"a[href='/claims/{claim.id}']").count() >= 1
     assert "overpayment" in page.inner_text("main").lower() or "WO" in page.inner_text("main")
     page.screenshot(path=str(SHOTS / "payment.png"), full_page=True)
@@ -118,13 +123,17 @@ def test_a_biller_uploads_an_835_reconciles_the_check_and_matches_the_stray_paym
     page.locator("tr", has_text="HARBOR-0000X").locator("a", has_text="Find the claim").click()
     page.fill("#m-q", claim.patient_control_number)
     page.click("button:has-text('Search claims')")
+    # The search's answer: the page before lists the claims of the same charge, with the same Match button.
+    expect(page.locator("#found-heading")).to_have_text("Claims found")
     page.screenshot(path=str(SHOTS / "remittance-match.png"), full_page=True)
     page.click(f"button[aria-label='Match to claim {claim.patient_control_number}']")
-    assert f"applied to claim {claim.id}" in page.inner_text("main")
+    expect(page.locator("main")).to_contain_text(f"applied to claim {claim.id}")  # the page after the match
     context.close()
 
 
 def test_the_upload_form_works_without_scripts(browser: Any, remit_app: LiveApp, tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
     data, _ = an_835(remit_app, "0009001")
     era = tmp_path / "plain.835"
     era.write_bytes(data)
@@ -134,7 +143,8 @@ def test_the_upload_form_works_without_scripts(browser: Any, remit_app: LiveApp,
     page.goto(remit_app.url + "/remittances")
     page.set_input_files("#remit-files", str(era))
     page.click("#remit-submit")
-    page.wait_for_load_state()
+    # The page the post answers (the form's page had loaded already: waiting for "load" waited for nothing).
+    expect(page.locator("#remit-results")).to_contain_text(re.compile(r"(Posted|Already posted):"))
     text = page.inner_text("main")
     assert "Posted:" in text or "Already posted:" in text
     assert page.locator("main[data-upload]").count() == 0
@@ -142,7 +152,7 @@ def test_the_upload_form_works_without_scripts(browser: Any, remit_app: LiveApp,
     broken.write_bytes(data.replace(b"CLP*", b"CLP*X*Y*", 1))
     page.set_input_files("#remit-files", str(broken))
     page.click("#remit-submit")
-    page.wait_for_load_state()
+    expect(page.locator("#remit-results")).to_contain_text("Not posted:")  # not the last upload's "Posted:"
     assert "Not posted:" in page.inner_text("main")
     assert "(CLP)" in page.inner_text("main")
     context.close()

@@ -132,6 +132,19 @@ def _claim_payer(payer_id: str, name: str, snapshot: Snapshot) -> ClaimPayer:
     )
 
 
+# Keys of what build_claim works out once per snapshot (``Snapshot.derived``): from the snapshot's values alone,
+# so snapshots of days that resolve alike share them, and a snapshot never changes, so they never go stale.
+_CHARGE_TERMS = "claims.build.charge_terms"
+_CLAIM_PAYER = "claims.build.claim_payer"
+
+
+def _charge_terms(snapshot: Snapshot) -> tuple[Decimal, Decimal, frozenset[str]]:
+    """The multiple of a default charge, the fallback amount, and the modifiers the payer also accepts."""
+    multiple = Decimal(str(snapshot.value("charges.default_multiple")))
+    fallback = Decimal(str(snapshot.value("charges.fallback_amount")))
+    return multiple, fallback, frozenset(snapshot.codes("modifiers.also_accepted") or ())
+
+
 def claim_payer(
     catalog: ReferenceCatalog, payer_id: str, day: date, clinic_layer: ParameterLayer | None = None
 ) -> ClaimPayer:
@@ -167,9 +180,7 @@ def build_claim(
     snapshot = catalog.snapshot(payer_info.id, encounter.date_of_service)
     if clinic_layer is not None:  # the clinic's own dated values (charge multiple, payer id) come first
         snapshot = snapshot.with_layer(clinic_layer)
-    multiple = Decimal(str(snapshot.value("charges.default_multiple")))
-    fallback = Decimal(str(snapshot.value("charges.fallback_amount")))
-    accepted = set(snapshot.codes("modifiers.also_accepted") or ())
+    multiple, fallback, accepted = snapshot.derived(_CHARGE_TERMS, lambda: _charge_terms(snapshot))
     modifier_codes = ModifierCodeSet.default()
 
     lines: list[ServiceLine] = []
@@ -266,7 +277,9 @@ def build_claim(
                 "(name, birth date, sex) so the claim can name the insured"
             ],
         )
-    payer = _claim_payer(payer_info.id, payer_info.name, snapshot)
+    payer = snapshot.derived(
+        (_CLAIM_PAYER, payer_info.id, payer_info.name), lambda: _claim_payer(payer_info.id, payer_info.name, snapshot)
+    )
     auth = encounter.coverage.authorization
     return Claim(
         claim_id=claim_id or encounter.id,

@@ -52,7 +52,7 @@ def claims_of_chunk(files: list[tuple[str, bytes | None]], options: Options) -> 
     given = {name: text for name, text in files if text is not None}
 
     def read(name: str) -> bytes:
-        return given[name] if name in given else Path(name).read_bytes()
+        return given[name] if name in given else read_file(name)
 
     run = claims_from_files(
         [name for name, _ in files],
@@ -66,6 +66,22 @@ def claims_of_chunk(files: list[tuple[str, bytes | None]], options: Options) -> 
     if options.trading is None:
         return run
     return ClaimRun(render_837p(run.claims, options.trading), run.refused, run.problems)
+
+
+def read_file(name: str) -> bytes:
+    """``Path(name).read_bytes()`` in fewer steps (a third of its time per note): no Path, no buffered
+    reader, the same OSError (a folder fails at the first read, with "Is a directory")."""
+    descriptor = os.open(name, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    try:
+        pieces = []
+        while piece := os.read(descriptor, READ_SIZE):
+            pieces.append(piece)
+    finally:
+        os.close(descriptor)
+    return pieces[0] if len(pieces) == 1 else b"".join(pieces)
+
+
+READ_SIZE = 256 * 1024  # a note is 2 to 5 KB: one read, and one more that finds the end
 
 
 def build_claims(files: tuple[str, ...], options: Options, jobs: int) -> ClaimRun[Any]:

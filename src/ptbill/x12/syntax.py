@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -83,10 +83,33 @@ def _cleaning_tables(delimiters: Delimiters) -> tuple[dict[int, str], dict[int, 
 def clean_text(value: str, delimiters: Delimiters) -> str:
     """Upper-case free text, transliterated to the X12 character set (``charset.transliterate``), with
     delimiters replaced by spaces; raises TransliterationError for what has no X12 form."""
-    if value.isascii() and value.isalnum():
-        return value.upper()
-    to_space, _, _ = _cleaning_tables(delimiters)
-    return " ".join(transliterate(value).translate(to_space).split()).upper()
+    return text_cleaner(delimiters)(value)
+
+
+CLEANED_TEXTS = 4096  # the most texts a cleaner keeps, per set of delimiters
+
+
+@functools.cache
+def text_cleaner(delimiters: Delimiters) -> Callable[[str], str]:
+    """``clean_text`` for one set of delimiters, keeping the texts it cleaned: the names, cities and payers of
+    a batch repeat from claim to claim. The result depends on the text and the delimiters alone, so nothing
+    invalidates an entry; the memo is emptied when it reaches CLEANED_TEXTS entries. A text with no X12 form
+    raises each time and is not kept."""
+    to_space = _cleaning_tables(delimiters)[0]
+    cleaned: dict[str, str] = {}
+
+    def clean(value: str) -> str:
+        if value.isascii() and value.isalnum():
+            return value.upper()
+        known = cleaned.get(value)
+        if known is None:
+            known = " ".join(transliterate(value).translate(to_space).split()).upper()
+            if len(cleaned) >= CLEANED_TEXTS:
+                cleaned.clear()
+            cleaned[value] = known
+        return known
+
+    return clean
 
 
 def clean_identifier(value: str, delimiters: Delimiters) -> str:
@@ -136,22 +159,37 @@ class SegmentEncoder:
         """``"".join(map(self.encode, segments))`` with the checks made once over the whole text rather than
         once per segment (a writer's claim at a time); on any doubt each segment is encoded on its own, which
         names the segment and value at fault."""
-        element, component, separator = self._element, self._component, self.delimiters.segment
-        texts = []
+        element, separator = self._element, self.delimiters.segment
+        join, component_join = element.join, self._component.join
+        texts: list[str] = []
+        append = texts.append
         elements_placed = joins = 0
         for segment in segments:
-            if segment.id == "ISA":
+            name, values = segment
+            if name == "ISA":
                 return "".join(map(self.encode, segments))
-            text, placed, joined = self._joined(segment)
-            elements_placed += placed
-            joins += joined
-            texts.append(text)
+            if values and (values[-1] == "" or values[-1] == ()):
+                values = _trimmed(values)
+            elements_placed += len(values)
+            try:
+                # Most segments hold simple elements only: one join, which refuses (TypeError) a composite.
+                append(name + element + join(values) if values else name)  # type: ignore[arg-type]
+            except TypeError:
+                parts = [name]
+                for value in values:
+                    if isinstance(value, str):
+                        parts.append(value)
+                        continue
+                    components = _trimmed_components(value) if value and value[-1] == "" else value
+                    joins += len(components) - 1 if components else 0
+                    parts.append(component_join(components))
+                append(join(parts))
         if not texts:
             return ""
         body = separator.join(texts) + separator
         if (
             body.count(element) != elements_placed
-            or body.count(component) != joins
+            or body.count(self._component) != joins
             or body.count(separator) != len(texts)
             or self.delimiters.repetition in body
             or self._foreign(body)
@@ -195,6 +233,22 @@ class SegmentEncoder:
         texts = [t for value in segment.elements for t in ((value,) if isinstance(value, str) else value)]
         outside = "".join(dict.fromkeys(c for t in texts for c in outside_x12(t)))
         raise X12ValueError(f"{segment.id}: a value has characters outside the X12 character set: {describe(outside)}")
+
+
+def _trimmed(values: tuple[Element, ...]) -> tuple[Element, ...]:
+    """The elements without the trailing empty ones (``""`` or an empty composite), which are never written."""
+    end = len(values)
+    while end and (values[end - 1] == "" or values[end - 1] == ()):
+        end -= 1
+    return values[:end]
+
+
+def _trimmed_components(components: tuple[str, ...]) -> tuple[str, ...]:
+    """A composite without its trailing empty components."""
+    end = len(components)
+    while end and components[end - 1] == "":
+        end -= 1
+    return components[:end]
 
 
 def encode_segment(segment: Segment, delimiters: Delimiters) -> str:

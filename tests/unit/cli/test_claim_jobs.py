@@ -133,3 +133,24 @@ if __name__ == "__main__":  # regenerate the golden file (run by the code whose 
         assert result.returncode == 0, result.stderr
         GOLDEN.parent.mkdir(exist_ok=True)
         GOLDEN.write_text(timeless(result.stdout.decode("ascii")), encoding="ascii")
+
+
+def test_a_note_is_read_as_path_read_bytes_reads_it(tmp_path: Path) -> None:
+    """``claim_cmd.read_file`` (os.open and os.read): the same bytes, and the same error for a folder or a
+    missing file, as ``Path.read_bytes``."""
+    from ptbill.cli import claim_cmd
+
+    note = tmp_path / "note.json"
+    big = tmp_path / "big.json"
+    note.write_bytes(b'{"id": "a"}')
+    big.write_bytes(bytes(range(256)) * (claim_cmd.READ_SIZE // 128 + 3))  # several reads
+    for name in (note, big, tmp_path / "empty", tmp_path, tmp_path / "missing.json"):
+        if name.name == "empty":
+            name.write_bytes(b"")
+        outcomes = []
+        for read in (claim_cmd.read_file, lambda n: Path(n).read_bytes()):
+            try:
+                outcomes.append(read(str(name)))
+            except OSError as error:
+                outcomes.append((type(error), error.strerror))
+        assert outcomes[0] == outcomes[1]

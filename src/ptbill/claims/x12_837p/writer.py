@@ -33,7 +33,7 @@ from ptbill.domain.identifiers import is_ascii_digits, npi_is_valid
 from ptbill.x12.adjustments import cas_segments
 from ptbill.x12.control_numbers import ControlNumberSource
 from ptbill.x12.envelope_writer import Parties, st, stream_interchange_texts
-from ptbill.x12.syntax import Delimiters, Segment, SegmentEncoder, clean_identifier, clean_text
+from ptbill.x12.syntax import Delimiters, Segment, SegmentEncoder, clean_identifier, text_cleaner
 from ptbill.x12.values import amount, ccyymmdd, hhmm, transaction_control_number
 
 MAX_CLAIMS_PER_TRANSACTION = 5000  # TR3 1.4.1: no more than 5,000 CLM segments per ST/SE
@@ -42,6 +42,7 @@ MAX_DIAGNOSES = 12  # HI01-HI12
 RELATIONSHIP_CODES = {"spouse": "01", "child": "19", "other": "G8"}  # 2000C PAT01 / SBR02
 DIAGNOSIS_RE = re.compile(r"^[A-Z][0-9][0-9A-Z]{1,5}$")
 T = TypeVar("T")
+_segment = tuple.__new__
 
 
 class ClaimRejectedError(PtbillError):
@@ -179,15 +180,16 @@ class _Builder:
     def __init__(self, delimiters: Delimiters) -> None:
         self.delimiters = delimiters
         self.segments: list[Segment] = []
+        self._clean = text_cleaner(delimiters)
 
     def text(self, value: str | None, limit: int) -> str:
-        return clean_text(value or "", self.delimiters)[:limit]
+        return self._clean(value or "")[:limit]
 
     def identifier(self, value: str | None, limit: int) -> str:
         return clean_identifier(value or "", self.delimiters)[:limit]
 
     def add(self, segment_id: str, *elements: str | tuple[str, ...]) -> None:
-        self.segments.append(Segment(segment_id, tuple(elements)))
+        self.segments.append(_segment(Segment, (segment_id, elements)))  # Segment(segment_id, elements), quicker
 
     def address(self, address: PostalAddress) -> None:
         street = (self.text(address.line1, 55),) + ((self.text(address.line2, 55),) if address.line2 else ())

@@ -160,6 +160,7 @@ def _change(request: Request, viewer: Viewer, session: Any, item_id: int, saved:
     except access.ConflictError as exc:
         session.rollback()
         return _item_page(request, viewer, session, item_id, str(exc), 409)
+    session.commit()  # before the redirect: the page it leads to must already see the change
     return RedirectResponse(f"/denials/items/{item_id}?saved={saved}", status_code=303)
 
 
@@ -205,6 +206,7 @@ async def add_note(item_id: RecordId, request: Request, viewer: CurrentViewer, s
         denial_work.add_note(session, viewer.actor, item_id, form.get("text", ""))
     except access.InvalidChangeError as exc:
         return _item_page(request, viewer, session, item_id, str(exc), 422)
+    session.commit()  # before the redirect, as in _change
     return RedirectResponse(f"/denials/items/{item_id}?saved=note#history", status_code=303)
 
 

@@ -14,6 +14,7 @@ from ptbill.pricing.localities import (
 )
 from ptbill.pricing.medicare_pfs import (
     ASSISTANT_MODIFIERS,
+    DAY_SLOT,
     DEFAULT_ORDER,
     NATIONAL_LOCALITY_KEY,
     AdjustmentOrder,
@@ -27,12 +28,14 @@ from ptbill.pricing.medicare_pfs import (
     Rate,
     RvuRow,
     price_visit,
+    price_visit_slotted,
     round_cents,
     year_at,
 )
 
 __all__ = [
     "ASSISTANT_MODIFIERS",
+    "DAY_SLOT",
     "DEFAULT_ORDER",
     "NATIONAL_LOCALITY_KEY",
     "AdjustmentOrder",
@@ -55,6 +58,7 @@ __all__ = [
     "load_state_defaults",
     "locality_for",
     "price_visit",
+    "price_visit_slotted",
     "round_cents",
     "year_at",
 ]

@@ -18,7 +18,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from ptbill.domain.dates import DateRange
 from ptbill.domain.errors import PtbillError, ReferenceDataError
@@ -26,6 +26,8 @@ from ptbill.domain.identifiers import is_ascii_digits
 
 DEFAULT_DIRECTORY = Path(__file__).resolve().parent.parent / "reference_data" / "baseline" / "medicare" / "pfs"
 SCHEDULE_FILE = "schedule.json"
+
+_T = TypeVar("_T")
 
 CENT = Decimal("0.01")
 NATIONAL_LOCALITY_KEY = "national"
@@ -543,6 +545,44 @@ def price_visit(
     A visit of one day is priced once per schedule, locality and lines (code, units, modifiers): the same
     codes on another day of the period reuse the amounts and steps, with that day written in.
     """
+    day, priced = _visit(lines, year, locality_key, (facility, order, assistant_modifiers))
+    if day is None:
+        return priced
+    shown = str(day)
+    return [
+        LinePrice(
+            price.code,
+            price.units,
+            price.amount,
+            [step.replace(DAY_SLOT, shown) for step in price.steps],
+            price.source,
+            day,
+            price.modifiers,
+            price.full_pe_units,
+            price.reduced_pe_units,
+            price.assistant_rate_applied,
+        )
+        for price in priced
+    ]
+
+
+def price_visit_slotted(
+    lines: Sequence[PricingLine], year: PfsYear, locality_key: str
+) -> tuple[date | None, list[LinePrice]]:
+    """``price_visit``'s prices (non-facility, default order and assistant modifiers) as kept: for a visit of one
+    day, that day and the prices with ``DAY_SLOT`` where their steps name the day (the caller writes the day in;
+    the objects are shared, never to be changed); for any other visit, None and the prices as ``price_visit``
+    gives them."""
+    return _visit(lines, year, locality_key, (False, DEFAULT_ORDER, ASSISTANT_MODIFIERS))
+
+
+def _visit(
+    lines: Sequence[PricingLine],
+    year: PfsYear,
+    locality_key: str,
+    options: tuple[bool, AdjustmentOrder, Collection[str]],
+) -> tuple[date | None, list[LinePrice]]:
+    facility, order, assistant_modifiers = options
     for line in lines:
         if not year.effective.contains(line.service_date):
             raise ValueError(
@@ -552,7 +592,7 @@ def price_visit(
     assistant_set = frozenset(m.upper() for m in assistant_modifiers)
     days = {line.service_date for line in lines}
     if len(days) != 1:
-        return _price_lines(lines, year, locality_key, facility, order, assistant_set, str)
+        return None, _price_lines(lines, year, locality_key, facility, order, assistant_set, str)
     (day,) = days
     key = (
         id(year),
@@ -568,21 +608,30 @@ def price_visit(
         if len(_ONE_DAY_PRICES) >= _ONE_DAY_LIMIT:
             _ONE_DAY_PRICES.clear()
         found = _ONE_DAY_PRICES[key] = (year, priced)
-    shown = str(day)
-    return [
-        dataclasses.replace(price, service_date=day, steps=[step.replace(_DAY_SLOT, shown) for step in price.steps])
-        for price in found[1]
-    ]
+    return day, found[1]
 
 
 # The day a cached visit's steps name, filled in when the visit is read back; a NUL never occurs in their text.
-_DAY_SLOT = "\x00day\x00"
+DAY_SLOT = "\x00day\x00"
 _ONE_DAY_LIMIT = 4096
 _ONE_DAY_PRICES: dict[tuple[object, ...], tuple[PfsYear, list[LinePrice]]] = {}
+# One line of a one-day visit, its day written as the slot (``_price_lines``); cleared with the visits.
+_LINE_PRICES: dict[tuple[object, ...], tuple[PfsYear, LinePrice]] = {}
+
+
+def clear_price_caches() -> None:
+    """Forget every priced visit and line (tests compare prices made afresh with those read back)."""
+    _ONE_DAY_PRICES.clear()
+    _LINE_PRICES.clear()
+    _RVU_STEPS.clear()
+    _UNIT_STEPS.clear()
+    _PREPARED.clear()
+    _MPPR_STEPS.clear()
+    _rounding_step.cache_clear()
 
 
 def _day_slot(day: date) -> str:
-    return _DAY_SLOT
+    return DAY_SLOT
 
 
 def _price_lines(
@@ -598,8 +647,9 @@ def _price_lines(
     locality = year.locality(locality_key)
     prepared = [_prepare(year, line, facility, assistant_set) for line in lines]
     full_unit_owner = _mppr_full_units(prepared, locality, year.conversion_factor, order, year.assistant_rate)
-    return [
-        _price_line(
+
+    def price(index: int, item: _Prepared) -> LinePrice:
+        return _price_line(
             index,
             item,
             prepared=prepared,
@@ -609,11 +659,66 @@ def _price_lines(
             order=order,
             shown=shown,
         )
-        for index, item in enumerate(prepared)
-    ]
+
+    if shown is not _day_slot:
+        return [price(index, item) for index, item in enumerate(prepared)]
+    # One day, written as the slot: a line's price and steps depend on the schedule, locality, setting, order, the
+    # line itself (code, units, modifiers) and, under MPPR, on the day's MPPR units and the line that keeps its
+    # full PE (its code and modifiers decide its PE and CQ/CO cut), so a line priced once is reused in other
+    # visits. Keyed by all of it; bounded; the year is kept in the value, as an id is reused once its object is gone.
+    day_units = sum(item.line.units for item in prepared if item.mppr)
+    owner_index = next(iter(full_unit_owner.values()), None)
+    owner = prepared[owner_index].line if owner_index is not None else None
+    visit = (id(year), locality_key, facility, order, assistant_set, day_units)
+    priced = []
+    for index, item in enumerate(prepared):
+        line = item.line
+        key = (
+            visit,
+            line.code,
+            line.units,
+            tuple(line.modifiers),
+            item.mppr and owner_index == index,
+            (owner.code, tuple(owner.modifiers)) if item.mppr and owner is not None else None,
+        )
+        found = _LINE_PRICES.get(key)
+        if found is None or found[0] is not year:
+            if len(_LINE_PRICES) >= _ONE_DAY_LIMIT:
+                _LINE_PRICES.clear()
+            found = _LINE_PRICES[key] = (year, price(index, item))
+        priced.append(found[1])
+    return priced
+
+
+# What ``_prepare`` finds for a code and its modifiers in a schedule and setting: the same for every line of them.
+# Keyed by the year's id with the rest (the year kept in the value and checked), bounded.
+_PREPARED: dict[tuple[object, ...], tuple[PfsYear, _Prepared]] = {}
 
 
 def _prepare(year: PfsYear, line: PricingLine, facility: bool, assistant_set: frozenset[str]) -> _Prepared:
+    key = (id(year), line.code, tuple(line.modifiers), facility, assistant_set)
+    found = _PREPARED.get(key)
+    if found is None or found[0] is not year:
+        if len(_PREPARED) >= _STEP_LIMIT:
+            _PREPARED.clear()
+        found = _PREPARED[key] = (year, _prepare_line(year, line, facility, assistant_set))
+    known = found[1]
+    if known.line is line:
+        return known
+    return _Prepared(
+        line,
+        known.row,
+        known.status_reason,
+        known.pe_rvu,
+        known.pe_setting,
+        known.pe_step,
+        known.mppr,
+        known.assistant,
+        known.assistant_cut,
+    )
+
+
+def _prepare_line(year: PfsYear, line: PricingLine, facility: bool, assistant_set: frozenset[str]) -> _Prepared:
     modifiers = tuple(m.strip().upper() for m in line.modifiers if m.strip())
     assistant = bool(assistant_set.intersection(modifiers))
     assistant_cut = assistant and year.assistant_rate < 1
@@ -678,11 +783,7 @@ def _price_line(
         )
     row = item.row
     cf = year.conversion_factor
-    steps = [
-        f"{row.label} × {line.units} on {shown(line.service_date)}: Medicare PFS {year.name} RVUs work "
-        f"{_num(row.work)}, {item.pe_setting} PE {_num(item.pe_rvu)}, MP {_num(row.mp)}; {loc.label} GPCIs work "
-        f"{loc.work_gpci}, PE {loc.pe_gpci}, MP {loc.mp_gpci}.",
-    ]
+    steps = [_rvu_step(row, line.units, shown(line.service_date), year.name, item.pe_setting, item.pe_rvu, loc)]
     steps.extend(step for step in (_status_step(row), item.pe_step) if step)
 
     full_units, reduced_units = line.units, 0
@@ -696,18 +797,7 @@ def _price_line(
         if day_units == 1:
             steps.append(f"MPPR: this is the only 'always therapy' unit (MULT PROC 5) on {shown(day)}; full PE.")
         else:
-            owner_payment = _pe_payment(owner, loc, cf, order, year.assistant_rate)
-            cut = (
-                f" after the CQ/CO {_percent(year.assistant_rate)}"
-                if order is AdjustmentOrder.CQ_THEN_MPPR and owner.assistant_cut
-                else ""
-            )
-            steps.append(
-                f"MPPR: {day_units} units of 'always therapy' codes (MULT PROC 5) on {shown(day)}. The highest PE "
-                f"payment per unit is {owner.line.code}'s: PE {_num(owner.pe_rvu)} × {loc.pe_gpci} × ${cf}{cut} "
-                f"{_money(owner_payment)}. One unit of it keeps its full PE; every other unit is paid "
-                f"{_percent(year.mppr_pe_share)} of its PE ({year.mppr_reference})."
-            )
+            steps.append(_mppr_step(owner, loc, year, order, day_units, shown(day)))
     else:
         steps.append(f"MPPR does not apply: MULT PROC indicator {row.mult_proc}, not {MPPR_INDICATOR}.")
 
@@ -715,15 +805,8 @@ def _price_line(
     for count, reduced in ((full_units, False), (reduced_units, True)):
         if count == 0:
             continue
-        parts = _UnitParts.of(row, item.pe_rvu, loc, cf, reduced=reduced, share=year.mppr_pe_share)
-        kind = f"{_percent(year.mppr_pe_share)} PE" if reduced else "full PE"
-        subtotal = parts.total * count
-        each = " each" if count > 1 else ""
-        times = f"; × {count} {_money(subtotal)}" if count > 1 else ""
-        steps.append(
-            f"{count} unit{'s' if count > 1 else ''} with {kind}: "
-            f"{parts.describe(row, item.pe_rvu, loc, cf)}{each}{times}."
-        )
+        subtotal, step = _unit_step(row, item.pe_rvu, loc, cf, reduced, year.mppr_pe_share, count)
+        steps.append(step)
         total += subtotal
 
     if item.assistant_cut:
@@ -754,6 +837,83 @@ def _price_line(
     )
 
 
+# The steps a line's row, locality and units decide whatever else the visit holds, and the MPPR step a day's units
+# and full-PE line decide: written once. Keyed by the row's (or year's) and locality's ids with every other input;
+# those two objects are kept in the value (an id is reused once its object is gone) and checked on reading.
+# Bounded: cleared when full.
+_STEP_LIMIT = 4096
+_Kept = dict[tuple[object, ...], tuple[object, object, Any]]
+_RVU_STEPS: _Kept = {}
+_UNIT_STEPS: _Kept = {}
+_MPPR_STEPS: _Kept = {}
+
+
+def _kept(cache: _Kept, key: tuple[object, ...], first: object, second: object, make: Callable[[], _T]) -> _T:
+    """``make()``, kept in ``cache`` under ``key``, which names ``first`` and ``second`` by id: they are kept beside
+    the value and checked on reading (an id is reused once its object is gone). Cleared when full."""
+    found = cache.get(key)
+    if found is not None and found[0] is first and found[1] is second:
+        return cast(_T, found[2])
+    value = make()
+    if len(cache) >= _STEP_LIMIT:
+        cache.clear()
+    cache[key] = (first, second, value)
+    return value
+
+
+def _rvu_step(row: RvuRow, units: int, day: str, name: str, setting: str, pe_rvu: Decimal, loc: Locality) -> str:
+    """The line's first step: its RVUs and the locality's GPCIs."""
+
+    def make() -> str:
+        return (
+            f"{row.label} × {units} on {day}: Medicare PFS {name} RVUs work "
+            f"{_num(row.work)}, {setting} PE {_num(pe_rvu)}, MP {_num(row.mp)}; {loc.label} GPCIs work "
+            f"{loc.work_gpci}, PE {loc.pe_gpci}, MP {loc.mp_gpci}."
+        )
+
+    return _kept(_RVU_STEPS, (id(row), id(loc), units, day, name, setting, pe_rvu), row, loc, make)
+
+
+def _unit_step(
+    row: RvuRow, pe_rvu: Decimal, loc: Locality, cf: Decimal, reduced: bool, share: Decimal, count: int
+) -> tuple[Decimal, str]:
+    """What ``count`` units with full (or MPPR-reduced) PE come to, unrounded, and the step that says so."""
+
+    def make() -> tuple[Decimal, str]:
+        parts = _UnitParts.of(row, pe_rvu, loc, cf, reduced=reduced, share=share)
+        kind = f"{_percent(share)} PE" if reduced else "full PE"
+        subtotal = parts.total * count
+        each = " each" if count > 1 else ""
+        times = f"; × {count} {_money(subtotal)}" if count > 1 else ""
+        plural = "s" if count > 1 else ""
+        return subtotal, f"{count} unit{plural} with {kind}: {parts.describe(row, pe_rvu, loc, cf)}{each}{times}."
+
+    return _kept(_UNIT_STEPS, (id(row), id(loc), pe_rvu, cf, reduced, share, count), row, loc, make)
+
+
+def _mppr_step(owner: _Prepared, loc: Locality, year: PfsYear, order: AdjustmentOrder, units: int, day: str) -> str:
+    """The MPPR step of a day with more than one 'always therapy' unit: which line keeps its full PE, and why."""
+
+    def make() -> str:
+        cf = year.conversion_factor
+        owner_payment = _pe_payment(owner, loc, cf, order, year.assistant_rate)
+        cut = (
+            f" after the CQ/CO {_percent(year.assistant_rate)}"
+            if order is AdjustmentOrder.CQ_THEN_MPPR and owner.assistant_cut
+            else ""
+        )
+        return (
+            f"MPPR: {units} units of 'always therapy' codes (MULT PROC 5) on {day}. The highest PE "
+            f"payment per unit is {owner.line.code}'s: PE {_num(owner.pe_rvu)} × {loc.pe_gpci} × ${cf}{cut} "
+            f"{_money(owner_payment)}. One unit of it keeps its full PE; every other unit is paid "
+            f"{_percent(year.mppr_pe_share)} of its PE ({year.mppr_reference})."
+        )
+
+    key = (id(year), id(loc), order, units, owner.line.code, owner.pe_rvu, owner.assistant_cut, day)
+    return _kept(_MPPR_STEPS, key, year, loc, make)
+
+
+@functools.lru_cache(maxsize=4096)  # its text depends on the amounts' values alone (equal Decimals read the same)
 def _rounding_step(unrounded: Decimal, amount: Decimal) -> str:
     return f"Line total {_money(unrounded)} before rounding; rounded half-up to the cent, once, at the end: ${amount}."
 

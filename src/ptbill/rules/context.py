@@ -25,7 +25,7 @@ from ptbill.pricing import (
 from ptbill.reference.catalog import ProcedureCode, Snapshot
 from ptbill.reference.modifiers import ModifierCodeSet
 from ptbill.rules.prices import ExpectedPrice, Place, expected_prices, locality_choice, medicare_year_for
-from ptbill.units import TimedMinutes, UnitMethod, UnitResult, compute_units
+from ptbill.units import UnitMethod, UnitResult, compute_units_of
 
 if TYPE_CHECKING:
     from ptbill.domain.eligibility import EligibilityOnFile
@@ -41,7 +41,7 @@ _T = TypeVar("_T")
 def _units_for(minutes: tuple[tuple[str, int, bool], ...], method: UnitMethod) -> UnitResult:
     """The calculator's answer for a visit's (code, minutes, timed) under a method: visits repeat, so it is kept
     (the engine copies its dict of units into each report)."""
-    return compute_units((TimedMinutes(code, m, timed) for code, m, timed in minutes), method)
+    return compute_units_of(minutes, method)
 
 
 class cached_property(Generic[_T]):  # noqa: N801 - a drop-in for functools.cached_property
@@ -109,8 +109,9 @@ class CheckContext:
     certified_plan: CertifiedPlan | None = None  # the plan as the physician certified it
     signatures: NoteSignatures | None = None  # the stored note's state and co-signature
 
-    @property
+    @cached_property
     def services(self) -> tuple[Service, ...]:
+        """The encounter's services (read about twenty times a note: kept on the context after the first read)."""
         return self.encounter.services
 
     @property
@@ -209,7 +210,11 @@ class CheckContext:
     @cached_property
     def units(self) -> UnitResult:
         """Units per code under the payer's method, from the minutes each service documents."""
-        minutes = tuple((s.code, s.documented_minutes or 0, self.is_timed(s.code)) for s in self.services)
+        codes = self.codes
+        minutes = tuple(
+            (s.code, s.documented_minutes or 0, (info := codes.get(s.code)) is not None and info.timed)
+            for s in self.encounter.services
+        )
         found = _units_for(minutes, self.unit_method)
         # Each report gets its own dict of units: a caller may change it without changing another report's.
         return UnitResult(found.method, found.total_timed_minutes, dict(found.units), found.ties)
@@ -234,15 +239,11 @@ class CheckContext:
     @cached_property
     def line_prices(self) -> dict[str, ExpectedPrice]:
         """Expected payment of every billable line, priced together (MPPR looks at the whole visit)."""
+        units, services, day = self.units.units, self.encounter.services, self.encounter.date_of_service
         lines = [
-            PricingLine(
-                g.code,
-                self.computed_units(g.code),
-                self.encounter.date_of_service,
-                tuple(m for i in g.service_indexes for m in self.services[i].modifiers),
-            )
+            PricingLine(g.code, count, day, tuple(m for i in g.service_indexes for m in services[i].modifiers))
             for g in self.groups
-            if self.computed_units(g.code) > 0
+            if (count := units.get(g.code, 0)) > 0
         ]
         year = self.medicare_year
         where = self.medicare_locality_choice(year) if year is not None else None

@@ -199,12 +199,13 @@ def run_checks(context: CheckContext, shape: int) -> list[Finding]:
     plan = snapshot.derived((_SHAPE_PLAN, period, shape), shaped)
     findings: list[Finding] = []
     for registered, severity in plan:
-        hits = list(registered.check(context))
+        hits = [*registered.check(context)]
         if not hits:
             continue
         if registered.per_visit and len(hits) > 1:
             hits = [_one_per_visit(hits, context)]
-        findings.extend(_finding(registered, severity, hit) for hit in hits)
+        for hit in hits:
+            findings.append(_finding(registered, severity, hit))
     return findings
 
 
@@ -262,17 +263,20 @@ def plan_claim_lines(context: CheckContext) -> list[ClaimLine]:
     line gets the liability modifier its ABN standing calls for (GA, GZ or GY: ``checks.abn``)."""
     lines = []
     diagnoses = len(context.encounter.diagnoses)
+    services, computed = context.encounter.services, context.units.units
+    medicare = context.is_medicare
     for group in context.groups:
-        units = context.computed_units(group.code)
+        units = computed.get(group.code, 0)
         if units == 0:
             continue
         modifiers: list[str] = []
         pointers: list[int] = []
         for index in group.service_indexes:
-            service = context.services[index]
+            service = services[index]
             modifiers += [m for m in service.modifiers if m not in modifiers]
             pointers += [p for p in service.diagnosis_pointers if 1 <= p <= diagnoses and p not in pointers]
-        liability = liability_modifier(context, group.code, group.service_indexes, modifiers)
+        # Only a Medicare line takes a liability modifier (``liability_modifier`` answers None for the others).
+        liability = liability_modifier(context, group.code, group.service_indexes, modifiers) if medicare else None
         if liability is not None:
             modifiers.append(liability)
         price = context.line_prices.get(group.code)

@@ -13,15 +13,17 @@ from decimal import Decimal
 
 from ptbill.pricing import (
     ASSISTANT_MODIFIERS,
+    DAY_SLOT,
     NATIONAL_LOCALITY_KEY,
     FeeSchedule,
+    LinePrice,
     MedicareFeeSchedule,
     PfsYear,
     PricingLine,
     Rate,
     ZipLocalityTable,
     locality_for,
-    price_visit,
+    price_visit_slotted,
     round_cents,
     year_at,
 )
@@ -123,17 +125,51 @@ def expected_prices(
             )
         else:
             heading = f"Medicare PFS {medicare_year.name}"
-        for price in price_visit(priceable, medicare_year, key):
+        day, priced = price_visit_slotted(priceable, medicare_year, key)
+        shown = None if day is None else str(day)
+        for price in priced:
+            steps = "; ".join(price.steps) if shown is None else _joined(price).replace(DAY_SLOT, shown)
             prices[price.code] = ExpectedPrice(
-                price.amount,
-                f"{heading}, {where}: " + "; ".join(price.steps),
-                medicare_year.label,
-                medicare_year.estimate,
+                price.amount, f"{heading}, {where}: " + steps, medicare_year.label, medicare_year.estimate
             )
+    seeds: dict[tuple[str, int, tuple[str, ...]], ExpectedPrice | None] | None = None
     for line in lines:
         if line.code in prices:
             continue
-        seed = snapshot.resolved(f"fees.seed_average.{line.code}")
-        if seed is not None:
-            prices[line.code] = _seed_price(snapshot, line, seed)
+        if seeds is None:
+            seeds = snapshot.derived(_SEED_PRICES, dict)
+        seed_key = (line.code, line.units, tuple(line.modifiers))
+        try:
+            seeded = seeds[seed_key]
+        except KeyError:
+            seed = snapshot.resolved(f"fees.seed_average.{line.code}")
+            seeded = None if seed is None else _seed_price(snapshot, line, seed)
+            if len(seeds) >= _SEED_LIMIT:
+                seeds.clear()
+            seeds[seed_key] = seeded
+        if seeded is not None:
+            prices[line.code] = seeded
     return prices
+
+
+# A kept line's steps joined, the day still a slot (``price_visit_slotted``): by the kept object's id, the object
+# beside it and checked (an id is reused once its object is gone), bounded.
+_JOINED: dict[int, tuple[LinePrice, str]] = {}
+
+
+def _joined(price: LinePrice) -> str:
+    found = _JOINED.get(id(price))
+    if found is not None and found[0] is price:
+        return found[1]
+    joined = "; ".join(price.steps)
+    if len(_JOINED) >= _SEED_LIMIT:
+        _JOINED.clear()
+    _JOINED[id(price)] = (price, joined)
+    return joined
+
+
+# A seed-priced line depends on the snapshot's values (the code's seed average, the assistant rate) and the line's
+# code, units and modifiers, not its date: kept per snapshot (``Snapshot.derived``: shared by the days that resolve
+# alike, never stale since a snapshot never changes), bounded.
+_SEED_PRICES = "prices.seed"
+_SEED_LIMIT = 1024

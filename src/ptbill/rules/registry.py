@@ -108,14 +108,33 @@ FACTS: dict[str, Callable[[CheckContext], bool]] = {
     ),
     "not_discharge_summary": lambda ctx: ctx.encounter.note_type is not NoteType.DISCHARGE_SUMMARY,
 }
+# The facts above that read nothing but the note's type: ``note_shape`` tests them once per note type.
+NOTE_TYPE_FACTS = frozenset(
+    {
+        "daily_note",
+        "not_daily_note",
+        "evaluation",
+        "progress_report",
+        "discharge_summary",
+        "progress_or_re_evaluation",
+        "progress_or_discharge",
+        "plan_writer",
+        "not_discharge_summary",
+    }
+)
 _FACT_BITS = {name: 1 << position for position, name in enumerate(FACTS)}
 EVERY_FACT = (1 << len(FACTS)) - 1  # the shape under which every rule runs (the differential tests' reference)
-_FACT_TESTS = tuple((_FACT_BITS[name], test) for name, test in FACTS.items())
+_FACT_TESTS = tuple((_FACT_BITS[name], test) for name, test in FACTS.items() if name not in NOTE_TYPE_FACTS)
+_NOTE_TYPE_TESTS = tuple((_FACT_BITS[name], test) for name, test in FACTS.items() if name in NOTE_TYPE_FACTS)
+_NOTE_TYPE_BITS: dict[NoteType, int] = {}  # per note type (a closed set), the bits of NOTE_TYPE_FACTS that hold
 
 
 def note_shape(ctx: CheckContext) -> int:
     """The facts that hold for this note, one bit each (``FACTS``' order)."""
-    shape = 0
+    note_type = ctx.encounter.note_type
+    shape = _NOTE_TYPE_BITS.get(note_type)
+    if shape is None:
+        shape = _NOTE_TYPE_BITS[note_type] = sum(bit for bit, test in _NOTE_TYPE_TESTS if test(ctx))
     for bit, test in _FACT_TESTS:
         if test(ctx):
             shape |= bit

@@ -76,6 +76,23 @@ def _pool(services: Iterable[TimedMinutes]) -> tuple[dict[str, int], dict[str, b
 def compute_units(services: Iterable[TimedMinutes], method: UnitMethod) -> UnitResult:
     """Units per code for one date of service, in the order the codes first appear."""
     minutes, timed = _pool(services)
+    return _units_of_pool(minutes, timed, method)
+
+
+def compute_units_of(services: Iterable[tuple[str, int, bool]], method: UnitMethod) -> UnitResult:
+    """``compute_units`` for plain (code, minutes, timed) triples: the engine's path, without a
+    ``TimedMinutes`` per service."""
+    minutes: dict[str, int] = {}
+    timed: dict[str, bool] = {}
+    for code, m, is_timed in services:
+        if m < 0:
+            raise ValueError(f"{code}: minutes cannot be negative ({m})")
+        minutes[code] = minutes.get(code, 0) + m
+        timed[code] = timed.get(code, False) or is_timed
+    return _units_of_pool(minutes, timed, method)
+
+
+def _units_of_pool(minutes: dict[str, int], timed: dict[str, bool], method: UnitMethod) -> UnitResult:
     timed_minutes = {code: m for code, m in minutes.items() if timed[code]}
     total = sum(timed_minutes.values())
     if method is UnitMethod.PER_CODE:
@@ -93,12 +110,12 @@ def _cms_assign(minutes: Mapping[str, int], total_units: int) -> tuple[dict[str,
     # the pooled total, so the pool bounds the result (Example 4).
     units = {code: m // MINUTES_PER_UNIT for code, m in minutes.items()}
     remaining = total_units - sum(units.values())
-    order = list(minutes)
+    if remaining <= 0:  # no unit left over for the leftover minutes: nothing to assign, no tie
+        return units, ()
     # Deterministic order: most leftover minutes, then most total minutes, then first documented.
-    candidates = sorted(
-        order,
-        key=lambda c: (-(minutes[c] % MINUTES_PER_UNIT), -minutes[c], order.index(c)),
-    )
+    candidates = [
+        c for _, _, _, c in sorted((-(m % MINUTES_PER_UNIT), -m, i, c) for i, (c, m) in enumerate(minutes.items()))
+    ]
     ties: list[Tie] = []
     for position in range(min(remaining, len(candidates))):
         chosen = candidates[position]

@@ -23,7 +23,7 @@ from ptbill.domain.encounter_json import encounter_from_dict
 from ptbill.domain.same_day import SameDayService
 from ptbill.reference.catalog import default_catalog
 from ptbill.rules.engine import ClinicContext, build_context, check_encounter
-from ptbill.rules.registry import EVERY_FACT, FACTS, all_rules, note_shape
+from ptbill.rules.registry import EVERY_FACT, FACTS, NOTE_TYPE_FACTS, all_rules, note_shape
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 NOTE_TYPES = ["daily_note", "initial_evaluation", "re_evaluation", "progress_report", "discharge_summary"]
@@ -154,3 +154,19 @@ def test_each_fact_is_a_boolean_of_the_context(fact: str) -> None:
     name, document, _kwargs = _cases(1)[0]
     context = build_context(encounter_from_dict(document, name), catalog)
     assert isinstance(FACTS[fact](context), bool)
+
+
+def test_the_shape_is_every_fact_tested_one_by_one() -> None:
+    """``note_shape`` tests the facts of ``NOTE_TYPE_FACTS`` once per note type: each must read the type alone."""
+    catalog = default_catalog()
+    by_type: dict[object, dict[str, bool]] = {}
+    for name, document, kwargs in _cases(300, seed=23):
+        try:
+            context = build_context(encounter_from_dict(document, name), catalog, **kwargs)
+        except ValueError:
+            continue
+        one_by_one = sum(1 << position for position, test in enumerate(FACTS.values()) if test(context))
+        assert note_shape(context) == one_by_one, name
+        facts = {fact: FACTS[fact](context) for fact in NOTE_TYPE_FACTS}
+        assert by_type.setdefault(context.encounter.note_type, facts) == facts, name
+    assert len(by_type) == len(NOTE_TYPES)

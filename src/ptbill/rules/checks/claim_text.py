@@ -8,6 +8,7 @@ identifiers have no such form, and are refused here, before a claim is built, in
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import chain
 
 from ptbill.domain.encounter import Address, Encounter
 from ptbill.domain.finding import Severity
@@ -70,9 +71,8 @@ def claim_text_not_transliterable(ctx: CheckContext) -> Iterator[Hit]:
     """A name, address or identifier has characters that no claim format can carry."""
     # Most notes are printable ASCII throughout: one test of all their text joined first (printable ASCII has
     # nothing to transliterate and nothing outside the set, and text is so when each of its parts is).
-    texts = [value for _, value in _names_and_addresses(ctx.encounter)]
-    texts += [value for _, value in _identifiers(ctx.encounter)]
-    if is_x12_identifier("".join(value for value in texts if value)):
+    every = chain(_names_and_addresses(ctx.encounter), _identifiers(ctx.encounter))
+    if is_x12_identifier("".join([value for _, value in every if value])):
         return
     for field, value in _names_and_addresses(ctx.encounter):
         missing = untransliterable(value or "")

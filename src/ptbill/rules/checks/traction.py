@@ -8,7 +8,6 @@ what makes therapy necessary and what a treatment note records, and the ICD-10-C
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator
 
 from ptbill.domain.encounter import DeviceType, Service, TractionMode, dotted_diagnosis, normalize_diagnosis
@@ -284,9 +283,20 @@ def justification_missing(ctx: CheckContext) -> Iterator[Hit]:
             )
 
 
-@functools.lru_cache(maxsize=64)
+# A region's diagnosis prefixes, normalized once per parameter value: keyed by the value's id (an lru_cache would
+# hash the whole tuple of codes on every note), the value kept beside it and checked, so a reused id never answers.
+_NORMALIZED: dict[int, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+
+
 def _normalized(codes: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(normalize_diagnosis(code) for code in codes)
+    found = _NORMALIZED.get(id(codes))
+    if found is not None and found[0] is codes:
+        return found[1]
+    normalized = tuple(normalize_diagnosis(code) for code in codes)
+    if len(_NORMALIZED) >= 64:
+        _NORMALIZED.clear()
+    _NORMALIZED[id(codes)] = (codes, normalized)
+    return normalized
 
 
 def _region_diagnoses(ctx: CheckContext, region: str) -> tuple[str, ...] | None:

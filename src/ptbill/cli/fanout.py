@@ -27,10 +27,6 @@ def chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:
 
 
 def ordered(function: Callable[..., R], chunks: Iterable[Any], jobs: int, *args: Any) -> Iterator[R]:
-    if jobs <= 1:
-        for chunk in chunks:
-            yield function(chunk, *args)
-        return
     chunks = iter(chunks)
     first = next(chunks, None)
     if first is None:
@@ -38,9 +34,14 @@ def ordered(function: Callable[..., R], chunks: Iterable[Any], jobs: int, *args:
     # The first chunk runs here, before the fork: it loads the reference data, the code sets and the
     # catalog's first snapshots lazily, and the children then start with them instead of each loading its own.
     yield function(first, *args)
-    # What the first chunk loaded lives as long as the run: out of the collector's scans, the parent's later
-    # collections skip it, and the children's do not touch (and so copy) the pages it shares with them.
+    # What the first chunk loaded lives as long as the run: out of the collector's scans, the later
+    # collections skip it (with one job too, where a full collection would scan it all again), and the
+    # children's do not touch (and so copy) the pages it shares with them.
     gc.freeze()
+    if jobs <= 1:
+        for chunk in chunks:
+            yield function(chunk, *args)
+        return
     import multiprocessing  # here: one process (most runs) never loads it
 
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None

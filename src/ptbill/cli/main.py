@@ -59,7 +59,7 @@ class _Commands(click.Group):
 # classes, validators) and a few hundred garbage ones: the collector's repeated scans of the growing heap cost
 # more than they free. main() pauses the cyclic garbage collector while the command's modules load, and the
 # commands resume it before they work on their input.
-IMPORTS_ONLY = ("check", "units")  # these resume it themselves, after their own imports
+IMPORTS_ONLY = ("check", "units", "claim")  # these resume it themselves, after their own imports
 
 
 def _resume_collection(settled: bool = False) -> None:
@@ -209,6 +209,7 @@ def claim(
     from ptbill.services.claims import default_control_numbers, stream_837p
     from ptbill.settings import Settings
 
+    _resume_collection(settled=True)
     if output_format == "cms1500" and not output:
         _fail(["claim: a CMS-1500 PDF needs -o FILE.pdf"])
     settings = Settings.from_environment()
@@ -227,37 +228,38 @@ def claim(
     if kind is not ClaimFrequency.ORIGINAL and not original_claim:
         _fail(["claim: --original-claim is required for a replacement or a void"])
 
-    from ptbill.cli.claim_cmd import Options, build_claims, write_pieces
+    from ptbill.cli.claim_cmd import Options, build_claims, fewer_collections, write_pieces
 
     writes_837p = partners if output_format == "837p" else None
-    run = build_claims(files, Options(charge_master, allow_blocked, kind, original_claim, writes_837p), jobs)
-    for name, reasons in run.refused:
-        click.echo(f"{printable(name)}: refused:", err=True)
-        for reason in reasons:
-            click.echo(f"  {printable(reason)}", err=True)
-    if run.claims:
-        try:
-            if output_format == "837p":
-                pieces = stream_837p(run.claims, partners, default_control_numbers(settings.data_dir))
-            elif output_format == "fhir":
-                from ptbill.claims.fhir import claims_to_fhir_json
+    with fewer_collections():  # up to the exit: the claims built, numbered and written
+        run = build_claims(files, Options(charge_master, allow_blocked, kind, original_claim, writes_837p), jobs)
+        for name, reasons in run.refused:
+            click.echo(f"{printable(name)}: refused:", err=True)
+            for reason in reasons:
+                click.echo(f"  {printable(reason)}", err=True)
+        if run.claims:
+            try:
+                if output_format == "837p":
+                    pieces = stream_837p(run.claims, partners, default_control_numbers(settings.data_dir))
+                elif output_format == "fhir":
+                    from ptbill.claims.fhir import claims_to_fhir_json
 
-                pieces = iter([claims_to_fhir_json(run.claims)])
+                    pieces = iter([claims_to_fhir_json(run.claims)])
+                else:
+                    from ptbill.claims.cms1500 import render_cms1500
+
+                    pdf = render_cms1500(run.claims)
+            except PtbillError as exc:
+                _fail([f"claim: {exc}"])
+            if output_format == "cms1500":
+                write_output(output or "", pdf, "claim")
             else:
-                from ptbill.claims.cms1500 import render_cms1500
-
-                pdf = render_cms1500(run.claims)
-        except PtbillError as exc:
-            _fail([f"claim: {exc}"])
-        if output_format == "cms1500":
-            write_output(output or "", pdf, "claim")
-        else:
-            write_pieces(pieces, output, "ascii" if output_format == "837p" else "utf-8")
-        if output:
-            click.echo(f"claim: wrote {len(run.claims)} claim(s) to {printable(output)}", err=True)
-    if run.problems:
-        _fail(run.problems)
-    sys.exit(EXIT_BLOCKED if run.refused else EXIT_OK)
+                write_pieces(pieces, output, "ascii" if output_format == "837p" else "utf-8")
+            if output:
+                click.echo(f"claim: wrote {len(run.claims)} claim(s) to {printable(output)}", err=True)
+        if run.problems:
+            _fail(run.problems)
+        sys.exit(EXIT_BLOCKED if run.refused else EXIT_OK)
 
 
 def _configure() -> None:

@@ -154,3 +154,37 @@ def test_a_note_is_read_as_path_read_bytes_reads_it(tmp_path: Path) -> None:
             except OSError as error:
                 outcomes.append((type(error), error.strerror))
         assert outcomes[0] == outcomes[1]
+
+
+def test_the_collector_threshold_is_raised_for_the_batch_and_put_back_even_on_failure() -> None:
+    import gc
+
+    import pytest
+
+    from ptbill.cli.claim_cmd import BATCH_GC_THRESHOLD, fewer_collections
+
+    before = gc.get_threshold()
+    with fewer_collections():
+        assert gc.get_threshold() == (BATCH_GC_THRESHOLD, *before[1:])
+    assert gc.get_threshold() == before
+    with pytest.raises(SystemExit), fewer_collections():
+        sys.exit(1)  # the claim command leaves through sys.exit inside it
+    assert gc.get_threshold() == before
+
+
+def test_the_claim_command_in_process_leaves_the_collector_as_it_found_it(tmp_path: Path) -> None:
+    import gc
+
+    from click.testing import CliRunner
+
+    from ptbill.cli.main import cli
+
+    before, enabled = gc.get_threshold(), gc.isenabled()
+    result = CliRunner().invoke(
+        cli,
+        ["claim", "--allow-blocked", "-o", str(tmp_path / "out.837"), *EXAMPLES],
+        env={"PTBILL_DATA_DIR": str(tmp_path)},
+    )
+    assert result.exit_code in (0, 1), result.output
+    assert (tmp_path / "out.837").read_text(encoding="ascii").count("CLM*") == len(EXAMPLES)
+    assert (gc.get_threshold(), gc.isenabled()) == (before, enabled)

@@ -319,6 +319,13 @@ class RuleCaseItem(pytest.Item):
                 f"the planned run differs from every rule's: {[f.rule for f in report.findings]} against "
                 f"{[f.rule for f in every.findings]}"
             )
+        # The claim path runs only the checks that can block (blocking_only): the same errors and claim lines.
+        blocking = check_encounter(encounter, catalog, **inputs, blocking_only=True)
+        if _errors(blocking) != _errors(report) or blocking.claim_lines != report.claim_lines:
+            raise RuleCaseError(
+                f"the claim path's run differs in its errors or claim lines: {_errors(blocking)} against "
+                f"{_errors(report)}"
+            )
         mine = [f for f in report.findings if f.rule == self.rule_id]
         if case.quiet:
             if mine:
@@ -352,3 +359,8 @@ class RuleCaseItem(pytest.Item):
 
     def reportinfo(self) -> tuple[Path, int, str]:
         return self.path, 0, f"{self.rule_id}: {self.name} ({self._inputs()})"
+
+
+def _errors(report: Any) -> list[dict[str, Any]]:
+    """A report's errors as the claim path reads them (the rule, its message and where)."""
+    return [f.to_json() for f in report.findings if f.severity.value == "error"]

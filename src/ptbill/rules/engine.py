@@ -140,6 +140,7 @@ def check_encounter(
     abns: Sequence[AdvanceBeneficiaryNotice] = (),
     clinic_layer_is_kept: bool = False,
     every_rule: bool = False,
+    blocking_only: bool = False,
 ) -> CheckReport:
     """Every check in force on the date of service, the verdict, and the planned claim lines.
 
@@ -153,6 +154,10 @@ def check_encounter(
     notes (``services.clinic_config``), so the snapshots with it share their resolved values and rule plan.
     ``every_rule`` runs every rule in force, also those the note's shape says cannot fire (the differential
     tests compare both ways; the report is the same).
+    ``blocking_only`` runs only the checks that can block a claim (an error on the payer's day, or a check whose
+    hits set their own severity, ``rises``): the report's errors and claim lines are the full report's, but its
+    warnings and infos are not all there, so its verdict is only blocked or not. For the claim path, which asks
+    no more (``services.claims``).
     """
     catalog = catalog or default_catalog()
     context = build_context(
@@ -167,7 +172,7 @@ def check_encounter(
         abns=abns,
         clinic_layer_is_kept=clinic_layer_is_kept,
     )
-    findings = run_checks(context, EVERY_FACT if every_rule else note_shape(context))
+    findings = run_checks(context, EVERY_FACT if every_rule else note_shape(context), blocking_only)
     findings.sort(key=lambda f: (f.service is not None, f.service or 0, _SEVERITY_ORDER[f.severity.value]))
     return CheckReport(
         encounter_id=encounter.id,
@@ -182,13 +187,15 @@ def check_encounter(
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 _PLAN = "rules.plan"
 _SHAPE_PLAN = "rules.plan.shape"
+_BLOCKING_PLAN = "rules.plan.shape.blocking"
 
 
-def run_checks(context: CheckContext, shape: int) -> list[Finding]:
+def run_checks(context: CheckContext, shape: int, blocking_only: bool = False) -> list[Finding]:
     """The findings of every rule of the snapshot's plan that can fire on a note of this shape (``note_shape``).
 
     The plan per (rules' period, shape) is worked out once per snapshot: a rule whose declared facts (``needs``)
-    the note lacks is left out, since its check would return at once with nothing."""
+    the note lacks is left out, since its check would return at once with nothing. ``blocking_only`` leaves out
+    too the rules that cannot report an error (see ``check_encounter``)."""
     snapshot = context.snapshot
     period = rules_period(snapshot.day)
 
@@ -196,7 +203,14 @@ def run_checks(context: CheckContext, shape: int) -> list[Finding]:
         full = snapshot.derived((_PLAN, period), lambda: rule_plan(snapshot))
         return tuple(step for step in full if step[0].can_fire(shape))
 
-    plan = snapshot.derived((_SHAPE_PLAN, period, shape), shaped)
+    def blocking() -> tuple[tuple[Rule, Severity], ...]:
+        every = snapshot.derived((_SHAPE_PLAN, period, shape), shaped)
+        return tuple(step for step in every if step[1] is Severity.ERROR or step[0].rises)
+
+    if blocking_only:
+        plan = snapshot.derived((_BLOCKING_PLAN, period, shape), blocking)
+    else:
+        plan = snapshot.derived((_SHAPE_PLAN, period, shape), shaped)
     findings: list[Finding] = []
     for registered, severity in plan:
         hits = [*registered.check(context)]

@@ -162,6 +162,7 @@ class Rule:
     check: CheckFunction
     per_visit: bool = False  # the problem is the visit's: the engine reports its hits as one finding
     needs: int = 0  # the facts (``FACTS``, one bit each) without which the check reports nothing
+    rises: bool = False  # its hits may carry their own severity (an error past a deadline): see ``rule``
 
     def can_fire(self, shape: int) -> bool:
         """Whether the check may report anything on a note of this shape (``note_shape``)."""
@@ -187,6 +188,7 @@ def rule(
     effective: DateRange = FROM_THE_START,
     per_visit: bool = False,
     needs: tuple[str, ...] = (),
+    rises: bool = False,
 ) -> Callable[[CheckFunction], CheckFunction]:
     """Register a check. Its docstring's first line is the rule in plain words.
 
@@ -194,6 +196,9 @@ def rule(
     threshold the visit passes, a provider's missing modifier): the engine merges them into one finding.
     ``needs`` names the facts (``FACTS``) without which the check can report nothing: the engine skips it on
     notes that lack one. Declare only what the check's own first lines return on.
+    ``rises`` marks a check whose hits may set their own severity (``Hit.severity``): the claim path, which runs
+    only the checks that can block a claim, runs it whatever its usual severity (a test holds every check that
+    sets one to this).
     """
     mask = facts_mask(needs)
 
@@ -201,7 +206,7 @@ def rule(
         title = (check.__doc__ or "").strip().splitlines()[0] if check.__doc__ else ""
         if not title:
             raise ValueError(f"rule {rule_id}: the check needs a docstring stating the rule in plain words")
-        new = Rule(rule_id, section, title, severity, source, fix, effective, check, per_visit, mask)
+        new = Rule(rule_id, section, title, severity, source, fix, effective, check, per_visit, mask, rises)
         for existing in _RULES.get(rule_id, []):
             if existing.effective.overlaps(effective):
                 raise ValueError(

@@ -84,7 +84,7 @@ def claims_from_files(
             run.problems.extend(f"{name}: {p}" for p in exc.problems)
             advance()
             continue
-        report = check_encounter(encounter, catalog, today=SYSTEM_CLOCK.today())
+        report = check_encounter(encounter, catalog, today=SYSTEM_CLOCK.today(), blocking_only=True)  # errors only
         blocking = _blocking(report.findings)
         if blocking and not allow_blocked:
             run.refused.append((name, blocking))

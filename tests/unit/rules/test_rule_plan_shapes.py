@@ -8,6 +8,7 @@ can fire without fails here (the rule cases run both ways too, in ``tests/rule_c
 
 from __future__ import annotations
 
+import ast
 import copy
 import json
 import random
@@ -20,8 +21,10 @@ import pytest
 from ptbill.domain.chart import CertifiedPlan, NoteSignatures, NoteState
 from ptbill.domain.eligibility import EligibilityOnFile
 from ptbill.domain.encounter_json import encounter_from_dict
+from ptbill.domain.finding import Severity
 from ptbill.domain.same_day import SameDayService
 from ptbill.reference.catalog import default_catalog
+from ptbill.rules import checks
 from ptbill.rules.engine import ClinicContext, build_context, check_encounter
 from ptbill.rules.registry import EVERY_FACT, FACTS, NOTE_TYPE_FACTS, all_rules, note_shape
 
@@ -170,3 +173,45 @@ def test_the_shape_is_every_fact_tested_one_by_one() -> None:
         facts = {fact: FACTS[fact](context) for fact in NOTE_TYPE_FACTS}
         assert by_type.setdefault(context.encounter.note_type, facts) == facts, name
     assert len(by_type) == len(NOTE_TYPES)
+
+
+def test_the_claim_path_s_run_gives_the_same_errors_and_claim_lines() -> None:
+    """``blocking_only`` (what ``ptbill claim`` and the claim builder run) leaves out the checks that cannot
+    report an error on the payer's day: the errors, in order, and the claim lines must be the full run's. (The
+    rule cases run it too, in ``tests/rule_case_plugin.py``: they hold the checks whose hits rise to an error past
+    a deadline, which these random notes do not reach.)"""
+    catalog = default_catalog()
+    errors: set[str] = set()
+    for name, document, kwargs in _cases(600, seed=23):
+        try:
+            encounter = encounter_from_dict(document, name)
+        except ValueError:
+            continue
+        every = check_encounter(encounter, catalog, **kwargs)
+        claim_path = check_encounter(encounter, catalog, **kwargs, blocking_only=True)
+        wanted = [f.to_json() for f in every.findings if f.severity is Severity.ERROR]
+        assert [f.to_json() for f in claim_path.findings if f.severity is Severity.ERROR] == wanted, name
+        assert claim_path.claim_lines == every.claim_lines, name
+        errors.update(f.rule for f in every.findings if f.severity is Severity.ERROR)
+    assert len(errors) >= 25, sorted(errors)  # the run is broad
+
+
+def _sets_severity(function: ast.FunctionDef) -> bool:
+    """The check builds a hit with its own severity (``Hit(..., severity=...)`` or ``lines_hit(..., severity=...)``)."""
+    return any(
+        isinstance(node, ast.Call)
+        and getattr(node.func, "id", None) in {"Hit", "lines_hit"}
+        and (any(k.arg == "severity" for k in node.keywords) or len(node.args) >= 6)
+        for node in ast.walk(function)
+    )
+
+
+def test_every_check_that_sets_a_hit_s_severity_is_marked_rises() -> None:
+    """The claim path runs a check whose usual severity is not an error only when it is marked ``rises``."""
+    rises = {r.function_name for r in all_rules() if r.rises}
+    setting = set()
+    for path in sorted((Path(checks.__file__).parent).glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        setting |= {f.name for f in ast.walk(tree) if isinstance(f, ast.FunctionDef) and _sets_severity(f)}
+    assert setting, "the scan finds the checks that set a severity"
+    assert setting <= rises, sorted(setting - rises)

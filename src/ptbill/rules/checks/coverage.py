@@ -175,6 +175,7 @@ def poc_missing(ctx: CheckContext) -> Iterator[Hit]:
     source=bpm_15("220.1.3", "certification within 30 days of the first treatment"),
     fix="Get the physician's or NPP's dated signature on the plan; past the deadline, document the reason "
     "for the delay with the late certification.",
+    rises=True,
 )
 def poc_not_certified(ctx: CheckContext) -> Iterator[Hit]:
     """The plan of care is not certified; after 30 days from its start this blocks the claim.
@@ -241,6 +242,7 @@ def _order_exception(ctx: CheckContext) -> _OrderException | None:
     fix="Send the plan of care to the practitioner who signed the order and record the day it was sent; once "
     "the 30 days have passed, get their signature on the plan instead.",
     effective=DateRange(date(2025, 1, 1)),
+    rises=True,
 )
 def poc_not_sent_in_time(ctx: CheckContext) -> Iterator[Hit]:
     """The note relies on the signed order to certify an initial plan, but the plan was not sent to that
@@ -321,6 +323,7 @@ def poc_expired(ctx: CheckContext) -> Iterator[Hit]:
     severity=Severity.WARNING,
     source=bpm_15("220.3", "a progress report at least once every 10 treatment days"),
     fix="Have the PT (not the PTA) write the progress report at this visit.",
+    rises=True,
 )
 def progress_report_due(ctx: CheckContext) -> Iterator[Hit]:
     """A progress report is due on the 10th treatment day since the last one, and overdue after it.

@@ -63,6 +63,7 @@ def diagnosis_missing(ctx: CheckContext) -> Iterator[Hit]:
         ICD10_URL,
     ),
     fix="Use the complete (billable) code: for example M54.50, M54.51 or M54.59 instead of the header M54.5.",
+    rises=True,
 )
 def diagnosis_invalid(ctx: CheckContext) -> Iterator[Hit]:
     """A diagnosis is not a billable ICD-10-CM code on the date of service."""

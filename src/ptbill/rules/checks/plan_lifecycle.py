@@ -160,6 +160,7 @@ def _wording(text: str) -> str:
     + cite("42 CFR 410.61(d)", CFR_410_61_URL),
     fix="Send the changed plan to the physician or NPP and record the date they sign it as the plan's certification "
     "date; until then keep to the certified plan.",
+    rises=True,
 )
 def poc_change_not_certified(ctx: CheckContext) -> Iterator[Hit]:
     """The plan changed significantly from the plan the physician certified, and carries no new certification date.

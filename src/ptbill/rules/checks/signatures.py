@@ -31,6 +31,7 @@ CLINIC_SETTING = "the clinic's settings: its state's practice act requires a co-
     source="the payer's contract or provider manual, or the state's physical therapy practice act (parameter "
     "notes.assistant_cosign_required, or the clinic's setting for its state)",
     fix="The supervising therapist reads the signed note and co-signs it on the note's page; then it is billed.",
+    rises=True,
 )
 def note_cosign_missing(ctx: CheckContext) -> Iterator[Hit]:
     """A PTA's or OTA's signed note waits for the supervising therapist's co-signature before it is billed.

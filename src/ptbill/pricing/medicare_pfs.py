@@ -18,16 +18,15 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any
 
 from ptbill.domain.dates import DateRange
 from ptbill.domain.errors import PtbillError, ReferenceDataError
 from ptbill.domain.identifiers import is_ascii_digits
+from ptbill.domain.identity_memo import IdentityMemo, kept
 
 DEFAULT_DIRECTORY = Path(__file__).resolve().parent.parent / "reference_data" / "baseline" / "medicare" / "pfs"
 SCHEDULE_FILE = "schedule.json"
-
-_T = TypeVar("_T")
 
 CENT = Decimal("0.01")
 NATIONAL_LOCALITY_KEY = "national"
@@ -550,18 +549,7 @@ def price_visit(
         return priced
     shown = str(day)
     return [
-        LinePrice(
-            price.code,
-            price.units,
-            price.amount,
-            [step.replace(DAY_SLOT, shown) for step in price.steps],
-            price.source,
-            day,
-            price.modifiers,
-            price.full_pe_units,
-            price.reduced_pe_units,
-            price.assistant_rate_applied,
-        )
+        dataclasses.replace(price, service_date=day, steps=[step.replace(DAY_SLOT, shown) for step in price.steps])
         for price in priced
     ]
 
@@ -602,21 +590,23 @@ def _visit(
         assistant_set,
         tuple((line.code, line.units, tuple(line.modifiers)) for line in lines),
     )
-    found = _ONE_DAY_PRICES.get(key)
-    if found is None or found[0] is not year:  # the year in the value: an id is reused once its object is gone
-        priced = _price_lines(lines, year, locality_key, facility, order, assistant_set, _day_slot)
-        if len(_ONE_DAY_PRICES) >= _ONE_DAY_LIMIT:
-            _ONE_DAY_PRICES.clear()
-        found = _ONE_DAY_PRICES[key] = (year, priced)
-    return day, found[1]
+    priced = kept(
+        _ONE_DAY_PRICES,
+        key,
+        lambda: _price_lines(lines, year, locality_key, facility, order, assistant_set, _day_slot),
+        _ONE_DAY_LIMIT,
+        year,
+    )
+    return day, priced
 
 
 # The day a cached visit's steps name, filled in when the visit is read back; a NUL never occurs in their text.
 DAY_SLOT = "\x00day\x00"
 _ONE_DAY_LIMIT = 4096
-_ONE_DAY_PRICES: dict[tuple[object, ...], tuple[PfsYear, list[LinePrice]]] = {}
-# One line of a one-day visit, its day written as the slot (``_price_lines``); cleared with the visits.
-_LINE_PRICES: dict[tuple[object, ...], tuple[PfsYear, LinePrice]] = {}
+# Kept by the year's id with the rest of their inputs (``domain.identity_memo``): a one-day visit's prices, and one
+# line of such a visit, its day written as the slot (``_price_lines``).
+_ONE_DAY_PRICES: IdentityMemo = {}
+_LINE_PRICES: IdentityMemo = {}
 
 
 def clear_price_caches() -> None:
@@ -681,28 +671,18 @@ def _price_lines(
             item.mppr and owner_index == index,
             (owner.code, tuple(owner.modifiers)) if item.mppr and owner is not None else None,
         )
-        found = _LINE_PRICES.get(key)
-        if found is None or found[0] is not year:
-            if len(_LINE_PRICES) >= _ONE_DAY_LIMIT:
-                _LINE_PRICES.clear()
-            found = _LINE_PRICES[key] = (year, price(index, item))
-        priced.append(found[1])
+        priced.append(kept(_LINE_PRICES, key, lambda: price(index, item), _ONE_DAY_LIMIT, year))  # noqa: B023
     return priced
 
 
 # What ``_prepare`` finds for a code and its modifiers in a schedule and setting: the same for every line of them.
-# Keyed by the year's id with the rest (the year kept in the value and checked), bounded.
-_PREPARED: dict[tuple[object, ...], tuple[PfsYear, _Prepared]] = {}
+# Keyed by the year's id with the rest (``domain.identity_memo``).
+_PREPARED: IdentityMemo = {}
 
 
 def _prepare(year: PfsYear, line: PricingLine, facility: bool, assistant_set: frozenset[str]) -> _Prepared:
     key = (id(year), line.code, tuple(line.modifiers), facility, assistant_set)
-    found = _PREPARED.get(key)
-    if found is None or found[0] is not year:
-        if len(_PREPARED) >= _STEP_LIMIT:
-            _PREPARED.clear()
-        found = _PREPARED[key] = (year, _prepare_line(year, line, facility, assistant_set))
-    known = found[1]
+    known = kept(_PREPARED, key, lambda: _prepare_line(year, line, facility, assistant_set), _STEP_LIMIT, year)
     if known.line is line:
         return known
     return _Prepared(
@@ -838,27 +818,12 @@ def _price_line(
 
 
 # The steps a line's row, locality and units decide whatever else the visit holds, and the MPPR step a day's units
-# and full-PE line decide: written once. Keyed by the row's (or year's) and locality's ids with every other input;
-# those two objects are kept in the value (an id is reused once its object is gone) and checked on reading.
-# Bounded: cleared when full.
+# and full-PE line decide: written once. Keyed by the row's (or year's) and locality's ids with every other input
+# (``domain.identity_memo``).
 _STEP_LIMIT = 4096
-_Kept = dict[tuple[object, ...], tuple[object, object, Any]]
-_RVU_STEPS: _Kept = {}
-_UNIT_STEPS: _Kept = {}
-_MPPR_STEPS: _Kept = {}
-
-
-def _kept(cache: _Kept, key: tuple[object, ...], first: object, second: object, make: Callable[[], _T]) -> _T:
-    """``make()``, kept in ``cache`` under ``key``, which names ``first`` and ``second`` by id: they are kept beside
-    the value and checked on reading (an id is reused once its object is gone). Cleared when full."""
-    found = cache.get(key)
-    if found is not None and found[0] is first and found[1] is second:
-        return cast(_T, found[2])
-    value = make()
-    if len(cache) >= _STEP_LIMIT:
-        cache.clear()
-    cache[key] = (first, second, value)
-    return value
+_RVU_STEPS: IdentityMemo = {}
+_UNIT_STEPS: IdentityMemo = {}
+_MPPR_STEPS: IdentityMemo = {}
 
 
 def _rvu_step(row: RvuRow, units: int, day: str, name: str, setting: str, pe_rvu: Decimal, loc: Locality) -> str:
@@ -871,7 +836,7 @@ def _rvu_step(row: RvuRow, units: int, day: str, name: str, setting: str, pe_rvu
             f"{loc.work_gpci}, PE {loc.pe_gpci}, MP {loc.mp_gpci}."
         )
 
-    return _kept(_RVU_STEPS, (id(row), id(loc), units, day, name, setting, pe_rvu), row, loc, make)
+    return kept(_RVU_STEPS, (id(row), id(loc), units, day, name, setting, pe_rvu), make, _STEP_LIMIT, row, loc)
 
 
 def _unit_step(
@@ -888,7 +853,7 @@ def _unit_step(
         plural = "s" if count > 1 else ""
         return subtotal, f"{count} unit{plural} with {kind}: {parts.describe(row, pe_rvu, loc, cf)}{each}{times}."
 
-    return _kept(_UNIT_STEPS, (id(row), id(loc), pe_rvu, cf, reduced, share, count), row, loc, make)
+    return kept(_UNIT_STEPS, (id(row), id(loc), pe_rvu, cf, reduced, share, count), make, _STEP_LIMIT, row, loc)
 
 
 def _mppr_step(owner: _Prepared, loc: Locality, year: PfsYear, order: AdjustmentOrder, units: int, day: str) -> str:
@@ -910,7 +875,7 @@ def _mppr_step(owner: _Prepared, loc: Locality, year: PfsYear, order: Adjustment
         )
 
     key = (id(year), id(loc), order, units, owner.line.code, owner.pe_rvu, owner.assistant_cut, day)
-    return _kept(_MPPR_STEPS, key, year, loc, make)
+    return kept(_MPPR_STEPS, key, make, _STEP_LIMIT, year, loc)
 
 
 @functools.lru_cache(maxsize=4096)  # its text depends on the amounts' values alone (equal Decimals read the same)

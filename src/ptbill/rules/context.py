@@ -210,11 +210,7 @@ class CheckContext:
     @cached_property
     def units(self) -> UnitResult:
         """Units per code under the payer's method, from the minutes each service documents."""
-        codes = self.codes
-        minutes = tuple(
-            (s.code, s.documented_minutes or 0, (info := codes.get(s.code)) is not None and info.timed)
-            for s in self.encounter.services
-        )
+        minutes = tuple((s.code, s.documented_minutes or 0, self.is_timed(s.code)) for s in self.encounter.services)
         found = _units_for(minutes, self.unit_method)
         # Each report gets its own dict of units: a caller may change it without changing another report's.
         return UnitResult(found.method, found.total_timed_minutes, dict(found.units), found.ties)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from ptbill.domain.identity_memo import IdentityMemo, kept
 from ptbill.pricing import (
     ASSISTANT_MODIFIERS,
     DAY_SLOT,
@@ -152,20 +153,13 @@ def expected_prices(
     return prices
 
 
-# A kept line's steps joined, the day still a slot (``price_visit_slotted``): by the kept object's id, the object
-# beside it and checked (an id is reused once its object is gone), bounded.
-_JOINED: dict[int, tuple[LinePrice, str]] = {}
+# A kept line's steps joined, the day still a slot (``price_visit_slotted``), by the kept object's id
+# (``domain.identity_memo``).
+_JOINED: IdentityMemo = {}
 
 
 def _joined(price: LinePrice) -> str:
-    found = _JOINED.get(id(price))
-    if found is not None and found[0] is price:
-        return found[1]
-    joined = "; ".join(price.steps)
-    if len(_JOINED) >= _SEED_LIMIT:
-        _JOINED.clear()
-    _JOINED[id(price)] = (price, joined)
-    return joined
+    return kept(_JOINED, id(price), lambda: "; ".join(price.steps), _SEED_LIMIT, price)
 
 
 # A seed-priced line depends on the snapshot's values (the code's seed average, the assistant rate) and the line's

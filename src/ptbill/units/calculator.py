@@ -62,21 +62,9 @@ def units_for_minutes(minutes: int) -> int:
     return (minutes + MINUTES_PER_UNIT - MINIMUM_MINUTES) // MINUTES_PER_UNIT
 
 
-def _pool(services: Iterable[TimedMinutes]) -> tuple[dict[str, int], dict[str, bool]]:
-    minutes: dict[str, int] = {}
-    timed: dict[str, bool] = {}
-    for service in services:
-        if service.minutes < 0:
-            raise ValueError(f"{service.code}: minutes cannot be negative ({service.minutes})")
-        minutes[service.code] = minutes.get(service.code, 0) + service.minutes
-        timed[service.code] = timed.get(service.code, False) or service.timed
-    return minutes, timed
-
-
 def compute_units(services: Iterable[TimedMinutes], method: UnitMethod) -> UnitResult:
     """Units per code for one date of service, in the order the codes first appear."""
-    minutes, timed = _pool(services)
-    return _units_of_pool(minutes, timed, method)
+    return compute_units_of(((s.code, s.minutes, s.timed) for s in services), method)
 
 
 def compute_units_of(services: Iterable[tuple[str, int, bool]], method: UnitMethod) -> UnitResult:
@@ -89,10 +77,6 @@ def compute_units_of(services: Iterable[tuple[str, int, bool]], method: UnitMeth
             raise ValueError(f"{code}: minutes cannot be negative ({m})")
         minutes[code] = minutes.get(code, 0) + m
         timed[code] = timed.get(code, False) or is_timed
-    return _units_of_pool(minutes, timed, method)
-
-
-def _units_of_pool(minutes: dict[str, int], timed: dict[str, bool], method: UnitMethod) -> UnitResult:
     timed_minutes = {code: m for code, m in minutes.items() if timed[code]}
     total = sum(timed_minutes.values())
     if method is UnitMethod.PER_CODE:

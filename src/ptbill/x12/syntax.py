@@ -159,36 +159,21 @@ class SegmentEncoder:
         """``"".join(map(self.encode, segments))`` with the checks made once over the whole text rather than
         once per segment (a writer's claim at a time); on any doubt each segment is encoded on its own, which
         names the segment and value at fault."""
-        element, separator = self._element, self.delimiters.segment
-        join, component_join = element.join, self._component.join
+        separator, joined = self.delimiters.segment, self._joined
         texts: list[str] = []
-        append = texts.append
         elements_placed = joins = 0
         for segment in segments:
-            name, values = segment
-            if name == "ISA":
+            if segment.id == "ISA":
                 return "".join(map(self.encode, segments))
-            if values and (values[-1] == "" or values[-1] == ()):
-                values = _trimmed(values)
-            elements_placed += len(values)
-            try:
-                # Most segments hold simple elements only: one join, which refuses (TypeError) a composite.
-                append(name + element + join(values) if values else name)  # type: ignore[arg-type]
-            except TypeError:
-                parts = [name]
-                for value in values:
-                    if isinstance(value, str):
-                        parts.append(value)
-                        continue
-                    components = _trimmed_components(value) if value and value[-1] == "" else value
-                    joins += len(components) - 1 if components else 0
-                    parts.append(component_join(components))
-                append(join(parts))
+            text, placed, joined_components = joined(segment)
+            elements_placed += placed
+            joins += joined_components
+            texts.append(text)
         if not texts:
             return ""
         body = separator.join(texts) + separator
         if (
-            body.count(element) != elements_placed
+            body.count(self._element) != elements_placed
             or body.count(self._component) != joins
             or body.count(separator) != len(texts)
             or self.delimiters.repetition in body
@@ -202,22 +187,26 @@ class SegmentEncoder:
     def _joined(self, segment: Segment) -> tuple[str, int, int]:
         """The segment's text without its terminator, trailing empty elements and components trimmed, with
         the number of element and of component separators placed in it."""
-        component = self._component
-        elements = list(segment.elements)
-        while elements and (elements[-1] == "" or elements[-1] == ()):
-            elements.pop()
-        parts = [segment.id]
+        name, values = segment
+        if values and (values[-1] == "" or values[-1] == ()):
+            values = _trimmed(values)
+        if not values:
+            return name, 0, 0
+        try:
+            # Most segments hold simple elements only: one join, which refuses (TypeError) a composite.
+            return name + self._element + self._element.join(values), len(values), 0  # type: ignore[arg-type]
+        except TypeError:
+            pass
+        parts = [name]
         joins = 0  # component separators we place ourselves
-        for value in elements:
+        for value in values:
             if isinstance(value, str):
                 parts.append(value)
                 continue
-            trimmed = list(value)
-            while trimmed and trimmed[-1] == "":
-                trimmed.pop()
-            joins += max(len(trimmed) - 1, 0)
-            parts.append(component.join(trimmed))
-        return self._element.join(parts), len(parts) - 1, joins
+            components = _trimmed_components(value) if value and value[-1] == "" else value
+            joins += len(components) - 1 if components else 0
+            parts.append(self._component.join(components))
+        return self._element.join(parts), len(values), joins
 
     def _stray_outside(self, text: str) -> bool:
         return self.delimiters.segment in text or self.delimiters.repetition in text

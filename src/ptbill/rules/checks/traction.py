@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 from ptbill.domain.encounter import DeviceType, Service, TractionMode, dotted_diagnosis, normalize_diagnosis
 from ptbill.domain.finding import Severity
+from ptbill.domain.identity_memo import IdentityMemo, kept
 from ptbill.rules.context import CheckContext
 from ptbill.rules.registry import Hit, rule
 from ptbill.rules.sources import CPT_URL, ICD10_URL, NCD_160_16_URL, bpm_15, cite, cpm
@@ -284,19 +285,12 @@ def justification_missing(ctx: CheckContext) -> Iterator[Hit]:
 
 
 # A region's diagnosis prefixes, normalized once per parameter value: keyed by the value's id (an lru_cache would
-# hash the whole tuple of codes on every note), the value kept beside it and checked, so a reused id never answers.
-_NORMALIZED: dict[int, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+# hash the whole tuple of codes on every note; ``domain.identity_memo``).
+_NORMALIZED: IdentityMemo = {}
 
 
 def _normalized(codes: tuple[str, ...]) -> tuple[str, ...]:
-    found = _NORMALIZED.get(id(codes))
-    if found is not None and found[0] is codes:
-        return found[1]
-    normalized = tuple(normalize_diagnosis(code) for code in codes)
-    if len(_NORMALIZED) >= 64:
-        _NORMALIZED.clear()
-    _NORMALIZED[id(codes)] = (codes, normalized)
-    return normalized
+    return kept(_NORMALIZED, id(codes), lambda: tuple(normalize_diagnosis(code) for code in codes), 64, codes)
 
 
 def _region_diagnoses(ctx: CheckContext, region: str) -> tuple[str, ...] | None:

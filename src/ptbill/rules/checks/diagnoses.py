@@ -69,11 +69,11 @@ def diagnosis_invalid(ctx: CheckContext) -> Iterator[Hit]:
     """A diagnosis is not a billable ICD-10-CM code on the date of service."""
     if ctx.icd10 is None:
         return
-    missing = fiscal_year(ctx.encounter.date_of_service)
     for position, code in enumerate(ctx.encounter.diagnoses):
         status = ctx.icd10.status(code)
         if status is CodeStatus.BILLABLE:
             continue
+        missing = fiscal_year(ctx.encounter.date_of_service)
         shown = dotted_diagnosis(code)
         fix = None
         if status is CodeStatus.HEADER:
@@ -171,15 +171,13 @@ def diagnosis_pointer_invalid(ctx: CheckContext) -> Iterator[Hit]:
 )
 def diagnosis_not_covered(ctx: CheckContext) -> Iterator[Hit]:
     """The payer lists the diagnoses it covers for a code, and none of the service's diagnoses is among them."""
-    diagnoses = ctx.encounter.diagnoses
     for index, service in enumerate(ctx.services):
         policy = ctx.snapshot.resolved(f"coverage.covered_diagnoses.{service.code}")
         if policy is None:
             continue
+        diagnoses = ctx.normalized_diagnoses
         prefixes = tuple(normalize_diagnosis(p) for p in policy.codes)
-        pointed = [
-            normalize_diagnosis(diagnoses[p - 1]) for p in service.diagnosis_pointers if 1 <= p <= len(diagnoses)
-        ]
+        pointed = [diagnoses[p - 1] for p in service.diagnosis_pointers if 1 <= p <= len(diagnoses)]
         if pointed and not any(code.startswith(prefixes) for code in pointed):
             yield Hit(
                 f"{ctx.snapshot.payer.name} covers {service.code} only for "

@@ -10,7 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ptbill.domain.encounter import DeviceType, Service, TractionMode, dotted_diagnosis, normalize_diagnosis
+from ptbill.domain.encounter import (
+    BodyRegion,
+    DeviceType,
+    Service,
+    TractionMode,
+    dotted_diagnosis,
+    normalize_diagnosis,
+)
 from ptbill.domain.finding import Severity
 from ptbill.domain.identity_memo import IdentityMemo, kept
 from ptbill.rules.context import CheckContext
@@ -293,6 +300,10 @@ def _normalized(codes: tuple[str, ...]) -> tuple[str, ...]:
     return kept(_NORMALIZED, id(codes), lambda: tuple(normalize_diagnosis(code) for code in codes), 64, codes)
 
 
+# The parameter naming each region's diagnoses, spelled once rather than once a note.
+_REGION_PARAMETERS = {region: f"traction.region_diagnoses.{region.value}" for region in BodyRegion}
+
+
 def _region_diagnoses(ctx: CheckContext, region: str) -> tuple[str, ...] | None:
     found = ctx.snapshot.codes(f"traction.region_diagnoses.{region}")
     return None if found is None else _normalized(found)
@@ -311,18 +322,20 @@ def _region_diagnoses(ctx: CheckContext, region: str) -> tuple[str, ...] | None:
 )
 def region_diagnosis_mismatch(ctx: CheckContext) -> Iterator[Hit]:
     """Traction of one spinal region is billed with no diagnosis of that region (cervical traction, lumbar codes)."""
-    diagnoses = ctx.encounter.diagnoses
+    diagnoses, normalized = ctx.encounter.diagnoses, ctx.normalized_diagnoses
     for index, service in _traction_services(ctx):
         region = service.traction.body_region if service.traction else None
         if region is None:
             continue
-        parameter = ctx.snapshot.resolved(f"traction.region_diagnoses.{region.value}")
+        parameter = ctx.snapshot.resolved(_REGION_PARAMETERS[region])
         if parameter is None:
             continue  # no region list (an extremity, pelvic traction, or a date before ICD-10-CM)
         prefixes = _normalized(parameter.codes)
-        pointed = [diagnoses[p - 1] for p in service.diagnosis_pointers if 1 <= p <= len(diagnoses)]
-        considered = pointed or list(diagnoses)
-        if not considered or any(normalize_diagnosis(code).startswith(prefixes) for code in considered):
+        pointed = [p - 1 for p in service.diagnosis_pointers if 1 <= p <= len(diagnoses)]
+        if any(normalized[p].startswith(prefixes) for p in pointed or range(len(diagnoses))):
+            continue  # a diagnosis of the region treated: the usual line
+        considered = [diagnoses[p] for p in pointed] or list(diagnoses)
+        if not considered:
             continue
         others = [
             name

@@ -13,7 +13,8 @@ from datetime import date
 from ptbill.domain.claim_line import MAX_DIAGNOSIS_POINTERS
 from ptbill.domain.encounter import dotted_diagnosis, normalize_diagnosis
 from ptbill.domain.finding import Severity
-from ptbill.reference.icd10 import CodeStatus
+from ptbill.domain.identity_memo import IdentityMemo, kept
+from ptbill.reference.icd10 import CodeSetVersion, CodeStatus
 from ptbill.rules.context import CheckContext
 from ptbill.rules.registry import Hit, in_words, lines_hit, rule
 from ptbill.rules.sources import ICD10_URL, cite, cpm
@@ -78,9 +79,7 @@ def diagnosis_invalid(ctx: CheckContext) -> Iterator[Hit]:
         fix = None
         if status is CodeStatus.HEADER:
             message = f"{shown} is a category header in {ctx.icd10.name}, not a billable code."
-            children = ctx.icd10.billable_under(code)
-            listed = ", ".join(dotted_diagnosis(c) for c in children[:8]) + (", ..." if len(children) > 8 else "")
-            fix = f"Use the complete code that fits the documentation: {listed}."
+            fix = f"Use the complete code that fits the documentation: {_children(ctx.icd10, code)}."
         else:
             message = f"{shown} is not an ICD-10-CM code in {ctx.icd10.name}."
         severity = None
@@ -103,6 +102,21 @@ def diagnosis_invalid(ctx: CheckContext) -> Iterator[Hit]:
             severity=severity,
             detail=detail,
         )
+
+
+# A header's billable codes in words, per code set (by identity, ``domain.identity_memo``) and header as spelled:
+# the same few headers (M54.5) come back note after note, and listing them takes a search of the code set.
+_CHILDREN: IdentityMemo = {}
+
+
+def _children(version: CodeSetVersion, header: str) -> str:
+    """The first eight billable codes under ``header``, dotted, and "..." when there are more."""
+
+    def listed() -> str:
+        children = version.billable_under(header)
+        return ", ".join(dotted_diagnosis(c) for c in children[:8]) + (", ..." if len(children) > 8 else "")
+
+    return kept(_CHILDREN, (id(version), header), listed, 1024, version)
 
 
 @rule(
@@ -138,6 +152,12 @@ def code_set_not_loaded(ctx: CheckContext) -> Iterator[Hit]:
 def diagnosis_pointer_invalid(ctx: CheckContext) -> Iterator[Hit]:
     """A service points outside the diagnosis list, or to more than 4 diagnoses."""
     count = len(ctx.encounter.diagnoses)
+    for service in ctx.services:
+        pointers = service.diagnosis_pointers
+        if pointers and (len(pointers) > MAX_DIAGNOSIS_POINTERS or min(pointers) < 1 or max(pointers) > count):
+            break
+    else:
+        return  # every line points within the list, to at most 4: the usual note
     outside: dict[int, list[int]] = {}
     for index, service in enumerate(ctx.services):
         beyond = [p for p in service.diagnosis_pointers if not 1 <= p <= count]

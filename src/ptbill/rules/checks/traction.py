@@ -296,15 +296,39 @@ def justification_missing(ctx: CheckContext) -> Iterator[Hit]:
 _NORMALIZED: IdentityMemo = {}
 
 
-def _normalized(codes: tuple[str, ...]) -> tuple[str, ...]:
-    return kept(_NORMALIZED, id(codes), lambda: tuple(normalize_diagnosis(code) for code in codes), 64, codes)
+class _RegionCodes:
+    """A region's diagnosis prefixes, normalized, and which diagnoses start with one: a list holds some fifty
+    prefixes, and the same few diagnoses come back note after note, so each is tested once (up to _ANSWERS)."""
+
+    __slots__ = ("_answers", "prefixes")
+
+    def __init__(self, codes: tuple[str, ...]) -> None:
+        self.prefixes = tuple(normalize_diagnosis(code) for code in codes)
+        self._answers: dict[str, bool] = {}
+
+    def names(self, diagnosis: str) -> bool:
+        """Whether the normalized ``diagnosis`` is of the region (starts with one of its prefixes)."""
+        found = self._answers.get(diagnosis)
+        if found is None:
+            found = diagnosis.startswith(self.prefixes)
+            if len(self._answers) >= _ANSWERS:
+                self._answers.clear()
+            self._answers[diagnosis] = found
+        return found
+
+
+_ANSWERS = 4096
+
+
+def _normalized(codes: tuple[str, ...]) -> _RegionCodes:
+    return kept(_NORMALIZED, id(codes), lambda: _RegionCodes(codes), 64, codes)
 
 
 # The parameter naming each region's diagnoses, spelled once rather than once a note.
 _REGION_PARAMETERS = {region: f"traction.region_diagnoses.{region.value}" for region in BodyRegion}
 
 
-def _region_diagnoses(ctx: CheckContext, region: str) -> tuple[str, ...] | None:
+def _region_diagnoses(ctx: CheckContext, region: str) -> _RegionCodes | None:
     found = ctx.snapshot.codes(f"traction.region_diagnoses.{region}")
     return None if found is None else _normalized(found)
 
@@ -330,9 +354,9 @@ def region_diagnosis_mismatch(ctx: CheckContext) -> Iterator[Hit]:
         parameter = ctx.snapshot.resolved(_REGION_PARAMETERS[region])
         if parameter is None:
             continue  # no region list (an extremity, pelvic traction, or a date before ICD-10-CM)
-        prefixes = _normalized(parameter.codes)
+        region_codes = _normalized(parameter.codes)
         pointed = [p - 1 for p in service.diagnosis_pointers if 1 <= p <= len(diagnoses)]
-        if any(normalized[p].startswith(prefixes) for p in pointed or range(len(diagnoses))):
+        if any(region_codes.names(normalized[p]) for p in pointed or range(len(diagnoses))):
             continue  # a diagnosis of the region treated: the usual line
         considered = [diagnoses[p] for p in pointed] or list(diagnoses)
         if not considered:
@@ -342,7 +366,7 @@ def region_diagnosis_mismatch(ctx: CheckContext) -> Iterator[Hit]:
             for name in ("cervical", "thoracic", "lumbar")
             if name != region.value
             and (codes := _region_diagnoses(ctx, name)) is not None
-            and any(normalize_diagnosis(code).startswith(codes) for code in considered)
+            and any(codes.names(normalize_diagnosis(code)) for code in considered)
         ]
         where = f" name the {' and '.join(others)} spine instead" if others else " name no spinal region"
         yield Hit(

@@ -46,6 +46,8 @@ def diagnosis_missing(ctx: CheckContext) -> Iterator[Hit]:
     if not ctx.encounter.diagnoses:
         yield Hit("The encounter has no diagnosis.", None, "diagnoses")
         return
+    if all(service.diagnosis_pointers for service in ctx.services):
+        return  # every line points to a diagnosis: the usual note
     unpointed = [index for index, service in enumerate(ctx.services) if not service.diagnosis_pointers]
     if unpointed:
         codes = [ctx.services[i].code for i in unpointed]

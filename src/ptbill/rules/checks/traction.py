@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from ptbill.domain.encounter import (
     BodyRegion,
     DeviceType,
-    Service,
     TractionMode,
     dotted_diagnosis,
     normalize_diagnosis,
@@ -46,10 +45,6 @@ GUIDE_DOCUMENTATION = bpm_15(
 )
 
 
-def _traction_services(ctx: CheckContext) -> tuple[tuple[int, Service], ...]:
-    return ctx.traction_services
-
-
 def _where(index: int, name: str) -> str:
     return f"services[{index}].traction.{name}"
 
@@ -65,7 +60,7 @@ def _where(index: int, name: str) -> str:
 )
 def not_mechanical(ctx: CheckContext) -> Iterator[Hit]:
     """97012 is billed with a device that is not a mechanical traction unit."""
-    for index, service in _traction_services(ctx):
+    for index, service in ctx.traction_services:
         device = service.traction.device_type if service.traction else None
         if device is not None and device not in MECHANICAL_DEVICES:
             yield Hit(
@@ -91,7 +86,7 @@ def not_mechanical(ctx: CheckContext) -> Iterator[Hit]:
 )
 def decompression_device(ctx: CheckContext) -> Iterator[Hit]:
     """97012 is billed for a decompression table (VAX-D, DRX and the like)."""
-    for index, service in _traction_services(ctx):
+    for index, service in ctx.traction_services:
         if service.traction and service.traction.device_type is DeviceType.DECOMPRESSION_TABLE:
             yield Hit(
                 "Traction was given on a decompression table; Medicare does not cover vertebral axial "
@@ -109,11 +104,13 @@ def decompression_device(ctx: CheckContext) -> Iterator[Hit]:
     source=GUIDE_DOCUMENTATION,
     fix="Record the traction device type (motorized table, cervical unit...) and its name.",
 )
-def device_missing(ctx: CheckContext) -> Iterator[Hit]:
+def device_missing(ctx: CheckContext) -> list[Hit]:
     """The traction note does not say which device was used."""
-    for index, service in _traction_services(ctx):
-        if service.traction is None or service.traction.device_type is None:
-            yield Hit("The note does not name the traction device.", index, _where(index, "device_type"))
+    return [
+        Hit("The note does not name the traction device.", index, _where(index, "device_type"))
+        for index, service in ctx.traction_services
+        if service.traction is None or service.traction.device_type is None
+    ]
 
 
 @rule(
@@ -124,11 +121,13 @@ def device_missing(ctx: CheckContext) -> Iterator[Hit]:
     source=GUIDE_DOCUMENTATION,
     fix="Record the body region treated (cervical, lumbar...).",
 )
-def body_region_missing(ctx: CheckContext) -> Iterator[Hit]:
+def body_region_missing(ctx: CheckContext) -> list[Hit]:
     """The traction note does not say which body region was treated."""
-    for index, service in _traction_services(ctx):
-        if service.traction is None or service.traction.body_region is None:
-            yield Hit("The note does not name the body region treated.", index, _where(index, "body_region"))
+    return [
+        Hit("The note does not name the body region treated.", index, _where(index, "body_region"))
+        for index, service in ctx.traction_services
+        if service.traction is None or service.traction.body_region is None
+    ]
 
 
 @rule(
@@ -139,11 +138,13 @@ def body_region_missing(ctx: CheckContext) -> Iterator[Hit]:
     source=GUIDE_DOCUMENTATION,
     fix="Record the traction force in pounds, and any change of force during the session with the reason.",
 )
-def force_missing(ctx: CheckContext) -> Iterator[Hit]:
+def force_missing(ctx: CheckContext) -> list[Hit]:
     """The traction note does not record the force applied."""
-    for index, service in _traction_services(ctx):
-        if service.traction is None or service.traction.force_lbs is None:
-            yield Hit("The note does not record the traction force.", index, _where(index, "force_lbs"))
+    return [
+        Hit("The note does not record the traction force.", index, _where(index, "force_lbs"))
+        for index, service in ctx.traction_services
+        if service.traction is None or service.traction.force_lbs is None
+    ]
 
 
 @rule(
@@ -157,7 +158,7 @@ def force_missing(ctx: CheckContext) -> Iterator[Hit]:
 )
 def settings_missing(ctx: CheckContext) -> Iterator[Hit]:
     """The traction note lacks the mode, the angle, or the hold/rest times of intermittent traction."""
-    for index, service in _traction_services(ctx):
+    for index, service in ctx.traction_services:
         traction = service.traction
         missing: list[str] = []
         if traction is None or traction.mode is None:
@@ -186,6 +187,8 @@ def settings_missing(ctx: CheckContext) -> Iterator[Hit]:
 )
 def time_not_documented(ctx: CheckContext) -> Iterator[Hit]:
     """A service has neither start and end times nor minutes."""
+    if None not in ctx.documented_minutes:
+        return  # each service has its clock times or its minutes (what ``documented_minutes`` reads)
     for index, service in enumerate(ctx.services):
         if not service.has_clock_times and service.minutes is None:
             yield Hit(f"{service.code} has no documented time.", index, f"services[{index}].start_time")
@@ -203,7 +206,7 @@ def time_not_documented(ctx: CheckContext) -> Iterator[Hit]:
 )
 def start_end_times_missing(ctx: CheckContext) -> Iterator[Hit]:
     """97012 is documented with minutes only, without start and end clock times."""
-    for index, service in _traction_services(ctx):
+    for index, service in ctx.traction_services:
         if not service.has_clock_times and service.minutes is not None:
             yield Hit(
                 f"{service.code} records {service.minutes} minutes but no start and end times.",
@@ -226,7 +229,7 @@ def below_min_duration(ctx: CheckContext) -> Iterator[Hit]:
     minimum = ctx.snapshot.resolved("traction.minimum_minutes")
     if minimum is None:
         return
-    for index, service in _traction_services(ctx):
+    for index, service in ctx.traction_services:
         minutes = service.documented_minutes
         if minutes is not None and minutes < minimum.integer:
             yield Hit(
@@ -246,15 +249,13 @@ def below_min_duration(ctx: CheckContext) -> Iterator[Hit]:
     source=CPT_97012 + "; " + TREATMENT_NOTE,
     fix="Record the clock times you checked on the patient during traction.",
 )
-def monitoring_not_documented(ctx: CheckContext) -> Iterator[Hit]:
+def monitoring_not_documented(ctx: CheckContext) -> list[Hit]:
     """The note does not show that the patient was checked on during traction."""
-    for index, service in _traction_services(ctx):
-        if service.traction is None or not service.traction.monitoring_checks:
-            yield Hit(
-                "The note records no check on the patient during traction.",
-                index,
-                _where(index, "monitoring_checks"),
-            )
+    return [
+        Hit("The note records no check on the patient during traction.", index, _where(index, "monitoring_checks"))
+        for index, service in ctx.traction_services
+        if service.traction is None or not service.traction.monitoring_checks
+    ]
 
 
 @rule(
@@ -265,11 +266,13 @@ def monitoring_not_documented(ctx: CheckContext) -> Iterator[Hit]:
     source=bpm_15("220.3", "the treatment note records the patient's response to the treatment"),
     fix="Record how the patient responded: symptoms before and after, tolerance, any adverse response.",
 )
-def patient_response_missing(ctx: CheckContext) -> Iterator[Hit]:
+def patient_response_missing(ctx: CheckContext) -> list[Hit]:
     """The traction note does not record the patient's response."""
-    for index, service in _traction_services(ctx):
-        if not (service.patient_response or "").strip():
-            yield Hit("The note does not record the patient's response.", index, f"services[{index}].patient_response")
+    return [
+        Hit("The note does not record the patient's response.", index, f"services[{index}].patient_response")
+        for index, service in ctx.traction_services
+        if not (service.patient_response or "").strip()
+    ]
 
 
 @rule(
@@ -280,15 +283,15 @@ def patient_response_missing(ctx: CheckContext) -> Iterator[Hit]:
     source=bpm_15("220.2", "services must be reasonable and necessary for the patient's condition"),
     fix="State the diagnosis and symptoms traction addresses and why traction was chosen over other treatment.",
 )
-def justification_missing(ctx: CheckContext) -> Iterator[Hit]:
+def justification_missing(ctx: CheckContext) -> list[Hit]:
     """The traction note does not say why traction was medically necessary."""
-    for index, service in _traction_services(ctx):
-        if not (service.clinical_justification or "").strip():
-            yield Hit(
-                "The note gives no clinical justification for traction.",
-                index,
-                f"services[{index}].clinical_justification",
-            )
+    return [
+        Hit(
+            "The note gives no clinical justification for traction.", index, f"services[{index}].clinical_justification"
+        )
+        for index, service in ctx.traction_services
+        if not (service.clinical_justification or "").strip()
+    ]
 
 
 # A region's diagnosis prefixes, normalized once per parameter value: keyed by the value's id (an lru_cache would
@@ -347,7 +350,7 @@ def _region_diagnoses(ctx: CheckContext, region: str) -> _RegionCodes | None:
 def region_diagnosis_mismatch(ctx: CheckContext) -> Iterator[Hit]:
     """Traction of one spinal region is billed with no diagnosis of that region (cervical traction, lumbar codes)."""
     diagnoses, normalized = ctx.encounter.diagnoses, ctx.normalized_diagnoses
-    for index, service in _traction_services(ctx):
+    for index, service in ctx.traction_services:
         region = service.traction.body_region if service.traction else None
         if region is None:
             continue
@@ -389,7 +392,7 @@ def region_diagnosis_mismatch(ctx: CheckContext) -> Iterator[Hit]:
 )
 def monitoring_outside_session(ctx: CheckContext) -> Iterator[Hit]:
     """A time the note says the patient was checked on during traction falls outside the session's start and end."""
-    for index, service in _traction_services(ctx):
+    for index, service in ctx.traction_services:
         if service.traction is None or service.start_time is None or service.end_time is None:
             continue
         outside = [t for t in service.traction.monitoring_checks if not service.start_time <= t <= service.end_time]

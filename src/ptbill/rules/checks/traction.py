@@ -8,7 +8,7 @@ what makes therapy necessary and what a treatment note records, and the ICD-10-C
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from ptbill.domain.encounter import (
     BodyRegion,
@@ -309,15 +309,19 @@ class _RegionCodes:
         self.prefixes = tuple(normalize_diagnosis(code) for code in codes)
         self._answers: dict[str, bool] = {}
 
-    def names(self, diagnosis: str) -> bool:
-        """Whether the normalized ``diagnosis`` is of the region (starts with one of its prefixes)."""
-        found = self._answers.get(diagnosis)
-        if found is None:
-            found = diagnosis.startswith(self.prefixes)
-            if len(self._answers) >= _ANSWERS:
-                self._answers.clear()
-            self._answers[diagnosis] = found
-        return found
+    def name_any(self, diagnoses: Iterable[str]) -> bool:
+        """Whether one of the normalized ``diagnoses`` is of the region (starts with one of its prefixes)."""
+        answers = self._answers
+        for diagnosis in diagnoses:
+            found = answers.get(diagnosis)
+            if found is None:
+                found = diagnosis.startswith(self.prefixes)
+                if len(answers) >= _ANSWERS:
+                    answers.clear()
+                answers[diagnosis] = found
+            if found:
+                return True
+        return False
 
 
 _ANSWERS = 4096
@@ -359,7 +363,7 @@ def region_diagnosis_mismatch(ctx: CheckContext) -> Iterator[Hit]:
             continue  # no region list (an extremity, pelvic traction, or a date before ICD-10-CM)
         region_codes = _normalized(parameter.codes)
         pointed = [p - 1 for p in service.diagnosis_pointers if 1 <= p <= len(diagnoses)]
-        if any(region_codes.names(normalized[p]) for p in pointed or range(len(diagnoses))):
+        if region_codes.name_any([normalized[p] for p in pointed] if pointed else normalized):
             continue  # a diagnosis of the region treated: the usual line
         considered = [diagnoses[p] for p in pointed] or list(diagnoses)
         if not considered:
@@ -369,7 +373,7 @@ def region_diagnosis_mismatch(ctx: CheckContext) -> Iterator[Hit]:
             for name in ("cervical", "thoracic", "lumbar")
             if name != region.value
             and (codes := _region_diagnoses(ctx, name)) is not None
-            and any(codes.names(normalize_diagnosis(code)) for code in considered)
+            and codes.name_any(normalize_diagnosis(code) for code in considered)
         ]
         where = f" name the {' and '.join(others)} spine instead" if others else " name no spinal region"
         yield Hit(

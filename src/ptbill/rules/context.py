@@ -191,11 +191,7 @@ class CheckContext:
     def traction_services(self) -> tuple[tuple[int, Service], ...]:
         """The traction services with their indexes (a dozen checks read them)."""
         return tuple(
-            [
-                (index, service)
-                for index, (service, info) in enumerate(zip(self.services, self.service_infos, strict=True))
-                if info is not None and info.traction
-            ]
+            [(index, service) for index, service in enumerate(self.services) if self.is_traction(service.code)]
         )
 
     @cached_property
@@ -246,10 +242,8 @@ class CheckContext:
         """Units per code under the payer's method, from the minutes each service documents."""
         minutes = tuple(
             [
-                (service.code, documented or 0, info.timed if info is not None else False)
-                for service, documented, info in zip(
-                    self.services, self.documented_minutes, self.service_infos, strict=True
-                )
+                (service.code, documented or 0, self.is_timed(service.code))
+                for service, documented in zip(self.services, self.documented_minutes, strict=True)
             ]
         )
         found = _units_for(minutes, self.unit_method)

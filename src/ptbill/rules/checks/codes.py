@@ -201,10 +201,8 @@ def timed_minutes_missing(ctx: CheckContext) -> Iterable[Hit]:
         return ()
     return [
         Hit(f"{service.code} is billed per 15 minutes but has no minutes.", index, f"services[{index}].minutes")
-        for index, (service, minutes, info) in enumerate(
-            zip(ctx.services, ctx.documented_minutes, ctx.service_infos, strict=True)
-        )
-        if minutes is None and info is not None and info.timed
+        for index, (service, minutes) in enumerate(zip(ctx.services, ctx.documented_minutes, strict=True))
+        if minutes is None and ctx.is_timed(service.code)
     ]
 
 

@@ -82,6 +82,9 @@ class CodeSetVersion:
     # file's text (about 0.2 ms each) instead of building its sets (about 20 ms): a note has a handful of codes.
     blocks: tuple[str, str] | None = field(default=None, repr=False, compare=False)
     _searches: list[int] = field(default_factory=lambda: [_SEARCHES], init=False, repr=False, compare=False)
+    # Each code's status as the note spells it: a note's few codes are asked about by several checks, and the same
+    # codes come back note after note. Emptied when it reaches _STATUS_MEMO entries.
+    _statuses: dict[str, CodeStatus] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def _code_sets(self) -> tuple[frozenset[str], frozenset[str]]:
         if not self._sets:
@@ -110,6 +113,15 @@ class CodeSetVersion:
 
     def status(self, code: str) -> CodeStatus:
         """``code`` may have the dot or not, any case, and spaces around it."""
+        found = self._statuses.get(code)
+        if found is None:
+            found = self._status(code)
+            if len(self._statuses) >= _STATUS_MEMO:
+                self._statuses.clear()
+            self._statuses[code] = found
+        return found
+
+    def _status(self, code: str) -> CodeStatus:
         key = normalize_code(code)
         if self.blocks is not None and not self._sets and self._searches[0] > 0:
             self._searches[0] -= 1
@@ -208,6 +220,7 @@ def render_code_index(billable: frozenset[str], headers: frozenset[str]) -> str:
 
 
 _SEARCHES = 64  # status questions a version answers from its text before it builds its sets
+_STATUS_MEMO = 4096  # codes (as spelled) whose status a version keeps
 _CODE_CHARACTERS = re.compile(r"[0-9A-Z]+")
 _CODE_BYTES = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 

@@ -9,10 +9,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast, overload
 
 from ptbill.domain.chart import CertifiedPlan, NoteSignatures
-from ptbill.domain.encounter import AdvanceBeneficiaryNotice, DeviceType, Encounter, Service
+from ptbill.domain.encounter import AdvanceBeneficiaryNotice, DeviceType, Encounter, Service, normalize_diagnosis
 from ptbill.domain.errors import ReferenceDataError
 from ptbill.domain.same_day import SameDayService
 from ptbill.pricing import (
@@ -164,9 +164,35 @@ class CheckContext:
         return info.traction if info else False
 
     @cached_property
+    def service_infos(self) -> tuple[ProcedureCode | None, ...]:
+        """Each service's code in the catalog, None where the catalog lacks it: looked up once a note, not once a
+        check (a dozen checks and the units read them)."""
+        get = self.codes.get
+        return tuple([get(service.code) for service in self.services])
+
+    @cached_property
+    def documented_minutes(self) -> tuple[int | None, ...]:
+        """Each service's ``Service.documented_minutes`` (a property that reads the clock times): worked out once
+        for the units and the checks that add the minutes up."""
+        return tuple([service.documented_minutes for service in self.services])
+
+    @cached_property
+    def normalized_diagnoses(self) -> tuple[str, ...]:
+        """The diagnoses as ``normalize_diagnosis`` writes them (no dot, upper case), in the note's order: the checks
+        that compare them with a payer's code prefixes read them from here."""
+        return tuple([normalize_diagnosis(code) for code in self.encounter.diagnoses])
+
+    @cached_property
+    def modifiers_used(self) -> frozenset[str]:
+        """Every modifier on any line of the visit: a check of a few modifiers returns at once when none is here."""
+        return frozenset([modifier for service in self.services for modifier in service.modifiers])
+
+    @cached_property
     def traction_services(self) -> tuple[tuple[int, Service], ...]:
         """The traction services with their indexes (a dozen checks read them)."""
-        return tuple((i, s) for i, s in enumerate(self.services) if self.is_traction(s.code))
+        return tuple(
+            [(index, service) for index, service in enumerate(self.services) if self.is_traction(service.code)]
+        )
 
     @cached_property
     def ncci_pairs(self) -> tuple[tuple[int, int, int, str, str], ...]:
@@ -202,15 +228,24 @@ class CheckContext:
 
     @cached_property
     def groups(self) -> list[CodeGroup]:
-        by_code: dict[str, CodeGroup] = {}
+        by_code: dict[str, list[int]] = {}
         for index, service in enumerate(self.services):
-            by_code.setdefault(service.code, CodeGroup(service.code)).service_indexes.append(index)
-        return list(by_code.values())
+            indexes = by_code.get(service.code)
+            if indexes is None:
+                by_code[service.code] = [index]
+            else:
+                indexes.append(index)
+        return [CodeGroup(code, indexes) for code, indexes in by_code.items()]
 
     @cached_property
     def units(self) -> UnitResult:
         """Units per code under the payer's method, from the minutes each service documents."""
-        minutes = tuple((s.code, s.documented_minutes or 0, self.is_timed(s.code)) for s in self.encounter.services)
+        minutes = tuple(
+            [
+                (service.code, documented or 0, self.is_timed(service.code))
+                for service, documented in zip(self.services, self.documented_minutes, strict=True)
+            ]
+        )
         found = _units_for(minutes, self.unit_method)
         # Each report gets its own dict of units: a caller may change it without changing another report's.
         return UnitResult(found.method, found.total_timed_minutes, dict(found.units), found.ties)
@@ -218,19 +253,18 @@ class CheckContext:
     def computed_units(self, code: str) -> int:
         return self.units.units.get(code, 0)
 
-    @cached_property
-    def _groups_by_code(self) -> dict[str, CodeGroup]:
-        return {group.code: group for group in self.groups}
-
     def billed_units(self, code: str) -> int:
         """What the clinic intends to bill for a code: its stated units, else what the calculator gives."""
-        group = self._groups_by_code.get(code)
-        if group is None:
-            return 0
-        stated = [self.services[i].units for i in group.service_indexes]
-        if all(u is not None for u in stated):
-            return sum(u for u in stated if u is not None)
-        return self.computed_units(code)
+        return self._billed_units.get(code, 0)
+
+    @cached_property
+    def _billed_units(self) -> dict[str, int]:
+        """``billed_units`` of every code of the visit, worked out together (the MUE check asks for each)."""
+        services, computed, billed = self.services, self.units.units, {}
+        for group in self.groups:
+            stated = [services[i].units for i in group.service_indexes]
+            billed[group.code] = computed.get(group.code, 0) if None in stated else sum(cast("list[int]", stated))
+        return billed
 
     @cached_property
     def line_prices(self) -> dict[str, ExpectedPrice]:

@@ -8,7 +8,6 @@ identifiers have no such form, and are refused here, before a claim is built, in
 from __future__ import annotations
 
 from collections.abc import Iterator
-from itertools import chain
 
 from ptbill.domain.encounter import Address, Encounter
 from ptbill.domain.finding import Severity
@@ -47,6 +46,30 @@ def _names_and_addresses(encounter: Encounter) -> Iterator[tuple[str, str | None
     yield "coverage.group_number", encounter.coverage.group_number
 
 
+def _texts(encounter: Encounter) -> list[str | None]:
+    """Every value ``_names_and_addresses`` and ``_identifiers`` give, without naming the fields (a test keeps the
+    lists alike): building the names costs more than testing the text, which is plain on most notes."""
+    patient, coverage, billing = encounter.patient, encounter.coverage, encounter.billing_provider
+    texts: list[str | None] = [patient.first_name, patient.last_name]
+    for address in (patient.address, billing.address):
+        if address is not None:
+            texts += (address.line1, address.line2, address.city)
+    subscriber = coverage.subscriber
+    if subscriber is not None:
+        texts += (subscriber.first_name, subscriber.last_name)
+        address = subscriber.address
+        if address is not None:
+            texts += (address.line1, address.line2, address.city)
+    texts += (billing.name, encounter.rendering_provider.name, coverage.group_number, encounter.id, coverage.member_id)
+    for provider in (encounter.supervising_provider, encounter.referring_provider):
+        if provider is not None:
+            texts.append(provider.name)
+    authorization = coverage.authorization
+    if authorization is not None:
+        texts.append(authorization.number)
+    return texts
+
+
 def _identifiers(encounter: Encounter) -> Iterator[tuple[str, str | None]]:
     """(field, value) of the identifiers the claim formats carry exactly as given."""
     yield "id", encounter.id
@@ -71,8 +94,7 @@ def claim_text_not_transliterable(ctx: CheckContext) -> Iterator[Hit]:
     """A name, address or identifier has characters that no claim format can carry."""
     # Most notes are printable ASCII throughout: one test of all their text joined first (printable ASCII has
     # nothing to transliterate and nothing outside the set, and text is so when each of its parts is).
-    every = chain(_names_and_addresses(ctx.encounter), _identifiers(ctx.encounter))
-    if is_x12_identifier("".join([value for _, value in every if value])):
+    if is_x12_identifier("".join(filter(None, _texts(ctx.encounter)))):
         return
     for field, value in _names_and_addresses(ctx.encounter):
         missing = untransliterable(value or "")

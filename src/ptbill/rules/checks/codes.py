@@ -6,9 +6,11 @@ Medicare Benefit Policy Manual ch.15 §220.3 (total timed and total treatment mi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterable, Iterator
 
 from ptbill.domain.finding import Severity
+from ptbill.reference.catalog import ResolvedValue
+from ptbill.reference.mue import MueTable, MueValue
 from ptbill.rules.context import CheckContext
 from ptbill.rules.registry import Hit, in_words, rule
 from ptbill.rules.sources import MUE_URL, bpm_15, cite, cpm
@@ -34,11 +36,16 @@ MUE_SOURCE = cite(
     ),
     fix="Check the code for a typo; if it is a real code the clinic bills, add it to the code catalog.",
 )
-def code_unknown(ctx: CheckContext) -> Iterator[Hit]:
+def code_unknown(ctx: CheckContext) -> Iterable[Hit]:
     """A service's code is not in the code catalog."""
-    for index, service in enumerate(ctx.services):
-        if ctx.code_info(service.code) is None:
-            yield Hit(f"{service.code} is not a code ptbill knows.", index, f"services[{index}].code")
+    infos = ctx.service_infos
+    if all(infos):  # every code known (a ProcedureCode is always true): the usual note
+        return ()
+    return [
+        Hit(f"{service.code} is not a code ptbill knows.", index, f"services[{index}].code")
+        for index, (service, info) in enumerate(zip(ctx.services, infos, strict=True))
+        if info is None
+    ]
 
 
 @rule(
@@ -48,10 +55,21 @@ def code_unknown(ctx: CheckContext) -> Iterator[Hit]:
     source="the payer's list of codes it does not pay separately (parameter codes.not_payable)",
     fix="Bill the code the payer accepts instead, or leave the service off the claim.",
 )
-def code_not_payable(ctx: CheckContext) -> Iterator[Hit]:
+def code_not_payable(ctx: CheckContext) -> Iterable[Hit]:
     """The code is not valid or not separately paid for this payer."""
     not_payable = ctx.snapshot.resolved("codes.not_payable")
     series = ctx.snapshot.resolved("codes.not_payable_series")
+    # Most notes bill no code either list names: one pass over the codes before the one that explains.
+    listed = not_payable.code_texts if not_payable is not None else {}
+    prefixes = tuple(series.code_texts) if series is not None else ()
+    if not any(s.code in listed or s.code.startswith(prefixes) for s in ctx.services):
+        return ()
+    return _not_payable_hits(ctx, not_payable, series)
+
+
+def _not_payable_hits(
+    ctx: CheckContext, not_payable: ResolvedValue | None, series: ResolvedValue | None
+) -> Iterator[Hit]:
     for index, service in enumerate(ctx.services):
         if ctx.statutory_exclusion(service.code) is not None:
             continue  # not a Medicare benefit: billed with GY for the patient to pay (ABN_STATUTORY_EXCLUSION)
@@ -71,20 +89,27 @@ def code_not_payable(ctx: CheckContext) -> Iterator[Hit]:
         )
 
 
-def _mue_limit(ctx: CheckContext, code: str) -> tuple[int, Callable[[], str], bool] | None:
-    """The code's MUE: units, its source (in words only when a finding needs them), and whether it counts the
-    whole day (MAI 2 or 3) or one claim line."""
-    # An installed CMS table answers for its quarter onward; earlier visits keep the dated parameters.
-    if ctx.mue is not None and ctx.mue.quarter <= ctx.encounter.date_of_service:
-        found = ctx.mue.lookup(code)
+def _mue_limit(
+    ctx: CheckContext, table: MueTable | None, code: str
+) -> tuple[int, bool, MueValue | ResolvedValue] | None:
+    """The code's MUE: units, whether it counts the whole day (MAI 2 or 3) or one claim line, and its basis
+    (``_mue_source`` words it, only when a finding needs it). ``table``: the installed CMS table when it answers
+    for the date of service (its quarter onward; earlier visits keep the dated parameters)."""
+    if table is not None:
+        found = table.lookup(code)
         if found is not None:
-            indicator = found.adjudication_indicator
-            return found.units, lambda: f"{found.source} (MAI {indicator})", indicator != 1
+            return found.units, found.adjudication_indicator != 1, found
     parameter = ctx.snapshot.resolved(f"mue.{code}")
     if parameter is None:
         return None
     # The shipped values are per patient per day, as CMS's date-of-service edits are.
-    return parameter.integer, lambda: f"{parameter.reference} (confidence: {parameter.confidence})", True
+    return parameter.integer, True, parameter
+
+
+def _mue_source(basis: MueValue | ResolvedValue) -> str:
+    if isinstance(basis, MueValue):
+        return f"{basis.source} (MAI {basis.adjudication_indicator})"
+    return f"{basis.reference} (confidence: {basis.confidence})"
 
 
 @rule(
@@ -101,14 +126,18 @@ def units_exceed_mue(ctx: CheckContext) -> Iterator[Hit]:
     A date-of-service edit counts the units of the patient's other notes of the day by other providers
     too (the same provider's are DUPLICATE_SERVICE); a line edit counts this line only.
     """
-    own_npi = ctx.encounter.billed_under.npi
+    table = ctx.mue if ctx.mue is not None and ctx.mue.quarter <= ctx.encounter.date_of_service else None
+    same_day = ctx.same_day
     for group in ctx.groups:
-        limit = _mue_limit(ctx, group.code)
+        limit = _mue_limit(ctx, table, group.code)
         if limit is None:
             continue
-        units, source, whole_day = limit
+        units, whole_day, basis = limit
         billed = ctx.billed_units(group.code)
-        elsewhere = [s for s in ctx.same_day if s.code == group.code and s.provider_npi != own_npi] if whole_day else []
+        if billed <= units and not (whole_day and same_day):
+            continue  # within the edit, and no other note of the day counts: the usual line
+        own_npi = ctx.encounter.billed_under.npi
+        elsewhere = [s for s in same_day if s.code == group.code and s.provider_npi != own_npi] if whole_day else []
         total = billed + sum(s.units for s in elsewhere)
         if total > units:
             first = group.service_indexes[0]
@@ -123,7 +152,7 @@ def units_exceed_mue(ctx: CheckContext) -> Iterator[Hit]:
                 f"here{other}; the medically unlikely edit allows {units} a day.",
                 first,
                 f"services[{first}].units",
-                reference=source(),
+                reference=_mue_source(basis),
             )
 
 
@@ -136,6 +165,8 @@ def units_exceed_mue(ctx: CheckContext) -> Iterator[Hit]:
 )
 def units_mismatch(ctx: CheckContext) -> Iterator[Hit]:
     """The units the clinic means to bill differ from what the payer's unit method gives."""
+    if all(service.units is None for service in ctx.services):
+        return  # no line states its units: they are the calculator's
     for group in ctx.groups:
         stated = [ctx.services[i].units for i in group.service_indexes]
         if all(u is None for u in stated):
@@ -164,13 +195,15 @@ def units_mismatch(ctx: CheckContext) -> Iterator[Hit]:
     source=EIGHT_MINUTE_RULE,
     fix="Record the minutes (or start and end times) of every timed service; units are computed from them.",
 )
-def timed_minutes_missing(ctx: CheckContext) -> Iterator[Hit]:
+def timed_minutes_missing(ctx: CheckContext) -> Iterable[Hit]:
     """A timed (per 15 minutes) code has no documented time."""
-    for index, service in enumerate(ctx.services):
-        if ctx.is_timed(service.code) and service.documented_minutes is None:
-            yield Hit(
-                f"{service.code} is billed per 15 minutes but has no minutes.", index, f"services[{index}].minutes"
-            )
+    if None not in ctx.documented_minutes:  # every service documents its time: the usual note
+        return ()
+    return [
+        Hit(f"{service.code} is billed per 15 minutes but has no minutes.", index, f"services[{index}].minutes")
+        for index, (service, minutes) in enumerate(zip(ctx.services, ctx.documented_minutes, strict=True))
+        if minutes is None and ctx.is_timed(service.code)
+    ]
 
 
 @rule(
@@ -183,6 +216,9 @@ def timed_minutes_missing(ctx: CheckContext) -> Iterator[Hit]:
 )
 def timed_service_unbillable(ctx: CheckContext) -> Iterator[Hit]:
     """A timed service earns no unit under the payer's method; it stays in the note, not on the claim."""
+    units = ctx.units.units
+    if all(units.get(group.code, 0) for group in ctx.groups):
+        return  # every code earns a unit
     for group in ctx.groups:
         if not ctx.is_timed(group.code) or ctx.computed_units(group.code) > 0:
             continue
@@ -226,15 +262,18 @@ def total_time_missing(ctx: CheckContext) -> Iterator[Hit]:
     source=TREATMENT_NOTE + "; 'billing and total timed code treatment minutes must be consistent'",
     fix="Correct either the services' minutes or the total treatment time so they agree.",
 )
-def total_time_inconsistent(ctx: CheckContext) -> Iterator[Hit]:
+def total_time_inconsistent(ctx: CheckContext) -> Iterable[Hit]:
     """The services' minutes add up to more than the total treatment time."""
     total = ctx.encounter.total_treatment_minutes
     if total is None:
-        return
-    documented = sum(s.documented_minutes or 0 for s in ctx.services)
-    if documented > total:
-        yield Hit(
+        return ()
+    documented = sum(filter(None, ctx.documented_minutes))  # a service without minutes adds none
+    if documented <= total:
+        return ()
+    return (
+        Hit(
             f"The services add up to {documented} minutes, more than the {total}-minute total treatment time.",
             None,
             "total_treatment_minutes",
-        )
+        ),
+    )

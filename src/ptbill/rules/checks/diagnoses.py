@@ -13,7 +13,8 @@ from datetime import date
 from ptbill.domain.claim_line import MAX_DIAGNOSIS_POINTERS
 from ptbill.domain.encounter import dotted_diagnosis, normalize_diagnosis
 from ptbill.domain.finding import Severity
-from ptbill.reference.icd10 import CodeStatus
+from ptbill.domain.identity_memo import IdentityMemo, kept
+from ptbill.reference.icd10 import CodeSetVersion, CodeStatus
 from ptbill.rules.context import CheckContext
 from ptbill.rules.registry import Hit, in_words, lines_hit, rule
 from ptbill.rules.sources import ICD10_URL, cite, cpm
@@ -45,6 +46,8 @@ def diagnosis_missing(ctx: CheckContext) -> Iterator[Hit]:
     if not ctx.encounter.diagnoses:
         yield Hit("The encounter has no diagnosis.", None, "diagnoses")
         return
+    if all(service.diagnosis_pointers for service in ctx.services):
+        return  # every line points to a diagnosis: the usual note
     unpointed = [index for index, service in enumerate(ctx.services) if not service.diagnosis_pointers]
     if unpointed:
         codes = [ctx.services[i].code for i in unpointed]
@@ -69,18 +72,16 @@ def diagnosis_invalid(ctx: CheckContext) -> Iterator[Hit]:
     """A diagnosis is not a billable ICD-10-CM code on the date of service."""
     if ctx.icd10 is None:
         return
-    missing = fiscal_year(ctx.encounter.date_of_service)
     for position, code in enumerate(ctx.encounter.diagnoses):
         status = ctx.icd10.status(code)
         if status is CodeStatus.BILLABLE:
             continue
+        missing = fiscal_year(ctx.encounter.date_of_service)
         shown = dotted_diagnosis(code)
         fix = None
         if status is CodeStatus.HEADER:
             message = f"{shown} is a category header in {ctx.icd10.name}, not a billable code."
-            children = ctx.icd10.billable_under(code)
-            listed = ", ".join(dotted_diagnosis(c) for c in children[:8]) + (", ..." if len(children) > 8 else "")
-            fix = f"Use the complete code that fits the documentation: {listed}."
+            fix = f"Use the complete code that fits the documentation: {_children(ctx.icd10, code)}."
         else:
             message = f"{shown} is not an ICD-10-CM code in {ctx.icd10.name}."
         severity = None
@@ -103,6 +104,21 @@ def diagnosis_invalid(ctx: CheckContext) -> Iterator[Hit]:
             severity=severity,
             detail=detail,
         )
+
+
+# A header's billable codes in words, per code set (by identity, ``domain.identity_memo``) and header as spelled:
+# the same few headers (M54.5) come back note after note, and listing them takes a search of the code set.
+_CHILDREN: IdentityMemo = {}
+
+
+def _children(version: CodeSetVersion, header: str) -> str:
+    """The first eight billable codes under ``header``, dotted, and "..." when there are more."""
+
+    def listed() -> str:
+        children = version.billable_under(header)
+        return ", ".join(dotted_diagnosis(c) for c in children[:8]) + (", ..." if len(children) > 8 else "")
+
+    return kept(_CHILDREN, (id(version), header), listed, 1024, version)
 
 
 @rule(
@@ -138,6 +154,12 @@ def code_set_not_loaded(ctx: CheckContext) -> Iterator[Hit]:
 def diagnosis_pointer_invalid(ctx: CheckContext) -> Iterator[Hit]:
     """A service points outside the diagnosis list, or to more than 4 diagnoses."""
     count = len(ctx.encounter.diagnoses)
+    for service in ctx.services:
+        pointers = service.diagnosis_pointers
+        if pointers and (len(pointers) > MAX_DIAGNOSIS_POINTERS or min(pointers) < 1 or max(pointers) > count):
+            break
+    else:
+        return  # every line points within the list, to at most 4: the usual note
     outside: dict[int, list[int]] = {}
     for index, service in enumerate(ctx.services):
         beyond = [p for p in service.diagnosis_pointers if not 1 <= p <= count]
@@ -171,15 +193,13 @@ def diagnosis_pointer_invalid(ctx: CheckContext) -> Iterator[Hit]:
 )
 def diagnosis_not_covered(ctx: CheckContext) -> Iterator[Hit]:
     """The payer lists the diagnoses it covers for a code, and none of the service's diagnoses is among them."""
-    diagnoses = ctx.encounter.diagnoses
     for index, service in enumerate(ctx.services):
         policy = ctx.snapshot.resolved(f"coverage.covered_diagnoses.{service.code}")
         if policy is None:
             continue
+        diagnoses = ctx.normalized_diagnoses
         prefixes = tuple(normalize_diagnosis(p) for p in policy.codes)
-        pointed = [
-            normalize_diagnosis(diagnoses[p - 1]) for p in service.diagnosis_pointers if 1 <= p <= len(diagnoses)
-        ]
+        pointed = [diagnoses[p - 1] for p in service.diagnosis_pointers if 1 <= p <= len(diagnoses)]
         if pointed and not any(code.startswith(prefixes) for code in pointed):
             yield Hit(
                 f"{ctx.snapshot.payer.name} covers {service.code} only for "

@@ -7,7 +7,7 @@ threshold, the ABN modifiers GA/GY/GZ, CMS NCCI procedure-to-procedure edits and
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from ptbill.domain.encounter import Credential, Discipline, discipline_of
 from ptbill.domain.finding import Severity
@@ -20,6 +20,7 @@ DISTINCT_MODIFIERS = frozenset({"59", "XE", "XS", "XP", "XU"})
 X_MODIFIERS = frozenset({"XE", "XS", "XP", "XU"})
 # Pairs that must not stand on one line: KX attests necessity, GA/GZ/GY state expected denial.
 CONFLICTS = (("KX", "GA"), ("GA", "GZ"), ("GA", "GY"), ("GY", "GZ"))
+CONFLICTING = frozenset(modifier for pair in CONFLICTS for modifier in pair)
 DISCIPLINE_MODIFIER = {
     Discipline.PHYSICAL_THERAPY: "GP",
     Discipline.OCCUPATIONAL_THERAPY: "GO",
@@ -38,22 +39,21 @@ def _line_modifiers(ctx: CheckContext, indexes: list[int]) -> set[str]:
     return {m for i in indexes for m in ctx.services[i].modifiers}
 
 
-def _discipline_lines(ctx: CheckContext, discipline: Discipline) -> Iterator[Hit]:
+def _discipline_lines(ctx: CheckContext, discipline: Discipline) -> Iterable[Hit]:
     """One hit naming every therapy line of the visit that lacks the discipline's modifier."""
     if discipline_of(ctx.encounter.rendering_provider.credential) is not discipline:
-        return
+        return ()
     if not ctx.snapshot.flag("modifiers.gp_required"):  # the payer asks for GP, GO or GN on therapy lines
-        return
+        return ()
     wanted = DISCIPLINE_MODIFIER[discipline]
     lacking: list[int] = []
     wrong: set[str] = set()
-    for index, service in enumerate(ctx.services):
-        info = ctx.code_info(service.code)
+    for index, (service, info) in enumerate(zip(ctx.services, ctx.service_infos, strict=True)):
         if info is not None and info.therapy and wanted not in service.modifiers:
             lacking.append(index)
             wrong |= set(service.modifiers) & (set(DISCIPLINE_MODIFIER.values()) - {wanted})
     if not lacking:
-        return
+        return ()
     codes = [ctx.services[i].code for i in lacking]
     message = f"{in_words(codes)} {'has' if len(codes) == 1 else 'have'} no {wanted} modifier"
     if wrong:
@@ -61,7 +61,7 @@ def _discipline_lines(ctx: CheckContext, discipline: Discipline) -> Iterator[Hit
             f" ({in_words(sorted(wrong))} marks another discipline's plan of care; this visit was furnished by "
             f"{ctx.encounter.rendering_provider.credential.value} under the {discipline.value} plan)"
         )
-    yield lines_hit(message + ".", lacking, "modifiers")
+    return (lines_hit(message + ".", lacking, "modifiers"),)
 
 
 @rule(
@@ -72,9 +72,9 @@ def _discipline_lines(ctx: CheckContext, discipline: Discipline) -> Iterator[Hit
     source=CPM_THERAPY,
     fix="Add GP to every therapy line delivered under the PT plan of care.",
 )
-def gp_missing(ctx: CheckContext) -> Iterator[Hit]:
+def gp_missing(ctx: CheckContext) -> Iterable[Hit]:
     """A PT visit's therapy code lacks GP for a payer that requires it (every Medicare payer)."""
-    yield from _discipline_lines(ctx, Discipline.PHYSICAL_THERAPY)
+    return _discipline_lines(ctx, Discipline.PHYSICAL_THERAPY)
 
 
 @rule(
@@ -85,9 +85,9 @@ def gp_missing(ctx: CheckContext) -> Iterator[Hit]:
     source=CPM_THERAPY,
     fix="Add GO (not GP) to every therapy line an OT or OTA furnished under the occupational therapy plan of care.",
 )
-def go_missing(ctx: CheckContext) -> Iterator[Hit]:
+def go_missing(ctx: CheckContext) -> Iterable[Hit]:
     """An OT visit's therapy code lacks GO for a payer that requires discipline modifiers."""
-    yield from _discipline_lines(ctx, Discipline.OCCUPATIONAL_THERAPY)
+    return _discipline_lines(ctx, Discipline.OCCUPATIONAL_THERAPY)
 
 
 @rule(
@@ -98,9 +98,9 @@ def go_missing(ctx: CheckContext) -> Iterator[Hit]:
     source=CPM_THERAPY,
     fix="Add GN (not GP) to every therapy line an SLP furnished under the speech-language pathology plan of care.",
 )
-def gn_missing(ctx: CheckContext) -> Iterator[Hit]:
+def gn_missing(ctx: CheckContext) -> Iterable[Hit]:
     """A speech-language pathologist's therapy code lacks GN where discipline modifiers are required."""
-    yield from _discipline_lines(ctx, Discipline.SPEECH_LANGUAGE_PATHOLOGY)
+    return _discipline_lines(ctx, Discipline.SPEECH_LANGUAGE_PATHOLOGY)
 
 
 def _assistant_lines(ctx: CheckContext, assistant: Credential, wanted: str) -> Iterator[Hit]:
@@ -169,6 +169,8 @@ def co_missing(ctx: CheckContext) -> Iterator[Hit]:
 def modifier_unknown(ctx: CheckContext) -> Iterator[Hit]:
     """A line carries a modifier that is not a valid modifier on the date of service."""
     day = ctx.encounter.date_of_service
+    if all(ctx.modifiers.valid_on(modifier, day) for modifier in ctx.modifiers_used):
+        return  # each modifier of the visit tested once: all valid, the usual note
     lines: dict[str, list[int]] = {}
     for index, service in enumerate(ctx.services):
         for modifier in service.modifiers:
@@ -209,6 +211,8 @@ def modifier_unknown(ctx: CheckContext) -> Iterator[Hit]:
 )
 def modifier_conflict(ctx: CheckContext) -> Iterator[Hit]:
     """A line carries modifiers that must not stand together (KX with GA; GA with GZ or GY)."""
+    if len(ctx.modifiers_used & CONFLICTING) < 2:
+        return  # a conflict takes two of them on one line: the visit does not have two
     for index, service in enumerate(ctx.services):
         present = set(service.modifiers)
         for first, second in CONFLICTS:
@@ -280,6 +284,8 @@ def ncci_pair_not_allowed(ctx: CheckContext) -> Iterator[Hit]:
 )
 def modifier_59_without_pair(ctx: CheckContext) -> Iterator[Hit]:
     """A line carries 59 or an X modifier but forms no code pair in the encounter."""
+    if ctx.modifiers_used.isdisjoint(DISTINCT_MODIFIERS):
+        return  # no 59 or X modifier on any line: the usual note
     paired = {ctx.services[i].code for pair in ctx.ncci_pairs for i in pair[:2]}
     for index, service in enumerate(ctx.services):
         distinct = sorted(set(service.modifiers) & DISTINCT_MODIFIERS)

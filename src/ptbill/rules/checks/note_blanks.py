@@ -60,7 +60,7 @@ def _texts(encounter: Encounter) -> list[str | None]:
 
 def _any_blank(encounter: Encounter) -> bool:
     """Whether any text of the note holds a blank: one quick pass before the one that names the parts."""
-    return BLANK in "\n".join(text for text in _texts(encounter) if text)  # a blank never spans a line break
+    return BLANK in "\n".join(filter(None, _texts(encounter)))  # a blank never spans a line break
 
 
 _FIELDS = {

@@ -221,15 +221,16 @@ def poc_frequency_exceeded(ctx: CheckContext) -> Iterator[Hit]:
     plan = ctx.encounter.plan_of_care
     if plan is None or plan.most_visits_per_week is None:
         return
-    yield from _over_the_week(ctx, plan.most_visits_per_week)
+    if ctx.visits_this_week is not None:
+        yield from _over_the_week(ctx, plan.most_visits_per_week)
     if plan.visit_number is None or (plan.duration_weeks is None and plan.frequency_max_per_week is None):
         return
     per_week = plan.most_visits_per_week
     week = (ctx.encounter.date_of_service - plan.start_date).days // 7 + 1
-    allowed, span = per_week * week, f"by week {week}"
-    if plan.duration_weeks is not None and week > plan.duration_weeks:
-        allowed, span = per_week * plan.duration_weeks, f"in {plan.duration_weeks} weeks"
+    past_the_plan = plan.duration_weeks is not None and week > plan.duration_weeks
+    allowed = per_week * (plan.duration_weeks if plan.duration_weeks is not None and past_the_plan else week)
     if plan.visit_number > allowed:
+        span = f"in {plan.duration_weeks} weeks" if past_the_plan else f"by week {week}"  # worded for a finding only
         yield Hit(
             f"This is visit {plan.visit_number}; the plan certifies at most {per_week} a week, {allowed} {span}.",
             None,

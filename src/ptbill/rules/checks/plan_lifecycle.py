@@ -67,12 +67,13 @@ def poc_recert_due(ctx: CheckContext) -> Iterator[Hit]:
     if limit is None or notice is None:
         return
     last = plan_end(plan.start_date, plan.end_date, plan.duration_weeks)
-    ends, why, field = limit, f"{(limit - plan.start_date).days} days from its start", "plan_of_care.start_date"
+    ends, why, field = limit, None, "plan_of_care.start_date"
     if last is not None and last <= limit:
         ends, why = last, "the plan's last day"
         field = "plan_of_care.end_date" if plan.end_date is not None else "plan_of_care.duration_weeks"
     left = (ends - ctx.encounter.date_of_service).days
     if 0 <= left <= notice:
+        why = why or f"{(limit - plan.start_date).days} days from its start"  # worded only for a finding
         when = "today" if left == 0 else f"{left} day{'s' if left != 1 else ''} after this visit"
         yield Hit(
             f"The plan of care's certification ends on {ends} ({why}), {when}: have the plan recertified before "

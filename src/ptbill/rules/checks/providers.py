@@ -28,22 +28,20 @@ CLAIM_SECTION = "Claim: providers, place, date, duplicates"
     ),
     fix="Copy the NPI again from NPPES: it is 10 digits and the last one is a check digit.",
 )
-def npi_invalid(ctx: CheckContext) -> Iterator[Hit]:
+def npi_invalid(ctx: CheckContext) -> list[Hit]:
     """An NPI on the encounter fails its check digit."""
     encounter = ctx.encounter
-    providers = {
-        "billing_provider": encounter.billing_provider,
-        "rendering_provider": encounter.rendering_provider,
-        "supervising_provider": encounter.supervising_provider,
-        "referring_provider": encounter.referring_provider,
-    }
-    for role, provider in providers.items():
-        if provider is not None and not npi_is_valid(provider.npi):
-            yield Hit(
-                f"The {role.replace('_', ' ')}'s NPI {provider.npi} is not a valid NPI.",
-                None,
-                f"{role}.npi",
-            )
+    providers = (
+        ("billing_provider", encounter.billing_provider),
+        ("rendering_provider", encounter.rendering_provider),
+        ("supervising_provider", encounter.supervising_provider),
+        ("referring_provider", encounter.referring_provider),
+    )
+    return [
+        Hit(f"The {role.replace('_', ' ')}'s NPI {provider.npi} is not a valid NPI.", None, f"{role}.npi")
+        for role, provider in providers
+        if provider is not None and not npi_is_valid(provider.npi)
+    ]
 
 
 @rule(

@@ -8,9 +8,15 @@ what makes therapy necessary and what a treatment note records, and the ICD-10-C
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
-from ptbill.domain.encounter import DeviceType, Service, TractionMode, dotted_diagnosis, normalize_diagnosis
+from ptbill.domain.encounter import (
+    BodyRegion,
+    DeviceType,
+    TractionMode,
+    dotted_diagnosis,
+    normalize_diagnosis,
+)
 from ptbill.domain.finding import Severity
 from ptbill.domain.identity_memo import IdentityMemo, kept
 from ptbill.rules.context import CheckContext
@@ -39,10 +45,6 @@ GUIDE_DOCUMENTATION = bpm_15(
 )
 
 
-def _traction_services(ctx: CheckContext) -> tuple[tuple[int, Service], ...]:
-    return ctx.traction_services
-
-
 def _where(index: int, name: str) -> str:
     return f"services[{index}].traction.{name}"
 
@@ -58,7 +60,7 @@ def _where(index: int, name: str) -> str:
 )
 def not_mechanical(ctx: CheckContext) -> Iterator[Hit]:
     """97012 is billed with a device that is not a mechanical traction unit."""
-    for index, service in _traction_services(ctx):
+    for index, service in ctx.traction_services:
         device = service.traction.device_type if service.traction else None
         if device is not None and device not in MECHANICAL_DEVICES:
             yield Hit(
@@ -84,7 +86,7 @@ def not_mechanical(ctx: CheckContext) -> Iterator[Hit]:
 )
 def decompression_device(ctx: CheckContext) -> Iterator[Hit]:
     """97012 is billed for a decompression table (VAX-D, DRX and the like)."""
-    for index, service in _traction_services(ctx):
+    for index, service in ctx.traction_services:
         if service.traction and service.traction.device_type is DeviceType.DECOMPRESSION_TABLE:
             yield Hit(
                 "Traction was given on a decompression table; Medicare does not cover vertebral axial "
@@ -102,11 +104,13 @@ def decompression_device(ctx: CheckContext) -> Iterator[Hit]:
     source=GUIDE_DOCUMENTATION,
     fix="Record the traction device type (motorized table, cervical unit...) and its name.",
 )
-def device_missing(ctx: CheckContext) -> Iterator[Hit]:
+def device_missing(ctx: CheckContext) -> list[Hit]:
     """The traction note does not say which device was used."""
-    for index, service in _traction_services(ctx):
-        if service.traction is None or service.traction.device_type is None:
-            yield Hit("The note does not name the traction device.", index, _where(index, "device_type"))
+    return [
+        Hit("The note does not name the traction device.", index, _where(index, "device_type"))
+        for index, service in ctx.traction_services
+        if service.traction is None or service.traction.device_type is None
+    ]
 
 
 @rule(
@@ -117,11 +121,13 @@ def device_missing(ctx: CheckContext) -> Iterator[Hit]:
     source=GUIDE_DOCUMENTATION,
     fix="Record the body region treated (cervical, lumbar...).",
 )
-def body_region_missing(ctx: CheckContext) -> Iterator[Hit]:
+def body_region_missing(ctx: CheckContext) -> list[Hit]:
     """The traction note does not say which body region was treated."""
-    for index, service in _traction_services(ctx):
-        if service.traction is None or service.traction.body_region is None:
-            yield Hit("The note does not name the body region treated.", index, _where(index, "body_region"))
+    return [
+        Hit("The note does not name the body region treated.", index, _where(index, "body_region"))
+        for index, service in ctx.traction_services
+        if service.traction is None or service.traction.body_region is None
+    ]
 
 
 @rule(
@@ -132,11 +138,13 @@ def body_region_missing(ctx: CheckContext) -> Iterator[Hit]:
     source=GUIDE_DOCUMENTATION,
     fix="Record the traction force in pounds, and any change of force during the session with the reason.",
 )
-def force_missing(ctx: CheckContext) -> Iterator[Hit]:
+def force_missing(ctx: CheckContext) -> list[Hit]:
     """The traction note does not record the force applied."""
-    for index, service in _traction_services(ctx):
-        if service.traction is None or service.traction.force_lbs is None:
-            yield Hit("The note does not record the traction force.", index, _where(index, "force_lbs"))
+    return [
+        Hit("The note does not record the traction force.", index, _where(index, "force_lbs"))
+        for index, service in ctx.traction_services
+        if service.traction is None or service.traction.force_lbs is None
+    ]
 
 
 @rule(
@@ -150,7 +158,7 @@ def force_missing(ctx: CheckContext) -> Iterator[Hit]:
 )
 def settings_missing(ctx: CheckContext) -> Iterator[Hit]:
     """The traction note lacks the mode, the angle, or the hold/rest times of intermittent traction."""
-    for index, service in _traction_services(ctx):
+    for index, service in ctx.traction_services:
         traction = service.traction
         missing: list[str] = []
         if traction is None or traction.mode is None:
@@ -179,6 +187,8 @@ def settings_missing(ctx: CheckContext) -> Iterator[Hit]:
 )
 def time_not_documented(ctx: CheckContext) -> Iterator[Hit]:
     """A service has neither start and end times nor minutes."""
+    if None not in ctx.documented_minutes:
+        return  # each service has its clock times or its minutes (what ``documented_minutes`` reads)
     for index, service in enumerate(ctx.services):
         if not service.has_clock_times and service.minutes is None:
             yield Hit(f"{service.code} has no documented time.", index, f"services[{index}].start_time")
@@ -196,7 +206,7 @@ def time_not_documented(ctx: CheckContext) -> Iterator[Hit]:
 )
 def start_end_times_missing(ctx: CheckContext) -> Iterator[Hit]:
     """97012 is documented with minutes only, without start and end clock times."""
-    for index, service in _traction_services(ctx):
+    for index, service in ctx.traction_services:
         if not service.has_clock_times and service.minutes is not None:
             yield Hit(
                 f"{service.code} records {service.minutes} minutes but no start and end times.",
@@ -219,7 +229,7 @@ def below_min_duration(ctx: CheckContext) -> Iterator[Hit]:
     minimum = ctx.snapshot.resolved("traction.minimum_minutes")
     if minimum is None:
         return
-    for index, service in _traction_services(ctx):
+    for index, service in ctx.traction_services:
         minutes = service.documented_minutes
         if minutes is not None and minutes < minimum.integer:
             yield Hit(
@@ -239,15 +249,13 @@ def below_min_duration(ctx: CheckContext) -> Iterator[Hit]:
     source=CPT_97012 + "; " + TREATMENT_NOTE,
     fix="Record the clock times you checked on the patient during traction.",
 )
-def monitoring_not_documented(ctx: CheckContext) -> Iterator[Hit]:
+def monitoring_not_documented(ctx: CheckContext) -> list[Hit]:
     """The note does not show that the patient was checked on during traction."""
-    for index, service in _traction_services(ctx):
-        if service.traction is None or not service.traction.monitoring_checks:
-            yield Hit(
-                "The note records no check on the patient during traction.",
-                index,
-                _where(index, "monitoring_checks"),
-            )
+    return [
+        Hit("The note records no check on the patient during traction.", index, _where(index, "monitoring_checks"))
+        for index, service in ctx.traction_services
+        if service.traction is None or not service.traction.monitoring_checks
+    ]
 
 
 @rule(
@@ -258,11 +266,13 @@ def monitoring_not_documented(ctx: CheckContext) -> Iterator[Hit]:
     source=bpm_15("220.3", "the treatment note records the patient's response to the treatment"),
     fix="Record how the patient responded: symptoms before and after, tolerance, any adverse response.",
 )
-def patient_response_missing(ctx: CheckContext) -> Iterator[Hit]:
+def patient_response_missing(ctx: CheckContext) -> list[Hit]:
     """The traction note does not record the patient's response."""
-    for index, service in _traction_services(ctx):
-        if not (service.patient_response or "").strip():
-            yield Hit("The note does not record the patient's response.", index, f"services[{index}].patient_response")
+    return [
+        Hit("The note does not record the patient's response.", index, f"services[{index}].patient_response")
+        for index, service in ctx.traction_services
+        if not (service.patient_response or "").strip()
+    ]
 
 
 @rule(
@@ -273,15 +283,15 @@ def patient_response_missing(ctx: CheckContext) -> Iterator[Hit]:
     source=bpm_15("220.2", "services must be reasonable and necessary for the patient's condition"),
     fix="State the diagnosis and symptoms traction addresses and why traction was chosen over other treatment.",
 )
-def justification_missing(ctx: CheckContext) -> Iterator[Hit]:
+def justification_missing(ctx: CheckContext) -> list[Hit]:
     """The traction note does not say why traction was medically necessary."""
-    for index, service in _traction_services(ctx):
-        if not (service.clinical_justification or "").strip():
-            yield Hit(
-                "The note gives no clinical justification for traction.",
-                index,
-                f"services[{index}].clinical_justification",
-            )
+    return [
+        Hit(
+            "The note gives no clinical justification for traction.", index, f"services[{index}].clinical_justification"
+        )
+        for index, service in ctx.traction_services
+        if not (service.clinical_justification or "").strip()
+    ]
 
 
 # A region's diagnosis prefixes, normalized once per parameter value: keyed by the value's id (an lru_cache would
@@ -289,11 +299,43 @@ def justification_missing(ctx: CheckContext) -> Iterator[Hit]:
 _NORMALIZED: IdentityMemo = {}
 
 
-def _normalized(codes: tuple[str, ...]) -> tuple[str, ...]:
-    return kept(_NORMALIZED, id(codes), lambda: tuple(normalize_diagnosis(code) for code in codes), 64, codes)
+class _RegionCodes:
+    """A region's diagnosis prefixes, normalized, and which diagnoses start with one: a list holds some fifty
+    prefixes, and the same few diagnoses come back note after note, so each is tested once (up to _ANSWERS)."""
+
+    __slots__ = ("_answers", "prefixes")
+
+    def __init__(self, codes: tuple[str, ...]) -> None:
+        self.prefixes = tuple(normalize_diagnosis(code) for code in codes)
+        self._answers: dict[str, bool] = {}
+
+    def name_any(self, diagnoses: Iterable[str]) -> bool:
+        """Whether one of the normalized ``diagnoses`` is of the region (starts with one of its prefixes)."""
+        answers = self._answers
+        for diagnosis in diagnoses:
+            found = answers.get(diagnosis)
+            if found is None:
+                found = diagnosis.startswith(self.prefixes)
+                if len(answers) >= _ANSWERS:
+                    answers.clear()
+                answers[diagnosis] = found
+            if found:
+                return True
+        return False
 
 
-def _region_diagnoses(ctx: CheckContext, region: str) -> tuple[str, ...] | None:
+_ANSWERS = 4096
+
+
+def _normalized(codes: tuple[str, ...]) -> _RegionCodes:
+    return kept(_NORMALIZED, id(codes), lambda: _RegionCodes(codes), 64, codes)
+
+
+# The parameter naming each region's diagnoses, spelled once rather than once a note.
+_REGION_PARAMETERS = {region: f"traction.region_diagnoses.{region.value}" for region in BodyRegion}
+
+
+def _region_diagnoses(ctx: CheckContext, region: str) -> _RegionCodes | None:
     found = ctx.snapshot.codes(f"traction.region_diagnoses.{region}")
     return None if found is None else _normalized(found)
 
@@ -311,25 +353,27 @@ def _region_diagnoses(ctx: CheckContext, region: str) -> tuple[str, ...] | None:
 )
 def region_diagnosis_mismatch(ctx: CheckContext) -> Iterator[Hit]:
     """Traction of one spinal region is billed with no diagnosis of that region (cervical traction, lumbar codes)."""
-    diagnoses = ctx.encounter.diagnoses
-    for index, service in _traction_services(ctx):
+    diagnoses, normalized = ctx.encounter.diagnoses, ctx.normalized_diagnoses
+    for index, service in ctx.traction_services:
         region = service.traction.body_region if service.traction else None
         if region is None:
             continue
-        parameter = ctx.snapshot.resolved(f"traction.region_diagnoses.{region.value}")
+        parameter = ctx.snapshot.resolved(_REGION_PARAMETERS[region])
         if parameter is None:
             continue  # no region list (an extremity, pelvic traction, or a date before ICD-10-CM)
-        prefixes = _normalized(parameter.codes)
-        pointed = [diagnoses[p - 1] for p in service.diagnosis_pointers if 1 <= p <= len(diagnoses)]
-        considered = pointed or list(diagnoses)
-        if not considered or any(normalize_diagnosis(code).startswith(prefixes) for code in considered):
+        region_codes = _normalized(parameter.codes)
+        pointed = [p - 1 for p in service.diagnosis_pointers if 1 <= p <= len(diagnoses)]
+        if region_codes.name_any([normalized[p] for p in pointed] if pointed else normalized):
+            continue  # a diagnosis of the region treated: the usual line
+        considered = [diagnoses[p] for p in pointed] or list(diagnoses)
+        if not considered:
             continue
         others = [
             name
             for name in ("cervical", "thoracic", "lumbar")
             if name != region.value
             and (codes := _region_diagnoses(ctx, name)) is not None
-            and any(normalize_diagnosis(code).startswith(codes) for code in considered)
+            and codes.name_any(normalize_diagnosis(code) for code in considered)
         ]
         where = f" name the {' and '.join(others)} spine instead" if others else " name no spinal region"
         yield Hit(
@@ -352,7 +396,7 @@ def region_diagnosis_mismatch(ctx: CheckContext) -> Iterator[Hit]:
 )
 def monitoring_outside_session(ctx: CheckContext) -> Iterator[Hit]:
     """A time the note says the patient was checked on during traction falls outside the session's start and end."""
-    for index, service in _traction_services(ctx):
+    for index, service in ctx.traction_services:
         if service.traction is None or service.start_time is None or service.end_time is None:
             continue
         outside = [t for t in service.traction.monitoring_checks if not service.start_time <= t <= service.end_time]

@@ -85,7 +85,7 @@ def build_context(
         from ptbill.pricing.installed import InstalledPfs
 
         pfs = InstalledPfs.at(catalog.installed_dir)
-    clinic = clinic or ClinicContext()
+    clinic = clinic or _NO_CLINIC
     return CheckContext(
         encounter=encounter,
         snapshot=snapshot,
@@ -125,6 +125,10 @@ class ClinicContext:
     visits_this_week: tuple[date, ...] | None = None
     certified_plan: CertifiedPlan | None = None
     signatures: NoteSignatures | None = None
+
+
+# What a check of a note alone knows beyond it: nothing (one shared value, as a ClinicContext never changes).
+_NO_CLINIC = ClinicContext()
 
 
 def check_encounter(

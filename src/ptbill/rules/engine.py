@@ -296,7 +296,6 @@ def plan_claim_lines(context: CheckContext) -> list[ClaimLine]:
     diagnoses = len(context.encounter.diagnoses)
     services, computed = context.encounter.services, context.units.units
     medicare = context.is_medicare
-    prices = context.line_prices
     for group in context.groups:
         code, indexes = group.code, group.service_indexes
         units = computed.get(code, 0)
@@ -307,7 +306,7 @@ def plan_claim_lines(context: CheckContext) -> list[ClaimLine]:
         liability = liability_modifier(context, code, indexes, modifiers) if medicare else None
         if liability is not None:
             modifiers += (liability,)
-        price = prices.get(code)
+        price = context.line_prices.get(code)  # read only once a line earns a unit: a note of none prices nothing
         if price is None:
             lines.append(ClaimLine(code, modifiers, units, pointers, tuple(indexes)))
         else:
@@ -332,13 +331,14 @@ def _merged(
 ) -> tuple[tuple[str, ...], tuple[int, ...]]:
     """A line's modifiers and diagnosis pointers from the services of its code, in order: a later service adds only
     those the earlier ones lack; a pointer past the note's diagnoses is left out, and at most
-    ``MAX_DIAGNOSIS_POINTERS`` are kept. A code is mostly on one service, whose own tuples then serve as they are."""
+    ``MAX_DIAGNOSIS_POINTERS`` are kept. A code is mostly on one service, whose own tuples then serve as they are
+    (``tuple`` of a tuple is that tuple, not a copy)."""
     if len(indexes) == 1:
         service = services[indexes[0]]
-        pointers = service.diagnosis_pointers
+        pointers = tuple(service.diagnosis_pointers)
         if not all(1 <= p <= diagnoses for p in pointers):
             pointers = tuple(p for p in pointers if 1 <= p <= diagnoses)
-        return service.modifiers, pointers[:MAX_DIAGNOSIS_POINTERS]
+        return tuple(service.modifiers), pointers[:MAX_DIAGNOSIS_POINTERS]
     modifiers: list[str] = []
     kept: list[int] = []
     for index in indexes:

@@ -577,7 +577,12 @@ def _visit(
                 f"{line.code} on {line.service_date}: outside Medicare PFS {year.name} ({year.effective}); "
                 "pick the schedule with MedicareFeeSchedule.schedule_for(day)"
             )
-    assistant_set = frozenset(m.upper() for m in assistant_modifiers)
+    # The default set (every engine check's) is upper case already, and keeps its hash for the memo's key.
+    assistant_set = (
+        ASSISTANT_MODIFIERS
+        if assistant_modifiers is ASSISTANT_MODIFIERS
+        else frozenset(m.upper() for m in assistant_modifiers)
+    )
     days = {line.service_date for line in lines}
     if len(days) != 1:
         return None, _price_lines(lines, year, locality_key, facility, order, assistant_set, str)

@@ -18,7 +18,10 @@ class Verdict(StrEnum):
     BLOCKED = "blocked"
 
 
-@dataclass(frozen=True, slots=True)
+# Not ``frozen``: a frozen dataclass sets each field through ``object.__setattr__``, four times the cost of making
+# it, and every check of a note makes a few findings. Nothing changes one once made; ``unsafe_hash`` keeps it
+# hashable by its fields, as a frozen one was.
+@dataclass(slots=True, unsafe_hash=True)
 class Finding:
     """What a check found: which rule, how bad, where, and what to do about it.
 

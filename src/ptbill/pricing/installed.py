@@ -487,6 +487,10 @@ def _zip_table_from_text(name: str, text: str) -> ZipLocalityTable:
 # --- reading what is installed ------------------------------------------------------------------------
 
 
+_MANIFESTS: dict[Path, Path] = {}  # per installed data directory, its manifest's path
+_MANIFESTS_KEPT = 64
+
+
 @dataclass(frozen=True)
 class InstalledPfs:
     """The shipped schedule with the installed years in place of the shipped ones, and the ZIP table if any."""
@@ -498,7 +502,12 @@ class InstalledPfs:
     @classmethod
     def at(cls, data_dir: Path) -> InstalledPfs | None:
         """What ``data_dir`` holds; reread only when the manifest changes; None when nothing is installed there."""
-        return open_when_changed(data_dir / "manifest.json", lambda _path: cls._read(data_dir))
+        manifest = _MANIFESTS.get(data_dir)
+        if manifest is None:  # asked on every check of a note: the path is joined once per directory
+            if len(_MANIFESTS) >= _MANIFESTS_KEPT:
+                _MANIFESTS.clear()
+            manifest = _MANIFESTS[data_dir] = data_dir / "manifest.json"
+        return open_when_changed(manifest, lambda _path: cls._read(data_dir))
 
     @classmethod
     def _read(cls, data_dir: Path) -> InstalledPfs:

@@ -511,7 +511,9 @@ def _pe_for_setting(row: RvuRow, facility: bool) -> tuple[Decimal, str, str]:
     return row.pe_nonfacility, "non-facility", ""
 
 
-@dataclass(frozen=True, slots=True)
+# Not ``frozen``: one is made per line of every Medicare visit priced (``_prepare`` pairs the kept facts with the
+# visit's own line), and a frozen dataclass's making costs about four times as much. Nothing changes one once made.
+@dataclass(slots=True, unsafe_hash=True)
 class _Prepared:
     line: PricingLine
     row: RvuRow | None  # None: a status Medicare does not pay
@@ -577,7 +579,12 @@ def _visit(
                 f"{line.code} on {line.service_date}: outside Medicare PFS {year.name} ({year.effective}); "
                 "pick the schedule with MedicareFeeSchedule.schedule_for(day)"
             )
-    assistant_set = frozenset(m.upper() for m in assistant_modifiers)
+    # The default set (every engine check's) is upper case already, and keeps its hash for the memo's key.
+    assistant_set = (
+        ASSISTANT_MODIFIERS
+        if assistant_modifiers is ASSISTANT_MODIFIERS
+        else frozenset(m.upper() for m in assistant_modifiers)
+    )
     days = {line.service_date for line in lines}
     if len(days) != 1:
         return None, _price_lines(lines, year, locality_key, facility, order, assistant_set, str)

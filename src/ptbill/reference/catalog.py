@@ -399,6 +399,11 @@ class ReferenceCatalog:
         # such days): what its snapshots resolved, shared by every day of the period.
         self._payer_layers: dict[str, tuple[tuple[ParameterLayer, ...], tuple[date, ...]]] = {}
         self._resolutions: dict[tuple[str, int], _Resolutions] = {}
+        # Asked about on every check of a note: each payer's fee schedule path, and the shipped ICD-10 versions
+        # merged with the installed ones (for the installed catalog object it was merged with, as that is reread
+        # when its manifest changes).
+        self._fee_schedule_paths: dict[str, Path] = {}
+        self._icd10_merged: tuple[Icd10Catalog, Icd10Catalog] | None = None
 
     # payers -------------------------------------------------------------------------------------
 
@@ -438,7 +443,10 @@ class ReferenceCatalog:
 
             installed = installed_icd10(self.installed_dir)
             if installed is not None:
-                return self._icd10.with_versions(installed).version_for(day)
+                merged = self._icd10_merged
+                if merged is None or merged[0] is not installed:
+                    merged = self._icd10_merged = (installed, self._icd10.with_versions(installed))
+                return merged[1].version_for(day)
         return self._icd10.version_for(day)
 
     def ptp_table(self) -> PtpTable:
@@ -454,7 +462,11 @@ class ReferenceCatalog:
         """The clinic's contracted fee schedule CSV for a payer, when one is installed."""
         if self.installed_dir is None:
             return None
-        path = self.installed_dir / "fee_schedules" / f"{payer_id}.csv"
+        path = self._fee_schedule_paths.get(payer_id)
+        if path is None:
+            if len(self._fee_schedule_paths) >= _PATHS_KEPT:
+                self._fee_schedule_paths.clear()
+            path = self._fee_schedule_paths[payer_id] = self.installed_dir / "fee_schedules" / f"{payer_id}.csv"
         return path if path.is_file() else None
 
     def use_tables(self, ptp: PtpTable | None = None, mue: MueTable | None = None) -> None:
@@ -554,6 +566,8 @@ def _read_payer(directory: Path) -> PayerInfo:
     except (KeyError, TypeError, ValueError) as exc:
         raise ReferenceDataError(f"{path}: a payer file needs a name and a type ({exc})") from None
 
+
+_PATHS_KEPT = 1024  # fee schedule paths kept per catalog: its payers' (and a bound on any other asked about)
 
 _configured: ReferenceCatalog | None = None
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from ptbill import __version__
 from ptbill.domain.chart import CertifiedPlan, NoteSignatures
 from ptbill.domain.claim_line import MAX_DIAGNOSIS_POINTERS, ClaimLine
-from ptbill.domain.encounter import AdvanceBeneficiaryNotice, Encounter
+from ptbill.domain.encounter import AdvanceBeneficiaryNotice, Encounter, Service
 from ptbill.domain.finding import Finding, Severity, Verdict, verdict_of
 from ptbill.domain.same_day import SameDayService
 from ptbill.domain.vocabulary import PayerType
@@ -85,7 +85,7 @@ def build_context(
         from ptbill.pricing.installed import InstalledPfs
 
         pfs = InstalledPfs.at(catalog.installed_dir)
-    clinic = clinic or ClinicContext()
+    clinic = clinic or _NO_CLINIC
     return CheckContext(
         encounter=encounter,
         snapshot=snapshot,
@@ -125,6 +125,10 @@ class ClinicContext:
     visits_this_week: tuple[date, ...] | None = None
     certified_plan: CertifiedPlan | None = None
     signatures: NoteSignatures | None = None
+
+
+# What a check of a note alone knows beyond it: nothing (one shared value, as a ClinicContext never changes).
+_NO_CLINIC = ClinicContext()
 
 
 def check_encounter(
@@ -173,7 +177,8 @@ def check_encounter(
         clinic_layer_is_kept=clinic_layer_is_kept,
     )
     findings = run_checks(context, EVERY_FACT if every_rule else note_shape(context), blocking_only)
-    findings.sort(key=lambda f: (f.service is not None, f.service or 0, _SEVERITY_ORDER[f.severity.value]))
+    if len(findings) > 1:
+        findings.sort(key=_report_order)
     return CheckReport(
         encounter_id=encounter.id,
         verdict=verdict_of(findings),
@@ -185,6 +190,14 @@ def check_encounter(
 
 
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+
+
+def _report_order(finding: Finding) -> tuple[bool, int, int]:
+    """The report's order: the whole note's findings first, then by line, the worst first on each (a stable sort
+    keeps the checks' order within a severity)."""
+    return finding.service is not None, finding.service or 0, _SEVERITY_ORDER[finding.severity]
+
+
 _PLAN = "rules.plan"
 _SHAPE_PLAN = "rules.plan.shape"
 _BLOCKING_PLAN = "rules.plan.shape.blocking"
@@ -212,14 +225,17 @@ def run_checks(context: CheckContext, shape: int, blocking_only: bool = False) -
     else:
         plan = snapshot.derived((_SHAPE_PLAN, period, shape), shaped)
     findings: list[Finding] = []
+    append = findings.append
     for registered, severity in plan:
-        hits = [*registered.check(context)]
-        if not hits:
-            continue
-        if registered.per_visit and len(hits) > 1:
-            hits = [_one_per_visit(hits, context)]
+        # Most checks find nothing on most notes: their hits are iterated as they come, not first gathered into a
+        # list per check; only a per-visit check's hits are gathered, to merge them into one.
+        hits = registered.check(context)
+        if registered.per_visit:
+            hits = [*hits]
+            if len(hits) > 1:
+                hits = [_one_per_visit(hits, context)]
         for hit in hits:
-            findings.append(_finding(registered, severity, hit))
+            append(_finding(registered, severity, hit))
     return findings
 
 
@@ -236,16 +252,17 @@ def rule_plan(snapshot: Snapshot) -> tuple[tuple[Rule, Severity], ...]:
 
 
 def _finding(registered: Rule, severity: Severity, hit: Hit) -> Finding:
+    # Positional: a finding is made for about one check in fifteen, and keywords cost a fifth of its making.
     return Finding(
-        rule=registered.id,
-        severity=hit.severity or severity,
-        message=hit.message,
-        fix=hit.fix or registered.fix,
-        reference=hit.reference or registered.source,
-        service=hit.service,
-        field=hit.field,
-        services=hit.services,
-        detail=hit.detail,
+        registered.id,
+        hit.severity or severity,
+        hit.message,
+        hit.fix or registered.fix,
+        hit.reference or registered.source,
+        hit.service,
+        hit.field,
+        hit.services,
+        hit.detail,
     )
 
 
@@ -280,31 +297,52 @@ def plan_claim_lines(context: CheckContext) -> list[ClaimLine]:
     services, computed = context.encounter.services, context.units.units
     medicare = context.is_medicare
     for group in context.groups:
-        units = computed.get(group.code, 0)
+        code, indexes = group.code, group.service_indexes
+        units = computed.get(code, 0)
         if units == 0:
             continue
-        modifiers: list[str] = []
-        pointers: list[int] = []
-        for index in group.service_indexes:
-            service = services[index]
-            modifiers += [m for m in service.modifiers if m not in modifiers]
-            pointers += [p for p in service.diagnosis_pointers if 1 <= p <= diagnoses and p not in pointers]
+        modifiers, pointers = _merged(services, indexes, diagnoses)
         # Only a Medicare line takes a liability modifier (``liability_modifier`` answers None for the others).
-        liability = liability_modifier(context, group.code, group.service_indexes, modifiers) if medicare else None
+        liability = liability_modifier(context, code, indexes, modifiers) if medicare else None
         if liability is not None:
-            modifiers.append(liability)
-        price = context.line_prices.get(group.code)
-        lines.append(
-            ClaimLine(
-                code=group.code,
-                modifiers=tuple(modifiers),
-                units=units,
-                diagnosis_pointers=tuple(pointers[:MAX_DIAGNOSIS_POINTERS]),
-                service_indexes=tuple(group.service_indexes),
-                expected_payment=price.amount if price else None,
-                payment_basis=price.basis if price else None,
-                payment_method=price.label if price else None,
-                payment_is_estimate=price.estimate if price else False,
+            modifiers += (liability,)
+        price = context.line_prices.get(code)  # read only once a line earns a unit: a note of none prices nothing
+        if price is None:
+            lines.append(ClaimLine(code, modifiers, units, pointers, tuple(indexes)))
+        else:
+            lines.append(
+                ClaimLine(
+                    code,
+                    modifiers,
+                    units,
+                    pointers,
+                    tuple(indexes),
+                    expected_payment=price.amount,
+                    payment_basis=price.basis,
+                    payment_method=price.label,
+                    payment_is_estimate=price.estimate,
+                )
             )
-        )
     return lines
+
+
+def _merged(
+    services: Sequence[Service], indexes: Sequence[int], diagnoses: int
+) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """A line's modifiers and diagnosis pointers from the services of its code, in order: a later service adds only
+    those the earlier ones lack; a pointer past the note's diagnoses is left out, and at most
+    ``MAX_DIAGNOSIS_POINTERS`` are kept. A code is mostly on one service, whose own tuples then serve as they are
+    (``tuple`` of a tuple is that tuple, not a copy)."""
+    if len(indexes) == 1:
+        service = services[indexes[0]]
+        pointers = tuple(service.diagnosis_pointers)
+        if not all(1 <= p <= diagnoses for p in pointers):
+            pointers = tuple(p for p in pointers if 1 <= p <= diagnoses)
+        return tuple(service.modifiers), pointers[:MAX_DIAGNOSIS_POINTERS]
+    modifiers: list[str] = []
+    kept: list[int] = []
+    for index in indexes:
+        service = services[index]
+        modifiers += [m for m in service.modifiers if m not in modifiers]
+        kept += [p for p in service.diagnosis_pointers if 1 <= p <= diagnoses and p not in kept]
+    return tuple(modifiers), tuple(kept[:MAX_DIAGNOSIS_POINTERS])

@@ -128,11 +128,10 @@ def expected_prices(
             heading = f"Medicare PFS {medicare_year.name}"
         day, priced = price_visit_slotted(priceable, medicare_year, key)
         shown = None if day is None else str(day)
+        prefix, label, estimate = f"{heading}, {where}: ", medicare_year.label, medicare_year.estimate
         for price in priced:
             steps = "; ".join(price.steps) if shown is None else _joined(price).replace(DAY_SLOT, shown)
-            prices[price.code] = ExpectedPrice(
-                price.amount, f"{heading}, {where}: " + steps, medicare_year.label, medicare_year.estimate
-            )
+            prices[price.code] = ExpectedPrice(price.amount, prefix + steps, label, estimate)
     seeds: dict[tuple[str, int, tuple[str, ...]], ExpectedPrice | None] | None = None
     for line in lines:
         if line.code in prices:

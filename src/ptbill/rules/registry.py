@@ -22,7 +22,9 @@ if TYPE_CHECKING:
     from ptbill.rules.context import CheckContext
 
 
-@dataclass(frozen=True, slots=True)
+# Not ``frozen``, like ``Finding`` (each finding starts as a hit; a frozen dataclass's making costs four times as
+# much). Nothing changes one once made; ``unsafe_hash`` keeps it hashable by its fields, as a frozen one was.
+@dataclass(slots=True, unsafe_hash=True)
 class Hit:
     """What a check reports; the engine adds the rule's id, severity, fix and source."""
 
@@ -122,19 +124,33 @@ NOTE_TYPE_FACTS = frozenset(
         "not_discharge_summary",
     }
 )
+# The facts above that read nothing but the rendering provider's credential: tested once per credential.
+CREDENTIAL_FACTS = frozenset({"assistant", "pta", "ota"})
 _FACT_BITS = {name: 1 << position for position, name in enumerate(FACTS)}
 EVERY_FACT = (1 << len(FACTS)) - 1  # the shape under which every rule runs (the differential tests' reference)
-_FACT_TESTS = tuple((_FACT_BITS[name], test) for name, test in FACTS.items() if name not in NOTE_TYPE_FACTS)
+_FACT_TESTS = tuple(
+    (_FACT_BITS[name], test)
+    for name, test in FACTS.items()
+    if name not in NOTE_TYPE_FACTS and name not in CREDENTIAL_FACTS
+)
 _NOTE_TYPE_TESTS = tuple((_FACT_BITS[name], test) for name, test in FACTS.items() if name in NOTE_TYPE_FACTS)
 _NOTE_TYPE_BITS: dict[NoteType, int] = {}  # per note type (a closed set), the bits of NOTE_TYPE_FACTS that hold
+_CREDENTIAL_TESTS = tuple((_FACT_BITS[name], test) for name, test in FACTS.items() if name in CREDENTIAL_FACTS)
+_CREDENTIAL_BITS: dict[Credential, int] = {}  # per credential (a closed set), the bits of CREDENTIAL_FACTS that hold
 
 
 def note_shape(ctx: CheckContext) -> int:
     """The facts that hold for this note, one bit each (``FACTS``' order)."""
-    note_type = ctx.encounter.note_type
+    encounter = ctx.encounter
+    note_type = encounter.note_type
     shape = _NOTE_TYPE_BITS.get(note_type)
     if shape is None:
         shape = _NOTE_TYPE_BITS[note_type] = sum(bit for bit, test in _NOTE_TYPE_TESTS if test(ctx))
+    credential = encounter.rendering_provider.credential
+    by_credential = _CREDENTIAL_BITS.get(credential)
+    if by_credential is None:
+        by_credential = _CREDENTIAL_BITS[credential] = sum(bit for bit, test in _CREDENTIAL_TESTS if test(ctx))
+    shape |= by_credential
     for bit, test in _FACT_TESTS:
         if test(ctx):
             shape |= bit

@@ -75,8 +75,12 @@ def compute_units_of(services: Iterable[tuple[str, int, bool]], method: UnitMeth
     for code, m, is_timed in services:
         if m < 0:
             raise ValueError(f"{code}: minutes cannot be negative ({m})")
-        minutes[code] = minutes.get(code, 0) + m
-        timed[code] = timed.get(code, False) or is_timed
+        if code in minutes:  # a code given twice: its minutes added together, timed if either says so
+            minutes[code] += m
+            timed[code] = timed[code] or is_timed
+        else:
+            minutes[code] = m
+            timed[code] = is_timed
     timed_minutes = {code: m for code, m in minutes.items() if timed[code]}
     total = sum(timed_minutes.values())
     if method is UnitMethod.PER_CODE:
@@ -96,18 +100,22 @@ def _cms_assign(minutes: Mapping[str, int], total_units: int) -> tuple[dict[str,
     remaining = total_units - sum(units.values())
     if remaining <= 0:  # no unit left over for the leftover minutes: nothing to assign, no tie
         return units, ()
-    # Deterministic order: most leftover minutes, then most total minutes, then first documented.
-    candidates = [
-        c for _, _, _, c in sorted((-(m % MINUTES_PER_UNIT), -m, i, c) for i, (c, m) in enumerate(minutes.items()))
-    ]
+    # Deterministic order: most leftover minutes, then most total minutes, then first documented (a stable sort
+    # keeps the documented order of equal keys).
+    candidates = sorted(minutes, key=lambda c: (-(minutes[c] % MINUTES_PER_UNIT), -minutes[c]))
+    winners = candidates[:remaining]
+    if len(winners) == len(candidates):  # every code gets one more unit: no rival goes without, no tie
+        for chosen in winners:
+            units[chosen] += 1
+        return units, ()
     ties: list[Tie] = []
-    for position in range(min(remaining, len(candidates))):
-        chosen = candidates[position]
+    for chosen in winners:
         units[chosen] += 1
         leftover = minutes[chosen] % MINUTES_PER_UNIT
+        if any(t.leftover_minutes == leftover for t in ties):
+            continue  # one tie per leftover
         rivals = tuple(c for c in candidates if minutes[c] % MINUTES_PER_UNIT == leftover)
         # A tie matters only when a rival with the same leftover goes without a unit.
-        losers = [c for c in rivals if c not in candidates[:remaining]]
-        if losers and not any(t.leftover_minutes == leftover for t in ties):
+        if any(c not in winners for c in rivals):
             ties.append(Tie(rivals, chosen, leftover))
     return units, tuple(ties)

@@ -26,7 +26,7 @@ from ptbill.domain.same_day import SameDayService
 from ptbill.reference.catalog import default_catalog
 from ptbill.rules import checks
 from ptbill.rules.engine import ClinicContext, build_context, check_encounter
-from ptbill.rules.registry import EVERY_FACT, FACTS, NOTE_TYPE_FACTS, all_rules, note_shape
+from ptbill.rules.registry import CREDENTIAL_FACTS, EVERY_FACT, FACTS, NOTE_TYPE_FACTS, all_rules, note_shape
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 NOTE_TYPES = ["daily_note", "initial_evaluation", "re_evaluation", "progress_report", "discharge_summary"]
@@ -160,9 +160,11 @@ def test_each_fact_is_a_boolean_of_the_context(fact: str) -> None:
 
 
 def test_the_shape_is_every_fact_tested_one_by_one() -> None:
-    """``note_shape`` tests the facts of ``NOTE_TYPE_FACTS`` once per note type: each must read the type alone."""
+    """``note_shape`` tests the facts of ``NOTE_TYPE_FACTS`` once per note type, and those of ``CREDENTIAL_FACTS``
+    once per credential: each must read the type, or the credential, alone."""
     catalog = default_catalog()
     by_type: dict[object, dict[str, bool]] = {}
+    by_credential: dict[object, dict[str, bool]] = {}
     for name, document, kwargs in _cases(300, seed=23):
         try:
             context = build_context(encounter_from_dict(document, name), catalog, **kwargs)
@@ -172,7 +174,11 @@ def test_the_shape_is_every_fact_tested_one_by_one() -> None:
         assert note_shape(context) == one_by_one, name
         facts = {fact: FACTS[fact](context) for fact in NOTE_TYPE_FACTS}
         assert by_type.setdefault(context.encounter.note_type, facts) == facts, name
+        facts = {fact: FACTS[fact](context) for fact in CREDENTIAL_FACTS}
+        credential = context.encounter.rendering_provider.credential
+        assert by_credential.setdefault(credential, facts) == facts, name
     assert len(by_type) == len(NOTE_TYPES)
+    assert len(by_credential) == len(CREDENTIALS)
 
 
 def test_the_claim_path_s_run_gives_the_same_errors_and_claim_lines() -> None:

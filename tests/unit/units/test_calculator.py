@@ -117,3 +117,22 @@ def test_cms_units_always_equal_the_pooled_table_and_respect_full_units(minutes:
         # "at least 15 minutes -> at least one unit; at least 30 -> at least two" (ch.5 §20.2)
         assert result.units[service.code] >= service.minutes // 15
         assert result.units[service.code] <= service.minutes // 15 + 1
+
+
+@given(st.lists(st.integers(min_value=0, max_value=70), min_size=1, max_size=6))
+def test_the_units_left_over_go_to_the_most_leftover_minutes_and_a_tie_names_every_rival(minutes: list[int]) -> None:
+    """The pool's units beyond each code's full 15s go one each to the codes with the most leftover minutes (then
+    the most minutes, then the first documented); a tie is reported, once per leftover, when a code with the same
+    leftover as one that got a unit goes without, naming every code of that leftover in that order."""
+    services = [TimedMinutes(f"9{7100 + i}", m, True) for i, m in enumerate(minutes)]
+    result = compute_units(services, UnitMethod.CMS)
+    ranked = sorted(services, key=lambda s: (-(s.minutes % 15), -s.minutes, services.index(s)))
+    extra = {s.code for s in services if result.units[s.code] > s.minutes // 15}
+    assert [s.code for s in ranked[: len(extra)]] == [s.code for s in ranked if s.code in extra]
+    expected = []
+    for leftover in dict.fromkeys(s.minutes % 15 for s in ranked if s.code in extra):
+        rivals = tuple(s.code for s in ranked if s.minutes % 15 == leftover)
+        if any(code not in extra for code in rivals):
+            chosen = next(code for code in rivals if code in extra)
+            expected.append((rivals, chosen, leftover))
+    assert [(t.codes, t.chosen, t.leftover_minutes) for t in result.ties] == expected

@@ -67,6 +67,14 @@ class cached_property(Generic[_T]):  # noqa: N801 - a drop-in for functools.cach
         return value
 
 
+def _group_modifiers(services: tuple[Service, ...], indexes: list[int]) -> tuple[str, ...]:
+    """Every modifier of a code's services, in order (repeats kept), for its pricing line: a code on one service
+    (nearly all) takes that service's own tuple."""
+    if len(indexes) == 1:
+        return services[indexes[0]].modifiers
+    return tuple([m for i in indexes for m in services[i].modifiers])
+
+
 @dataclass(slots=True)
 class CodeGroup:
     """All services of one code in the encounter: they make one claim line (one line per code per day)."""
@@ -271,7 +279,7 @@ class CheckContext:
         """Expected payment of every billable line, priced together (MPPR looks at the whole visit)."""
         units, services, day = self.units.units, self.encounter.services, self.encounter.date_of_service
         lines = [
-            PricingLine(g.code, count, day, tuple(m for i in g.service_indexes for m in services[i].modifiers))
+            PricingLine(g.code, count, day, _group_modifiers(services, g.service_indexes))
             for g in self.groups
             if (count := units.get(g.code, 0)) > 0
         ]

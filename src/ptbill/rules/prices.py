@@ -31,7 +31,9 @@ from ptbill.pricing import (
 from ptbill.reference.catalog import ResolvedValue, Snapshot
 
 
-@dataclass(frozen=True, slots=True)
+# Not ``frozen`` (as ``pricing.PricingLine``): made for every priced line of every note, and a frozen dataclass sets
+# each field through ``object.__setattr__``. Nothing changes one once made; ``unsafe_hash`` keeps it hashable.
+@dataclass(slots=True, unsafe_hash=True)
 class ExpectedPrice:
     """A line's expected payment, how it was computed, and a short name for the method."""
 
@@ -188,10 +190,11 @@ _PRICEABLE: IdentityMemo = {}
 # A kept line's steps joined, the day still a slot (``price_visit_slotted``), by the kept object's id
 # (``domain.identity_memo``).
 _JOINED: IdentityMemo = {}
+_JOINED_LIMIT = 4096  # as many as the kept line prices (``medicare_pfs``), so that none is joined twice
 
 
 def _joined(price: LinePrice) -> str:
-    return kept(_JOINED, id(price), lambda: "; ".join(price.steps), _SEED_LIMIT, price)
+    return kept(_JOINED, id(price), lambda: "; ".join(price.steps), _JOINED_LIMIT, price)
 
 
 # A seed-priced line depends on the snapshot's values (the code's seed average, the assistant rate) and the line's

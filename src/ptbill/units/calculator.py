@@ -40,7 +40,10 @@ class Tie:
     leftover_minutes: int
 
 
-@dataclass(frozen=True, slots=True)
+# Not ``frozen`` (as ``Finding``): a frozen dataclass sets each field through ``object.__setattr__``, and two are
+# made per note (the calculator's, and the report's own copy). Nothing changes one once made; it was never
+# hashable (its ``units`` is a dict), and is not now.
+@dataclass(slots=True)
 class UnitResult:
     method: UnitMethod
     total_timed_minutes: int

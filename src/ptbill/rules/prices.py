@@ -132,8 +132,8 @@ def expected_prices(
         shown = None if day is None else str(day)
         (prefix, label), estimate = _heading(medicare_year, where), medicare_year.estimate
         for price in priced:
-            steps = "; ".join(price.steps) if shown is None else _joined(price).replace(DAY_SLOT, shown)
-            prices[price.code] = ExpectedPrice(price.amount, prefix + steps, label, estimate)
+            basis = prefix + "; ".join(price.steps) if shown is None else shown.join(_basis_parts(price, prefix))
+            prices[price.code] = ExpectedPrice(price.amount, basis, label, estimate)
     seeds: dict[tuple[str, int, tuple[str, ...]], ExpectedPrice | None] | None = None
     for line in lines:
         if line.code in prices:
@@ -187,14 +187,25 @@ _LOCALITY_CHOICES: IdentityMemo = {}
 _HEADINGS: IdentityMemo = {}
 _PRICEABLE: IdentityMemo = {}
 
-# A kept line's steps joined, the day still a slot (``price_visit_slotted``), by the kept object's id
-# (``domain.identity_memo``).
-_JOINED: IdentityMemo = {}
-_JOINED_LIMIT = 4096  # as many as the kept line prices (``medicare_pfs``), so that none is joined twice
+# A kept line's basis (the heading, then its steps joined) cut where its steps name the day (``DAY_SLOT``,
+# ``price_visit_slotted``), by the kept object's id and the heading (``domain.identity_memo``): the day is then
+# joined in, not replaced in the text of some 500 characters each note.
+_BASES: IdentityMemo = {}
+_BASES_LIMIT = 4096  # as many as the kept line prices (``medicare_pfs``), so that none is joined twice
 
 
-def _joined(price: LinePrice) -> str:
-    return kept(_JOINED, id(price), lambda: "; ".join(price.steps), _JOINED_LIMIT, price)
+def _basis_parts(price: LinePrice, prefix: str) -> list[str]:
+    def make() -> list[str]:
+        return (prefix + "; ".join(price.steps)).split(DAY_SLOT)
+
+    return kept(_BASES, (id(price), prefix), make, _BASES_LIMIT, price)
+
+
+def clear_memos() -> None:
+    """Forget every locality choice, heading, priceable code and line basis kept here (tests compare reports made
+    afresh with those read back)."""
+    for memo in (_LOCALITY_CHOICES, _HEADINGS, _PRICEABLE, _BASES):
+        memo.clear()
 
 
 # A seed-priced line depends on the snapshot's values (the code's seed average, the assistant rate) and the line's

@@ -130,6 +130,8 @@ class CheckContext:
 
     def abn_covering(self, code: str) -> AdvanceBeneficiaryNotice | None:
         """An ABN signed by the date of service, option 1 (bill Medicare), listing the code."""
+        if not self.abns and self.encounter.abn is None:
+            return None  # none on file, none on the note: the usual Medicare note, asked once a line
         day = self.encounter.date_of_service
         return next((abn for abn in self.all_abns if abn.covers(code, day)), None)
 

@@ -160,7 +160,9 @@ class PriceBreakdown:
     source: str
 
 
-@dataclass(frozen=True, slots=True)
+# Not ``frozen`` (as ``_Prepared``): a frozen dataclass sets each field through ``object.__setattr__``, and a note
+# makes one a billed code. Nothing changes one once made; ``unsafe_hash`` keeps it hashable by its fields.
+@dataclass(slots=True, unsafe_hash=True)
 class PricingLine:
     """A claim line to price: code, units, date of service and modifiers (GP, CQ, 59 ...)."""
 
@@ -174,7 +176,9 @@ class PricingLine:
             raise ValueError(f"{self.code}: units must be 1 or more, not {self.units}")
 
 
-@dataclass(frozen=True, slots=True)
+# Not ``frozen`` (as ``PricingLine``): ten fields, each set through ``object.__setattr__`` when frozen, for every
+# line priced afresh. Nothing changes one once made (kept ones are shared); ``unsafe_hash`` keeps it hashable.
+@dataclass(slots=True, unsafe_hash=True)
 class LinePrice:
     """The expected Medicare amount of one claim line and how it was computed."""
 

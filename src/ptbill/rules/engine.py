@@ -35,7 +35,10 @@ RULESET_VERSION = __version__
 FALLBACK_PAYER = "commercial-default"
 
 
-@dataclass(frozen=True, slots=True)
+# Not ``frozen`` (as ``Finding``): one is made per note, and a frozen dataclass sets each of its seven fields through
+# ``object.__setattr__`` (1.8 µs against 0.4). Nothing changes one once made; ``unsafe_hash`` keeps the hash by
+# fields (its ``units`` holds a dict, so it was never hashable in practice).
+@dataclass(slots=True, unsafe_hash=True)
 class CheckReport:
     encounter_id: str
     verdict: Verdict

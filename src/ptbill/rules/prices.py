@@ -31,7 +31,9 @@ from ptbill.pricing import (
 from ptbill.reference.catalog import ResolvedValue, Snapshot
 
 
-@dataclass(frozen=True, slots=True)
+# Not ``frozen`` (as ``pricing.PricingLine``): made for every priced line of every note, and a frozen dataclass sets
+# each field through ``object.__setattr__``. Nothing changes one once made; ``unsafe_hash`` keeps it hashable.
+@dataclass(slots=True, unsafe_hash=True)
 class ExpectedPrice:
     """A line's expected payment, how it was computed, and a short name for the method."""
 
@@ -63,7 +65,15 @@ def medicare_year_for(snapshot: Snapshot, schedule: MedicareFeeSchedule, day: da
 
 
 def locality_choice(year: PfsYear, place: Place, zip_table: ZipLocalityTable | None) -> tuple[str, str]:
-    """The locality key and how it was chosen: the clinic's own setting wins over a guess from the ZIP code."""
+    """The locality key and how it was chosen: the clinic's own setting wins over a guess from the ZIP code.
+
+    The answer depends on the year's localities, the place and the ZIP table alone (none of which changes once
+    made), and a clinic's notes repeat it: kept by the year's and table's ids (``domain.identity_memo``)."""
+    key = (id(year), place.locality, place.state, place.zip, id(zip_table))
+    return kept(_LOCALITY_CHOICES, key, lambda: _locality_choice(year, place, zip_table), _SEED_LIMIT, year, zip_table)
+
+
+def _locality_choice(year: PfsYear, place: Place, zip_table: ZipLocalityTable | None) -> tuple[str, str]:
     note = ""
     if place.locality:
         if place.locality in year.localities:
@@ -117,21 +127,13 @@ def expected_prices(
         pending = [line for line in lines if line.code not in prices]
         # Codes the schedule cannot price (not in the file, contractor-priced) are left to the fallback;
         # the others are priced together, so MPPR ranks every unit of the day.
-        priceable = [line for line in pending if medicare_year.can_price(line.code, line.modifiers)]
-        if medicare_year.estimate:
-            heading = (
-                f"Medicare PFS estimate: the {medicare_year.effective.start.year} RVUs are not installed, so the "
-                f"{medicare_year.name} RVUs are priced at the {medicare_year.effective.start.year} conversion "
-                f"factor ${medicare_year.conversion_factor}"
-            )
-        else:
-            heading = f"Medicare PFS {medicare_year.name}"
+        priceable = [line for line in pending if _can_price(medicare_year, line)]
         day, priced = price_visit_slotted(priceable, medicare_year, key)
         shown = None if day is None else str(day)
-        prefix, label, estimate = f"{heading}, {where}: ", medicare_year.label, medicare_year.estimate
+        (prefix, label), estimate = _heading(medicare_year, where), medicare_year.estimate
         for price in priced:
-            steps = "; ".join(price.steps) if shown is None else _joined(price).replace(DAY_SLOT, shown)
-            prices[price.code] = ExpectedPrice(price.amount, prefix + steps, label, estimate)
+            basis = prefix + "; ".join(price.steps) if shown is None else shown.join(_basis_parts(price, prefix))
+            prices[price.code] = ExpectedPrice(price.amount, basis, label, estimate)
     seeds: dict[tuple[str, int, tuple[str, ...]], ExpectedPrice | None] | None = None
     for line in lines:
         if line.code in prices:
@@ -152,13 +154,58 @@ def expected_prices(
     return prices
 
 
-# A kept line's steps joined, the day still a slot (``price_visit_slotted``), by the kept object's id
+def _heading(year: PfsYear, where: str) -> tuple[str, str]:
+    """What every Medicare line's basis starts with (the schedule and the locality) and the year's label, worded
+    once per (year, locality choice), as each Medicare note of a clinic repeats them."""
+
+    def make() -> tuple[str, str]:
+        if year.estimate:
+            heading = (
+                f"Medicare PFS estimate: the {year.effective.start.year} RVUs are not installed, so the "
+                f"{year.name} RVUs are priced at the {year.effective.start.year} conversion "
+                f"factor ${year.conversion_factor}"
+            )
+        else:
+            heading = f"Medicare PFS {year.name}"
+        return f"{heading}, {where}: ", year.label
+
+    return kept(_HEADINGS, (id(year), where), make, _SEED_LIMIT, year)
+
+
+def _can_price(year: PfsYear, line: PricingLine) -> bool:
+    """``PfsYear.can_price`` of the line's code and modifiers, kept by the year's id: the same few codes come on
+    every Medicare note."""
+    modifiers = tuple(line.modifiers)
+    return kept(
+        _PRICEABLE, (id(year), line.code, modifiers), lambda: year.can_price(line.code, modifiers), _SEED_LIMIT, year
+    )
+
+
+# The locality choices, headings and priceable codes above, kept by the year's (and ZIP table's) id
 # (``domain.identity_memo``).
-_JOINED: IdentityMemo = {}
+_LOCALITY_CHOICES: IdentityMemo = {}
+_HEADINGS: IdentityMemo = {}
+_PRICEABLE: IdentityMemo = {}
+
+# A kept line's basis (the heading, then its steps joined) cut where its steps name the day (``DAY_SLOT``,
+# ``price_visit_slotted``), by the kept object's id and the heading (``domain.identity_memo``): the day is then
+# joined in, not replaced in the text of some 500 characters each note.
+_BASES: IdentityMemo = {}
+_BASES_LIMIT = 4096  # as many as the kept line prices (``medicare_pfs``), so that none is joined twice
 
 
-def _joined(price: LinePrice) -> str:
-    return kept(_JOINED, id(price), lambda: "; ".join(price.steps), _SEED_LIMIT, price)
+def _basis_parts(price: LinePrice, prefix: str) -> list[str]:
+    def make() -> list[str]:
+        return (prefix + "; ".join(price.steps)).split(DAY_SLOT)
+
+    return kept(_BASES, (id(price), prefix), make, _BASES_LIMIT, price)
+
+
+def clear_memos() -> None:
+    """Forget every locality choice, heading, priceable code and line basis kept here (tests compare reports made
+    afresh with those read back)."""
+    for memo in (_LOCALITY_CHOICES, _HEADINGS, _PRICEABLE, _BASES):
+        memo.clear()
 
 
 # A seed-priced line depends on the snapshot's values (the code's seed average, the assistant rate) and the line's

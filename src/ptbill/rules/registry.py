@@ -14,7 +14,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from ptbill.domain.dates import DateRange
-from ptbill.domain.encounter import Credential
+from ptbill.domain.encounter import Credential, Discipline, discipline_of
 from ptbill.domain.finding import Severity
 from ptbill.domain.note_content import NoteType
 
@@ -87,6 +87,16 @@ FACTS: dict[str, Callable[[CheckContext], bool]] = {
     "assistant": lambda ctx: ctx.encounter.furnished_by_assistant,
     "pta": lambda ctx: ctx.encounter.rendering_provider.credential is Credential.PTA,
     "ota": lambda ctx: ctx.encounter.rendering_provider.credential is Credential.OTA,
+    # The plan of care the rendering provider's credential furnishes under (``discipline_of``): GP, GO or GN.
+    "pt_discipline": lambda ctx: (
+        discipline_of(ctx.encounter.rendering_provider.credential) is Discipline.PHYSICAL_THERAPY
+    ),
+    "ot_discipline": lambda ctx: (
+        discipline_of(ctx.encounter.rendering_provider.credential) is Discipline.OCCUPATIONAL_THERAPY
+    ),
+    "slp_discipline": lambda ctx: (
+        discipline_of(ctx.encounter.rendering_provider.credential) is Discipline.SPEECH_LANGUAGE_PATHOLOGY
+    ),
     "medicare": lambda ctx: ctx.is_medicare,
     "payer_unknown": lambda ctx: not ctx.payer_known,
     "icd10": lambda ctx: ctx.icd10 is not None,  # a code set to check the diagnoses against
@@ -125,7 +135,7 @@ NOTE_TYPE_FACTS = frozenset(
     }
 )
 # The facts above that read nothing but the rendering provider's credential: tested once per credential.
-CREDENTIAL_FACTS = frozenset({"assistant", "pta", "ota"})
+CREDENTIAL_FACTS = frozenset({"assistant", "pta", "ota", "pt_discipline", "ot_discipline", "slp_discipline"})
 _FACT_BITS = {name: 1 << position for position, name in enumerate(FACTS)}
 EVERY_FACT = (1 << len(FACTS)) - 1  # the shape under which every rule runs (the differential tests' reference)
 _FACT_TESTS = tuple(

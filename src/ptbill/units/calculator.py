@@ -40,7 +40,10 @@ class Tie:
     leftover_minutes: int
 
 
-@dataclass(frozen=True, slots=True)
+# Not ``frozen`` (as ``Finding``): a frozen dataclass sets each field through ``object.__setattr__``, and two are
+# made per note (the calculator's, and the report's own copy). Nothing changes one once made; it was never
+# hashable (its ``units`` is a dict), and is not now.
+@dataclass(slots=True)
 class UnitResult:
     method: UnitMethod
     total_timed_minutes: int
@@ -100,11 +103,16 @@ def _cms_assign(minutes: Mapping[str, int], total_units: int) -> tuple[dict[str,
     remaining = total_units - sum(units.values())
     if remaining <= 0:  # no unit left over for the leftover minutes: nothing to assign, no tie
         return units, ()
-    # Deterministic order: most leftover minutes, then most total minutes, then first documented (a stable sort
-    # keeps the documented order of equal keys).
-    candidates = sorted(minutes, key=lambda c: (-(minutes[c] % MINUTES_PER_UNIT), -minutes[c]))
+    # Deterministic order: most leftover minutes, then most total minutes, then first documented (the position
+    # breaks every tie, so the codes themselves are never compared).
+    ranked = sorted(
+        [(-(m % MINUTES_PER_UNIT), -m, position, code) for position, (code, m) in enumerate(minutes.items())]
+    )
+    candidates = [entry[3] for entry in ranked]
     winners = candidates[:remaining]
-    if len(winners) == len(candidates):  # every code gets one more unit: no rival goes without, no tie
+    # No tie when every code gets one more unit, or when the first code to go without has fewer leftover minutes
+    # than the last to get one (the codes of a winner's leftover are then all winners, as they rank together).
+    if len(winners) == len(candidates) or ranked[remaining - 1][0] != ranked[remaining][0]:
         for chosen in winners:
             units[chosen] += 1
         return units, ()

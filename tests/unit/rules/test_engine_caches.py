@@ -59,7 +59,7 @@ def _report(catalog: ReferenceCatalog, note: dict[str, Any], clinic: ClinicConte
 def _clear(catalog: ReferenceCatalog, note: dict[str, Any]) -> None:
     context_module._units_for.cache_clear()
     clear_price_caches()
-    prices._JOINED.clear()
+    prices.clear_memos()
     catalog.snapshot(note["coverage"]["payer"], encounter_from_dict(note).date_of_service).derived(
         prices._SEED_PRICES, dict
     ).clear()

@@ -66,6 +66,7 @@ def _discipline_lines(ctx: CheckContext, discipline: Discipline) -> Iterable[Hit
 
 @rule(
     "MODIFIER_GP_MISSING",
+    needs=("pt_discipline",),
     section=SECTION,
     per_visit=True,
     severity=Severity.ERROR,
@@ -79,6 +80,7 @@ def gp_missing(ctx: CheckContext) -> Iterable[Hit]:
 
 @rule(
     "MODIFIER_GO_MISSING",
+    needs=("ot_discipline",),
     section=SECTION,
     per_visit=True,
     severity=Severity.ERROR,
@@ -92,6 +94,7 @@ def go_missing(ctx: CheckContext) -> Iterable[Hit]:
 
 @rule(
     "MODIFIER_GN_MISSING",
+    needs=("slp_discipline",),
     section=SECTION,
     per_visit=True,
     severity=Severity.ERROR,

@@ -46,6 +46,7 @@ def npi_invalid(ctx: CheckContext) -> list[Hit]:
 
 @rule(
     "ASSISTANT_WITHOUT_SUPERVISOR",
+    needs=("assistant",),
     section=CLAIM_SECTION,
     severity=Severity.ERROR,
     source=bpm_15("230.4", "an assistant's services are billed by the supervising therapist in private practice")

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ptbill.cli.fanout import chunked, ordered
+from ptbill.cli.fanout import chunked, divided
 
 if TYPE_CHECKING:
     from typing import Any
@@ -95,7 +95,7 @@ def build_claims(files: tuple[str, ...], options: Options, jobs: int) -> ClaimRu
     named = [(name, sys.stdin.buffer.read() if name == "-" else None) for name in files]
     run: ClaimRun[Any] = ClaimRun()
     with render.progress(len(files), "Building claims") as advance:
-        for number, part in enumerate(ordered(claims_of_chunk, chunked(named, CHUNK), jobs, options)):
+        for number, part in enumerate(divided(claims_of_chunk, list(chunked(named, CHUNK)), jobs, options)):
             run.extend(part)
             for _ in range(min(CHUNK, len(files) - number * CHUNK)):
                 advance()

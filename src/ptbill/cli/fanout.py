@@ -4,7 +4,11 @@
 one job it runs in this process. With more, the first chunk runs here (loading the reference data lazily),
 then a process pool started by fork (the children begin with what the parent loaded) takes at most
 ``jobs * WINDOW_PER_JOB`` chunks ahead of the one being handed back, so neither the inputs read nor the
-results waiting grow with the batch.
+results waiting grow with the batch (``ptbill check``, whose input may be a stream).
+
+``divided(function, chunks, jobs, *args)`` yields the same for chunks all known at the start (``ptbill
+claim``'s files): this process builds its share of them beside ``jobs - 1`` forked children instead of only
+handing chunks out, which on two cores is most of what a second job can give.
 """
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import time
+from typing import Any
 
 import pytest
 
@@ -99,3 +100,20 @@ def test_a_consumer_that_stops_early_leaves_no_child_behind() -> None:
     assert next(results)[1] == [1]
     results.close()
     assert no_children_left()
+
+
+def test_without_fork_it_is_the_pool_of_ordered(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where os.fork is missing (Windows), ``divided`` hands the chunks to ``ordered`` (a spawned pool there)."""
+    from ptbill.cli import fanout
+
+    calls = []
+
+    def ordered(function: Any, chunks: list[list[int]], jobs: int) -> Any:
+        calls.append(jobs)
+        return map(function, chunks)
+
+    monkeypatch.delattr(os, "fork")
+    monkeypatch.setattr(fanout, "ordered", ordered)
+    chunks = [[n] for n in range(12)]
+    assert [squares for _, squares in divided(built, chunks, 2)] == [[n * n] for n in range(12)]
+    assert calls == [2]

@@ -79,7 +79,10 @@ def divided(function: Callable[..., R], chunks: Sequence[Any], jobs: int, *args:
     An exception in a child is raised here, at its chunk's turn, as the pool would raise it. Without fork
     (Windows) this is ``ordered``.
     """
-    if jobs <= 1 or len(chunks) <= 2 or not hasattr(os, "fork"):
+    if jobs <= 1 or len(chunks) <= 2:  # the first chunk runs here anyway: a second is no work for a child
+        yield from ordered(function, chunks, 1, *args)
+        return
+    if not hasattr(os, "fork"):
         yield from ordered(function, chunks, jobs, *args)
         return
     yield function(chunks[0], *args)
@@ -88,7 +91,7 @@ def divided(function: Callable[..., R], chunks: Sequence[Any], jobs: int, *args:
     children: list[_Child] = []
     finished = False
     try:
-        for _ in range(jobs - 1):
+        for _ in range(min(jobs, len(chunks) - 1) - 1):  # no child that would find nothing left to take
             children.append(_Child.fork(function, chunks, args, counter))
         own: dict[int, R] = {}
         received: dict[int, bytes] = {}

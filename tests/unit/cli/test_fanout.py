@@ -117,3 +117,8 @@ def test_without_fork_it_is_the_pool_of_ordered(monkeypatch: pytest.MonkeyPatch)
     chunks = [[n] for n in range(12)]
     assert [squares for _, squares in divided(built, chunks, 2)] == [[n * n] for n in range(12)]
     assert calls == [2]
+
+
+def test_two_chunks_are_built_here_without_a_child_or_a_pool() -> None:
+    assert {pid for pid, _ in divided(built, [[1], [2]], 4)} == {PARENT}
+    assert no_children_left()

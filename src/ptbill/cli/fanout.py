@@ -93,20 +93,20 @@ def divided(function: Callable[..., R], chunks: Sequence[Any], jobs: int, *args:
     try:
         for _ in range(min(jobs, len(chunks) - 1) - 1):  # no child that would find nothing left to take
             children.append(_Child.fork(function, chunks, args, counter))
-        own: dict[int, R] = {}
+        own: dict[int, tuple[bool, Any]] = {}  # this process's results ahead of their turn, as the children's
         received: dict[int, bytes] = {}
         for index in range(1, len(chunks)):
             while index not in own and index not in received:
                 taken = counter.take()
                 if taken < len(chunks):
-                    own[taken] = function(chunks[taken], *args)
+                    try:
+                        own[taken] = (True, function(chunks[taken], *args))
+                    except Exception as error:  # raised at its chunk's turn, after the chunks before it
+                        own[taken] = (False, error)
                     _receive(children, received, wait=False)
                 else:  # every chunk taken: what is missing is being built by a child
                     _receive(children, received, wait=True)
-            if index in own:
-                yield own.pop(index)
-            else:
-                yield _unpacked(received.pop(index))
+            yield _outcome(*own.pop(index)) if index in own else _outcome(*pickle.loads(received.pop(index)))
         finished = True
     finally:
         counter.close()
@@ -213,8 +213,8 @@ def _receive(children: list[_Child], received: dict[int, bytes], wait: bool) -> 
             del unread[: HEADER.size + size]
 
 
-def _unpacked(record: bytes) -> Any:
-    succeeded, value = pickle.loads(record)
+def _outcome(succeeded: bool, value: Any) -> Any:
+    """A chunk's result, or its exception raised."""
     if not succeeded:
         raise value
     return value

@@ -63,6 +63,27 @@ def test_an_exception_is_raised_at_its_chunks_turn_whichever_process_raised_it(j
     assert no_children_left()
 
 
+def fails_ahead_in_the_parent(chunk: int) -> int:
+    """The child slower than the parent, which fails from chunk 5 on: ahead of the chunks the child holds."""
+    if os.getpid() != PARENT:
+        time.sleep(0.03)
+    elif chunk >= 5:
+        raise KeyError("ahead")
+    else:
+        time.sleep(0.01)
+    return chunk
+
+
+def test_the_parents_own_exception_waits_for_the_chunks_before_it() -> None:
+    results = divided(fails_ahead_in_the_parent, list(range(20)), 2)
+    seen = []
+    with pytest.raises(KeyError, match="ahead"):
+        seen.extend(results)
+    assert len(seen) >= 5
+    assert seen == list(range(len(seen)))
+    assert no_children_left()
+
+
 class UnpicklableError(Exception):
     def __reduce__(self) -> str | tuple[object, ...]:
         raise TypeError("not this one")

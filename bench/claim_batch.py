@@ -64,7 +64,8 @@ def main() -> None:
             medians[label] = (wall, cpu)
             print(
                 f"ptbill claim {label:<10} wall {wall:6.2f} s  cpu {cpu:6.2f} s  "
-                f"peak RSS {statistics.median(r[2] for r in runs):5.0f} MiB  exit {sorted({r[3] for r in runs})}",
+                f"peak RSS {statistics.median(r[2] for r in runs):5.0f} MiB  exit {sorted({r[3] for r in runs})}  "
+                f"(walls {' '.join(f'{r[0]:.2f}' for r in runs)})",
                 flush=True,
             )
         text = output.read_text(encoding="ascii")

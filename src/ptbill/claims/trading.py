@@ -13,7 +13,6 @@ from typing import Any
 from ptbill.claims.x12_837p.writer import Trading
 from ptbill.domain.errors import PtbillError, ReferenceDataError
 from ptbill.domain.identifiers import is_ascii_digits
-from ptbill.reference.strict_yaml import load_strict_yaml
 from ptbill.x12.charset import describe, outside_x12
 from ptbill.x12.syntax import Delimiters
 
@@ -80,6 +79,10 @@ class TradingConfig:
 
     @classmethod
     def load(cls, path: Path) -> TradingConfig:
+        # PyYAML (~10 ms to import) only with --trading: `ptbill claim` without it and the reference data's
+        # cached tables (reference.yaml_cache) do not need it.
+        from ptbill.reference.strict_yaml import load_strict_yaml
+
         try:
             data = load_strict_yaml(path.read_text(encoding="utf-8"), str(path)) or {}
         except OSError as exc:

@@ -1,10 +1,10 @@
 """`ptbill claim`'s work: claims built over ``--jobs`` processes, the 837P written one ST/SE at a time.
 
-Each process checks and builds the claims of a chunk of files (``services.claims.claims_from_files``);
-the parts come back in the files' order and are joined, so the output is the same for any ``--jobs``.
-The 837P goes out transaction set by transaction set (``services.claims.stream_837p``), to standard
-output or to a temporary file beside ``-o`` that takes its name once complete: a failure leaves no
-half-written batch.
+Each process, this one and ``--jobs`` - 1 forked children (``cli.fanout.divided``), checks and builds the
+claims of a chunk of files at a time (``services.claims.claims_from_files``); the parts come back in the
+files' order and are joined, so the output is the same for any ``--jobs``. The 837P goes out transaction set
+by transaction set (``services.claims.stream_837p``), to standard output or to a temporary file beside ``-o``
+that takes its name once complete: a failure leaves no half-written batch.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ptbill.cli.fanout import chunked, ordered
+from ptbill.cli.fanout import chunked, divided
 
 if TYPE_CHECKING:
     from typing import Any
@@ -95,7 +95,7 @@ def build_claims(files: tuple[str, ...], options: Options, jobs: int) -> ClaimRu
     named = [(name, sys.stdin.buffer.read() if name == "-" else None) for name in files]
     run: ClaimRun[Any] = ClaimRun()
     with render.progress(len(files), "Building claims") as advance:
-        for number, part in enumerate(ordered(claims_of_chunk, chunked(named, CHUNK), jobs, options)):
+        for number, part in enumerate(divided(claims_of_chunk, list(chunked(named, CHUNK)), jobs, options)):
             run.extend(part)
             for _ in range(min(CHUNK, len(files) - number * CHUNK)):
                 advance()

@@ -15,6 +15,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from tests.pyx12_check import pyx12_errors
 
@@ -188,3 +189,16 @@ def test_the_claim_command_in_process_leaves_the_collector_as_it_found_it(tmp_pa
     assert result.exit_code in (0, 1), result.output
     assert (tmp_path / "out.837").read_text(encoding="ascii").count("CLM*") == len(EXAMPLES)
     assert (gc.get_threshold(), gc.isenabled()) == (before, enabled)
+
+
+def test_claim_with_two_jobs_loads_neither_pyyaml_nor_a_process_pool(tmp_path: Path, monkeypatch: Any) -> None:
+    """Without --trading the claim command does not import PyYAML (the trading settings' reader), and its
+    fan-out forks its own children: no multiprocessing."""
+    from tests.unit.cli.test_startup import loaded_by
+
+    monkeypatch.setenv("PTBILL_DATA_DIR", str(tmp_path))
+    files = EXAMPLES * 8  # more than two chunks: the parent forks a child
+    status, modules, _ = loaded_by("claim", "--allow-blocked", "--jobs", "2", "-o", str(tmp_path / "b.837"), *files)
+    assert status == 0
+    assert (tmp_path / "b.837").read_text(encoding="ascii").count("CLM*") == len(files)
+    assert sorted(name for name in ("yaml", "multiprocessing", "rich") if name in modules) == []

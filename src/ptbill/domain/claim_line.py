@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
+
+from ptbill.domain.values import value
 
 # Diagnosis pointers one claim line can carry: SV107 of the 837P, item 24E of the CMS-1500.
 MAX_DIAGNOSIS_POINTERS = 4
 
 
-# Not ``frozen``, like ``Finding`` (made a few times per note; a frozen dataclass's making costs four times as much).
-# Nothing changes one once made; ``unsafe_hash`` keeps it hashable by its fields, as a frozen one was.
-@dataclass(slots=True, unsafe_hash=True)
+@value  # frozen to mypy, a plain slots dataclass when made (``domain.values``)
 class ClaimLine:
     code: str
     modifiers: tuple[str, ...]

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
+
+from ptbill.domain.values import value
 
 
 class Severity(StrEnum):
@@ -18,10 +19,7 @@ class Verdict(StrEnum):
     BLOCKED = "blocked"
 
 
-# Not ``frozen``: a frozen dataclass sets each field through ``object.__setattr__``, four times the cost of making
-# it, and every check of a note makes a few findings. Nothing changes one once made; ``unsafe_hash`` keeps it
-# hashable by its fields, as a frozen one was.
-@dataclass(slots=True, unsafe_hash=True)
+@value  # frozen to mypy, a plain slots dataclass when made (``domain.values``)
 class Finding:
     """What a check found: which rule, how bad, where, and what to do about it.
 

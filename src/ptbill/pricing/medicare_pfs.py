@@ -24,6 +24,7 @@ from ptbill.domain.dates import DateRange
 from ptbill.domain.errors import PtbillError, ReferenceDataError
 from ptbill.domain.identifiers import is_ascii_digits
 from ptbill.domain.identity_memo import IdentityMemo, kept
+from ptbill.domain.values import value
 
 DEFAULT_DIRECTORY = Path(__file__).resolve().parent.parent / "reference_data" / "baseline" / "medicare" / "pfs"
 SCHEDULE_FILE = "schedule.json"
@@ -160,9 +161,7 @@ class PriceBreakdown:
     source: str
 
 
-# Not ``frozen`` (as ``_Prepared``): a frozen dataclass sets each field through ``object.__setattr__``, and a note
-# makes one a billed code. Nothing changes one once made; ``unsafe_hash`` keeps it hashable by its fields.
-@dataclass(slots=True, unsafe_hash=True)
+@value  # frozen to mypy, a plain slots dataclass when made (``domain.values``)
 class PricingLine:
     """A claim line to price: code, units, date of service and modifiers (GP, CQ, 59 ...)."""
 
@@ -176,9 +175,7 @@ class PricingLine:
             raise ValueError(f"{self.code}: units must be 1 or more, not {self.units}")
 
 
-# Not ``frozen`` (as ``PricingLine``): ten fields, each set through ``object.__setattr__`` when frozen, for every
-# line priced afresh. Nothing changes one once made (kept ones are shared); ``unsafe_hash`` keeps it hashable.
-@dataclass(slots=True, unsafe_hash=True)
+@value  # frozen to mypy, a plain slots dataclass when made (``domain.values``)
 class LinePrice:
     """The expected Medicare amount of one claim line and how it was computed."""
 
@@ -515,9 +512,7 @@ def _pe_for_setting(row: RvuRow, facility: bool) -> tuple[Decimal, str, str]:
     return row.pe_nonfacility, "non-facility", ""
 
 
-# Not ``frozen``: one is made per line of every Medicare visit priced (``_prepare`` pairs the kept facts with the
-# visit's own line), and a frozen dataclass's making costs about four times as much. Nothing changes one once made.
-@dataclass(slots=True, unsafe_hash=True)
+@value  # frozen to mypy, a plain slots dataclass when made (``domain.values``)
 class _Prepared:
     line: PricingLine
     row: RvuRow | None  # None: a status Medicare does not pay

@@ -12,6 +12,7 @@ from datetime import date
 from decimal import Decimal
 
 from ptbill.domain.identity_memo import IdentityMemo, kept
+from ptbill.domain.values import value
 from ptbill.pricing import (
     ASSISTANT_MODIFIERS,
     DAY_SLOT,
@@ -31,9 +32,7 @@ from ptbill.pricing import (
 from ptbill.reference.catalog import ResolvedValue, Snapshot
 
 
-# Not ``frozen`` (as ``pricing.PricingLine``): made for every priced line of every note, and a frozen dataclass sets
-# each field through ``object.__setattr__``. Nothing changes one once made; ``unsafe_hash`` keeps it hashable.
-@dataclass(slots=True, unsafe_hash=True)
+@value  # frozen to mypy, a plain slots dataclass when made (``domain.values``)
 class ExpectedPrice:
     """A line's expected payment, how it was computed, and a short name for the method."""
 

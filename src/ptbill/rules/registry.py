@@ -17,14 +17,13 @@ from ptbill.domain.dates import DateRange
 from ptbill.domain.encounter import Credential, Discipline, discipline_of
 from ptbill.domain.finding import Severity
 from ptbill.domain.note_content import NoteType
+from ptbill.domain.values import value
 
 if TYPE_CHECKING:
     from ptbill.rules.context import CheckContext
 
 
-# Not ``frozen``, like ``Finding`` (each finding starts as a hit; a frozen dataclass's making costs four times as
-# much). Nothing changes one once made; ``unsafe_hash`` keeps it hashable by its fields, as a frozen one was.
-@dataclass(slots=True, unsafe_hash=True)
+@value  # frozen to mypy, a plain slots dataclass when made (``domain.values``)
 class Hit:
     """What a check reports; the engine adds the rule's id, severity, fix and source."""
 

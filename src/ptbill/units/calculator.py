@@ -11,6 +11,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from ptbill.domain.values import value
+
 
 class UnitMethod(StrEnum):
     CMS = "cms"
@@ -40,10 +42,7 @@ class Tie:
     leftover_minutes: int
 
 
-# Not ``frozen`` (as ``Finding``): a frozen dataclass sets each field through ``object.__setattr__``, and two are
-# made per note (the calculator's, and the report's own copy). Nothing changes one once made; it was never
-# hashable (its ``units`` is a dict), and is not now.
-@dataclass(slots=True)
+@value  # frozen to mypy, a plain slots dataclass when made (``domain.values``)
 class UnitResult:
     method: UnitMethod
     total_timed_minutes: int

@@ -20,6 +20,7 @@ import pickle
 import select
 import signal
 import struct
+import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice
@@ -156,12 +157,14 @@ class _Child:
         if hasattr(fcntl, "F_SETPIPE_SZ"):
             with contextlib.suppress(OSError):  # over the user's pipe allowance: the usual 64 KiB, slower only
                 fcntl.fcntl(write, fcntl.F_SETPIPE_SZ, PIPE_SIZE)
+        parent = os.getpid()
         pid = os.fork()
         if pid:
             os.close(write)
             return cls(pid, read)
         status = 1
         try:  # the child: never back into the parent's code, whatever happens
+            _end_with(parent)
             os.close(read)
             while (index := counter.take()) < len(chunks):
                 try:
@@ -185,6 +188,26 @@ class _Child:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.pid, signal.SIGKILL)
         os.waitpid(self.pid, 0)
+
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _end_with(parent: int) -> None:
+    """In a forked child: have Linux kill this process when its parent ends (``prctl(PR_SET_PDEATHSIG)``).
+
+    A child left behind by a parent that was killed outright (SIGKILL, the out-of-memory killer) would otherwise
+    go on building chunks nobody reads, or wait for ever for the chunk counter if the parent held it when it
+    died. Elsewhere than Linux nothing is asked (the child still ends at its next write to the parent's closed
+    pipe)."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes  # here: only a child on Linux needs it
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent ended before the request was made
+        os._exit(1)
 
 
 def _receive(children: list[_Child], received: dict[int, bytes], wait: bool) -> None:

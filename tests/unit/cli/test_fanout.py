@@ -4,7 +4,12 @@ exception raised at its chunk's turn; a child that dies named; no child left beh
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
+import textwrap
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -143,3 +148,50 @@ def test_without_fork_it_is_the_pool_of_ordered(monkeypatch: pytest.MonkeyPatch)
 def test_two_chunks_are_built_here_without_a_child_or_a_pool() -> None:
     assert {pid for pid, _ in divided(built, [[1], [2]], 4)} == {PARENT}
     assert no_children_left()
+
+
+def test_a_child_ends_when_its_parent_is_killed(tmp_path: Path) -> None:
+    """A parent killed outright (SIGKILL, the out-of-memory killer) takes its children with it at once: none
+    goes on building chunks nobody will read, or waits for ever for the chunk counter."""
+    script = tmp_path / "killed_parent.py"
+    pids = tmp_path / "children"
+    script.write_text(
+        textwrap.dedent(
+            f"""
+            import os, signal, time
+            from ptbill.cli.fanout import divided
+
+            PARENT = os.getpid()
+
+            def chunk(n):
+                if os.getpid() == PARENT:
+                    if n > 0:
+                        time.sleep(0.5)  # the child has started its long chunk
+                        os.kill(PARENT, signal.SIGKILL)
+                    return n
+                with open({str(pids)!r}, "a") as out:
+                    out.write(f"{{os.getpid()}}\\n")
+                time.sleep(60)
+                return n
+
+            list(divided(chunk, list(range(10)), 2))
+            """
+        )
+    )
+    finished = subprocess.run([sys.executable, str(script)], check=False, timeout=30)
+    assert finished.returncode == -signal.SIGKILL
+    children = [int(line) for line in pids.read_text().split()]
+    assert children
+    deadline = time.monotonic() + 10
+    while any(_running(pid) for pid in children) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(_running(pid) for pid in children)
+
+
+def _running(pid: int) -> bool:
+    """The process exists and is not a zombie waiting to be reaped."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return "State:\tZ" not in status

@@ -619,7 +619,7 @@ def clear_price_caches() -> None:
     """Forget every priced visit and line (tests compare prices made afresh with those read back)."""
     _ONE_DAY_PRICES.clear()
     _LINE_PRICES.clear()
-    _RVU_STEPS.clear()
+    _HEAD_STEPS.clear()
     _UNIT_STEPS.clear()
     _PREPARED.clear()
     _MPPR_STEPS.clear()
@@ -769,8 +769,7 @@ def _price_line(
             line.code, line.units, Decimal("0.00"), steps, f"Medicare PFS {year.name}", line.service_date, modifiers
         )
     row = item.row
-    steps = [_rvu_step(row, line.units, shown(line.service_date), year.name, item.pe_setting, item.pe_rvu, loc)]
-    steps.extend(step for step in (_status_step(row), item.pe_step) if step)
+    steps = list(_head_steps(row, line.units, shown(line.service_date), year.name, item, loc))
 
     full_units, reduced_units = line.units, 0
     if item.mppr:
@@ -854,23 +853,27 @@ def _line_tail(
 # and full-PE line decide: written once. Keyed by the row's (or year's) and locality's ids with every other input
 # (``domain.identity_memo``).
 _STEP_LIMIT = 4096
-_RVU_STEPS: IdentityMemo = {}
+_HEAD_STEPS: IdentityMemo = {}
 _UNIT_STEPS: IdentityMemo = {}
 _MPPR_STEPS: IdentityMemo = {}
 _LINE_TAILS: IdentityMemo = {}
 
 
-def _rvu_step(row: RvuRow, units: int, day: str, name: str, setting: str, pe_rvu: Decimal, loc: Locality) -> str:
-    """The line's first step: its RVUs and the locality's GPCIs."""
+def _head_steps(row: RvuRow, units: int, day: str, name: str, item: _Prepared, loc: Locality) -> tuple[str, ...]:
+    """The line's first steps: its RVUs and the locality's GPCIs, then its status's caveat and why its PE is the
+    other setting's, when they apply."""
 
-    def make() -> str:
-        return (
+    def make() -> tuple[str, ...]:
+        setting, pe_rvu = item.pe_setting, item.pe_rvu
+        first = (
             f"{row.label} × {units} on {day}: Medicare PFS {name} RVUs work "
             f"{_num(row.work)}, {setting} PE {_num(pe_rvu)}, MP {_num(row.mp)}; {loc.label} GPCIs work "
             f"{loc.work_gpci}, PE {loc.pe_gpci}, MP {loc.mp_gpci}."
         )
+        return (first, *(step for step in (_status_step(row), item.pe_step) if step))
 
-    return kept(_RVU_STEPS, (id(row), id(loc), units, day, name, setting, pe_rvu), make, _STEP_LIMIT, row, loc)
+    key = (id(row), id(loc), units, day, name, item.pe_setting, item.pe_rvu, item.pe_step)
+    return kept(_HEAD_STEPS, key, make, _STEP_LIMIT, row, loc)
 
 
 def _unit_step(

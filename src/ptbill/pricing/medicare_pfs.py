@@ -619,10 +619,11 @@ def clear_price_caches() -> None:
     """Forget every priced visit and line (tests compare prices made afresh with those read back)."""
     _ONE_DAY_PRICES.clear()
     _LINE_PRICES.clear()
-    _RVU_STEPS.clear()
+    _HEAD_STEPS.clear()
     _UNIT_STEPS.clear()
     _PREPARED.clear()
     _MPPR_STEPS.clear()
+    _LINE_TAILS.clear()
     _rounding_step.cache_clear()
 
 
@@ -768,9 +769,7 @@ def _price_line(
             line.code, line.units, Decimal("0.00"), steps, f"Medicare PFS {year.name}", line.service_date, modifiers
         )
     row = item.row
-    cf = year.conversion_factor
-    steps = [_rvu_step(row, line.units, shown(line.service_date), year.name, item.pe_setting, item.pe_rvu, loc)]
-    steps.extend(step for step in (_status_step(row), item.pe_step) if step)
+    steps = list(_head_steps(row, line.units, shown(line.service_date), year.name, item, loc))
 
     full_units, reduced_units = line.units, 0
     if item.mppr:
@@ -787,34 +786,14 @@ def _price_line(
     else:
         steps.append(f"MPPR does not apply: MULT PROC indicator {row.mult_proc}, not {MPPR_INDICATOR}.")
 
-    total = Decimal(0)
-    for count, reduced in ((full_units, False), (reduced_units, True)):
-        if count == 0:
-            continue
-        subtotal, step = _unit_step(row, item.pe_rvu, loc, cf, reduced, year.mppr_pe_share, count)
-        steps.append(step)
-        total += subtotal
-
-    if item.assistant_cut:
-        before = total
-        total *= year.assistant_rate
-        rate = _percent(year.assistant_rate)
-        steps.append(
-            f"CQ/CO: furnished in whole or in part by a therapy assistant, paid at {rate} "
-            f"({year.assistant_reference}): {rate} × {_dollars(before)} {_money(total)}."
-        )
-    elif item.assistant:
-        steps.append(f"CQ/CO on the line; schedule {year.name} pays assistants in full.")
-    if item.mppr or item.assistant:
-        steps.append(_ORDER_STEP[order])
-    amount = round_cents(total)
-    steps.append(_rounding_step(total, amount))
+    tail, amount, source = _line_tail(row, item, year, loc, order, full_units, reduced_units)
+    steps.extend(tail)
     return LinePrice(
         code=line.code,
         units=line.units,
         amount=amount,
         steps=steps,
-        source=year._source(row, loc),
+        source=source,
         service_date=line.service_date,
         modifiers=modifiers,
         full_pe_units=full_units,
@@ -823,26 +802,78 @@ def _price_line(
     )
 
 
+def _line_tail(
+    row: RvuRow,
+    item: _Prepared,
+    year: PfsYear,
+    loc: Locality,
+    order: AdjustmentOrder,
+    full_units: int,
+    reduced_units: int,
+) -> tuple[tuple[str, ...], Decimal, str]:
+    """A priced line's steps after its MPPR step (the units' amounts, the CQ/CO rate, the order, the rounding), its
+    amount and its source. They depend on the row, its PE, the locality, the year's rates, the order, the line's
+    full and reduced PE units and its CQ/CO modifiers alone, not on the rest of the visit nor on the day: a line
+    whose visit is new (other codes' units, another MPPR total) mostly reuses them. Kept by the year's and
+    locality's ids (``domain.identity_memo``; the row is the year's)."""
+
+    def make() -> tuple[tuple[str, ...], Decimal, str]:
+        steps: list[str] = []
+        cf = year.conversion_factor
+        total = Decimal(0)
+        for count, reduced in ((full_units, False), (reduced_units, True)):
+            if count == 0:
+                continue
+            subtotal, step = _unit_step(row, item.pe_rvu, loc, cf, reduced, year.mppr_pe_share, count)
+            steps.append(step)
+            total += subtotal
+
+        if item.assistant_cut:
+            before = total
+            total *= year.assistant_rate
+            rate = _percent(year.assistant_rate)
+            steps.append(
+                f"CQ/CO: furnished in whole or in part by a therapy assistant, paid at {rate} "
+                f"({year.assistant_reference}): {rate} × {_dollars(before)} {_money(total)}."
+            )
+        elif item.assistant:
+            steps.append(f"CQ/CO on the line; schedule {year.name} pays assistants in full.")
+        if item.mppr or item.assistant:
+            steps.append(_ORDER_STEP[order])
+        amount = round_cents(total)
+        steps.append(_rounding_step(total, amount))
+        return tuple(steps), amount, year._source(row, loc)
+
+    key = (id(year), id(loc), id(row), item.pe_rvu, order, full_units, reduced_units, item.mppr, item.assistant,
+           item.assistant_cut)  # fmt: skip
+    return kept(_LINE_TAILS, key, make, _STEP_LIMIT, year, loc)
+
+
 # The steps a line's row, locality and units decide whatever else the visit holds, and the MPPR step a day's units
 # and full-PE line decide: written once. Keyed by the row's (or year's) and locality's ids with every other input
 # (``domain.identity_memo``).
 _STEP_LIMIT = 4096
-_RVU_STEPS: IdentityMemo = {}
+_HEAD_STEPS: IdentityMemo = {}
 _UNIT_STEPS: IdentityMemo = {}
 _MPPR_STEPS: IdentityMemo = {}
+_LINE_TAILS: IdentityMemo = {}
 
 
-def _rvu_step(row: RvuRow, units: int, day: str, name: str, setting: str, pe_rvu: Decimal, loc: Locality) -> str:
-    """The line's first step: its RVUs and the locality's GPCIs."""
+def _head_steps(row: RvuRow, units: int, day: str, name: str, item: _Prepared, loc: Locality) -> tuple[str, ...]:
+    """The line's first steps: its RVUs and the locality's GPCIs, then its status's caveat and why its PE is the
+    other setting's, when they apply."""
 
-    def make() -> str:
-        return (
+    def make() -> tuple[str, ...]:
+        setting, pe_rvu = item.pe_setting, item.pe_rvu
+        first = (
             f"{row.label} × {units} on {day}: Medicare PFS {name} RVUs work "
             f"{_num(row.work)}, {setting} PE {_num(pe_rvu)}, MP {_num(row.mp)}; {loc.label} GPCIs work "
             f"{loc.work_gpci}, PE {loc.pe_gpci}, MP {loc.mp_gpci}."
         )
+        return (first, *(step for step in (_status_step(row), item.pe_step) if step))
 
-    return kept(_RVU_STEPS, (id(row), id(loc), units, day, name, setting, pe_rvu), make, _STEP_LIMIT, row, loc)
+    key = (id(row), id(loc), units, day, name, item.pe_setting, item.pe_rvu, item.pe_step)
+    return kept(_HEAD_STEPS, key, make, _STEP_LIMIT, row, loc)
 
 
 def _unit_step(

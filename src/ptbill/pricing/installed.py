@@ -24,6 +24,7 @@ from pathlib import Path
 
 from ptbill.domain.errors import ReferenceDataError
 from ptbill.domain.identifiers import is_ascii_digits
+from ptbill.domain.identity_memo import BoundedMemo
 from ptbill.pricing.localities import ZipLocalityTable
 from ptbill.pricing.medicare_pfs import SCHEDULE_FILE, MedicareFeeSchedule, PfsYear
 from ptbill.reference.ncci import open_when_changed, read_manifest, record_in_manifest, write_atomically
@@ -487,8 +488,7 @@ def _zip_table_from_text(name: str, text: str) -> ZipLocalityTable:
 # --- reading what is installed ------------------------------------------------------------------------
 
 
-_MANIFESTS: dict[Path, Path] = {}  # per installed data directory, its manifest's path
-_MANIFESTS_KEPT = 64
+_MANIFESTS: BoundedMemo[Path, Path] = BoundedMemo(64)  # per installed data directory, its manifest's path
 
 
 @dataclass(frozen=True)
@@ -504,9 +504,7 @@ class InstalledPfs:
         """What ``data_dir`` holds; reread only when the manifest changes; None when nothing is installed there."""
         manifest = _MANIFESTS.get(data_dir)
         if manifest is None:  # asked on every check of a note: the path is joined once per directory
-            if len(_MANIFESTS) >= _MANIFESTS_KEPT:
-                _MANIFESTS.clear()
-            manifest = _MANIFESTS[data_dir] = data_dir / "manifest.json"
+            manifest = _MANIFESTS.keep(data_dir, data_dir / "manifest.json")
         return open_when_changed(manifest, lambda _path: cls._read(data_dir))
 
     @classmethod

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from ptbill.domain.dates import DateRange
 from ptbill.domain.errors import ReferenceDataError
 from ptbill.domain.finding import Severity
+from ptbill.domain.identity_memo import BoundedMemo
 from ptbill.domain.vocabulary import PayerType
 
 if TYPE_CHECKING:  # the parameters' modules load where parameters are read: `ptbill units` reads none
@@ -402,7 +403,7 @@ class ReferenceCatalog:
         # Asked about on every check of a note: each payer's fee schedule path, and the shipped ICD-10 versions
         # merged with the installed ones (for the installed catalog object it was merged with, as that is reread
         # when its manifest changes).
-        self._fee_schedule_paths: dict[str, Path] = {}
+        self._fee_schedule_paths: BoundedMemo[str, Path] = BoundedMemo(_PATHS_KEPT)
         self._icd10_merged: tuple[Icd10Catalog, Icd10Catalog] | None = None
 
     # payers -------------------------------------------------------------------------------------
@@ -464,9 +465,7 @@ class ReferenceCatalog:
             return None
         path = self._fee_schedule_paths.get(payer_id)
         if path is None:
-            if len(self._fee_schedule_paths) >= _PATHS_KEPT:
-                self._fee_schedule_paths.clear()
-            path = self._fee_schedule_paths[payer_id] = self.installed_dir / "fee_schedules" / f"{payer_id}.csv"
+            path = self._fee_schedule_paths.keep(payer_id, self.installed_dir / "fee_schedules" / f"{payer_id}.csv")
         return path if path.is_file() else None
 
     def use_tables(self, ptp: PtpTable | None = None, mue: MueTable | None = None) -> None:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from ptbill.domain.dates import DateRange
 from ptbill.domain.identifiers import is_ascii_digits
+from ptbill.domain.identity_memo import BoundedMemo
 
 DEFAULT_DIRECTORY = Path(__file__).resolve().parent.parent / "reference_data" / "code_sets" / "icd10cm"
 MANIFEST_NAME = "manifest.json"
@@ -84,7 +85,9 @@ class CodeSetVersion:
     _searches: list[int] = field(default_factory=lambda: [_SEARCHES], init=False, repr=False, compare=False)
     # Each code's status as the note spells it: a note's few codes are asked about by several checks, and the same
     # codes come back note after note. Emptied when it reaches _STATUS_MEMO entries.
-    _statuses: dict[str, CodeStatus] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _statuses: BoundedMemo[str, CodeStatus] = field(
+        default_factory=lambda: BoundedMemo(_STATUS_MEMO), init=False, repr=False, compare=False
+    )
 
     def _code_sets(self) -> tuple[frozenset[str], frozenset[str]]:
         if not self._sets:
@@ -115,10 +118,7 @@ class CodeSetVersion:
         """``code`` may have the dot or not, any case, and spaces around it."""
         found = self._statuses.get(code)
         if found is None:
-            found = self._status(code)
-            if len(self._statuses) >= _STATUS_MEMO:
-                self._statuses.clear()
-            self._statuses[code] = found
+            found = self._statuses.keep(code, self._status(code))
         return found
 
     def _status(self, code: str) -> CodeStatus:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from ptbill.domain.identity_memo import IdentityMemo, kept
+from ptbill.domain.identity_memo import BoundedMemo, IdentityMemo, kept
 from ptbill.domain.values import value
 from ptbill.pricing import (
     ASSISTANT_MODIFIERS,
@@ -69,7 +69,7 @@ def locality_choice(year: PfsYear, place: Place, zip_table: ZipLocalityTable | N
     The answer depends on the year's localities, the place and the ZIP table alone (none of which changes once
     made), and a clinic's notes repeat it: kept by the year's and table's ids (``domain.identity_memo``)."""
     key = (id(year), place.locality, place.state, place.zip, id(zip_table))
-    return kept(_LOCALITY_CHOICES, key, lambda: _locality_choice(year, place, zip_table), _SEED_LIMIT, year, zip_table)
+    return kept(_LOCALITY_CHOICES, key, lambda: _locality_choice(year, place, zip_table), _MEMO_LIMIT, year, zip_table)
 
 
 def _locality_choice(year: PfsYear, place: Place, zip_table: ZipLocalityTable | None) -> tuple[str, str]:
@@ -133,24 +133,26 @@ def expected_prices(
         for price in priced:
             basis = prefix + "; ".join(price.steps) if shown is None else shown.join(_basis_parts(price, prefix))
             prices[price.code] = ExpectedPrice(price.amount, basis, label, estimate)
-    seeds: dict[tuple[str, int, tuple[str, ...]], ExpectedPrice | None] | None = None
+    seeds: BoundedMemo[tuple[str, int, tuple[str, ...]], ExpectedPrice | None] | None = None
     for line in lines:
         if line.code in prices:
             continue
         if seeds is None:
-            seeds = snapshot.derived(_SEED_PRICES, dict)
+            seeds = seed_prices(snapshot)
         seed_key = (line.code, line.units, tuple(line.modifiers))
         try:
             seeded = seeds[seed_key]
         except KeyError:
             seed = snapshot.resolved(f"fees.seed_average.{line.code}")
-            seeded = None if seed is None else _seed_price(snapshot, line, seed)
-            if len(seeds) >= _SEED_LIMIT:
-                seeds.clear()
-            seeds[seed_key] = seeded
+            seeded = seeds.keep(seed_key, None if seed is None else _seed_price(snapshot, line, seed))
         if seeded is not None:
             prices[line.code] = seeded
     return prices
+
+
+def seed_prices(snapshot: Snapshot) -> BoundedMemo[tuple[str, int, tuple[str, ...]], ExpectedPrice | None]:
+    """The snapshot's seed-priced lines, kept by code, units and modifiers (``_SEED_PRICES``)."""
+    return snapshot.derived(_SEED_PRICES, lambda: BoundedMemo(_MEMO_LIMIT))
 
 
 def _heading(year: PfsYear, where: str) -> tuple[str, str]:
@@ -168,7 +170,7 @@ def _heading(year: PfsYear, where: str) -> tuple[str, str]:
             heading = f"Medicare PFS {year.name}"
         return f"{heading}, {where}: ", year.label
 
-    return kept(_HEADINGS, (id(year), where), make, _SEED_LIMIT, year)
+    return kept(_HEADINGS, (id(year), where), make, _MEMO_LIMIT, year)
 
 
 def _can_price(year: PfsYear, line: PricingLine) -> bool:
@@ -176,7 +178,7 @@ def _can_price(year: PfsYear, line: PricingLine) -> bool:
     every Medicare note."""
     modifiers = tuple(line.modifiers)
     return kept(
-        _PRICEABLE, (id(year), line.code, modifiers), lambda: year.can_price(line.code, modifiers), _SEED_LIMIT, year
+        _PRICEABLE, (id(year), line.code, modifiers), lambda: year.can_price(line.code, modifiers), _MEMO_LIMIT, year
     )
 
 
@@ -211,4 +213,4 @@ def clear_memos() -> None:
 # code, units and modifiers, not its date: kept per snapshot (``Snapshot.derived``: shared by the days that resolve
 # alike, never stale since a snapshot never changes), bounded.
 _SEED_PRICES = "prices.seed"
-_SEED_LIMIT = 1024
+_MEMO_LIMIT = 1024  # entries of each memo here (seed prices per snapshot, locality choices, headings, priceable codes)

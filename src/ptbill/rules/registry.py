@@ -71,10 +71,16 @@ def in_words(items: Sequence[str]) -> str:
 
 CheckFunction = Callable[["CheckContext"], Iterable[Hit]]
 
+
 # What a note (with what the app knows beside it) has or is, each told by a cheap test of the context. A rule
 # declares the facts it ``needs``: a check that can report nothing unless each of them holds (its own first
 # lines return early otherwise). The engine runs, per note, only the rules whose facts all hold (its rule plan
 # per snapshot and note shape); tests/unit/rules/test_rule_plan_shapes.py and every rule case run notes both ways.
+def _furnished_under(discipline: Discipline) -> Callable[[CheckContext], bool]:
+    """The fact that the rendering provider's credential furnishes care under ``discipline``'s plan."""
+    return lambda ctx: discipline_of(ctx.encounter.rendering_provider.credential) is discipline
+
+
 FACTS: dict[str, Callable[[CheckContext], bool]] = {
     "today": lambda ctx: ctx.today is not None,  # the caller's clock is known
     "same_day": lambda ctx: bool(ctx.same_day),  # the patient's other notes of the day are on file
@@ -87,15 +93,9 @@ FACTS: dict[str, Callable[[CheckContext], bool]] = {
     "pta": lambda ctx: ctx.encounter.rendering_provider.credential is Credential.PTA,
     "ota": lambda ctx: ctx.encounter.rendering_provider.credential is Credential.OTA,
     # The plan of care the rendering provider's credential furnishes under (``discipline_of``): GP, GO or GN.
-    "pt_discipline": lambda ctx: (
-        discipline_of(ctx.encounter.rendering_provider.credential) is Discipline.PHYSICAL_THERAPY
-    ),
-    "ot_discipline": lambda ctx: (
-        discipline_of(ctx.encounter.rendering_provider.credential) is Discipline.OCCUPATIONAL_THERAPY
-    ),
-    "slp_discipline": lambda ctx: (
-        discipline_of(ctx.encounter.rendering_provider.credential) is Discipline.SPEECH_LANGUAGE_PATHOLOGY
-    ),
+    "pt_discipline": _furnished_under(Discipline.PHYSICAL_THERAPY),
+    "ot_discipline": _furnished_under(Discipline.OCCUPATIONAL_THERAPY),
+    "slp_discipline": _furnished_under(Discipline.SPEECH_LANGUAGE_PATHOLOGY),
     "medicare": lambda ctx: ctx.is_medicare,
     "payer_unknown": lambda ctx: not ctx.payer_known,
     "icd10": lambda ctx: ctx.icd10 is not None,  # a code set to check the diagnoses against

@@ -94,11 +94,12 @@ def claims_from_files(
         except Exception as exc:  # a bug: raised at this file's turn
             outcomes[number] = _Outcome(error=exc)
     reports: list[CheckReport | None] = [None] * len(files)
+    today = SYSTEM_CLOCK.today()  # the chunk's notes are checked together, on one day
     for number, encounter in enumerate(encounters):
         if encounter is None:
             continue
         try:
-            report = check_encounter(encounter, catalog, today=SYSTEM_CLOCK.today(), blocking_only=True)  # errors only
+            report = check_encounter(encounter, catalog, today=today, blocking_only=True)  # errors only
             blocking = _blocking(report.findings)
         except Exception as exc:
             outcomes[number] = _Outcome(error=exc)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from ptbill.domain.errors import PtbillError
+from ptbill.domain.identity_memo import BoundedMemo
 from ptbill.x12.charset import describe, outside_x12, transliterate
 
 Element = str | tuple[str, ...]  # a simple element, or a composite's components
@@ -96,17 +97,14 @@ def text_cleaner(delimiters: Delimiters) -> Callable[[str], str]:
     invalidates an entry; the memo is emptied when it reaches CLEANED_TEXTS entries. A text with no X12 form
     raises each time and is not kept."""
     to_space = _cleaning_tables(delimiters)[0]
-    cleaned: dict[str, str] = {}
+    cleaned: BoundedMemo[str, str] = BoundedMemo(CLEANED_TEXTS)
 
     def clean(value: str) -> str:
         if value.isascii() and value.isalnum():
             return value.upper()
         known = cleaned.get(value)
         if known is None:
-            known = " ".join(transliterate(value).translate(to_space).split()).upper()
-            if len(cleaned) >= CLEANED_TEXTS:
-                cleaned.clear()
-            cleaned[value] = known
+            known = cleaned.keep(value, " ".join(transliterate(value).translate(to_space).split()).upper())
         return known
 
     return clean

@@ -60,9 +60,7 @@ def _clear(catalog: ReferenceCatalog, note: dict[str, Any]) -> None:
     context_module._units_for.cache_clear()
     clear_price_caches()
     prices.clear_memos()
-    catalog.snapshot(note["coverage"]["payer"], encounter_from_dict(note).date_of_service).derived(
-        prices._SEED_PRICES, dict
-    ).clear()
+    prices.seed_prices(catalog.snapshot(note["coverage"]["payer"], encounter_from_dict(note).date_of_service)).clear()
 
 
 def test_reports_with_the_caches_warm_are_those_made_afresh() -> None:

@@ -18,7 +18,7 @@ from ptbill.domain.encounter import (
     normalize_diagnosis,
 )
 from ptbill.domain.finding import Severity
-from ptbill.domain.identity_memo import IdentityMemo, kept
+from ptbill.domain.identity_memo import BoundedMemo, IdentityMemo, kept
 from ptbill.rules.context import CheckContext
 from ptbill.rules.registry import Hit, rule
 from ptbill.rules.sources import CPT_URL, ICD10_URL, NCD_160_16_URL, bpm_15, cite, cpm
@@ -307,7 +307,7 @@ class _RegionCodes:
 
     def __init__(self, codes: tuple[str, ...]) -> None:
         self.prefixes = tuple(normalize_diagnosis(code) for code in codes)
-        self._answers: dict[str, bool] = {}
+        self._answers: BoundedMemo[str, bool] = BoundedMemo(_ANSWERS)
 
     def name_any(self, diagnoses: Iterable[str]) -> bool:
         """Whether one of the normalized ``diagnoses`` is of the region (starts with one of its prefixes)."""
@@ -315,10 +315,7 @@ class _RegionCodes:
         for diagnosis in diagnoses:
             found = answers.get(diagnosis)
             if found is None:
-                found = diagnosis.startswith(self.prefixes)
-                if len(answers) >= _ANSWERS:
-                    answers.clear()
-                answers[diagnosis] = found
+                found = answers.keep(diagnosis, diagnosis.startswith(self.prefixes))
             if found:
                 return True
         return False

@@ -7,7 +7,6 @@ looks at every line of the visit together); then the seed guide's average where 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -41,7 +40,7 @@ class ExpectedPrice:
     estimate: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@value  # made for every Medicare note: a plain slots dataclass when made, frozen to mypy (``domain.values``)
 class Place:
     """Where the visit happens, for the Medicare locality: the clinic's own locality, else its state and ZIP."""
 

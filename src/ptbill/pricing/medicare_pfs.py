@@ -409,13 +409,44 @@ def year_at(
     mid-year changes such as 2024-03-09); they replace the RVU file's own. When no RVU file covers ``day``,
     the latest loaded RVUs are priced at ``day``'s conversion factor and the year is marked an estimate;
     without a conversion factor for ``day`` there is no estimate (None).
+
+    Equal inputs give the very same object (kept by the RVU year's id, ``domain.identity_memo``): each payer's
+    snapshot asks for its own year, and payers whose conversion factor and assistant share read alike then share
+    the prices, steps and texts kept by the year's id rather than work each out again.
     """
     year = schedule.schedule_for(day) if schedule.years else None
+    if year is None and (conversion_factor is None or not schedule.years):
+        return None
+    base = year if year is not None else schedule.latest
+    # Every input of ``_year_at``'s answer: the values as written (equal Decimals such as 33.4 and 33.40 read
+    # differently in the texts), the references, the conversion factor's start, and an estimate's calendar year.
+    key = (
+        id(base),
+        None if year is not None else day.year,
+        None if conversion_factor is None else _rate_key(conversion_factor),
+        None if assistant_rate is None else _rate_key(assistant_rate),
+    )
+
+    def make() -> PfsYear:
+        return _year_at(base, year is None, day, conversion_factor, assistant_rate)
+
+    return kept(_YEARS, key, make, _YEARS_LIMIT, base)
+
+
+def _rate_key(rate: Rate) -> tuple[str, str, date]:
+    return str(rate.value), rate.reference, rate.effective.start
+
+
+# ``year_at``'s answers by the RVU year's id and the rates (``domain.identity_memo``).
+_YEARS: IdentityMemo = {}
+_YEARS_LIMIT = 256  # RVU years × rates in force: a handful per installed schedule
+
+
+def _year_at(
+    year: PfsYear, estimate: bool, day: date, conversion_factor: Rate | None, assistant_rate: Rate | None
+) -> PfsYear:
     changes: dict[str, Any] = {}
-    if year is None:
-        if conversion_factor is None or not schedule.years:
-            return None
-        year = schedule.latest
+    if estimate:
         start = date(day.year, 1, 1)
         changes.update(effective=DateRange(start, date(day.year + 1, 1, 1)), estimate=True)
     if conversion_factor is not None and (conversion_factor.value != year.conversion_factor or changes):
@@ -617,6 +648,7 @@ _LINE_PRICES: IdentityMemo = {}
 
 def clear_price_caches() -> None:
     """Forget every priced visit and line (tests compare prices made afresh with those read back)."""
+    _YEARS.clear()
     _ONE_DAY_PRICES.clear()
     _LINE_PRICES.clear()
     _HEAD_STEPS.clear()

@@ -346,15 +346,17 @@ class CheckContext:
 
     @property
     def billed_line_count(self) -> int:
-        return sum(1 for group in self.groups if self.computed_units(group.code) > 0)
+        units = self.units.units
+        return sum(1 for group in self.groups if units.get(group.code, 0) > 0)
 
     @cached_property
     def expected_visit_amount(self) -> Decimal:
         """Expected allowed amount of the whole visit (lines with no known amount count as 0)."""
-        total = Decimal("0.00")
+        total, prices = Decimal("0.00"), self.line_prices
         for group in self.groups:
-            amount, _ = self.expected_payment(group.code, self.computed_units(group.code))
-            total += amount or Decimal(0)
+            price = prices.get(group.code)  # ``expected_payment``'s amount, read without its tuple
+            if price is not None:
+                total += price.amount or Decimal(0)
         return total
 
     def patient_cost_estimate(self, code: str) -> Decimal | None:

@@ -7,7 +7,6 @@ looks at every line of the visit together); then the seed guide's average where 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -18,7 +17,6 @@ from ptbill.pricing import (
     DAY_SLOT,
     NATIONAL_LOCALITY_KEY,
     FeeSchedule,
-    LinePrice,
     MedicareFeeSchedule,
     PfsYear,
     PricingLine,
@@ -42,7 +40,7 @@ class ExpectedPrice:
     estimate: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@value  # made for every Medicare note: a plain slots dataclass when made, frozen to mypy (``domain.values``)
 class Place:
     """Where the visit happens, for the Medicare locality: the clinic's own locality, else its state and ZIP."""
 
@@ -122,17 +120,10 @@ def expected_prices(
                     "contracted fee schedule",
                 )
     if medicare_year is not None:
-        key, where = medicare_locality or (NATIONAL_LOCALITY_KEY, "national amounts (no locality given)")
-        pending = [line for line in lines if line.code not in prices]
-        # Codes the schedule cannot price (not in the file, contractor-priced) are left to the fallback;
-        # the others are priced together, so MPPR ranks every unit of the day.
-        priceable = [line for line in pending if _can_price(medicare_year, line)]
-        day, priced = price_visit_slotted(priceable, medicare_year, key)
-        shown = None if day is None else str(day)
-        (prefix, label), estimate = _heading(medicare_year, where), medicare_year.estimate
-        for price in priced:
-            basis = prefix + "; ".join(price.steps) if shown is None else shown.join(_basis_parts(price, prefix))
-            prices[price.code] = ExpectedPrice(price.amount, basis, label, estimate)
+        pending = [line for line in lines if line.code not in prices] if prices else lines
+        if pending:
+            where = medicare_locality or (NATIONAL_LOCALITY_KEY, "national amounts (no locality given)")
+            _add_medicare_prices(prices, pending, medicare_year, where)
     seeds: BoundedMemo[tuple[str, int, tuple[str, ...]], ExpectedPrice | None] | None = None
     for line in lines:
         if line.code in prices:
@@ -148,6 +139,45 @@ def expected_prices(
         if seeded is not None:
             prices[line.code] = seeded
     return prices
+
+
+def _add_medicare_prices(
+    prices: dict[str, ExpectedPrice], lines: Sequence[PricingLine], year: PfsYear, where: tuple[str, str]
+) -> None:
+    """``_medicare_visit``'s prices of ``lines`` into ``prices``, its bases with the day written in; kept (by the
+    year's id, the locality choice and the lines' codes, units and modifiers) for lines of one day in the year's
+    period, as a note's lines are."""
+    day = lines[0].service_date
+    if year.effective.contains(day) and all(line.service_date == day for line in lines):
+        key = (id(year), where, tuple([(line.code, line.units, tuple(line.modifiers)) for line in lines]))
+        visit = kept(_VISITS, key, lambda: _medicare_visit(lines, year, where), _MEMO_LIMIT, year)
+    else:  # ``price_visit_slotted`` refuses a day outside the period; several days are rare: priced afresh
+        visit = _medicare_visit(lines, year, where)
+    shown = str(day)
+    for code, amount, parts, label, estimate in visit:
+        prices[code] = ExpectedPrice(amount, shown.join(parts), label, estimate)
+
+
+# A visit's Medicare prices, each line as (code, amount, basis cut where it names the day, label, estimate).
+_VisitPrices = list[tuple[str, Decimal, list[str], str, bool]]
+
+
+def _medicare_visit(lines: Sequence[PricingLine], year: PfsYear, locality: tuple[str, str]) -> _VisitPrices:
+    """The Medicare prices of the lines the contract left, their bases cut where they name the day when the lines
+    are of one day (``DAY_SLOT``; a visit of several days has its days written in: its bases are one part each).
+
+    Codes the schedule cannot price (not in the file, contractor-priced) are left to the fallback; the others are
+    priced together, so MPPR ranks every unit of the day. The answer depends on the year, the locality choice and
+    the lines' codes, units and modifiers alone, not on the day: ``expected_prices`` keeps it by them, as a clinic's
+    visits repeat a few such sets, and a note then only joins its day into the texts (some 500 characters a line)."""
+    key, where = locality
+    priceable = [line for line in lines if _can_price(year, line)]
+    _, priced = price_visit_slotted(priceable, year, key)
+    (prefix, label), estimate = _heading(year, where), year.estimate
+    return [
+        (price.code, price.amount, (prefix + "; ".join(price.steps)).split(DAY_SLOT), label, estimate)
+        for price in priced
+    ]
 
 
 def seed_prices(snapshot: Snapshot) -> BoundedMemo[tuple[str, int, tuple[str, ...]], ExpectedPrice | None]:
@@ -182,30 +212,18 @@ def _can_price(year: PfsYear, line: PricingLine) -> bool:
     )
 
 
-# The locality choices, headings and priceable codes above, kept by the year's (and ZIP table's) id
-# (``domain.identity_memo``).
+# The locality choices, headings, priceable codes and one-day visits' Medicare prices above, kept by the year's (and
+# ZIP table's) id (``domain.identity_memo``).
 _LOCALITY_CHOICES: IdentityMemo = {}
 _HEADINGS: IdentityMemo = {}
 _PRICEABLE: IdentityMemo = {}
-
-# A kept line's basis (the heading, then its steps joined) cut where its steps name the day (``DAY_SLOT``,
-# ``price_visit_slotted``), by the kept object's id and the heading (``domain.identity_memo``): the day is then
-# joined in, not replaced in the text of some 500 characters each note.
-_BASES: IdentityMemo = {}
-_BASES_LIMIT = 4096  # as many as the kept line prices (``medicare_pfs``), so that none is joined twice
-
-
-def _basis_parts(price: LinePrice, prefix: str) -> list[str]:
-    def make() -> list[str]:
-        return (prefix + "; ".join(price.steps)).split(DAY_SLOT)
-
-    return kept(_BASES, (id(price), prefix), make, _BASES_LIMIT, price)
+_VISITS: IdentityMemo = {}
 
 
 def clear_memos() -> None:
-    """Forget every locality choice, heading, priceable code and line basis kept here (tests compare reports made
-    afresh with those read back)."""
-    for memo in (_LOCALITY_CHOICES, _HEADINGS, _PRICEABLE, _BASES):
+    """Forget every locality choice, heading, priceable code and visit kept here (tests compare reports made afresh
+    with those read back)."""
+    for memo in (_LOCALITY_CHOICES, _HEADINGS, _PRICEABLE, _VISITS):
         memo.clear()
 
 
@@ -213,4 +231,5 @@ def clear_memos() -> None:
 # code, units and modifiers, not its date: kept per snapshot (``Snapshot.derived``: shared by the days that resolve
 # alike, never stale since a snapshot never changes), bounded.
 _SEED_PRICES = "prices.seed"
-_MEMO_LIMIT = 1024  # entries of each memo here (seed prices per snapshot, locality choices, headings, priceable codes)
+# Entries of each memo here (seed prices per snapshot, locality choices, headings, priceable codes, visits).
+_MEMO_LIMIT = 1024

@@ -37,7 +37,7 @@ def liability_modifier(ctx: CheckContext, code: str, indexes: Sequence[int], pre
     GY for a service that is not a Medicare benefit; GA where an ABN covers the code (and the line has no KX,
     which GA may not join); GZ where the code is expected to be denied and no ABN covers it.
     """
-    if not ctx.is_medicare or LIABILITY_MODIFIERS & set(present):
+    if not ctx.is_medicare or not LIABILITY_MODIFIERS.isdisjoint(present):  # no set made a line
         return None
     if ctx.statutory_exclusion(code) is not None:
         return "GY"

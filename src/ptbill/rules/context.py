@@ -201,8 +201,13 @@ class CheckContext:
     @cached_property
     def traction_services(self) -> tuple[tuple[int, Service], ...]:
         """The traction services with their indexes (a dozen checks read them)."""
+        # From the services' catalog entries (looked up once a note), not a catalog lookup per service again.
         return tuple(
-            [(index, service) for index, service in enumerate(self.services) if self.is_traction(service.code)]
+            [
+                (index, service)
+                for index, (service, info) in enumerate(zip(self.services, self.service_infos, strict=True))
+                if info is not None and info.traction
+            ]
         )
 
     @cached_property
@@ -253,10 +258,14 @@ class CheckContext:
     @cached_property
     def units(self) -> UnitResult:
         """Units per code under the payer's method, from the minutes each service documents."""
+        # Whether a code is timed is read from the services' catalog entries (``is_timed``'s answer, without a
+        # lookup per service).
         minutes = tuple(
             [
-                (service.code, documented or 0, self.is_timed(service.code))
-                for service, documented in zip(self.services, self.documented_minutes, strict=True)
+                (service.code, documented or 0, info is not None and info.timed)
+                for service, documented, info in zip(
+                    self.services, self.documented_minutes, self.service_infos, strict=True
+                )
             ]
         )
         found = _units_for(minutes, self.unit_method)

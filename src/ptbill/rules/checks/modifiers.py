@@ -8,6 +8,7 @@ threshold, the ABN modifiers GA/GY/GZ, CMS NCCI procedure-to-procedure edits and
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from datetime import date
 
 from ptbill.domain.encounter import Credential, Discipline, discipline_of
 from ptbill.domain.finding import Severity
@@ -169,11 +170,17 @@ def co_missing(ctx: CheckContext) -> Iterator[Hit]:
     fix="Correct the modifier (a typo?) or remove it. If the payer really asks for it, add it to the payer's "
     "accepted modifiers on the Payers page.",
 )
-def modifier_unknown(ctx: CheckContext) -> Iterator[Hit]:
+def modifier_unknown(ctx: CheckContext) -> Iterable[Hit]:
     """A line carries a modifier that is not a valid modifier on the date of service."""
-    day = ctx.encounter.date_of_service
-    if all(ctx.modifiers.valid_on(modifier, day) for modifier in ctx.modifiers_used):
-        return  # each modifier of the visit tested once: all valid, the usual note
+    day, valid_on = ctx.encounter.date_of_service, ctx.modifiers.valid_on
+    for modifier in ctx.modifiers_used:
+        if not valid_on(modifier, day):
+            return _unknown_modifiers(ctx, day)
+    return ()  # each modifier of the visit tested once: all valid, the usual note
+
+
+def _unknown_modifiers(ctx: CheckContext, day: date) -> Iterator[Hit]:
+    """MODIFIER_UNKNOWN's hits: one per modifier not valid on the day, naming its lines."""
     lines: dict[str, list[int]] = {}
     for index, service in enumerate(ctx.services):
         for modifier in service.modifiers:

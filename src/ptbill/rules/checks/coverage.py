@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from ptbill.domain.chart import plan_end
 from ptbill.domain.dates import DateRange
 from ptbill.domain.finding import Severity
 from ptbill.domain.note_content import NoteType
@@ -22,6 +23,9 @@ from ptbill.rules.sources import CARC_URL, CY2025_PFS_URL, bpm_15, cite
 SECTION = "Coverage, authorization, plan of care"
 CONSISTENCY = "Clinical consistency"
 LIABILITY_NOTICE_MODIFIERS = frozenset({"GA", "GY"})
+# The note type PROGRESS_REPORT_DUE asks about, read once: on Python 3.11 an Enum member read from its class goes
+# through ``EnumType.__getattr__``, about 900 instructions.
+_DAILY_NOTE = NoteType.DAILY_NOTE
 ABN_URL = "https://www.cms.gov/medicare/medicare-general-information/bni/abn"
 ORDER_EXCEPTION = (
     cite("CY 2025 physician fee schedule final rule, 89 FR 97710 (December 9, 2024), at 97912-97918", CY2025_PFS_URL)
@@ -316,18 +320,19 @@ def poc_expired(ctx: CheckContext) -> list[Hit]:
     day, end_date = encounter.date_of_service, plan.end_date
     if end_date is not None and day > end_date:
         return [Hit(f"The plan of care ended on {end_date}.", None, "plan_of_care.end_date")]
-    if end_date is None and (weeks := plan.duration_weeks) is not None:  # ptbill's duration field, no end date
-        last = plan.start_date + timedelta(weeks=weeks, days=-1)
-        if day > last:
-            return [
-                Hit(
-                    f"The plan of care ran {weeks} weeks from {plan.start_date} and ended on {last}.",
-                    None,
-                    "plan_of_care.duration_weeks",
-                )
-            ]
+    weeks = plan.duration_weeks if end_date is None else None  # ptbill's duration field, no end date
+    if weeks is not None and (day - plan.start_date).days >= 7 * weeks:  # past its last day (``chart.plan_end``)
+        last = plan_end(plan.start_date, None, weeks)
+        return [
+            Hit(
+                f"The plan of care ran {weeks} weeks from {plan.start_date} and ended on {last}.",
+                None,
+                "plan_of_care.duration_weeks",
+            )
+        ]
     longest = ctx.snapshot.resolved("plan_of_care.max_days")
-    if longest is not None and day > plan.start_date + timedelta(days=longest.integer):
+    # Days between two dates rather than a date plus a timedelta: making a timedelta costs some 3,000 instructions.
+    if longest is not None and (day - plan.start_date).days > longest.integer:
         return [
             Hit(
                 f"The plan of care started on {plan.start_date}, more than {longest.value} days before this visit.",
@@ -357,7 +362,7 @@ def progress_report_due(ctx: CheckContext) -> Iterator[Hit]:
     Asked of a daily note: a progress report, re-evaluation or discharge summary is that report, and an
     initial evaluation starts the count.
     """
-    if ctx.encounter.note_type is not NoteType.DAILY_NOTE:
+    if ctx.encounter.note_type is not _DAILY_NOTE:
         return
     plan = ctx.encounter.plan_of_care
     every = ctx.snapshot.resolved("plan_of_care.progress_report_every")

@@ -35,6 +35,10 @@ DEVICE_WORDS = {
     DeviceType.OTHER: "another kind of device",
 }
 MECHANICAL_DEVICES = frozenset({DeviceType.MOTORIZED_TABLE, DeviceType.CERVICAL_DEVICE, DeviceType.DECOMPRESSION_TABLE})
+# Members compared with on every traction line, read once: on Python 3.11 an Enum member read from its class goes
+# through ``EnumType.__getattr__``, about 900 instructions.
+_DECOMPRESSION_TABLE = DeviceType.DECOMPRESSION_TABLE
+_INTERMITTENT = TractionMode.INTERMITTENT
 CPT_97012 = cite(
     "AMA CPT code set, physical medicine and rehabilitation: 97012 is mechanical traction, a supervised modality; "
     "manual traction is one of the manual therapy techniques of 97140",
@@ -95,7 +99,7 @@ def decompression_device(ctx: CheckContext) -> list[Hit]:
     hits = []
     for index, service in ctx.traction_services:
         traction = service.traction
-        if traction is not None and traction.device_type is DeviceType.DECOMPRESSION_TABLE:
+        if traction is not None and traction.device_type is _DECOMPRESSION_TABLE:
             hits.append(
                 Hit(
                     "Traction was given on a decompression table; Medicare does not cover vertebral axial "
@@ -181,7 +185,7 @@ def settings_missing(ctx: CheckContext) -> list[Hit]:
                 missing.append("mode")
             if traction.angle_deg is None:
                 missing.append("angle_deg")
-            if mode is TractionMode.INTERMITTENT:
+            if mode is _INTERMITTENT:
                 if traction.hold_seconds is None:
                     missing.append("hold_seconds")
                 if traction.rest_seconds is None:

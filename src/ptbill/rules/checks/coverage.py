@@ -7,13 +7,15 @@ reports), the CY 2025 physician fee schedule final rule (certification by a sign
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from ptbill.domain.chart import plan_end
 from ptbill.domain.dates import DateRange
 from ptbill.domain.finding import Severity
 from ptbill.domain.note_content import NoteType
+from ptbill.reference.catalog import ResolvedValue
 from ptbill.rules.context import CheckContext
 from ptbill.rules.registry import Hit, rule
 from ptbill.rules.sources import CARC_URL, CY2025_PFS_URL, bpm_15, cite
@@ -21,6 +23,9 @@ from ptbill.rules.sources import CARC_URL, CY2025_PFS_URL, bpm_15, cite
 SECTION = "Coverage, authorization, plan of care"
 CONSISTENCY = "Clinical consistency"
 LIABILITY_NOTICE_MODIFIERS = frozenset({"GA", "GY"})
+# The note type PROGRESS_REPORT_DUE asks about, read once: on Python 3.11 an Enum member read from its class goes
+# through ``EnumType.__getattr__``, about 900 instructions.
+_DAILY_NOTE = NoteType.DAILY_NOTE
 ABN_URL = "https://www.cms.gov/medicare/medicare-general-information/bni/abn"
 ORDER_EXCEPTION = (
     cite("CY 2025 physician fee schedule final rule, 89 FR 97710 (December 9, 2024), at 97912-97918", CY2025_PFS_URL)
@@ -38,10 +43,17 @@ ORDER_EXCEPTION = (
     fix="Tell the patient the out-of-pocket cost before treatment and get it signed (Medicare: an ABN, then "
     "bill with GA), or leave the service off.",
 )
-def service_not_covered(ctx: CheckContext) -> Iterator[Hit]:
+def service_not_covered(ctx: CheckContext) -> Iterable[Hit]:
     """The payer does not cover the code: the patient must hear the cost before treatment."""
     not_covered = ctx.snapshot.resolved("coverage.not_covered_codes")
     covered = ctx.snapshot.resolved("coverage.covered_codes")
+    if not_covered is None and covered is None:
+        return ()  # the payer lists no codes either way: the usual note, answered before its lines are walked
+    return _not_covered(ctx, not_covered, covered)
+
+
+def _not_covered(ctx: CheckContext, not_covered: ResolvedValue | None, covered: ResolvedValue | None) -> Iterator[Hit]:
+    """SERVICE_NOT_COVERED's hits: one per code the payer's lists leave out, unless a line states the notice."""
     for group in ctx.groups:
         code = group.code
         reason: str | None = None
@@ -93,20 +105,24 @@ def auth_missing(ctx: CheckContext) -> Iterator[Hit]:
     source=cite("the authorization's own dates (denied with claim adjustment reason code 197 outside them)", CARC_URL),
     fix="Ask the payer to extend the authorization, or get a new one, before billing this visit.",
 )
-def auth_expired(ctx: CheckContext) -> Iterator[Hit]:
+def auth_expired(ctx: CheckContext) -> list[Hit]:
     """The date of service is outside the authorization's dates."""
-    auth = ctx.encounter.coverage.authorization
-    day = ctx.encounter.date_of_service
+    encounter = ctx.encounter
+    auth = encounter.coverage.authorization
     if auth is None:
-        return
-    if auth.valid_from and day < auth.valid_from:
-        yield Hit(
-            f"Authorization {auth.number} starts on {auth.valid_from}, after this visit.",
-            None,
-            "coverage.authorization.valid_from",
+        return []
+    day, valid_from, valid_to, hits = encounter.date_of_service, auth.valid_from, auth.valid_to, []
+    if valid_from and day < valid_from:
+        hits.append(
+            Hit(
+                f"Authorization {auth.number} starts on {valid_from}, after this visit.",
+                None,
+                "coverage.authorization.valid_from",
+            )
         )
-    if auth.valid_to and day > auth.valid_to:
-        yield Hit(f"Authorization {auth.number} ended on {auth.valid_to}.", None, "coverage.authorization.valid_to")
+    if valid_to and day > valid_to:
+        hits.append(Hit(f"Authorization {auth.number} ended on {valid_to}.", None, "coverage.authorization.valid_to"))
+    return hits
 
 
 @rule(
@@ -117,17 +133,21 @@ def auth_expired(ctx: CheckContext) -> Iterator[Hit]:
     source=cite("the authorization's approved visits (denied with reason code 197 and remark N640 after)", CARC_URL),
     fix="Request more visits from the payer before treating; the visit is not authorized.",
 )
-def auth_visits_exhausted(ctx: CheckContext) -> Iterator[Hit]:
+def auth_visits_exhausted(ctx: CheckContext) -> list[Hit]:
     """All the authorized visits have been used before this one."""
     auth = ctx.encounter.coverage.authorization
-    if auth is None or auth.visits_approved is None or auth.visits_used is None:
-        return
-    if auth.visits_used >= auth.visits_approved:
-        yield Hit(
-            f"Authorization {auth.number} approved {auth.visits_approved} visits and {auth.visits_used} are used.",
+    if auth is None:
+        return []
+    approved, used = auth.visits_approved, auth.visits_used
+    if approved is None or used is None or used < approved:
+        return []
+    return [
+        Hit(
+            f"Authorization {auth.number} approved {approved} visits and {used} are used.",
             None,
             "coverage.authorization.visits_used",
         )
+    ]
 
 
 @rule(
@@ -139,19 +159,25 @@ def auth_visits_exhausted(ctx: CheckContext) -> Iterator[Hit]:
     "(when to warn is the clinic's choice)",
     fix="Ask the payer for more visits now, with a progress note, so care is not interrupted.",
 )
-def auth_visits_low(ctx: CheckContext) -> Iterator[Hit]:
+def auth_visits_low(ctx: CheckContext) -> list[Hit]:
     """Two authorized visits or fewer are left after this one."""
     auth = ctx.encounter.coverage.authorization
-    if auth is None or auth.visits_approved is None or auth.visits_used is None:
-        return
-    left = auth.visits_approved - auth.visits_used - 1
+    if auth is None:
+        return []
+    approved, used = auth.visits_approved, auth.visits_used
+    if approved is None or used is None:
+        return []
+    left = approved - used - 1
     threshold = ctx.snapshot.integer("authorization.low_visits_warning")
-    if threshold is not None and 0 <= left <= threshold:
-        yield Hit(
+    if threshold is None or not 0 <= left <= threshold:
+        return []
+    return [
+        Hit(
             f"Authorization {auth.number} has {left} visit(s) left after this one.",
             None,
             "coverage.authorization.visits_approved",
         )
+    ]
 
 
 @rule(
@@ -285,32 +311,37 @@ def poc_not_sent_in_time(ctx: CheckContext) -> Iterator[Hit]:
     source=bpm_15("220.1.3", "a plan lasts at most 90 calendar days before recertification"),
     fix="Re-evaluate, write a new or updated plan of care and have it (re)certified before billing more visits.",
 )
-def poc_expired(ctx: CheckContext) -> Iterator[Hit]:
+def poc_expired(ctx: CheckContext) -> list[Hit]:
     """The date of service is after the plan's end date, or past the longest a plan may run."""
-    plan = ctx.encounter.plan_of_care
+    encounter = ctx.encounter
+    plan = encounter.plan_of_care
     if plan is None:
-        return
-    day = ctx.encounter.date_of_service
-    if plan.end_date is not None and day > plan.end_date:
-        yield Hit(f"The plan of care ended on {plan.end_date}.", None, "plan_of_care.end_date")
-        return
-    if plan.end_date is None and plan.duration_weeks is not None:  # ptbill's duration field, no end date
-        last = plan.start_date + timedelta(weeks=plan.duration_weeks, days=-1)
-        if day > last:
-            yield Hit(
-                f"The plan of care ran {plan.duration_weeks} weeks from {plan.start_date} and ended on {last}.",
+        return []
+    day, end_date = encounter.date_of_service, plan.end_date
+    if end_date is not None and day > end_date:
+        return [Hit(f"The plan of care ended on {end_date}.", None, "plan_of_care.end_date")]
+    weeks = plan.duration_weeks if end_date is None else None  # ptbill's duration field, no end date
+    if weeks is not None and (day - plan.start_date).days >= 7 * weeks:  # past its last day (``chart.plan_end``)
+        last = plan_end(plan.start_date, None, weeks)
+        return [
+            Hit(
+                f"The plan of care ran {weeks} weeks from {plan.start_date} and ended on {last}.",
                 None,
                 "plan_of_care.duration_weeks",
             )
-            return
+        ]
     longest = ctx.snapshot.resolved("plan_of_care.max_days")
-    if longest is not None and day > plan.start_date + timedelta(days=longest.integer):
-        yield Hit(
-            f"The plan of care started on {plan.start_date}, more than {longest.value} days before this visit.",
-            None,
-            "plan_of_care.start_date",
-            reference=longest.reference,
-        )
+    # Days between two dates rather than a date plus a timedelta: making a timedelta costs some 3,000 instructions.
+    if longest is not None and (day - plan.start_date).days > longest.integer:
+        return [
+            Hit(
+                f"The plan of care started on {plan.start_date}, more than {longest.value} days before this visit.",
+                None,
+                "plan_of_care.start_date",
+                reference=longest.reference,
+            )
+        ]
+    return []
 
 
 @rule(
@@ -331,7 +362,7 @@ def progress_report_due(ctx: CheckContext) -> Iterator[Hit]:
     Asked of a daily note: a progress report, re-evaluation or discharge summary is that report, and an
     initial evaluation starts the count.
     """
-    if ctx.encounter.note_type is not NoteType.DAILY_NOTE:
+    if ctx.encounter.note_type is not _DAILY_NOTE:
         return
     plan = ctx.encounter.plan_of_care
     every = ctx.snapshot.resolved("plan_of_care.progress_report_every")

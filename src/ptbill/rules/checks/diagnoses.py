@@ -7,19 +7,24 @@ pointers a line, as in the 837P); payer coverage lists are payer parameters
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import sys
+from collections.abc import Iterable, Iterator
 from datetime import date
 
 from ptbill.domain.claim_line import MAX_DIAGNOSIS_POINTERS
 from ptbill.domain.encounter import dotted_diagnosis, normalize_diagnosis
 from ptbill.domain.finding import Severity
-from ptbill.domain.identity_memo import IdentityMemo, kept
+from ptbill.domain.identity_memo import BoundedMemo, IdentityMemo, kept
+from ptbill.reference.catalog import ResolvedValue, Snapshot
 from ptbill.reference.icd10 import CodeSetVersion, CodeStatus
 from ptbill.rules.context import CheckContext
 from ptbill.rules.registry import Hit, in_words, lines_hit, rule
 from ptbill.rules.sources import ICD10_URL, cite, cpm
 
 SECTION = "Diagnoses"
+# The status every diagnosis of every note is compared with, read once: on Python 3.11 an Enum member read from its
+# class goes through ``EnumType.__getattr__``, about 900 instructions.
+_BILLABLE = CodeStatus.BILLABLE
 INSTALL_COMMAND = "ptbill reference load-icd10 FILE, with CMS's code descriptions file for that fiscal year"
 
 
@@ -41,18 +46,20 @@ CLAIM_DIAGNOSES = cpm(
     source=CLAIM_DIAGNOSES,
     fix="Add the ICD-10-CM diagnoses treated and point each service to the ones it treats.",
 )
-def diagnosis_missing(ctx: CheckContext) -> Iterator[Hit]:
+def diagnosis_missing(ctx: CheckContext) -> Iterable[Hit]:
     """The encounter has no diagnosis, or a service points to none."""
     if not ctx.encounter.diagnoses:
-        yield Hit("The encounter has no diagnosis.", None, "diagnoses")
-        return
-    if all(service.diagnosis_pointers for service in ctx.services):
-        return  # every line points to a diagnosis: the usual note
-    unpointed = [index for index, service in enumerate(ctx.services) if not service.diagnosis_pointers]
-    if unpointed:
-        codes = [ctx.services[i].code for i in unpointed]
-        verb = "points" if len(codes) == 1 else "point"
-        yield lines_hit(f"{in_words(codes)} {verb} to no diagnosis.", unpointed, "diagnosis_pointers")
+        return (Hit("The encounter has no diagnosis.", None, "diagnoses"),)
+    services = ctx.services
+    for service in services:
+        if not service.diagnosis_pointers:
+            break
+    else:
+        return ()  # every line points to a diagnosis: the usual note
+    unpointed = [index for index, service in enumerate(services) if not service.diagnosis_pointers]
+    codes = [services[i].code for i in unpointed]
+    verb = "points" if len(codes) == 1 else "point"
+    return (lines_hit(f"{in_words(codes)} {verb} to no diagnosis.", unpointed, "diagnosis_pointers"),)
 
 
 @rule(
@@ -70,20 +77,21 @@ def diagnosis_missing(ctx: CheckContext) -> Iterator[Hit]:
 )
 def diagnosis_invalid(ctx: CheckContext) -> Iterator[Hit]:
     """A diagnosis is not a billable ICD-10-CM code on the date of service."""
-    if ctx.icd10 is None:
+    icd10 = ctx.icd10
+    if icd10 is None:
         return
     for position, code in enumerate(ctx.encounter.diagnoses):
-        status = ctx.icd10.status(code)
-        if status is CodeStatus.BILLABLE:
+        status = icd10.status(code)
+        if status is _BILLABLE:
             continue
         missing = fiscal_year(ctx.encounter.date_of_service)
         shown = dotted_diagnosis(code)
         fix = None
         if status is CodeStatus.HEADER:
-            message = f"{shown} is a category header in {ctx.icd10.name}, not a billable code."
-            fix = f"Use the complete code that fits the documentation: {_children(ctx.icd10, code)}."
+            message = f"{shown} is a category header in {icd10.name}, not a billable code."
+            fix = f"Use the complete code that fits the documentation: {_children(icd10, code)}."
         else:
-            message = f"{shown} is not an ICD-10-CM code in {ctx.icd10.name}."
+            message = f"{shown} is not an ICD-10-CM code in {icd10.name}."
         severity = None
         detail = None
         if not ctx.icd10_exact:
@@ -99,7 +107,7 @@ def diagnosis_invalid(ctx: CheckContext) -> Iterator[Hit]:
             message,
             None,
             f"diagnoses[{position}]",
-            reference=f"{ctx.icd10.name} ({ctx.icd10.source})",
+            reference=f"{icd10.name} ({icd10.source})",
             fix=fix,
             severity=severity,
             detail=detail,
@@ -151,15 +159,32 @@ def code_set_not_loaded(ctx: CheckContext) -> Iterator[Hit]:
     source=CLAIM_DIAGNOSES,
     fix="Point each service to at most 4 of the encounter's diagnoses, counting from 1.",
 )
-def diagnosis_pointer_invalid(ctx: CheckContext) -> Iterator[Hit]:
+def diagnosis_pointer_invalid(ctx: CheckContext) -> Iterable[Hit]:
     """A service points outside the diagnosis list, or to more than 4 diagnoses."""
     count = len(ctx.encounter.diagnoses)
+    highest = _HIGHEST.get
     for service in ctx.services:
         pointers = service.diagnosis_pointers
-        if pointers and (len(pointers) > MAX_DIAGNOSIS_POINTERS or min(pointers) < 1 or max(pointers) > count):
+        if pointers and (highest(pointers) or _highest(pointers)) > count:
             break
     else:
-        return  # every line points within the list, to at most 4: the usual note
+        return ()  # every line points within the list, to at most 4: the usual note
+    return _pointer_hits(ctx, count)
+
+
+# The highest diagnosis a line's pointers name, or _MALFORMED for more than 4 pointers or one below 1: worked out once
+# per tuple, as the same few ((1,), (1, 2)) come back line after line and min and max cost more than the look-up.
+_HIGHEST: BoundedMemo[tuple[int, ...], int] = BoundedMemo(1024)
+_MALFORMED = sys.maxsize  # more than any diagnosis list holds
+
+
+def _highest(pointers: tuple[int, ...]) -> int:
+    well_formed = len(pointers) <= MAX_DIAGNOSIS_POINTERS and min(pointers) >= 1
+    return _HIGHEST.keep(pointers, max(pointers) if well_formed else _MALFORMED)
+
+
+def _pointer_hits(ctx: CheckContext, count: int) -> Iterator[Hit]:
+    """DIAGNOSIS_POINTER_INVALID's hits: a line with too many pointers, and the lines pointing past the list."""
     outside: dict[int, list[int]] = {}
     for index, service in enumerate(ctx.services):
         beyond = [p for p in service.diagnosis_pointers if not 1 <= p <= count]
@@ -191,21 +216,44 @@ def diagnosis_pointer_invalid(ctx: CheckContext) -> Iterator[Hit]:
     fix="Check that the diagnosis is right and documented; if the payer does not cover this code for it, tell "
     "the patient the cost before treatment (Medicare: an ABN and modifier GA).",
 )
-def diagnosis_not_covered(ctx: CheckContext) -> Iterator[Hit]:
+def diagnosis_not_covered(ctx: CheckContext) -> Iterable[Hit]:
     """The payer lists the diagnoses it covers for a code, and none of the service's diagnoses is among them."""
+    snapshot = ctx.snapshot
+    policies = snapshot.derived(_POLICIES, lambda: _policies(snapshot))
+    if not policies:
+        return ()  # the payer covers no code for listed diagnoses only: the usual note
+    hits = []
     for index, service in enumerate(ctx.services):
-        policy = ctx.snapshot.resolved(f"coverage.covered_diagnoses.{service.code}")
-        if policy is None:
+        found = policies.get(service.code)
+        if found is None:
             continue
+        policy, prefixes = found
         diagnoses = ctx.normalized_diagnoses
-        prefixes = tuple(normalize_diagnosis(p) for p in policy.codes)
         pointed = [diagnoses[p - 1] for p in service.diagnosis_pointers if 1 <= p <= len(diagnoses)]
         if pointed and not any(code.startswith(prefixes) for code in pointed):
-            yield Hit(
-                f"{ctx.snapshot.payer.name} covers {service.code} only for "
-                f"{', '.join(dotted_diagnosis(p) + '*' for p in prefixes)}; this service points to "
-                f"{', '.join(dotted_diagnosis(c) for c in pointed)}.",
-                index,
-                f"services[{index}].diagnosis_pointers",
-                reference=f"{policy.reference} (in force from {policy.effective.start})",
+            hits.append(
+                Hit(
+                    f"{snapshot.payer.name} covers {service.code} only for "
+                    f"{', '.join(dotted_diagnosis(p) + '*' for p in prefixes)}; this service points to "
+                    f"{', '.join(dotted_diagnosis(c) for c in pointed)}.",
+                    index,
+                    f"services[{index}].diagnosis_pointers",
+                    reference=f"{policy.reference} (in force from {policy.effective.start})",
+                )
             )
+    return hits
+
+
+_POLICY = "coverage.covered_diagnoses."
+_POLICIES = "coverage.covered_diagnoses"  # the key of a snapshot's policies (``Snapshot.derived``)
+
+
+def _policies(snapshot: Snapshot) -> dict[str, tuple[ResolvedValue, tuple[str, ...]]]:
+    """Each code the snapshot's payer covers for listed diagnoses only (``coverage.covered_diagnoses.<code>``), with
+    its parameter and the diagnosis prefixes normalized: read once per snapshot, not once per line (no shipped payer
+    sets one, so most notes ask a name that has no value for each of their codes)."""
+    policies = {}
+    for name in snapshot.names():
+        if name.startswith(_POLICY) and (policy := snapshot.resolved(name)) is not None:
+            policies[name.removeprefix(_POLICY)] = (policy, tuple(normalize_diagnosis(p) for p in policy.codes))
+    return policies

@@ -10,7 +10,6 @@ parameter ``eligibility.verify_within_days``.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from ptbill.domain.finding import Severity
@@ -95,7 +94,7 @@ def not_verified(ctx: CheckContext) -> Iterator[Hit]:
     if found.received_on is None:
         yield Hit("No eligibility answer (271) is on file for this coverage.", None, "coverage.member_id",
                   reference=reference)  # fmt: skip
-    elif found.received_on < day - timedelta(days=window.integer):
+    elif (day - found.received_on).days > window.integer:  # received more than the window's days before the visit
         yield Hit(
             f"The latest eligibility answer was received {found.received_on}, more than {window.integer} days "
             f"before the date of service {day}.",

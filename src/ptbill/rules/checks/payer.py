@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterator
 
 from ptbill.domain.finding import Severity
+from ptbill.reference.catalog import RefusedValue
 from ptbill.rules.context import CheckContext
 from ptbill.rules.registry import Hit, rule
 
@@ -40,11 +41,20 @@ def payer_unknown(ctx: CheckContext) -> Iterator[Hit]:
     "type, allowed values and range",
     fix="Open the payer's page and enter the value again, from the same date; until then the shipped value applies.",
 )
-def payer_setting_invalid(ctx: CheckContext) -> Iterator[Hit]:
+def payer_setting_invalid(ctx: CheckContext) -> list[Hit]:
     """A value the clinic stored for this payer does not fit its parameter, so it was skipped."""
-    for refused in ctx.snapshot.refused_values():
-        yield Hit(
-            f"The clinic's value {json.dumps(refused.value, default=str)} for {refused.name} "
-            f"(from {refused.effective.start}) was ignored: {refused.problem}. The note was checked with the "
-            "payer's shipped value instead.",
-        )
+    # The refused values are the same on every day the snapshot shares its resolutions with (no value of its
+    # layers starts or ends between them), so they are listed once per snapshot, not sorted out every note.
+    snapshot = ctx.snapshot
+    return snapshot.derived(_REFUSED, lambda: [_refused_hit(refused) for refused in snapshot.refused_values()])
+
+
+_REFUSED = "payer.refused_values"  # the key of a snapshot's hits (``Snapshot.derived``)
+
+
+def _refused_hit(refused: RefusedValue) -> Hit:
+    return Hit(
+        f"The clinic's value {json.dumps(refused.value, default=str)} for {refused.name} "
+        f"(from {refused.effective.start}) was ignored: {refused.problem}. The note was checked with the "
+        "payer's shipped value instead.",
+    )

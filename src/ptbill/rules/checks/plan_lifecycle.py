@@ -22,6 +22,7 @@ from datetime import date, timedelta
 from ptbill.domain.chart import CertifiedPlan, plan_end
 from ptbill.domain.encounter import PlanOfCare
 from ptbill.domain.finding import Severity
+from ptbill.domain.identity_memo import BoundedMemo
 from ptbill.domain.note_content import GoalTerm, NoteType
 from ptbill.rules.context import CheckContext
 from ptbill.rules.registry import Hit, in_words, rule
@@ -33,12 +34,25 @@ RECERTIFICATION = bpm_15("220.1.3", "recertify at least every 90 calendar days f
 )
 # The notes that write or update the plan: where a plan too long to certify is fixed.
 _PLAN_WRITERS = frozenset({NoteType.INITIAL_EVALUATION, NoteType.RE_EVALUATION, NoteType.PROGRESS_REPORT})
+# The note type POC_RECERT_DUE leaves out, read once: on Python 3.11 an Enum member read from its class goes through
+# ``EnumType.__getattr__``, about 900 instructions.
+_DISCHARGE_SUMMARY = NoteType.DISCHARGE_SUMMARY
 
 
 def _limit(ctx: CheckContext, plan: PlanOfCare) -> date | None:
     """The last day one certification covers under the payer's longest period (None: the payer sets none)."""
     longest = ctx.snapshot.integer("plan_of_care.max_days")
-    return None if longest is None else plan.start_date + timedelta(days=longest)
+    if longest is None:
+        return None
+    period = _PERIODS.get(longest)
+    if period is None:
+        period = _PERIODS.keep(longest, timedelta(days=longest))
+    return plan.start_date + period
+
+
+# Making a timedelta costs about 3,800 instructions (its keyword argument), more than the rest of POC_RECERT_DUE: the
+# few longest periods payers set are made once.
+_PERIODS: BoundedMemo[int, timedelta] = BoundedMemo(64)
 
 
 @rule(
@@ -60,7 +74,7 @@ def poc_recert_due(ctx: CheckContext) -> Iterator[Hit]:
     period from its start, whichever comes first. A discharge summary ends the care and is not asked.
     """
     plan = ctx.encounter.plan_of_care
-    if plan is None or ctx.encounter.note_type is NoteType.DISCHARGE_SUMMARY:
+    if plan is None or ctx.encounter.note_type is _DISCHARGE_SUMMARY:
         return
     limit = _limit(ctx, plan)
     notice = ctx.snapshot.integer("plan_of_care.recertification_notice_days")

@@ -19,6 +19,7 @@ from ptbill.domain.encounter import (
 )
 from ptbill.domain.finding import Severity
 from ptbill.domain.identity_memo import BoundedMemo, IdentityMemo, kept
+from ptbill.reference.catalog import ResolvedValue, Snapshot
 from ptbill.rules.context import CheckContext
 from ptbill.rules.registry import Hit, rule
 from ptbill.rules.sources import CPT_URL, ICD10_URL, NCD_160_16_URL, bpm_15, cite, cpm
@@ -34,6 +35,10 @@ DEVICE_WORDS = {
     DeviceType.OTHER: "another kind of device",
 }
 MECHANICAL_DEVICES = frozenset({DeviceType.MOTORIZED_TABLE, DeviceType.CERVICAL_DEVICE, DeviceType.DECOMPRESSION_TABLE})
+# Members compared with on every traction line, read once: on Python 3.11 an Enum member read from its class goes
+# through ``EnumType.__getattr__``, about 900 instructions.
+_DECOMPRESSION_TABLE = DeviceType.DECOMPRESSION_TABLE
+_INTERMITTENT = TractionMode.INTERMITTENT
 CPT_97012 = cite(
     "AMA CPT code set, physical medicine and rehabilitation: 97012 is mechanical traction, a supervised modality; "
     "manual traction is one of the manual therapy techniques of 97140",
@@ -58,17 +63,22 @@ def _where(index: int, name: str) -> str:
     fix="Bill hands-on (manual) traction as part of manual therapy (97140) with its minutes, or record "
     "the mechanical device actually used.",
 )
-def not_mechanical(ctx: CheckContext) -> Iterator[Hit]:
+def not_mechanical(ctx: CheckContext) -> list[Hit]:
     """97012 is billed with a device that is not a mechanical traction unit."""
+    hits = []
     for index, service in ctx.traction_services:
-        device = service.traction.device_type if service.traction else None
+        traction = service.traction
+        device = traction.device_type if traction is not None else None
         if device is not None and device not in MECHANICAL_DEVICES:
-            yield Hit(
-                f"{service.code} is documented as {DEVICE_WORDS.get(device, device.value)}, which does not apply "
-                "a consistent, controlled mechanical force.",
-                service=index,
-                field=_where(index, "device_type"),
+            hits.append(
+                Hit(
+                    f"{service.code} is documented as {DEVICE_WORDS.get(device, device.value)}, which does not "
+                    "apply a consistent, controlled mechanical force.",
+                    index,
+                    _where(index, "device_type"),
+                )
             )
+    return hits
 
 
 @rule(
@@ -84,16 +94,21 @@ def not_mechanical(ctx: CheckContext) -> Iterator[Hit]:
     fix="Do not bill decompression as 97012 to Medicare; give the patient an ABN before treatment. For other "
     "payers, check the policy: many call it unproven or want S9090.",
 )
-def decompression_device(ctx: CheckContext) -> Iterator[Hit]:
+def decompression_device(ctx: CheckContext) -> list[Hit]:
     """97012 is billed for a decompression table (VAX-D, DRX and the like)."""
+    hits = []
     for index, service in ctx.traction_services:
-        if service.traction and service.traction.device_type is DeviceType.DECOMPRESSION_TABLE:
-            yield Hit(
-                "Traction was given on a decompression table; Medicare does not cover vertebral axial "
-                "decompression and many plans treat it as unproven.",
-                service=index,
-                field=_where(index, "device_type"),
+        traction = service.traction
+        if traction is not None and traction.device_type is _DECOMPRESSION_TABLE:
+            hits.append(
+                Hit(
+                    "Traction was given on a decompression table; Medicare does not cover vertebral axial "
+                    "decompression and many plans treat it as unproven.",
+                    index,
+                    _where(index, "device_type"),
+                )
             )
+    return hits
 
 
 @rule(
@@ -106,11 +121,19 @@ def decompression_device(ctx: CheckContext) -> Iterator[Hit]:
 )
 def device_missing(ctx: CheckContext) -> list[Hit]:
     """The traction note does not say which device was used."""
-    return [
-        Hit("The note does not name the traction device.", index, _where(index, "device_type"))
-        for index, service in ctx.traction_services
-        if service.traction is None or service.traction.device_type is None
-    ]
+    return _unrecorded(ctx, "device_type", "The note does not name the traction device.")
+
+
+def _unrecorded(ctx: CheckContext, name: str, message: str) -> list[Hit]:
+    """A hit at each traction line whose traction record leaves ``name`` out."""
+    # The traction checks fill a list in a loop rather than a comprehension: on Python 3.11 a comprehension is a
+    # function made and called (about 1,000 instructions), more than the rest of a check of one traction line.
+    hits = []
+    for index, service in ctx.traction_services:
+        traction = service.traction
+        if traction is None or getattr(traction, name) is None:
+            hits.append(Hit(message, index, _where(index, name)))
+    return hits
 
 
 @rule(
@@ -123,11 +146,7 @@ def device_missing(ctx: CheckContext) -> list[Hit]:
 )
 def body_region_missing(ctx: CheckContext) -> list[Hit]:
     """The traction note does not say which body region was treated."""
-    return [
-        Hit("The note does not name the body region treated.", index, _where(index, "body_region"))
-        for index, service in ctx.traction_services
-        if service.traction is None or service.traction.body_region is None
-    ]
+    return _unrecorded(ctx, "body_region", "The note does not name the body region treated.")
 
 
 @rule(
@@ -140,11 +159,7 @@ def body_region_missing(ctx: CheckContext) -> list[Hit]:
 )
 def force_missing(ctx: CheckContext) -> list[Hit]:
     """The traction note does not record the force applied."""
-    return [
-        Hit("The note does not record the traction force.", index, _where(index, "force_lbs"))
-        for index, service in ctx.traction_services
-        if service.traction is None or service.traction.force_lbs is None
-    ]
+    return _unrecorded(ctx, "force_lbs", "The note does not record the traction force.")
 
 
 @rule(
@@ -156,24 +171,37 @@ def force_missing(ctx: CheckContext) -> list[Hit]:
     fix="Record the mode (static or intermittent), the angle of pull and, for intermittent traction, the "
     "hold and rest times.",
 )
-def settings_missing(ctx: CheckContext) -> Iterator[Hit]:
+def settings_missing(ctx: CheckContext) -> list[Hit]:
     """The traction note lacks the mode, the angle, or the hold/rest times of intermittent traction."""
+    hits = []
     for index, service in ctx.traction_services:
         traction = service.traction
         missing: list[str] = []
-        if traction is None or traction.mode is None:
-            missing.append("mode")
-        if traction is None or traction.angle_deg is None:
-            missing.append("angle_deg")
-        if traction is not None and traction.mode is TractionMode.INTERMITTENT:
-            missing += [name for name in ("hold_seconds", "rest_seconds") if getattr(traction, name) is None]
+        if traction is None:
+            missing += ("mode", "angle_deg")
+        else:
+            mode = traction.mode
+            if mode is None:
+                missing.append("mode")
+            if traction.angle_deg is None:
+                missing.append("angle_deg")
+            if mode is _INTERMITTENT:
+                if traction.hold_seconds is None:
+                    missing.append("hold_seconds")
+                if traction.rest_seconds is None:
+                    missing.append("rest_seconds")
         if missing:
-            words = {"mode": "mode", "angle_deg": "angle", "hold_seconds": "hold time", "rest_seconds": "rest time"}
-            yield Hit(
-                "The traction settings are incomplete: no " + ", no ".join(words[m] for m in missing) + ".",
-                index,
-                _where(index, missing[0]),
+            hits.append(
+                Hit(
+                    "The traction settings are incomplete: no " + ", no ".join(_SETTINGS[m] for m in missing) + ".",
+                    index,
+                    _where(index, missing[0]),
+                )
             )
+    return hits
+
+
+_SETTINGS = {"mode": "mode", "angle_deg": "angle", "hold_seconds": "hold time", "rest_seconds": "rest time"}
 
 
 @rule(
@@ -204,15 +232,20 @@ def time_not_documented(ctx: CheckContext) -> Iterator[Hit]:
     ),
     fix="Record the clock times the traction started and ended, not only its minutes.",
 )
-def start_end_times_missing(ctx: CheckContext) -> Iterator[Hit]:
+def start_end_times_missing(ctx: CheckContext) -> list[Hit]:
     """97012 is documented with minutes only, without start and end clock times."""
+    hits = []
     for index, service in ctx.traction_services:
-        if not service.has_clock_times and service.minutes is not None:
-            yield Hit(
-                f"{service.code} records {service.minutes} minutes but no start and end times.",
-                index,
-                f"services[{index}].start_time",
+        minutes = service.minutes
+        if minutes is not None and not service.has_clock_times:
+            hits.append(
+                Hit(
+                    f"{service.code} records {minutes} minutes but no start and end times.",
+                    index,
+                    f"services[{index}].start_time",
+                )
             )
+    return hits
 
 
 @rule(
@@ -224,21 +257,26 @@ def start_end_times_missing(ctx: CheckContext) -> Iterator[Hit]:
     fix="Check the session length: if traction really ran this long, expect the payer to question it; if "
     "the times are wrong, correct them.",
 )
-def below_min_duration(ctx: CheckContext) -> Iterator[Hit]:
+def below_min_duration(ctx: CheckContext) -> list[Hit]:
     """97012 ran for less than the payer's minimum session length, where the payer sets one."""
     minimum = ctx.snapshot.resolved("traction.minimum_minutes")
     if minimum is None:
-        return
+        return []
+    hits = []
+    documented = ctx.documented_minutes  # each service's minutes, worked out once a note (not the model's property)
     for index, service in ctx.traction_services:
-        minutes = service.documented_minutes
+        minutes = documented[index]
         if minutes is not None and minutes < minimum.integer:
-            yield Hit(
-                f"Traction lasted {minutes} minutes; {ctx.snapshot.payer.name} expects at least "
-                f"{minimum.value} minutes.",
-                index,
-                f"services[{index}].end_time" if service.has_clock_times else f"services[{index}].minutes",
-                reference=f"{minimum.reference} (in force from {minimum.effective.start})",
+            hits.append(
+                Hit(
+                    f"Traction lasted {minutes} minutes; {ctx.snapshot.payer.name} expects at least "
+                    f"{minimum.value} minutes.",
+                    index,
+                    f"services[{index}].end_time" if service.has_clock_times else f"services[{index}].minutes",
+                    reference=f"{minimum.reference} (in force from {minimum.effective.start})",
+                )
             )
+    return hits
 
 
 @rule(
@@ -251,11 +289,18 @@ def below_min_duration(ctx: CheckContext) -> Iterator[Hit]:
 )
 def monitoring_not_documented(ctx: CheckContext) -> list[Hit]:
     """The note does not show that the patient was checked on during traction."""
-    return [
-        Hit("The note records no check on the patient during traction.", index, _where(index, "monitoring_checks"))
-        for index, service in ctx.traction_services
-        if service.traction is None or not service.traction.monitoring_checks
-    ]
+    hits = []
+    for index, service in ctx.traction_services:
+        traction = service.traction
+        if traction is None or not traction.monitoring_checks:
+            hits.append(
+                Hit(
+                    "The note records no check on the patient during traction.",
+                    index,
+                    _where(index, "monitoring_checks"),
+                )
+            )
+    return hits
 
 
 @rule(
@@ -268,11 +313,13 @@ def monitoring_not_documented(ctx: CheckContext) -> list[Hit]:
 )
 def patient_response_missing(ctx: CheckContext) -> list[Hit]:
     """The traction note does not record the patient's response."""
-    return [
-        Hit("The note does not record the patient's response.", index, f"services[{index}].patient_response")
-        for index, service in ctx.traction_services
-        if not (service.patient_response or "").strip()
-    ]
+    hits = []
+    for index, service in ctx.traction_services:
+        if not (service.patient_response or "").strip():
+            hits.append(
+                Hit("The note does not record the patient's response.", index, f"services[{index}].patient_response")
+            )
+    return hits
 
 
 @rule(
@@ -285,13 +332,17 @@ def patient_response_missing(ctx: CheckContext) -> list[Hit]:
 )
 def justification_missing(ctx: CheckContext) -> list[Hit]:
     """The traction note does not say why traction was medically necessary."""
-    return [
-        Hit(
-            "The note gives no clinical justification for traction.", index, f"services[{index}].clinical_justification"
-        )
-        for index, service in ctx.traction_services
-        if not (service.clinical_justification or "").strip()
-    ]
+    hits = []
+    for index, service in ctx.traction_services:
+        if not (service.clinical_justification or "").strip():
+            hits.append(
+                Hit(
+                    "The note gives no clinical justification for traction.",
+                    index,
+                    f"services[{index}].clinical_justification",
+                )
+            )
+    return hits
 
 
 # A region's diagnosis prefixes, normalized once per parameter value: keyed by the value's id (an lru_cache would
@@ -309,16 +360,28 @@ class _RegionCodes:
         self.prefixes = tuple(normalize_diagnosis(code) for code in codes)
         self._answers: BoundedMemo[str, bool] = BoundedMemo(_ANSWERS)
 
+    def names(self, diagnosis: str) -> bool:
+        """Whether the normalized ``diagnosis`` is of the region (starts with one of its prefixes)."""
+        found = self._answers.get(diagnosis)
+        if found is None:
+            found = self._answers.keep(diagnosis, diagnosis.startswith(self.prefixes))
+        return found
+
     def name_any(self, diagnoses: Iterable[str]) -> bool:
-        """Whether one of the normalized ``diagnoses`` is of the region (starts with one of its prefixes)."""
-        answers = self._answers
-        for diagnosis in diagnoses:
-            found = answers.get(diagnosis)
-            if found is None:
-                found = answers.keep(diagnosis, diagnosis.startswith(self.prefixes))
-            if found:
-                return True
-        return False
+        """Whether one of the normalized ``diagnoses`` is of the region."""
+        return any(self.names(diagnosis) for diagnosis in diagnoses)
+
+    def name_pointed(self, diagnoses: tuple[str, ...], pointers: tuple[int, ...]) -> bool:
+        """Whether a diagnosis a line points to is of the region; any of the note's (normalized) ``diagnoses`` when
+        the line points to none of them. A loop, not lists of the pointed codes: this is asked of every traction
+        line, and the answer is nearly always yes at the first diagnosis."""
+        count, pointed = len(diagnoses), False
+        for pointer in pointers:
+            if 1 <= pointer <= count:
+                if self.names(diagnoses[pointer - 1]):
+                    return True
+                pointed = True
+        return False if pointed else self.name_any(diagnoses)
 
 
 _ANSWERS = 4096
@@ -330,11 +393,18 @@ def _normalized(codes: tuple[str, ...]) -> _RegionCodes:
 
 # The parameter naming each region's diagnoses, spelled once rather than once a note.
 _REGION_PARAMETERS = {region: f"traction.region_diagnoses.{region.value}" for region in BodyRegion}
+_REGION_LISTS = "traction.region_diagnoses"  # the key of a snapshot's region lists (``Snapshot.derived``)
 
 
-def _region_diagnoses(ctx: CheckContext, region: str) -> _RegionCodes | None:
-    found = ctx.snapshot.codes(f"traction.region_diagnoses.{region}")
-    return None if found is None else _normalized(found)
+def _region_lists(snapshot: Snapshot) -> dict[BodyRegion, tuple[ResolvedValue, _RegionCodes]]:
+    """Each region the snapshot lists diagnoses for, with its parameter and its prefixes: resolved once per snapshot
+    (``Snapshot.derived``) rather than once per traction line."""
+    lists = {}
+    for region, name in _REGION_PARAMETERS.items():
+        parameter = snapshot.resolved(name)
+        if parameter is not None:
+            lists[region] = (parameter, _normalized(parameter.codes))
+    return lists
 
 
 @rule(
@@ -348,38 +418,43 @@ def _region_diagnoses(ctx: CheckContext, region: str) -> _RegionCodes | None:
     fix="Point the traction line to the diagnosis of the region treated (add it if it is missing), or correct the "
     "body region if the note names the wrong one.",
 )
-def region_diagnosis_mismatch(ctx: CheckContext) -> Iterator[Hit]:
+def region_diagnosis_mismatch(ctx: CheckContext) -> list[Hit]:
     """Traction of one spinal region is billed with no diagnosis of that region (cervical traction, lumbar codes)."""
-    diagnoses, normalized = ctx.encounter.diagnoses, ctx.normalized_diagnoses
+    snapshot = ctx.snapshot
+    lists = snapshot.derived(_REGION_LISTS, lambda: _region_lists(snapshot))
+    hits = []
     for index, service in ctx.traction_services:
-        region = service.traction.body_region if service.traction else None
-        if region is None:
-            continue
-        parameter = ctx.snapshot.resolved(_REGION_PARAMETERS[region])
-        if parameter is None:
+        traction = service.traction
+        region = traction.body_region if traction is not None else None
+        listed = lists.get(region) if region is not None else None
+        if region is None or listed is None:
             continue  # no region list (an extremity, pelvic traction, or a date before ICD-10-CM)
-        region_codes = _normalized(parameter.codes)
-        pointed = [p - 1 for p in service.diagnosis_pointers if 1 <= p <= len(diagnoses)]
-        if region_codes.name_any([normalized[p] for p in pointed] if pointed else normalized):
+        parameter, region_codes = listed
+        if region_codes.name_pointed(ctx.normalized_diagnoses, service.diagnosis_pointers):
             continue  # a diagnosis of the region treated: the usual line
-        considered = [diagnoses[p] for p in pointed] or list(diagnoses)
+        diagnoses = ctx.encounter.diagnoses
+        considered = [diagnoses[p - 1] for p in service.diagnosis_pointers if 1 <= p <= len(diagnoses)]
+        considered = considered or list(diagnoses)
         if not considered:
             continue
         others = [
-            name
-            for name in ("cervical", "thoracic", "lumbar")
-            if name != region.value
-            and (codes := _region_diagnoses(ctx, name)) is not None
-            and codes.name_any(normalize_diagnosis(code) for code in considered)
+            name.value
+            for name in (BodyRegion.CERVICAL, BodyRegion.THORACIC, BodyRegion.LUMBAR)
+            if name is not region
+            and (other := lists.get(name)) is not None
+            and other[1].name_any(normalize_diagnosis(code) for code in considered)
         ]
         where = f" name the {' and '.join(others)} spine instead" if others else " name no spinal region"
-        yield Hit(
-            f"{region.value.capitalize()} traction is billed, but the diagnoses it points to "
-            f"({', '.join(dotted_diagnosis(c) for c in considered)}){where}.",
-            index,
-            _where(index, "body_region"),
-            reference=f"{parameter.reference} (in force from {parameter.effective.start})",
+        hits.append(
+            Hit(
+                f"{region.value.capitalize()} traction is billed, but the diagnoses it points to "
+                f"({', '.join(dotted_diagnosis(c) for c in considered)}){where}.",
+                index,
+                _where(index, "body_region"),
+                reference=f"{parameter.reference} (in force from {parameter.effective.start})",
+            )
         )
+    return hits
 
 
 @rule(
@@ -391,18 +466,28 @@ def region_diagnosis_mismatch(ctx: CheckContext) -> Iterator[Hit]:
     fix="Correct the monitoring times, or the start and end times of the traction: a check on the patient "
     "belongs within the session.",
 )
-def monitoring_outside_session(ctx: CheckContext) -> Iterator[Hit]:
+def monitoring_outside_session(ctx: CheckContext) -> list[Hit]:
     """A time the note says the patient was checked on during traction falls outside the session's start and end."""
+    hits = []
     for index, service in ctx.traction_services:
-        if service.traction is None or service.start_time is None or service.end_time is None:
+        traction, start, end = service.traction, service.start_time, service.end_time
+        if traction is None or start is None or end is None:
             continue
-        outside = [t for t in service.traction.monitoring_checks if not service.start_time <= t <= service.end_time]
-        if outside:
-            times = ", ".join(f"{t:%H:%M}" for t in outside)
-            yield Hit(
+        checks = traction.monitoring_checks
+        for time in checks:
+            if not start <= time <= end:
+                break
+        else:
+            continue  # every check within the session: the usual line
+        outside = [t for t in checks if not start <= t <= end]
+        times = ", ".join(f"{t:%H:%M}" for t in outside)
+        hits.append(
+            Hit(
                 f"The check{'s' if len(outside) > 1 else ''} on the patient at {times} "
                 f"{'fall' if len(outside) > 1 else 'falls'} outside the traction session "
-                f"({service.start_time:%H:%M}-{service.end_time:%H:%M}).",
+                f"({start:%H:%M}-{end:%H:%M}).",
                 index,
                 _where(index, "monitoring_checks"),
             )
+        )
+    return hits

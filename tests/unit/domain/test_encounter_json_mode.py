@@ -28,7 +28,7 @@ from ptbill.domain.encounter_json import (
 )
 from ptbill.domain.errors import EncounterFormatError
 from tests.hostile import hostile_encounter, json_paths
-from tests.unit.domain.test_encounter_plain import DOCUMENTS, EDGES, shape
+from tests.unit.domain.test_encounter_plain import DOCUMENTS, EDGES, full_document, shape
 
 ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT / "bench"))
@@ -183,6 +183,28 @@ def test_mutated_notes_read_alike() -> None:
     # the comparison means something only if both kinds of answer are many
     assert read_fast > 160
     assert refused > 160
+
+
+def test_every_number_field_with_every_number_form() -> None:
+    """Each number and count field (one of each name), and ``format``, written in each of the number forms."""
+    evaluation = dict(DOCUMENTS())["tests/scenarios/medicare-lumbar-evaluation.json"]
+    seen = set()
+    for document in (full_document(), copy.deepcopy(evaluation)):
+        for path in json_paths(document):
+            parent = document
+            for step in path[:-1]:
+                parent = parent[step]
+            value = parent[path[-1]]
+            name = next(step for step in reversed(path) if isinstance(step, str))
+            if name in seen or not (type(value) in (int, float) or name == "format"):
+                continue
+            seen.add(name)
+            parent[path[-1]] = "@number@"
+            text = json.dumps(document)
+            for number in [*RAW_NUMBERS, "true", "null", '"1.50"']:
+                assert_same_answer(text.replace('"@number@"', number))
+            parent[path[-1]] = value
+    assert len(seen) > 25
 
 
 def test_a_note_naming_an_unknown_goal_is_refused_alike() -> None:

@@ -207,6 +207,22 @@ def test_every_number_field_with_every_number_form() -> None:
     assert len(seen) > 25
 
 
+# JSON text in an ignored key, which only the parser sees: near-JSON json.loads refuses (JSON mode must too), and
+# the odd forms both read.
+ODD_JSON = ["-NaN", "+Infinity", "infinity", "nan", "inf", "True", "None", "1_000", "0x10", "1e", "1e+", "-", "00"]
+ODD_JSON += ["1.e5", "-.5", "Infinity1", "NaNx", "tru", "nul", "1 2", "[1,]", "[,1]", "{,}", '{"a" 1}', '{"a":}']
+ODD_JSON += ['"\\a"', '"\\\'"', '"\\u12"', '"\\u12G4"', '"\x7f"', '"\\/"', '"\\uD800\\uDC00"', '"\\', "1.5e3.2"]
+ODD_JSON += ["-0e-0", "0.0e", "[" * 300 + "]" * 300, "[" * 100 + "]" * 100, '"\u2028"', "\u2028", "\x00", '"\\x41"']
+
+
+def test_odd_json_in_an_ignored_key_reads_alike() -> None:
+    text = json.dumps(dict(DOCUMENTS())["tests/scenarios/medicare-lumbar-clean.json"])
+    for odd in ODD_JSON:
+        odd_text = text[:-1] + f', "unknown": {odd}}}'
+        assert_same_answer(odd_text)
+        assert_same_answer(odd_text.encode("utf-8", "surrogatepass"))
+
+
 def test_a_note_naming_an_unknown_goal_is_refused_alike() -> None:
     document = copy.deepcopy(dict(DOCUMENTS())["tests/scenarios/medicare-lumbar-evaluation.json"])
     assert document["goals"]

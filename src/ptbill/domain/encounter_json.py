@@ -184,9 +184,10 @@ def _read_in_json_mode(text: str | bytes) -> Encounter | None:
       key's last value wins, as in json.loads;
     - the parser refuses what json.loads refuses (control characters in text, a BOM in a str, leading zeros,
       trailing data ...) and more: a lone surrogate escape, which pydantic's Python mode then refuses naming the
-      field, a UTF-8 BOM or UTF-16/32 bytes, which json.loads reads. Those go to the Python-mode path.
-    - an integer of more than 4,300 digits is refused by the parser (json.loads would fail on Python's
-      conversion limit); below that, a 128 KiB note of the longest integers it takes is read in about the
+      field, a UTF-8 BOM or UTF-16/32 bytes and nesting past the parser's depth, which json.loads reads. Those go
+      to the Python-mode path;
+    - an integer of more than 4,300 digits is refused by the parser (where json.loads needs ``_bounded_int``);
+      below that, a 128 KiB note of the longest integers it takes is read in about the
       time of a 128 KiB note of short ones, so the size limit bounds the work as ``_bounded_int`` does.
     tests/unit/domain/test_encounter_json_mode.py compares the two paths on notes, fixtures and mutations."""
     try:

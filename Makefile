@@ -45,19 +45,25 @@ lint: install
 typecheck: install
 	$(VENV)/bin/mypy
 
-# The browser tests (mostly waiting on Chromium and the served app) and the rest (mostly Python on the CPU) run side
-# by side in two pytest processes: each makes its own databases (uuid-named PostgreSQL copies, SQLite files in its
-# own temporary folders) and its own loopback ports, so neither sees the other. The browser run's output is printed
-# when both have ended; the run fails if either does (pytest's exit 5, no tests collected, included).
+# Three pytest processes side by side: the browser tests (mostly waiting on Chromium and the served app), the
+# storage and service tests (tests/integration: a third of the tests and over half of the CPU time) and the rest
+# (unit and rule-case tests). The two CPU-bound runs keep both cores busy, where one run of both left one core idle
+# once the browser tests ended. Each makes its own databases (uuid-named PostgreSQL copies, SQLite files in its own
+# temporary folders) and its own loopback ports, so none sees another. The other two runs' output is printed when
+# all have ended; the run fails if any does (pytest's exit 5, no tests collected, included).
 test: system-deps lint typecheck
 	@mkdir -p build
 	@$(PY) -m pytest -q -p no:cacheprovider tests/browser > build/browser-tests.log 2>&1 & browser=$$!; \
-	$(PY) -m pytest -q -p no:cacheprovider --ignore=tests/browser; rest=$$?; \
+	$(PY) -m pytest -q -p no:cacheprovider tests/integration > build/integration-tests.log 2>&1 & integration=$$!; \
+	$(PY) -m pytest -q -p no:cacheprovider --ignore=tests/browser --ignore=tests/integration; rest=$$?; \
+	wait $$integration; integration_status=$$?; \
 	wait $$browser; browser_status=$$?; \
+	echo; echo "== storage and service tests (tests/integration, run beside the others; build/integration-tests.log)"; \
+	cat build/integration-tests.log; \
 	echo; echo "== browser tests (tests/browser, run beside the others; build/browser-tests.log)"; \
 	cat build/browser-tests.log; \
-	echo "== exit: browser tests $$browser_status, other tests $$rest"; \
-	test $$rest -eq 0 && test $$browser_status -eq 0
+	echo "== exit: browser tests $$browser_status, storage and service tests $$integration_status, other tests $$rest"; \
+	test $$rest -eq 0 && test $$integration_status -eq 0 && test $$browser_status -eq 0
 
 bench: install
 	$(PY) bench/check_throughput.py

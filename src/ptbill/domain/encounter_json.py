@@ -161,11 +161,7 @@ def parse_encounter(text: str | bytes, source: str = "<input>") -> Encounter:
     if Encounter.__pydantic_complete__:
         encounter = _read_in_json_mode(text)
         if encounter is not None:
-            if encounter.goals:  # only a note that lists goals can name an unknown one
-                unknown = encounter.unknown_goal_references()
-                if unknown:
-                    raise EncounterFormatError(source, unknown)
-            return encounter
+            return _with_known_goals(encounter, source)
     return _parse_in_python_mode(text, source)
 
 
@@ -267,6 +263,12 @@ def _validated(data: dict[str, Any], source: str) -> Encounter:
         encounter = Encounter.model_validate(data)
     except ValidationError as exc:
         raise EncounterFormatError(source, problems_of(exc)) from None
+    return _with_known_goals(encounter, source)
+
+
+def _with_known_goals(encounter: Encounter, source: str) -> Encounter:
+    """The encounter pydantic read, refused if a service names a goal the note does not list (the one check
+    across fields the models leave to the reader, whichever mode read it)."""
     unknown = encounter.unknown_goal_references()
     if unknown:
         raise EncounterFormatError(source, unknown)

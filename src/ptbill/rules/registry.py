@@ -72,15 +72,15 @@ def in_words(items: Sequence[str]) -> str:
 CheckFunction = Callable[["CheckContext"], Iterable[Hit]]
 
 
-# What a note (with what the app knows beside it) has or is, each told by a cheap test of the context. A rule
-# declares the facts it ``needs``: a check that can report nothing unless each of them holds (its own first
-# lines return early otherwise). The engine runs, per note, only the rules whose facts all hold (its rule plan
-# per snapshot and note shape); tests/unit/rules/test_rule_plan_shapes.py and every rule case run notes both ways.
 def _furnished_under(discipline: Discipline) -> Callable[[CheckContext], bool]:
     """The fact that the rendering provider's credential furnishes care under ``discipline``'s plan."""
     return lambda ctx: discipline_of(ctx.encounter.rendering_provider.credential) is discipline
 
 
+# What a note (with what the app knows beside it) has or is, each told by a cheap test of the context. A rule
+# declares the facts it ``needs``: a check that can report nothing unless each of them holds (its own first
+# lines return early otherwise). The engine runs, per note, only the rules whose facts all hold (its rule plan
+# per snapshot and note shape); tests/unit/rules/test_rule_plan_shapes.py and every rule case run notes both ways.
 FACTS: dict[str, Callable[[CheckContext], bool]] = {
     "today": lambda ctx: ctx.today is not None,  # the caller's clock is known
     "same_day": lambda ctx: bool(ctx.same_day),  # the patient's other notes of the day are on file

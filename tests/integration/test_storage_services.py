@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import Session
 
@@ -20,7 +20,7 @@ from ptbill.services import batches as batches_service
 from ptbill.services import billing as billing_service
 from ptbill.services import notes as notes_service
 from ptbill.services import queue as queue_service
-from ptbill.storage.tables import AuditRow, ClinicRow, EncounterRow, PatientRow, UserRow
+from ptbill.storage.tables import AuditRow, ClinicRow, EncounterCheckRow, EncounterRow, PatientRow, UserRow
 from tests.pyx12_check import pyx12_errors
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -79,6 +79,38 @@ def test_a_note_is_checked_on_every_save_and_keeps_its_findings(session: Session
     row, report = notes_service.save_encounter(session, pt, document, patient.id, row.id)
     assert (row.version, row.verdict, len(row.checks)) == (2, "ready", 2)
     assert notes_service.sign_encounter(session, pt, row.id).status == "signed"
+
+
+def test_a_note_saved_many_times_reads_one_earlier_check_a_save_and_keeps_its_whole_history(session: Session) -> None:
+    """The note page and the API's note show the latest check: a draft saved again and again (an EMR re-saving it
+    through the API) must not read every earlier check on each save."""
+    pt, _, patient = make_clinic(session, "a")
+    document = json.loads(json.dumps(CLEAN))
+    row, _ = notes_service.save_encounter(session, pt, document, patient.id)
+    for force in range(40, 70):
+        document["services"][0]["traction"]["force_lbs"] = force
+        row, _ = notes_service.update_encounter(session, pt, row.id, document)
+    session.expunge_all()  # a new request: nothing of the note loaded yet
+
+    loaded: list[int] = []
+
+    def count(target: EncounterCheckRow, _context: object) -> None:
+        loaded.append(target.encounter_version)
+
+    event.listen(EncounterCheckRow, "load", count)
+    try:
+        page = notes_service.get_encounter(session, pt, row.id, every_check=False)
+        document["services"][0]["traction"]["force_lbs"] = 75
+        saved, report = notes_service.save_encounter(session, pt, document, patient.id, row.id, every_check=False)
+    finally:
+        event.remove(EncounterCheckRow, "load", count)
+
+    assert loaded == [31]  # one earlier check read from the database (the latest, for the page), not 31
+    assert [c.encounter_version for c in page.checks] == [31]
+    assert [c.encounter_version for c in saved.checks] == [32]
+    assert saved.checks[0].verdict == report.verdict.value == saved.verdict
+    history = notes_service.get_encounter(session, pt, row.id)
+    assert [c.encounter_version for c in history.checks] == list(range(1, 33))  # nothing lost, oldest first
 
 
 def test_a_malformed_note_is_refused_naming_the_field(session: Session) -> None:

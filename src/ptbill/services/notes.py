@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import inspect as orm_state
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -75,9 +76,25 @@ class Note:
     cosigned_version: int | None = None
 
 
-def note_of(row: EncounterRow) -> Note:
-    """The record of a stored note; its checks are read first, so pending changes are written and stamped."""
-    checks = tuple(copy_of(NoteCheck, check) for check in row.checks)
+def note_of(row: EncounterRow, *, every_check: bool = True) -> Note:
+    """The record of a stored note; its checks are read first, so pending changes are written and stamped.
+
+    ``every_check=False`` gives the latest check only, read alone when the note's checks are not loaded yet:
+    for the note page and the API's note, which show the latest answer. A note saved a hundred times then reads
+    one check row a save, not a hundred (each save adds one)."""
+    if every_check or "checks" not in orm_state(row).unloaded:
+        rows = row.checks if every_check else row.checks[-1:]
+    else:
+        session = Session.object_session(row)
+        assert session is not None, "a stored note is read in a session"
+        latest = session.scalars(
+            select(EncounterCheckRow)
+            .where(EncounterCheckRow.encounter_id == row.id)
+            .order_by(EncounterCheckRow.id.desc())
+            .limit(1)
+        ).first()
+        rows = [latest] if latest is not None else []
+    checks = tuple(copy_of(NoteCheck, check) for check in rows)
     return copy_of(Note, row, checks=checks, document=copy.deepcopy(row.document))
 
 
@@ -137,8 +154,10 @@ def save_encounter(
     encounter_id: int | None = None,
     *,
     clock: Clock = SYSTEM_CLOCK,
+    every_check: bool = True,
 ) -> tuple[Note, CheckReport]:
-    """Create or update a note; it is checked on every save and the findings kept with the rule-set version."""
+    """Create or update a note; it is checked on every save and the findings kept with the rule-set version.
+    The note comes back with every check, or with the new one only (``every_check=False``, ``note_of``)."""
     patient = get_patient(session, actor, patient_id)
     encounter = encounter_from_dict(document, "note")  # raises EncounterFormatError naming each field
     _storable(encounter)
@@ -174,27 +193,36 @@ def save_encounter(
         action = "update"
     row.verdict = report.verdict.value
     session.flush()
-    row.checks.append(
-        EncounterCheckRow(
-            encounter_version=row.version,
-            ruleset_version=RULESET_VERSION,
-            verdict=report.verdict.value,
-            findings=[f.to_json() for f in report.findings],
-            claim_lines=[line.to_json() for line in report.claim_lines],
-            fingerprint=fingerprint(RULESET_VERSION, default_catalog()),  # what decided it
-        )
+    check = EncounterCheckRow(
+        encounter_version=row.version,
+        ruleset_version=RULESET_VERSION,
+        verdict=report.verdict.value,
+        findings=[f.to_json() for f in report.findings],
+        claim_lines=[line.to_json() for line in report.claim_lines],
+        fingerprint=fingerprint(RULESET_VERSION, default_catalog()),  # what decided it
     )
+    if "checks" in orm_state(row).unloaded:  # added by the note's id: its earlier checks stay unread
+        check.encounter_id = row.id
+        session.add(check)
+    else:  # loaded in this session: kept whole
+        row.checks.append(check)
     session.flush()
     audit(session, actor, action, "encounter", str(row.id), f"version {row.version}, verdict {row.verdict}")
-    return note_of(row), report
+    return note_of(row, every_check=every_check), report
 
 
 def update_encounter(
-    session: Session, actor: Actor, encounter_id: int, document: dict[str, Any], *, clock: Clock = SYSTEM_CLOCK
+    session: Session,
+    actor: Actor,
+    encounter_id: int,
+    document: dict[str, Any],
+    *,
+    clock: Clock = SYSTEM_CLOCK,
+    every_check: bool = True,
 ) -> tuple[Note, CheckReport]:
     """Save a new version of a draft note, for the patient it already belongs to."""
     row = encounter_of(session, actor, encounter_id)
-    return save_encounter(session, actor, document, row.patient_id, encounter_id, clock=clock)
+    return save_encounter(session, actor, document, row.patient_id, encounter_id, clock=clock, every_check=every_check)
 
 
 # The note's id becomes the claim's patient control number (CLM01, at most 38 characters).
@@ -218,10 +246,11 @@ def encounter_of(session: Session, actor: Actor, encounter_id: int) -> Encounter
     return owned_row(session, actor, EncounterRow, encounter_id, "encounter")
 
 
-def get_encounter(session: Session, actor: Actor, encounter_id: int) -> Note:
+def get_encounter(session: Session, actor: Actor, encounter_id: int, *, every_check: bool = True) -> Note:
+    """A note of the actor's clinic, read and audited; with every check, or the latest only (``note_of``)."""
     row = encounter_of(session, actor, encounter_id)
     audit(session, actor, "read", "encounter", str(encounter_id))
-    return note_of(row)
+    return note_of(row, every_check=every_check)
 
 
 def list_encounters(session: Session, actor: Actor, status: str | None = None) -> list[Note]:

@@ -120,7 +120,9 @@ def check_public(report: dict[str, Any]) -> dict[str, Any]:
 def create_encounter(
     body: EncounterCreate, actor: CurrentActor, session: SessionDep, clock: ClockDep
 ) -> EncounterPublic:
-    row, _ = notes_service.save_encounter(session, actor, body.document, body.patient_id, clock=clock)
+    row, _ = notes_service.save_encounter(
+        session, actor, body.document, body.patient_id, clock=clock, every_check=False
+    )
     return encounter_public(row)
 
 
@@ -147,7 +149,7 @@ def list_encounters(
     responses=errors(401, 404, 422),
 )
 def read_encounter(encounter_id: EncounterId, actor: CurrentActor, session: SessionDep) -> EncounterPublic:
-    return encounter_public(notes_service.get_encounter(session, actor, encounter_id))
+    return encounter_public(notes_service.get_encounter(session, actor, encounter_id, every_check=False))
 
 
 @router.put(
@@ -160,7 +162,7 @@ def read_encounter(encounter_id: EncounterId, actor: CurrentActor, session: Sess
 def update_encounter(
     encounter_id: EncounterId, body: EncounterUpdate, actor: CurrentActor, session: SessionDep, clock: ClockDep
 ) -> EncounterPublic:
-    row, _ = notes_service.update_encounter(session, actor, encounter_id, body.document, clock=clock)
+    row, _ = notes_service.update_encounter(session, actor, encounter_id, body.document, clock=clock, every_check=False)
     return encounter_public(row)
 
 

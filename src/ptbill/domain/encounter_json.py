@@ -217,11 +217,13 @@ def _parse_in_python_mode(text: str | bytes, source: str) -> Encounter:
     return _validated(data, source)
 
 
-# The plain reader saves a process building the validators (about 40 ms), but pydantic's compiled validators then
-# read each note about twice as fast as it does (200 against 400 us under load). So a process reads its first
-# PLAIN_NOTES notes plainly (one note, a folder of them) and builds the validators for the rest (a batch of
-# thousands, ``ptbill claim``): both give the same encounter (tests/unit/domain/test_encounter_plain.py).
-PLAIN_NOTES = 128
+# The plain reader saves a process importing pydantic and building the validators (0.23 s on a quiet machine,
+# 0.3 s under load: round 9), but pydantic's compiled validators then read each note about twice as fast as it
+# does (150 against 320 us a note under load, json.loads included). They pay for themselves after about 1,500
+# notes. So a process reads its first PLAIN_NOTES notes plainly (one note, a folder of them) and builds the
+# validators for the rest (a batch of thousands, ``ptbill claim``): both give the same encounter
+# (tests/unit/domain/test_encounter_plain.py).
+PLAIN_NOTES = 1000
 _plain_reads = itertools.count()
 
 

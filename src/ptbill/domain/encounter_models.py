@@ -14,6 +14,7 @@ pydantic, a server (``build_validators``), a long batch and the places that vali
 from __future__ import annotations
 
 import functools
+import threading
 from datetime import date, time
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -253,7 +254,7 @@ PARTS: tuple[type[Part], ...] = (
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore", str_strip_whitespace=True)
+    model_config = ConfigDict(frozen=True, extra="ignore", str_strip_whitespace=True, defer_build=True)
 
 
 def _model_of(part: type[Part], namespace: dict[str, Any]) -> type[BaseModel]:
@@ -280,18 +281,29 @@ def _with_parts(schema: Any, parts: dict[type[BaseModel], type[Part]]) -> Any:
 
 
 class _Built:
+    """The models of every part, made with their validators deferred; each part's schema made at its first use."""
+
     def __init__(self) -> None:
         namespace: dict[str, Any] = {**vars(note_content), **vars(encounter), **KINDS}
-        models: dict[type[BaseModel], type[Part]] = {}
-        self.schemas: dict[type[Part], Any] = {}
+        self.models: dict[type[Part], type[BaseModel]] = {}
         for part in PARTS:
             model = _model_of(part, namespace)
             namespace[part.__name__] = model
-            models[model] = part
-            self.schemas[part] = model.__pydantic_core_schema__
-        self.schemas = {part: _with_parts(schema, models) for part, schema in self.schemas.items()}
+            self.models[part] = model
+        self.parts = {model: part for part, model in self.models.items()}
+        self.schemas: dict[type[Part], Any] = {}
         self.validators: dict[type[Part], SchemaValidator] = {}
         self.serializers: dict[type[Part], SchemaSerializer] = {}
+        self.lock = threading.Lock()
+
+    def schema(self, part: type[Part]) -> Any:
+        schema = self.schemas.get(part)
+        if schema is None:
+            with self.lock:
+                model = self.models[part]
+                model.model_rebuild()  # the schema of the model and of the parts it holds, made once
+                schema = self.schemas[part] = _with_parts(model.__pydantic_core_schema__, self.parts)
+        return schema
 
 
 @functools.cache  # once per process; a server makes them before its first request (build_validators)
@@ -306,7 +318,7 @@ def built() -> bool:
 
 def core_schema_of(part: type[Part]) -> Any:
     """pydantic-core's schema of a part, which validates into the part (``Part.__get_pydantic_core_schema__``)."""
-    return _parts().schemas[part]
+    return _parts().schema(part)
 
 
 def validator_of(part: type[Part]) -> SchemaValidator:
@@ -314,7 +326,7 @@ def validator_of(part: type[Part]) -> SchemaValidator:
     made = _parts()
     validator = made.validators.get(part)
     if validator is None:
-        validator = made.validators[part] = SchemaValidator(made.schemas[part])
+        validator = made.validators[part] = SchemaValidator(made.schema(part))
     return validator
 
 
@@ -329,5 +341,5 @@ def dump_part(part: Part) -> dict[str, Any]:
     kind = type(part)
     serializer = made.serializers.get(kind)
     if serializer is None:
-        serializer = made.serializers[kind] = SchemaSerializer(made.schemas[kind])
+        serializer = made.serializers[kind] = SchemaSerializer(made.schema(kind))
     return serializer.to_python(part, mode="json", exclude_none=True)  # type: ignore[no-any-return]

@@ -58,6 +58,7 @@ from ptbill.domain.dates import DateRange
 from ptbill.domain.eligibility import EligibilityOnFile
 from ptbill.domain.encounter import AdvanceBeneficiaryNotice
 from ptbill.domain.encounter_json import encounter_from_dict
+from ptbill.domain.encounter_models import validator_of
 from ptbill.domain.errors import ReferenceDataError
 from ptbill.domain.same_day import SameDayService
 from ptbill.reference.catalog import ReferenceCatalog, default_catalog
@@ -307,7 +308,7 @@ class RuleCaseItem(pytest.Item):
                 SameDayService(line.note, line.code, line.units, line.provider, tuple(line.modifiers))
                 for line in case.same_day
             ],
-            "abns": [AdvanceBeneficiaryNotice.model_validate(abn) for abn in case.abns_on_file],
+            "abns": [validator_of(AdvanceBeneficiaryNotice).validate_python(abn) for abn in case.abns_on_file],
             "clinic": _clinic_context(case),
         }
         report = check_encounter(encounter, catalog, **inputs)

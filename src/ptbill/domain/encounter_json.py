@@ -5,13 +5,14 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
-
-from ptbill.domain.encounter import Encounter, build_validators
+from ptbill.domain.encounter import Encounter, build_validators, validators_built
 from ptbill.domain.encounter_plain import plain_encounter
 from ptbill.domain.errors import EncounterFormatError
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 # The largest note ptbill reads. A traction note is 2 to 5 KB; this leaves room for pages of free text,
 # while a note's size times the work of checking and storing it stays well inside a worker's memory.
@@ -158,7 +159,7 @@ def parse_encounter(text: str | bytes, source: str = "<input>") -> Encounter:
     and anything else is read that way, so every problem is worded as before."""
     if len(text) > MAX_NOTE_BYTES:  # characters or bytes: a str's UTF-8 is never shorter
         raise EncounterFormatError(source, [TOO_LARGE])
-    if Encounter.__pydantic_complete__:
+    if validators_built():
         encounter = _read_in_json_mode(text)
         if encounter is not None:
             return _with_known_goals(encounter, source)
@@ -169,7 +170,7 @@ def _read_in_json_mode(text: str | bytes) -> Encounter | None:
     """The encounter pydantic reads straight from the JSON text, or None if it refuses the text for any reason.
 
     Reading the text in pydantic's JSON mode (its own parser, no Python dict of the note in between) costs
-    about a fifth less than json.loads and ``Encounter.model_validate``. What it accepts, it reads into the
+    about a fifth less than json.loads and pydantic's Python mode. What it accepts, it reads into the
     same encounter, since the two modes differ only where JSON mode refuses or the models never look:
     - every date, clock time, number and count field, and every list but the ABN's (of text), has a
       ``mode="before"`` validator, which is handed the Python value of the JSON (an int, a float, a str, a list,
@@ -186,8 +187,10 @@ def _read_in_json_mode(text: str | bytes) -> Encounter | None:
       below that, a 128 KiB note of the longest integers it takes is read in about the
       time of a 128 KiB note of short ones, so the size limit bounds the work as ``_bounded_int`` does.
     tests/unit/domain/test_encounter_json_mode.py compares the two paths on notes, fixtures and mutations."""
+    from ptbill.domain.encounter_models import encounter_validator
+
     try:
-        return Encounter.__pydantic_validator__.validate_json(text)  # type: ignore[no-any-return]
+        return encounter_validator().validate_json(text)  # type: ignore[no-any-return]
     except Exception:  # whatever the failure, the Python-mode path decides, and words the problems
         return None
 
@@ -214,17 +217,19 @@ def _parse_in_python_mode(text: str | bytes, source: str) -> Encounter:
     return _validated(data, source)
 
 
-# The plain reader saves a process building the validators (about 40 ms), but pydantic's compiled validators then
-# read each note about twice as fast as it does (200 against 400 us under load). So a process reads its first
-# PLAIN_NOTES notes plainly (one note, a folder of them) and builds the validators for the rest (a batch of
-# thousands, ``ptbill claim``): both give the same encounter (tests/unit/domain/test_encounter_plain.py).
-PLAIN_NOTES = 128
+# The plain reader saves a process importing pydantic and building the validators (0.23 s on a quiet machine,
+# 0.3 s under load: round 9), but pydantic's compiled validators then read each note about twice as fast as it
+# does (150 against 320 us a note under load, json.loads included). They pay for themselves after about 1,500
+# notes. So a process reads its first PLAIN_NOTES notes plainly (one note, a folder of them) and builds the
+# validators for the rest (a batch of thousands, ``ptbill claim``): both give the same encounter
+# (tests/unit/domain/test_encounter_plain.py).
+PLAIN_NOTES = 1000
 _plain_reads = itertools.count()
 
 
 def _plain_reader_pays() -> bool:
     """Whether the next note is read by the plain reader: not once the validators are built or the quota is spent."""
-    if Encounter.__pydantic_complete__:
+    if validators_built():
         return False
     if next(_plain_reads) >= PLAIN_NOTES:
         build_validators()
@@ -259,8 +264,12 @@ def encounter_from_dict(data: dict[str, Any], source: str = "<input>") -> Encoun
 
 
 def _validated(data: dict[str, Any], source: str) -> Encounter:
+    from pydantic import ValidationError
+
+    from ptbill.domain.encounter_models import encounter_validator
+
     try:
-        encounter = Encounter.model_validate(data)
+        encounter = encounter_validator().validate_python(data)
     except ValidationError as exc:
         raise EncounterFormatError(source, problems_of(exc)) from None
     return _with_known_goals(encounter, source)

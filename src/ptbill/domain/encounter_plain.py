@@ -178,7 +178,7 @@ def _model(kind: type[M], data: Any, readers: dict[str, Any], required: tuple[st
         if name not in data:
             raise _UnsureError
     values = {name: reader(data[name]) for name, reader in readers.items() if name in data}
-    return kind.model_construct(**values)  # type: ignore[attr-defined,no-any-return]
+    return kind(**values)
 
 
 def _optional(reader: Any) -> Any:

@@ -12,9 +12,9 @@ import re
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import TypeAlias, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, field_validator, model_validator
+from ptbill.domain.parts import Part
 
 MAX_TEXT = 8_000  # a section's free text: pages of it, far below the note's size limit
 MAX_NAME = 120  # an exercise, a joint, a test, a goal's id
@@ -22,48 +22,25 @@ MAX_ROWS = 200  # rows of a list (measures, exercises, goals)
 # A template's blank the therapist fills in; a note still holding one cannot be signed (NOTE_TEMPLATE_BLANK).
 BLANK = "___"
 _GOAL_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,19}")
-_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_DECIMAL_TEXT = re.compile(r"-?[0-9]{1,12}(\.[0-9]{1,12})?")
 
 
-def _no_bool(value: Any) -> Any:
-    if isinstance(value, bool):
-        raise ValueError("not a number")
-    if isinstance(value, str) and not _DECIMAL_TEXT.fullmatch(value.strip()):
-        raise ValueError("not a number (digits 0-9, with an optional decimal point)")
-    return value
-
-
-def _day(value: Any) -> Any:
-    if isinstance(value, date):
-        return value
-    if not isinstance(value, str) or not _DATE.fullmatch(value):
-        raise ValueError("not a date (expected YYYY-MM-DD)")
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ValueError("not a date") from None
-
-
-def _empty_list(value: Any) -> Any:
-    return () if value is None else value
-
-
-Text = Annotated[str, Field(max_length=MAX_TEXT)]
-Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME)]
-# Constraints before the BeforeValidator are pydantic's native ones, after it Python callbacks (encounter.py):
-# Degrees keeps the callback, since natively its digits would be tested before its bounds (another message).
-Pain = Annotated[int, Field(ge=0, le=10), BeforeValidator(_no_bool)]
-Degrees = Annotated[Decimal, BeforeValidator(_no_bool), Field(ge=-360, le=360, max_digits=6, decimal_places=1)]
-Score = Annotated[Decimal, Field(max_digits=8, decimal_places=2), BeforeValidator(_no_bool)]
-SmallCount = Annotated[int, Field(ge=0, le=9_999), BeforeValidator(_no_bool)]
-IsoDay = Annotated[date, BeforeValidator(_day)]
-GoalId = Annotated[str, Field(pattern=_GOAL_ID.pattern)]
-
-
-class _Part(BaseModel):
-    # built at first use, as encounter.py's models are
-    model_config = ConfigDict(frozen=True, extra="ignore", str_strip_whitespace=True, defer_build=True)
+# Each field's kind, as in encounter.py: the plain type here, pydantic's constrained type in encounter_models.py.
+T = TypeVar("T")
+Rows: TypeAlias = tuple[T, ...]  # at most MAX_ROWS; null reads as none
+Text: TypeAlias = str  # at most MAX_TEXT characters
+Name: TypeAlias = str  # 1 to MAX_NAME characters
+Pain: TypeAlias = int  # 0 to 10
+Degrees: TypeAlias = Decimal  # -360 to 360, one decimal place
+Score: TypeAlias = Decimal  # 8 digits, 2 after the point
+SmallCount: TypeAlias = int  # 0 to 9,999
+GoalId: TypeAlias = str  # a letter or digit, then up to 19 of them or _ . -
+MuscleGrade: TypeAlias = str  # 0-5 with + or -
+Load: TypeAlias = str  # at most 40 characters
+ShortText: TypeAlias = str  # at most 400 characters
+Description: TypeAlias = str  # 1 to 1,000 characters
+Progress: TypeAlias = str  # at most 1,000 characters
+Flag: TypeAlias = bool  # true or false only
+IsoDate: TypeAlias = date  # YYYY-MM-DD, a real day
 
 
 class NoteType(StrEnum):
@@ -98,7 +75,7 @@ NOTE_TYPE_LABELS = {
 }
 
 
-class Subjective(_Part):
+class Subjective(Part):
     text: Text | None = None
     pain_now: Pain | None = None  # 0 (no pain) to 10 (worst imaginable), numeric rating scale
     pain_best: Pain | None = None
@@ -111,17 +88,17 @@ class Side(StrEnum):
     BILATERAL = "bilateral"
 
 
-class RangeOfMotion(_Part):
+class RangeOfMotion(Part):
     joint: Name
     motion: Name
     degrees: Degrees
     side: Side | None = None
-    active: StrictBool = True  # active (AROM) or passive (PROM)
+    active: Flag = True  # active (AROM) or passive (PROM)
 
 
-class Strength(_Part):
+class Strength(Part):
     muscle_group: Name
-    grade: str = Field(pattern=r"^[0-5][+-]?$")  # manual muscle test grade, 0-5 with + or -
+    grade: MuscleGrade  # manual muscle test grade, 0-5 with + or -
     side: Side | None = None
 
 
@@ -131,41 +108,28 @@ class TestResult(StrEnum):
     EQUIVOCAL = "equivocal"
 
 
-class SpecialTest(_Part):
+class SpecialTest(Part):
     name: Name
     result: TestResult
     side: Side | None = None
 
 
-class OutcomeMeasure(_Part):
+class OutcomeMeasure(Part):
     """A standardized outcome measure entered as a score on its scale (Oswestry 0-100 %, NDI 0-50 ...)."""
 
     name: Name
     score: Score
     scale_min: Score = Decimal(0)
     scale_max: Score
-    higher_is_worse: StrictBool = True  # Oswestry and NDI: a higher score is more disability
-
-    @model_validator(mode="after")
-    def _on_scale(self) -> OutcomeMeasure:
-        if self.scale_max <= self.scale_min:
-            raise ValueError(f"scale_max {self.scale_max} is not above scale_min {self.scale_min}")
-        if not self.scale_min <= self.score <= self.scale_max:
-            raise ValueError(f"score {self.score} is outside its scale {self.scale_min}-{self.scale_max}")
-        return self
+    higher_is_worse: Flag = True  # Oswestry and NDI: a higher score is more disability
 
 
-class Objective(_Part):
-    range_of_motion: tuple[RangeOfMotion, ...] = Field(default=(), max_length=MAX_ROWS)
-    strength: tuple[Strength, ...] = Field(default=(), max_length=MAX_ROWS)
-    special_tests: tuple[SpecialTest, ...] = Field(default=(), max_length=MAX_ROWS)
-    outcome_measures: tuple[OutcomeMeasure, ...] = Field(default=(), max_length=MAX_ROWS)
+class Objective(Part):
+    range_of_motion: Rows[RangeOfMotion] = ()
+    strength: Rows[Strength] = ()
+    special_tests: Rows[SpecialTest] = ()
+    outcome_measures: Rows[OutcomeMeasure] = ()
     text: Text | None = None  # observation, palpation, gait, what the lists do not hold
-
-    @field_validator("range_of_motion", "strength", "special_tests", "outcome_measures", mode="before")
-    @classmethod
-    def _null_is_empty(cls, value: Any) -> Any:
-        return _empty_list(value)
 
     @property
     def measured(self) -> bool:
@@ -173,15 +137,15 @@ class Objective(_Part):
         return bool(self.range_of_motion or self.strength or self.special_tests or self.outcome_measures)
 
 
-class FlowsheetRow(_Part):
+class FlowsheetRow(Part):
     """One exercise or activity as performed: sets, reps, load or time, and the cues it needed."""
 
     exercise: Name
     sets: SmallCount | None = None
     reps: SmallCount | None = None
-    load: Annotated[str, Field(max_length=40)] | None = None  # "5 lb", "red band", "body weight"
+    load: Load | None = None  # "5 lb", "red band", "body weight"
     minutes: SmallCount | None = None
-    cues: Annotated[str, Field(max_length=400)] | None = None
+    cues: ShortText | None = None
 
 
 class GoalTerm(StrEnum):
@@ -197,18 +161,18 @@ class GoalStatus(StrEnum):
     DISCONTINUED = "discontinued"
 
 
-class Goal(_Part):
+class Goal(Part):
     """A functional goal of the plan of care; its status and progress are recorded on progress reports and
     at discharge."""
 
     id: GoalId
     term: GoalTerm
-    description: Annotated[str, Field(min_length=1, max_length=1_000)]
-    baseline: Annotated[str, Field(max_length=400)] | None = None
-    target: Annotated[str, Field(max_length=400)] | None = None
-    target_date: IsoDay | None = None
+    description: Description
+    baseline: ShortText | None = None
+    target: ShortText | None = None
+    target_date: IsoDate | None = None
     status: GoalStatus | None = None
-    progress: Annotated[str, Field(max_length=1_000)] | None = None
+    progress: Progress | None = None
 
 
 def duplicate_goal_ids(goals: tuple[Goal, ...]) -> list[str]:

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, 
 
 from ptbill.domain.encounter import BodyRegion, DeviceType, Encounter, TractionMode, normalize_diagnosis
 from ptbill.domain.encounter_json import encounter_from_dict, problems_of
+from ptbill.domain.encounter_models import dump_part
 from ptbill.domain.errors import EncounterFormatError, PtbillError
 from ptbill.domain.note_content import (
     BLANK,
@@ -178,7 +179,7 @@ class NoteTemplate(_Strict):
             traction_service["traction"] = {"body_region": self.body_region.value, **set_up}
         parts: dict[str, Any] = {"services": services}
         if self.flowsheet:
-            parts["flowsheet"] = [row.model_dump(exclude_none=True, mode="json") for row in self.flowsheet]
+            parts["flowsheet"] = [dump_part(row) for row in self.flowsheet]
         if note_type.is_evaluation and self.goals:
             parts["goals"] = [goal.model_dump(exclude_none=True, mode="json") for goal in self.goals]
         if (note_type.is_evaluation or note_type.reports_progress) and self.outcome_measures:
@@ -279,7 +280,7 @@ def template_from_encounter(
         "body_region": region.value if region is not None else None,
         "diagnoses": chosen or sorted({family_of(code) for code in encounter.diagnoses}),
         "services": [{"code": code, "modifiers": list(modifiers)} for code, modifiers in codes.items()],
-        "flowsheet": [row.model_dump(exclude_none=True, mode="json") for row in encounter.flowsheet],
+        "flowsheet": [dump_part(row) for row in encounter.flowsheet],
         "outcome_measures": [
             {
                 "name": m.name,

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from ptbill.domain.chart import CertifiedPlan, NoteSignatures, NoteState, calendar_week
 from ptbill.domain.encounter import Encounter, PlanOfCare
+from ptbill.domain.encounter_models import validator_of
 from ptbill.domain.status import EncounterState
 from ptbill.rules.engine import ClinicContext
 from ptbill.services.audit import ReadAudits
@@ -169,7 +170,7 @@ def _plan_of(document: dict[str, Any]) -> PlanOfCare | None:
     if not isinstance(raw, dict):
         return None
     try:
-        return PlanOfCare.model_validate(raw)
+        return validator_of(PlanOfCare).validate_python(raw)  # type: ignore[no-any-return]
     except ValidationError:
         return None  # a stored note always parsed when it was saved; one that no longer does certifies nothing
 

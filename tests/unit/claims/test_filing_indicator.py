@@ -38,9 +38,7 @@ BY_PAYER = [
 
 def claim_for_payer(payer_id: str) -> Claim:
     encounter = parse_encounter(CLEAN.read_bytes(), CLEAN.name)
-    encounter = encounter.model_copy(
-        update={"coverage": encounter.coverage.model_copy(update={"payer": payer_id, "authorization": None})}
-    )
+    encounter = encounter.replace(coverage=encounter.coverage.replace(payer=payer_id, authorization=None))
     report = check_encounter(encounter)
     return build_claim(encounter, report.claim_lines, default_catalog())
 

@@ -26,7 +26,7 @@ except SystemExit as end:
     status = end.code
 built = []  # what start-up builds only when a note needs it
 encounter = sys.modules.get("ptbill.domain.encounter")
-if encounter is not None and encounter.Encounter.__pydantic_complete__:
+if encounter is not None and encounter.validators_built():
     built.append("encounter validators")
 icd10 = sys.modules.get("ptbill.reference.icd10")
 if icd10 is not None and icd10.default_catalog.cache_info().currsize:
@@ -83,13 +83,14 @@ def test_check_loads_the_engine_but_not_what_only_claims_and_the_app_use() -> No
 
 
 def test_a_plain_note_is_checked_without_building_validators_or_code_sets(tmp_path: Path) -> None:
-    # pydantic's validators (and its plugin scan through importlib.metadata) and the ICD-10-CM sets cost more
-    # than the rest of checking one note; a plainly valid note needs neither (issue 17, round 4).
+    # pydantic (its import, its validators, its plugin scan through importlib.metadata) and the ICD-10-CM sets
+    # cost more than the rest of checking one note; a plainly valid note needs none of them (issue 17, rounds 4
+    # and 9).
     report = probe("check", str(NOTE))
     assert report["status"] == 0
     assert report["stdout"].startswith("enc-1001  READY  payer ca-medicare-south;")
     assert report["built"] == []
-    assert loaded_packages(set(report["modules"]), ("importlib.metadata", "pydantic.plugin._loader")) == []
+    assert loaded_packages(set(report["modules"]), ("importlib.metadata", "pydantic", "pydantic_core")) == []
     # a note pydantic must read (a whole-visit section) builds the validators, with the same answer as before
     note = json.loads(NOTE.read_text(encoding="utf-8"))
     note["subjective"] = {"text": "Better today.", "pain_now": 3}

@@ -14,10 +14,14 @@ from __future__ import annotations
 import gc
 import os
 import sys
-from collections.abc import Sequence
-from typing import Any, NoReturn
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from ptbill.cli.terminal import echo, printable
+
+if TYPE_CHECKING:
+    from importlib.machinery import ModuleSpec
+    from types import ModuleType
 
 EXIT_OK, EXIT_BLOCKED, EXIT_BAD_INPUT, EXIT_BUG = 0, 1, 2, 3
 
@@ -45,6 +49,66 @@ def resume_collection(settled: bool = False) -> None:
     if settled:
         gc.freeze()
     gc.enable()
+
+
+def _withhold_exception_messages() -> None:
+    """``log_privacy``'s filter on the loggers that record exceptions: now when ``logging`` is loaded, else as soon
+    as anything loads it. ``check`` and ``units`` never do (``logging`` was about 9 ms of their start); nothing can
+    log before it is loaded, so no record escapes the filter either way."""
+    if "logging" in sys.modules:
+        from ptbill.log_privacy import withhold_exception_messages
+
+        withhold_exception_messages()
+    else:
+        sys.meta_path.insert(0, _AfterImport("logging", _withhold_exception_messages))
+
+
+class _AfterImport:
+    """A ``sys.meta_path`` entry that calls ``then()`` once the module ``name`` has been loaded, whoever imports it
+    first, and then leaves the path. The module is found and loaded by the other finders, as without it, and keeps
+    its own loader."""
+
+    def __init__(self, name: str, then: Callable[[], None]) -> None:
+        self.name = name
+        self.then = then
+        self.found = False
+
+    def find_spec(
+        self, name: str, path: Sequence[str] | None = None, target: ModuleType | None = None
+    ) -> ModuleSpec | None:
+        if name != self.name or self.found:
+            return None
+        self.found = True
+        for finder in sys.meta_path:
+            find_spec = getattr(finder, "find_spec", None)
+            spec: ModuleSpec | None = None if finder is self or find_spec is None else find_spec(name, path, target)
+            if spec is not None:
+                if spec.loader is not None:
+                    spec.loader = _LoadThen(spec.loader, self)  # type: ignore[assignment]
+                return spec
+        return None
+
+    def loaded(self) -> None:
+        sys.meta_path.remove(self)
+        self.then()
+
+
+class _LoadThen:
+    """The module's own loader, and ``_AfterImport.loaded`` once the module has run."""
+
+    def __init__(self, loader: Any, waiting: _AfterImport) -> None:
+        self.loader = loader
+        self.waiting = waiting
+
+    def create_module(self, spec: ModuleSpec) -> ModuleType | None:
+        return self.loader.create_module(spec)  # type: ignore[no-any-return]
+
+    def exec_module(self, module: ModuleType) -> None:
+        module.__loader__ = self.loader
+        if module.__spec__ is not None:
+            module.__spec__.loader = self.loader
+        self.loader.exec_module(module)
+        self.waiting.loaded()
 
 
 def _configure() -> None:
@@ -128,9 +192,7 @@ def main() -> None:
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     gc.disable()  # resumed by the command (see resume_collection), and below whatever happens
     try:
-        from ptbill.log_privacy import withhold_exception_messages
-
-        withhold_exception_messages()
+        _withhold_exception_messages()
         _configure()
         fast = _fast_args()
         if fast is not None:

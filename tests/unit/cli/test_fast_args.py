@@ -169,8 +169,8 @@ except SystemExit as end:
     status = end.code
 print(json.dumps([status, [name for name in watched if name in sys.modules]]), file=sys.stderr)
 """
-# What the two commands do without: click, and the settings of the app (the data folder is all they read).
-WATCHED = ("click", "ptbill.settings")
+# What the two commands do without: click, the settings of the app (the data folder is all they read), logging.
+WATCHED = ("click", "ptbill.settings", "logging")
 
 
 @pytest.mark.parametrize("args", [["check", NOTE], ["check", "--json", "-j", "2", NOTE, OTHER], ["units", "97110=33"]])

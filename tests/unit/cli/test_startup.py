@@ -137,6 +137,28 @@ def test_every_command_is_still_listed_found_and_suggested() -> None:
     assert unknown.stderr.endswith("Error: No such command 'unitz'. (Did you mean one of: 'init', 'units'?)\n")
 
 
+def test_logging_loaded_after_the_start_still_withholds_exception_messages() -> None:
+    # check and units never load logging; main() has the filter that keeps a logged exception's text out of the
+    # logs installed on every logger that records exceptions the moment anything loads it.
+    script = """
+import sys
+from ptbill.cli.main import main
+try:
+    main()
+except SystemExit:
+    pass
+print("logging" in sys.modules)
+import logging.handlers
+from ptbill.log_privacy import LOGGERS, WithholdExceptionMessages
+print(all(any(isinstance(f, WithholdExceptionMessages) for f in logging.getLogger(n).filters) for n in ("", *LOGGERS)))
+waiting = [finder for finder in sys.meta_path if type(finder).__module__ == "ptbill.cli.main"]
+print(logging.__loader__ is logging.__spec__.loader, type(logging.__loader__).__name__, len(waiting))
+"""
+    command = [sys.executable, "-c", script, "units", "97110=33"]
+    result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=False)
+    assert result.stdout.splitlines()[-3:] == ["False", "True", "True SourceFileLoader 0"], result.stderr
+
+
 @pytest.fixture
 def collector_restored() -> object:
     yield

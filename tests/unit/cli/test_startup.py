@@ -78,8 +78,13 @@ def test_check_loads_the_engine_but_not_what_only_claims_and_the_app_use() -> No
         "ptbill.domain.eligibility",  # the app hands a 271 on file over; a note checked alone has none
         "ptbill.domain.note_template",  # the blank's text is all note_blanks needs
         "ptbill.pricing.installed",  # installed CMS tables, read only when the data folder has them
+        "ptbill.pricing.fee_schedules",  # a clinic's contracted fee schedule, read only when one is installed
     )
     assert loaded_packages(modules, (*NEVER, *only_elsewhere)) == []
+    # a Medicare locality is looked up by ZIP code only for a Medicare note whose clinic does not name its own
+    status, modules, _ = loaded_by("check", str(NOTE.with_name("commercial-lumbar-clean.json")))
+    assert status == 0
+    assert "ptbill.pricing.localities" not in modules
 
 
 def test_a_plain_note_is_checked_without_building_validators_or_code_sets(tmp_path: Path) -> None:

@@ -59,7 +59,7 @@ def _withhold_exception_messages() -> None:
         from ptbill.log_privacy import withhold_exception_messages
 
         withhold_exception_messages()
-    else:
+    elif not any(isinstance(finder, _AfterImport) for finder in sys.meta_path):  # main() called again
         sys.meta_path.insert(0, _AfterImport("logging", _withhold_exception_messages))
 
 
@@ -130,6 +130,9 @@ def _fast_args() -> tuple[str, dict[str, Any]] | None:
     return read(sys.argv[1:])
 
 
+_CLICK_ABORTED = 1  # click's exit status for an interrupt and a broken pipe
+
+
 def _run(command: str, arguments: dict[str, Any]) -> NoReturn:
     """Run check or units as the click group's standalone mode would, to the same output and exit status: an
     interrupt (or end of input) says "Aborted!" and exits 1, a broken pipe exits 1 without a word."""
@@ -161,9 +164,6 @@ def _run(command: str, arguments: dict[str, Any]) -> NoReturn:
     except (EOFError, KeyboardInterrupt):
         sys.exit(_CLICK_ABORTED)
     sys.exit(EXIT_OK)  # units returns when it is done: click's standalone mode then exits 0
-
-
-_CLICK_ABORTED = 1  # click's exit status for an interrupt and a broken pipe
 
 
 class _Pacified:

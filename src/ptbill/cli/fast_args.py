@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ptbill.domain.identifiers import bounded_int
+
 
 class Option:
     """An option as both readers take it: its names, the parameter it sets, and its values (a flag has none;
@@ -51,9 +53,9 @@ class Option:
         """The value click would make of ``text``, or None where click would refuse it or read it its own way."""
         if self.choices:
             return text if text in self.choices else None
-        if self.low is not None and self.high is not None and text.isascii() and text.isdigit():
-            number = int(text)
-            return number if self.low <= number <= self.high else None
+        if self.low is not None and self.high is not None:
+            number = bounded_int(text, len(str(self.high)))  # ASCII digits only: click's int() reads more
+            return number if number is not None and self.low <= number <= self.high else None
         return None
 
 

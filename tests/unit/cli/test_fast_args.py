@@ -53,6 +53,8 @@ CASES: list[tuple[list[str], bool]] = [
     (["check", "--jobs", "0", NOTE], False),
     (["check", "-j", "65", NOTE], False),
     (["check", "--jobs", "+2", NOTE], False),  # click reads it as 2
+    (["check", "-j", "\u0663", NOTE], False),  # an Arabic-Indic 3: click's int() reads it too
+    (["check", "--jobs", "007", NOTE], False),
     (["check", "-j=2", NOTE], False),
     (["check", "--jobs"], False),
     (["check", "--json=1", NOTE], False),

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from ptbill.data_dir import data_dir_from_environment
 from ptbill.domain.clock import SYSTEM_CLOCK, Clock, FixedClock
 from ptbill.domain.identifiers import is_ascii_digits
 
@@ -108,11 +109,6 @@ class Settings:
             clock=clock_from_environment(),
             jobs=JobSettings.from_environment(),
         )
-
-
-def data_dir_from_environment() -> Path:
-    """``PTBILL_DATA_DIR``, else ``var``: what a command that needs only the data folder reads (no secret made)."""
-    return Path(os.environ.get("PTBILL_DATA_DIR", "var"))
 
 
 def clock_from_environment() -> Clock:

@@ -15,12 +15,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
-
-import click
+from typing import IO, TYPE_CHECKING, NoReturn
 
 from ptbill.cli.fanout import chunked, ordered
-from ptbill.cli.terminal import printable
+from ptbill.cli.main import fail, resume_collection
+from ptbill.cli.terminal import echo, printable
 
 if TYPE_CHECKING:
     from ptbill.rules.engine import CheckReport
@@ -137,6 +136,18 @@ def _where(item: Item) -> str:
     return item.source if item.line is None else f"{item.source}:{item.line}"
 
 
+def check_command(as_json: bool, ndjson: bool, jobs: int, files: tuple[str, ...]) -> NoReturn:
+    """``ptbill check``: load what checking needs, resume the collector (``cli.main``), check, exit."""
+    from ptbill.domain.clock import SYSTEM_CLOCK
+    from ptbill.domain.encounter_json import parse_encounter  # noqa: F401 - loaded before the collector resumes
+    from ptbill.rules.engine import check_encounter  # noqa: F401 - loaded before the collector resumes
+
+    resume_collection(settled=True)
+    if as_json and ndjson:
+        fail(["check: --json and --ndjson are two outputs: choose one"])
+    sys.exit(run_check(as_json, ndjson, jobs, files, SYSTEM_CLOCK.today()))
+
+
 def run_check(as_json: bool, ndjson: bool, jobs: int, files: tuple[str, ...], today: date) -> int:
     """Check, print as each report comes, and return the exit status of spec/cli.md."""
     out = sys.stdout
@@ -148,7 +159,7 @@ def run_check(as_json: bool, ndjson: bool, jobs: int, files: tuple[str, ...], to
                 bad_input = True
                 item = outcome.item
                 for problem in outcome.problems:
-                    click.echo(printable(" ".join(f"{_where(item)}: {problem}".split())), err=True)
+                    echo(printable(" ".join(f"{_where(item)}: {problem}".split())), err=True)
                 if item.line is not None:  # the line's answer keeps its place in the output
                     answer = {"source": item.source, "line": item.line, "problems": list(outcome.problems)}
                     out.write(json.dumps(answer) + "\n")
@@ -182,5 +193,5 @@ def run_check(as_json: bool, ndjson: bool, jobs: int, files: tuple[str, ...], to
         out.write("\n]\n" if written else "[]\n")
     out.flush()
     for line in problems:
-        click.echo(printable(" ".join(line.split())), err=True)
+        echo(printable(" ".join(line.split())), err=True)
     return 2 if problems else 1 if blocked else 0

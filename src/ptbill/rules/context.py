@@ -15,13 +15,7 @@ from ptbill.domain.chart import CertifiedPlan, NoteSignatures
 from ptbill.domain.encounter import AdvanceBeneficiaryNotice, DeviceType, Encounter, Service, normalize_diagnosis
 from ptbill.domain.errors import ReferenceDataError
 from ptbill.domain.same_day import SameDayService
-from ptbill.pricing import (
-    FeeSchedule,
-    MedicareFeeSchedule,
-    PfsYear,
-    PricingLine,
-    ZipLocalityTable,
-)
+from ptbill.pricing import MedicareFeeSchedule, PfsYear, PricingLine
 from ptbill.reference.catalog import ProcedureCode, Snapshot
 from ptbill.reference.modifiers import ModifierCodeSet
 from ptbill.rules.prices import ExpectedPrice, Place, expected_prices, locality_choice, medicare_year_for
@@ -29,6 +23,8 @@ from ptbill.units import UnitMethod, UnitResult, compute_units_of
 
 if TYPE_CHECKING:
     from ptbill.domain.eligibility import EligibilityOnFile
+    from ptbill.pricing.fee_schedules import FeeSchedule
+    from ptbill.pricing.localities import ZipLocalityTable
     from ptbill.reference.icd10 import CodeSetVersion
     from ptbill.reference.mue import MueTable
     from ptbill.reference.ncci import PtpTable

@@ -19,7 +19,7 @@ from ptbill.domain.finding import Finding, Severity, Verdict, verdict_of
 from ptbill.domain.same_day import SameDayService
 from ptbill.domain.values import value
 from ptbill.domain.vocabulary import PayerType
-from ptbill.pricing import FeeSchedule, MedicareFeeSchedule
+from ptbill.pricing import MedicareFeeSchedule
 from ptbill.reference.catalog import ReferenceCatalog, Snapshot, default_catalog
 from ptbill.reference.modifiers import ModifierCodeSet
 from ptbill.reference.ncci import open_when_changed
@@ -32,6 +32,7 @@ from ptbill.units import UnitResult
 
 if TYPE_CHECKING:  # the app hands these over; a check of a note alone never loads their modules
     from ptbill.domain.eligibility import EligibilityOnFile
+    from ptbill.pricing.fee_schedules import FeeSchedule
 
 RULESET_VERSION = __version__
 FALLBACK_PAYER = "commercial-default"
@@ -81,7 +82,10 @@ def build_context(
     icd_version, icd_exact = catalog.icd10_for(encounter.date_of_service)
     if fee_schedule is None:
         installed = catalog.fee_schedule(payer_id)
-        fee_schedule = open_when_changed(installed, FeeSchedule.from_csv) if installed else None
+        if installed:
+            from ptbill.pricing.fee_schedules import FeeSchedule  # here: most payers have none installed
+
+            fee_schedule = open_when_changed(installed, FeeSchedule.from_csv)
     pfs = None
     if catalog.installed_dir:
         from ptbill.pricing.installed import InstalledPfs

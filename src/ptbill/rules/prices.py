@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from ptbill.domain.identity_memo import BoundedMemo, IdentityMemo, kept
 from ptbill.domain.values import value
@@ -16,18 +17,19 @@ from ptbill.pricing import (
     ASSISTANT_MODIFIERS,
     DAY_SLOT,
     NATIONAL_LOCALITY_KEY,
-    FeeSchedule,
     MedicareFeeSchedule,
     PfsYear,
     PricingLine,
     Rate,
-    ZipLocalityTable,
-    locality_for,
     price_visit_slotted,
     round_cents,
     year_at,
 )
 from ptbill.reference.catalog import ResolvedValue, Snapshot
+
+if TYPE_CHECKING:  # a note's clinic locality set and no fee schedule installed: neither module is loaded
+    from ptbill.pricing.fee_schedules import FeeSchedule
+    from ptbill.pricing.localities import ZipLocalityTable
 
 
 @value  # frozen to mypy, a plain slots dataclass when made (``domain.values``)
@@ -79,6 +81,8 @@ def _locality_choice(year: PfsYear, place: Place, zip_table: ZipLocalityTable | 
                 f"locality {year.localities[place.locality].name} ({place.locality}, set by the clinic)",
             )
         note = f" The clinic's locality {place.locality} is not in the {year.name} GPCI file, so it was not used."
+    from ptbill.pricing.localities import locality_for
+
     choice = locality_for(place.state, place.zip[:5], zip_table, localities=year.localities)
     if choice is None:
         return NATIONAL_LOCALITY_KEY, "national amounts (no locality found)" + note

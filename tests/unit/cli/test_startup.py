@@ -78,8 +78,13 @@ def test_check_loads_the_engine_but_not_what_only_claims_and_the_app_use() -> No
         "ptbill.domain.eligibility",  # the app hands a 271 on file over; a note checked alone has none
         "ptbill.domain.note_template",  # the blank's text is all note_blanks needs
         "ptbill.pricing.installed",  # installed CMS tables, read only when the data folder has them
+        "ptbill.pricing.fee_schedules",  # a clinic's contracted fee schedule, read only when one is installed
     )
     assert loaded_packages(modules, (*NEVER, *only_elsewhere)) == []
+    # a Medicare locality is looked up by ZIP code only for a Medicare note whose clinic does not name its own
+    status, modules, _ = loaded_by("check", str(NOTE.with_name("commercial-lumbar-clean.json")))
+    assert status == 0
+    assert "ptbill.pricing.localities" not in modules
 
 
 def test_a_plain_note_is_checked_without_building_validators_or_code_sets(tmp_path: Path) -> None:
@@ -136,6 +141,28 @@ def test_every_command_is_still_listed_found_and_suggested() -> None:
     unknown = ptbill("unitz")
     assert unknown.returncode == 2
     assert unknown.stderr.endswith("Error: No such command 'unitz'. (Did you mean one of: 'init', 'units'?)\n")
+
+
+def test_logging_loaded_after_the_start_still_withholds_exception_messages() -> None:
+    # check and units never load logging; main() has the filter that keeps a logged exception's text out of the
+    # logs installed on every logger that records exceptions the moment anything loads it.
+    script = """
+import sys
+from ptbill.cli.main import main
+try:
+    main()
+except SystemExit:
+    pass
+print("logging" in sys.modules)
+import logging.handlers
+from ptbill.log_privacy import LOGGERS, WithholdExceptionMessages
+print(all(any(isinstance(f, WithholdExceptionMessages) for f in logging.getLogger(n).filters) for n in ("", *LOGGERS)))
+waiting = [finder for finder in sys.meta_path if type(finder).__module__ == "ptbill.cli.main"]
+print(logging.__loader__ is logging.__spec__.loader, type(logging.__loader__).__name__, len(waiting))
+"""
+    command = [sys.executable, "-c", script, "units", "97110=33"]
+    result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=False)
+    assert result.stdout.splitlines()[-3:] == ["False", "True", "True SourceFileLoader 0"], result.stderr
 
 
 @pytest.fixture

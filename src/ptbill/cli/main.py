@@ -192,6 +192,9 @@ def main() -> None:
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     gc.disable()  # resumed by the command (see resume_collection), and below whatever happens
     try:
+        from ptbill.cli.dataclass_code import install
+
+        install()  # the dataclass methods the command's modules make, compiled once per machine
         _withhold_exception_messages()
         _configure()
         fast = _fast_args()

@@ -17,16 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from ptbill import __version__
+from ptbill.data_dir import cache_dir
 
 _FORMAT = 1
-
-
-def cache_dir() -> Path:
-    explicit = os.environ.get("PTBILL_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "ptbill"
 
 
 def load_yaml_file(path: Path, origin: str) -> Any:

@@ -28,7 +28,7 @@ from ptbill.domain import encounter, note_content
 from ptbill.domain.encounter import _DATE_RE as _DATE
 from ptbill.domain.encounter import _DECIMAL_TEXT, MAX_COUNT
 from ptbill.domain.encounter import _TIME_RE as _CLOCK
-from ptbill.domain.note_content import MAX_NAME, MAX_ROWS, MAX_TEXT, duplicate_goal_ids
+from ptbill.domain.note_content import _GOAL_ID, MAX_NAME, MAX_ROWS, MAX_TEXT, duplicate_goal_ids
 from ptbill.domain.parts import Part
 
 
@@ -114,7 +114,7 @@ KINDS: dict[str, Any] = {
     ],
     "Score": Annotated[Decimal, Field(max_digits=8, decimal_places=2), BeforeValidator(_plain_number)],
     "SmallCount": Annotated[int, Field(ge=0, le=9_999), BeforeValidator(_plain_number)],
-    "GoalId": Annotated[str, Field(pattern=r"[A-Za-z0-9][A-Za-z0-9_.-]{0,19}")],
+    "GoalId": Annotated[str, Field(pattern=_GOAL_ID.pattern)],
     "MuscleGrade": Annotated[str, Field(pattern=r"^[0-5][+-]?$")],
     "Load": Annotated[str, Field(max_length=40)],
     "ShortText": Annotated[str, Field(max_length=400)],
